@@ -1,0 +1,1 @@
+# discovery/: targets of this folder (non-recursive build, included by the root Makefile.am).

@@ -1,0 +1,309 @@
+/*
+ * election/election.h — the pure cluster core of QuRe.
+ *
+ * Wire codec (HMAC-SHA256 authenticated datagrams), per-sender replay
+ * window, membership table, failure detector and election state machine.
+ * Time and events go in, actions come out: no sockets, no clock reads, no
+ * logging, no randomness but the seed it is given (STYLE.md §1).
+ */
+#ifndef QURE_ELECTION_H
+#define QURE_ELECTION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ELECT_WIRE_VERSION 1
+#define ELECT_WIRE_HDR_LEN 42	/* magic..body_len, see elect_wire.c */
+#define ELECT_WIRE_TAG_LEN 32	/* HMAC-SHA256 */
+#define ELECT_WIRE_MAX 512	/* largest datagram sent or accepted */
+#define ELECT_KEY_LEN 32
+#define ELECT_NAME_MAX 63	/* bytes, without the terminating NUL */
+#define ELECT_MAX_ADDRS 4	/* advertised addresses per member */
+#define ELECT_MAX_MEMBERS 64	/* membership table size */
+#define ELECT_REPLAY_SLOTS 128	/* senders remembered by the replay window */
+#define ELECT_MAX_ACTIONS 16	/* per elect_step() */
+#define ELECT_SEQ_BLOCK 1024	/* sequence numbers reserved per persist */
+
+/* Message types on the wire (DESIGN.md "The cluster protocol"). */
+enum elect_msg_type {
+	ELECT_MSG_HELLO = 1,
+	ELECT_MSG_HEARTBEAT = 2,
+	ELECT_MSG_CLAIM = 3,
+	ELECT_MSG_RESIGN = 4,
+	ELECT_MSG_PROBE = 5,
+	ELECT_MSG_PROBE_ACK = 6,
+	ELECT_MSG_STATE = 7,
+};
+
+/* Why a datagram was rejected; the caller counts each (DESIGN.md). */
+enum elect_wire_err {
+	ELECT_WIRE_OK = 0,
+	ELECT_WIRE_MALFORMED, /* short, long, bad magic, bad TLV, bad type */
+	ELECT_WIRE_VERSION,   /* a version this build does not speak */
+	ELECT_WIRE_AUTH,      /* tag does not verify with the cluster key */
+	ELECT_WIRE_REPLAY,    /* sequence not above the last one accepted */
+};
+
+enum elect_state {
+	ELECT_ST_STARTING = 0, /* listening for a holder before claiming */
+	ELECT_ST_STANDBY,      /* following a holder, or waiting for one */
+	ELECT_ST_CANDIDATE,    /* holder lost; waiting rank x stagger */
+	ELECT_ST_HOLDER,       /* holds the DMZ address under a lease */
+	ELECT_ST_OBSERVER,     /* priority 0: never holds the address */
+	ELECT_ST_STOPPED,      /* after ELECT_EV_SHUTDOWN */
+};
+
+/* Why the state changed; the edge renders text, tests assert on these. */
+enum elect_reason {
+	ELECT_WHY_START = 0,
+	ELECT_WHY_HOLDER_HEARD,	   /* a heartbeat or claim names a holder */
+	ELECT_WHY_NO_HOLDER,	   /* listened at start, heard no holder */
+	ELECT_WHY_HOLDER_DEAD,	   /* dead-after heartbeats missed */
+	ELECT_WHY_HOLDER_RESIGNED, /* RESIGN from the holder */
+	ELECT_WHY_CLAIMED,	   /* waited our turn and claimed */
+	ELECT_WHY_BETTER_HOLDER,   /* two holders: the other is preferred */
+	ELECT_WHY_LEASE_EXPIRED,   /* we were not run before the lease ran out */
+	ELECT_WHY_HANDOVER,	   /* asked to hand over, or preempted */
+	ELECT_WHY_SHUTDOWN,
+	ELECT_WHY_DUPLICATE_ID, /* a clone with our id is older: new id */
+};
+
+/* 128-bit node id. All zero means "none". */
+struct elect_id {
+	uint8_t b[16];
+};
+
+/* An IPv4 or IPv6 address, network byte order. family: 4, 6 or 0. */
+struct elect_addr {
+	uint8_t family;
+	uint8_t b[16];
+};
+
+/*
+ * The cluster key with its keyed HMAC context. Made by elect_key_new()
+ * from 32 secret bytes; the bytes are wiped from the caller's copy by
+ * nothing: the caller cleanses its own buffer.
+ */
+struct elect_key;
+
+struct elect_key *elect_key_new(const uint8_t secret[ELECT_KEY_LEN]);
+void elect_key_free(struct elect_key *);
+
+/*
+ * A decoded message: the header, and body fields flagged in `has`.
+ * Fixed-size: decoding allocates nothing.
+ */
+enum elect_has {
+	ELECT_HAS_NAME = 1u << 0,
+	ELECT_HAS_PRIORITY = 1u << 1,
+	ELECT_HAS_STATE = 1u << 2,
+	ELECT_HAS_HOLDER = 1u << 3,    /* holder it believes in / successor */
+	ELECT_HAS_DMZ = 1u << 4,
+	ELECT_HAS_LEASE = 1u << 5,
+	ELECT_HAS_NONCE = 1u << 6,
+	ELECT_HAS_CHECK = 1u << 7,
+	ELECT_HAS_BOOT = 1u << 8,
+	ELECT_HAS_UPTIME = 1u << 9,
+	ELECT_HAS_PREEMPT = 1u << 10,
+};
+
+struct elect_msg {
+	uint8_t version;
+	uint8_t type; /* enum elect_msg_type */
+	uint16_t flags;
+	struct elect_id id;
+	uint64_t epoch;
+	uint64_t seq;
+	uint32_t has; /* enum elect_has bits */
+	char name[ELECT_NAME_MAX + 1];
+	uint8_t priority;
+	uint8_t state;		 /* enum elect_state of the sender */
+	struct elect_id holder;	 /* HELLO: believed holder; RESIGN: successor */
+	struct elect_addr addrs[ELECT_MAX_ADDRS];
+	size_t n_addrs;
+	struct elect_addr dmz;
+	uint8_t dmz_prefix;
+	uint32_t lease_ms;
+	uint64_t nonce;
+	uint8_t check_ok; /* PROBE_ACK: 1 if the holder's service check passes */
+	uint8_t preempt;  /* HELLO: the sender wants to preempt */
+	uint64_t boot;	  /* random per start: tells clones apart */
+	uint64_t uptime_ms;
+};
+
+/*
+ * Encodes msg (header fields and the body fields flagged in msg->has),
+ * tags it with key, into buf. Returns the length, or 0 if it does not fit
+ * in len bytes or msg is invalid (unknown type, too many addresses).
+ */
+size_t elect_wire_encode(const struct elect_msg *msg, struct elect_key *key,
+    uint8_t *buf, size_t len);
+
+/*
+ * Decodes and authenticates buf into out. Never reads past buf + len and
+ * allocates nothing. Returns ELECT_WIRE_OK or why it rejected the datagram;
+ * out is unspecified on rejection. Replays are the replay window's business.
+ */
+enum elect_wire_err elect_wire_decode(const uint8_t *buf, size_t len,
+    struct elect_key *key, struct elect_msg *out);
+
+/* Names for logs: "hello", "malformed", "holder", "holder-dead", ... */
+const char *elect_msg_type_name(int type);
+const char *elect_wire_err_name(enum elect_wire_err);
+const char *elect_state_name(enum elect_state);
+const char *elect_reason_name(enum elect_reason);
+
+/* Lower-case hex of an id into buf (33 bytes); returns buf. */
+char *elect_id_hex(const struct elect_id *, char buf[33]);
+/* Parses 32 hex digits; returns 0, or -1 if s is not such a string. */
+int elect_id_parse(const char *s, struct elect_id *out);
+bool elect_id_is_zero(const struct elect_id *);
+int elect_id_cmp(const struct elect_id *, const struct elect_id *);
+
+/*
+ * Per-sender replay window: accepts a sender's sequence only if it is above
+ * the last one accepted from that sender (DESIGN.md). Remembers
+ * ELECT_REPLAY_SLOTS senders, forgetting the least recently heard.
+ */
+struct elect_replay_slot {
+	struct elect_id id;
+	uint64_t last_seq;
+	uint64_t heard_ms;
+};
+
+struct elect_replay {
+	struct elect_replay_slot slot[ELECT_REPLAY_SLOTS];
+	size_t n;
+};
+
+void elect_replay_init(struct elect_replay *);
+/* Returns ELECT_WIRE_OK and records seq, or ELECT_WIRE_REPLAY. */
+enum elect_wire_err elect_replay_check(struct elect_replay *,
+    const struct elect_id *, uint64_t seq, uint64_t now_ms);
+
+/* ---- the election core ---- */
+
+struct elect_conf {
+	struct elect_key *key; /* borrowed; outlives the core */
+	char name[ELECT_NAME_MAX + 1];
+	uint8_t priority; /* 0: observer, 1..254 */
+	bool preempt;
+	uint32_t heartbeat_ms;	    /* default 200 */
+	uint32_t dead_after;	    /* missed heartbeats, default 3 */
+	uint32_t claim_stagger_ms;  /* default 20 */
+	uint32_t hello_interval_ms; /* default 10000 */
+	uint32_t lease_ms;	    /* default 3 x heartbeat */
+	struct elect_addr addrs[ELECT_MAX_ADDRS]; /* advertised, in HELLO */
+	size_t n_addrs;
+	struct elect_addr dmz;
+	uint8_t dmz_prefix;
+};
+
+/* Fills conf with DESIGN.md defaults (key and addresses left empty). */
+void elect_conf_defaults(struct elect_conf *);
+
+/* What survives a restart: written by the edge on ELECT_ACT_PERSIST. */
+struct elect_persist {
+	struct elect_id id;	/* zero: make one */
+	uint64_t epoch;		/* highest epoch ever seen */
+	uint64_t seq_reserved;	/* every sequence sent so far is below this */
+};
+
+enum elect_event_type {
+	ELECT_EV_START = 1, /* first call after elect_new() */
+	ELECT_EV_TIMER,	    /* wake_ms has come */
+	ELECT_EV_RX,	    /* a datagram arrived */
+	ELECT_EV_SHUTDOWN,  /* SIGTERM: resign if holder, drop address */
+	ELECT_EV_HANDOVER,  /* operator: holder hands over to target */
+};
+
+struct elect_event {
+	enum elect_event_type type;
+	const uint8_t *buf;	/* RX: borrowed for the call */
+	size_t len;
+	struct elect_addr src;	/* RX: source address */
+	struct elect_id target; /* HANDOVER: zero: the best standby */
+};
+
+enum elect_action_type {
+	ELECT_ACT_SEND = 1,	/* datagram to dest (group if family 0) */
+	ELECT_ACT_ADDR_ADD,	/* add the DMZ address, lease_ms lifetime */
+	ELECT_ACT_ADDR_REFRESH, /* extend its lifetime to lease_ms */
+	ELECT_ACT_ADDR_DEL,	/* remove it */
+	ELECT_ACT_STATE,	/* old, state, reason: log and hooks */
+	ELECT_ACT_PERSIST,	/* write persist before the next action */
+	ELECT_ACT_DROP,		/* a datagram was rejected: err, src */
+};
+
+struct elect_action {
+	enum elect_action_type type;
+	struct elect_addr dest; /* SEND: family 0 = the multicast group */
+	uint8_t buf[ELECT_WIRE_MAX];
+	size_t len;
+	uint32_t lease_ms;
+	enum elect_state old, state;
+	enum elect_reason reason;
+	struct elect_persist persist;
+	enum elect_wire_err err;
+	struct elect_addr src;
+};
+
+struct elect_out {
+	struct elect_action act[ELECT_MAX_ACTIONS];
+	size_t nact;
+	uint64_t wake_ms; /* call again with ELECT_EV_TIMER at this time */
+};
+
+struct elect_counters {
+	uint64_t rx, tx;
+	uint64_t rx_dropped_auth, rx_dropped_malformed, rx_dropped_replay;
+	uint64_t rx_dropped_version;
+	uint64_t failovers; /* times this node became holder */
+};
+
+/* A member as the core knows it, for status output. */
+struct elect_member_info {
+	struct elect_id id;
+	char name[ELECT_NAME_MAX + 1];
+	uint8_t priority;
+	enum elect_state state;
+	struct elect_addr addrs[ELECT_MAX_ADDRS];
+	size_t n_addrs;
+	struct elect_addr src; /* where its last datagram came from */
+	uint64_t last_seen_ms;
+};
+
+struct elect;
+
+/*
+ * Makes a core. conf and persist are copied (conf->key is borrowed).
+ * seed feeds the core's PRNG (new node ids, boot cookie). Returns NULL if
+ * conf is invalid (no key, heartbeat 0, dead_after 0, lease < heartbeat).
+ */
+struct elect *elect_new(const struct elect_conf *,
+    const struct elect_persist *, uint64_t now_ms, uint64_t seed);
+void elect_free(struct elect *);
+
+/*
+ * Feeds one event at now_ms (monotonic, never decreasing). Fills out with
+ * the actions to apply in order. Returns 0, or -1 if the event is invalid
+ * (now_ms went backwards, unknown type); input from the network is never
+ * invalid, only rejected and counted.
+ */
+int elect_step(struct elect *, uint64_t now_ms, const struct elect_event *,
+    struct elect_out *);
+
+enum elect_state elect_get_state(const struct elect *);
+uint64_t elect_get_epoch(const struct elect *);
+void elect_get_id(const struct elect *, struct elect_id *);
+/* The holder this node believes in; false if none. */
+bool elect_get_holder(const struct elect *, struct elect_id *);
+/* Lease end (ms) while holder; 0 otherwise. */
+uint64_t elect_get_lease_until(const struct elect *);
+void elect_get_counters(const struct elect *, struct elect_counters *);
+/* Copies up to max live members (self excluded); returns how many. */
+size_t elect_get_members(const struct elect *, uint64_t now_ms,
+    struct elect_member_info *, size_t max);
+
+#endif

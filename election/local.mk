@@ -1,0 +1,12 @@
+# election/: the pure cluster core. Links only libc and libcrypto (HMAC):
+# that is what keeps it pure (STYLE.md §1).
+noinst_LIBRARIES += election/libqure_elect.a
+election_libqure_elect_a_SOURCES = \
+	election/election.h \
+	election/elect_int.h \
+	election/elect_wire.c \
+	election/elect_member.c \
+	election/elect_fd.c \
+	election/elect_fsm.c
+election_libqure_elect_a_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+ELECT_LIBS = election/libqure_elect.a $(CRYPTO_LIBS)

@@ -1,0 +1,1 @@
+# netcfg/: targets of this folder (non-recursive build, included by the root Makefile.am).

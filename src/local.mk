@@ -1,0 +1,1 @@
+# src/: targets of this folder (non-recursive build, included by the root Makefile.am).

@@ -1,0 +1,1 @@
+# tests/sim/: targets of this folder (non-recursive build, included by the root Makefile.am).
