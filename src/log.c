@@ -1,0 +1,126 @@
+#include "config.h"
+
+#include "src/log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+/*
+ * Logging state is process-wide by nature (one stderr, one syslog
+ * connection); these are the only globals of src/log.c.
+ */
+static int log_foreground = 1;
+static int log_verbose;
+
+void
+log_init(int foreground, int verbose, const char *ident)
+{
+	log_foreground = foreground;
+	log_verbose = verbose;
+	if (!foreground)
+		openlog(ident != NULL ? ident : "qured", LOG_PID | LOG_NDELAY,
+		    LOG_DAEMON);
+}
+
+/* Renders one line and sends it; errnum != 0 appends its text. */
+static void log_vemit(int pri, int errnum, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void
+log_vemit(int pri, int errnum, const char *fmt, va_list ap)
+{
+	char line[1024];
+	int n;
+
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		snprintf(line, sizeof(line), "(unformattable log line)");
+	if (errnum != 0) {
+		size_t used = strlen(line);
+
+		snprintf(
+		    line + used, sizeof(line) - used, ": %s", strerror(errnum));
+	}
+	if (log_foreground) {
+		fprintf(stderr, "qured: %s\n", line);
+		fflush(stderr);
+	} else
+		syslog(pri, "%s", line);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_WARNING, saved, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_WARNING, 0, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_INFO, 0, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	if (!log_verbose)
+		return;
+	va_start(ap, fmt);
+	log_vemit(LOG_DEBUG, 0, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_CRIT, saved, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_CRIT, 0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

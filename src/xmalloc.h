@@ -1,0 +1,18 @@
+#ifndef QURE_XMALLOC_H
+#define QURE_XMALLOC_H
+
+/*
+ * Allocation that cannot fail: on exhaustion these log and abort()
+ * (STYLE.md §4). Free the results with free().
+ */
+
+#include <stddef.h>
+
+void *xmalloc(size_t size);
+/* Zeroed; nmemb * size is overflow-checked. */
+void *xcalloc(size_t nmemb, size_t size);
+/* nmemb * size is overflow-checked; ptr may be NULL. */
+void *xreallocarray(void *ptr, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+
+#endif
