@@ -1,0 +1,771 @@
+/*
+ * election/elect_wire.c — wire codec of the cluster protocol, version 1.
+ *
+ * Layout (docs/protocol.md is the reference; all integers big-endian):
+ *
+ *   0 magic "QURE" (4) | 4 version u8 | 5 type u8 | 6 flags u16
+ *   8 node id (16) | 24 epoch u64 | 32 seq u64 | 40 body_len u16
+ *  42 body: body_len bytes of TLVs (type u8, len u8, value)
+ *     tag: HMAC-SHA256 over header and body (32)
+ *
+ * A datagram is exactly 42 + body_len + 32 bytes and at most
+ * ELECT_WIRE_MAX. The tag is checked before a single body byte is parsed,
+ * so the TLV parser only ever sees bytes from a key holder; it is still
+ * written as if it did not, because a key may leak and a bug here must not
+ * become a crash of every member at once.
+ */
+#include "config.h"
+
+#include "election/election.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#define WIRE_MAGIC "QURE"
+#define WIRE_MAGIC_LEN 4
+#define WIRE_OFF_BODY_LEN 40
+/*
+ * The version this codec speaks (election.h's version macro collides with
+ * enum elect_wire_err's ELECT_WIRE_VERSION; see the wire report).
+ */
+#define WIRE_VERSION 1
+
+/* TLV types of version 1. Unknown types are skipped, for newer peers. */
+enum tlv_type {
+	TLV_NAME = 1,
+	TLV_PRIORITY = 2,
+	TLV_STATE = 3,
+	TLV_HOLDER = 4,
+	TLV_ADDR4 = 5,
+	TLV_ADDR6 = 6,
+	TLV_DMZ4 = 7,
+	TLV_DMZ6 = 8,
+	TLV_LEASE_MS = 9,
+	TLV_NONCE = 10,
+	TLV_CHECK = 11,
+	TLV_BOOT = 12,
+	TLV_UPTIME_MS = 13,
+	TLV_PREEMPT = 14,
+	TLV_LAST = TLV_PREEMPT,
+};
+
+/* Allowed value lengths per TLV type; only NAME has a range. */
+static const struct {
+	uint8_t min, max;
+} tlv_len[TLV_LAST + 1] = {
+	[TLV_NAME] = {1, ELECT_NAME_MAX},
+	[TLV_PRIORITY] = {1, 1},
+	[TLV_STATE] = {1, 1},
+	[TLV_HOLDER] = {16, 16},
+	[TLV_ADDR4] = {4, 4},
+	[TLV_ADDR6] = {16, 16},
+	[TLV_DMZ4] = {5, 5},
+	[TLV_DMZ6] = {17, 17},
+	[TLV_LEASE_MS] = {4, 4},
+	[TLV_NONCE] = {8, 8},
+	[TLV_CHECK] = {1, 1},
+	[TLV_BOOT] = {8, 8},
+	[TLV_UPTIME_MS] = {8, 8},
+	[TLV_PREEMPT] = {1, 1},
+};
+
+#define ELECT_HAS_ALL ((1u << 11) - 1)
+#define STATE_COUNT (ELECT_ST_STOPPED + 1)
+
+/* Body fields each message type must carry, indexed by type. */
+static const uint32_t required_has[ELECT_MSG_STATE + 1] = {
+	[ELECT_MSG_HELLO] = ELECT_HAS_NAME | ELECT_HAS_PRIORITY |
+	    ELECT_HAS_STATE | ELECT_HAS_BOOT,
+	[ELECT_MSG_HEARTBEAT] = ELECT_HAS_PRIORITY | ELECT_HAS_DMZ |
+	    ELECT_HAS_LEASE | ELECT_HAS_BOOT,
+	[ELECT_MSG_CLAIM] = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT,
+	[ELECT_MSG_RESIGN] = ELECT_HAS_HOLDER,
+	[ELECT_MSG_PROBE] = ELECT_HAS_NONCE,
+	[ELECT_MSG_PROBE_ACK] = ELECT_HAS_NONCE | ELECT_HAS_CHECK,
+	[ELECT_MSG_STATE] = 0,
+};
+
+/*
+ * The secret lives only inside the keyed HMAC context: OpenSSL keeps its
+ * own copy and wipes it in EVP_MAC_CTX_free(). Re-initialising the keyed
+ * context per message is about 4x faster than a one-shot HMAC().
+ */
+struct elect_key {
+	EVP_MAC_CTX *ctx;
+};
+
+struct elect_key *
+elect_key_new(const uint8_t secret[ELECT_KEY_LEN])
+{
+	char digest[] = "SHA256";
+	OSSL_PARAM params[2];
+	struct elect_key *key;
+	EVP_MAC *mac;
+
+	if ((key = calloc(1, sizeof(*key))) == NULL)
+		return NULL;
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		goto fail;
+	key->ctx = EVP_MAC_CTX_new(mac);
+	EVP_MAC_free(mac); /* the context holds its own reference */
+	if (key->ctx == NULL)
+		goto fail;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (!EVP_MAC_init(key->ctx, secret, ELECT_KEY_LEN, params))
+		goto fail;
+	return key;
+fail:
+	elect_key_free(key);
+	return NULL;
+}
+
+void
+elect_key_free(struct elect_key *key)
+{
+	if (key == NULL)
+		return;
+	EVP_MAC_CTX_free(key->ctx);
+	free(key);
+}
+
+/* Tags len bytes of buf. Returns 0, or -1 if OpenSSL failed. */
+static int
+wire_tag(struct elect_key *key, const uint8_t *buf, size_t len,
+    uint8_t tag[ELECT_WIRE_TAG_LEN])
+{
+	size_t tag_len = 0;
+
+	/* NULL key: restart with the key already in the context. */
+	if (!EVP_MAC_init(key->ctx, NULL, 0, NULL) ||
+	    !EVP_MAC_update(key->ctx, buf, len) ||
+	    !EVP_MAC_final(key->ctx, tag, &tag_len, ELECT_WIRE_TAG_LEN))
+		return -1;
+	return tag_len == ELECT_WIRE_TAG_LEN ? 0 : -1;
+}
+
+/* ---- bounds-checked cursors, big-endian ---- */
+
+struct rcur {
+	const uint8_t *p;
+	size_t len, off;
+};
+
+static bool
+rd_bytes(struct rcur *c, size_t n, const uint8_t **v)
+{
+	if (c->len - c->off < n)
+		return false;
+	*v = c->p + c->off;
+	c->off += n;
+	return true;
+}
+
+static bool
+rd_u8(struct rcur *c, uint8_t *v)
+{
+	const uint8_t *p;
+
+	if (!rd_bytes(c, 1, &p))
+		return false;
+	*v = p[0];
+	return true;
+}
+
+static bool
+rd_u16(struct rcur *c, uint16_t *v)
+{
+	const uint8_t *p;
+
+	if (!rd_bytes(c, 2, &p))
+		return false;
+	*v = (uint16_t)(p[0] << 8 | p[1]);
+	return true;
+}
+
+static uint64_t
+be_get(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static bool
+rd_u64(struct rcur *c, uint64_t *v)
+{
+	const uint8_t *p;
+
+	if (!rd_bytes(c, 8, &p))
+		return false;
+	*v = be_get(p, 8);
+	return true;
+}
+
+/* The writer fails sticky: check once at the end. */
+struct wcur {
+	uint8_t *p;
+	size_t len, off;
+	bool fail;
+};
+
+static void
+wr_bytes(struct wcur *c, const void *v, size_t n)
+{
+	if (c->fail || c->len - c->off < n) {
+		c->fail = true;
+		return;
+	}
+	memcpy(c->p + c->off, v, n);
+	c->off += n;
+}
+
+static void
+wr_be(struct wcur *c, uint64_t v, size_t n)
+{
+	uint8_t b[8];
+	size_t i;
+
+	assert(n <= sizeof(b));
+	for (i = 0; i < n; i++)
+		b[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+	wr_bytes(c, b, n);
+}
+
+static void
+wr_tlv(struct wcur *c, uint8_t type, const void *v, size_t n)
+{
+	assert(n <= UINT8_MAX);
+	wr_be(c, type, 1);
+	wr_be(c, n, 1);
+	wr_bytes(c, v, n);
+}
+
+static void
+wr_tlv_int(struct wcur *c, uint8_t type, uint64_t v, size_t n)
+{
+	wr_be(c, type, 1);
+	wr_be(c, n, 1);
+	wr_be(c, v, n);
+}
+
+/* ---- values ---- */
+
+static bool
+type_is_known(unsigned type)
+{
+	return type >= ELECT_MSG_HELLO && type <= ELECT_MSG_STATE;
+}
+
+/*
+ * Length of the UTF-8 sequence at s (at most left bytes), or 0 if it is
+ * not a well-formed, non-control code point (no overlong forms, no
+ * surrogates, nothing above U+10FFFF, no C1 controls). Names end up in
+ * JSON and logs, which need valid UTF-8 without control characters.
+ */
+static size_t
+utf8_len(const uint8_t *s, size_t left)
+{
+	static const uint32_t min_cp[4] = {0, 0xa0, 0x800, 0x10000};
+	uint32_t cp;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return s[0] >= 0x20 && s[0] != 0x7f ? 1 : 0;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1fu;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0fu;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07u;
+	else
+		return 0;
+	if (left < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if (cp < min_cp[n - 1] || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static bool
+name_is_valid(const uint8_t *s, size_t len)
+{
+	size_t i, n;
+
+	if (len < 1 || len > ELECT_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i += n)
+		if ((n = utf8_len(s + i, len - i)) == 0)
+			return false;
+	return true;
+}
+
+static bool
+addr_is_valid(const struct elect_addr *a)
+{
+	return a->family == 4 || a->family == 6;
+}
+
+static bool
+dmz_is_valid(const struct elect_addr *a, uint8_t prefix)
+{
+	return (a->family == 4 && prefix <= 32) ||
+	    (a->family == 6 && prefix <= 128);
+}
+
+/* ---- decoding ---- */
+
+static bool
+decode_addr(struct elect_msg *m, uint8_t family, const uint8_t *v,
+    size_t len)
+{
+	struct elect_addr *a;
+
+	if (m->n_addrs >= ELECT_MAX_ADDRS)
+		return false;
+	a = &m->addrs[m->n_addrs++];
+	a->family = family;
+	memcpy(a->b, v, len);
+	return true;
+}
+
+static bool
+decode_dmz(struct elect_msg *m, uint8_t family, const uint8_t *v,
+    size_t len)
+{
+	/* DMZ4 and DMZ6 are one field: a second one is a duplicate. */
+	if (m->has & ELECT_HAS_DMZ)
+		return false;
+	m->dmz.family = family;
+	memcpy(m->dmz.b, v, len - 1);
+	m->dmz_prefix = v[len - 1];
+	m->has |= ELECT_HAS_DMZ;
+	return dmz_is_valid(&m->dmz, m->dmz_prefix);
+}
+
+static bool
+decode_bool(uint8_t v, uint8_t *out)
+{
+	*out = v;
+	return v <= 1;
+}
+
+/* Stores one TLV of a known type and valid length; false: bad value. */
+static bool
+decode_tlv(struct elect_msg *m, uint8_t type, const uint8_t *v, size_t len)
+{
+	switch (type) {
+	case TLV_NAME:
+		memcpy(m->name, v, len);
+		m->name[len] = '\0';
+		m->has |= ELECT_HAS_NAME;
+		return name_is_valid(v, len);
+	case TLV_PRIORITY:
+		m->priority = v[0];
+		m->has |= ELECT_HAS_PRIORITY;
+		return true;
+	case TLV_STATE:
+		m->state = v[0];
+		m->has |= ELECT_HAS_STATE;
+		return v[0] < STATE_COUNT;
+	case TLV_HOLDER:
+		memcpy(m->holder.b, v, len);
+		m->has |= ELECT_HAS_HOLDER;
+		return true;
+	case TLV_ADDR4:
+		return decode_addr(m, 4, v, len);
+	case TLV_ADDR6:
+		return decode_addr(m, 6, v, len);
+	case TLV_DMZ4:
+		return decode_dmz(m, 4, v, len);
+	case TLV_DMZ6:
+		return decode_dmz(m, 6, v, len);
+	case TLV_LEASE_MS:
+		m->lease_ms = (uint32_t)be_get(v, 4);
+		m->has |= ELECT_HAS_LEASE;
+		return true;
+	case TLV_NONCE:
+		m->nonce = be_get(v, 8);
+		m->has |= ELECT_HAS_NONCE;
+		return true;
+	case TLV_CHECK:
+		m->has |= ELECT_HAS_CHECK;
+		return decode_bool(v[0], &m->check_ok);
+	case TLV_BOOT:
+		m->boot = be_get(v, 8);
+		m->has |= ELECT_HAS_BOOT;
+		return true;
+	case TLV_UPTIME_MS:
+		m->uptime_ms = be_get(v, 8);
+		m->has |= ELECT_HAS_UPTIME;
+		return true;
+	case TLV_PREEMPT:
+		m->has |= ELECT_HAS_PREEMPT;
+		return decode_bool(v[0], &m->preempt);
+	}
+	return false;
+}
+
+static bool
+tlv_is_repeatable(uint8_t type)
+{
+	return type == TLV_ADDR4 || type == TLV_ADDR6;
+}
+
+static enum elect_wire_err
+decode_body(struct rcur *c, struct elect_msg *m)
+{
+	uint32_t seen = 0;
+	const uint8_t *v;
+	uint8_t type, len;
+
+	while (c->off < c->len) {
+		if (!rd_u8(c, &type) || !rd_u8(c, &len) ||
+		    !rd_bytes(c, len, &v))
+			return ELECT_WIRE_MALFORMED;
+		if (type == 0 || type > TLV_LAST)
+			continue; /* a newer peer's field */
+		if (len < tlv_len[type].min || len > tlv_len[type].max)
+			return ELECT_WIRE_MALFORMED;
+		if (!tlv_is_repeatable(type) && (seen & 1u << type))
+			return ELECT_WIRE_MALFORMED;
+		seen |= 1u << type;
+		if (!decode_tlv(m, type, v, len))
+			return ELECT_WIRE_MALFORMED;
+	}
+	return ELECT_WIRE_OK;
+}
+
+/* Magic, version and length; the order fixes which reason is counted. */
+static enum elect_wire_err
+check_frame(const uint8_t *buf, size_t len)
+{
+	struct rcur c = {buf, len, WIRE_OFF_BODY_LEN};
+	uint16_t body_len;
+
+	if (len < ELECT_WIRE_HDR_LEN + ELECT_WIRE_TAG_LEN ||
+	    len > ELECT_WIRE_MAX)
+		return ELECT_WIRE_MALFORMED;
+	if (memcmp(buf, WIRE_MAGIC, WIRE_MAGIC_LEN) != 0)
+		return ELECT_WIRE_MALFORMED;
+	if (buf[WIRE_MAGIC_LEN] != WIRE_VERSION)
+		return ELECT_WIRE_VERSION;
+	if (!rd_u16(&c, &body_len) ||
+	    len != (size_t)ELECT_WIRE_HDR_LEN + body_len + ELECT_WIRE_TAG_LEN)
+		return ELECT_WIRE_MALFORMED;
+	return ELECT_WIRE_OK;
+}
+
+static bool
+tag_is_valid(struct elect_key *key, const uint8_t *buf, size_t len)
+{
+	uint8_t tag[ELECT_WIRE_TAG_LEN];
+	size_t n = len - ELECT_WIRE_TAG_LEN;
+
+	/* An OpenSSL failure must not let a datagram through: fail closed. */
+	if (wire_tag(key, buf, n, tag) == -1)
+		return false;
+	return CRYPTO_memcmp(tag, buf + n, ELECT_WIRE_TAG_LEN) == 0;
+}
+
+enum elect_wire_err
+elect_wire_decode(const uint8_t *buf, size_t len, struct elect_key *key,
+    struct elect_msg *out)
+{
+	struct rcur c;
+	const uint8_t *id;
+	enum elect_wire_err err;
+	uint16_t body_len;
+
+	assert(key != NULL && out != NULL);
+	if ((err = check_frame(buf, len)) != ELECT_WIRE_OK)
+		return err;
+	if (!tag_is_valid(key, buf, len))
+		return ELECT_WIRE_AUTH;
+	c = (struct rcur){buf, len - ELECT_WIRE_TAG_LEN, WIRE_MAGIC_LEN};
+	memset(out, 0, sizeof(*out));
+	if (!rd_u8(&c, &out->version) || !rd_u8(&c, &out->type) ||
+	    !rd_u16(&c, &out->flags) || !rd_bytes(&c, 16, &id) ||
+	    !rd_u64(&c, &out->epoch) || !rd_u64(&c, &out->seq) ||
+	    !rd_u16(&c, &body_len))
+		return ELECT_WIRE_MALFORMED;
+	memcpy(out->id.b, id, sizeof(out->id.b));
+	if (!type_is_known(out->type))
+		return ELECT_WIRE_MALFORMED;
+	if ((err = decode_body(&c, out)) != ELECT_WIRE_OK)
+		return err;
+	if ((out->has & required_has[out->type]) != required_has[out->type])
+		return ELECT_WIRE_MALFORMED;
+	return ELECT_WIRE_OK;
+}
+
+/* ---- encoding ---- */
+
+/* Whether the decoder would accept msg: the encoder refuses the rest. */
+static bool
+msg_is_encodable(const struct elect_msg *m)
+{
+	size_t i;
+
+	if (!type_is_known(m->type) || (m->has & ~ELECT_HAS_ALL) ||
+	    (m->has & required_has[m->type]) != required_has[m->type])
+		return false;
+	if (m->n_addrs > ELECT_MAX_ADDRS)
+		return false;
+	for (i = 0; i < m->n_addrs; i++)
+		if (!addr_is_valid(&m->addrs[i]))
+			return false;
+	if ((m->has & ELECT_HAS_NAME) &&
+	    !name_is_valid((const uint8_t *)m->name,
+		strnlen(m->name, sizeof(m->name))))
+		return false;
+	if ((m->has & ELECT_HAS_STATE) && m->state >= STATE_COUNT)
+		return false;
+	if ((m->has & ELECT_HAS_DMZ) && !dmz_is_valid(&m->dmz, m->dmz_prefix))
+		return false;
+	if ((m->has & ELECT_HAS_CHECK) && m->check_ok > 1)
+		return false;
+	if ((m->has & ELECT_HAS_PREEMPT) && m->preempt > 1)
+		return false;
+	return true;
+}
+
+static void
+encode_addrs(struct wcur *c, const struct elect_msg *m)
+{
+	const struct elect_addr *a;
+	uint8_t v[17];
+	size_t i, n;
+
+	for (i = 0; i < m->n_addrs; i++) {
+		a = &m->addrs[i];
+		n = a->family == 4 ? 4 : 16;
+		wr_tlv(c, a->family == 4 ? TLV_ADDR4 : TLV_ADDR6, a->b, n);
+	}
+	if (m->has & ELECT_HAS_DMZ) {
+		n = m->dmz.family == 4 ? 4 : 16;
+		memcpy(v, m->dmz.b, n);
+		v[n] = m->dmz_prefix;
+		wr_tlv(c, m->dmz.family == 4 ? TLV_DMZ4 : TLV_DMZ6, v, n + 1);
+	}
+}
+
+/* TLVs in type order; the decoder accepts any order. */
+static void
+encode_body(struct wcur *c, const struct elect_msg *m)
+{
+	uint32_t has = m->has;
+
+	if (has & ELECT_HAS_NAME)
+		wr_tlv(c, TLV_NAME, m->name, strlen(m->name));
+	if (has & ELECT_HAS_PRIORITY)
+		wr_tlv_int(c, TLV_PRIORITY, m->priority, 1);
+	if (has & ELECT_HAS_STATE)
+		wr_tlv_int(c, TLV_STATE, m->state, 1);
+	if (has & ELECT_HAS_HOLDER)
+		wr_tlv(c, TLV_HOLDER, m->holder.b, sizeof(m->holder.b));
+	encode_addrs(c, m);
+	if (has & ELECT_HAS_LEASE)
+		wr_tlv_int(c, TLV_LEASE_MS, m->lease_ms, 4);
+	if (has & ELECT_HAS_NONCE)
+		wr_tlv_int(c, TLV_NONCE, m->nonce, 8);
+	if (has & ELECT_HAS_CHECK)
+		wr_tlv_int(c, TLV_CHECK, m->check_ok, 1);
+	if (has & ELECT_HAS_BOOT)
+		wr_tlv_int(c, TLV_BOOT, m->boot, 8);
+	if (has & ELECT_HAS_UPTIME)
+		wr_tlv_int(c, TLV_UPTIME_MS, m->uptime_ms, 8);
+	if (has & ELECT_HAS_PREEMPT)
+		wr_tlv_int(c, TLV_PREEMPT, m->preempt, 1);
+}
+
+size_t
+elect_wire_encode(const struct elect_msg *msg, struct elect_key *key,
+    uint8_t *buf, size_t len)
+{
+	struct wcur c = {buf, len < ELECT_WIRE_MAX ? len : ELECT_WIRE_MAX, 0,
+	    false};
+	size_t body_len;
+
+	assert(msg != NULL && key != NULL);
+	if (buf == NULL || !msg_is_encodable(msg))
+		return 0;
+	wr_bytes(&c, WIRE_MAGIC, WIRE_MAGIC_LEN);
+	wr_be(&c, WIRE_VERSION, 1);
+	wr_be(&c, msg->type, 1);
+	wr_be(&c, 0, 2); /* flags: none defined in version 1 */
+	wr_bytes(&c, msg->id.b, sizeof(msg->id.b));
+	wr_be(&c, msg->epoch, 8);
+	wr_be(&c, msg->seq, 8);
+	wr_be(&c, 0, 2); /* body_len, patched below */
+	encode_body(&c, msg);
+	if (c.fail || c.len - c.off < ELECT_WIRE_TAG_LEN)
+		return 0;
+	body_len = c.off - ELECT_WIRE_HDR_LEN;
+	buf[WIRE_OFF_BODY_LEN] = (uint8_t)(body_len >> 8);
+	buf[WIRE_OFF_BODY_LEN + 1] = (uint8_t)body_len;
+	if (wire_tag(key, buf, c.off, buf + c.off) == -1)
+		return 0;
+	return c.off + ELECT_WIRE_TAG_LEN;
+}
+
+/* ---- replay window ---- */
+
+void
+elect_replay_init(struct elect_replay *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * Linear scan: 128 slots of 40 bytes stay in a few cache lines' reach, and
+ * only authenticated datagrams get here.
+ */
+enum elect_wire_err
+elect_replay_check(struct elect_replay *r, const struct elect_id *id,
+    uint64_t seq, uint64_t now_ms)
+{
+	struct elect_replay_slot *s = NULL;
+	size_t i, oldest = 0;
+
+	assert(r->n <= ELECT_REPLAY_SLOTS);
+	for (i = 0; i < r->n; i++) {
+		if (memcmp(r->slot[i].id.b, id->b, sizeof(id->b)) == 0) {
+			s = &r->slot[i];
+			break;
+		}
+		if (r->slot[i].heard_ms < r->slot[oldest].heard_ms)
+			oldest = i;
+	}
+	if (s != NULL) {
+		/* A replay does not refresh heard_ms: it is not news. */
+		if (seq <= s->last_seq)
+			return ELECT_WIRE_REPLAY;
+	} else if (r->n < ELECT_REPLAY_SLOTS) {
+		s = &r->slot[r->n++];
+	} else {
+		s = &r->slot[oldest];
+	}
+	s->id = *id;
+	s->last_seq = seq;
+	s->heard_ms = now_ms;
+	return ELECT_WIRE_OK;
+}
+
+/* ---- names and ids ---- */
+
+const char *
+elect_msg_type_name(int type)
+{
+	static const char *const names[] = {
+		[ELECT_MSG_HELLO] = "hello",
+		[ELECT_MSG_HEARTBEAT] = "heartbeat",
+		[ELECT_MSG_CLAIM] = "claim",
+		[ELECT_MSG_RESIGN] = "resign",
+		[ELECT_MSG_PROBE] = "probe",
+		[ELECT_MSG_PROBE_ACK] = "probe-ack",
+		[ELECT_MSG_STATE] = "state",
+	};
+
+	if (type < 0 || !type_is_known((unsigned)type))
+		return "unknown";
+	return names[type];
+}
+
+const char *
+elect_wire_err_name(enum elect_wire_err err)
+{
+	switch (err) {
+	case ELECT_WIRE_OK:
+		return "ok";
+	case ELECT_WIRE_MALFORMED:
+		return "malformed";
+	case ELECT_WIRE_VERSION:
+		return "version";
+	case ELECT_WIRE_AUTH:
+		return "auth";
+	case ELECT_WIRE_REPLAY:
+		return "replay";
+	}
+	return "unknown";
+}
+
+char *
+elect_id_hex(const struct elect_id *id, char buf[33])
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < sizeof(id->b); i++) {
+		buf[2 * i] = digits[id->b[i] >> 4];
+		buf[2 * i + 1] = digits[id->b[i] & 0x0f];
+	}
+	buf[2 * sizeof(id->b)] = '\0';
+	return buf;
+}
+
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+elect_id_parse(const char *s, struct elect_id *out)
+{
+	struct elect_id id;
+	int hi, lo;
+	size_t i;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < sizeof(id.b); i++) {
+		/* s[2 * i] is '\0' at a short string: hex_digit stops there. */
+		if ((hi = hex_digit(s[2 * i])) == -1 ||
+		    (lo = hex_digit(s[2 * i + 1])) == -1)
+			return -1;
+		id.b[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (s[2 * sizeof(id.b)] != '\0')
+		return -1;
+	*out = id;
+	return 0;
+}
+
+bool
+elect_id_is_zero(const struct elect_id *id)
+{
+	static const struct elect_id zero;
+
+	return memcmp(id->b, zero.b, sizeof(id->b)) == 0;
+}
+
+int
+elect_id_cmp(const struct elect_id *a, const struct elect_id *b)
+{
+	int r = memcmp(a->b, b->b, sizeof(a->b));
+
+	return (r > 0) - (r < 0);
+}
