@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ELECT_WIRE_VERSION 1
+#define ELECT_PROTO_VERSION 1	
 #define ELECT_WIRE_HDR_LEN 42	/* magic..body_len, see elect_wire.c */
 #define ELECT_WIRE_TAG_LEN 32	/* HMAC-SHA256 */
 #define ELECT_WIRE_MAX 512	/* largest datagram sent or accepted */
@@ -22,7 +22,7 @@
 #define ELECT_MAX_ADDRS 4	/* advertised addresses per member */
 #define ELECT_MAX_MEMBERS 64	/* membership table size */
 #define ELECT_REPLAY_SLOTS 128	/* senders remembered by the replay window */
-#define ELECT_MAX_ACTIONS 16	/* per elect_step() */
+#define ELECT_MAX_ACTIONS 24	/* per elect_step() */
 #define ELECT_SEQ_BLOCK 1024	/* sequence numbers reserved per persist */
 
 /* Message types on the wire (DESIGN.md "The cluster protocol"). */
@@ -67,6 +67,7 @@ enum elect_reason {
 	ELECT_WHY_HANDOVER,	   /* asked to hand over, or preempted */
 	ELECT_WHY_SHUTDOWN,
 	ELECT_WHY_DUPLICATE_ID, /* a clone with our id is older: new id */
+	ELECT_WHY_RESUMED,	/* not run for a while (paused VM): listen again */
 };
 
 /* 128-bit node id. All zero means "none". */

@@ -1,0 +1,860 @@
+/*
+ * election/elect_fsm.c — the election state machine.
+ *
+ * States (enum elect_state):
+ *   STARTING   listens (dead_after + 1) heartbeats for a holder
+ *   STANDBY    follows a holder; or, with none, waits dead_after heartbeats
+ *   CANDIDATE  the holder is gone: waits rank x claim_stagger, then claims
+ *   HOLDER     holds the DMZ address under a lease refreshed every heartbeat
+ *   OBSERVER   priority 0: follows, never claims
+ *   STOPPED    after shutdown: does nothing more
+ * Events: START, TIMER, RX (HELLO, HEARTBEAT, CLAIM, RESIGN, PROBE),
+ * SHUTDOWN, HANDOVER.
+ * Invariants: the epoch never decreases and is persisted before it is
+ * used; a node is HOLDER only while now < lease_until; a holder that hears
+ * a preferred holder (epoch, priority, id) drops the address at once.
+ */
+#include "config.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "election/elect_int.h"
+
+struct elect {
+	struct elect_conf conf;
+	struct elect_id id;
+	uint64_t boot;	/* random per start: tells a clone from us */
+	uint64_t rng;	/* splitmix64 state */
+	uint64_t started_ms;
+	uint64_t now_ms;
+	uint64_t due_ms; /* the wake-up we asked for last */
+
+	uint64_t epoch;	     /* highest seen, persisted */
+	uint64_t seq;	     /* next sequence to send */
+	uint64_t seq_reserved;
+
+	enum elect_state state;
+	bool has_holder; /* followed holder, when not HOLDER ourselves */
+	struct elect_claim holder;
+	struct elect_fd fd;
+	uint64_t listen_until_ms; /* STARTING */
+	uint64_t claim_at_ms;	  /* CANDIDATE */
+	uint64_t held_epoch;	  /* HOLDER: the epoch we claimed */
+	uint64_t lease_until_ms;  /* HOLDER */
+	uint64_t next_heartbeat_ms;
+	uint64_t next_hello_ms;
+
+	struct elect_members members;
+	struct elect_replay replay;
+	struct elect_counters ctr;
+};
+
+static const char *const state_names[] = {
+	[ELECT_ST_STARTING] = "starting",
+	[ELECT_ST_STANDBY] = "standby",
+	[ELECT_ST_CANDIDATE] = "candidate",
+	[ELECT_ST_HOLDER] = "holder",
+	[ELECT_ST_OBSERVER] = "observer",
+	[ELECT_ST_STOPPED] = "stopped",
+};
+
+static const char *const reason_names[] = {
+	[ELECT_WHY_START] = "start",
+	[ELECT_WHY_HOLDER_HEARD] = "holder-heard",
+	[ELECT_WHY_NO_HOLDER] = "no-holder",
+	[ELECT_WHY_HOLDER_DEAD] = "holder-dead",
+	[ELECT_WHY_HOLDER_RESIGNED] = "holder-resigned",
+	[ELECT_WHY_CLAIMED] = "claimed",
+	[ELECT_WHY_BETTER_HOLDER] = "better-holder",
+	[ELECT_WHY_LEASE_EXPIRED] = "lease-expired",
+	[ELECT_WHY_HANDOVER] = "handover",
+	[ELECT_WHY_SHUTDOWN] = "shutdown",
+	[ELECT_WHY_DUPLICATE_ID] = "duplicate-id",
+	[ELECT_WHY_RESUMED] = "resumed",
+};
+
+const char *
+elect_state_name(enum elect_state s)
+{
+	if ((size_t)s >= sizeof(state_names) / sizeof(state_names[0]))
+		return "unknown";
+	return state_names[s];
+}
+
+const char *
+elect_reason_name(enum elect_reason r)
+{
+	if ((size_t)r >= sizeof(reason_names) / sizeof(reason_names[0]))
+		return "unknown";
+	return reason_names[r];
+}
+
+void
+elect_conf_defaults(struct elect_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->priority = 100;
+	conf->heartbeat_ms = 200;
+	conf->dead_after = 3;
+	conf->claim_stagger_ms = 20;
+	conf->hello_interval_ms = 10000;
+	conf->lease_ms = 600;
+}
+
+/* ---- small helpers ---- */
+
+static uint64_t
+rng_next(struct elect *c)
+{
+	uint64_t z = (c->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void
+new_id(struct elect *c)
+{
+	uint64_t a, b;
+
+	do {
+		a = rng_next(c);
+		b = rng_next(c);
+		memcpy(c->id.b, &a, 8);
+		memcpy(c->id.b + 8, &b, 8);
+	} while (elect_id_is_zero(&c->id));
+}
+
+static struct elect_action *
+push(struct elect_out *out, enum elect_action_type type)
+{
+	struct elect_action *a;
+
+	/* Every path of one step emits a bounded number of actions. */
+	assert(out->nact < ELECT_MAX_ACTIONS);
+	a = &out->act[out->nact++];
+	memset(a, 0, sizeof(*a));
+	a->type = type;
+	return a;
+}
+
+static void
+emit_persist(struct elect *c, struct elect_out *out)
+{
+	struct elect_action *a = push(out, ELECT_ACT_PERSIST);
+
+	a->persist.id = c->id;
+	a->persist.epoch = c->epoch;
+	a->persist.seq_reserved = c->seq_reserved;
+}
+
+/* The epoch only grows, and is on disk before anything acts on it. */
+static void
+see_epoch(struct elect *c, uint64_t epoch, struct elect_out *out)
+{
+	if (epoch <= c->epoch)
+		return;
+	c->epoch = epoch;
+	emit_persist(c, out);
+}
+
+static void
+set_state(struct elect *c, enum elect_state st, enum elect_reason why,
+    struct elect_out *out)
+{
+	struct elect_action *a;
+
+	if (st == c->state)
+		return;
+	a = push(out, ELECT_ACT_STATE);
+	a->old = c->state;
+	a->state = st;
+	a->reason = why;
+	c->state = st;
+}
+
+static bool
+is_me(const struct elect *c, const struct elect_id *id)
+{
+	return elect_id_cmp(&c->id, id) == 0;
+}
+
+static struct elect_claim
+my_claim(const struct elect *c)
+{
+	struct elect_claim me = {c->held_epoch, c->conf.priority, c->id};
+
+	return me;
+}
+
+/* ---- sending ---- */
+
+/* Sequences survive restarts: a block is reserved on disk before use. */
+static uint64_t
+next_seq(struct elect *c, struct elect_out *out)
+{
+	if (c->seq >= c->seq_reserved) {
+		c->seq_reserved = c->seq + ELECT_SEQ_BLOCK;
+		emit_persist(c, out);
+	}
+	return c->seq++;
+}
+
+static void
+msg_init(struct elect *c, struct elect_msg *m, enum elect_msg_type type)
+{
+	memset(m, 0, sizeof(*m));
+	m->version = ELECT_PROTO_VERSION;
+	m->type = (uint8_t)type;
+	m->id = c->id;
+	m->epoch = c->epoch;
+	m->priority = c->conf.priority;
+	m->boot = c->boot;
+	m->uptime_ms = c->now_ms - c->started_ms;
+	m->has = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | ELECT_HAS_UPTIME;
+}
+
+static void
+send_msg(struct elect *c, struct elect_msg *m, const struct elect_addr *dest,
+    struct elect_out *out)
+{
+	struct elect_action *a;
+
+	m->seq = next_seq(c, out);
+	a = push(out, ELECT_ACT_SEND);
+	if (dest != NULL)
+		a->dest = *dest;
+	a->len = elect_wire_encode(m, c->conf.key, a->buf, sizeof(a->buf));
+	/* Our own messages are bounded by construction. */
+	assert(a->len > 0);
+	c->ctr.tx++;
+}
+
+static void
+send_hello(struct elect *c, const struct elect_addr *dest,
+    struct elect_out *out)
+{
+	struct elect_msg m;
+	struct elect_id holder;
+
+	msg_init(c, &m, ELECT_MSG_HELLO);
+	m.has |= ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_PREEMPT;
+	snprintf(m.name, sizeof(m.name), "%s", c->conf.name);
+	m.state = (uint8_t)c->state;
+	m.preempt = c->conf.preempt;
+	memcpy(m.addrs, c->conf.addrs, sizeof(m.addrs));
+	m.n_addrs = c->conf.n_addrs;
+	if (elect_get_holder(c, &holder)) {
+		m.holder = holder;
+		m.has |= ELECT_HAS_HOLDER;
+	}
+	send_msg(c, &m, dest, out);
+}
+
+static void
+send_holder_msg(struct elect *c, enum elect_msg_type type,
+    struct elect_out *out)
+{
+	struct elect_msg m;
+
+	msg_init(c, &m, type);
+	m.epoch = c->held_epoch;
+	if (type == ELECT_MSG_HEARTBEAT) {
+		m.has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE;
+		m.dmz = c->conf.dmz;
+		m.dmz_prefix = c->conf.dmz_prefix;
+		m.lease_ms = c->conf.lease_ms;
+	}
+	send_msg(c, &m, NULL, out);
+}
+
+static void
+send_resign(struct elect *c, const struct elect_id *successor,
+    struct elect_out *out)
+{
+	struct elect_msg m;
+
+	msg_init(c, &m, ELECT_MSG_RESIGN);
+	m.has |= ELECT_HAS_HOLDER;
+	if (successor != NULL)
+		m.holder = *successor;
+	send_msg(c, &m, NULL, out);
+}
+
+/* ---- transitions ---- */
+
+/* Leaves HOLDER (or never was): the address goes, we listen again. */
+static void
+become_standby(struct elect *c, enum elect_reason why, struct elect_out *out)
+{
+	if (c->state == ELECT_ST_HOLDER) {
+		push(out, ELECT_ACT_ADDR_DEL);
+		c->lease_until_ms = 0;
+	}
+	c->has_holder = false;
+	elect_fd_heard(&c->fd, c->now_ms);
+	set_state(c, c->conf.priority ? ELECT_ST_STANDBY : ELECT_ST_OBSERVER,
+	    why, out);
+}
+
+static void
+follow(struct elect *c, const struct elect_claim *h, struct elect_out *out)
+{
+	c->has_holder = true;
+	c->holder = *h;
+	elect_fd_heard(&c->fd, c->now_ms);
+	if (c->state == ELECT_ST_STARTING || c->state == ELECT_ST_CANDIDATE)
+		set_state(c, ELECT_ST_STANDBY, ELECT_WHY_HOLDER_HEARD, out);
+}
+
+/* Waits our turn: rank x stagger, plus extra turns (a named successor). */
+static void
+become_candidate(struct elect *c, const struct elect_id *gone,
+    unsigned extra_turns, enum elect_reason why, struct elect_out *out)
+{
+	unsigned rank;
+
+	c->has_holder = false;
+	if (c->conf.priority == 0) {
+		elect_fd_heard(&c->fd, c->now_ms);
+		return;
+	}
+	rank = elect_members_rank(&c->members, c->now_ms, c->conf.priority,
+	    &c->id, gone);
+	c->claim_at_ms = c->now_ms +
+	    (uint64_t)(rank + extra_turns) * c->conf.claim_stagger_ms;
+	set_state(c, ELECT_ST_CANDIDATE, why, out);
+}
+
+static void
+refresh_lease(struct elect *c, enum elect_action_type type,
+    struct elect_out *out)
+{
+	struct elect_action *a = push(out, type);
+
+	a->lease_ms = c->conf.lease_ms;
+	c->lease_until_ms = c->now_ms + c->conf.lease_ms;
+	c->next_heartbeat_ms = c->now_ms + c->conf.heartbeat_ms;
+}
+
+static void
+claim(struct elect *c, struct elect_out *out)
+{
+	see_epoch(c, c->epoch + 1, out);
+	c->held_epoch = c->epoch;
+	c->has_holder = false;
+	refresh_lease(c, ELECT_ACT_ADDR_ADD, out);
+	set_state(c, ELECT_ST_HOLDER, ELECT_WHY_CLAIMED, out);
+	send_holder_msg(c, ELECT_MSG_CLAIM, out);
+	c->ctr.failovers++;
+}
+
+/* Orderly exit from HOLDER: RESIGN first, then drop the address. */
+static void
+resign(struct elect *c, const struct elect_id *successor,
+    enum elect_reason why, struct elect_out *out)
+{
+	send_resign(c, successor, out);
+	become_standby(c, why, out);
+}
+
+/* ---- receiving ---- */
+
+static void
+note_member(struct elect *c, const struct elect_msg *m,
+    const struct elect_addr *src, struct elect_out *out)
+{
+	bool added;
+	struct elect_member *mb =
+	    elect_members_touch(&c->members, &m->id, c->now_ms, &added);
+
+	mb->src = *src;
+	mb->boot = m->boot;
+	if (m->has & ELECT_HAS_PRIORITY)
+		mb->priority = m->priority;
+	if (m->type == ELECT_MSG_HELLO) {
+		snprintf(mb->name, sizeof(mb->name), "%s", m->name);
+		mb->state = m->state;
+		mb->preempt = m->preempt;
+		memcpy(mb->addrs, m->addrs, sizeof(mb->addrs));
+		mb->n_addrs = m->n_addrs;
+	} else if (m->type == ELECT_MSG_HEARTBEAT ||
+	    m->type == ELECT_MSG_CLAIM) {
+		mb->state = ELECT_ST_HOLDER;
+	} else if (m->type == ELECT_MSG_RESIGN) {
+		mb->state = ELECT_ST_STANDBY;
+	}
+	/* A newcomer learns of us by a unicast HELLO: no group-wide burst. */
+	if (added && m->type == ELECT_MSG_HELLO && c->state != ELECT_ST_STOPPED)
+		send_hello(c, src, out);
+}
+
+static void
+on_holder_msg(struct elect *c, const struct elect_msg *m,
+    struct elect_out *out)
+{
+	struct elect_claim them = {m->epoch, m->priority, m->id};
+	struct elect_claim me = my_claim(c);
+
+	if (c->state == ELECT_ST_HOLDER) {
+		if (elect_claim_better(&them, &me)) {
+			become_standby(c, ELECT_WHY_BETTER_HOLDER, out);
+			follow(c, &them, out);
+		} else {
+			/* Tell the lesser holder at once, so it yields now. */
+			send_holder_msg(c, ELECT_MSG_HEARTBEAT, out);
+		}
+		return;
+	}
+	if (!c->has_holder || elect_id_cmp(&c->holder.id, &m->id) == 0 ||
+	    elect_claim_better(&them, &c->holder))
+		follow(c, &them, out);
+}
+
+static void
+on_resign(struct elect *c, const struct elect_msg *m, struct elect_out *out)
+{
+	const struct elect_id *succ = &m->holder;
+	bool named = !elect_id_is_zero(succ);
+
+	if (c->state == ELECT_ST_HOLDER || c->state == ELECT_ST_STOPPED)
+		return;
+	if (c->has_holder && elect_id_cmp(&c->holder.id, &m->id) != 0)
+		return; /* not the holder we follow: nothing changes */
+	if (named && is_me(c, succ) && c->conf.priority > 0) {
+		c->has_holder = false;
+		claim(c, out);
+		return;
+	}
+	become_candidate(c, &m->id, named ? 1 : 0, ELECT_WHY_HOLDER_RESIGNED,
+	    out);
+}
+
+static void
+on_hello(struct elect *c, const struct elect_msg *m, struct elect_out *out)
+{
+	struct elect_member *mb;
+
+	if (c->state != ELECT_ST_HOLDER || !m->preempt || m->priority == 0 ||
+	    m->priority <= c->conf.priority)
+		return;
+	mb = elect_members_find(&c->members, &m->id);
+	if (mb != NULL)
+		resign(c, &mb->id, ELECT_WHY_HANDOVER, out);
+}
+
+static void
+on_probe(struct elect *c, const struct elect_msg *m,
+    const struct elect_addr *src, struct elect_out *out)
+{
+	struct elect_msg ack;
+
+	if (c->state != ELECT_ST_HOLDER)
+		return;
+	msg_init(c, &ack, ELECT_MSG_PROBE_ACK);
+	ack.has |= ELECT_HAS_NONCE | ELECT_HAS_CHECK;
+	ack.nonce = m->nonce;
+	ack.check_ok = 1; /* the service check arrives with issue 4 */
+	send_msg(c, &ack, src, out);
+}
+
+/*
+ * A clone of our VM image speaks with our id. The younger of the two
+ * (shorter uptime, then lower boot cookie) takes a new id.
+ */
+static void
+on_own_id(struct elect *c, const struct elect_msg *m, struct elect_out *out)
+{
+	uint64_t mine = c->now_ms - c->started_ms;
+
+	if (m->boot == c->boot)
+		return; /* our own datagram looped back */
+	if (mine > m->uptime_ms || (mine == m->uptime_ms && c->boot > m->boot))
+		return; /* we are older: the clone renews */
+	if (c->state == ELECT_ST_HOLDER)
+		become_standby(c, ELECT_WHY_DUPLICATE_ID, out);
+	new_id(c);
+	emit_persist(c, out);
+	send_hello(c, NULL, out);
+}
+
+static void
+count_drop(struct elect *c, enum elect_wire_err err,
+    const struct elect_addr *src, struct elect_out *out)
+{
+	struct elect_action *a = push(out, ELECT_ACT_DROP);
+
+	a->err = err;
+	a->src = *src;
+	if (err == ELECT_WIRE_AUTH)
+		c->ctr.rx_dropped_auth++;
+	else if (err == ELECT_WIRE_REPLAY)
+		c->ctr.rx_dropped_replay++;
+	else if (err == ELECT_WIRE_VERSION)
+		c->ctr.rx_dropped_version++;
+	else
+		c->ctr.rx_dropped_malformed++;
+}
+
+static void
+dispatch(struct elect *c, const struct elect_msg *m,
+    const struct elect_addr *src, struct elect_out *out)
+{
+	switch (m->type) {
+	case ELECT_MSG_HELLO:
+		on_hello(c, m, out);
+		break;
+	case ELECT_MSG_HEARTBEAT:
+	case ELECT_MSG_CLAIM:
+		on_holder_msg(c, m, out);
+		break;
+	case ELECT_MSG_RESIGN:
+		on_resign(c, m, out);
+		break;
+	case ELECT_MSG_PROBE:
+		on_probe(c, m, src, out);
+		break;
+	default:
+		break; /* PROBE_ACK, STATE: later issues */
+	}
+}
+
+static void
+on_rx(struct elect *c, const struct elect_event *ev, struct elect_out *out)
+{
+	struct elect_msg m;
+	enum elect_wire_err err;
+
+	c->ctr.rx++;
+	err = elect_wire_decode(ev->buf, ev->len, c->conf.key, &m);
+	if (err != ELECT_WIRE_OK) {
+		count_drop(c, err, &ev->src, out);
+		return;
+	}
+	if (is_me(c, &m.id)) {
+		if (c->state != ELECT_ST_STOPPED)
+			on_own_id(c, &m, out);
+		return;
+	}
+	err = elect_replay_check(&c->replay, &m.id, m.seq, c->now_ms);
+	if (err != ELECT_WIRE_OK) {
+		count_drop(c, err, &ev->src, out);
+		return;
+	}
+	if (c->state == ELECT_ST_STOPPED)
+		return;
+	see_epoch(c, m.epoch, out);
+	note_member(c, &m, &ev->src, out);
+	dispatch(c, &m, &ev->src, out);
+}
+
+/* ---- operator events ---- */
+
+static void
+on_shutdown(struct elect *c, struct elect_out *out)
+{
+	const struct elect_member *best;
+
+	if (c->state == ELECT_ST_HOLDER) {
+		best = elect_members_best(&c->members, c->now_ms, NULL);
+		resign(c, best ? &best->id : NULL, ELECT_WHY_SHUTDOWN, out);
+	}
+	set_state(c, ELECT_ST_STOPPED, ELECT_WHY_SHUTDOWN, out);
+	/* Peers stop ranking a stopped member at once, not after 3 HELLOs. */
+	send_hello(c, NULL, out);
+}
+
+static void
+on_handover(struct elect *c, const struct elect_id *target,
+    struct elect_out *out)
+{
+	const struct elect_member *to;
+
+	if (c->state != ELECT_ST_HOLDER)
+		return;
+	if (elect_id_is_zero(target))
+		to = elect_members_best(&c->members, c->now_ms, NULL);
+	else
+		to = elect_members_find(&c->members, target);
+	if (to == NULL || to->priority == 0 ||
+	    !elect_member_is_live(&c->members, to, c->now_ms))
+		return; /* nobody to hand over to: keep serving */
+	resign(c, &to->id, ELECT_WHY_HANDOVER, out);
+}
+
+static void
+on_start(struct elect *c, struct elect_out *out)
+{
+	if (elect_id_is_zero(&c->id)) {
+		new_id(c);
+		emit_persist(c, out);
+	}
+	c->state = ELECT_ST_STARTING;
+	set_state(c, c->conf.priority ? ELECT_ST_STARTING : ELECT_ST_OBSERVER,
+	    ELECT_WHY_START, out);
+	c->listen_until_ms = c->now_ms +
+	    (uint64_t)(c->conf.dead_after + 1) * c->conf.heartbeat_ms;
+	send_hello(c, NULL, out);
+	c->next_hello_ms = c->now_ms + c->conf.hello_interval_ms;
+}
+
+/* ---- timers ---- */
+
+/*
+ * Run late by more than a heartbeat (a paused VM, a starved process): what
+ * we last heard is stale, so listen again before judging the holder. A
+ * holder past its lease has lost the address to the kernel already.
+ */
+static void
+on_late(struct elect *c, struct elect_out *out)
+{
+	if (c->state == ELECT_ST_HOLDER && c->now_ms >= c->lease_until_ms) {
+		become_standby(c, ELECT_WHY_LEASE_EXPIRED, out);
+		return;
+	}
+	if (c->state == ELECT_ST_CANDIDATE)
+		become_standby(c, ELECT_WHY_RESUMED, out);
+	else if (c->state != ELECT_ST_HOLDER)
+		elect_fd_heard(&c->fd, c->now_ms);
+	if (c->state == ELECT_ST_STARTING)
+		c->listen_until_ms = c->now_ms +
+		    (uint64_t)(c->conf.dead_after + 1) * c->conf.heartbeat_ms;
+}
+
+static void
+run_holder_timers(struct elect *c, struct elect_out *out)
+{
+	if (c->now_ms >= c->lease_until_ms) {
+		become_standby(c, ELECT_WHY_LEASE_EXPIRED, out);
+		return;
+	}
+	if (c->now_ms >= c->next_heartbeat_ms) {
+		refresh_lease(c, ELECT_ACT_ADDR_REFRESH, out);
+		send_holder_msg(c, ELECT_MSG_HEARTBEAT, out);
+	}
+}
+
+static void
+run_timers(struct elect *c, struct elect_out *out)
+{
+	switch (c->state) {
+	case ELECT_ST_STARTING:
+		if (c->now_ms >= c->listen_until_ms)
+			become_candidate(c, NULL, 0, ELECT_WHY_NO_HOLDER, out);
+		break;
+	case ELECT_ST_STANDBY:
+	case ELECT_ST_OBSERVER:
+		if (elect_fd_expired(&c->fd, c->now_ms))
+			become_candidate(c, c->has_holder ? &c->holder.id : NULL,
+			    0,
+			    c->has_holder ? ELECT_WHY_HOLDER_DEAD
+					  : ELECT_WHY_NO_HOLDER,
+			    out);
+		break;
+	case ELECT_ST_HOLDER:
+		run_holder_timers(c, out);
+		break;
+	default:
+		break;
+	}
+	if (c->state == ELECT_ST_CANDIDATE && c->now_ms >= c->claim_at_ms)
+		claim(c, out);
+	if (c->state != ELECT_ST_STOPPED && c->now_ms >= c->next_hello_ms) {
+		/* Jitter keeps standbys that started together out of step. */
+		c->next_hello_ms = c->now_ms + c->conf.hello_interval_ms -
+		    rng_next(c) % (c->conf.hello_interval_ms / 10 + 1);
+		send_hello(c, NULL, out);
+	}
+}
+
+static uint64_t
+min_nonzero(uint64_t a, uint64_t b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static uint64_t
+next_wake(const struct elect *c)
+{
+	uint64_t w = 0;
+
+	switch (c->state) {
+	case ELECT_ST_STARTING:
+		w = c->listen_until_ms;
+		break;
+	case ELECT_ST_STANDBY:
+	case ELECT_ST_OBSERVER:
+		w = elect_fd_deadline(&c->fd);
+		break;
+	case ELECT_ST_CANDIDATE:
+		w = c->claim_at_ms;
+		break;
+	case ELECT_ST_HOLDER:
+		w = min_nonzero(c->next_heartbeat_ms, c->lease_until_ms);
+		break;
+	case ELECT_ST_STOPPED:
+		return 0;
+	}
+	return min_nonzero(w, c->next_hello_ms);
+}
+
+/* ---- public ---- */
+
+struct elect *
+elect_new(const struct elect_conf *conf, const struct elect_persist *p,
+    uint64_t now_ms, uint64_t seed)
+{
+	struct elect *c;
+
+	if (conf->key == NULL || conf->heartbeat_ms == 0 ||
+	    conf->dead_after == 0 || conf->lease_ms <= conf->heartbeat_ms ||
+	    conf->hello_interval_ms == 0 || conf->n_addrs > ELECT_MAX_ADDRS ||
+	    conf->priority == 255)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->conf = *conf;
+	c->rng = seed;
+	c->boot = rng_next(c);
+	c->id = p->id;
+	c->epoch = p->epoch;
+	c->seq = c->seq_reserved = p->seq_reserved;
+	c->now_ms = c->started_ms = now_ms;
+	c->state = ELECT_ST_STARTING;
+	elect_fd_init(&c->fd, conf->heartbeat_ms, conf->dead_after, now_ms);
+	/* A member that missed three HELLOs is gone; a heartbeat refreshes. */
+	elect_members_init(&c->members, 3 * (uint64_t)conf->hello_interval_ms +
+		conf->heartbeat_ms);
+	elect_replay_init(&c->replay);
+	return c;
+}
+
+void
+elect_free(struct elect *c)
+{
+	free(c);
+}
+
+static void
+dispatch_event(struct elect *c, const struct elect_event *ev,
+    struct elect_out *out)
+{
+	switch (ev->type) {
+	case ELECT_EV_START:
+		on_start(c, out);
+		break;
+	case ELECT_EV_RX:
+		on_rx(c, ev, out);
+		break;
+	case ELECT_EV_SHUTDOWN:
+		on_shutdown(c, out);
+		break;
+	case ELECT_EV_HANDOVER:
+		on_handover(c, &ev->target, out);
+		break;
+	default:
+		break; /* TIMER: timers run below */
+	}
+}
+
+int
+elect_step(struct elect *c, uint64_t now_ms, const struct elect_event *ev,
+    struct elect_out *out)
+{
+	out->nact = 0;
+	out->wake_ms = 0;
+	if (now_ms < c->now_ms || ev == NULL || ev->type < ELECT_EV_START ||
+	    ev->type > ELECT_EV_HANDOVER)
+		return -1;
+	if (ev->type == ELECT_EV_RX && (ev->buf == NULL && ev->len > 0))
+		return -1;
+	c->now_ms = now_ms;
+	if (c->state == ELECT_ST_STOPPED) {
+		if (ev->type == ELECT_EV_RX)
+			on_rx(c, ev, out); /* still counted */
+		return 0;
+	}
+	if (c->due_ms != 0 && now_ms > c->due_ms + c->conf.heartbeat_ms)
+		on_late(c, out);
+	dispatch_event(c, ev, out);
+	if (c->state != ELECT_ST_STOPPED)
+		run_timers(c, out);
+	out->wake_ms = c->due_ms = next_wake(c);
+	return 0;
+}
+
+enum elect_state
+elect_get_state(const struct elect *c)
+{
+	return c->state;
+}
+
+uint64_t
+elect_get_epoch(const struct elect *c)
+{
+	return c->epoch;
+}
+
+void
+elect_get_id(const struct elect *c, struct elect_id *out)
+{
+	*out = c->id;
+}
+
+bool
+elect_get_holder(const struct elect *c, struct elect_id *out)
+{
+	if (c->state == ELECT_ST_HOLDER) {
+		*out = c->id;
+		return true;
+	}
+	if (!c->has_holder)
+		return false;
+	*out = c->holder.id;
+	return true;
+}
+
+uint64_t
+elect_get_lease_until(const struct elect *c)
+{
+	return c->state == ELECT_ST_HOLDER ? c->lease_until_ms : 0;
+}
+
+void
+elect_get_counters(const struct elect *c, struct elect_counters *out)
+{
+	*out = c->ctr;
+}
+
+size_t
+elect_get_members(const struct elect *c, uint64_t now_ms,
+    struct elect_member_info *info, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->members.n && n < max; i++) {
+		const struct elect_member *m = &c->members.m[i];
+
+		if (!elect_member_is_live(&c->members, m, now_ms))
+			continue;
+		info[n].id = m->id;
+		memcpy(info[n].name, m->name, sizeof(info[n].name));
+		info[n].priority = m->priority;
+		info[n].state = (enum elect_state)m->state;
+		memcpy(info[n].addrs, m->addrs, sizeof(info[n].addrs));
+		info[n].n_addrs = m->n_addrs;
+		info[n].src = m->src;
+		info[n].last_seen_ms = now_ms - m->last_seen_ms;
+		n++;
+	}
+	return n;
+}

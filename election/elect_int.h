@@ -1,0 +1,89 @@
+/*
+ * election/elect_int.h — private to election/: the membership table and
+ * the failure detector, the two helpers of the state machine.
+ */
+#ifndef QURE_ELECT_INT_H
+#define QURE_ELECT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "election/election.h"
+
+/* A peer as heard on the wire. */
+struct elect_member {
+	struct elect_id id;
+	char name[ELECT_NAME_MAX + 1];
+	uint8_t priority;
+	uint8_t state; /* enum elect_state, as last heard */
+	bool preempt;
+	struct elect_addr addrs[ELECT_MAX_ADDRS];
+	size_t n_addrs;
+	struct elect_addr src;
+	uint64_t boot;
+	uint64_t last_seen_ms;
+};
+
+/*
+ * Fixed-size table: a member stays live for expire_ms after it was last
+ * heard. When full, a new member replaces the least recently heard one, so
+ * the table never grows with what the network sends.
+ */
+struct elect_members {
+	struct elect_member m[ELECT_MAX_MEMBERS];
+	size_t n;
+	uint64_t expire_ms;
+};
+
+void elect_members_init(struct elect_members *, uint64_t expire_ms);
+struct elect_member *elect_members_find(struct elect_members *,
+    const struct elect_id *);
+/* Finds or adds id; *added says which. Never fails. */
+struct elect_member *elect_members_touch(struct elect_members *,
+    const struct elect_id *, uint64_t now_ms, bool *added);
+bool elect_member_is_live(const struct elect_members *,
+    const struct elect_member *, uint64_t now_ms);
+
+/*
+ * How many live eligible members, other than those in skip (may be NULL),
+ * a node of (priority, id) must let claim before it: those with a higher
+ * priority, or the same priority and a lower id.
+ */
+unsigned elect_members_rank(const struct elect_members *, uint64_t now_ms,
+    uint8_t priority, const struct elect_id *id, const struct elect_id *skip);
+
+/* The best live eligible member other than skip; NULL if none. */
+const struct elect_member *elect_members_best(const struct elect_members *,
+    uint64_t now_ms, const struct elect_id *skip);
+
+/*
+ * The order of preference between two holders (DESIGN.md): higher epoch,
+ * then higher priority, then lower node id. True if a is preferred to b.
+ */
+struct elect_claim {
+	uint64_t epoch;
+	uint8_t priority;
+	struct elect_id id;
+};
+
+bool elect_claim_better(const struct elect_claim *a,
+    const struct elect_claim *b);
+
+/*
+ * Heartbeat failure detector: the holder is dead once dead_after
+ * heartbeats in a row were missed. Fast evidence (mirrored requests,
+ * probes) joins here in a later issue.
+ */
+struct elect_fd {
+	uint64_t last_heard_ms;
+	uint64_t window_ms; /* dead_after x heartbeat */
+};
+
+void elect_fd_init(struct elect_fd *, uint32_t heartbeat_ms,
+    uint32_t dead_after, uint64_t now_ms);
+void elect_fd_heard(struct elect_fd *, uint64_t now_ms);
+uint64_t elect_fd_deadline(const struct elect_fd *);
+bool elect_fd_expired(const struct elect_fd *, uint64_t now_ms);
+
+#endif

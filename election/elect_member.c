@@ -1,0 +1,131 @@
+/*
+ * election/elect_member.c — the membership table and the order of
+ * preference. Fixed size: nothing a peer sends makes it grow.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "election/elect_int.h"
+
+void
+elect_members_init(struct elect_members *t, uint64_t expire_ms)
+{
+	memset(t, 0, sizeof(*t));
+	t->expire_ms = expire_ms;
+}
+
+struct elect_member *
+elect_members_find(struct elect_members *t, const struct elect_id *id)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (elect_id_cmp(&t->m[i].id, id) == 0)
+			return &t->m[i];
+	return NULL;
+}
+
+static struct elect_member *
+least_recently_heard(struct elect_members *t)
+{
+	struct elect_member *old = &t->m[0];
+	size_t i;
+
+	for (i = 1; i < t->n; i++)
+		if (t->m[i].last_seen_ms < old->last_seen_ms)
+			old = &t->m[i];
+	return old;
+}
+
+struct elect_member *
+elect_members_touch(struct elect_members *t, const struct elect_id *id,
+    uint64_t now_ms, bool *added)
+{
+	struct elect_member *m = elect_members_find(t, id);
+
+	*added = m == NULL;
+	if (m == NULL) {
+		m = t->n < ELECT_MAX_MEMBERS ? &t->m[t->n++]
+					     : least_recently_heard(t);
+		memset(m, 0, sizeof(*m));
+		m->id = *id;
+	}
+	m->last_seen_ms = now_ms;
+	return m;
+}
+
+bool
+elect_member_is_live(const struct elect_members *t,
+    const struct elect_member *m, uint64_t now_ms)
+{
+	return now_ms < m->last_seen_ms + t->expire_ms;
+}
+
+static bool
+is_candidate(const struct elect_members *t, const struct elect_member *m,
+    uint64_t now_ms, const struct elect_id *skip)
+{
+	if (m->priority == 0 || m->state == ELECT_ST_STOPPED)
+		return false;
+	if (skip != NULL && elect_id_cmp(&m->id, skip) == 0)
+		return false;
+	return elect_member_is_live(t, m, now_ms);
+}
+
+/* Candidates rank by priority desc, then id asc (DESIGN.md "Election"). */
+static bool
+ranks_before(uint8_t pa, const struct elect_id *a, uint8_t pb,
+    const struct elect_id *b)
+{
+	if (pa != pb)
+		return pa > pb;
+	return elect_id_cmp(a, b) < 0;
+}
+
+unsigned
+elect_members_rank(const struct elect_members *t, uint64_t now_ms,
+    uint8_t priority, const struct elect_id *id, const struct elect_id *skip)
+{
+	unsigned rank = 0;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const struct elect_member *m = &t->m[i];
+
+		if (is_candidate(t, m, now_ms, skip) &&
+		    ranks_before(m->priority, &m->id, priority, id))
+			rank++;
+	}
+	return rank;
+}
+
+const struct elect_member *
+elect_members_best(const struct elect_members *t, uint64_t now_ms,
+    const struct elect_id *skip)
+{
+	const struct elect_member *best = NULL;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const struct elect_member *m = &t->m[i];
+
+		if (!is_candidate(t, m, now_ms, skip))
+			continue;
+		if (best == NULL ||
+		    ranks_before(m->priority, &m->id, best->priority,
+			&best->id))
+			best = m;
+	}
+	return best;
+}
+
+bool
+elect_claim_better(const struct elect_claim *a, const struct elect_claim *b)
+{
+	if (a->epoch != b->epoch)
+		return a->epoch > b->epoch;
+	if (a->priority != b->priority)
+		return a->priority > b->priority;
+	return elect_id_cmp(&a->id, &b->id) < 0;
+}
