@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# scripts/deps.sh — install the Debian 12 packages that the build, the
+# tests, the demo and CI need. Idempotent: installs only what is missing,
+# runs `apt-get update` at most once and only then, never reads stdin.
+#
+# One list (PKGS): a part that needs a new package adds it here, and the
+# matching pkg-config check to configure.ac.
+set -euo pipefail
+
+PKGS=(
+	# build
+	build-essential autoconf automake libtool autoconf-archive pkg-config
+	# libraries (configure.ac: QURE_REQUIRE_PKG)
+	libssl-dev libevent-dev libnl-3-dev libnl-route-3-dev libinih-dev
+	libjansson-dev libcmocka-dev
+	# fuzzing (libFuzzer and the sanitizer runtimes of clang 14), format
+	clang libclang-rt-14-dev clang-format-14
+	# tests/netns (network namespaces, bridges, veth)
+	iproute2
+)
+
+log() { printf 'deps: %s\n' "$*"; }
+
+missing=()
+for p in "${PKGS[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	log "all ${#PKGS[@]} packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	log "missing: ${missing[*]}" >&2
+	log "run as root (or: sudo apt-get install ${missing[*]})" >&2
+	exit 1
+fi
+
+# Packages installed later (avahi-daemon, bind9, keepalived, miniupnpd)
+# must never start their daemons in the root namespace: tests run them in
+# namespaces of their own. A policy-rc.d that exits 101 denies every
+# start by invoke-rc.d; keep one that is already there.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\n# qure scripts/deps.sh: no daemon starts from apt\nexit 101\n' \
+	    >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	log "installed /usr/sbin/policy-rc.d (apt starts no daemons)"
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+log "installing: ${missing[*]}"
+apt-get update -q </dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+log "done"
