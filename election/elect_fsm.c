@@ -26,14 +26,14 @@
 struct elect {
 	struct elect_conf conf;
 	struct elect_id id;
-	uint64_t boot;	/* random per start: tells a clone from us */
-	uint64_t rng;	/* splitmix64 state */
+	uint64_t boot; /* random per start: tells a clone from us */
+	uint64_t rng;  /* splitmix64 state */
 	uint64_t started_ms;
 	uint64_t now_ms;
 	uint64_t due_ms; /* the wake-up we asked for last */
 
-	uint64_t epoch;	     /* highest seen, persisted */
-	uint64_t seq;	     /* next sequence to send */
+	uint64_t epoch; /* highest seen, persisted */
+	uint64_t seq;	/* next sequence to send */
 	uint64_t seq_reserved;
 
 	enum elect_state state;
@@ -53,27 +53,27 @@ struct elect {
 };
 
 static const char *const state_names[] = {
-	[ELECT_ST_STARTING] = "starting",
-	[ELECT_ST_STANDBY] = "standby",
-	[ELECT_ST_CANDIDATE] = "candidate",
-	[ELECT_ST_HOLDER] = "holder",
-	[ELECT_ST_OBSERVER] = "observer",
-	[ELECT_ST_STOPPED] = "stopped",
+    [ELECT_ST_STARTING] = "starting",
+    [ELECT_ST_STANDBY] = "standby",
+    [ELECT_ST_CANDIDATE] = "candidate",
+    [ELECT_ST_HOLDER] = "holder",
+    [ELECT_ST_OBSERVER] = "observer",
+    [ELECT_ST_STOPPED] = "stopped",
 };
 
 static const char *const reason_names[] = {
-	[ELECT_WHY_START] = "start",
-	[ELECT_WHY_HOLDER_HEARD] = "holder-heard",
-	[ELECT_WHY_NO_HOLDER] = "no-holder",
-	[ELECT_WHY_HOLDER_DEAD] = "holder-dead",
-	[ELECT_WHY_HOLDER_RESIGNED] = "holder-resigned",
-	[ELECT_WHY_CLAIMED] = "claimed",
-	[ELECT_WHY_BETTER_HOLDER] = "better-holder",
-	[ELECT_WHY_LEASE_EXPIRED] = "lease-expired",
-	[ELECT_WHY_HANDOVER] = "handover",
-	[ELECT_WHY_SHUTDOWN] = "shutdown",
-	[ELECT_WHY_DUPLICATE_ID] = "duplicate-id",
-	[ELECT_WHY_RESUMED] = "resumed",
+    [ELECT_WHY_START] = "start",
+    [ELECT_WHY_HOLDER_HEARD] = "holder-heard",
+    [ELECT_WHY_NO_HOLDER] = "no-holder",
+    [ELECT_WHY_HOLDER_DEAD] = "holder-dead",
+    [ELECT_WHY_HOLDER_RESIGNED] = "holder-resigned",
+    [ELECT_WHY_CLAIMED] = "claimed",
+    [ELECT_WHY_BETTER_HOLDER] = "better-holder",
+    [ELECT_WHY_LEASE_EXPIRED] = "lease-expired",
+    [ELECT_WHY_HANDOVER] = "handover",
+    [ELECT_WHY_SHUTDOWN] = "shutdown",
+    [ELECT_WHY_DUPLICATE_ID] = "duplicate-id",
+    [ELECT_WHY_RESUMED] = "resumed",
 };
 
 const char *
@@ -235,8 +235,8 @@ send_msg(struct elect *c, struct elect_msg *m, const struct elect_addr *dest,
 }
 
 static void
-send_hello(struct elect *c, const struct elect_addr *dest,
-    struct elect_out *out)
+send_hello(
+    struct elect *c, const struct elect_addr *dest, struct elect_out *out)
 {
 	struct elect_msg m;
 	struct elect_id holder;
@@ -256,8 +256,8 @@ send_hello(struct elect *c, const struct elect_addr *dest,
 }
 
 static void
-send_holder_msg(struct elect *c, enum elect_msg_type type,
-    struct elect_out *out)
+send_holder_msg(
+    struct elect *c, enum elect_msg_type type, struct elect_out *out)
 {
 	struct elect_msg m;
 
@@ -273,8 +273,8 @@ send_holder_msg(struct elect *c, enum elect_msg_type type,
 }
 
 static void
-send_resign(struct elect *c, const struct elect_id *successor,
-    struct elect_out *out)
+send_resign(
+    struct elect *c, const struct elect_id *successor, struct elect_out *out)
 {
 	struct elect_msg m;
 
@@ -323,16 +323,16 @@ become_candidate(struct elect *c, const struct elect_id *gone,
 		elect_fd_heard(&c->fd, c->now_ms);
 		return;
 	}
-	rank = elect_members_rank(&c->members, c->now_ms, c->conf.priority,
-	    &c->id, gone);
-	c->claim_at_ms = c->now_ms +
-	    (uint64_t)(rank + extra_turns) * c->conf.claim_stagger_ms;
+	rank = elect_members_rank(
+	    &c->members, c->now_ms, c->conf.priority, &c->id, gone);
+	c->claim_at_ms = c->now_ms + (uint64_t)(rank + extra_turns) *
+					 c->conf.claim_stagger_ms;
 	set_state(c, ELECT_ST_CANDIDATE, why, out);
 }
 
 static void
-refresh_lease(struct elect *c, enum elect_action_type type,
-    struct elect_out *out)
+refresh_lease(
+    struct elect *c, enum elect_action_type type, struct elect_out *out)
 {
 	struct elect_action *a = push(out, type);
 
@@ -355,8 +355,8 @@ claim(struct elect *c, struct elect_out *out)
 
 /* Orderly exit from HOLDER: RESIGN first, then drop the address. */
 static void
-resign(struct elect *c, const struct elect_id *successor,
-    enum elect_reason why, struct elect_out *out)
+resign(struct elect *c, const struct elect_id *successor, enum elect_reason why,
+    struct elect_out *out)
 {
 	send_resign(c, successor, out);
 	become_standby(c, why, out);
@@ -383,7 +383,7 @@ note_member(struct elect *c, const struct elect_msg *m,
 		memcpy(mb->addrs, m->addrs, sizeof(mb->addrs));
 		mb->n_addrs = m->n_addrs;
 	} else if (m->type == ELECT_MSG_HEARTBEAT ||
-	    m->type == ELECT_MSG_CLAIM) {
+		   m->type == ELECT_MSG_CLAIM) {
 		mb->state = ELECT_ST_HOLDER;
 	} else if (m->type == ELECT_MSG_RESIGN) {
 		mb->state = ELECT_ST_STANDBY;
@@ -394,8 +394,7 @@ note_member(struct elect *c, const struct elect_msg *m,
 }
 
 static void
-on_holder_msg(struct elect *c, const struct elect_msg *m,
-    struct elect_out *out)
+on_holder_msg(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 {
 	struct elect_claim them = {m->epoch, m->priority, m->id};
 	struct elect_claim me = my_claim(c);
@@ -430,8 +429,8 @@ on_resign(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 		claim(c, out);
 		return;
 	}
-	become_candidate(c, &m->id, named ? 1 : 0, ELECT_WHY_HOLDER_RESIGNED,
-	    out);
+	become_candidate(
+	    c, &m->id, named ? 1 : 0, ELECT_WHY_HOLDER_RESIGNED, out);
 }
 
 static void
@@ -569,8 +568,8 @@ on_shutdown(struct elect *c, struct elect_out *out)
 }
 
 static void
-on_handover(struct elect *c, const struct elect_id *target,
-    struct elect_out *out)
+on_handover(
+    struct elect *c, const struct elect_id *target, struct elect_out *out)
 {
 	const struct elect_member *to;
 
@@ -596,8 +595,8 @@ on_start(struct elect *c, struct elect_out *out)
 	c->state = ELECT_ST_STARTING;
 	set_state(c, c->conf.priority ? ELECT_ST_STARTING : ELECT_ST_OBSERVER,
 	    ELECT_WHY_START, out);
-	c->listen_until_ms = c->now_ms +
-	    (uint64_t)(c->conf.dead_after + 1) * c->conf.heartbeat_ms;
+	c->listen_until_ms = c->now_ms + (uint64_t)(c->conf.dead_after + 1) *
+					     c->conf.heartbeat_ms;
 	send_hello(c, NULL, out);
 	c->next_hello_ms = c->now_ms + c->conf.hello_interval_ms;
 }
@@ -621,7 +620,8 @@ on_late(struct elect *c, struct elect_out *out)
 	else if (c->state != ELECT_ST_HOLDER)
 		elect_fd_heard(&c->fd, c->now_ms);
 	if (c->state == ELECT_ST_STARTING)
-		c->listen_until_ms = c->now_ms +
+		c->listen_until_ms =
+		    c->now_ms +
 		    (uint64_t)(c->conf.dead_after + 1) * c->conf.heartbeat_ms;
 }
 
@@ -649,8 +649,8 @@ run_timers(struct elect *c, struct elect_out *out)
 	case ELECT_ST_STANDBY:
 	case ELECT_ST_OBSERVER:
 		if (elect_fd_expired(&c->fd, c->now_ms))
-			become_candidate(c, c->has_holder ? &c->holder.id : NULL,
-			    0,
+			become_candidate(c,
+			    c->has_holder ? &c->holder.id : NULL, 0,
 			    c->has_holder ? ELECT_WHY_HOLDER_DEAD
 					  : ELECT_WHY_NO_HOLDER,
 			    out);
@@ -665,7 +665,8 @@ run_timers(struct elect *c, struct elect_out *out)
 		claim(c, out);
 	if (c->state != ELECT_ST_STOPPED && c->now_ms >= c->next_hello_ms) {
 		/* Jitter keeps standbys that started together out of step. */
-		c->next_hello_ms = c->now_ms + c->conf.hello_interval_ms -
+		c->next_hello_ms =
+		    c->now_ms + c->conf.hello_interval_ms -
 		    rng_next(c) % (c->conf.hello_interval_ms / 10 + 1);
 		send_hello(c, NULL, out);
 	}
@@ -732,8 +733,8 @@ elect_new(const struct elect_conf *conf, const struct elect_persist *p,
 	c->state = ELECT_ST_STARTING;
 	elect_fd_init(&c->fd, conf->heartbeat_ms, conf->dead_after, now_ms);
 	/* A member that missed three HELLOs is gone; a heartbeat refreshes. */
-	elect_members_init(&c->members, 3 * (uint64_t)conf->hello_interval_ms +
-		conf->heartbeat_ms);
+	elect_members_init(&c->members,
+	    3 * (uint64_t)conf->hello_interval_ms + conf->heartbeat_ms);
 	elect_replay_init(&c->replay);
 	return c;
 }
@@ -745,8 +746,8 @@ elect_free(struct elect *c)
 }
 
 static void
-dispatch_event(struct elect *c, const struct elect_event *ev,
-    struct elect_out *out)
+dispatch_event(
+    struct elect *c, const struct elect_event *ev, struct elect_out *out)
 {
 	switch (ev->type) {
 	case ELECT_EV_START:

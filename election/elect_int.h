@@ -37,13 +37,13 @@ struct elect_members {
 };
 
 void elect_members_init(struct elect_members *, uint64_t expire_ms);
-struct elect_member *elect_members_find(struct elect_members *,
-    const struct elect_id *);
+struct elect_member *elect_members_find(
+    struct elect_members *, const struct elect_id *);
 /* Finds or adds id; *added says which. Never fails. */
 struct elect_member *elect_members_touch(struct elect_members *,
     const struct elect_id *, uint64_t now_ms, bool *added);
-bool elect_member_is_live(const struct elect_members *,
-    const struct elect_member *, uint64_t now_ms);
+bool elect_member_is_live(
+    const struct elect_members *, const struct elect_member *, uint64_t now_ms);
 
 /*
  * How many live eligible members, other than those in skip (may be NULL),
@@ -54,8 +54,8 @@ unsigned elect_members_rank(const struct elect_members *, uint64_t now_ms,
     uint8_t priority, const struct elect_id *id, const struct elect_id *skip);
 
 /* The best live eligible member other than skip; NULL if none. */
-const struct elect_member *elect_members_best(const struct elect_members *,
-    uint64_t now_ms, const struct elect_id *skip);
+const struct elect_member *elect_members_best(
+    const struct elect_members *, uint64_t now_ms, const struct elect_id *skip);
 
 /*
  * The order of preference between two holders (DESIGN.md): higher epoch,
@@ -67,8 +67,8 @@ struct elect_claim {
 	struct elect_id id;
 };
 
-bool elect_claim_better(const struct elect_claim *a,
-    const struct elect_claim *b);
+bool elect_claim_better(
+    const struct elect_claim *a, const struct elect_claim *b);
 
 /*
  * Heartbeat failure detector: the holder is dead once dead_after

@@ -75,8 +75,8 @@ is_candidate(const struct elect_members *t, const struct elect_member *m,
 
 /* Candidates rank by priority desc, then id asc (DESIGN.md "Election"). */
 static bool
-ranks_before(uint8_t pa, const struct elect_id *a, uint8_t pb,
-    const struct elect_id *b)
+ranks_before(
+    uint8_t pa, const struct elect_id *a, uint8_t pb, const struct elect_id *b)
 {
 	if (pa != pb)
 		return pa > pb;
@@ -101,8 +101,8 @@ elect_members_rank(const struct elect_members *t, uint64_t now_ms,
 }
 
 const struct elect_member *
-elect_members_best(const struct elect_members *t, uint64_t now_ms,
-    const struct elect_id *skip)
+elect_members_best(
+    const struct elect_members *t, uint64_t now_ms, const struct elect_id *skip)
 {
 	const struct elect_member *best = NULL;
 	size_t i;
@@ -112,9 +112,8 @@ elect_members_best(const struct elect_members *t, uint64_t now_ms,
 
 		if (!is_candidate(t, m, now_ms, skip))
 			continue;
-		if (best == NULL ||
-		    ranks_before(m->priority, &m->id, best->priority,
-			&best->id))
+		if (best == NULL || ranks_before(m->priority, &m->id,
+					best->priority, &best->id))
 			best = m;
 	}
 	return best;

@@ -13,17 +13,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ELECT_PROTO_VERSION 1	
-#define ELECT_WIRE_HDR_LEN 42	/* magic..body_len, see elect_wire.c */
-#define ELECT_WIRE_TAG_LEN 32	/* HMAC-SHA256 */
-#define ELECT_WIRE_MAX 512	/* largest datagram sent or accepted */
+#define ELECT_PROTO_VERSION 1
+#define ELECT_WIRE_HDR_LEN 42 /* magic..body_len, see elect_wire.c */
+#define ELECT_WIRE_TAG_LEN 32 /* HMAC-SHA256 */
+#define ELECT_WIRE_MAX 512    /* largest datagram sent or accepted */
 #define ELECT_KEY_LEN 32
-#define ELECT_NAME_MAX 63	/* bytes, without the terminating NUL */
-#define ELECT_MAX_ADDRS 4	/* advertised addresses per member */
-#define ELECT_MAX_MEMBERS 64	/* membership table size */
-#define ELECT_REPLAY_SLOTS 128	/* senders remembered by the replay window */
-#define ELECT_MAX_ACTIONS 24	/* per elect_step() */
-#define ELECT_SEQ_BLOCK 1024	/* sequence numbers reserved per persist */
+#define ELECT_NAME_MAX 63      /* bytes, without the terminating NUL */
+#define ELECT_MAX_ADDRS 4      /* advertised addresses per member */
+#define ELECT_MAX_MEMBERS 64   /* membership table size */
+#define ELECT_REPLAY_SLOTS 128 /* senders remembered by the replay window */
+#define ELECT_MAX_ACTIONS 24   /* per elect_step() */
+#define ELECT_SEQ_BLOCK 1024   /* sequence numbers reserved per persist */
 
 /* Message types on the wire (DESIGN.md "The cluster protocol"). */
 enum elect_msg_type {
@@ -63,11 +63,11 @@ enum elect_reason {
 	ELECT_WHY_HOLDER_RESIGNED, /* RESIGN from the holder */
 	ELECT_WHY_CLAIMED,	   /* waited our turn and claimed */
 	ELECT_WHY_BETTER_HOLDER,   /* two holders: the other is preferred */
-	ELECT_WHY_LEASE_EXPIRED,   /* we were not run before the lease ran out */
-	ELECT_WHY_HANDOVER,	   /* asked to hand over, or preempted */
+	ELECT_WHY_LEASE_EXPIRED, /* we were not run before the lease ran out */
+	ELECT_WHY_HANDOVER,	 /* asked to hand over, or preempted */
 	ELECT_WHY_SHUTDOWN,
 	ELECT_WHY_DUPLICATE_ID, /* a clone with our id is older: new id */
-	ELECT_WHY_RESUMED,	/* not run for a while (paused VM): listen again */
+	ELECT_WHY_RESUMED, /* not run for a while (paused VM): listen again */
 };
 
 /* 128-bit node id. All zero means "none". */
@@ -99,7 +99,7 @@ enum elect_has {
 	ELECT_HAS_NAME = 1u << 0,
 	ELECT_HAS_PRIORITY = 1u << 1,
 	ELECT_HAS_STATE = 1u << 2,
-	ELECT_HAS_HOLDER = 1u << 3,    /* holder it believes in / successor */
+	ELECT_HAS_HOLDER = 1u << 3, /* holder it believes in / successor */
 	ELECT_HAS_DMZ = 1u << 4,
 	ELECT_HAS_LEASE = 1u << 5,
 	ELECT_HAS_NONCE = 1u << 6,
@@ -119,17 +119,18 @@ struct elect_msg {
 	uint32_t has; /* enum elect_has bits */
 	char name[ELECT_NAME_MAX + 1];
 	uint8_t priority;
-	uint8_t state;		 /* enum elect_state of the sender */
-	struct elect_id holder;	 /* HELLO: believed holder; RESIGN: successor */
+	uint8_t state;		/* enum elect_state of the sender */
+	struct elect_id holder; /* HELLO: believed holder; RESIGN: successor */
 	struct elect_addr addrs[ELECT_MAX_ADDRS];
 	size_t n_addrs;
 	struct elect_addr dmz;
 	uint8_t dmz_prefix;
 	uint32_t lease_ms;
 	uint64_t nonce;
-	uint8_t check_ok; /* PROBE_ACK: 1 if the holder's service check passes */
-	uint8_t preempt;  /* HELLO: the sender wants to preempt */
-	uint64_t boot;	  /* random per start: tells clones apart */
+	uint8_t
+	    check_ok;	 /* PROBE_ACK: 1 if the holder's service check passes */
+	uint8_t preempt; /* HELLO: the sender wants to preempt */
+	uint64_t boot;	 /* random per start: tells clones apart */
 	uint64_t uptime_ms;
 };
 
@@ -206,9 +207,9 @@ void elect_conf_defaults(struct elect_conf *);
 
 /* What survives a restart: written by the edge on ELECT_ACT_PERSIST. */
 struct elect_persist {
-	struct elect_id id;	/* zero: make one */
-	uint64_t epoch;		/* highest epoch ever seen */
-	uint64_t seq_reserved;	/* every sequence sent so far is below this */
+	struct elect_id id;    /* zero: make one */
+	uint64_t epoch;	       /* highest epoch ever seen */
+	uint64_t seq_reserved; /* every sequence sent so far is below this */
 };
 
 enum elect_event_type {
@@ -221,7 +222,7 @@ enum elect_event_type {
 
 struct elect_event {
 	enum elect_event_type type;
-	const uint8_t *buf;	/* RX: borrowed for the call */
+	const uint8_t *buf; /* RX: borrowed for the call */
 	size_t len;
 	struct elect_addr src;	/* RX: source address */
 	struct elect_id target; /* HANDOVER: zero: the best standby */
@@ -282,8 +283,8 @@ struct elect;
  * seed feeds the core's PRNG (new node ids, boot cookie). Returns NULL if
  * conf is invalid (no key, heartbeat 0, dead_after 0, lease < heartbeat).
  */
-struct elect *elect_new(const struct elect_conf *,
-    const struct elect_persist *, uint64_t now_ms, uint64_t seed);
+struct elect *elect_new(const struct elect_conf *, const struct elect_persist *,
+    uint64_t now_ms, uint64_t seed);
 void elect_free(struct elect *);
 
 /*

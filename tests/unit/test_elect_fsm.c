@@ -1,0 +1,801 @@
+/*
+ * tests/unit/test_elect_fsm.c — the election state machine, one core under
+ * test and hand-made peers speaking real, signed datagrams to it.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "election/election.h"
+
+#define LOG_MAX 256
+
+/* Peers: PEER_LOW ranks before the node under test (id 0x50..). */
+enum { PEER_LOW = 0x10, PEER_HIGH = 0x90, PEER_OTHER = 0xa0 };
+#define ME 0x50
+
+struct fx {
+	struct elect_key *key;
+	struct elect_conf conf;
+	struct elect_persist persist;
+	struct elect *e;
+	uint64_t now, wake;
+	struct elect_action log[LOG_MAX];
+	size_t nlog;
+	struct elect_persist disk; /* the last PERSIST: what a crash keeps */
+	uint64_t peer_seq[256];
+};
+
+static const uint8_t secret[ELECT_KEY_LEN] = "0123456789abcdef0123456789abcde";
+
+static struct elect_id
+id_of(int n)
+{
+	struct elect_id id;
+
+	memset(id.b, n, sizeof(id.b));
+	return id;
+}
+
+static struct elect_addr
+addr_of(int n)
+{
+	struct elect_addr a = {.family = 4, .b = {10, 0, 0, (uint8_t)n}};
+
+	return a;
+}
+
+static void
+fx_step(struct fx *f, const struct elect_event *ev)
+{
+	struct elect_out out;
+	size_t i;
+
+	assert_int_equal(elect_step(f->e, f->now, ev, &out), 0);
+	for (i = 0; i < out.nact; i++) {
+		if (out.act[i].type == ELECT_ACT_PERSIST)
+			f->disk = out.act[i].persist;
+		if (f->nlog < LOG_MAX)
+			f->log[f->nlog++] = out.act[i];
+	}
+	f->wake = out.wake_ms;
+}
+
+static void
+fx_timer_until(struct fx *f, uint64_t until)
+{
+	struct elect_event ev = {.type = ELECT_EV_TIMER};
+
+	while (f->wake != 0 && f->wake <= until) {
+		f->now = f->wake;
+		fx_step(f, &ev);
+	}
+	f->now = until;
+}
+
+static void
+fx_advance(struct fx *f, uint64_t ms)
+{
+	fx_timer_until(f, f->now + ms);
+}
+
+static void
+fx_clear(struct fx *f)
+{
+	f->nlog = 0;
+}
+
+static void
+fx_start_with(struct fx *f)
+{
+	struct elect_event ev = {.type = ELECT_EV_START};
+
+	f->e = elect_new(&f->conf, &f->persist, f->now, 42);
+	assert_non_null(f->e);
+	fx_step(f, &ev);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = test_calloc(1, sizeof(*f));
+
+	f->key = elect_key_new(secret);
+	elect_conf_defaults(&f->conf);
+	f->conf.key = f->key;
+	snprintf(f->conf.name, sizeof(f->conf.name), "me");
+	f->conf.addrs[0] = addr_of(ME);
+	f->conf.n_addrs = 1;
+	f->conf.dmz = addr_of(11);
+	f->conf.dmz_prefix = 24;
+	f->persist.id = id_of(ME);
+	f->now = 1000;
+	*state = f;
+	return 0;
+}
+
+static int
+setup_started(void **state)
+{
+	struct fx *f;
+
+	setup(state);
+	f = *state;
+	fx_start_with(f);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	elect_free(f->e);
+	elect_key_free(f->key);
+	test_free(f);
+	return 0;
+}
+
+/* Sends the core a signed message from peer n. */
+static void
+fx_hear_msg(struct fx *f, struct elect_msg *m, int n)
+{
+	uint8_t buf[ELECT_WIRE_MAX];
+	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf};
+
+	m->version = ELECT_PROTO_VERSION;
+	m->id = id_of(n);
+	m->seq = ++f->peer_seq[n];
+	m->has |= ELECT_HAS_PRIORITY | ELECT_HAS_BOOT;
+	m->boot = (uint64_t)n;
+	ev.len = elect_wire_encode(m, f->key, buf, sizeof(buf));
+	assert_true(ev.len > 0);
+	ev.src = addr_of(n);
+	fx_step(f, &ev);
+}
+
+static void
+fx_hear(
+    struct fx *f, int n, enum elect_msg_type type, uint64_t epoch, uint8_t prio)
+{
+	struct elect_msg m = {
+	    .type = (uint8_t)type, .epoch = epoch, .priority = prio};
+
+	if (type == ELECT_MSG_HELLO) {
+		m.has = ELECT_HAS_NAME | ELECT_HAS_STATE;
+		snprintf(m.name, sizeof(m.name), "peer%d", n);
+		m.state = ELECT_ST_STANDBY;
+	} else if (type == ELECT_MSG_HEARTBEAT) {
+		m.has = ELECT_HAS_DMZ | ELECT_HAS_LEASE;
+		m.dmz = addr_of(11);
+		m.dmz_prefix = 24;
+		m.lease_ms = 600;
+	} else if (type == ELECT_MSG_RESIGN) {
+		m.has = ELECT_HAS_HOLDER;
+	}
+	fx_hear_msg(f, &m, n);
+}
+
+static void
+fx_hear_resign(struct fx *f, int n, int successor)
+{
+	struct elect_msg m = {
+	    .type = ELECT_MSG_RESIGN, .priority = 100, .has = ELECT_HAS_HOLDER};
+
+	if (successor)
+		m.holder = id_of(successor);
+	fx_hear_msg(f, &m, n);
+}
+
+/* Index of the first logged action of this type (and message type). */
+static int
+fx_find(const struct fx *f, enum elect_action_type t, int msg_type)
+{
+	size_t i;
+
+	for (i = 0; i < f->nlog; i++) {
+		struct elect_msg m;
+
+		if (f->log[i].type != t)
+			continue;
+		if (t != ELECT_ACT_SEND || msg_type == 0)
+			return (int)i;
+		if (elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) == ELECT_WIRE_OK &&
+		    m.type == msg_type)
+			return (int)i;
+	}
+	return -1;
+}
+
+static bool
+fx_sent(const struct fx *f, int msg_type)
+{
+	return fx_find(f, ELECT_ACT_SEND, msg_type) >= 0;
+}
+
+static size_t
+fx_count(const struct fx *f, enum elect_action_type t)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < f->nlog; i++)
+		n += f->log[i].type == t;
+	return n;
+}
+
+static enum elect_state
+fx_state(const struct fx *f)
+{
+	return elect_get_state(f->e);
+}
+
+static uint64_t
+listen_ms(const struct fx *f)
+{
+	return (uint64_t)(f->conf.dead_after + 1) * f->conf.heartbeat_ms;
+}
+
+static uint64_t
+dead_ms(const struct fx *f)
+{
+	return (uint64_t)f->conf.dead_after * f->conf.heartbeat_ms;
+}
+
+/* Brings the core under test to HOLDER at epoch 1, alone. */
+static void
+fx_make_holder(struct fx *f)
+{
+	/* Silent better-ranked peers cost a stagger each. */
+	fx_advance(f, listen_ms(f) + 10 * f->conf.claim_stagger_ms);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_clear(f);
+}
+
+/* ---- tests ---- */
+
+static void
+starting_node_says_hello_and_claims_when_nobody_holds(void **state)
+{
+	struct fx *f = *state;
+
+	assert_true(fx_sent(f, ELECT_MSG_HELLO));
+	assert_int_equal(fx_state(f), ELECT_ST_STARTING);
+	fx_advance(f, listen_ms(f) - 1);
+	assert_int_equal(fx_state(f), ELECT_ST_STARTING);
+	fx_advance(f, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_true(fx_sent(f, ELECT_MSG_CLAIM));
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 1);
+	assert_int_equal(elect_get_epoch(f->e), 1);
+}
+
+static void
+starting_node_follows_a_heard_holder(void **state)
+{
+	struct fx *f = *state;
+	struct elect_id h;
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_true(elect_get_holder(f->e, &h));
+	assert_memory_equal(h.b, id_of(PEER_HIGH).b, 16);
+	assert_int_equal(elect_get_epoch(f->e), 4);
+	fx_advance(f, dead_ms(f) - 1);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
+static void
+standby_claims_after_dead_after_missed_heartbeats(void **state)
+{
+	struct fx *f = *state;
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_advance(f, dead_ms(f) - 1);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	fx_advance(f, 1);
+	/* The dead holder does not count in the rank: we claim at once. */
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_true(fx_sent(f, ELECT_MSG_CLAIM));
+	assert_int_equal(elect_get_epoch(f->e), 5);
+}
+
+static void
+heartbeats_keep_a_standby_from_claiming(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+		fx_advance(f, f->conf.heartbeat_ms);
+	}
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
+static void
+lower_ranked_standby_waits_one_stagger_per_better_member(void **state)
+{
+	struct fx *f = *state;
+
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);	 /* ranks before */
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 200); /* ranks before */
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 50);
+	fx_advance(f, dead_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_advance(f, 2 * f->conf.claim_stagger_ms - 1);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_advance(f, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+static void
+candidate_stands_down_when_a_better_ranked_peer_claims(void **state)
+{
+	struct fx *f = *state;
+
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_advance(f, dead_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_hear(f, PEER_LOW, ELECT_MSG_CLAIM, 5, 100);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	fx_advance(f, 10 * f->conf.claim_stagger_ms);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
+static void
+holder_refreshes_its_lease_with_every_heartbeat(void **state)
+{
+	struct fx *f = *state;
+	size_t i;
+
+	fx_make_holder(f);
+	fx_advance(f, 10 * f->conf.heartbeat_ms);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_REFRESH), 10);
+	for (i = 0; i < f->nlog; i++)
+		if (f->log[i].type == ELECT_ACT_ADDR_REFRESH)
+			assert_int_equal(f->log[i].lease_ms, f->conf.lease_ms);
+	assert_true(fx_sent(f, ELECT_MSG_HEARTBEAT));
+	assert_true(elect_get_lease_until(f->e) > f->now);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+static void
+holder_yields_at_once_to_a_higher_epoch(void **state)
+{
+	struct fx *f = *state;
+
+	fx_make_holder(f);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 2, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_DEL), 1);
+}
+
+static void
+holder_keeps_the_address_against_a_lesser_holder(void **state)
+{
+	struct fx *f = *state;
+
+	fx_make_holder(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HEARTBEAT, 1, 99);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_DEL), 0);
+	/* It answers at once, so the lesser one yields within a heartbeat. */
+	assert_true(fx_sent(f, ELECT_MSG_HEARTBEAT));
+}
+
+static void
+equal_epochs_resolve_by_priority_then_by_lower_id(void **state)
+{
+	struct fx *f = *state;
+
+	fx_make_holder(f); /* epoch 1, priority 100, id 0x50.. */
+	fx_hear(f, PEER_HIGH, ELECT_MSG_CLAIM, 1, 100);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER); /* higher id loses */
+	fx_hear(f, PEER_HIGH, ELECT_MSG_CLAIM, 1, 101);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY); /* priority wins */
+}
+
+static void
+equal_epoch_and_priority_lower_id_wins(void **state)
+{
+	struct fx *f = *state;
+
+	fx_make_holder(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_CLAIM, 1, 100);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
+static void
+holder_run_past_its_lease_demotes_before_anything_else(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_TIMER};
+	int del, send;
+
+	fx_make_holder(f);
+	/* A paused VM: not run for longer than the lease. */
+	f->now += f->conf.lease_ms + 5 * f->conf.heartbeat_ms;
+	fx_step(f, &ev);
+	assert_int_not_equal(fx_state(f), ELECT_ST_HOLDER);
+	del = fx_find(f, ELECT_ACT_ADDR_DEL, 0);
+	send = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT);
+	assert_true(del >= 0);
+	assert_int_equal(send, -1);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_REFRESH), 0);
+	assert_int_equal(elect_get_lease_until(f->e), 0);
+}
+
+static void
+resumed_standby_listens_again_before_claiming(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_TIMER};
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	f->now += 10 * dead_ms(f); /* paused */
+	fx_step(f, &ev);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_advance(f, dead_ms(f) - 1);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
+static void
+named_successor_claims_at_once_on_resign(void **state)
+{
+	struct fx *f = *state;
+
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 200);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_clear(f);
+	fx_hear_resign(f, PEER_HIGH, ME);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_true(fx_sent(f, ELECT_MSG_CLAIM));
+	assert_int_equal(elect_get_epoch(f->e), 5);
+}
+
+static void
+others_let_the_named_successor_go_first(void **state)
+{
+	struct fx *f = *state;
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 1); /* ranks after me */
+	fx_hear_resign(f, PEER_HIGH, PEER_OTHER);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_advance(f, f->conf.claim_stagger_ms - 1);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_CLAIM, 5, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
+static void
+shutdown_resigns_naming_the_best_then_drops_the_address(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_SHUTDOWN};
+	struct elect_msg m;
+	int resign, del;
+
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 50);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HELLO, 0, 150);
+	fx_make_holder(f);
+	fx_step(f, &ev);
+	resign = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_RESIGN);
+	del = fx_find(f, ELECT_ACT_ADDR_DEL, 0);
+	assert_true(resign >= 0 && del > resign);
+	assert_int_equal(elect_wire_decode(f->log[resign].buf,
+			     f->log[resign].len, f->key, &m),
+	    ELECT_WIRE_OK);
+	assert_memory_equal(m.holder.b, id_of(PEER_HIGH).b, 16);
+	assert_int_equal(fx_state(f), ELECT_ST_STOPPED);
+	assert_int_equal(f->wake, 0);
+}
+
+static void
+epoch_is_persisted_before_the_claim_is_sent(void **state)
+{
+	struct fx *f = *state;
+	int claim;
+	size_t i;
+	bool persisted = false;
+
+	fx_clear(f);
+	fx_advance(f, listen_ms(f));
+	claim = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_CLAIM);
+	assert_true(claim >= 0);
+	for (i = 0; i < (size_t)claim; i++)
+		if (f->log[i].type == ELECT_ACT_PERSIST &&
+		    f->log[i].persist.epoch == 1)
+			persisted = true;
+	assert_true(persisted);
+}
+
+static void
+restart_sends_sequences_above_all_sent_before(void **state)
+{
+	struct fx *f = *state;
+	struct elect_persist last;
+	struct elect_event ev = {.type = ELECT_EV_START};
+	struct elect_msg m;
+	uint64_t max_seq = 0;
+	size_t i;
+	int hello;
+
+	fx_make_holder(f);
+	f->nlog = 0;
+	fx_advance(f, 50 * f->conf.heartbeat_ms);
+	for (i = 0; i < f->nlog; i++) {
+		if (f->log[i].type == ELECT_ACT_SEND &&
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) == ELECT_WIRE_OK &&
+		    m.seq > max_seq)
+			max_seq = m.seq;
+	}
+	last = f->disk;
+	assert_true(last.seq_reserved > max_seq);
+	/* Crash, restart from what was persisted. */
+	elect_free(f->e);
+	f->e = elect_new(&f->conf, &last, f->now, 7);
+	fx_clear(f);
+	fx_step(f, &ev);
+	hello = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO);
+	assert_true(hello >= 0);
+	assert_int_equal(
+	    elect_wire_decode(f->log[hello].buf, f->log[hello].len, f->key, &m),
+	    ELECT_WIRE_OK);
+	assert_true(m.seq > max_seq);
+	assert_true(elect_get_epoch(f->e) >= 1);
+}
+
+static void
+replayed_datagram_is_counted_and_changes_nothing(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[ELECT_WIRE_MAX];
+	struct elect_msg m = {.version = ELECT_PROTO_VERSION,
+	    .type = ELECT_MSG_CLAIM,
+	    .epoch = 9,
+	    .seq = 1,
+	    .priority = 100,
+	    .has = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT,
+	    .boot = 1};
+	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf};
+	struct elect_counters ctr;
+
+	m.id = id_of(PEER_HIGH);
+	ev.len = elect_wire_encode(&m, f->key, buf, sizeof(buf));
+	fx_make_holder(f);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HELLO, 0, 1); /* peer seq 1 */
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HELLO, 0, 1); /* peer seq 2 */
+	fx_step(f, &ev);			      /* seq 1 again */
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.rx_dropped_replay, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(elect_get_epoch(f->e), 1);
+	assert_true(fx_find(f, ELECT_ACT_DROP, 0) >= 0);
+}
+
+static void
+forged_datagram_is_counted_and_changes_nothing(void **state)
+{
+	struct fx *f = *state;
+	uint8_t other[ELECT_KEY_LEN] = {1};
+	struct elect_key *wrong = elect_key_new(other);
+	uint8_t buf[ELECT_WIRE_MAX];
+	struct elect_msg m = {.version = ELECT_PROTO_VERSION,
+	    .type = ELECT_MSG_CLAIM,
+	    .epoch = 9,
+	    .seq = 1,
+	    .priority = 254,
+	    .has = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT,
+	    .boot = 1};
+	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf};
+	struct elect_counters ctr;
+
+	m.id = id_of(PEER_HIGH);
+	ev.len = elect_wire_encode(&m, wrong, buf, sizeof(buf));
+	fx_make_holder(f);
+	fx_step(f, &ev);
+	ev.len = 3; /* and a malformed one */
+	fx_step(f, &ev);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.rx_dropped_auth, 1);
+	assert_int_equal(ctr.rx_dropped_malformed, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(elect_get_epoch(f->e), 1);
+	elect_key_free(wrong);
+}
+
+static void
+observer_follows_but_never_claims(void **state)
+{
+	struct fx *f = *state;
+	struct elect_id h;
+
+	f->conf.priority = 0;
+	fx_start_with(f);
+	assert_int_equal(fx_state(f), ELECT_ST_OBSERVER);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 3, 100);
+	assert_true(elect_get_holder(f->e, &h));
+	fx_advance(f, 100 * f->conf.heartbeat_ms);
+	assert_int_equal(fx_state(f), ELECT_ST_OBSERVER);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	assert_false(elect_get_holder(f->e, &h));
+}
+
+static void
+younger_clone_with_our_id_takes_a_new_id(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = 100,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_UPTIME,
+	    .uptime_ms = 1000000};
+	struct elect_id id;
+
+	snprintf(m.name, sizeof(m.name), "original");
+	fx_hear_msg(f, &m, ME); /* older than us: we are the clone */
+	elect_get_id(f->e, &id);
+	assert_memory_not_equal(id.b, id_of(ME).b, 16);
+	assert_memory_equal(f->disk.id.b, id.b, 16);
+}
+
+static void
+older_node_keeps_its_id_when_a_clone_appears(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = 100,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_UPTIME,
+	    .uptime_ms = 0};
+	struct elect_id id;
+
+	fx_advance(f, 5000);
+	snprintf(m.name, sizeof(m.name), "clone");
+	fx_hear_msg(f, &m, ME);
+	elect_get_id(f->e, &id);
+	assert_memory_equal(id.b, id_of(ME).b, 16);
+}
+
+static void
+holder_hands_over_to_a_better_preempting_member(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = 200,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_PREEMPT,
+	    .preempt = 1,
+	    .state = ELECT_ST_STARTING};
+
+	fx_make_holder(f);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 200); /* no preempt */
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	snprintf(m.name, sizeof(m.name), "better");
+	fx_hear_msg(f, &m, PEER_HIGH);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_true(fx_sent(f, ELECT_MSG_RESIGN));
+}
+
+static void
+handover_to_an_unknown_member_keeps_serving(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_HANDOVER};
+
+	fx_make_holder(f);
+	ev.target = id_of(PEER_OTHER);
+	fx_step(f, &ev);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 10);
+	fx_step(f, &ev);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_true(fx_sent(f, ELECT_MSG_RESIGN));
+}
+
+static void
+time_going_backwards_is_rejected(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_TIMER};
+	struct elect_out out;
+
+	assert_int_equal(elect_step(f->e, f->now - 1, &ev, &out), -1);
+	ev.type = (enum elect_event_type)99;
+	assert_int_equal(elect_step(f->e, f->now, &ev, &out), -1);
+}
+
+static void
+invalid_conf_is_refused(void **state)
+{
+	struct fx *f = *state;
+	struct elect_conf c = f->conf;
+
+	c.lease_ms = c.heartbeat_ms;
+	assert_null(elect_new(&c, &f->persist, 0, 1));
+	c = f->conf;
+	c.key = NULL;
+	assert_null(elect_new(&c, &f->persist, 0, 1));
+	c = f->conf;
+	c.priority = 255;
+	assert_null(elect_new(&c, &f->persist, 0, 1));
+}
+
+static void
+newcomer_gets_a_unicast_hello_back(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	fx_clear(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO);
+	assert_true(i >= 0);
+	assert_int_equal(f->log[i].dest.family, 4);
+	assert_int_equal(f->log[i].dest.b[3], PEER_LOW);
+	fx_clear(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100); /* known: silence */
+	assert_false(fx_sent(f, ELECT_MSG_HELLO));
+}
+
+static void
+names_cover_every_state_and_reason(void **state)
+{
+	(void)state;
+	assert_string_equal(elect_state_name(ELECT_ST_HOLDER), "holder");
+	assert_string_equal(elect_state_name(ELECT_ST_OBSERVER), "observer");
+	assert_string_equal(elect_reason_name(ELECT_WHY_RESUMED), "resumed");
+	assert_string_equal(elect_state_name((enum elect_state)77), "unknown");
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
+#define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(starting_node_says_hello_and_claims_when_nobody_holds),
+	    T(starting_node_follows_a_heard_holder),
+	    T(standby_claims_after_dead_after_missed_heartbeats),
+	    T(heartbeats_keep_a_standby_from_claiming),
+	    T(lower_ranked_standby_waits_one_stagger_per_better_member),
+	    T(candidate_stands_down_when_a_better_ranked_peer_claims),
+	    T(holder_refreshes_its_lease_with_every_heartbeat),
+	    T(holder_yields_at_once_to_a_higher_epoch),
+	    T(holder_keeps_the_address_against_a_lesser_holder),
+	    T(equal_epochs_resolve_by_priority_then_by_lower_id),
+	    T(equal_epoch_and_priority_lower_id_wins),
+	    T(holder_run_past_its_lease_demotes_before_anything_else),
+	    T(resumed_standby_listens_again_before_claiming),
+	    T(named_successor_claims_at_once_on_resign),
+	    T(others_let_the_named_successor_go_first),
+	    T(shutdown_resigns_naming_the_best_then_drops_the_address),
+	    T(epoch_is_persisted_before_the_claim_is_sent),
+	    T(restart_sends_sequences_above_all_sent_before),
+	    T(replayed_datagram_is_counted_and_changes_nothing),
+	    T(forged_datagram_is_counted_and_changes_nothing),
+	    TU(observer_follows_but_never_claims),
+	    T(younger_clone_with_our_id_takes_a_new_id),
+	    T(older_node_keeps_its_id_when_a_clone_appears),
+	    T(holder_hands_over_to_a_better_preempting_member),
+	    T(handover_to_an_unknown_member_keeps_serving),
+	    T(time_going_backwards_is_rejected),
+	    T(invalid_conf_is_refused),
+	    T(newcomer_gets_a_unicast_hello_back),
+	    T(names_cover_every_state_and_reason),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

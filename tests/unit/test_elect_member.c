@@ -1,0 +1,168 @@
+/*
+ * tests/unit/test_elect_member.c — the membership table, the rank and the
+ * order of preference, and the heartbeat failure detector.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "election/elect_int.h"
+
+static struct elect_id
+id_of(int n)
+{
+	struct elect_id id;
+
+	memset(id.b, 0, sizeof(id.b));
+	id.b[0] = (uint8_t)(n >> 8);
+	id.b[15] = (uint8_t)n;
+	return id;
+}
+
+static struct elect_member *
+add(struct elect_members *t, int n, uint8_t prio, uint64_t now)
+{
+	bool added;
+	struct elect_id id = id_of(n);
+	struct elect_member *m = elect_members_touch(t, &id, now, &added);
+
+	m->priority = prio;
+	m->state = ELECT_ST_STANDBY;
+	return m;
+}
+
+static void
+touch_adds_once_and_finds_again(void **state)
+{
+	struct elect_members t;
+	struct elect_id id = id_of(7);
+	bool added;
+
+	(void)state;
+	elect_members_init(&t, 1000);
+	assert_non_null(elect_members_touch(&t, &id, 5, &added));
+	assert_true(added);
+	assert_non_null(elect_members_touch(&t, &id, 6, &added));
+	assert_false(added);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(elect_members_find(&t, &id)->last_seen_ms, 6);
+}
+
+static void
+full_table_replaces_the_least_recently_heard(void **state)
+{
+	struct elect_members t;
+	struct elect_id first = id_of(0), fresh = id_of(5000);
+	int i;
+
+	(void)state;
+	elect_members_init(&t, 1000000);
+	for (i = 0; i < ELECT_MAX_MEMBERS; i++)
+		add(&t, i, 100, 10 + (uint64_t)i);
+	add(&t, 5000, 100, 999);
+	assert_int_equal(t.n, ELECT_MAX_MEMBERS);
+	assert_null(elect_members_find(&t, &first));
+	assert_non_null(elect_members_find(&t, &fresh));
+}
+
+static void
+member_is_live_until_it_expires(void **state)
+{
+	struct elect_members t;
+	struct elect_member *m;
+
+	(void)state;
+	elect_members_init(&t, 100);
+	m = add(&t, 1, 100, 1000);
+	assert_true(elect_member_is_live(&t, m, 1099));
+	assert_false(elect_member_is_live(&t, m, 1100));
+}
+
+static void
+rank_counts_better_priorities_and_lower_ids_only(void **state)
+{
+	struct elect_members t;
+	struct elect_id me = id_of(50), dead = id_of(10);
+
+	(void)state;
+	elect_members_init(&t, 1000);
+	add(&t, 10, 200, 0); /* better, but skipped (the dead holder) */
+	add(&t, 20, 100, 0); /* same priority, lower id: before me */
+	add(&t, 60, 100, 0); /* same priority, higher id: after me */
+	add(&t, 70, 150, 0); /* better priority: before me */
+	add(&t, 80, 0, 0);   /* observer: never counts */
+	add(&t, 90, 254, 0)->state = ELECT_ST_STOPPED; /* gone */
+	assert_int_equal(elect_members_rank(&t, 1, 100, &me, &dead), 2);
+	assert_int_equal(elect_members_rank(&t, 1, 100, &me, NULL), 3);
+	/* Expired members do not count either. */
+	assert_int_equal(elect_members_rank(&t, 1000, 100, &me, NULL), 0);
+}
+
+static void
+best_is_the_highest_priority_then_lowest_id(void **state)
+{
+	struct elect_members t;
+	struct elect_id skip = id_of(30);
+
+	(void)state;
+	elect_members_init(&t, 1000);
+	assert_null(elect_members_best(&t, 0, NULL));
+	add(&t, 40, 100, 0);
+	add(&t, 20, 100, 0);
+	add(&t, 30, 200, 0);
+	assert_int_equal(elect_members_best(&t, 1, NULL)->id.b[15], 30);
+	assert_int_equal(elect_members_best(&t, 1, &skip)->id.b[15], 20);
+}
+
+static void
+preference_is_epoch_then_priority_then_lower_id(void **state)
+{
+	struct elect_claim a = {5, 1, id_of(9)}, b = {4, 254, id_of(1)};
+
+	(void)state;
+	assert_true(elect_claim_better(&a, &b));
+	assert_false(elect_claim_better(&b, &a));
+	b.epoch = 5;
+	assert_true(elect_claim_better(&b, &a));
+	b.priority = 1;
+	assert_true(elect_claim_better(&b, &a));  /* lower id */
+	assert_false(elect_claim_better(&a, &a)); /* strict */
+}
+
+static void
+detector_expires_after_dead_after_heartbeats(void **state)
+{
+	struct elect_fd fd;
+
+	(void)state;
+	elect_fd_init(&fd, 200, 3, 1000);
+	assert_int_equal(elect_fd_deadline(&fd), 1600);
+	assert_false(elect_fd_expired(&fd, 1599));
+	assert_true(elect_fd_expired(&fd, 1600));
+	elect_fd_heard(&fd, 1500);
+	assert_false(elect_fd_expired(&fd, 2099));
+	elect_fd_heard(&fd, 1400); /* late news never moves it back */
+	assert_int_equal(elect_fd_deadline(&fd), 2100);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(touch_adds_once_and_finds_again),
+	    cmocka_unit_test(full_table_replaces_the_least_recently_heard),
+	    cmocka_unit_test(member_is_live_until_it_expires),
+	    cmocka_unit_test(rank_counts_better_priorities_and_lower_ids_only),
+	    cmocka_unit_test(best_is_the_highest_priority_then_lowest_id),
+	    cmocka_unit_test(preference_is_epoch_then_priority_then_lower_id),
+	    cmocka_unit_test(detector_expires_after_dead_after_heartbeats),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
