@@ -1,0 +1,1358 @@
+#include "config.h"
+
+#include "src/conf.h"
+
+#include <sys/stat.h>
+#include <arpa/inet.h>
+
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+/*
+ * The key table drives everything: parsing (inih calls on_kv() per key),
+ * the complete check, conf_print(), conf_diff() and the man page test.
+ * A row names its field by offset and size, and a type whose ops parse a
+ * value into the field and print the field back; conf_print() relies on
+ * parse(print(x)) == x for every type, which the unit test and the fuzz
+ * target check.
+ */
+
+enum ktype {
+	T_BOOL,
+	T_UINT,	    /* unsigned of 1, 2 or 4 bytes, in [min, max] */
+	T_MS,	    /* uint32_t milliseconds, in [min, max] */
+	T_NAME,	    /* node name: one DNS label */
+	T_IFNAME,   /* network interface name */
+	T_DNAME,    /* DNS name */
+	T_PATH,	    /* absolute path */
+	T_MCAST4,   /* struct in_addr, IPv4 multicast */
+	T_CIDR4,    /* struct conf_cidr4 */
+	T_PORTS,    /* struct conf_ports */
+	T_CHECK,    /* struct conf_check */
+	T_HOSTPORT, /* struct conf_hostport */
+	T_PUBADDR,  /* struct conf_pubaddr */
+};
+
+enum kflag {
+	F_REQUIRED = 1u << 0, /* must be set when its section is on */
+	F_LIVE = 1u << 1,     /* a reload applies it without a restart */
+	F_EMPTY = 1u << 2,    /* "" is a valid value (unset) */
+};
+
+struct key {
+	const char *section;
+	const char *name;
+	enum ktype type;
+	const char *dflt; /* as written in the file; NULL: none */
+	uint32_t min;	  /* T_UINT, T_MS */
+	uint32_t max;
+	size_t off; /* into struct conf */
+	size_t size;
+	unsigned flags; /* enum kflag */
+	const char *help;
+};
+
+#define FIELD(m) offsetof(struct conf, m), sizeof(((struct conf *)0)->m)
+#define DAY_MS (24u * 3600u * 1000u)
+
+static const struct key keys[] = {
+    {"node", "name", T_NAME, "", 0, 0, FIELD(node.name), F_EMPTY,
+	"this instance's name in the cluster; empty: the host name"},
+    {"node", "priority", T_UINT, "100", 0, 254, FIELD(node.priority), F_LIVE,
+	"election priority, higher wins; 0: never holds the address"},
+    {"node", "preempt", T_BOOL, "no", 0, 0, FIELD(node.preempt), F_LIVE,
+	"take the address from a live holder of lower priority"},
+    {"node", "state-dir", T_PATH, "/var/lib/qured", 0, 0, FIELD(node.state_dir),
+	0, "where the node id, epoch and sequence live"},
+    {"node", "control-socket", T_PATH, "/run/qured/qured.sock", 0, 0,
+	FIELD(node.control_socket), 0, "UNIX socket that qurectl talks to"},
+    {"cluster", "interface", T_IFNAME, "", 0, 0, FIELD(cluster.interface),
+	F_EMPTY, "cluster interface; empty: the default route's interface"},
+    {"cluster", "key-file", T_PATH, "/etc/qured/cluster.key", 0, 0,
+	FIELD(cluster.key_file), 0, "the cluster key, base64, mode 0600"},
+    {"cluster", "group", T_MCAST4, "239.255.81.82", 0, 0, FIELD(cluster.group),
+	0, "IPv4 multicast group of the cluster"},
+    {"cluster", "port", T_UINT, "5182", 1, 65535, FIELD(cluster.port), 0,
+	"UDP port of the cluster protocol"},
+    {"cluster", "heartbeat", T_MS, "200ms", 10, 60000,
+	FIELD(cluster.heartbeat_ms), F_LIVE, "the holder's heartbeat interval"},
+    {"cluster", "dead-after", T_UINT, "3", 1, 100, FIELD(cluster.dead_after),
+	F_LIVE, "missed heartbeats before the holder is declared dead"},
+    {"cluster", "claim-stagger", T_MS, "20ms", 0, 10000,
+	FIELD(cluster.claim_stagger_ms), F_LIVE,
+	"wait per rank before a standby claims"},
+    {"cluster", "hello-interval", T_MS, "10s", 100, 3600000,
+	FIELD(cluster.hello_interval_ms), F_LIVE,
+	"interval of a standby's HELLO"},
+    {"dmz", "address", T_CIDR4, NULL, 0, 0, FIELD(dmz.address), F_REQUIRED,
+	"the DMZ address and prefix that one instance holds"},
+    {"dmz", "ports", T_PORTS, "none", 0, 0, FIELD(dmz.ports), F_LIVE,
+	"the forwarded service ports"},
+    {"dmz", "request-timeout", T_MS, "150ms", 10, 60000,
+	FIELD(dmz.request_timeout_ms), F_LIVE,
+	"unanswered client request before a standby probes the holder"},
+    {"dmz", "probe-timeout", T_MS, "100ms", 10, 60000,
+	FIELD(dmz.probe_timeout_ms), F_LIVE, "wait for a PROBE_ACK, per try"},
+    {"dmz", "check", T_CHECK, "none", 0, 0, FIELD(dmz.check), F_LIVE,
+	"the holder's own service check"},
+    {"hooks", "on-holder", T_PATH, "", 0, 0, FIELD(hooks.on_holder),
+	F_EMPTY | F_LIVE, "program run when this instance becomes holder"},
+    {"hooks", "on-standby", T_PATH, "", 0, 0, FIELD(hooks.on_standby),
+	F_EMPTY | F_LIVE, "program run when this instance stops holding"},
+    {"cloud", "name", T_DNAME, NULL, 0, 0, FIELD(cloud.name),
+	F_REQUIRED | F_LIVE, "the DNS record this site owns"},
+    {"cloud", "server", T_HOSTPORT, NULL, 0, 0, FIELD(cloud.server),
+	F_REQUIRED | F_LIVE, "primary DNS server that accepts updates"},
+    {"cloud", "tsig-name", T_DNAME, NULL, 0, 0, FIELD(cloud.tsig_name),
+	F_REQUIRED | F_LIVE, "name of the TSIG key (hmac-sha256)"},
+    {"cloud", "tsig-secret-file", T_PATH, NULL, 0, 0,
+	FIELD(cloud.tsig_secret_file), F_REQUIRED | F_LIVE,
+	"file holding the TSIG secret, base64"},
+    {"cloud", "public-address", T_PUBADDR, "auto", 0, 0,
+	FIELD(cloud.public_address), F_LIVE, "how to learn the public address"},
+    {"cloud", "refresh", T_MS, "10m", 10000, DAY_MS, FIELD(cloud.refresh_ms),
+	F_LIVE, "interval of the DNS update"},
+    {"cloud", "ttl", T_UINT, "60", 1, 86400, FIELD(cloud.ttl), F_LIVE,
+	"TTL of the published record, seconds"},
+    {"dns", "zone", T_DNAME, NULL, 0, 0, FIELD(dns.zone), F_REQUIRED | F_LIVE,
+	"the zone every instance answers for"},
+    {"dns", "listen", T_UINT, "53", 1, 65535, FIELD(dns.listen), 0,
+	"UDP and TCP port of the DNS responder"},
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= CONF_MAX_KEYS, "raise CONF_MAX_KEYS");
+
+/* Sections in file order; optional ones are on only when present. */
+static const struct section {
+	const char *name;
+	size_t enabled_off; /* offset of a bool in struct conf, or 0 */
+} sections[] = {
+    {"node", 0},
+    {"cluster", 0},
+    {"dmz", 0},
+    {"hooks", 0},
+    {"cloud", offsetof(struct conf, cloud.enabled)},
+    {"dns", offsetof(struct conf, dns.enabled)},
+};
+
+#define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
+
+/* ---- small helpers ---- */
+
+static void say(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* snprintf that tolerates truncation: messages are cut, never overrun. */
+static void
+say(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (len == 0)
+		return;
+	va_start(ap, fmt);
+	if (vsnprintf(buf, len, fmt, ap) < 0)
+		buf[0] = '\0';
+	va_end(ap);
+}
+
+/*
+ * A value for a message: at most 40 bytes, control bytes as '?', so an
+ * error stays one readable line whatever the input holds.
+ */
+static void
+shown(const char *v, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; v[i] != '\0' && i + 1 < len && i < 40; i++)
+		buf[i] = (v[i] < 0x20 || v[i] == 0x7f) ? '?' : v[i];
+	buf[i] = '\0';
+}
+
+static bool
+has_ctrl(const char *v)
+{
+	for (; *v != '\0'; v++)
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			return true;
+	return false;
+}
+
+/* Decimal digits only (no sign, no spaces), at most UINT32_MAX. */
+static int
+parse_u32(const char *s, size_t len, uint32_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 10)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_in4(const char *s, size_t len, struct in_addr *out)
+{
+	char tmp[INET_ADDRSTRLEN];
+
+	if (len == 0 || len >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	return inet_pton(AF_INET, tmp, out) == 1 ? 0 : -1;
+}
+
+static void
+fmt_in4(struct in_addr a, char *buf, size_t len)
+{
+	if (inet_ntop(AF_INET, &a, buf, (socklen_t)len) == NULL)
+		say(buf, len, "?");
+}
+
+/* Canonical duration: the largest unit that divides it exactly. */
+static void
+fmt_ms(uint32_t ms, char *buf, size_t len)
+{
+	if (ms != 0 && ms % 60000 == 0)
+		say(buf, len, "%um", ms / 60000);
+	else if (ms != 0 && ms % 1000 == 0)
+		say(buf, len, "%us", ms / 1000);
+	else
+		say(buf, len, "%ums", ms);
+}
+
+static bool
+is_ldh(char ch)
+{
+	return isalnum((unsigned char)ch) || ch == '-';
+}
+
+/* One label: 1..63 of [A-Za-z0-9-] (plus '_' if allowed), no edge '-'. */
+static bool
+label_ok(const char *s, size_t len, bool underscore)
+{
+	size_t i;
+
+	if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-')
+		return false;
+	for (i = 0; i < len; i++)
+		if (!is_ldh(s[i]) && !(underscore && s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* ---- the types: parse a value into a field, print a field ---- */
+
+typedef int parse_fn(const struct key *, const char *, void *, char *, size_t);
+typedef void print_fn(const struct key *, const void *, char *, size_t);
+
+static int
+parse_bool(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	char s[48];
+
+	(void)k;
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
+	    strcmp(v, "on") == 0)
+		*(bool *)f = true;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 ||
+		 strcmp(v, "off") == 0)
+		*(bool *)f = false;
+	else {
+		shown(v, s, sizeof(s));
+		say(why, n, "\"%s\" is not a boolean, expected yes or no", s);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+print_bool(const struct key *k, const void *f, char *buf, size_t n)
+{
+	(void)k;
+	say(buf, n, "%s", *(const bool *)f ? "yes" : "no");
+}
+
+static int
+parse_uint(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	uint32_t u;
+	char s[48];
+
+	shown(v, s, sizeof(s));
+	if (parse_u32(v, strlen(v), &u) == -1) {
+		say(why, n, "\"%s\" is not a number, expected %u to %u", s,
+		    k->min, k->max);
+		return -1;
+	}
+	if (u < k->min || u > k->max) {
+		say(why, n, "%s is out of range, expected %u to %u", s, k->min,
+		    k->max);
+		return -1;
+	}
+	if (k->size == 1)
+		*(uint8_t *)f = (uint8_t)u;
+	else if (k->size == 2)
+		*(uint16_t *)f = (uint16_t)u;
+	else
+		*(uint32_t *)f = u;
+	return 0;
+}
+
+static void
+print_uint(const struct key *k, const void *f, char *buf, size_t n)
+{
+	uint32_t u;
+
+	if (k->size == 1)
+		u = *(const uint8_t *)f;
+	else if (k->size == 2)
+		u = *(const uint16_t *)f;
+	else
+		u = *(const uint32_t *)f;
+	say(buf, n, "%u", u);
+}
+
+/*
+ * Durations need a unit (ms, s or m): a bare "200" is rejected rather
+ * than guessed, since heartbeat = 200 and refresh = 600 would want
+ * different units.
+ */
+static int
+parse_ms(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	size_t digits = strspn(v, "0123456789");
+	const char *unit = v + digits;
+	uint64_t ms;
+	uint32_t u;
+	char s[48], lo[24], hi[24];
+
+	shown(v, s, sizeof(s));
+	if (parse_u32(v, digits, &u) == -1 ||
+	    (strcmp(unit, "ms") != 0 && strcmp(unit, "s") != 0 &&
+		strcmp(unit, "m") != 0)) {
+		say(why, n, "\"%s\" is not a duration, expected e.g. 200ms", s);
+		return -1;
+	}
+	ms = u;
+	if (strcmp(unit, "s") == 0)
+		ms *= 1000;
+	else if (strcmp(unit, "m") == 0)
+		ms *= 60000;
+	if (ms < k->min || ms > k->max) {
+		fmt_ms(k->min, lo, sizeof(lo));
+		fmt_ms(k->max, hi, sizeof(hi));
+		say(why, n, "%s is out of range, expected %s to %s", s, lo, hi);
+		return -1;
+	}
+	*(uint32_t *)f = (uint32_t)ms;
+	return 0;
+}
+
+static void
+print_ms(const struct key *k, const void *f, char *buf, size_t n)
+{
+	(void)k;
+	fmt_ms(*(const uint32_t *)f, buf, n);
+}
+
+/* The string types share one parser: length, then a syntax check. */
+static bool
+name_ok(const char *v)
+{
+	return label_ok(v, strlen(v), false);
+}
+
+static bool
+ifname_ok(const char *v)
+{
+	/* What the kernel's dev_valid_name() refuses. */
+	if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
+		return false;
+	for (; *v != '\0'; v++)
+		if (*v == '/' || *v == ':' || isspace((unsigned char)*v))
+			return false;
+	return true;
+}
+
+static bool
+dname_ok(const char *v)
+{
+	const char *dot;
+
+	for (;;) {
+		dot = strchr(v, '.');
+		if (dot == NULL)
+			return label_ok(v, strlen(v), true);
+		if (!label_ok(v, (size_t)(dot - v), true))
+			return false;
+		v = dot + 1;
+	}
+}
+
+static bool
+path_ok(const char *v)
+{
+	return v[0] == '/';
+}
+
+static int
+parse_str(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	static const struct {
+		bool (*ok)(const char *);
+		const char *what;
+		const char *expect;
+	} kinds[] = {
+	    [T_NAME] = {name_ok, "a valid name",
+		"letters, digits and '-', at most 63 bytes"},
+	    [T_IFNAME] = {ifname_ok, "an interface name", "e.g. eth0"},
+	    [T_DNAME] = {dname_ok, "a DNS name", "e.g. site1.example.org"},
+	    [T_PATH] = {path_ok, "an absolute path", "e.g. /etc/qured/x"},
+	};
+	size_t len = strlen(v);
+	char s[48];
+
+	if (len == 0 && (k->flags & F_EMPTY)) {
+		((char *)f)[0] = '\0';
+		return 0;
+	}
+	/* A final dot is the DNS root, not part of the name we store. */
+	if (k->type == T_DNAME && len > 1 && v[len - 1] == '.')
+		len--;
+	if (len >= k->size) {
+		say(why, n, "value is longer than %zu bytes, expected %s",
+		    k->size - 1, kinds[k->type].expect);
+		return -1;
+	}
+	memcpy(f, v, len);
+	((char *)f)[len] = '\0';
+	if (len == 0 || !kinds[k->type].ok(f)) {
+		shown(v, s, sizeof(s));
+		say(why, n, "\"%s\" is not %s, expected %s", s,
+		    kinds[k->type].what, kinds[k->type].expect);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+print_str(const struct key *k, const void *f, char *buf, size_t n)
+{
+	(void)k;
+	say(buf, n, "%s", (const char *)f);
+}
+
+static int
+parse_mcast4(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	struct in_addr a;
+	char s[48];
+
+	(void)k;
+	if (parse_in4(v, strlen(v), &a) == -1 ||
+	    !IN_MULTICAST(ntohl(a.s_addr))) {
+		shown(v, s, sizeof(s));
+		say(why, n,
+		    "\"%s\" is not an IPv4 multicast address, expected e.g. "
+		    "239.255.81.82",
+		    s);
+		return -1;
+	}
+	*(struct in_addr *)f = a;
+	return 0;
+}
+
+static void
+print_mcast4(const struct key *k, const void *f, char *buf, size_t n)
+{
+	(void)k;
+	fmt_in4(*(const struct in_addr *)f, buf, n);
+}
+
+/* A LAN host address: not 0/8, loopback, multicast or reserved. */
+static const char *
+cidr_problem(uint32_t h, unsigned prefix)
+{
+	uint32_t host = prefix == 32 ? 0 : 0xffffffffu >> prefix;
+
+	if ((h >> 24) == 0 || (h >> 24) == 127 || h >= 0xe0000000u)
+		return "is not a unicast LAN address";
+	if (prefix <= 30 && (h & host) == 0)
+		return "is the network address of its subnet";
+	if (prefix <= 30 && (h & host) == host)
+		return "is the broadcast address of its subnet";
+	return NULL;
+}
+
+static int
+parse_cidr4(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	const char *slash = strchr(v, '/');
+	struct conf_cidr4 c = {0};
+	const char *problem = "is not an IPv4 CIDR";
+	uint32_t prefix;
+	char s[48];
+
+	(void)k;
+	if (slash != NULL && parse_in4(v, (size_t)(slash - v), &c.addr) == 0 &&
+	    parse_u32(slash + 1, strlen(slash + 1), &prefix) == 0 &&
+	    prefix >= 1 && prefix <= 32) {
+		c.prefix = (uint8_t)prefix;
+		problem = cidr_problem(ntohl(c.addr.s_addr), prefix);
+	}
+	if (problem != NULL) {
+		shown(v, s, sizeof(s));
+		say(why, n, "\"%s\" %s, expected e.g. 192.168.1.11/24", s,
+		    problem);
+		return -1;
+	}
+	*(struct conf_cidr4 *)f = c;
+	return 0;
+}
+
+static void
+print_cidr4(const struct key *k, const void *f, char *buf, size_t n)
+{
+	const struct conf_cidr4 *c = f;
+	char a[INET_ADDRSTRLEN];
+
+	(void)k;
+	if (c->prefix == 0) {
+		say(buf, n, "%s", "");
+		return;
+	}
+	fmt_in4(c->addr, a, sizeof(a));
+	say(buf, n, "%s/%u", a, c->prefix);
+}
+
+/* One "tcp:N" or "udp:N" of s[0..len). */
+static int
+parse_port1(const char *s, size_t len, struct conf_port *out)
+{
+	uint32_t port;
+
+	if (len < 5 || s[3] != ':')
+		return -1;
+	if (strncmp(s, "tcp", 3) == 0)
+		out->proto = CONF_PROTO_TCP;
+	else if (strncmp(s, "udp", 3) == 0)
+		out->proto = CONF_PROTO_UDP;
+	else
+		return -1;
+	if (parse_u32(s + 4, len - 4, &port) == -1 || port < 1 || port > 65535)
+		return -1;
+	out->port = (uint16_t)port;
+	return 0;
+}
+
+static int
+parse_ports(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	struct conf_ports ps = {0};
+	const char *p = v;
+	size_t len, i;
+	char s[48];
+
+	(void)k;
+	if (strcmp(v, "none") == 0 || v[0] == '\0') {
+		*(struct conf_ports *)f = ps;
+		return 0;
+	}
+	for (;;) {
+		p += strspn(p, " \t");
+		len = strcspn(p, ",");
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		shown(p, s, len + 1 < sizeof(s) ? len + 1 : sizeof(s));
+		if (ps.n == CONF_MAX_PORTS) {
+			say(why, n, "more than %d ports, expected at most %d",
+			    CONF_MAX_PORTS, CONF_MAX_PORTS);
+			return -1;
+		}
+		if (parse_port1(p, len, &ps.p[ps.n]) == -1) {
+			say(why, n,
+			    "\"%s\" is not a port, expected e.g. "
+			    "tcp:80,udp:53",
+			    s);
+			return -1;
+		}
+		for (i = 0; i < ps.n; i++)
+			if (ps.p[i].proto == ps.p[ps.n].proto &&
+			    ps.p[i].port == ps.p[ps.n].port) {
+				say(why, n,
+				    "\"%s\" is listed twice, expected "
+				    "each port once",
+				    s);
+				return -1;
+			}
+		ps.n++;
+		p += strcspn(p, ",");
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	*(struct conf_ports *)f = ps;
+	return 0;
+}
+
+static void
+print_ports(const struct key *k, const void *f, char *buf, size_t n)
+{
+	const struct conf_ports *ps = f;
+	size_t i, used = 0;
+
+	(void)k;
+	say(buf, n, "none");
+	for (i = 0; i < ps->n && used < n; i++) {
+		say(buf + used, n - used, "%s%s:%u", i == 0 ? "" : ",",
+		    ps->p[i].proto == CONF_PROTO_UDP ? "udp" : "tcp",
+		    ps->p[i].port);
+		used += strlen(buf + used);
+	}
+}
+
+static int
+parse_check(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	struct conf_check c = {0};
+	const char *colon;
+	uint32_t port;
+	char s[48];
+
+	(void)k;
+	if (strcmp(v, "none") == 0) {
+		*(struct conf_check *)f = c;
+		return 0;
+	}
+	if (strncmp(v, "exec:", 5) == 0 && v[5] == '/' &&
+	    strlen(v + 5) < sizeof(c.path)) {
+		c.type = CONF_CHECK_EXEC;
+		memcpy(c.path, v + 5, strlen(v + 5) + 1);
+		*(struct conf_check *)f = c;
+		return 0;
+	}
+	colon = strrchr(v, ':');
+	if (strncmp(v, "tcp:", 4) == 0 && colon > v + 4 &&
+	    parse_in4(v + 4, (size_t)(colon - v - 4), &c.addr) == 0 &&
+	    parse_u32(colon + 1, strlen(colon + 1), &port) == 0 && port >= 1 &&
+	    port <= 65535) {
+		c.type = CONF_CHECK_TCP;
+		c.port = (uint16_t)port;
+		*(struct conf_check *)f = c;
+		return 0;
+	}
+	shown(v, s, sizeof(s));
+	say(why, n,
+	    "\"%s\" is not a check, expected none, tcp:ADDRESS:PORT or "
+	    "exec:/path",
+	    s);
+	return -1;
+}
+
+static void
+print_check(const struct key *k, const void *f, char *buf, size_t n)
+{
+	const struct conf_check *c = f;
+	char a[INET_ADDRSTRLEN];
+
+	(void)k;
+	switch (c->type) {
+	case CONF_CHECK_TCP:
+		fmt_in4(c->addr, a, sizeof(a));
+		say(buf, n, "tcp:%s:%u", a, c->port);
+		break;
+	case CONF_CHECK_EXEC:
+		say(buf, n, "exec:%s", c->path);
+		break;
+	case CONF_CHECK_NONE:
+	default:
+		say(buf, n, "none");
+		break;
+	}
+}
+
+static int
+parse_hostport(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	struct conf_hostport hp = {.port = 53};
+	const char *colon = strchr(v, ':');
+	size_t alen = colon != NULL ? (size_t)(colon - v) : strlen(v);
+	uint32_t port = 53;
+	char s[48];
+
+	(void)k;
+	if (parse_in4(v, alen, &hp.addr) == -1 ||
+	    (colon != NULL &&
+		(parse_u32(colon + 1, strlen(colon + 1), &port) == -1 ||
+		    port < 1 || port > 65535))) {
+		shown(v, s, sizeof(s));
+		say(why, n,
+		    "\"%s\" is not an IPv4 address and port, expected e.g. "
+		    "198.51.100.53:53",
+		    s);
+		return -1;
+	}
+	hp.port = (uint16_t)port;
+	*(struct conf_hostport *)f = hp;
+	return 0;
+}
+
+static void
+print_hostport(const struct key *k, const void *f, char *buf, size_t n)
+{
+	const struct conf_hostport *hp = f;
+	char a[INET_ADDRSTRLEN];
+
+	(void)k;
+	if (hp->addr.s_addr == 0 && hp->port == 0) {
+		say(buf, n, "%s", "");
+		return;
+	}
+	fmt_in4(hp->addr, a, sizeof(a));
+	say(buf, n, "%s:%u", a, hp->port);
+}
+
+static int
+parse_pubaddr(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	struct conf_pubaddr pa = {0};
+	char s[48];
+
+	(void)k;
+	if (strcmp(v, "auto") == 0)
+		pa.mode = CONF_PUBADDR_AUTO;
+	else if (strcmp(v, "upnp") == 0)
+		pa.mode = CONF_PUBADDR_UPNP;
+	else if (strcmp(v, "natpmp") == 0)
+		pa.mode = CONF_PUBADDR_NATPMP;
+	else if (strncmp(v, "static:", 7) == 0 &&
+		 parse_in4(v + 7, strlen(v + 7), &pa.addr) == 0)
+		pa.mode = CONF_PUBADDR_STATIC;
+	else {
+		shown(v, s, sizeof(s));
+		say(why, n,
+		    "\"%s\" is not an address source, expected auto, upnp, "
+		    "natpmp or static:A.B.C.D",
+		    s);
+		return -1;
+	}
+	*(struct conf_pubaddr *)f = pa;
+	return 0;
+}
+
+static void
+print_pubaddr(const struct key *k, const void *f, char *buf, size_t n)
+{
+	static const char *const modes[] = {"auto", "upnp", "natpmp"};
+	const struct conf_pubaddr *pa = f;
+	char a[INET_ADDRSTRLEN];
+
+	(void)k;
+	if (pa->mode == CONF_PUBADDR_STATIC) {
+		fmt_in4(pa->addr, a, sizeof(a));
+		say(buf, n, "static:%s", a);
+	} else
+		say(buf, n, "%s", modes[pa->mode <= 2 ? pa->mode : 0]);
+}
+
+static const struct ktype_ops {
+	const char *name; /* for conf_key_info() and the man page */
+	parse_fn *parse;
+	print_fn *print;
+} ops[] = {
+    [T_BOOL] = {"boolean", parse_bool, print_bool},
+    [T_UINT] = {"number", parse_uint, print_uint},
+    [T_MS] = {"duration", parse_ms, print_ms},
+    [T_NAME] = {"name", parse_str, print_str},
+    [T_IFNAME] = {"interface", parse_str, print_str},
+    [T_DNAME] = {"DNS name", parse_str, print_str},
+    [T_PATH] = {"path", parse_str, print_str},
+    [T_MCAST4] = {"IPv4 multicast address", parse_mcast4, print_mcast4},
+    [T_CIDR4] = {"IPv4 CIDR", parse_cidr4, print_cidr4},
+    [T_PORTS] = {"port list", parse_ports, print_ports},
+    [T_CHECK] = {"check", parse_check, print_check},
+    [T_HOSTPORT] = {"address:port", parse_hostport, print_hostport},
+    [T_PUBADDR] = {"address source", parse_pubaddr, print_pubaddr},
+};
+
+#define VALUE_MAX 400 /* a printed value: ports, paths, DNS names */
+
+static void
+key_print(const struct key *k, const struct conf *c, char *buf, size_t n)
+{
+	ops[k->type].print(k, (const char *)c + k->off, buf, n);
+}
+
+static const struct section *
+section_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NSECTIONS; i++)
+		if (strcmp(sections[i].name, name) == 0)
+			return &sections[i];
+	return NULL;
+}
+
+static bool
+section_on(const struct section *s, const struct conf *c)
+{
+	return s->enabled_off == 0 ||
+	       *(const bool *)((const char *)c + s->enabled_off);
+}
+
+static const struct key *
+key_find(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 &&
+		    strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* ---- defaults ---- */
+
+void
+conf_defaults(struct conf *c)
+{
+	char why[160];
+	size_t i;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].dflt == NULL)
+			continue;
+		rc = ops[keys[i].type].parse(&keys[i], keys[i].dflt,
+		    (char *)c + keys[i].off, why, sizeof(why));
+		assert(rc == 0);
+		(void)rc;
+	}
+}
+
+int
+conf_default_name(struct conf *c, const char *hostname)
+{
+	size_t len = strcspn(hostname, ".");
+
+	if (c->node.name[0] != '\0')
+		return 0;
+	if (len > CONF_NAME_MAX)
+		len = CONF_NAME_MAX;
+	if (!label_ok(hostname, len, false))
+		return -1;
+	memcpy(c->node.name, hostname, len);
+	c->node.name[len] = '\0';
+	return 0;
+}
+
+/* ---- parsing ---- */
+
+struct pctx {
+	struct conf *c;
+	const char *file; /* for messages */
+	FILE *fp;	  /* the source: a file, */
+	const char *s;	  /* or a string */
+	int lineno;	  /* of the line inih is working on */
+	int seen[NKEYS];  /* line a key was set on, 0: not set */
+	bool failed;
+	char *err;
+	size_t errlen;
+};
+
+static void fail(struct pctx *p, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Keeps the first error only: it is the one the user fixes first. */
+static void
+fail(struct pctx *p, int line, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+
+	if (p->failed)
+		return;
+	p->failed = true;
+	va_start(ap, fmt);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
+	va_end(ap);
+	if (line > 0)
+		say(p->err, p->errlen, "%s:%d: %s", p->file, line, msg);
+	else
+		say(p->err, p->errlen, "%s: %s", p->file, msg);
+}
+
+static int
+next_char(struct pctx *p)
+{
+	if (p->fp != NULL)
+		return getc(p->fp);
+	if (*p->s == '\0')
+		return EOF;
+	return (unsigned char)*p->s++;
+}
+
+/* "[name]" at the start of line: unknown sections are errors even when
+ * they hold no key, and [cloud] and [dns] are on once they appear. */
+static void
+on_section_line(struct pctx *p, const char *line)
+{
+	const struct section *sec;
+	const char *end = strchr(line, ']');
+	char name[48];
+	size_t len;
+
+	if (end == NULL)
+		return; /* inih reports the syntax error */
+	len = (size_t)(end - line - 1);
+	if (len >= sizeof(name))
+		len = sizeof(name) - 1;
+	memcpy(name, line + 1, len);
+	name[len] = '\0';
+	sec = section_find(name);
+	if (sec == NULL) {
+		shown(name, name, sizeof(name));
+		fail(p, p->lineno,
+		    "[%s]: unknown section, expected node, cluster, dmz, "
+		    "hooks, cloud or dns",
+		    name);
+		return;
+	}
+	if (sec->enabled_off != 0)
+		*(bool *)((char *)p->c + sec->enabled_off) = true;
+}
+
+/*
+ * inih's line reader. Reading lines ourselves gives the line numbers that
+ * inih's handler lacks, catches over-long lines (inih would silently parse
+ * their tail as a line of its own), and drops leading blanks, so an
+ * indented line is a key line, never a multi-line continuation.
+ */
+static char *
+read_line(char *str, int num, void *stream)
+{
+	struct pctx *p = stream;
+	size_t n = 0, cap = num > 1 ? (size_t)num - 1 : 0;
+	bool lead = true, any = false, overlong = false;
+	int ch;
+
+	if (p->failed || cap == 0)
+		return NULL;
+	while ((ch = next_char(p)) != EOF) {
+		any = true;
+		if (ch == '\n')
+			break;
+		if (lead && (ch == ' ' || ch == '\t'))
+			continue;
+		lead = false;
+		if (n < cap)
+			str[n++] = (char)ch;
+		else
+			overlong = true;
+	}
+	if (!any)
+		return NULL;
+	str[n] = '\0';
+	p->lineno++;
+	if (overlong) {
+		fail(p, p->lineno, "line longer than %zu bytes", cap);
+		return NULL;
+	}
+	/* inih skips a UTF-8 byte order mark on line 1; so do we. */
+	if (p->lineno == 1 && strncmp(str, "\xef\xbb\xbf[", 4) == 0)
+		on_section_line(p, str + 3);
+	else if (str[0] == '[')
+		on_section_line(p, str);
+	return p->failed ? NULL : str;
+}
+
+static void
+fail_unknown_key(struct pctx *p, const char *section, const char *name)
+{
+	char list[256] = "", s[48];
+	size_t i, used = 0;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].section, section) != 0)
+			continue;
+		say(list + used, sizeof(list) - used, "%s%s",
+		    used == 0 ? "" : ", ", keys[i].name);
+		used += strlen(list + used);
+	}
+	shown(name, s, sizeof(s));
+	fail(p, p->lineno, "[%s] %s: unknown key, expected one of %s", section,
+	    s, list);
+}
+
+static int
+on_kv(void *user, const char *section, const char *name, const char *value)
+{
+	struct pctx *p = user;
+	const struct section *sec;
+	const struct key *k;
+	char why[256], s[48];
+	size_t i;
+
+	if (p->failed)
+		return 0;
+	sec = section_find(section);
+	if (sec == NULL) {
+		/* The reader saw every section line: this is key before any. */
+		shown(name, s, sizeof(s));
+		fail(p, p->lineno,
+		    "%s: key outside a section, expected a "
+		    "[section] line before it",
+		    s);
+		return 0;
+	}
+	if (sec->enabled_off != 0)
+		*(bool *)((char *)p->c + sec->enabled_off) = true;
+	k = key_find(section, name);
+	if (k == NULL) {
+		fail_unknown_key(p, section, name);
+		return 0;
+	}
+	i = (size_t)(k - keys);
+	if (p->seen[i] != 0) {
+		fail(p, p->lineno,
+		    "[%s] %s: set twice (first on line %d), "
+		    "expected one value",
+		    k->section, k->name, p->seen[i]);
+		return 0;
+	}
+	p->seen[i] = p->lineno;
+	if (has_ctrl(value)) {
+		fail(p, p->lineno,
+		    "[%s] %s: value holds a control "
+		    "character, expected printable text",
+		    k->section, k->name);
+		return 0;
+	}
+	if (ops[k->type].parse(
+		k, value, (char *)p->c + k->off, why, sizeof(why)) == -1) {
+		fail(p, p->lineno, "[%s] %s: %s", k->section, k->name, why);
+		return 0;
+	}
+	return 1;
+}
+
+static const char *const required_eg[] = {
+    [T_CIDR4] = "e.g. 192.168.1.11/24",
+    [T_DNAME] = "e.g. site1.cloud.example.org",
+    [T_HOSTPORT] = "e.g. 198.51.100.53:53",
+    [T_PATH] = "e.g. /etc/qured/tsig.key",
+};
+
+/* Whole-file rules, after every key is in: required keys, conflicts. */
+static void
+check_all(struct pctx *p)
+{
+	const struct conf *c = p->c;
+	const struct key *k;
+	size_t i;
+
+	for (i = 0; i < NKEYS && !p->failed; i++) {
+		k = &keys[i];
+		if (!(k->flags & F_REQUIRED) || p->seen[i] != 0 ||
+		    !section_on(section_find(k->section), c))
+			continue;
+		fail(p, 0, "[%s] %s: missing, expected %s", k->section, k->name,
+		    required_eg[k->type] != NULL ? required_eg[k->type]
+						 : "a value");
+	}
+	if (!p->failed && c->dns.enabled && c->dns.listen == c->cluster.port) {
+		k = key_find("dns", "listen");
+		fail(p, p->seen[k - keys],
+		    "[dns] listen: %u is the cluster "
+		    "port too, expected another port",
+		    c->dns.listen);
+	}
+}
+
+static int
+load(struct pctx *p, struct conf *out)
+{
+	struct conf tmp;
+	int rc;
+
+	conf_defaults(&tmp);
+	p->c = &tmp;
+	rc = ini_parse_stream(read_line, p, on_kv, p);
+	if (!p->failed && rc > 0)
+		fail(p, rc, "syntax error, expected [section] or key = value");
+	else if (!p->failed && rc != 0)
+		fail(p, 0, "cannot parse: out of memory");
+	if (!p->failed)
+		check_all(p);
+	if (p->failed)
+		return -1;
+	*out = tmp;
+	return 0;
+}
+
+int
+conf_load_string(const char *text, const char *name, struct conf *out,
+    char *err, size_t errlen)
+{
+	struct pctx p = {.file = name, .s = text, .err = err, .errlen = errlen};
+
+	return load(&p, out);
+}
+
+int
+conf_load(const char *path, struct conf *out, char *err, size_t errlen)
+{
+	struct pctx p = {.file = path, .err = err, .errlen = errlen};
+	int rc;
+
+	p.fp = fopen(path, "re");
+	if (p.fp == NULL) {
+		say(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = load(&p, out);
+	if (rc == 0 && ferror(p.fp)) {
+		say(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		rc = -1;
+	}
+	fclose(p.fp);
+	return rc;
+}
+
+/* ---- printing and comparing ---- */
+
+void
+conf_print(const struct conf *c, FILE *fp)
+{
+	char v[VALUE_MAX];
+	size_t s, i;
+
+	fprintf(fp, "; qured.conf: the effective configuration\n");
+	for (s = 0; s < NSECTIONS; s++) {
+		if (!section_on(&sections[s], c)) {
+			fprintf(fp, "\n; [%s] is off\n", sections[s].name);
+			continue;
+		}
+		fprintf(fp, "\n[%s]\n", sections[s].name);
+		for (i = 0; i < NKEYS; i++) {
+			if (strcmp(keys[i].section, sections[s].name) != 0)
+				continue;
+			key_print(&keys[i], c, v, sizeof(v));
+			if (v[0] == '\0' && !(keys[i].flags & F_EMPTY))
+				fprintf(fp, "; %s = (not set)\n", keys[i].name);
+			else
+				fprintf(fp, "%s =%s%s\n", keys[i].name,
+				    v[0] != '\0' ? " " : "", v);
+		}
+	}
+}
+
+static void
+diff_add(struct conf_diff *d, const char *section, const char *key, bool live)
+{
+	if (d->n == sizeof(d->change) / sizeof(d->change[0]))
+		return;
+	d->change[d->n].section = section;
+	d->change[d->n].key = key;
+	d->change[d->n].live = live;
+	d->n++;
+	if (!live)
+		d->restart = true;
+}
+
+/* Values compare as printed: exactly what a reload would read back. */
+static void
+diff_section(const struct conf *a, const struct conf *b,
+    const struct section *sec, struct conf_diff *d)
+{
+	char va[VALUE_MAX], vb[VALUE_MAX];
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].section, sec->name) != 0)
+			continue;
+		key_print(&keys[i], a, va, sizeof(va));
+		key_print(&keys[i], b, vb, sizeof(vb));
+		if (strcmp(va, vb) != 0)
+			diff_add(d, keys[i].section, keys[i].name,
+			    (keys[i].flags & F_LIVE) != 0);
+	}
+}
+
+void
+conf_diff(
+    const struct conf *old, const struct conf *new_conf, struct conf_diff *out)
+{
+	bool on_old, on_new;
+	size_t s;
+
+	memset(out, 0, sizeof(*out));
+	for (s = 0; s < NSECTIONS; s++) {
+		on_old = section_on(&sections[s], old);
+		on_new = section_on(&sections[s], new_conf);
+		if (on_old != on_new)
+			diff_add(out, sections[s].name, "", false);
+		else if (on_old)
+			diff_section(old, new_conf, &sections[s], out);
+	}
+}
+
+bool
+conf_equal(const struct conf *a, const struct conf *b)
+{
+	struct conf_diff d;
+
+	conf_diff(a, b, &d);
+	return d.n == 0;
+}
+
+bool
+conf_key_info(size_t i, struct conf_keyinfo *out)
+{
+	if (i >= NKEYS)
+		return false;
+	out->section = keys[i].section;
+	out->key = keys[i].name;
+	out->type = ops[keys[i].type].name;
+	out->dflt = keys[i].dflt != NULL ? keys[i].dflt : "";
+	out->help = keys[i].help;
+	out->required = (keys[i].flags & F_REQUIRED) != 0;
+	out->live = (keys[i].flags & F_LIVE) != 0;
+	return true;
+}
+
+/* ---- the cluster key ---- */
+
+#define KEY_B64_LEN 44 /* base64 of 32 bytes: 43 characters and one '=' */
+
+/* Reads up to len bytes of fd into buf: the length, or -1 (errno). */
+static ssize_t
+read_small(int fd, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < len) {
+		r = read(fd, buf + got, len - got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+static int
+decode_key(const uint8_t *raw, size_t rawlen, uint8_t key[CONF_KEY_LEN])
+{
+	unsigned char b64[KEY_B64_LEN + 1], bin[3 * (KEY_B64_LEN / 4)];
+	size_t i, n = 0;
+	int rc = -1;
+
+	for (i = 0; i < rawlen; i++) {
+		if (isspace(raw[i]))
+			continue;
+		if (n == KEY_B64_LEN)
+			goto out;
+		b64[n++] = raw[i];
+	}
+	/* EVP_DecodeBlock() ignores padding: insist on the one '=' here. */
+	if (n != KEY_B64_LEN || b64[n - 1] != '=' ||
+	    strspn((char *)b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+				"tuvwxyz0123456789+/") != KEY_B64_LEN - 1)
+		goto out;
+	b64[n] = '\0';
+	if (EVP_DecodeBlock(bin, b64, KEY_B64_LEN) != (int)sizeof(bin))
+		goto out;
+	memcpy(key, bin, CONF_KEY_LEN);
+	rc = 0;
+out:
+	OPENSSL_cleanse(b64, sizeof(b64));
+	OPENSSL_cleanse(bin, sizeof(bin));
+	return rc;
+}
+
+int
+conf_read_key(
+    const char *path, uint8_t key[CONF_KEY_LEN], char *err, size_t errlen)
+{
+	uint8_t raw[256];
+	struct stat st;
+	ssize_t len;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			say(err, errlen,
+			    "%s: missing, run `qurectl keygen > %s` "
+			    "and chmod 600 it",
+			    path, path);
+		else
+			say(err, errlen, "%s: cannot open: %s", path,
+			    strerror(errno));
+		return -1;
+	}
+	/* fstat, not stat: the mode checked is the file's that is read. */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		say(err, errlen,
+		    "%s: not a regular file, expected the output "
+		    "of `qurectl keygen`",
+		    path);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		say(err, errlen,
+		    "%s: readable or writable by group or others "
+		    "(mode %04o), run chmod 600 %s",
+		    path, (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	len = st.st_size < (off_t)sizeof(raw) ? read_small(fd, raw, sizeof(raw))
+					      : (ssize_t)sizeof(raw);
+	if (len < 0) {
+		say(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		goto out;
+	}
+	if (len == (ssize_t)sizeof(raw) ||
+	    decode_key(raw, (size_t)len, key) == -1) {
+		say(err, errlen,
+		    "%s: not a cluster key, expected the base64 of "
+		    "%d bytes as printed by `qurectl keygen`",
+		    path, CONF_KEY_LEN);
+		goto out;
+	}
+	rc = 0;
+out:
+	OPENSSL_cleanse(raw, sizeof(raw));
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,195 @@
+#ifndef QURE_CONF_H
+#define QURE_CONF_H
+
+/*
+ * qured's config file (DESIGN.md "Config file", qured.conf(5)). One table
+ * in conf.c (section, key, type, default, min, max, offset, help) drives
+ * the parser, the check, conf_print() and the man page test. Everything is
+ * fixed-size: a struct conf owns nothing and copies by value.
+ */
+
+#include <netinet/in.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONF_NAME_MAX 63   /* [node] name, bytes (= ELECT_NAME_MAX) */
+#define CONF_IFNAME_MAX 15 /* [cluster] interface (IFNAMSIZ - 1) */
+#define CONF_PATH_MAX 127  /* absolute paths, bytes */
+#define CONF_SOCK_MAX 107  /* control-socket: sizeof(sun_path) - 1 */
+#define CONF_DNAME_MAX 253 /* DNS names, bytes, without a final dot */
+#define CONF_MAX_PORTS 16  /* [dmz] ports entries */
+#define CONF_MAX_KEYS 40   /* rows of the key table, upper bound */
+#define CONF_KEY_LEN 32	   /* cluster key, bytes */
+
+struct conf_cidr4 {
+	struct in_addr addr; /* network byte order */
+	uint8_t prefix;	     /* 1..32; 0: unset */
+};
+
+enum conf_proto {
+	CONF_PROTO_TCP = 6, /* IPPROTO_TCP */
+	CONF_PROTO_UDP = 17 /* IPPROTO_UDP */
+};
+
+struct conf_port {
+	uint8_t proto; /* enum conf_proto */
+	uint16_t port; /* host byte order, 1..65535 */
+};
+
+struct conf_ports {
+	size_t n;
+	struct conf_port p[CONF_MAX_PORTS];
+};
+
+enum conf_check_type {
+	CONF_CHECK_NONE = 0,
+	CONF_CHECK_TCP, /* connect to addr:port */
+	CONF_CHECK_EXEC /* run path, exit 0 is healthy */
+};
+
+struct conf_check {
+	enum conf_check_type type;
+	struct in_addr addr;	      /* CONF_CHECK_TCP */
+	uint16_t port;		      /* CONF_CHECK_TCP, host byte order */
+	char path[CONF_PATH_MAX + 1]; /* CONF_CHECK_EXEC */
+};
+
+/* An IPv4 address and port (host byte order), e.g. a DNS server. */
+struct conf_hostport {
+	struct in_addr addr;
+	uint16_t port;
+};
+
+enum conf_pubaddr_mode {
+	CONF_PUBADDR_AUTO = 0, /* UPnP IGD, then NAT-PMP */
+	CONF_PUBADDR_UPNP,
+	CONF_PUBADDR_NATPMP,
+	CONF_PUBADDR_STATIC
+};
+
+struct conf_pubaddr {
+	enum conf_pubaddr_mode mode;
+	struct in_addr addr; /* CONF_PUBADDR_STATIC */
+};
+
+/* Durations are milliseconds; strings are NUL-terminated, "" is unset. */
+struct conf {
+	struct {
+		char name[CONF_NAME_MAX + 1]; /* "": the caller's hostname */
+		uint8_t priority;	      /* 0 (observer) .. 254 */
+		bool preempt;
+		char state_dir[CONF_PATH_MAX + 1];
+		char control_socket[CONF_SOCK_MAX + 1];
+	} node;
+	struct {
+		char interface[CONF_IFNAME_MAX + 1]; /* "": default route's */
+		char key_file[CONF_PATH_MAX + 1];
+		struct in_addr group; /* IPv4 multicast */
+		uint16_t port;
+		uint32_t heartbeat_ms;
+		uint32_t dead_after; /* missed heartbeats */
+		uint32_t claim_stagger_ms;
+		uint32_t hello_interval_ms;
+	} cluster;
+	struct {
+		struct conf_cidr4 address; /* required */
+		struct conf_ports ports;
+		uint32_t request_timeout_ms;
+		uint32_t probe_timeout_ms;
+		struct conf_check check;
+	} dmz;
+	struct {
+		char on_holder[CONF_PATH_MAX + 1]; /* "": none */
+		char on_standby[CONF_PATH_MAX + 1];
+	} hooks;
+	struct {
+		bool enabled; /* the file has a [cloud] section */
+		char name[CONF_DNAME_MAX + 1];
+		struct conf_hostport server;
+		char tsig_name[CONF_DNAME_MAX + 1];
+		char tsig_secret_file[CONF_PATH_MAX + 1];
+		struct conf_pubaddr public_address;
+		uint32_t refresh_ms;
+		uint32_t ttl; /* seconds */
+	} cloud;
+	struct {
+		bool enabled; /* the file has a [dns] section */
+		char zone[CONF_DNAME_MAX + 1];
+		uint16_t listen; /* port */
+	} dns;
+};
+
+/* Fills c with every default of the table (no [dmz] address, name ""). */
+void conf_defaults(struct conf *c);
+
+/*
+ * If c->node.name is "", sets it to the first label of hostname (up to
+ * the first '.', cut to CONF_NAME_MAX bytes). Returns 0, or -1 if the
+ * result is not a valid name (letters, digits, '-'), leaving c unchanged.
+ */
+int conf_default_name(struct conf *c, const char *hostname);
+
+/*
+ * Parses the file at path (or text, named name in messages) over the
+ * defaults and validates it completely. On success fills *out and returns
+ * 0; on failure returns -1, writes one line "FILE:LINE: [section] key:
+ * problem, expected ..." (no newline) to err and leaves *out untouched.
+ */
+int conf_load(const char *path, struct conf *out, char *err, size_t errlen);
+int conf_load_string(const char *text, const char *name, struct conf *out,
+    char *err, size_t errlen);
+
+/* Writes c as an INI that conf_load() reads back to an equal struct. */
+void conf_print(const struct conf *c, FILE *fp);
+
+/* Whether every key of a and b has the same effective value. */
+bool conf_equal(const struct conf *a, const struct conf *b);
+
+/*
+ * Keys whose values differ between an old and a new config (SIGHUP). A
+ * key with live set can be applied to the running daemon; any other
+ * change needs a restart. A [cloud] or [dns] section that was added or
+ * removed shows up once, with key "".
+ */
+struct conf_change {
+	const char *section; /* static strings */
+	const char *key;
+	bool live;
+};
+
+struct conf_diff {
+	size_t n;
+	bool restart; /* some change is not live */
+	struct conf_change change[CONF_MAX_KEYS + 2];
+};
+
+void conf_diff(
+    const struct conf *old, const struct conf *new_conf, struct conf_diff *out);
+
+/* One row of the key table, for documentation and tests. */
+struct conf_keyinfo {
+	const char *section;
+	const char *key;
+	const char *type; /* e.g. "duration", "path" */
+	const char *dflt; /* as written in the file; "" for none */
+	const char *help; /* one line */
+	bool required;	  /* within its section */
+	bool live;	  /* changes apply on reload */
+};
+
+/* Row i of the table into out; false past the last row. */
+bool conf_key_info(size_t i, struct conf_keyinfo *out);
+
+/*
+ * Reads the cluster key: the base64 of CONF_KEY_LEN bytes in a regular
+ * file that group and others can neither read nor write. Returns 0, or -1
+ * with a one-line reason naming path and the fix in err. Every buffer
+ * that held key material is cleansed; the caller cleanses key.
+ */
+int conf_read_key(
+    const char *path, uint8_t key[CONF_KEY_LEN], char *err, size_t errlen);
+
+#endif
