@@ -1,0 +1,477 @@
+#include "config.h"
+
+#include "src/status.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+/* jansson has no unsigned integers: clamp rather than go negative. */
+static json_t *
+jint(uint64_t v)
+{
+	return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
+/*
+ * json_object_set_new() on a fresh object only fails when out of memory;
+ * STYLE.md §4 says allocation failure aborts.
+ */
+static void
+jset(json_t *obj, const char *key, json_t *val)
+{
+	if (val == NULL || json_object_set_new(obj, key, val) == -1)
+		abort();
+}
+
+static json_t *
+jobj(void)
+{
+	json_t *o = json_object();
+
+	if (o == NULL)
+		abort();
+	return o;
+}
+
+static json_t *
+jarr(void)
+{
+	json_t *a = json_array();
+
+	if (a == NULL)
+		abort();
+	return a;
+}
+
+static void
+jappend(json_t *arr, json_t *val)
+{
+	if (val == NULL || json_array_append_new(arr, val) == -1)
+		abort();
+}
+
+static json_t *
+node_to_json(const struct status *st)
+{
+	json_t *o = jobj();
+
+	jset(o, "id", json_string(st->node.id));
+	jset(o, "name", json_string(st->node.name));
+	jset(o, "priority", jint(st->node.priority));
+	jset(o, "state", json_string(st->node.state));
+	return o;
+}
+
+static json_t *
+holder_to_json(const struct status *st)
+{
+	json_t *o;
+
+	if (!st->holder.present)
+		return json_null();
+	o = jobj();
+	jset(o, "id", json_string(st->holder.id));
+	jset(o, "name", json_string(st->holder.name));
+	jset(o, "address", json_string(st->holder.address));
+	return o;
+}
+
+static json_t *
+dmz_to_json(const struct status *st)
+{
+	json_t *o = jobj();
+
+	jset(o, "address", json_string(st->dmz.address));
+	jset(o, "held", json_boolean(st->dmz.held));
+	jset(o, "lease_ms", jint(st->dmz.lease_ms));
+	return o;
+}
+
+static json_t *
+member_to_json(const struct status_member *m)
+{
+	json_t *o = jobj(), *addrs = jarr();
+	size_t i, n = m->n_addrs;
+
+	if (n > STATUS_MAX_ADDRS)
+		n = STATUS_MAX_ADDRS;
+	for (i = 0; i < n; i++)
+		jappend(addrs, json_string(m->addrs[i]));
+	jset(o, "id", json_string(m->id));
+	jset(o, "name", json_string(m->name));
+	jset(o, "addresses", addrs);
+	jset(o, "priority", jint(m->priority));
+	jset(o, "state", json_string(m->state));
+	jset(o, "last_seen_ms", jint(m->last_seen_ms));
+	return o;
+}
+
+static json_t *
+members_to_json(const struct status *st)
+{
+	json_t *a = jarr();
+	size_t i, n = st->n_members;
+
+	if (n > STATUS_MAX_MEMBERS)
+		n = STATUS_MAX_MEMBERS;
+	for (i = 0; i < n; i++)
+		jappend(a, member_to_json(&st->members[i]));
+	return a;
+}
+
+static json_t *
+counters_to_json(const struct status_counters *c)
+{
+	json_t *o = jobj();
+
+	jset(o, "rx", jint(c->rx));
+	jset(o, "tx", jint(c->tx));
+	jset(o, "rx_dropped_auth", jint(c->rx_dropped_auth));
+	jset(o, "rx_dropped_malformed", jint(c->rx_dropped_malformed));
+	jset(o, "rx_dropped_replay", jint(c->rx_dropped_replay));
+	jset(o, "rx_dropped_version", jint(c->rx_dropped_version));
+	jset(o, "failovers", jint(c->failovers));
+	return o;
+}
+
+static json_t *
+cloud_to_json(const struct status *st)
+{
+	json_t *o;
+
+	if (!st->cloud.present)
+		return json_null();
+	o = jobj();
+	jset(o, "public_address", json_string(st->cloud.public_address));
+	jset(o, "last_update", json_string(st->cloud.last_update));
+	jset(o, "status", json_string(st->cloud.status));
+	return o;
+}
+
+json_t *
+status_to_json(const struct status *st)
+{
+	json_t *o = jobj();
+
+	jset(o, "node", node_to_json(st));
+	jset(o, "epoch", jint(st->epoch));
+	jset(o, "holder", holder_to_json(st));
+	jset(o, "dmz", dmz_to_json(st));
+	jset(o, "members", members_to_json(st));
+	jset(o, "counters", counters_to_json(&st->counters));
+	jset(o, "cloud", cloud_to_json(st));
+	jset(o, "conflict",
+	    st->conflict[0] != '\0' ? json_string(st->conflict) : json_null());
+	return o;
+}
+
+json_t *
+status_members_to_json(const struct status *st)
+{
+	json_t *o = jobj();
+
+	jset(o, "ok", json_true());
+	jset(o, "node", node_to_json(st));
+	jset(o, "members", members_to_json(st));
+	return o;
+}
+
+/* ---- reading a status object back (qurectl) ---- */
+
+struct rd {
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static void
+rd_fail(struct rd *rd, const char *key, const char *what)
+{
+	if (!rd->failed)
+		snprintf(
+		    rd->err, rd->errlen, "status: \"%s\" is not %s", key, what);
+	rd->failed = 1;
+}
+
+/* A missing or null field keeps its zero value. */
+static void
+rd_str(struct rd *rd, const json_t *o, const char *key, char *buf, size_t len)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (v == NULL || json_is_null(v))
+		return;
+	if (!json_is_string(v)) {
+		rd_fail(rd, key, "a string");
+		return;
+	}
+	/* Truncation is accepted: the arrays are sized for what qured sends. */
+	snprintf(buf, len, "%s", json_string_value(v));
+}
+
+static void
+rd_u64(struct rd *rd, const json_t *o, const char *key, uint64_t *out)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (v == NULL || json_is_null(v))
+		return;
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		rd_fail(rd, key, "a non-negative integer");
+		return;
+	}
+	*out = (uint64_t)json_integer_value(v);
+}
+
+static void
+rd_uint(struct rd *rd, const json_t *o, const char *key, unsigned *out)
+{
+	uint64_t v = 0;
+
+	rd_u64(rd, o, key, &v);
+	*out = v > UINT32_MAX ? UINT32_MAX : (unsigned)v;
+}
+
+static void
+rd_bool(struct rd *rd, const json_t *o, const char *key, bool *out)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (v == NULL || json_is_null(v))
+		return;
+	if (!json_is_boolean(v)) {
+		rd_fail(rd, key, "a boolean");
+		return;
+	}
+	*out = json_is_true(v);
+}
+
+/* Returns the object at key, NULL if missing or null. */
+static const json_t *
+rd_obj(struct rd *rd, const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (!json_is_object(v)) {
+		rd_fail(rd, key, "an object");
+		return NULL;
+	}
+	return v;
+}
+
+static void
+rd_member(struct rd *rd, const json_t *o, struct status_member *m)
+{
+	const json_t *addrs, *a;
+	size_t i;
+
+	if (!json_is_object(o)) {
+		rd_fail(rd, "members[]", "an object");
+		return;
+	}
+	rd_str(rd, o, "id", m->id, sizeof(m->id));
+	rd_str(rd, o, "name", m->name, sizeof(m->name));
+	rd_uint(rd, o, "priority", &m->priority);
+	rd_str(rd, o, "state", m->state, sizeof(m->state));
+	rd_u64(rd, o, "last_seen_ms", &m->last_seen_ms);
+	addrs = json_object_get(o, "addresses");
+	if (addrs == NULL || json_is_null(addrs))
+		return;
+	if (!json_is_array(addrs)) {
+		rd_fail(rd, "addresses", "an array");
+		return;
+	}
+	json_array_foreach(addrs, i, a)
+	{
+		if (!json_is_string(a)) {
+			rd_fail(rd, "addresses[]", "a string");
+			return;
+		}
+		if (m->n_addrs == STATUS_MAX_ADDRS)
+			continue;
+		snprintf(m->addrs[m->n_addrs++], STATUS_ADDR_LEN, "%s",
+		    json_string_value(a));
+	}
+}
+
+static void
+rd_members(struct rd *rd, const json_t *o, struct status *st)
+{
+	const json_t *arr = json_object_get(o, "members"), *m;
+	size_t i;
+
+	if (arr == NULL || json_is_null(arr))
+		return;
+	if (!json_is_array(arr)) {
+		rd_fail(rd, "members", "an array");
+		return;
+	}
+	json_array_foreach(arr, i, m)
+	{
+		if (st->n_members == STATUS_MAX_MEMBERS)
+			break;
+		rd_member(rd, m, &st->members[st->n_members++]);
+	}
+}
+
+static void
+rd_counters(struct rd *rd, const json_t *o, struct status_counters *c)
+{
+	if (o == NULL)
+		return;
+	rd_u64(rd, o, "rx", &c->rx);
+	rd_u64(rd, o, "tx", &c->tx);
+	rd_u64(rd, o, "rx_dropped_auth", &c->rx_dropped_auth);
+	rd_u64(rd, o, "rx_dropped_malformed", &c->rx_dropped_malformed);
+	rd_u64(rd, o, "rx_dropped_replay", &c->rx_dropped_replay);
+	rd_u64(rd, o, "rx_dropped_version", &c->rx_dropped_version);
+	rd_u64(rd, o, "failovers", &c->failovers);
+}
+
+static void
+rd_parts(struct rd *rd, const json_t *obj, struct status *st)
+{
+	const json_t *o;
+
+	if ((o = rd_obj(rd, obj, "node")) != NULL) {
+		rd_str(rd, o, "id", st->node.id, sizeof(st->node.id));
+		rd_str(rd, o, "name", st->node.name, sizeof(st->node.name));
+		rd_uint(rd, o, "priority", &st->node.priority);
+		rd_str(rd, o, "state", st->node.state, sizeof(st->node.state));
+	}
+	rd_u64(rd, obj, "epoch", &st->epoch);
+	if ((o = rd_obj(rd, obj, "holder")) != NULL) {
+		st->holder.present = true;
+		rd_str(rd, o, "id", st->holder.id, sizeof(st->holder.id));
+		rd_str(rd, o, "name", st->holder.name, sizeof(st->holder.name));
+		rd_str(rd, o, "address", st->holder.address,
+		    sizeof(st->holder.address));
+	}
+	if ((o = rd_obj(rd, obj, "dmz")) != NULL) {
+		rd_str(
+		    rd, o, "address", st->dmz.address, sizeof(st->dmz.address));
+		rd_bool(rd, o, "held", &st->dmz.held);
+		rd_u64(rd, o, "lease_ms", &st->dmz.lease_ms);
+	}
+	rd_members(rd, obj, st);
+	rd_counters(rd, rd_obj(rd, obj, "counters"), &st->counters);
+	if ((o = rd_obj(rd, obj, "cloud")) != NULL) {
+		st->cloud.present = true;
+		rd_str(rd, o, "public_address", st->cloud.public_address,
+		    sizeof(st->cloud.public_address));
+		rd_str(rd, o, "last_update", st->cloud.last_update,
+		    sizeof(st->cloud.last_update));
+		rd_str(rd, o, "status", st->cloud.status,
+		    sizeof(st->cloud.status));
+	}
+	rd_str(rd, obj, "conflict", st->conflict, sizeof(st->conflict));
+}
+
+int
+status_from_json(
+    const json_t *obj, struct status *out, char *err, size_t errlen)
+{
+	struct rd rd = {err, errlen, 0};
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(obj)) {
+		snprintf(err, errlen, "status: reply is not a JSON object");
+		return -1;
+	}
+	rd_parts(&rd, obj, out);
+	return rd.failed ? -1 : 0;
+}
+
+/* ---- text ---- */
+
+static const char *
+or_dash(const char *s)
+{
+	return s[0] != '\0' ? s : "-";
+}
+
+void
+status_print(const struct status *st, FILE *fp)
+{
+	const struct status_counters *c = &st->counters;
+
+	fprintf(fp, "node:     %s (%s), priority %u, %s\n",
+	    or_dash(st->node.name), or_dash(st->node.id), st->node.priority,
+	    or_dash(st->node.state));
+	fprintf(fp, "epoch:    %" PRIu64 "\n", st->epoch);
+	if (st->holder.present)
+		fprintf(fp, "holder:   %s (%s) at %s\n",
+		    or_dash(st->holder.name), or_dash(st->holder.id),
+		    or_dash(st->holder.address));
+	else
+		fprintf(fp, "holder:   none\n");
+	fprintf(fp, "dmz:      %s, %s, lease %" PRIu64 " ms\n",
+	    or_dash(st->dmz.address), st->dmz.held ? "held here" : "not held",
+	    st->dmz.lease_ms);
+	if (st->conflict[0] != '\0')
+		fprintf(fp,
+		    "conflict: %s answers for the DMZ address: not claiming\n",
+		    st->conflict);
+	fprintf(fp, "members:  %zu\n", st->n_members);
+	fprintf(fp,
+	    "counters: rx %" PRIu64 ", tx %" PRIu64 ", dropped auth %" PRIu64
+	    ", malformed %" PRIu64 ", replay %" PRIu64 ", version %" PRIu64
+	    ", failovers %" PRIu64 "\n",
+	    c->rx, c->tx, c->rx_dropped_auth, c->rx_dropped_malformed,
+	    c->rx_dropped_replay, c->rx_dropped_version, c->failovers);
+	if (st->cloud.present)
+		fprintf(fp, "cloud:    %s, updated %s, %s\n",
+		    or_dash(st->cloud.public_address),
+		    or_dash(st->cloud.last_update), or_dash(st->cloud.status));
+}
+
+static int
+name_width(const struct status *st)
+{
+	size_t i, w = strlen("NAME");
+
+	if (strlen(st->node.name) > w)
+		w = strlen(st->node.name);
+	for (i = 0; i < st->n_members && i < STATUS_MAX_MEMBERS; i++)
+		if (strlen(st->members[i].name) > w)
+			w = strlen(st->members[i].name);
+	return (int)w;
+}
+
+static void
+print_addrs(const struct status_member *m, FILE *fp)
+{
+	size_t i;
+
+	if (m->n_addrs == 0)
+		fputs("-", fp);
+	for (i = 0; i < m->n_addrs && i < STATUS_MAX_ADDRS; i++)
+		fprintf(fp, "%s%s", i > 0 ? "," : "", m->addrs[i]);
+	fputc('\n', fp);
+}
+
+void
+status_print_members(const struct status *st, FILE *fp)
+{
+	const struct status_member *m;
+	int w = name_width(st);
+	size_t i;
+
+	fprintf(fp, "%-*s  %-32s  %4s  %-9s  %9s  %s\n", w, "NAME", "ID",
+	    "PRIO", "STATE", "SEEN_MS", "ADDRESSES");
+	fprintf(fp, "%-*s  %-32s  %4u  %-9s  %9s  %s\n", w,
+	    or_dash(st->node.name), or_dash(st->node.id), st->node.priority,
+	    or_dash(st->node.state), "self", "-");
+	for (i = 0; i < st->n_members && i < STATUS_MAX_MEMBERS; i++) {
+		m = &st->members[i];
+		fprintf(fp, "%-*s  %-32s  %4u  %-9s  %9" PRIu64 "  ", w,
+		    or_dash(m->name), or_dash(m->id), m->priority,
+		    or_dash(m->state), m->last_seen_ms);
+		print_addrs(m, fp);
+	}
+}

@@ -1,0 +1,107 @@
+#ifndef QURE_STATUS_H
+#define QURE_STATUS_H
+
+/*
+ * src/status.h — the status snapshot of one qured, as plain C values, and
+ * its renderings: the JSON object of DESIGN.md "qurectl status --json"
+ * (field names fixed), the text of `qurectl status` and the table of
+ * `qurectl members`. Pure: no clock, no sockets; the daemon fills a
+ * struct status (ctl_ops.status) and the client reads one back from JSON.
+ * Strings are copied in, NUL-terminated and truncated to their arrays.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#define STATUS_MAX_MEMBERS 64 /* ELECT_MAX_MEMBERS */
+#define STATUS_MAX_ADDRS 4    /* ELECT_MAX_ADDRS */
+#define STATUS_ID_LEN 33      /* 32 hex digits and NUL */
+#define STATUS_NAME_LEN 64    /* ELECT_NAME_MAX and NUL */
+#define STATUS_ADDR_LEN 46    /* INET6_ADDRSTRLEN */
+#define STATUS_CIDR_LEN 50    /* address, "/", prefix */
+#define STATUS_STATE_LEN 16   /* "starting", "standby", ... */
+#define STATUS_MAC_LEN 18     /* "aa:bb:cc:dd:ee:ff" and NUL */
+#define STATUS_TEXT_LEN 64    /* cloud last_update and status */
+
+struct status_member {
+	char id[STATUS_ID_LEN];
+	char name[STATUS_NAME_LEN];
+	char addrs[STATUS_MAX_ADDRS][STATUS_ADDR_LEN];
+	size_t n_addrs;
+	unsigned priority;
+	char state[STATUS_STATE_LEN];
+	uint64_t last_seen_ms; /* age: ms since it was last heard */
+};
+
+struct status_counters {
+	uint64_t rx, tx;
+	uint64_t rx_dropped_auth, rx_dropped_malformed, rx_dropped_replay;
+	uint64_t rx_dropped_version;
+	uint64_t failovers;
+};
+
+struct status {
+	struct {
+		char id[STATUS_ID_LEN];
+		char name[STATUS_NAME_LEN];
+		unsigned priority;
+		char state[STATUS_STATE_LEN]; /* elect_state_name() */
+	} node;
+	uint64_t epoch;
+	struct {
+		bool present; /* false: JSON null */
+		char id[STATUS_ID_LEN];
+		char name[STATUS_NAME_LEN];
+		char address[STATUS_ADDR_LEN];
+	} holder;
+	struct {
+		char address[STATUS_CIDR_LEN]; /* "192.168.1.11/24" */
+		bool held;
+		uint64_t lease_ms;
+	} dmz;
+	struct status_member members[STATUS_MAX_MEMBERS]; /* self excluded */
+	size_t n_members;
+	struct status_counters counters;
+	struct {
+		bool present; /* false ([cloud] off): JSON null */
+		char public_address[STATUS_ADDR_LEN];
+		char last_update[STATUS_TEXT_LEN];
+		char status[STATUS_TEXT_LEN];
+	} cloud;
+	/* MAC of a foreign host answering ARP for the DMZ address; "": none. */
+	char conflict[STATUS_MAC_LEN];
+};
+
+/*
+ * The DESIGN.md status object: node, epoch, holder (null if none), dmz,
+ * members, counters, cloud (null if off), conflict (null if none). Returns
+ * a new reference (the caller json_decref()s it); aborts on allocation
+ * failure.
+ */
+json_t *status_to_json(const struct status *);
+
+/*
+ * {"ok": true, "node": {...}, "members": [...]}: the reply to
+ * {"cmd":"members"}, with the same objects as status_to_json().
+ */
+json_t *status_members_to_json(const struct status *);
+
+/*
+ * Reads a status object (or a members reply) back into out, which it
+ * zeroes first. Lenient: a missing field keeps its zero value, so a newer
+ * client reads an older daemon. Returns 0, or -1 with a one-line reason
+ * in err if obj is not an object or a field has the wrong type.
+ */
+int status_from_json(
+    const json_t *obj, struct status *out, char *err, size_t errlen);
+
+/* Human-readable `qurectl status`, a few lines. */
+void status_print(const struct status *, FILE *);
+/* The `qurectl members` table: this node first, then each member. */
+void status_print_members(const struct status *, FILE *);
+
+#endif

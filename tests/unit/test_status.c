@@ -1,0 +1,398 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "src/status.h"
+
+/* A holder with one standby and a cloud part. */
+static void
+fill(struct status *st)
+{
+	memset(st, 0, sizeof(*st));
+	snprintf(st->node.id, sizeof(st->node.id), "%s",
+	    "00112233445566778899aabbccddeeff");
+	snprintf(st->node.name, sizeof(st->node.name), "h1");
+	st->node.priority = 100;
+	snprintf(st->node.state, sizeof(st->node.state), "holder");
+	st->epoch = 12;
+	st->holder.present = true;
+	snprintf(st->holder.id, sizeof(st->holder.id), "%s", st->node.id);
+	snprintf(st->holder.name, sizeof(st->holder.name), "h1");
+	snprintf(st->holder.address, sizeof(st->holder.address), "10.0.0.11");
+	snprintf(st->dmz.address, sizeof(st->dmz.address), "192.168.1.11/24");
+	st->dmz.held = true;
+	st->dmz.lease_ms = 600;
+	st->n_members = 1;
+	snprintf(st->members[0].id, sizeof(st->members[0].id), "%s",
+	    "ffeeddccbbaa99887766554433221100");
+	snprintf(st->members[0].name, sizeof(st->members[0].name), "h2");
+	st->members[0].n_addrs = 2;
+	snprintf(st->members[0].addrs[0], STATUS_ADDR_LEN, "10.0.0.12");
+	snprintf(st->members[0].addrs[1], STATUS_ADDR_LEN, "fd00::12");
+	st->members[0].priority = 90;
+	snprintf(st->members[0].state, sizeof(st->members[0].state), "standby");
+	st->members[0].last_seen_ms = 140;
+	st->counters.rx = 7;
+	st->counters.tx = 8;
+	st->counters.rx_dropped_auth = 1;
+	st->counters.rx_dropped_malformed = 2;
+	st->counters.rx_dropped_replay = 3;
+	st->counters.rx_dropped_version = 4;
+	st->counters.failovers = 5;
+	st->cloud.present = true;
+	snprintf(st->cloud.public_address, sizeof(st->cloud.public_address),
+	    "203.0.113.5");
+	snprintf(st->cloud.last_update, sizeof(st->cloud.last_update),
+	    "2024-01-01T00:00:00Z");
+	snprintf(st->cloud.status, sizeof(st->cloud.status), "ok");
+}
+
+/* Asserts that obj has exactly these keys, in this order. */
+static void
+assert_keys(const json_t *obj, const char *const *keys, size_t n)
+{
+	const char *key;
+	json_t *v;
+	size_t i = 0;
+
+	assert_true(json_is_object(obj));
+	assert_int_equal(json_object_size(obj), n);
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		(void)v;
+		assert_string_equal(key, keys[i]);
+		i++;
+	}
+}
+
+#define ASSERT_KEYS(obj, ...)                                                  \
+	do {                                                                   \
+		static const char *const k_[] = {__VA_ARGS__};                 \
+		assert_keys((obj), k_, sizeof(k_) / sizeof(k_[0]));            \
+	} while (0)
+
+static const json_t *
+path(const json_t *o, const char *a, const char *b)
+{
+	o = json_object_get(o, a);
+	assert_non_null(o);
+	if (b != NULL) {
+		o = json_object_get(o, b);
+		assert_non_null(o);
+	}
+	return o;
+}
+
+static void
+status_json_has_exactly_the_design_keys(void **state)
+{
+	struct status st;
+	json_t *o;
+
+	(void)state;
+	fill(&st);
+	o = status_to_json(&st);
+	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
+	    "cloud", "conflict");
+	ASSERT_KEYS(path(o, "node", NULL), "id", "name", "priority", "state");
+	ASSERT_KEYS(path(o, "holder", NULL), "id", "name", "address");
+	ASSERT_KEYS(path(o, "dmz", NULL), "address", "held", "lease_ms");
+	assert_int_equal(json_array_size(path(o, "members", NULL)), 1);
+	ASSERT_KEYS(json_array_get(path(o, "members", NULL), 0), "id", "name",
+	    "addresses", "priority", "state", "last_seen_ms");
+	ASSERT_KEYS(path(o, "counters", NULL), "rx", "tx", "rx_dropped_auth",
+	    "rx_dropped_malformed", "rx_dropped_replay", "rx_dropped_version",
+	    "failovers");
+	ASSERT_KEYS(
+	    path(o, "cloud", NULL), "public_address", "last_update", "status");
+	json_decref(o);
+}
+
+static void
+status_json_fields_have_the_right_types_and_values(void **state)
+{
+	const json_t *m, *a;
+	struct status st;
+	json_t *o;
+
+	(void)state;
+	fill(&st);
+	o = status_to_json(&st);
+	assert_string_equal(json_string_value(path(o, "node", "id")),
+	    "00112233445566778899aabbccddeeff");
+	assert_string_equal(json_string_value(path(o, "node", "name")), "h1");
+	assert_int_equal(json_integer_value(path(o, "node", "priority")), 100);
+	assert_string_equal(
+	    json_string_value(path(o, "node", "state")), "holder");
+	assert_true(json_is_integer(path(o, "epoch", NULL)));
+	assert_int_equal(json_integer_value(path(o, "epoch", NULL)), 12);
+	assert_string_equal(
+	    json_string_value(path(o, "holder", "address")), "10.0.0.11");
+	assert_string_equal(
+	    json_string_value(path(o, "dmz", "address")), "192.168.1.11/24");
+	assert_true(json_is_true(path(o, "dmz", "held")));
+	assert_int_equal(json_integer_value(path(o, "dmz", "lease_ms")), 600);
+	m = json_array_get(path(o, "members", NULL), 0);
+	a = json_object_get(m, "addresses");
+	assert_true(json_is_array(a));
+	assert_int_equal(json_array_size(a), 2);
+	assert_string_equal(
+	    json_string_value(json_array_get(a, 1)), "fd00::12");
+	assert_int_equal(
+	    json_integer_value(json_object_get(m, "last_seen_ms")), 140);
+	assert_int_equal(
+	    json_integer_value(path(o, "counters", "rx_dropped_replay")), 3);
+	assert_int_equal(
+	    json_integer_value(path(o, "counters", "failovers")), 5);
+	assert_true(json_is_null(path(o, "conflict", NULL)));
+	json_decref(o);
+}
+
+static void
+holder_cloud_and_conflict_are_null_when_absent(void **state)
+{
+	struct status st;
+	json_t *o;
+
+	(void)state;
+	fill(&st);
+	st.holder.present = false;
+	st.cloud.present = false;
+	st.n_members = 0;
+	o = status_to_json(&st);
+	assert_true(json_is_null(path(o, "holder", NULL)));
+	assert_true(json_is_null(path(o, "cloud", NULL)));
+	assert_true(json_is_null(path(o, "conflict", NULL)));
+	assert_true(json_is_array(path(o, "members", NULL)));
+	assert_int_equal(json_array_size(path(o, "members", NULL)), 0);
+	json_decref(o);
+}
+
+static void
+a_conflict_shows_the_foreign_mac(void **state)
+{
+	struct status st;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+	json_t *o;
+
+	(void)state;
+	fill(&st);
+	snprintf(st.conflict, sizeof(st.conflict), "02:00:5e:10:00:01");
+	o = status_to_json(&st);
+	assert_string_equal(
+	    json_string_value(path(o, "conflict", NULL)), "02:00:5e:10:00:01");
+	json_decref(o);
+	fp = open_memstream(&text, &len);
+	assert_non_null(fp);
+	status_print(&st, fp);
+	fclose(fp);
+	assert_non_null(strstr(text, "conflict: 02:00:5e:10:00:01"));
+	free(text);
+}
+
+static void
+counters_beyond_int64_are_clamped_not_negative(void **state)
+{
+	struct status st;
+	json_t *o;
+
+	(void)state;
+	fill(&st);
+	st.counters.rx = UINT64_MAX;
+	o = status_to_json(&st);
+	assert_true(json_integer_value(path(o, "counters", "rx")) > 0);
+	json_decref(o);
+}
+
+static void
+members_reply_has_ok_node_and_members(void **state)
+{
+	struct status st;
+	json_t *o;
+
+	(void)state;
+	fill(&st);
+	o = status_members_to_json(&st);
+	ASSERT_KEYS(o, "ok", "node", "members");
+	assert_true(json_is_true(path(o, "ok", NULL)));
+	json_decref(o);
+}
+
+static void
+json_round_trip_gives_the_same_snapshot(void **state)
+{
+	struct status *a = calloc(2, sizeof(*a)), *b = a + 1;
+	char err[128];
+	char *s;
+	json_t *o, *p;
+
+	(void)state;
+	fill(a);
+	snprintf(a->conflict, sizeof(a->conflict), "02:00:00:00:00:01");
+	/* Through text, as qurectl gets it. */
+	o = status_to_json(a);
+	s = json_dumps(o, JSON_COMPACT);
+	p = json_loads(s, 0, NULL);
+	assert_non_null(p);
+	assert_int_equal(status_from_json(p, b, err, sizeof(err)), 0);
+	assert_memory_equal(a, b, sizeof(*a));
+	json_decref(o);
+	json_decref(p);
+	free(s);
+	a->holder.present = false;
+	a->cloud.present = false;
+	memset(&a->holder, 0, sizeof(a->holder));
+	memset(&a->cloud, 0, sizeof(a->cloud));
+	o = status_to_json(a);
+	assert_int_equal(status_from_json(o, b, err, sizeof(err)), 0);
+	assert_memory_equal(a, b, sizeof(*a));
+	json_decref(o);
+	free(a);
+}
+
+static void
+reading_rejects_wrong_types_with_the_field_name(void **state)
+{
+	static const char *const bad[] = {
+	    "[]",
+	    "{\"epoch\":\"12\"}",
+	    "{\"epoch\":-1}",
+	    "{\"node\":[]}",
+	    "{\"node\":{\"name\":5}}",
+	    "{\"dmz\":{\"held\":1}}",
+	    "{\"members\":{}}",
+	    "{\"members\":[1]}",
+	    "{\"members\":[{\"addresses\":\"10.0.0.1\"}]}",
+	    "{\"members\":[{\"addresses\":[1]}]}",
+	    "{\"counters\":{\"rx\":1.5}}",
+	};
+	struct status *st = malloc(sizeof(*st));
+	char err[128];
+	json_t *o;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+		assert_non_null(o);
+		err[0] = '\0';
+		if (status_from_json(o, st, err, sizeof(err)) != -1)
+			fail_msg("accepted %s", bad[i]);
+		assert_true(strncmp(err, "status: ", 8) == 0);
+		json_decref(o);
+	}
+	free(st);
+}
+
+static void
+reading_is_lenient_about_missing_and_extra_fields(void **state)
+{
+	struct status *st = malloc(sizeof(*st));
+	char err[128];
+	json_t *o;
+
+	(void)state;
+	o = json_loads("{\"epoch\":3,\"future\":{\"x\":1},\"holder\":null,"
+		       "\"members\":[{\"name\":\"h9\",\"addresses\":"
+		       "[\"a\",\"b\",\"c\",\"d\",\"e\"]}]}",
+	    0, NULL);
+	assert_non_null(o);
+	assert_int_equal(status_from_json(o, st, err, sizeof(err)), 0);
+	assert_int_equal(st->epoch, 3);
+	assert_false(st->holder.present);
+	assert_int_equal(st->n_members, 1);
+	assert_string_equal(st->members[0].name, "h9");
+	assert_int_equal(st->members[0].n_addrs, STATUS_MAX_ADDRS);
+	assert_string_equal(st->node.name, "");
+	json_decref(o);
+	free(st);
+}
+
+static char *
+render(void (*fn)(const struct status *, FILE *), const struct status *st)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	assert_non_null(fp);
+	fn(st, fp);
+	fclose(fp);
+	return text;
+}
+
+static void
+text_status_names_the_holder_or_says_none(void **state)
+{
+	struct status st;
+	char *t;
+
+	(void)state;
+	fill(&st);
+	t = render(status_print, &st);
+	assert_non_null(strstr(t, "holder:   h1 ("));
+	assert_non_null(strstr(t, "at 10.0.0.11"));
+	assert_non_null(strstr(t, "192.168.1.11/24, held here, lease 600 ms"));
+	assert_non_null(strstr(t, "cloud:    203.0.113.5"));
+	assert_null(strstr(t, "conflict"));
+	free(t);
+	st.holder.present = false;
+	st.cloud.present = false;
+	t = render(status_print, &st);
+	assert_non_null(strstr(t, "holder:   none\n"));
+	assert_null(strstr(t, "cloud:"));
+	free(t);
+}
+
+static void
+members_table_lists_self_then_each_member(void **state)
+{
+	struct status st;
+	char *t, *self, *h2;
+
+	(void)state;
+	fill(&st);
+	t = render(status_print_members, &st);
+	assert_true(strncmp(t, "NAME", 4) == 0);
+	self = strstr(t, "\nh1 ");
+	h2 = strstr(t, "\nh2 ");
+	assert_non_null(self);
+	assert_non_null(h2);
+	assert_true(self < h2);
+	assert_non_null(strstr(self, "self"));
+	assert_non_null(strstr(h2, "standby"));
+	assert_non_null(strstr(h2, "10.0.0.12,fd00::12\n"));
+	free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(status_json_has_exactly_the_design_keys),
+	    cmocka_unit_test(
+		status_json_fields_have_the_right_types_and_values),
+	    cmocka_unit_test(holder_cloud_and_conflict_are_null_when_absent),
+	    cmocka_unit_test(a_conflict_shows_the_foreign_mac),
+	    cmocka_unit_test(counters_beyond_int64_are_clamped_not_negative),
+	    cmocka_unit_test(members_reply_has_ok_node_and_members),
+	    cmocka_unit_test(json_round_trip_gives_the_same_snapshot),
+	    cmocka_unit_test(reading_rejects_wrong_types_with_the_field_name),
+	    cmocka_unit_test(reading_is_lenient_about_missing_and_extra_fields),
+	    cmocka_unit_test(text_status_names_the_holder_or_says_none),
+	    cmocka_unit_test(members_table_lists_self_then_each_member),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
