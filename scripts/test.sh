@@ -28,6 +28,10 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 # Bounds against a hung test, not expected durations.
 STAGE_TIMEOUT=${STAGE_TIMEOUT:-40m}
 
+# Sanitizer reports with a stack, and a failing exit on the first one.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+
 SUMMARY=()
 FAILED=()
 T0=$(date +%s)
