@@ -1,0 +1,1127 @@
+/*
+ * tests/unit/test_elect_wire.c — the wire codec, its HMAC tag and the
+ * replay window (election/elect_wire.c, docs/protocol.md).
+ *
+ * Bad datagrams are built by hand (raw_make) and tagged with OpenSSL's
+ * one-shot HMAC(), independently of the codec, so that a test of a body
+ * rule is not an authentication failure in disguise.
+ */
+#include "config.h"
+
+#include "election/election.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#define HDR ELECT_WIRE_HDR_LEN
+#define TAG ELECT_WIRE_TAG_LEN
+
+static const uint8_t secret[ELECT_KEY_LEN] = "0123456789abcdef0123456789abcde";
+static const uint8_t other_secret[ELECT_KEY_LEN] = "not the cluster key, not at all";
+
+struct fx {
+	struct elect_key *key;
+	uint8_t buf[1024];
+	size_t len;
+	struct elect_msg in, out;
+};
+
+static int
+fx_setup(void **state)
+{
+	static struct fx f;
+
+	memset(&f, 0, sizeof(f));
+	f.key = elect_key_new(secret);
+	assert_non_null(f.key);
+	*state = &f;
+	return 0;
+}
+
+static int
+fx_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	elect_key_free(f->key);
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+/* Rewrites the tag of a len-byte datagram with key bytes k. */
+static void
+retag_with(uint8_t *buf, size_t len, const uint8_t *k)
+{
+	unsigned int n = 0;
+
+	assert_true(len >= TAG);
+	assert_non_null(HMAC(EVP_sha256(), k, ELECT_KEY_LEN, buf, len - TAG,
+	    buf + len - TAG, &n));
+	assert_int_equal(n, TAG);
+}
+
+static void
+retag(uint8_t *buf, size_t len)
+{
+	retag_with(buf, len, secret);
+}
+
+struct body {
+	uint8_t b[1024];
+	size_t n;
+};
+
+static void
+body_tlv(struct body *bd, uint8_t type, const void *v, size_t len)
+{
+	assert_true(len <= 255 && bd->n + 2 + len <= sizeof(bd->b));
+	bd->b[bd->n++] = type;
+	bd->b[bd->n++] = (uint8_t)len;
+	if (len > 0)
+		memcpy(bd->b + bd->n, v, len);
+	bd->n += len;
+}
+
+static void
+body_int(struct body *bd, uint8_t type, uint64_t v, size_t len)
+{
+	uint8_t b[8];
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		b[i] = (uint8_t)(v >> (8 * (len - 1 - i)));
+	body_tlv(bd, type, b, len);
+}
+
+/* The TLVs a message of type must carry, and nothing more. */
+static void
+body_required(struct body *bd, uint8_t type)
+{
+	static const uint8_t dmz4[5] = {192, 168, 1, 11, 24};
+	static const uint8_t zero_id[16];
+
+	switch (type) {
+	case ELECT_MSG_HELLO:
+		body_tlv(bd, 1, "h1", 2);
+		body_int(bd, 2, 100, 1);
+		body_int(bd, 3, ELECT_ST_STANDBY, 1);
+		body_int(bd, 12, 42, 8);
+		break;
+	case ELECT_MSG_HEARTBEAT:
+		body_int(bd, 2, 100, 1);
+		body_tlv(bd, 7, dmz4, sizeof(dmz4));
+		body_int(bd, 9, 600, 4);
+		body_int(bd, 12, 42, 8);
+		break;
+	case ELECT_MSG_CLAIM:
+		body_int(bd, 2, 100, 1);
+		body_int(bd, 12, 42, 8);
+		break;
+	case ELECT_MSG_RESIGN:
+		body_tlv(bd, 4, zero_id, sizeof(zero_id));
+		break;
+	case ELECT_MSG_PROBE:
+		body_int(bd, 10, 7, 8);
+		break;
+	case ELECT_MSG_PROBE_ACK:
+		body_int(bd, 10, 7, 8);
+		body_int(bd, 11, 1, 1);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Writes a version-1 datagram around body by hand and tags it. */
+static size_t
+raw_make(uint8_t *buf, uint8_t type, const struct body *bd)
+{
+	size_t len = HDR + bd->n + TAG;
+
+	memset(buf, 0, HDR);
+	memcpy(buf, "QURE", 4);
+	buf[4] = 1;
+	buf[5] = type;
+	memset(buf + 8, 0xab, 16); /* node id */
+	buf[31] = 7;		   /* epoch */
+	buf[39] = 9;		   /* seq */
+	buf[40] = (uint8_t)(bd->n >> 8);
+	buf[41] = (uint8_t)bd->n;
+	memcpy(buf + HDR, bd->b, bd->n);
+	retag(buf, len);
+	return len;
+}
+
+/* A raw datagram of type with its required TLVs, then extra ones. */
+static enum elect_wire_err
+decode_raw(struct fx *f, uint8_t type, const struct body *extra)
+{
+	struct body bd = {.n = 0};
+
+	body_required(&bd, type);
+	if (extra != NULL) {
+		memcpy(bd.b + bd.n, extra->b, extra->n);
+		bd.n += extra->n;
+	}
+	f->len = raw_make(f->buf, type, &bd);
+	return elect_wire_decode(f->buf, f->len, f->key, &f->out);
+}
+
+static void
+id_fill(struct elect_id *id, uint8_t v)
+{
+	memset(id->b, v, sizeof(id->b));
+}
+
+/* A message of type with every field its type uses, and then some. */
+static void
+msg_full(struct elect_msg *m, uint8_t type)
+{
+	static const uint8_t v6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0, 0, 0x12};
+
+	memset(m, 0, sizeof(*m));
+	m->version = 1;
+	m->type = type;
+	id_fill(&m->id, 0x11);
+	m->epoch = 0x0102030405060708ull;
+	m->seq = 0xfffffffffffffff0ull;
+	m->has = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | ELECT_HAS_UPTIME;
+	m->priority = 254;
+	m->boot = 0xdeadbeefcafef00dull;
+	m->uptime_ms = 123456789;
+	switch (type) {
+	case ELECT_MSG_HELLO:
+		m->has |= ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_HOLDER |
+		    ELECT_HAS_PREEMPT;
+		snprintf(m->name, sizeof(m->name), "%s", "h\xc3\xb4te-1");
+		m->state = ELECT_ST_STANDBY;
+		id_fill(&m->holder, 0x22);
+		m->preempt = 1;
+		m->addrs[0] = (struct elect_addr){.family = 4,
+		    .b = {10, 0, 0, 12}};
+		m->addrs[1].family = 6;
+		memcpy(m->addrs[1].b, v6, 16);
+		m->n_addrs = 2;
+		break;
+	case ELECT_MSG_HEARTBEAT:
+	case ELECT_MSG_CLAIM:
+		m->has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE;
+		m->dmz = (struct elect_addr){.family = 4, .b = {192, 168, 1, 11}};
+		m->dmz_prefix = 24;
+		m->lease_ms = 600;
+		break;
+	case ELECT_MSG_RESIGN:
+		m->has |= ELECT_HAS_HOLDER;
+		id_fill(&m->holder, 0x33);
+		break;
+	case ELECT_MSG_PROBE:
+	case ELECT_MSG_PROBE_ACK:
+		m->has |= ELECT_HAS_NONCE | ELECT_HAS_CHECK;
+		m->nonce = 0x8877665544332211ull;
+		m->check_ok = 1;
+		break;
+	case ELECT_MSG_STATE:
+		m->has |= ELECT_HAS_DMZ;
+		m->dmz.family = 6;
+		memcpy(m->dmz.b, v6, 16);
+		m->dmz_prefix = 64;
+		break;
+	}
+}
+
+static void
+addr_assert_equal(const struct elect_addr *a, const struct elect_addr *b)
+{
+	assert_int_equal(a->family, b->family);
+	assert_memory_equal(a->b, b->b, a->family == 4 ? 4 : 16);
+}
+
+static void
+msg_assert_equal(const struct elect_msg *a, const struct elect_msg *b)
+{
+	size_t i;
+
+	assert_int_equal(a->version, b->version);
+	assert_int_equal(a->type, b->type);
+	assert_memory_equal(a->id.b, b->id.b, 16);
+	assert_true(a->epoch == b->epoch);
+	assert_true(a->seq == b->seq);
+	assert_int_equal(a->has, b->has);
+	if (a->has & ELECT_HAS_NAME)
+		assert_string_equal(a->name, b->name);
+	if (a->has & ELECT_HAS_PRIORITY)
+		assert_int_equal(a->priority, b->priority);
+	if (a->has & ELECT_HAS_STATE)
+		assert_int_equal(a->state, b->state);
+	if (a->has & ELECT_HAS_HOLDER)
+		assert_memory_equal(a->holder.b, b->holder.b, 16);
+	assert_int_equal(a->n_addrs, b->n_addrs);
+	for (i = 0; i < a->n_addrs; i++)
+		addr_assert_equal(&a->addrs[i], &b->addrs[i]);
+	if (a->has & ELECT_HAS_DMZ) {
+		addr_assert_equal(&a->dmz, &b->dmz);
+		assert_int_equal(a->dmz_prefix, b->dmz_prefix);
+	}
+	if (a->has & ELECT_HAS_LEASE)
+		assert_int_equal(a->lease_ms, b->lease_ms);
+	if (a->has & ELECT_HAS_NONCE)
+		assert_true(a->nonce == b->nonce);
+	if (a->has & ELECT_HAS_CHECK)
+		assert_int_equal(a->check_ok, b->check_ok);
+	if (a->has & ELECT_HAS_BOOT)
+		assert_true(a->boot == b->boot);
+	if (a->has & ELECT_HAS_UPTIME)
+		assert_true(a->uptime_ms == b->uptime_ms);
+	if (a->has & ELECT_HAS_PREEMPT)
+		assert_int_equal(a->preempt, b->preempt);
+}
+
+static void
+fx_encode_full(struct fx *f, uint8_t type)
+{
+	msg_full(&f->in, type);
+	f->len = elect_wire_encode(&f->in, f->key, f->buf, sizeof(f->buf));
+	assert_true(f->len > 0);
+}
+
+/* ---- round trips ---- */
+
+static void
+every_message_type_survives_an_encode_decode_round_trip(void **state)
+{
+	struct fx *f = *state;
+	uint8_t type;
+
+	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_STATE; type++) {
+		fx_encode_full(f, type);
+		assert_int_equal(f->len, HDR + f->buf[41] + TAG);
+		assert_int_equal(elect_wire_decode(f->buf, f->len, f->key,
+				     &f->out),
+		    ELECT_WIRE_OK);
+		msg_assert_equal(&f->in, &f->out);
+	}
+}
+
+static void
+a_message_with_only_its_required_fields_round_trips(void **state)
+{
+	struct fx *f = *state;
+	uint8_t type;
+	size_t len;
+
+	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_STATE; type++) {
+		assert_int_equal(decode_raw(f, type, NULL), ELECT_WIRE_OK);
+		f->in = f->out;
+		len = elect_wire_encode(&f->in, f->key, f->buf,
+		    sizeof(f->buf));
+		/* Same fields in type order: the very same bytes. */
+		assert_int_equal(len, f->len);
+		assert_int_equal(elect_wire_decode(f->buf, len, f->key,
+				     &f->out),
+		    ELECT_WIRE_OK);
+		msg_assert_equal(&f->in, &f->out);
+	}
+}
+
+static void
+the_header_fields_are_big_endian_at_their_offsets(void **state)
+{
+	struct fx *f = *state;
+
+	fx_encode_full(f, ELECT_MSG_CLAIM);
+	assert_memory_equal(f->buf, "QURE", 4);
+	assert_int_equal(f->buf[4], 1);
+	assert_int_equal(f->buf[5], ELECT_MSG_CLAIM);
+	assert_int_equal(f->buf[6] | f->buf[7], 0);
+	assert_memory_equal(f->buf + 8, f->in.id.b, 16);
+	assert_memory_equal(f->buf + 24, "\x01\x02\x03\x04\x05\x06\x07\x08",
+	    8);
+	assert_memory_equal(f->buf + 32, "\xff\xff\xff\xff\xff\xff\xff\xf0",
+	    8);
+}
+
+static void
+the_tag_is_hmac_sha256_of_header_and_body_with_the_key(void **state)
+{
+	struct fx *f = *state;
+	uint8_t copy[sizeof(f->buf)];
+
+	fx_encode_full(f, ELECT_MSG_HELLO);
+	memcpy(copy, f->buf, f->len);
+	retag(copy, f->len);
+	assert_memory_equal(copy, f->buf, f->len);
+}
+
+static void
+tlvs_in_any_order_are_accepted(void **state)
+{
+	struct fx *f = *state;
+	struct body bd = {.n = 0};
+
+	body_int(&bd, 12, 42, 8);
+	body_int(&bd, 3, ELECT_ST_HOLDER, 1);
+	body_int(&bd, 2, 9, 1);
+	body_tlv(&bd, 1, "z", 1);
+	f->len = raw_make(f->buf, ELECT_MSG_HELLO, &bd);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_OK);
+	assert_int_equal(f->out.priority, 9);
+	assert_int_equal(f->out.state, ELECT_ST_HOLDER);
+	assert_string_equal(f->out.name, "z");
+}
+
+static void
+flags_set_by_a_sender_are_ignored(void **state)
+{
+	struct fx *f = *state;
+
+	fx_encode_full(f, ELECT_MSG_PROBE);
+	f->buf[6] = 0x80;
+	f->buf[7] = 0x01;
+	retag(f->buf, f->len);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_OK);
+}
+
+/* ---- framing ---- */
+
+static void
+a_datagram_truncated_at_any_length_is_malformed(void **state)
+{
+	struct fx *f = *state;
+	size_t l;
+
+	fx_encode_full(f, ELECT_MSG_HELLO);
+	for (l = 0; l < f->len; l++)
+		assert_int_equal(elect_wire_decode(f->buf, l, f->key,
+				     &f->out),
+		    ELECT_WIRE_MALFORMED);
+}
+
+static void
+a_datagram_with_trailing_bytes_is_malformed(void **state)
+{
+	struct fx *f = *state;
+
+	fx_encode_full(f, ELECT_MSG_PROBE);
+	f->buf[f->len] = 0;
+	assert_int_equal(elect_wire_decode(f->buf, f->len + 1, f->key,
+			     &f->out),
+	    ELECT_WIRE_MALFORMED);
+}
+
+/* Pads the body of a CLAIM with unknown TLVs to a total of len bytes. */
+static size_t
+raw_padded(uint8_t *buf, size_t len)
+{
+	static const uint8_t pad[255];
+	struct body bd = {.n = 0};
+	size_t left, n;
+
+	body_required(&bd, ELECT_MSG_CLAIM);
+	while ((left = len - HDR - TAG - bd.n) > 0) {
+		assert_true(left >= 2);
+		n = left - 2 > sizeof(pad) ? sizeof(pad) : left - 2;
+		if (left - 2 - n == 1)
+			n--; /* leave room for the next TLV's type and length */
+		body_tlv(&bd, 200, pad, n);
+	}
+	return raw_make(buf, ELECT_MSG_CLAIM, &bd);
+}
+
+static void
+a_datagram_of_512_bytes_is_accepted(void **state)
+{
+	struct fx *f = *state;
+
+	f->len = raw_padded(f->buf, ELECT_WIRE_MAX);
+	assert_int_equal(f->len, 512);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_OK);
+}
+
+static void
+a_datagram_of_513_bytes_is_malformed_even_with_a_valid_tag(void **state)
+{
+	struct fx *f = *state;
+
+	f->len = raw_padded(f->buf, ELECT_WIRE_MAX + 1);
+	assert_int_equal(f->len, 513);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_MALFORMED);
+}
+
+static void
+a_bad_magic_is_malformed(void **state)
+{
+	struct fx *f = *state;
+
+	fx_encode_full(f, ELECT_MSG_CLAIM);
+	f->buf[0] = 'q';
+	retag(f->buf, f->len);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_MALFORMED);
+}
+
+static void
+an_unknown_version_is_counted_as_version(void **state)
+{
+	static const uint8_t versions[] = {0, 2, 255};
+	struct fx *f = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(versions); i++) {
+		fx_encode_full(f, ELECT_MSG_CLAIM);
+		f->buf[4] = versions[i];
+		retag(f->buf, f->len);
+		assert_int_equal(elect_wire_decode(f->buf, f->len, f->key,
+				     &f->out),
+		    ELECT_WIRE_VERSION);
+	}
+}
+
+static void
+an_unknown_message_type_with_a_valid_tag_is_malformed(void **state)
+{
+	static const uint8_t types[] = {0, 8, 9, 255};
+	struct fx *f = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(types); i++) {
+		fx_encode_full(f, ELECT_MSG_CLAIM);
+		f->buf[5] = types[i];
+		retag(f->buf, f->len);
+		assert_int_equal(elect_wire_decode(f->buf, f->len, f->key,
+				     &f->out),
+		    ELECT_WIRE_MALFORMED);
+	}
+}
+
+/* ---- authentication ---- */
+
+static void
+a_wrong_tag_fails_authentication(void **state)
+{
+	struct fx *f = *state;
+
+	fx_encode_full(f, ELECT_MSG_HEARTBEAT);
+	f->buf[f->len - 1] ^= 0x01;
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_AUTH);
+	memset(f->buf + f->len - TAG, 0, TAG);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_AUTH);
+}
+
+static void
+a_datagram_tagged_with_another_key_fails_authentication(void **state)
+{
+	struct fx *f = *state;
+	struct elect_key *other = elect_key_new(other_secret);
+	size_t len;
+
+	assert_non_null(other);
+	msg_full(&f->in, ELECT_MSG_HEARTBEAT);
+	len = elect_wire_encode(&f->in, other, f->buf, sizeof(f->buf));
+	assert_true(len > 0);
+	assert_int_equal(elect_wire_decode(f->buf, len, f->key, &f->out),
+	    ELECT_WIRE_AUTH);
+	assert_int_equal(elect_wire_decode(f->buf, len, other, &f->out),
+	    ELECT_WIRE_OK);
+	retag_with(f->buf, len, other_secret);
+	assert_int_equal(elect_wire_decode(f->buf, len, f->key, &f->out),
+	    ELECT_WIRE_AUTH);
+	elect_key_free(other);
+}
+
+/* Which reason a flip of byte i must give: the checks run in order. */
+static enum elect_wire_err
+flip_reason(size_t i)
+{
+	if (i < 4)
+		return ELECT_WIRE_MALFORMED; /* magic */
+	if (i == 4)
+		return ELECT_WIRE_VERSION;
+	if (i == 40 || i == 41)
+		return ELECT_WIRE_MALFORMED; /* body_len vs length */
+	return ELECT_WIRE_AUTH;
+}
+
+static void
+a_flipped_bit_anywhere_is_rejected(void **state)
+{
+	struct fx *f = *state;
+	size_t i;
+	int bit;
+
+	fx_encode_full(f, ELECT_MSG_HELLO);
+	for (i = 0; i < f->len; i++) {
+		for (bit = 0; bit < 8; bit++) {
+			f->buf[i] ^= (uint8_t)(1u << bit);
+			assert_int_equal(elect_wire_decode(f->buf, f->len,
+					     f->key, &f->out),
+			    flip_reason(i));
+			f->buf[i] ^= (uint8_t)(1u << bit);
+		}
+	}
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_OK);
+}
+
+/* ---- body ---- */
+
+static void
+an_empty_body_is_malformed_for_every_type_but_state(void **state)
+{
+	struct fx *f = *state;
+	struct body empty = {.n = 0};
+	uint8_t type;
+
+	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_STATE; type++) {
+		f->len = raw_make(f->buf, type, &empty);
+		assert_int_equal(elect_wire_decode(f->buf, f->len, f->key,
+				     &f->out),
+		    type == ELECT_MSG_STATE ? ELECT_WIRE_OK
+					    : ELECT_WIRE_MALFORMED);
+	}
+	assert_int_equal(f->out.has, 0);
+}
+
+static void
+a_message_missing_any_required_field_is_malformed(void **state)
+{
+	struct fx *f = *state;
+	struct body full, bd;
+	size_t off, next;
+	uint8_t type;
+
+	for (type = ELECT_MSG_HELLO; type < ELECT_MSG_STATE; type++) {
+		full.n = 0;
+		body_required(&full, type);
+		/* Drop each TLV in turn. */
+		for (off = 0; off < full.n; off = next) {
+			next = off + 2 + full.b[off + 1];
+			memcpy(bd.b, full.b, off);
+			memcpy(bd.b + off, full.b + next, full.n - next);
+			bd.n = full.n - (next - off);
+			f->len = raw_make(f->buf, type, &bd);
+			assert_int_equal(elect_wire_decode(f->buf, f->len,
+					     f->key, &f->out),
+			    ELECT_WIRE_MALFORMED);
+		}
+	}
+}
+
+static void
+a_tlv_running_past_the_body_is_malformed(void **state)
+{
+	struct fx *f = *state;
+	struct body bd = {.n = 0};
+
+	body_required(&bd, ELECT_MSG_PROBE);
+	bd.b[bd.n++] = 200; /* unknown type: skipped, but not past the end */
+	bd.b[bd.n++] = 5;
+	bd.b[bd.n++] = 0;
+	f->len = raw_make(f->buf, ELECT_MSG_PROBE, &bd);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_MALFORMED);
+
+	/* One byte past the end: that byte would be the tag's first. */
+	bd.n -= 3;
+	body_tlv(&bd, 200, "\0\0", 2);
+	bd.b[bd.n - 3] = 3;
+	f->len = raw_make(f->buf, ELECT_MSG_PROBE, &bd);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_MALFORMED);
+	bd.b[bd.n - 3] = 2; /* and with the right length, it is fine */
+	f->len = raw_make(f->buf, ELECT_MSG_PROBE, &bd);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_OK);
+
+	bd.n -= 3; /* a lone type byte: no length */
+	f->len = raw_make(f->buf, ELECT_MSG_PROBE, &bd);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_MALFORMED);
+}
+
+static void
+a_duplicate_tlv_is_malformed(void **state)
+{
+	static const uint8_t dmz6[17] = {0xfd, [15] = 1, [16] = 64};
+	struct fx *f = *state;
+	struct body bd = {.n = 0};
+
+	body_int(&bd, 2, 100, 1);
+	assert_int_equal(decode_raw(f, ELECT_MSG_CLAIM, &bd),
+	    ELECT_WIRE_MALFORMED);
+	bd.n = 0;
+	body_tlv(&bd, 1, "h2", 2);
+	assert_int_equal(decode_raw(f, ELECT_MSG_HELLO, &bd),
+	    ELECT_WIRE_MALFORMED);
+	/* DMZ4 and DMZ6 are one field. */
+	bd.n = 0;
+	body_tlv(&bd, 8, dmz6, sizeof(dmz6));
+	assert_int_equal(decode_raw(f, ELECT_MSG_HEARTBEAT, &bd),
+	    ELECT_WIRE_MALFORMED);
+}
+
+static void
+up_to_four_addresses_are_accepted_and_a_fifth_is_malformed(void **state)
+{
+	static const uint8_t v6[16] = {0xfd, [15] = 2};
+	struct fx *f = *state;
+	struct body bd = {.n = 0};
+
+	body_tlv(&bd, 5, "\x0a\x00\x00\x01", 4);
+	body_tlv(&bd, 6, v6, sizeof(v6));
+	body_tlv(&bd, 5, "\x0a\x00\x00\x02", 4);
+	body_tlv(&bd, 5, "\x0a\x00\x00\x03", 4);
+	assert_int_equal(decode_raw(f, ELECT_MSG_HELLO, &bd), ELECT_WIRE_OK);
+	assert_int_equal(f->out.n_addrs, 4);
+	assert_int_equal(f->out.addrs[1].family, 6);
+	assert_memory_equal(f->out.addrs[1].b, v6, 16);
+	assert_int_equal(f->out.addrs[3].b[3], 3);
+
+	body_tlv(&bd, 6, v6, sizeof(v6));
+	assert_int_equal(decode_raw(f, ELECT_MSG_HELLO, &bd),
+	    ELECT_WIRE_MALFORMED);
+}
+
+static void
+a_name_with_a_nul_or_a_control_character_is_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"a\0b", "\x01", "tab\there", "a\x1f", "del\x7f", "\n",
+		"\xc3",		/* truncated UTF-8 */
+		"\xc0\xaf",	/* overlong '/' */
+		"\xed\xa0\x80", /* surrogate */
+		"\xc2\x85",	/* C1 control NEL */
+		"\xff", "\xf4\x90\x80\x80", /* above U+10FFFF */
+	};
+	static const size_t bad_len[] = {3, 1, 8, 2, 4, 1, 1, 2, 3, 2, 1, 4};
+	struct fx *f = *state;
+	struct body bd;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bd.n = 0;
+		body_tlv(&bd, 1, bad[i], bad_len[i]);
+		body_int(&bd, 2, 1, 1);
+		body_int(&bd, 3, 1, 1);
+		body_int(&bd, 12, 1, 8);
+		f->len = raw_make(f->buf, ELECT_MSG_HELLO, &bd);
+		assert_int_equal(elect_wire_decode(f->buf, f->len, f->key,
+				     &f->out),
+		    ELECT_WIRE_MALFORMED);
+	}
+}
+
+static void
+a_name_in_utf8_of_63_bytes_is_accepted(void **state)
+{
+	struct fx *f = *state;
+	char name[64];
+	struct body bd = {.n = 0};
+
+	memset(name, 'x', 63);
+	memcpy(name, "\xe6\x97\xa5\xf0\x9f\x98\x80 \xc3\xa9", 10);
+	name[63] = '\0';
+	body_tlv(&bd, 1, name, 63);
+	body_int(&bd, 2, 1, 1);
+	body_int(&bd, 3, 1, 1);
+	body_int(&bd, 12, 1, 8);
+	f->len = raw_make(f->buf, ELECT_MSG_HELLO, &bd);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_OK);
+	assert_string_equal(f->out.name, name);
+
+	bd.n = 0;
+	body_tlv(&bd, 1, "", 0);
+	assert_int_equal(decode_raw(f, ELECT_MSG_PROBE, &bd),
+	    ELECT_WIRE_MALFORMED);
+}
+
+static void
+a_known_tlv_with_a_wrong_length_is_malformed(void **state)
+{
+	static const uint8_t lens[][2] = {{2, 2}, {3, 0}, {4, 15}, {5, 6},
+	    {6, 4}, {7, 4}, {8, 16}, {9, 8}, {10, 4}, {11, 2}, {12, 4},
+	    {13, 9}, {14, 0}, {1, 64}};
+	struct fx *f = *state;
+	uint8_t val[64];
+	struct body bd;
+	size_t i;
+
+	memset(val, 'a', sizeof(val));
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		bd.n = 0;
+		body_tlv(&bd, lens[i][0], val, lens[i][1]);
+		assert_int_equal(decode_raw(f, ELECT_MSG_STATE, &bd),
+		    ELECT_WIRE_MALFORMED);
+	}
+}
+
+static void
+a_bad_value_is_malformed(void **state)
+{
+	static const struct {
+		uint8_t type, len, v[17];
+	} bad[] = {
+		{3, 1, {6}},		       /* STATE past STOPPED */
+		{11, 1, {2}},		       /* CHECK */
+		{14, 1, {255}},		       /* PREEMPT */
+		{7, 5, {10, 0, 0, 1, 33}},     /* DMZ4 prefix */
+		{8, 17, {0xfd, [16] = 129}},   /* DMZ6 prefix */
+	};
+	struct fx *f = *state;
+	struct body bd;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bd.n = 0;
+		body_tlv(&bd, bad[i].type, bad[i].v, bad[i].len);
+		assert_int_equal(decode_raw(f, ELECT_MSG_STATE, &bd),
+		    ELECT_WIRE_MALFORMED);
+	}
+}
+
+static void
+unknown_tlvs_are_skipped(void **state)
+{
+	struct fx *f = *state;
+	struct body bd = {.n = 0};
+	uint8_t big[255];
+
+	memset(big, 0x5a, sizeof(big));
+	body_tlv(&bd, 0, "", 0);
+	body_tlv(&bd, 15, big, 1);
+	body_tlv(&bd, 99, big, 255);
+	body_tlv(&bd, 255, big, 17);
+	assert_int_equal(decode_raw(f, ELECT_MSG_PROBE_ACK, &bd),
+	    ELECT_WIRE_OK);
+	assert_int_equal(f->out.has, ELECT_HAS_NONCE | ELECT_HAS_CHECK);
+	assert_true(f->out.nonce == 7);
+	assert_int_equal(f->out.check_ok, 1);
+}
+
+/* ---- encoder ---- */
+
+static void
+the_encoder_refuses_what_the_decoder_would_reject(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m;
+
+	msg_full(&m, ELECT_MSG_HELLO);
+	memset(m.name, 'n', sizeof(m.name)); /* 64 bytes, no NUL */
+	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+	m.name[0] = '\0';
+	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+	snprintf(m.name, sizeof(m.name), "%s", "bad\tname");
+	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+
+	msg_full(&m, ELECT_MSG_HELLO);
+	m.n_addrs = ELECT_MAX_ADDRS + 1;
+	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+	m.n_addrs = 2;
+	m.addrs[1].family = 0;
+	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+
+	msg_full(&m, ELECT_MSG_HELLO);
+	m.type = 0;
+	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+	m.type = ELECT_MSG_STATE + 1;
+	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+
+	msg_full(&m, ELECT_MSG_HELLO);
+	m.has &= ~(uint32_t)ELECT_HAS_BOOT; /* required */
+	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+	msg_full(&m, ELECT_MSG_HELLO);
+	m.state = ELECT_ST_STOPPED + 1;
+	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+	msg_full(&m, ELECT_MSG_HEARTBEAT);
+	m.dmz_prefix = 33;
+	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+	msg_full(&m, ELECT_MSG_PROBE_ACK);
+	m.check_ok = 2;
+	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+	msg_full(&m, ELECT_MSG_PROBE_ACK);
+	m.has |= 1u << 20;
+	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+}
+
+static void
+the_encoder_refuses_a_buffer_one_byte_too_small(void **state)
+{
+	struct fx *f = *state;
+	size_t len;
+
+	fx_encode_full(f, ELECT_MSG_HELLO);
+	len = f->len;
+	assert_int_equal(elect_wire_encode(&f->in, f->key, f->buf, len - 1),
+	    0);
+	assert_int_equal(elect_wire_encode(&f->in, f->key, f->buf, len), len);
+	assert_int_equal(elect_wire_encode(&f->in, f->key, f->buf, 0), 0);
+}
+
+/* ---- replay window ---- */
+
+static void
+id_of(struct elect_id *id, unsigned n)
+{
+	memset(id, 0, sizeof(*id));
+	id->b[0] = (uint8_t)(n >> 8);
+	id->b[1] = (uint8_t)n;
+	id->b[15] = 0x5a;
+}
+
+static void
+a_replayed_or_older_sequence_is_rejected(void **state)
+{
+	struct elect_replay r;
+	struct elect_id a, b;
+
+	(void)state;
+	elect_replay_init(&r);
+	id_of(&a, 1);
+	id_of(&b, 2);
+	assert_int_equal(elect_replay_check(&r, &a, 10, 1), ELECT_WIRE_OK);
+	assert_int_equal(elect_replay_check(&r, &a, 9, 2), ELECT_WIRE_REPLAY);
+	assert_int_equal(elect_replay_check(&r, &a, 0, 2), ELECT_WIRE_REPLAY);
+	/* Another sender's sequence space is its own. */
+	assert_int_equal(elect_replay_check(&r, &b, 3, 3), ELECT_WIRE_OK);
+	assert_int_equal(elect_replay_check(&r, &a, 11, 4), ELECT_WIRE_OK);
+	assert_int_equal(elect_replay_check(&r, &a, 10, 5), ELECT_WIRE_REPLAY);
+}
+
+static void
+an_equal_sequence_is_a_replay(void **state)
+{
+	struct elect_replay r;
+	struct elect_id a;
+
+	(void)state;
+	elect_replay_init(&r);
+	id_of(&a, 1);
+	assert_int_equal(elect_replay_check(&r, &a, 0, 1), ELECT_WIRE_OK);
+	assert_int_equal(elect_replay_check(&r, &a, 0, 1), ELECT_WIRE_REPLAY);
+	assert_int_equal(elect_replay_check(&r, &a, UINT64_MAX, 2),
+	    ELECT_WIRE_OK);
+	assert_int_equal(elect_replay_check(&r, &a, UINT64_MAX, 3),
+	    ELECT_WIRE_REPLAY);
+}
+
+static void
+a_full_window_forgets_the_least_recently_heard_sender(void **state)
+{
+	struct elect_replay r;
+	struct elect_id id;
+	unsigned i;
+
+	(void)state;
+	elect_replay_init(&r);
+	for (i = 0; i < ELECT_REPLAY_SLOTS; i++) {
+		id_of(&id, i);
+		assert_int_equal(elect_replay_check(&r, &id, 100, 1000 + i),
+		    ELECT_WIRE_OK);
+	}
+	/* Sender 0 speaks again: sender 1 is now the least recently heard. */
+	id_of(&id, 0);
+	assert_int_equal(elect_replay_check(&r, &id, 101, 5000),
+	    ELECT_WIRE_OK);
+	/* A rejected replay is not news: sender 2 stays behind sender 1. */
+	id_of(&id, 2);
+	assert_int_equal(elect_replay_check(&r, &id, 100, 5001),
+	    ELECT_WIRE_REPLAY);
+
+	id_of(&id, 1000);
+	assert_int_equal(elect_replay_check(&r, &id, 1, 6000), ELECT_WIRE_OK);
+	assert_int_equal(r.n, ELECT_REPLAY_SLOTS);
+	/* Sender 1 was forgotten: its old sequence is new again. */
+	id_of(&id, 1);
+	assert_int_equal(elect_replay_check(&r, &id, 100, 6001),
+	    ELECT_WIRE_OK);
+	/* That forgot sender 2, whose return forgets sender 3. */
+	id_of(&id, 2);
+	assert_int_equal(elect_replay_check(&r, &id, 100, 6002),
+	    ELECT_WIRE_OK);
+	id_of(&id, 3);
+	assert_int_equal(elect_replay_check(&r, &id, 100, 6003),
+	    ELECT_WIRE_OK);
+	/* The others are all remembered. */
+	for (i = 5; i < ELECT_REPLAY_SLOTS; i++) {
+		id_of(&id, i);
+		assert_int_equal(elect_replay_check(&r, &id, 100, 7000),
+		    ELECT_WIRE_REPLAY);
+	}
+	id_of(&id, 0);
+	assert_int_equal(elect_replay_check(&r, &id, 101, 7000),
+	    ELECT_WIRE_REPLAY);
+}
+
+static void
+a_node_id_heard_many_times_takes_one_slot(void **state)
+{
+	struct elect_replay r;
+	struct elect_id a;
+	uint64_t seq;
+
+	(void)state;
+	elect_replay_init(&r);
+	id_of(&a, 7);
+	for (seq = 1; seq <= 10; seq++)
+		assert_int_equal(elect_replay_check(&r, &a, seq, seq),
+		    ELECT_WIRE_OK);
+	assert_int_equal(elect_replay_check(&r, &a, 5, 11),
+	    ELECT_WIRE_REPLAY);
+	assert_int_equal(r.n, 1);
+	assert_true(r.slot[0].last_seq == 10);
+}
+
+/* ---- names and ids ---- */
+
+static void
+message_types_and_reasons_have_names_for_logs(void **state)
+{
+	(void)state;
+	assert_string_equal(elect_msg_type_name(ELECT_MSG_HELLO), "hello");
+	assert_string_equal(elect_msg_type_name(ELECT_MSG_HEARTBEAT),
+	    "heartbeat");
+	assert_string_equal(elect_msg_type_name(ELECT_MSG_CLAIM), "claim");
+	assert_string_equal(elect_msg_type_name(ELECT_MSG_RESIGN), "resign");
+	assert_string_equal(elect_msg_type_name(ELECT_MSG_PROBE), "probe");
+	assert_string_equal(elect_msg_type_name(ELECT_MSG_PROBE_ACK),
+	    "probe-ack");
+	assert_string_equal(elect_msg_type_name(ELECT_MSG_STATE), "state");
+	assert_string_equal(elect_msg_type_name(0), "unknown");
+	assert_string_equal(elect_msg_type_name(8), "unknown");
+	assert_string_equal(elect_msg_type_name(-1), "unknown");
+	assert_string_equal(elect_wire_err_name(ELECT_WIRE_OK), "ok");
+	assert_string_equal(elect_wire_err_name(ELECT_WIRE_MALFORMED),
+	    "malformed");
+	assert_string_equal(elect_wire_err_name(ELECT_WIRE_VERSION),
+	    "version");
+	assert_string_equal(elect_wire_err_name(ELECT_WIRE_AUTH), "auth");
+	assert_string_equal(elect_wire_err_name(ELECT_WIRE_REPLAY), "replay");
+}
+
+static void
+a_node_id_round_trips_through_hex(void **state)
+{
+	struct elect_id id, back;
+	char hex[33];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 16; i++)
+		id.b[i] = (uint8_t)(i * 17 + 10);
+	assert_string_equal(elect_id_hex(&id, hex),
+	    "0a1b2c3d4e5f708192a3b4c5d6e7f809");
+	assert_int_equal(elect_id_parse(hex, &back), 0);
+	assert_memory_equal(id.b, back.b, 16);
+	assert_int_equal(elect_id_parse("0A1B2C3D4E5F708192A3B4C5D6E7F809",
+			     &back),
+	    0);
+	assert_memory_equal(id.b, back.b, 16);
+}
+
+static void
+a_string_that_is_not_32_hex_digits_is_not_an_id(void **state)
+{
+	struct elect_id id;
+
+	(void)state;
+	id_fill(&id, 0x77);
+	assert_int_equal(elect_id_parse("", &id), -1);
+	assert_int_equal(elect_id_parse("0a1b2c3d4e5f708192a3b4c5d6e7f80",
+			     &id),
+	    -1);
+	assert_int_equal(elect_id_parse("0a1b2c3d4e5f708192a3b4c5d6e7f8090",
+			     &id),
+	    -1);
+	assert_int_equal(elect_id_parse("0a1b2c3d4e5f708192a3b4c5d6e7f8g9",
+			     &id),
+	    -1);
+	assert_int_equal(elect_id_parse(" a1b2c3d4e5f708192a3b4c5d6e7f809",
+			     &id),
+	    -1);
+	/* A rejected string leaves the output alone. */
+	assert_int_equal(id.b[0], 0x77);
+}
+
+static void
+ids_compare_in_byte_order_and_zero_means_none(void **state)
+{
+	struct elect_id a, b;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	assert_true(elect_id_is_zero(&a));
+	b = a;
+	b.b[15] = 1;
+	assert_false(elect_id_is_zero(&b));
+	assert_int_equal(elect_id_cmp(&a, &b), -1);
+	assert_int_equal(elect_id_cmp(&b, &a), 1);
+	assert_int_equal(elect_id_cmp(&a, &a), 0);
+	a.b[0] = 1;
+	assert_int_equal(elect_id_cmp(&a, &b), 1);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(every_message_type_survives_an_encode_decode_round_trip),
+		T(a_message_with_only_its_required_fields_round_trips),
+		T(the_header_fields_are_big_endian_at_their_offsets),
+		T(the_tag_is_hmac_sha256_of_header_and_body_with_the_key),
+		T(tlvs_in_any_order_are_accepted),
+		T(flags_set_by_a_sender_are_ignored),
+		T(a_datagram_truncated_at_any_length_is_malformed),
+		T(a_datagram_with_trailing_bytes_is_malformed),
+		T(a_datagram_of_512_bytes_is_accepted),
+		T(a_datagram_of_513_bytes_is_malformed_even_with_a_valid_tag),
+		T(a_bad_magic_is_malformed),
+		T(an_unknown_version_is_counted_as_version),
+		T(an_unknown_message_type_with_a_valid_tag_is_malformed),
+		T(a_wrong_tag_fails_authentication),
+		T(a_datagram_tagged_with_another_key_fails_authentication),
+		T(a_flipped_bit_anywhere_is_rejected),
+		T(an_empty_body_is_malformed_for_every_type_but_state),
+		T(a_message_missing_any_required_field_is_malformed),
+		T(a_tlv_running_past_the_body_is_malformed),
+		T(a_duplicate_tlv_is_malformed),
+		T(up_to_four_addresses_are_accepted_and_a_fifth_is_malformed),
+		T(a_name_with_a_nul_or_a_control_character_is_malformed),
+		T(a_name_in_utf8_of_63_bytes_is_accepted),
+		T(a_known_tlv_with_a_wrong_length_is_malformed),
+		T(a_bad_value_is_malformed),
+		T(unknown_tlvs_are_skipped),
+		T(the_encoder_refuses_what_the_decoder_would_reject),
+		T(the_encoder_refuses_a_buffer_one_byte_too_small),
+		cmocka_unit_test(a_replayed_or_older_sequence_is_rejected),
+		cmocka_unit_test(an_equal_sequence_is_a_replay),
+		cmocka_unit_test(
+		    a_full_window_forgets_the_least_recently_heard_sender),
+		cmocka_unit_test(a_node_id_heard_many_times_takes_one_slot),
+		cmocka_unit_test(message_types_and_reasons_have_names_for_logs),
+		cmocka_unit_test(a_node_id_round_trips_through_hex),
+		cmocka_unit_test(
+		    a_string_that_is_not_32_hex_digits_is_not_an_id),
+		cmocka_unit_test(ids_compare_in_byte_order_and_zero_means_none),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
