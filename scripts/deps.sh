@@ -21,6 +21,18 @@ PKGS=(
 
 log() { printf 'deps: %s\n' "$*"; }
 
+# Packages installed by anyone on this machine (avahi-daemon, bind9,
+# keepalived, miniupnpd for the netns tests) must never start their
+# daemons in the root namespace: tests run them in namespaces of their
+# own. A policy-rc.d that exits 101 denies every start by invoke-rc.d;
+# one that is already there is kept.
+if [ "$(id -u)" -eq 0 ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\n# qure scripts/deps.sh: no daemon starts from apt\nexit 101\n' \
+	    >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	log "installed /usr/sbin/policy-rc.d (apt starts no daemons)"
+fi
+
 missing=()
 for p in "${PKGS[@]}"; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
@@ -36,17 +48,6 @@ if [ "$(id -u)" -ne 0 ]; then
 	log "missing: ${missing[*]}" >&2
 	log "run as root (or: sudo apt-get install ${missing[*]})" >&2
 	exit 1
-fi
-
-# Packages installed later (avahi-daemon, bind9, keepalived, miniupnpd)
-# must never start their daemons in the root namespace: tests run them in
-# namespaces of their own. A policy-rc.d that exits 101 denies every
-# start by invoke-rc.d; keep one that is already there.
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-	printf '#!/bin/sh\n# qure scripts/deps.sh: no daemon starts from apt\nexit 101\n' \
-	    >/usr/sbin/policy-rc.d
-	chmod 755 /usr/sbin/policy-rc.d
-	log "installed /usr/sbin/policy-rc.d (apt starts no daemons)"
 fi
 
 export DEBIAN_FRONTEND=noninteractive
