@@ -1,0 +1,118 @@
+/*
+ * netcfg/netcfg.h — the host's network state for the DMZ address: the
+ * lease (a netlink address with a kernel lifetime), ARP probe and announce
+ * (RFC 5227), and a netlink watch of the address and the link.
+ *
+ * Everything runs on the caller's event_base; nothing blocks. Failures are
+ * logged (src/log.h) and returned, never fatal. Callbacks come from the
+ * loop, never from inside the call that started the work; a callback may
+ * call any netcfg function but netcfg_free().
+ */
+#ifndef QURE_NETCFG_H
+#define QURE_NETCFG_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NETCFG_IFNAME_MAX 16	   /* IFNAMSIZ, with the NUL */
+#define NETCFG_ERR_MAX 160	   /* error line buffer of netcfg_new() */
+#define NETCFG_MAX_MEMBER_MACS 64  /* MACs a probe ignores */
+
+struct event_base;
+struct netcfg;
+
+struct netcfg_conf {
+	char ifname[NETCFG_IFNAME_MAX];
+	struct in_addr dmz; /* network byte order */
+	uint8_t dmz_prefix; /* 1..32 */
+};
+
+enum netcfg_probe_result {
+	NETCFG_PROBE_FREE = 0, /* nobody answered for the address */
+	NETCFG_PROBE_CONFLICT, /* mac answered, or probed at the same time */
+	NETCFG_PROBE_FAILED,   /* a probe could not be sent (link down?) */
+};
+
+struct netcfg_cb {
+	/* After netcfg_probe(); mac is all zero unless CONFLICT. */
+	void (*probe_done)(void *arg, enum netcfg_probe_result, const uint8_t *);
+	/* The DMZ address left the interface (or an add was refused) while
+	 * we believed we held it. Not called for netcfg_addr_del(). */
+	void (*addr_lost)(void *arg);
+	/* Carrier/oper state of the interface changed (IFF_UP && RUNNING). */
+	void (*link_change)(void *arg, bool up);
+};
+
+/*
+ * Opens the netlink and packet sockets on base for conf->ifname and sets
+ * net.ipv4.conf.<if>.promote_secondaries=1 (logged if that fails). cb is
+ * copied; members may be NULL. Returns NULL with one line in err
+ * ("netcfg: interface eth9 not found", "netcfg: 10.0.0.5 is not inside
+ * any subnet of eth0", ...) if the interface is missing, the DMZ address
+ * is outside every IPv4 subnet of it, or a socket cannot be opened.
+ */
+struct netcfg *netcfg_new(struct event_base *, const struct netcfg_conf *,
+    const struct netcfg_cb *cb, void *arg, char err[NETCFG_ERR_MAX]);
+/* Cancels all timers and closes the sockets; the address stays. */
+void netcfg_free(struct netcfg *);
+
+/* Kernel lifetime (s) for a lease: rounded up, at least 1 (pure). */
+uint32_t netcfg_lease_secs(uint32_t lease_ms);
+
+/*
+ * Adds the DMZ address as a labelled ("<if>:dmz") secondary with valid =
+ * preferred lifetime netcfg_lease_secs(lease_ms), NLM_F_REPLACE: adding
+ * again refreshes it. The request is sent at once (the kernel applies it
+ * before this returns); a refusal arrives later, is logged and reported as
+ * addr_lost. Returns 0, or -1 if the request could not be sent.
+ */
+int netcfg_addr_add(struct netcfg *, uint32_t lease_ms);
+/* The same as netcfg_addr_add(); no allocation, meant per heartbeat. */
+int netcfg_addr_refresh(struct netcfg *, uint32_t lease_ms);
+/* Removes the DMZ address (absent is fine). Returns 0 or -1. */
+int netcfg_addr_del(struct netcfg *);
+/* At start-up: removes the DMZ address with any prefix if present. */
+int netcfg_addr_remove_stale(struct netcfg *);
+/* We added the address and have not seen it go since. */
+bool netcfg_is_held(const struct netcfg *);
+
+/*
+ * Gratuitous ARP requests (sender = target = DMZ, to broadcast), count of
+ * them gap_ms apart, the first now. Restarts a running announce.
+ * Returns 0, or -1 if the first one could not be sent.
+ */
+int netcfg_announce(struct netcfg *, unsigned count, unsigned gap_ms);
+
+/*
+ * RFC 5227 probe of the DMZ address: count probes gap_ms apart, then
+ * wait_ms; cb->probe_done reports FREE or CONFLICT (with the MAC of a
+ * reply or of a simultaneous probe from another host). Frames from our
+ * own MAC and from the member MACs are ignored. Restarts a running probe.
+ * Returns 0, or -1 if the first probe could not be sent (no callback).
+ */
+int netcfg_probe(struct netcfg *, unsigned count, unsigned gap_ms,
+    unsigned wait_ms);
+/* Stops a running probe without a callback. */
+void netcfg_probe_cancel(struct netcfg *);
+/* MACs of cluster members (6 bytes each) that a probe ignores; copied,
+ * at most NETCFG_MAX_MEMBER_MACS, replacing the previous list. */
+void netcfg_set_member_macs(struct netcfg *, const uint8_t (*macs)[6],
+    size_t n);
+
+/* The interface's MAC as last seen (6 bytes). */
+void netcfg_get_mac(const struct netcfg *, uint8_t mac[6]);
+/* Link state as last seen. */
+bool netcfg_is_link_up(const struct netcfg *);
+/*
+ * The interface's IPv4 addresses for HELLO: not the DMZ address, not
+ * loopback or link-local 169.254/16. Returns how many were written to out
+ * (at most max), or -1.
+ */
+int netcfg_get_addrs(const struct netcfg *, struct in_addr *out, size_t max);
+/* The default route's interface into ifname; -1 with err if none. */
+int netcfg_default_ifname(char ifname[NETCFG_IFNAME_MAX],
+    char err[NETCFG_ERR_MAX]);
+
+#endif

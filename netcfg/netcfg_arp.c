@@ -1,0 +1,321 @@
+#include "config.h"
+
+#include "netcfg/netcfg.h"
+
+#include <sys/socket.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "netcfg/netcfg_int.h"
+#include "src/log.h"
+
+/*
+ * ARP over AF_PACKET/SOCK_DGRAM: the kernel adds the Ethernet header with
+ * the interface's MAC as source. Sending uses a socket of protocol 0,
+ * which receives nothing; a receiving socket exists only while a probe
+ * runs, so no ARP traffic queues up in between.
+ */
+
+static const uint8_t zero_mac[6];
+
+static int
+packet_socket(int proto)
+{
+	return socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    htons((uint16_t)proto));
+}
+
+static int
+send_frame(struct netcfg *nc, const struct netcfg_seq *s,
+    enum netcfg_seq_send kind)
+{
+	struct netcfg_arp a;
+	struct sockaddr_ll to;
+	uint8_t buf[NETCFG_ARP_LEN];
+	size_t len;
+
+	netcfg_seq_frame(s, kind, &a);
+	len = netcfg_arp_encode(&a, buf, sizeof(buf));
+	memset(&to, 0, sizeof(to));
+	to.sll_family = AF_PACKET;
+	to.sll_protocol = htons(ETH_P_ARP);
+	to.sll_ifindex = nc->ifindex;
+	to.sll_halen = 6;
+	memset(to.sll_addr, 0xff, 6);
+	if (sendto(nc->arp_tx, buf, len, 0, (struct sockaddr *)&to,
+		sizeof(to)) != (ssize_t)len) {
+		log_warn("netcfg: arp %s for %s on %s",
+		    kind == NETCFG_SEND_PROBE ? "probe" : "announce", nc->cidr,
+		    nc->conf.ifname);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+arm(struct event *ev, uint64_t wake_ms, uint64_t now_ms)
+{
+	struct timeval tv;
+	uint64_t d = wake_ms > now_ms ? wake_ms - now_ms : 0;
+
+	if (wake_ms == 0) {
+		evtimer_del(ev);
+		return;
+	}
+	tv.tv_sec = (time_t)(d / 1000);
+	tv.tv_usec = (suseconds_t)(d % 1000 * 1000);
+	evtimer_add(ev, &tv);
+}
+
+static void
+rx_close(struct netcfg *nc)
+{
+	if (nc->ev_arp_rx != NULL)
+		event_free(nc->ev_arp_rx);
+	if (nc->arp_rx != -1)
+		close(nc->arp_rx);
+	nc->ev_arp_rx = NULL;
+	nc->arp_rx = -1;
+}
+
+/* Ends the probe; the callback comes last: it may start another one. */
+static void
+probe_end(struct netcfg *nc, enum netcfg_probe_result r, const uint8_t *mac)
+{
+	rx_close(nc);
+	evtimer_del(nc->ev_probe);
+	netcfg_seq_stop(&nc->probe);
+	if (r == NETCFG_PROBE_CONFLICT)
+		log_warnx("netcfg: %s is in use by "
+			  "%02x:%02x:%02x:%02x:%02x:%02x",
+		    nc->cidr, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	if (nc->cb.probe_done != NULL)
+		nc->cb.probe_done(nc->arg, r, mac);
+}
+
+/* Applies a probe step; returns -1 if a probe could not be sent. */
+static int
+probe_apply(struct netcfg *nc, const struct netcfg_seq_out *out,
+    uint64_t now_ms)
+{
+	if (out->send != NETCFG_SEND_NONE &&
+	    send_frame(nc, &nc->probe, out->send) == -1)
+		return -1;
+	if (out->done)
+		probe_end(nc, out->result, out->mac);
+	else
+		arm(nc->ev_probe, out->wake_ms, now_ms);
+	return 0;
+}
+
+static void
+probe_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct netcfg *nc = arg;
+	struct netcfg_seq_out out;
+	uint64_t now = netcfg_now_ms();
+
+	(void)fd;
+	(void)what;
+	netcfg_seq_on_timer(&nc->probe, now, &out);
+	if (probe_apply(nc, &out, now) == -1)
+		probe_end(nc, NETCFG_PROBE_FAILED, zero_mac);
+}
+
+/* One frame from the receiving socket: 1 if one was read, 0 if none. */
+static int
+rx_one(struct netcfg *nc, uint64_t now_ms)
+{
+	uint8_t buf[128];
+	struct sockaddr_ll from;
+	socklen_t fromlen = sizeof(from);
+	struct netcfg_arp a;
+	struct netcfg_seq_out out;
+	ssize_t n;
+
+	n = recvfrom(nc->arp_rx, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+	    &fromlen);
+	if (n == -1)
+		return 0;
+	/* Our own frames come back as PACKET_OUTGOING. */
+	if (from.sll_ifindex != nc->ifindex ||
+	    from.sll_pkttype == PACKET_OUTGOING ||
+	    netcfg_arp_decode(buf, (size_t)n, &a) != NETCFG_ARP_OK)
+		return 1;
+	netcfg_seq_on_frame(&nc->probe, now_ms, &a, &out);
+	if (out.done) {
+		probe_end(nc, out.result, out.mac);
+		return 0; /* nc->arp_rx may be another socket now */
+	}
+	return 1;
+}
+
+static void
+rx_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct netcfg *nc = arg;
+	uint64_t now = netcfg_now_ms();
+	int i;
+
+	(void)fd;
+	(void)what;
+	/* Bounded: a flood of ARP must not starve the loop. */
+	for (i = 0; i < 64; i++)
+		if (rx_one(nc, now) == 0)
+			break;
+}
+
+static int
+rx_open(struct netcfg *nc)
+{
+	struct sockaddr_ll sll;
+
+	nc->arp_rx = packet_socket(ETH_P_ARP);
+	if (nc->arp_rx == -1)
+		goto fail;
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ARP);
+	sll.sll_ifindex = nc->ifindex;
+	if (bind(nc->arp_rx, (struct sockaddr *)&sll, sizeof(sll)) == -1)
+		goto fail;
+	nc->ev_arp_rx = event_new(nc->base, nc->arp_rx, EV_READ | EV_PERSIST,
+	    rx_cb, nc);
+	if (nc->ev_arp_rx == NULL || event_add(nc->ev_arp_rx, NULL) == -1)
+		abort();
+	return 0;
+fail:
+	log_warn("netcfg: arp receiver on %s", nc->conf.ifname);
+	rx_close(nc);
+	return -1;
+}
+
+static void
+seq_conf(const struct netcfg *nc, enum netcfg_seq_kind kind, unsigned count,
+    unsigned gap_ms, struct netcfg_seq_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->count = count;
+	c->gap_ms = gap_ms;
+	memcpy(c->ip, &nc->conf.dmz.s_addr, 4);
+	memcpy(c->mac, nc->mac, 6);
+}
+
+int
+netcfg_probe(struct netcfg *nc, unsigned count, unsigned gap_ms,
+    unsigned wait_ms)
+{
+	struct netcfg_seq_conf c;
+	struct netcfg_seq_out out;
+	uint64_t now = netcfg_now_ms();
+
+	netcfg_probe_cancel(nc);
+	if (rx_open(nc) == -1)
+		return -1;
+	seq_conf(nc, NETCFG_SEQ_PROBE, count, gap_ms, &c);
+	c.wait_ms = wait_ms;
+	netcfg_seq_start(&nc->probe, &c, now, &out);
+	if (probe_apply(nc, &out, now) == -1) {
+		netcfg_probe_cancel(nc);
+		return -1;
+	}
+	return 0;
+}
+
+void
+netcfg_probe_cancel(struct netcfg *nc)
+{
+	rx_close(nc);
+	evtimer_del(nc->ev_probe);
+	netcfg_seq_stop(&nc->probe);
+}
+
+void
+netcfg_set_member_macs(struct netcfg *nc, const uint8_t (*macs)[6],
+    size_t n)
+{
+	netcfg_seq_set_members(&nc->probe, macs, n);
+}
+
+static void
+announce_step(struct netcfg *nc, const struct netcfg_seq_out *out,
+    uint64_t now_ms)
+{
+	/* A lost announcement is logged; the next one may get through. */
+	if (out->send != NETCFG_SEND_NONE)
+		(void)send_frame(nc, &nc->announce, out->send);
+	if (!out->done)
+		arm(nc->ev_announce, out->wake_ms, now_ms);
+}
+
+static void
+announce_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct netcfg *nc = arg;
+	struct netcfg_seq_out out;
+	uint64_t now = netcfg_now_ms();
+
+	(void)fd;
+	(void)what;
+	netcfg_seq_on_timer(&nc->announce, now, &out);
+	announce_step(nc, &out, now);
+}
+
+int
+netcfg_announce(struct netcfg *nc, unsigned count, unsigned gap_ms)
+{
+	struct netcfg_seq_conf c;
+	struct netcfg_seq_out out;
+	uint64_t now = netcfg_now_ms();
+
+	evtimer_del(nc->ev_announce);
+	seq_conf(nc, NETCFG_SEQ_ANNOUNCE, count, gap_ms, &c);
+	netcfg_seq_start(&nc->announce, &c, now, &out);
+	if (out.send != NETCFG_SEND_NONE &&
+	    send_frame(nc, &nc->announce, out.send) == -1) {
+		netcfg_seq_stop(&nc->announce);
+		return -1;
+	}
+	arm(nc->ev_announce, out.wake_ms, now);
+	return 0;
+}
+
+int
+netcfg_arp_open(struct netcfg *nc, char *err, size_t err_len)
+{
+	netcfg_seq_init(&nc->probe);
+	netcfg_seq_init(&nc->announce);
+	nc->arp_tx = packet_socket(0);
+	if (nc->arp_tx == -1) {
+		snprintf(err, err_len, "netcfg: packet socket for %s: %s",
+		    nc->conf.ifname, strerror(errno));
+		return -1;
+	}
+	nc->ev_probe = evtimer_new(nc->base, probe_timer_cb, nc);
+	nc->ev_announce = evtimer_new(nc->base, announce_timer_cb, nc);
+	if (nc->ev_probe == NULL || nc->ev_announce == NULL)
+		abort();
+	return 0;
+}
+
+void
+netcfg_arp_close(struct netcfg *nc)
+{
+	rx_close(nc);
+	if (nc->ev_probe != NULL)
+		event_free(nc->ev_probe);
+	if (nc->ev_announce != NULL)
+		event_free(nc->ev_announce);
+	if (nc->arp_tx != -1)
+		close(nc->arp_tx);
+	nc->ev_probe = nc->ev_announce = NULL;
+	nc->arp_tx = -1;
+}

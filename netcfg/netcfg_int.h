@@ -1,0 +1,153 @@
+/*
+ * netcfg/netcfg_int.h — private to netcfg/: the pure parts (ARP frame
+ * codec, probe/announce sequence) that the unit tests and the fuzz target
+ * use without sockets.
+ */
+#ifndef QURE_NETCFG_INT_H
+#define QURE_NETCFG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netcfg/netcfg.h"
+
+/* ---- ARP frame (Ethernet/IPv4 payload, without the Ethernet header) */
+
+#define NETCFG_ARP_LEN 28
+#define NETCFG_ARP_REQUEST 1
+#define NETCFG_ARP_REPLY 2
+
+struct netcfg_arp {
+	uint16_t op;	 /* NETCFG_ARP_REQUEST or _REPLY */
+	uint8_t sha[6];	 /* sender MAC */
+	uint8_t spa[4];	 /* sender IPv4, network order */
+	uint8_t tha[6];	 /* target MAC */
+	uint8_t tpa[4];	 /* target IPv4 */
+};
+
+enum netcfg_arp_err {
+	NETCFG_ARP_OK = 0,
+	NETCFG_ARP_TRUNCATED, /* fewer than 28 bytes */
+	NETCFG_ARP_HTYPE,     /* not Ethernet (1) */
+	NETCFG_ARP_PTYPE,     /* not IPv4 (0x0800) */
+	NETCFG_ARP_HLEN,      /* hardware length not 6 */
+	NETCFG_ARP_PLEN,      /* protocol length not 4 */
+	NETCFG_ARP_OP,	      /* neither request nor reply */
+};
+
+/*
+ * Decodes an ARP payload; trailing bytes (Ethernet padding) are ignored.
+ * Never reads past buf + len. out is unspecified unless NETCFG_ARP_OK.
+ */
+enum netcfg_arp_err netcfg_arp_decode(const uint8_t *buf, size_t len,
+    struct netcfg_arp *out);
+/* Encodes a into buf; returns NETCFG_ARP_LEN, or 0 if len is too small. */
+size_t netcfg_arp_encode(const struct netcfg_arp *a, uint8_t *buf,
+    size_t len);
+const char *netcfg_arp_err_name(enum netcfg_arp_err);
+
+/*
+ * ---- Probe / announce sequence (pure core, STYLE.md §1)
+ *
+ * States: IDLE -> RUNNING -> DONE. Events: start, timer (wake_ms came),
+ * frame (a decoded ARP frame seen on the link). A probe sends `count`
+ * probes gap_ms apart, then listens wait_ms more and decides FREE; any
+ * conflicting frame while RUNNING decides CONFLICT at once. An announce
+ * sends `count` announcements gap_ms apart and ends. Invariant: at most
+ * one send and one decision per step; a decision is only made on a timer
+ * or frame event, never by start, so the edge reports it from the loop.
+ */
+
+enum netcfg_seq_kind { NETCFG_SEQ_PROBE = 0, NETCFG_SEQ_ANNOUNCE };
+enum netcfg_seq_state { NETCFG_SEQ_IDLE = 0, NETCFG_SEQ_RUNNING,
+	NETCFG_SEQ_DONE };
+enum netcfg_seq_send { NETCFG_SEND_NONE = 0, NETCFG_SEND_PROBE,
+	NETCFG_SEND_ANNOUNCE };
+
+struct netcfg_seq_conf {
+	enum netcfg_seq_kind kind;
+	unsigned count;
+	unsigned gap_ms;
+	unsigned wait_ms;  /* probe: listening after the last probe */
+	uint8_t ip[4];	   /* the DMZ address */
+	uint8_t mac[6];	   /* our own MAC: our frames are not conflicts */
+};
+
+struct netcfg_seq {
+	struct netcfg_seq_conf conf;
+	enum netcfg_seq_state state;
+	unsigned sent;
+	uint64_t next_ms; /* next send, or the decision after the last */
+	uint8_t member[NETCFG_MAX_MEMBER_MACS][6];
+	size_t n_member;
+};
+
+struct netcfg_seq_out {
+	enum netcfg_seq_send send; /* frame to send now, if any */
+	bool done;		   /* the sequence ended in this step */
+	enum netcfg_probe_result result;
+	uint8_t mac[6];		   /* CONFLICT: who */
+	uint64_t wake_ms;	   /* call on_timer at this time; 0: never */
+};
+
+/* Members survive restarts: init once, set members, start many times. */
+void netcfg_seq_init(struct netcfg_seq *);
+void netcfg_seq_set_members(struct netcfg_seq *, const uint8_t (*macs)[6],
+    size_t n);
+void netcfg_seq_start(struct netcfg_seq *, const struct netcfg_seq_conf *,
+    uint64_t now_ms, struct netcfg_seq_out *);
+void netcfg_seq_on_timer(struct netcfg_seq *, uint64_t now_ms,
+    struct netcfg_seq_out *);
+void netcfg_seq_on_frame(struct netcfg_seq *, uint64_t now_ms,
+    const struct netcfg_arp *, struct netcfg_seq_out *);
+void netcfg_seq_stop(struct netcfg_seq *);
+
+/* Fills the ARP frame for a send action of s (probe or announcement). */
+void netcfg_seq_frame(const struct netcfg_seq *, enum netcfg_seq_send,
+    struct netcfg_arp *out);
+
+/* ---- The I/O edge (netcfg.c, netcfg_nl.c, netcfg_arp.c) */
+
+struct event;
+struct nl_sock;
+
+#define NETCFG_NLBUF 128 /* the prebuilt RTM_NEWADDR request */
+
+struct netcfg {
+	struct event_base *base;
+	struct netcfg_conf conf;
+	struct netcfg_cb cb;
+	void *arg;
+	int ifindex;
+	uint8_t mac[6];
+	bool held;
+	bool link_up;
+	char cidr[24];			/* "a.b.c.d/nn", for logs */
+	char label[NETCFG_IFNAME_MAX]; /* "<if>:dmz", or "" if too long */
+
+	struct nl_sock *nl_req;	  /* requests and their acks */
+	struct nl_sock *nl_watch; /* RTNLGRP_IPV4_IFADDR, RTNLGRP_LINK */
+	struct event *ev_req, *ev_watch;
+	uint32_t nl_seq;
+	uint8_t add_msg[NETCFG_NLBUF]; /* patched per refresh, no malloc */
+	size_t add_len;
+	size_t add_ci_off; /* offset of its struct ifa_cacheinfo */
+
+	int arp_tx; /* send-only AF_PACKET socket */
+	int arp_rx; /* ARP receiver, open only while probing; else -1 */
+	struct event *ev_arp_rx, *ev_probe, *ev_announce;
+	struct netcfg_seq probe, announce;
+};
+
+uint64_t netcfg_now_ms(void);
+int netcfg_nl_open(struct netcfg *, char *err, size_t err_len);
+void netcfg_nl_close(struct netcfg *);
+int netcfg_arp_open(struct netcfg *, char *err, size_t err_len);
+void netcfg_arp_close(struct netcfg *);
+/* Whether the DMZ address is on the interface now (-1: cannot tell). */
+int netcfg_has_dmz(const struct netcfg *);
+/* After a lost netlink event: re-reads link and address state. */
+void netcfg_resync(struct netcfg *);
+
+#endif

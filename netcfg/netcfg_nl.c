@@ -1,0 +1,361 @@
+#include "config.h"
+
+#include "netcfg/netcfg.h"
+
+#include <sys/socket.h>
+#include <linux/if_addr.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+#include "netcfg/netcfg_int.h"
+#include "src/log.h"
+
+/*
+ * Two rtnetlink sockets, both non-blocking in the loop. Requests are
+ * built by hand into fixed buffers: the kernel applies an RTM_NEWADDR
+ * inside sendmsg(), so a request never waits, and its ack (or error)
+ * arrives on nl_req later. nl_watch only listens to the multicast groups.
+ */
+
+#define NL_RXBUF 16384
+#define NL_WATCH_RCVBUF (1 << 20)
+
+static void
+put_attr(uint8_t *buf, size_t *len, uint16_t type, const void *data,
+    size_t dlen)
+{
+	struct rtattr rta;
+
+	if (*len + RTA_SPACE(dlen) > NETCFG_NLBUF)
+		abort(); /* sizes are fixed: a bug, not input */
+	rta.rta_len = (unsigned short)RTA_LENGTH(dlen);
+	rta.rta_type = type;
+	memset(buf + *len, 0, RTA_SPACE(dlen));
+	memcpy(buf + *len, &rta, sizeof(rta));
+	memcpy(buf + *len + RTA_LENGTH(0), data, dlen);
+	*len += RTA_SPACE(dlen);
+}
+
+enum nl_what { NL_ADD, NL_DEL, NL_DEL_ANY };
+
+/*
+ * RTM_NEWADDR / RTM_DELADDR for the DMZ address. NL_DEL_ANY carries only
+ * IFA_LOCAL, which the kernel matches whatever the prefix length: a stale
+ * address left with another prefix goes too.
+ */
+static size_t
+build(const struct netcfg *nc, enum nl_what what, uint8_t *buf,
+    size_t *ci_off)
+{
+	struct nlmsghdr h;
+	struct ifaddrmsg ifa;
+	struct ifa_cacheinfo ci;
+	size_t len = NLMSG_LENGTH(sizeof(ifa));
+
+	memset(buf, 0, NETCFG_NLBUF);
+	memset(&h, 0, sizeof(h));
+	memset(&ifa, 0, sizeof(ifa));
+	h.nlmsg_type = what == NL_ADD ? RTM_NEWADDR : RTM_DELADDR;
+	h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	if (what == NL_ADD)
+		h.nlmsg_flags |= NLM_F_CREATE | NLM_F_REPLACE;
+	ifa.ifa_family = AF_INET;
+	ifa.ifa_prefixlen = what == NL_DEL_ANY ? 0 : nc->conf.dmz_prefix;
+	ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa.ifa_index = (unsigned)nc->ifindex;
+	memcpy(NLMSG_DATA(buf), &ifa, sizeof(ifa));
+	put_attr(buf, &len, IFA_LOCAL, &nc->conf.dmz, 4);
+	if (what != NL_DEL_ANY)
+		put_attr(buf, &len, IFA_ADDRESS, &nc->conf.dmz, 4);
+	if (what == NL_ADD && nc->label[0] != '\0')
+		put_attr(buf, &len, IFA_LABEL, nc->label,
+		    strlen(nc->label) + 1);
+	if (what == NL_ADD) {
+		memset(&ci, 0, sizeof(ci));
+		*ci_off = len + RTA_LENGTH(0);
+		put_attr(buf, &len, IFA_CACHEINFO, &ci, sizeof(ci));
+	}
+	h.nlmsg_len = (uint32_t)len;
+	memcpy(buf, &h, sizeof(h));
+	return len;
+}
+
+static int
+send_req(struct netcfg *nc, uint8_t *buf, size_t len, const char *what)
+{
+	struct nlmsghdr h;
+
+	memcpy(&h, buf, sizeof(h));
+	h.nlmsg_seq = ++nc->nl_seq;
+	memcpy(buf, &h, sizeof(h));
+	if (nl_sendto(nc->nl_req, buf, len) < 0) {
+		log_warn("netcfg: %s %s on %s", what, nc->cidr,
+		    nc->conf.ifname);
+		return -1;
+	}
+	return 0;
+}
+
+int
+netcfg_addr_add(struct netcfg *nc, uint32_t lease_ms)
+{
+	struct ifa_cacheinfo ci;
+	uint32_t s = netcfg_lease_secs(lease_ms);
+
+	memcpy(&ci, nc->add_msg + nc->add_ci_off, sizeof(ci));
+	ci.ifa_prefered = s;
+	ci.ifa_valid = s;
+	memcpy(nc->add_msg + nc->add_ci_off, &ci, sizeof(ci));
+	if (send_req(nc, nc->add_msg, nc->add_len, "add") == -1)
+		return -1;
+	nc->held = true;
+	return 0;
+}
+
+int
+netcfg_addr_refresh(struct netcfg *nc, uint32_t lease_ms)
+{
+	return netcfg_addr_add(nc, lease_ms);
+}
+
+static int
+del(struct netcfg *nc, enum nl_what what)
+{
+	uint8_t buf[NETCFG_NLBUF];
+	size_t len = build(nc, what, buf, NULL);
+
+	/* Not ours from now on: its RTM_DELADDR is no loss. */
+	nc->held = false;
+	return send_req(nc, buf, len, "delete");
+}
+
+int
+netcfg_addr_del(struct netcfg *nc)
+{
+	return del(nc, NL_DEL);
+}
+
+int
+netcfg_addr_remove_stale(struct netcfg *nc)
+{
+	return del(nc, NL_DEL_ANY);
+}
+
+/* An error for one of our requests; EADDRNOTAVAIL on delete is success. */
+static void
+on_nl_error(struct netcfg *nc, const struct nlmsgerr *e)
+{
+	bool add = e->msg.nlmsg_type == RTM_NEWADDR;
+
+	if (e->error == 0)
+		return;
+	if (!add && e->error == -EADDRNOTAVAIL)
+		return;
+	errno = -e->error;
+	log_warn("netcfg: %s %s on %s", add ? "add" : "delete", nc->cidr,
+	    nc->conf.ifname);
+	/* Refused, so not held: the same news as losing it. */
+	if (add && nc->held && e->msg.nlmsg_seq == nc->nl_seq) {
+		nc->held = false;
+		if (nc->cb.addr_lost != NULL)
+			nc->cb.addr_lost(nc->arg);
+	}
+}
+
+static void
+req_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct netcfg *nc = arg;
+	uint8_t buf[NL_RXBUF];
+	struct nlmsghdr *h;
+	ssize_t n;
+	size_t len;
+	struct nlmsgerr e;
+
+	(void)what;
+	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("netcfg: netlink acks on %s",
+			    nc->conf.ifname);
+		return;
+	}
+	len = (size_t)n;
+	for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
+	     h = NLMSG_NEXT(h, len)) {
+		if (h->nlmsg_type != NLMSG_ERROR ||
+		    h->nlmsg_len < NLMSG_LENGTH(sizeof(e)))
+			continue;
+		memcpy(&e, NLMSG_DATA(h), sizeof(e));
+		on_nl_error(nc, &e);
+	}
+}
+
+static void
+on_addr(struct netcfg *nc, const struct nlmsghdr *h)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	const struct rtattr *rta;
+	size_t len;
+	uint32_t local = 0;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) ||
+	    ifa->ifa_family != AF_INET || (int)ifa->ifa_index != nc->ifindex)
+		return;
+	len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifa));
+	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == IFA_LOCAL && RTA_PAYLOAD(rta) == 4)
+			memcpy(&local, RTA_DATA(rta), 4);
+	if (h->nlmsg_type != RTM_DELADDR || local != nc->conf.dmz.s_addr ||
+	    !nc->held)
+		return;
+	nc->held = false;
+	log_warnx("netcfg: %s left %s", nc->cidr, nc->conf.ifname);
+	if (nc->cb.addr_lost != NULL)
+		nc->cb.addr_lost(nc->arg);
+}
+
+static void
+on_link(struct netcfg *nc, const struct nlmsghdr *h)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	const struct rtattr *rta;
+	size_t len;
+	bool up;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) ||
+	    ifi->ifi_index != nc->ifindex)
+		return;
+	len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
+	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(rta) == 6)
+			memcpy(nc->mac, RTA_DATA(rta), 6);
+	/* IFF_RUNNING in ifi_flags is the kernel's netif_oper_up(). */
+	up = h->nlmsg_type == RTM_NEWLINK && (ifi->ifi_flags & IFF_UP) &&
+	    (ifi->ifi_flags & IFF_RUNNING);
+	if (up == nc->link_up)
+		return;
+	nc->link_up = up;
+	log_info("netcfg: link %s is %s", nc->conf.ifname, up ? "up" : "down");
+	if (nc->cb.link_change != NULL)
+		nc->cb.link_change(nc->arg, up);
+}
+
+static void
+watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct netcfg *nc = arg;
+	uint8_t buf[NL_RXBUF];
+	struct nlmsghdr *h;
+	ssize_t n;
+	size_t len;
+
+	(void)what;
+	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n == -1 && errno == ENOBUFS) {
+		/* Events were dropped: whatever they said, re-read it. */
+		log_warnx("netcfg: netlink watch on %s overran, resyncing",
+		    nc->conf.ifname);
+		netcfg_resync(nc);
+		return;
+	}
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("netcfg: netlink watch on %s",
+			    nc->conf.ifname);
+		return;
+	}
+	len = (size_t)n;
+	for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
+	     h = NLMSG_NEXT(h, len)) {
+		if (h->nlmsg_type == RTM_NEWADDR || h->nlmsg_type == RTM_DELADDR)
+			on_addr(nc, h);
+		else if (h->nlmsg_type == RTM_NEWLINK ||
+		    h->nlmsg_type == RTM_DELLINK)
+			on_link(nc, h);
+	}
+}
+
+static struct nl_sock *
+nl_open(char *err, size_t err_len)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int r;
+
+	if (sk == NULL)
+		abort();
+	nl_socket_disable_seq_check(sk);
+	r = nl_connect(sk, NETLINK_ROUTE);
+	if (r == 0)
+		r = nl_socket_set_nonblocking(sk);
+	if (r < 0) {
+		snprintf(err, err_len, "netcfg: netlink socket: %s",
+		    nl_geterror(r));
+		nl_socket_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+static struct event *
+watch_fd(struct netcfg *nc, struct nl_sock *sk, event_callback_fn fn)
+{
+	struct event *ev;
+
+	ev = event_new(nc->base, nl_socket_get_fd(sk), EV_READ | EV_PERSIST,
+	    fn, nc);
+	if (ev == NULL || event_add(ev, NULL) == -1)
+		abort();
+	return ev;
+}
+
+int
+netcfg_nl_open(struct netcfg *nc, char *err, size_t err_len)
+{
+	int r;
+
+	nc->add_len = build(nc, NL_ADD, nc->add_msg, &nc->add_ci_off);
+	nc->nl_req = nl_open(err, err_len);
+	if (nc->nl_req == NULL)
+		return -1;
+	nc->nl_watch = nl_open(err, err_len);
+	if (nc->nl_watch == NULL)
+		return -1;
+	r = nl_socket_add_memberships(nc->nl_watch, RTNLGRP_IPV4_IFADDR,
+	    RTNLGRP_LINK, 0);
+	if (r < 0) {
+		snprintf(err, err_len, "netcfg: netlink groups: %s",
+		    nl_geterror(r));
+		return -1;
+	}
+	/* A flush of many addresses must not overrun the watch. */
+	if (nl_socket_set_buffer_size(nc->nl_watch, NL_WATCH_RCVBUF, 0) < 0)
+		log_warnx("netcfg: netlink watch buffer size not set");
+	nc->ev_req = watch_fd(nc, nc->nl_req, req_cb);
+	nc->ev_watch = watch_fd(nc, nc->nl_watch, watch_cb);
+	return 0;
+}
+
+void
+netcfg_nl_close(struct netcfg *nc)
+{
+	if (nc->ev_req != NULL)
+		event_free(nc->ev_req);
+	if (nc->ev_watch != NULL)
+		event_free(nc->ev_watch);
+	if (nc->nl_req != NULL)
+		nl_socket_free(nc->nl_req);
+	if (nc->nl_watch != NULL)
+		nl_socket_free(nc->nl_watch);
+	nc->ev_req = nc->ev_watch = NULL;
+	nc->nl_req = nc->nl_watch = NULL;
+}
