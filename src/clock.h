@@ -1,0 +1,17 @@
+/*
+ * src/clock.h — the daemon's only clock read (STYLE.md §7).
+ */
+#ifndef QURE_CLOCK_H
+#define QURE_CLOCK_H
+
+#include <stdint.h>
+
+/*
+ * Milliseconds on a clock that never goes backwards, is not moved by
+ * setting the date, and keeps counting while the machine is suspended
+ * (CLOCK_BOOTTIME; see clock.c). Only differences mean anything. Read it
+ * once at the top of a callback and pass the value down.
+ */
+uint64_t clock_now_ms(void);
+
+#endif
