@@ -46,6 +46,10 @@ struct elect {
 	uint64_t lease_until_ms;  /* HOLDER */
 	uint64_t next_heartbeat_ms;
 	uint64_t next_hello_ms;
+	bool link_down;	  /* no claims, no sends until it is back */
+	bool holder_seen; /* a holder was heard since start: no probe */
+	bool probing;	  /* CANDIDATE: ELECT_ACT_PROBE out, no answer yet */
+	uint64_t probe_until_ms;
 
 	struct elect_members members;
 	struct elect_replay replay;
@@ -102,6 +106,7 @@ elect_conf_defaults(struct elect_conf *conf)
 	conf->claim_stagger_ms = 20;
 	conf->hello_interval_ms = 10000;
 	conf->lease_ms = 600;
+	conf->probe_wait_ms = 1000;
 }
 
 /* ---- small helpers ---- */
@@ -305,6 +310,7 @@ static void
 follow(struct elect *c, const struct elect_claim *h, struct elect_out *out)
 {
 	c->has_holder = true;
+	c->holder_seen = true;
 	c->holder = *h;
 	elect_fd_heard(&c->fd, c->now_ms);
 	if (c->state == ELECT_ST_STARTING || c->state == ELECT_ST_CANDIDATE)
@@ -601,6 +607,86 @@ on_start(struct elect *c, struct elect_out *out)
 	c->next_hello_ms = c->now_ms + c->conf.hello_interval_ms;
 }
 
+static void
+listen_again(struct elect *c, enum elect_reason why, struct elect_out *out)
+{
+	c->has_holder = false;
+	elect_fd_heard(&c->fd, c->now_ms);
+	c->listen_until_ms = c->now_ms + (uint64_t)(c->conf.dead_after + 1) *
+					     c->conf.heartbeat_ms;
+	if (c->conf.priority > 0)
+		set_state(c, ELECT_ST_STARTING, why, out);
+	send_hello(c, NULL, out);
+}
+
+/*
+ * Link down: we cannot serve nor resign (nothing would reach the peers),
+ * so the address goes at once and a peer takes over by missed heartbeats.
+ */
+static void
+on_link(struct elect *c, bool up, struct elect_out *out)
+{
+	if (up == !c->link_down)
+		return;
+	c->link_down = !up;
+	if (!up) {
+		become_standby(c, ELECT_WHY_LINK_DOWN, out);
+		return;
+	}
+	listen_again(c, ELECT_WHY_LINK_UP, out);
+}
+
+static void
+on_probe_done(struct elect *c, bool conflict, struct elect_out *out)
+{
+	if (c->state != ELECT_ST_CANDIDATE || !c->probing)
+		return; /* a late answer: a holder was heard meanwhile */
+	c->probing = false;
+	if (conflict)
+		become_standby(c, ELECT_WHY_ADDR_CONFLICT, out);
+	else
+		claim(c, out);
+}
+
+static bool
+conf_is_valid(const struct elect_conf *conf)
+{
+	return conf->key != NULL && conf->heartbeat_ms > 0 &&
+	       conf->dead_after > 0 && conf->lease_ms > conf->heartbeat_ms &&
+	       conf->hello_interval_ms > 0 &&
+	       conf->n_addrs <= ELECT_MAX_ADDRS && conf->priority != 255;
+}
+
+/* SIGHUP: new timings and priority apply from now on. */
+static int
+on_reconf(struct elect *c, const struct elect_conf *conf, struct elect_out *out)
+{
+	struct elect_conf next = *conf;
+
+	if (!conf_is_valid(conf))
+		return -1;
+	next.key = c->conf.key;
+	memcpy(next.addrs, c->conf.addrs, sizeof(next.addrs));
+	next.n_addrs = c->conf.n_addrs;
+	next.dmz = c->conf.dmz;
+	next.dmz_prefix = c->conf.dmz_prefix;
+	c->conf = next;
+	elect_fd_init(
+	    &c->fd, next.heartbeat_ms, next.dead_after, c->fd.last_heard_ms);
+	c->members.expire_ms =
+	    3 * (uint64_t)next.hello_interval_ms + next.heartbeat_ms;
+	if (next.priority == 0 && c->state != ELECT_ST_OBSERVER) {
+		if (c->state == ELECT_ST_HOLDER)
+			resign(c, NULL, ELECT_WHY_HANDOVER, out);
+		become_standby(c, ELECT_WHY_START, out);
+	} else if (next.priority > 0 && c->state == ELECT_ST_OBSERVER) {
+		listen_again(c, ELECT_WHY_START, out);
+	} else {
+		send_hello(c, NULL, out); /* peers learn the new priority */
+	}
+	return 0;
+}
+
 /* ---- timers ---- */
 
 /*
@@ -638,9 +724,29 @@ run_holder_timers(struct elect *c, struct elect_out *out)
 	}
 }
 
+/*
+ * Claims, after an ARP probe when no member was ever heard holding the
+ * address: a foreign host may own it (issue 3). Failover skips the probe.
+ */
+static void
+try_claim(struct elect *c, struct elect_out *out)
+{
+	if (!c->conf.probe_first || c->holder_seen) {
+		claim(c, out);
+		return;
+	}
+	if (c->probing && c->now_ms < c->probe_until_ms)
+		return;
+	c->probing = true;
+	c->probe_until_ms = c->now_ms + c->conf.probe_wait_ms;
+	push(out, ELECT_ACT_PROBE);
+}
+
 static void
 run_timers(struct elect *c, struct elect_out *out)
 {
+	if (c->link_down)
+		return; /* nothing to say, nobody to hear it */
 	switch (c->state) {
 	case ELECT_ST_STARTING:
 		if (c->now_ms >= c->listen_until_ms)
@@ -662,7 +768,7 @@ run_timers(struct elect *c, struct elect_out *out)
 		break;
 	}
 	if (c->state == ELECT_ST_CANDIDATE && c->now_ms >= c->claim_at_ms)
-		claim(c, out);
+		try_claim(c, out);
 	if (c->state != ELECT_ST_STOPPED && c->now_ms >= c->next_hello_ms) {
 		/* Jitter keeps standbys that started together out of step. */
 		c->next_hello_ms =
@@ -696,7 +802,7 @@ next_wake(const struct elect *c)
 		w = elect_fd_deadline(&c->fd);
 		break;
 	case ELECT_ST_CANDIDATE:
-		w = c->claim_at_ms;
+		w = c->probing ? c->probe_until_ms : c->claim_at_ms;
 		break;
 	case ELECT_ST_HOLDER:
 		w = min_nonzero(c->next_heartbeat_ms, c->lease_until_ms);
@@ -704,6 +810,8 @@ next_wake(const struct elect *c)
 	case ELECT_ST_STOPPED:
 		return 0;
 	}
+	if (c->link_down)
+		return 0; /* ELECT_EV_LINK wakes us */
 	return min_nonzero(w, c->next_hello_ms);
 }
 
@@ -715,10 +823,7 @@ elect_new(const struct elect_conf *conf, const struct elect_persist *p,
 {
 	struct elect *c;
 
-	if (conf->key == NULL || conf->heartbeat_ms == 0 ||
-	    conf->dead_after == 0 || conf->lease_ms <= conf->heartbeat_ms ||
-	    conf->hello_interval_ms == 0 || conf->n_addrs > ELECT_MAX_ADDRS ||
-	    conf->priority == 255)
+	if (!conf_is_valid(conf))
 		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
@@ -762,9 +867,31 @@ dispatch_event(
 	case ELECT_EV_HANDOVER:
 		on_handover(c, &ev->target, out);
 		break;
-	default:
-		break; /* TIMER: timers run below */
+	case ELECT_EV_LINK:
+		on_link(c, ev->up, out);
+		break;
+	case ELECT_EV_PROBE_DONE:
+		on_probe_done(c, ev->conflict, out);
+		break;
+	case ELECT_EV_RECONF:
+		(void)on_reconf(c, ev->conf, out); /* validated in elect_step */
+		break;
+	case ELECT_EV_TIMER:
+		break; /* timers run after every event */
 	}
+}
+
+static bool
+event_is_valid(const struct elect_event *ev)
+{
+	if (ev == NULL || ev->type < ELECT_EV_START ||
+	    ev->type > ELECT_EV_RECONF)
+		return false;
+	if (ev->type == ELECT_EV_RX && ev->buf == NULL && ev->len > 0)
+		return false;
+	if (ev->type == ELECT_EV_RECONF)
+		return ev->conf != NULL && conf_is_valid(ev->conf);
+	return true;
 }
 
 int
@@ -773,10 +900,7 @@ elect_step(struct elect *c, uint64_t now_ms, const struct elect_event *ev,
 {
 	out->nact = 0;
 	out->wake_ms = 0;
-	if (now_ms < c->now_ms || ev == NULL || ev->type < ELECT_EV_START ||
-	    ev->type > ELECT_EV_HANDOVER)
-		return -1;
-	if (ev->type == ELECT_EV_RX && (ev->buf == NULL && ev->len > 0))
+	if (now_ms < c->now_ms || !event_is_valid(ev))
 		return -1;
 	c->now_ms = now_ms;
 	if (c->state == ELECT_ST_STOPPED) {

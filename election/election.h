@@ -67,7 +67,10 @@ enum elect_reason {
 	ELECT_WHY_HANDOVER,	 /* asked to hand over, or preempted */
 	ELECT_WHY_SHUTDOWN,
 	ELECT_WHY_DUPLICATE_ID, /* a clone with our id is older: new id */
-	ELECT_WHY_RESUMED, /* not run for a while (paused VM): listen again */
+	ELECT_WHY_RESUMED,   /* not run for a while (paused VM): listen again */
+	ELECT_WHY_LINK_DOWN, /* the cluster link went down */
+	ELECT_WHY_LINK_UP,   /* back: listen before judging */
+	ELECT_WHY_ADDR_CONFLICT, /* a foreign host answers for the address */
 };
 
 /* 128-bit node id. All zero means "none". */
@@ -200,6 +203,12 @@ struct elect_conf {
 	size_t n_addrs;
 	struct elect_addr dmz;
 	uint8_t dmz_prefix;
+	/*
+	 * Probe (ELECT_ACT_PROBE) before claiming an address that no member
+	 * was heard holding since start; off in the simulator.
+	 */
+	bool probe_first;
+	uint32_t probe_wait_ms; /* give up waiting for the result; 1000 */
 };
 
 /* Fills conf with DESIGN.md defaults (key and addresses left empty). */
@@ -213,19 +222,30 @@ struct elect_persist {
 };
 
 enum elect_event_type {
-	ELECT_EV_START = 1, /* first call after elect_new() */
-	ELECT_EV_TIMER,	    /* wake_ms has come */
-	ELECT_EV_RX,	    /* a datagram arrived */
-	ELECT_EV_SHUTDOWN,  /* SIGTERM: resign if holder, drop address */
-	ELECT_EV_HANDOVER,  /* operator: holder hands over to target */
+	ELECT_EV_START = 1,  /* first call after elect_new() */
+	ELECT_EV_TIMER,	     /* wake_ms has come */
+	ELECT_EV_RX,	     /* a datagram arrived */
+	ELECT_EV_SHUTDOWN,   /* SIGTERM: resign if holder, drop address */
+	ELECT_EV_HANDOVER,   /* operator: holder hands over to target */
+	ELECT_EV_LINK,	     /* the cluster link went up or down: up */
+	ELECT_EV_PROBE_DONE, /* result of ELECT_ACT_PROBE: conflict */
+	/*
+	 * SIGHUP: conf applies live (priority, preempt, timings, name); the
+	 * key, addresses and DMZ address stay those of elect_new(). An
+	 * invalid conf makes elect_step() return -1 and changes nothing.
+	 */
+	ELECT_EV_RECONF,
 };
 
 struct elect_event {
 	enum elect_event_type type;
 	const uint8_t *buf; /* RX: borrowed for the call */
 	size_t len;
-	struct elect_addr src;	/* RX: source address */
-	struct elect_id target; /* HANDOVER: zero: the best standby */
+	struct elect_addr src;	       /* RX: source address */
+	struct elect_id target;	       /* HANDOVER: zero: the best standby */
+	bool up;		       /* LINK */
+	bool conflict;		       /* PROBE_DONE: someone else answers */
+	const struct elect_conf *conf; /* RECONF: borrowed for the call */
 };
 
 enum elect_action_type {
@@ -236,6 +256,7 @@ enum elect_action_type {
 	ELECT_ACT_STATE,	/* old, state, reason: log and hooks */
 	ELECT_ACT_PERSIST,	/* write persist before the next action */
 	ELECT_ACT_DROP,		/* a datagram was rejected: err, src */
+	ELECT_ACT_PROBE,	/* ARP-probe the DMZ address, then PROBE_DONE */
 };
 
 struct elect_action {
@@ -304,6 +325,7 @@ bool elect_get_holder(const struct elect *, struct elect_id *);
 /* Lease end (ms) while holder; 0 otherwise. */
 uint64_t elect_get_lease_until(const struct elect *);
 void elect_get_counters(const struct elect *, struct elect_counters *);
+
 /* Copies up to max live members (self excluded); returns how many. */
 size_t elect_get_members(const struct elect *, uint64_t now_ms,
     struct elect_member_info *, size_t max);

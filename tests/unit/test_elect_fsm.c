@@ -759,6 +759,111 @@ names_cover_every_state_and_reason(void **state)
 	assert_string_equal(elect_state_name((enum elect_state)77), "unknown");
 }
 
+static void
+link_down_drops_the_address_and_silences_the_node(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_LINK, .up = false};
+
+	fx_make_holder(f);
+	fx_step(f, &ev);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_DEL), 1);
+	assert_false(fx_sent(f, ELECT_MSG_RESIGN));
+	fx_clear(f);
+	assert_int_equal(f->wake, 0);
+	f->now += 100 * f->conf.heartbeat_ms;
+	ev.type = ELECT_EV_TIMER;
+	fx_step(f, &ev);
+	assert_int_equal(f->nlog, 0);
+}
+
+static void
+link_up_listens_before_claiming_again(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_LINK, .up = false};
+
+	fx_make_holder(f);
+	fx_step(f, &ev);
+	f->now += 5000;
+	ev.up = true;
+	fx_clear(f);
+	fx_step(f, &ev);
+	assert_int_equal(fx_state(f), ELECT_ST_STARTING);
+	assert_true(fx_sent(f, ELECT_MSG_HELLO));
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 2, 100);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	fx_advance(f, dead_ms(f) - 1);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
+static void
+first_claim_waits_for_a_free_probe(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_PROBE_DONE};
+
+	f->conf.probe_first = true;
+	fx_start_with(f);
+	fx_advance(f, listen_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	assert_int_equal(fx_count(f, ELECT_ACT_PROBE), 1);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	ev.conflict = false;
+	fx_step(f, &ev);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+static void
+probe_conflict_keeps_the_node_off_the_address(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_PROBE_DONE, .conflict = true};
+
+	f->conf.probe_first = true;
+	fx_start_with(f);
+	fx_advance(f, listen_ms(f));
+	fx_step(f, &ev);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	fx_advance(f, 10 * listen_ms(f));
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	assert_true(fx_count(f, ELECT_ACT_PROBE) > 1); /* it tries again */
+}
+
+static void
+failover_after_a_known_holder_skips_the_probe(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf.probe_first = true;
+	fx_start_with(f);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_advance(f, dead_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(fx_count(f, ELECT_ACT_PROBE), 0);
+}
+
+static void
+reconf_to_priority_zero_resigns_and_observes(void **state)
+{
+	struct fx *f = *state;
+	struct elect_conf next = f->conf;
+	struct elect_event ev = {.type = ELECT_EV_RECONF, .conf = &next};
+	struct elect_out out;
+
+	fx_make_holder(f);
+	next.heartbeat_ms = 0; /* invalid: nothing changes */
+	assert_int_equal(elect_step(f->e, f->now, &ev, &out), -1);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	next.heartbeat_ms = 100;
+	next.lease_ms = 300;
+	next.priority = 0;
+	fx_step(f, &ev);
+	assert_true(fx_sent(f, ELECT_MSG_RESIGN));
+	assert_int_equal(fx_state(f), ELECT_ST_OBSERVER);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
@@ -795,6 +900,12 @@ main(void)
 	    T(invalid_conf_is_refused),
 	    T(newcomer_gets_a_unicast_hello_back),
 	    T(names_cover_every_state_and_reason),
+	    T(link_down_drops_the_address_and_silences_the_node),
+	    T(link_up_listens_before_claiming_again),
+	    TU(first_claim_waits_for_a_free_probe),
+	    TU(probe_conflict_keeps_the_node_off_the_address),
+	    TU(failover_after_a_known_holder_skips_the_probe),
+	    T(reconf_to_priority_zero_resigns_and_observes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
