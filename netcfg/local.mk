@@ -1,1 +1,69 @@
 # netcfg/: targets of this folder (non-recursive build, included by the root Makefile.am).
+
+# --- netcfg (the netcfg engineer) ---------------------------------------
+# Pure parts, no sockets, no libevent: ARP frame codec, probe/announce
+# sequence, lease rounding. Their unit tests and the fuzz target link only
+# this archive (STYLE.md section 1).
+noinst_LIBRARIES += netcfg/libqure_netcfg_core.a
+netcfg_libqure_netcfg_core_a_SOURCES = \
+	netcfg/netcfg.h \
+	netcfg/netcfg_int.h \
+	netcfg/arp_frame.c \
+	netcfg/arp_seq.c \
+	netcfg/lease.c
+
+# The I/O edge: netlink address lease and watch, ARP over AF_PACKET.
+noinst_LIBRARIES += netcfg/libqure_netcfg.a
+netcfg_libqure_netcfg_a_SOURCES = \
+	netcfg/netcfg.h \
+	netcfg/netcfg_int.h \
+	netcfg/netcfg.c \
+	netcfg/netcfg_nl.c \
+	netcfg/netcfg_arp.c
+netcfg_libqure_netcfg_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(NL_CFLAGS)
+
+# What a program using netcfg/netcfg.h links (plus src/log.c, which the
+# library calls for its log lines).
+NETCFG_LIBS = netcfg/libqure_netcfg.a netcfg/libqure_netcfg_core.a \
+	$(NL_LIBS) $(EVENT_LIBS)
+
+# Unit tests of the pure parts (cmocka).
+NETCFG_UNIT_TESTS = \
+	tests/unit/test_netcfg_arp_seq \
+	tests/unit/test_netcfg_arp_frame \
+	tests/unit/test_netcfg_lease
+check_PROGRAMS += $(NETCFG_UNIT_TESTS)
+TESTS += $(NETCFG_UNIT_TESTS)
+tests_unit_test_netcfg_arp_seq_SOURCES = tests/unit/test_netcfg_arp_seq.c
+tests_unit_test_netcfg_arp_seq_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_netcfg_arp_seq_LDADD = netcfg/libqure_netcfg_core.a \
+	$(CMOCKA_LIBS)
+tests_unit_test_netcfg_arp_frame_SOURCES = \
+	tests/unit/test_netcfg_arp_frame.c
+tests_unit_test_netcfg_arp_frame_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_netcfg_arp_frame_LDADD = netcfg/libqure_netcfg_core.a \
+	$(CMOCKA_LIBS)
+tests_unit_test_netcfg_lease_SOURCES = tests/unit/test_netcfg_lease.c
+tests_unit_test_netcfg_lease_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_netcfg_lease_LDADD = netcfg/libqure_netcfg_core.a \
+	$(CMOCKA_LIBS)
+
+# The netns test of the library: a tool driven by a script that builds two
+# namespaces and a veth pair (root only; exit 77 otherwise).
+check_PROGRAMS += tests/netns/netcfg_tool
+tests_netns_netcfg_tool_SOURCES = tests/netns/netcfg_tool.c src/log.c
+tests_netns_netcfg_tool_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(NL_CFLAGS)
+tests_netns_netcfg_tool_LDADD = $(NETCFG_LIBS)
+TESTS += tests/netns/netcfg/netcfg.sh
+EXTRA_DIST += tests/netns/netcfg/netcfg.sh
+
+# libFuzzer target of the ARP frame decoder (./configure CC=clang
+# --enable-fuzzing); seed corpus in tests/fuzz/corpus/arp/.
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_arp
+tests_fuzz_fuzz_arp_SOURCES = tests/fuzz/fuzz_arp.c
+tests_fuzz_fuzz_arp_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_arp_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_arp_LDADD = netcfg/libqure_netcfg_core.a
+endif
+# --- end netcfg ----------------------------------------------------------
