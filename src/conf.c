@@ -636,6 +636,7 @@ static int
 parse_check(const struct key *k, const char *v, void *f, char *why, size_t n)
 {
 	struct conf_check c = {0};
+	size_t len = strlen(v);
 	const char *colon;
 	uint32_t port;
 	char s[48];
@@ -645,10 +646,10 @@ parse_check(const struct key *k, const char *v, void *f, char *why, size_t n)
 		*(struct conf_check *)f = c;
 		return 0;
 	}
-	if (strncmp(v, "exec:", 5) == 0 && v[5] == '/' &&
-	    strlen(v + 5) < sizeof(c.path)) {
+	if (len > 5 && memcmp(v, "exec:/", 6) == 0 &&
+	    len - 5 < sizeof(c.path)) {
 		c.type = CONF_CHECK_EXEC;
-		memcpy(c.path, v + 5, strlen(v + 5) + 1);
+		memcpy(c.path, v + 5, len - 5 + 1);
 		*(struct conf_check *)f = c;
 		return 0;
 	}

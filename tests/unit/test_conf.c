@@ -1,0 +1,757 @@
+#include "config.h"
+
+#include <sys/stat.h>
+#include <arpa/inet.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "src/conf.h"
+
+/* The smallest valid file: the one required key. */
+#define MINIMAL "[dmz]\naddress = 192.168.1.11/24\n"
+
+/* Every key, each set to something other than its default. */
+static const char every_key[] = "[node]\n"
+				"name = h1\n"
+				"priority = 254\n"
+				"preempt = yes\n"
+				"state-dir = /srv/qured\n"
+				"control-socket = /run/q.sock\n"
+				"[cluster]\n"
+				"interface = eth1\n"
+				"key-file = /etc/k.key\n"
+				"group = 239.1.2.3\n"
+				"port = 6000\n"
+				"heartbeat = 1s\n"
+				"dead-after = 5\n"
+				"claim-stagger = 0ms\n"
+				"hello-interval = 2m\n"
+				"[dmz]\n"
+				"address = 10.1.2.3/16\n"
+				"ports = tcp:80, udp:53 ,tcp:443\n"
+				"request-timeout = 300ms\n"
+				"probe-timeout = 50ms\n"
+				"check = exec:/usr/local/bin/check\n"
+				"[hooks]\n"
+				"on-holder = /etc/qured/up\n"
+				"on-standby = /etc/qured/down\n"
+				"[cloud]\n"
+				"name = site1.cloud.example.org.\n"
+				"server = 198.51.100.53:5353\n"
+				"tsig-name = site1-key\n"
+				"tsig-secret-file = /etc/qured/tsig.key\n"
+				"public-address = static:203.0.113.5\n"
+				"refresh = 90s\n"
+				"ttl = 120\n"
+				"[dns]\n"
+				"zone = cloud.example.org\n"
+				"listen = 5300\n";
+
+static char tmpdir[64];
+
+static int
+setup_tmpdir(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_conf.XXXXXX");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+teardown_tmpdir(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Writes text to tmpdir/name with mode; returns the path (static). */
+static const char *
+write_file(const char *name, const char *text, mode_t mode)
+{
+	static char path[128];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	unlink(path);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(path, mode), 0);
+	return path;
+}
+
+static uint32_t
+ip(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+static void
+load_ok(const char *text, struct conf *c)
+{
+	char err[512] = "";
+
+	if (conf_load_string(text, "t.conf", c, err, sizeof(err)) != 0)
+		fail_msg("unexpected error: %s", err);
+}
+
+static void
+defaults_are_those_of_the_design(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_string_equal(c.node.name, "");
+	assert_int_equal(c.node.priority, 100);
+	assert_false(c.node.preempt);
+	assert_string_equal(c.node.state_dir, "/var/lib/qured");
+	assert_string_equal(c.node.control_socket, "/run/qured/qured.sock");
+	assert_string_equal(c.cluster.interface, "");
+	assert_string_equal(c.cluster.key_file, "/etc/qured/cluster.key");
+	assert_int_equal(c.cluster.group.s_addr, ip("239.255.81.82"));
+	assert_int_equal(c.cluster.port, 5182);
+	assert_int_equal(c.cluster.heartbeat_ms, 200);
+	assert_int_equal(c.cluster.dead_after, 3);
+	assert_int_equal(c.cluster.claim_stagger_ms, 20);
+	assert_int_equal(c.cluster.hello_interval_ms, 10000);
+	assert_int_equal(c.dmz.address.prefix, 0);
+	assert_int_equal(c.dmz.ports.n, 0);
+	assert_int_equal(c.dmz.request_timeout_ms, 150);
+	assert_int_equal(c.dmz.probe_timeout_ms, 100);
+	assert_int_equal(c.dmz.check.type, CONF_CHECK_NONE);
+	assert_string_equal(c.hooks.on_holder, "");
+	assert_string_equal(c.hooks.on_standby, "");
+	assert_false(c.cloud.enabled);
+	assert_int_equal(c.cloud.public_address.mode, CONF_PUBADDR_AUTO);
+	assert_int_equal(c.cloud.refresh_ms, 600000);
+	assert_int_equal(c.cloud.ttl, 60);
+	assert_false(c.dns.enabled);
+	assert_int_equal(c.dns.listen, 53);
+}
+
+static void
+a_file_with_only_the_dmz_address_gets_every_default(void **state)
+{
+	struct conf c, d;
+
+	(void)state;
+	load_ok(MINIMAL, &c);
+	assert_int_equal(c.dmz.address.addr.s_addr, ip("192.168.1.11"));
+	assert_int_equal(c.dmz.address.prefix, 24);
+	conf_defaults(&d);
+	d.dmz.address = c.dmz.address;
+	assert_true(conf_equal(&c, &d));
+	assert_false(c.cloud.enabled);
+	assert_false(c.dns.enabled);
+}
+
+static void
+every_key_is_parsed_into_its_field(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	load_ok(every_key, &c);
+	assert_string_equal(c.node.name, "h1");
+	assert_int_equal(c.node.priority, 254);
+	assert_true(c.node.preempt);
+	assert_string_equal(c.node.state_dir, "/srv/qured");
+	assert_string_equal(c.node.control_socket, "/run/q.sock");
+	assert_string_equal(c.cluster.interface, "eth1");
+	assert_string_equal(c.cluster.key_file, "/etc/k.key");
+	assert_int_equal(c.cluster.group.s_addr, ip("239.1.2.3"));
+	assert_int_equal(c.cluster.port, 6000);
+	assert_int_equal(c.cluster.heartbeat_ms, 1000);
+	assert_int_equal(c.cluster.dead_after, 5);
+	assert_int_equal(c.cluster.claim_stagger_ms, 0);
+	assert_int_equal(c.cluster.hello_interval_ms, 120000);
+	assert_int_equal(c.dmz.address.addr.s_addr, ip("10.1.2.3"));
+	assert_int_equal(c.dmz.address.prefix, 16);
+	assert_int_equal(c.dmz.ports.n, 3);
+	assert_int_equal(c.dmz.ports.p[0].proto, CONF_PROTO_TCP);
+	assert_int_equal(c.dmz.ports.p[0].port, 80);
+	assert_int_equal(c.dmz.ports.p[1].proto, CONF_PROTO_UDP);
+	assert_int_equal(c.dmz.ports.p[1].port, 53);
+	assert_int_equal(c.dmz.ports.p[2].port, 443);
+	assert_int_equal(c.dmz.request_timeout_ms, 300);
+	assert_int_equal(c.dmz.probe_timeout_ms, 50);
+	assert_int_equal(c.dmz.check.type, CONF_CHECK_EXEC);
+	assert_string_equal(c.dmz.check.path, "/usr/local/bin/check");
+	assert_string_equal(c.hooks.on_holder, "/etc/qured/up");
+	assert_string_equal(c.hooks.on_standby, "/etc/qured/down");
+	assert_true(c.cloud.enabled);
+	assert_string_equal(c.cloud.name, "site1.cloud.example.org");
+	assert_int_equal(c.cloud.server.addr.s_addr, ip("198.51.100.53"));
+	assert_int_equal(c.cloud.server.port, 5353);
+	assert_string_equal(c.cloud.tsig_name, "site1-key");
+	assert_string_equal(c.cloud.tsig_secret_file, "/etc/qured/tsig.key");
+	assert_int_equal(c.cloud.public_address.mode, CONF_PUBADDR_STATIC);
+	assert_int_equal(c.cloud.public_address.addr.s_addr, ip("203.0.113.5"));
+	assert_int_equal(c.cloud.refresh_ms, 90000);
+	assert_int_equal(c.cloud.ttl, 120);
+	assert_true(c.dns.enabled);
+	assert_string_equal(c.dns.zone, "cloud.example.org");
+	assert_int_equal(c.dns.listen, 5300);
+}
+
+static void
+other_value_forms_are_parsed(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	load_ok("[node]\npreempt = on\n" MINIMAL
+		"  check = tcp:127.0.0.1:8080 ; indented, with a comment\n"
+		"ports = none\n[cloud]\nname = a\nserver = 192.0.2.1\n"
+		"tsig-name = k\ntsig-secret-file = /k\npublic-address = "
+		"natpmp\n",
+	    &c);
+	assert_true(c.node.preempt);
+	assert_int_equal(c.dmz.check.type, CONF_CHECK_TCP);
+	assert_int_equal(c.dmz.check.addr.s_addr, ip("127.0.0.1"));
+	assert_int_equal(c.dmz.check.port, 8080);
+	assert_int_equal(c.dmz.ports.n, 0);
+	assert_int_equal(c.cloud.server.port, 53);
+	assert_int_equal(c.cloud.public_address.mode, CONF_PUBADDR_NATPMP);
+}
+
+/* Each bad input and the exact line it must produce. */
+static const struct bad {
+	const char *text;
+	const char *err;
+} bads[] = {
+    {"[node]\npriority = 255\n" MINIMAL,
+	"t.conf:2: [node] priority: 255 is out of range, expected 0 to 254"},
+    {"[node]\npriority = high\n" MINIMAL,
+	"t.conf:2: [node] priority: \"high\" is not a number, expected 0 to "
+	"254"},
+    {"[node]\npriority = -1\n" MINIMAL,
+	"t.conf:2: [node] priority: \"-1\" is not a number, expected 0 to "
+	"254"},
+    {"[node]\npreempt = maybe\n" MINIMAL,
+	"t.conf:2: [node] preempt: \"maybe\" is not a boolean, expected yes "
+	"or no"},
+    {"[node]\nname = my host\n" MINIMAL,
+	"t.conf:2: [node] name: \"my host\" is not a valid name, expected "
+	"letters, digits and '-', at most 63 bytes"},
+    {"[node]\nname = "
+     "a123456789a123456789a123456789a123456789a123456789a123456789abcd\n",
+	"t.conf:2: [node] name: value is longer than 63 bytes, expected "
+	"letters, digits and '-', at most 63 bytes"},
+    {MINIMAL "[cluster]\nheartbeat = fast\n",
+	"t.conf:4: [cluster] heartbeat: \"fast\" is not a duration, expected "
+	"e.g. 200ms"},
+    {MINIMAL "[cluster]\nheartbeat = 200\n",
+	"t.conf:4: [cluster] heartbeat: \"200\" is not a duration, expected "
+	"e.g. 200ms"},
+    {MINIMAL "[cluster]\nheartbeat = 2h\n",
+	"t.conf:4: [cluster] heartbeat: \"2h\" is not a duration, expected "
+	"e.g. 200ms"},
+    {MINIMAL "[cluster]\nheartbeat = 5ms\n",
+	"t.conf:4: [cluster] heartbeat: 5ms is out of range, expected 10ms "
+	"to 1m"},
+    {MINIMAL "[cluster]\nheartbeat = 99999999999ms\n",
+	"t.conf:4: [cluster] heartbeat: \"99999999999ms\" is not a duration, "
+	"expected e.g. 200ms"},
+    {MINIMAL "[cluster]\ngroup = 10.0.0.1\n",
+	"t.conf:4: [cluster] group: \"10.0.0.1\" is not an IPv4 multicast "
+	"address, expected e.g. 239.255.81.82"},
+    {MINIMAL "[cluster]\nport = 0\n",
+	"t.conf:4: [cluster] port: 0 is out of range, expected 1 to 65535"},
+    {MINIMAL "[cluster]\ninterface = eth/0\n",
+	"t.conf:4: [cluster] interface: \"eth/0\" is not an interface name, "
+	"expected e.g. eth0"},
+    {MINIMAL "[cluster]\nkey-file = cluster.key\n",
+	"t.conf:4: [cluster] key-file: \"cluster.key\" is not an absolute "
+	"path, expected e.g. /etc/qured/x"},
+    {MINIMAL "[cluster]\nspeed = 3\n",
+	"t.conf:4: [cluster] speed: unknown key, expected one of interface, "
+	"key-file, group, port, heartbeat, dead-after, claim-stagger, "
+	"hello-interval"},
+    {MINIMAL "[cluster]\nport = 1\nport = 2\n",
+	"t.conf:5: [cluster] port: set twice (first on line 4), expected one "
+	"value"},
+    {MINIMAL "[clutser]\n",
+	"t.conf:3: [clutser]: unknown section, expected node, cluster, dmz, "
+	"hooks, cloud or dns"},
+    {"priority = 1\n" MINIMAL,
+	"t.conf:1: priority: key outside a section, expected a [section] "
+	"line before it"},
+    {"[node]\npriority = 1\n", "t.conf: [dmz] address: missing, expected "
+			       "e.g. 192.168.1.11/24"},
+    {"[dmz]\naddress = 192.168.1.11\n",
+	"t.conf:2: [dmz] address: \"192.168.1.11\" is not an IPv4 CIDR, "
+	"expected e.g. 192.168.1.11/24"},
+    {"[dmz]\naddress = 192.168.1.11/33\n",
+	"t.conf:2: [dmz] address: \"192.168.1.11/33\" is not an IPv4 CIDR, "
+	"expected e.g. 192.168.1.11/24"},
+    {"[dmz]\naddress = 192.168.1.0/24\n",
+	"t.conf:2: [dmz] address: \"192.168.1.0/24\" is the network address "
+	"of its subnet, expected e.g. 192.168.1.11/24"},
+    {"[dmz]\naddress = 192.168.1.255/24\n",
+	"t.conf:2: [dmz] address: \"192.168.1.255/24\" is the broadcast "
+	"address of its subnet, expected e.g. 192.168.1.11/24"},
+    {"[dmz]\naddress = 127.0.0.2/8\n",
+	"t.conf:2: [dmz] address: \"127.0.0.2/8\" is not a unicast LAN "
+	"address, expected e.g. 192.168.1.11/24"},
+    {"[dmz]\naddress = fe80::1/64\n",
+	"t.conf:2: [dmz] address: \"fe80::1/64\" is not an IPv4 CIDR, "
+	"expected e.g. 192.168.1.11/24"},
+    {MINIMAL "ports = tcp:80,http\n",
+	"t.conf:3: [dmz] ports: \"http\" is not a port, expected e.g. "
+	"tcp:80,udp:53"},
+    {MINIMAL "ports = tcp:80,udp:70000\n",
+	"t.conf:3: [dmz] ports: \"udp:70000\" is not a port, expected e.g. "
+	"tcp:80,udp:53"},
+    {MINIMAL "ports = tcp:80,\n",
+	"t.conf:3: [dmz] ports: \"\" is not a port, expected e.g. "
+	"tcp:80,udp:53"},
+    {MINIMAL "ports = tcp:80,tcp:80\n",
+	"t.conf:3: [dmz] ports: \"tcp:80\" is listed twice, expected each "
+	"port once"},
+    {MINIMAL "ports = tcp:1,tcp:2,tcp:3,tcp:4,tcp:5,tcp:6,tcp:7,tcp:8,"
+	     "tcp:9,tcp:10,tcp:11,tcp:12,tcp:13,tcp:14,tcp:15,tcp:16,tcp:17\n",
+	"t.conf:3: [dmz] ports: more than 16 ports, expected at most 16"},
+    {MINIMAL "check = http://localhost/\n",
+	"t.conf:3: [dmz] check: \"http://localhost/\" is not a check, "
+	"expected none, tcp:ADDRESS:PORT or exec:/path"},
+    {MINIMAL "check = exec:check.sh\n",
+	"t.conf:3: [dmz] check: \"exec:check.sh\" is not a check, expected "
+	"none, tcp:ADDRESS:PORT or exec:/path"},
+    {MINIMAL "[hooks]\non-holder = scripts/up\n",
+	"t.conf:4: [hooks] on-holder: \"scripts/up\" is not an absolute "
+	"path, expected e.g. /etc/qured/x"},
+    {MINIMAL "[cloud]\nname = a..b\n",
+	"t.conf:4: [cloud] name: \"a..b\" is not a DNS name, expected e.g. "
+	"site1.example.org"},
+    {MINIMAL "[cloud]\nname = a.b\n",
+	"t.conf: [cloud] server: missing, expected e.g. 198.51.100.53:53"},
+    {MINIMAL "[cloud]\nname = a\nserver = ns1:53\n",
+	"t.conf:5: [cloud] server: \"ns1:53\" is not an IPv4 address and "
+	"port, expected e.g. 198.51.100.53:53"},
+    {MINIMAL "[cloud]\npublic-address = 1.2.3.4\n",
+	"t.conf:4: [cloud] public-address: \"1.2.3.4\" is not an address "
+	"source, expected auto, upnp, natpmp or static:A.B.C.D"},
+    {MINIMAL "[dns]\n", "t.conf: [dns] zone: missing, expected e.g. "
+			"site1.cloud.example.org"},
+    {MINIMAL "[dns]\nzone = z\nlisten = 5182\n",
+	"t.conf:5: [dns] listen: 5182 is the cluster port too, expected "
+	"another port"},
+    {MINIMAL "this is not ini\n",
+	"t.conf:3: syntax error, expected [section] or key = value"},
+    {MINIMAL "[node\n",
+	"t.conf:3: syntax error, expected [section] or key = value"},
+    {MINIMAL "[node]\nname = a\001b\n",
+	"t.conf:4: [node] name: value holds a control character, expected "
+	"printable text"},
+};
+
+static void
+each_bad_value_gives_one_line_with_file_line_section_and_key(void **state)
+{
+	char err[512];
+	struct conf c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+		err[0] = '\0';
+		if (conf_load_string(
+			bads[i].text, "t.conf", &c, err, sizeof(err)) != -1)
+			fail_msg("case %zu was accepted", i);
+		if (strcmp(err, bads[i].err) != 0)
+			fail_msg("case %zu:\n got  %s\n want %s", i, err,
+			    bads[i].err);
+		assert_null(strchr(err, '\n'));
+	}
+}
+
+static void
+an_overlong_line_is_an_error_not_two_lines(void **state)
+{
+	char text[1024], err[512];
+	struct conf c;
+
+	(void)state;
+	snprintf(
+	    text, sizeof(text), MINIMAL "[hooks]\non-holder = /%0500d\n", 0);
+	assert_int_equal(
+	    conf_load_string(text, "t.conf", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "t.conf:4: line longer than "));
+}
+
+static void
+a_failed_load_leaves_the_old_struct_untouched(void **state)
+{
+	struct conf c, before;
+	char err[512];
+
+	(void)state;
+	load_ok(every_key, &c);
+	before = c;
+	assert_int_equal(conf_load_string("[node]\npriority = 7\n"
+					  "[dmz]\naddress = bad\n",
+			     "t.conf", &c, err, sizeof(err)),
+	    -1);
+	assert_memory_equal(&c, &before, sizeof(c));
+}
+
+/* Prints c to a file, loads it back, and compares. */
+static void
+round_trip(const struct conf *c)
+{
+	char path[128], err[512] = "";
+	struct conf back;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/printed.conf", tmpdir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	conf_print(c, fp);
+	assert_int_equal(fclose(fp), 0);
+	if (conf_load(path, &back, err, sizeof(err)) != 0)
+		fail_msg("printed config does not load: %s", err);
+	assert_true(conf_equal(c, &back));
+	/* Not only equal as printed: the same field values. */
+	assert_int_equal(back.cluster.heartbeat_ms, c->cluster.heartbeat_ms);
+	assert_int_equal(back.dmz.ports.n, c->dmz.ports.n);
+	assert_string_equal(back.hooks.on_holder, c->hooks.on_holder);
+}
+
+static void
+printed_config_parses_back_to_the_same_struct(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	load_ok(every_key, &c);
+	round_trip(&c);
+	load_ok(MINIMAL, &c);
+	round_trip(&c);
+	load_ok(MINIMAL "[cluster]\nheartbeat = 1500ms\nhello-interval = "
+			"120s\n[dmz]\ncheck = tcp:10.0.0.1:1\n",
+	    &c);
+	round_trip(&c);
+}
+
+static void
+conf_equal_sees_a_single_changed_key(void **state)
+{
+	struct conf a, b;
+
+	(void)state;
+	load_ok(every_key, &a);
+	b = a;
+	assert_true(conf_equal(&a, &b));
+	b.dmz.ports.p[2].proto = CONF_PROTO_UDP;
+	assert_false(conf_equal(&a, &b));
+}
+
+static bool
+has_change(
+    const struct conf_diff *d, const char *section, const char *key, bool live)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (strcmp(d->change[i].section, section) == 0 &&
+		    strcmp(d->change[i].key, key) == 0)
+			return d->change[i].live == live;
+	return false;
+}
+
+static void
+reload_diff_tells_live_changes_from_restart_ones(void **state)
+{
+	struct conf_diff d;
+	struct conf a, b;
+
+	(void)state;
+	load_ok(MINIMAL, &a);
+	load_ok("[node]\npriority = 5\npreempt = yes\n[cluster]\n"
+		"heartbeat = 100ms\ndead-after = 4\nclaim-stagger = 5ms\n"
+		"[dmz]\naddress = 192.168.1.11/24\nrequest-timeout = 1s\n"
+		"probe-timeout = 1s\ncheck = tcp:127.0.0.1:80\n[hooks]\n"
+		"on-holder = /x\n",
+	    &b);
+	conf_diff(&a, &b, &d);
+	assert_int_equal(d.n, 9);
+	assert_false(d.restart);
+	assert_true(has_change(&d, "node", "priority", true));
+	assert_true(has_change(&d, "hooks", "on-holder", true));
+	assert_true(has_change(&d, "dmz", "check", true));
+
+	load_ok("[node]\nstate-dir = /s\ncontrol-socket = /c\n[cluster]\n"
+		"interface = e\ngroup = 239.0.0.9\nport = 9\n[dmz]\n"
+		"address = 192.168.1.12/24\n[dns]\nzone = z\n",
+	    &b);
+	conf_diff(&a, &b, &d);
+	assert_true(d.restart);
+	assert_int_equal(d.n, 7);
+	assert_true(has_change(&d, "node", "state-dir", false));
+	assert_true(has_change(&d, "node", "control-socket", false));
+	assert_true(has_change(&d, "cluster", "interface", false));
+	assert_true(has_change(&d, "cluster", "group", false));
+	assert_true(has_change(&d, "cluster", "port", false));
+	assert_true(has_change(&d, "dmz", "address", false));
+	assert_true(has_change(&d, "dns", "", false));
+
+	conf_diff(&a, &a, &d);
+	assert_int_equal(d.n, 0);
+	assert_false(d.restart);
+}
+
+static void
+default_name_is_the_first_label_of_the_hostname(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_int_equal(conf_default_name(&c, "web1.lan.example"), 0);
+	assert_string_equal(c.node.name, "web1");
+	assert_int_equal(conf_default_name(&c, "other"), 0);
+	assert_string_equal(c.node.name, "web1");
+	conf_defaults(&c);
+	assert_int_equal(conf_default_name(&c, "bad_host"), -1);
+	assert_string_equal(c.node.name, "");
+}
+
+/* The man page's paragraph of a key: from ".B key" to the next macro
+ * that starts an entry or a section. */
+static bool
+man_entry(const char *man, const char *section, const char *key, char *out,
+    size_t len)
+{
+	char head[64], entry[64];
+	const char *p, *end;
+	size_t n = 0;
+
+	snprintf(head, sizeof(head), "\n.SS [%s]\n", section);
+	snprintf(entry, sizeof(entry), "\n.B %s\n", key);
+	p = strstr(man, head);
+	if (p == NULL)
+		return false;
+	end = strstr(p + 1, "\n.SS ");
+	p = strstr(p, entry);
+	if (p == NULL || (end != NULL && p > end))
+		return false;
+	for (p += strlen(entry); *p != '\0' && n + 1 < len; p++) {
+		if (strncmp(p, "\n.TP", 4) == 0 || strncmp(p, "\n.S", 3) == 0)
+			break;
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+/* roff writes a literal hyphen as "\-"; compare with plain "-". */
+static void
+unescape_hyphens(char *s)
+{
+	char *w = s;
+
+	for (; *s != '\0'; s++) {
+		if (s[0] == '\\' && s[1] == '-')
+			continue;
+		*w++ = *s;
+	}
+	*w = '\0';
+}
+
+static void
+every_key_of_the_table_is_described_in_the_man_page(void **state)
+{
+	static char man[65536];
+	const char *top = getenv("top_srcdir");
+	struct conf_keyinfo ki;
+	char path[512], entry[2048], want[128];
+	size_t i, len;
+	FILE *fp;
+
+	(void)state;
+	snprintf(
+	    path, sizeof(path), "%s/doc/qured.conf.5", top != NULL ? top : ".");
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		fail_msg("%s: cannot open (set top_srcdir)", path);
+	len = fread(man, 1, sizeof(man) - 1, fp);
+	fclose(fp);
+	man[len] = '\0';
+	unescape_hyphens(man);
+	for (i = 0; conf_key_info(i, &ki); i++) {
+		if (!man_entry(man, ki.section, ki.key, entry, sizeof(entry)))
+			fail_msg("[%s] %s: not in %s as .SS [%s] / .B %s",
+			    ki.section, ki.key, path, ki.section, ki.key);
+		if (ki.dflt[0] == '\0')
+			continue;
+		snprintf(want, sizeof(want), "Default: %s", ki.dflt);
+		if (strstr(entry, want) == NULL)
+			fail_msg("[%s] %s: man page lacks \"%s\"", ki.section,
+			    ki.key, want);
+	}
+	assert_true(i > 20);
+}
+
+/* ---- the cluster key file ---- */
+
+static void
+key_b64(const uint8_t *bytes, int n, char *out)
+{
+	EVP_EncodeBlock((unsigned char *)out, bytes, n);
+}
+
+static void
+read_key_fails_with(const char *path, const char *want)
+{
+	uint8_t key[CONF_KEY_LEN];
+	char err[512] = "";
+
+	assert_int_equal(conf_read_key(path, key, err, sizeof(err)), -1);
+	if (strstr(err, want) == NULL)
+		fail_msg("got \"%s\", want \"%s\"", err, want);
+}
+
+static void
+a_good_key_file_is_read(void **state)
+{
+	uint8_t bytes[CONF_KEY_LEN], key[CONF_KEY_LEN];
+	char b64[64], text[80], err[512] = "";
+	const char *path;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (uint8_t)(i * 37 + 1);
+	key_b64(bytes, sizeof(bytes), b64);
+	snprintf(text, sizeof(text), "%s\n", b64);
+	path = write_file("good.key", text, 0600);
+	if (conf_read_key(path, key, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_memory_equal(key, bytes, sizeof(key));
+	path = write_file("owner-only.key", text, 0400);
+	assert_int_equal(conf_read_key(path, key, err, sizeof(err)), 0);
+}
+
+static void
+a_missing_key_file_says_how_to_make_one(void **state)
+{
+	char path[128], want[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/none.key", tmpdir);
+	snprintf(want, sizeof(want),
+	    "%s: missing, run `qurectl keygen > %s` and chmod 600 it", path,
+	    path);
+	read_key_fails_with(path, want);
+}
+
+static void
+a_key_file_others_can_read_is_refused(void **state)
+{
+	uint8_t bytes[CONF_KEY_LEN] = {1};
+	char b64[64], want[512];
+	const char *path;
+
+	(void)state;
+	key_b64(bytes, sizeof(bytes), b64);
+	path = write_file("open.key", b64, 0644);
+	snprintf(want, sizeof(want),
+	    "%s: readable or writable by group or others (mode 0644), run "
+	    "chmod 600 %s",
+	    path, path);
+	read_key_fails_with(path, want);
+	path = write_file("groupw.key", b64, 0620);
+	read_key_fails_with(path, "(mode 0620)");
+}
+
+static void
+a_key_file_with_bad_base64_or_length_is_refused(void **state)
+{
+	uint8_t bytes[40] = {7};
+	const char *bad = "not a cluster key, expected the base64 of 32 bytes";
+	char b64[80], text[96];
+
+	(void)state;
+	read_key_fails_with(write_file("junk.key", "hello world\n", 0600), bad);
+	read_key_fails_with(write_file("empty.key", "", 0600), bad);
+	/* 44 characters, one of them not base64. */
+	read_key_fails_with(
+	    write_file("char.key",
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA!=\n", 0600),
+	    bad);
+	key_b64(bytes, 31, b64);
+	read_key_fails_with(write_file("short.key", b64, 0600), bad);
+	key_b64(bytes, 33, b64);
+	read_key_fails_with(write_file("long.key", b64, 0600), bad);
+	key_b64(bytes, 32, b64);
+	snprintf(text, sizeof(text), "%s\nAAAA\n", b64);
+	read_key_fails_with(write_file("trail.key", text, 0600), bad);
+}
+
+static void
+a_key_path_that_is_a_directory_is_refused(void **state)
+{
+	(void)state;
+	read_key_fails_with(tmpdir, "not a regular file");
+}
+
+static void
+a_missing_config_file_is_named_in_the_error(void **state)
+{
+	char path[128], err[512];
+	struct conf c;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/none.conf", tmpdir);
+	assert_int_equal(conf_load(path, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "none.conf: cannot open: No such file"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(defaults_are_those_of_the_design),
+	    cmocka_unit_test(
+		a_file_with_only_the_dmz_address_gets_every_default),
+	    cmocka_unit_test(every_key_is_parsed_into_its_field),
+	    cmocka_unit_test(other_value_forms_are_parsed),
+	    cmocka_unit_test(
+		each_bad_value_gives_one_line_with_file_line_section_and_key),
+	    cmocka_unit_test(an_overlong_line_is_an_error_not_two_lines),
+	    cmocka_unit_test(a_failed_load_leaves_the_old_struct_untouched),
+	    cmocka_unit_test(printed_config_parses_back_to_the_same_struct),
+	    cmocka_unit_test(conf_equal_sees_a_single_changed_key),
+	    cmocka_unit_test(reload_diff_tells_live_changes_from_restart_ones),
+	    cmocka_unit_test(default_name_is_the_first_label_of_the_hostname),
+	    cmocka_unit_test(
+		every_key_of_the_table_is_described_in_the_man_page),
+	    cmocka_unit_test(a_good_key_file_is_read),
+	    cmocka_unit_test(a_missing_key_file_says_how_to_make_one),
+	    cmocka_unit_test(a_key_file_others_can_read_is_refused),
+	    cmocka_unit_test(a_key_file_with_bad_base64_or_length_is_refused),
+	    cmocka_unit_test(a_key_path_that_is_a_directory_is_refused),
+	    cmocka_unit_test(a_missing_config_file_is_named_in_the_error),
+	};
+
+	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);
+}
