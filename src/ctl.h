@@ -1,0 +1,82 @@
+#ifndef QURE_CTL_H
+#define QURE_CTL_H
+
+/*
+ * src/ctl.h — the control socket of qured (DESIGN.md "Interfaces").
+ *
+ * A UNIX stream socket; one JSON object per line in, one JSON line out:
+ *   {"cmd":"status"}                 -> the status object (src/status.h)
+ *   {"cmd":"members"}                -> {"ok":true,"members":[...]}
+ *   {"cmd":"handover"[,"name":"h2"]} -> {"ok":true} | {"error":"..."}
+ *   {"cmd":"reload"}                 -> {"ok":true} | {"error":"..."}
+ * A malformed request gets {"error":"..."} and the connection stays
+ * usable; a line over CTL_LINE_MAX bytes gets an error and is closed.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "src/status.h"
+
+struct event_base;
+
+#define CTL_LINE_MAX 4096  /* request bytes without the newline */
+#define CTL_MAX_CLIENTS 16 /* more are told "too many clients" */
+#define CTL_NAME_MAX 63	   /* handover target, ELECT_NAME_MAX */
+
+enum ctl_cmd {
+	CTL_CMD_STATUS = 1,
+	CTL_CMD_MEMBERS,
+	CTL_CMD_HANDOVER,
+	CTL_CMD_RELOAD,
+};
+
+struct ctl_req {
+	enum ctl_cmd cmd;
+	bool has_name; /* handover: false means "the best standby" */
+	char name[CTL_NAME_MAX + 1];
+};
+
+/*
+ * Parses one request line (len bytes, no newline needed, need not be NUL
+ * terminated). Pure. Returns 0, or -1 with a one-line reason in err
+ * ("not JSON: ...", "unknown cmd \"x\"", "name: expected a string", ...).
+ */
+int ctl_req_parse(const char *line, size_t len, struct ctl_req *out, char *err,
+    size_t errlen);
+
+/*
+ * What the daemon does for a request: called from the event loop, once
+ * per request, synchronously (the reply follows their return). They may
+ * call ctl_free() (a reload that moves the socket): see ctl_free().
+ */
+struct ctl_ops {
+	/* Fills out (zeroed by the caller) with a snapshot. */
+	void (*status)(void *arg, struct status *out);
+	/* Hands the address over to name (NULL: the best standby). 0 / -1
+	 * with a one-line reason in err. NULL op: "not supported". */
+	int (*handover)(void *arg, const char *name, char *err, size_t errlen);
+	/* Reloads the config (SIGHUP's work). 0 / -1 with err. */
+	int (*reload)(void *arg, char *err, size_t errlen);
+};
+
+struct ctl;
+
+/*
+ * Listens on path: creates its directory (0755) if missing, the socket
+ * with mode 0660, replacing a stale socket file that nobody answers on;
+ * refuses one that a live process (another qured) answers on, and any
+ * path that is not a socket. ops and arg are kept (they must outlive the
+ * ctl); base is borrowed. Returns NULL with a one-line reason in err.
+ */
+struct ctl *ctl_new(struct event_base *base, const char *path,
+    const struct ctl_ops *ops, void *arg, char *err, size_t errlen);
+
+/*
+ * Closes the socket and every client and removes the socket file (if it is
+ * still ours). NULL does nothing. Safe from inside an ops callback: the
+ * free then happens when the callback returns.
+ */
+void ctl_free(struct ctl *);
+
+#endif

@@ -1,0 +1,390 @@
+#include "config.h"
+
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "src/status.h"
+
+/*
+ * qurectl: asks a running qured over its control socket (src/ctl.h), one
+ * JSON request line, one JSON reply line. Exit 0 on success, 1 with one
+ * line on stderr (DESIGN.md "Commands").
+ */
+
+#define QURECTL_SOCKET "/run/qured/qured.sock"
+#define QURECTL_TIMEOUT_MS 5000
+#define QURECTL_REPLY_MAX (1024 * 1024) /* far above 64 members */
+#define QURECTL_KEY_LEN 32		/* ELECT_KEY_LEN */
+
+struct reply {
+	char *line; /* NUL-terminated, without its newline */
+	size_t len;
+	json_t *obj;
+};
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
+__attribute__((noreturn));
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("qurectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: qurectl [-s SOCKET] COMMAND\n"
+	    "\n"
+	    "  status [--json]   who holds the DMZ address, this node, "
+	    "counters\n"
+	    "  members           the members this node knows, as a table\n"
+	    "  handover [NAME]   the holder hands the address over (to NAME)\n"
+	    "  reload            qured reloads its config file\n"
+	    "  keygen            print a new cluster key (base64 of 32 bytes)\n"
+	    "\n"
+	    "  -s SOCKET         control socket (default %s)\n"
+	    "  -h, --help        this text\n",
+	    QURECTL_SOCKET);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for events on fd until deadline; dies on timeout. */
+static void
+wait_fd(int fd, short events, long long deadline, const char *path)
+{
+	struct pollfd pfd = {.fd = fd, .events = events};
+	long long left;
+	int n;
+
+	for (;;) {
+		left = deadline - now_ms();
+		if (left <= 0)
+			die("no reply from %s within %d s (is qured stuck?)",
+			    path, QURECTL_TIMEOUT_MS / 1000);
+		n = poll(&pfd, 1, (int)left);
+		if (n > 0)
+			return;
+		if (n == -1 && errno != EINTR)
+			die("poll: %s", strerror(errno));
+	}
+}
+
+static int
+ctl_connect(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		die("control socket path too long: %s", path);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		die("socket: %s", strerror(errno));
+	/* A UNIX connect completes at once or fails; EAGAIN: full backlog. */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		die("cannot connect to %s: %s (is qured running?)", path,
+		    strerror(errno));
+	return fd;
+}
+
+static void
+send_all(
+    int fd, const char *buf, size_t len, long long deadline, const char *path)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+		} else if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			wait_fd(fd, POLLOUT, deadline, path);
+		else
+			die("cannot send to %s: %s", path, strerror(errno));
+	}
+}
+
+/* Reads one line; the newline is replaced by NUL. */
+static void
+recv_line(int fd, struct reply *r, long long deadline, const char *path)
+{
+	size_t cap = 4096;
+	char *nl;
+	ssize_t n;
+
+	r->line = malloc(cap);
+	r->len = 0;
+	for (;;) {
+		if (r->line == NULL)
+			die("out of memory");
+		if (r->len + 1 == cap) {
+			if (cap >= QURECTL_REPLY_MAX)
+				die("reply from %s too long", path);
+			cap *= 2;
+			r->line = realloc(r->line, cap);
+			continue;
+		}
+		n = recv(fd, r->line + r->len, cap - 1 - r->len, 0);
+		if (n == 0)
+			die("%s closed the connection without a reply", path);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+			wait_fd(fd, POLLIN, deadline, path);
+			continue;
+		}
+		if (n == -1)
+			die("cannot read from %s: %s", path, strerror(errno));
+		r->len += (size_t)n;
+		r->line[r->len] = '\0';
+		if ((nl = memchr(r->line, '\n', r->len)) != NULL) {
+			*nl = '\0';
+			r->len = (size_t)(nl - r->line);
+			return;
+		}
+	}
+}
+
+/*
+ * Sends req (consumed) and reads the reply object. A reply with "error"
+ * ends the program: "qurectl: <what>: <error>".
+ */
+static void
+request(const char *path, const char *what, json_t *req, struct reply *r)
+{
+	long long deadline = now_ms() + QURECTL_TIMEOUT_MS;
+	json_error_t jerr;
+	const json_t *e;
+	char *s;
+	int fd;
+
+	s = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (s == NULL)
+		die("out of memory");
+	fd = ctl_connect(path);
+	send_all(fd, s, strlen(s), deadline, path);
+	send_all(fd, "\n", 1, deadline, path);
+	free(s);
+	recv_line(fd, r, deadline, path);
+	close(fd);
+	r->obj = json_loadb(r->line, r->len, 0, &jerr);
+	if (r->obj == NULL || !json_is_object(r->obj))
+		die("%s: reply from %s is not a JSON object", what, path);
+	e = json_object_get(r->obj, "error");
+	if (e != NULL)
+		die("%s: %s", what,
+		    json_is_string(e) ? json_string_value(e) : "failed");
+}
+
+static void
+reply_free(struct reply *r)
+{
+	json_decref(r->obj);
+	free(r->line);
+}
+
+static json_t *
+req_new(const char *cmd)
+{
+	json_t *o = json_object();
+
+	if (o == NULL || json_object_set_new(o, "cmd", json_string(cmd)) == -1)
+		die("out of memory");
+	return o;
+}
+
+static void
+cmd_status(const char *path, int json)
+{
+	struct status *st;
+	struct reply r;
+	char err[256];
+
+	request(path, "status", req_new("status"), &r);
+	if (json) {
+		/* Exactly what qured sent: DESIGN.md fixes its fields. */
+		printf("%s\n", r.line);
+		reply_free(&r);
+		return;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		die("out of memory");
+	if (status_from_json(r.obj, st, err, sizeof(err)) == -1)
+		die("%s", err);
+	status_print(st, stdout);
+	free(st);
+	reply_free(&r);
+}
+
+static void
+cmd_members(const char *path)
+{
+	struct status *st;
+	struct reply r;
+	char err[256];
+
+	request(path, "members", req_new("members"), &r);
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		die("out of memory");
+	if (status_from_json(r.obj, st, err, sizeof(err)) == -1)
+		die("%s", err);
+	status_print_members(st, stdout);
+	free(st);
+	reply_free(&r);
+}
+
+static void
+cmd_simple(const char *path, const char *cmd, const char *name)
+{
+	json_t *req = req_new(cmd);
+	struct reply r;
+
+	if (name != NULL &&
+	    json_object_set_new(req, "name", json_string(name)) == -1)
+		die("handover: name is not valid UTF-8: %s", name);
+	request(path, cmd, req, &r);
+	reply_free(&r);
+}
+
+static void
+base64(const unsigned char *in, size_t len, char *out)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned long v;
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3, out += 4) {
+		v = (unsigned long)in[i] << 16 | in[i + 1] << 8 | in[i + 2];
+		out[0] = tab[v >> 18 & 63];
+		out[1] = tab[v >> 12 & 63];
+		out[2] = tab[v >> 6 & 63];
+		out[3] = tab[v & 63];
+	}
+	if (i < len) {
+		v = (unsigned long)in[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned long)in[i + 1] << 8;
+		out[0] = tab[v >> 18 & 63];
+		out[1] = tab[v >> 12 & 63];
+		out[2] = i + 1 < len ? tab[v >> 6 & 63] : '=';
+		out[3] = '=';
+		out += 4;
+	}
+	*out = '\0';
+}
+
+static void
+cmd_keygen(void)
+{
+	unsigned char key[QURECTL_KEY_LEN];
+	char b64[(QURECTL_KEY_LEN + 2) / 3 * 4 + 1];
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < sizeof(key)) {
+		n = getrandom(key + got, sizeof(key) - got, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			die("keygen: getrandom: %s", strerror(errno));
+		got += (size_t)n;
+	}
+	base64(key, sizeof(key), b64);
+	printf("%s\n", b64);
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(b64, sizeof(b64));
+}
+
+/* Runs argv[0] (a command) with its arguments; dies on a usage error. */
+static void
+run(const char *path, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+
+	if (strcmp(cmd, "status") == 0 && argc == 1)
+		cmd_status(path, 0);
+	else if (strcmp(cmd, "status") == 0 && argc == 2 &&
+		 strcmp(argv[1], "--json") == 0)
+		cmd_status(path, 1);
+	else if (strcmp(cmd, "members") == 0 && argc == 1)
+		cmd_members(path);
+	else if (strcmp(cmd, "handover") == 0 && argc <= 2)
+		cmd_simple(path, "handover", argc == 2 ? argv[1] : NULL);
+	else if (strcmp(cmd, "reload") == 0 && argc == 1)
+		cmd_simple(path, "reload", NULL);
+	else if (strcmp(cmd, "keygen") == 0 && argc == 1)
+		cmd_keygen();
+	else if (strcmp(cmd, "status") == 0 || strcmp(cmd, "members") == 0 ||
+		 strcmp(cmd, "handover") == 0 || strcmp(cmd, "reload") == 0 ||
+		 strcmp(cmd, "keygen") == 0)
+		die("%s: wrong arguments (see qurectl -h)", cmd);
+	else
+		die("unknown command \"%s\" (see qurectl -h)", cmd);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *path = QURECTL_SOCKET;
+	int c;
+
+	/* '+': options end at the command, so "status --json" reaches it. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hs:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 's':
+			path = optarg;
+			break;
+		case ':':
+			die("option -%c needs an argument (see qurectl -h)",
+			    optopt);
+		default:
+			die("bad option %s (see qurectl -h)", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		die("no command (see qurectl -h)");
+	run(path, argc - optind, argv + optind);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		die("cannot write to standard output: %s", strerror(errno));
+	return 0;
+}
