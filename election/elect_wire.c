@@ -30,11 +30,6 @@
 #define WIRE_MAGIC "QURE"
 #define WIRE_MAGIC_LEN 4
 #define WIRE_OFF_BODY_LEN 40
-/*
- * The version this codec speaks (election.h's version macro collides with
- * enum elect_wire_err's ELECT_WIRE_VERSION; see the wire report).
- */
-#define WIRE_VERSION 1
 
 /* TLV types of version 1. Unknown types are skipped, for newer peers. */
 enum tlv_type {
@@ -59,20 +54,20 @@ enum tlv_type {
 static const struct {
 	uint8_t min, max;
 } tlv_len[TLV_LAST + 1] = {
-	[TLV_NAME] = {1, ELECT_NAME_MAX},
-	[TLV_PRIORITY] = {1, 1},
-	[TLV_STATE] = {1, 1},
-	[TLV_HOLDER] = {16, 16},
-	[TLV_ADDR4] = {4, 4},
-	[TLV_ADDR6] = {16, 16},
-	[TLV_DMZ4] = {5, 5},
-	[TLV_DMZ6] = {17, 17},
-	[TLV_LEASE_MS] = {4, 4},
-	[TLV_NONCE] = {8, 8},
-	[TLV_CHECK] = {1, 1},
-	[TLV_BOOT] = {8, 8},
-	[TLV_UPTIME_MS] = {8, 8},
-	[TLV_PREEMPT] = {1, 1},
+    [TLV_NAME] = {1, ELECT_NAME_MAX},
+    [TLV_PRIORITY] = {1, 1},
+    [TLV_STATE] = {1, 1},
+    [TLV_HOLDER] = {16, 16},
+    [TLV_ADDR4] = {4, 4},
+    [TLV_ADDR6] = {16, 16},
+    [TLV_DMZ4] = {5, 5},
+    [TLV_DMZ6] = {17, 17},
+    [TLV_LEASE_MS] = {4, 4},
+    [TLV_NONCE] = {8, 8},
+    [TLV_CHECK] = {1, 1},
+    [TLV_BOOT] = {8, 8},
+    [TLV_UPTIME_MS] = {8, 8},
+    [TLV_PREEMPT] = {1, 1},
 };
 
 #define ELECT_HAS_ALL ((1u << 11) - 1)
@@ -80,15 +75,15 @@ static const struct {
 
 /* Body fields each message type must carry, indexed by type. */
 static const uint32_t required_has[ELECT_MSG_STATE + 1] = {
-	[ELECT_MSG_HELLO] = ELECT_HAS_NAME | ELECT_HAS_PRIORITY |
-	    ELECT_HAS_STATE | ELECT_HAS_BOOT,
-	[ELECT_MSG_HEARTBEAT] = ELECT_HAS_PRIORITY | ELECT_HAS_DMZ |
-	    ELECT_HAS_LEASE | ELECT_HAS_BOOT,
-	[ELECT_MSG_CLAIM] = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT,
-	[ELECT_MSG_RESIGN] = ELECT_HAS_HOLDER,
-	[ELECT_MSG_PROBE] = ELECT_HAS_NONCE,
-	[ELECT_MSG_PROBE_ACK] = ELECT_HAS_NONCE | ELECT_HAS_CHECK,
-	[ELECT_MSG_STATE] = 0,
+    [ELECT_MSG_HELLO] =
+	ELECT_HAS_NAME | ELECT_HAS_PRIORITY | ELECT_HAS_STATE | ELECT_HAS_BOOT,
+    [ELECT_MSG_HEARTBEAT] =
+	ELECT_HAS_PRIORITY | ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_BOOT,
+    [ELECT_MSG_CLAIM] = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT,
+    [ELECT_MSG_RESIGN] = ELECT_HAS_HOLDER,
+    [ELECT_MSG_PROBE] = ELECT_HAS_NONCE,
+    [ELECT_MSG_PROBE_ACK] = ELECT_HAS_NONCE | ELECT_HAS_CHECK,
+    [ELECT_MSG_STATE] = 0,
 };
 
 /*
@@ -116,8 +111,8 @@ elect_key_new(const uint8_t secret[ELECT_KEY_LEN])
 	EVP_MAC_free(mac); /* the context holds its own reference */
 	if (key->ctx == NULL)
 		goto fail;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    digest, 0);
+	params[0] =
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
 	if (!EVP_MAC_init(key->ctx, secret, ELECT_KEY_LEN, params))
 		goto fail;
@@ -326,14 +321,13 @@ static bool
 dmz_is_valid(const struct elect_addr *a, uint8_t prefix)
 {
 	return (a->family == 4 && prefix <= 32) ||
-	    (a->family == 6 && prefix <= 128);
+	       (a->family == 6 && prefix <= 128);
 }
 
 /* ---- decoding ---- */
 
 static bool
-decode_addr(struct elect_msg *m, uint8_t family, const uint8_t *v,
-    size_t len)
+decode_addr(struct elect_msg *m, uint8_t family, const uint8_t *v, size_t len)
 {
 	struct elect_addr *a;
 
@@ -346,8 +340,7 @@ decode_addr(struct elect_msg *m, uint8_t family, const uint8_t *v,
 }
 
 static bool
-decode_dmz(struct elect_msg *m, uint8_t family, const uint8_t *v,
-    size_t len)
+decode_dmz(struct elect_msg *m, uint8_t family, const uint8_t *v, size_t len)
 {
 	/* DMZ4 and DMZ6 are one field: a second one is a duplicate. */
 	if (m->has & ELECT_HAS_DMZ)
@@ -464,7 +457,7 @@ check_frame(const uint8_t *buf, size_t len)
 		return ELECT_WIRE_MALFORMED;
 	if (memcmp(buf, WIRE_MAGIC, WIRE_MAGIC_LEN) != 0)
 		return ELECT_WIRE_MALFORMED;
-	if (buf[WIRE_MAGIC_LEN] != WIRE_VERSION)
+	if (buf[WIRE_MAGIC_LEN] != ELECT_PROTO_VERSION)
 		return ELECT_WIRE_VERSION;
 	if (!rd_u16(&c, &body_len) ||
 	    len != (size_t)ELECT_WIRE_HDR_LEN + body_len + ELECT_WIRE_TAG_LEN)
@@ -532,8 +525,8 @@ msg_is_encodable(const struct elect_msg *m)
 		if (!addr_is_valid(&m->addrs[i]))
 			return false;
 	if ((m->has & ELECT_HAS_NAME) &&
-	    !name_is_valid((const uint8_t *)m->name,
-		strnlen(m->name, sizeof(m->name))))
+	    !name_is_valid(
+		(const uint8_t *)m->name, strnlen(m->name, sizeof(m->name))))
 		return false;
 	if ((m->has & ELECT_HAS_STATE) && m->state >= STATE_COUNT)
 		return false;
@@ -599,15 +592,15 @@ size_t
 elect_wire_encode(const struct elect_msg *msg, struct elect_key *key,
     uint8_t *buf, size_t len)
 {
-	struct wcur c = {buf, len < ELECT_WIRE_MAX ? len : ELECT_WIRE_MAX, 0,
-	    false};
+	struct wcur c = {
+	    buf, len < ELECT_WIRE_MAX ? len : ELECT_WIRE_MAX, 0, false};
 	size_t body_len;
 
 	assert(msg != NULL && key != NULL);
 	if (buf == NULL || !msg_is_encodable(msg))
 		return 0;
 	wr_bytes(&c, WIRE_MAGIC, WIRE_MAGIC_LEN);
-	wr_be(&c, WIRE_VERSION, 1);
+	wr_be(&c, ELECT_PROTO_VERSION, 1);
 	wr_be(&c, msg->type, 1);
 	wr_be(&c, 0, 2); /* flags: none defined in version 1 */
 	wr_bytes(&c, msg->id.b, sizeof(msg->id.b));
@@ -674,13 +667,13 @@ const char *
 elect_msg_type_name(int type)
 {
 	static const char *const names[] = {
-		[ELECT_MSG_HELLO] = "hello",
-		[ELECT_MSG_HEARTBEAT] = "heartbeat",
-		[ELECT_MSG_CLAIM] = "claim",
-		[ELECT_MSG_RESIGN] = "resign",
-		[ELECT_MSG_PROBE] = "probe",
-		[ELECT_MSG_PROBE_ACK] = "probe-ack",
-		[ELECT_MSG_STATE] = "state",
+	    [ELECT_MSG_HELLO] = "hello",
+	    [ELECT_MSG_HEARTBEAT] = "heartbeat",
+	    [ELECT_MSG_CLAIM] = "claim",
+	    [ELECT_MSG_RESIGN] = "resign",
+	    [ELECT_MSG_PROBE] = "probe",
+	    [ELECT_MSG_PROBE_ACK] = "probe-ack",
+	    [ELECT_MSG_STATE] = "state",
 	};
 
 	if (type < 0 || !type_is_known((unsigned)type))

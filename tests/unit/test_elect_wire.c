@@ -25,7 +25,8 @@
 #define TAG ELECT_WIRE_TAG_LEN
 
 static const uint8_t secret[ELECT_KEY_LEN] = "0123456789abcdef0123456789abcde";
-static const uint8_t other_secret[ELECT_KEY_LEN] = "not the cluster key, not at all";
+static const uint8_t other_secret[ELECT_KEY_LEN] =
+    "not the cluster key, not at all";
 
 struct fx {
 	struct elect_key *key;
@@ -186,8 +187,8 @@ id_fill(struct elect_id *id, uint8_t v)
 static void
 msg_full(struct elect_msg *m, uint8_t type)
 {
-	static const uint8_t v6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0, 0, 0, 0x12};
+	static const uint8_t v6[16] = {
+	    0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12};
 
 	memset(m, 0, sizeof(*m));
 	m->version = 1;
@@ -202,13 +203,13 @@ msg_full(struct elect_msg *m, uint8_t type)
 	switch (type) {
 	case ELECT_MSG_HELLO:
 		m->has |= ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_HOLDER |
-		    ELECT_HAS_PREEMPT;
+			  ELECT_HAS_PREEMPT;
 		snprintf(m->name, sizeof(m->name), "%s", "h\xc3\xb4te-1");
 		m->state = ELECT_ST_STANDBY;
 		id_fill(&m->holder, 0x22);
 		m->preempt = 1;
-		m->addrs[0] = (struct elect_addr){.family = 4,
-		    .b = {10, 0, 0, 12}};
+		m->addrs[0] =
+		    (struct elect_addr){.family = 4, .b = {10, 0, 0, 12}};
 		m->addrs[1].family = 6;
 		memcpy(m->addrs[1].b, v6, 16);
 		m->n_addrs = 2;
@@ -216,7 +217,8 @@ msg_full(struct elect_msg *m, uint8_t type)
 	case ELECT_MSG_HEARTBEAT:
 	case ELECT_MSG_CLAIM:
 		m->has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE;
-		m->dmz = (struct elect_addr){.family = 4, .b = {192, 168, 1, 11}};
+		m->dmz =
+		    (struct elect_addr){.family = 4, .b = {192, 168, 1, 11}};
 		m->dmz_prefix = 24;
 		m->lease_ms = 600;
 		break;
@@ -305,8 +307,8 @@ every_message_type_survives_an_encode_decode_round_trip(void **state)
 	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_STATE; type++) {
 		fx_encode_full(f, type);
 		assert_int_equal(f->len, HDR + f->buf[41] + TAG);
-		assert_int_equal(elect_wire_decode(f->buf, f->len, f->key,
-				     &f->out),
+		assert_int_equal(
+		    elect_wire_decode(f->buf, f->len, f->key, &f->out),
 		    ELECT_WIRE_OK);
 		msg_assert_equal(&f->in, &f->out);
 	}
@@ -322,12 +324,11 @@ a_message_with_only_its_required_fields_round_trips(void **state)
 	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_STATE; type++) {
 		assert_int_equal(decode_raw(f, type, NULL), ELECT_WIRE_OK);
 		f->in = f->out;
-		len = elect_wire_encode(&f->in, f->key, f->buf,
-		    sizeof(f->buf));
+		len = elect_wire_encode(&f->in, f->key, f->buf, sizeof(f->buf));
 		/* Same fields in type order: the very same bytes. */
 		assert_int_equal(len, f->len);
-		assert_int_equal(elect_wire_decode(f->buf, len, f->key,
-				     &f->out),
+		assert_int_equal(
+		    elect_wire_decode(f->buf, len, f->key, &f->out),
 		    ELECT_WIRE_OK);
 		msg_assert_equal(&f->in, &f->out);
 	}
@@ -344,10 +345,8 @@ the_header_fields_are_big_endian_at_their_offsets(void **state)
 	assert_int_equal(f->buf[5], ELECT_MSG_CLAIM);
 	assert_int_equal(f->buf[6] | f->buf[7], 0);
 	assert_memory_equal(f->buf + 8, f->in.id.b, 16);
-	assert_memory_equal(f->buf + 24, "\x01\x02\x03\x04\x05\x06\x07\x08",
-	    8);
-	assert_memory_equal(f->buf + 32, "\xff\xff\xff\xff\xff\xff\xff\xf0",
-	    8);
+	assert_memory_equal(f->buf + 24, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	assert_memory_equal(f->buf + 32, "\xff\xff\xff\xff\xff\xff\xff\xf0", 8);
 }
 
 static void
@@ -373,8 +372,8 @@ tlvs_in_any_order_are_accepted(void **state)
 	body_int(&bd, 2, 9, 1);
 	body_tlv(&bd, 1, "z", 1);
 	f->len = raw_make(f->buf, ELECT_MSG_HELLO, &bd);
-	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
-	    ELECT_WIRE_OK);
+	assert_int_equal(
+	    elect_wire_decode(f->buf, f->len, f->key, &f->out), ELECT_WIRE_OK);
 	assert_int_equal(f->out.priority, 9);
 	assert_int_equal(f->out.state, ELECT_ST_HOLDER);
 	assert_string_equal(f->out.name, "z");
@@ -389,8 +388,8 @@ flags_set_by_a_sender_are_ignored(void **state)
 	f->buf[6] = 0x80;
 	f->buf[7] = 0x01;
 	retag(f->buf, f->len);
-	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
-	    ELECT_WIRE_OK);
+	assert_int_equal(
+	    elect_wire_decode(f->buf, f->len, f->key, &f->out), ELECT_WIRE_OK);
 }
 
 /* ---- framing ---- */
@@ -403,8 +402,7 @@ a_datagram_truncated_at_any_length_is_malformed(void **state)
 
 	fx_encode_full(f, ELECT_MSG_HELLO);
 	for (l = 0; l < f->len; l++)
-		assert_int_equal(elect_wire_decode(f->buf, l, f->key,
-				     &f->out),
+		assert_int_equal(elect_wire_decode(f->buf, l, f->key, &f->out),
 		    ELECT_WIRE_MALFORMED);
 }
 
@@ -415,8 +413,7 @@ a_datagram_with_trailing_bytes_is_malformed(void **state)
 
 	fx_encode_full(f, ELECT_MSG_PROBE);
 	f->buf[f->len] = 0;
-	assert_int_equal(elect_wire_decode(f->buf, f->len + 1, f->key,
-			     &f->out),
+	assert_int_equal(elect_wire_decode(f->buf, f->len + 1, f->key, &f->out),
 	    ELECT_WIRE_MALFORMED);
 }
 
@@ -446,8 +443,8 @@ a_datagram_of_512_bytes_is_accepted(void **state)
 
 	f->len = raw_padded(f->buf, ELECT_WIRE_MAX);
 	assert_int_equal(f->len, 512);
-	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
-	    ELECT_WIRE_OK);
+	assert_int_equal(
+	    elect_wire_decode(f->buf, f->len, f->key, &f->out), ELECT_WIRE_OK);
 }
 
 static void
@@ -484,8 +481,8 @@ an_unknown_version_is_counted_as_version(void **state)
 		fx_encode_full(f, ELECT_MSG_CLAIM);
 		f->buf[4] = versions[i];
 		retag(f->buf, f->len);
-		assert_int_equal(elect_wire_decode(f->buf, f->len, f->key,
-				     &f->out),
+		assert_int_equal(
+		    elect_wire_decode(f->buf, f->len, f->key, &f->out),
 		    ELECT_WIRE_VERSION);
 	}
 }
@@ -501,8 +498,8 @@ an_unknown_message_type_with_a_valid_tag_is_malformed(void **state)
 		fx_encode_full(f, ELECT_MSG_CLAIM);
 		f->buf[5] = types[i];
 		retag(f->buf, f->len);
-		assert_int_equal(elect_wire_decode(f->buf, f->len, f->key,
-				     &f->out),
+		assert_int_equal(
+		    elect_wire_decode(f->buf, f->len, f->key, &f->out),
 		    ELECT_WIRE_MALFORMED);
 	}
 }
@@ -534,13 +531,13 @@ a_datagram_tagged_with_another_key_fails_authentication(void **state)
 	msg_full(&f->in, ELECT_MSG_HEARTBEAT);
 	len = elect_wire_encode(&f->in, other, f->buf, sizeof(f->buf));
 	assert_true(len > 0);
-	assert_int_equal(elect_wire_decode(f->buf, len, f->key, &f->out),
-	    ELECT_WIRE_AUTH);
-	assert_int_equal(elect_wire_decode(f->buf, len, other, &f->out),
-	    ELECT_WIRE_OK);
+	assert_int_equal(
+	    elect_wire_decode(f->buf, len, f->key, &f->out), ELECT_WIRE_AUTH);
+	assert_int_equal(
+	    elect_wire_decode(f->buf, len, other, &f->out), ELECT_WIRE_OK);
 	retag_with(f->buf, len, other_secret);
-	assert_int_equal(elect_wire_decode(f->buf, len, f->key, &f->out),
-	    ELECT_WIRE_AUTH);
+	assert_int_equal(
+	    elect_wire_decode(f->buf, len, f->key, &f->out), ELECT_WIRE_AUTH);
 	elect_key_free(other);
 }
 
@@ -568,14 +565,14 @@ a_flipped_bit_anywhere_is_rejected(void **state)
 	for (i = 0; i < f->len; i++) {
 		for (bit = 0; bit < 8; bit++) {
 			f->buf[i] ^= (uint8_t)(1u << bit);
-			assert_int_equal(elect_wire_decode(f->buf, f->len,
-					     f->key, &f->out),
+			assert_int_equal(
+			    elect_wire_decode(f->buf, f->len, f->key, &f->out),
 			    flip_reason(i));
 			f->buf[i] ^= (uint8_t)(1u << bit);
 		}
 	}
-	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
-	    ELECT_WIRE_OK);
+	assert_int_equal(
+	    elect_wire_decode(f->buf, f->len, f->key, &f->out), ELECT_WIRE_OK);
 }
 
 /* ---- body ---- */
@@ -589,8 +586,8 @@ an_empty_body_is_malformed_for_every_type_but_state(void **state)
 
 	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_STATE; type++) {
 		f->len = raw_make(f->buf, type, &empty);
-		assert_int_equal(elect_wire_decode(f->buf, f->len, f->key,
-				     &f->out),
+		assert_int_equal(
+		    elect_wire_decode(f->buf, f->len, f->key, &f->out),
 		    type == ELECT_MSG_STATE ? ELECT_WIRE_OK
 					    : ELECT_WIRE_MALFORMED);
 	}
@@ -615,8 +612,8 @@ a_message_missing_any_required_field_is_malformed(void **state)
 			memcpy(bd.b + off, full.b + next, full.n - next);
 			bd.n = full.n - (next - off);
 			f->len = raw_make(f->buf, type, &bd);
-			assert_int_equal(elect_wire_decode(f->buf, f->len,
-					     f->key, &f->out),
+			assert_int_equal(
+			    elect_wire_decode(f->buf, f->len, f->key, &f->out),
 			    ELECT_WIRE_MALFORMED);
 		}
 	}
@@ -645,8 +642,8 @@ a_tlv_running_past_the_body_is_malformed(void **state)
 	    ELECT_WIRE_MALFORMED);
 	bd.b[bd.n - 3] = 2; /* and with the right length, it is fine */
 	f->len = raw_make(f->buf, ELECT_MSG_PROBE, &bd);
-	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
-	    ELECT_WIRE_OK);
+	assert_int_equal(
+	    elect_wire_decode(f->buf, f->len, f->key, &f->out), ELECT_WIRE_OK);
 
 	bd.n -= 3; /* a lone type byte: no length */
 	f->len = raw_make(f->buf, ELECT_MSG_PROBE, &bd);
@@ -662,17 +659,17 @@ a_duplicate_tlv_is_malformed(void **state)
 	struct body bd = {.n = 0};
 
 	body_int(&bd, 2, 100, 1);
-	assert_int_equal(decode_raw(f, ELECT_MSG_CLAIM, &bd),
-	    ELECT_WIRE_MALFORMED);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_CLAIM, &bd), ELECT_WIRE_MALFORMED);
 	bd.n = 0;
 	body_tlv(&bd, 1, "h2", 2);
-	assert_int_equal(decode_raw(f, ELECT_MSG_HELLO, &bd),
-	    ELECT_WIRE_MALFORMED);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_HELLO, &bd), ELECT_WIRE_MALFORMED);
 	/* DMZ4 and DMZ6 are one field. */
 	bd.n = 0;
 	body_tlv(&bd, 8, dmz6, sizeof(dmz6));
-	assert_int_equal(decode_raw(f, ELECT_MSG_HEARTBEAT, &bd),
-	    ELECT_WIRE_MALFORMED);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_HEARTBEAT, &bd), ELECT_WIRE_MALFORMED);
 }
 
 static void
@@ -693,20 +690,20 @@ up_to_four_addresses_are_accepted_and_a_fifth_is_malformed(void **state)
 	assert_int_equal(f->out.addrs[3].b[3], 3);
 
 	body_tlv(&bd, 6, v6, sizeof(v6));
-	assert_int_equal(decode_raw(f, ELECT_MSG_HELLO, &bd),
-	    ELECT_WIRE_MALFORMED);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_HELLO, &bd), ELECT_WIRE_MALFORMED);
 }
 
 static void
 a_name_with_a_nul_or_a_control_character_is_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"a\0b", "\x01", "tab\there", "a\x1f", "del\x7f", "\n",
-		"\xc3",		/* truncated UTF-8 */
-		"\xc0\xaf",	/* overlong '/' */
-		"\xed\xa0\x80", /* surrogate */
-		"\xc2\x85",	/* C1 control NEL */
-		"\xff", "\xf4\x90\x80\x80", /* above U+10FFFF */
+	    "a\0b", "\x01", "tab\there", "a\x1f", "del\x7f", "\n",
+	    "\xc3",			/* truncated UTF-8 */
+	    "\xc0\xaf",			/* overlong '/' */
+	    "\xed\xa0\x80",		/* surrogate */
+	    "\xc2\x85",			/* C1 control NEL */
+	    "\xff", "\xf4\x90\x80\x80", /* above U+10FFFF */
 	};
 	static const size_t bad_len[] = {3, 1, 8, 2, 4, 1, 1, 2, 3, 2, 1, 4};
 	struct fx *f = *state;
@@ -720,8 +717,8 @@ a_name_with_a_nul_or_a_control_character_is_malformed(void **state)
 		body_int(&bd, 3, 1, 1);
 		body_int(&bd, 12, 1, 8);
 		f->len = raw_make(f->buf, ELECT_MSG_HELLO, &bd);
-		assert_int_equal(elect_wire_decode(f->buf, f->len, f->key,
-				     &f->out),
+		assert_int_equal(
+		    elect_wire_decode(f->buf, f->len, f->key, &f->out),
 		    ELECT_WIRE_MALFORMED);
 	}
 }
@@ -741,22 +738,22 @@ a_name_in_utf8_of_63_bytes_is_accepted(void **state)
 	body_int(&bd, 3, 1, 1);
 	body_int(&bd, 12, 1, 8);
 	f->len = raw_make(f->buf, ELECT_MSG_HELLO, &bd);
-	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
-	    ELECT_WIRE_OK);
+	assert_int_equal(
+	    elect_wire_decode(f->buf, f->len, f->key, &f->out), ELECT_WIRE_OK);
 	assert_string_equal(f->out.name, name);
 
 	bd.n = 0;
 	body_tlv(&bd, 1, "", 0);
-	assert_int_equal(decode_raw(f, ELECT_MSG_PROBE, &bd),
-	    ELECT_WIRE_MALFORMED);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_PROBE, &bd), ELECT_WIRE_MALFORMED);
 }
 
 static void
 a_known_tlv_with_a_wrong_length_is_malformed(void **state)
 {
 	static const uint8_t lens[][2] = {{2, 2}, {3, 0}, {4, 15}, {5, 6},
-	    {6, 4}, {7, 4}, {8, 16}, {9, 8}, {10, 4}, {11, 2}, {12, 4},
-	    {13, 9}, {14, 0}, {1, 64}};
+	    {6, 4}, {7, 4}, {8, 16}, {9, 8}, {10, 4}, {11, 2}, {12, 4}, {13, 9},
+	    {14, 0}, {1, 64}};
 	struct fx *f = *state;
 	uint8_t val[64];
 	struct body bd;
@@ -766,8 +763,8 @@ a_known_tlv_with_a_wrong_length_is_malformed(void **state)
 	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		bd.n = 0;
 		body_tlv(&bd, lens[i][0], val, lens[i][1]);
-		assert_int_equal(decode_raw(f, ELECT_MSG_STATE, &bd),
-		    ELECT_WIRE_MALFORMED);
+		assert_int_equal(
+		    decode_raw(f, ELECT_MSG_STATE, &bd), ELECT_WIRE_MALFORMED);
 	}
 }
 
@@ -777,11 +774,11 @@ a_bad_value_is_malformed(void **state)
 	static const struct {
 		uint8_t type, len, v[17];
 	} bad[] = {
-		{3, 1, {6}},		       /* STATE past STOPPED */
-		{11, 1, {2}},		       /* CHECK */
-		{14, 1, {255}},		       /* PREEMPT */
-		{7, 5, {10, 0, 0, 1, 33}},     /* DMZ4 prefix */
-		{8, 17, {0xfd, [16] = 129}},   /* DMZ6 prefix */
+	    {3, 1, {6}},		 /* STATE past STOPPED */
+	    {11, 1, {2}},		 /* CHECK */
+	    {14, 1, {255}},		 /* PREEMPT */
+	    {7, 5, {10, 0, 0, 1, 33}},	 /* DMZ4 prefix */
+	    {8, 17, {0xfd, [16] = 129}}, /* DMZ6 prefix */
 	};
 	struct fx *f = *state;
 	struct body bd;
@@ -790,8 +787,8 @@ a_bad_value_is_malformed(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		bd.n = 0;
 		body_tlv(&bd, bad[i].type, bad[i].v, bad[i].len);
-		assert_int_equal(decode_raw(f, ELECT_MSG_STATE, &bd),
-		    ELECT_WIRE_MALFORMED);
+		assert_int_equal(
+		    decode_raw(f, ELECT_MSG_STATE, &bd), ELECT_WIRE_MALFORMED);
 	}
 }
 
@@ -807,8 +804,8 @@ unknown_tlvs_are_skipped(void **state)
 	body_tlv(&bd, 15, big, 1);
 	body_tlv(&bd, 99, big, 255);
 	body_tlv(&bd, 255, big, 17);
-	assert_int_equal(decode_raw(f, ELECT_MSG_PROBE_ACK, &bd),
-	    ELECT_WIRE_OK);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_PROBE_ACK, &bd), ELECT_WIRE_OK);
 	assert_int_equal(f->out.has, ELECT_HAS_NONCE | ELECT_HAS_CHECK);
 	assert_true(f->out.nonce == 7);
 	assert_int_equal(f->out.check_ok, 1);
@@ -868,8 +865,7 @@ the_encoder_refuses_a_buffer_one_byte_too_small(void **state)
 
 	fx_encode_full(f, ELECT_MSG_HELLO);
 	len = f->len;
-	assert_int_equal(elect_wire_encode(&f->in, f->key, f->buf, len - 1),
-	    0);
+	assert_int_equal(elect_wire_encode(&f->in, f->key, f->buf, len - 1), 0);
 	assert_int_equal(elect_wire_encode(&f->in, f->key, f->buf, len), len);
 	assert_int_equal(elect_wire_encode(&f->in, f->key, f->buf, 0), 0);
 }
@@ -915,10 +911,10 @@ an_equal_sequence_is_a_replay(void **state)
 	id_of(&a, 1);
 	assert_int_equal(elect_replay_check(&r, &a, 0, 1), ELECT_WIRE_OK);
 	assert_int_equal(elect_replay_check(&r, &a, 0, 1), ELECT_WIRE_REPLAY);
-	assert_int_equal(elect_replay_check(&r, &a, UINT64_MAX, 2),
-	    ELECT_WIRE_OK);
-	assert_int_equal(elect_replay_check(&r, &a, UINT64_MAX, 3),
-	    ELECT_WIRE_REPLAY);
+	assert_int_equal(
+	    elect_replay_check(&r, &a, UINT64_MAX, 2), ELECT_WIRE_OK);
+	assert_int_equal(
+	    elect_replay_check(&r, &a, UINT64_MAX, 3), ELECT_WIRE_REPLAY);
 }
 
 static void
@@ -932,41 +928,37 @@ a_full_window_forgets_the_least_recently_heard_sender(void **state)
 	elect_replay_init(&r);
 	for (i = 0; i < ELECT_REPLAY_SLOTS; i++) {
 		id_of(&id, i);
-		assert_int_equal(elect_replay_check(&r, &id, 100, 1000 + i),
-		    ELECT_WIRE_OK);
+		assert_int_equal(
+		    elect_replay_check(&r, &id, 100, 1000 + i), ELECT_WIRE_OK);
 	}
 	/* Sender 0 speaks again: sender 1 is now the least recently heard. */
 	id_of(&id, 0);
-	assert_int_equal(elect_replay_check(&r, &id, 101, 5000),
-	    ELECT_WIRE_OK);
+	assert_int_equal(elect_replay_check(&r, &id, 101, 5000), ELECT_WIRE_OK);
 	/* A rejected replay is not news: sender 2 stays behind sender 1. */
 	id_of(&id, 2);
-	assert_int_equal(elect_replay_check(&r, &id, 100, 5001),
-	    ELECT_WIRE_REPLAY);
+	assert_int_equal(
+	    elect_replay_check(&r, &id, 100, 5001), ELECT_WIRE_REPLAY);
 
 	id_of(&id, 1000);
 	assert_int_equal(elect_replay_check(&r, &id, 1, 6000), ELECT_WIRE_OK);
 	assert_int_equal(r.n, ELECT_REPLAY_SLOTS);
 	/* Sender 1 was forgotten: its old sequence is new again. */
 	id_of(&id, 1);
-	assert_int_equal(elect_replay_check(&r, &id, 100, 6001),
-	    ELECT_WIRE_OK);
+	assert_int_equal(elect_replay_check(&r, &id, 100, 6001), ELECT_WIRE_OK);
 	/* That forgot sender 2, whose return forgets sender 3. */
 	id_of(&id, 2);
-	assert_int_equal(elect_replay_check(&r, &id, 100, 6002),
-	    ELECT_WIRE_OK);
+	assert_int_equal(elect_replay_check(&r, &id, 100, 6002), ELECT_WIRE_OK);
 	id_of(&id, 3);
-	assert_int_equal(elect_replay_check(&r, &id, 100, 6003),
-	    ELECT_WIRE_OK);
+	assert_int_equal(elect_replay_check(&r, &id, 100, 6003), ELECT_WIRE_OK);
 	/* The others are all remembered. */
 	for (i = 5; i < ELECT_REPLAY_SLOTS; i++) {
 		id_of(&id, i);
-		assert_int_equal(elect_replay_check(&r, &id, 100, 7000),
-		    ELECT_WIRE_REPLAY);
+		assert_int_equal(
+		    elect_replay_check(&r, &id, 100, 7000), ELECT_WIRE_REPLAY);
 	}
 	id_of(&id, 0);
-	assert_int_equal(elect_replay_check(&r, &id, 101, 7000),
-	    ELECT_WIRE_REPLAY);
+	assert_int_equal(
+	    elect_replay_check(&r, &id, 101, 7000), ELECT_WIRE_REPLAY);
 }
 
 static void
@@ -980,10 +972,9 @@ a_node_id_heard_many_times_takes_one_slot(void **state)
 	elect_replay_init(&r);
 	id_of(&a, 7);
 	for (seq = 1; seq <= 10; seq++)
-		assert_int_equal(elect_replay_check(&r, &a, seq, seq),
-		    ELECT_WIRE_OK);
-	assert_int_equal(elect_replay_check(&r, &a, 5, 11),
-	    ELECT_WIRE_REPLAY);
+		assert_int_equal(
+		    elect_replay_check(&r, &a, seq, seq), ELECT_WIRE_OK);
+	assert_int_equal(elect_replay_check(&r, &a, 5, 11), ELECT_WIRE_REPLAY);
 	assert_int_equal(r.n, 1);
 	assert_true(r.slot[0].last_seq == 10);
 }
@@ -995,22 +986,21 @@ message_types_and_reasons_have_names_for_logs(void **state)
 {
 	(void)state;
 	assert_string_equal(elect_msg_type_name(ELECT_MSG_HELLO), "hello");
-	assert_string_equal(elect_msg_type_name(ELECT_MSG_HEARTBEAT),
-	    "heartbeat");
+	assert_string_equal(
+	    elect_msg_type_name(ELECT_MSG_HEARTBEAT), "heartbeat");
 	assert_string_equal(elect_msg_type_name(ELECT_MSG_CLAIM), "claim");
 	assert_string_equal(elect_msg_type_name(ELECT_MSG_RESIGN), "resign");
 	assert_string_equal(elect_msg_type_name(ELECT_MSG_PROBE), "probe");
-	assert_string_equal(elect_msg_type_name(ELECT_MSG_PROBE_ACK),
-	    "probe-ack");
+	assert_string_equal(
+	    elect_msg_type_name(ELECT_MSG_PROBE_ACK), "probe-ack");
 	assert_string_equal(elect_msg_type_name(ELECT_MSG_STATE), "state");
 	assert_string_equal(elect_msg_type_name(0), "unknown");
 	assert_string_equal(elect_msg_type_name(8), "unknown");
 	assert_string_equal(elect_msg_type_name(-1), "unknown");
 	assert_string_equal(elect_wire_err_name(ELECT_WIRE_OK), "ok");
-	assert_string_equal(elect_wire_err_name(ELECT_WIRE_MALFORMED),
-	    "malformed");
-	assert_string_equal(elect_wire_err_name(ELECT_WIRE_VERSION),
-	    "version");
+	assert_string_equal(
+	    elect_wire_err_name(ELECT_WIRE_MALFORMED), "malformed");
+	assert_string_equal(elect_wire_err_name(ELECT_WIRE_VERSION), "version");
 	assert_string_equal(elect_wire_err_name(ELECT_WIRE_AUTH), "auth");
 	assert_string_equal(elect_wire_err_name(ELECT_WIRE_REPLAY), "replay");
 }
@@ -1025,13 +1015,12 @@ a_node_id_round_trips_through_hex(void **state)
 	(void)state;
 	for (i = 0; i < 16; i++)
 		id.b[i] = (uint8_t)(i * 17 + 10);
-	assert_string_equal(elect_id_hex(&id, hex),
-	    "0a1b2c3d4e5f708192a3b4c5d6e7f809");
+	assert_string_equal(
+	    elect_id_hex(&id, hex), "0a1b2c3d4e5f708192a3b4c5d6e7f809");
 	assert_int_equal(elect_id_parse(hex, &back), 0);
 	assert_memory_equal(id.b, back.b, 16);
-	assert_int_equal(elect_id_parse("0A1B2C3D4E5F708192A3B4C5D6E7F809",
-			     &back),
-	    0);
+	assert_int_equal(
+	    elect_id_parse("0A1B2C3D4E5F708192A3B4C5D6E7F809", &back), 0);
 	assert_memory_equal(id.b, back.b, 16);
 }
 
@@ -1043,18 +1032,14 @@ a_string_that_is_not_32_hex_digits_is_not_an_id(void **state)
 	(void)state;
 	id_fill(&id, 0x77);
 	assert_int_equal(elect_id_parse("", &id), -1);
-	assert_int_equal(elect_id_parse("0a1b2c3d4e5f708192a3b4c5d6e7f80",
-			     &id),
-	    -1);
-	assert_int_equal(elect_id_parse("0a1b2c3d4e5f708192a3b4c5d6e7f8090",
-			     &id),
-	    -1);
-	assert_int_equal(elect_id_parse("0a1b2c3d4e5f708192a3b4c5d6e7f8g9",
-			     &id),
-	    -1);
-	assert_int_equal(elect_id_parse(" a1b2c3d4e5f708192a3b4c5d6e7f809",
-			     &id),
-	    -1);
+	assert_int_equal(
+	    elect_id_parse("0a1b2c3d4e5f708192a3b4c5d6e7f80", &id), -1);
+	assert_int_equal(
+	    elect_id_parse("0a1b2c3d4e5f708192a3b4c5d6e7f8090", &id), -1);
+	assert_int_equal(
+	    elect_id_parse("0a1b2c3d4e5f708192a3b4c5d6e7f8g9", &id), -1);
+	assert_int_equal(
+	    elect_id_parse(" a1b2c3d4e5f708192a3b4c5d6e7f809", &id), -1);
 	/* A rejected string leaves the output alone. */
 	assert_int_equal(id.b[0], 0x77);
 }
@@ -1083,44 +1068,43 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(every_message_type_survives_an_encode_decode_round_trip),
-		T(a_message_with_only_its_required_fields_round_trips),
-		T(the_header_fields_are_big_endian_at_their_offsets),
-		T(the_tag_is_hmac_sha256_of_header_and_body_with_the_key),
-		T(tlvs_in_any_order_are_accepted),
-		T(flags_set_by_a_sender_are_ignored),
-		T(a_datagram_truncated_at_any_length_is_malformed),
-		T(a_datagram_with_trailing_bytes_is_malformed),
-		T(a_datagram_of_512_bytes_is_accepted),
-		T(a_datagram_of_513_bytes_is_malformed_even_with_a_valid_tag),
-		T(a_bad_magic_is_malformed),
-		T(an_unknown_version_is_counted_as_version),
-		T(an_unknown_message_type_with_a_valid_tag_is_malformed),
-		T(a_wrong_tag_fails_authentication),
-		T(a_datagram_tagged_with_another_key_fails_authentication),
-		T(a_flipped_bit_anywhere_is_rejected),
-		T(an_empty_body_is_malformed_for_every_type_but_state),
-		T(a_message_missing_any_required_field_is_malformed),
-		T(a_tlv_running_past_the_body_is_malformed),
-		T(a_duplicate_tlv_is_malformed),
-		T(up_to_four_addresses_are_accepted_and_a_fifth_is_malformed),
-		T(a_name_with_a_nul_or_a_control_character_is_malformed),
-		T(a_name_in_utf8_of_63_bytes_is_accepted),
-		T(a_known_tlv_with_a_wrong_length_is_malformed),
-		T(a_bad_value_is_malformed),
-		T(unknown_tlvs_are_skipped),
-		T(the_encoder_refuses_what_the_decoder_would_reject),
-		T(the_encoder_refuses_a_buffer_one_byte_too_small),
-		cmocka_unit_test(a_replayed_or_older_sequence_is_rejected),
-		cmocka_unit_test(an_equal_sequence_is_a_replay),
-		cmocka_unit_test(
-		    a_full_window_forgets_the_least_recently_heard_sender),
-		cmocka_unit_test(a_node_id_heard_many_times_takes_one_slot),
-		cmocka_unit_test(message_types_and_reasons_have_names_for_logs),
-		cmocka_unit_test(a_node_id_round_trips_through_hex),
-		cmocka_unit_test(
-		    a_string_that_is_not_32_hex_digits_is_not_an_id),
-		cmocka_unit_test(ids_compare_in_byte_order_and_zero_means_none),
+	    T(every_message_type_survives_an_encode_decode_round_trip),
+	    T(a_message_with_only_its_required_fields_round_trips),
+	    T(the_header_fields_are_big_endian_at_their_offsets),
+	    T(the_tag_is_hmac_sha256_of_header_and_body_with_the_key),
+	    T(tlvs_in_any_order_are_accepted),
+	    T(flags_set_by_a_sender_are_ignored),
+	    T(a_datagram_truncated_at_any_length_is_malformed),
+	    T(a_datagram_with_trailing_bytes_is_malformed),
+	    T(a_datagram_of_512_bytes_is_accepted),
+	    T(a_datagram_of_513_bytes_is_malformed_even_with_a_valid_tag),
+	    T(a_bad_magic_is_malformed),
+	    T(an_unknown_version_is_counted_as_version),
+	    T(an_unknown_message_type_with_a_valid_tag_is_malformed),
+	    T(a_wrong_tag_fails_authentication),
+	    T(a_datagram_tagged_with_another_key_fails_authentication),
+	    T(a_flipped_bit_anywhere_is_rejected),
+	    T(an_empty_body_is_malformed_for_every_type_but_state),
+	    T(a_message_missing_any_required_field_is_malformed),
+	    T(a_tlv_running_past_the_body_is_malformed),
+	    T(a_duplicate_tlv_is_malformed),
+	    T(up_to_four_addresses_are_accepted_and_a_fifth_is_malformed),
+	    T(a_name_with_a_nul_or_a_control_character_is_malformed),
+	    T(a_name_in_utf8_of_63_bytes_is_accepted),
+	    T(a_known_tlv_with_a_wrong_length_is_malformed),
+	    T(a_bad_value_is_malformed),
+	    T(unknown_tlvs_are_skipped),
+	    T(the_encoder_refuses_what_the_decoder_would_reject),
+	    T(the_encoder_refuses_a_buffer_one_byte_too_small),
+	    cmocka_unit_test(a_replayed_or_older_sequence_is_rejected),
+	    cmocka_unit_test(an_equal_sequence_is_a_replay),
+	    cmocka_unit_test(
+		a_full_window_forgets_the_least_recently_heard_sender),
+	    cmocka_unit_test(a_node_id_heard_many_times_takes_one_slot),
+	    cmocka_unit_test(message_types_and_reasons_have_names_for_logs),
+	    cmocka_unit_test(a_node_id_round_trips_through_hex),
+	    cmocka_unit_test(a_string_that_is_not_32_hex_digits_is_not_an_id),
+	    cmocka_unit_test(ids_compare_in_byte_order_and_zero_means_none),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
