@@ -1,0 +1,589 @@
+/*
+ * src/cluster.c — the election core's edge: the only code that meets the
+ * sockets and the clock for it. Events in, actions applied, timer re-armed.
+ */
+#include "config.h"
+
+#include "src/cluster.h"
+
+#include <sys/random.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+
+#include "discovery/discovery.h"
+#include "election/election.h"
+#include "netcfg/netcfg.h"
+#include "src/clock.h"
+#include "src/conf.h"
+#include "src/log.h"
+#include "src/state.h"
+#include "src/status.h"
+#include "src/xmalloc.h"
+
+#define ANNOUNCE_COUNT 3 /* gratuitous ARPs after taking the address */
+#define ANNOUNCE_GAP_MS 100
+#define PROBE_COUNT 2 /* RFC 5227 style, with failover-friendly timings */
+#define PROBE_GAP_MS 50
+#define PROBE_WAIT_MS 100
+#define DROP_LOG_SLOTS 16
+#define DROP_LOG_EVERY_MS 60000
+
+/* Bad input is counted always, logged at most once a minute per peer. */
+struct drop_log {
+	struct elect_addr src;
+	uint64_t last_ms;
+};
+
+struct cluster {
+	struct event_base *base;
+	struct conf conf;
+	char ifname[NETCFG_IFNAME_MAX];
+	struct elect_key *key;
+	struct elect *core;
+	struct elect_conf econf;
+	struct netcfg *nc;
+	struct disc_udp *udp;
+	struct event *timer;
+	char conflict[STATUS_MAC_LEN]; /* a foreign MAC on the DMZ address */
+	struct drop_log drops[DROP_LOG_SLOTS];
+};
+
+static void cluster_run(struct cluster *, const struct elect_event *);
+
+/* ---- applying actions ---- */
+
+static void
+apply_send(struct cluster *c, const struct elect_action *a)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET};
+
+	if (a->dest.family == 0) {
+		disc_udp_send(c->udp, NULL, a->buf, a->len);
+		return;
+	}
+	if (a->dest.family != 4)
+		return; /* IPv6 transport: a later issue */
+	memcpy(&to.sin_addr, a->dest.b, 4);
+	to.sin_port = htons(c->conf.cluster.port);
+	disc_udp_send(c->udp, &to, a->buf, a->len);
+}
+
+static void
+apply_state(struct cluster *c, const struct elect_action *a)
+{
+	log_info("cluster: %s -> %s (%s), epoch %llu", elect_state_name(a->old),
+	    elect_state_name(a->state), elect_reason_name(a->reason),
+	    (unsigned long long)elect_get_epoch(c->core));
+	if (a->state == ELECT_ST_HOLDER || a->reason == ELECT_WHY_HOLDER_HEARD)
+		c->conflict[0] = '\0'; /* the cluster owns the address now */
+}
+
+static void
+apply_persist(struct cluster *c, const struct elect_action *a)
+{
+	char err[256];
+
+	if (state_save(c->conf.node.state_dir, &a->persist, err, sizeof(err)) ==
+	    -1)
+		log_warnx("%s", err);
+}
+
+static void
+apply_drop(struct cluster *c, const struct elect_action *a, uint64_t now)
+{
+	struct drop_log *slot = &c->drops[0];
+	char ip[INET_ADDRSTRLEN] = "?";
+	size_t i;
+
+	for (i = 0; i < DROP_LOG_SLOTS; i++) {
+		if (memcmp(&c->drops[i].src, &a->src, sizeof(a->src)) == 0) {
+			slot = &c->drops[i];
+			break;
+		}
+		if (c->drops[i].last_ms < slot->last_ms)
+			slot = &c->drops[i];
+	}
+	if (slot->last_ms != 0 &&
+	    memcmp(&slot->src, &a->src, sizeof(a->src)) == 0 &&
+	    now < slot->last_ms + DROP_LOG_EVERY_MS)
+		return;
+	slot->src = a->src;
+	slot->last_ms = now ? now : 1;
+	if (a->src.family == 4)
+		inet_ntop(AF_INET, a->src.b, ip, sizeof(ip));
+	log_warnx("cluster: dropped a datagram from %s: %s (counted; logged "
+		  "once a minute per peer)",
+	    ip, elect_wire_err_name(a->err));
+}
+
+static void
+apply_addr_add(struct cluster *c, uint32_t lease_ms)
+{
+	if (netcfg_addr_add(c->nc, lease_ms) == 0)
+		netcfg_announce(c->nc, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
+}
+
+static void
+apply(struct cluster *c, const struct elect_action *a, uint64_t now)
+{
+	switch (a->type) {
+	case ELECT_ACT_SEND:
+		apply_send(c, a);
+		break;
+	case ELECT_ACT_ADDR_ADD:
+		apply_addr_add(c, a->lease_ms);
+		break;
+	case ELECT_ACT_ADDR_REFRESH:
+		netcfg_addr_refresh(c->nc, a->lease_ms);
+		break;
+	case ELECT_ACT_ADDR_DEL:
+		netcfg_addr_del(c->nc);
+		break;
+	case ELECT_ACT_STATE:
+		apply_state(c, a);
+		break;
+	case ELECT_ACT_PERSIST:
+		apply_persist(c, a);
+		break;
+	case ELECT_ACT_DROP:
+		apply_drop(c, a, now);
+		break;
+	case ELECT_ACT_PROBE:
+		if (netcfg_probe(
+			c->nc, PROBE_COUNT, PROBE_GAP_MS, PROBE_WAIT_MS) == -1)
+			log_warnx("netcfg: cannot probe the DMZ address on %s",
+			    c->ifname);
+		break;
+	}
+}
+
+static void
+arm_timer(struct cluster *c, uint64_t wake_ms, uint64_t now)
+{
+	struct timeval tv = {0, 0};
+	uint64_t in_ms;
+
+	if (wake_ms == 0) {
+		evtimer_del(c->timer);
+		return;
+	}
+	in_ms = wake_ms > now ? wake_ms - now : 0;
+	tv.tv_sec = (time_t)(in_ms / 1000);
+	tv.tv_usec = (suseconds_t)(in_ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+}
+
+static int
+step(struct cluster *c, const struct elect_event *ev)
+{
+	static struct elect_out out; /* 13 KiB: off the stack, one loop */
+	uint64_t now = clock_now_ms();
+	size_t i;
+
+	if (elect_step(c->core, now, ev, &out) == -1)
+		return -1;
+	for (i = 0; i < out.nact; i++)
+		apply(c, &out.act[i], now);
+	arm_timer(c, out.wake_ms, now);
+	return 0;
+}
+
+static void
+cluster_run(struct cluster *c, const struct elect_event *ev)
+{
+	if (step(c, ev) == -1)
+		fatalx("cluster: election core rejected its own event %d",
+		    (int)ev->type);
+}
+
+/* ---- callbacks ---- */
+
+static void
+timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct elect_event ev = {.type = ELECT_EV_TIMER};
+
+	(void)fd;
+	(void)what;
+	cluster_run(arg, &ev);
+}
+
+static void
+rx_cb(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
+{
+	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf, .len = len};
+
+	ev.src.family = 4;
+	memcpy(ev.src.b, &src->sin_addr, 4);
+	cluster_run(arg, &ev);
+}
+
+static void
+probe_done_cb(void *arg, enum netcfg_probe_result r, const uint8_t *mac)
+{
+	struct cluster *c = arg;
+	struct elect_event ev = {.type = ELECT_EV_PROBE_DONE};
+
+	ev.conflict = r != NETCFG_PROBE_FREE;
+	if (r == NETCFG_PROBE_CONFLICT) {
+		snprintf(c->conflict, sizeof(c->conflict),
+		    "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+		    mac[3], mac[4], mac[5]);
+		log_warnx("netcfg: address conflict: %s answers for the DMZ "
+			  "address on %s; not claiming it",
+		    c->conflict, c->ifname);
+	}
+	cluster_run(c, &ev);
+}
+
+/*
+ * Someone removed our address (ip addr flush, a DHCP renew): put it back
+ * and announce it, as long as the core says we hold it.
+ */
+static void
+addr_lost_cb(void *arg)
+{
+	struct cluster *c = arg;
+
+	if (elect_get_state(c->core) != ELECT_ST_HOLDER)
+		return;
+	log_warnx("netcfg: the DMZ address vanished from %s; adding it back",
+	    c->ifname);
+	apply_addr_add(c, c->econf.lease_ms);
+}
+
+static void
+link_change_cb(void *arg, bool up)
+{
+	struct elect_event ev = {.type = ELECT_EV_LINK, .up = up};
+
+	log_info("netcfg: link %s", up ? "up" : "down");
+	cluster_run(arg, &ev);
+}
+
+/* ---- set-up ---- */
+
+static void
+elect_conf_from(
+    struct cluster *c, const struct conf *conf, struct elect_conf *e)
+{
+	struct in_addr addrs[ELECT_MAX_ADDRS + 1];
+	int i, n;
+
+	elect_conf_defaults(e);
+	e->key = c->key;
+	snprintf(e->name, sizeof(e->name), "%s", conf->node.name);
+	e->priority = conf->node.priority;
+	e->preempt = conf->node.preempt;
+	e->heartbeat_ms = conf->cluster.heartbeat_ms;
+	e->dead_after = conf->cluster.dead_after;
+	e->claim_stagger_ms = conf->cluster.claim_stagger_ms;
+	e->hello_interval_ms = conf->cluster.hello_interval_ms;
+	e->lease_ms = 3 * conf->cluster.heartbeat_ms;
+	e->dmz.family = 4;
+	memcpy(e->dmz.b, &conf->dmz.address.addr, 4);
+	e->dmz_prefix = conf->dmz.address.prefix;
+	e->probe_first = true;
+	e->probe_wait_ms = 1000;
+	if (c->nc == NULL)
+		return;
+	n = netcfg_get_addrs(c->nc, addrs, ELECT_MAX_ADDRS + 1);
+	for (i = 0; i < n && e->n_addrs < ELECT_MAX_ADDRS; i++) {
+		if (addrs[i].s_addr == conf->dmz.address.addr.s_addr)
+			continue; /* the shared address says nothing of us */
+		e->addrs[e->n_addrs].family = 4;
+		memcpy(e->addrs[e->n_addrs++].b, &addrs[i], 4);
+	}
+}
+
+static int
+open_netcfg(struct cluster *c, char *err, size_t errlen)
+{
+	static const struct netcfg_cb cb = {
+	    probe_done_cb, addr_lost_cb, link_change_cb};
+	struct netcfg_conf nconf;
+	char nerr[NETCFG_ERR_MAX];
+
+	if (c->conf.cluster.interface[0] != '\0')
+		snprintf(c->ifname, sizeof(c->ifname), "%s",
+		    c->conf.cluster.interface);
+	else if (netcfg_default_ifname(c->ifname, nerr) == -1) {
+		snprintf(err, errlen, "%s (set [cluster] interface)", nerr);
+		return -1;
+	}
+	memset(&nconf, 0, sizeof(nconf));
+	snprintf(nconf.ifname, sizeof(nconf.ifname), "%s", c->ifname);
+	nconf.dmz = c->conf.dmz.address.addr;
+	nconf.dmz_prefix = c->conf.dmz.address.prefix;
+	c->nc = netcfg_new(c->base, &nconf, &cb, c, nerr);
+	if (c->nc == NULL) {
+		snprintf(err, errlen, "%s", nerr);
+		return -1;
+	}
+	/* A crash may have left our address behind: nobody elected us. */
+	netcfg_addr_remove_stale(c->nc);
+	return 0;
+}
+
+static int
+open_udp(struct cluster *c, char *err, size_t errlen)
+{
+	struct disc_udp_conf dconf;
+
+	disc_udp_conf_defaults(&dconf);
+	dconf.group = c->conf.cluster.group;
+	dconf.port = c->conf.cluster.port;
+	dconf.ifindex = if_nametoindex(c->ifname);
+	c->udp = disc_udp_new(c->base, &dconf, rx_cb, c, err, errlen);
+	return c->udp == NULL ? -1 : 0;
+}
+
+static int
+open_core(struct cluster *c, char *err, size_t errlen)
+{
+	struct elect_persist persist;
+	uint64_t seed;
+
+	if (state_load(c->conf.node.state_dir, &persist, err, errlen) == -1)
+		return -1;
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed)) {
+		snprintf(err, errlen, "cluster: getrandom failed");
+		return -1;
+	}
+	elect_conf_from(c, &c->conf, &c->econf);
+	c->core = elect_new(&c->econf, &persist, clock_now_ms(), seed);
+	if (c->core == NULL) {
+		snprintf(err, errlen,
+		    "cluster: invalid election settings "
+		    "(heartbeat, dead-after, priority)");
+		return -1;
+	}
+	return 0;
+}
+
+struct cluster *
+cluster_new(struct event_base *base, const struct conf *conf,
+    const uint8_t *key, char *err, size_t errlen)
+{
+	struct cluster *c = xcalloc(1, sizeof(*c));
+	struct elect_event start = {.type = ELECT_EV_START};
+
+	c->base = base;
+	c->conf = *conf;
+	c->key = elect_key_new(key);
+	c->timer = evtimer_new(base, timer_cb, c);
+	if (c->key == NULL || c->timer == NULL) {
+		snprintf(err, errlen, "cluster: out of resources for the key");
+		goto fail;
+	}
+	if (open_netcfg(c, err, errlen) == -1 ||
+	    open_udp(c, err, errlen) == -1 || open_core(c, err, errlen) == -1)
+		goto fail;
+	log_info("cluster: %s on %s, priority %u, DMZ %s/%u", c->econf.name,
+	    c->ifname, c->econf.priority, inet_ntoa(conf->dmz.address.addr),
+	    conf->dmz.address.prefix);
+	cluster_run(c, &start);
+	return c;
+fail:
+	cluster_free(c);
+	return NULL;
+}
+
+void
+cluster_free(struct cluster *c)
+{
+	if (c == NULL)
+		return;
+	if (c->timer != NULL)
+		event_free(c->timer);
+	elect_free(c->core);
+	disc_udp_free(c->udp);
+	netcfg_free(c->nc);
+	elect_key_free(c->key);
+	free(c);
+}
+
+void
+cluster_shutdown(struct cluster *c)
+{
+	struct elect_event ev = {.type = ELECT_EV_SHUTDOWN};
+
+	cluster_run(c, &ev);
+	/* Whatever the core believed, nothing of ours may outlive us. */
+	if (netcfg_is_held(c->nc))
+		netcfg_addr_del(c->nc);
+}
+
+void
+cluster_reload(struct cluster *c, const struct conf *conf)
+{
+	struct conf_diff diff;
+	struct elect_event ev = {.type = ELECT_EV_RECONF};
+	struct elect_conf next;
+	size_t i;
+
+	conf_diff(&c->conf, conf, &diff);
+	for (i = 0; i < diff.n; i++)
+		if (!diff.change[i].live)
+			log_warnx("reload: [%s] %s changed: restart qured to "
+				  "apply it",
+			    diff.change[i].section, diff.change[i].key);
+	elect_conf_from(c, conf, &next);
+	ev.conf = &next;
+	if (step(c, &ev) == -1) {
+		log_warnx("reload: the new election settings are invalid; "
+			  "keeping the old ones");
+		return;
+	}
+	c->econf = next;
+	c->conf.node.priority = conf->node.priority;
+	c->conf.node.preempt = conf->node.preempt;
+	c->conf.cluster.heartbeat_ms = conf->cluster.heartbeat_ms;
+	c->conf.cluster.dead_after = conf->cluster.dead_after;
+	c->conf.cluster.claim_stagger_ms = conf->cluster.claim_stagger_ms;
+	c->conf.cluster.hello_interval_ms = conf->cluster.hello_interval_ms;
+	c->conf.dmz.request_timeout_ms = conf->dmz.request_timeout_ms;
+	c->conf.dmz.probe_timeout_ms = conf->dmz.probe_timeout_ms;
+	c->conf.dmz.check = conf->dmz.check;
+	c->conf.hooks = conf->hooks;
+	log_info("reload: %zu change(s) seen, live ones applied", diff.n);
+}
+
+/* ---- status and handover ---- */
+
+static void
+addr_text(const struct elect_addr *a, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (a->family == 4)
+		inet_ntop(AF_INET, a->b, buf, (socklen_t)len);
+	else if (a->family == 6)
+		inet_ntop(AF_INET6, a->b, buf, (socklen_t)len);
+}
+
+static void
+status_member_from(const struct elect_member_info *m, struct status_member *s)
+{
+	size_t i;
+
+	elect_id_hex(&m->id, s->id);
+	snprintf(s->name, sizeof(s->name), "%s", m->name);
+	s->priority = m->priority;
+	snprintf(s->state, sizeof(s->state), "%s", elect_state_name(m->state));
+	s->last_seen_ms = m->last_seen_ms;
+	for (i = 0; i < m->n_addrs && i < STATUS_MAX_ADDRS; i++)
+		addr_text(&m->addrs[i], s->addrs[i], sizeof(s->addrs[i]));
+	s->n_addrs = i;
+	if (s->n_addrs == 0 && m->src.family != 0)
+		addr_text(&m->src, s->addrs[s->n_addrs++], sizeof(s->addrs[0]));
+}
+
+static void
+status_holder(struct cluster *c, struct status *out,
+    const struct elect_member_info *members, size_t n)
+{
+	struct elect_id holder, me;
+	size_t i;
+
+	if (!elect_get_holder(c->core, &holder))
+		return;
+	out->holder.present = true;
+	elect_id_hex(&holder, out->holder.id);
+	elect_get_id(c->core, &me);
+	if (elect_id_cmp(&holder, &me) == 0) {
+		snprintf(out->holder.name, sizeof(out->holder.name), "%s",
+		    c->econf.name);
+		if (c->econf.n_addrs > 0)
+			addr_text(&c->econf.addrs[0], out->holder.address,
+			    sizeof(out->holder.address));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (elect_id_cmp(&members[i].id, &holder) != 0)
+			continue;
+		snprintf(out->holder.name, sizeof(out->holder.name), "%s",
+		    members[i].name);
+		snprintf(out->holder.address, sizeof(out->holder.address), "%s",
+		    out->members[i].addrs[0]);
+	}
+}
+
+void
+cluster_status(struct cluster *c, struct status *out)
+{
+	static struct elect_member_info members[STATUS_MAX_MEMBERS];
+	struct elect_counters ctr;
+	struct elect_id me;
+	uint64_t now = clock_now_ms();
+	size_t i, n;
+
+	elect_get_id(c->core, &me);
+	elect_id_hex(&me, out->node.id);
+	snprintf(out->node.name, sizeof(out->node.name), "%s", c->econf.name);
+	out->node.priority = c->econf.priority;
+	snprintf(out->node.state, sizeof(out->node.state), "%s",
+	    elect_state_name(elect_get_state(c->core)));
+	out->epoch = elect_get_epoch(c->core);
+	snprintf(out->dmz.address, sizeof(out->dmz.address), "%s/%u",
+	    inet_ntoa(c->conf.dmz.address.addr), c->conf.dmz.address.prefix);
+	out->dmz.held = netcfg_is_held(c->nc);
+	out->dmz.lease_ms = out->dmz.held ? c->econf.lease_ms : 0;
+	n = elect_get_members(c->core, now, members, STATUS_MAX_MEMBERS);
+	for (i = 0; i < n; i++)
+		status_member_from(&members[i], &out->members[i]);
+	out->n_members = n;
+	status_holder(c, out, members, n);
+	elect_get_counters(c->core, &ctr);
+	out->counters.rx = ctr.rx;
+	out->counters.tx = ctr.tx;
+	out->counters.rx_dropped_auth = ctr.rx_dropped_auth;
+	out->counters.rx_dropped_malformed = ctr.rx_dropped_malformed;
+	out->counters.rx_dropped_replay = ctr.rx_dropped_replay;
+	out->counters.rx_dropped_version = ctr.rx_dropped_version;
+	out->counters.failovers = ctr.failovers;
+	snprintf(out->conflict, sizeof(out->conflict), "%s", c->conflict);
+}
+
+int
+cluster_handover(struct cluster *c, const char *name, char *err, size_t errlen)
+{
+	static struct elect_member_info members[STATUS_MAX_MEMBERS];
+	struct elect_event ev = {.type = ELECT_EV_HANDOVER};
+	size_t i, n;
+
+	if (elect_get_state(c->core) != ELECT_ST_HOLDER) {
+		snprintf(err, errlen,
+		    "this node does not hold the address; "
+		    "run handover on the holder");
+		return -1;
+	}
+	n = elect_get_members(
+	    c->core, clock_now_ms(), members, STATUS_MAX_MEMBERS);
+	for (i = 0; name != NULL && i < n; i++)
+		if (strcmp(members[i].name, name) == 0)
+			break;
+	if (name != NULL && i == n) {
+		snprintf(err, errlen, "no live member named %s", name);
+		return -1;
+	}
+	if (name != NULL && members[i].priority == 0) {
+		snprintf(
+		    err, errlen, "%s has priority 0 and never holds", name);
+		return -1;
+	}
+	if (name != NULL)
+		ev.target = members[i].id;
+	cluster_run(c, &ev);
+	if (elect_get_state(c->core) == ELECT_ST_HOLDER) {
+		snprintf(err, errlen, "no eligible standby to hand over to");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,40 @@
+/*
+ * src/cluster.h — the edge of the election core: wires the core to the
+ * UDP transport, netcfg (the address lease, ARP) and the clock, on one
+ * libevent loop (STYLE.md §1).
+ */
+#ifndef QURE_CLUSTER_H
+#define QURE_CLUSTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf;
+struct event_base;
+struct status;
+
+struct cluster;
+
+/*
+ * Starts the cluster part of qured: state dir, interface, address, UDP,
+ * election core. conf is copied; key is 32 bytes, copied and wiped by
+ * the caller. NULL with a one-line reason in err.
+ */
+struct cluster *cluster_new(struct event_base *, const struct conf *,
+    const uint8_t *key, char *err, size_t errlen);
+void cluster_free(struct cluster *);
+
+/* SIGTERM: resign if holder, drop the address; then the loop may end. */
+void cluster_shutdown(struct cluster *);
+
+/* SIGHUP: applies what can change live, logs what needs a restart. */
+void cluster_reload(struct cluster *, const struct conf *);
+
+/* A snapshot for the control socket. */
+void cluster_status(struct cluster *, struct status *out);
+
+/* qurectl handover [NAME]; NULL: the best standby. 0, or -1 with err. */
+int cluster_handover(
+    struct cluster *, const char *name, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * src/main.c — qured: options, config, key, the one event loop, signals
+ * and the control socket.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+
+#include "src/cluster.h"
+#include "src/conf.h"
+#include "src/ctl.h"
+#include "src/log.h"
+#include "src/status.h"
+
+#define DEFAULT_CONF "/etc/qured/qured.conf"
+
+struct daemon {
+	struct event_base *base;
+	const char *conf_path;
+	struct conf conf;
+	struct cluster *cluster;
+	struct ctl *ctl;
+	struct event *ev_term, *ev_int, *ev_hup;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: qured [-c FILE] [-f] [-v] [-t]\n"
+		    "  -c FILE  config file (default " DEFAULT_CONF ")\n"
+		    "  -f       stay in the foreground, log to stderr\n"
+		    "  -v       verbose (debug) logging\n"
+		    "  -t       check the config file and exit 0 or 1\n");
+}
+
+/* Reads and completes the config: a missing name becomes the hostname. */
+static int
+load_conf(const char *path, struct conf *out, char *err, size_t errlen)
+{
+	char host[256];
+
+	if (conf_load(path, out, err, errlen) == -1)
+		return -1;
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "qure");
+	host[sizeof(host) - 1] = '\0';
+	if (conf_default_name(out, host) == -1) {
+		snprintf(err, errlen,
+		    "%s: [node] name: hostname %s is too "
+		    "long, set name",
+		    path, host);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+reload(struct daemon *d, char *err, size_t errlen)
+{
+	struct conf next;
+
+	if (load_conf(d->conf_path, &next, err, errlen) == -1) {
+		log_warnx("reload: %s; keeping the running config", err);
+		return -1;
+	}
+	cluster_reload(d->cluster, &next);
+	d->conf = next;
+	return 0;
+}
+
+static void
+ctl_status(void *arg, struct status *out)
+{
+	struct daemon *d = arg;
+
+	cluster_status(d->cluster, out);
+}
+
+static int
+ctl_handover(void *arg, const char *name, char *err, size_t errlen)
+{
+	struct daemon *d = arg;
+
+	return cluster_handover(d->cluster, name, err, errlen);
+}
+
+static int
+ctl_reload(void *arg, char *err, size_t errlen)
+{
+	return reload(arg, err, errlen);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	char err[512];
+
+	(void)what;
+	if (sig == SIGHUP) {
+		log_info("reload: SIGHUP, reading %s", d->conf_path);
+		(void)reload(d, err, sizeof(err));
+		return;
+	}
+	log_info("stopping on signal %d", (int)sig);
+	cluster_shutdown(d->cluster);
+	event_base_loopexit(d->base, NULL);
+}
+
+static int
+start(struct daemon *d, char *err, size_t errlen)
+{
+	static const struct ctl_ops ops = {
+	    ctl_status, ctl_handover, ctl_reload};
+	uint8_t key[CONF_KEY_LEN];
+
+	if (conf_read_key(d->conf.cluster.key_file, key, err, errlen) == -1)
+		return -1;
+	d->cluster = cluster_new(d->base, &d->conf, key, err, errlen);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (d->cluster == NULL)
+		return -1;
+	d->ctl =
+	    ctl_new(d->base, d->conf.node.control_socket, &ops, d, err, errlen);
+	if (d->ctl == NULL)
+		return -1;
+	d->ev_term = evsignal_new(d->base, SIGTERM, signal_cb, d);
+	d->ev_int = evsignal_new(d->base, SIGINT, signal_cb, d);
+	d->ev_hup = evsignal_new(d->base, SIGHUP, signal_cb, d);
+	if (d->ev_term == NULL || d->ev_int == NULL || d->ev_hup == NULL ||
+	    evsignal_add(d->ev_term, NULL) == -1 ||
+	    evsignal_add(d->ev_int, NULL) == -1 ||
+	    evsignal_add(d->ev_hup, NULL) == -1) {
+		snprintf(err, errlen, "qured: cannot install signal handlers");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+stop(struct daemon *d)
+{
+	if (d->ev_term != NULL)
+		event_free(d->ev_term);
+	if (d->ev_int != NULL)
+		event_free(d->ev_int);
+	if (d->ev_hup != NULL)
+		event_free(d->ev_hup);
+	ctl_free(d->ctl);
+	cluster_free(d->cluster);
+	if (d->base != NULL)
+		event_base_free(d->base);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d = {.conf_path = DEFAULT_CONF};
+	int ch, foreground = 0, verbose = 0, check = 0, rc = 1;
+	char err[512];
+
+	while ((ch = getopt(argc, argv, "c:fvth")) != -1) {
+		switch (ch) {
+		case 'c':
+			d.conf_path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+	if (load_conf(d.conf_path, &d.conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "qured: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("qured: %s: ok\n", d.conf_path);
+		return 0;
+	}
+	log_init(foreground, verbose, "qured");
+	signal(SIGPIPE, SIG_IGN);
+	d.base = event_base_new();
+	if (d.base == NULL)
+		fatalx("qured: cannot make the event loop");
+	/* Start before detaching, so a bad start-up fails the command. */
+	if (start(&d, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		if (!foreground)
+			fprintf(stderr, "qured: %s\n", err);
+		goto out;
+	}
+	if (!foreground && (daemon(0, 0) == -1 || event_reinit(d.base) == -1))
+		fatal("qured: cannot detach");
+	event_base_dispatch(d.base);
+	rc = 0;
+out:
+	stop(&d);
+	return rc;
+}
