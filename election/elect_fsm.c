@@ -50,6 +50,7 @@ struct elect {
 	bool holder_seen; /* a holder was heard since start: no probe */
 	bool probing;	  /* CANDIDATE: ELECT_ACT_PROBE out, no answer yet */
 	uint64_t probe_until_ms;
+	uint64_t last_nudge_ms; /* last preempt HELLO to a lesser holder */
 
 	struct elect_members members;
 	struct elect_replay replay;
@@ -399,6 +400,26 @@ note_member(struct elect *c, const struct elect_msg *m,
 		send_hello(c, src, out);
 }
 
+/*
+ * A holder we would preempt learns it from our HELLO. Repeat it while that
+ * holder stays (the first may be lost), but at most once per detection
+ * window, so the handover never waits for a periodic HELLO.
+ */
+static void
+nudge_lesser_holder(
+    struct elect *c, uint8_t holder_priority, struct elect_out *out)
+{
+	uint64_t window = (uint64_t)c->conf.dead_after * c->conf.heartbeat_ms;
+
+	if (!c->conf.preempt || c->conf.priority <= holder_priority ||
+	    c->state != ELECT_ST_STANDBY)
+		return;
+	if (c->last_nudge_ms != 0 && c->now_ms < c->last_nudge_ms + window)
+		return;
+	c->last_nudge_ms = c->now_ms;
+	send_hello(c, NULL, out);
+}
+
 static void
 on_holder_msg(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 {
@@ -406,18 +427,18 @@ on_holder_msg(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 	struct elect_claim me = my_claim(c);
 
 	if (c->state == ELECT_ST_HOLDER) {
-		if (elect_claim_better(&them, &me)) {
-			become_standby(c, ELECT_WHY_BETTER_HOLDER, out);
-			follow(c, &them, out);
-		} else {
+		if (!elect_claim_better(&them, &me)) {
 			/* Tell the lesser holder at once, so it yields now. */
 			send_holder_msg(c, ELECT_MSG_HEARTBEAT, out);
+			return;
 		}
-		return;
+		become_standby(c, ELECT_WHY_BETTER_HOLDER, out);
 	}
-	if (!c->has_holder || elect_id_cmp(&c->holder.id, &m->id) == 0 ||
-	    elect_claim_better(&them, &c->holder))
-		follow(c, &them, out);
+	if (c->has_holder && elect_id_cmp(&c->holder.id, &m->id) != 0 &&
+	    !elect_claim_better(&them, &c->holder))
+		return;
+	follow(c, &them, out);
+	nudge_lesser_holder(c, m->priority, out);
 }
 
 static void

@@ -864,6 +864,33 @@ reconf_to_priority_zero_resigns_and_observes(void **state)
 	assert_int_equal(fx_state(f), ELECT_ST_OBSERVER);
 }
 
+static void
+preempting_standby_tells_a_lesser_holder_once_per_window(void **state)
+{
+	struct fx *f = *state;
+	size_t hellos = 0, i;
+
+	f->conf.preempt = true;
+	f->conf.priority = 200;
+	fx_start_with(f);
+	fx_clear(f);
+	for (i = 0; i < 6; i++) {
+		fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 3, 100);
+		fx_advance(f, f->conf.heartbeat_ms);
+	}
+	for (i = 0; i < f->nlog; i++) {
+		struct elect_msg m;
+
+		if (f->log[i].type == ELECT_ACT_SEND &&
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) == ELECT_WIRE_OK &&
+		    m.type == ELECT_MSG_HELLO && m.preempt)
+			hellos++;
+	}
+	/* 6 heartbeats over 2 windows of dead_after x heartbeat: 2 nudges. */
+	assert_int_equal(hellos, 2);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
@@ -906,6 +933,7 @@ main(void)
 	    TU(probe_conflict_keeps_the_node_off_the_address),
 	    TU(failover_after_a_known_holder_skips_the_probe),
 	    T(reconf_to_priority_zero_resigns_and_observes),
+	    TU(preempting_standby_tells_a_lesser_holder_once_per_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
