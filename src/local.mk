@@ -13,3 +13,57 @@ tests_unit_test_state_SOURCES = tests/unit/test_state.c $(QURED_IO_SOURCES)
 tests_unit_test_state_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_state_LDADD = $(ELECT_LIBS) $(CMOCKA_LIBS)
 # ---- end io
+
+# ---- conf: config file, logging, allocation helpers. The lead adds
+# $(QURED_CONF_SOURCES) to src_qured_SOURCES, $(QURED_CONF_CFLAGS) to its
+# CFLAGS and $(QURED_CONF_LIBS) to its LDADD.
+QURED_CONF_SOURCES = \
+	src/conf.c src/conf.h \
+	src/log.c src/log.h \
+	src/xmalloc.c src/xmalloc.h
+QURED_CONF_CFLAGS = $(INIH_CFLAGS) $(CRYPTO_CFLAGS)
+QURED_CONF_LIBS = $(INIH_LIBS) $(CRYPTO_LIBS)
+
+dist_man_MANS += doc/qured.conf.5
+
+# Also checks that doc/qured.conf.5 describes every key (finds it through
+# $top_srcdir, which AM_TESTS_ENVIRONMENT exports).
+check_PROGRAMS += tests/unit/test_conf
+TESTS += tests/unit/test_conf
+tests_unit_test_conf_SOURCES = tests/unit/test_conf.c $(QURED_CONF_SOURCES)
+tests_unit_test_conf_CFLAGS = $(AM_CFLAGS) $(QURED_CONF_CFLAGS) \
+	$(CMOCKA_CFLAGS)
+tests_unit_test_conf_LDADD = $(QURED_CONF_LIBS) $(CMOCKA_LIBS)
+
+# The config parser's fuzz target (see tests/fuzz/local.mk for the scheme):
+# replay_conf replays corpus/conf in `make check`; fuzz_conf is the
+# libFuzzer binary (./configure CC=clang --enable-fuzzing), `make fuzz-conf`.
+check_PROGRAMS += tests/fuzz/replay_conf
+TESTS += tests/fuzz/replay_conf
+EXTRA_DIST += tests/fuzz/corpus/conf
+tests_fuzz_replay_conf_SOURCES = tests/fuzz/fuzz_conf.c \
+	tests/fuzz/fuzz_replay.c $(QURED_CONF_SOURCES)
+tests_fuzz_replay_conf_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS='"$(abs_top_srcdir)/tests/fuzz/corpus/conf"'
+tests_fuzz_replay_conf_CFLAGS = $(AM_CFLAGS) $(QURED_CONF_CFLAGS)
+tests_fuzz_replay_conf_LDADD = $(QURED_CONF_LIBS)
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_conf
+tests_fuzz_fuzz_conf_SOURCES = tests/fuzz/fuzz_conf.c $(QURED_CONF_SOURCES)
+tests_fuzz_fuzz_conf_CFLAGS = $(AM_CFLAGS) $(QURED_CONF_CFLAGS) \
+	$(FUZZ_CFLAGS)
+tests_fuzz_fuzz_conf_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_conf_LDADD = $(QURED_CONF_LIBS)
+
+# New inputs go to a scratch directory, never into the source tree.
+fuzz-conf: tests/fuzz/fuzz_conf$(EXEEXT)
+	rm -rf tests/fuzz/work/conf
+	$(MKDIR_P) tests/fuzz/work/conf
+	tests/fuzz/fuzz_conf$(EXEEXT) -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=4096 -print_final_stats=1 \
+	    tests/fuzz/work/conf $(srcdir)/tests/fuzz/corpus/conf
+endif
+# Outside the conditional: automake wants .PHONY in one condition only.
+.PHONY: fuzz-conf
+# ---- end conf
