@@ -65,6 +65,17 @@ echo_copy(char *dst, size_t len, const char *s)
 	dst[i] = '\0';
 }
 
+/* Makes s (of size bytes) one line of printable ASCII, in place. */
+static void
+echo_line(char *s, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size && s[i] != '\0'; i++)
+		if (s[i] < 0x20 || s[i] >= 0x7f)
+			s[i] = '?';
+}
+
 static int
 parse_cmd(const json_t *v, struct ctl_req *out, char *err, size_t errlen)
 {
@@ -166,6 +177,8 @@ ctl_req_parse(
 	 * whichever one jansson keeps: refuse them. */
 	obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (obj == NULL) {
+		/* jansson quotes the bytes near the error, newlines too. */
+		echo_line(jerr.text, sizeof(jerr.text));
 		snprintf(err, errlen, "not JSON: %s", jerr.text);
 		return -1;
 	}

@@ -26,6 +26,26 @@ jset(json_t *obj, const char *key, json_t *val)
 		abort();
 }
 
+/*
+ * Member names come off the wire (authenticated, but bytes all the same)
+ * and jansson refuses strings that are not UTF-8: such a string goes out
+ * with every byte outside printable ASCII as '?', never as a failure.
+ */
+static json_t *
+jstr(const char *s)
+{
+	char clean[STATUS_TEXT_LEN + STATUS_NAME_LEN];
+	json_t *v = json_string(s);
+	size_t i;
+
+	if (v != NULL)
+		return v;
+	for (i = 0; i + 1 < sizeof(clean) && s[i] != '\0'; i++)
+		clean[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	clean[i] = '\0';
+	return json_string(clean);
+}
+
 static json_t *
 jobj(void)
 {
@@ -58,10 +78,10 @@ node_to_json(const struct status *st)
 {
 	json_t *o = jobj();
 
-	jset(o, "id", json_string(st->node.id));
-	jset(o, "name", json_string(st->node.name));
+	jset(o, "id", jstr(st->node.id));
+	jset(o, "name", jstr(st->node.name));
 	jset(o, "priority", jint(st->node.priority));
-	jset(o, "state", json_string(st->node.state));
+	jset(o, "state", jstr(st->node.state));
 	return o;
 }
 
@@ -73,9 +93,9 @@ holder_to_json(const struct status *st)
 	if (!st->holder.present)
 		return json_null();
 	o = jobj();
-	jset(o, "id", json_string(st->holder.id));
-	jset(o, "name", json_string(st->holder.name));
-	jset(o, "address", json_string(st->holder.address));
+	jset(o, "id", jstr(st->holder.id));
+	jset(o, "name", jstr(st->holder.name));
+	jset(o, "address", jstr(st->holder.address));
 	return o;
 }
 
@@ -84,7 +104,7 @@ dmz_to_json(const struct status *st)
 {
 	json_t *o = jobj();
 
-	jset(o, "address", json_string(st->dmz.address));
+	jset(o, "address", jstr(st->dmz.address));
 	jset(o, "held", json_boolean(st->dmz.held));
 	jset(o, "lease_ms", jint(st->dmz.lease_ms));
 	return o;
@@ -99,12 +119,12 @@ member_to_json(const struct status_member *m)
 	if (n > STATUS_MAX_ADDRS)
 		n = STATUS_MAX_ADDRS;
 	for (i = 0; i < n; i++)
-		jappend(addrs, json_string(m->addrs[i]));
-	jset(o, "id", json_string(m->id));
-	jset(o, "name", json_string(m->name));
+		jappend(addrs, jstr(m->addrs[i]));
+	jset(o, "id", jstr(m->id));
+	jset(o, "name", jstr(m->name));
 	jset(o, "addresses", addrs);
 	jset(o, "priority", jint(m->priority));
-	jset(o, "state", json_string(m->state));
+	jset(o, "state", jstr(m->state));
 	jset(o, "last_seen_ms", jint(m->last_seen_ms));
 	return o;
 }
@@ -145,9 +165,9 @@ cloud_to_json(const struct status *st)
 	if (!st->cloud.present)
 		return json_null();
 	o = jobj();
-	jset(o, "public_address", json_string(st->cloud.public_address));
-	jset(o, "last_update", json_string(st->cloud.last_update));
-	jset(o, "status", json_string(st->cloud.status));
+	jset(o, "public_address", jstr(st->cloud.public_address));
+	jset(o, "last_update", jstr(st->cloud.last_update));
+	jset(o, "status", jstr(st->cloud.status));
 	return o;
 }
 
@@ -164,7 +184,7 @@ status_to_json(const struct status *st)
 	jset(o, "counters", counters_to_json(&st->counters));
 	jset(o, "cloud", cloud_to_json(st));
 	jset(o, "conflict",
-	    st->conflict[0] != '\0' ? json_string(st->conflict) : json_null());
+	    st->conflict[0] != '\0' ? jstr(st->conflict) : json_null());
 	return o;
 }
 

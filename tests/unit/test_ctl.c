@@ -106,6 +106,9 @@ parser_rejects_bad_requests_with_a_reason(void **state)
 	     "abcdefghijabcdefghijabcdefghijabcd\"}",
 		"name: expected 1 to 63"},
 	    {"{\"cmd\":\"\xff\"}", "not JSON"},
+	    /* Found by fuzz_ctl: jansson quotes the newlines near an error. */
+	    {"{\"cmd\":\"handover\",\"name\":\"a\\u00\n\n\n01\"}",
+		"not JSON: invalid escape near '\"a\\u00?"},
 	};
 	char err[256];
 	struct ctl_req req;
@@ -120,6 +123,8 @@ parser_rejects_bad_requests_with_a_reason(void **state)
 		if (strstr(err, bad[i].why) == NULL)
 			fail_msg("%s: got \"%s\", want \"%s\"", bad[i].line,
 			    err, bad[i].why);
+		if (strchr(err, '\n') != NULL)
+			fail_msg("%s: reason is not one line", bad[i].line);
 	}
 }
 
@@ -734,13 +739,18 @@ struct run {
 	char err[1024];
 };
 
+/* $QURECTL, else the build tree's (make check exports top_builddir). */
 static const char *
 qurectl_path(void)
 {
-	const char *p = getenv("QURECTL");
+	static char buf[4096];
+	const char *p = getenv("QURECTL"), *top = getenv("top_builddir");
 
-	if (p == NULL)
-		p = "src/qurectl"; /* make check runs from the build top */
+	if (p == NULL) {
+		snprintf(buf, sizeof(buf), "%s/src/qurectl",
+		    top != NULL ? top : ".");
+		p = buf;
+	}
 	return access(p, X_OK) == 0 ? p : NULL;
 }
 
