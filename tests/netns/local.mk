@@ -1,1 +1,11 @@
-# tests/netns/: targets of this folder (non-recursive build, included by the root Makefile.am).
+# tests/netns/: real qured daemons on a LAN of network namespaces
+# (DESIGN.md "Test bed"). Each test is a bash script run by make check
+# (TEST_EXTENSIONS .sh); it skips (77) when not root or when
+# QURE_SKIP_NETNS=1. tests/netns/netcfg* belong to netcfg.
+
+NETNS_TESTS = \
+	tests/netns/elect.sh
+
+TESTS += $(NETNS_TESTS)
+dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh
+EXTRA_DIST += tests/netns/lib.sh
