@@ -1129,6 +1129,7 @@ int
 conf_load(const char *path, struct conf *out, char *err, size_t errlen)
 {
 	struct pctx p = {.file = path, .err = err, .errlen = errlen};
+	struct conf tmp;
 	int rc;
 
 	p.fp = fopen(path, "re");
@@ -1136,12 +1137,15 @@ conf_load(const char *path, struct conf *out, char *err, size_t errlen)
 		say(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	rc = load(&p, out);
-	if (rc == 0 && ferror(p.fp)) {
+	rc = load(&p, &tmp);
+	/* A read error looks like the end of the file to the parser. */
+	if (ferror(p.fp)) {
 		say(err, errlen, "%s: cannot read: %s", path, strerror(errno));
 		rc = -1;
 	}
 	fclose(p.fp);
+	if (rc == 0)
+		*out = tmp;
 	return rc;
 }
 

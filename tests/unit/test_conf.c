@@ -715,7 +715,7 @@ a_key_path_that_is_a_directory_is_refused(void **state)
 }
 
 static void
-a_missing_config_file_is_named_in_the_error(void **state)
+a_missing_or_unreadable_config_file_is_named_in_the_error(void **state)
 {
 	char path[128], err[512];
 	struct conf c;
@@ -724,6 +724,8 @@ a_missing_config_file_is_named_in_the_error(void **state)
 	snprintf(path, sizeof(path), "%s/none.conf", tmpdir);
 	assert_int_equal(conf_load(path, &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "none.conf: cannot open: No such file"));
+	assert_int_equal(conf_load(tmpdir, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ": cannot read: Is a directory"));
 }
 
 int
@@ -750,7 +752,8 @@ main(void)
 	    cmocka_unit_test(a_key_file_others_can_read_is_refused),
 	    cmocka_unit_test(a_key_file_with_bad_base64_or_length_is_refused),
 	    cmocka_unit_test(a_key_path_that_is_a_directory_is_refused),
-	    cmocka_unit_test(a_missing_config_file_is_named_in_the_error),
+	    cmocka_unit_test(
+		a_missing_or_unreadable_config_file_is_named_in_the_error),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);
