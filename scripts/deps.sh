@@ -15,7 +15,7 @@ PKGS=(
 	libjansson-dev libcmocka-dev
 	# fuzzing (libFuzzer and the sanitizer runtimes of clang 14), format
 	clang libclang-rt-14-dev clang-format-14
-	# tests/netns (network namespaces, bridges, veth; JSON; TCP/UDP client and server)
+	# tests/netns (network namespaces, bridges, veth)
 	iproute2 jq socat
 )
 

@@ -4,7 +4,10 @@
 # QURE_SKIP_NETNS=1. tests/netns/netcfg* belong to netcfg.
 
 NETNS_TESTS = \
-	tests/netns/elect.sh
+	tests/netns/elect.sh \
+	tests/netns/service.sh \
+	tests/netns/linkcut.sh \
+	tests/netns/sigterm.sh
 
 TESTS += $(NETNS_TESTS)
 dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh
