@@ -48,8 +48,9 @@ struct ctl {
 	struct event *ev_resume; /* accept paused after EMFILE */
 	struct ctl_client *client[CTL_MAX_CLIENTS];
 	size_t n_clients;
-	int busy;   /* inside an ops callback */
-	bool dying; /* ctl_free() was called from one */
+	bool warned_full; /* said "too many clients"; reset by a free slot */
+	int busy;	  /* inside an ops callback */
+	bool dying;	  /* ctl_free() was called from one */
 };
 
 /* ---- the request parser (pure) ---- */
@@ -335,6 +336,7 @@ client_free(struct ctl_client *cl)
 	for (i = 0; i < ctl->n_clients; i++) {
 		if (ctl->client[i] == cl) {
 			ctl->client[i] = ctl->client[--ctl->n_clients];
+			ctl->warned_full = false;
 			break;
 		}
 	}
@@ -466,8 +468,12 @@ client_new(struct ctl *ctl, int fd)
 	struct ctl_client *cl;
 
 	if (ctl->n_clients == CTL_MAX_CLIENTS) {
-		log_warnx("ctl: too many clients on %s (max %d)", ctl->path,
-		    CTL_MAX_CLIENTS);
+		/* Once per episode: a flood of connections is not a flood of
+		 * log lines. */
+		if (!ctl->warned_full)
+			log_warnx("ctl: too many clients on %s (max %d)",
+			    ctl->path, CTL_MAX_CLIENTS);
+		ctl->warned_full = true;
 		client_refuse(fd);
 		return;
 	}

@@ -67,7 +67,10 @@ struct ctl;
  * with mode 0660, replacing a stale socket file that nobody answers on;
  * refuses one that a live process (another qured) answers on, and any
  * path that is not a socket. ops and arg are kept (they must outlive the
- * ctl); base is borrowed. Returns NULL with a one-line reason in err.
+ * ctl); base is borrowed. Sets SIGPIPE to ignored if it is at its default
+ * (a client that leaves before its reply must not kill the daemon).
+ * Returns NULL with a one-line reason in err, e.g. "control socket
+ * /run/qured/qured.sock is in use (is another qured running?)".
  */
 struct ctl *ctl_new(struct event_base *base, const char *path,
     const struct ctl_ops *ops, void *arg, char *err, size_t errlen);
