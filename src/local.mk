@@ -67,3 +67,70 @@ endif
 # Outside the conditional: automake wants .PHONY in one condition only.
 .PHONY: fuzz-conf
 # ---- end conf
+
+# ---- ctl: the control socket (server), the status JSON, qurectl. The
+# lead adds $(QURED_CTL_SOURCES) to src_qured_SOURCES, $(QURED_CTL_CFLAGS)
+# to its CFLAGS and $(QURED_CTL_LIBS) to its LDADD (ctl.c also uses
+# src/log.c and src/xmalloc.c, of QURED_CONF_SOURCES).
+QURED_CTL_SOURCES = \
+	src/ctl.c src/ctl.h \
+	src/status.c src/status.h
+QURED_CTL_CFLAGS = $(EVENT_CFLAGS) $(JANSSON_CFLAGS)
+QURED_CTL_LIBS = $(EVENT_LIBS) $(JANSSON_LIBS)
+
+bin_PROGRAMS += src/qurectl
+src_qurectl_SOURCES = src/qurectl.c src/status.c src/status.h
+src_qurectl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+src_qurectl_LDADD = $(JANSSON_LIBS)
+
+dist_man_MANS += doc/qurectl.8
+
+CTL_TEST_SOURCES = $(QURED_CTL_SOURCES) \
+	src/log.c src/log.h src/xmalloc.c src/xmalloc.h
+
+check_PROGRAMS += tests/unit/test_status tests/unit/test_ctl
+TESTS += tests/unit/test_status tests/unit/test_ctl
+tests_unit_test_status_SOURCES = tests/unit/test_status.c \
+	src/status.c src/status.h
+tests_unit_test_status_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
+	$(CMOCKA_CFLAGS)
+tests_unit_test_status_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS)
+# test_ctl runs a server in its own loop and the built qurectl against it.
+tests_unit_test_ctl_SOURCES = tests/unit/test_ctl.c $(CTL_TEST_SOURCES)
+tests_unit_test_ctl_CFLAGS = $(AM_CFLAGS) $(QURED_CTL_CFLAGS) \
+	$(CMOCKA_CFLAGS)
+tests_unit_test_ctl_LDADD = $(QURED_CTL_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_unit_test_ctl_DEPENDENCIES = src/qurectl$(EXEEXT)
+
+# The request parser's and status reader's fuzz target (scheme:
+# tests/fuzz/local.mk): replay_ctl replays corpus/ctl in `make check`;
+# fuzz_ctl is the libFuzzer binary, `make fuzz-ctl`.
+check_PROGRAMS += tests/fuzz/replay_ctl
+TESTS += tests/fuzz/replay_ctl
+EXTRA_DIST += tests/fuzz/corpus/ctl
+tests_fuzz_replay_ctl_SOURCES = tests/fuzz/fuzz_ctl.c \
+	tests/fuzz/fuzz_replay.c $(CTL_TEST_SOURCES)
+tests_fuzz_replay_ctl_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS='"$(abs_top_srcdir)/tests/fuzz/corpus/ctl"'
+tests_fuzz_replay_ctl_CFLAGS = $(AM_CFLAGS) $(QURED_CTL_CFLAGS)
+tests_fuzz_replay_ctl_LDADD = $(QURED_CTL_LIBS)
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_ctl
+tests_fuzz_fuzz_ctl_SOURCES = tests/fuzz/fuzz_ctl.c $(CTL_TEST_SOURCES)
+tests_fuzz_fuzz_ctl_CFLAGS = $(AM_CFLAGS) $(QURED_CTL_CFLAGS) \
+	$(FUZZ_CFLAGS)
+tests_fuzz_fuzz_ctl_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_ctl_LDADD = $(QURED_CTL_LIBS)
+
+# New inputs go to a scratch directory, never into the source tree.
+fuzz-ctl: tests/fuzz/fuzz_ctl$(EXEEXT)
+	rm -rf tests/fuzz/work/ctl
+	$(MKDIR_P) tests/fuzz/work/ctl
+	tests/fuzz/fuzz_ctl$(EXEEXT) -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=5000 -print_final_stats=1 \
+	    tests/fuzz/work/ctl $(srcdir)/tests/fuzz/corpus/ctl
+endif
+# Outside the conditional: automake takes .PHONY in one condition only.
+.PHONY: fuzz-ctl
+# ---- end ctl
