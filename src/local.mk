@@ -134,3 +134,34 @@ endif
 # Outside the conditional: automake takes .PHONY in one condition only.
 .PHONY: fuzz-ctl
 # ---- end ctl
+
+# ---- pkg: qured(8), the systemd unit, the example config, their test.
+dist_man_MANS += doc/qured.8
+
+# The unit names the installed qured: @sbindir@ is filled in at make time
+# (not by configure) so that it expands ${exec_prefix} fully.
+EXTRA_DIST += dist/qured.service.in
+CLEANFILES += dist/qured.service
+if SYSTEMD_UNIT
+systemdsystemunit_DATA = dist/qured.service
+endif
+dist/qured.service: $(srcdir)/dist/qured.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) dist && \
+	$(SED) -e 's|@sbindir[@]|$(sbindir)|g' \
+	    $(srcdir)/dist/qured.service.in > $@.tmp && mv -f $@.tmp $@
+
+# Installed as documentation: qured reads /etc/qured/qured.conf whatever
+# the prefix, so nothing goes to $(sysconfdir) behind the admin's back.
+qureexampledir = $(docdir)
+dist_qureexample_DATA = doc/qured.conf.example
+
+# `qured -h` against qured(8), the example config against qured -t and
+# qured.conf(5), the unit against systemd-analyze verify.
+TESTS += doc/check_man.sh
+EXTRA_DIST += doc/check_man.sh
+
+# distcheck installs as a user into a scratch prefix: the unit goes there
+# too, never into the system's unit directory.
+AM_DISTCHECK_CONFIGURE_FLAGS = \
+	--with-systemdsystemunitdir='$$dc_install_base/lib/systemd/system'
+# ---- end pkg
