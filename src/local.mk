@@ -134,6 +134,21 @@ endif
 # Outside the conditional: automake takes .PHONY in one condition only.
 .PHONY: fuzz-ctl
 # ---- end ctl
+# ---- lead: the daemon, wired from the blocks above and the folders'
+# libraries.
+sbin_PROGRAMS += src/qured
+src_qured_SOURCES = \
+	src/main.c \
+	src/cluster.c src/cluster.h \
+	$(QURED_IO_SOURCES) \
+	$(QURED_CONF_SOURCES) \
+	$(QURED_CTL_SOURCES)
+src_qured_CFLAGS = $(AM_CFLAGS) $(QURED_CONF_CFLAGS) $(QURED_CTL_CFLAGS) \
+	$(NL_CFLAGS) $(EVENT_CFLAGS) $(CRYPTO_CFLAGS)
+src_qured_LDADD = $(NETCFG_LIBS) $(DISC_LIBS) $(ELECT_LIBS) \
+	$(QURED_CONF_LIBS) $(QURED_CTL_LIBS) $(NL_LIBS) $(EVENT_LIBS) \
+	$(CRYPTO_LIBS)
+# ---- end lead
 
 # ---- pkg: qured(8), the systemd unit, the example config, their test.
 dist_man_MANS += doc/qured.8
