@@ -20,8 +20,7 @@ netcfg_seq_init(struct netcfg_seq *s)
 }
 
 void
-netcfg_seq_set_members(struct netcfg_seq *s, const uint8_t (*macs)[6],
-    size_t n)
+netcfg_seq_set_members(struct netcfg_seq *s, const uint8_t (*macs)[6], size_t n)
 {
 	if (n > NETCFG_MAX_MEMBER_MACS)
 		n = NETCFG_MAX_MEMBER_MACS;
@@ -83,8 +82,8 @@ finish(struct netcfg_seq *s, enum netcfg_probe_result r, const uint8_t *mac,
 }
 
 void
-netcfg_seq_on_timer(struct netcfg_seq *s, uint64_t now_ms,
-    struct netcfg_seq_out *out)
+netcfg_seq_on_timer(
+    struct netcfg_seq *s, uint64_t now_ms, struct netcfg_seq_out *out)
 {
 	out_clear(out);
 	if (s->state != NETCFG_SEQ_RUNNING)
@@ -128,9 +127,8 @@ is_conflict(const struct netcfg_seq *s, const struct netcfg_arp *a)
 		return false;
 	if (memcmp(a->spa, s->conf.ip, 4) == 0)
 		return true;
-	return a->op == NETCFG_ARP_REQUEST &&
-	    memcmp(a->spa, zero4, 4) == 0 &&
-	    memcmp(a->tpa, s->conf.ip, 4) == 0;
+	return a->op == NETCFG_ARP_REQUEST && memcmp(a->spa, zero4, 4) == 0 &&
+	       memcmp(a->tpa, s->conf.ip, 4) == 0;
 }
 
 void

@@ -277,8 +277,8 @@ netcfg_new(struct event_base *base, const struct netcfg_conf *conf,
 	if (netcfg_arp_open(nc, err, NETCFG_ERR_MAX) == -1)
 		goto fail;
 	if (read_link(nc, nc->arp_tx, true) == -1) {
-		set_err(err, "netcfg: link %s: %s", conf->ifname,
-		    strerror(errno));
+		set_err(
+		    err, "netcfg: link %s: %s", conf->ifname, strerror(errno));
 		goto fail;
 	}
 	if (check_subnet(nc, err) == -1)
@@ -330,8 +330,8 @@ netcfg_default_ifname(char ifname[NETCFG_IFNAME_MAX], char err[NETCFG_ERR_MAX])
 	FILE *f = fopen("/proc/net/route", "re");
 
 	if (f == NULL) {
-		set_err(err, "netcfg: open /proc/net/route: %s",
-		    strerror(errno));
+		set_err(
+		    err, "netcfg: open /proc/net/route: %s", strerror(errno));
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -346,7 +346,7 @@ netcfg_default_ifname(char ifname[NETCFG_IFNAME_MAX], char err[NETCFG_ERR_MAX])
 	}
 	fclose(f);
 	if (best[0] == '\0') {
-		set_err(err, "netcfg: no default route: set [cluster] interface");
+		set_err(err, "netcfg: no IPv4 default route");
 		return -1;
 	}
 	snprintf(ifname, NETCFG_IFNAME_MAX, "%s", best);

@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NETCFG_IFNAME_MAX 16	   /* IFNAMSIZ, with the NUL */
-#define NETCFG_ERR_MAX 160	   /* error line buffer of netcfg_new() */
-#define NETCFG_MAX_MEMBER_MACS 64  /* MACs a probe ignores */
+#define NETCFG_IFNAME_MAX 16	  /* IFNAMSIZ, with the NUL */
+#define NETCFG_ERR_MAX 160	  /* error line buffer of netcfg_new() */
+#define NETCFG_MAX_MEMBER_MACS 64 /* MACs a probe ignores */
 
 struct event_base;
 struct netcfg;
@@ -37,7 +37,8 @@ enum netcfg_probe_result {
 
 struct netcfg_cb {
 	/* After netcfg_probe(); mac is all zero unless CONFLICT. */
-	void (*probe_done)(void *arg, enum netcfg_probe_result, const uint8_t *);
+	void (*probe_done)(
+	    void *arg, enum netcfg_probe_result, const uint8_t *);
 	/* The DMZ address left the interface (or an add was refused) while
 	 * we believed we held it. Not called for netcfg_addr_del(). */
 	void (*addr_lost)(void *arg);
@@ -92,14 +93,14 @@ int netcfg_announce(struct netcfg *, unsigned count, unsigned gap_ms);
  * own MAC and from the member MACs are ignored. Restarts a running probe.
  * Returns 0, or -1 if the first probe could not be sent (no callback).
  */
-int netcfg_probe(struct netcfg *, unsigned count, unsigned gap_ms,
-    unsigned wait_ms);
+int netcfg_probe(
+    struct netcfg *, unsigned count, unsigned gap_ms, unsigned wait_ms);
 /* Stops a running probe without a callback. */
 void netcfg_probe_cancel(struct netcfg *);
 /* MACs of cluster members (6 bytes each) that a probe ignores; copied,
  * at most NETCFG_MAX_MEMBER_MACS, replacing the previous list. */
-void netcfg_set_member_macs(struct netcfg *, const uint8_t (*macs)[6],
-    size_t n);
+void netcfg_set_member_macs(
+    struct netcfg *, const uint8_t (*macs)[6], size_t n);
 
 /* The interface's MAC as last seen (6 bytes). */
 void netcfg_get_mac(const struct netcfg *, uint8_t mac[6]);
@@ -112,7 +113,7 @@ bool netcfg_is_link_up(const struct netcfg *);
  */
 int netcfg_get_addrs(const struct netcfg *, struct in_addr *out, size_t max);
 /* The default route's interface into ifname; -1 with err if none. */
-int netcfg_default_ifname(char ifname[NETCFG_IFNAME_MAX],
-    char err[NETCFG_ERR_MAX]);
+int netcfg_default_ifname(
+    char ifname[NETCFG_IFNAME_MAX], char err[NETCFG_ERR_MAX]);
 
 #endif

@@ -33,8 +33,8 @@ packet_socket(int proto)
 }
 
 static int
-send_frame(struct netcfg *nc, const struct netcfg_seq *s,
-    enum netcfg_seq_send kind)
+send_frame(
+    struct netcfg *nc, const struct netcfg_seq *s, enum netcfg_seq_send kind)
 {
 	struct netcfg_arp a;
 	struct sockaddr_ll to;
@@ -102,8 +102,8 @@ probe_end(struct netcfg *nc, enum netcfg_probe_result r, const uint8_t *mac)
 
 /* Applies a probe step; returns -1 if a probe could not be sent. */
 static int
-probe_apply(struct netcfg *nc, const struct netcfg_seq_out *out,
-    uint64_t now_ms)
+probe_apply(
+    struct netcfg *nc, const struct netcfg_seq_out *out, uint64_t now_ms)
 {
 	if (out->send != NETCFG_SEND_NONE &&
 	    send_frame(nc, &nc->probe, out->send) == -1)
@@ -186,8 +186,8 @@ rx_open(struct netcfg *nc)
 	sll.sll_ifindex = nc->ifindex;
 	if (bind(nc->arp_rx, (struct sockaddr *)&sll, sizeof(sll)) == -1)
 		goto fail;
-	nc->ev_arp_rx = event_new(nc->base, nc->arp_rx, EV_READ | EV_PERSIST,
-	    rx_cb, nc);
+	nc->ev_arp_rx =
+	    event_new(nc->base, nc->arp_rx, EV_READ | EV_PERSIST, rx_cb, nc);
 	if (nc->ev_arp_rx == NULL || event_add(nc->ev_arp_rx, NULL) == -1)
 		abort();
 	return 0;
@@ -210,8 +210,8 @@ seq_conf(const struct netcfg *nc, enum netcfg_seq_kind kind, unsigned count,
 }
 
 int
-netcfg_probe(struct netcfg *nc, unsigned count, unsigned gap_ms,
-    unsigned wait_ms)
+netcfg_probe(
+    struct netcfg *nc, unsigned count, unsigned gap_ms, unsigned wait_ms)
 {
 	struct netcfg_seq_conf c;
 	struct netcfg_seq_out out;
@@ -239,15 +239,14 @@ netcfg_probe_cancel(struct netcfg *nc)
 }
 
 void
-netcfg_set_member_macs(struct netcfg *nc, const uint8_t (*macs)[6],
-    size_t n)
+netcfg_set_member_macs(struct netcfg *nc, const uint8_t (*macs)[6], size_t n)
 {
 	netcfg_seq_set_members(&nc->probe, macs, n);
 }
 
 static void
-announce_step(struct netcfg *nc, const struct netcfg_seq_out *out,
-    uint64_t now_ms)
+announce_step(
+    struct netcfg *nc, const struct netcfg_seq_out *out, uint64_t now_ms)
 {
 	/* A lost announcement is logged; the next one may get through. */
 	if (out->send != NETCFG_SEND_NONE)

@@ -19,11 +19,11 @@
 #define NETCFG_ARP_REPLY 2
 
 struct netcfg_arp {
-	uint16_t op;	 /* NETCFG_ARP_REQUEST or _REPLY */
-	uint8_t sha[6];	 /* sender MAC */
-	uint8_t spa[4];	 /* sender IPv4, network order */
-	uint8_t tha[6];	 /* target MAC */
-	uint8_t tpa[4];	 /* target IPv4 */
+	uint16_t op;	/* NETCFG_ARP_REQUEST or _REPLY */
+	uint8_t sha[6]; /* sender MAC */
+	uint8_t spa[4]; /* sender IPv4, network order */
+	uint8_t tha[6]; /* target MAC */
+	uint8_t tpa[4]; /* target IPv4 */
 };
 
 enum netcfg_arp_err {
@@ -40,11 +40,10 @@ enum netcfg_arp_err {
  * Decodes an ARP payload; trailing bytes (Ethernet padding) are ignored.
  * Never reads past buf + len. out is unspecified unless NETCFG_ARP_OK.
  */
-enum netcfg_arp_err netcfg_arp_decode(const uint8_t *buf, size_t len,
-    struct netcfg_arp *out);
+enum netcfg_arp_err netcfg_arp_decode(
+    const uint8_t *buf, size_t len, struct netcfg_arp *out);
 /* Encodes a into buf; returns NETCFG_ARP_LEN, or 0 if len is too small. */
-size_t netcfg_arp_encode(const struct netcfg_arp *a, uint8_t *buf,
-    size_t len);
+size_t netcfg_arp_encode(const struct netcfg_arp *a, uint8_t *buf, size_t len);
 const char *netcfg_arp_err_name(enum netcfg_arp_err);
 
 /*
@@ -60,18 +59,24 @@ const char *netcfg_arp_err_name(enum netcfg_arp_err);
  */
 
 enum netcfg_seq_kind { NETCFG_SEQ_PROBE = 0, NETCFG_SEQ_ANNOUNCE };
-enum netcfg_seq_state { NETCFG_SEQ_IDLE = 0, NETCFG_SEQ_RUNNING,
-	NETCFG_SEQ_DONE };
-enum netcfg_seq_send { NETCFG_SEND_NONE = 0, NETCFG_SEND_PROBE,
-	NETCFG_SEND_ANNOUNCE };
+enum netcfg_seq_state {
+	NETCFG_SEQ_IDLE = 0,
+	NETCFG_SEQ_RUNNING,
+	NETCFG_SEQ_DONE
+};
+enum netcfg_seq_send {
+	NETCFG_SEND_NONE = 0,
+	NETCFG_SEND_PROBE,
+	NETCFG_SEND_ANNOUNCE
+};
 
 struct netcfg_seq_conf {
 	enum netcfg_seq_kind kind;
 	unsigned count;
 	unsigned gap_ms;
-	unsigned wait_ms;  /* probe: listening after the last probe */
-	uint8_t ip[4];	   /* the DMZ address */
-	uint8_t mac[6];	   /* our own MAC: our frames are not conflicts */
+	unsigned wait_ms; /* probe: listening after the last probe */
+	uint8_t ip[4];	  /* the DMZ address */
+	uint8_t mac[6];	  /* our own MAC: our frames are not conflicts */
 };
 
 struct netcfg_seq {
@@ -87,25 +92,25 @@ struct netcfg_seq_out {
 	enum netcfg_seq_send send; /* frame to send now, if any */
 	bool done;		   /* the sequence ended in this step */
 	enum netcfg_probe_result result;
-	uint8_t mac[6];		   /* CONFLICT: who */
-	uint64_t wake_ms;	   /* call on_timer at this time; 0: never */
+	uint8_t mac[6];	  /* CONFLICT: who */
+	uint64_t wake_ms; /* call on_timer at this time; 0: never */
 };
 
 /* Members survive restarts: init once, set members, start many times. */
 void netcfg_seq_init(struct netcfg_seq *);
-void netcfg_seq_set_members(struct netcfg_seq *, const uint8_t (*macs)[6],
-    size_t n);
+void netcfg_seq_set_members(
+    struct netcfg_seq *, const uint8_t (*macs)[6], size_t n);
 void netcfg_seq_start(struct netcfg_seq *, const struct netcfg_seq_conf *,
     uint64_t now_ms, struct netcfg_seq_out *);
-void netcfg_seq_on_timer(struct netcfg_seq *, uint64_t now_ms,
-    struct netcfg_seq_out *);
+void netcfg_seq_on_timer(
+    struct netcfg_seq *, uint64_t now_ms, struct netcfg_seq_out *);
 void netcfg_seq_on_frame(struct netcfg_seq *, uint64_t now_ms,
     const struct netcfg_arp *, struct netcfg_seq_out *);
 void netcfg_seq_stop(struct netcfg_seq *);
 
 /* Fills the ARP frame for a send action of s (probe or announcement). */
-void netcfg_seq_frame(const struct netcfg_seq *, enum netcfg_seq_send,
-    struct netcfg_arp *out);
+void netcfg_seq_frame(
+    const struct netcfg_seq *, enum netcfg_seq_send, struct netcfg_arp *out);
 
 /* ---- The I/O edge (netcfg.c, netcfg_nl.c, netcfg_arp.c) */
 
@@ -123,7 +128,8 @@ struct netcfg {
 	uint8_t mac[6];
 	bool held;
 	bool link_up;
-	char cidr[24];			/* "a.b.c.d/nn", for logs */
+	bool refused;  /* the last add was refused by the kernel */
+	char cidr[24]; /* "a.b.c.d/nn", for logs */
 	char label[NETCFG_IFNAME_MAX]; /* "<if>:dmz", or "" if too long */
 
 	struct nl_sock *nl_req;	  /* requests and their acks */

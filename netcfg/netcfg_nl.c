@@ -30,8 +30,8 @@
 #define NL_WATCH_RCVBUF (1 << 20)
 
 static void
-put_attr(uint8_t *buf, size_t *len, uint16_t type, const void *data,
-    size_t dlen)
+put_attr(
+    uint8_t *buf, size_t *len, uint16_t type, const void *data, size_t dlen)
 {
 	struct rtattr rta;
 
@@ -53,8 +53,7 @@ enum nl_what { NL_ADD, NL_DEL, NL_DEL_ANY };
  * address left with another prefix goes too.
  */
 static size_t
-build(const struct netcfg *nc, enum nl_what what, uint8_t *buf,
-    size_t *ci_off)
+build(const struct netcfg *nc, enum nl_what what, uint8_t *buf, size_t *ci_off)
 {
 	struct nlmsghdr h;
 	struct ifaddrmsg ifa;
@@ -77,8 +76,8 @@ build(const struct netcfg *nc, enum nl_what what, uint8_t *buf,
 	if (what != NL_DEL_ANY)
 		put_attr(buf, &len, IFA_ADDRESS, &nc->conf.dmz, 4);
 	if (what == NL_ADD && nc->label[0] != '\0')
-		put_attr(buf, &len, IFA_LABEL, nc->label,
-		    strlen(nc->label) + 1);
+		put_attr(
+		    buf, &len, IFA_LABEL, nc->label, strlen(nc->label) + 1);
 	if (what == NL_ADD) {
 		memset(&ci, 0, sizeof(ci));
 		*ci_off = len + RTA_LENGTH(0);
@@ -98,8 +97,8 @@ send_req(struct netcfg *nc, uint8_t *buf, size_t len, const char *what)
 	h.nlmsg_seq = ++nc->nl_seq;
 	memcpy(buf, &h, sizeof(h));
 	if (nl_sendto(nc->nl_req, buf, len) < 0) {
-		log_warn("netcfg: %s %s on %s", what, nc->cidr,
-		    nc->conf.ifname);
+		log_warn(
+		    "netcfg: %s %s on %s", what, nc->cidr, nc->conf.ifname);
 		return -1;
 	}
 	return 0;
@@ -150,25 +149,41 @@ netcfg_addr_remove_stale(struct netcfg *nc)
 	return del(nc, NL_DEL_ANY);
 }
 
-/* An error for one of our requests; EADDRNOTAVAIL on delete is success. */
+/*
+ * The ack of one of our requests. A refused add means we do not hold the
+ * address: that is reported once as addr_lost. While adds keep being
+ * refused (the interface went away, ...) the refusals stay quiet, so a
+ * caller that re-adds on addr_lost does not spin, and the first add that
+ * works again is logged. EADDRNOTAVAIL on delete is success.
+ */
 static void
-on_nl_error(struct netcfg *nc, const struct nlmsgerr *e)
+on_ack(struct netcfg *nc, const struct nlmsgerr *e)
 {
 	bool add = e->msg.nlmsg_type == RTM_NEWADDR;
 
-	if (e->error == 0)
-		return;
-	if (!add && e->error == -EADDRNOTAVAIL)
+	if (add && e->error == 0 && nc->refused) {
+		nc->refused = false;
+		log_info("netcfg: add %s on %s works again", nc->cidr,
+		    nc->conf.ifname);
+	}
+	if (e->error == 0 || (!add && e->error == -EADDRNOTAVAIL))
 		return;
 	errno = -e->error;
-	log_warn("netcfg: %s %s on %s", add ? "add" : "delete", nc->cidr,
-	    nc->conf.ifname);
-	/* Refused, so not held: the same news as losing it. */
-	if (add && nc->held && e->msg.nlmsg_seq == nc->nl_seq) {
-		nc->held = false;
-		if (nc->cb.addr_lost != NULL)
-			nc->cb.addr_lost(nc->arg);
+	if (!add) {
+		log_warn("netcfg: delete %s on %s", nc->cidr, nc->conf.ifname);
+		return;
 	}
+	if (nc->refused || e->msg.nlmsg_seq != nc->nl_seq) {
+		nc->held = false;
+		return;
+	}
+	log_warn("netcfg: add %s on %s", nc->cidr, nc->conf.ifname);
+	nc->refused = true;
+	if (!nc->held)
+		return;
+	nc->held = false;
+	if (nc->cb.addr_lost != NULL)
+		nc->cb.addr_lost(nc->arg);
 }
 
 static void
@@ -185,8 +200,7 @@ req_cb(evutil_socket_t fd, short what, void *arg)
 	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 	if (n == -1) {
 		if (errno != EAGAIN && errno != EINTR)
-			log_warn("netcfg: netlink acks on %s",
-			    nc->conf.ifname);
+			log_warn("netcfg: netlink acks on %s", nc->conf.ifname);
 		return;
 	}
 	len = (size_t)n;
@@ -196,7 +210,7 @@ req_cb(evutil_socket_t fd, short what, void *arg)
 		    h->nlmsg_len < NLMSG_LENGTH(sizeof(e)))
 			continue;
 		memcpy(&e, NLMSG_DATA(h), sizeof(e));
-		on_nl_error(nc, &e);
+		on_ack(nc, &e);
 	}
 }
 
@@ -241,7 +255,7 @@ on_link(struct netcfg *nc, const struct nlmsghdr *h)
 			memcpy(nc->mac, RTA_DATA(rta), 6);
 	/* IFF_RUNNING in ifi_flags is the kernel's netif_oper_up(). */
 	up = h->nlmsg_type == RTM_NEWLINK && (ifi->ifi_flags & IFF_UP) &&
-	    (ifi->ifi_flags & IFF_RUNNING);
+	     (ifi->ifi_flags & IFF_RUNNING);
 	if (up == nc->link_up)
 		return;
 	nc->link_up = up;
@@ -270,17 +284,18 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (n == -1) {
 		if (errno != EAGAIN && errno != EINTR)
-			log_warn("netcfg: netlink watch on %s",
-			    nc->conf.ifname);
+			log_warn(
+			    "netcfg: netlink watch on %s", nc->conf.ifname);
 		return;
 	}
 	len = (size_t)n;
 	for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
 	     h = NLMSG_NEXT(h, len)) {
-		if (h->nlmsg_type == RTM_NEWADDR || h->nlmsg_type == RTM_DELADDR)
+		if (h->nlmsg_type == RTM_NEWADDR ||
+		    h->nlmsg_type == RTM_DELADDR)
 			on_addr(nc, h);
 		else if (h->nlmsg_type == RTM_NEWLINK ||
-		    h->nlmsg_type == RTM_DELLINK)
+			 h->nlmsg_type == RTM_DELLINK)
 			on_link(nc, h);
 	}
 }
@@ -298,8 +313,8 @@ nl_open(char *err, size_t err_len)
 	if (r == 0)
 		r = nl_socket_set_nonblocking(sk);
 	if (r < 0) {
-		snprintf(err, err_len, "netcfg: netlink socket: %s",
-		    nl_geterror(r));
+		snprintf(
+		    err, err_len, "netcfg: netlink socket: %s", nl_geterror(r));
 		nl_socket_free(sk);
 		return NULL;
 	}
@@ -311,8 +326,8 @@ watch_fd(struct netcfg *nc, struct nl_sock *sk, event_callback_fn fn)
 {
 	struct event *ev;
 
-	ev = event_new(nc->base, nl_socket_get_fd(sk), EV_READ | EV_PERSIST,
-	    fn, nc);
+	ev = event_new(
+	    nc->base, nl_socket_get_fd(sk), EV_READ | EV_PERSIST, fn, nc);
 	if (ev == NULL || event_add(ev, NULL) == -1)
 		abort();
 	return ev;
@@ -330,11 +345,11 @@ netcfg_nl_open(struct netcfg *nc, char *err, size_t err_len)
 	nc->nl_watch = nl_open(err, err_len);
 	if (nc->nl_watch == NULL)
 		return -1;
-	r = nl_socket_add_memberships(nc->nl_watch, RTNLGRP_IPV4_IFADDR,
-	    RTNLGRP_LINK, 0);
+	r = nl_socket_add_memberships(
+	    nc->nl_watch, RTNLGRP_IPV4_IFADDR, RTNLGRP_LINK, 0);
 	if (r < 0) {
-		snprintf(err, err_len, "netcfg: netlink groups: %s",
-		    nl_geterror(r));
+		snprintf(
+		    err, err_len, "netcfg: netlink groups: %s", nl_geterror(r));
 		return -1;
 	}
 	/* A flush of many addresses must not overrun the watch. */

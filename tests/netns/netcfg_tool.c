@@ -10,7 +10,10 @@
  *   netcfg_tool del IF CIDR | stale IF CIDR
  *   netcfg_tool garp IF CIDR COUNT GAP_MS
  *   netcfg_tool probe IF CIDR free|conflict [MEMBER_MAC]
- *   netcfg_tool watch IF CIDR TIMEOUT_MS      prints ready, addr_lost, link
+ *   netcfg_tool watch IF CIDR TIMEOUT_MS [readd]
+ *                                             prints ready, addr_lost, link;
+ *                                             readd: adds back on addr_lost
+ *                                             (as src/cluster.c does)
  *
  * Exit 0 on success, 1 on failure (an unexpected result, addr_lost while
  * refreshing), 2 on usage.
@@ -32,6 +35,7 @@ struct tool {
 	struct netcfg *nc;
 	struct event *tick;
 	int lost;
+	int readd;
 	int probe_done;
 	enum netcfg_probe_result result;
 	uint8_t mac[6];
@@ -65,6 +69,8 @@ on_addr_lost(void *arg)
 	t->lost++;
 	printf("addr_lost\n");
 	fflush(stdout);
+	if (t->readd)
+		netcfg_addr_add(t->nc, 60000);
 }
 
 static void
@@ -136,7 +142,8 @@ cmd_info(struct tool *t)
 	print_mac("mac", mac);
 	n = netcfg_get_addrs(t->nc, a, 8);
 	for (i = 0; i < n; i++)
-		printf("addr %s\n", inet_ntop(AF_INET, &a[i], buf, sizeof(buf)));
+		printf(
+		    "addr %s\n", inet_ntop(AF_INET, &a[i], buf, sizeof(buf)));
 	printf("link %s\n", netcfg_is_link_up(t->nc) ? "up" : "down");
 	if (netcfg_default_ifname(ifname, err) == 0)
 		printf("default %s\n", ifname);
@@ -194,8 +201,8 @@ cmd_probe(struct tool *t, int argc, char **argv)
 	if (t->result == NETCFG_PROBE_CONFLICT)
 		print_mac("conflict", t->mac);
 	else
-		printf("%s\n",
-		    t->result == NETCFG_PROBE_FREE ? "free" : "failed");
+		printf(
+		    "%s\n", t->result == NETCFG_PROBE_FREE ? "free" : "failed");
 	fflush(stdout);
 	if (strcmp(want, "free") == 0)
 		return t->result != NETCFG_PROBE_FREE;
@@ -207,6 +214,7 @@ cmd_watch(struct tool *t, int argc, char **argv)
 {
 	if (argc < 5)
 		return 2;
+	t->readd = argc > 5 && strcmp(argv[5], "readd") == 0;
 	if (netcfg_addr_add(t->nc, 60000) == -1)
 		return 1;
 	run_for(t, 50); /* the add's ack or error */

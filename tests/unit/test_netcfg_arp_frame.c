@@ -11,10 +11,9 @@
 #include "netcfg/netcfg_int.h"
 
 /* A reply: 10.0.0.11 is at 02:00:00:00:00:0b, to 02..0c / 10.0.0.12. */
-static const uint8_t REPLY[NETCFG_ARP_LEN] = {
-    0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x02,
-    0x02, 0, 0, 0, 0, 0x0b, 10, 0, 0, 11,
-    0x02, 0, 0, 0, 0, 0x0c, 10, 0, 0, 12};
+static const uint8_t REPLY[NETCFG_ARP_LEN] = {0x00, 0x01, 0x08, 0x00, 6, 4,
+    0x00, 0x02, 0x02, 0, 0, 0, 0, 0x0b, 10, 0, 0, 11, 0x02, 0, 0, 0, 0, 0x0c,
+    10, 0, 0, 12};
 
 static void
 a_reply_decodes_into_its_fields(void **state)
@@ -24,8 +23,8 @@ a_reply_decodes_into_its_fields(void **state)
 	const uint8_t spa[4] = {10, 0, 0, 11};
 
 	(void)state;
-	assert_int_equal(netcfg_arp_decode(REPLY, sizeof(REPLY), &a),
-	    NETCFG_ARP_OK);
+	assert_int_equal(
+	    netcfg_arp_decode(REPLY, sizeof(REPLY), &a), NETCFG_ARP_OK);
 	assert_int_equal(a.op, NETCFG_ARP_REPLY);
 	assert_memory_equal(a.sha, sha, 6);
 	assert_memory_equal(a.spa, spa, 4);
@@ -40,13 +39,13 @@ encode_then_decode_gives_the_same_frame(void **state)
 	uint8_t buf[64];
 
 	(void)state;
-	assert_int_equal(netcfg_arp_decode(REPLY, sizeof(REPLY), &a),
-	    NETCFG_ARP_OK);
-	assert_int_equal(netcfg_arp_encode(&a, buf, sizeof(buf)),
-	    NETCFG_ARP_LEN);
+	assert_int_equal(
+	    netcfg_arp_decode(REPLY, sizeof(REPLY), &a), NETCFG_ARP_OK);
+	assert_int_equal(
+	    netcfg_arp_encode(&a, buf, sizeof(buf)), NETCFG_ARP_LEN);
 	assert_memory_equal(buf, REPLY, NETCFG_ARP_LEN);
-	assert_int_equal(netcfg_arp_decode(buf, NETCFG_ARP_LEN, &b),
-	    NETCFG_ARP_OK);
+	assert_int_equal(
+	    netcfg_arp_decode(buf, NETCFG_ARP_LEN, &b), NETCFG_ARP_OK);
 	assert_memory_equal(&a, &b, sizeof(a));
 }
 
@@ -70,10 +69,9 @@ every_truncation_is_rejected(void **state)
 
 	(void)state;
 	for (len = 0; len < NETCFG_ARP_LEN; len++)
-		assert_int_equal(netcfg_arp_decode(REPLY, len, &a),
-		    NETCFG_ARP_TRUNCATED);
-	assert_int_equal(netcfg_arp_decode(NULL, 0, &a),
-	    NETCFG_ARP_TRUNCATED);
+		assert_int_equal(
+		    netcfg_arp_decode(REPLY, len, &a), NETCFG_ARP_TRUNCATED);
+	assert_int_equal(netcfg_arp_decode(NULL, 0, &a), NETCFG_ARP_TRUNCATED);
 }
 
 static void
@@ -84,8 +82,8 @@ ethernet_padding_after_the_frame_is_accepted(void **state)
 
 	(void)state;
 	memcpy(buf, REPLY, sizeof(REPLY));
-	assert_int_equal(netcfg_arp_decode(buf, sizeof(buf), &a),
-	    NETCFG_ARP_OK);
+	assert_int_equal(
+	    netcfg_arp_decode(buf, sizeof(buf), &a), NETCFG_ARP_OK);
 }
 
 /* Decodes REPLY with byte i set to v. */

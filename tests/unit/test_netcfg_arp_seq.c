@@ -79,8 +79,8 @@ fx_run(struct fx *f)
 }
 
 static void
-fx_frame(struct fx *f, uint16_t op, const uint8_t sha[6],
-    const uint8_t spa[4], const uint8_t tpa[4])
+fx_frame(struct fx *f, uint16_t op, const uint8_t sha[6], const uint8_t spa[4],
+    const uint8_t tpa[4])
 {
 	struct netcfg_arp a;
 
@@ -291,8 +291,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(probe_is_free_when_nobody_answers, setup),
-	    cmocka_unit_test_setup(probe_waits_its_time_on_an_early_timer,
-		setup),
+	    cmocka_unit_test_setup(
+		probe_waits_its_time_on_an_early_timer, setup),
 	    cmocka_unit_test_setup(
 		probe_conflicts_on_a_reply_from_another_mac, setup),
 	    cmocka_unit_test_setup(
