@@ -193,7 +193,7 @@ qn_timing() {
 		limit=$((bound * 3))
 		[ "$limit" -ge 1000 ] || limit=1000
 	fi
-	printf 'timing: %s = %d ms (issue bound %d ms, asserted %d ms)\n' \
+	printf 'timing: %s = %d ms (bound %d ms, asserted %d ms)\n' \
 	    "$name" "$got" "$bound" "$limit"
 	[ "$got" -le "$limit" ] ||
 	    qn_fail "$name took $got ms, more than $limit ms"

@@ -7,7 +7,11 @@ NETNS_TESTS = \
 	tests/netns/elect.sh \
 	tests/netns/service.sh \
 	tests/netns/linkcut.sh \
-	tests/netns/sigterm.sh
+	tests/netns/sigterm.sh \
+	tests/netns/kill9.sh \
+	tests/netns/resume.sh \
+	tests/netns/flush.sh \
+	tests/netns/conflict.sh
 
 TESTS += $(NETNS_TESTS)
 dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh
