@@ -134,6 +134,7 @@ endif
 # Outside the conditional: automake takes .PHONY in one condition only.
 .PHONY: fuzz-ctl
 # ---- end ctl
+
 # ---- lead: the daemon, wired from the blocks above and the folders'
 # libraries.
 sbin_PROGRAMS += src/qured
@@ -178,5 +179,5 @@ EXTRA_DIST += doc/check_man.sh
 # distcheck installs as a user into a scratch prefix: the unit goes there
 # too, never into the system's unit directory.
 AM_DISTCHECK_CONFIGURE_FLAGS = \
-	--with-systemdsystemunitdir='$$dc_install_base/lib/systemd/system'
+	--with-systemdsystemunitdir="$$dc_install_base/lib/systemd/system"
 # ---- end pkg
