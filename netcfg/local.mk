@@ -57,13 +57,31 @@ tests_netns_netcfg_tool_LDADD = $(NETCFG_LIBS)
 TESTS += tests/netns/netcfg/netcfg.sh
 EXTRA_DIST += tests/netns/netcfg/netcfg.sh
 
-# libFuzzer target of the ARP frame decoder (./configure CC=clang
-# --enable-fuzzing); seed corpus in tests/fuzz/corpus/arp/.
+# The ARP frame decoder (netcfg/arp_frame.c) as a fuzz target, seeds in
+# tests/fuzz/corpus/arp/ (conventions: tests/fuzz/local.mk). replay_arp
+# runs the corpus in `make check` with any compiler; fuzz_arp is the
+# libFuzzer binary (./configure CC=clang --enable-fuzzing; make fuzz-arp).
+check_PROGRAMS += tests/fuzz/replay_arp
+TESTS += tests/fuzz/replay_arp
+EXTRA_DIST += tests/fuzz/corpus/arp
+tests_fuzz_replay_arp_SOURCES = tests/fuzz/fuzz_arp.c tests/fuzz/fuzz_replay.c
+tests_fuzz_replay_arp_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS='"$(abs_top_srcdir)/tests/fuzz/corpus/arp"'
+tests_fuzz_replay_arp_LDADD = netcfg/libqure_netcfg_core.a
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_arp
 tests_fuzz_fuzz_arp_SOURCES = tests/fuzz/fuzz_arp.c
 tests_fuzz_fuzz_arp_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_arp_LDFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_arp_LDADD = netcfg/libqure_netcfg_core.a
+
+# New inputs go to a scratch directory, never into the source tree.
+fuzz-arp: tests/fuzz/fuzz_arp$(EXEEXT)
+	rm -rf tests/fuzz/work/arp
+	$(MKDIR_P) tests/fuzz/work/arp
+	tests/fuzz/fuzz_arp$(EXEEXT) -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=64 -print_final_stats=1 \
+	    tests/fuzz/work/arp $(srcdir)/tests/fuzz/corpus/arp
 endif
+.PHONY: fuzz-arp
 # --- end netcfg ----------------------------------------------------------
