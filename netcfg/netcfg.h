@@ -67,7 +67,9 @@ uint32_t netcfg_lease_secs(uint32_t lease_ms);
  * preferred lifetime netcfg_lease_secs(lease_ms), NLM_F_REPLACE: adding
  * again refreshes it. The request is sent at once (the kernel applies it
  * before this returns); a refusal arrives later, is logged and reported as
- * addr_lost. Returns 0, or -1 if the request could not be sent.
+ * addr_lost, once: further refusals are quiet until an add works again, so
+ * adding back from addr_lost cannot spin. Returns 0, or -1 if the request
+ * could not be sent.
  */
 int netcfg_addr_add(struct netcfg *, uint32_t lease_ms);
 /* The same as netcfg_addr_add(); no allocation, meant per heartbeat. */
