@@ -79,12 +79,16 @@ static const char *const reason_names[] = {
     [ELECT_WHY_SHUTDOWN] = "shutdown",
     [ELECT_WHY_DUPLICATE_ID] = "duplicate-id",
     [ELECT_WHY_RESUMED] = "resumed",
+    [ELECT_WHY_LINK_DOWN] = "link-down",
+    [ELECT_WHY_LINK_UP] = "link-up",
+    [ELECT_WHY_ADDR_CONFLICT] = "address-conflict",
 };
 
 const char *
 elect_state_name(enum elect_state s)
 {
-	if ((size_t)s >= sizeof(state_names) / sizeof(state_names[0]))
+	if ((size_t)s >= sizeof(state_names) / sizeof(state_names[0]) ||
+	    state_names[s] == NULL)
 		return "unknown";
 	return state_names[s];
 }
@@ -92,7 +96,8 @@ elect_state_name(enum elect_state s)
 const char *
 elect_reason_name(enum elect_reason r)
 {
-	if ((size_t)r >= sizeof(reason_names) / sizeof(reason_names[0]))
+	if ((size_t)r >= sizeof(reason_names) / sizeof(reason_names[0]) ||
+	    reason_names[r] == NULL)
 		return "unknown";
 	return reason_names[r];
 }
@@ -252,6 +257,10 @@ send_hello(
 	snprintf(m.name, sizeof(m.name), "%s", c->conf.name);
 	m.state = (uint8_t)c->state;
 	m.preempt = c->conf.preempt;
+	if (memcmp(c->conf.mac, (uint8_t[6]){0}, 6) != 0) {
+		memcpy(m.mac, c->conf.mac, sizeof(m.mac));
+		m.has |= ELECT_HAS_MAC;
+	}
 	memcpy(m.addrs, c->conf.addrs, sizeof(m.addrs));
 	m.n_addrs = c->conf.n_addrs;
 	if (elect_get_holder(c, &holder)) {
@@ -387,6 +396,8 @@ note_member(struct elect *c, const struct elect_msg *m,
 		snprintf(mb->name, sizeof(mb->name), "%s", m->name);
 		mb->state = m->state;
 		mb->preempt = m->preempt;
+		if (m->has & ELECT_HAS_MAC)
+			memcpy(mb->mac, m->mac, sizeof(mb->mac));
 		memcpy(mb->addrs, m->addrs, sizeof(mb->addrs));
 		mb->n_addrs = m->n_addrs;
 	} else if (m->type == ELECT_MSG_HEARTBEAT ||
@@ -691,6 +702,7 @@ on_reconf(struct elect *c, const struct elect_conf *conf, struct elect_out *out)
 	next.n_addrs = c->conf.n_addrs;
 	next.dmz = c->conf.dmz;
 	next.dmz_prefix = c->conf.dmz_prefix;
+	memcpy(next.mac, c->conf.mac, sizeof(next.mac));
 	c->conf = next;
 	elect_fd_init(
 	    &c->fd, next.heartbeat_ms, next.dead_after, c->fd.last_heard_ms);
@@ -999,6 +1011,7 @@ elect_get_members(const struct elect *c, uint64_t now_ms,
 		memcpy(info[n].addrs, m->addrs, sizeof(info[n].addrs));
 		info[n].n_addrs = m->n_addrs;
 		info[n].src = m->src;
+		memcpy(info[n].mac, m->mac, sizeof(info[n].mac));
 		info[n].last_seen_ms = now_ms - m->last_seen_ms;
 		n++;
 	}

@@ -21,6 +21,7 @@ struct elect_member {
 	struct elect_addr addrs[ELECT_MAX_ADDRS];
 	size_t n_addrs;
 	struct elect_addr src;
+	uint8_t mac[6];
 	uint64_t boot;
 	uint64_t last_seen_ms;
 };

@@ -47,7 +47,8 @@ enum tlv_type {
 	TLV_BOOT = 12,
 	TLV_UPTIME_MS = 13,
 	TLV_PREEMPT = 14,
-	TLV_LAST = TLV_PREEMPT,
+	TLV_MAC = 15,
+	TLV_LAST = TLV_MAC,
 };
 
 /* Allowed value lengths per TLV type; only NAME has a range. */
@@ -68,9 +69,10 @@ static const struct {
     [TLV_BOOT] = {8, 8},
     [TLV_UPTIME_MS] = {8, 8},
     [TLV_PREEMPT] = {1, 1},
+    [TLV_MAC] = {6, 6},
 };
 
-#define ELECT_HAS_ALL ((1u << 11) - 1)
+#define ELECT_HAS_ALL ((1u << 12) - 1)
 #define STATE_COUNT (ELECT_ST_STOPPED + 1)
 
 /* Body fields each message type must carry, indexed by type. */
@@ -411,6 +413,10 @@ decode_tlv(struct elect_msg *m, uint8_t type, const uint8_t *v, size_t len)
 	case TLV_PREEMPT:
 		m->has |= ELECT_HAS_PREEMPT;
 		return decode_bool(v[0], &m->preempt);
+	case TLV_MAC:
+		memcpy(m->mac, v, len);
+		m->has |= ELECT_HAS_MAC;
+		return true;
 	}
 	return false;
 }
@@ -586,6 +592,8 @@ encode_body(struct wcur *c, const struct elect_msg *m)
 		wr_tlv_int(c, TLV_UPTIME_MS, m->uptime_ms, 8);
 	if (has & ELECT_HAS_PREEMPT)
 		wr_tlv_int(c, TLV_PREEMPT, m->preempt, 1);
+	if (has & ELECT_HAS_MAC)
+		wr_tlv(c, TLV_MAC, m->mac, sizeof(m->mac));
 }
 
 size_t

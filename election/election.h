@@ -110,6 +110,7 @@ enum elect_has {
 	ELECT_HAS_BOOT = 1u << 8,
 	ELECT_HAS_UPTIME = 1u << 9,
 	ELECT_HAS_PREEMPT = 1u << 10,
+	ELECT_HAS_MAC = 1u << 11, /* HELLO: the sender's cluster link MAC */
 };
 
 struct elect_msg {
@@ -130,9 +131,10 @@ struct elect_msg {
 	uint8_t dmz_prefix;
 	uint32_t lease_ms;
 	uint64_t nonce;
-	uint8_t
-	    check_ok;	 /* PROBE_ACK: 1 if the holder's service check passes */
+	/* PROBE_ACK: 1 if the holder's service check passes */
+	uint8_t check_ok;
 	uint8_t preempt; /* HELLO: the sender wants to preempt */
+	uint8_t mac[6];	 /* HELLO: so probes ignore members' answers */
 	uint64_t boot;	 /* random per start: tells clones apart */
 	uint64_t uptime_ms;
 };
@@ -209,6 +211,7 @@ struct elect_conf {
 	 */
 	bool probe_first;
 	uint32_t probe_wait_ms; /* give up waiting for the result; 1000 */
+	uint8_t mac[6];		/* of the cluster link, in HELLO; 0: none */
 };
 
 /* Fills conf with DESIGN.md defaults (key and addresses left empty). */
@@ -294,7 +297,8 @@ struct elect_member_info {
 	struct elect_addr addrs[ELECT_MAX_ADDRS];
 	size_t n_addrs;
 	struct elect_addr src; /* where its last datagram came from */
-	uint64_t last_seen_ms;
+	uint8_t mac[6];	       /* from its HELLO; all zero if unknown */
+	uint64_t last_seen_ms; /* age: ms since it was last heard */
 };
 
 struct elect;

@@ -130,6 +130,24 @@ apply_addr_add(struct cluster *c, uint32_t lease_ms)
 		netcfg_announce(c->nc, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
 }
 
+/* Members answering for the address are no conflict: they hold it. */
+static void
+apply_probe(struct cluster *c, uint64_t now)
+{
+	static struct elect_member_info members[ELECT_MAX_MEMBERS];
+	uint8_t macs[ELECT_MAX_MEMBERS][6];
+	size_t i, n, nmacs = 0;
+
+	n = elect_get_members(c->core, now, members, ELECT_MAX_MEMBERS);
+	for (i = 0; i < n && nmacs < NETCFG_MAX_MEMBER_MACS; i++)
+		if (memcmp(members[i].mac, (uint8_t[6]){0}, 6) != 0)
+			memcpy(macs[nmacs++], members[i].mac, 6);
+	netcfg_set_member_macs(c->nc, (const uint8_t(*)[6])macs, nmacs);
+	if (netcfg_probe(c->nc, PROBE_COUNT, PROBE_GAP_MS, PROBE_WAIT_MS) == -1)
+		log_warnx(
+		    "netcfg: cannot probe the DMZ address on %s", c->ifname);
+}
+
 static void
 apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 {
@@ -156,10 +174,7 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		apply_drop(c, a, now);
 		break;
 	case ELECT_ACT_PROBE:
-		if (netcfg_probe(
-			c->nc, PROBE_COUNT, PROBE_GAP_MS, PROBE_WAIT_MS) == -1)
-			log_warnx("netcfg: cannot probe the DMZ address on %s",
-			    c->ifname);
+		apply_probe(c, now);
 		break;
 	}
 }
@@ -294,6 +309,7 @@ elect_conf_from(
 	e->probe_wait_ms = 1000;
 	if (c->nc == NULL)
 		return;
+	netcfg_get_mac(c->nc, e->mac);
 	n = netcfg_get_addrs(c->nc, addrs, ELECT_MAX_ADDRS + 1);
 	for (i = 0; i < n && e->n_addrs < ELECT_MAX_ADDRS; i++) {
 		if (addrs[i].s_addr == conf->dmz.address.addr.s_addr)
@@ -548,7 +564,10 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.rx_dropped_replay = ctr.rx_dropped_replay;
 	out->counters.rx_dropped_version = ctr.rx_dropped_version;
 	out->counters.failovers = ctr.failovers;
-	snprintf(out->conflict, sizeof(out->conflict), "%s", c->conflict);
+	/* A conflict seen while racing a member's claim is not one. */
+	if (!out->holder.present)
+		snprintf(
+		    out->conflict, sizeof(out->conflict), "%s", c->conflict);
 }
 
 int

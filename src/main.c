@@ -33,11 +33,12 @@ struct daemon {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: qured [-c FILE] [-f] [-v] [-t]\n"
+	fprintf(fp, "usage: qured [-c FILE] [-f] [-v] [-t] [-h]\n"
 		    "  -c FILE  config file (default " DEFAULT_CONF ")\n"
 		    "  -f       stay in the foreground, log to stderr\n"
 		    "  -v       verbose (debug) logging\n"
-		    "  -t       check the config file and exit 0 or 1\n");
+		    "  -t       check the config file and exit 0 or 1\n"
+		    "  -h       print this help and exit\n");
 }
 
 /* Reads and completes the config: a missing name becomes the hostname. */
@@ -164,6 +165,7 @@ main(int argc, char **argv)
 {
 	struct daemon d = {.conf_path = DEFAULT_CONF};
 	int ch, foreground = 0, verbose = 0, check = 0, rc = 1;
+	char *abs_path = NULL;
 	char err[512];
 
 	while ((ch = getopt(argc, argv, "c:fvth")) != -1) {
@@ -200,6 +202,9 @@ main(int argc, char **argv)
 		printf("qured: %s: ok\n", d.conf_path);
 		return 0;
 	}
+	/* daemon() moves to /: SIGHUP must find the same file. */
+	if ((abs_path = realpath(d.conf_path, NULL)) != NULL)
+		d.conf_path = abs_path;
 	log_init(foreground, verbose, "qured");
 	signal(SIGPIPE, SIG_IGN);
 	d.base = event_base_new();
@@ -218,5 +223,6 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	stop(&d);
+	free(abs_path);
 	return rc;
 }

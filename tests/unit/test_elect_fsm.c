@@ -757,6 +757,12 @@ names_cover_every_state_and_reason(void **state)
 	assert_string_equal(elect_state_name(ELECT_ST_OBSERVER), "observer");
 	assert_string_equal(elect_reason_name(ELECT_WHY_RESUMED), "resumed");
 	assert_string_equal(elect_state_name((enum elect_state)77), "unknown");
+	for (int r = ELECT_WHY_START; r <= ELECT_WHY_ADDR_CONFLICT; r++)
+		assert_string_not_equal(
+		    elect_reason_name((enum elect_reason)r), "unknown");
+	for (int s = ELECT_ST_STARTING; s <= ELECT_ST_STOPPED; s++)
+		assert_string_not_equal(
+		    elect_state_name((enum elect_state)s), "unknown");
 }
 
 static void

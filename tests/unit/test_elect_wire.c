@@ -203,8 +203,9 @@ msg_full(struct elect_msg *m, uint8_t type)
 	switch (type) {
 	case ELECT_MSG_HELLO:
 		m->has |= ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_HOLDER |
-			  ELECT_HAS_PREEMPT;
+			  ELECT_HAS_PREEMPT | ELECT_HAS_MAC;
 		snprintf(m->name, sizeof(m->name), "%s", "h\xc3\xb4te-1");
+		memcpy(m->mac, "\x02\x00\x5e\x10\x20\x30", 6);
 		m->state = ELECT_ST_STANDBY;
 		id_fill(&m->holder, 0x22);
 		m->preempt = 1;
@@ -286,6 +287,8 @@ msg_assert_equal(const struct elect_msg *a, const struct elect_msg *b)
 		assert_true(a->uptime_ms == b->uptime_ms);
 	if (a->has & ELECT_HAS_PREEMPT)
 		assert_int_equal(a->preempt, b->preempt);
+	if (a->has & ELECT_HAS_MAC)
+		assert_memory_equal(a->mac, b->mac, 6);
 }
 
 static void
@@ -801,7 +804,7 @@ unknown_tlvs_are_skipped(void **state)
 
 	memset(big, 0x5a, sizeof(big));
 	body_tlv(&bd, 0, "", 0);
-	body_tlv(&bd, 15, big, 1);
+	body_tlv(&bd, 16, big, 1);
 	body_tlv(&bd, 99, big, 255);
 	body_tlv(&bd, 255, big, 17);
 	assert_int_equal(
