@@ -11,8 +11,15 @@ NETNS_TESTS = \
 	tests/netns/kill9.sh \
 	tests/netns/resume.sh \
 	tests/netns/flush.sh \
-	tests/netns/conflict.sh
+	tests/netns/conflict.sh \
+	tests/netns/badpkts.sh
 
 TESTS += $(NETNS_TESTS)
-dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh
+dist_noinst_SCRIPTS += $(NETNS_TESTS)
 EXTRA_DIST += tests/netns/lib.sh
+
+# Crafted datagrams for badpkts.sh, made by the daemon's own codec.
+check_PROGRAMS += tests/netns/qure-forge
+tests_netns_qure_forge_SOURCES = tests/netns/qure-forge.c
+tests_netns_qure_forge_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+tests_netns_qure_forge_LDADD = $(ELECT_LIBS)
