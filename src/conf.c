@@ -168,16 +168,19 @@ say(char *buf, size_t len, const char *fmt, ...)
 }
 
 /*
- * A value for a message: at most 40 bytes, control bytes as '?', so an
- * error stays one readable line whatever the input holds.
+ * A value for a message: at most 40 bytes, control and non-ASCII bytes as
+ * '?', so an error stays one readable line whatever the input holds.
  */
 static void
 shown(const char *v, char *buf, size_t len)
 {
+	unsigned char ch;
 	size_t i;
 
-	for (i = 0; v[i] != '\0' && i + 1 < len && i < 40; i++)
-		buf[i] = (v[i] < 0x20 || v[i] == 0x7f) ? '?' : v[i];
+	for (i = 0; v[i] != '\0' && i + 1 < len && i < 40; i++) {
+		ch = (unsigned char)v[i];
+		buf[i] = ch < 0x20 || ch >= 0x7f ? '?' : (char)ch;
+	}
 	buf[i] = '\0';
 }
 
@@ -383,14 +386,18 @@ name_ok(const char *v)
 	return label_ok(v, strlen(v), false);
 }
 
+/*
+ * Narrower than the kernel's dev_valid_name(): ASCII letters, digits and
+ * "_.+@-" only, so that a name can neither start an inline comment (";")
+ * when printed back nor hold bytes a log line should not carry.
+ */
 static bool
 ifname_ok(const char *v)
 {
-	/* What the kernel's dev_valid_name() refuses. */
 	if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
 		return false;
 	for (; *v != '\0'; v++)
-		if (*v == '/' || *v == ':' || isspace((unsigned char)*v))
+		if (!isalnum((unsigned char)*v) && strchr("_.+@-", *v) == NULL)
 			return false;
 	return true;
 }

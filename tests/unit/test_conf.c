@@ -279,6 +279,10 @@ static const struct bad {
     {MINIMAL "[cluster]\ninterface = eth/0\n",
 	"t.conf:4: [cluster] interface: \"eth/0\" is not an interface name, "
 	"expected e.g. eth0"},
+    /* Found by fuzz_conf: printed back, ";..." read as a comment. */
+    {MINIMAL "[cluster]\ninterface =;\377x\n",
+	"t.conf:4: [cluster] interface: \";?x\" is not an interface name, "
+	"expected e.g. eth0"},
     {MINIMAL "[cluster]\nkey-file = cluster.key\n",
 	"t.conf:4: [cluster] key-file: \"cluster.key\" is not an absolute "
 	"path, expected e.g. /etc/qured/x"},
