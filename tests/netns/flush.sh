@@ -17,9 +17,14 @@ qn_log "h$h holds $QN_DMZ (epoch $epoch); flushing its eth0"
 # Watch the address events: the flush must really have deleted it.
 ip -n "$ns" monitor address >"$T/monitor" 2>&1 &
 QN_PIDS+=($!)
-# It listens once it reports an address added after it started.
-ip -n "$ns" addr add 127.0.0.2/8 dev lo
-listening() { grep -q " inet 127.0.0.2/" "$T/monitor"; }
+# It listens once it reports an address added after it started: add one
+# (again, until it shows up: the first may come before it listened).
+listening() {
+	grep -q " inet 127.0.0.2/" "$T/monitor" && return 0
+	ip -n "$ns" addr del 127.0.0.2/8 dev lo 2>/dev/null || :
+	ip -n "$ns" addr add 127.0.0.2/8 dev lo
+	return 1
+}
 qn_wait_for 2000 listening
 t0=$(qn_now_ms)
 # One round: qured puts the address back so fast that flush (which lists

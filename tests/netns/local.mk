@@ -12,7 +12,8 @@ NETNS_TESTS = \
 	tests/netns/resume.sh \
 	tests/netns/flush.sh \
 	tests/netns/conflict.sh \
-	tests/netns/badpkts.sh
+	tests/netns/badpkts.sh \
+	tests/netns/asan.sh
 
 TESTS += $(NETNS_TESTS)
 dist_noinst_SCRIPTS += $(NETNS_TESTS)
