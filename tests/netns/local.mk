@@ -16,7 +16,7 @@ NETNS_TESTS = \
 	tests/netns/asan.sh
 
 TESTS += $(NETNS_TESTS)
-dist_noinst_SCRIPTS += $(NETNS_TESTS)
+dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh
 EXTRA_DIST += tests/netns/lib.sh
 
 # Crafted datagrams for badpkts.sh, made by the daemon's own codec.
