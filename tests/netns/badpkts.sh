@@ -14,6 +14,7 @@ if [ ! -x "$QURE_FORGE" ]; then
 fi
 GROUP=239.255.81.82
 PORT=5182
+MC_OPTS=ip-multicast-ttl=1,ip-multicast-if= # + the router's address
 
 qn_setup 3
 for n in 1 2 3; do
@@ -32,11 +33,12 @@ done
 qn_log "h$h holds $QN_DMZ in epoch $epoch; bad datagrams to the group" \
     "and to h$s ($(qn_ip "$s"))"
 
+MC_OPTS=$MC_OPTS$QN_ROUTER_IP
 # send FILE [DEST]: one datagram from the router, to the group or DEST.
 send() {
 	if [ $# -eq 1 ]; then
 		ip netns exec "$QN_ROUTER" socat -u FILE:"$1" \
-		    UDP4-DATAGRAM:$GROUP:$PORT,ip-multicast-if=$QN_ROUTER_IP,ip-multicast-ttl=1
+		    "UDP4-DATAGRAM:$GROUP:$PORT,$MC_OPTS"
 	else
 		ip netns exec "$QN_ROUTER" socat -u FILE:"$1" \
 		    UDP4-SENDTO:"$2":$PORT

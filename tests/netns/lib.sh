@@ -123,7 +123,7 @@ qn_cleanup() {
 	done
 	# A set-up cut short may leave a veth in the root namespace.
 	for l in $(ip -o link show 2>/dev/null |
-	    sed -n "s/^[0-9]*: \($QN_P[^:@]*\).*/\1/p"); do
+	    sed -n "s/^[0-9]*: \(${QN_P}[^:@]*\).*/\1/p"); do
 		ip link del "$l" 2>/dev/null
 	done
 	if [ "${QN_KEEP:-0}" = 1 ]; then
