@@ -52,6 +52,15 @@ struct elect {
 	uint64_t probe_until_ms;
 	uint64_t last_nudge_ms; /* last preempt HELLO to a lesser holder */
 
+	/* Fast detection, STANDBY: requests the holder owes, PROBE rounds. */
+	struct elect_reqs reqs;
+	uint64_t probe_nonce;
+	unsigned probe_tries; /* 0: no round running */
+	uint64_t probe_deadline_ms;
+	/* HOLDER: the last service check result; no claims while held down. */
+	bool check_ok;
+	uint64_t holddown_until_ms;
+
 	struct elect_members members;
 	struct elect_replay replay;
 	struct elect_counters ctr;
@@ -82,6 +91,8 @@ static const char *const reason_names[] = {
     [ELECT_WHY_LINK_DOWN] = "link-down",
     [ELECT_WHY_LINK_UP] = "link-up",
     [ELECT_WHY_ADDR_CONFLICT] = "address-conflict",
+    [ELECT_WHY_PROBE_FAILED] = "probe-failed",
+    [ELECT_WHY_SERVICE_FAILED] = "service-failed",
 };
 
 const char *
@@ -113,6 +124,9 @@ elect_conf_defaults(struct elect_conf *conf)
 	conf->hello_interval_ms = 10000;
 	conf->lease_ms = 600;
 	conf->probe_wait_ms = 1000;
+	conf->request_timeout_ms = 150;
+	conf->probe_timeout_ms = 100;
+	conf->holddown_ms = 2000;
 }
 
 /* ---- small helpers ---- */
@@ -302,6 +316,14 @@ send_resign(
 
 /* ---- transitions ---- */
 
+/* What we watched was owed by the old holder: forget it. */
+static void
+fast_reset(struct elect *c)
+{
+	elect_reqs_clear(&c->reqs);
+	c->probe_tries = 0;
+}
+
 /* Leaves HOLDER (or never was): the address goes, we listen again. */
 static void
 become_standby(struct elect *c, enum elect_reason why, struct elect_out *out)
@@ -310,6 +332,7 @@ become_standby(struct elect *c, enum elect_reason why, struct elect_out *out)
 		push(out, ELECT_ACT_ADDR_DEL);
 		c->lease_until_ms = 0;
 	}
+	fast_reset(c);
 	c->has_holder = false;
 	elect_fd_heard(&c->fd, c->now_ms);
 	set_state(c, c->conf.priority ? ELECT_ST_STANDBY : ELECT_ST_OBSERVER,
@@ -319,6 +342,8 @@ become_standby(struct elect *c, enum elect_reason why, struct elect_out *out)
 static void
 follow(struct elect *c, const struct elect_claim *h, struct elect_out *out)
 {
+	if (!c->has_holder || elect_id_cmp(&c->holder.id, &h->id) != 0)
+		fast_reset(c);
 	c->has_holder = true;
 	c->holder_seen = true;
 	c->holder = *h;
@@ -335,8 +360,13 @@ become_candidate(struct elect *c, const struct elect_id *gone,
 	unsigned rank;
 
 	c->has_holder = false;
-	if (c->conf.priority == 0) {
+	fast_reset(c);
+	if (c->conf.priority == 0 || c->now_ms < c->holddown_until_ms) {
+		/* Our own service failed a moment ago: let others serve. */
 		elect_fd_heard(&c->fd, c->now_ms);
+		if (c->state == ELECT_ST_STARTING ||
+		    c->state == ELECT_ST_CANDIDATE)
+			set_state(c, ELECT_ST_STANDBY, why, out);
 		return;
 	}
 	rank = elect_members_rank(
@@ -363,6 +393,8 @@ claim(struct elect *c, struct elect_out *out)
 	see_epoch(c, c->epoch + 1, out);
 	c->held_epoch = c->epoch;
 	c->has_holder = false;
+	c->check_ok = true;
+	fast_reset(c);
 	refresh_lease(c, ELECT_ACT_ADDR_ADD, out);
 	set_state(c, ELECT_ST_HOLDER, ELECT_WHY_CLAIMED, out);
 	send_holder_msg(c, ELECT_MSG_CLAIM, out);
@@ -495,8 +527,27 @@ on_probe(struct elect *c, const struct elect_msg *m,
 	msg_init(c, &ack, ELECT_MSG_PROBE_ACK);
 	ack.has |= ELECT_HAS_NONCE | ELECT_HAS_CHECK;
 	ack.nonce = m->nonce;
-	ack.check_ok = 1; /* the service check arrives with issue 4 */
+	/* The last result answers now; a fresh check follows the probe. */
+	ack.check_ok = c->check_ok;
 	send_msg(c, &ack, src, out);
+	if (c->conf.check_enabled)
+		push(out, ELECT_ACT_CHECK);
+}
+
+/* A standby's PROBE answered: alive and serving, or not serving. */
+static void
+on_probe_ack(struct elect *c, const struct elect_msg *m, struct elect_out *out)
+{
+	if (c->state != ELECT_ST_STANDBY || c->probe_tries == 0 ||
+	    !c->has_holder || elect_id_cmp(&c->holder.id, &m->id) != 0 ||
+	    m->nonce != c->probe_nonce)
+		return;
+	if (!m->check_ok) {
+		become_candidate(c, &m->id, 0, ELECT_WHY_SERVICE_FAILED, out);
+		return;
+	}
+	fast_reset(c); /* lost requests, not a lost holder */
+	elect_fd_heard(&c->fd, c->now_ms);
 }
 
 /*
@@ -555,8 +606,11 @@ dispatch(struct elect *c, const struct elect_msg *m,
 	case ELECT_MSG_PROBE:
 		on_probe(c, m, src, out);
 		break;
+	case ELECT_MSG_PROBE_ACK:
+		on_probe_ack(c, m, out);
+		break;
 	default:
-		break; /* PROBE_ACK, STATE: later issues */
+		break; /* STATE: a later issue */
 	}
 }
 
@@ -680,13 +734,30 @@ on_probe_done(struct elect *c, bool conflict, struct elect_out *out)
 		claim(c, out);
 }
 
+/* The holder's own service check: failing, it hands over and holds off. */
+static void
+on_check(struct elect *c, bool ok, struct elect_out *out)
+{
+	const struct elect_member *best;
+
+	if (c->state != ELECT_ST_HOLDER)
+		return;
+	c->check_ok = ok;
+	if (ok)
+		return;
+	c->holddown_until_ms = c->now_ms + c->conf.holddown_ms;
+	best = elect_members_best(&c->members, c->now_ms, NULL);
+	resign(c, best ? &best->id : NULL, ELECT_WHY_SERVICE_FAILED, out);
+}
+
 static bool
 conf_is_valid(const struct elect_conf *conf)
 {
 	return conf->key != NULL && conf->heartbeat_ms > 0 &&
 	       conf->dead_after > 0 && conf->lease_ms > conf->heartbeat_ms &&
-	       conf->hello_interval_ms > 0 &&
-	       conf->n_addrs <= ELECT_MAX_ADDRS && conf->priority != 255;
+	       conf->hello_interval_ms > 0 && conf->request_timeout_ms > 0 &&
+	       conf->probe_timeout_ms > 0 && conf->n_addrs <= ELECT_MAX_ADDRS &&
+	       conf->priority != 255;
 }
 
 /* SIGHUP: new timings and priority apply from now on. */
@@ -745,6 +816,76 @@ on_late(struct elect *c, struct elect_out *out)
 }
 
 static void
+send_probe(struct elect *c, struct elect_out *out)
+{
+	const struct elect_member *h =
+	    elect_members_find(&c->members, &c->holder.id);
+	struct elect_msg m;
+
+	c->probe_tries++;
+	c->probe_deadline_ms = c->now_ms + c->conf.probe_timeout_ms;
+	if (h == NULL || h->src.family == 0)
+		return; /* no address to ask: the try times out */
+	msg_init(c, &m, ELECT_MSG_PROBE);
+	m.has |= ELECT_HAS_NONCE;
+	m.nonce = c->probe_nonce;
+	send_msg(c, &m, &h->src, out);
+	c->ctr.probes++;
+}
+
+/*
+ * When the oldest unanswered request may start a PROBE round; 0: never.
+ * A round ends in an ack that clears every request, or in a failover, so
+ * rounds come at most once per request-timeout whatever a flood sends.
+ */
+static uint64_t
+probe_due(const struct elect *c)
+{
+	uint64_t oldest = elect_reqs_oldest(&c->reqs);
+
+	return oldest == 0 ? 0 : oldest + c->conf.request_timeout_ms;
+}
+
+/*
+ * A request left unanswered for request-timeout: PROBE the holder, two
+ * tries of probe-timeout each; silence declares it dead at once.
+ */
+static void
+run_fast_timers(struct elect *c, struct elect_out *out)
+{
+	uint64_t due;
+
+	if (c->state != ELECT_ST_STANDBY || !c->has_holder)
+		return;
+	if (c->probe_tries > 0) {
+		if (c->now_ms < c->probe_deadline_ms)
+			return;
+		if (c->probe_tries >= 2) {
+			become_candidate(
+			    c, &c->holder.id, 0, ELECT_WHY_PROBE_FAILED, out);
+			return;
+		}
+		send_probe(c, out);
+		return;
+	}
+	due = probe_due(c);
+	if (due == 0 || c->now_ms < due)
+		return;
+	c->probe_nonce = rng_next(c);
+	send_probe(c, out);
+}
+
+static uint64_t
+fast_wake(const struct elect *c)
+{
+	if (c->state != ELECT_ST_STANDBY || !c->has_holder)
+		return 0;
+	if (c->probe_tries > 0)
+		return c->probe_deadline_ms;
+	return probe_due(c);
+}
+
+static void
 run_holder_timers(struct elect *c, struct elect_out *out)
 {
 	if (c->now_ms >= c->lease_until_ms) {
@@ -754,6 +895,8 @@ run_holder_timers(struct elect *c, struct elect_out *out)
 	if (c->now_ms >= c->next_heartbeat_ms) {
 		refresh_lease(c, ELECT_ACT_ADDR_REFRESH, out);
 		send_holder_msg(c, ELECT_MSG_HEARTBEAT, out);
+		if (c->conf.check_enabled)
+			push(out, ELECT_ACT_CHECK);
 	}
 }
 
@@ -787,7 +930,9 @@ run_timers(struct elect *c, struct elect_out *out)
 		break;
 	case ELECT_ST_STANDBY:
 	case ELECT_ST_OBSERVER:
-		if (elect_fd_expired(&c->fd, c->now_ms))
+		run_fast_timers(c, out);
+		if (c->state != ELECT_ST_CANDIDATE &&
+		    elect_fd_expired(&c->fd, c->now_ms))
 			become_candidate(c,
 			    c->has_holder ? &c->holder.id : NULL, 0,
 			    c->has_holder ? ELECT_WHY_HOLDER_DEAD
@@ -832,7 +977,7 @@ next_wake(const struct elect *c)
 		break;
 	case ELECT_ST_STANDBY:
 	case ELECT_ST_OBSERVER:
-		w = elect_fd_deadline(&c->fd);
+		w = min_nonzero(elect_fd_deadline(&c->fd), fast_wake(c));
 		break;
 	case ELECT_ST_CANDIDATE:
 		w = c->probing ? c->probe_until_ms : c->claim_at_ms;
@@ -909,6 +1054,16 @@ dispatch_event(
 	case ELECT_EV_RECONF:
 		(void)on_reconf(c, ev->conf, out); /* validated in elect_step */
 		break;
+	case ELECT_EV_REQUEST:
+		if (c->state == ELECT_ST_STANDBY && c->has_holder)
+			elect_reqs_request(&c->reqs, ev->flow, c->now_ms);
+		break;
+	case ELECT_EV_ANSWER:
+		elect_reqs_answer(&c->reqs, ev->flow);
+		break;
+	case ELECT_EV_CHECK:
+		on_check(c, ev->ok, out);
+		break;
 	case ELECT_EV_TIMER:
 		break; /* timers run after every event */
 	}
@@ -918,7 +1073,7 @@ static bool
 event_is_valid(const struct elect_event *ev)
 {
 	if (ev == NULL || ev->type < ELECT_EV_START ||
-	    ev->type > ELECT_EV_RECONF)
+	    ev->type > ELECT_EV_CHECK)
 		return false;
 	if (ev->type == ELECT_EV_RX && ev->buf == NULL && ev->len > 0)
 		return false;

@@ -87,4 +87,25 @@ void elect_fd_heard(struct elect_fd *, uint64_t now_ms);
 uint64_t elect_fd_deadline(const struct elect_fd *);
 bool elect_fd_expired(const struct elect_fd *, uint64_t now_ms);
 
+/*
+ * Client requests to the DMZ address that the holder has not answered yet,
+ * as a standby's watcher sees them. Fixed size: when full, new requests
+ * are ignored and the oldest, the ones that matter, stay.
+ */
+struct elect_req {
+	uint64_t flow;
+	uint64_t seen_ms;
+};
+
+struct elect_reqs {
+	struct elect_req r[ELECT_MAX_REQS];
+	size_t n;
+};
+
+void elect_reqs_clear(struct elect_reqs *);
+void elect_reqs_request(struct elect_reqs *, uint64_t flow, uint64_t now_ms);
+void elect_reqs_answer(struct elect_reqs *, uint64_t flow);
+/* When the oldest outstanding request was seen; 0 if none. */
+uint64_t elect_reqs_oldest(const struct elect_reqs *);
+
 #endif

@@ -24,6 +24,7 @@
 #define ELECT_REPLAY_SLOTS 128 /* senders remembered by the replay window */
 #define ELECT_MAX_ACTIONS 24   /* per elect_step() */
 #define ELECT_SEQ_BLOCK 1024   /* sequence numbers reserved per persist */
+#define ELECT_MAX_REQS 256     /* outstanding client requests watched */
 
 /* Message types on the wire (DESIGN.md "The cluster protocol"). */
 enum elect_msg_type {
@@ -70,7 +71,9 @@ enum elect_reason {
 	ELECT_WHY_RESUMED,   /* not run for a while (paused VM): listen again */
 	ELECT_WHY_LINK_DOWN, /* the cluster link went down */
 	ELECT_WHY_LINK_UP,   /* back: listen before judging */
-	ELECT_WHY_ADDR_CONFLICT, /* a foreign host answers for the address */
+	ELECT_WHY_ADDR_CONFLICT,  /* a foreign host answers for the address */
+	ELECT_WHY_PROBE_FAILED,	  /* requests unanswered, PROBEs too */
+	ELECT_WHY_SERVICE_FAILED, /* the holder's service check fails */
 };
 
 /* 128-bit node id. All zero means "none". */
@@ -212,6 +215,11 @@ struct elect_conf {
 	bool probe_first;
 	uint32_t probe_wait_ms; /* give up waiting for the result; 1000 */
 	uint8_t mac[6];		/* of the cluster link, in HELLO; 0: none */
+	/* Fast detection (DESIGN.md "watching mirrored requests"). */
+	uint32_t request_timeout_ms; /* unanswered request: PROBE; 150 */
+	uint32_t probe_timeout_ms;   /* per PROBE try, two tries; 100 */
+	bool check_enabled;	     /* the holder runs a service check */
+	uint32_t holddown_ms; /* no claim after our check failed; 10 x hb */
 };
 
 /* Fills conf with DESIGN.md defaults (key and addresses left empty). */
@@ -238,6 +246,9 @@ enum elect_event_type {
 	 * invalid conf makes elect_step() return -1 and changes nothing.
 	 */
 	ELECT_EV_RECONF,
+	ELECT_EV_REQUEST, /* watcher: a client request to the DMZ address */
+	ELECT_EV_ANSWER,  /* watcher: the answer to it (same flow) */
+	ELECT_EV_CHECK,	  /* result of ELECT_ACT_CHECK: ok */
 };
 
 struct elect_event {
@@ -249,6 +260,8 @@ struct elect_event {
 	bool up;		       /* LINK */
 	bool conflict;		       /* PROBE_DONE: someone else answers */
 	const struct elect_conf *conf; /* RECONF: borrowed for the call */
+	uint64_t flow;		       /* REQUEST/ANSWER: the client side */
+	bool ok;		       /* CHECK */
 };
 
 enum elect_action_type {
@@ -260,6 +273,7 @@ enum elect_action_type {
 	ELECT_ACT_PERSIST,	/* write persist before the next action */
 	ELECT_ACT_DROP,		/* a datagram was rejected: err, src */
 	ELECT_ACT_PROBE,	/* ARP-probe the DMZ address, then PROBE_DONE */
+	ELECT_ACT_CHECK,	/* run the service check, then ELECT_EV_CHECK */
 };
 
 struct elect_action {
@@ -286,6 +300,7 @@ struct elect_counters {
 	uint64_t rx_dropped_auth, rx_dropped_malformed, rx_dropped_replay;
 	uint64_t rx_dropped_version;
 	uint64_t failovers; /* times this node became holder */
+	uint64_t probes;    /* PROBEs sent to a silent holder */
 };
 
 /* A member as the core knows it, for status output. */

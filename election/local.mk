@@ -7,6 +7,7 @@ election_libqure_elect_a_SOURCES = \
 	election/elect_wire.c \
 	election/elect_member.c \
 	election/elect_fd.c \
+	election/elect_reqs.c \
 	election/elect_fsm.c
 election_libqure_elect_a_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 ELECT_LIBS = election/libqure_elect.a $(CRYPTO_LIBS)

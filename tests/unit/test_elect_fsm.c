@@ -897,6 +897,225 @@ preempting_standby_tells_a_lesser_holder_once_per_window(void **state)
 	assert_int_equal(hellos, 2);
 }
 
+/* ---- fast detection: watched requests, PROBE rounds, service check ---- */
+
+static void
+fx_event(struct fx *f, enum elect_event_type type, uint64_t flow, bool ok)
+{
+	struct elect_event ev = {.type = type, .flow = flow, .ok = ok};
+
+	fx_step(f, &ev);
+}
+
+/* The nonce of the last PROBE sent, and checks it went to peer n. */
+static uint64_t
+fx_last_probe(const struct fx *f, int n)
+{
+	struct elect_msg m;
+	size_t i;
+
+	for (i = f->nlog; i-- > 0;) {
+		if (f->log[i].type != ELECT_ACT_SEND ||
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) != ELECT_WIRE_OK ||
+		    m.type != ELECT_MSG_PROBE)
+			continue;
+		assert_int_equal(f->log[i].dest.b[3], n);
+		return m.nonce;
+	}
+	fail_msg("no PROBE sent");
+	return 0;
+}
+
+static size_t
+fx_count_sent(const struct fx *f, int msg_type)
+{
+	struct elect_msg m;
+	size_t i, n = 0;
+
+	for (i = 0; i < f->nlog; i++)
+		n += f->log[i].type == ELECT_ACT_SEND &&
+		     elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			 &m) == ELECT_WIRE_OK &&
+		     m.type == msg_type;
+	return n;
+}
+
+static void
+fx_hear_ack(struct fx *f, int n, uint64_t nonce, bool ok)
+{
+	struct elect_msg m = {.type = ELECT_MSG_PROBE_ACK,
+	    .priority = 100,
+	    .has = ELECT_HAS_NONCE | ELECT_HAS_CHECK,
+	    .nonce = nonce,
+	    .check_ok = ok};
+
+	fx_hear_msg(f, &m, n);
+}
+
+static void
+unanswered_request_makes_the_standby_probe_the_holder(void **state)
+{
+	struct fx *f = *state;
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_clear(f);
+	fx_event(f, ELECT_EV_REQUEST, 77, false);
+	fx_advance(f, f->conf.request_timeout_ms - 1);
+	assert_false(fx_sent(f, ELECT_MSG_PROBE));
+	fx_advance(f, 1);
+	(void)fx_last_probe(f, PEER_HIGH);
+}
+
+static void
+answered_request_never_probes(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+		fx_event(f, ELECT_EV_REQUEST, 100 + (uint64_t)i, false);
+		fx_advance(f, 50);
+		fx_event(f, ELECT_EV_ANSWER, 100 + (uint64_t)i, false);
+		fx_event(f, ELECT_EV_ANSWER, 999, false); /* unasked: ignored */
+		fx_advance(f, 150);
+	}
+	assert_false(fx_sent(f, ELECT_MSG_PROBE));
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
+static void
+silent_holder_is_declared_dead_after_two_probe_tries(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t0;
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	t0 = f->now;
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_clear(f);
+	fx_advance(
+	    f, f->conf.request_timeout_ms + 2 * f->conf.probe_timeout_ms - 1);
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), 2);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	fx_advance(f, 1);
+	/* Long before dead-after heartbeats: it claims at once (rank 0). */
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_true(f->now - t0 < dead_ms(f));
+}
+
+static void
+probe_ack_from_a_serving_holder_clears_the_requests(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_advance(f, f->conf.request_timeout_ms);
+	fx_hear_ack(f, PEER_HIGH, fx_last_probe(f, PEER_HIGH) + 1, true);
+	fx_advance(f, f->conf.probe_timeout_ms / 2);
+	/* A wrong nonce proves nothing: the round goes on. */
+	fx_hear_ack(f, PEER_HIGH, fx_last_probe(f, PEER_HIGH), true);
+	fx_clear(f);
+	for (i = 0; i < 5; i++) {
+		fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+		fx_advance(f, f->conf.request_timeout_ms);
+	}
+	assert_false(fx_sent(f, ELECT_MSG_PROBE));
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
+static void
+probe_ack_with_a_failed_check_declares_the_holder_dead(void **state)
+{
+	struct fx *f = *state;
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_advance(f, f->conf.request_timeout_ms);
+	fx_hear_ack(f, PEER_HIGH, fx_last_probe(f, PEER_HIGH), false);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+static void
+request_flood_probes_at_most_once_per_request_timeout(void **state)
+{
+	struct fx *f = *state;
+	uint64_t flow, start;
+	size_t probes;
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_clear(f);
+	start = f->now;
+	for (flow = 1; flow <= 2000; flow++) {
+		fx_event(f, ELECT_EV_REQUEST, flow, false);
+		if (flow % 4 == 0) {
+			fx_advance(f, 2);
+			fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+		}
+		if (fx_sent(f, ELECT_MSG_PROBE) && flow % 40 == 0)
+			fx_hear_ack(
+			    f, PEER_HIGH, fx_last_probe(f, PEER_HIGH), true);
+	}
+	probes = fx_count_sent(f, ELECT_MSG_PROBE);
+	/* Rounds of at most two tries, one round per request-timeout. */
+	assert_true(probes > 0);
+	assert_true(
+	    probes <= 2 * ((f->now - start) / f->conf.request_timeout_ms + 1));
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
+static void
+holder_answers_a_probe_with_its_check_and_checks_again(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_PROBE,
+	    .priority = 100,
+	    .has = ELECT_HAS_NONCE,
+	    .nonce = 4242};
+	struct elect_msg ack;
+	int i;
+
+	f->conf.check_enabled = true;
+	fx_start_with(f);
+	fx_make_holder(f);
+	fx_hear_msg(f, &m, PEER_LOW);
+	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_PROBE_ACK);
+	assert_true(i >= 0);
+	assert_int_equal(f->log[i].dest.b[3], PEER_LOW);
+	assert_int_equal(
+	    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, &ack),
+	    ELECT_WIRE_OK);
+	assert_true(ack.nonce == 4242);
+	assert_int_equal(ack.check_ok, 1);
+	assert_true(fx_find(f, ELECT_ACT_CHECK, 0) > i);
+}
+
+static void
+holder_whose_check_fails_resigns_and_holds_off(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf.check_enabled = true;
+	fx_start_with(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 1);
+	fx_make_holder(f);
+	fx_advance(f, f->conf.heartbeat_ms);
+	assert_true(fx_count(f, ELECT_ACT_CHECK) >= 1);
+	fx_event(f, ELECT_EV_CHECK, 0, true);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	assert_true(fx_sent(f, ELECT_MSG_RESIGN));
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	fx_clear(f);
+	fx_advance(f, f->conf.holddown_ms - 1);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	fx_advance(f, 2 * listen_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER); /* nobody else */
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
@@ -940,6 +1159,14 @@ main(void)
 	    TU(failover_after_a_known_holder_skips_the_probe),
 	    T(reconf_to_priority_zero_resigns_and_observes),
 	    TU(preempting_standby_tells_a_lesser_holder_once_per_window),
+	    T(unanswered_request_makes_the_standby_probe_the_holder),
+	    T(answered_request_never_probes),
+	    T(silent_holder_is_declared_dead_after_two_probe_tries),
+	    T(probe_ack_from_a_serving_holder_clears_the_requests),
+	    T(probe_ack_with_a_failed_check_declares_the_holder_dead),
+	    T(request_flood_probes_at_most_once_per_request_timeout),
+	    TU(holder_answers_a_probe_with_its_check_and_checks_again),
+	    TU(holder_whose_check_fails_resigns_and_holds_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,6 +151,43 @@ detector_expires_after_dead_after_heartbeats(void **state)
 	assert_int_equal(elect_fd_deadline(&fd), 2100);
 }
 
+static void
+request_table_keeps_first_sighting_and_oldest_when_full(void **state)
+{
+	struct elect_reqs t;
+	uint64_t i;
+
+	(void)state;
+	elect_reqs_clear(&t);
+	assert_int_equal(elect_reqs_oldest(&t), 0);
+	elect_reqs_request(&t, 1, 100);
+	elect_reqs_request(&t, 1, 150); /* a retransmitted SYN */
+	assert_int_equal(t.n, 1);
+	assert_int_equal(elect_reqs_oldest(&t), 100);
+	for (i = 2; i <= ELECT_MAX_REQS + 10; i++)
+		elect_reqs_request(&t, i, 200 + i);
+	assert_int_equal(t.n, ELECT_MAX_REQS);
+	assert_int_equal(elect_reqs_oldest(&t), 100);
+}
+
+static void
+answer_removes_only_its_request(void **state)
+{
+	struct elect_reqs t;
+
+	(void)state;
+	elect_reqs_clear(&t);
+	elect_reqs_request(&t, 1, 100);
+	elect_reqs_request(&t, 2, 200);
+	elect_reqs_answer(&t, 9); /* an answer without a request */
+	assert_int_equal(t.n, 2);
+	elect_reqs_answer(&t, 1);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(elect_reqs_oldest(&t), 200);
+	elect_reqs_answer(&t, 2);
+	assert_int_equal(elect_reqs_oldest(&t), 0);
+}
+
 int
 main(void)
 {
@@ -162,6 +199,9 @@ main(void)
 	    cmocka_unit_test(best_is_the_highest_priority_then_lowest_id),
 	    cmocka_unit_test(preference_is_epoch_then_priority_then_lower_id),
 	    cmocka_unit_test(detector_expires_after_dead_after_heartbeats),
+	    cmocka_unit_test(
+		request_table_keeps_first_sighting_and_oldest_when_full),
+	    cmocka_unit_test(answer_removes_only_its_request),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
