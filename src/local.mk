@@ -135,6 +135,31 @@ endif
 .PHONY: fuzz-ctl
 # ---- end ctl
 
+# ---- check: the holder's service check, the hooks and the SIGCHLD
+# dispatcher they share (src/child.c). The lead adds
+# $(QURED_CHECK_SOURCES) to src_qured_SOURCES; they need $(EVENT_CFLAGS)
+# and $(EVENT_LIBS), and src/log.c and src/xmalloc.c of
+# QURED_CONF_SOURCES.
+QURED_CHECK_SOURCES = \
+	src/child.c src/child.h \
+	src/check.c src/check.h \
+	src/hooks.c src/hooks.h
+
+CHECK_TEST_SOURCES = $(QURED_CHECK_SOURCES) \
+	src/log.c src/log.h src/xmalloc.c src/xmalloc.h
+
+# Both run real children (scripts in a temporary directory) and sockets
+# on 127.0.0.1 in their own loop, and end with no child left.
+check_PROGRAMS += tests/unit/test_check tests/unit/test_hooks
+TESTS += tests/unit/test_check tests/unit/test_hooks
+tests_unit_test_check_SOURCES = tests/unit/test_check.c $(CHECK_TEST_SOURCES)
+tests_unit_test_check_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_check_LDADD = $(EVENT_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_hooks_SOURCES = tests/unit/test_hooks.c $(CHECK_TEST_SOURCES)
+tests_unit_test_hooks_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_hooks_LDADD = $(EVENT_LIBS) $(CMOCKA_LIBS)
+# ---- end check
+
 # ---- lead: the daemon, wired from the blocks above and the folders'
 # libraries.
 sbin_PROGRAMS += src/qured
