@@ -50,7 +50,8 @@ struct elect {
 	bool holder_seen; /* a holder was heard since start: no probe */
 	bool probing;	  /* CANDIDATE: ELECT_ACT_PROBE out, no answer yet */
 	uint64_t probe_until_ms;
-	uint64_t last_nudge_ms; /* last preempt HELLO to a lesser holder */
+	uint64_t last_nudge_ms;	   /* last preempt HELLO to a lesser holder */
+	uint64_t last_announce_ms; /* HOLDER: last ANNOUNCE to win back */
 
 	/* Fast detection, STANDBY: requests the holder owes, PROBE rounds. */
 	struct elect_reqs reqs;
@@ -316,6 +317,14 @@ send_resign(
 
 /* ---- transitions ---- */
 
+static void
+start_probe(struct elect *c, struct elect_out *out)
+{
+	c->probing = true;
+	c->probe_until_ms = c->now_ms + c->conf.probe_wait_ms;
+	push(out, ELECT_ACT_PROBE);
+}
+
 /* What we watched was owed by the old holder: forget it. */
 static void
 fast_reset(struct elect *c)
@@ -373,7 +382,15 @@ become_candidate(struct elect *c, const struct elect_id *gone,
 	    &c->members, c->now_ms, c->conf.priority, &c->id, gone);
 	c->claim_at_ms = c->now_ms + (uint64_t)(rank + extra_turns) *
 					 c->conf.claim_stagger_ms;
+	c->probing = false;
 	set_state(c, ELECT_ST_CANDIDATE, why, out);
+	/*
+	 * An address no member was heard holding may be a foreign host's:
+	 * probe first, then wait our turn. A probe outlasts many staggers,
+	 * so turns counted from its end keep the claims apart.
+	 */
+	if (c->conf.probe_first && !c->holder_seen)
+		start_probe(c, out);
 }
 
 static void
@@ -463,6 +480,21 @@ nudge_lesser_holder(
 	send_hello(c, NULL, out);
 }
 
+/*
+ * Another holder, a lesser one: tell it at once so it yields now, and win
+ * the neighbours back from it, at most once a heartbeat.
+ */
+static void
+reassert(struct elect *c, struct elect_out *out)
+{
+	send_holder_msg(c, ELECT_MSG_HEARTBEAT, out);
+	if (c->last_announce_ms != 0 &&
+	    c->now_ms < c->last_announce_ms + c->conf.heartbeat_ms)
+		return;
+	c->last_announce_ms = c->now_ms;
+	push(out, ELECT_ACT_ANNOUNCE);
+}
+
 static void
 on_holder_msg(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 {
@@ -471,8 +503,7 @@ on_holder_msg(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 
 	if (c->state == ELECT_ST_HOLDER) {
 		if (!elect_claim_better(&them, &me)) {
-			/* Tell the lesser holder at once, so it yields now. */
-			send_holder_msg(c, ELECT_MSG_HEARTBEAT, out);
+			reassert(c, out);
 			return;
 		}
 		become_standby(c, ELECT_WHY_BETTER_HOLDER, out);
@@ -728,10 +759,14 @@ on_probe_done(struct elect *c, bool conflict, struct elect_out *out)
 	if (c->state != ELECT_ST_CANDIDATE || !c->probing)
 		return; /* a late answer: a holder was heard meanwhile */
 	c->probing = false;
-	if (conflict)
+	if (conflict) {
 		become_standby(c, ELECT_WHY_ADDR_CONFLICT, out);
-	else
-		claim(c, out);
+		return;
+	}
+	c->claim_at_ms =
+	    c->now_ms + (uint64_t)elect_members_rank(&c->members, c->now_ms,
+			    c->conf.priority, &c->id, NULL) *
+			    c->conf.claim_stagger_ms;
 }
 
 /* The holder's own service check: failing, it hands over and holds off. */
@@ -904,18 +939,17 @@ run_holder_timers(struct elect *c, struct elect_out *out)
  * Claims, after an ARP probe when no member was ever heard holding the
  * address: a foreign host may own it (issue 3). Failover skips the probe.
  */
+/* Claims when our turn comes; a lost probe result is asked again. */
 static void
-try_claim(struct elect *c, struct elect_out *out)
+run_candidate_timers(struct elect *c, struct elect_out *out)
 {
-	if (!c->conf.probe_first || c->holder_seen) {
-		claim(c, out);
+	if (c->probing) {
+		if (c->now_ms >= c->probe_until_ms)
+			start_probe(c, out);
 		return;
 	}
-	if (c->probing && c->now_ms < c->probe_until_ms)
-		return;
-	c->probing = true;
-	c->probe_until_ms = c->now_ms + c->conf.probe_wait_ms;
-	push(out, ELECT_ACT_PROBE);
+	if (c->now_ms >= c->claim_at_ms)
+		claim(c, out);
 }
 
 static void
@@ -945,8 +979,8 @@ run_timers(struct elect *c, struct elect_out *out)
 	default:
 		break;
 	}
-	if (c->state == ELECT_ST_CANDIDATE && c->now_ms >= c->claim_at_ms)
-		try_claim(c, out);
+	if (c->state == ELECT_ST_CANDIDATE)
+		run_candidate_timers(c, out);
 	if (c->state != ELECT_ST_STOPPED && c->now_ms >= c->next_hello_ms) {
 		/* Jitter keeps standbys that started together out of step. */
 		c->next_hello_ms =

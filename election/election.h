@@ -274,6 +274,9 @@ enum elect_action_type {
 	ELECT_ACT_DROP,		/* a datagram was rejected: err, src */
 	ELECT_ACT_PROBE,	/* ARP-probe the DMZ address, then PROBE_DONE */
 	ELECT_ACT_CHECK,	/* run the service check, then ELECT_EV_CHECK */
+	/* Announce the held address again (gratuitous ARP): a lesser holder
+	 * may have pulled the neighbours' caches to itself. */
+	ELECT_ACT_ANNOUNCE,
 };
 
 struct elect_action {

@@ -74,7 +74,8 @@ uint32_t netcfg_lease_secs(uint32_t lease_ms);
 int netcfg_addr_add(struct netcfg *, uint32_t lease_ms);
 /* The same as netcfg_addr_add(); no allocation, meant per heartbeat. */
 int netcfg_addr_refresh(struct netcfg *, uint32_t lease_ms);
-/* Removes the DMZ address (absent is fine). Returns 0 or -1. */
+/* Removes the DMZ address (absent is fine) and stops any announcements
+ * still scheduled: they would pull the neighbours back to us. 0 or -1. */
 int netcfg_addr_del(struct netcfg *);
 /* At start-up: removes the DMZ address with any prefix if present. */
 int netcfg_addr_remove_stale(struct netcfg *);
@@ -117,5 +118,97 @@ int netcfg_get_addrs(const struct netcfg *, struct in_addr *out, size_t max);
 /* The default route's interface into ifname; -1 with err if none. */
 int netcfg_default_ifname(
     char ifname[NETCFG_IFNAME_MAX], char err[NETCFG_ERR_MAX]);
+
+/*
+ * ---- The mirrored-request watcher (DESIGN.md "Fast failure detection")
+ *
+ * An AF_PACKET socket, promiscuous, on the cluster interface, with a
+ * classic BPF filter built from the conf, that reports client requests to
+ * the DMZ address (TCP SYN without ACK, UDP datagrams, to a watched port)
+ * and the answers from it (TCP SYN-ACK or RST, UDP, from a watched port).
+ * Only the capture lives here; what a missing answer means is decided in
+ * election/. VLAN-tagged frames are ignored: watch the VLAN's interface.
+ */
+
+#define NETCFG_WATCH_MAX_PORTS 16
+
+struct netcfg_watch;
+
+struct netcfg_watch_port {
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t port; /* host byte order, 1..65535 */
+};
+
+struct netcfg_watch_conf {
+	char ifname[NETCFG_IFNAME_MAX];
+	struct in_addr dmz; /* network byte order */
+	struct netcfg_watch_port ports[NETCFG_WATCH_MAX_PORTS];
+	size_t n_ports;
+	/* Frames from this source MAC are ignored (our own); all zero: no
+	 * check. netcfg_watch_new() sets it to the interface's MAC. */
+	uint8_t mac[6];
+};
+
+enum netcfg_watch_kind {
+	NETCFG_WATCH_IGNORE = 0,
+	NETCFG_WATCH_REQUEST, /* client -> DMZ: SYN, or UDP to a port */
+	NETCFG_WATCH_ANSWER,  /* DMZ -> client: SYN-ACK, RST, or UDP */
+};
+
+struct netcfg_watch_seen {
+	enum netcfg_watch_kind kind;
+	/* The client side, equal for a request and its answer:
+	 * (client IPv4 << 24) | (client port << 8) | proto, host order. */
+	uint64_t flow;
+	struct in_addr client; /* network byte order */
+	uint16_t client_port;  /* host byte order */
+	uint16_t port;	       /* the DMZ side's (watched) port */
+	uint8_t proto;	       /* IPPROTO_TCP or IPPROTO_UDP */
+	bool rst;	       /* ANSWER: a TCP reset (the port is closed) */
+};
+
+struct netcfg_watch_stats {
+	uint64_t frames;   /* read from the socket */
+	uint64_t requests; /* reported as NETCFG_WATCH_REQUEST */
+	uint64_t answers;  /* reported as NETCFG_WATCH_ANSWER */
+	uint64_t ignored;  /* read but neither (our own, malformed, ...) */
+	uint64_t drops;	   /* lost by the kernel (PACKET_STATISTICS) */
+};
+
+/*
+ * Pure: classifies one Ethernet frame (from the destination MAC on, as
+ * captured, possibly cut short after the transport header). Never reads
+ * past frame + len. Returns the kind, also stored in out->kind; the rest
+ * of out is set for REQUEST and ANSWER only. IGNORE: not IPv4 (VLAN tags
+ * included), from conf->mac, truncated headers, IHL < 5, a non-first
+ * fragment, a request from the DMZ address itself, anything else that
+ * matches no watched port and direction.
+ */
+enum netcfg_watch_kind netcfg_watch_classify(const uint8_t *frame, size_t len,
+    const struct netcfg_watch_conf *conf, struct netcfg_watch_seen *out);
+
+/*
+ * Opens the capture on conf->ifname, enabled, on base; seen(arg, s) is
+ * called from the loop for each request and answer (s is borrowed for the
+ * call). Returns NULL with one line in err ("netcfg: watch: interface
+ * eth9 not found", ...) if the interface is missing, no port is given, or
+ * the socket cannot be opened (CAP_NET_RAW).
+ */
+struct netcfg_watch *netcfg_watch_new(struct event_base *,
+    const struct netcfg_watch_conf *conf,
+    void (*seen)(void *arg, const struct netcfg_watch_seen *), void *arg,
+    char *err, size_t errlen);
+/* Closes the socket and leaves promiscuous mode; NULL does nothing. */
+void netcfg_watch_free(struct netcfg_watch *);
+/*
+ * The holder turns its watcher off (it does not watch itself): disabled,
+ * the socket is closed and costs nothing; enabling opens it again (the
+ * error, if any, is logged). Returns 0, or -1 if it could not be opened.
+ */
+int netcfg_watch_set_enabled(struct netcfg_watch *, bool enabled);
+bool netcfg_watch_is_enabled(const struct netcfg_watch *);
+/* Counters since netcfg_watch_new(); reads the kernel's drop count. */
+void netcfg_watch_get_stats(
+    struct netcfg_watch *, struct netcfg_watch_stats *out);
 
 #endif

@@ -287,6 +287,15 @@ netcfg_announce(struct netcfg *nc, unsigned count, unsigned gap_ms)
 	return 0;
 }
 
+/* The address is no longer ours: a late announcement would steal it back. */
+void
+netcfg_arp_announce_stop(struct netcfg *nc)
+{
+	if (nc->ev_announce != NULL)
+		evtimer_del(nc->ev_announce);
+	netcfg_seq_stop(&nc->announce);
+}
+
 int
 netcfg_arp_open(struct netcfg *nc, char *err, size_t err_len)
 {

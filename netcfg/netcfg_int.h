@@ -151,6 +151,7 @@ int netcfg_nl_open(struct netcfg *, char *err, size_t err_len);
 void netcfg_nl_close(struct netcfg *);
 int netcfg_arp_open(struct netcfg *, char *err, size_t err_len);
 void netcfg_arp_close(struct netcfg *);
+void netcfg_arp_announce_stop(struct netcfg *);
 /* Whether the DMZ address is on the interface now (-1: cannot tell). */
 int netcfg_has_dmz(const struct netcfg *);
 /* After a lost netlink event: re-reads link and address state. */

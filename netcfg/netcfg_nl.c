@@ -134,6 +134,7 @@ del(struct netcfg *nc, enum nl_what what)
 
 	/* Not ours from now on: its RTM_DELADDR is no loss. */
 	nc->held = false;
+	netcfg_arp_announce_stop(nc);
 	return send_req(nc, buf, len, "delete");
 }
 

@@ -176,6 +176,13 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 	case ELECT_ACT_PROBE:
 		apply_probe(c, now);
 		break;
+	case ELECT_ACT_ANNOUNCE:
+		netcfg_announce(c->nc, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
+		break;
+	case ELECT_ACT_CHECK:
+		/* XXX issue 4: never asked yet (check_enabled stays off) until
+		 * src/check.c lands and runs the [dmz] check here. */
+		break;
 	}
 }
 

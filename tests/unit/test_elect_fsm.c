@@ -392,6 +392,9 @@ holder_keeps_the_address_against_a_lesser_holder(void **state)
 	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_DEL), 0);
 	/* It answers at once, so the lesser one yields within a heartbeat. */
 	assert_true(fx_sent(f, ELECT_MSG_HEARTBEAT));
+	assert_int_equal(fx_count(f, ELECT_ACT_ANNOUNCE), 1);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HEARTBEAT, 1, 99);
+	assert_int_equal(fx_count(f, ELECT_ACT_ANNOUNCE), 1); /* rate-limited */
 }
 
 static void
@@ -1116,6 +1119,27 @@ holder_whose_check_fails_resigns_and_holds_off(void **state)
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER); /* nobody else */
 }
 
+static void
+probing_candidates_take_their_turns_after_the_probe(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_PROBE_DONE};
+
+	f->conf.probe_first = true;
+	fx_start_with(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100); /* ranks before us */
+	fx_advance(f, listen_ms(f));
+	assert_int_equal(fx_count(f, ELECT_ACT_PROBE), 1);
+	fx_advance(f, 150); /* the probe takes longer than a stagger */
+	fx_step(f, &ev);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_advance(f, f->conf.claim_stagger_ms - 1);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_hear(f, PEER_LOW, ELECT_MSG_CLAIM, 1, 100);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
@@ -1167,6 +1191,7 @@ main(void)
 	    T(request_flood_probes_at_most_once_per_request_timeout),
 	    TU(holder_answers_a_probe_with_its_check_and_checks_again),
 	    TU(holder_whose_check_fails_resigns_and_holds_off),
+	    TU(probing_candidates_take_their_turns_after_the_probe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
