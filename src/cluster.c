@@ -20,8 +20,10 @@
 #include "discovery/discovery.h"
 #include "election/election.h"
 #include "netcfg/netcfg.h"
+#include "src/check.h"
 #include "src/clock.h"
 #include "src/conf.h"
+#include "src/hooks.h"
 #include "src/log.h"
 #include "src/state.h"
 #include "src/status.h"
@@ -51,6 +53,9 @@ struct cluster {
 	struct netcfg *nc;
 	struct disc_udp *udp;
 	struct event *timer;
+	struct check *check; /* NULL: no [dmz] check */
+	bool check_failing;  /* to log a failing check once */
+	struct hooks *hooks;
 	char conflict[STATUS_MAC_LEN]; /* a foreign MAC on the DMZ address */
 	struct drop_log drops[DROP_LOG_SLOTS];
 };
@@ -78,9 +83,16 @@ apply_send(struct cluster *c, const struct elect_action *a)
 static void
 apply_state(struct cluster *c, const struct elect_action *a)
 {
+	char cidr[INET_ADDRSTRLEN + 4];
+
 	log_info("cluster: %s -> %s (%s), epoch %llu", elect_state_name(a->old),
 	    elect_state_name(a->state), elect_reason_name(a->reason),
 	    (unsigned long long)elect_get_epoch(c->core));
+	snprintf(cidr, sizeof(cidr), "%s/%u",
+	    inet_ntoa(c->conf.dmz.address.addr), c->conf.dmz.address.prefix);
+	hooks_run(c->hooks, elect_state_name(a->state),
+	    elect_state_name(a->old), elect_reason_name(a->reason),
+	    elect_get_epoch(c->core), cidr);
 	if (a->state == ELECT_ST_HOLDER || a->reason == ELECT_WHY_HOLDER_HEARD)
 		c->conflict[0] = '\0'; /* the cluster owns the address now */
 }
@@ -180,8 +192,9 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		netcfg_announce(c->nc, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
 		break;
 	case ELECT_ACT_CHECK:
-		/* XXX issue 4: never asked yet (check_enabled stays off) until
-		 * src/check.c lands and runs the [dmz] check here. */
+		/* A check slower than a heartbeat is a failing one. */
+		if (c->check != NULL)
+			check_run(c->check, c->econf.heartbeat_ms);
 		break;
 	}
 }
@@ -282,6 +295,20 @@ addr_lost_cb(void *arg)
 }
 
 static void
+service_checked_cb(void *arg, bool ok, const char *why)
+{
+	struct cluster *c = arg;
+	struct elect_event ev = {.type = ELECT_EV_CHECK, .ok = ok};
+
+	if (!ok && !c->check_failing)
+		log_warnx("check: %s; the holder hands over", why);
+	else if (ok && c->check_failing)
+		log_info("check: passes again");
+	c->check_failing = !ok;
+	cluster_run(c, &ev);
+}
+
+static void
 link_change_cb(void *arg, bool up)
 {
 	struct elect_event ev = {.type = ELECT_EV_LINK, .up = up};
@@ -314,6 +341,10 @@ elect_conf_from(
 	e->dmz_prefix = conf->dmz.address.prefix;
 	e->probe_first = true;
 	e->probe_wait_ms = 1000;
+	e->request_timeout_ms = conf->dmz.request_timeout_ms;
+	e->probe_timeout_ms = conf->dmz.probe_timeout_ms;
+	e->check_enabled = conf->dmz.check.type != CONF_CHECK_NONE;
+	e->holddown_ms = 10 * conf->cluster.heartbeat_ms;
 	if (c->nc == NULL)
 		return;
 	netcfg_get_mac(c->nc, e->mac);
@@ -409,6 +440,17 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	if (open_netcfg(c, err, errlen) == -1 ||
 	    open_udp(c, err, errlen) == -1 || open_core(c, err, errlen) == -1)
 		goto fail;
+	if (conf->dmz.check.type != CONF_CHECK_NONE)
+		c->check =
+		    check_new(base, &conf->dmz.check, service_checked_cb, c);
+	c->hooks =
+	    hooks_new(base, conf->hooks.on_holder, conf->hooks.on_standby);
+	if ((conf->dmz.check.type != CONF_CHECK_NONE && c->check == NULL) ||
+	    c->hooks == NULL) {
+		snprintf(
+		    err, errlen, "cluster: cannot set up the check or hooks");
+		goto fail;
+	}
 	log_info("cluster: %s on %s, priority %u, DMZ %s/%u", c->econf.name,
 	    c->ifname, c->econf.priority, inet_ntoa(conf->dmz.address.addr),
 	    conf->dmz.address.prefix);
@@ -426,6 +468,8 @@ cluster_free(struct cluster *c)
 		return;
 	if (c->timer != NULL)
 		event_free(c->timer);
+	check_free(c->check);
+	hooks_free(c->hooks);
 	elect_free(c->core);
 	disc_udp_free(c->udp);
 	netcfg_free(c->nc);
@@ -442,6 +486,19 @@ cluster_shutdown(struct cluster *c)
 	/* Whatever the core believed, nothing of ours may outlive us. */
 	if (netcfg_is_held(c->nc))
 		netcfg_addr_del(c->nc);
+}
+
+static void
+reload_check(struct cluster *c, const struct conf_check *cc)
+{
+	if (c->check != NULL && cc->type != CONF_CHECK_NONE) {
+		check_set(c->check, cc);
+		return;
+	}
+	check_free(c->check);
+	c->check = NULL;
+	if (cc->type != CONF_CHECK_NONE)
+		c->check = check_new(c->base, cc, service_checked_cb, c);
 }
 
 void
@@ -476,6 +533,8 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 	c->conf.dmz.probe_timeout_ms = conf->dmz.probe_timeout_ms;
 	c->conf.dmz.check = conf->dmz.check;
 	c->conf.hooks = conf->hooks;
+	hooks_set(c->hooks, conf->hooks.on_holder, conf->hooks.on_standby);
+	reload_check(c, &conf->dmz.check);
 	log_info("reload: %zu change(s) seen, live ones applied", diff.n);
 }
 
