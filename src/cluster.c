@@ -455,6 +455,13 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	    c->ifname, c->econf.priority, inet_ntoa(conf->dmz.address.addr),
 	    conf->dmz.address.prefix);
 	cluster_run(c, &start);
+	/* netcfg reports changes only: a link down from the start is told. */
+	if (!netcfg_is_link_up(c->nc)) {
+		struct elect_event down = {.type = ELECT_EV_LINK, .up = false};
+
+		log_warnx("netcfg: %s is down; waiting for it", c->ifname);
+		cluster_run(c, &down);
+	}
 	return c;
 fail:
 	cluster_free(c);
