@@ -1,0 +1,233 @@
+/*
+ * tests/sim/qure-sim.c — the simulator's driver.
+ *
+ *   qure-sim [--scenarios N] [--seed S]   scenarios S .. S+N-1, a summary
+ *   qure-sim --replay SEED [--trace]      one scenario, a line per event
+ *   qure-sim --demo                       the fixed three-node demo
+ *
+ * Exit 0 if every invariant held, 1 on the first failure (with its seed
+ * and the command that replays it), 2 on a usage error.
+ */
+#include "config.h"
+
+#include "tests/sim/sim.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Every simulated node shares this cluster key; it guards nothing. */
+static const uint8_t sim_secret[ELECT_KEY_LEN] =
+    "qure-sim: not a secret, 32 bytes";
+
+struct opts {
+	uint64_t scenarios;
+	uint64_t seed;
+	uint64_t replay;
+	bool do_replay, trace, timeline, demo, verbose, keep_going;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: qure-sim [--scenarios N] [--seed S] [--verbose] "
+	    "[--keep-going]\n"
+	    "       qure-sim --replay SEED [--trace | --timeline]\n"
+	    "       qure-sim --demo\n");
+	exit(2);
+}
+
+static uint64_t
+parse_u64(const char *s, const char *what)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || *s == '\0' || *s == '-' || *end != '\0') {
+		fprintf(stderr, "qure-sim: %s: not a number: %s\n", what, s);
+		exit(2);
+	}
+	return v;
+}
+
+static void
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+	    {"scenarios", required_argument, NULL, 'n'},
+	    {"seed", required_argument, NULL, 's'},
+	    {"replay", required_argument, NULL, 'r'},
+	    {"trace", no_argument, NULL, 't'},
+	    {"timeline", no_argument, NULL, 'l'},
+	    {"demo", no_argument, NULL, 'd'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"keep-going", no_argument, NULL, 'k'},
+	    {NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	o->scenarios = 1000;
+	o->seed = 1;
+	while ((ch = getopt_long(argc, argv, "n:s:r:tldvk", longopts, NULL)) !=
+	       -1) {
+		switch (ch) {
+		case 'n':
+			o->scenarios = parse_u64(optarg, "--scenarios");
+			break;
+		case 's':
+			o->seed = parse_u64(optarg, "--seed");
+			break;
+		case 'r':
+			o->replay = parse_u64(optarg, "--replay");
+			o->do_replay = true;
+			break;
+		case 't':
+			o->trace = true;
+			break;
+		case 'l':
+			o->timeline = true;
+			break;
+		case 'd':
+			o->demo = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'k':
+			o->keep_going = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+static double
+wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+report_failure(const char *argv0, uint64_t seed, const struct sim *s)
+{
+	printf("FAIL scenario %" PRIu64 ": %s\n", seed, s->msg);
+	printf("replay: %s --replay %" PRIu64 " --trace\n", argv0, seed);
+}
+
+static int
+replay(const char *argv0, struct elect_key *key, const struct opts *o)
+{
+	struct sim s = {0};
+	enum sim_verbosity v = o->trace	     ? SIM_TRACE
+			       : o->timeline ? SIM_TIMELINE
+					     : SIM_QUIET;
+	int rc;
+
+	rc = sim_scenario_run(&s, key, o->replay, v);
+	if (rc != 0)
+		report_failure(argv0, o->replay, &s);
+	else
+		printf("scenario %" PRIu64 ": ok, %d nodes, %" PRIu64
+		       " steps, %" PRIu64 " failovers, %" PRIu64 " ms "
+		       "simulated\n",
+		    o->replay, s.n_nodes, s.stats.steps, s.stats.failovers,
+		    s.now);
+	sim_cleanup(&s);
+	return rc == 0 ? 0 : 1;
+}
+
+static void
+add_stats(struct sim_stats *t, const struct sim_stats *a)
+{
+	t->steps += a->steps;
+	t->events += a->events;
+	t->sends += a->sends;
+	t->deliveries += a->deliveries;
+	t->lost += a->lost;
+	t->failovers += a->failovers;
+	t->crashes += a->crashes;
+	t->restarts += a->restarts;
+	t->pauses += a->pauses;
+	t->shutdowns += a->shutdowns;
+	t->handovers += a->handovers;
+	t->replays += a->replays;
+}
+
+static int
+run_many(const char *argv0, struct elect_key *key, const struct opts *o)
+{
+	struct sim_stats total = {0};
+	struct sim s = {0};
+	uint64_t k, seed, sim_ms = 0;
+	double t0 = wall_s();
+	uint64_t failed = 0;
+	int rc = 0;
+
+	for (k = 0; k < o->scenarios && (rc == 0 || o->keep_going); k++) {
+		seed = o->seed + k;
+		if (sim_scenario_run(&s, key, seed, SIM_QUIET) != 0) {
+			report_failure(argv0, seed, &s);
+			failed++;
+			rc = -1;
+		} else if (o->verbose)
+			printf("scenario %" PRIu64 ": ok, %d nodes, %" PRIu64
+			       " steps\n",
+			    seed, s.n_nodes, s.stats.steps);
+		add_stats(&total, &s.stats);
+		sim_ms += s.now;
+		sim_cleanup(&s);
+	}
+	printf("%" PRIu64 " scenarios (seeds %" PRIu64 "..%" PRIu64
+	       "), %" PRIu64 " steps, %" PRIu64 " events, %" PRIu64
+	       " failovers,\n"
+	       "  %" PRIu64 " crashes, %" PRIu64 " restarts, %" PRIu64
+	       " pauses, %" PRIu64 " shutdowns, %" PRIu64 " handovers,\n"
+	       "  %" PRIu64 " datagrams sent, %" PRIu64 " delivered, %" PRIu64
+	       " lost, %" PRIu64 " replays dropped,\n"
+	       "  %.1f s simulated in %.2f s wall: %s\n",
+	    k, o->seed, o->seed + (k ? k - 1 : 0), total.steps, total.events,
+	    total.failovers, total.crashes, total.restarts, total.pauses,
+	    total.shutdowns, total.handovers, total.sends, total.deliveries,
+	    total.lost, total.replays, (double)sim_ms / 1000.0, wall_s() - t0,
+	    rc == 0 ? "all invariants held" : "FAILED");
+	if (failed > 1)
+		printf("%" PRIu64 " scenarios failed\n", failed);
+	return rc == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct elect_key *key;
+	struct opts o = {0};
+	int rc;
+
+	parse_opts(argc, argv, &o);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	key = elect_key_new(sim_secret);
+	if (key == NULL) {
+		fprintf(stderr, "qure-sim: cannot make the cluster key\n");
+		return 1;
+	}
+	if (o.demo)
+		rc = sim_demo_run(key) == 0 ? 0 : 1;
+	else if (o.do_replay)
+		rc = replay(argv[0], key, &o);
+	else
+		rc = run_many(argv[0], key, &o);
+	elect_key_free(key);
+	return rc;
+}

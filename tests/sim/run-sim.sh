@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# tests/sim/run-sim.sh — `make check`: at least 10,000 random scenarios of
+# 3..20 election cores (2,000 under the sanitizers). A failure prints the
+# scenario's seed and the command that replays it with a trace.
+#
+#   QURE_SIM_SCENARIOS=N   run N scenarios instead
+#   QURE_SIM_SEED=S        start at seed S (default 1)
+set -eu
+
+SIM=${top_builddir:-.}/tests/sim/qure-sim
+if [ ! -x "$SIM" ]; then
+	echo "run-sim: $SIM not built (make tests/sim/qure-sim)" >&2
+	exit 99
+fi
+default=10000
+if [ "${QURE_SIM_SANITIZED:-0}" = 1 ]; then
+	default=2000
+fi
+n=${QURE_SIM_SCENARIOS:-$default}
+seed=${QURE_SIM_SEED:-1}
+echo "run-sim: $SIM --scenarios $n --seed $seed"
+exec "$SIM" --scenarios "$n" --seed "$seed"

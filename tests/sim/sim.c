@@ -1,0 +1,1025 @@
+/*
+ * tests/sim/sim.c — the simulated world: event queue, network, node life
+ * and the invariant checks run after every step of every core.
+ *
+ * The loop pops the earliest event (time, then insertion number), steps
+ * that node's core, applies its actions (sends become deliveries, address
+ * actions move the node's "kernel" address, PERSIST writes its "disk") and
+ * checks every invariant. Nothing here reads a clock or calls rand().
+ */
+#include "config.h"
+
+#include "tests/sim/sim.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum sim_ev_type {
+	EV_WAKE = 1,
+	EV_DELIVER,
+};
+
+struct sim_ev {
+	uint64_t at_ms;
+	uint64_t ord;
+	int type;
+	int node;
+	int pkt;
+	uint32_t gen;
+};
+
+struct sim_pkt {
+	int next_free;
+	int src;  /* the sending node */
+	int type; /* enum elect_msg_type, decoded once at send */
+	size_t len;
+	uint8_t buf[ELECT_WIRE_MAX];
+};
+
+static const uint8_t dmz_addr[4] = {192, 168, 1, 11};
+
+static void *
+xrealloc(void *p, size_t n, size_t size)
+{
+	void *q;
+
+	if (n != 0 && size > SIZE_MAX / n)
+		abort();
+	q = realloc(p, n * size);
+	if (q == NULL)
+		abort();
+	return q;
+}
+
+/* ---- failure ---- */
+
+int
+sim_fail(struct sim *s, int node, const char *fmt, ...)
+{
+	char what[SIM_MSG_MAX / 2];
+	va_list ap;
+
+	if (s->failed)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(s->msg, sizeof(s->msg),
+	    "t=%" PRIu64 " ms step %" PRIu64 " node %s: %s", s->now,
+	    s->stats.steps, node >= 0 ? s->node[node].name : "-", what);
+	s->failed = true;
+	return -1;
+}
+
+/* ---- the event queue: a binary heap on (at_ms, ord) ---- */
+
+static bool
+ev_before(const struct sim_ev *a, const struct sim_ev *b)
+{
+	if (a->at_ms != b->at_ms)
+		return a->at_ms < b->at_ms;
+	return a->ord < b->ord;
+}
+
+static void
+heap_push(struct sim *s, struct sim_ev ev)
+{
+	size_t i, parent;
+
+	if (s->n_heap == s->cap_heap) {
+		s->cap_heap = s->cap_heap ? 2 * s->cap_heap : 256;
+		s->heap = xrealloc(s->heap, s->cap_heap, sizeof(*s->heap));
+	}
+	ev.ord = s->ord++;
+	i = s->n_heap++;
+	while (i > 0) {
+		parent = (i - 1) / 2;
+		if (!ev_before(&ev, &s->heap[parent]))
+			break;
+		s->heap[i] = s->heap[parent];
+		i = parent;
+	}
+	s->heap[i] = ev;
+}
+
+static struct sim_ev
+heap_pop(struct sim *s)
+{
+	struct sim_ev top = s->heap[0], last = s->heap[--s->n_heap];
+	size_t i = 0, child;
+
+	for (;;) {
+		child = 2 * i + 1;
+		if (child >= s->n_heap)
+			break;
+		if (child + 1 < s->n_heap &&
+		    ev_before(&s->heap[child + 1], &s->heap[child]))
+			child++;
+		if (!ev_before(&s->heap[child], &last))
+			break;
+		s->heap[i] = s->heap[child];
+		i = child;
+	}
+	if (s->n_heap > 0)
+		s->heap[i] = last;
+	return top;
+}
+
+/* ---- datagrams in flight ---- */
+
+static int
+pkt_new(struct sim *s, int src, const uint8_t *buf, size_t len, int type)
+{
+	int p;
+
+	if (s->free_pkt < 0) {
+		if (s->n_pkt == s->cap_pkt) {
+			s->cap_pkt = s->cap_pkt ? 2 * s->cap_pkt : 256;
+			s->pkt = xrealloc(s->pkt, s->cap_pkt, sizeof(*s->pkt));
+		}
+		s->pkt[s->n_pkt].next_free = -1;
+		s->free_pkt = (int)s->n_pkt++;
+	}
+	p = s->free_pkt;
+	s->free_pkt = s->pkt[p].next_free;
+	memcpy(s->pkt[p].buf, buf, len);
+	s->pkt[p].len = len;
+	s->pkt[p].type = type;
+	s->pkt[p].src = src;
+	return p;
+}
+
+static void
+pkt_free(struct sim *s, int p)
+{
+	s->pkt[p].next_free = s->free_pkt;
+	s->free_pkt = p;
+}
+
+/* ---- set-up ---- */
+
+void
+sim_init(struct sim *s, struct elect_key *key, int n_nodes, uint64_t seed)
+{
+	struct sim_ev *heap = s->heap;
+	struct sim_pkt *pkt = s->pkt;
+	size_t cap_heap = s->cap_heap, cap_pkt = s->cap_pkt;
+
+	/* The queues are kept across runs: a scenario allocates nothing. */
+	memset(s, 0, sizeof(*s));
+	s->heap = heap;
+	s->cap_heap = cap_heap;
+	s->pkt = pkt;
+	s->cap_pkt = cap_pkt;
+	s->free_pkt = -1;
+	s->key = key;
+	s->n_nodes = n_nodes < SIM_MAX_NODES ? n_nodes : SIM_MAX_NODES;
+	s->check.holder = -1;
+	s->check.joiner = -1;
+	s->net.delay_min_ms = 1;
+	s->net.delay_max_ms = 2;
+	sim_rng_seed(&s->rng, seed);
+}
+
+void
+sim_cleanup(struct sim *s)
+{
+	int i;
+
+	for (i = 0; i < SIM_MAX_NODES; i++) {
+		elect_free(s->node[i].core);
+		s->node[i].core = NULL;
+	}
+	free(s->heap);
+	free(s->pkt);
+	s->heap = NULL;
+	s->pkt = NULL;
+	s->n_heap = s->cap_heap = s->n_pkt = s->cap_pkt = 0;
+}
+
+void
+sim_node_conf(struct sim *s, int i, const char *name)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_conf *c = &n->conf;
+
+	elect_conf_defaults(c);
+	c->key = s->key;
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->n_addrs = 1;
+	c->addrs[0].family = 4;
+	c->addrs[0].b[0] = 10;
+	c->addrs[0].b[3] = (uint8_t)(i + 1);
+	c->dmz.family = 4;
+	memcpy(c->dmz.b, dmz_addr, sizeof(dmz_addr));
+	c->dmz_prefix = 24;
+}
+
+bool
+sim_is_live(const struct sim *s, int i)
+{
+	return s->node[i].run == SIM_UP;
+}
+
+static int
+node_by_addr(const struct sim *s, const struct elect_addr *a)
+{
+	int i;
+
+	if (a->family != 4 || a->b[0] != 10 || a->b[1] != 0 || a->b[2] != 0)
+		return -1;
+	i = a->b[3] - 1;
+	return i >= 0 && i < s->n_nodes ? i : -1;
+}
+
+/* ---- trace ---- */
+
+static const char *
+act_name(enum elect_action_type t)
+{
+	switch (t) {
+	case ELECT_ACT_SEND:
+		return "send";
+	case ELECT_ACT_ADDR_ADD:
+		return "addr-add";
+	case ELECT_ACT_ADDR_REFRESH:
+		return "addr-refresh";
+	case ELECT_ACT_ADDR_DEL:
+		return "addr-del";
+	case ELECT_ACT_STATE:
+		return "state";
+	case ELECT_ACT_PERSIST:
+		return "persist";
+	case ELECT_ACT_DROP:
+		return "drop";
+	default:
+		return "?"; /* added to the core after this was written */
+	}
+}
+
+static const char *
+ev_name(enum elect_event_type t)
+{
+	switch (t) {
+	case ELECT_EV_START:
+		return "start";
+	case ELECT_EV_TIMER:
+		return "timer";
+	case ELECT_EV_RX:
+		return "rx";
+	case ELECT_EV_SHUTDOWN:
+		return "shutdown";
+	case ELECT_EV_HANDOVER:
+		return "handover";
+	default:
+		return "?";
+	}
+}
+
+/* One line per step: time, node, event, then each action. */
+static void
+trace_step(
+    struct sim *s, int i, const struct elect_event *ev, int rx_type, int rx_src)
+{
+	const struct elect_out *out = &s->out;
+	const struct elect_action *a;
+	struct elect_msg m;
+	size_t k;
+
+	printf(
+	    "%8" PRIu64 " %-4s %s", s->now, s->node[i].name, ev_name(ev->type));
+	if (ev->type == ELECT_EV_RX)
+		printf(" %s<%s", elect_msg_type_name(rx_type),
+		    rx_src >= 0 ? s->node[rx_src].name : "?");
+	for (k = 0; k < out->nact; k++) {
+		a = &out->act[k];
+		printf(" | %s", act_name(a->type));
+		if (a->type == ELECT_ACT_SEND) {
+			if (elect_wire_decode(a->buf, a->len, s->key, &m) ==
+			    ELECT_WIRE_OK)
+				printf(" %s e%" PRIu64,
+				    elect_msg_type_name(m.type), m.epoch);
+			printf(" >%s", a->dest.family == 0 ? "group" : "uni");
+		} else if (a->type == ELECT_ACT_STATE) {
+			printf(" %s>%s (%s)", elect_state_name(a->old),
+			    elect_state_name(a->state),
+			    elect_reason_name(a->reason));
+		} else if (a->type == ELECT_ACT_ADDR_ADD ||
+			   a->type == ELECT_ACT_ADDR_REFRESH) {
+			printf(" %" PRIu32 "ms", a->lease_ms);
+		} else if (a->type == ELECT_ACT_PERSIST) {
+			printf(" e%" PRIu64, a->persist.epoch);
+		} else if (a->type == ELECT_ACT_DROP) {
+			printf(" %s", elect_wire_err_name(a->err));
+		}
+	}
+	printf(" | wake %" PRIu64 "\n", out->wake_ms);
+}
+
+/* The readable timeline: state and address changes only. */
+static void
+timeline_act(struct sim *s, int i, const struct elect_action *a)
+{
+	const char *name = s->node[i].name;
+	uint64_t t = s->now;
+
+	switch (a->type) {
+	case ELECT_ACT_STATE:
+		printf("%7" PRIu64 " ms  %-3s %s -> %s (%s)\n", t, name,
+		    elect_state_name(a->old), elect_state_name(a->state),
+		    elect_reason_name(a->reason));
+		break;
+	case ELECT_ACT_ADDR_ADD:
+		printf("%7" PRIu64 " ms  %-3s adds the DMZ address "
+		       "192.168.1.11/24, lease %" PRIu32 " ms\n",
+		    t, name, a->lease_ms);
+		break;
+	case ELECT_ACT_ADDR_DEL:
+		printf(
+		    "%7" PRIu64 " ms  %-3s drops the DMZ address\n", t, name);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- the network ---- */
+
+static void
+deliver_one(
+    struct sim *s, int from, int to, const uint8_t *buf, size_t len, int type)
+{
+	const struct sim_net *net = &s->net;
+	struct sim_ev ev = {0};
+	int copies = 1, c;
+	uint64_t delay;
+
+	if (sim_rng_permille(&s->rng, net->loss_pm)) {
+		s->stats.lost++;
+		return;
+	}
+	if (sim_rng_permille(&s->rng, net->dup_pm))
+		copies = 2;
+	for (c = 0; c < copies; c++) {
+		delay = sim_rng_range(
+		    &s->rng, net->delay_min_ms, net->delay_max_ms);
+		ev.at_ms = s->now + delay;
+		if (sim_rng_permille(&s->rng, net->reorder_pm))
+			ev.at_ms +=
+			    sim_rng_range(&s->rng, 1, net->reorder_max_ms);
+		else if (net->fifo && c == 0) {
+			/* Jitter alone does not reorder one path's frames. */
+			if (ev.at_ms < s->last_at[from][to])
+				ev.at_ms = s->last_at[from][to];
+			s->last_at[from][to] = ev.at_ms;
+		}
+		ev.type = EV_DELIVER;
+		ev.node = to;
+		ev.pkt = pkt_new(s, from, buf, len, type);
+		heap_push(s, ev);
+		s->stats.deliveries++;
+	}
+}
+
+static int
+route_send(struct sim *s, int i, const struct elect_action *a)
+{
+	struct elect_msg m;
+	enum elect_wire_err err;
+	int j;
+
+	err = elect_wire_decode(a->buf, a->len, s->key, &m);
+	if (err != ELECT_WIRE_OK)
+		return sim_fail(s, i,
+		    "sanity: the core sent a datagram its "
+		    "own decoder rejects (%s)",
+		    elect_wire_err_name(err));
+	s->stats.sends++;
+	if (a->dest.family == 0) {
+		for (j = 0; j < s->n_nodes; j++)
+			if (j != i && s->node[j].group == s->node[i].group)
+				deliver_one(s, i, j, a->buf, a->len, m.type);
+		return m.type;
+	}
+	j = node_by_addr(s, &a->dest);
+	if (j >= 0 && j != i && s->node[j].group == s->node[i].group)
+		deliver_one(s, i, j, a->buf, a->len, m.type);
+	return m.type;
+}
+
+/* ---- applying one step's actions ---- */
+
+struct step_ctx {
+	enum elect_state state; /* followed through the STATE actions */
+	bool was_holder;
+	bool heartbeat;
+	bool refreshed;
+};
+
+/* (d): the holder of the steady phase changes only by the one allowed
+ * handover to a better node that joined with preempt on. */
+static int
+check_steady_change(struct sim *s, int i, const struct elect_action *a)
+{
+	struct sim_check *c = &s->check;
+
+	if (!c->steady)
+		return 0;
+	if (a->state == ELECT_ST_HOLDER && i != c->holder) {
+		if (i == c->joiner && c->joined && !c->handed_over) {
+			c->handed_over = true;
+			c->holder = i;
+			return 0;
+		}
+		return sim_fail(s, i,
+		    "invariant (d): became holder (%s) "
+		    "while %s held the address on a "
+		    "healthy network",
+		    elect_reason_name(a->reason),
+		    c->holder >= 0 ? s->node[c->holder].name : "nobody");
+	}
+	if (a->old == ELECT_ST_HOLDER && i == c->holder &&
+	    !(a->reason == ELECT_WHY_HANDOVER && c->joiner >= 0 && c->joined &&
+		!c->handed_over))
+		return sim_fail(s, i,
+		    "invariant (d): the holder stepped "
+		    "down (%s) on a healthy network",
+		    elect_reason_name(a->reason));
+	return 0;
+}
+
+static int
+apply_state(
+    struct sim *s, int i, struct step_ctx *x, const struct elect_action *a)
+{
+	struct sim_node *n = &s->node[i];
+
+	if (a->old != x->state)
+		return sim_fail(s, i,
+		    "sanity: STATE says it leaves %s but "
+		    "it was %s",
+		    elect_state_name(a->old), elect_state_name(x->state));
+	if (a->state == ELECT_ST_HOLDER && n->conf.priority == 0)
+		return sim_fail(s, i, "sanity: an observer became holder");
+	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER)
+		s->stats.failovers++;
+	x->state = a->state;
+	if (a->state == ELECT_ST_HOLDER)
+		x->was_holder = true;
+	return check_steady_change(s, i, a);
+}
+
+static int
+apply_addr(
+    struct sim *s, int i, struct step_ctx *x, const struct elect_action *a)
+{
+	struct sim_node *n = &s->node[i];
+
+	if (a->type == ELECT_ACT_ADDR_DEL) {
+		n->addr_held = false;
+		return 0;
+	}
+	if (n->conf.priority == 0)
+		return sim_fail(s, i,
+		    "sanity: an observer touches the "
+		    "DMZ address");
+	if (a->type == ELECT_ACT_ADDR_REFRESH) {
+		x->refreshed = true;
+		if (x->state != ELECT_ST_HOLDER)
+			return sim_fail(s, i,
+			    "invariant (c): %s refreshes "
+			    "the lease",
+			    elect_state_name(x->state));
+		if (!n->addr_held)
+			return sim_fail(s, i,
+			    "invariant (c): refreshes an "
+			    "address its lease already "
+			    "removed at %" PRIu64 " ms",
+			    n->addr_until);
+	}
+	n->addr_held = true;
+	n->addr_until = s->now + a->lease_ms;
+	return 0;
+}
+
+static int
+apply_persist(struct sim *s, int i, const struct elect_action *a)
+{
+	struct sim_node *n = &s->node[i];
+
+	if (a->persist.epoch < n->disk.epoch)
+		return sim_fail(s, i,
+		    "invariant (b): persists epoch %" PRIu64 " over %" PRIu64,
+		    a->persist.epoch, n->disk.epoch);
+	if (a->persist.seq_reserved < n->disk.seq_reserved)
+		return sim_fail(s, i,
+		    "sanity: persisted sequence block "
+		    "goes back");
+	n->disk = a->persist;
+	return 0;
+}
+
+static int
+apply_action(
+    struct sim *s, int i, struct step_ctx *x, const struct elect_action *a)
+{
+	int type;
+
+	switch (a->type) {
+	case ELECT_ACT_SEND:
+		type = route_send(s, i, a);
+		if (type == ELECT_MSG_HEARTBEAT)
+			x->heartbeat = true;
+		return type < 0 ? -1 : 0;
+	case ELECT_ACT_ADDR_ADD:
+	case ELECT_ACT_ADDR_REFRESH:
+	case ELECT_ACT_ADDR_DEL:
+		return apply_addr(s, i, x, a);
+	case ELECT_ACT_STATE:
+		return apply_state(s, i, x, a);
+	case ELECT_ACT_PERSIST:
+		return apply_persist(s, i, a);
+	case ELECT_ACT_DROP:
+		if (a->err == ELECT_WIRE_REPLAY) {
+			s->stats.replays++;
+			return 0;
+		}
+		/* Every node shares the key and the build: only a replayed
+		 * (duplicated, reordered) datagram may be rejected. */
+		return sim_fail(s, i,
+		    "sanity: rejected a peer's datagram "
+		    "(%s)",
+		    elect_wire_err_name(a->err));
+	default:
+		/* The simulator never asks for more (ARP probes are off). */
+		return sim_fail(
+		    s, i, "sanity: unexpected action %d", (int)a->type);
+	}
+}
+
+static int
+check_counters(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_counters c;
+
+	elect_get_counters(n->core, &c);
+	if (c.rx < n->counters.rx || c.tx < n->counters.tx ||
+	    c.rx_dropped_auth < n->counters.rx_dropped_auth ||
+	    c.rx_dropped_malformed < n->counters.rx_dropped_malformed ||
+	    c.rx_dropped_replay < n->counters.rx_dropped_replay ||
+	    c.rx_dropped_version < n->counters.rx_dropped_version ||
+	    c.failovers < n->counters.failovers)
+		return sim_fail(s, i, "sanity: a counter went down");
+	n->counters = c;
+	return 0;
+}
+
+/* Checks after the step of node i, on that node only. */
+static int
+check_stepped(struct sim *s, int i, const struct step_ctx *x)
+{
+	struct sim_node *n = &s->node[i];
+	enum elect_state st = elect_get_state(n->core);
+	uint64_t epoch = elect_get_epoch(n->core);
+
+	if (st != x->state)
+		return sim_fail(s, i,
+		    "sanity: elect_get_state() says %s, "
+		    "its STATE actions %s",
+		    elect_state_name(st), elect_state_name(x->state));
+	if (epoch < n->max_epoch)
+		return sim_fail(s, i,
+		    "invariant (b): epoch %" PRIu64 " after %" PRIu64, epoch,
+		    n->max_epoch);
+	n->max_epoch = epoch;
+	if ((x->heartbeat || x->refreshed) && !x->was_holder)
+		return sim_fail(s, i,
+		    "invariant (c): %s sends a heartbeat "
+		    "or refreshes without being holder",
+		    elect_state_name(st));
+	if (x->heartbeat && (!n->addr_held || s->now > n->addr_until))
+		return sim_fail(s, i,
+		    "invariant (c): heartbeat past its "
+		    "lease end %" PRIu64 " ms",
+		    n->addr_until);
+	return check_counters(s, i);
+}
+
+static void
+arm_wake(struct sim *s, int i, uint64_t wake_ms)
+{
+	struct sim_node *n = &s->node[i];
+	struct sim_ev ev = {0};
+
+	if (wake_ms == 0) {
+		n->wake_gen++;
+		n->wake_ms = 0;
+		return;
+	}
+	if (wake_ms < s->now)
+		wake_ms = s->now;
+	if (wake_ms == n->wake_ms)
+		return; /* that wake-up is already queued */
+	n->wake_ms = wake_ms;
+	ev.at_ms = wake_ms;
+	ev.type = EV_WAKE;
+	ev.node = i;
+	ev.gen = ++n->wake_gen;
+	heap_push(s, ev);
+}
+
+/* Steps node i with ev, applies the actions, checks every invariant. */
+static int
+step(
+    struct sim *s, int i, const struct elect_event *ev, int rx_type, int rx_src)
+{
+	struct sim_node *n = &s->node[i];
+	struct step_ctx x = {0};
+	size_t k;
+
+	x.state = n->state;
+	x.was_holder = n->state == ELECT_ST_HOLDER;
+	s->out.nact = 0;
+	s->out.wake_ms = 0;
+	s->stats.steps++;
+	if (elect_step(n->core, s->now, ev, &s->out) != 0)
+		return sim_fail(s, i,
+		    "sanity: elect_step() refused a %s "
+		    "event",
+		    ev_name(ev->type));
+	if (s->out.nact > ELECT_MAX_ACTIONS)
+		return sim_fail(s, i, "sanity: %zu actions", s->out.nact);
+	if (s->verbosity >= SIM_TRACE)
+		trace_step(s, i, ev, rx_type, rx_src);
+	for (k = 0; k < s->out.nact; k++) {
+		if (s->verbosity == SIM_TIMELINE)
+			timeline_act(s, i, &s->out.act[k]);
+		if (apply_action(s, i, &x, &s->out.act[k]) != 0)
+			return -1;
+	}
+	n->state = x.state;
+	if (n->wake_ms <= s->now)
+		n->wake_ms = 0; /* it fired or was late: not pending */
+	arm_wake(s, i, s->out.wake_ms);
+	if (check_stepped(s, i, &x) != 0)
+		return -1;
+	return sim_check_all(s);
+}
+
+/* ---- the checks on the whole world ---- */
+
+int
+sim_holder(const struct sim *s)
+{
+	int i, h = -1;
+
+	for (i = 0; i < s->n_nodes; i++) {
+		if (!sim_is_live(s, i) || s->node[i].state != ELECT_ST_HOLDER)
+			continue;
+		if (h >= 0)
+			return -1;
+		h = i;
+	}
+	return h;
+}
+
+/* (c) on every live node: nobody is holder past its lease end. */
+static int
+check_leases(struct sim *s)
+{
+	const struct sim_node *n;
+	int i;
+
+	for (i = 0; i < s->n_nodes; i++) {
+		n = &s->node[i];
+		if (n->run != SIM_UP || n->state != ELECT_ST_HOLDER)
+			continue;
+		if (!n->addr_held || s->now > n->addr_until)
+			return sim_fail(s, i,
+			    "invariant (c): holder past its "
+			    "lease end %" PRIu64 " ms",
+			    n->addr_until);
+	}
+	return 0;
+}
+
+/* (a): exactly one live eligible holder, and every live node names it. */
+static int
+check_converged(struct sim *s)
+{
+	struct elect_id hid, id;
+	int i, h = -1, holders = 0, eligible = 0;
+
+	for (i = 0; i < s->n_nodes; i++) {
+		if (!sim_is_live(s, i))
+			continue;
+		if (s->node[i].conf.priority > 0)
+			eligible++;
+		if (s->node[i].state == ELECT_ST_HOLDER) {
+			holders++;
+			h = i;
+		}
+	}
+	if (holders != (eligible > 0 ? 1 : 0))
+		return sim_fail(s, -1,
+		    "invariant (a): %d holders among %d "
+		    "live eligible nodes after the heal",
+		    holders, eligible);
+	if (h >= 0)
+		elect_get_id(s->node[h].core, &hid);
+	for (i = 0; i < s->n_nodes; i++) {
+		if (!sim_is_live(s, i))
+			continue;
+		if (!elect_get_holder(s->node[i].core, &id)) {
+			if (h < 0)
+				continue;
+			return sim_fail(s, i,
+			    "invariant (a): knows no "
+			    "holder; %s holds",
+			    s->node[h].name);
+		}
+		if (h < 0)
+			return sim_fail(s, i,
+			    "invariant (a): names a holder "
+			    "while no eligible node lives");
+		if (elect_id_cmp(&id, &hid) != 0)
+			return sim_fail(s, i,
+			    "invariant (a): names another "
+			    "holder than %s",
+			    s->node[h].name);
+	}
+	return 0;
+}
+
+int
+sim_check_all(struct sim *s)
+{
+	if (s->failed)
+		return -1;
+	if (check_leases(s) != 0)
+		return -1;
+	if (s->check.converged && check_converged(s) != 0)
+		return -1;
+	return 0;
+}
+
+/* ---- running events ---- */
+
+static int
+on_wake(struct sim *s, const struct sim_ev *ev)
+{
+	struct sim_node *n = &s->node[ev->node];
+	struct elect_event e = {.type = ELECT_EV_TIMER};
+
+	if (ev->gen != n->wake_gen || n->run == SIM_DOWN)
+		return 0;
+	if (n->run == SIM_PAUSED) {
+		n->wake_due = true; /* fires late, at resume */
+		return 0;
+	}
+	return step(s, ev->node, &e, 0, -1);
+}
+
+static int
+on_deliver(struct sim *s, const struct sim_ev *ev)
+{
+	struct sim_node *n = &s->node[ev->node];
+	struct sim_pkt *p = &s->pkt[ev->pkt];
+	struct elect_event e = {.type = ELECT_EV_RX};
+	int rc;
+
+	if (n->run == SIM_PAUSED && s->net.pause_queue &&
+	    n->n_queue < SIM_PAUSE_QUEUE) {
+		n->queue[n->n_queue++] = ev->pkt; /* handed over at resume */
+		return 0;
+	}
+	if (n->run != SIM_UP) {
+		pkt_free(s, ev->pkt);
+		return 0;
+	}
+	e.buf = p->buf;
+	e.len = p->len;
+	e.src = s->node[p->src].conf.addrs[0];
+	rc = step(s, ev->node, &e, p->type, p->src);
+	pkt_free(s, ev->pkt);
+	return rc;
+}
+
+int
+sim_run_one(struct sim *s, uint64_t t)
+{
+	struct sim_ev ev;
+
+	if (s->failed)
+		return -1;
+	if (s->n_heap == 0 || s->heap[0].at_ms > t)
+		return 1;
+	ev = heap_pop(s);
+	if (ev.at_ms != s->now)
+		s->steps_now = 0;
+	else if (++s->steps_now > SIM_STEPS_PER_MS)
+		return sim_fail(s, ev.node,
+		    "liveness: %d events at one ms "
+		    "(a wake-up that never advances?)",
+		    SIM_STEPS_PER_MS);
+	s->now = ev.at_ms;
+	s->stats.events++;
+	if (ev.type == EV_WAKE)
+		return on_wake(s, &ev) == 0 ? 0 : -1;
+	return on_deliver(s, &ev) == 0 ? 0 : -1;
+}
+
+int
+sim_run_until(struct sim *s, uint64_t t)
+{
+	int rc;
+
+	while ((rc = sim_run_one(s, t)) == 0)
+		;
+	if (rc < 0)
+		return -1;
+	if (t > s->now)
+		s->now = t;
+	return 0;
+}
+
+/* ---- node life ---- */
+
+int
+sim_start(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_event e = {.type = ELECT_EV_START};
+	uint64_t seed = sim_rng_next(&s->rng);
+
+	if (s->failed)
+		return -1;
+	if (n->run != SIM_DOWN)
+		return 0;
+	n->core = elect_new(&n->conf, &n->disk, s->now, seed);
+	if (n->core == NULL)
+		return sim_fail(s, i, "sanity: elect_new() refused its conf");
+	n->run = SIM_UP;
+	n->state = ELECT_ST_STARTING;
+	n->wake_ms = 0;
+	n->wake_gen++;
+	/* The edge removes a DMZ address it finds at start-up. */
+	n->addr_held = false;
+	memset(&n->counters, 0, sizeof(n->counters));
+	if (n->starts++ > 0)
+		s->stats.restarts++;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64
+		       " ms  %-3s starts (priority %u, epoch %" PRIu64
+		       " on disk)\n",
+		    s->now, n->name, n->conf.priority, n->disk.epoch);
+	n->state = elect_get_state(n->core);
+	return step(s, i, &e, 0, -1);
+}
+
+static void
+node_down(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	size_t k;
+
+	elect_free(n->core);
+	n->core = NULL;
+	n->run = SIM_DOWN;
+	n->wake_ms = 0;
+	n->wake_gen++;
+	n->wake_due = false;
+	for (k = 0; k < n->n_queue; k++)
+		pkt_free(s, n->queue[k]);
+	n->n_queue = 0;
+}
+
+int
+sim_crash(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+
+	if (s->failed)
+		return -1;
+	if (n->run == SIM_DOWN)
+		return 0;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  %-3s is killed (kill -9)%s\n", s->now,
+		    n->name,
+		    n->addr_held ? "; its kernel keeps the address "
+				   "until the lease ends"
+				 : "");
+	/* kill -9: the kernel keeps the address until its lease ends. */
+	node_down(s, i);
+	s->stats.crashes++;
+	return sim_check_all(s);
+}
+
+int
+sim_pause(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+
+	if (s->failed)
+		return -1;
+	if (n->run != SIM_UP)
+		return 0;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  %-3s is paused\n", s->now, n->name);
+	n->run = SIM_PAUSED;
+	s->stats.pauses++;
+	return sim_check_all(s);
+}
+
+int
+sim_resume(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_event e = {.type = ELECT_EV_TIMER};
+	struct sim_ev ev = {0};
+	size_t k;
+
+	if (s->failed)
+		return -1;
+	if (n->run != SIM_PAUSED)
+		return 0;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  %-3s resumes\n", s->now, n->name);
+	n->run = SIM_UP;
+	/* A suspended VM's address expired on its own at the lease end. */
+	if (n->addr_held && n->addr_until < s->now)
+		n->addr_held = false;
+	ev.at_ms = s->now;
+	ev.node = i;
+	ev.type = EV_DELIVER;
+	for (k = 0; k < n->n_queue; k++) {
+		ev.pkt = n->queue[k];
+		heap_push(s, ev);
+	}
+	n->n_queue = 0;
+	/* Its timer fires late, now, before anything else runs: a holder
+	 * whose lease ran out meanwhile must demote in this very step. */
+	if (n->wake_due) {
+		n->wake_due = false;
+		return step(s, i, &e, 0, -1);
+	}
+	return sim_check_all(s);
+}
+
+int
+sim_shutdown(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_event e = {.type = ELECT_EV_SHUTDOWN};
+
+	if (s->failed)
+		return -1;
+	if (n->run != SIM_UP)
+		return 0;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  %-3s is stopped orderly (SIGTERM)\n",
+		    s->now, n->name);
+	if (step(s, i, &e, 0, -1) != 0)
+		return -1;
+	if (n->state != ELECT_ST_STOPPED)
+		return sim_fail(s, i, "sanity: %s after SHUTDOWN",
+		    elect_state_name(n->state));
+	if (n->addr_held)
+		return sim_fail(s, i,
+		    "sanity: kept the address after "
+		    "SHUTDOWN");
+	node_down(s, i);
+	s->stats.shutdowns++;
+	return sim_check_all(s);
+}
+
+int
+sim_handover(struct sim *s, int i, int target)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_event e = {.type = ELECT_EV_HANDOVER};
+
+	if (s->failed)
+		return -1;
+	if (n->run != SIM_UP)
+		return 0;
+	if (target >= 0 && s->node[target].core != NULL)
+		elect_get_id(s->node[target].core, &e.target);
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  %-3s is asked to hand over to %s\n",
+		    s->now, n->name,
+		    target >= 0 ? s->node[target].name : "the best standby");
+	s->stats.handovers++;
+	return step(s, i, &e, 0, -1);
+}
+
+void
+sim_set_group(struct sim *s, int i, int g)
+{
+	s->node[i].group = g;
+}
