@@ -1,1 +1,13 @@
 # tests/bench/: targets of this folder (non-recursive build, included by the root Makefile.am).
+#
+# The failover benchmark against keepalived (tests/bench/failover, run by
+# hand as root: it takes minutes, so it is not in TESTS). Its C helper
+# (service, probing client, clock, ARP check) is built by `make`, so a
+# build tree has it next to qured; the script compiles it itself when it
+# is missing.
+
+noinst_PROGRAMS += tests/bench/bench_client
+tests_bench_bench_client_SOURCES = tests/bench/bench_client.c
+
+dist_noinst_SCRIPTS += tests/bench/failover
+EXTRA_DIST += tests/bench/keepalived.conf.in
