@@ -122,8 +122,7 @@ teardown(void **state)
 }
 
 static void
-script(struct fx *f, const char *name, const char *body, char *path,
-    size_t len)
+script(struct fx *f, const char *name, const char *body, char *path, size_t len)
 {
 	FILE *fp;
 
@@ -218,11 +217,35 @@ tcp_check_fails_on_a_closed_port(void **state)
 	check_run(f->check, 2000);
 	assert_int_equal(f->ndone, 0);
 	pump_until_done(f, 1);
-	snprintf(want, sizeof(want), "tcp 127.0.0.1:%u: Connection refused",
-	    port);
+	snprintf(
+	    want, sizeof(want), "tcp 127.0.0.1:%u: Connection refused", port);
 	assert_false(f->ok);
 	assert_string_equal(f->why, want);
 	close(fd);
+}
+
+/*
+ * The kernel refuses a TCP connect to the broadcast address inside
+ * connect() itself, before any packet: the result still comes from the
+ * loop, never from inside check_run().
+ */
+static void
+tcp_check_reports_a_failure_inside_connect_from_the_loop(void **state)
+{
+	struct fx *f = *state;
+
+	f->cc.type = CONF_CHECK_TCP;
+	f->cc.addr.s_addr = htonl(INADDR_BROADCAST);
+	f->cc.port = 80;
+	f->check = check_new(f->base, &f->cc, done_cb, f);
+	assert_non_null(f->check);
+	check_run(f->check, 2000);
+	assert_int_equal(f->ndone, 0);
+	assert_true(check_is_running(f->check));
+	pump_until_done(f, 1);
+	assert_false(f->ok);
+	assert_string_equal(
+	    f->why, "tcp 255.255.255.255:80: Network is unreachable");
 }
 
 /*
@@ -338,8 +361,7 @@ exec_check_past_its_timeout_is_killed_with_its_children(void **state)
 
 	/* The shell's own child must die too: the process group goes. */
 	snprintf(pidfile, sizeof(pidfile), "%s/sleep.pid", f->dir);
-	snprintf(body, sizeof(body), "sleep 30 &\necho $! > %s\nwait",
-	    pidfile);
+	snprintf(body, sizeof(body), "sleep 30 &\necho $! > %s\nwait", pidfile);
 	use_exec(f, body);
 	t0 = now_ms();
 	check_run(f->check, 500);
@@ -481,8 +503,9 @@ check_free_while_running_kills_and_reaps_the_child(void **state)
 	FILE *fp;
 
 	snprintf(pidfile, sizeof(pidfile), "%s/pid", f->dir);
-	snprintf(body, sizeof(body), "echo $$ > %s.tmp\nmv %s.tmp %s\n"
-				     "exec sleep 30",
+	snprintf(body, sizeof(body),
+	    "echo $$ > %s.tmp\nmv %s.tmp %s\n"
+	    "exec sleep 30",
 	    pidfile, pidfile, pidfile);
 	use_exec(f, body);
 	check_run(f->check, 30000);
@@ -516,6 +539,9 @@ main(void)
 		tcp_check_passes_against_a_listening_socket, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		tcp_check_fails_on_a_closed_port, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		tcp_check_reports_a_failure_inside_connect_from_the_loop, setup,
+		teardown),
 	    cmocka_unit_test_setup_teardown(
 		tcp_check_times_out_on_a_black_holed_connect, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
