@@ -264,7 +264,6 @@ one_hook_at_a_time_and_the_latest_waiting_change_wins(void **state)
 
 	hook_logger(f, "sleep 0.3");
 	hooks_run(f->hooks, "holder", "standby", "r1", 1, "10.0.0.1/24");
-	pump_ms(f, 50);
 	/* While r1 runs: r2 waits, r3 replaces it, r4 replaces r3. */
 	hooks_run(f->hooks, "standby", "holder", "r2", 1, "10.0.0.1/24");
 	hooks_run(f->hooks, "holder", "standby", "r3", 2, "10.0.0.1/24");
