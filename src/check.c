@@ -132,8 +132,8 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 		child_kill(c->pid);
 		return;
 	}
-	snprintf(msg, sizeof(msg), "timed out after %u ms",
-	    (unsigned)c->timeout_ms);
+	snprintf(
+	    msg, sizeof(msg), "timed out after %u ms", (unsigned)c->timeout_ms);
 	finish(c, false, msg);
 }
 

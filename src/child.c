@@ -74,9 +74,9 @@ reap_one(void)
 		e = disp.ent[i];
 		ent_del(i);
 		if (r == -1) {
-			/* Someone else reaped it: nothing left to report. */
+			/* Someone else reaped it: its status is lost. */
 			log_warn("child: waitpid %ld", (long)e.pid);
-			status = 0;
+			status = CHILD_STATUS_LOST;
 		}
 		if (e.cb != NULL)
 			e.cb(e.arg, e.pid, status);
@@ -139,7 +139,7 @@ child_unref(void)
 	for (i = 0; i < disp.n; i++)
 		if (disp.ent[i].killed)
 			while (waitpid(disp.ent[i].pid, NULL, 0) == -1 &&
-			    errno == EINTR)
+			       errno == EINTR)
 				;
 	disp.n = 0;
 	free(disp.ent);
@@ -260,7 +260,9 @@ child_forget(pid_t pid, enum child_forget_how how)
 void
 child_status_str(int status, char *buf, size_t len)
 {
-	if (WIFEXITED(status))
+	if (status == CHILD_STATUS_LOST)
+		snprintf(buf, len, "exit status lost (reaped elsewhere)");
+	else if (WIFEXITED(status))
 		snprintf(buf, len, "exit status %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
 		snprintf(buf, len, "killed by signal %d", WTERMSIG(status));

@@ -23,9 +23,12 @@
 
 struct event_base;
 
+#define CHILD_STATUS_LOST 0x7f /* not a status waitpid() reports */
+
 /* Called from the loop once the child pid has been reaped; status is
- * waitpid()'s. The entry is gone by then: the callback may spawn, forget
- * or unref. */
+ * waitpid()'s, or CHILD_STATUS_LOST if other code reaped it first (neither
+ * WIFEXITED nor WIFSIGNALED). The entry is gone by then: the callback may
+ * spawn, forget or unref. */
 typedef void child_exit_cb(void *arg, pid_t pid, int status);
 
 /*

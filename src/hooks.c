@@ -53,8 +53,7 @@ copy_path(char *dst, const char *src)
 {
 	if (src == NULL)
 		src = "";
-	if ((size_t)snprintf(dst, CONF_PATH_MAX + 1, "%s", src) >
-	    CONF_PATH_MAX)
+	if ((size_t)snprintf(dst, CONF_PATH_MAX + 1, "%s", src) > CONF_PATH_MAX)
 		log_warnx("hooks: path %s: longer than %d bytes, cut", src,
 		    CONF_PATH_MAX);
 }
@@ -97,7 +96,8 @@ make_env(struct hook_req *r, uint64_t epoch, const char *dmz_cidr)
 static void
 arm(struct hooks *h)
 {
-	struct timeval tv = {h->timeout_ms / 1000, (h->timeout_ms % 1000) * 1000};
+	struct timeval tv = {
+	    h->timeout_ms / 1000, (h->timeout_ms % 1000) * 1000};
 
 	evtimer_add(h->timer, &tv);
 }

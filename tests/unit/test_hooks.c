@@ -67,8 +67,7 @@ pump_until_idle(struct fx *f)
 }
 
 static void
-script(struct fx *f, const char *name, const char *body, char *path,
-    size_t len)
+script(struct fx *f, const char *name, const char *body, char *path, size_t len)
 {
 	FILE *fp;
 
@@ -288,8 +287,7 @@ a_hook_past_its_timeout_is_killed_and_the_next_one_runs(void **state)
 
 	/* "slow" sleeps past the timeout in a child of its own: the whole
 	 * process group goes, so the sleep cannot write "end". */
-	snprintf(body, sizeof(body),
-	    "if [ \"$3\" = slow ]; then sleep 30; fi");
+	snprintf(body, sizeof(body), "if [ \"$3\" = slow ]; then sleep 30; fi");
 	hook_logger(f, body);
 	hooks_set_timeout(f->hooks, 300);
 	t0 = now_ms();
