@@ -6,15 +6,16 @@
 #   deps         scripts/deps.sh (apt packages, installed when missing)
 #   autoreconf   autoreconf -fi in the source tree
 #   build        build/: configure --enable-werror, make
-#   check        build/: make check (unit, sim, corpus replay, netns)
-#   distcheck    build/: make distcheck (netns tests skipped: run above)
 #   san-build    build-san/: configure --enable-sanitizers --enable-werror
+#   check        build/: make check (unit, sim, corpus replay, netns; the
+#                netns ASan test runs build-san's qured)
+#   distcheck    build/: make distcheck (netns tests skipped: run above)
+#   format       make format-check (clang-format 14)
+#   headers      make check-headers
 #   san-check    build-san/: make check with QURE_SKIP_NETNS=1
 #   fuzz-build   build-fuzz/: CC=clang configure --enable-fuzzing
 #   fuzz-smoke   every tests/fuzz/fuzz_* for FUZZ_SECONDS on a copy of its
 #                corpus (tests/fuzz/corpus/<name without fuzz_>/)
-#   format       make format-check (clang-format 14)
-#   headers      make check-headers
 # A failed stage does not stop the independent ones; the exit status is 1
 # when any stage failed. Build trees are made afresh on every run.
 #
@@ -162,25 +163,30 @@ st_headers() { make -C build check-headers; }
 echo "qure test suite: $ROOT ($(uname -srm), jobs $JOBS)"
 
 run_stage deps st_deps
-if run_stage autoreconf st_autoreconf; then
-	if run_stage build st_build; then
+if ! run_stage autoreconf st_autoreconf; then
+	skip_stage all "autoreconf failed"
+else
+	build_ok=0 san_ok=0
+	run_stage build st_build && build_ok=1
+	# Before the plain check: tests/netns/asan.sh runs the sanitizer
+	# build's qured on the virtual LAN (it skips without build-san/).
+	run_stage san-build st_san_build && san_ok=1
+	if [ "$build_ok" = 1 ]; then
 		run_stage check st_check
 		run_stage distcheck st_distcheck
-		run_stage format st_format
-		run_stage headers st_headers
 	else
 		skip_stage check "build failed"
 		skip_stage distcheck "build failed"
-		# Shape checks need only a configured tree.
-		if [ -f build/Makefile ]; then
-			run_stage format st_format
-			run_stage headers st_headers
-		else
-			skip_stage format "configure failed"
-			skip_stage headers "configure failed"
-		fi
 	fi
-	if run_stage san-build st_san_build; then
+	# Shape checks need only a configured tree.
+	if [ -f build/Makefile ]; then
+		run_stage format st_format
+		run_stage headers st_headers
+	else
+		skip_stage format "configure failed"
+		skip_stage headers "configure failed"
+	fi
+	if [ "$san_ok" = 1 ]; then
 		run_stage san-check st_san_check
 	else
 		skip_stage san-check "san-build failed"
@@ -190,8 +196,6 @@ if run_stage autoreconf st_autoreconf; then
 	else
 		skip_stage fuzz-smoke "fuzz-build failed"
 	fi
-else
-	skip_stage all "autoreconf failed"
 fi
 
 printf '\n=== summary (%ss)\n' $(($(date +%s) - T0))
