@@ -361,6 +361,19 @@ follow(struct elect *c, const struct elect_claim *h, struct elect_out *out)
 		set_state(c, ELECT_ST_STANDBY, ELECT_WHY_HOLDER_HEARD, out);
 }
 
+/*
+ * A holder we declared dead ranks nowhere, nor is named successor, until
+ * it speaks again (a HELLO or heartbeat brings its state back).
+ */
+static void
+mark_dead(struct elect *c, const struct elect_id *id)
+{
+	struct elect_member *m = elect_members_find(&c->members, id);
+
+	if (m != NULL)
+		m->state = ELECT_ST_STOPPED;
+}
+
 /* Waits our turn: rank x stagger, plus extra turns (a named successor). */
 static void
 become_candidate(struct elect *c, const struct elect_id *gone,
@@ -370,6 +383,8 @@ become_candidate(struct elect *c, const struct elect_id *gone,
 
 	c->has_holder = false;
 	fast_reset(c);
+	if (gone != NULL && why != ELECT_WHY_HOLDER_RESIGNED)
+		mark_dead(c, gone);
 	if (c->conf.priority == 0 || c->now_ms < c->holddown_until_ms) {
 		/* Our own service failed a moment ago: let others serve. */
 		elect_fd_heard(&c->fd, c->now_ms);
@@ -537,14 +552,19 @@ on_resign(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 static void
 on_hello(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 {
-	struct elect_member *mb;
+	const struct elect_member *to;
 
 	if (c->state != ELECT_ST_HOLDER || !m->preempt || m->priority == 0 ||
 	    m->priority <= c->conf.priority)
 		return;
-	mb = elect_members_find(&c->members, &m->id);
-	if (mb != NULL)
-		resign(c, &mb->id, ELECT_WHY_HANDOVER, out);
+	/*
+	 * Hand over once, to the best member that wants it, not to whichever
+	 * spoke first: that one would be preempted again in turn.
+	 */
+	to = elect_members_best_preempter(
+	    &c->members, c->now_ms, c->conf.priority);
+	if (to != NULL)
+		resign(c, &to->id, ELECT_WHY_HANDOVER, out);
 }
 
 static void

@@ -59,6 +59,13 @@ const struct elect_member *elect_members_best(
     const struct elect_members *, uint64_t now_ms, const struct elect_id *skip);
 
 /*
+ * The best live member that wants to preempt a holder of above_priority
+ * (preempt on, a higher priority); NULL if none.
+ */
+const struct elect_member *elect_members_best_preempter(
+    const struct elect_members *, uint64_t now_ms, uint8_t above_priority);
+
+/*
  * The order of preference between two holders (DESIGN.md): higher epoch,
  * then higher priority, then lower node id. True if a is preferred to b.
  */

@@ -128,3 +128,23 @@ elect_claim_better(const struct elect_claim *a, const struct elect_claim *b)
 		return a->priority > b->priority;
 	return elect_id_cmp(&a->id, &b->id) < 0;
 }
+
+const struct elect_member *
+elect_members_best_preempter(
+    const struct elect_members *t, uint64_t now_ms, uint8_t above_priority)
+{
+	const struct elect_member *best = NULL;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const struct elect_member *m = &t->m[i];
+
+		if (!m->preempt || m->priority <= above_priority ||
+		    !is_candidate(t, m, now_ms, NULL))
+			continue;
+		if (best == NULL || ranks_before(m->priority, &m->id,
+					best->priority, &best->id))
+			best = m;
+	}
+	return best;
+}

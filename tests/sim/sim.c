@@ -554,8 +554,15 @@ apply_action(
 		    "sanity: rejected a peer's datagram "
 		    "(%s)",
 		    elect_wire_err_name(a->err));
+	case ELECT_ACT_ANNOUNCE:
+		/* Gratuitous ARP: only a node holding the address may. */
+		if (elect_get_state(s->node[i].core) != ELECT_ST_HOLDER)
+			return sim_fail(
+			    s, i, "sanity: announce while not holder");
+		return 0;
 	default:
-		/* The simulator never asks for more (ARP probes are off). */
+		/* The simulator never asks for more (ARP probes and checks
+		 * are off). */
 		return sim_fail(
 		    s, i, "sanity: unexpected action %d", (int)a->type);
 	}

@@ -1140,6 +1140,71 @@ probing_candidates_take_their_turns_after_the_probe(void **state)
 	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
 }
 
+static void
+fx_hear_preempting_hello(struct fx *f, int n, uint8_t prio)
+{
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = prio,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_PREEMPT,
+	    .preempt = 1,
+	    .state = ELECT_ST_STANDBY};
+
+	snprintf(m.name, sizeof(m.name), "peer%d", n);
+	fx_hear_msg(f, &m, n);
+}
+
+static struct elect_id
+fx_resigned_to(const struct fx *f)
+{
+	int i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_RESIGN);
+	struct elect_msg m;
+
+	assert_true(i >= 0);
+	assert_int_equal(
+	    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, &m),
+	    ELECT_WIRE_OK);
+	return m.holder;
+}
+
+static void
+preempted_holder_hands_over_once_to_the_best_preempter(void **state)
+{
+	struct fx *f = *state;
+	struct elect_id to;
+
+	f->conf.priority = 50;
+	fx_start_with(f);
+	/* Heard while starting: two preempting members, silent since. */
+	fx_hear_preempting_hello(f, PEER_HIGH, 200);
+	fx_hear_preempting_hello(f, PEER_OTHER, 150);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 250); /* no preempt */
+	fx_make_holder(f);
+	/* The lesser one's periodic HELLO triggers the handover... */
+	fx_hear_preempting_hello(f, PEER_OTHER, 150);
+	/* ...to the best member that wants it, so it happens once. */
+	to = fx_resigned_to(f);
+	assert_memory_equal(to.b, id_of(PEER_HIGH).b, 16);
+}
+
+static void
+holder_declared_dead_is_never_named_successor(void **state)
+{
+	struct fx *f = *state;
+	struct elect_id to;
+
+	f->conf.priority = 50;
+	fx_start_with(f);
+	fx_hear_preempting_hello(f, PEER_LOW, 250);
+	/* PEER_LOW holds (a stale epoch-0 HELLO said preempt), then dies. */
+	fx_hear(f, PEER_LOW, ELECT_MSG_HEARTBEAT, 1, 250);
+	fx_advance(f, dead_ms(f) + 10 * f->conf.claim_stagger_ms);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_clear(f);
+	fx_hear_preempting_hello(f, PEER_HIGH, 100);
+	to = fx_resigned_to(f);
+	assert_memory_equal(to.b, id_of(PEER_HIGH).b, 16);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
@@ -1192,6 +1257,8 @@ main(void)
 	    TU(holder_answers_a_probe_with_its_check_and_checks_again),
 	    TU(holder_whose_check_fails_resigns_and_holds_off),
 	    TU(probing_candidates_take_their_turns_after_the_probe),
+	    TU(preempted_holder_hands_over_once_to_the_best_preempter),
+	    TU(holder_declared_dead_is_never_named_successor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
