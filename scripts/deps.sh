@@ -17,6 +17,7 @@ PKGS=(
 	clang libclang-rt-14-dev clang-format-14
 	# tests/netns (network namespaces, bridges, veth)
 	iproute2 jq socat
+	keepalived # tests/bench/failover: the peer to beat
 )
 
 log() { printf 'deps: %s\n' "$*"; }
