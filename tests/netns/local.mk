@@ -14,6 +14,7 @@ NETNS_TESTS = \
 	tests/netns/conflict.sh \
 	tests/netns/badpkts.sh \
 	tests/netns/svcdown.sh \
+	tests/netns/handover.sh \
 	tests/netns/asan.sh
 
 TESTS += $(NETNS_TESTS)
