@@ -334,41 +334,49 @@ only_first_fragments_are_classified(void **state)
 	assert_int_equal(classify(&s, NULL), NETCFG_WATCH_IGNORE);
 }
 
-/* Every cut of a request, for each IHL: IGNORE up to the TCP flags (or
- * the UDP ports), REQUEST from there on; the filter agrees. */
+/* Every cut of s: IGNORE while the first need bytes of its transport
+ * header are not all there, want from there on; the filter agrees. */
 static void
-every_truncation_of_the_headers_is_ignored(void **state)
+check_cuts(const struct spec *s, size_t need, enum netcfg_watch_kind want)
 {
 	struct netcfg_watch_conf c = conf_get();
 	struct sock_filter prog[NETCFG_WATCH_BPF_MAX];
 	struct netcfg_watch_seen w;
-	struct spec s = tcp(CLIENT, DMZ, 40000, 80, SYN);
 	uint8_t buf[256];
-	size_t len, cut, need, n = netcfg_watch_bpf(&c, prog, 100);
-	unsigned ihl;
-	int proto;
+	size_t len, cut, n = netcfg_watch_bpf(&c, prog, NETCFG_WATCH_BPF_MAX);
+	enum netcfg_watch_kind k;
+
+	len = build(s, buf);
+	need += 14 + (s->ihl ? s->ihl : 5) * 4;
+	for (cut = 0; cut <= len; cut++) {
+		k = cut < need ? NETCFG_WATCH_IGNORE : want;
+		assert_int_equal(netcfg_watch_classify(buf, cut, &c, &w), k);
+		assert_int_equal(netcfg_watch_bpf_run(prog, n, buf, cut) != 0,
+		    k != NETCFG_WATCH_IGNORE);
+	}
+}
+
+/* Requests and answers, TCP (up to its flags) and UDP (both ports), for
+ * each IHL. */
+static void
+every_truncation_of_the_headers_is_ignored(void **state)
+{
+	struct netcfg_watch_conf c = conf_get();
+	struct netcfg_watch_seen w;
+	struct spec s[4];
+	unsigned ihl, i;
 
 	(void)state;
-	for (proto = 0; proto < 2; proto++)
+	s[0] = tcp(CLIENT, DMZ, 40000, 80, SYN);
+	s[1] = udp(CLIENT, DMZ, 5555, 53);
+	s[2] = tcp(DMZ, CLIENT, 80, 40000, SYN | ACK);
+	s[3] = udp(DMZ, CLIENT, 53, 5555);
+	for (i = 0; i < 4; i++)
 		for (ihl = 5; ihl <= 15; ihl++) {
-			s.proto = proto ? IPPROTO_UDP : IPPROTO_TCP;
-			s.dport = proto ? 53 : 80;
-			s.ihl = ihl;
-			s.payload = 20;
-			len = build(&s, buf);
-			need = 14 + ihl * 4 + (proto ? 4 : 14);
-			for (cut = 0; cut <= len; cut++) {
-				enum netcfg_watch_kind want =
-				    cut < need ? NETCFG_WATCH_IGNORE
-					       : NETCFG_WATCH_REQUEST;
-
-				assert_int_equal(
-				    netcfg_watch_classify(buf, cut, &c, &w),
-				    want);
-				assert_int_equal(netcfg_watch_bpf_run(
-						     prog, n, buf, cut) != 0,
-				    want != NETCFG_WATCH_IGNORE);
-			}
+			s[i].ihl = ihl;
+			s[i].payload = 20;
+			check_cuts(&s[i], i % 2 ? 4 : 14,
+			    i < 2 ? NETCFG_WATCH_REQUEST : NETCFG_WATCH_ANSWER);
 		}
 	assert_int_equal(
 	    netcfg_watch_classify(NULL, 0, &c, &w), NETCFG_WATCH_IGNORE);
