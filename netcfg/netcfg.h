@@ -190,7 +190,8 @@ enum netcfg_watch_kind netcfg_watch_classify(const uint8_t *frame, size_t len,
 /*
  * Opens the capture on conf->ifname, enabled, on base; seen(arg, s) is
  * called from the loop for each request and answer (s is borrowed for the
- * call). Returns NULL with one line in err ("netcfg: watch: interface
+ * call; seen may call netcfg_watch_set_enabled(), not netcfg_watch_free()).
+ * Returns NULL with one line in err ("netcfg: watch: interface
  * eth9 not found", ...) if the interface is missing, no port is given, or
  * the socket cannot be opened (CAP_NET_RAW).
  */

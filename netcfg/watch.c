@@ -286,6 +286,7 @@ netcfg_watch_new(struct event_base *base, const struct netcfg_watch_conf *conf,
 	struct netcfg_watch *w;
 	size_t i;
 
+	assert(seen != NULL);
 	if (conf_check(conf, err, errlen) == -1)
 		return NULL;
 	w = calloc(1, sizeof(*w));

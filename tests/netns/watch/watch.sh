@@ -155,7 +155,11 @@ listening() { in_ns "$A" ss -Htlnu | grep -q "$DMZ:5353" &&
 	in_ns "$A" ss -Htln | grep -q "$DMZ:8080"; }
 wait_for 5000 listening
 
-# ---- the watcher on B
+# ---- the watcher on B; a missing interface is one line naming it
+if in_ns "$B" "$TOOL" watch nosuch0 "$DMZ" tcp:8080 >/dev/null 2>"$T/err" ||
+    ! grep -qx 'netcfg: watch: interface nosuch0 not found' "$T/err"; then
+	fail "a missing interface is not reported as such: $(cat "$T/err")"
+fi
 W=$T/watch.out
 ip netns exec "$B" "$TOOL" watch eth0 "$DMZ" tcp:8080 tcp:8081 udp:5353 \
     >"$W" 2>&1 &
