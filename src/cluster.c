@@ -53,8 +53,9 @@ struct cluster {
 	struct netcfg *nc;
 	struct disc_udp *udp;
 	struct event *timer;
-	struct check *check; /* NULL: no [dmz] check */
-	bool check_failing;  /* to log a failing check once */
+	struct netcfg_watch *watch; /* NULL: no [dmz] ports to watch */
+	struct check *check;	    /* NULL: no [dmz] check */
+	bool check_failing;	    /* to log a failing check once */
 	struct hooks *hooks;
 	char conflict[STATUS_MAC_LEN]; /* a foreign MAC on the DMZ address */
 	struct drop_log drops[DROP_LOG_SLOTS];
@@ -95,6 +96,11 @@ apply_state(struct cluster *c, const struct elect_action *a)
 	    elect_get_epoch(c->core), cidr);
 	if (a->state == ELECT_ST_HOLDER || a->reason == ELECT_WHY_HOLDER_HEARD)
 		c->conflict[0] = '\0'; /* the cluster owns the address now */
+	/* Only a standby watches the holder's clients; nobody watches itself.
+	 */
+	if (c->watch != NULL)
+		netcfg_watch_set_enabled(
+		    c->watch, a->state == ELECT_ST_STANDBY);
 }
 
 static void
@@ -295,6 +301,16 @@ addr_lost_cb(void *arg)
 }
 
 static void
+watch_seen_cb(void *arg, const struct netcfg_watch_seen *seen)
+{
+	struct elect_event ev = {.flow = seen->flow};
+
+	ev.type = seen->kind == NETCFG_WATCH_REQUEST ? ELECT_EV_REQUEST
+						     : ELECT_EV_ANSWER;
+	cluster_run(arg, &ev);
+}
+
+static void
 service_checked_cb(void *arg, bool ok, const char *why)
 {
 	struct cluster *c = arg;
@@ -399,6 +415,38 @@ open_udp(struct cluster *c, char *err, size_t errlen)
 	return c->udp == NULL ? -1 : 0;
 }
 
+/*
+ * The watcher is an optimisation: without CAP_NET_RAW or a port list the
+ * cluster still fails over on missed heartbeats, so its failure is a
+ * warning.
+ */
+static void
+open_watch(struct cluster *c)
+{
+	struct netcfg_watch_conf w;
+	char err[256];
+	size_t i;
+
+	if (c->conf.dmz.ports.n == 0)
+		return;
+	memset(&w, 0, sizeof(w));
+	snprintf(w.ifname, sizeof(w.ifname), "%s", c->ifname);
+	w.dmz = c->conf.dmz.address.addr;
+	for (i = 0; i < c->conf.dmz.ports.n && i < NETCFG_WATCH_MAX_PORTS;
+	     i++) {
+		w.ports[i].proto = c->conf.dmz.ports.p[i].proto;
+		w.ports[i].port = c->conf.dmz.ports.p[i].port;
+	}
+	w.n_ports = i;
+	c->watch =
+	    netcfg_watch_new(c->base, &w, watch_seen_cb, c, err, sizeof(err));
+	if (c->watch == NULL) {
+		log_warnx("%s; fast failure detection is off", err);
+		return;
+	}
+	netcfg_watch_set_enabled(c->watch, false);
+}
+
 static int
 open_core(struct cluster *c, char *err, size_t errlen)
 {
@@ -440,6 +488,7 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	if (open_netcfg(c, err, errlen) == -1 ||
 	    open_udp(c, err, errlen) == -1 || open_core(c, err, errlen) == -1)
 		goto fail;
+	open_watch(c);
 	if (conf->dmz.check.type != CONF_CHECK_NONE)
 		c->check =
 		    check_new(base, &conf->dmz.check, service_checked_cb, c);
@@ -477,6 +526,7 @@ cluster_free(struct cluster *c)
 		event_free(c->timer);
 	check_free(c->check);
 	hooks_free(c->hooks);
+	netcfg_watch_free(c->watch);
 	elect_free(c->core);
 	disc_udp_free(c->udp);
 	netcfg_free(c->nc);
@@ -637,6 +687,7 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.rx_dropped_replay = ctr.rx_dropped_replay;
 	out->counters.rx_dropped_version = ctr.rx_dropped_version;
 	out->counters.failovers = ctr.failovers;
+	out->counters.probes = ctr.probes;
 	/* A conflict seen while racing a member's claim is not one. */
 	if (!out->holder.present)
 		snprintf(
