@@ -877,8 +877,10 @@ send_probe(struct elect *c, struct elect_out *out)
 	    elect_members_find(&c->members, &c->holder.id);
 	struct elect_msg m;
 
+	/* Two tries within probe-timeout: a LAN answers in a millisecond,
+	 * and a holder silent for that long is dead. */
 	c->probe_tries++;
-	c->probe_deadline_ms = c->now_ms + c->conf.probe_timeout_ms;
+	c->probe_deadline_ms = c->now_ms + c->conf.probe_timeout_ms / 2;
 	if (h == NULL || h->src.family == 0)
 		return; /* no address to ask: the try times out */
 	msg_init(c, &m, ELECT_MSG_PROBE);
@@ -903,7 +905,7 @@ probe_due(const struct elect *c)
 
 /*
  * A request left unanswered for request-timeout: PROBE the holder, two
- * tries of probe-timeout each; silence declares it dead at once.
+ * tries within probe-timeout; silence declares it dead at once.
  */
 static void
 run_fast_timers(struct elect *c, struct elect_out *out)

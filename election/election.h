@@ -217,7 +217,7 @@ struct elect_conf {
 	uint8_t mac[6];		/* of the cluster link, in HELLO; 0: none */
 	/* Fast detection (DESIGN.md "watching mirrored requests"). */
 	uint32_t request_timeout_ms; /* unanswered request: PROBE; 150 */
-	uint32_t probe_timeout_ms;   /* per PROBE try, two tries; 100 */
+	uint32_t probe_timeout_ms;   /* two PROBE tries within it; 100 */
 	bool check_enabled;	     /* the holder runs a service check */
 	uint32_t holddown_ms; /* no claim after our check failed; 10 x hb */
 };

@@ -15,6 +15,7 @@ NETNS_TESTS = \
 	tests/netns/badpkts.sh \
 	tests/netns/svcdown.sh \
 	tests/netns/handover.sh \
+	tests/netns/fastfail.sh \
 	tests/netns/asan.sh
 
 TESTS += $(NETNS_TESTS)

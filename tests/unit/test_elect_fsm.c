@@ -999,7 +999,7 @@ silent_holder_is_declared_dead_after_two_probe_tries(void **state)
 	fx_event(f, ELECT_EV_REQUEST, 7, false);
 	fx_clear(f);
 	fx_advance(
-	    f, f->conf.request_timeout_ms + 2 * f->conf.probe_timeout_ms - 1);
+	    f, f->conf.request_timeout_ms + f->conf.probe_timeout_ms - 1);
 	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), 2);
 	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
 	fx_advance(f, 1);

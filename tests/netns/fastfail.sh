@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Fast failure detection on a hub-like LAN: while a client keeps
+# connecting to the DMZ address, the holder's link is cut. The standbys
+# see its clients' SYNs go unanswered, PROBE it, and declare it dead on
+# the probe's silence ("probe-failed"), not on missed heartbeats.
+. "$(dirname "$0")/lib.sh"
+
+qn_setup 3
+# A hub: every frame floods to every port, as a WiFi segment or a
+# mirror port would show the standbys their holder's clients.
+ip -n "$QN_LAN" link set br0 type bridge ageing_time 0
+for n in 1 2 3; do
+	qn_service "$n"
+	qn_start_host "$n" '[dmz]' 'ports = tcp:8080'
+done
+qn_elected 6000
+old=$QN_HOLDER
+qn_ask >/dev/null || qn_fail "the service on h$old does not answer"
+
+# The client: a connection attempt every 10 ms, 50 ms to connect.
+ip netns exec "$QN_ROUTER" bash -c "while :; do
+	timeout 0.2 socat -T 0.05 - TCP:$QN_DMZ:8080,connect-timeout=0.05 \
+	    </dev/null >/dev/null 2>&1; sleep 0.01; done" &
+QN_PIDS+=($!)
+qn_log "h$old holds; the client connects every 10 ms; cutting h$old's link"
+t0=$(qn_now_ms)
+qn_cut_link "$old"
+qn_wait_for 5000 qn_dmz_moved_from "$old"
+t=$(($(qn_now_ms) - t0))
+new=$(qn_one_dmz_host)
+grep -q 'standby -> candidate (probe-failed)' "$T/h$new/log" ||
+    qn_fail "h$new did not take over on a failed probe"
+probes=$(qn_field "$new" .counters.probes)
+[ "$probes" -ge 1 ] && [ "$probes" -le 2 ] ||
+    qn_fail "h$new sent $probes probes, expected 1 or 2"
+qn_log "h$new declared h$old dead on its probe's silence ($probes probes)"
+qn_timing "failover on a failed probe (heartbeats alone: 600 ms)" "$t" 300
+echo "PASS: $QN_NAME: h$old -> h$new in $t ms on a failed probe"
