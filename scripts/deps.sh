@@ -16,7 +16,7 @@ PKGS=(
 	# fuzzing (libFuzzer and the sanitizer runtimes of clang 14), format
 	clang libclang-rt-14-dev clang-format-14
 	# tests/netns (network namespaces, bridges, veth)
-	iproute2 jq socat
+	iproute2 jq socat nftables
 	keepalived # tests/bench/failover: the peer to beat
 )
 

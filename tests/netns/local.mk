@@ -16,6 +16,7 @@ NETNS_TESTS = \
 	tests/netns/svcdown.sh \
 	tests/netns/handover.sh \
 	tests/netns/fastfail.sh \
+	tests/netns/synflood.sh \
 	tests/netns/asan.sh
 
 TESTS += $(NETNS_TESTS)
