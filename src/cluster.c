@@ -58,6 +58,7 @@ struct cluster {
 	bool check_failing;	    /* to log a failing check once */
 	struct hooks *hooks;
 	char conflict[STATUS_MAC_LEN]; /* a foreign MAC on the DMZ address */
+	struct elect_id id;	       /* as last persisted */
 	struct drop_log drops[DROP_LOG_SLOTS];
 };
 
@@ -106,11 +107,19 @@ apply_state(struct cluster *c, const struct elect_action *a)
 static void
 apply_persist(struct cluster *c, const struct elect_action *a)
 {
-	char err[256];
+	char err[256], hex[33];
+	struct elect_id was;
 
 	if (state_save(c->conf.node.state_dir, &a->persist, err, sizeof(err)) ==
 	    -1)
 		log_warnx("%s", err);
+	was = c->id;
+	c->id = a->persist.id;
+	if (!elect_id_is_zero(&was) && elect_id_cmp(&was, &c->id) != 0)
+		log_warnx(
+		    "cluster: an older node has our id (a cloned image?); "
+		    "this node is now %s",
+		    elect_id_hex(&c->id, hex));
 }
 
 static void
@@ -274,12 +283,17 @@ probe_done_cb(void *arg, enum netcfg_probe_result r, const uint8_t *mac)
 
 	ev.conflict = r != NETCFG_PROBE_FREE;
 	if (r == NETCFG_PROBE_CONFLICT) {
+		char was[STATUS_MAC_LEN];
+
+		memcpy(was, c->conflict, sizeof(was));
 		snprintf(c->conflict, sizeof(c->conflict),
 		    "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
 		    mac[3], mac[4], mac[5]);
-		log_warnx("netcfg: address conflict: %s answers for the DMZ "
-			  "address on %s; not claiming it",
-		    c->conflict, c->ifname);
+		/* Probes repeat while the conflict lasts: say it once. */
+		if (strcmp(was, c->conflict) != 0)
+			log_warnx("netcfg: address conflict: %s answers for "
+				  "the DMZ address on %s; not claiming it",
+			    c->conflict, c->ifname);
 	}
 	cluster_run(c, &ev);
 }

@@ -17,6 +17,7 @@ NETNS_TESTS = \
 	tests/netns/handover.sh \
 	tests/netns/fastfail.sh \
 	tests/netns/synflood.sh \
+	tests/netns/clone.sh \
 	tests/netns/asan.sh
 
 TESTS += $(NETNS_TESTS)
