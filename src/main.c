@@ -160,27 +160,30 @@ stop(struct daemon *d)
 		event_base_free(d->base);
 }
 
-int
-main(int argc, char **argv)
+struct opts {
+	const char *conf_path;
+	int foreground, verbose, check;
+};
+
+/* Returns -1 to go on, else the exit status (after -h or a bad option). */
+static int
+parse_opts(int argc, char **argv, struct opts *o)
 {
-	struct daemon d = {.conf_path = DEFAULT_CONF};
-	int ch, foreground = 0, verbose = 0, check = 0, rc = 1;
-	char *abs_path = NULL;
-	char err[512];
+	int ch;
 
 	while ((ch = getopt(argc, argv, "c:fvth")) != -1) {
 		switch (ch) {
 		case 'c':
-			d.conf_path = optarg;
+			o->conf_path = optarg;
 			break;
 		case 'f':
-			foreground = 1;
+			o->foreground = 1;
 			break;
 		case 'v':
-			verbose = 1;
+			o->verbose = 1;
 			break;
 		case 't':
-			check = 1;
+			o->check = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -194,34 +197,58 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
+	return -1;
+}
+
+/* Runs the loop until a signal stops it; 0, or 1 if start-up failed. */
+static int
+run(struct daemon *d, const struct opts *o)
+{
+	char err[512];
+
+	log_init(o->foreground, o->verbose, "qured");
+	signal(SIGPIPE, SIG_IGN);
+	d->base = event_base_new();
+	if (d->base == NULL)
+		fatalx("qured: cannot make the event loop");
+	/* Start before detaching, so a bad start-up fails the command. */
+	if (start(d, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		if (!o->foreground)
+			fprintf(stderr, "qured: %s\n", err);
+		return 1;
+	}
+	if (!o->foreground &&
+	    (daemon(0, 0) == -1 || event_reinit(d->base) == -1))
+		fatal("qured: cannot detach");
+	event_base_dispatch(d->base);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = {.conf_path = DEFAULT_CONF};
+	struct daemon d = {0};
+	char *abs_path = NULL;
+	char err[512];
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, &o)) != -1)
+		return rc;
+	d.conf_path = o.conf_path;
 	if (load_conf(d.conf_path, &d.conf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "qured: %s\n", err);
 		return 1;
 	}
-	if (check) {
+	if (o.check) {
 		printf("qured: %s: ok\n", d.conf_path);
 		return 0;
 	}
 	/* daemon() moves to /: SIGHUP must find the same file. */
 	if ((abs_path = realpath(d.conf_path, NULL)) != NULL)
 		d.conf_path = abs_path;
-	log_init(foreground, verbose, "qured");
-	signal(SIGPIPE, SIG_IGN);
-	d.base = event_base_new();
-	if (d.base == NULL)
-		fatalx("qured: cannot make the event loop");
-	/* Start before detaching, so a bad start-up fails the command. */
-	if (start(&d, err, sizeof(err)) == -1) {
-		log_warnx("%s", err);
-		if (!foreground)
-			fprintf(stderr, "qured: %s\n", err);
-		goto out;
-	}
-	if (!foreground && (daemon(0, 0) == -1 || event_reinit(d.base) == -1))
-		fatal("qured: cannot detach");
-	event_base_dispatch(d.base);
-	rc = 0;
-out:
+	rc = run(&d, &o);
 	stop(&d);
 	free(abs_path);
 	return rc;
