@@ -12,6 +12,23 @@ TESTS += tests/unit/test_state
 tests_unit_test_state_SOURCES = tests/unit/test_state.c $(QURED_IO_SOURCES)
 tests_unit_test_state_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_state_LDADD = $(ELECT_LIBS) $(CMOCKA_LIBS)
+# The state file parser's fuzz target (scheme of tests/fuzz/local.mk).
+check_PROGRAMS += tests/fuzz/replay_state
+TESTS += tests/fuzz/replay_state
+EXTRA_DIST += tests/fuzz/corpus/state
+tests_fuzz_replay_state_SOURCES = tests/fuzz/fuzz_state.c \
+	tests/fuzz/fuzz_replay.c src/state.c src/state.h
+tests_fuzz_replay_state_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS='"$(abs_top_srcdir)/tests/fuzz/corpus/state"'
+tests_fuzz_replay_state_LDADD = $(ELECT_LIBS)
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_state
+tests_fuzz_fuzz_state_SOURCES = tests/fuzz/fuzz_state.c src/state.c \
+	src/state.h
+tests_fuzz_fuzz_state_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_state_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_state_LDADD = $(ELECT_LIBS)
+endif
 # ---- end io
 
 # ---- conf: config file, logging, allocation helpers. The lead adds

@@ -119,8 +119,8 @@ parse_line(char *line, unsigned lineno, const char *path, unsigned *seen,
 	return 0;
 }
 
-static int
-parse(char *buf, size_t len, const char *path, struct elect_persist *p,
+int
+state_parse(char *buf, size_t len, const char *path, struct elect_persist *p,
     char *err, size_t errlen)
 {
 	unsigned seen = 0, lineno = 0;
@@ -208,7 +208,7 @@ state_load(const char *dir, struct elect_persist *out, char *err, size_t errlen)
 		return corrupt(
 		    err, errlen, path, 0, "over %d bytes", STATE_MAX_LEN);
 	memset(&p, 0, sizeof(p));
-	if (parse(buf, (size_t)n, path, &p, err, errlen) == -1)
+	if (state_parse(buf, (size_t)n, path, &p, err, errlen) == -1)
 		return -1;
 	*out = p;
 	return 0;

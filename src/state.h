@@ -30,6 +30,15 @@ int state_load(
     const char *dir, struct elect_persist *out, char *err, size_t errlen);
 
 /*
+ * Parses the text of a state file (buf, len bytes; modified in place,
+ * buf[len - 1] included) into p; path names it in errors. 0, or -1 with
+ * one line in err. What state_load() does once the file is read; exposed
+ * for its fuzz target.
+ */
+int state_parse(char *buf, size_t len, const char *path,
+    struct elect_persist *p, char *err, size_t errlen);
+
+/*
  * Writes p to DIR/state atomically, creating DIR (mode 0700, one level)
  * if missing; the file is mode 0600. Returns 0 once the new file and its
  * name are on disk, or -1 with one line in err (the old file, if any, is
