@@ -29,6 +29,7 @@ struct opts {
 	uint64_t seed;
 	uint64_t replay;
 	bool do_replay, trace, timeline, demo, verbose, keep_going;
+	unsigned flags; /* enum sim_scen_flags */
 };
 
 static void
@@ -36,8 +37,9 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: qure-sim [--scenarios N] [--seed S] [--verbose] "
-	    "[--keep-going]\n"
-	    "       qure-sim --replay SEED [--trace | --timeline]\n"
+	    "[--keep-going] [--preempt-svc]\n"
+	    "       qure-sim --replay SEED [--trace | --timeline] "
+	    "[--preempt-svc]\n"
 	    "       qure-sim --demo\n");
 	exit(2);
 }
@@ -69,13 +71,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 	    {"demo", no_argument, NULL, 'd'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"keep-going", no_argument, NULL, 'k'},
+	    {"preempt-svc", no_argument, NULL, 'p'},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
 	o->scenarios = 1000;
 	o->seed = 1;
-	while ((ch = getopt_long(argc, argv, "n:s:r:tldvk", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "n:s:r:tldvkp", longopts, NULL)) !=
 	       -1) {
 		switch (ch) {
 		case 'n':
@@ -103,6 +106,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'k':
 			o->keep_going = true;
 			break;
+		case 'p':
+			o->flags |= SIM_SCEN_PREEMPT_SVC;
+			break;
 		default:
 			usage();
 		}
@@ -121,10 +127,12 @@ wall_s(void)
 }
 
 static void
-report_failure(const char *argv0, uint64_t seed, const struct sim *s)
+report_failure(
+    const char *argv0, uint64_t seed, const struct sim *s, unsigned flags)
 {
 	printf("FAIL scenario %" PRIu64 ": %s\n", seed, s->msg);
-	printf("replay: %s --replay %" PRIu64 " --trace\n", argv0, seed);
+	printf("replay: %s --replay %" PRIu64 " --trace%s\n", argv0, seed,
+	    flags & SIM_SCEN_PREEMPT_SVC ? " --preempt-svc" : "");
 }
 
 static int
@@ -136,9 +144,9 @@ replay(const char *argv0, struct elect_key *key, const struct opts *o)
 					     : SIM_QUIET;
 	int rc;
 
-	rc = sim_scenario_run(&s, key, o->replay, v);
+	rc = sim_scenario_run(&s, key, o->replay, v, o->flags);
 	if (rc != 0)
-		report_failure(argv0, o->replay, &s);
+		report_failure(argv0, o->replay, &s, o->flags);
 	else
 		printf("scenario %" PRIu64 ": ok, %d nodes, %" PRIu64
 		       " steps, %" PRIu64 " failovers, %" PRIu64 " ms "
@@ -164,6 +172,17 @@ add_stats(struct sim_stats *t, const struct sim_stats *a)
 	t->shutdowns += a->shutdowns;
 	t->handovers += a->handovers;
 	t->replays += a->replays;
+	t->requests += a->requests;
+	t->answered += a->answered;
+	t->probes += a->probes;
+	t->checks += a->checks;
+	t->checks_failed += a->checks_failed;
+	t->arp_probes += a->arp_probes;
+	t->conflicts += a->conflicts;
+	t->link_cuts += a->link_cuts;
+	t->reconfs += a->reconfs;
+	t->svc_downs += a->svc_downs;
+	t->contended += a->contended;
 }
 
 static int
@@ -178,8 +197,8 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 
 	for (k = 0; k < o->scenarios && (rc == 0 || o->keep_going); k++) {
 		seed = o->seed + k;
-		if (sim_scenario_run(&s, key, seed, SIM_QUIET) != 0) {
-			report_failure(argv0, seed, &s);
+		if (sim_scenario_run(&s, key, seed, SIM_QUIET, o->flags) != 0) {
+			report_failure(argv0, seed, &s, o->flags);
 			failed++;
 			rc = -1;
 		} else if (o->verbose)
@@ -197,11 +216,19 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	       " pauses, %" PRIu64 " shutdowns, %" PRIu64 " handovers,\n"
 	       "  %" PRIu64 " datagrams sent, %" PRIu64 " delivered, %" PRIu64
 	       " lost, %" PRIu64 " replays dropped,\n"
+	       "  %" PRIu64 " client requests (%" PRIu64 " answered), %" PRIu64
+	       " PROBEs, %" PRIu64 " checks (%" PRIu64 " failed),\n"
+	       "  %" PRIu64 " ARP probes (%" PRIu64 " conflicts), %" PRIu64
+	       " link cuts, %" PRIu64 " reloads, %" PRIu64 " services killed,\n"
+	       "  %" PRIu64 " contended failovers,\n"
 	       "  %.1f s simulated in %.2f s wall: %s\n",
 	    k, o->seed, o->seed + (k ? k - 1 : 0), total.steps, total.events,
 	    total.failovers, total.crashes, total.restarts, total.pauses,
 	    total.shutdowns, total.handovers, total.sends, total.deliveries,
-	    total.lost, total.replays, (double)sim_ms / 1000.0, wall_s() - t0,
+	    total.lost, total.replays, total.requests, total.answered,
+	    total.probes, total.checks, total.checks_failed, total.arp_probes,
+	    total.conflicts, total.link_cuts, total.reconfs, total.svc_downs,
+	    total.contended, (double)sim_ms / 1000.0, wall_s() - t0,
 	    rc == 0 ? "all invariants held" : "FAILED");
 	if (failed > 1)
 		printf("%" PRIu64 " scenarios failed\n", failed);

@@ -20,6 +20,11 @@
 enum sim_ev_type {
 	EV_WAKE = 1,
 	EV_DELIVER,
+	EV_CLIENT, /* the next client request leaves the router */
+	EV_REQ,	   /* it reaches the LAN: node = the kernel holder */
+	EV_ANS,	   /* node answers it */
+	EV_CHECK,  /* node's service check is done; gen = its start */
+	EV_ARP,	   /* node's ARP probe is done; gen = its start */
 };
 
 struct sim_ev {
@@ -29,6 +34,7 @@ struct sim_ev {
 	int node;
 	int pkt;
 	uint32_t gen;
+	uint64_t flow; /* EV_REQ, EV_ANS */
 };
 
 struct sim_pkt {
@@ -167,6 +173,7 @@ sim_init(struct sim *s, struct elect_key *key, int n_nodes, uint64_t seed)
 	struct sim_ev *heap = s->heap;
 	struct sim_pkt *pkt = s->pkt;
 	size_t cap_heap = s->cap_heap, cap_pkt = s->cap_pkt;
+	int i;
 
 	/* The queues are kept across runs: a scenario allocates nothing. */
 	memset(s, 0, sizeof(*s));
@@ -179,6 +186,11 @@ sim_init(struct sim *s, struct elect_key *key, int n_nodes, uint64_t seed)
 	s->n_nodes = n_nodes < SIM_MAX_NODES ? n_nodes : SIM_MAX_NODES;
 	s->check.holder = -1;
 	s->check.joiner = -1;
+	s->clients.router_last = -1;
+	for (i = 0; i < SIM_MAX_NODES; i++) {
+		s->node[i].svc_up = true;
+		s->node[i].link_up = true;
+	}
 	s->net.delay_min_ms = 1;
 	s->net.delay_max_ms = 2;
 	sim_rng_seed(&s->rng, seed);
@@ -256,9 +268,14 @@ act_name(enum elect_action_type t)
 		return "persist";
 	case ELECT_ACT_DROP:
 		return "drop";
-	default:
-		return "?"; /* added to the core after this was written */
+	case ELECT_ACT_PROBE:
+		return "arp-probe";
+	case ELECT_ACT_CHECK:
+		return "check";
+	case ELECT_ACT_ANNOUNCE:
+		return "announce";
 	}
+	return "?";
 }
 
 static const char *
@@ -275,9 +292,20 @@ ev_name(enum elect_event_type t)
 		return "shutdown";
 	case ELECT_EV_HANDOVER:
 		return "handover";
-	default:
-		return "?";
+	case ELECT_EV_LINK:
+		return "link";
+	case ELECT_EV_PROBE_DONE:
+		return "arp-done";
+	case ELECT_EV_RECONF:
+		return "reconf";
+	case ELECT_EV_REQUEST:
+		return "request";
+	case ELECT_EV_ANSWER:
+		return "answer";
+	case ELECT_EV_CHECK:
+		return "check-done";
 	}
+	return "?";
 }
 
 /* One line per step: time, node, event, then each action. */
@@ -295,6 +323,17 @@ trace_step(
 	if (ev->type == ELECT_EV_RX)
 		printf(" %s<%s", elect_msg_type_name(rx_type),
 		    rx_src >= 0 ? s->node[rx_src].name : "?");
+	else if (ev->type == ELECT_EV_REQUEST || ev->type == ELECT_EV_ANSWER)
+		printf(" flow %" PRIu64, ev->flow);
+	else if (ev->type == ELECT_EV_LINK)
+		printf(" %s", ev->up ? "up" : "down");
+	else if (ev->type == ELECT_EV_PROBE_DONE)
+		printf(" %s", ev->conflict ? "conflict" : "free");
+	else if (ev->type == ELECT_EV_CHECK)
+		printf(" %s", ev->ok ? "ok" : "failed");
+	else if (ev->type == ELECT_EV_RECONF)
+		printf(" priority %u preempt %s", ev->conf->priority,
+		    ev->conf->preempt ? "on" : "off");
 	for (k = 0; k < out->nact; k++) {
 		a = &out->act[k];
 		printf(" | %s", act_name(a->type));
@@ -362,6 +401,8 @@ deliver_one(
 		s->stats.lost++;
 		return;
 	}
+	if (!s->node[to].link_up)
+		return;
 	if (sim_rng_permille(&s->rng, net->dup_pm))
 		copies = 2;
 	for (c = 0; c < copies; c++) {
@@ -399,6 +440,8 @@ route_send(struct sim *s, int i, const struct elect_action *a)
 		    "own decoder rejects (%s)",
 		    elect_wire_err_name(err));
 	s->stats.sends++;
+	if (!s->node[i].link_up)
+		return m.type; /* a cut link sends nothing */
 	if (a->dest.family == 0) {
 		for (j = 0; j < s->n_nodes; j++)
 			if (j != i && s->node[j].group == s->node[i].group)
@@ -420,12 +463,25 @@ struct step_ctx {
 	bool refreshed;
 };
 
+/* A holder whose service is down may be replaced: (a) waits W again. */
+static void
+svc_change(struct sim *s, int holder)
+{
+	s->check.holder = holder;
+	s->check.vacated = holder < 0;
+	s->check.quiet_until = s->now + s->check.quiet_ms;
+}
+
 /* (d): the holder of the steady phase changes only by the one allowed
- * handover to a better node that joined with preempt on. */
+ * handover to a better node that joined with preempt on, or because its
+ * service is down: then anybody may claim until the quiet window ends
+ * (two claimants resolve as two holders do: the lesser yields), but no
+ * holder hands over. */
 static int
 check_steady_change(struct sim *s, int i, const struct elect_action *a)
 {
 	struct sim_check *c = &s->check;
+	bool quiet = s->now < c->quiet_until;
 
 	if (!c->steady)
 		return 0;
@@ -435,6 +491,14 @@ check_steady_change(struct sim *s, int i, const struct elect_action *a)
 			c->holder = i;
 			return 0;
 		}
+		if (c->vacated || quiet ||
+		    (c->holder >= 0 && !s->node[c->holder].svc_up)) {
+			if (!c->vacated && c->holder >= 0 &&
+			    s->node[c->holder].svc_up)
+				s->stats.contended++;
+			svc_change(s, i);
+			return 0;
+		}
 		return sim_fail(s, i,
 		    "invariant (d): became holder (%s) "
 		    "while %s held the address on a "
@@ -442,8 +506,14 @@ check_steady_change(struct sim *s, int i, const struct elect_action *a)
 		    elect_reason_name(a->reason),
 		    c->holder >= 0 ? s->node[c->holder].name : "nobody");
 	}
-	if (a->old == ELECT_ST_HOLDER && i == c->holder &&
-	    !(a->reason == ELECT_WHY_HANDOVER && c->joiner >= 0 && c->joined &&
+	if (a->old != ELECT_ST_HOLDER || i != c->holder)
+		return 0;
+	if (!s->node[i].svc_up ||
+	    (quiet && a->reason == ELECT_WHY_BETTER_HOLDER)) {
+		svc_change(s, -1);
+		return 0;
+	}
+	if (!(a->reason == ELECT_WHY_HANDOVER && c->joiner >= 0 && c->joined &&
 		!c->handed_over))
 		return sim_fail(s, i,
 		    "invariant (d): the holder stepped "
@@ -465,6 +535,13 @@ apply_state(
 		    elect_state_name(a->old), elect_state_name(x->state));
 	if (a->state == ELECT_ST_HOLDER && n->conf.priority == 0)
 		return sim_fail(s, i, "sanity: an observer became holder");
+	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER &&
+	    n->conflict)
+		return sim_fail(s, i,
+		    "invariant (g): claims while its ARP probe saw "
+		    "another host answer, no holder heard since");
+	if (a->old == ELECT_ST_HOLDER && a->reason == ELECT_WHY_SERVICE_FAILED)
+		n->svc_fail_ms = s->now;
 	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER)
 		s->stats.failovers++;
 	x->state = a->state;
@@ -503,6 +580,74 @@ apply_addr(
 	}
 	n->addr_held = true;
 	n->addr_until = s->now + a->lease_ms;
+	/* Gratuitous ARP after an add moves the router's neighbour entry. */
+	if (a->type == ELECT_ACT_ADDR_ADD && n->link_up)
+		s->clients.router_last = i;
+	return 0;
+}
+
+/* (f): at most two PROBEs per request-timeout, whatever clients send. */
+static int
+note_probe(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	uint64_t rt = n->conf.request_timeout_ms;
+
+	s->stats.probes++;
+	if (n->probe_at[0] != 0 && s->now < n->probe_at[0] + rt)
+		return sim_fail(s, i,
+		    "invariant (f): a third PROBE within %" PRIu64
+		    " ms (request-timeout): at %" PRIu64 ", %" PRIu64
+		    " and now",
+		    rt, n->probe_at[0], n->probe_at[1]);
+	n->probe_at[0] = n->probe_at[1];
+	n->probe_at[1] = s->now;
+	return 0;
+}
+
+static void
+schedule_node_ev(struct sim *s, int i, int type, uint64_t at_ms)
+{
+	struct sim_ev ev = {0};
+
+	ev.at_ms = at_ms;
+	ev.type = type;
+	ev.node = i;
+	ev.gen = (uint32_t)s->node[i].starts;
+	heap_push(s, ev);
+}
+
+static int
+apply_arp_probe(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+
+	if (n->conf.priority == 0 || !n->conf.probe_first)
+		return sim_fail(s, i,
+		    "sanity: ARP probe from a node that may not "
+		    "(priority %u, probe_first %d)",
+		    n->conf.priority, (int)n->conf.probe_first);
+	n->arp_out = true;
+	s->stats.arp_probes++;
+	schedule_node_ev(s, i, EV_ARP,
+	    s->now + sim_rng_range(&s->rng, SIM_ARP_MIN_MS, SIM_ARP_MAX_MS));
+	return 0;
+}
+
+static int
+apply_check(struct sim *s, int i, const struct step_ctx *x)
+{
+	struct sim_node *n = &s->node[i];
+
+	if (!n->conf.check_enabled || x->state != ELECT_ST_HOLDER)
+		return sim_fail(s, i,
+		    "sanity: service check asked by a %s with "
+		    "checks %s",
+		    elect_state_name(x->state),
+		    n->conf.check_enabled ? "on" : "off");
+	s->stats.checks++;
+	schedule_node_ev(s, i, EV_CHECK,
+	    s->now + sim_rng_range(&s->rng, 1, SIM_CHECK_MAX_MS));
 	return 0;
 }
 
@@ -534,6 +679,8 @@ apply_action(
 		type = route_send(s, i, a);
 		if (type == ELECT_MSG_HEARTBEAT)
 			x->heartbeat = true;
+		if (type == ELECT_MSG_PROBE)
+			return note_probe(s, i);
 		return type < 0 ? -1 : 0;
 	case ELECT_ACT_ADDR_ADD:
 	case ELECT_ACT_ADDR_REFRESH:
@@ -556,16 +703,18 @@ apply_action(
 		    elect_wire_err_name(a->err));
 	case ELECT_ACT_ANNOUNCE:
 		/* Gratuitous ARP: only a node holding the address may. */
-		if (elect_get_state(s->node[i].core) != ELECT_ST_HOLDER)
+		if (x->state != ELECT_ST_HOLDER || !s->node[i].addr_held)
 			return sim_fail(
 			    s, i, "sanity: announce while not holder");
+		if (s->node[i].link_up)
+			s->clients.router_last = i;
 		return 0;
-	default:
-		/* The simulator never asks for more (ARP probes and checks
-		 * are off). */
-		return sim_fail(
-		    s, i, "sanity: unexpected action %d", (int)a->type);
+	case ELECT_ACT_PROBE:
+		return apply_arp_probe(s, i);
+	case ELECT_ACT_CHECK:
+		return apply_check(s, i, x);
 	}
+	return sim_fail(s, i, "sanity: unexpected action %d", (int)a->type);
 }
 
 static int
@@ -640,6 +789,21 @@ arm_wake(struct sim *s, int i, uint64_t wake_ms)
 	heap_push(s, ev);
 }
 
+/* (g): a holder heard (its datagram not dropped) ends a probe's conflict:
+ * the address is the cluster's, not a foreign host's; and the answer to a
+ * probe sent before it is stale. */
+static void
+heard_holder(struct sim *s, int i)
+{
+	size_t k;
+
+	for (k = 0; k < s->out.nact; k++)
+		if (s->out.act[k].type == ELECT_ACT_DROP)
+			return;
+	s->node[i].conflict = false;
+	s->node[i].arp_out = false;
+}
+
 /* Steps node i with ev, applies the actions, checks every invariant. */
 static int
 step(
@@ -663,6 +827,9 @@ step(
 		return sim_fail(s, i, "sanity: %zu actions", s->out.nact);
 	if (s->verbosity >= SIM_TRACE)
 		trace_step(s, i, ev, rx_type, rx_src);
+	if (rx_type == ELECT_MSG_HEARTBEAT || rx_type == ELECT_MSG_CLAIM ||
+	    rx_type == ELECT_MSG_RESIGN)
+		heard_holder(s, i);
 	for (k = 0; k < s->out.nact; k++) {
 		if (s->verbosity == SIM_TIMELINE)
 			timeline_act(s, i, &s->out.act[k]);
@@ -763,6 +930,45 @@ check_converged(struct sim *s)
 	return 0;
 }
 
+/* A node that could serve instead: live, linked, eligible, its service
+ * up and its own last check failure (holddown) over. */
+static bool
+could_serve(const struct sim *s, int j)
+{
+	const struct sim_node *n = &s->node[j];
+
+	return sim_is_live(s, j) && n->link_up && n->conf.priority > 0 &&
+	       n->svc_up &&
+	       (n->svc_fail_ms == 0 ||
+		   s->now >= n->svc_fail_ms + n->conf.holddown_ms);
+}
+
+/* (e): a holder whose checked service is down is replaced in time. */
+static int
+check_service(struct sim *s)
+{
+	struct sim_check *c = &s->check;
+	int h = sim_holder(s), j;
+	bool other = false;
+
+	if (h >= 0 && !s->node[h].svc_up && s->node[h].conf.check_enabled)
+		for (j = 0; j < s->n_nodes && !other; j++)
+			other = j != h && could_serve(s, j);
+	if (!other) {
+		c->e_since = 0;
+		return 0;
+	}
+	if (c->e_since == 0)
+		c->e_since = s->now;
+	if (s->now > c->e_since + c->e_bound_ms)
+		return sim_fail(s, h,
+		    "invariant (e): holds with its service down since "
+		    "%" PRIu64 " ms (more than %" PRIu64
+		    " ms) while another node could serve",
+		    c->e_since, c->e_bound_ms);
+	return 0;
+}
+
 int
 sim_check_all(struct sim *s)
 {
@@ -770,7 +976,16 @@ sim_check_all(struct sim *s)
 		return -1;
 	if (check_leases(s) != 0)
 		return -1;
-	if (s->check.converged && check_converged(s) != 0)
+	if (s->check.quiet_until != 0 && s->now >= s->check.quiet_until) {
+		/* The failover window is over: whoever holds now stays. */
+		s->check.quiet_until = 0;
+		s->check.holder = sim_holder(s);
+		s->check.vacated = false;
+	}
+	if (s->check.converged && s->now >= s->check.quiet_until &&
+	    check_converged(s) != 0)
+		return -1;
+	if (s->check.svc_rule && check_service(s) != 0)
 		return -1;
 	return 0;
 }
@@ -805,7 +1020,7 @@ on_deliver(struct sim *s, const struct sim_ev *ev)
 		n->queue[n->n_queue++] = ev->pkt; /* handed over at resume */
 		return 0;
 	}
-	if (n->run != SIM_UP) {
+	if (n->run != SIM_UP || !n->link_up) {
 		pkt_free(s, ev->pkt);
 		return 0;
 	}
@@ -815,6 +1030,207 @@ on_deliver(struct sim *s, const struct sim_ev *ev)
 	rc = step(s, ev->node, &e, p->type, p->src);
 	pkt_free(s, ev->pkt);
 	return rc;
+}
+
+/* ---- the LAN around the cores: clients, checks, ARP ---- */
+
+static bool
+kernel_has(const struct sim *s, int j)
+{
+	const struct sim_node *n = &s->node[j];
+
+	return n->addr_held && s->now <= n->addr_until;
+}
+
+int
+sim_kernel_holder(const struct sim *s)
+{
+	int j, last = s->clients.router_last;
+
+	/* Two hosts with the address: the router's neighbour entry points
+	 * at the one it last heard an announcement from. */
+	if (last >= 0 && kernel_has(s, last) && s->node[last].link_up)
+		return last;
+	for (j = 0; j < s->n_nodes; j++)
+		if (kernel_has(s, j) && s->node[j].link_up)
+			return j;
+	return -1;
+}
+
+static uint64_t
+lan_delay(struct sim *s)
+{
+	return sim_rng_range(&s->rng, s->net.delay_min_ms, s->net.delay_max_ms);
+}
+
+static void
+schedule_flow(struct sim *s, int type, int node, uint64_t flow, uint64_t at)
+{
+	struct sim_ev ev = {0};
+
+	ev.at_ms = at;
+	ev.type = type;
+	ev.node = node;
+	ev.flow = flow;
+	heap_push(s, ev);
+}
+
+static int
+on_client(struct sim *s)
+{
+	const struct sim_clients *cl = &s->clients;
+	int h = sim_kernel_holder(s);
+	uint64_t flow = s->clients.next_flow++;
+
+	schedule_flow(s, EV_CLIENT, -1, 0,
+	    s->now +
+		sim_rng_range(&s->rng, cl->every_min_ms, cl->every_max_ms));
+	if (h < 0)
+		return 0; /* nobody answers ARP: the router sends nothing */
+	s->stats.requests++;
+	schedule_flow(s, EV_REQ, h, flow, s->now + lan_delay(s));
+	return 0;
+}
+
+/* A hub-like LAN: every node on the holder's side sees the frame. */
+static int
+watchers_see(struct sim *s, int h, enum elect_event_type type, uint64_t flow)
+{
+	struct elect_event e = {.type = type, .flow = flow};
+	int j;
+
+	for (j = 0; j < s->n_nodes; j++) {
+		if (j == h || !sim_is_live(s, j) || !s->node[j].link_up ||
+		    s->node[j].group != s->node[h].group)
+			continue;
+		if (sim_rng_permille(&s->rng, s->net.loss_pm))
+			continue;
+		if (step(s, j, &e, 0, -1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static bool
+answers(const struct sim *s, int h)
+{
+	const struct sim_node *n = &s->node[h];
+
+	return sim_is_live(s, h) && n->svc_up && n->link_up && kernel_has(s, h);
+}
+
+static int
+on_request(struct sim *s, const struct sim_ev *ev)
+{
+	if (watchers_see(s, ev->node, ELECT_EV_REQUEST, ev->flow) != 0)
+		return -1;
+	if (answers(s, ev->node))
+		schedule_flow(s, EV_ANS, ev->node, ev->flow,
+		    s->now +
+			sim_rng_range(&s->rng, 0, s->clients.answer_max_ms));
+	return 0;
+}
+
+static int
+on_answer(struct sim *s, const struct sim_ev *ev)
+{
+	if (!answers(s, ev->node))
+		return 0; /* stopped, paused or cut meanwhile */
+	s->stats.answered++;
+	return watchers_see(s, ev->node, ELECT_EV_ANSWER, ev->flow);
+}
+
+/* What an ARP probe from node i hears: a foreign host, or another node
+ * whose kernel holds the address (a paused VM answers nothing; a host
+ * whose daemon was killed still does). */
+static bool
+arp_conflict(const struct sim *s, int i)
+{
+	int j;
+
+	if (!s->node[i].link_up)
+		return false;
+	if (s->foreign)
+		return true;
+	for (j = 0; j < s->n_nodes; j++)
+		if (j != i && kernel_has(s, j) && s->node[j].link_up &&
+		    s->node[j].run != SIM_PAUSED &&
+		    s->node[j].group == s->node[i].group)
+			return true;
+	return false;
+}
+
+static int
+arp_done(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_event e = {.type = ELECT_EV_PROBE_DONE};
+
+	e.conflict = arp_conflict(s, i);
+	/* Only the answer to the probe it is waiting for counts for (g). */
+	if (n->arp_out && n->state == ELECT_ST_CANDIDATE)
+		n->conflict = e.conflict;
+	n->arp_out = false;
+	if (e.conflict)
+		s->stats.conflicts++;
+	return step(s, i, &e, 0, -1);
+}
+
+static int
+check_done(struct sim *s, int i)
+{
+	struct elect_event e = {.type = ELECT_EV_CHECK};
+
+	e.ok = s->node[i].svc_up;
+	if (!e.ok)
+		s->stats.checks_failed++;
+	return step(s, i, &e, 0, -1);
+}
+
+/* A check or probe result for this very start of the node. */
+static int
+on_node_result(struct sim *s, const struct sim_ev *ev)
+{
+	struct sim_node *n = &s->node[ev->node];
+
+	if (n->run == SIM_DOWN || ev->gen != (uint32_t)n->starts)
+		return 0; /* the process that asked is gone */
+	if (n->run == SIM_PAUSED) {
+		if (ev->type == EV_CHECK)
+			n->checks_due++;
+		else
+			n->arp_due = true;
+		return 0;
+	}
+	if (ev->type == EV_CHECK)
+		return check_done(s, ev->node);
+	return arp_done(s, ev->node);
+}
+
+static int
+run_ev(struct sim *s, const struct sim_ev *ev)
+{
+	switch (ev->type) {
+	case EV_WAKE:
+		return on_wake(s, ev);
+	case EV_DELIVER:
+		return on_deliver(s, ev);
+	case EV_CLIENT:
+		return on_client(s);
+	case EV_REQ:
+		return on_request(s, ev);
+	case EV_ANS:
+		return on_answer(s, ev);
+	default:
+		return on_node_result(s, ev);
+	}
+}
+
+void
+sim_clients_start(struct sim *s)
+{
+	if (s->clients.on)
+		schedule_flow(s, EV_CLIENT, -1, 0, s->now + 1);
 }
 
 int
@@ -836,9 +1252,7 @@ sim_run_one(struct sim *s, uint64_t t)
 		    SIM_STEPS_PER_MS);
 	s->now = ev.at_ms;
 	s->stats.events++;
-	if (ev.type == EV_WAKE)
-		return on_wake(s, &ev) == 0 ? 0 : -1;
-	return on_deliver(s, &ev) == 0 ? 0 : -1;
+	return run_ev(s, &ev) == 0 ? 0 : -1;
 }
 
 int
@@ -878,6 +1292,10 @@ sim_start(struct sim *s, int i)
 	/* The edge removes a DMZ address it finds at start-up. */
 	n->addr_held = false;
 	memset(&n->counters, 0, sizeof(n->counters));
+	n->link_due = n->arp_due = n->arp_out = n->conflict = false;
+	n->checks_due = 0;
+	n->svc_fail_ms = 0;
+	n->probe_at[0] = n->probe_at[1] = 0;
 	if (n->starts++ > 0)
 		s->stats.restarts++;
 	if (s->verbosity >= SIM_TIMELINE)
@@ -886,7 +1304,15 @@ sim_start(struct sim *s, int i)
 		       " on disk)\n",
 		    s->now, n->name, n->conf.priority, n->disk.epoch);
 	n->state = elect_get_state(n->core);
-	return step(s, i, &e, 0, -1);
+	if (step(s, i, &e, 0, -1) != 0)
+		return -1;
+	/* The edge tells the core of a link that is down at start. */
+	if (!n->link_up) {
+		e.type = ELECT_EV_LINK;
+		e.up = false;
+		return step(s, i, &e, 0, -1);
+	}
+	return 0;
 }
 
 static void
@@ -943,6 +1369,31 @@ sim_pause(struct sim *s, int i)
 	return sim_check_all(s);
 }
 
+/* What the edge got while the VM was suspended: the link state, check
+ * and ARP probe results, in that order. */
+static int
+resume_results(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_event e = {.type = ELECT_EV_LINK};
+
+	if (n->link_due) {
+		n->link_due = false;
+		e.up = n->link_up;
+		if (step(s, i, &e, 0, -1) != 0)
+			return -1;
+	}
+	for (; n->checks_due > 0; n->checks_due--)
+		if (check_done(s, i) != 0)
+			return -1;
+	if (n->arp_due) {
+		n->arp_due = false;
+		if (arp_done(s, i) != 0)
+			return -1;
+	}
+	return sim_check_all(s);
+}
+
 int
 sim_resume(struct sim *s, int i)
 {
@@ -973,9 +1424,10 @@ sim_resume(struct sim *s, int i)
 	 * whose lease ran out meanwhile must demote in this very step. */
 	if (n->wake_due) {
 		n->wake_due = false;
-		return step(s, i, &e, 0, -1);
+		if (step(s, i, &e, 0, -1) != 0)
+			return -1;
 	}
-	return sim_check_all(s);
+	return resume_results(s, i);
 }
 
 int
@@ -1029,4 +1481,71 @@ void
 sim_set_group(struct sim *s, int i, int g)
 {
 	s->node[i].group = g;
+}
+
+int
+sim_svc(struct sim *s, int i, bool up)
+{
+	struct sim_node *n = &s->node[i];
+
+	if (s->failed)
+		return -1;
+	if (n->svc_up == up)
+		return 0;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  %-3s service %s\n", s->now, n->name,
+		    up ? "comes back (svcup)" : "dies (svcdown)");
+	n->svc_up = up;
+	if (!up)
+		s->stats.svc_downs++;
+	return sim_check_all(s);
+}
+
+int
+sim_link(struct sim *s, int i, bool up)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_event e = {.type = ELECT_EV_LINK};
+
+	if (s->failed)
+		return -1;
+	if (n->link_up == up)
+		return 0;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  %-3s link %s\n", s->now, n->name,
+		    up ? "up" : "down");
+	n->link_up = up;
+	if (!up)
+		s->stats.link_cuts++;
+	if (n->run == SIM_PAUSED) {
+		n->link_due = true;
+		return sim_check_all(s);
+	}
+	if (n->run == SIM_DOWN)
+		return sim_check_all(s);
+	e.up = up;
+	return step(s, i, &e, 0, -1);
+}
+
+int
+sim_reconf(struct sim *s, int i, uint8_t priority, bool preempt)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_event e = {.type = ELECT_EV_RECONF};
+
+	if (s->failed)
+		return -1;
+	if (n->run != SIM_UP)
+		return 0;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  %-3s reloads: priority %u -> %u, "
+		       "preempt %s\n",
+		    s->now, n->name, n->conf.priority, priority,
+		    preempt ? "on" : "off");
+	/* The file changed: a later restart reads it too. */
+	n->conf.priority = priority;
+	n->conf.preempt = preempt;
+	e.conf = &n->conf;
+	s->stats.reconfs++;
+	return step(s, i, &e, 0, -1);
 }

@@ -5,9 +5,12 @@
  * deliveries and wake-ups ordered by (time, insertion number), a network
  * that delays, loses, duplicates, reorders and partitions datagrams, and
  * nodes that crash (keeping only what they persisted), restart, pause (a
- * suspended VM), shut down orderly and hand over. Every step of every core
- * is followed by the invariant checks of issue 2, item 5; the first broken
- * one stops the run with a message naming the time, node and step.
+ * suspended VM), shut down orderly and hand over; since issue 4 also a
+ * service per node (checked by the holder), clients whose requests and
+ * answers the standbys watch, ARP probes, link cuts, a foreign host on the
+ * DMZ address and live reconfiguration. Every step of every core is
+ * followed by the invariant checks (README.md); the first broken one stops
+ * the run with a message naming the time, node and step.
  */
 #ifndef QURE_SIM_H
 #define QURE_SIM_H
@@ -22,6 +25,9 @@
 #define SIM_PAUSE_QUEUE 64	/* datagrams kept for a paused node */
 #define SIM_MSG_MAX 512		/* failure message */
 #define SIM_STEPS_PER_MS 100000 /* more at one ms is a livelock */
+#define SIM_ARP_MIN_MS 140	/* an ARP probe's result comes after */
+#define SIM_ARP_MAX_MS 160	/* two probes 50 ms apart and a wait */
+#define SIM_CHECK_MAX_MS 10	/* a service check answers within */
 
 /* xoshiro256** seeded through splitmix64: no rand(), same on every host. */
 struct sim_rng {
@@ -71,12 +77,25 @@ struct sim_node {
 	uint64_t max_epoch; /* highest elect_get_epoch() of this slot */
 	struct elect_counters counters;
 	uint64_t starts;
+	/* issue 4: the node's service, link, checks and probes */
+	bool svc_up;	/* its service answers clients */
+	bool link_up;	/* its cluster link (the LAN) */
+	bool link_due;	/* the link changed while paused: tell at resume */
+	int checks_due; /* check results that came while paused */
+	bool arp_due;	/* an ARP probe result that came while paused */
+	bool arp_out;	/* ELECT_ACT_PROBE asked, no result yet */
+	bool conflict;	/* (g): its probe saw a foreign answer since */
+	uint64_t svc_fail_ms; /* last step-down for a failed check; 0 */
+	uint64_t probe_at[2]; /* (f): its last two PROBE sends */
 };
 
 struct sim_stats {
 	uint64_t steps, events, sends, deliveries, lost, failovers;
 	uint64_t crashes, restarts, pauses, partitions, shutdowns, handovers;
 	uint64_t replays;
+	uint64_t requests, answered, probes, checks, checks_failed;
+	uint64_t arp_probes, conflicts, link_cuts, reconfs, svc_downs;
+	uint64_t contended; /* (d): a second claim in a failover window */
 };
 
 enum sim_verbosity {
@@ -93,6 +112,23 @@ struct sim_check {
 	int joiner;	/* (d): the one node it may hand over to, or -1 */
 	bool joined;	/* (d): ... once it has started */
 	bool handed_over;
+	/* (d) after a service failure: no (a) until then, the holder may
+	 * change while its service is down. */
+	uint64_t quiet_until;
+	uint64_t quiet_ms; /* how long (a) waits after such a change */
+	bool vacated;	   /* the holder stepped down for its service */
+	bool svc_rule;	   /* (e): checked at every step */
+	uint64_t e_bound_ms;
+	uint64_t e_since; /* a holder's service has been down since; 0 */
+};
+
+/* Client traffic to the DMZ address: a request every min..max ms. */
+struct sim_clients {
+	bool on;
+	uint32_t every_min_ms, every_max_ms;
+	uint32_t answer_max_ms; /* the service's own delay */
+	uint64_t next_flow;
+	int router_last; /* the node whose ADD/ANNOUNCE the router heard */
 };
 
 struct sim_ev;
@@ -109,6 +145,8 @@ struct sim {
 	struct sim_net net;
 	uint64_t last_at[SIM_MAX_NODES][SIM_MAX_NODES]; /* for net.fifo */
 	struct sim_check check;
+	struct sim_clients clients;
+	bool foreign; /* a foreign host answers ARP for the DMZ address */
 	struct sim_stats stats;
 	enum sim_verbosity verbosity;
 	bool failed;
@@ -139,6 +177,15 @@ int sim_pause(struct sim *, int i);
 int sim_resume(struct sim *, int i);
 int sim_shutdown(struct sim *, int i);
 int sim_handover(struct sim *, int i, int target);
+/* issue 4 faults: the node's service dies or comes back, its link goes
+ * down or up, it reloads conf (priority, preempt) as with SIGHUP. */
+int sim_svc(struct sim *, int i, bool up);
+int sim_link(struct sim *, int i, bool up);
+int sim_reconf(struct sim *, int i, uint8_t priority, bool preempt);
+/* Starts the clients (c->on) with their first request at now + 1. */
+void sim_clients_start(struct sim *);
+/* The node whose kernel holds the DMZ address for the router; -1. */
+int sim_kernel_holder(const struct sim *);
 
 /* Moves node i to partition side g; 0 everywhere means healed. */
 void sim_set_group(struct sim *, int i, int g);
@@ -157,9 +204,19 @@ bool sim_is_live(const struct sim *, int i);
 int sim_fail(struct sim *, int node, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* One random scenario of issue 2 item 5; 0 if every invariant held. */
-int sim_scenario_run(
-    struct sim *, struct elect_key *, uint64_t seed, enum sim_verbosity);
+/*
+ * What a scenario may do beyond the default. SIM_SCEN_PREEMPT_SVC: the
+ * stable phase may also kill the service of a holder with preempt on
+ * (off by default: it fails on a known core bug, README.md finding 3).
+ * The random draws are the same either way: a seed means one scenario.
+ */
+enum sim_scen_flags {
+	SIM_SCEN_PREEMPT_SVC = 1u << 0,
+};
+
+/* One random scenario (README.md); 0 if every invariant held. */
+int sim_scenario_run(struct sim *, struct elect_key *, uint64_t seed,
+    enum sim_verbosity, unsigned flags);
 /* The fixed three-node demo; prints its timeline. */
 int sim_demo_run(struct elect_key *);
 

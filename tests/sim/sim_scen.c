@@ -24,6 +24,10 @@ struct scen {
 	uint32_t hb_ms, dead_after;
 	int joiner; /* slot kept down until the stable phase, or -1 */
 	bool partitioned;
+	uint64_t settle_ms; /* W, plus what probes and holddowns add */
+	uint32_t stagger_ms;
+	unsigned flags;	 /* enum sim_scen_flags */
+	bool svc_killed; /* the stable phase killed the holder's service */
 };
 
 enum fault {
@@ -36,6 +40,12 @@ enum fault {
 	F_RESUME,
 	F_SHUTDOWN,
 	F_HANDOVER,
+	F_SVC_DOWN,
+	F_SVC_UP,
+	F_LINK_DOWN,
+	F_LINK_UP,
+	F_FOREIGN,
+	F_RECONF,
 	F_NONE,
 	N_FAULTS
 };
@@ -51,6 +61,12 @@ static const uint32_t fault_weight[N_FAULTS] = {
     [F_RESUME] = 8,
     [F_SHUTDOWN] = 5,
     [F_HANDOVER] = 6,
+    [F_SVC_DOWN] = 6,
+    [F_SVC_UP] = 6,
+    [F_LINK_DOWN] = 5,
+    [F_LINK_UP] = 6,
+    [F_FOREIGN] = 2,
+    [F_RECONF] = 4,
     [F_NONE] = 10,
 };
 
@@ -68,8 +84,10 @@ conf_cluster(struct scen *c, int n_nodes)
 {
 	struct sim *s = c->s;
 	struct sim_rng *r = c->r;
-	uint32_t stagger, stagger_max, hello;
+	uint32_t stagger, stagger_max, hello, rt, pt, holddown;
 	int i, preempt_mode = (int)sim_rng_range(r, 0, 3);
+	int check_mode = (int)sim_rng_range(r, 0, 4);
+	bool probe_first = sim_rng_permille(r, 500);
 	char name[16];
 
 	c->hb_ms = (uint32_t)sim_rng_range(r, 50, 500);
@@ -81,6 +99,10 @@ conf_cluster(struct scen *c, int n_nodes)
 	if (stagger > stagger_max)
 		stagger = stagger_max > 0 ? stagger_max : 1;
 	hello = (uint32_t)sim_rng_range(r, 1000, 10000);
+	c->stagger_ms = stagger;
+	rt = (uint32_t)sim_rng_range(r, 50, 300);
+	pt = (uint32_t)sim_rng_range(r, 20, 200);
+	holddown = c->hb_ms * (uint32_t)sim_rng_range(r, 2, 10);
 	for (i = 0; i < n_nodes; i++) {
 		snprintf(name, sizeof(name), "n%d", i + 1);
 		sim_node_conf(s, i, name);
@@ -93,12 +115,53 @@ conf_cluster(struct scen *c, int n_nodes)
 		s->node[i].conf.preempt = preempt_mode == 3
 					      ? sim_rng_permille(r, 500)
 					      : preempt_mode == 2;
+		s->node[i].conf.probe_first = probe_first;
+		s->node[i].conf.request_timeout_ms = rt;
+		s->node[i].conf.probe_timeout_ms = pt;
+		s->node[i].conf.holddown_ms = holddown;
+		/* Checks: off for all, on for all (mostly), or mixed. */
+		s->node[i].conf.check_enabled = check_mode == 0 ? false
+						: check_mode == 4
+						    ? sim_rng_permille(r, 500)
+						    : true;
 	}
+	/* Convergence after the heal may wait for an ARP probe (when no
+	 * holder was ever heard) and for a holddown to end. */
+	c->settle_ms = 3ull * c->dead_after * c->hb_ms + holddown +
+		       (probe_first ? SIM_ARP_MAX_MS : 0);
 	if (s->verbosity >= SIM_TIMELINE)
 		printf("# %d nodes, heartbeat %" PRIu32
 		       " ms, dead-after %" PRIu32 ", stagger %" PRIu32
-		       " ms, hello %" PRIu32 " ms\n",
-		    n_nodes, c->hb_ms, c->dead_after, stagger, hello);
+		       " ms, hello %" PRIu32 " ms\n"
+		       "# request-timeout %" PRIu32
+		       " ms, probe-timeout %" PRIu32 " ms, holddown %" PRIu32
+		       " ms, checks %s, ARP probe first %s\n",
+		    n_nodes, c->hb_ms, c->dead_after, stagger, hello, rt, pt,
+		    holddown,
+		    check_mode == 0   ? "off"
+		    : check_mode == 4 ? "mixed"
+				      : "on",
+		    probe_first ? "on" : "off");
+}
+
+/* Clients: none, or a request every min..max ms, the service answering
+ * within a few ms. */
+static void
+conf_clients(struct scen *c)
+{
+	struct sim_clients *cl = &c->s->clients;
+	struct sim_rng *r = c->r;
+
+	cl->on = !sim_rng_permille(r, 150);
+	cl->every_min_ms = (uint32_t)sim_rng_range(r, 5, 100);
+	cl->every_max_ms = cl->every_min_ms +
+			   (uint32_t)sim_rng_range(r, 0, 4 * cl->every_min_ms);
+	cl->answer_max_ms = (uint32_t)sim_rng_range(r, 0, 5);
+	cl->next_flow = sim_rng_next(r) | 1;
+	if (c->s->verbosity >= SIM_TIMELINE && cl->on)
+		printf("# a client request every %" PRIu32 "..%" PRIu32
+		       " ms, answered within %" PRIu32 " ms\n",
+		    cl->every_min_ms, cl->every_max_ms, cl->answer_max_ms);
 }
 
 static void
@@ -137,6 +200,33 @@ pick_node(struct scen *c, enum sim_run run)
 	if (n == 0)
 		return -1;
 	return cand[sim_rng_range(c->r, 0, (uint64_t)n - 1)];
+}
+
+/* A random node, never the joiner, whose service or link is `up`. */
+static int
+pick_flag(struct scen *c, bool svc, bool up)
+{
+	int cand[SIM_MAX_NODES], n = 0, i;
+	const struct sim_node *x;
+
+	for (i = 0; i < c->s->n_nodes; i++) {
+		x = &c->s->node[i];
+		if (i != c->joiner && (svc ? x->svc_up : x->link_up) == up)
+			cand[n++] = i;
+	}
+	if (n == 0)
+		return -1;
+	return cand[sim_rng_range(c->r, 0, (uint64_t)n - 1)];
+}
+
+static int
+reconf(struct scen *c)
+{
+	int i = pick_node(c, SIM_UP);
+	uint8_t prio = pick_priority(c->r);
+	bool preempt = sim_rng_permille(c->r, 500);
+
+	return i < 0 ? 0 : sim_reconf(c->s, i, prio, preempt);
 }
 
 static void
@@ -190,9 +280,10 @@ static int
 inject(struct scen *c)
 {
 	struct sim *s = c->s;
+	enum fault f = pick_fault(c->r);
 	int i, t;
 
-	switch (pick_fault(c->r)) {
+	switch (f) {
 	case F_NET:
 		random_net(c);
 		return 0;
@@ -221,6 +312,23 @@ inject(struct scen *c)
 		i = sim_holder(s);
 		t = sim_rng_permille(c->r, 500) ? pick_node(c, SIM_UP) : -1;
 		return i < 0 || t == i ? 0 : sim_handover(s, i, t);
+	case F_SVC_DOWN:
+	case F_SVC_UP:
+		i = pick_flag(c, true, f == F_SVC_UP ? false : true);
+		return i < 0 ? 0 : sim_svc(s, i, f == F_SVC_UP);
+	case F_LINK_DOWN:
+	case F_LINK_UP:
+		i = pick_flag(c, false, f == F_LINK_UP ? false : true);
+		return i < 0 ? 0 : sim_link(s, i, f == F_LINK_UP);
+	case F_FOREIGN:
+		s->foreign = !s->foreign;
+		if (s->verbosity >= SIM_TIMELINE)
+			printf("%7" PRIu64 " ms  a foreign host %s the DMZ "
+			       "address\n",
+			    s->now, s->foreign ? "answers for" : "releases");
+		return 0;
+	case F_RECONF:
+		return reconf(c);
 	case F_NONE:
 	case N_FAULTS:
 		break;
@@ -244,6 +352,7 @@ chaos(struct scen *c, uint64_t until)
 			return -1;
 	}
 	random_net(c);
+	sim_clients_start(s);
 	for (;;) {
 		t += sim_rng_range(c->r, 20, 600);
 		if (t >= until)
@@ -271,7 +380,10 @@ heal(struct scen *c)
 	net->delay_max_ms = 1;
 	net->fifo = true;
 	net->loss_pm = net->dup_pm = net->reorder_pm = 0;
+	s->foreign = false;
 	for (i = 0; i < s->n_nodes; i++) {
+		if (sim_svc(s, i, true) != 0 || sim_link(s, i, true) != 0)
+			return -1;
 		if (i == c->joiner)
 			continue;
 		if (s->node[i].run == SIM_PAUSED && sim_resume(s, i) != 0)
@@ -293,8 +405,18 @@ settle(struct scen *c)
 	int h;
 
 	k->converged = true;
+	k->quiet_ms = c->settle_ms;
 	if (sim_check_all(s) != 0)
 		return -1;
+	/* (e): a request left unanswered, a failed PROBE round and the
+	 * heartbeat detection time, plus a margin: the check at the next
+	 * heartbeat, the check's own time, every claim turn and the LAN. */
+	k->e_bound_ms = s->node[0].conf.request_timeout_ms +
+			s->node[0].conf.probe_timeout_ms +
+			(uint64_t)c->hb_ms * c->dead_after + c->hb_ms +
+			SIM_CHECK_MAX_MS +
+			(uint64_t)c->stagger_ms * (uint64_t)s->n_nodes + 10;
+	k->svc_rule = true;
 	h = sim_holder(s);
 	k->steady = true;
 	k->holder = h;
@@ -333,7 +455,8 @@ final_check(struct scen *c)
 	const struct elect_conf *jc;
 	int h0;
 
-	if (sim_check_all(s) != 0 || c->joiner < 0 || k->joiner < 0)
+	if (sim_check_all(s) != 0 || c->joiner < 0 || k->joiner < 0 ||
+	    c->svc_killed)
 		return s->failed ? -1 : 0;
 	jc = &s->node[c->joiner].conf;
 	h0 = k->handed_over ? -1 : k->holder;
@@ -351,11 +474,31 @@ final_check(struct scen *c)
 	return 0;
 }
 
+/* Now and then the holder's service dies on the healthy network: (e)
+ * wants it replaced, (d) allows that change and no other. */
+static int
+svc_fault(struct scen *c)
+{
+	struct sim *s = c->s;
+	int h;
+
+	if (!sim_rng_permille(c->r, 400))
+		return 0;
+	if (sim_run_until(s, s->now + sim_rng_range(c->r, 0, c->settle_ms)))
+		return -1;
+	h = sim_holder(s);
+	if (h < 0 ||
+	    (s->node[h].conf.preempt && !(c->flags & SIM_SCEN_PREEMPT_SVC)))
+		return 0;
+	c->svc_killed = true;
+	return sim_svc(s, h, false);
+}
+
 static int
 stable(struct scen *c)
 {
 	struct sim *s = c->s;
-	uint64_t w = 3ull * c->dead_after * c->hb_ms;
+	uint64_t w = c->settle_ms;
 	uint64_t margin = w > 1000 ? w : 1000;
 
 	if (sim_run_until(s, s->now + w) != 0 || settle(c) != 0)
@@ -366,7 +509,9 @@ stable(struct scen *c)
 		if (join(c, w) != 0)
 			return -1;
 	}
-	if (sim_run_until(s, s->now + margin) != 0)
+	if (svc_fault(c) != 0)
+		return -1;
+	if (sim_run_until(s, s->now + margin + s->check.e_bound_ms) != 0)
 		return -1;
 	return final_check(c);
 }
@@ -393,11 +538,12 @@ pick_joiner(struct scen *c, int n_nodes)
 
 int
 sim_scenario_run(struct sim *s, struct elect_key *key, uint64_t seed,
-    enum sim_verbosity verbosity)
+    enum sim_verbosity verbosity, unsigned flags)
 {
 	struct scen c = {0};
 	int n_nodes, i;
 
+	c.flags = flags;
 	sim_init(s, key, 3, seed);
 	s->verbosity = verbosity;
 	c.s = s;
@@ -405,6 +551,7 @@ sim_scenario_run(struct sim *s, struct elect_key *key, uint64_t seed,
 	n_nodes = (int)sim_rng_range(c.r, 3, 20);
 	s->n_nodes = n_nodes;
 	conf_cluster(&c, n_nodes);
+	conf_clients(&c);
 	pick_joiner(&c, n_nodes);
 	if (verbosity >= SIM_TIMELINE)
 		for (i = 0; i < n_nodes; i++)
