@@ -52,6 +52,7 @@ struct elect {
 	uint64_t probe_until_ms;
 	uint64_t last_nudge_ms;	   /* last preempt HELLO to a lesser holder */
 	uint64_t last_announce_ms; /* HOLDER: last ANNOUNCE to win back */
+	uint64_t preempt_at_ms;	   /* HOLDER: hand over to a preempter */
 
 	/* Fast detection, STANDBY: requests the holder owes, PROBE rounds. */
 	struct elect_reqs reqs;
@@ -61,6 +62,7 @@ struct elect {
 	/* HOLDER: the last service check result; no claims while held down. */
 	bool check_ok;
 	uint64_t holddown_until_ms;
+	uint64_t next_check_ms; /* STANDBY: our own service, now and then */
 
 	struct elect_members members;
 	struct elect_replay replay;
@@ -260,18 +262,36 @@ send_msg(struct elect *c, struct elect_msg *m, const struct elect_addr *dest,
 	c->ctr.tx++;
 }
 
+/*
+ * Whether our own service passes its check and no failed check holds us
+ * off: an unfit node neither preempts nor claims ahead of fit ones.
+ */
+/* dead-after x heartbeat: how long silence means death. */
+static uint64_t
+detect_window(const struct elect *c)
+{
+	return (uint64_t)c->conf.dead_after * c->conf.heartbeat_ms;
+}
+
+static bool
+fit_to_serve(const struct elect *c)
+{
+	return c->check_ok && c->now_ms >= c->holddown_until_ms;
+}
+
 static void
-send_hello(
-    struct elect *c, const struct elect_addr *dest, struct elect_out *out)
+send_hello_flags(struct elect *c, const struct elect_addr *dest, uint16_t flags,
+    struct elect_out *out)
 {
 	struct elect_msg m;
 	struct elect_id holder;
 
 	msg_init(c, &m, ELECT_MSG_HELLO);
+	m.flags = flags;
 	m.has |= ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_PREEMPT;
 	snprintf(m.name, sizeof(m.name), "%s", c->conf.name);
 	m.state = (uint8_t)c->state;
-	m.preempt = c->conf.preempt;
+	m.preempt = c->conf.preempt && fit_to_serve(c);
 	if (memcmp(c->conf.mac, (uint8_t[6]){0}, 6) != 0) {
 		memcpy(m.mac, c->conf.mac, sizeof(m.mac));
 		m.has |= ELECT_HAS_MAC;
@@ -283,6 +303,20 @@ send_hello(
 		m.has |= ELECT_HAS_HOLDER;
 	}
 	send_msg(c, &m, dest, out);
+}
+
+static void
+send_hello(
+    struct elect *c, const struct elect_addr *dest, struct elect_out *out)
+{
+	send_hello_flags(c, dest, 0, out);
+}
+
+/* To the group, asking every member for its HELLO back. */
+static void
+solicit_hellos(struct elect *c, struct elect_out *out)
+{
+	send_hello_flags(c, NULL, ELECT_FLAG_SOLICIT, out);
 }
 
 static void
@@ -346,6 +380,13 @@ become_standby(struct elect *c, enum elect_reason why, struct elect_out *out)
 	elect_fd_heard(&c->fd, c->now_ms);
 	set_state(c, c->conf.priority ? ELECT_ST_STANDBY : ELECT_ST_OBSERVER,
 	    why, out);
+	/*
+	 * A holder that yields says so (a HELLO "on change"): peers that
+	 * declared it dead meanwhile rank it again, and may name it
+	 * successor. A RESIGN says it already; a late node solicits.
+	 */
+	if (why == ELECT_WHY_BETTER_HOLDER)
+		send_hello(c, NULL, out);
 }
 
 static void
@@ -395,6 +436,9 @@ become_candidate(struct elect *c, const struct elect_id *gone,
 	}
 	rank = elect_members_rank(
 	    &c->members, c->now_ms, c->conf.priority, &c->id, gone);
+	/* A failing service goes last: any fit member claims first. */
+	if (!c->check_ok)
+		extra_turns += (unsigned)c->members.n + 1;
 	c->claim_at_ms = c->now_ms + (uint64_t)(rank + extra_turns) *
 					 c->conf.claim_stagger_ms;
 	c->probing = false;
@@ -425,7 +469,7 @@ claim(struct elect *c, struct elect_out *out)
 	see_epoch(c, c->epoch + 1, out);
 	c->held_epoch = c->epoch;
 	c->has_holder = false;
-	c->check_ok = true;
+	c->preempt_at_ms = 0;
 	fast_reset(c);
 	refresh_lease(c, ELECT_ACT_ADDR_ADD, out);
 	set_state(c, ELECT_ST_HOLDER, ELECT_WHY_CLAIMED, out);
@@ -470,9 +514,17 @@ note_member(struct elect *c, const struct elect_msg *m,
 	} else if (m->type == ELECT_MSG_RESIGN) {
 		mb->state = ELECT_ST_STANDBY;
 	}
-	/* A newcomer learns of us by a unicast HELLO: no group-wide burst. */
-	if (added && m->type == ELECT_MSG_HELLO && c->state != ELECT_ST_STOPPED)
+	/*
+	 * A newcomer, or a member back from a restart or a sleep (SOLICIT),
+	 * learns of us by a unicast HELLO: no group-wide burst.
+	 */
+	if (c->state == ELECT_ST_STOPPED)
+		return;
+	if (m->type == ELECT_MSG_HELLO &&
+	    (added || (m->flags & ELECT_FLAG_SOLICIT)))
 		send_hello(c, src, out);
+	else if (added) /* heard of it, never from it: ask for its HELLO */
+		send_hello_flags(c, src, ELECT_FLAG_SOLICIT, out);
 }
 
 /*
@@ -484,10 +536,10 @@ static void
 nudge_lesser_holder(
     struct elect *c, uint8_t holder_priority, struct elect_out *out)
 {
-	uint64_t window = (uint64_t)c->conf.dead_after * c->conf.heartbeat_ms;
+	uint64_t window = detect_window(c);
 
 	if (!c->conf.preempt || c->conf.priority <= holder_priority ||
-	    c->state != ELECT_ST_STANDBY)
+	    c->state != ELECT_ST_STANDBY || !fit_to_serve(c))
 		return;
 	if (c->last_nudge_ms != 0 && c->now_ms < c->last_nudge_ms + window)
 		return;
@@ -540,7 +592,14 @@ on_resign(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 		return;
 	if (c->has_holder && elect_id_cmp(&c->holder.id, &m->id) != 0)
 		return; /* not the holder we follow: nothing changes */
-	if (named && is_me(c, succ) && c->conf.priority > 0) {
+	/*
+	 * Named, we claim at once; unless a member that would preempt us
+	 * is known: then it goes first, and the address moves only once.
+	 */
+	if (named && is_me(c, succ) && c->conf.priority > 0 &&
+	    fit_to_serve(c) &&
+	    elect_members_best_preempter(&c->members, c->now_ms,
+		c->conf.priority, c->now_ms - detect_window(c)) == NULL) {
 		c->has_holder = false;
 		claim(c, out);
 		return;
@@ -550,19 +609,31 @@ on_resign(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 }
 
 static void
-on_hello(struct elect *c, const struct elect_msg *m, struct elect_out *out)
+on_hello(struct elect *c, const struct elect_msg *m)
 {
-	const struct elect_member *to;
-
 	if (c->state != ELECT_ST_HOLDER || !m->preempt || m->priority == 0 ||
-	    m->priority <= c->conf.priority)
+	    m->priority <= c->conf.priority || c->preempt_at_ms != 0)
 		return;
 	/*
-	 * Hand over once, to the best member that wants it, not to whichever
-	 * spoke first: that one would be preempted again in turn.
+	 * Every preempting member speaks up at the same heartbeat: gather
+	 * them for half a heartbeat, then hand over once, to the best, not
+	 * to whichever spoke first (it would be preempted again in turn).
 	 */
+	c->preempt_at_ms = c->now_ms + c->conf.heartbeat_ms / 2 + 1;
+}
+
+/* The gathering is over: the best preempting member heard in it takes. */
+static void
+run_preempt_timer(struct elect *c, struct elect_out *out)
+{
+	const struct elect_member *to;
+	uint64_t since = c->preempt_at_ms - c->conf.heartbeat_ms / 2 - 1;
+
+	if (c->preempt_at_ms == 0 || c->now_ms < c->preempt_at_ms)
+		return;
+	c->preempt_at_ms = 0;
 	to = elect_members_best_preempter(
-	    &c->members, c->now_ms, c->conf.priority);
+	    &c->members, c->now_ms, c->conf.priority, since);
 	if (to != NULL)
 		resign(c, &to->id, ELECT_WHY_HANDOVER, out);
 }
@@ -645,7 +716,7 @@ dispatch(struct elect *c, const struct elect_msg *m,
 {
 	switch (m->type) {
 	case ELECT_MSG_HELLO:
-		on_hello(c, m, out);
+		on_hello(c, m);
 		break;
 	case ELECT_MSG_HEARTBEAT:
 	case ELECT_MSG_CLAIM:
@@ -740,7 +811,7 @@ on_start(struct elect *c, struct elect_out *out)
 	    ELECT_WHY_START, out);
 	c->listen_until_ms = c->now_ms + (uint64_t)(c->conf.dead_after + 1) *
 					     c->conf.heartbeat_ms;
-	send_hello(c, NULL, out);
+	solicit_hellos(c, out);
 	c->next_hello_ms = c->now_ms + c->conf.hello_interval_ms;
 }
 
@@ -753,7 +824,7 @@ listen_again(struct elect *c, enum elect_reason why, struct elect_out *out)
 					     c->conf.heartbeat_ms;
 	if (c->conf.priority > 0)
 		set_state(c, ELECT_ST_STARTING, why, out);
-	send_hello(c, NULL, out);
+	solicit_hellos(c, out);
 }
 
 /*
@@ -795,10 +866,8 @@ on_check(struct elect *c, bool ok, struct elect_out *out)
 {
 	const struct elect_member *best;
 
-	if (c->state != ELECT_ST_HOLDER)
-		return;
 	c->check_ok = ok;
-	if (ok)
+	if (c->state != ELECT_ST_HOLDER || ok)
 		return;
 	c->holddown_until_ms = c->now_ms + c->conf.holddown_ms;
 	best = elect_members_best(&c->members, c->now_ms, NULL);
@@ -856,11 +925,9 @@ on_reconf(struct elect *c, const struct elect_conf *conf, struct elect_out *out)
 static void
 on_late(struct elect *c, struct elect_out *out)
 {
-	if (c->state == ELECT_ST_HOLDER && c->now_ms >= c->lease_until_ms) {
+	if (c->state == ELECT_ST_HOLDER && c->now_ms >= c->lease_until_ms)
 		become_standby(c, ELECT_WHY_LEASE_EXPIRED, out);
-		return;
-	}
-	if (c->state == ELECT_ST_CANDIDATE)
+	else if (c->state == ELECT_ST_CANDIDATE)
 		become_standby(c, ELECT_WHY_RESUMED, out);
 	else if (c->state != ELECT_ST_HOLDER)
 		elect_fd_heard(&c->fd, c->now_ms);
@@ -868,6 +935,9 @@ on_late(struct elect *c, struct elect_out *out)
 		c->listen_until_ms =
 		    c->now_ms +
 		    (uint64_t)(c->conf.dead_after + 1) * c->conf.heartbeat_ms;
+	/* Members may have joined, or declared us dead, while we slept. */
+	if (!c->link_down)
+		solicit_hellos(c, out);
 }
 
 static void
@@ -949,6 +1019,9 @@ run_holder_timers(struct elect *c, struct elect_out *out)
 		become_standby(c, ELECT_WHY_LEASE_EXPIRED, out);
 		return;
 	}
+	run_preempt_timer(c, out);
+	if (c->state != ELECT_ST_HOLDER)
+		return;
 	if (c->now_ms >= c->next_heartbeat_ms) {
 		refresh_lease(c, ELECT_ACT_ADDR_REFRESH, out);
 		send_holder_msg(c, ELECT_MSG_HEARTBEAT, out);
@@ -972,6 +1045,27 @@ run_candidate_timers(struct elect *c, struct elect_out *out)
 	}
 	if (c->now_ms >= c->claim_at_ms)
 		claim(c, out);
+}
+
+static bool
+checks_own_service(const struct elect *c)
+{
+	return c->conf.check_enabled && c->conf.priority > 0 &&
+	       c->state != ELECT_ST_HOLDER && c->state != ELECT_ST_STOPPED;
+}
+
+/*
+ * A node that does not hold checks its own service now and then (the
+ * holder does every heartbeat): it must know whether it is fit to preempt,
+ * to claim as a named successor, or to claim ahead of others.
+ */
+static void
+run_own_check(struct elect *c, struct elect_out *out)
+{
+	if (!checks_own_service(c) || c->now_ms < c->next_check_ms)
+		return;
+	c->next_check_ms = c->now_ms + 5 * (uint64_t)c->conf.heartbeat_ms;
+	push(out, ELECT_ACT_CHECK);
 }
 
 static void
@@ -1003,6 +1097,7 @@ run_timers(struct elect *c, struct elect_out *out)
 	}
 	if (c->state == ELECT_ST_CANDIDATE)
 		run_candidate_timers(c, out);
+	run_own_check(c, out);
 	if (c->state != ELECT_ST_STOPPED && c->now_ms >= c->next_hello_ms) {
 		/* Jitter keeps standbys that started together out of step. */
 		c->next_hello_ms =
@@ -1040,12 +1135,15 @@ next_wake(const struct elect *c)
 		break;
 	case ELECT_ST_HOLDER:
 		w = min_nonzero(c->next_heartbeat_ms, c->lease_until_ms);
+		w = min_nonzero(w, c->preempt_at_ms);
 		break;
 	case ELECT_ST_STOPPED:
 		return 0;
 	}
 	if (c->link_down)
 		return 0; /* ELECT_EV_LINK wakes us */
+	if (checks_own_service(c))
+		w = min_nonzero(w, c->next_check_ms);
 	return min_nonzero(w, c->next_hello_ms);
 }
 
@@ -1070,6 +1168,7 @@ elect_new(const struct elect_conf *conf, const struct elect_persist *p,
 	c->seq = c->seq_reserved = p->seq_reserved;
 	c->now_ms = c->started_ms = now_ms;
 	c->state = ELECT_ST_STARTING;
+	c->check_ok = true; /* until a check says otherwise */
 	elect_fd_init(&c->fd, conf->heartbeat_ms, conf->dead_after, now_ms);
 	/* A member that missed three HELLOs is gone; a heartbeat refreshes. */
 	elect_members_init(&c->members,

@@ -59,11 +59,14 @@ const struct elect_member *elect_members_best(
     const struct elect_members *, uint64_t now_ms, const struct elect_id *skip);
 
 /*
- * The best live member that wants to preempt a holder of above_priority
- * (preempt on, a higher priority); NULL if none.
+ * The best live member heard since heard_since_ms that wants to preempt a
+ * holder of above_priority (preempt on, a higher priority); NULL if none.
+ * Preempting members speak up whenever a lesser holder appears, so one
+ * not heard lately may be long gone: its entry outlives it by minutes.
  */
 const struct elect_member *elect_members_best_preempter(
-    const struct elect_members *, uint64_t now_ms, uint8_t above_priority);
+    const struct elect_members *, uint64_t now_ms, uint8_t above_priority,
+    uint64_t heard_since_ms);
 
 /*
  * The order of preference between two holders (DESIGN.md): higher epoch,

@@ -130,8 +130,8 @@ elect_claim_better(const struct elect_claim *a, const struct elect_claim *b)
 }
 
 const struct elect_member *
-elect_members_best_preempter(
-    const struct elect_members *t, uint64_t now_ms, uint8_t above_priority)
+elect_members_best_preempter(const struct elect_members *t, uint64_t now_ms,
+    uint8_t above_priority, uint64_t heard_since_ms)
 {
 	const struct elect_member *best = NULL;
 	size_t i;
@@ -140,6 +140,7 @@ elect_members_best_preempter(
 		const struct elect_member *m = &t->m[i];
 
 		if (!m->preempt || m->priority <= above_priority ||
+		    m->last_seen_ms < heard_since_ms ||
 		    !is_candidate(t, m, now_ms, NULL))
 			continue;
 		if (best == NULL || ranks_before(m->priority, &m->id,

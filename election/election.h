@@ -24,7 +24,10 @@
 #define ELECT_REPLAY_SLOTS 128 /* senders remembered by the replay window */
 #define ELECT_MAX_ACTIONS 24   /* per elect_step() */
 #define ELECT_SEQ_BLOCK 1024   /* sequence numbers reserved per persist */
-#define ELECT_MAX_REQS 256     /* outstanding client requests watched */
+/* Header flags. HELLO with SOLICIT: every member answers with its own
+ * HELLO (a node that restarted or slept may have missed joins). */
+#define ELECT_FLAG_SOLICIT 0x0001
+#define ELECT_MAX_REQS 256 /* outstanding client requests watched */
 
 /* Message types on the wire (DESIGN.md "The cluster protocol"). */
 enum elect_msg_type {

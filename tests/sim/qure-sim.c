@@ -29,7 +29,6 @@ struct opts {
 	uint64_t seed;
 	uint64_t replay;
 	bool do_replay, trace, timeline, demo, verbose, keep_going;
-	unsigned flags; /* enum sim_scen_flags */
 };
 
 static void
@@ -37,9 +36,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: qure-sim [--scenarios N] [--seed S] [--verbose] "
-	    "[--keep-going] [--preempt-svc]\n"
-	    "       qure-sim --replay SEED [--trace | --timeline] "
-	    "[--preempt-svc]\n"
+	    "[--keep-going]\n"
+	    "       qure-sim --replay SEED [--trace | --timeline]\n"
 	    "       qure-sim --demo\n");
 	exit(2);
 }
@@ -71,14 +69,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 	    {"demo", no_argument, NULL, 'd'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"keep-going", no_argument, NULL, 'k'},
-	    {"preempt-svc", no_argument, NULL, 'p'},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
 	o->scenarios = 1000;
 	o->seed = 1;
-	while ((ch = getopt_long(argc, argv, "n:s:r:tldvkp", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "n:s:r:tldvk", longopts, NULL)) !=
 	       -1) {
 		switch (ch) {
 		case 'n':
@@ -106,9 +103,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'k':
 			o->keep_going = true;
 			break;
-		case 'p':
-			o->flags |= SIM_SCEN_PREEMPT_SVC;
-			break;
 		default:
 			usage();
 		}
@@ -127,12 +121,10 @@ wall_s(void)
 }
 
 static void
-report_failure(
-    const char *argv0, uint64_t seed, const struct sim *s, unsigned flags)
+report_failure(const char *argv0, uint64_t seed, const struct sim *s)
 {
 	printf("FAIL scenario %" PRIu64 ": %s\n", seed, s->msg);
-	printf("replay: %s --replay %" PRIu64 " --trace%s\n", argv0, seed,
-	    flags & SIM_SCEN_PREEMPT_SVC ? " --preempt-svc" : "");
+	printf("replay: %s --replay %" PRIu64 " --trace\n", argv0, seed);
 }
 
 static int
@@ -144,9 +136,9 @@ replay(const char *argv0, struct elect_key *key, const struct opts *o)
 					     : SIM_QUIET;
 	int rc;
 
-	rc = sim_scenario_run(&s, key, o->replay, v, o->flags);
+	rc = sim_scenario_run(&s, key, o->replay, v);
 	if (rc != 0)
-		report_failure(argv0, o->replay, &s, o->flags);
+		report_failure(argv0, o->replay, &s);
 	else
 		printf("scenario %" PRIu64 ": ok, %d nodes, %" PRIu64
 		       " steps, %" PRIu64 " failovers, %" PRIu64 " ms "
@@ -197,8 +189,8 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 
 	for (k = 0; k < o->scenarios && (rc == 0 || o->keep_going); k++) {
 		seed = o->seed + k;
-		if (sim_scenario_run(&s, key, seed, SIM_QUIET, o->flags) != 0) {
-			report_failure(argv0, seed, &s, o->flags);
+		if (sim_scenario_run(&s, key, seed, SIM_QUIET) != 0) {
+			report_failure(argv0, seed, &s);
 			failed++;
 			rc = -1;
 		} else if (o->verbose)

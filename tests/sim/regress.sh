@@ -16,8 +16,8 @@ if [ ! -x "$SIM" ]; then
 fi
 
 # seed  what it showed (README.md "Findings"): 1984 a preempting
-# holder's service dies in the stable phase (finding 3 with --preempt-svc;
-# passes without it); 6948, 7839 two claims after a service failover
+# holder's service dies in the stable phase (finding 3, fixed); 6948,
+# 7839 two claims after a service failover
 # (finding 4, accepted by (d) as contended)
 SEEDS="
 1

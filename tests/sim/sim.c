@@ -460,6 +460,7 @@ struct step_ctx {
 	enum elect_state state; /* followed through the STATE actions */
 	bool was_holder;
 	bool heartbeat;
+	bool heartbeat_unleased; /* one was sent with no lease current */
 	bool refreshed;
 };
 
@@ -639,7 +640,9 @@ apply_check(struct sim *s, int i, const struct step_ctx *x)
 {
 	struct sim_node *n = &s->node[i];
 
-	if (!n->conf.check_enabled || x->state != ELECT_ST_HOLDER)
+	/* The holder checks every heartbeat, the others now and then (so
+	 * an unfit node neither preempts nor claims first). */
+	if (!n->conf.check_enabled || x->state == ELECT_ST_STOPPED)
 		return sim_fail(s, i,
 		    "sanity: service check asked by a %s with "
 		    "checks %s",
@@ -677,8 +680,14 @@ apply_action(
 	switch (a->type) {
 	case ELECT_ACT_SEND:
 		type = route_send(s, i, a);
-		if (type == ELECT_MSG_HEARTBEAT)
+		if (type == ELECT_MSG_HEARTBEAT) {
 			x->heartbeat = true;
+			/* Judged when sent: a handover may follow in the step.
+			 */
+			if (!s->node[i].addr_held ||
+			    s->now > s->node[i].addr_until)
+				x->heartbeat_unleased = true;
+		}
 		if (type == ELECT_MSG_PROBE)
 			return note_probe(s, i);
 		return type < 0 ? -1 : 0;
@@ -758,7 +767,7 @@ check_stepped(struct sim *s, int i, const struct step_ctx *x)
 		    "invariant (c): %s sends a heartbeat "
 		    "or refreshes without being holder",
 		    elect_state_name(st));
-	if (x->heartbeat && (!n->addr_held || s->now > n->addr_until))
+	if (x->heartbeat_unleased)
 		return sim_fail(s, i,
 		    "invariant (c): heartbeat past its "
 		    "lease end %" PRIu64 " ms",

@@ -204,19 +204,9 @@ bool sim_is_live(const struct sim *, int i);
 int sim_fail(struct sim *, int node, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/*
- * What a scenario may do beyond the default. SIM_SCEN_PREEMPT_SVC: the
- * stable phase may also kill the service of a holder with preempt on
- * (off by default: it fails on a known core bug, README.md finding 3).
- * The random draws are the same either way: a seed means one scenario.
- */
-enum sim_scen_flags {
-	SIM_SCEN_PREEMPT_SVC = 1u << 0,
-};
-
 /* One random scenario (README.md); 0 if every invariant held. */
-int sim_scenario_run(struct sim *, struct elect_key *, uint64_t seed,
-    enum sim_verbosity, unsigned flags);
+int sim_scenario_run(
+    struct sim *, struct elect_key *, uint64_t seed, enum sim_verbosity);
 /* The fixed three-node demo; prints its timeline. */
 int sim_demo_run(struct elect_key *);
 

@@ -26,7 +26,6 @@ struct scen {
 	bool partitioned;
 	uint64_t settle_ms; /* W, plus what probes and holddowns add */
 	uint32_t stagger_ms;
-	unsigned flags;	 /* enum sim_scen_flags */
 	bool svc_killed; /* the stable phase killed the holder's service */
 };
 
@@ -487,8 +486,7 @@ svc_fault(struct scen *c)
 	if (sim_run_until(s, s->now + sim_rng_range(c->r, 0, c->settle_ms)))
 		return -1;
 	h = sim_holder(s);
-	if (h < 0 ||
-	    (s->node[h].conf.preempt && !(c->flags & SIM_SCEN_PREEMPT_SVC)))
+	if (h < 0)
 		return 0;
 	c->svc_killed = true;
 	return sim_svc(s, h, false);
@@ -538,12 +536,11 @@ pick_joiner(struct scen *c, int n_nodes)
 
 int
 sim_scenario_run(struct sim *s, struct elect_key *key, uint64_t seed,
-    enum sim_verbosity verbosity, unsigned flags)
+    enum sim_verbosity verbosity)
 {
 	struct scen c = {0};
 	int n_nodes, i;
 
-	c.flags = flags;
 	sim_init(s, key, 3, seed);
 	s->verbosity = verbosity;
 	c.s = s;

@@ -687,6 +687,9 @@ holder_hands_over_to_a_better_preempting_member(void **state)
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
 	snprintf(m.name, sizeof(m.name), "better");
 	fx_hear_msg(f, &m, PEER_HIGH);
+	/* Other preempting members may speak up: half a heartbeat. */
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_advance(f, f->conf.heartbeat_ms / 2 + 1);
 	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
 	assert_true(fx_sent(f, ELECT_MSG_RESIGN));
 }
@@ -890,7 +893,10 @@ preempting_standby_tells_a_lesser_holder_once_per_window(void **state)
 	for (i = 0; i < f->nlog; i++) {
 		struct elect_msg m;
 
+		/* To the group: the unicast one asks the unknown holder for
+		 * its HELLO. */
 		if (f->log[i].type == ELECT_ACT_SEND &&
+		    f->log[i].dest.family == 0 &&
 		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
 			&m) == ELECT_WIRE_OK &&
 		    m.type == ELECT_MSG_HELLO && m.preempt)
@@ -1179,11 +1185,30 @@ preempted_holder_hands_over_once_to_the_best_preempter(void **state)
 	fx_hear_preempting_hello(f, PEER_OTHER, 150);
 	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 250); /* no preempt */
 	fx_make_holder(f);
-	/* The lesser one's periodic HELLO triggers the handover... */
+	/* Our claim makes both speak up, the lesser one first... */
 	fx_hear_preempting_hello(f, PEER_OTHER, 150);
-	/* ...to the best member that wants it, so it happens once. */
+	fx_hear_preempting_hello(f, PEER_HIGH, 200);
+	fx_advance(f, f->conf.heartbeat_ms / 2 + 1);
+	/* ...and the best of them takes over, so it happens once. */
 	to = fx_resigned_to(f);
 	assert_memory_equal(to.b, id_of(PEER_HIGH).b, 16);
+}
+
+static void
+preempting_member_not_heard_lately_is_not_named(void **state)
+{
+	struct fx *f = *state;
+	struct elect_id to;
+
+	f->conf.priority = 50;
+	fx_start_with(f);
+	fx_hear_preempting_hello(f, PEER_HIGH, 200); /* then it dies */
+	fx_make_holder(f);
+	fx_advance(f, 10 * f->conf.heartbeat_ms);
+	fx_hear_preempting_hello(f, PEER_OTHER, 150);
+	fx_advance(f, f->conf.heartbeat_ms / 2 + 1);
+	to = fx_resigned_to(f);
+	assert_memory_equal(to.b, id_of(PEER_OTHER).b, 16);
 }
 
 static void
@@ -1201,8 +1226,101 @@ holder_declared_dead_is_never_named_successor(void **state)
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
 	fx_clear(f);
 	fx_hear_preempting_hello(f, PEER_HIGH, 100);
+	fx_advance(f, f->conf.heartbeat_ms / 2 + 1);
 	to = fx_resigned_to(f);
 	assert_memory_equal(to.b, id_of(PEER_HIGH).b, 16);
+}
+
+static void
+standby_checks_its_own_service_now_and_then(void **state)
+{
+	struct fx *f = *state;
+	size_t i;
+
+	f->conf.check_enabled = true;
+	fx_start_with(f);
+	assert_int_equal(fx_count(f, ELECT_ACT_CHECK), 1); /* at start */
+	for (i = 0; i < 10; i++) {
+		fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+		fx_advance(f, f->conf.heartbeat_ms);
+	}
+	/* Every 5 heartbeats: far less often than the holder's. */
+	assert_int_equal(fx_count(f, ELECT_ACT_CHECK), 3);
+}
+
+static void
+standby_with_a_failing_service_neither_preempts_nor_claims_first(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m;
+	size_t i;
+
+	f->conf.check_enabled = true;
+	f->conf.preempt = true;
+	f->conf.priority = 200;
+	fx_start_with(f);
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 10); /* a fit member */
+	fx_clear(f);
+	for (i = 0; i < 6; i++) {
+		fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 3, 100);
+		fx_advance(f, f->conf.heartbeat_ms);
+	}
+	for (i = 0; i < f->nlog; i++)
+		if (f->log[i].type == ELECT_ACT_SEND &&
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) == ELECT_WIRE_OK &&
+		    m.type == ELECT_MSG_HELLO)
+			assert_int_equal(m.preempt, 0);
+	/* Named successor all the same: it lets the fit member go first. */
+	fx_hear_resign(f, PEER_HIGH, ME);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_advance(f, 2 * f->conf.claim_stagger_ms);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_CLAIM, 4, 10);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
+static void
+first_word_from_an_unknown_member_asks_for_its_hello(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m;
+	int i;
+
+	fx_clear(f);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 2, 100);
+	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO);
+	assert_true(i >= 0);
+	assert_int_equal(f->log[i].dest.b[3], PEER_HIGH);
+	assert_int_equal(
+	    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, &m),
+	    ELECT_WIRE_OK);
+	assert_true(m.flags & ELECT_FLAG_SOLICIT);
+	fx_clear(f);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 2, 100); /* known now */
+	assert_false(fx_sent(f, ELECT_MSG_HELLO));
+}
+
+static void
+soliciting_hello_gets_an_answer_from_a_known_member(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = 100,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE,
+	    .state = ELECT_ST_STARTING,
+	    .flags = ELECT_FLAG_SOLICIT};
+	int i;
+
+	snprintf(m.name, sizeof(m.name), "back");
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	fx_clear(f);
+	fx_hear_msg(f, &m, PEER_LOW); /* known, restarted: asks again */
+	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO);
+	assert_true(i >= 0);
+	assert_int_equal(f->log[i].dest.b[3], PEER_LOW);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
@@ -1258,7 +1376,12 @@ main(void)
 	    TU(holder_whose_check_fails_resigns_and_holds_off),
 	    TU(probing_candidates_take_their_turns_after_the_probe),
 	    TU(preempted_holder_hands_over_once_to_the_best_preempter),
+	    TU(preempting_member_not_heard_lately_is_not_named),
 	    TU(holder_declared_dead_is_never_named_successor),
+	    TU(standby_checks_its_own_service_now_and_then),
+	    TU(standby_with_a_failing_service_neither_preempts_nor_claims_first),
+	    T(first_word_from_an_unknown_member_asks_for_its_hello),
+	    T(soliciting_hello_gets_an_answer_from_a_known_member),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
