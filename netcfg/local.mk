@@ -19,6 +19,7 @@ netcfg_libqure_netcfg_a_SOURCES = \
 	netcfg/netcfg_int.h \
 	netcfg/netcfg.c \
 	netcfg/netcfg_nl.c \
+	netcfg/netcfg_guard.c \
 	netcfg/netcfg_arp.c
 netcfg_libqure_netcfg_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(NL_CFLAGS)
 

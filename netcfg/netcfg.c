@@ -268,6 +268,7 @@ netcfg_new(struct event_base *base, const struct netcfg_conf *conf,
 		nc->cb = *cb;
 	nc->arg = arg;
 	nc->arp_tx = nc->arp_rx = -1;
+	nc->guard_fd = -1;
 	fill_names(nc);
 	nc->ifindex = (int)if_nametoindex(conf->ifname);
 	if (nc->ifindex == 0) {
@@ -297,6 +298,7 @@ netcfg_free(struct netcfg *nc)
 {
 	if (nc == NULL)
 		return;
+	netcfg_guard_stop(nc);
 	netcfg_arp_close(nc);
 	netcfg_nl_close(nc);
 	free(nc);

@@ -77,6 +77,14 @@ int netcfg_addr_refresh(struct netcfg *, uint32_t lease_ms);
 /* Removes the DMZ address (absent is fine) and stops any announcements
  * still scheduled: they would pull the neighbours back to us. 0 or -1. */
 int netcfg_addr_del(struct netcfg *);
+/*
+ * Starts the address guard, a child that deletes the DMZ address the
+ * moment this process dies, kill -9 included: no stale address waits for
+ * the kernel lease (whole seconds). Call once, after daemon(). 0 or -1
+ * (logged; the lease still covers). netcfg_free() stops it.
+ */
+int netcfg_guard_start(struct netcfg *);
+void netcfg_guard_stop(struct netcfg *);
 /* At start-up: removes the DMZ address with any prefix if present. */
 int netcfg_addr_remove_stale(struct netcfg *);
 /* We added the address and have not seen it go since. */

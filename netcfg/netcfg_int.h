@@ -6,6 +6,7 @@
 #ifndef QURE_NETCFG_INT_H
 #define QURE_NETCFG_INT_H
 
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -132,7 +133,9 @@ struct netcfg {
 	char cidr[24]; /* "a.b.c.d/nn", for logs */
 	char label[NETCFG_IFNAME_MAX]; /* "<if>:dmz", or "" if too long */
 
-	struct nl_sock *nl_req;	  /* requests and their acks */
+	struct nl_sock *nl_req; /* requests and their acks */
+	int guard_fd; /* write end of the guard's pipe; -1: no guard */
+	pid_t guard_pid;
 	struct nl_sock *nl_watch; /* RTNLGRP_IPV4_IFADDR, RTNLGRP_LINK */
 	struct event *ev_req, *ev_watch;
 	uint32_t nl_seq;
@@ -152,6 +155,8 @@ void netcfg_nl_close(struct netcfg *);
 int netcfg_arp_open(struct netcfg *, char *err, size_t err_len);
 void netcfg_arp_close(struct netcfg *);
 void netcfg_arp_announce_stop(struct netcfg *);
+/* The RTM_DELADDR request for the DMZ address (prefix as configured). */
+size_t netcfg_nl_build_del(const struct netcfg *, uint8_t buf[NETCFG_NLBUF]);
 /* Whether the DMZ address is on the interface now (-1: cannot tell). */
 int netcfg_has_dmz(const struct netcfg *);
 /* After a lost netlink event: re-reads link and address state. */

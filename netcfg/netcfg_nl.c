@@ -88,6 +88,12 @@ build(const struct netcfg *nc, enum nl_what what, uint8_t *buf, size_t *ci_off)
 	return len;
 }
 
+size_t
+netcfg_nl_build_del(const struct netcfg *nc, uint8_t buf[NETCFG_NLBUF])
+{
+	return build(nc, NL_DEL, buf, NULL);
+}
+
 static int
 send_req(struct netcfg *nc, uint8_t *buf, size_t len, const char *what)
 {

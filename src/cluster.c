@@ -549,6 +549,14 @@ cluster_free(struct cluster *c)
 }
 
 void
+cluster_guard(struct cluster *c)
+{
+	if (netcfg_guard_start(c->nc) == -1)
+		log_warnx("netcfg: no address guard; a crash leaves the "
+			  "address to the kernel lease");
+}
+
+void
 cluster_shutdown(struct cluster *c)
 {
 	struct elect_event ev = {.type = ELECT_EV_SHUTDOWN};

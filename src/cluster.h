@@ -24,6 +24,12 @@ struct cluster *cluster_new(struct event_base *, const struct conf *,
     const uint8_t *key, char *err, size_t errlen);
 void cluster_free(struct cluster *);
 
+/*
+ * Once the process is what it will stay (after daemon()): starts the
+ * guard that drops the DMZ address the moment this process dies.
+ */
+void cluster_guard(struct cluster *);
+
 /* SIGTERM: resign if holder, drop the address; then the loop may end. */
 void cluster_shutdown(struct cluster *);
 

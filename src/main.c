@@ -221,6 +221,7 @@ run(struct daemon *d, const struct opts *o)
 	if (!o->foreground &&
 	    (daemon(0, 0) == -1 || event_reinit(d->base) == -1))
 		fatal("qured: cannot detach");
+	cluster_guard(d->cluster);
 	event_base_dispatch(d->base);
 	return 0;
 }
