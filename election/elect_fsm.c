@@ -901,16 +901,15 @@ on_reconf(struct elect *c, const struct elect_conf *conf, struct elect_out *out)
 	c->conf = next;
 	elect_fd_init(
 	    &c->fd, next.heartbeat_ms, next.dead_after, c->fd.last_heard_ms);
-	c->members.expire_ms =
-	    3 * (uint64_t)next.hello_interval_ms + next.heartbeat_ms;
+	/* The periodic HELLO goes now: peers learn the new priority, and
+	 * the new period and member expiry count from here. */
+	c->next_hello_ms = c->now_ms;
 	if (next.priority == 0 && c->state != ELECT_ST_OBSERVER) {
 		if (c->state == ELECT_ST_HOLDER)
 			resign(c, NULL, ELECT_WHY_HANDOVER, out);
 		become_standby(c, ELECT_WHY_START, out);
 	} else if (next.priority > 0 && c->state == ELECT_ST_OBSERVER) {
 		listen_again(c, ELECT_WHY_START, out);
-	} else {
-		send_hello(c, NULL, out); /* peers learn the new priority */
 	}
 	return 0;
 }
@@ -1047,6 +1046,27 @@ run_candidate_timers(struct elect *c, struct elect_out *out)
 		claim(c, out);
 }
 
+/*
+ * The periodic HELLO: every hello-interval, or less often in a large
+ * cluster, so that all of them together send one every hello-interval/5
+ * at most: background traffic stays O(1) in the cluster's size. Members
+ * expire after three of the longest periods.
+ */
+static void
+periodic_hello(struct elect *c, struct elect_out *out)
+{
+	uint64_t every = c->conf.hello_interval_ms;
+	uint64_t n = elect_members_count_live(&c->members, c->now_ms) + 1;
+
+	if (n * every / 5 > every)
+		every = n * every / 5;
+	c->members.expire_ms = 3 * every + c->conf.heartbeat_ms;
+	/* Jitter (+-5 %) keeps members that started together out of step. */
+	c->next_hello_ms =
+	    c->now_ms + every - every / 20 + rng_next(c) % (every / 10 + 1);
+	send_hello(c, NULL, out);
+}
+
 static bool
 checks_own_service(const struct elect *c)
 {
@@ -1098,13 +1118,8 @@ run_timers(struct elect *c, struct elect_out *out)
 	if (c->state == ELECT_ST_CANDIDATE)
 		run_candidate_timers(c, out);
 	run_own_check(c, out);
-	if (c->state != ELECT_ST_STOPPED && c->now_ms >= c->next_hello_ms) {
-		/* Jitter keeps standbys that started together out of step. */
-		c->next_hello_ms =
-		    c->now_ms + c->conf.hello_interval_ms -
-		    rng_next(c) % (c->conf.hello_interval_ms / 10 + 1);
-		send_hello(c, NULL, out);
-	}
+	if (c->state != ELECT_ST_STOPPED && c->now_ms >= c->next_hello_ms)
+		periodic_hello(c, out);
 }
 
 static uint64_t

@@ -43,6 +43,8 @@ struct elect_member *elect_members_find(
 /* Finds or adds id; *added says which. Never fails. */
 struct elect_member *elect_members_touch(struct elect_members *,
     const struct elect_id *, uint64_t now_ms, bool *added);
+/* Members heard within expire_ms. */
+size_t elect_members_count_live(const struct elect_members *, uint64_t now_ms);
 bool elect_member_is_live(
     const struct elect_members *, const struct elect_member *, uint64_t now_ms);
 

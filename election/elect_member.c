@@ -149,3 +149,13 @@ elect_members_best_preempter(const struct elect_members *t, uint64_t now_ms,
 	}
 	return best;
 }
+
+size_t
+elect_members_count_live(const struct elect_members *t, uint64_t now_ms)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->n; i++)
+		n += elect_member_is_live(t, &t->m[i], now_ms);
+	return n;
+}

@@ -1323,6 +1323,30 @@ soliciting_hello_gets_an_answer_from_a_known_member(void **state)
 	assert_int_equal(f->log[i].dest.b[3], PEER_LOW);
 }
 
+static void
+periodic_hellos_thin_out_in_a_large_cluster(void **state)
+{
+	struct fx *f = *state;
+	int n, i;
+
+	f->conf.hello_interval_ms = 1000;
+	f->conf.priority = 0; /* an observer: no heartbeats fill the log */
+	fx_start_with(f);
+	fx_advance(f, 10 * 1000);
+	assert_in_range(fx_count_sent(f, ELECT_MSG_HELLO), 10, 12);
+	for (n = 1; n <= 19; n++) /* 19 members and us: 20 */
+		fx_hear(f, n, ELECT_MSG_HELLO, 0, 100);
+	fx_advance(f, 1000); /* the next period is computed with them */
+	fx_clear(f);
+	for (i = 0; i < 20; i++) {
+		for (n = 1; n <= 19; n++) /* they stay alive */
+			fx_hear(f, n, ELECT_MSG_HELLO, 0, 100);
+		fx_advance(f, 2000);
+	}
+	/* Every 20 x 1000 / 5 ms: the cluster sends 5 a period, not 20. */
+	assert_in_range(fx_count_sent(f, ELECT_MSG_HELLO), 9, 11);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
@@ -1382,6 +1406,7 @@ main(void)
 	    TU(standby_with_a_failing_service_neither_preempts_nor_claims_first),
 	    T(first_word_from_an_unknown_member_asks_for_its_hello),
 	    T(soliciting_hello_gets_an_answer_from_a_known_member),
+	    TU(periodic_hellos_thin_out_in_a_large_cluster),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
