@@ -401,6 +401,21 @@ qn_service() {
 	QN_PIDS+=($!)
 }
 
+# qn_service_pid N: the pid of host N's service (qn_service), found among
+# the processes this run started, by namespace.
+qn_service_pid() {
+	local pid
+	for pid in "${QN_PIDS[@]}"; do
+		if [ "$pid" != "${QN_PID[$1]:-}" ] &&
+		    [ "$(ip netns identify "$pid" 2>/dev/null)" = "$(qn_ns "$1")" ]
+		then
+			echo "$pid"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # qn_ask: from the router, connect to DMZ:8080 and print the answer.
 qn_ask() {
 	ip netns exec "$QN_ROUTER" timeout 2 socat -T 1 - \

@@ -17,16 +17,7 @@ answer=$(qn_ask) || qn_fail "the service on h$old does not answer"
 [ "$answer" = "h$old" ] || qn_fail "router reached '$answer', expected h$old"
 qn_log "h$old holds $QN_DMZ and serves; killing its service"
 
-# The service is the socat listening in h$old's namespace: find it by
-# the pid list the test bed keeps, not by name.
-svc=
-for pid in "${QN_PIDS[@]}"; do
-	if [ "$(ip netns identify "$pid" 2>/dev/null)" = "$(qn_ns "$old")" ] &&
-	    [ "$pid" != "${QN_PID[$old]}" ]; then
-		svc=$pid
-	fi
-done
-[ -n "$svc" ] || qn_fail "cannot find h$old's service"
+svc=$(qn_service_pid "$old") || qn_fail "cannot find h$old's service"
 t0=$(qn_now_ms)
 kill "$svc"
 qn_wait_for 5000 qn_dmz_moved_from "$old"
