@@ -82,6 +82,16 @@ apply_send(struct cluster *c, const struct elect_action *a)
 	disc_udp_send(c->udp, &to, a->buf, a->len);
 }
 
+/* "192.168.1.11/24" */
+static void
+dmz_cidr(const struct cluster *c, char *buf, size_t len)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &c->conf.dmz.address.addr, ip, sizeof(ip));
+	snprintf(buf, len, "%s/%u", ip, c->conf.dmz.address.prefix);
+}
+
 static void
 apply_state(struct cluster *c, const struct elect_action *a)
 {
@@ -90,15 +100,13 @@ apply_state(struct cluster *c, const struct elect_action *a)
 	log_info("cluster: %s -> %s (%s), epoch %llu", elect_state_name(a->old),
 	    elect_state_name(a->state), elect_reason_name(a->reason),
 	    (unsigned long long)elect_get_epoch(c->core));
-	snprintf(cidr, sizeof(cidr), "%s/%u",
-	    inet_ntoa(c->conf.dmz.address.addr), c->conf.dmz.address.prefix);
+	dmz_cidr(c, cidr, sizeof(cidr));
 	hooks_run(c->hooks, elect_state_name(a->state),
 	    elect_state_name(a->old), elect_reason_name(a->reason),
 	    elect_get_epoch(c->core), cidr);
 	if (a->state == ELECT_ST_HOLDER || a->reason == ELECT_WHY_HOLDER_HEARD)
 		c->conflict[0] = '\0'; /* the cluster owns the address now */
-	/* Only a standby watches the holder's clients; nobody watches itself.
-	 */
+	/* Only a standby watches the holder's clients: not the holder. */
 	if (c->watch != NULL)
 		netcfg_watch_set_enabled(
 		    c->watch, a->state == ELECT_ST_STANDBY);
@@ -490,6 +498,7 @@ cluster_new(struct event_base *base, const struct conf *conf,
 {
 	struct cluster *c = xcalloc(1, sizeof(*c));
 	struct elect_event start = {.type = ELECT_EV_START};
+	char cidr[INET_ADDRSTRLEN + 4];
 
 	c->base = base;
 	c->conf = *conf;
@@ -514,9 +523,9 @@ cluster_new(struct event_base *base, const struct conf *conf,
 		    err, errlen, "cluster: cannot set up the check or hooks");
 		goto fail;
 	}
-	log_info("cluster: %s on %s, priority %u, DMZ %s/%u", c->econf.name,
-	    c->ifname, c->econf.priority, inet_ntoa(conf->dmz.address.addr),
-	    conf->dmz.address.prefix);
+	dmz_cidr(c, cidr, sizeof(cidr));
+	log_info("cluster: %s on %s, priority %u, DMZ %s", c->econf.name,
+	    c->ifname, c->econf.priority, cidr);
 	cluster_run(c, &start);
 	/* netcfg reports changes only: a link down from the start is told. */
 	if (!netcfg_is_link_up(c->nc)) {
@@ -692,8 +701,7 @@ cluster_status(struct cluster *c, struct status *out)
 	snprintf(out->node.state, sizeof(out->node.state), "%s",
 	    elect_state_name(elect_get_state(c->core)));
 	out->epoch = elect_get_epoch(c->core);
-	snprintf(out->dmz.address, sizeof(out->dmz.address), "%s/%u",
-	    inet_ntoa(c->conf.dmz.address.addr), c->conf.dmz.address.prefix);
+	dmz_cidr(c, out->dmz.address, sizeof(out->dmz.address));
 	out->dmz.held = netcfg_is_held(c->nc);
 	out->dmz.lease_ms = out->dmz.held ? c->econf.lease_ms : 0;
 	n = elect_get_members(c->core, now, members, STATUS_MAX_MEMBERS);
