@@ -51,6 +51,7 @@ struct elect {
 	bool probing;	  /* CANDIDATE: ELECT_ACT_PROBE out, no answer yet */
 	uint64_t probe_until_ms;
 	uint64_t last_nudge_ms;	   /* last preempt HELLO to a lesser holder */
+	uint64_t last_sync_ms;	   /* last HELLO for a membership mismatch */
 	uint64_t last_announce_ms; /* HOLDER: last ANNOUNCE to win back */
 	uint64_t preempt_at_ms;	   /* HOLDER: hand over to a preempter */
 
@@ -328,7 +329,10 @@ send_holder_msg(
 	msg_init(c, &m, type);
 	m.epoch = c->held_epoch;
 	if (type == ELECT_MSG_HEARTBEAT) {
-		m.has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE;
+		m.has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_MEMBERS;
+		m.n_members =
+		    (uint8_t)(elect_members_count_live(&c->members, c->now_ms) +
+			      1);
 		m.dmz = c->conf.dmz;
 		m.dmz_prefix = c->conf.dmz_prefix;
 		m.lease_ms = c->conf.lease_ms;
@@ -415,6 +419,23 @@ mark_dead(struct elect *c, const struct elect_id *id)
 		m->state = ELECT_ST_STOPPED;
 }
 
+/*
+ * How long `turns` turns of claim-stagger last for us. Views of the
+ * membership may differ (a lost HELLO, a member one node thinks dead), so
+ * two candidates may count the same turn: within it, the higher priority
+ * goes first, by up to a stagger, and the lesser one hears its claim. The
+ * first in line does not wait: failover time is what we sell.
+ */
+static uint64_t
+turns_ms(const struct elect *c, unsigned turns)
+{
+	uint64_t stagger = c->conf.claim_stagger_ms;
+
+	if (turns == 0)
+		return 0; /* the first in line claims at once */
+	return turns * stagger + (255u - c->conf.priority) * stagger / 256;
+}
+
 /* Waits our turn: rank x stagger, plus extra turns (a named successor). */
 static void
 become_candidate(struct elect *c, const struct elect_id *gone,
@@ -439,8 +460,7 @@ become_candidate(struct elect *c, const struct elect_id *gone,
 	/* A failing service goes last: any fit member claims first. */
 	if (!c->check_ok)
 		extra_turns += (unsigned)c->members.n + 1;
-	c->claim_at_ms = c->now_ms + (uint64_t)(rank + extra_turns) *
-					 c->conf.claim_stagger_ms;
+	c->claim_at_ms = c->now_ms + turns_ms(c, rank + extra_turns);
 	c->probing = false;
 	set_state(c, ELECT_ST_CANDIDATE, why, out);
 	/*
@@ -562,6 +582,29 @@ reassert(struct elect *c, struct elect_out *out)
 	push(out, ELECT_ACT_ANNOUNCE);
 }
 
+/*
+ * The holder counts n live members, itself included. Counting fewer, we
+ * missed some (HELLOs lost, a partition): ask them all. Counting more,
+ * the holder may have missed us: say HELLO. Views that diverged meet
+ * again within a heartbeat; at most once per three detection windows.
+ */
+static void
+sync_members(struct elect *c, unsigned n, struct elect_out *out)
+{
+	unsigned mine =
+	    (unsigned)elect_members_count_live(&c->members, c->now_ms) + 1;
+
+	if (mine == n || c->state == ELECT_ST_HOLDER ||
+	    (c->last_sync_ms != 0 &&
+		c->now_ms < c->last_sync_ms + 3 * detect_window(c)))
+		return;
+	c->last_sync_ms = c->now_ms;
+	if (mine < n)
+		solicit_hellos(c, out);
+	else
+		send_hello(c, NULL, out);
+}
+
 static void
 on_holder_msg(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 {
@@ -580,6 +623,8 @@ on_holder_msg(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 		return;
 	follow(c, &them, out);
 	nudge_lesser_holder(c, m->priority, out);
+	if (m->type == ELECT_MSG_HEARTBEAT && (m->has & ELECT_HAS_MEMBERS))
+		sync_members(c, m->n_members, out);
 }
 
 static void
@@ -855,9 +900,8 @@ on_probe_done(struct elect *c, bool conflict, struct elect_out *out)
 		return;
 	}
 	c->claim_at_ms =
-	    c->now_ms + (uint64_t)elect_members_rank(&c->members, c->now_ms,
-			    c->conf.priority, &c->id, NULL) *
-			    c->conf.claim_stagger_ms;
+	    c->now_ms + turns_ms(c, elect_members_rank(&c->members, c->now_ms,
+					c->conf.priority, &c->id, NULL));
 }
 
 /* The holder's own service check: failing, it hands over and holds off. */

@@ -48,7 +48,8 @@ enum tlv_type {
 	TLV_UPTIME_MS = 13,
 	TLV_PREEMPT = 14,
 	TLV_MAC = 15,
-	TLV_LAST = TLV_MAC,
+	TLV_MEMBERS = 16,
+	TLV_LAST = TLV_MEMBERS,
 };
 
 /* Allowed value lengths per TLV type; only NAME has a range. */
@@ -70,9 +71,10 @@ static const struct {
     [TLV_UPTIME_MS] = {8, 8},
     [TLV_PREEMPT] = {1, 1},
     [TLV_MAC] = {6, 6},
+    [TLV_MEMBERS] = {1, 1},
 };
 
-#define ELECT_HAS_ALL ((1u << 12) - 1)
+#define ELECT_HAS_ALL ((1u << 13) - 1)
 #define STATE_COUNT (ELECT_ST_STOPPED + 1)
 
 /* Body fields each message type must carry, indexed by type. */
@@ -417,6 +419,10 @@ decode_tlv(struct elect_msg *m, uint8_t type, const uint8_t *v, size_t len)
 		memcpy(m->mac, v, len);
 		m->has |= ELECT_HAS_MAC;
 		return true;
+	case TLV_MEMBERS:
+		m->n_members = v[0];
+		m->has |= ELECT_HAS_MEMBERS;
+		return true;
 	}
 	return false;
 }
@@ -594,6 +600,8 @@ encode_body(struct wcur *c, const struct elect_msg *m)
 		wr_tlv_int(c, TLV_PREEMPT, m->preempt, 1);
 	if (has & ELECT_HAS_MAC)
 		wr_tlv(c, TLV_MAC, m->mac, sizeof(m->mac));
+	if (has & ELECT_HAS_MEMBERS)
+		wr_tlv_int(c, TLV_MEMBERS, m->n_members, 1);
 }
 
 size_t

@@ -116,7 +116,8 @@ enum elect_has {
 	ELECT_HAS_BOOT = 1u << 8,
 	ELECT_HAS_UPTIME = 1u << 9,
 	ELECT_HAS_PREEMPT = 1u << 10,
-	ELECT_HAS_MAC = 1u << 11, /* HELLO: the sender's cluster link MAC */
+	ELECT_HAS_MAC = 1u << 11,     /* HELLO: the sender's cluster link MAC */
+	ELECT_HAS_MEMBERS = 1u << 12, /* HEARTBEAT: members the holder knows */
 };
 
 struct elect_msg {
@@ -141,7 +142,9 @@ struct elect_msg {
 	uint8_t check_ok;
 	uint8_t preempt; /* HELLO: the sender wants to preempt */
 	uint8_t mac[6];	 /* HELLO: so probes ignore members' answers */
-	uint64_t boot;	 /* random per start: tells clones apart */
+	uint8_t
+	    n_members; /* HEARTBEAT: live members the holder counts, it too */
+	uint64_t boot; /* random per start: tells clones apart */
 	uint64_t uptime_ms;
 };
 

@@ -476,8 +476,11 @@ svc_change(struct sim *s, int holder)
 /* (d): the holder of the steady phase changes only by the one allowed
  * handover to a better node that joined with preempt on, or because its
  * service is down: then anybody may claim until the quiet window ends
- * (two claimants resolve as two holders do: the lesser yields), but no
- * holder hands over. */
+ * (two claimants resolve as two holders do: the lesser yields), and the
+ * new holder may hand over to a better preempting member within it: a
+ * view of the members that the chaos left stale (a lost HELLO, a new
+ * priority not heard) may make a lesser node claim first; counted as
+ * "settled". Outside the window no holder hands over. */
 static int
 check_steady_change(struct sim *s, int i, const struct elect_action *a)
 {
@@ -512,6 +515,11 @@ check_steady_change(struct sim *s, int i, const struct elect_action *a)
 	if (!s->node[i].svc_up ||
 	    (quiet && a->reason == ELECT_WHY_BETTER_HOLDER)) {
 		svc_change(s, -1);
+		return 0;
+	}
+	if (quiet && a->reason == ELECT_WHY_HANDOVER) {
+		s->stats.settled++;
+		c->vacated = true; /* the successor claims next */
 		return 0;
 	}
 	if (!(a->reason == ELECT_WHY_HANDOVER && c->joiner >= 0 && c->joined &&

@@ -96,6 +96,7 @@ struct sim_stats {
 	uint64_t requests, answered, probes, checks, checks_failed;
 	uint64_t arp_probes, conflicts, link_cuts, reconfs, svc_downs;
 	uint64_t contended; /* (d): a second claim in a failover window */
+	uint64_t settled;   /* (d): a handover in a failover window */
 };
 
 enum sim_verbosity {

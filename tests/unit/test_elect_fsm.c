@@ -330,12 +330,47 @@ lower_ranked_standby_waits_one_stagger_per_better_member(void **state)
 	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);	 /* ranks before */
 	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 200); /* ranks before */
 	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 50);
+	uint64_t wait;
+
 	fx_advance(f, dead_ms(f));
 	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
-	fx_advance(f, 2 * f->conf.claim_stagger_ms - 1);
+	/* Two turns, and within the turn (255 - priority) / 256 of one. */
+	wait = 2 * f->conf.claim_stagger_ms +
+	       (255u - f->conf.priority) * f->conf.claim_stagger_ms / 256;
+	fx_advance(f, wait - 1);
 	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
 	fx_advance(f, 1);
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+/* Time from the holder's death to our claim, one better member known. */
+static uint64_t
+claim_delay_at(struct fx *f, uint8_t priority)
+{
+	uint64_t dead;
+
+	f->conf.priority = priority;
+	fx_start_with(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 250); /* ranks before */
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 50);
+	dead = f->now + dead_ms(f);
+	while (fx_state(f) != ELECT_ST_HOLDER)
+		fx_advance(f, 1);
+	elect_free(f->e);
+	f->e = NULL;
+	return f->now - dead;
+}
+
+static void
+same_turn_goes_to_the_higher_priority_first(void **state)
+{
+	struct fx *f = *state;
+	uint64_t high = claim_delay_at(f, 200), low = claim_delay_at(f, 100);
+
+	/* Both count one turn (a view may miss a member); 200 goes first. */
+	assert_true(high >= f->conf.claim_stagger_ms);
+	assert_true(low >= f->conf.claim_stagger_ms);
+	assert_true(high < low);
 }
 
 static void
@@ -1359,6 +1394,7 @@ main(void)
 	    T(standby_claims_after_dead_after_missed_heartbeats),
 	    T(heartbeats_keep_a_standby_from_claiming),
 	    T(lower_ranked_standby_waits_one_stagger_per_better_member),
+	    TU(same_turn_goes_to_the_higher_priority_first),
 	    T(candidate_stands_down_when_a_better_ranked_peer_claims),
 	    T(holder_refreshes_its_lease_with_every_heartbeat),
 	    T(holder_yields_at_once_to_a_higher_epoch),

@@ -217,7 +217,8 @@ msg_full(struct elect_msg *m, uint8_t type)
 		break;
 	case ELECT_MSG_HEARTBEAT:
 	case ELECT_MSG_CLAIM:
-		m->has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE;
+		m->has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_MEMBERS;
+		m->n_members = 7;
 		m->dmz =
 		    (struct elect_addr){.family = 4, .b = {192, 168, 1, 11}};
 		m->dmz_prefix = 24;
@@ -289,6 +290,8 @@ msg_assert_equal(const struct elect_msg *a, const struct elect_msg *b)
 		assert_int_equal(a->preempt, b->preempt);
 	if (a->has & ELECT_HAS_MAC)
 		assert_memory_equal(a->mac, b->mac, 6);
+	if (a->has & ELECT_HAS_MEMBERS)
+		assert_int_equal(a->n_members, b->n_members);
 }
 
 static void
@@ -804,7 +807,7 @@ unknown_tlvs_are_skipped(void **state)
 
 	memset(big, 0x5a, sizeof(big));
 	body_tlv(&bd, 0, "", 0);
-	body_tlv(&bd, 16, big, 1);
+	body_tlv(&bd, 17, big, 1);
 	body_tlv(&bd, 99, big, 255);
 	body_tlv(&bd, 255, big, 17);
 	assert_int_equal(
