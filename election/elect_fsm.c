@@ -921,8 +921,13 @@ on_check(struct elect *c, bool ok, struct elect_out *out)
 static bool
 conf_is_valid(const struct elect_conf *conf)
 {
-	return conf->key != NULL && conf->heartbeat_ms > 0 &&
-	       conf->dead_after > 0 && conf->lease_ms > conf->heartbeat_ms &&
+	/* HELLO must carry a name, HEARTBEAT the DMZ address: the encoder
+	 * refuses what the decoder would, and our sends must never fail. */
+	return conf->key != NULL && conf->name[0] != '\0' &&
+	       ((conf->dmz.family == 4 && conf->dmz_prefix <= 32) ||
+		   (conf->dmz.family == 6 && conf->dmz_prefix <= 128)) &&
+	       conf->heartbeat_ms > 0 && conf->dead_after > 0 &&
+	       conf->lease_ms > conf->heartbeat_ms &&
 	       conf->hello_interval_ms > 0 && conf->request_timeout_ms > 0 &&
 	       conf->probe_timeout_ms > 0 && conf->n_addrs <= ELECT_MAX_ADDRS &&
 	       conf->priority != 255;

@@ -330,7 +330,8 @@ struct elect;
 /*
  * Makes a core. conf and persist are copied (conf->key is borrowed).
  * seed feeds the core's PRNG (new node ids, boot cookie). Returns NULL if
- * conf is invalid (no key, heartbeat 0, dead_after 0, lease < heartbeat).
+ * conf is invalid (no key, no name, no DMZ address, heartbeat 0,
+ * dead_after 0, lease <= heartbeat).
  */
 struct elect *elect_new(const struct elect_conf *, const struct elect_persist *,
     uint64_t now_ms, uint64_t seed);

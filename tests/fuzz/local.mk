@@ -59,3 +59,21 @@ endif
 
 # Inputs a little over ELECT_WIRE_MAX, so the length checks get tried.
 ELECT_WIRE_MAX_PLUS = 600
+
+# The election state machine under arbitrary event sequences (signed
+# datagrams included, so input reaches it past the tag check).
+check_PROGRAMS += tests/fuzz/replay_elect_fsm
+TESTS += tests/fuzz/replay_elect_fsm
+EXTRA_DIST += tests/fuzz/corpus/elect_fsm
+tests_fuzz_replay_elect_fsm_SOURCES = tests/fuzz/fuzz_elect_fsm.c \
+	tests/fuzz/fuzz_replay.c
+tests_fuzz_replay_elect_fsm_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS='"$(abs_top_srcdir)/tests/fuzz/corpus/elect_fsm"'
+tests_fuzz_replay_elect_fsm_LDADD = $(ELECT_LIBS)
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_elect_fsm
+tests_fuzz_fuzz_elect_fsm_SOURCES = tests/fuzz/fuzz_elect_fsm.c
+tests_fuzz_fuzz_elect_fsm_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_elect_fsm_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_elect_fsm_LDADD = $(ELECT_LIBS)
+endif

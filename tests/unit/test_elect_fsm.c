@@ -771,6 +771,12 @@ invalid_conf_is_refused(void **state)
 	c = f->conf;
 	c.priority = 255;
 	assert_null(elect_new(&c, &f->persist, 0, 1));
+	c = f->conf;
+	c.name[0] = '\0'; /* a HELLO could not be sent */
+	assert_null(elect_new(&c, &f->persist, 0, 1));
+	c = f->conf;
+	c.dmz.family = 0; /* nor a HEARTBEAT */
+	assert_null(elect_new(&c, &f->persist, 0, 1));
 }
 
 static void

@@ -1,0 +1,177 @@
+/*
+ * tests/fuzz/fuzz_elect_fsm.c — the election state machine driven by
+ * arbitrary input: each record of the input is one event (time passing,
+ * a datagram signed with the cluster key so that it reaches the state
+ * machine, a link change, a probe or check result, a watched request).
+ * Nothing a peer or the host sends may crash the core, trip one of its
+ * assert()s, or leave a holder past its lease; actions stay in bounds.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "election/election.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const uint8_t secret[ELECT_KEY_LEN] = "fuzz-fsm-key-0123456789abcdefgh";
+
+struct rd {
+	const uint8_t *p;
+	size_t n;
+};
+
+static uint8_t
+u8(struct rd *r)
+{
+	uint8_t v = 0;
+
+	if (r->n > 0) {
+		v = *r->p++;
+		r->n--;
+	}
+	return v;
+}
+
+static uint32_t
+u16(struct rd *r)
+{
+	return (uint32_t)u8(r) << 8 | u8(r);
+}
+
+/* A message from peer (1..8), fields drawn from the input, then signed. */
+static size_t
+make_msg(struct rd *r, struct elect_key *key, uint64_t *seq, uint8_t *buf)
+{
+	struct elect_msg m;
+	uint8_t peer = (uint8_t)(u8(r) % 9); /* 0: our own id */
+
+	memset(&m, 0, sizeof(m));
+	m.version = ELECT_PROTO_VERSION;
+	m.type = (uint8_t)(u8(r) % 7 + 1);
+	m.flags = u8(r) & ELECT_FLAG_SOLICIT;
+	memset(m.id.b, peer ? peer : 0x50, sizeof(m.id.b));
+	m.epoch = u8(r) % 8;
+	m.seq = (u8(r) & 1) ? seq[peer] : ++seq[peer]; /* replays too */
+	m.has = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | ELECT_HAS_UPTIME;
+	m.priority = u8(r);
+	m.boot = u8(r) % 3;
+	m.uptime_ms = u16(r);
+	m.has |= (uint32_t)u16(r) &
+		 (ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_HOLDER |
+		     ELECT_HAS_PREEMPT | ELECT_HAS_NONCE | ELECT_HAS_CHECK |
+		     ELECT_HAS_MEMBERS);
+	m.has |= ELECT_HAS_NAME | ELECT_HAS_STATE; /* HELLO needs them */
+	memcpy(m.name, "peer", 5);
+	m.state = u8(r) % 6;
+	memset(m.holder.b, u8(r) % 9, sizeof(m.holder.b));
+	m.preempt = u8(r) & 1;
+	m.nonce = u8(r);
+	m.check_ok = u8(r) & 1;
+	m.n_members = u8(r);
+	if (m.type == ELECT_MSG_HEARTBEAT || (u8(r) & 1)) {
+		m.has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE;
+		m.dmz.family = 4;
+		m.dmz.b[0] = 10;
+		m.dmz_prefix = 24;
+		m.lease_ms = 600;
+	}
+	return elect_wire_encode(&m, key, buf, ELECT_WIRE_MAX);
+}
+
+static void
+next_event(struct rd *r, struct elect_key *key, uint64_t *seq,
+    struct elect_event *ev, uint8_t *buf)
+{
+	memset(ev, 0, sizeof(*ev));
+	switch (u8(r) % 10) {
+	case 0:
+	case 1:
+		ev->type = ELECT_EV_TIMER;
+		break;
+	case 2:
+	case 3:
+	case 4:
+		ev->type = ELECT_EV_RX;
+		ev->buf = buf;
+		ev->len = make_msg(r, key, seq, buf);
+		ev->src.family = 4;
+		ev->src.b[0] = 10;
+		ev->src.b[3] = u8(r);
+		break;
+	case 5:
+		ev->type = ELECT_EV_LINK;
+		ev->up = u8(r) & 1;
+		break;
+	case 6:
+		ev->type = ELECT_EV_PROBE_DONE;
+		ev->conflict = u8(r) & 1;
+		break;
+	case 7:
+		ev->type = (u8(r) & 1) ? ELECT_EV_REQUEST : ELECT_EV_ANSWER;
+		ev->flow = u8(r) % 4;
+		break;
+	case 8:
+		ev->type = ELECT_EV_CHECK;
+		ev->ok = u8(r) & 1;
+		break;
+	default:
+		ev->type = (u8(r) & 1) ? ELECT_EV_HANDOVER : ELECT_EV_SHUTDOWN;
+		memset(ev->target.b, u8(r) % 9, sizeof(ev->target.b));
+		break;
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct elect_out out;
+	static uint8_t buf[ELECT_WIRE_MAX];
+	struct rd r = {data, size};
+	struct elect_key *key = elect_key_new(secret);
+	struct elect_conf conf;
+	struct elect_persist p = {{{0}}, 0, 0};
+	struct elect_event ev;
+	struct elect *e;
+	uint64_t seq[9] = {0}, now = 1000;
+	int steps = 0;
+
+	elect_conf_defaults(&conf);
+	conf.key = key;
+	memcpy(conf.name, "fuzz", 5);
+	conf.dmz.family = 4;
+	conf.dmz.b[0] = 10;
+	conf.dmz.b[3] = 200;
+	conf.dmz_prefix = 24;
+	conf.priority = u8(&r) % 255;
+	conf.preempt = u8(&r) & 1;
+	conf.probe_first = u8(&r) & 1;
+	conf.check_enabled = u8(&r) & 1;
+	memset(p.id.b, 0x50, sizeof(p.id.b));
+	e = elect_new(&conf, &p, now, 1);
+	if (e == NULL)
+		abort();
+	ev.type = ELECT_EV_START;
+	if (elect_step(e, now, &ev, &out) != 0)
+		abort();
+	while (r.n > 0 && steps++ < 2000) {
+		next_event(&r, key, seq, &ev, buf);
+		/* Time moves to the wake-up asked for, or by a drawn amount. */
+		if (ev.type == ELECT_EV_TIMER && out.wake_ms > now)
+			now = out.wake_ms;
+		else
+			now += u16(&r) % 2000;
+		if (elect_step(e, now, &ev, &out) != 0)
+			abort();
+		if (out.nact > ELECT_MAX_ACTIONS)
+			abort();
+		if (elect_get_state(e) == ELECT_ST_HOLDER &&
+		    elect_get_lease_until(e) <= now)
+			abort(); /* a holder past its lease */
+	}
+	elect_free(e);
+	elect_key_free(key);
+	return 0;
+}
