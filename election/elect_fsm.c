@@ -289,6 +289,8 @@ send_hello_flags(struct elect *c, const struct elect_addr *dest, uint16_t flags,
 
 	msg_init(c, &m, ELECT_MSG_HELLO);
 	m.flags = flags;
+	if (c->conf.check_enabled && !fit_to_serve(c))
+		m.flags |= ELECT_FLAG_UNFIT;
 	m.has |= ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_PREEMPT;
 	snprintf(m.name, sizeof(m.name), "%s", c->conf.name);
 	m.state = (uint8_t)c->state;
@@ -524,6 +526,7 @@ note_member(struct elect *c, const struct elect_msg *m,
 		snprintf(mb->name, sizeof(mb->name), "%s", m->name);
 		mb->state = m->state;
 		mb->preempt = m->preempt;
+		mb->unfit = (m->flags & ELECT_FLAG_UNFIT) != 0;
 		if (m->has & ELECT_HAS_MAC)
 			memcpy(mb->mac, m->mac, sizeof(mb->mac));
 		memcpy(mb->addrs, m->addrs, sizeof(mb->addrs));
@@ -909,13 +912,20 @@ static void
 on_check(struct elect *c, bool ok, struct elect_out *out)
 {
 	const struct elect_member *best;
+	bool was_fit = fit_to_serve(c);
 
 	c->check_ok = ok;
-	if (c->state != ELECT_ST_HOLDER || ok)
+	if (c->state == ELECT_ST_HOLDER && !ok) {
+		c->holddown_until_ms = c->now_ms + c->conf.holddown_ms;
+		best = elect_members_best(&c->members, c->now_ms, NULL);
+		resign(
+		    c, best ? &best->id : NULL, ELECT_WHY_SERVICE_FAILED, out);
+		send_hello(c, NULL, out); /* UNFIT: rank us last */
 		return;
-	c->holddown_until_ms = c->now_ms + c->conf.holddown_ms;
-	best = elect_members_best(&c->members, c->now_ms, NULL);
-	resign(c, best ? &best->id : NULL, ELECT_WHY_SERVICE_FAILED, out);
+	}
+	/* A HELLO "on change": members rank an unfit node last. */
+	if (was_fit != fit_to_serve(c) && c->state != ELECT_ST_STOPPED)
+		send_hello(c, NULL, out);
 }
 
 static bool

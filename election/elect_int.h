@@ -18,6 +18,7 @@ struct elect_member {
 	uint8_t priority;
 	uint8_t state; /* enum elect_state, as last heard */
 	bool preempt;
+	bool unfit; /* its HELLO said its service check fails */
 	struct elect_addr addrs[ELECT_MAX_ADDRS];
 	size_t n_addrs;
 	struct elect_addr src;
@@ -51,12 +52,14 @@ bool elect_member_is_live(
 /*
  * How many live eligible members, other than those in skip (may be NULL),
  * a node of (priority, id) must let claim before it: those with a higher
- * priority, or the same priority and a lower id.
+ * priority, or the same priority and a lower id, whose service check
+ * passes (an unfit one waits behind every fit one anyway).
  */
 unsigned elect_members_rank(const struct elect_members *, uint64_t now_ms,
     uint8_t priority, const struct elect_id *id, const struct elect_id *skip);
 
-/* The best live eligible member other than skip; NULL if none. */
+/* The best live eligible member other than skip, a fit one if any; NULL
+ * if none. */
 const struct elect_member *elect_members_best(
     const struct elect_members *, uint64_t now_ms, const struct elect_id *skip);
 

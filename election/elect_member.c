@@ -83,6 +83,15 @@ ranks_before(
 	return elect_id_cmp(a, b) < 0;
 }
 
+/* A member whose check passes before one whose check fails, then rank. */
+static bool
+fitter(const struct elect_member *a, const struct elect_member *b)
+{
+	if (a->unfit != b->unfit)
+		return !a->unfit;
+	return ranks_before(a->priority, &a->id, b->priority, &b->id);
+}
+
 unsigned
 elect_members_rank(const struct elect_members *t, uint64_t now_ms,
     uint8_t priority, const struct elect_id *id, const struct elect_id *skip)
@@ -93,7 +102,7 @@ elect_members_rank(const struct elect_members *t, uint64_t now_ms,
 	for (i = 0; i < t->n; i++) {
 		const struct elect_member *m = &t->m[i];
 
-		if (is_candidate(t, m, now_ms, skip) &&
+		if (is_candidate(t, m, now_ms, skip) && !m->unfit &&
 		    ranks_before(m->priority, &m->id, priority, id))
 			rank++;
 	}
@@ -112,8 +121,7 @@ elect_members_best(
 
 		if (!is_candidate(t, m, now_ms, skip))
 			continue;
-		if (best == NULL || ranks_before(m->priority, &m->id,
-					best->priority, &best->id))
+		if (best == NULL || fitter(m, best))
 			best = m;
 	}
 	return best;

@@ -618,7 +618,8 @@ elect_wire_encode(const struct elect_msg *msg, struct elect_key *key,
 	wr_bytes(&c, WIRE_MAGIC, WIRE_MAGIC_LEN);
 	wr_be(&c, ELECT_PROTO_VERSION, 1);
 	wr_be(&c, msg->type, 1);
-	wr_be(&c, msg->flags & ELECT_FLAG_SOLICIT, 2); /* undefined bits: 0 */
+	/* Defined bits only: the others are 0 on the wire. */
+	wr_be(&c, msg->flags & (ELECT_FLAG_SOLICIT | ELECT_FLAG_UNFIT), 2);
 	wr_bytes(&c, msg->id.b, sizeof(msg->id.b));
 	wr_be(&c, msg->epoch, 8);
 	wr_be(&c, msg->seq, 8);

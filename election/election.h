@@ -27,6 +27,9 @@
 /* Header flags. HELLO with SOLICIT: every member answers with its own
  * HELLO (a node that restarted or slept may have missed joins). */
 #define ELECT_FLAG_SOLICIT 0x0001
+/* HELLO with UNFIT: the sender's own service check fails (or it is held
+ * off after one failed): rank it after members whose check passes. */
+#define ELECT_FLAG_UNFIT 0x0002
 #define ELECT_MAX_REQS 256 /* outstanding client requests watched */
 
 /* Message types on the wire (DESIGN.md "The cluster protocol"). */

@@ -51,7 +51,7 @@ make_msg(struct rd *r, struct elect_key *key, uint64_t *seq, uint8_t *buf)
 	memset(&m, 0, sizeof(m));
 	m.version = ELECT_PROTO_VERSION;
 	m.type = (uint8_t)(u8(r) % 7 + 1);
-	m.flags = u8(r) & ELECT_FLAG_SOLICIT;
+	m.flags = u8(r) & (ELECT_FLAG_SOLICIT | ELECT_FLAG_UNFIT);
 	memset(m.id.b, peer ? peer : 0x50, sizeof(m.id.b));
 	m.epoch = u8(r) % 8;
 	m.seq = (u8(r) & 1) ? seq[peer] : ++seq[peer]; /* replays too */

@@ -1388,6 +1388,41 @@ periodic_hellos_thin_out_in_a_large_cluster(void **state)
 	assert_in_range(fx_count_sent(f, ELECT_MSG_HELLO), 9, 11);
 }
 
+static void
+standby_says_when_its_service_fails_and_is_ranked_last(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = 250,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE,
+	    .state = ELECT_ST_STANDBY,
+	    .flags = ELECT_FLAG_UNFIT};
+	struct elect_event ev = {.type = ELECT_EV_SHUTDOWN};
+	struct elect_msg hello;
+	struct elect_id to;
+	int i;
+
+	f->conf.check_enabled = true;
+	fx_start_with(f);
+	fx_clear(f);
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO);
+	assert_true(i >= 0); /* a HELLO on the change, saying so */
+	assert_int_equal(
+	    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, &hello),
+	    ELECT_WIRE_OK);
+	assert_true(hello.flags & ELECT_FLAG_UNFIT);
+	fx_event(f, ELECT_EV_CHECK, 0, true);
+	/* As holder, it hands over to a fit member, not the unfit best. */
+	snprintf(m.name, sizeof(m.name), "unfit");
+	fx_hear_msg(f, &m, PEER_LOW);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 150);
+	fx_make_holder(f);
+	fx_step(f, &ev);
+	to = fx_resigned_to(f);
+	assert_memory_equal(to.b, id_of(PEER_OTHER).b, 16);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
@@ -1401,6 +1436,7 @@ main(void)
 	    T(heartbeats_keep_a_standby_from_claiming),
 	    T(lower_ranked_standby_waits_one_stagger_per_better_member),
 	    TU(same_turn_goes_to_the_higher_priority_first),
+	    TU(standby_says_when_its_service_fails_and_is_ranked_last),
 	    T(candidate_stands_down_when_a_better_ranked_peer_claims),
 	    T(holder_refreshes_its_lease_with_every_heartbeat),
 	    T(holder_yields_at_once_to_a_higher_epoch),

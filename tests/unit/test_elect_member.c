@@ -188,6 +188,23 @@ answer_removes_only_its_request(void **state)
 	assert_int_equal(elect_reqs_oldest(&t), 0);
 }
 
+static void
+fit_members_go_before_unfit_ones(void **state)
+{
+	struct elect_members t;
+	struct elect_id me = id_of(50);
+
+	(void)state;
+	elect_members_init(&t, 1000);
+	add(&t, 10, 250, 0)->unfit = true; /* best, but its service fails */
+	add(&t, 20, 150, 0);
+	assert_int_equal(elect_members_best(&t, 1, NULL)->id.b[15], 20);
+	/* A fit node of priority 100 lets only the fit 150 go first. */
+	assert_int_equal(elect_members_rank(&t, 1, 100, &me, NULL), 1);
+	t.m[1].unfit = true; /* all unfit: the best of them */
+	assert_int_equal(elect_members_best(&t, 1, NULL)->id.b[15], 10);
+}
+
 int
 main(void)
 {
@@ -202,6 +219,7 @@ main(void)
 	    cmocka_unit_test(
 		request_table_keeps_first_sighting_and_oldest_when_full),
 	    cmocka_unit_test(answer_removes_only_its_request),
+	    cmocka_unit_test(fit_members_go_before_unfit_ones),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
