@@ -169,10 +169,12 @@ CHECK_TEST_SOURCES = $(QURED_CHECK_SOURCES) \
 # on 127.0.0.1 in their own loop, and end with no child left.
 check_PROGRAMS += tests/unit/test_check tests/unit/test_hooks
 TESTS += tests/unit/test_check tests/unit/test_hooks
-tests_unit_test_check_SOURCES = tests/unit/test_check.c $(CHECK_TEST_SOURCES)
+tests_unit_test_check_SOURCES = tests/unit/test_check.c \
+	tests/unit/child_fixture.h $(CHECK_TEST_SOURCES)
 tests_unit_test_check_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_check_LDADD = $(EVENT_LIBS) $(CMOCKA_LIBS)
-tests_unit_test_hooks_SOURCES = tests/unit/test_hooks.c $(CHECK_TEST_SOURCES)
+tests_unit_test_hooks_SOURCES = tests/unit/test_hooks.c \
+	tests/unit/child_fixture.h $(CHECK_TEST_SOURCES)
 tests_unit_test_hooks_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_hooks_LDADD = $(EVENT_LIBS) $(CMOCKA_LIBS)
 # ---- end check

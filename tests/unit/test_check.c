@@ -23,6 +23,7 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
+#include "tests/unit/child_fixture.h"
 #include "src/check.h"
 #include "src/conf.h"
 
@@ -33,8 +34,6 @@
  * test ends with no child of ours left: waitpid(-1) says ECHILD.
  */
 
-#define DEADLINE_MS 10000
-
 struct fx {
 	struct event_base *base;
 	char dir[64];
@@ -44,15 +43,6 @@ struct fx {
 	bool ok;
 	char why[256];
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 done_cb(void *arg, bool ok, const char *why)
@@ -68,10 +58,10 @@ done_cb(void *arg, bool ok, const char *why)
 static void
 pump_until_done(struct fx *f, int n)
 {
-	uint64_t end = now_ms() + DEADLINE_MS;
+	uint64_t end = cf_now_ms() + DEADLINE_MS;
 	struct timeval tv = {0, 10000};
 
-	while (f->ndone < n && now_ms() < end) {
+	while (f->ndone < n && cf_now_ms() < end) {
 		event_base_loopexit(f->base, &tv);
 		event_base_dispatch(f->base);
 	}
@@ -82,10 +72,7 @@ pump_until_done(struct fx *f, int n)
 static void
 pump_ms(struct fx *f, unsigned ms)
 {
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-
-	event_base_loopexit(f->base, &tv);
-	event_base_dispatch(f->base);
+	cf_pump_ms(f->base, ms);
 }
 
 static int
@@ -96,8 +83,7 @@ setup(void **state)
 	assert_non_null(f);
 	f->base = event_base_new();
 	assert_non_null(f->base);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/qure-check-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	cf_tmpdir(f->dir, sizeof(f->dir), "check");
 	*state = f;
 	return 0;
 }
@@ -106,39 +92,19 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	check_free(f->check);
 	event_base_free(f->base);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", f->dir);
-	/* No zombie, no child still running. */
-	errno = 0;
-	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-	assert_int_equal(errno, ECHILD);
+	cf_cleanup(f->dir); /* and no child left */
 	free(f);
 	return 0;
-}
-
-static void
-script(struct fx *f, const char *name, const char *body, char *path, size_t len)
-{
-	FILE *fp;
-
-	snprintf(path, len, "%s/%s", f->dir, name);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fprintf(fp, "#!/bin/sh\n%s\n", body);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(path, 0755), 0);
 }
 
 static void
 use_exec(struct fx *f, const char *body)
 {
 	f->cc.type = CONF_CHECK_EXEC;
-	script(f, "check.sh", body, f->cc.path, sizeof(f->cc.path));
+	cf_script(f->dir, "check.sh", body, f->cc.path, sizeof(f->cc.path));
 	f->check = check_new(f->base, &f->cc, done_cb, f);
 	assert_non_null(f->check);
 }
@@ -273,10 +239,10 @@ tcp_check_times_out_on_a_black_holed_connect(void **state)
 	assert_int_equal(poll(&pfd, 1, DEADLINE_MS), 1); /* queue full now */
 
 	use_tcp(f, port);
-	t0 = now_ms();
+	t0 = cf_now_ms();
 	check_run(f->check, 300);
 	pump_until_done(f, 1);
-	dt = now_ms() - t0;
+	dt = cf_now_ms() - t0;
 	snprintf(want, sizeof(want), "tcp 127.0.0.1:%u: timed out after 300 ms",
 	    port);
 	assert_false(f->ok);
@@ -363,10 +329,10 @@ exec_check_past_its_timeout_is_killed_with_its_children(void **state)
 	snprintf(pidfile, sizeof(pidfile), "%s/sleep.pid", f->dir);
 	snprintf(body, sizeof(body), "sleep 30 &\necho $! > %s\nwait", pidfile);
 	use_exec(f, body);
-	t0 = now_ms();
+	t0 = cf_now_ms();
 	check_run(f->check, 500);
 	pump_until_done(f, 1);
-	dt = now_ms() - t0;
+	dt = cf_now_ms() - t0;
 	snprintf(want, sizeof(want), "exec %s: timed out after 500 ms, killed",
 	    f->cc.path);
 	assert_false(f->ok);
@@ -376,8 +342,8 @@ exec_check_past_its_timeout_is_killed_with_its_children(void **state)
 	assert_non_null(fp);
 	assert_int_equal(fscanf(fp, "%ld", &pid), 1);
 	fclose(fp);
-	end = now_ms() + DEADLINE_MS;
-	while (!is_dead(pid) && now_ms() < end)
+	end = cf_now_ms() + DEADLINE_MS;
+	while (!is_dead(pid) && cf_now_ms() < end)
 		usleep(10000);
 	assert_true(is_dead(pid));
 }
@@ -509,8 +475,8 @@ check_free_while_running_kills_and_reaps_the_child(void **state)
 	    pidfile, pidfile, pidfile);
 	use_exec(f, body);
 	check_run(f->check, 30000);
-	end = now_ms() + DEADLINE_MS;
-	while ((fp = fopen(pidfile, "r")) == NULL && now_ms() < end)
+	end = cf_now_ms() + DEADLINE_MS;
+	while ((fp = fopen(pidfile, "r")) == NULL && cf_now_ms() < end)
 		pump_ms(f, 10);
 	assert_non_null(fp);
 	assert_int_equal(fscanf(fp, "%ld", &pid), 1);

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
+#include "tests/unit/child_fixture.h"
 #include "src/hooks.h"
 
 /*
@@ -27,8 +28,6 @@
  * ends with no child of ours left: waitpid(-1) says ECHILD.
  */
 
-#define DEADLINE_MS 10000
-
 struct fx {
 	struct event_base *base;
 	char dir[64];
@@ -37,46 +36,21 @@ struct fx {
 	struct hooks *hooks;
 };
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 pump_ms(struct fx *f, unsigned ms)
 {
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-
-	event_base_loopexit(f->base, &tv);
-	event_base_dispatch(f->base);
+	cf_pump_ms(f->base, ms);
 }
 
 static void
 pump_until_idle(struct fx *f)
 {
-	uint64_t end = now_ms() + DEADLINE_MS;
+	uint64_t end = cf_now_ms() + DEADLINE_MS;
 
-	while (hooks_is_busy(f->hooks) && now_ms() < end)
+	while (hooks_is_busy(f->hooks) && cf_now_ms() < end)
 		pump_ms(f, 10);
 	if (hooks_is_busy(f->hooks))
 		fail_msg("hooks still busy after %d ms", DEADLINE_MS);
-}
-
-static void
-script(struct fx *f, const char *name, const char *body, char *path, size_t len)
-{
-	FILE *fp;
-
-	snprintf(path, len, "%s/%s", f->dir, name);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fprintf(fp, "#!/bin/sh\n%s\n", body);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(path, 0755), 0);
 }
 
 /* on-holder and on-standby scripts that append "<name> <argv...>" to
@@ -90,8 +64,8 @@ hook_logger(struct fx *f, const char *extra)
 	    "echo \"start ${0##*/} $1 $2 $3\" >> %s\n%s\n"
 	    "echo \"end ${0##*/} $1 $2 $3\" >> %s",
 	    f->log, extra, f->log);
-	script(f, "holder.sh", body, f->holder, sizeof(f->holder));
-	script(f, "standby.sh", body, f->standby, sizeof(f->standby));
+	cf_script(f->dir, "holder.sh", body, f->holder, sizeof(f->holder));
+	cf_script(f->dir, "standby.sh", body, f->standby, sizeof(f->standby));
 	f->hooks = hooks_new(f->base, f->holder, f->standby);
 	assert_non_null(f->hooks);
 }
@@ -130,8 +104,7 @@ setup(void **state)
 	assert_non_null(f);
 	f->base = event_base_new();
 	assert_non_null(f->base);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/qure-hooks-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	cf_tmpdir(f->dir, sizeof(f->dir), "hooks");
 	snprintf(f->log, sizeof(f->log), "%s/log", f->dir);
 	*state = f;
 	return 0;
@@ -141,16 +114,10 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	hooks_free(f->hooks);
 	event_base_free(f->base);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", f->dir);
-	errno = 0;
-	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-	assert_int_equal(errno, ECHILD);
+	cf_cleanup(f->dir); /* and no child left */
 	free(f);
 	return 0;
 }
@@ -175,7 +142,7 @@ hook_gets_the_change_in_argv_and_a_fixed_environment(void **state)
 	    "for a in \"$0\" \"$@\"; do echo \"$a\"; done > %1$s/argv\n"
 	    "env | sort > %1$s/env",
 	    f->dir);
-	script(f, "holder.sh", body, f->holder, sizeof(f->holder));
+	cf_script(f->dir, "holder.sh", body, f->holder, sizeof(f->holder));
 	f->hooks = hooks_new(f->base, f->holder, NULL);
 	assert_non_null(f->hooks);
 	assert_int_equal(setenv("QURE_TEST_LEAK", "1", 1), 0);
@@ -290,11 +257,11 @@ a_hook_past_its_timeout_is_killed_and_the_next_one_runs(void **state)
 	snprintf(body, sizeof(body), "if [ \"$3\" = slow ]; then sleep 30; fi");
 	hook_logger(f, body);
 	hooks_set_timeout(f->hooks, 300);
-	t0 = now_ms();
+	t0 = cf_now_ms();
 	hooks_run(f->hooks, "holder", "standby", "slow", 1, "10.0.0.1/24");
 	hooks_run(f->hooks, "standby", "holder", "next", 1, "10.0.0.1/24");
 	pump_until_idle(f);
-	dt = now_ms() - t0;
+	dt = cf_now_ms() - t0;
 	assert_true(dt >= 290 && dt < 5000);
 	assert_log(f, want);
 }
