@@ -140,3 +140,8 @@ fuzz-watch: tests/fuzz/fuzz_watch$(EXEEXT)
 endif
 .PHONY: fuzz-watch
 # --- end watch -----------------------------------------------------------
+
+# --- lease (issue 7 fault 3): who answers ARP for the DMZ address -------
+check_PROGRAMS += tests/netns/arp_mon
+tests_netns_arp_mon_SOURCES = tests/netns/arp_mon.c
+tests_netns_arp_mon_LDADD = netcfg/libqure_netcfg_core.a
