@@ -20,13 +20,15 @@ netcfg_libqure_netcfg_a_SOURCES = \
 	netcfg/netcfg.c \
 	netcfg/netcfg_nl.c \
 	netcfg/netcfg_guard.c \
+	netcfg/netcfg_nft.c \
 	netcfg/netcfg_arp.c
-netcfg_libqure_netcfg_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(NL_CFLAGS)
+netcfg_libqure_netcfg_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(NL_CFLAGS) \
+	$(NFT_CFLAGS)
 
 # What a program using netcfg/netcfg.h links (plus src/log.c, which the
 # library calls for its log lines).
 NETCFG_LIBS = netcfg/libqure_netcfg.a netcfg/libqure_netcfg_core.a \
-	$(NL_LIBS) $(EVENT_LIBS)
+	$(NL_LIBS) $(NFT_LIBS) $(EVENT_LIBS)
 
 # Unit tests of the pure parts (cmocka).
 NETCFG_UNIT_TESTS = \

@@ -268,7 +268,7 @@ netcfg_new(struct event_base *base, const struct netcfg_conf *conf,
 		nc->cb = *cb;
 	nc->arg = arg;
 	nc->arp_tx = nc->arp_rx = -1;
-	nc->guard_fd = -1;
+	nc->guard_fd = nc->guard_alive_fd = -1;
 	fill_names(nc);
 	nc->ifindex = (int)if_nametoindex(conf->ifname);
 	if (nc->ifindex == 0) {
@@ -287,6 +287,10 @@ netcfg_new(struct event_base *base, const struct netcfg_conf *conf,
 	if (netcfg_nl_open(nc, err, NETCFG_ERR_MAX) == -1)
 		goto fail;
 	promote_secondaries(nc);
+	if (netcfg_nft_open(nc) == -1)
+		log_warnx("netcfg: no nftables lease for %s; the kernel "
+			  "lifetime (whole seconds) is the only lease",
+		    nc->cidr);
 	return nc;
 fail:
 	netcfg_free(nc);
@@ -299,6 +303,7 @@ netcfg_free(struct netcfg *nc)
 	if (nc == NULL)
 		return;
 	netcfg_guard_stop(nc);
+	netcfg_nft_close(nc);
 	netcfg_arp_close(nc);
 	netcfg_nl_close(nc);
 	free(nc);
@@ -308,6 +313,21 @@ bool
 netcfg_is_held(const struct netcfg *nc)
 {
 	return nc->held;
+}
+
+uint32_t
+netcfg_enforced_lease_ms(const struct netcfg *nc)
+{
+	if (!nc->held)
+		return 0;
+	return nc->nft != NULL ? nc->lease_ms
+			       : netcfg_lease_secs(nc->lease_ms) * 1000;
+}
+
+uint32_t
+netcfg_kernel_lifetime_s(const struct netcfg *nc)
+{
+	return nc->held ? netcfg_lease_secs(nc->lease_ms) : 0;
 }
 
 bool

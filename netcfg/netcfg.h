@@ -78,13 +78,29 @@ int netcfg_addr_refresh(struct netcfg *, uint32_t lease_ms);
  * still scheduled: they would pull the neighbours back to us. 0 or -1. */
 int netcfg_addr_del(struct netcfg *);
 /*
- * Starts the address guard, a child that deletes the DMZ address the
- * moment this process dies, kill -9 included: no stale address waits for
- * the kernel lease (whole seconds). Call once, after daemon(). 0 or -1
- * (logged; the lease still covers). netcfg_free() stops it.
+ * The lease is enforced twice: an nftables set element with a timeout of
+ * lease_ms (qured's own tables, made by netcfg_new() and removed by
+ * netcfg_free()) without which ARP from and IPv4 to/from the DMZ address
+ * is dropped, and the kernel address lifetime (whole seconds) as the
+ * backstop. The lease in force in ms (the kernel's when nftables is not
+ * available), or 0 when the address is not held:
+ */
+uint32_t netcfg_enforced_lease_ms(const struct netcfg *);
+/* The kernel address lifetime of the last add (s), 0 when not held. */
+uint32_t netcfg_kernel_lifetime_s(const struct netcfg *);
+/*
+ * Starts the address guard, a watchdog child: every add, refresh and
+ * delete tells it the lease end; it deletes the DMZ address (and empties
+ * the lease sets) when the lease end passes without a refresh (a stopped
+ * or blocked loop) and the moment this process dies, kill -9 included.
+ * A dead guard is logged and started again (at most once a second). Call
+ * once, after daemon(). 0 or -1 (logged; the leases still cover).
+ * netcfg_free() stops it.
  */
 int netcfg_guard_start(struct netcfg *);
 void netcfg_guard_stop(struct netcfg *);
+/* How many times the guard died and was started again. */
+uint64_t netcfg_guard_restarts(const struct netcfg *);
 /* At start-up: removes the DMZ address with any prefix if present. */
 int netcfg_addr_remove_stale(struct netcfg *);
 /* We added the address and have not seen it go since. */

@@ -116,6 +116,7 @@ void netcfg_seq_frame(
 /* ---- The I/O edge (netcfg.c, netcfg_nl.c, netcfg_arp.c) */
 
 struct event;
+struct nft_ctx;
 struct nl_sock;
 
 #define NETCFG_NLBUF 128 /* the prebuilt RTM_NEWADDR request */
@@ -134,8 +135,18 @@ struct netcfg {
 	char label[NETCFG_IFNAME_MAX]; /* "<if>:dmz", or "" if too long */
 
 	struct nl_sock *nl_req; /* requests and their acks */
-	int guard_fd; /* write end of the guard's pipe; -1: no guard */
+	int guard_fd; /* write end of the guard's tick pipe; -1: no guard */
+	int guard_alive_fd; /* read end: EOF when the guard died; or -1 */
 	pid_t guard_pid;
+	struct event *ev_guard_alive, *ev_guard_restart;
+	uint64_t guard_restarts;
+	uint64_t guard_started_ms;
+	uint64_t lease_end_ms; /* monotonic; 0: not held */
+	uint32_t lease_ms;     /* of the last add or refresh */
+
+	struct nft_ctx *nft;	  /* NULL: no nftables lease (logged) */
+	char nft_table[48];	  /* qure_<if>_<dmz hex> */
+	char nft_clear[160];	  /* flushes both lease sets */
 	struct nl_sock *nl_watch; /* RTNLGRP_IPV4_IFADDR, RTNLGRP_LINK */
 	struct event *ev_req, *ev_watch;
 	uint32_t nl_seq;
@@ -159,6 +170,14 @@ void netcfg_arp_announce_stop(struct netcfg *);
 size_t netcfg_nl_build_del(const struct netcfg *, uint8_t buf[NETCFG_NLBUF]);
 /* Whether the DMZ address is on the interface now (-1: cannot tell). */
 int netcfg_has_dmz(const struct netcfg *);
+/* The nftables lease (netcfg_nft.c): 0, or -1 (logged). */
+int netcfg_nft_open(struct netcfg *);
+void netcfg_nft_close(struct netcfg *);
+int netcfg_nft_lease(struct netcfg *, uint32_t lease_ms);
+int netcfg_nft_clear(struct netcfg *);
+void netcfg_nft_clear_in_child(const char *cmd);
+/* Tells the guard the lease end (0: none); see netcfg_guard.c. */
+void netcfg_guard_tick(struct netcfg *);
 /* After a lost netlink event: re-reads link and address state. */
 void netcfg_resync(struct netcfg *);
 

@@ -120,9 +120,15 @@ netcfg_addr_add(struct netcfg *nc, uint32_t lease_ms)
 	ci.ifa_prefered = s;
 	ci.ifa_valid = s;
 	memcpy(nc->add_msg + nc->add_ci_off, &ci, sizeof(ci));
+	/* The lease first: the address is never there without it. A failed
+	 * nft request is logged; the kernel lifetime still covers. */
+	(void)netcfg_nft_lease(nc, lease_ms);
 	if (send_req(nc, nc->add_msg, nc->add_len, "add") == -1)
 		return -1;
 	nc->held = true;
+	nc->lease_ms = lease_ms;
+	nc->lease_end_ms = netcfg_now_ms() + lease_ms;
+	netcfg_guard_tick(nc);
 	return 0;
 }
 
@@ -138,10 +144,16 @@ del(struct netcfg *nc, enum nl_what what)
 	uint8_t buf[NETCFG_NLBUF];
 	size_t len = build(nc, what, buf, NULL);
 
+	int r;
+
 	/* Not ours from now on: its RTM_DELADDR is no loss. */
 	nc->held = false;
+	nc->lease_end_ms = 0;
 	netcfg_arp_announce_stop(nc);
-	return send_req(nc, buf, len, "delete");
+	r = send_req(nc, buf, len, "delete");
+	(void)netcfg_nft_clear(nc);
+	netcfg_guard_tick(nc);
+	return r;
 }
 
 int

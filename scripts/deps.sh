@@ -12,7 +12,7 @@ PKGS=(
 	build-essential autoconf automake libtool autoconf-archive pkg-config
 	# libraries (configure.ac: QURE_REQUIRE_PKG)
 	libssl-dev libevent-dev libnl-3-dev libnl-route-3-dev libinih-dev
-	libjansson-dev libcmocka-dev
+	libjansson-dev libcmocka-dev libnftables-dev
 	# fuzzing (libFuzzer and the sanitizer runtimes of clang 14), format
 	clang libclang-rt-14-dev clang-format-14
 	# tests/netns (network namespaces, bridges, veth)

@@ -314,9 +314,18 @@ static void
 addr_lost_cb(void *arg)
 {
 	struct cluster *c = arg;
+	struct elect_event late = {.type = ELECT_EV_TIMER};
 
 	if (elect_get_state(c->core) != ELECT_ST_HOLDER)
 		return;
+	/* Run late past our lease (stopped, a blocked loop): the guard took
+	 * the address, rightly. The core demotes on its own clock; putting
+	 * the address back first would make a second holder. */
+	if (clock_now_ms() >= elect_get_lease_until(c->core)) {
+		cluster_run(c, &late);
+		if (elect_get_state(c->core) != ELECT_ST_HOLDER)
+			return;
+	}
 	log_warnx("netcfg: the DMZ address vanished from %s; adding it back",
 	    c->ifname);
 	apply_addr_add(c, c->econf.lease_ms);
@@ -703,7 +712,9 @@ cluster_status(struct cluster *c, struct status *out)
 	out->epoch = elect_get_epoch(c->core);
 	dmz_cidr(c, out->dmz.address, sizeof(out->dmz.address));
 	out->dmz.held = netcfg_is_held(c->nc);
-	out->dmz.lease_ms = out->dmz.held ? c->econf.lease_ms : 0;
+	out->dmz.lease_ms = netcfg_enforced_lease_ms(c->nc);
+	out->dmz.kernel_lifetime_s = netcfg_kernel_lifetime_s(c->nc);
+	out->dmz.guard_restarts = netcfg_guard_restarts(c->nc);
 	n = elect_get_members(c->core, now, members, STATUS_MAX_MEMBERS);
 	for (i = 0; i < n; i++)
 		status_member_from(&members[i], &out->members[i]);

@@ -107,6 +107,8 @@ dmz_to_json(const struct status *st)
 	jset(o, "address", jstr(st->dmz.address));
 	jset(o, "held", json_boolean(st->dmz.held));
 	jset(o, "lease_ms", jint(st->dmz.lease_ms));
+	jset(o, "kernel_lifetime_s", jint(st->dmz.kernel_lifetime_s));
+	jset(o, "guard_restarts", jint(st->dmz.guard_restarts));
 	return o;
 }
 
@@ -379,6 +381,8 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		    rd, o, "address", st->dmz.address, sizeof(st->dmz.address));
 		rd_bool(rd, o, "held", &st->dmz.held);
 		rd_u64(rd, o, "lease_ms", &st->dmz.lease_ms);
+		rd_u64(rd, o, "kernel_lifetime_s", &st->dmz.kernel_lifetime_s);
+		rd_u64(rd, o, "guard_restarts", &st->dmz.guard_restarts);
 	}
 	rd_members(rd, obj, st);
 	rd_counters(rd, rd_obj(rd, obj, "counters"), &st->counters);
@@ -432,9 +436,10 @@ status_print(const struct status *st, FILE *fp)
 		    or_dash(st->holder.address));
 	else
 		fprintf(fp, "holder:   none\n");
-	fprintf(fp, "dmz:      %s, %s, lease %" PRIu64 " ms\n",
+	fprintf(fp,
+	    "dmz:      %s, %s, lease %" PRIu64 " ms (kernel %" PRIu64 " s)\n",
 	    or_dash(st->dmz.address), st->dmz.held ? "held here" : "not held",
-	    st->dmz.lease_ms);
+	    st->dmz.lease_ms, st->dmz.kernel_lifetime_s);
 	if (st->conflict[0] != '\0')
 		fprintf(fp,
 		    "conflict: %s answers for the DMZ address: not claiming\n",

@@ -62,7 +62,9 @@ struct status {
 	struct {
 		char address[STATUS_CIDR_LEN]; /* "192.168.1.11/24" */
 		bool held;
-		uint64_t lease_ms;
+		uint64_t lease_ms; /* enforced (nftables), 0: not held */
+		uint64_t kernel_lifetime_s; /* the backstop, 0: not held */
+		uint64_t guard_restarts;    /* address guard deaths */
 	} dmz;
 	struct status_member members[STATUS_MAX_MEMBERS]; /* self excluded */
 	size_t n_members;

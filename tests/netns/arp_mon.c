@@ -83,8 +83,8 @@ send_request(struct mon *m)
 	memset(to.sll_addr, 0xff, 6);
 	return sendto(m->fd, buf, sizeof(buf), 0, (struct sockaddr *)&to,
 		   sizeof(to)) == (ssize_t)sizeof(buf)
-	    ? 0
-	    : -1;
+		   ? 0
+		   : -1;
 }
 
 /* A new request: report the last one if two MACs answered it. */
@@ -99,7 +99,9 @@ round_end(struct mon *m)
 		for (i = 1; i < m->n_seen; i++) {
 			mac_text(m->seen[i], b, sizeof(b));
 			printf("double %llu %s %s\n",
-			    (unsigned long long)(m->sent_ms - m->t0 + m->t0_wall), a, b);
+			    (unsigned long long)(m->sent_ms - m->t0 +
+						 m->t0_wall),
+			    a, b);
 		}
 	}
 	m->n_seen = 0;
@@ -117,8 +119,8 @@ on_frame(struct mon *m, const uint8_t *buf, size_t len)
 	    memcmp(a.sha, m->mac, 6) == 0)
 		return;
 	mac_text(a.sha, text, sizeof(text));
-	printf("reply %llu %s\n", (unsigned long long)(now_ms() - m->t0 + m->t0_wall),
-	    text);
+	printf("reply %llu %s\n",
+	    (unsigned long long)(now_ms() - m->t0 + m->t0_wall), text);
 	for (i = 0; i < m->n_seen; i++)
 		if (memcmp(m->seen[i], a.sha, 6) == 0)
 			return;
@@ -193,8 +195,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	clock_gettime(CLOCK_REALTIME, &wall);
-	m.t0_wall = (uint64_t)wall.tv_sec * 1000 +
-	    (uint64_t)wall.tv_nsec / 1000000;
+	m.t0_wall =
+	    (uint64_t)wall.tv_sec * 1000 + (uint64_t)wall.tv_nsec / 1000000;
 	m.t0 = now_ms();
 	run(&m, strtoull(argv[4], NULL, 10), strtoull(argv[5], NULL, 10));
 	return 0;

@@ -11,6 +11,7 @@ NETNS_TESTS = \
 	tests/netns/kill9.sh \
 	tests/netns/resume.sh \
 	tests/netns/frozen.sh \
+	tests/netns/guard.sh \
 	tests/netns/flush.sh \
 	tests/netns/conflict.sh \
 	tests/netns/badpkts.sh \

@@ -105,7 +105,8 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "cloud", "conflict");
 	ASSERT_KEYS(path(o, "node", NULL), "id", "name", "priority", "state");
 	ASSERT_KEYS(path(o, "holder", NULL), "id", "name", "address");
-	ASSERT_KEYS(path(o, "dmz", NULL), "address", "held", "lease_ms");
+	ASSERT_KEYS(path(o, "dmz", NULL), "address", "held", "lease_ms",
+	    "kernel_lifetime_s", "guard_restarts");
 	assert_int_equal(json_array_size(path(o, "members", NULL)), 1);
 	ASSERT_KEYS(json_array_get(path(o, "members", NULL), 0), "id", "name",
 	    "addresses", "priority", "state", "last_seen_ms");

@@ -1,0 +1,183 @@
+/*
+ * netcfg/netcfg_nft.c — the kernel-enforced lease (issue 7, design D2).
+ *
+ * The kernel's address lifetime counts whole seconds and expires on its
+ * own timer, so a frozen holder (qured stopped, a paused VM) keeps
+ * answering ARP for 1-2 s after its 600 ms lease: long after a peer took
+ * over. nftables set timeouts are in milliseconds and checked on every
+ * lookup, so qured keeps two tables of its own, named after the interface
+ * and the DMZ address (two qured never share one; other users' tables are
+ * never touched):
+ *
+ *   table arp  qure_<if>_<dmz hex>: set lease, drop ARP out with the
+ *                                   DMZ address as sender unless in it
+ *   table inet qure_<if>_<dmz hex>: set lease, drop IPv4 in to and out
+ *                                   from the DMZ address unless in it
+ *
+ * Each refresh replaces the element with one whose timeout is the lease
+ * (flush set + add element, one transaction): when the refreshes stop the
+ * address goes silent at the lease end, whatever our processes do.
+ * libnftables talks netlink synchronously; nothing it does waits for a
+ * disk or a peer. The rules name no interface, so a recreated interface
+ * needs nothing here.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nftables/libnftables.h>
+
+#include "netcfg/netcfg.h"
+#include "netcfg/netcfg_int.h"
+#include "src/log.h"
+
+static void
+table_name(const struct netcfg *nc, char *buf, size_t len)
+{
+	char tag[NETCFG_IFNAME_MAX];
+	size_t i;
+
+	/* nft identifiers: letters, digits and _ are always safe. */
+	for (i = 0; nc->conf.ifname[i] != '\0' && i + 1 < sizeof(tag); i++) {
+		char ch = nc->conf.ifname[i];
+
+		tag[i] =
+		    ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			(ch >= '0' && ch <= '9'))
+			? ch
+			: '_';
+	}
+	tag[i] = '\0';
+	snprintf(buf, len, "qure_%s_%08x", tag,
+	    (unsigned)ntohl(nc->conf.dmz.s_addr));
+}
+
+/* Runs cmd; logs nft's own error line on failure. 0 or -1. */
+static int
+run(struct netcfg *nc, const char *cmd, const char *what)
+{
+	const char *e;
+	size_t n;
+
+	if (nft_run_cmd_from_buffer(nc->nft, cmd) == 0)
+		return 0;
+	e = nft_ctx_get_error_buffer(nc->nft);
+	n = strcspn(e != NULL ? e : "", "\n");
+	log_warnx("netcfg: nft %s for %s: %.*s", what, nc->cidr, (int)n,
+	    e != NULL ? e : "");
+	return -1;
+}
+
+static int
+install(struct netcfg *nc)
+{
+	char cmd[1536], ip[INET_ADDRSTRLEN];
+	const char *t = nc->nft_table;
+
+	inet_ntop(AF_INET, &nc->conf.dmz, ip, sizeof(ip));
+	/* Adding an empty table first makes the delete of a table left by a
+	 * crashed qured work whether it exists or not: one transaction. */
+	snprintf(cmd, sizeof(cmd),
+	    "table arp %s {}\n"
+	    "delete table arp %s\n"
+	    "table inet %s {}\n"
+	    "delete table inet %s\n"
+	    "table arp %s {\n"
+	    " set lease { type ipv4_addr; flags timeout; }\n"
+	    " chain out { type filter hook output priority 0; policy accept;\n"
+	    "  arp saddr ip %s arp saddr ip != @lease drop\n }\n"
+	    "}\n"
+	    "table inet %s {\n"
+	    " set lease { type ipv4_addr; flags timeout; }\n"
+	    " chain in { type filter hook input priority 0; policy accept;\n"
+	    "  ip daddr %s ip daddr != @lease drop\n }\n"
+	    " chain out { type filter hook output priority 0; policy accept;\n"
+	    "  ip saddr %s ip saddr != @lease drop\n }\n"
+	    "}\n",
+	    t, t, t, t, t, ip, t, ip, ip);
+	return run(nc, cmd, "tables");
+}
+
+int
+netcfg_nft_open(struct netcfg *nc)
+{
+	int n;
+
+	table_name(nc, nc->nft_table, sizeof(nc->nft_table));
+	n = snprintf(nc->nft_clear, sizeof(nc->nft_clear),
+	    "flush set arp %s lease\nflush set inet %s lease\n", nc->nft_table,
+	    nc->nft_table);
+	if (n < 0 || (size_t)n >= sizeof(nc->nft_clear))
+		abort(); /* sizes are fixed: a bug, not input */
+	nc->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (nc->nft == NULL)
+		return -1;
+	nft_ctx_buffer_output(nc->nft);
+	nft_ctx_buffer_error(nc->nft);
+	if (install(nc) == -1) {
+		nft_ctx_free(nc->nft);
+		nc->nft = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+netcfg_nft_close(struct netcfg *nc)
+{
+	char cmd[160];
+
+	if (nc->nft == NULL)
+		return;
+	snprintf(cmd, sizeof(cmd),
+	    "delete table arp %s\ndelete table inet %s\n", nc->nft_table,
+	    nc->nft_table);
+	(void)run(nc, cmd, "delete tables");
+	nft_ctx_free(nc->nft);
+	nc->nft = NULL;
+}
+
+int
+netcfg_nft_lease(struct netcfg *nc, uint32_t lease_ms)
+{
+	char cmd[512], ip[INET_ADDRSTRLEN];
+	const char *t = nc->nft_table;
+
+	if (nc->nft == NULL)
+		return 0;
+	inet_ntop(AF_INET, &nc->conf.dmz, ip, sizeof(ip));
+	snprintf(cmd, sizeof(cmd),
+	    "%sadd element arp %s lease { %s timeout %ums }\n"
+	    "add element inet %s lease { %s timeout %ums }\n",
+	    nc->nft_clear, t, ip, (unsigned)lease_ms, t, ip,
+	    (unsigned)lease_ms);
+	return run(nc, cmd, "lease");
+}
+
+int
+netcfg_nft_clear(struct netcfg *nc)
+{
+	if (nc->nft == NULL)
+		return 0;
+	return run(nc, nc->nft_clear, "clear lease");
+}
+
+/* In the guard, after fork(): a context of its own, used once. */
+void
+netcfg_nft_clear_in_child(const char *cmd)
+{
+	struct nft_ctx *ctx;
+
+	if (cmd[0] == '\0')
+		return;
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (ctx == NULL)
+		return;
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	(void)nft_run_cmd_from_buffer(ctx, cmd);
+	nft_ctx_free(ctx);
+}
