@@ -12,6 +12,7 @@ NETNS_TESTS = \
 	tests/netns/resume.sh \
 	tests/netns/frozen.sh \
 	tests/netns/guard.sh \
+	tests/netns/recreate.sh \
 	tests/netns/flush.sh \
 	tests/netns/conflict.sh \
 	tests/netns/badpkts.sh \
