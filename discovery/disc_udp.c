@@ -180,6 +180,25 @@ fail:
 	return -1;
 }
 
+int
+disc_udp_set_ifindex(
+    struct disc_udp *d, unsigned int ifindex, char *err, size_t errlen)
+{
+	struct ip_mreqn mr;
+
+	if (d->conf.ifindex == 0 || ifindex == 0)
+		return 0; /* unicast only: no group to move */
+	/* The old interface may be gone with its membership: ENODEV and
+	 * EADDRNOTAVAIL are no failure here. */
+	memset(&mr, 0, sizeof(mr));
+	mr.imr_multiaddr = d->conf.group;
+	mr.imr_ifindex = (int)d->conf.ifindex;
+	(void)setsockopt(
+	    d->fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mr, sizeof(mr));
+	d->conf.ifindex = ifindex;
+	return join_group(d, err, errlen);
+}
+
 struct disc_udp *
 disc_udp_new(struct event_base *base, const struct disc_udp_conf *conf,
     disc_rx_cb *cb, void *arg, char *err, size_t errlen)

@@ -73,6 +73,17 @@ struct disc_udp *disc_udp_new(struct event_base *base,
     const struct disc_udp_conf *conf, disc_rx_cb *cb, void *arg, char *err,
     size_t errlen);
 
+/*
+ * The cluster interface was recreated with a new index: leaves the group
+ * on the old one (if it still exists), joins it on ifindex and sends group
+ * datagrams out of it; datagrams are accepted from ifindex from now on.
+ * Does nothing on a unicast-only transport. Returns 0, or -1 with one
+ * line in err (the join can fail while the new link is not up yet: call
+ * again then).
+ */
+int disc_udp_set_ifindex(
+    struct disc_udp *, unsigned int ifindex, char *err, size_t errlen);
+
 /* Leaves the group, closes the socket. NULL does nothing. */
 void disc_udp_free(struct disc_udp *);
 

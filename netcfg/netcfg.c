@@ -267,7 +267,7 @@ netcfg_new(struct event_base *base, const struct netcfg_conf *conf,
 	if (cb != NULL)
 		nc->cb = *cb;
 	nc->arg = arg;
-	nc->arp_tx = nc->arp_rx = -1;
+	nc->arp_tx = nc->arp_rx = nc->arp_def = -1;
 	nc->guard_fd = nc->guard_alive_fd = -1;
 	fill_names(nc);
 	nc->ifindex = (int)if_nametoindex(conf->ifname);
@@ -334,6 +334,39 @@ bool
 netcfg_is_link_up(const struct netcfg *nc)
 {
 	return nc->link_up;
+}
+
+int
+netcfg_get_ifindex(const struct netcfg *nc)
+{
+	return nc->ifindex;
+}
+
+void
+netcfg_relink(struct netcfg *nc, int ifindex)
+{
+	bool up = nc->link_up, guard = nc->guard_pid != 0;
+
+	log_info("netcfg: %s is back as index %d (was %d); following it",
+	    nc->conf.ifname, ifindex, nc->ifindex);
+	nc->ifindex = ifindex;
+	nc->held = false;
+	netcfg_nl_rebuild(nc);
+	/* Flags are told by link_change from the events; the MAC now. */
+	if (read_link(nc, nc->arp_tx, true) == -1)
+		log_warn("netcfg: link %s", nc->conf.ifname);
+	nc->link_up = up;
+	promote_secondaries(nc);
+	/* Sockets bound to the old index: a running probe ends unanswered
+	 * (FAILED, as on a link down); the defence listens again. */
+	netcfg_arp_relink(nc);
+	/* The guard's delete request names the old index. */
+	if (guard) {
+		netcfg_guard_stop(nc);
+		(void)netcfg_guard_start(nc);
+	}
+	if (nc->cb.link_new != NULL)
+		nc->cb.link_new(nc->arg, ifindex);
 }
 
 void

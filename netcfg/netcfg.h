@@ -19,6 +19,8 @@
 #define NETCFG_IFNAME_MAX 16	  /* IFNAMSIZ, with the NUL */
 #define NETCFG_ERR_MAX 160	  /* error line buffer of netcfg_new() */
 #define NETCFG_MAX_MEMBER_MACS 64 /* MACs a probe ignores */
+/* RFC 5227: at most one defence of the address per this interval. */
+#define NETCFG_DEFEND_INTERVAL_MS 10000
 
 struct event_base;
 struct netcfg;
@@ -42,8 +44,19 @@ struct netcfg_cb {
 	/* The DMZ address left the interface (or an add was refused) while
 	 * we believed we held it. Not called for netcfg_addr_del(). */
 	void (*addr_lost)(void *arg);
-	/* Carrier/oper state of the interface changed (IFF_UP && RUNNING). */
+	/* Carrier/oper state of the interface changed (IFF_UP && RUNNING).
+	 * The interface deleted (or renamed away) is a link down. */
 	void (*link_change)(void *arg, bool up);
+	/* A link of the configured name appeared with a new ifindex (the
+	 * interface was recreated): netcfg follows it (its sockets, the
+	 * guard, the MAC); the caller rebinds what it holds by index. Its
+	 * link_change(up) comes after, when it is up. */
+	void (*link_new)(void *arg, int ifindex);
+	/* Holder's defence (RFC 5227 2.4): a host whose MAC is neither ours
+	 * nor a member's sent ARP with the DMZ address as sender. again: a
+	 * second one within NETCFG_DEFEND_INTERVAL_MS of the last defence
+	 * (no gratuitous ARP was sent for it). */
+	void (*conflict)(void *arg, const uint8_t *mac, bool again);
 };
 
 /*
@@ -124,11 +137,16 @@ int netcfg_probe(
     struct netcfg *, unsigned count, unsigned gap_ms, unsigned wait_ms);
 /* Stops a running probe without a callback. */
 void netcfg_probe_cancel(struct netcfg *);
-/* MACs of cluster members (6 bytes each) that a probe ignores; copied,
- * at most NETCFG_MAX_MEMBER_MACS, replacing the previous list. */
+/* MACs of cluster members (6 bytes each) that a probe and the holder's
+ * defence ignore; copied, at most NETCFG_MAX_MEMBER_MACS, replacing the
+ * previous list. */
 void netcfg_set_member_macs(
     struct netcfg *, const uint8_t (*macs)[6], size_t n);
 
+/* mac is in the list of netcfg_set_member_macs(). */
+bool netcfg_is_member_mac(const struct netcfg *, const uint8_t mac[6]);
+/* The interface's index as last seen; 0 while it is gone. */
+int netcfg_get_ifindex(const struct netcfg *);
 /* The interface's MAC as last seen (6 bytes). */
 void netcfg_get_mac(const struct netcfg *, uint8_t mac[6]);
 /* Link state as last seen. */

@@ -33,16 +33,13 @@ packet_socket(int proto)
 }
 
 static int
-send_frame(
-    struct netcfg *nc, const struct netcfg_seq *s, enum netcfg_seq_send kind)
+send_arp(struct netcfg *nc, const struct netcfg_arp *a, const char *what)
 {
-	struct netcfg_arp a;
 	struct sockaddr_ll to;
 	uint8_t buf[NETCFG_ARP_LEN];
 	size_t len;
 
-	netcfg_seq_frame(s, kind, &a);
-	len = netcfg_arp_encode(&a, buf, sizeof(buf));
+	len = netcfg_arp_encode(a, buf, sizeof(buf));
 	memset(&to, 0, sizeof(to));
 	to.sll_family = AF_PACKET;
 	to.sll_protocol = htons(ETH_P_ARP);
@@ -51,12 +48,22 @@ send_frame(
 	memset(to.sll_addr, 0xff, 6);
 	if (sendto(nc->arp_tx, buf, len, 0, (struct sockaddr *)&to,
 		sizeof(to)) != (ssize_t)len) {
-		log_warn("netcfg: arp %s for %s on %s",
-		    kind == NETCFG_SEND_PROBE ? "probe" : "announce", nc->cidr,
+		log_warn("netcfg: arp %s for %s on %s", what, nc->cidr,
 		    nc->conf.ifname);
 		return -1;
 	}
 	return 0;
+}
+
+static int
+send_frame(
+    struct netcfg *nc, const struct netcfg_seq *s, enum netcfg_seq_send kind)
+{
+	struct netcfg_arp a;
+
+	netcfg_seq_frame(s, kind, &a);
+	return send_arp(
+	    nc, &a, kind == NETCFG_SEND_PROBE ? "probe" : "announce");
 }
 
 static void
@@ -172,29 +179,139 @@ rx_cb(evutil_socket_t fd, short what, void *arg)
 			break;
 }
 
-static int
-rx_open(struct netcfg *nc)
+/* An ARP socket bound to the interface, in the loop; NULL on failure. */
+static struct event *
+rx_socket(struct netcfg *nc, int *fd, event_callback_fn fn)
 {
 	struct sockaddr_ll sll;
+	struct event *ev;
 
-	nc->arp_rx = packet_socket(ETH_P_ARP);
-	if (nc->arp_rx == -1)
+	*fd = packet_socket(ETH_P_ARP);
+	if (*fd == -1)
 		goto fail;
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ARP);
 	sll.sll_ifindex = nc->ifindex;
-	if (bind(nc->arp_rx, (struct sockaddr *)&sll, sizeof(sll)) == -1)
+	if (bind(*fd, (struct sockaddr *)&sll, sizeof(sll)) == -1)
 		goto fail;
-	nc->ev_arp_rx =
-	    event_new(nc->base, nc->arp_rx, EV_READ | EV_PERSIST, rx_cb, nc);
-	if (nc->ev_arp_rx == NULL || event_add(nc->ev_arp_rx, NULL) == -1)
+	ev = event_new(nc->base, *fd, EV_READ | EV_PERSIST, fn, nc);
+	if (ev == NULL || event_add(ev, NULL) == -1)
 		abort();
-	return 0;
+	return ev;
 fail:
 	log_warn("netcfg: arp receiver on %s", nc->conf.ifname);
-	rx_close(nc);
-	return -1;
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
+	return NULL;
+}
+
+static int
+rx_open(struct netcfg *nc)
+{
+	nc->ev_arp_rx = rx_socket(nc, &nc->arp_rx, rx_cb);
+	return nc->ev_arp_rx == NULL ? -1 : 0;
+}
+
+/* ---- the holder's defence (RFC 5227 2.4) */
+
+bool
+netcfg_is_member_mac(const struct netcfg *nc, const uint8_t mac[6])
+{
+	size_t i;
+
+	for (i = 0; i < nc->probe.n_member; i++)
+		if (memcmp(nc->probe.member[i], mac, 6) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A conflicting ARP packet: one from another host with our address as
+ * sender. 2.4 (b): defend with one announcement unless we defended within
+ * DEFEND_INTERVAL; a conflict inside the interval is reported as again
+ * (at most once an interval), and we keep the address, 2.4 (c): the DMZ
+ * address is the site's, and a cluster that gave it up would leave it to
+ * the foreign host.
+ */
+static void
+on_conflict(struct netcfg *nc, const uint8_t *mac, uint64_t now_ms)
+{
+	struct netcfg_arp a;
+	bool again = nc->defend_ms != 0 &&
+		     now_ms < nc->defend_ms + NETCFG_DEFEND_INTERVAL_MS;
+
+	if (again) {
+		if (nc->again_ms != 0 &&
+		    now_ms < nc->again_ms + NETCFG_DEFEND_INTERVAL_MS)
+			return;
+		nc->again_ms = now_ms;
+	} else {
+		nc->defend_ms = now_ms;
+		memset(&a, 0, sizeof(a));
+		a.op = NETCFG_ARP_REQUEST;
+		memcpy(a.sha, nc->mac, 6);
+		memcpy(a.spa, &nc->conf.dmz.s_addr, 4);
+		memcpy(a.tpa, &nc->conf.dmz.s_addr, 4);
+		(void)send_arp(nc, &a, "defence");
+	}
+	if (nc->cb.conflict != NULL)
+		nc->cb.conflict(nc->arg, mac, again);
+}
+
+static void
+def_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct netcfg *nc = arg;
+	uint8_t buf[128];
+	struct sockaddr_ll from;
+	socklen_t fromlen;
+	struct netcfg_arp a;
+	ssize_t n;
+	int i;
+
+	(void)what;
+	/* Bounded: a flood of ARP must not starve the loop. */
+	for (i = 0; i < 64 && nc->arp_def == fd; i++) {
+		fromlen = sizeof(from);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+		    &fromlen);
+		if (n == -1)
+			return;
+		if (from.sll_pkttype == PACKET_OUTGOING || !nc->held ||
+		    netcfg_arp_decode(buf, (size_t)n, &a) != NETCFG_ARP_OK ||
+		    memcmp(a.spa, &nc->conf.dmz.s_addr, 4) != 0 ||
+		    memcmp(a.sha, nc->mac, 6) == 0 ||
+		    netcfg_is_member_mac(nc, a.sha))
+			continue;
+		on_conflict(nc, a.sha, netcfg_now_ms());
+	}
+}
+
+void
+netcfg_arp_defend_open(struct netcfg *nc)
+{
+	if (nc->arp_def != -1 || nc->ifindex == 0)
+		return;
+	nc->ev_arp_def = rx_socket(nc, &nc->arp_def, def_cb);
+}
+
+void
+netcfg_arp_defend_close(struct netcfg *nc)
+{
+	if (nc->ev_arp_def != NULL)
+		event_free(nc->ev_arp_def);
+	if (nc->arp_def != -1)
+		close(nc->arp_def);
+	nc->ev_arp_def = NULL;
+	nc->arp_def = -1;
+}
+
+void
+netcfg_arp_relink(struct netcfg *nc)
+{
+	netcfg_arp_defend_close(nc);
 }
 
 static void
@@ -318,6 +435,7 @@ void
 netcfg_arp_close(struct netcfg *nc)
 {
 	rx_close(nc);
+	netcfg_arp_defend_close(nc);
 	if (nc->ev_probe != NULL)
 		event_free(nc->ev_probe);
 	if (nc->ev_announce != NULL)

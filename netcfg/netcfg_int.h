@@ -154,8 +154,12 @@ struct netcfg {
 	size_t add_len;
 	size_t add_ci_off; /* offset of its struct ifa_cacheinfo */
 
-	int arp_tx; /* send-only AF_PACKET socket */
-	int arp_rx; /* ARP receiver, open only while probing; else -1 */
+	int arp_tx;  /* send-only AF_PACKET socket */
+	int arp_rx;  /* ARP receiver, open only while probing; else -1 */
+	int arp_def; /* ARP receiver of the holder's defence; else -1 */
+	struct event *ev_arp_def;
+	uint64_t defend_ms; /* the last defence (gratuitous ARP); 0: none */
+	uint64_t again_ms;  /* the last conflict reported as again */
 	struct event *ev_arp_rx, *ev_probe, *ev_announce;
 	struct netcfg_seq probe, announce;
 };
@@ -166,6 +170,11 @@ void netcfg_nl_close(struct netcfg *);
 int netcfg_arp_open(struct netcfg *, char *err, size_t err_len);
 void netcfg_arp_close(struct netcfg *);
 void netcfg_arp_announce_stop(struct netcfg *);
+/* The holder's defence receiver (RFC 5227 2.4): open while held. */
+void netcfg_arp_defend_open(struct netcfg *);
+void netcfg_arp_defend_close(struct netcfg *);
+/* After the ifindex changed: sockets bound to the old one go. */
+void netcfg_arp_relink(struct netcfg *);
 /* The RTM_DELADDR request for the DMZ address (prefix as configured). */
 size_t netcfg_nl_build_del(const struct netcfg *, uint8_t buf[NETCFG_NLBUF]);
 /* Whether the DMZ address is on the interface now (-1: cannot tell). */
@@ -178,6 +187,10 @@ int netcfg_nft_clear(struct netcfg *);
 void netcfg_nft_clear_in_child(const char *cmd);
 /* Tells the guard the lease end (0: none); see netcfg_guard.c. */
 void netcfg_guard_tick(struct netcfg *);
+/* The add request again, after the ifindex changed. */
+void netcfg_nl_rebuild(struct netcfg *);
+/* A link of our name with another index: follow it (netcfg.c). */
+void netcfg_relink(struct netcfg *, int ifindex);
 /* After a lost netlink event: re-reads link and address state. */
 void netcfg_resync(struct netcfg *);
 

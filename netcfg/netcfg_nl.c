@@ -126,6 +126,7 @@ netcfg_addr_add(struct netcfg *nc, uint32_t lease_ms)
 	if (send_req(nc, nc->add_msg, nc->add_len, "add") == -1)
 		return -1;
 	nc->held = true;
+	netcfg_arp_defend_open(nc);
 	nc->lease_ms = lease_ms;
 	nc->lease_end_ms = netcfg_now_ms() + lease_ms;
 	netcfg_guard_tick(nc);
@@ -150,6 +151,7 @@ del(struct netcfg *nc, enum nl_what what)
 	nc->held = false;
 	nc->lease_end_ms = 0;
 	netcfg_arp_announce_stop(nc);
+	netcfg_arp_defend_close(nc);
 	r = send_req(nc, buf, len, "delete");
 	(void)netcfg_nft_clear(nc);
 	netcfg_guard_tick(nc);
@@ -257,30 +259,89 @@ on_addr(struct netcfg *nc, const struct nlmsghdr *h)
 		nc->cb.addr_lost(nc->arg);
 }
 
-static void
-on_link(struct netcfg *nc, const struct nlmsghdr *h)
+/* What an RTM_NEWLINK/DELLINK says; name "" if absent. */
+struct link_msg {
+	int index;
+	bool del, up;
+	char name[NETCFG_IFNAME_MAX];
+	uint8_t mac[6];
+	bool has_mac;
+};
+
+static int
+parse_link(const struct nlmsghdr *h, struct link_msg *m)
 {
 	const struct ifinfomsg *ifi = NLMSG_DATA(h);
 	const struct rtattr *rta;
-	size_t len;
-	bool up;
+	size_t len, n;
 
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) ||
-	    ifi->ifi_index != nc->ifindex)
-		return;
-	len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
-	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
-		if (rta->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(rta) == 6)
-			memcpy(nc->mac, RTA_DATA(rta), 6);
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return -1;
+	memset(m, 0, sizeof(*m));
+	m->index = ifi->ifi_index;
+	m->del = h->nlmsg_type == RTM_DELLINK;
 	/* IFF_RUNNING in ifi_flags is the kernel's netif_oper_up(). */
-	up = h->nlmsg_type == RTM_NEWLINK && (ifi->ifi_flags & IFF_UP) &&
-	     (ifi->ifi_flags & IFF_RUNNING);
+	m->up = !m->del && (ifi->ifi_flags & IFF_UP) &&
+		(ifi->ifi_flags & IFF_RUNNING);
+	len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
+	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(rta) == 6) {
+			memcpy(m->mac, RTA_DATA(rta), 6);
+			m->has_mac = true;
+		}
+		if (rta->rta_type != IFLA_IFNAME)
+			continue;
+		n = strnlen(RTA_DATA(rta), RTA_PAYLOAD(rta));
+		if (n < sizeof(m->name)) {
+			memcpy(m->name, RTA_DATA(rta), n);
+			m->name[n] = '\0';
+		}
+	}
+	return 0;
+}
+
+static void
+set_link_up(struct netcfg *nc, bool up)
+{
 	if (up == nc->link_up)
 		return;
 	nc->link_up = up;
 	log_info("netcfg: link %s is %s", nc->conf.ifname, up ? "up" : "down");
 	if (nc->cb.link_change != NULL)
 		nc->cb.link_change(nc->arg, up);
+}
+
+/*
+ * The interface is followed by name (issue 7 fault 4): networkd rebuilding
+ * a bridge, bond or VLAN, or a NIC hot-plug, makes a new one with a new
+ * index. Ours deleted (or renamed away) is a link down; a link of our name
+ * with another index is ours from now on.
+ */
+static void
+on_link(struct netcfg *nc, const struct nlmsghdr *h)
+{
+	struct link_msg m;
+	bool named;
+
+	if (parse_link(h, &m) == -1)
+		return;
+	named = strcmp(m.name, nc->conf.ifname) == 0;
+	if (m.index == nc->ifindex && (m.del || (m.name[0] && !named))) {
+		log_warnx("netcfg: %s (index %d) is gone; waiting for a link "
+			  "of that name",
+		    nc->conf.ifname, nc->ifindex);
+		nc->ifindex = 0;
+		nc->held = false; /* it went with the interface */
+		set_link_up(nc, false);
+		return;
+	}
+	if (!m.del && named && m.index != nc->ifindex)
+		netcfg_relink(nc, m.index);
+	if (m.index != nc->ifindex || nc->ifindex == 0)
+		return;
+	if (m.has_mac)
+		memcpy(nc->mac, m.mac, 6);
+	set_link_up(nc, m.up);
 }
 
 static void
@@ -350,6 +411,12 @@ watch_fd(struct netcfg *nc, struct nl_sock *sk, event_callback_fn fn)
 	if (ev == NULL || event_add(ev, NULL) == -1)
 		abort();
 	return ev;
+}
+
+void
+netcfg_nl_rebuild(struct netcfg *nc)
+{
+	nc->add_len = build(nc, NL_ADD, nc->add_msg, &nc->add_ci_off);
 }
 
 int

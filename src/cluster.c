@@ -36,6 +36,9 @@
 #define PROBE_WAIT_MS 100
 #define DROP_LOG_SLOTS 16
 #define DROP_LOG_EVERY_MS 60000
+/* A defended conflict shows in the status this long after the last
+ * report (reports come at most once a NETCFG_DEFEND_INTERVAL_MS). */
+#define DEFEND_SHOW_MS (2 * NETCFG_DEFEND_INTERVAL_MS)
 
 /* Bad input is counted always, logged at most once a minute per peer. */
 struct drop_log {
@@ -58,7 +61,13 @@ struct cluster {
 	bool check_failing;	    /* to log a failing check once */
 	struct hooks *hooks;
 	char conflict[STATUS_MAC_LEN]; /* a foreign MAC on the DMZ address */
-	struct elect_id id;	       /* as last persisted */
+	bool rejoin; /* the interface was recreated: join the group at up */
+	/* The holder's defence: the last foreign MAC that sent ARP as the
+	 * DMZ address, when (0: none), and whether "again" was logged. */
+	char defended[STATUS_MAC_LEN];
+	uint64_t defended_ms;
+	bool defended_again;
+	struct elect_id id; /* as last persisted */
 	struct drop_log drops[DROP_LOG_SLOTS];
 };
 
@@ -165,9 +174,10 @@ apply_addr_add(struct cluster *c, uint32_t lease_ms)
 		netcfg_announce(c->nc, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
 }
 
-/* Members answering for the address are no conflict: they hold it. */
+/* Members answering for the address are no conflict: they hold it, or
+ * held it (a probe, the holder's defence). */
 static void
-apply_probe(struct cluster *c, uint64_t now)
+set_member_macs(struct cluster *c, uint64_t now)
 {
 	static struct elect_member_info members[ELECT_MAX_MEMBERS];
 	uint8_t macs[ELECT_MAX_MEMBERS][6];
@@ -178,6 +188,12 @@ apply_probe(struct cluster *c, uint64_t now)
 		if (memcmp(members[i].mac, (uint8_t[6]){0}, 6) != 0)
 			memcpy(macs[nmacs++], members[i].mac, 6);
 	netcfg_set_member_macs(c->nc, (const uint8_t(*)[6])macs, nmacs);
+}
+
+static void
+apply_probe(struct cluster *c, uint64_t now)
+{
+	set_member_macs(c, now);
 	if (netcfg_probe(c->nc, PROBE_COUNT, PROBE_GAP_MS, PROBE_WAIT_MS) == -1)
 		log_warnx(
 		    "netcfg: cannot probe the DMZ address on %s", c->ifname);
@@ -191,6 +207,7 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		apply_send(c, a);
 		break;
 	case ELECT_ACT_ADDR_ADD:
+		set_member_macs(c, now); /* for the holder's defence */
 		apply_addr_add(c, a->lease_ms);
 		break;
 	case ELECT_ACT_ADDR_REFRESH:
@@ -355,13 +372,86 @@ service_checked_cb(void *arg, bool ok, const char *why)
 	cluster_run(c, &ev);
 }
 
+/*
+ * A foreign host sent ARP as the DMZ address while we hold it (RFC 5227
+ * 2.4): netcfg defended it once (a gratuitous ARP, at most once per
+ * DEFEND_INTERVAL). We keep the address, 2.4 (c): it is the site's, and
+ * giving it up would hand the site to the foreign host; the operator
+ * sees the conflict in the log and the status.
+ */
+static void
+conflict_cb(void *arg, const uint8_t *mac, bool again)
+{
+	struct cluster *c = arg;
+	uint64_t now = clock_now_ms();
+	char text[STATUS_MAC_LEN];
+
+	snprintf(text, sizeof(text), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0],
+	    mac[1], mac[2], mac[3], mac[4], mac[5]);
+	set_member_macs(c, now); /* a member that joined since: ignored */
+	if (netcfg_is_member_mac(c->nc, mac))
+		return;
+	if (c->defended_ms == 0 || now >= c->defended_ms + DEFEND_SHOW_MS ||
+	    strcmp(text, c->defended) != 0) {
+		log_warnx("netcfg: address conflict: %s sent ARP as the DMZ "
+			  "address on %s; defended it, keeping the address",
+		    text, c->ifname);
+		c->defended_again = false;
+	} else if (again && !c->defended_again) {
+		log_warnx("netcfg: %s keeps claiming the DMZ address; keeping "
+			  "it, defending at most once every %d s",
+		    text, NETCFG_DEFEND_INTERVAL_MS / 1000);
+		c->defended_again = true;
+	}
+	memcpy(c->defended, text, sizeof(text));
+	c->defended_ms = now;
+}
+
+/* The group membership, once the recreated interface is up. */
+static void
+rejoin(struct cluster *c)
+{
+	char err[256];
+
+	if (disc_udp_set_ifindex(c->udp, (unsigned)netcfg_get_ifindex(c->nc),
+		err, sizeof(err)) == -1) {
+		log_warnx("%s; again when the link is up", err);
+		return;
+	}
+	c->rejoin = false;
+	log_info("discovery: joined the group on %s again", c->ifname);
+}
+
 static void
 link_change_cb(void *arg, bool up)
 {
+	struct cluster *c = arg;
 	struct elect_event ev = {.type = ELECT_EV_LINK, .up = up};
 
 	log_info("netcfg: link %s", up ? "up" : "down");
-	cluster_run(arg, &ev);
+	if (up && c->rejoin)
+		rejoin(c);
+	cluster_run(c, &ev);
+}
+
+/*
+ * The cluster interface was recreated (issue 7 fault 4): netcfg follows
+ * it; the group membership and the watcher's socket are bound to the old
+ * index. The core hears of it as a link down (the old one went) and a
+ * link up.
+ */
+static void
+link_new_cb(void *arg, int ifindex)
+{
+	struct cluster *c = arg;
+
+	(void)ifindex;
+	c->rejoin = true;
+	rejoin(c);
+	if (c->watch != NULL && netcfg_watch_is_enabled(c->watch)) {
+		netcfg_watch_set_enabled(c->watch, false);
+		netcfg_watch_set_enabled(c->watch, true);
+	}
 }
 
 /* ---- set-up ---- */
@@ -407,8 +497,8 @@ elect_conf_from(
 static int
 open_netcfg(struct cluster *c, char *err, size_t errlen)
 {
-	static const struct netcfg_cb cb = {
-	    probe_done_cb, addr_lost_cb, link_change_cb};
+	static const struct netcfg_cb cb = {probe_done_cb, addr_lost_cb,
+	    link_change_cb, link_new_cb, conflict_cb};
 	struct netcfg_conf nconf;
 	char nerr[NETCFG_ERR_MAX];
 
@@ -733,6 +823,10 @@ cluster_status(struct cluster *c, struct status *out)
 	if (!out->holder.present)
 		snprintf(
 		    out->conflict, sizeof(out->conflict), "%s", c->conflict);
+	else if (out->dmz.held && c->defended_ms != 0 &&
+		 now < c->defended_ms + DEFEND_SHOW_MS)
+		snprintf(
+		    out->conflict, sizeof(out->conflict), "%s", c->defended);
 }
 
 int

@@ -13,6 +13,7 @@ NETNS_TESTS = \
 	tests/netns/frozen.sh \
 	tests/netns/guard.sh \
 	tests/netns/recreate.sh \
+	tests/netns/defend.sh \
 	tests/netns/flush.sh \
 	tests/netns/conflict.sh \
 	tests/netns/badpkts.sh \

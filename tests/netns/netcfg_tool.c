@@ -267,7 +267,8 @@ dispatch(struct tool *t, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct netcfg_cb cb = {on_probe_done, on_addr_lost, on_link_change};
+	struct netcfg_cb cb = {
+	    on_probe_done, on_addr_lost, on_link_change, NULL, NULL};
 	struct netcfg_conf conf;
 	struct tool t;
 	char err[NETCFG_ERR_MAX];
