@@ -215,9 +215,10 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		netcfg_announce(c->nc, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
 		break;
 	case ELECT_ACT_CHECK:
-		/* A check slower than a heartbeat is a failing one. */
-		if (c->check != NULL)
-			check_run(c->check, c->econf.heartbeat_ms);
+		/*
+		 * The check runs every [dmz] check-interval on its own
+		 * schedule (check_schedule()), whose results answer this.
+		 */
 		break;
 	}
 }
@@ -339,7 +340,9 @@ service_checked_cb(void *arg, bool ok, const char *why)
 	struct elect_event ev = {.type = ELECT_EV_CHECK, .ok = ok};
 
 	if (!ok && !c->check_failing)
-		log_warnx("check: %s; the holder hands over", why);
+		log_warnx("check: %s; %u failure(s) in a row make the holder "
+			  "hand over",
+		    why, (unsigned)c->conf.dmz.check_fall);
 	else if (ok && c->check_failing)
 		log_info("check: passes again");
 	c->check_failing = !ok;
@@ -382,6 +385,8 @@ elect_conf_from(
 	e->request_timeout_ms = conf->dmz.request_timeout_ms;
 	e->probe_timeout_ms = conf->dmz.probe_timeout_ms;
 	e->check_enabled = conf->dmz.check.type != CONF_CHECK_NONE;
+	e->check_fall = conf->dmz.check_fall;
+	e->check_rise = conf->dmz.check_rise;
 	e->holddown_ms = 10 * conf->cluster.heartbeat_ms;
 	if (c->nc == NULL)
 		return;
@@ -515,6 +520,9 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	if (conf->dmz.check.type != CONF_CHECK_NONE)
 		c->check =
 		    check_new(base, &conf->dmz.check, service_checked_cb, c);
+	if (c->check != NULL)
+		check_schedule(c->check, conf->dmz.check_interval_ms,
+		    conf->dmz.check_timeout_ms);
 	c->hooks =
 	    hooks_new(base, conf->hooks.on_holder, conf->hooks.on_standby);
 	if ((conf->dmz.check.type != CONF_CHECK_NONE && c->check == NULL) ||
@@ -577,16 +585,22 @@ cluster_shutdown(struct cluster *c)
 }
 
 static void
-reload_check(struct cluster *c, const struct conf_check *cc)
+reload_check(struct cluster *c, const struct conf *conf)
 {
+	const struct conf_check *cc = &conf->dmz.check;
+
 	if (c->check != NULL && cc->type != CONF_CHECK_NONE) {
 		check_set(c->check, cc);
-		return;
+	} else {
+		check_free(c->check);
+		c->check = NULL;
+		if (cc->type != CONF_CHECK_NONE)
+			c->check =
+			    check_new(c->base, cc, service_checked_cb, c);
 	}
-	check_free(c->check);
-	c->check = NULL;
-	if (cc->type != CONF_CHECK_NONE)
-		c->check = check_new(c->base, cc, service_checked_cb, c);
+	if (c->check != NULL)
+		check_schedule(c->check, conf->dmz.check_interval_ms,
+		    conf->dmz.check_timeout_ms);
 }
 
 void
@@ -620,9 +634,13 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 	c->conf.dmz.request_timeout_ms = conf->dmz.request_timeout_ms;
 	c->conf.dmz.probe_timeout_ms = conf->dmz.probe_timeout_ms;
 	c->conf.dmz.check = conf->dmz.check;
+	c->conf.dmz.check_interval_ms = conf->dmz.check_interval_ms;
+	c->conf.dmz.check_timeout_ms = conf->dmz.check_timeout_ms;
+	c->conf.dmz.check_fall = conf->dmz.check_fall;
+	c->conf.dmz.check_rise = conf->dmz.check_rise;
 	c->conf.hooks = conf->hooks;
 	hooks_set(c->hooks, conf->hooks.on_holder, conf->hooks.on_standby);
-	reload_check(c, &conf->dmz.check);
+	reload_check(c, conf);
 	log_info("reload: %zu change(s) seen, live ones applied", diff.n);
 }
 

@@ -100,6 +100,10 @@ struct conf {
 		uint32_t request_timeout_ms;
 		uint32_t probe_timeout_ms;
 		struct conf_check check;
+		uint32_t check_interval_ms; /* start to start */
+		uint32_t check_timeout_ms;  /* a run longer fails */
+		uint32_t check_fall;	    /* failures in a row: failed */
+		uint32_t check_rise;	    /* passes in a row: passing */
 	} dmz;
 	struct {
 		char on_holder[CONF_PATH_MAX + 1]; /* "": none */
