@@ -37,10 +37,15 @@
 #define DROP_LOG_SLOTS 16
 #define DROP_LOG_EVERY_MS 60000
 
-/* Bad input is counted always, logged at most once a minute per peer. */
+/*
+ * Bad input is counted always, logged at most once a minute per reason:
+ * a spray from many source addresses (the election port faces the
+ * internet in DMZ mode) writes one line a minute, not one per datagram.
+ */
 struct drop_log {
-	struct elect_addr src;
+	const char *why; /* NULL: free slot */
 	uint64_t last_ms;
+	uint64_t suppressed; /* since the last line */
 };
 
 struct cluster {
@@ -130,32 +135,55 @@ apply_persist(struct cluster *c, const struct elect_action *a)
 		    elect_id_hex(&c->id, hex));
 }
 
-static void
-apply_drop(struct cluster *c, const struct elect_action *a, uint64_t now)
+static struct drop_log *
+drop_slot(struct cluster *c, const char *why)
 {
 	struct drop_log *slot = &c->drops[0];
-	char ip[INET_ADDRSTRLEN] = "?";
 	size_t i;
 
 	for (i = 0; i < DROP_LOG_SLOTS; i++) {
-		if (memcmp(&c->drops[i].src, &a->src, sizeof(a->src)) == 0) {
-			slot = &c->drops[i];
-			break;
-		}
+		if (c->drops[i].why != NULL &&
+		    strcmp(c->drops[i].why, why) == 0)
+			return &c->drops[i];
 		if (c->drops[i].last_ms < slot->last_ms)
 			slot = &c->drops[i];
 	}
-	if (slot->last_ms != 0 &&
-	    memcmp(&slot->src, &a->src, sizeof(a->src)) == 0 &&
-	    now < slot->last_ms + DROP_LOG_EVERY_MS)
+	memset(slot, 0, sizeof(*slot));
+	slot->why = why;
+	return slot;
+}
+
+/* ip: the sender as text; why: a static string naming the reason. */
+static void
+log_drop(struct cluster *c, const char *ip, const char *why, uint64_t now)
+{
+	struct drop_log *slot = drop_slot(c, why);
+
+	if (slot->last_ms != 0 && now < slot->last_ms + DROP_LOG_EVERY_MS) {
+		slot->suppressed++;
 		return;
-	slot->src = a->src;
+	}
+	if (slot->suppressed > 0)
+		log_warnx("cluster: dropped a datagram from %s: %s (and %llu "
+			  "more since the last line; counted; logged once a "
+			  "minute per reason)",
+		    ip, why, (unsigned long long)slot->suppressed);
+	else
+		log_warnx("cluster: dropped a datagram from %s: %s (counted; "
+			  "logged once a minute per reason)",
+		    ip, why);
 	slot->last_ms = now ? now : 1;
+	slot->suppressed = 0;
+}
+
+static void
+apply_drop(struct cluster *c, const struct elect_action *a, uint64_t now)
+{
+	char ip[INET_ADDRSTRLEN] = "?";
+
 	if (a->src.family == 4)
 		inet_ntop(AF_INET, a->src.b, ip, sizeof(ip));
-	log_warnx("cluster: dropped a datagram from %s: %s (counted; logged "
-		  "once a minute per peer)",
-	    ip, elect_wire_err_name(a->err));
+	log_drop(c, ip, elect_wire_err_name(a->err), now);
 }
 
 static void
@@ -282,6 +310,17 @@ rx_cb(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
 	ev.src.family = 4;
 	memcpy(ev.src.b, &src->sin_addr, 4);
 	cluster_run(arg, &ev);
+}
+
+static void
+udp_drop_cb(void *arg, enum disc_drop why, const struct sockaddr_in *src)
+{
+	char ip[INET_ADDRSTRLEN] = "?";
+
+	inet_ntop(AF_INET, &src->sin_addr, ip, sizeof(ip));
+	if (why == DISC_DROP_TTL)
+		log_drop(arg, ip, "TTL below 255: routed, not from the link",
+		    clock_now_ms());
 }
 
 static void
@@ -438,6 +477,7 @@ open_udp(struct cluster *c, char *err, size_t errlen)
 	dconf.group = c->conf.cluster.group;
 	dconf.port = c->conf.cluster.port;
 	dconf.ifindex = if_nametoindex(c->ifname);
+	dconf.on_drop = udp_drop_cb;
 	c->udp = disc_udp_new(c->base, &dconf, rx_cb, c, err, errlen);
 	return c->udp == NULL ? -1 : 0;
 }
@@ -708,6 +748,7 @@ cluster_status(struct cluster *c, struct status *out)
 {
 	static struct elect_member_info members[STATUS_MAX_MEMBERS];
 	struct elect_counters ctr;
+	struct disc_udp_stats ustats;
 	struct elect_id me;
 	uint64_t now = clock_now_ms();
 	size_t i, n;
@@ -734,6 +775,8 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.rx_dropped_malformed = ctr.rx_dropped_malformed;
 	out->counters.rx_dropped_replay = ctr.rx_dropped_replay;
 	out->counters.rx_dropped_version = ctr.rx_dropped_version;
+	disc_udp_get_stats(c->udp, &ustats);
+	out->counters.rx_dropped_ttl = ustats.rx_dropped_ttl;
 	out->counters.failovers = ctr.failovers;
 	out->counters.probes = ctr.probes;
 	/* A conflict seen while racing a member's claim is not one. */

@@ -13,6 +13,7 @@ NETNS_TESTS = \
 	tests/netns/flush.sh \
 	tests/netns/conflict.sh \
 	tests/netns/badpkts.sh \
+	tests/netns/gtsm.sh \
 	tests/netns/svcdown.sh \
 	tests/netns/svcslow.sh \
 	tests/netns/handover.sh \
