@@ -1336,9 +1336,8 @@ conf_read_key(
 	if (fd == -1) {
 		if (errno == ENOENT)
 			say(err, errlen,
-			    "%s: missing, run `qurectl keygen > %s` "
-			    "and chmod 600 it",
-			    path, path);
+			    "%s: missing, run `qurectl keygen -o %s`", path,
+			    path);
 		else
 			say(err, errlen, "%s: cannot open: %s", path,
 			    strerror(errno));
@@ -1350,6 +1349,14 @@ conf_read_key(
 		    "%s: not a regular file, expected the output "
 		    "of `qurectl keygen`",
 		    path);
+		goto out;
+	}
+	/* Mode 0600 guards nothing if a stranger owns the file. */
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		say(err, errlen,
+		    "%s: owned by uid %u, expected root or the user qured "
+		    "runs as (uid %u), run chown root %s",
+		    path, (unsigned)st.st_uid, (unsigned)geteuid(), path);
 		goto out;
 	}
 	if (st.st_mode & 077) {

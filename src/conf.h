@@ -189,7 +189,8 @@ bool conf_key_info(size_t i, struct conf_keyinfo *out);
 
 /*
  * Reads the cluster key: the base64 of CONF_KEY_LEN bytes in a regular
- * file that group and others can neither read nor write. Returns 0, or -1
+ * file owned by root or by the user we run as, that group and others can
+ * neither read nor write. Returns 0, or -1
  * with a one-line reason naming path and the fix in err. Every buffer
  * that held key material is cleansed; the caller cleanses key.
  */

@@ -700,9 +700,8 @@ a_missing_key_file_says_how_to_make_one(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/none.key", tmpdir);
-	snprintf(want, sizeof(want),
-	    "%s: missing, run `qurectl keygen > %s` and chmod 600 it", path,
-	    path);
+	snprintf(want, sizeof(want), "%s: missing, run `qurectl keygen -o %s`",
+	    path, path);
 	read_key_fails_with(path, want);
 }
 
@@ -723,6 +722,33 @@ a_key_file_others_can_read_is_refused(void **state)
 	read_key_fails_with(path, want);
 	path = write_file("groupw.key", b64, 0620);
 	read_key_fails_with(path, "(mode 0620)");
+}
+
+/* Mode 0600 means nothing if another user owns the file: it can read
+ * and rewrite it, and chmod it back. Only root or our own user. */
+static void
+a_key_file_owned_by_another_user_is_refused(void **state)
+{
+	uint8_t bytes[CONF_KEY_LEN] = {1}, key[CONF_KEY_LEN];
+	char b64[64], want[512], err[512] = "";
+	const char *path;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* chown to another user needs root */
+	key_b64(bytes, sizeof(bytes), b64);
+	path = write_file("stranger.key", b64, 0600);
+	assert_int_equal(chown(path, 4242, 4242), 0);
+	snprintf(want, sizeof(want),
+	    "%s: owned by uid 4242, expected root or the user qured runs "
+	    "as (uid 0), run chown root %s",
+	    path, path);
+	read_key_fails_with(path, want);
+	assert_null(strchr(want, '\n'));
+	/* Our own user's file is fine, whoever we run as. */
+	assert_int_equal(chown(path, geteuid(), 4242), 0);
+	if (conf_read_key(path, key, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
 }
 
 static void
@@ -792,6 +818,7 @@ main(void)
 	    cmocka_unit_test(a_good_key_file_is_read),
 	    cmocka_unit_test(a_missing_key_file_says_how_to_make_one),
 	    cmocka_unit_test(a_key_file_others_can_read_is_refused),
+	    cmocka_unit_test(a_key_file_owned_by_another_user_is_refused),
 	    cmocka_unit_test(a_key_file_with_bad_base64_or_length_is_refused),
 	    cmocka_unit_test(a_key_path_that_is_a_directory_is_refused),
 	    cmocka_unit_test(
