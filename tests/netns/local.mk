@@ -14,6 +14,7 @@ NETNS_TESTS = \
 	tests/netns/conflict.sh \
 	tests/netns/badpkts.sh \
 	tests/netns/gtsm.sh \
+	tests/netns/second.sh \
 	tests/netns/svcdown.sh \
 	tests/netns/svcslow.sh \
 	tests/netns/handover.sh \
