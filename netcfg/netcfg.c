@@ -163,7 +163,11 @@ void
 netcfg_resync(struct netcfg *nc)
 {
 	bool was_up = nc->link_up;
+	int idx = (int)if_nametoindex(nc->conf.ifname);
 
+	/* The events of a recreated interface may be among those lost. */
+	if (idx != 0 && idx != nc->ifindex)
+		netcfg_relink(nc, idx);
 	if (read_link(nc, nc->arp_tx, false) == -1)
 		nc->link_up = false; /* the interface went away */
 	if (nc->held && netcfg_has_dmz(nc) == 0) {

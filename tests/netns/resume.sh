@@ -2,7 +2,9 @@
 # A holder that comes back after a failover yields at once and never
 # claims the address back: (1) its link restored (it dropped the address
 # when its carrier went); (2) a paused holder (SIGSTOP, like a suspended
-# VM) that still has the address when it resumes (SIGCONT).
+# VM) that still has the address when it resumes (SIGCONT). Throughout
+# (2) the router asks "who has DMZ?" every 20 ms (arp_mon): no request
+# may be answered by two MACs (issue 7 fault 3).
 . "$(dirname "$0")/lib.sh"
 
 qn_setup 3
@@ -40,6 +42,12 @@ qn_elected 1000
 # the address (the kernel lease has not run out); on resume it yields.
 paused=$new
 pid=${QN_PID[$paused]}
+ARP_MON=${ARP_MON:-$qn_top_build/tests/netns/arp_mon}
+ip netns exec "$QN_ROUTER" "$ARP_MON" lan0 "$QN_ROUTER_IP" "$QN_DMZ" \
+    20000 20 >"$T/arp" 2>&1 &
+mon=$!
+QN_PIDS+=($mon)
+sleep 0.2
 kill -STOP "$pid"
 t0=$(qn_now_ms)
 took_over() {
@@ -81,4 +89,11 @@ while [ "$(qn_now_ms)" -lt "$end" ]; do
 done
 qn_elected 2000
 [ "$QN_HOLDER" = "$QN_NEW" ] || qn_fail "holder changed to h$QN_HOLDER"
+kill -TERM "$mon"
+wait "$mon" || true
+grep -q '^reply' "$T/arp" || qn_fail "arp_mon heard no answer: $(head -3 "$T/arp")"
+! grep -q '^double' "$T/arp" || qn_fail "two MACs answered ARP for" \
+    "$QN_DMZ: $(grep '^double' "$T/arp" | head -3 | xargs)"
+qn_log "no ARP request for $QN_DMZ was answered by two MACs" \
+    "($(grep -c '^reply' "$T/arp") answers)"
 echo "PASS: $QN_NAME: restored h$old and resumed h$paused yielded"
