@@ -6,6 +6,8 @@
 # address when the lease (heartbeat 100 ms: 300 ms) runs out, long before
 # the kernel lifetime (1 s, expired on the kernel's whole-second timer);
 # after SIGCONT the old holder stays a standby without the address.
+# qured's own nftables tables (the kernel-enforced lease) exist while it
+# runs and are gone after it stops.
 . "$(dirname "$0")/lib.sh"
 
 LEASE_MS=300
@@ -17,6 +19,8 @@ for n in 1 2; do
 done
 qn_elected 6000
 h=$QN_HOLDER
+tables() { ip netns exec "$(qn_ns "$1")" nft list tables | grep -c ' qure_eth0_'; }
+[ "$(tables "$h")" = 2 ] || qn_fail "h$h: qure tables: $(tables "$h")"
 guard_of() { pgrep -P "${QN_PID[$1]}" | head -n 1; }
 qn_wait_for 2000 guard_of "$h" >/dev/null
 g=$(guard_of "$h")
@@ -53,5 +57,7 @@ while [ "$(qn_now_ms)" -lt "$end" ]; do
 	    qn_fail "address not on h$QN_HOLDER alone: $(qn_dmz_hosts | xargs)"
 	sleep 0.05
 done
+qn_stop_host "$h"
+[ "$(tables "$h")" = 0 ] || qn_fail "h$h left its nftables tables behind"
 echo "PASS: $QN_NAME: the guard was restarted and dropped a stopped" \
     "holder's address after $t ms"

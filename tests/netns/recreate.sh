@@ -11,7 +11,7 @@
 
 qn_setup 3
 for n in 1 2 3; do
-	qn_start_host "$n"
+	qn_start_host "$n" '[dmz]' 'ports = tcp:8080' # the watcher too
 done
 qn_elected 6000
 
