@@ -9,8 +9,10 @@
  * PERIOD_MS for DURATION_MS and reads every reply for TARGET_IP. Prints
  * one line per reply, "reply T_MS MAC", and for each request answered by
  * more than one MAC, "double T_MS MAC MAC"; T_MS is wall-clock time in
- * milliseconds since the epoch (the scripts' $EPOCHREALTIME), read from
- * CLOCK_REALTIME once at the start and advanced by CLOCK_MONOTONIC.
+ * milliseconds since the epoch (the scripts' $EPOCHREALTIME): for a reply
+ * the kernel's receive time (SO_TIMESTAMP), so a monitor starved of CPU
+ * does not date answers late; for a request, CLOCK_REALTIME at the start
+ * advanced by CLOCK_MONOTONIC.
  * Frames from IF's own MAC are not replies. Exit 0 on success, 1 when the
  * socket cannot be used, 2 on usage.
  */
@@ -108,7 +110,7 @@ round_end(struct mon *m)
 }
 
 static void
-on_frame(struct mon *m, const uint8_t *buf, size_t len)
+on_frame(struct mon *m, const uint8_t *buf, size_t len, uint64_t t_ms)
 {
 	struct netcfg_arp a;
 	char text[18];
@@ -119,8 +121,7 @@ on_frame(struct mon *m, const uint8_t *buf, size_t len)
 	    memcmp(a.sha, m->mac, 6) == 0)
 		return;
 	mac_text(a.sha, text, sizeof(text));
-	printf("reply %llu %s\n",
-	    (unsigned long long)(now_ms() - m->t0 + m->t0_wall), text);
+	printf("reply %llu %s\n", (unsigned long long)t_ms, text);
 	for (i = 0; i < m->n_seen; i++)
 		if (memcmp(m->seen[i], a.sha, 6) == 0)
 			return;
@@ -134,9 +135,12 @@ open_socket(struct mon *m, const char *ifname)
 	struct sockaddr_ll sll;
 	struct ifreq ifr;
 
+	int on = 1;
+
 	m->fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ARP));
 	m->ifindex = (int)if_nametoindex(ifname);
-	if (m->fd == -1 || m->ifindex == 0)
+	if (m->fd == -1 || m->ifindex == 0 ||
+	    setsockopt(m->fd, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof(on)) == -1)
 		return -1;
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
@@ -150,13 +154,43 @@ open_socket(struct mon *m, const char *ifname)
 	return bind(m->fd, (struct sockaddr *)&sll, sizeof(sll));
 }
 
+/* One frame with its kernel receive time (wall ms); 0, or -1. */
+static int
+receive(struct mon *m)
+{
+	uint8_t buf[128];
+	union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(struct timeval))];
+	} ctl;
+	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *c;
+	struct timeval tv;
+	uint64_t t = now_ms() - m->t0 + m->t0_wall;
+	ssize_t n;
+
+	msg.msg_control = ctl.b;
+	msg.msg_controllen = sizeof(ctl.b);
+	n = recvmsg(m->fd, &msg, MSG_DONTWAIT);
+	if (n <= 0)
+		return -1;
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_TIMESTAMP) {
+			memcpy(&tv, CMSG_DATA(c), sizeof(tv));
+			t = (uint64_t)tv.tv_sec * 1000 +
+			    (uint64_t)tv.tv_usec / 1000;
+		}
+	on_frame(m, buf, (size_t)n, t);
+	return 0;
+}
+
 static void
 run(struct mon *m, uint64_t duration_ms, uint64_t period_ms)
 {
-	uint8_t buf[128];
 	struct pollfd p = {.fd = m->fd, .events = POLLIN};
 	uint64_t now, next = m->t0, end = m->t0 + duration_ms;
-	ssize_t n;
 
 	while ((now = now_ms()) < end) {
 		if (now >= next) {
@@ -168,9 +202,8 @@ run(struct mon *m, uint64_t duration_ms, uint64_t period_ms)
 		}
 		if (poll(&p, 1, (int)(next - now)) <= 0)
 			continue;
-		n = recv(m->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n > 0)
-			on_frame(m, buf, (size_t)n);
+		while (receive(m) == 0)
+			;
 	}
 	round_end(m);
 	fflush(stdout);
