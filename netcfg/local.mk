@@ -10,6 +10,7 @@ netcfg_libqure_netcfg_core_a_SOURCES = \
 	netcfg/netcfg_int.h \
 	netcfg/arp_frame.c \
 	netcfg/arp_seq.c \
+	netcfg/arp_defend.c \
 	netcfg/lease.c
 
 # The I/O edge: netlink address lease and watch, ARP over AF_PACKET.
@@ -34,7 +35,8 @@ NETCFG_LIBS = netcfg/libqure_netcfg.a netcfg/libqure_netcfg_core.a \
 NETCFG_UNIT_TESTS = \
 	tests/unit/test_netcfg_arp_seq \
 	tests/unit/test_netcfg_arp_frame \
-	tests/unit/test_netcfg_lease
+	tests/unit/test_netcfg_lease \
+	tests/unit/test_netcfg_defend
 check_PROGRAMS += $(NETCFG_UNIT_TESTS)
 TESTS += $(NETCFG_UNIT_TESTS)
 tests_unit_test_netcfg_arp_seq_SOURCES = tests/unit/test_netcfg_arp_seq.c
@@ -45,6 +47,10 @@ tests_unit_test_netcfg_arp_frame_SOURCES = \
 	tests/unit/test_netcfg_arp_frame.c
 tests_unit_test_netcfg_arp_frame_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_netcfg_arp_frame_LDADD = netcfg/libqure_netcfg_core.a \
+	$(CMOCKA_LIBS)
+tests_unit_test_netcfg_defend_SOURCES = tests/unit/test_netcfg_defend.c
+tests_unit_test_netcfg_defend_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_netcfg_defend_LDADD = netcfg/libqure_netcfg_core.a \
 	$(CMOCKA_LIBS)
 tests_unit_test_netcfg_lease_SOURCES = tests/unit/test_netcfg_lease.c
 tests_unit_test_netcfg_lease_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

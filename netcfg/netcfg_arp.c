@@ -227,37 +227,29 @@ netcfg_is_member_mac(const struct netcfg *nc, const uint8_t mac[6])
 	return false;
 }
 
-/*
- * A conflicting ARP packet: one from another host with our address as
- * sender. 2.4 (b): defend with one announcement unless we defended within
- * DEFEND_INTERVAL; a conflict inside the interval is reported as again
- * (at most once an interval), and we keep the address, 2.4 (c): the DMZ
- * address is the site's, and a cluster that gave it up would leave it to
- * the foreign host.
- */
 static void
 on_conflict(struct netcfg *nc, const uint8_t *mac, uint64_t now_ms)
 {
 	struct netcfg_arp a;
-	bool again = nc->defend_ms != 0 &&
-		     now_ms < nc->defend_ms + NETCFG_DEFEND_INTERVAL_MS;
 
-	if (again) {
-		if (nc->again_ms != 0 &&
-		    now_ms < nc->again_ms + NETCFG_DEFEND_INTERVAL_MS)
-			return;
-		nc->again_ms = now_ms;
-	} else {
-		nc->defend_ms = now_ms;
+	switch (netcfg_defend_on_conflict(&nc->defend, now_ms)) {
+	case NETCFG_DEFEND_QUIET:
+		return;
+	case NETCFG_DEFEND_ANNOUNCE:
 		memset(&a, 0, sizeof(a));
 		a.op = NETCFG_ARP_REQUEST;
 		memcpy(a.sha, nc->mac, 6);
 		memcpy(a.spa, &nc->conf.dmz.s_addr, 4);
 		memcpy(a.tpa, &nc->conf.dmz.s_addr, 4);
 		(void)send_arp(nc, &a, "defence");
+		if (nc->cb.conflict != NULL)
+			nc->cb.conflict(nc->arg, mac, false);
+		return;
+	case NETCFG_DEFEND_AGAIN:
+		if (nc->cb.conflict != NULL)
+			nc->cb.conflict(nc->arg, mac, true);
+		return;
 	}
-	if (nc->cb.conflict != NULL)
-		nc->cb.conflict(nc->arg, mac, again);
 }
 
 static void
@@ -281,9 +273,10 @@ def_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		if (from.sll_pkttype == PACKET_OUTGOING || !nc->held ||
 		    netcfg_arp_decode(buf, (size_t)n, &a) != NETCFG_ARP_OK ||
-		    memcmp(a.spa, &nc->conf.dmz.s_addr, 4) != 0 ||
-		    memcmp(a.sha, nc->mac, 6) == 0 ||
-		    netcfg_is_member_mac(nc, a.sha))
+		    !netcfg_defend_is_conflict(&a,
+			(const uint8_t *)&nc->conf.dmz.s_addr, nc->mac,
+			(const uint8_t(*)[6])nc->probe.member,
+			nc->probe.n_member))
 			continue;
 		on_conflict(nc, a.sha, netcfg_now_ms());
 	}

@@ -113,6 +113,31 @@ void netcfg_seq_stop(struct netcfg_seq *);
 void netcfg_seq_frame(
     const struct netcfg_seq *, enum netcfg_seq_send, struct netcfg_arp *out);
 
+/*
+ * ---- The holder's defence (RFC 5227 2.4; arp_defend.c, pure)
+ *
+ * While the address is held, every ARP frame seen is classified; a
+ * conflict (our address as sender, a MAC neither ours nor a member's) is
+ * answered with one announcement at most once per DEFEND_INTERVAL, and a
+ * conflict inside the interval is reported as AGAIN once per interval.
+ */
+
+struct netcfg_defend {
+	uint64_t defend_ms; /* the last announcement; 0: none */
+	uint64_t again_ms;  /* the last AGAIN; 0: none */
+};
+
+enum netcfg_defend_act {
+	NETCFG_DEFEND_QUIET = 0, /* reported already in this interval */
+	NETCFG_DEFEND_ANNOUNCE,	 /* send one announcement, report */
+	NETCFG_DEFEND_AGAIN,	 /* report: a repeat inside the interval */
+};
+
+bool netcfg_defend_is_conflict(const struct netcfg_arp *, const uint8_t ip[4],
+    const uint8_t mac[6], const uint8_t (*members)[6], size_t n_members);
+enum netcfg_defend_act netcfg_defend_on_conflict(
+    struct netcfg_defend *, uint64_t now_ms);
+
 /* ---- The I/O edge (netcfg.c, netcfg_nl.c, netcfg_arp.c) */
 
 struct event;
@@ -158,8 +183,7 @@ struct netcfg {
 	int arp_rx;  /* ARP receiver, open only while probing; else -1 */
 	int arp_def; /* ARP receiver of the holder's defence; else -1 */
 	struct event *ev_arp_def;
-	uint64_t defend_ms; /* the last defence (gratuitous ARP); 0: none */
-	uint64_t again_ms;  /* the last conflict reported as again */
+	struct netcfg_defend defend;
 	struct event *ev_arp_rx, *ev_probe, *ev_announce;
 	struct netcfg_seq probe, announce;
 };
