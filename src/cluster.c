@@ -66,14 +66,14 @@ struct cluster {
 	bool check_failing;	    /* to log a failing check once */
 	struct hooks *hooks;
 	char conflict[STATUS_MAC_LEN]; /* a foreign MAC on the DMZ address */
+	struct elect_id id;	       /* as last persisted */
+	struct drop_log drops[DROP_LOG_SLOTS];
 	bool rejoin; /* the interface was recreated: join the group at up */
 	/* The holder's defence: the last foreign MAC that sent ARP as the
 	 * DMZ address, when (0: none), and whether "again" was logged. */
 	char defended[STATUS_MAC_LEN];
 	uint64_t defended_ms;
 	bool defended_again;
-	struct elect_id id; /* as last persisted */
-	struct drop_log drops[DROP_LOG_SLOTS];
 };
 
 static void cluster_run(struct cluster *, const struct elect_event *);
