@@ -324,8 +324,10 @@ netcfg_enforced_lease_ms(const struct netcfg *nc)
 {
 	if (!nc->held)
 		return 0;
-	return nc->nft != NULL ? nc->lease_ms
-			       : netcfg_lease_secs(nc->lease_ms) * 1000;
+	/* Without the nftables element the kernel lifetime is the lease. */
+	return nc->nft != NULL && !nc->nft_failing
+		   ? nc->lease_ms
+		   : netcfg_lease_secs(nc->lease_ms) * 1000;
 }
 
 uint32_t

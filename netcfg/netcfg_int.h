@@ -170,6 +170,7 @@ struct netcfg {
 	uint32_t lease_ms;     /* of the last add or refresh */
 
 	struct nft_ctx *nft;	  /* NULL: no nftables lease (logged) */
+	bool nft_failing;	  /* the last nft command failed (logged) */
 	char nft_table[48];	  /* qure_<if>_<dmz hex> */
 	char nft_clear[160];	  /* flushes both lease sets */
 	struct nl_sock *nl_watch; /* RTNLGRP_IPV4_IFADDR, RTNLGRP_LINK */

@@ -55,15 +55,24 @@ table_name(const struct netcfg *nc, char *buf, size_t len)
 	    (unsigned)ntohl(nc->conf.dmz.s_addr));
 }
 
-/* Runs cmd; logs nft's own error line on failure. 0 or -1. */
+/*
+ * Runs cmd; on failure logs nft's own first error line, unless the last
+ * command failed too (a broken state is said once, not every heartbeat).
+ * 0 or -1.
+ */
 static int
 run(struct netcfg *nc, const char *cmd, const char *what)
 {
 	const char *e;
 	size_t n;
 
-	if (nft_run_cmd_from_buffer(nc->nft, cmd) == 0)
+	if (nft_run_cmd_from_buffer(nc->nft, cmd) == 0) {
+		nc->nft_failing = false;
 		return 0;
+	}
+	if (nc->nft_failing)
+		return -1;
+	nc->nft_failing = true;
 	e = nft_ctx_get_error_buffer(nc->nft);
 	n = strcspn(e != NULL ? e : "", "\n");
 	log_warnx("netcfg: nft %s for %s: %.*s", what, nc->cidr, (int)n,
@@ -154,7 +163,18 @@ netcfg_nft_lease(struct netcfg *nc, uint32_t lease_ms)
 	    "add element inet %s lease { %s timeout %ums }\n",
 	    nc->nft_clear, t, ip, (unsigned)lease_ms, t, ip,
 	    (unsigned)lease_ms);
-	return run(nc, cmd, "lease");
+	if (nft_run_cmd_from_buffer(nc->nft, cmd) == 0) {
+		nc->nft_failing = false;
+		return 0;
+	}
+	/* Our tables gone (a firewall reload with "flush ruleset", say):
+	 * without them nothing enforces the lease. Make them again. */
+	if (install(nc) == -1 || run(nc, cmd, "lease") == -1)
+		return -1;
+	log_warnx("netcfg: nftables table %s was gone (a flush ruleset?); "
+		  "made it again",
+	    t);
+	return 0;
 }
 
 int

@@ -7,7 +7,8 @@
 # the kernel lifetime (1 s, expired on the kernel's whole-second timer);
 # after SIGCONT the old holder stays a standby without the address.
 # qured's own nftables tables (the kernel-enforced lease) exist while it
-# runs and are gone after it stops.
+# runs, come back after an "nft flush ruleset" (a firewall reload) and
+# are gone after it stops.
 . "$(dirname "$0")/lib.sh"
 
 LEASE_MS=300
@@ -21,6 +22,11 @@ qn_elected 6000
 h=$QN_HOLDER
 tables() { ip netns exec "$(qn_ns "$1")" nft list tables | grep -c ' qure_eth0_'; }
 [ "$(tables "$h")" = 2 ] || qn_fail "h$h: qure tables: $(tables "$h")"
+ip netns exec "$(qn_ns "$h")" nft flush ruleset
+qn_wait_for 2000 eval '[ "$(tables '"$h"')" = 2 ]'
+grep -q "was gone (a flush ruleset?); made it again" "$T/h$h/log" ||
+    qn_fail "h$h did not log that it made its tables again"
+qn_log "h$h: nft flush ruleset: its tables are back"
 guard_of() { pgrep -P "${QN_PID[$1]}" | head -n 1; }
 qn_wait_for 2000 guard_of "$h" >/dev/null
 g=$(guard_of "$h")
