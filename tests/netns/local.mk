@@ -15,6 +15,7 @@ NETNS_TESTS = \
 	tests/netns/badpkts.sh \
 	tests/netns/gtsm.sh \
 	tests/netns/second.sh \
+	tests/netns/liveports.sh \
 	tests/netns/svcdown.sh \
 	tests/netns/svcslow.sh \
 	tests/netns/handover.sh \
