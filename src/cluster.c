@@ -478,6 +478,7 @@ open_udp(struct cluster *c, char *err, size_t errlen)
 	dconf.port = c->conf.cluster.port;
 	dconf.ifindex = if_nametoindex(c->ifname);
 	dconf.on_drop = udp_drop_cb;
+	dconf.flags = DISC_UDP_SYSTEMD; /* qured.socket, when systemd runs us */
 	c->udp = disc_udp_new(c->base, &dconf, rx_cb, c, err, errlen);
 	return c->udp == NULL ? -1 : 0;
 }

@@ -16,6 +16,7 @@ NETNS_TESTS = \
 	tests/netns/gtsm.sh \
 	tests/netns/second.sh \
 	tests/netns/liveports.sh \
+	tests/netns/portheld.sh \
 	tests/netns/svcdown.sh \
 	tests/netns/svcslow.sh \
 	tests/netns/handover.sh \
