@@ -24,6 +24,10 @@
 #define ELECT_REPLAY_SLOTS 128 /* senders remembered by the replay window */
 #define ELECT_MAX_ACTIONS 24   /* per elect_step() */
 #define ELECT_SEQ_BLOCK 1024   /* sequence numbers reserved per persist */
+/* A standby claims no earlier than the last HEARTBEAT/CLAIM heard from a
+ * holder + its LEASE_MS + this: the holder's kernel lease (nftables, ms
+ * precise) has run out by then, whatever its process does (D3). */
+#define ELECT_LEASE_MARGIN_MS 20
 /* Header flags. HELLO with SOLICIT: every member answers with its own
  * HELLO (a node that restarted or slept may have missed joins). */
 #define ELECT_FLAG_SOLICIT 0x0001
