@@ -140,22 +140,27 @@ set_options(int fd, const struct disc_udp_conf *conf, char *err, size_t errlen)
 static int
 port_holder_inode(uint16_t port, unsigned long *inode, unsigned *uid)
 {
+	/* A dual-stack [::]:port socket holds the IPv4 port too. */
+	static const char *const tables[] = {"/proc/net/udp", "/proc/net/udp6"};
 	char line[512];
 	unsigned p;
-	FILE *fp = fopen("/proc/net/udp", "re");
+	size_t i;
+	FILE *fp;
 	int found = -1;
 
-	if (fp == NULL)
-		return -1;
-	while (found == -1 && fgets(line, sizeof(line), fp) != NULL) {
-		if (sscanf(line,
-			" %*u: %*x:%x %*x:%*x %*x %*x:%*x %*x:%*x %*x %u %*d "
-			"%lu",
-			&p, uid, inode) == 3 &&
-		    p == port)
-			found = 0;
+	for (i = 0; i < 2 && found == -1; i++) {
+		if ((fp = fopen(tables[i], "re")) == NULL)
+			continue;
+		while (found == -1 && fgets(line, sizeof(line), fp) != NULL) {
+			if (sscanf(line,
+				" %*u: %*x:%x %*x:%*x %*x %*x:%*x %*x:%*x %*x "
+				"%u %*d %lu",
+				&p, uid, inode) == 3 &&
+			    p == port)
+				found = 0;
+		}
+		fclose(fp);
 	}
-	fclose(fp);
 	return found;
 }
 
@@ -208,7 +213,7 @@ port_holder(uint16_t port, char *buf, size_t len)
 	pid_t pid;
 
 	if (port_holder_inode(port, &inode, &uid) == -1) {
-		snprintf(buf, len, ": held by a socket not in /proc/net/udp");
+		snprintf(buf, len, ": held by a socket not in /proc/net/udp*");
 		return;
 	}
 	pid = inode_pid(inode, comm, sizeof(comm));
