@@ -26,6 +26,7 @@
 #include <netinet/ip.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,8 +50,9 @@ struct disc_udp {
 	struct event *ev;
 	disc_rx_cb *cb;
 	void *arg;
-	bool in_cb; /* the read callback is running */
-	bool dead;  /* disc_udp_free() was called from it: free on return */
+	bool inherited; /* the socket came from systemd (qured.socket) */
+	bool in_cb;	/* the read callback is running */
+	bool dead;	/* disc_udp_free() was called from it: free on return */
 	struct disc_udp_stats stats;
 	uint8_t rx_buf[RX_BUF_LEN];
 };
@@ -138,22 +140,27 @@ set_options(int fd, const struct disc_udp_conf *conf, char *err, size_t errlen)
 static int
 port_holder_inode(uint16_t port, unsigned long *inode, unsigned *uid)
 {
+	/* A dual-stack [::]:port socket holds the IPv4 port too. */
+	static const char *const tables[] = {"/proc/net/udp", "/proc/net/udp6"};
 	char line[512];
 	unsigned p;
-	FILE *fp = fopen("/proc/net/udp", "re");
+	size_t i;
+	FILE *fp;
 	int found = -1;
 
-	if (fp == NULL)
-		return -1;
-	while (found == -1 && fgets(line, sizeof(line), fp) != NULL) {
-		if (sscanf(line,
-			" %*u: %*x:%x %*x:%*x %*x %*x:%*x %*x:%*x %*x %u %*d "
-			"%lu",
-			&p, uid, inode) == 3 &&
-		    p == port)
-			found = 0;
+	for (i = 0; i < 2 && found == -1; i++) {
+		if ((fp = fopen(tables[i], "re")) == NULL)
+			continue;
+		while (found == -1 && fgets(line, sizeof(line), fp) != NULL) {
+			if (sscanf(line,
+				" %*u: %*x:%x %*x:%*x %*x %*x:%*x %*x:%*x %*x "
+				"%u %*d %lu",
+				&p, uid, inode) == 3 &&
+			    p == port)
+				found = 0;
+		}
+		fclose(fp);
 	}
-	fclose(fp);
 	return found;
 }
 
@@ -206,7 +213,7 @@ port_holder(uint16_t port, char *buf, size_t len)
 	pid_t pid;
 
 	if (port_holder_inode(port, &inode, &uid) == -1) {
-		snprintf(buf, len, ": held by a socket not in /proc/net/udp");
+		snprintf(buf, len, ": held by a socket not in /proc/net/udp*");
 		return;
 	}
 	pid = inode_pid(inode, comm, sizeof(comm));
@@ -248,6 +255,94 @@ bind_port(struct disc_udp *d, char *err, size_t errlen)
 }
 
 /*
+ * sd_listen_fds(3) without libsystemd: the socket qured.socket holds is
+ * fd 3 when LISTEN_PID is ours. The variables are unset so that hooks and
+ * checks do not inherit them; the socket moves off fd 3, close-on-exec.
+ * Returns the fd, -1 when systemd passed nothing, -2 on an error (err).
+ */
+static int
+systemd_fd(const struct disc_udp_conf *conf, char *err, size_t errlen)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	bool ours = pid != NULL && fds != NULL && atol(pid) == (long)getpid();
+	bool one = ours && strcmp(fds, "1") == 0;
+	int fd;
+
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (!ours)
+		return -1;
+	if (!one) {
+		snprintf(err, errlen,
+		    "discovery: systemd passed %s sockets, expected one "
+		    "(qured.socket: one ListenDatagram=)",
+		    fds);
+		return -2;
+	}
+	fd = fcntl(3, F_DUPFD_CLOEXEC, 3);
+	if (fd == -1 || fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "discovery: the socket from systemd: %s",
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -2;
+	}
+	close(3);
+	(void)conf;
+	return fd;
+}
+
+/* The socket from systemd must be what bind_port() would have made. */
+static int
+check_inherited(struct disc_udp *d, char *err, size_t errlen)
+{
+	struct sockaddr_in sin;
+	socklen_t slen = sizeof(sin);
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+	char ip[INET_ADDRSTRLEN] = "?";
+
+	memset(&sin, 0, sizeof(sin));
+	if (getsockopt(d->fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == -1 ||
+	    getsockname(d->fd, (struct sockaddr *)&sin, &slen) == -1 ||
+	    sin.sin_family != AF_INET || type != SOCK_DGRAM) {
+		snprintf(err, errlen,
+		    "discovery: the socket from systemd (qured.socket) is not "
+		    "IPv4 UDP; set ListenDatagram=0.0.0.0:%u",
+		    (unsigned)d->conf.port);
+		return -1;
+	}
+	inet_ntop(AF_INET, &sin.sin_addr, ip, sizeof(ip));
+	if (sin.sin_addr.s_addr != htonl(INADDR_ANY) ||
+	    (d->conf.port != 0 && ntohs(sin.sin_port) != d->conf.port)) {
+		snprintf(err, errlen,
+		    "discovery: the socket from systemd (qured.socket) is "
+		    "bound to %s:%u, not 0.0.0.0:%u ([cluster] port); make "
+		    "ListenDatagram= agree",
+		    ip, (unsigned)ntohs(sin.sin_port), (unsigned)d->conf.port);
+		return -1;
+	}
+	d->port = ntohs(sin.sin_port);
+	return 0;
+}
+
+/*
+ * What queued on the held socket while no qured read it is stale (old
+ * heartbeats, answered challenges): dropped before the loop starts.
+ */
+static void
+drain(struct disc_udp *d)
+{
+	int i;
+
+	for (i = 0; i < 100000; i++)
+		if (recv(d->fd, d->rx_buf, sizeof(d->rx_buf), MSG_DONTWAIT) ==
+		    -1)
+			break;
+}
+
+/*
  * Joins the group on the cluster interface and sends group datagrams out
  * of it. The join is what makes the kernel send the IGMP membership report
  * that DESIGN.md uses as an arrival hint; ip_mreqn names the interface by
@@ -265,8 +360,10 @@ join_group(struct disc_udp *d, char *err, size_t errlen)
 	mr.imr_multiaddr = d->conf.group;
 	mr.imr_ifindex = (int)d->conf.ifindex;
 	/* Join first: a missing interface then reads ENODEV, not EINVAL. */
+	/* EADDRINUSE: a socket held across restarts is still a member. */
 	if (setsockopt(d->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) ==
-	    -1)
+		-1 &&
+	    !(d->inherited && errno == EADDRINUSE))
 		goto fail;
 	what = "send to";
 	if (setsockopt(d->fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)) ==
@@ -322,14 +419,29 @@ disc_udp_new(struct event_base *base, const struct disc_udp_conf *conf,
 	d->conf = *conf;
 	d->cb = cb;
 	d->arg = arg;
-	d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	d->fd = -1;
+	if (conf->flags & DISC_UDP_SYSTEMD) {
+		d->fd = systemd_fd(conf, err, errlen);
+		if (d->fd == -2) {
+			d->fd = -1;
+			goto fail;
+		}
+		d->inherited = d->fd != -1;
+	}
+	if (!d->inherited)
+		d->fd = socket(
+		    AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->fd == -1) {
 		snprintf(err, errlen, "discovery: socket: %s", strerror(errno));
 		goto fail;
 	}
-	if (set_options(d->fd, conf, err, errlen) == -1 ||
-	    bind_port(d, err, errlen) == -1)
+	if (d->inherited && check_inherited(d, err, errlen) == -1)
 		goto fail;
+	if (set_options(d->fd, conf, err, errlen) == -1 ||
+	    (!d->inherited && bind_port(d, err, errlen) == -1))
+		goto fail;
+	if (d->inherited)
+		drain(d);
 	if (conf->ifindex != 0 && join_group(d, err, errlen) == -1)
 		goto fail;
 	d->ev = event_new(base, d->fd, EV_READ | EV_PERSIST, read_cb, d);

@@ -26,6 +26,13 @@ struct event_base;
 enum disc_udp_flags {
 	/* Tests only: receive our own group datagrams (IP_MULTICAST_LOOP). */
 	DISC_UDP_MCAST_LOOP = 1u << 0,
+	/*
+	 * Take the socket systemd passes (qured.socket; sd_listen_fds(3):
+	 * LISTEN_PID is ours, LISTEN_FDS=1, fd 3) instead of binding: it is
+	 * held across restarts, so nobody can take the port meanwhile. It
+	 * must be UDP on 0.0.0.0:port. Without LISTEN_*, binds as usual.
+	 */
+	DISC_UDP_SYSTEMD = 1u << 1,
 };
 
 /* Why the transport dropped a datagram before handing it up. */

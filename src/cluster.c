@@ -577,6 +577,7 @@ open_udp(struct cluster *c, char *err, size_t errlen)
 	dconf.port = c->conf.cluster.port;
 	dconf.ifindex = if_nametoindex(c->ifname);
 	dconf.on_drop = udp_drop_cb;
+	dconf.flags = DISC_UDP_SYSTEMD; /* qured.socket, when systemd runs us */
 	c->udp = disc_udp_new(c->base, &dconf, rx_cb, c, err, errlen);
 	return c->udp == NULL ? -1 : 0;
 }
@@ -742,12 +743,26 @@ reload_check(struct cluster *c, const struct conf *conf)
 		    conf->dmz.check_timeout_ms);
 }
 
+/* [dmz] ports changed: a new watcher; only a standby's is enabled. */
+static void
+reload_watch(struct cluster *c)
+{
+	netcfg_watch_free(c->watch);
+	c->watch = NULL;
+	open_watch(c);
+	if (c->watch != NULL)
+		netcfg_watch_set_enabled(
+		    c->watch, elect_get_state(c->core) == ELECT_ST_STANDBY);
+}
+
 void
 cluster_reload(struct cluster *c, const struct conf *conf)
 {
+	static struct conf live; /* large: off the stack, one loop */
 	struct conf_diff diff;
 	struct elect_event ev = {.type = ELECT_EV_RECONF};
 	struct elect_conf next;
+	bool ports_changed;
 	size_t i;
 
 	conf_diff(&c->conf, conf, &diff);
@@ -756,7 +771,10 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 			log_warnx("reload: [%s] %s changed: restart qured to "
 				  "apply it",
 			    diff.change[i].section, diff.change[i].key);
-	elect_conf_from(c, conf, &next);
+	/* The keys the table marks live, and only those, from one list. */
+	live = c->conf;
+	conf_apply_live(&live, conf);
+	elect_conf_from(c, &live, &next);
 	ev.conf = &next;
 	if (step(c, &ev) == -1) {
 		log_warnx("reload: the new election settings are invalid; "
@@ -764,22 +782,15 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 		return;
 	}
 	c->econf = next;
-	c->conf.node.priority = conf->node.priority;
-	c->conf.node.preempt = conf->node.preempt;
-	c->conf.cluster.heartbeat_ms = conf->cluster.heartbeat_ms;
-	c->conf.cluster.dead_after = conf->cluster.dead_after;
-	c->conf.cluster.claim_stagger_ms = conf->cluster.claim_stagger_ms;
-	c->conf.cluster.hello_interval_ms = conf->cluster.hello_interval_ms;
-	c->conf.dmz.request_timeout_ms = conf->dmz.request_timeout_ms;
-	c->conf.dmz.probe_timeout_ms = conf->dmz.probe_timeout_ms;
-	c->conf.dmz.check = conf->dmz.check;
-	c->conf.dmz.check_interval_ms = conf->dmz.check_interval_ms;
-	c->conf.dmz.check_timeout_ms = conf->dmz.check_timeout_ms;
-	c->conf.dmz.check_fall = conf->dmz.check_fall;
-	c->conf.dmz.check_rise = conf->dmz.check_rise;
-	c->conf.hooks = conf->hooks;
-	hooks_set(c->hooks, conf->hooks.on_holder, conf->hooks.on_standby);
-	reload_check(c, conf);
+	ports_changed =
+	    c->conf.dmz.ports.n != live.dmz.ports.n ||
+	    memcmp(c->conf.dmz.ports.p, live.dmz.ports.p,
+		live.dmz.ports.n * sizeof(live.dmz.ports.p[0])) != 0;
+	c->conf = live;
+	hooks_set(c->hooks, live.hooks.on_holder, live.hooks.on_standby);
+	reload_check(c, &live);
+	if (ports_changed)
+		reload_watch(c);
 	log_info("reload: %zu change(s) seen, live ones applied", diff.n);
 }
 

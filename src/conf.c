@@ -1245,6 +1245,17 @@ conf_diff(
 	}
 }
 
+void
+conf_apply_live(struct conf *run, const struct conf *next)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].flags & F_LIVE)
+			memcpy((char *)run + keys[i].off,
+			    (const char *)next + keys[i].off, keys[i].size);
+}
+
 bool
 conf_equal(const struct conf *a, const struct conf *b)
 {

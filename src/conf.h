@@ -173,6 +173,13 @@ struct conf_diff {
 void conf_diff(
     const struct conf *old, const struct conf *new_conf, struct conf_diff *out);
 
+/*
+ * A reload (SIGHUP): copies into run the value of every key that the table
+ * marks live, from next, and nothing else; the caller then applies run.
+ * So every key documented as live is applied, from one list.
+ */
+void conf_apply_live(struct conf *run, const struct conf *next);
+
 /* One row of the key table, for documentation and tests. */
 struct conf_keyinfo {
 	const char *section;

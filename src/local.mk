@@ -208,10 +208,11 @@ dist_man_MANS += doc/qured.8
 
 # The unit names the installed qured: @sbindir@ is filled in at make time
 # (not by configure) so that it expands ${exec_prefix} fully.
-EXTRA_DIST += dist/qured.service.in
+EXTRA_DIST += dist/qured.service.in dist/qured.socket
 CLEANFILES += dist/qured.service
 if SYSTEMD_UNIT
-systemdsystemunit_DATA = dist/qured.service
+# qured.socket holds the cluster port across restarts (qured(8), The port).
+systemdsystemunit_DATA = dist/qured.service dist/qured.socket
 endif
 dist/qured.service: $(srcdir)/dist/qured.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) dist && \

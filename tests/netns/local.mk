@@ -19,6 +19,8 @@ NETNS_TESTS = \
 	tests/netns/badpkts.sh \
 	tests/netns/gtsm.sh \
 	tests/netns/second.sh \
+	tests/netns/liveports.sh \
+	tests/netns/portheld.sh \
 	tests/netns/svcdown.sh \
 	tests/netns/svcslow.sh \
 	tests/netns/handover.sh \

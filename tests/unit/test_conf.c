@@ -561,6 +561,41 @@ reload_diff_tells_live_changes_from_restart_ones(void **state)
 	assert_false(d.restart);
 }
 
+/*
+ * A reload applies what the table marks live, every such key and no
+ * other: from a minimal config, applying a config that sets every key
+ * leaves exactly the restart keys different, and changes exactly the
+ * live ones.
+ */
+static void
+apply_live_takes_every_live_key_and_no_other(void **state)
+{
+	struct conf_diff d;
+	struct conf run, next, was;
+	size_t i, n_live = 0;
+
+	(void)state;
+	load_ok(MINIMAL, &run);
+	load_ok(every_key, &next);
+	was = run;
+	conf_apply_live(&run, &next);
+	conf_diff(&run, &next, &d);
+	for (i = 0; i < d.n; i++)
+		if (d.change[i].live)
+			fail_msg("[%s] %s is live but was not applied",
+			    d.change[i].section, d.change[i].key);
+	conf_diff(&was, &run, &d);
+	for (i = 0; i < d.n; i++) {
+		if (!d.change[i].live)
+			fail_msg("[%s] %s needs a restart but was applied",
+			    d.change[i].section, d.change[i].key);
+		n_live++;
+	}
+	assert_true(has_change(&d, "dmz", "ports", true));
+	assert_true(has_change(&d, "dmz", "check-interval", true));
+	assert_true(n_live >= 10);
+}
+
 static void
 default_name_is_the_first_label_of_the_hostname(void **state)
 {
@@ -819,6 +854,7 @@ main(void)
 	    cmocka_unit_test(a_missing_key_file_says_how_to_make_one),
 	    cmocka_unit_test(a_key_file_others_can_read_is_refused),
 	    cmocka_unit_test(a_key_file_owned_by_another_user_is_refused),
+	    cmocka_unit_test(apply_live_takes_every_live_key_and_no_other),
 	    cmocka_unit_test(a_key_file_with_bad_base64_or_length_is_refused),
 	    cmocka_unit_test(a_key_path_that_is_a_directory_is_refused),
 	    cmocka_unit_test(

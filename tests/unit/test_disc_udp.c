@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -498,6 +499,111 @@ our_datagrams_leave_with_ttl_255(void **state)
 	disc_udp_free(b);
 }
 
+/*
+ * systemd socket activation (qured.socket): the socket systemd holds
+ * across restarts, passed as fd 3 with LISTEN_PID and LISTEN_FDS. Moves
+ * our fd 3 (the loop's) aside while the "systemd" one sits there.
+ */
+static struct disc_udp *
+new_from_fd3(struct fx *f, struct event_base **base, uint16_t bound,
+    uint16_t want, char *err, size_t errlen)
+{
+	struct sockaddr_in sin;
+	struct disc_udp_conf conf;
+	struct disc_udp *d;
+	char pid[32];
+	int s, saved;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(s >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(bound);
+	assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	saved = dup(3);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(s, 3), 3);
+	close(s);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	setenv("LISTEN_PID", pid, 1);
+	setenv("LISTEN_FDS", "1", 1);
+	/* f->base's epoll fd may be the 3 we just covered: a loop of its own.
+	 */
+	*base = event_base_new();
+	assert_non_null(*base);
+	disc_udp_conf_defaults(&conf);
+	conf.port = want;
+	conf.flags = DISC_UDP_SYSTEMD;
+	d = disc_udp_new(*base, &conf, on_rx, f, err, errlen);
+	assert_int_equal(dup2(saved, 3), 3);
+	close(saved);
+	assert_null(getenv("LISTEN_PID")); /* not for our children */
+	assert_null(getenv("LISTEN_FDS"));
+	return d;
+}
+
+/* A free UDP port on 0.0.0.0 (bound, then released). */
+static uint16_t
+free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sin, &len), 0);
+	close(s);
+	return ntohs(sin.sin_port);
+}
+
+static void
+socket_from_systemd_is_used_instead_of_binding(void **state)
+{
+	struct fx *f = *state;
+	uint16_t port = free_port();
+	struct disc_udp *d, *again;
+	struct disc_udp_conf conf;
+	struct event_base *base;
+	char err[256] = "";
+
+	d = new_from_fd3(f, &base, port, port, err, sizeof(err));
+	if (d == NULL)
+		fail_msg("disc_udp_new: %s", err);
+	assert_int_equal(disc_udp_get_port(d), port);
+	plain_send(f, port, "sd", 2);
+	event_base_loop(base, EVLOOP_ONCE); /* it is there: no wait */
+	assert_int_equal(f->n_rx, 1);
+	assert_memory_equal(f->rx[0].buf, "sd", 2);
+	/* Without LISTEN_FDS the flag binds as usual: the port is taken. */
+	disc_udp_conf_defaults(&conf);
+	conf.port = port;
+	conf.flags = DISC_UDP_SYSTEMD;
+	again = disc_udp_new(f->base, &conf, on_rx, f, err, sizeof(err));
+	assert_null(again);
+	assert_non_null(strstr(err, "Address already in use"));
+	disc_udp_free(d);
+	event_base_free(base);
+}
+
+static void
+socket_from_systemd_on_another_port_is_refused_naming_both(void **state)
+{
+	struct fx *f = *state;
+	uint16_t port = free_port();
+	struct event_base *base;
+	char err[256] = "", want[256];
+
+	assert_null(new_from_fd3(f, &base, port, 5182, err, sizeof(err)));
+	event_base_free(base);
+	snprintf(want, sizeof(want),
+	    "discovery: the socket from systemd (qured.socket) is bound to "
+	    "0.0.0.0:%u, not 0.0.0.0:5182 ([cluster] port)",
+	    (unsigned)port);
+	assert_non_null(strstr(err, want));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -517,6 +623,8 @@ main(void)
 	    T(a_group_that_is_not_multicast_is_refused),
 	    T(datagram_with_a_ttl_below_255_is_dropped_and_counted),
 	    T(our_datagrams_leave_with_ttl_255),
+	    T(socket_from_systemd_is_used_instead_of_binding),
+	    T(socket_from_systemd_on_another_port_is_refused_naming_both),
 	    cmocka_unit_test(defaults_are_the_design_group_and_port),
 	};
 
