@@ -6,7 +6,9 @@
 # new MAC): the holder hears it again and it follows the holder; (2) the
 # same for the holder: a peer takes over, the recreated node comes back
 # as a standby and, handed the address, holds it again (the router's
-# ARP answer for the DMZ address comes from its new MAC alone).
+# ARP answer for the DMZ address comes from its new MAC alone). The
+# standbys' request watchers and the holder's ARP defence are bound to
+# the new index (/proc/net/packet).
 . "$(dirname "$0")/lib.sh"
 
 qn_setup 3
@@ -47,6 +49,16 @@ back() {
 	[ -n "$seen" ] && [ "$seen" -lt $(($(qn_now_ms) - t0)) ]
 }
 
+# bound N PROTO: a packet socket of host N's qured is bound to eth0's
+# current index for PROTO (0800: the watcher, 0806: the ARP defence).
+bound() {
+	local ns idx
+	ns=$(qn_ns "$1")
+	idx=$(ip -n "$ns" -o link show eth0 | cut -d: -f1)
+	ip netns exec "$ns" awk -v p="$2" -v i="$idx" \
+	    '$4 == p && $5 == i { f = 1 } END { exit !f }' /proc/net/packet
+}
+
 # (1) a member.
 h=$QN_HOLDER
 m=$(( h % 3 + 1 ))
@@ -56,6 +68,7 @@ qn_wait_for 5000 back "$m" "$h"
 qn_log "h$m back in the cluster after $(($(qn_now_ms) - t0)) ms"
 [ "$(qn_field "$m" .node.state)" = standby ] ||
     qn_fail "h$m is $(qn_field "$m" .node.state), expected standby"
+qn_wait_for 1000 bound "$m" 0800
 
 # (2) the holder.
 recreate "$h"
@@ -76,5 +89,6 @@ macs=$(ip netns exec "$QN_ROUTER" "$ARP_MON" lan0 "$QN_ROUTER_IP" "$QN_DMZ" \
 [ "$macs" = "$(new_mac "$h")" ] ||
     qn_fail "ARP answers for $QN_DMZ from '$macs', want $(new_mac "$h")"
 qn_log "h$h holds again; ARP answers come from $macs"
+bound "$h" 0806 || qn_fail "h$h: no ARP defence on the new eth0"
 echo "PASS: $QN_NAME: recreated interfaces of a member and of the holder" \
     "came back without a restart"
