@@ -254,9 +254,11 @@ netcfg_guard_tick(struct netcfg *nc)
 
 	if (nc->guard_fd == -1)
 		return;
-	/* EAGAIN: the guard is stopped with 8192 ticks queued; it reads
-	 * them when it resumes. EPIPE: it died; guard_alive_cb restarts
-	 * it, and the new one learns the lease from its first tick. */
+	/* EPIPE: it died; guard_alive_cb restarts it, and the new one
+	 * learns the lease from its first tick. XXX (issue 7) EAGAIN: the
+	 * guard alone was stopped for half an hour (8192 ticks queued);
+	 * resumed, it reads a stale lease end and deletes the address once,
+	 * which addr_lost puts back. A shared page would avoid it. */
 	n = write(nc->guard_fd, &t, sizeof(t));
 	(void)n;
 }
