@@ -175,7 +175,8 @@ netcfg_addr_remove_stale(struct netcfg *nc)
  * address: that is reported once as addr_lost. While adds keep being
  * refused (the interface went away, ...) the refusals stay quiet, so a
  * caller that re-adds on addr_lost does not spin, and the first add that
- * works again is logged. EADDRNOTAVAIL on delete is success.
+ * works again is logged. EADDRNOTAVAIL on delete is success, and so is
+ * ENODEV: the address went with its interface.
  */
 static void
 on_ack(struct netcfg *nc, const struct nlmsgerr *e)
@@ -187,7 +188,8 @@ on_ack(struct netcfg *nc, const struct nlmsgerr *e)
 		log_info("netcfg: add %s on %s works again", nc->cidr,
 		    nc->conf.ifname);
 	}
-	if (e->error == 0 || (!add && e->error == -EADDRNOTAVAIL))
+	if (e->error == 0 ||
+	    (!add && (e->error == -EADDRNOTAVAIL || e->error == -ENODEV)))
 		return;
 	errno = -e->error;
 	if (!add) {
