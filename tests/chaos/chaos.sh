@@ -12,7 +12,7 @@
 #
 # Environment (the options win): CHAOS_SECONDS (60), CHAOS_SEED (random),
 # CHAOS_FAULTS (all: kill9,sigterm,sigstop,nsstop,linkdown,loss,partition,
-# revert,ifrecreate,diskfull,cpu), CHAOS_JSON (chaos.json in the current
+# revert,ifrecreate,diskfull,cpu; README.md), CHAOS_JSON (chaos.json in the current
 # directory), CHAOS_MIN_AVAIL (99.5), CHAOS_HOLDER_PCT (20: the share of
 # faults aimed at the holder of the moment; the others pick a host
 # evenly, the holder included), QURED/QURECTL (lib.sh), CHAOS_PROBE.
@@ -414,9 +414,13 @@ for entry in "${SCHED[@]}"; do
 		recreate_if "$n"
 		;;
 	diskfull)
+		# A host restarted while its disk is full: the start-up
+		# persist (a new sequence block) is refused.
 		if [ "$DISKFULL_OK" = 1 ]; then
 			dd if=/dev/zero of="$T/h$n/state/.chaos-fill" bs=4k \
 			    2>/dev/null || :
+			stop_qured "$n" TERM
+			qn_start_host "$n" "${CONF[@]}"
 			nap_until $((t0 + d))
 			rm -f "$T/h$n/state/.chaos-fill"
 		fi
