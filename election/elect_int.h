@@ -25,6 +25,10 @@ struct elect_member {
 	uint8_t mac[6];
 	uint64_t boot;
 	uint64_t last_seen_ms;
+	/* Its last HEARTBEAT/CLAIM + its LEASE_MS + ELECT_LEASE_MARGIN_MS:
+	 * its kernel may hold the address until then; 0 after its RESIGN
+	 * (a holder drops the address before it resigns). */
+	uint64_t lease_until_ms;
 };
 
 /*

@@ -41,6 +41,9 @@ struct sim_pkt {
 	int next_free;
 	int src;  /* the sending node */
 	int type; /* enum elect_msg_type, decoded once at send */
+	/* HEARTBEAT/CLAIM: the sender's kernel lease end when sent (h) */
+	uint64_t lease_until;
+	uint64_t tenure; /* the sender's tenure then */
 	size_t len;
 	uint8_t buf[ELECT_WIRE_MAX];
 };
@@ -155,6 +158,11 @@ pkt_new(struct sim *s, int src, const uint8_t *buf, size_t len, int type)
 	s->pkt[p].len = len;
 	s->pkt[p].type = type;
 	s->pkt[p].src = src;
+	s->pkt[p].lease_until = 0;
+	s->pkt[p].tenure = s->node[src].tenure;
+	if ((type == ELECT_MSG_HEARTBEAT || type == ELECT_MSG_CLAIM) &&
+	    s->node[src].addr_held)
+		s->pkt[p].lease_until = s->node[src].addr_until;
 	return p;
 }
 
@@ -440,6 +448,15 @@ route_send(struct sim *s, int i, const struct elect_action *a)
 		    "own decoder rejects (%s)",
 		    elect_wire_err_name(err));
 	s->stats.sends++;
+	if (m.type == ELECT_MSG_CLAIM || m.type == ELECT_MSG_HEARTBEAT)
+		s->node[i].held_epoch = m.epoch;
+	/* (h): a RESIGN lets the successor claim at once: the holder must
+	 * have dropped the address before it says so. */
+	if (m.type == ELECT_MSG_RESIGN && s->node[i].addr_held)
+		return sim_fail(s, i,
+		    "invariant (h): sends RESIGN while its kernel "
+		    "still holds the address (until %" PRIu64 " ms)",
+		    s->node[i].addr_until);
 	if (!s->node[i].link_up)
 		return m.type; /* a cut link sends nothing */
 	if (a->dest.family == 0) {
@@ -462,6 +479,9 @@ struct step_ctx {
 	bool heartbeat;
 	bool heartbeat_unleased; /* one was sent with no lease current */
 	bool refreshed;
+	bool held_before;	       /* (i): HOLDER when the step began */
+	uint64_t held_epoch;	       /* (i): its claim's epoch then */
+	enum elect_reason held_reason; /* (i): why it left HOLDER */
 };
 
 /* A holder whose service is down may be replaced: (a) waits W again. */
@@ -531,6 +551,39 @@ check_steady_change(struct sim *s, int i, const struct elect_action *a)
 	return 0;
 }
 
+static bool kernel_has(const struct sim *s, int j);
+
+/*
+ * (h): a node never becomes holder while another node's kernel still
+ * answers for the address under a lease this node heard of: the lease end
+ * carried (as the sender's kernel had it) by the last HEARTBEAT/CLAIM of
+ * that node accepted by this one since its start, in the same tenure (the
+ * sender has not dropped the address and taken it again since). A frozen
+ * (paused) or killed holder keeps the address until then. What a partition or a
+ * cut link kept from it, it could not know.
+ */
+static int
+check_frozen_lease(struct sim *s, int i)
+{
+	const struct sim_node *n = &s->node[i];
+	int j;
+
+	for (j = 0; j < s->n_nodes; j++) {
+		if (j == i || !kernel_has(s, j) || s->now > n->heard_lease[j] ||
+		    n->heard_tenure[j] != s->node[j].tenure)
+			continue;
+		return sim_fail(s, i,
+		    "invariant (h): becomes holder while %s's kernel "
+		    "holds the address under a lease it heard of "
+		    "(until %" PRIu64 " ms; %s %s)",
+		    s->node[j].name, n->heard_lease[j], s->node[j].name,
+		    s->node[j].run == SIM_PAUSED ? "paused"
+		    : s->node[j].run == SIM_DOWN ? "killed"
+						 : "running");
+	}
+	return 0;
+}
+
 static int
 apply_state(
     struct sim *s, int i, struct step_ctx *x, const struct elect_action *a)
@@ -549,10 +602,15 @@ apply_state(
 		return sim_fail(s, i,
 		    "invariant (g): claims while its ARP probe saw "
 		    "another host answer, no holder heard since");
+	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER &&
+	    check_frozen_lease(s, i) != 0)
+		return -1;
 	if (a->old == ELECT_ST_HOLDER && a->reason == ELECT_WHY_SERVICE_FAILED)
 		n->svc_fail_ms = s->now;
 	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER)
 		s->stats.failovers++;
+	if (a->old == ELECT_ST_HOLDER)
+		x->held_reason = a->reason;
 	x->state = a->state;
 	if (a->state == ELECT_ST_HOLDER)
 		x->was_holder = true;
@@ -587,6 +645,8 @@ apply_addr(
 			    "removed at %" PRIu64 " ms",
 			    n->addr_until);
 	}
+	if (!kernel_has(s, i))
+		n->tenure++; /* (h): a new tenure of the address */
 	n->addr_held = true;
 	n->addr_until = s->now + a->lease_ms;
 	/* Gratuitous ARP after an add moves the router's neighbour entry. */
@@ -821,17 +881,85 @@ heard_holder(struct sim *s, int i)
 	s->node[i].arp_out = false;
 }
 
+/* The step's datagram was rejected (a replay): the core judged nothing. */
+static bool
+dropped(const struct sim *s)
+{
+	size_t k;
+
+	for (k = 0; k < s->out.nact; k++)
+		if (s->out.act[k].type == ELECT_ACT_DROP)
+			return true;
+	return false;
+}
+
+/* The order of preference (DESIGN.md), written again here: higher
+ * epoch, then higher priority, then lower node id. */
+static bool
+claim_better(uint64_t ea, uint8_t pa, const struct elect_id *a, uint64_t eb,
+    uint8_t pb, const struct elect_id *b)
+{
+	if (ea != eb)
+		return ea > eb;
+	if (pa != pb)
+		return pa > pb;
+	return elect_id_cmp(a, b) < 0;
+}
+
+/*
+ * (i): whoever wins a contested election is the member the order of
+ * preference names among those that took part. A holder that hears
+ * another holder's HEARTBEAT/CLAIM (not dropped) yields if and only if
+ * that claim is preferred to its own: it never yields to a lesser one,
+ * never stays against a better one.
+ */
+static int
+check_winner(
+    struct sim *s, int i, const struct step_ctx *x, const struct sim_pkt *p)
+{
+	const struct sim_node *n = &s->node[i];
+	struct elect_msg m;
+	struct elect_id me;
+	bool better, yielded;
+
+	if (!x->held_before ||
+	    (p->type != ELECT_MSG_HEARTBEAT && p->type != ELECT_MSG_CLAIM))
+		return 0;
+	if (x->held_reason != ELECT_WHY_BETTER_HOLDER &&
+	    x->state != ELECT_ST_HOLDER)
+		return 0; /* left for another reason (lease, link) */
+	if (elect_wire_decode(p->buf, p->len, s->key, &m) != ELECT_WIRE_OK)
+		return 0; /* route_send() checked it already */
+	elect_get_id(n->core, &me);
+	better = claim_better(
+	    m.epoch, m.priority, &m.id, x->held_epoch, n->conf.priority, &me);
+	yielded = x->state != ELECT_ST_HOLDER;
+	if (better == yielded)
+		return 0;
+	return sim_fail(s, i,
+	    "invariant (i): holder (epoch %" PRIu64 ", priority %u) %s "
+	    "%s's claim (epoch %" PRIu64 ", priority %u)",
+	    x->held_epoch, n->conf.priority,
+	    yielded ? "yields to the lesser" : "stays against the better",
+	    s->node[p->src].name, m.epoch, m.priority);
+}
+
 /* Steps node i with ev, applies the actions, checks every invariant. */
 static int
 step(
     struct sim *s, int i, const struct elect_event *ev, int rx_type, int rx_src)
 {
+	const struct sim_pkt *rx_pkt = s->rx_pkt;
+
 	struct sim_node *n = &s->node[i];
 	struct step_ctx x = {0};
 	size_t k;
 
+	s->rx_pkt = NULL;
 	x.state = n->state;
 	x.was_holder = n->state == ELECT_ST_HOLDER;
+	x.held_before = x.was_holder;
+	x.held_epoch = n->held_epoch;
 	s->out.nact = 0;
 	s->out.wake_ms = 0;
 	s->stats.steps++;
@@ -854,6 +982,17 @@ step(
 			return -1;
 	}
 	n->state = x.state;
+	if (rx_pkt != NULL && !dropped(s)) {
+		/* (h): what this node now knows of the sender's lease (a
+		 * datagram the replay window dropped told it nothing). */
+		if (rx_pkt->tenure != n->heard_tenure[rx_pkt->src] ||
+		    rx_pkt->lease_until > n->heard_lease[rx_pkt->src]) {
+			n->heard_tenure[rx_pkt->src] = rx_pkt->tenure;
+			n->heard_lease[rx_pkt->src] = rx_pkt->lease_until;
+		}
+		if (check_winner(s, i, &x, rx_pkt) != 0)
+			return -1;
+	}
 	if (n->wake_ms <= s->now)
 		n->wake_ms = 0; /* it fired or was late: not pending */
 	arm_wake(s, i, s->out.wake_ms);
@@ -1044,6 +1183,7 @@ on_deliver(struct sim *s, const struct sim_ev *ev)
 	e.buf = p->buf;
 	e.len = p->len;
 	e.src = s->node[p->src].conf.addrs[0];
+	s->rx_pkt = p;
 	rc = step(s, ev->node, &e, p->type, p->src);
 	pkt_free(s, ev->pkt);
 	return rc;
@@ -1312,6 +1452,8 @@ sim_start(struct sim *s, int i)
 	n->link_due = n->arp_due = n->arp_out = n->conflict = false;
 	n->checks_due = 0;
 	n->svc_fail_ms = 0;
+	/* (h): a new process knows no lease of anybody. */
+	memset(n->heard_lease, 0, sizeof(n->heard_lease));
 	n->probe_at[0] = n->probe_at[1] = 0;
 	if (n->starts++ > 0)
 		s->stats.restarts++;

@@ -87,6 +87,13 @@ struct sim_node {
 	bool conflict;	/* (g): its probe saw a foreign answer since */
 	uint64_t svc_fail_ms; /* last step-down for a failed check; 0 */
 	uint64_t probe_at[2]; /* (f): its last two PROBE sends */
+	/* (h): the lease end of node j's kernel as carried by the last
+	 * HEARTBEAT/CLAIM of j delivered to this node (this start). */
+	uint64_t heard_lease[SIM_MAX_NODES];
+	uint64_t heard_tenure[SIM_MAX_NODES]; /* ... and of which tenure */
+	uint64_t tenure; /* times its kernel took the address, unheld */
+	/* (i): the epoch of its last CLAIM/HEARTBEAT sent */
+	uint64_t held_epoch;
 };
 
 struct sim_stats {
@@ -97,6 +104,7 @@ struct sim_stats {
 	uint64_t arp_probes, conflicts, link_cuts, reconfs, svc_downs;
 	uint64_t contended; /* (d): a second claim in a failover window */
 	uint64_t settled;   /* (d): a handover in a failover window */
+	uint64_t frozen;    /* (h): a holder paused in the stable phase */
 };
 
 enum sim_verbosity {
@@ -158,7 +166,8 @@ struct sim {
 	struct sim_pkt *pkt;
 	size_t n_pkt, cap_pkt;
 	int free_pkt;
-	struct elect_out out; /* scratch for elect_step() */
+	struct elect_out out;	      /* scratch for elect_step() */
+	const struct sim_pkt *rx_pkt; /* the datagram of the next step */
 };
 
 /* Makes an empty world for n nodes; conf of each node left to the caller. */

@@ -473,6 +473,42 @@ final_check(struct scen *c)
 	return 0;
 }
 
+/*
+ * A frozen holder (SIGSTOP, a paused VM) on the healthy network, now and
+ * then: paused for longer than the detection time, maybe longer than its
+ * lease, then resumed. Its kernel keeps answering for the address until
+ * the lease end: (h) wants no claim before. (a) and (d) are off from the
+ * pause until W after the resume; then whoever holds is the steady holder.
+ */
+static int
+frozen_holder(struct scen *c)
+{
+	struct sim *s = c->s;
+	struct sim_check *k = &s->check;
+	uint64_t lease, pause_ms;
+	int h;
+
+	if (c->joiner >= 0 || !sim_rng_permille(c->r, 300))
+		return 0;
+	h = sim_holder(s);
+	if (h < 0)
+		return 0;
+	lease = s->node[h].conf.lease_ms;
+	pause_ms = (uint64_t)c->hb_ms * c->dead_after +
+		   sim_rng_range(c->r, 1, 2 * lease);
+	s->stats.frozen++;
+	k->converged = false;
+	k->steady = false;
+	if (sim_pause(s, h) != 0 || sim_run_until(s, s->now + pause_ms) != 0 ||
+	    sim_resume(s, h) != 0 ||
+	    sim_run_until(s, s->now + c->settle_ms) != 0)
+		return -1;
+	k->converged = true;
+	k->steady = true;
+	k->holder = sim_holder(s);
+	return sim_check_all(s);
+}
+
 /* Now and then the holder's service dies on the healthy network: (e)
  * wants it replaced, (d) allows that change and no other. */
 static int
@@ -507,7 +543,7 @@ stable(struct scen *c)
 		if (join(c, w) != 0)
 			return -1;
 	}
-	if (svc_fault(c) != 0)
+	if (frozen_holder(c) != 0 || svc_fault(c) != 0)
 		return -1;
 	if (sim_run_until(s, s->now + margin + s->check.e_bound_ms) != 0)
 		return -1;
