@@ -9,6 +9,10 @@
 #   san-build    build-san/: configure --enable-sanitizers --enable-werror
 #   check        build/: make check (unit, sim, corpus replay, netns; the
 #                netns ASan test runs build-san's qured)
+#   chaos        build/: make check-chaos, a CHAOS_SECONDS run of
+#                tests/chaos (faults every 2-5 s on five qured, build-san's
+#                qured when it built, for leak and UB reports); fails when
+#                a target is missed (tests/chaos/README.md)
 #   distcheck    build/: make distcheck (netns tests skipped: run above)
 #   format       make format-check (clang-format 14)
 #   headers      make check-headers
@@ -19,13 +23,16 @@
 # A failed stage does not stop the independent ones; the exit status is 1
 # when any stage failed. Build trees are made afresh on every run.
 #
-# Environment: JOBS (make -j, default 2), FUZZ_SECONDS (default 20).
+# Environment: JOBS (make -j, default 2), FUZZ_SECONDS (default 20),
+# CHAOS_SECONDS (default 60; CHAOS_SEED and CHAOS_FAULTS pass through).
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 JOBS=${JOBS:-2}
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+CHAOS_SECONDS=${CHAOS_SECONDS:-60}
+export CHAOS_SECONDS
 # Bounds against a hung test, not expected durations.
 STAGE_TIMEOUT=${STAGE_TIMEOUT:-40m}
 
@@ -85,6 +92,14 @@ st_build() {
 st_check() {
 	timeout "$STAGE_TIMEOUT" make -C build -j"$JOBS" check ||
 	    { show_logs build; return 1; }
+}
+
+# The run's figures stay in build/chaos.json.
+st_chaos() {
+	local qured=
+	[ "$san_ok" != 1 ] || qured=$ROOT/build-san/src/qured
+	QURED=${qured:-$ROOT/build/src/qured} \
+	    timeout $((CHAOS_SECONDS * 2 + 300)) make -C build check-chaos
 }
 
 st_distcheck() {
@@ -173,9 +188,11 @@ else
 	run_stage san-build st_san_build && san_ok=1
 	if [ "$build_ok" = 1 ]; then
 		run_stage check st_check
+		run_stage chaos st_chaos
 		run_stage distcheck st_distcheck
 	else
 		skip_stage check "build failed"
+		skip_stage chaos "build failed"
 		skip_stage distcheck "build failed"
 	fi
 	# Shape checks need only a configured tree.

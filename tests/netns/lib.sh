@@ -393,12 +393,23 @@ qn_router_mac() {
 	    sed -n 's/.* lladdr \([0-9a-f:]*\).*/\1/p'
 }
 
-# qn_service N: a TCP service on port 8080 of host N answering "hN".
+# qn_service N: a TCP service on port 8080 of host N answering "hN";
+# returns once it listens (a service check or a first ask right after
+# would otherwise race socat's start).
 qn_service() {
 	ip netns exec "$(qn_ns "$1")" socat -T 2 \
 	    TCP-LISTEN:8080,reuseaddr,fork SYSTEM:"echo h$1" \
 	    >>"$T/h$1/socat.log" 2>&1 &
 	QN_PIDS+=($!)
+	qn_wait_for 5000 qn_listening "$1" tcp 8080
+}
+
+# qn_listening N PROTO PORT: something in host N listens on PROTO PORT.
+qn_listening() {
+	local opt=-Htln
+	[ "$2" = tcp ] || opt=-Huln
+	ip netns exec "$(qn_ns "$1")" ss "$opt" "sport = :$3" 2>/dev/null |
+	    grep -q .
 }
 
 # qn_service_pid N: the pid of host N's service (qn_service), found among
@@ -417,8 +428,11 @@ qn_service_pid() {
 }
 
 # qn_ask: from the router, connect to DMZ:8080 and print the answer.
+# -t 2: socat's default would give up 0.5 s after its own EOF (at once,
+# stdin is empty), before a loaded host's forked service has answered;
+# the server's close ends it as soon as the answer is in.
 qn_ask() {
-	ip netns exec "$QN_ROUTER" timeout 2 socat -T 1 - \
+	ip netns exec "$QN_ROUTER" timeout 3 socat -t 2 -T 2 - \
 	    TCP:"$QN_DMZ":8080,connect-timeout=1 </dev/null 2>/dev/null
 }
 

@@ -141,14 +141,17 @@ ip -n "$A" addr add "$DMZ/24" dev eth0
 echo "LAN $NET.0/24 (prefix $P): router .1, A .11 with DMZ .200, B .12"
 
 # ---- services on A: TCP 8080, UDP 5353 (bound to the DMZ address, so
-# answers leave from it); nothing on 8081. The TCP one reads the request
-# line before it answers: closing with unread data would send a RST that
-# can overtake its answer.
+# answers leave from it); nothing on 8081. Both read the request line
+# before they answer. TCP: closing with unread data would send a RST that
+# can overtake its answer. UDP: socat writes the datagram to the
+# command's stdin; a command that does not read it may have exited by
+# then, the write fails (EPIPE, "Broken pipe") and socat exits before it
+# forwards the answer (the flaky "no UDP answer from A", issue 7 item 9).
 ip netns exec "$A" socat TCP-LISTEN:8080,bind="$DMZ",reuseaddr,fork \
     SYSTEM:'read -r l; echo tcp-ok' >>"$T/socat.out" 2>&1 &
 pids+=($!)
 ip netns exec "$A" socat UDP-RECVFROM:5353,bind="$DMZ",fork \
-    SYSTEM:'echo udp-ok' >>"$T/socat.out" 2>&1 &
+    SYSTEM:'read -r l; echo udp-ok' >>"$T/socat.out" 2>&1 &
 pids+=($!)
 
 listening() { in_ns "$A" ss -Htlnu | grep -q "$DMZ:5353" &&
@@ -177,16 +180,19 @@ promisc_is() { [ "$(promiscuity)" = "$1" ]; }
 promisc_is 1 || fail "eth0 of B is not promiscuous while watched"
 
 # ask PROTO PORT SRCPORT: one exchange from the router, the answer on
-# stdout (empty for a refused connection).
+# stdout (empty for a refused connection). socat's default -t 0.5 would
+# give up on the answer 0.5 s after the request's EOF (a forked shell on
+# a loaded machine can take longer); -t 3 waits for it: TCP ends at the
+# server's close, UDP after -T 2 s quiet once the answer came.
 ask() {
 	local addr
 	if [ "$1" = tcp ]; then
-		addr=TCP:$DMZ:$2,sourceport=$3,connect-timeout=1
+		addr=TCP:$DMZ:$2,sourceport=$3,connect-timeout=2
 	else
 		addr=UDP:$DMZ:$2,sourceport=$3
 	fi
-	echo ping | in_ns "$R" timeout 3 socat -T 1 - "$addr" 2>/dev/null ||
-	    true
+	echo ping | in_ns "$R" timeout 5 socat -t 3 -T 2 - "$addr" \
+	    2>/dev/null || true
 }
 
 # flow_of KIND PROTO SRCPORT: the flow key of the line seen for it.
