@@ -59,6 +59,10 @@ struct cluster {
 	struct hooks *hooks;
 	char conflict[STATUS_MAC_LEN]; /* a foreign MAC on the DMZ address */
 	struct elect_id id;	       /* as last persisted */
+	struct event *persist_ev;      /* answers PERSIST: PERSIST_DONE */
+	bool persist_ok;	       /* the last write landed */
+	bool persist_res;	       /* the answer persist_ev brings */
+	char persist_err[256];	       /* why the last one failed */
 	struct drop_log drops[DROP_LOG_SLOTS];
 };
 
@@ -118,9 +122,19 @@ apply_persist(struct cluster *c, const struct elect_action *a)
 	char err[256], hex[33];
 	struct elect_id was;
 
-	if (state_save(c->conf.node.state_dir, &a->persist, err, sizeof(err)) ==
-	    -1)
-		log_warnx("%s", err);
+	c->persist_res = state_save(c->conf.node.state_dir, &a->persist, err,
+			     sizeof(err)) == 0;
+	if (!c->persist_res && c->persist_ok)
+		log_warnx("%s; no claim above the epoch on disk until it "
+			  "is written (retrying)",
+		    err);
+	else if (c->persist_res && !c->persist_ok)
+		log_info("state: written to %s again", c->conf.node.state_dir);
+	if (!c->persist_res)
+		snprintf(c->persist_err, sizeof(c->persist_err), "%s", err);
+	c->persist_ok = c->persist_res;
+	/* The answer comes as its own event, never inside this step. */
+	event_active(c->persist_ev, EV_TIMEOUT, 0);
 	was = c->id;
 	c->id = a->persist.id;
 	if (!elect_id_is_zero(&was) && elect_id_cmp(&was, &c->id) != 0)
@@ -262,6 +276,18 @@ cluster_run(struct cluster *c, const struct elect_event *ev)
 }
 
 /* ---- callbacks ---- */
+
+static void
+persist_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct cluster *c = arg;
+	struct elect_event ev = {.type = ELECT_EV_PERSIST_DONE};
+
+	(void)fd;
+	(void)what;
+	ev.ok = c->persist_res;
+	cluster_run(c, &ev);
+}
 
 static void
 timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -504,7 +530,9 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	c->conf = *conf;
 	c->key = elect_key_new(key);
 	c->timer = evtimer_new(base, timer_cb, c);
-	if (c->key == NULL || c->timer == NULL) {
+	c->persist_ev = evtimer_new(base, persist_done_cb, c);
+	c->persist_ok = true;
+	if (c->key == NULL || c->timer == NULL || c->persist_ev == NULL) {
 		snprintf(err, errlen, "cluster: out of resources for the key");
 		goto fail;
 	}
@@ -547,6 +575,8 @@ cluster_free(struct cluster *c)
 		return;
 	if (c->timer != NULL)
 		event_free(c->timer);
+	if (c->persist_ev != NULL)
+		event_free(c->persist_ev);
 	check_free(c->check);
 	hooks_free(c->hooks);
 	netcfg_watch_free(c->watch);

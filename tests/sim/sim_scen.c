@@ -45,6 +45,7 @@ enum fault {
 	F_LINK_UP,
 	F_FOREIGN,
 	F_RECONF,
+	F_DISK, /* a state disk refuses writes, or takes them again */
 	F_NONE,
 	N_FAULTS
 };
@@ -66,6 +67,7 @@ static const uint32_t fault_weight[N_FAULTS] = {
     [F_LINK_UP] = 6,
     [F_FOREIGN] = 2,
     [F_RECONF] = 4,
+    [F_DISK] = 4,
     [F_NONE] = 10,
 };
 
@@ -328,6 +330,9 @@ inject(struct scen *c)
 		return 0;
 	case F_RECONF:
 		return reconf(c);
+	case F_DISK:
+		i = (int)sim_rng_range(c->r, 0, (uint64_t)s->n_nodes - 1);
+		return sim_disk(s, i, !s->node[i].disk_broken);
 	case F_NONE:
 	case N_FAULTS:
 		break;
@@ -381,7 +386,8 @@ heal(struct scen *c)
 	net->loss_pm = net->dup_pm = net->reorder_pm = 0;
 	s->foreign = false;
 	for (i = 0; i < s->n_nodes; i++) {
-		if (sim_svc(s, i, true) != 0 || sim_link(s, i, true) != 0)
+		if (sim_svc(s, i, true) != 0 || sim_link(s, i, true) != 0 ||
+		    sim_disk(s, i, false) != 0)
 			return -1;
 		if (i == c->joiner)
 			continue;
