@@ -5,13 +5,17 @@
 QURED_IO_SOURCES = \
 	src/state.c src/state.h \
 	src/clock.c src/clock.h
+# state_save() in a child process; needs $(EVENT_CFLAGS) and $(EVENT_LIBS).
+QURED_STATE_WRITER_SOURCES = src/state_writer.c src/state_writer.h
 
 check_PROGRAMS += tests/unit/test_state
 TESTS += tests/unit/test_state
 # It also checks the clock, which has no test binary of its own.
-tests_unit_test_state_SOURCES = tests/unit/test_state.c $(QURED_IO_SOURCES)
-tests_unit_test_state_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_state_LDADD = $(ELECT_LIBS) $(CMOCKA_LIBS)
+# And the writer child (D4: state_save() off the loop), which needs libevent.
+tests_unit_test_state_SOURCES = tests/unit/test_state.c $(QURED_IO_SOURCES) \
+	$(QURED_STATE_WRITER_SOURCES)
+tests_unit_test_state_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_state_LDADD = $(ELECT_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
 # The state file parser's fuzz target (scheme of tests/fuzz/local.mk).
 check_PROGRAMS += tests/fuzz/replay_state
 TESTS += tests/fuzz/replay_state
@@ -186,6 +190,7 @@ src_qured_SOURCES = \
 	src/main.c \
 	src/cluster.c src/cluster.h \
 	$(QURED_IO_SOURCES) \
+	$(QURED_STATE_WRITER_SOURCES) \
 	$(QURED_CONF_SOURCES) \
 	$(QURED_CTL_SOURCES) \
 	$(QURED_CHECK_SOURCES)

@@ -21,10 +21,12 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
 
 #include "election/election.h"
 #include "src/clock.h"
 #include "src/state.h"
+#include "src/state_writer.h"
 
 struct fx {
 	char top[64];	/* mkdtemp'd, removed by teardown */
@@ -332,6 +334,94 @@ an_unreadable_file_is_an_error_not_a_first_start(void **state)
 		fail_msg("unexpected error: %s", f->err);
 }
 
+/* ---- the writer child (D4) ---- */
+
+struct answer {
+	int n;
+	bool ok;
+	char err[512];
+};
+
+static void
+answered(void *arg, bool ok, const char *err)
+{
+	struct answer *a = arg;
+
+	a->n++;
+	a->ok = ok;
+	snprintf(a->err, sizeof(a->err), "%s", err);
+}
+
+/* Runs base until a is answered, 5 s at most. */
+static void
+pump(struct event_base *base, struct answer *a)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (a->n == 0) {
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec > t0.tv_sec + 5)
+			fail_msg("the writer did not answer within 5 s");
+		usleep(1000);
+	}
+}
+
+static void
+writer_saves_off_the_loop_and_answers(void **state)
+{
+	struct fx *f = *state;
+	struct event_base *base = event_base_new();
+	struct answer a = {0};
+	struct state_writer *w = state_writer_new(base, f->dir, answered, &a);
+	struct elect_persist p = sample(), q;
+
+	assert_non_null(w);
+	assert_int_equal(state_writer_save(w, &p, f->err, sizeof(f->err)), 0);
+	assert_true(state_writer_busy(w));
+	/* One at a time: a second save is refused until the answer. */
+	assert_int_equal(state_writer_save(w, &p, f->err, sizeof(f->err)), -1);
+	pump(base, &a);
+	assert_int_equal(a.n, 1);
+	assert_true(a.ok);
+	assert_false(state_writer_busy(w));
+	assert_int_equal(state_load(f->dir, &q, f->err, sizeof(f->err)), 0);
+	assert_memory_equal(&p, &q, sizeof(p));
+	/* The same child takes the next one. */
+	p.epoch = 77;
+	a.n = 0;
+	assert_int_equal(state_writer_save(w, &p, f->err, sizeof(f->err)), 0);
+	pump(base, &a);
+	assert_true(a.ok);
+	assert_int_equal(state_load(f->dir, &q, f->err, sizeof(f->err)), 0);
+	assert_true(q.epoch == 77);
+	state_writer_free(w);
+	event_base_free(base);
+}
+
+static void
+writer_reports_a_refused_write_with_path_and_errno(void **state)
+{
+	struct fx *f = *state;
+	struct event_base *base = event_base_new();
+	struct answer a = {0};
+	struct state_writer *w = state_writer_new(base, f->dir, answered, &a);
+	struct elect_persist p = sample();
+	FILE *fp = fopen(f->dir, "w"); /* the dir is a file: ENOTDIR */
+
+	assert_non_null(fp);
+	fclose(fp);
+	assert_int_equal(state_writer_save(w, &p, f->err, sizeof(f->err)), 0);
+	pump(base, &a);
+	assert_false(a.ok);
+	if (strstr(a.err, f->dir) == NULL ||
+	    strstr(a.err, "Not a directory") == NULL)
+		fail_msg("unexpected error: %s", a.err);
+	state_writer_free(w);
+	event_base_free(base);
+}
+
 /*
  * The clock (src/clock.c) has no binary of its own; it is checked here.
  * It must be CLOCK_BOOTTIME (counts suspended time), read in ms.
@@ -384,6 +474,8 @@ main(void)
 	    U(a_dir_under_a_missing_parent_is_not_created),
 	    U(a_read_only_dir_keeps_the_old_file),
 	    U(an_unreadable_file_is_an_error_not_a_first_start),
+	    U(writer_saves_off_the_loop_and_answers),
+	    U(writer_reports_a_refused_write_with_path_and_errno),
 	    cmocka_unit_test(
 		clock_reads_boottime_in_ms_and_never_goes_backwards),
 	};
