@@ -195,6 +195,7 @@ sim_init(struct sim *s, struct elect_key *key, int n_nodes, uint64_t seed)
 	s->n_nodes = n_nodes < SIM_MAX_NODES ? n_nodes : SIM_MAX_NODES;
 	s->check.holder = -1;
 	s->check.joiner = -1;
+	s->check.named = -1;
 	s->clients.router_last = -1;
 	for (i = 0; i < SIM_MAX_NODES; i++) {
 		s->node[i].svc_up = true;
@@ -624,6 +625,11 @@ apply_state(
 	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER &&
 	    check_frozen_lease(s, i) != 0)
 		return -1;
+	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER &&
+	    s->check.named >= 0 && i != s->check.named)
+		return sim_fail(s, i,
+		    "invariant (j): claims (%s) while the handover named %s",
+		    elect_reason_name(a->reason), s->node[s->check.named].name);
 	if (a->old == ELECT_ST_HOLDER && a->reason == ELECT_WHY_SERVICE_FAILED)
 		n->svc_fail_ms = s->now;
 	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER)
@@ -1115,8 +1121,8 @@ check_converged(struct sim *s)
 
 /* A node that could serve instead: live, linked, eligible, its service
  * up and its own last check failure (holddown) over. */
-static bool
-could_serve(const struct sim *s, int j)
+bool
+sim_could_serve(const struct sim *s, int j)
 {
 	const struct sim_node *n = &s->node[j];
 
@@ -1136,7 +1142,7 @@ check_service(struct sim *s)
 
 	if (h >= 0 && !s->node[h].svc_up && s->node[h].conf.check_enabled)
 		for (j = 0; j < s->n_nodes && !other; j++)
-			other = j != h && could_serve(s, j);
+			other = j != h && sim_could_serve(s, j);
 	if (!other) {
 		c->e_since = 0;
 		return 0;

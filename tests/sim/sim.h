@@ -116,6 +116,7 @@ struct sim_stats {
 	uint64_t settled;   /* (d): a handover in a failover window */
 	uint64_t frozen;    /* (h): a holder paused in the stable phase */
 	uint64_t disk_faults, persist_failed;
+	uint64_t named_handovers; /* (j): stable-phase handovers to a name */
 };
 
 enum sim_verbosity {
@@ -140,6 +141,8 @@ struct sim_check {
 	bool svc_rule;	   /* (e): checked at every step */
 	uint64_t e_bound_ms;
 	uint64_t e_since; /* a holder's service has been down since; 0 */
+	/* (j): a named handover under way: only this node may claim; -1 */
+	int named;
 };
 
 /* Client traffic to the DMZ address: a request every min..max ms. */
@@ -207,6 +210,8 @@ int sim_reconf(struct sim *, int i, uint8_t priority, bool preempt);
 int sim_disk(struct sim *, int i, bool broken);
 /* Starts the clients (c->on) with their first request at now + 1. */
 void sim_clients_start(struct sim *);
+/* Node j is live, linked, eligible, its service up, its holddown over. */
+bool sim_could_serve(const struct sim *, int j);
 /* The node whose kernel holds the DMZ address for the router; -1. */
 int sim_kernel_holder(const struct sim *);
 
