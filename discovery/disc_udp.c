@@ -24,6 +24,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -93,7 +94,13 @@ set_int(int fd, int level, int opt, int val, const char *what, char *err,
  *   INADDR_ANY the datagrams of every group any socket on the host joined;
  *   we want only the groups this socket joined.
  * - IP_PKTINFO: the arrival interface, to drop what came from elsewhere.
- * - TTL 1: the protocol never leaves the LAN (DESIGN.md).
+ * - TTL 255 (unicast and multicast) and IP_RECVTTL: RFC 5082 (GTSM). A
+ *   datagram from the link arrives with the TTL it was sent with; one that
+ *   crossed a router (in DMZ mode the router forwards every port of the
+ *   DMZ address to the holder) arrives with less, whatever its sender
+ *   chose. So we send with 255 and drop anything received with less: the
+ *   election port answers the link only. TTL 1 would say nothing: a
+ *   forwarded datagram can arrive with TTL 1 just as well.
  * - LOOP 0: our own group datagrams are not ours to hear; with a clone
  *   detector in the core, hearing ourselves would look like a clone.
  * - TOS CS6 (network control), as VRRP uses: WiFi (WMM) and switches
@@ -108,14 +115,107 @@ set_options(int fd, const struct disc_udp_conf *conf, char *err, size_t errlen)
 		err, errlen) == -1 ||
 	    set_int(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO", err, errlen) ==
 		-1 ||
-	    set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, 1, "IP_MULTICAST_TTL",
-		err, errlen) == -1 ||
+	    set_int(fd, IPPROTO_IP, IP_TTL, DISC_TTL, "IP_TTL", err, errlen) ==
+		-1 ||
+	    set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, DISC_TTL,
+		"IP_MULTICAST_TTL", err, errlen) == -1 ||
+	    set_int(fd, IPPROTO_IP, IP_RECVTTL, 1, "IP_RECVTTL", err, errlen) ==
+		-1 ||
 	    set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, loop,
 		"IP_MULTICAST_LOOP", err, errlen) == -1 ||
 	    set_int(fd, IPPROTO_IP, IP_TOS, IPTOS_CLASS_CS6, "IP_TOS", err,
 		errlen) == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * Who holds a UDP port of this network namespace, for the one line that
+ * says why we cannot start: the socket's uid from /proc/net/udp, and the
+ * process from the /proc/PID/fd link to its inode (readable for our own
+ * user's processes, or with CAP_DAC_READ_SEARCH; else the uid alone).
+ */
+static int
+port_holder_inode(uint16_t port, unsigned long *inode, unsigned *uid)
+{
+	char line[512];
+	unsigned p;
+	FILE *fp = fopen("/proc/net/udp", "re");
+	int found = -1;
+
+	if (fp == NULL)
+		return -1;
+	while (found == -1 && fgets(line, sizeof(line), fp) != NULL) {
+		if (sscanf(line,
+			" %*u: %*x:%x %*x:%*x %*x %*x:%*x %*x:%*x %*x %u %*d "
+			"%lu",
+			&p, uid, inode) == 3 &&
+		    p == port)
+			found = 0;
+	}
+	fclose(fp);
+	return found;
+}
+
+static pid_t
+inode_pid(unsigned long inode, char *comm, size_t len)
+{
+	char path[600], link[64], want[64];
+	struct dirent *pe, *fe;
+	DIR *proc, *fds;
+	pid_t pid = -1;
+	ssize_t n;
+	FILE *fp;
+
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	if ((proc = opendir("/proc")) == NULL)
+		return -1;
+	while (pid == -1 && (pe = readdir(proc)) != NULL) {
+		if (pe->d_name[0] < '1' || pe->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", pe->d_name);
+		if ((fds = opendir(path)) == NULL)
+			continue;
+		while (pid == -1 && (fe = readdir(fds)) != NULL) {
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s",
+			    pe->d_name, fe->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n > 0 && (link[n] = '\0', strcmp(link, want) == 0))
+				pid = (pid_t)atoi(pe->d_name);
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	snprintf(comm, len, "?");
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (pid != -1 && (fp = fopen(path, "re")) != NULL) {
+		if (fgets(comm, (int)len, fp) != NULL)
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(fp);
+	}
+	return pid;
+}
+
+/* ": held by pid 123 (nc), uid 1000", or less when /proc says less. */
+static void
+port_holder(uint16_t port, char *buf, size_t len)
+{
+	unsigned long inode;
+	unsigned uid;
+	char comm[32];
+	pid_t pid;
+
+	if (port_holder_inode(port, &inode, &uid) == -1) {
+		snprintf(buf, len, ": held by a socket not in /proc/net/udp");
+		return;
+	}
+	pid = inode_pid(inode, comm, sizeof(comm));
+	if (pid == -1)
+		snprintf(
+		    buf, len, ": held by uid %u (process not visible)", uid);
+	else
+		snprintf(buf, len, ": held by pid %d (%s), uid %u", (int)pid,
+		    comm, uid);
 }
 
 static int
@@ -130,10 +230,12 @@ bind_port(struct disc_udp *d, char *err, size_t errlen)
 	sin.sin_port = htons(d->conf.port);
 	if (bind(d->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
 		int e = errno;
+		char holder[128] = "";
 
+		if (e == EADDRINUSE)
+			port_holder(d->conf.port, holder, sizeof(holder));
 		snprintf(err, errlen, "discovery: bind 0.0.0.0:%u: %s%s",
-		    (unsigned)d->conf.port, strerror(e),
-		    e == EADDRINUSE ? " (another qured running?)" : "");
+		    (unsigned)d->conf.port, strerror(e), holder);
 		return -1;
 	}
 	if (getsockname(d->fd, (struct sockaddr *)&sin, &slen) == -1) {
@@ -250,20 +352,29 @@ disc_udp_free(struct disc_udp *d)
 	destroy(d);
 }
 
-/* The interface a datagram arrived on, from IP_PKTINFO; 0 if unknown. */
+/*
+ * The interface a datagram arrived on, from IP_PKTINFO (0 if unknown),
+ * and its TTL, from IP_RECVTTL (-1 if unknown: dropped like a low one).
+ */
 static unsigned int
-arrival_ifindex(struct msghdr *msg)
+arrival(struct msghdr *msg, int *ttl)
 {
 	struct cmsghdr *c;
 	struct in_pktinfo pi;
+	unsigned int ifindex = 0;
 
+	*ttl = -1;
 	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
-		if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO)
+		if (c->cmsg_level != IPPROTO_IP)
 			continue;
-		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-		return (unsigned int)pi.ipi_ifindex;
+		if (c->cmsg_type == IP_PKTINFO) {
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			ifindex = (unsigned int)pi.ipi_ifindex;
+		} else if (c->cmsg_type == IP_TTL) {
+			memcpy(ttl, CMSG_DATA(c), sizeof(*ttl));
+		}
 	}
-	return 0;
+	return ifindex;
 }
 
 /*
@@ -278,12 +389,14 @@ read_one(struct disc_udp *d)
 	    .iov_base = d->rx_buf, .iov_len = sizeof(d->rx_buf)};
 	union {
 		struct cmsghdr align;
-		uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo)) +
+			  CMSG_SPACE(sizeof(int))];
 	} cbuf;
 	struct msghdr msg;
 	ssize_t n;
 	size_t len;
 	unsigned int ifindex;
+	int ttl;
 
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_name = &src;
@@ -301,7 +414,7 @@ read_one(struct disc_udp *d)
 		d->stats.last_rx_errno = errno;
 		return -1;
 	}
-	ifindex = arrival_ifindex(&msg);
+	ifindex = arrival(&msg, &ttl);
 	if (d->conf.ifindex != 0 && ifindex != 0 &&
 	    ifindex != d->conf.ifindex) {
 		d->stats.rx_other_if++;
@@ -309,6 +422,12 @@ read_one(struct disc_udp *d)
 	}
 	if (msg.msg_namelen < sizeof(src) || src.sin_family != AF_INET)
 		return 1;
+	if (ttl != DISC_TTL) { /* RFC 5082: routed here, not from the link */
+		d->stats.rx_dropped_ttl++;
+		if (d->conf.on_drop != NULL)
+			d->conf.on_drop(d->arg, DISC_DROP_TTL, &src);
+		return 1;
+	}
 	len = (size_t)n;
 	if (len > sizeof(d->rx_buf)) /* MSG_TRUNC: hand up what we hold */
 		len = sizeof(d->rx_buf);

@@ -70,6 +70,8 @@ struct elect {
 	uint64_t probe_deadline_ms;
 	/* HOLDER: the last service check result; no claims while held down. */
 	bool check_ok;
+	uint32_t check_fails;  /* failed checks in a row */
+	uint32_t check_passes; /* passed checks in a row */
 	uint64_t holddown_until_ms;
 	uint64_t next_check_ms; /* STANDBY: our own service, now and then */
 
@@ -1070,6 +1072,33 @@ on_probe_done(struct elect *c, bool conflict, struct elect_out *out)
 	    ELECT_WHY_NO_HOLDER, out);
 }
 
+/*
+ * keepalived's fall/rise: one slow run on a loaded VM is not a dead
+ * service. The service fails after check_fall failures in a row and
+ * passes again after check_rise passes in a row; anything between keeps
+ * the last verdict.
+ */
+static void
+count_check(struct elect *c, bool ok)
+{
+	uint32_t fall = c->conf.check_fall ? c->conf.check_fall : 1;
+	uint32_t rise = c->conf.check_rise ? c->conf.check_rise : 1;
+
+	if (ok) {
+		c->check_fails = 0;
+		if (c->check_passes < rise)
+			c->check_passes++;
+	} else {
+		c->check_passes = 0;
+		if (c->check_fails < fall)
+			c->check_fails++;
+	}
+	if (c->check_ok && c->check_fails >= fall)
+		c->check_ok = false;
+	else if (!c->check_ok && c->check_passes >= rise)
+		c->check_ok = true;
+}
+
 /* The holder's own service check: failing, it hands over and holds off. */
 static void
 on_check(struct elect *c, bool ok, struct elect_out *out)
@@ -1077,8 +1106,9 @@ on_check(struct elect *c, bool ok, struct elect_out *out)
 	const struct elect_member *best;
 	bool was_fit = fit_to_serve(c);
 
-	c->check_ok = ok;
-	if (c->state == ELECT_ST_HOLDER && !ok) {
+	count_check(c, ok);
+	/* A pass short of rise keeps an unfit holder: it is no failure. */
+	if (c->state == ELECT_ST_HOLDER && !ok && !c->check_ok) {
 		c->holddown_until_ms = c->now_ms + c->conf.holddown_ms;
 		best = elect_members_best(&c->members, c->now_ms, NULL);
 		resign(

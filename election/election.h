@@ -239,6 +239,14 @@ struct elect_conf {
 	uint32_t probe_timeout_ms;   /* two PROBE tries within it; 100 */
 	bool check_enabled;	     /* the holder runs a service check */
 	uint32_t holddown_ms; /* no claim after our check failed; 10 x hb */
+	/*
+	 * keepalived's fall and rise: the service counts as failed after
+	 * check_fall failed checks in a row and as passing again after
+	 * check_rise passed ones in a row (0 counts as 1). Default 1 and 1;
+	 * qured passes [dmz] check-fall and check-rise (2 and 2).
+	 */
+	uint32_t check_fall;
+	uint32_t check_rise;
 };
 
 /* Fills conf with DESIGN.md defaults (key and addresses left empty). */

@@ -4,6 +4,7 @@
 # $(QURED_IO_SOURCES) to src_qured_SOURCES; state.c needs $(ELECT_LIBS).
 QURED_IO_SOURCES = \
 	src/state.c src/state.h \
+	src/lock.c src/lock.h \
 	src/clock.c src/clock.h
 # state_save() in a child process; needs $(EVENT_CFLAGS) and $(EVENT_LIBS).
 QURED_STATE_WRITER_SOURCES = src/state_writer.c src/state_writer.h
@@ -16,6 +17,12 @@ tests_unit_test_state_SOURCES = tests/unit/test_state.c $(QURED_IO_SOURCES) \
 	$(QURED_STATE_WRITER_SOURCES)
 tests_unit_test_state_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_state_LDADD = $(ELECT_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
+# The state dir lock.
+check_PROGRAMS += tests/unit/test_lock
+TESTS += tests/unit/test_lock
+tests_unit_test_lock_SOURCES = tests/unit/test_lock.c src/lock.c src/lock.h
+tests_unit_test_lock_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_lock_LDADD = $(CMOCKA_LIBS)
 # The state file parser's fuzz target (scheme of tests/fuzz/local.mk).
 check_PROGRAMS += tests/fuzz/replay_state
 TESTS += tests/fuzz/replay_state

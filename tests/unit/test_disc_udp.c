@@ -40,6 +40,8 @@ struct fx {
 	size_t n_rx;
 	struct disc_udp *free_me; /* freed by the callback on its first call */
 	int plain;		  /* a plain UDP socket on 127.0.0.1 */
+	size_t n_drop_ttl;	  /* on_drop calls for DISC_DROP_TTL */
+	struct sockaddr_in drop_src;
 };
 
 static void
@@ -58,6 +60,16 @@ on_rx(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
 	r->len = len;
 	memcpy(r->buf, buf, len < sizeof(r->buf) ? len : sizeof(r->buf));
 	r->src = *src;
+}
+
+static void
+on_drop(void *arg, enum disc_drop why, const struct sockaddr_in *src)
+{
+	struct fx *f = arg;
+
+	if (why == DISC_DROP_TTL)
+		f->n_drop_ttl++;
+	f->drop_src = *src;
 }
 
 static void
@@ -87,6 +99,13 @@ run_until(struct fx *f, size_t want)
 		event_base_loop(f->base, EVLOOP_ONCE);
 }
 
+static void
+set_ttl(int fd, int ttl)
+{
+	assert_int_equal(
+	    setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)), 0);
+}
+
 static int
 setup(void **state)
 {
@@ -108,6 +127,7 @@ setup(void **state)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(
 	    bind(f->plain, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	set_ttl(f->plain, 255); /* a member on the link, as GTSM wants */
 	*state = f;
 	return 0;
 }
@@ -133,6 +153,7 @@ new_unicast(struct fx *f, uint16_t port)
 
 	disc_udp_conf_defaults(&conf);
 	conf.port = port;
+	conf.on_drop = on_drop;
 	d = disc_udp_new(f->base, &conf, on_rx, f, err, sizeof(err));
 	if (d == NULL)
 		fail_msg("disc_udp_new: %s", err);
@@ -271,11 +292,14 @@ second_instance_on_the_same_port_fails_and_says_why(void **state)
 	conf.port = disc_udp_get_port(a);
 	b = disc_udp_new(f->base, &conf, on_rx, f, err, sizeof(err));
 	assert_null(b);
+	/* One line naming the port and what holds it: here, this test. */
 	snprintf(want, sizeof(want),
-	    "discovery: bind 0.0.0.0:%u: Address already in use "
-	    "(another qured running?)",
-	    (unsigned)conf.port);
-	assert_string_equal(err, want);
+	    "discovery: bind 0.0.0.0:%u: Address already in use: held by "
+	    "pid %d (",
+	    (unsigned)conf.port, (int)getpid());
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "uid 0"));
+	assert_null(strchr(err, '\n'));
 	disc_udp_free(a);
 }
 
@@ -412,6 +436,68 @@ defaults_are_the_design_group_and_port(void **state)
 	disc_udp_free(NULL);
 }
 
+/* RFC 5082 (GTSM): only a datagram sent with TTL 255 can come from the
+ * link; one with less crossed a router (the DMZ's port forward). */
+static void
+datagram_with_a_ttl_below_255_is_dropped_and_counted(void **state)
+{
+	struct fx *f = *state;
+	struct disc_udp *a = new_unicast(f, 0);
+	uint16_t port = disc_udp_get_port(a);
+	struct disc_udp_stats st;
+
+	set_ttl(f->plain, 254);
+	plain_send(f, port, "routed", 6);
+	set_ttl(f->plain, 64);
+	plain_send(f, port, "far", 3);
+	set_ttl(f->plain, 255);
+	plain_send(f, port, "link", 4);
+	run_until(f, 1);
+	assert_int_equal(f->n_rx, 1);
+	assert_memory_equal(f->rx[0].buf, "link", 4);
+	disc_udp_get_stats(a, &st);
+	assert_int_equal(st.rx, 1);
+	assert_int_equal(st.rx_dropped_ttl, 2);
+	assert_int_equal(f->n_drop_ttl, 2);
+	assert_int_equal(ntohs(f->drop_src.sin_port), plain_port(f));
+	disc_udp_free(a);
+}
+
+/* What we send carries TTL 255, so that peers keep it. */
+static void
+our_datagrams_leave_with_ttl_255(void **state)
+{
+	struct fx *f = *state;
+	struct disc_udp *b = new_unicast(f, 0);
+	struct sockaddr_in to = loopback(plain_port(f));
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct iovec iov;
+	struct msghdr msg;
+	struct cmsghdr *c;
+	char buf[16];
+	int on = 1, ttl = -1;
+
+	assert_int_equal(
+	    setsockopt(f->plain, IPPROTO_IP, IP_RECVTTL, &on, sizeof(on)), 0);
+	assert_int_equal(disc_udp_send(b, &to, "ttl", 3), 0);
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(buf);
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.b;
+	msg.msg_controllen = sizeof(cbuf.b);
+	assert_int_equal(recvmsg(f->plain, &msg, 0), 3);
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL)
+			memcpy(&ttl, CMSG_DATA(c), sizeof(ttl));
+	assert_int_equal(ttl, 255);
+	disc_udp_free(b);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -429,6 +515,8 @@ main(void)
 	    T(send_refuses_oversize_and_group_without_an_interface),
 	    T(joining_on_a_missing_interface_fails_naming_it),
 	    T(a_group_that_is_not_multicast_is_refused),
+	    T(datagram_with_a_ttl_below_255_is_dropped_and_counted),
+	    T(our_datagrams_leave_with_ttl_255),
 	    cmocka_unit_test(defaults_are_the_design_group_and_port),
 	};
 

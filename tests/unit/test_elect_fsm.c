@@ -1741,6 +1741,82 @@ late_run_forgets_the_requests_it_watched(void **state)
 	assert_false(fx_sent(f, ELECT_MSG_PROBE));
 }
 
+/* keepalived's fall: one slow or failed run is not a dead service. */
+static void
+holder_resigns_only_after_check_fall_failures_in_a_row(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf.check_enabled = true;
+	f->conf.check_fall = 2;
+	fx_start_with(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 1);
+	fx_make_holder(f);
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_event(f, ELECT_EV_CHECK, 0, true); /* the count starts again */
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_false(fx_sent(f, ELECT_MSG_RESIGN));
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	assert_true(fx_sent(f, ELECT_MSG_RESIGN));
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
+/* The UNFIT flag of the last HELLO sent, -1 if none was sent. */
+static int
+fx_last_hello_unfit(const struct fx *f)
+{
+	struct elect_msg m;
+	size_t i;
+
+	for (i = f->nlog; i-- > 0;)
+		if (f->log[i].type == ELECT_ACT_SEND &&
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) == ELECT_WIRE_OK &&
+		    m.type == ELECT_MSG_HELLO)
+			return (m.flags & ELECT_FLAG_UNFIT) != 0;
+	return -1;
+}
+
+/* keepalived's rise: an unfit node is fit again after rise passes. */
+static void
+unfit_node_is_fit_again_only_after_check_rise_passes_in_a_row(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf.check_enabled = true;
+	f->conf.check_fall = 1;
+	f->conf.check_rise = 2;
+	fx_start_with(f);
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	assert_int_equal(fx_last_hello_unfit(f), 1);
+	fx_clear(f);
+	fx_event(f, ELECT_EV_CHECK, 0, true);
+	assert_int_equal(fx_last_hello_unfit(f), -1); /* no change to say */
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	fx_event(f, ELECT_EV_CHECK, 0, true);
+	assert_int_equal(fx_last_hello_unfit(f), -1);
+	fx_event(f, ELECT_EV_CHECK, 0, true);
+	assert_int_equal(fx_last_hello_unfit(f), 0);
+}
+
+/* A standby's single failed run does not mark it unfit either. */
+static void
+standby_stays_fit_after_one_failed_check_with_fall_2(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf.check_enabled = true;
+	f->conf.check_fall = 2;
+	fx_start_with(f);
+	fx_clear(f);
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	assert_int_equal(fx_last_hello_unfit(f), -1);
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	assert_int_equal(fx_last_hello_unfit(f), 1);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
@@ -1749,6 +1825,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    T(starting_node_says_hello_and_claims_when_nobody_holds),
+	    TU(holder_resigns_only_after_check_fall_failures_in_a_row),
+	    TU(unfit_node_is_fit_again_only_after_check_rise_passes_in_a_row),
+	    TU(standby_stays_fit_after_one_failed_check_with_fall_2),
 	    T(starting_node_follows_a_heard_holder),
 	    T(standby_claims_after_dead_after_missed_heartbeats),
 	    T(heartbeats_keep_a_standby_from_claiming),
