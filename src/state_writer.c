@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include <event2/event.h>
 
 #include "election/election.h"
+#include "src/lock.h"
 #include "src/state.h"
 
 struct answer {
@@ -74,9 +76,31 @@ static void __attribute__((noreturn)) child_main(int fd, const char *dir)
 	}
 }
 
-/* In the child: nothing of the daemon's but fd and stderr. */
+/* Whether descriptor fd is the state dir's lock (its path is lock). */
+static bool
+is_lock(int fd, const char *lock)
+{
+	char link[64], target[4096];
+	ssize_t n;
+
+	if (lock[0] == '\0')
+		return false;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	return strcmp(target, lock) == 0;
+}
+
+/*
+ * In the child: nothing of the daemon's but fd, stderr and the state
+ * dir's lock (src/lock.c): a write under way when the daemon is killed
+ * holds the lock until its rename is done, so a new qured cannot load
+ * and rewrite the state under it.
+ */
 static void
-child_setup(int fd)
+child_setup(int fd, const char *lock)
 {
 	sigset_t none;
 	long max = sysconf(_SC_OPEN_MAX), i;
@@ -90,7 +114,7 @@ child_setup(int fd)
 	if (max < 0 || max > 65536)
 		max = 65536;
 	for (i = 3; i < max; i++)
-		if (i != fd)
+		if (i != fd && !is_lock((int)i, lock))
 			close((int)i);
 }
 
@@ -135,9 +159,12 @@ answer_cb(evutil_socket_t fd, short what, void *arg)
 static int
 spawn(struct state_writer *w, char *err, size_t errlen)
 {
+	char lock[PATH_MAX + 16] = "", real[PATH_MAX];
 	int sv[2];
 	pid_t pid;
 
+	if (realpath(w->dir, real) != NULL)
+		snprintf(lock, sizeof(lock), "%s/%s", real, LOCK_FILE);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		snprintf(err, errlen, "state: socketpair: %s", strerror(errno));
 		return -1;
@@ -150,7 +177,7 @@ spawn(struct state_writer *w, char *err, size_t errlen)
 		return -1;
 	}
 	if (pid == 0) {
-		child_setup(sv[1]);
+		child_setup(sv[1], lock);
 		child_main(sv[1], w->dir);
 	}
 	close(sv[1]);

@@ -25,6 +25,7 @@
 
 #include "election/election.h"
 #include "src/clock.h"
+#include "src/lock.h"
 #include "src/state.h"
 #include "src/state_writer.h"
 
@@ -422,6 +423,39 @@ writer_reports_a_refused_write_with_path_and_errno(void **state)
 	event_base_free(base);
 }
 
+static void
+writer_keeps_the_state_dir_lock_while_it_lives(void **state)
+{
+	struct fx *f = *state;
+	struct event_base *base = event_base_new();
+	struct answer a = {0};
+	struct state_writer *w = state_writer_new(base, f->dir, answered, &a);
+	struct elect_persist p = sample();
+	struct timespec t0, t;
+	int fd, again = -1;
+
+	fd = lock_state_dir(f->dir, f->err, sizeof(f->err));
+	assert_true(fd >= 0);
+	assert_int_equal(state_writer_save(w, &p, f->err, sizeof(f->err)), 0);
+	pump(base, &a);
+	assert_true(a.ok);
+	/* The daemon dies (its descriptor goes): the writer child still
+	 * holds the lock, so no new qured rewrites the state under it. */
+	close(fd);
+	assert_int_equal(lock_state_dir(f->dir, f->err, sizeof(f->err)), -1);
+	/* The writer ends (EOF): the lock is free again. */
+	state_writer_free(w);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((again = lock_state_dir(f->dir, f->err, sizeof(f->err))) == -1) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec > t0.tv_sec + 5)
+			fail_msg("the lock stayed taken: %s", f->err);
+		usleep(5000);
+	}
+	close(again);
+	event_base_free(base);
+}
+
 /*
  * The clock (src/clock.c) has no binary of its own; it is checked here.
  * It must be CLOCK_BOOTTIME (counts suspended time), read in ms.
@@ -476,6 +510,7 @@ main(void)
 	    U(an_unreadable_file_is_an_error_not_a_first_start),
 	    U(writer_saves_off_the_loop_and_answers),
 	    U(writer_reports_a_refused_write_with_path_and_errno),
+	    U(writer_keeps_the_state_dir_lock_while_it_lives),
 	    cmocka_unit_test(
 		clock_reads_boottime_in_ms_and_never_goes_backwards),
 	};
