@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -423,6 +424,80 @@ writer_reports_a_refused_write_with_path_and_errno(void **state)
 	event_base_free(base);
 }
 
+/* The one live child of this process (the writer; earlier tests' ended
+ * writers may linger as zombies), from /proc. */
+static pid_t
+only_child(void)
+{
+	char path[64], st;
+	long pid, found = 0;
+	FILE *fp, *sp;
+
+	snprintf(
+	    path, sizeof(path), "/proc/self/task/%ld/children", (long)getpid());
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	while (fscanf(fp, "%ld", &pid) == 1) {
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		if ((sp = fopen(path, "r")) == NULL)
+			continue;
+		if (fscanf(sp, "%*d %*s %c", &st) == 1 && st != 'Z') {
+			assert_int_equal(found, 0);
+			found = pid;
+		}
+		fclose(sp);
+	}
+	fclose(fp);
+	assert_true(found > 0);
+	return (pid_t)found;
+}
+
+static void
+ticked(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(*(int *)arg)++;
+}
+
+static void
+a_hung_write_never_blocks_the_loop(void **state)
+{
+	struct fx *f = *state;
+	struct event_base *base = event_base_new();
+	struct answer a = {0};
+	struct state_writer *w = state_writer_new(base, f->dir, answered, &a);
+	struct elect_persist p = sample();
+	struct timeval every = {0, 10000};
+	struct event *tick;
+	struct timespec t0, t;
+	int ticks = 0;
+	pid_t child;
+
+	assert_int_equal(state_writer_save(w, &p, f->err, sizeof(f->err)), 0);
+	pump(base, &a);
+	/* The writer hangs (an fsync on a dead disk, here SIGSTOP). */
+	child = only_child();
+	assert_int_equal(kill(child, SIGSTOP), 0);
+	a.n = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(state_writer_save(w, &p, f->err, sizeof(f->err)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	assert_true(t.tv_sec - t0.tv_sec <= 1); /* returned at once */
+	tick = event_new(base, -1, EV_PERSIST, ticked, &ticks);
+	event_add(tick, &every);
+	while (ticks < 20) /* 200 ms of a loop that keeps running */
+		event_base_loop(base, EVLOOP_ONCE);
+	assert_int_equal(a.n, 0);
+	assert_true(state_writer_busy(w));
+	assert_int_equal(kill(child, SIGCONT), 0);
+	pump(base, &a);
+	assert_true(a.ok);
+	event_free(tick);
+	state_writer_free(w);
+	event_base_free(base);
+}
+
 static void
 writer_keeps_the_state_dir_lock_while_it_lives(void **state)
 {
@@ -511,6 +586,7 @@ main(void)
 	    U(writer_saves_off_the_loop_and_answers),
 	    U(writer_reports_a_refused_write_with_path_and_errno),
 	    U(writer_keeps_the_state_dir_lock_while_it_lives),
+	    U(a_hung_write_never_blocks_the_loop),
 	    cmocka_unit_test(
 		clock_reads_boottime_in_ms_and_never_goes_backwards),
 	};
