@@ -32,9 +32,16 @@ struct elect {
 	uint64_t now_ms;
 	uint64_t due_ms; /* the wake-up we asked for last */
 
-	uint64_t epoch; /* highest seen, persisted */
-	uint64_t seq;	/* next sequence to send */
-	uint64_t seq_reserved;
+	uint64_t epoch; /* highest seen; claims at most disk.epoch */
+	uint64_t seq;	/* next sequence to send; below disk.seq_reserved */
+	/* D4: what the disk acknowledged, what is being written, retries */
+	struct elect_persist disk;
+	struct elect_persist writing;
+	bool persist_busy; /* a PERSIST is out, its DONE not yet in */
+	bool persist_ok;   /* the last one was written */
+	unsigned persist_fails;
+	uint64_t persist_retry_ms; /* no new PERSIST before; 0: none */
+	bool muted; /* a send was skipped: no sequence on disk for it */
 
 	enum elect_state state;
 	bool has_holder; /* followed holder, when not HOLDER ourselves */
@@ -100,6 +107,7 @@ static const char *const reason_names[] = {
     [ELECT_WHY_ADDR_CONFLICT] = "address-conflict",
     [ELECT_WHY_PROBE_FAILED] = "probe-failed",
     [ELECT_WHY_SERVICE_FAILED] = "service-failed",
+    [ELECT_WHY_PERSIST_FAILED] = "persist-failed",
 };
 
 const char *
@@ -174,24 +182,86 @@ push(struct elect_out *out, enum elect_action_type type)
 	return a;
 }
 
+/*
+ * D4: the disk holds an epoch ceiling and a sequence reservation, both
+ * ahead of use, so a claim or a send normally never waits for a write.
+ * One write at a time; when the margin left falls below half a block, a
+ * new one goes out (after the backoff of a failed one). Nothing is used
+ * above what the disk acknowledged: after a crash the node restarts from
+ * the ceiling and the reservation, above anything it used.
+ */
 static void
-emit_persist(struct elect *c, struct elect_out *out)
+sync_persist(struct elect *c, struct elect_out *out)
 {
-	struct elect_action *a = push(out, ELECT_ACT_PERSIST);
+	struct elect_persist want = c->disk;
+	struct elect_action *a;
 
-	a->persist.id = c->id;
-	a->persist.epoch = c->epoch;
-	a->persist.seq_reserved = c->seq_reserved;
+	if (c->persist_busy || c->now_ms < c->persist_retry_ms)
+		return;
+	want.id = c->id;
+	if (c->epoch + ELECT_EPOCH_BLOCK / 2 > c->disk.epoch &&
+	    c->disk.epoch < ELECT_EPOCH_MAX)
+		want.epoch = c->epoch + ELECT_EPOCH_BLOCK < ELECT_EPOCH_MAX
+				 ? c->epoch + ELECT_EPOCH_BLOCK
+				 : ELECT_EPOCH_MAX;
+	if (c->seq + ELECT_SEQ_BLOCK / 2 > c->disk.seq_reserved)
+		want.seq_reserved = c->seq + ELECT_SEQ_BLOCK;
+	if (elect_id_cmp(&want.id, &c->disk.id) == 0 &&
+	    want.epoch == c->disk.epoch &&
+	    want.seq_reserved == c->disk.seq_reserved)
+		return;
+	a = push(out, ELECT_ACT_PERSIST);
+	a->persist = want;
+	c->writing = want;
+	c->persist_busy = true;
 }
 
-/* The epoch only grows, and is on disk before anything acts on it. */
+static void solicit_hellos(struct elect *c, struct elect_out *out);
+
+/* The edge's writer answered: on disk now, or retried with a backoff
+ * (a heartbeat, doubling up to 16). */
 static void
-see_epoch(struct elect *c, uint64_t epoch, struct elect_out *out)
+on_persist_done(struct elect *c, bool ok, struct elect_out *out)
 {
-	if (epoch <= c->epoch)
+	unsigned shift;
+
+	if (!c->persist_busy)
+		return; /* nothing asked: a stray answer */
+	c->persist_busy = false;
+	if (!ok) {
+		c->persist_ok = false;
+		c->persist_fails++;
+		shift = c->persist_fails - 1 < 4 ? c->persist_fails - 1 : 4;
+		c->persist_retry_ms =
+		    c->now_ms + ((uint64_t)c->conf.heartbeat_ms << shift);
 		return;
-	c->epoch = epoch;
-	emit_persist(c, out);
+	}
+	c->persist_ok = true;
+	c->persist_fails = 0;
+	c->persist_retry_ms = 0;
+	c->disk = c->writing;
+	/* What we could not say for want of a sequence: say HELLO now and
+	 * ask everybody for theirs. */
+	if (c->muted && !c->link_down && c->state != ELECT_ST_STOPPED) {
+		c->muted = false;
+		solicit_hellos(c, out);
+	}
+}
+
+/* Whether a claim now would use only what the disk acknowledged: the
+ * epoch, and a sequence for the CLAIM. */
+static bool
+may_claim(const struct elect *c)
+{
+	return c->epoch < c->disk.epoch && c->seq < c->disk.seq_reserved;
+}
+
+/* The epoch only grows; epochs above ELECT_EPOCH_MAX never come in. */
+static void
+see_epoch(struct elect *c, uint64_t epoch)
+{
+	if (epoch > c->epoch && epoch <= ELECT_EPOCH_MAX)
+		c->epoch = epoch;
 }
 
 static void
@@ -225,15 +295,16 @@ my_claim(const struct elect *c)
 
 /* ---- sending ---- */
 
-/* Sequences survive restarts: a block is reserved on disk before use. */
-static uint64_t
-next_seq(struct elect *c, struct elect_out *out)
+/* Sequences survive restarts: only those reserved on disk are used. */
+static bool
+next_seq(struct elect *c, uint64_t *seq)
 {
-	if (c->seq >= c->seq_reserved) {
-		c->seq_reserved = c->seq + ELECT_SEQ_BLOCK;
-		emit_persist(c, out);
+	if (c->seq >= c->disk.seq_reserved) {
+		c->muted = true; /* sync_persist() asks for more */
+		return false;
 	}
-	return c->seq++;
+	*seq = c->seq++;
+	return true;
 }
 
 static void
@@ -256,7 +327,8 @@ send_msg(struct elect *c, struct elect_msg *m, const struct elect_addr *dest,
 {
 	struct elect_action *a;
 
-	m->seq = next_seq(c, out);
+	if (!next_seq(c, &m->seq))
+		return; /* the disk has not acknowledged one: say nothing */
 	a = push(out, ELECT_ACT_SEND);
 	if (dest != NULL)
 		a->dest = *dest;
@@ -540,7 +612,8 @@ refresh_lease(
 static void
 claim(struct elect *c, struct elect_out *out)
 {
-	see_epoch(c, c->epoch + 1, out);
+	assert(may_claim(c));
+	see_epoch(c, c->epoch + 1);
 	c->held_epoch = c->epoch;
 	c->has_holder = false;
 	c->preempt_at_ms = 0;
@@ -726,9 +799,9 @@ on_resign(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 		c->conf.priority, c->now_ms - detect_window(c)) == NULL) {
 		c->has_holder = false;
 		fast_reset(c);
-		if (c->now_ms >= lease_gate(c))
+		if (c->now_ms >= lease_gate(c) && may_claim(c))
 			claim(c, out);
-		else /* another holder heard lately: its lease first */
+		else /* another holder's lease first, or the disk's answer */
 			wait_turn(c, 0, ELECT_WHY_HOLDER_RESIGNED, out);
 		return;
 	}
@@ -827,8 +900,7 @@ on_own_id(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 	if (c->state == ELECT_ST_HOLDER)
 		become_standby(c, ELECT_WHY_DUPLICATE_ID, out);
 	new_id(c);
-	emit_persist(c, out);
-	send_hello(c, NULL, out);
+	send_hello(c, NULL, out); /* the new id is persisted at step end */
 }
 
 static void
@@ -887,6 +959,11 @@ on_rx(struct elect *c, const struct elect_event *ev, struct elect_out *out)
 		count_drop(c, err, &ev->src, out);
 		return;
 	}
+	if (m.epoch > ELECT_EPOCH_MAX) {
+		/* No cluster counts that far: epoch + 1 would wrap. */
+		count_drop(c, ELECT_WIRE_MALFORMED, &ev->src, out);
+		return;
+	}
 	if (is_me(c, &m.id)) {
 		if (c->state != ELECT_ST_STOPPED)
 			on_own_id(c, &m, out);
@@ -899,7 +976,7 @@ on_rx(struct elect *c, const struct elect_event *ev, struct elect_out *out)
 	}
 	if (c->state == ELECT_ST_STOPPED)
 		return;
-	see_epoch(c, m.epoch, out);
+	see_epoch(c, m.epoch);
 	note_member(c, &m, &ev->src, out);
 	dispatch(c, &m, &ev->src, out);
 }
@@ -941,10 +1018,8 @@ on_handover(
 static void
 on_start(struct elect *c, struct elect_out *out)
 {
-	if (elect_id_is_zero(&c->id)) {
-		new_id(c);
-		emit_persist(c, out);
-	}
+	if (elect_id_is_zero(&c->id))
+		new_id(c); /* persisted at the end of this step */
 	c->state = ELECT_ST_STARTING;
 	set_state(c, c->conf.priority ? ELECT_ST_STARTING : ELECT_ST_OBSERVER,
 	    ELECT_WHY_START, out);
@@ -1107,6 +1182,9 @@ on_late(struct elect *c, struct elect_out *out)
 		become_standby(c, ELECT_WHY_RESUMED, out);
 	else if (c->state != ELECT_ST_HOLDER)
 		elect_fd_heard(&c->fd, c->now_ms);
+	/* Requests seen before the sleep were answered or not long ago:
+	 * either way they say nothing of the holder now. */
+	fast_reset(c);
 	if (c->state == ELECT_ST_STARTING)
 		c->listen_until_ms = c->now_ms + listen_ms(c);
 	/* Members may have joined, or declared us dead, while we slept. */
@@ -1197,6 +1275,12 @@ run_holder_timers(struct elect *c, struct elect_out *out)
 	if (c->state != ELECT_ST_HOLDER)
 		return;
 	if (c->now_ms >= c->next_heartbeat_ms) {
+		if (c->seq >= c->disk.seq_reserved) {
+			/* The disk refuses our sequences: we cannot tell the
+			 * peers our lease, so we must not extend it. */
+			become_standby(c, ELECT_WHY_PERSIST_FAILED, out);
+			return;
+		}
 		refresh_lease(c, ELECT_ACT_ADDR_REFRESH, out);
 		send_holder_msg(c, ELECT_MSG_HEARTBEAT, out);
 		if (c->conf.check_enabled)
@@ -1224,6 +1308,8 @@ run_candidate_timers(struct elect *c, struct elect_out *out)
 		c->claim_at_ms = lease_gate(c) + c->claim_turns_ms;
 		return;
 	}
+	if (!may_claim(c))
+		return; /* PERSIST_DONE (or the retry) wakes us */
 	claim(c, out);
 }
 
@@ -1329,6 +1415,8 @@ next_wake(const struct elect *c)
 		break;
 	case ELECT_ST_CANDIDATE:
 		w = c->probing ? c->probe_until_ms : c->claim_at_ms;
+		if (!c->probing && w <= c->now_ms && !may_claim(c))
+			w = 0; /* PERSIST_DONE or the retry wakes us */
 		break;
 	case ELECT_ST_HOLDER:
 		w = min_nonzero(c->next_heartbeat_ms, c->lease_until_ms);
@@ -1341,6 +1429,8 @@ next_wake(const struct elect *c)
 		return 0; /* ELECT_EV_LINK wakes us */
 	if (checks_own_service(c))
 		w = min_nonzero(w, c->next_check_ms);
+	if (!c->persist_busy && c->persist_retry_ms > c->now_ms)
+		w = min_nonzero(w, c->persist_retry_ms);
 	return min_nonzero(w, c->next_hello_ms);
 }
 
@@ -1361,8 +1451,14 @@ elect_new(const struct elect_conf *conf, const struct elect_persist *p,
 	c->rng = seed;
 	c->boot = rng_next(c);
 	c->id = p->id;
-	c->epoch = p->epoch;
-	c->seq = c->seq_reserved = p->seq_reserved;
+	c->disk = *p;
+	if (c->disk.epoch > ELECT_EPOCH_MAX)
+		c->disk.epoch = ELECT_EPOCH_MAX;
+	/* We may have used every epoch up to the ceiling, and every
+	 * sequence below the reservation: start above them. */
+	c->epoch = c->disk.epoch;
+	c->seq = c->disk.seq_reserved;
+	c->persist_ok = true;
 	c->now_ms = c->started_ms = now_ms;
 	c->state = ELECT_ST_STARTING;
 	c->check_ok = true; /* until a check says otherwise */
@@ -1416,6 +1512,9 @@ dispatch_event(
 	case ELECT_EV_CHECK:
 		on_check(c, ev->ok, out);
 		break;
+	case ELECT_EV_PERSIST_DONE:
+		on_persist_done(c, ev->ok, out);
+		break;
 	case ELECT_EV_TIMER:
 		break; /* timers run after every event */
 	}
@@ -1425,7 +1524,7 @@ static bool
 event_is_valid(const struct elect_event *ev)
 {
 	if (ev == NULL || ev->type < ELECT_EV_START ||
-	    ev->type > ELECT_EV_CHECK)
+	    ev->type > ELECT_EV_PERSIST_DONE)
 		return false;
 	if (ev->type == ELECT_EV_RX && ev->buf == NULL && ev->len > 0)
 		return false;
@@ -1453,6 +1552,7 @@ elect_step(struct elect *c, uint64_t now_ms, const struct elect_event *ev,
 	dispatch_event(c, ev, out);
 	if (c->state != ELECT_ST_STOPPED)
 		run_timers(c, out);
+	sync_persist(c, out);
 	out->wake_ms = c->due_ms = next_wake(c);
 	return 0;
 }
@@ -1498,6 +1598,12 @@ void
 elect_get_counters(const struct elect *c, struct elect_counters *out)
 {
 	*out = c->ctr;
+}
+
+bool
+elect_get_persist_ok(const struct elect *c)
+{
+	return c->persist_ok;
 }
 
 size_t

@@ -28,6 +28,11 @@
  * holder + its LEASE_MS + this: the holder's kernel lease (nftables, ms
  * precise) has run out by then, whatever its process does (D3). */
 #define ELECT_LEASE_MARGIN_MS 20
+/* Epochs reserved ahead on disk (D4): a claim normally never waits for a
+ * write. Epochs above ELECT_EPOCH_MAX are refused (counted malformed) and
+ * never reached by a claim, so epoch + 1 never wraps to 0. */
+#define ELECT_EPOCH_BLOCK 16
+#define ELECT_EPOCH_MAX (UINT64_MAX / 2)
 /* Header flags. HELLO with SOLICIT: every member answers with its own
  * HELLO (a node that restarted or slept may have missed joins). */
 #define ELECT_FLAG_SOLICIT 0x0001
@@ -84,6 +89,7 @@ enum elect_reason {
 	ELECT_WHY_ADDR_CONFLICT,  /* a foreign host answers for the address */
 	ELECT_WHY_PROBE_FAILED,	  /* requests unanswered, PROBEs too */
 	ELECT_WHY_SERVICE_FAILED, /* the holder's service check fails */
+	ELECT_WHY_PERSIST_FAILED, /* out of sequence numbers on disk */
 };
 
 /* 128-bit node id. All zero means "none". */
@@ -249,7 +255,7 @@ void elect_conf_defaults(struct elect_conf *);
 /* What survives a restart: written by the edge on ELECT_ACT_PERSIST. */
 struct elect_persist {
 	struct elect_id id;    /* zero: make one */
-	uint64_t epoch;	       /* highest epoch ever seen */
+	uint64_t epoch;	       /* every epoch used so far is at most this */
 	uint64_t seq_reserved; /* every sequence sent so far is below this */
 };
 
@@ -270,6 +276,8 @@ enum elect_event_type {
 	ELECT_EV_REQUEST, /* watcher: a client request to the DMZ address */
 	ELECT_EV_ANSWER,  /* watcher: the answer to it (same flow) */
 	ELECT_EV_CHECK,	  /* result of ELECT_ACT_CHECK: ok */
+	/* Result of the last ELECT_ACT_PERSIST: ok if written and synced. */
+	ELECT_EV_PERSIST_DONE,
 };
 
 struct elect_event {
@@ -282,7 +290,7 @@ struct elect_event {
 	bool conflict;		       /* PROBE_DONE: someone else answers */
 	const struct elect_conf *conf; /* RECONF: borrowed for the call */
 	uint64_t flow;		       /* REQUEST/ANSWER: the client side */
-	bool ok;		       /* CHECK */
+	bool ok;		       /* CHECK, PERSIST_DONE */
 };
 
 enum elect_action_type {
@@ -291,10 +299,15 @@ enum elect_action_type {
 	ELECT_ACT_ADDR_REFRESH, /* extend its lifetime to lease_ms */
 	ELECT_ACT_ADDR_DEL,	/* remove it */
 	ELECT_ACT_STATE,	/* old, state, reason: log and hooks */
-	ELECT_ACT_PERSIST,	/* write persist before the next action */
-	ELECT_ACT_DROP,		/* a datagram was rejected: err, src */
-	ELECT_ACT_PROBE,	/* ARP-probe the DMZ address, then PROBE_DONE */
-	ELECT_ACT_CHECK,	/* run the service check, then ELECT_EV_CHECK */
+	/*
+	 * Write persist (off the loop), then answer ELECT_EV_PERSIST_DONE.
+	 * One at a time: no new PERSIST until the last one is answered.
+	 * persist.epoch is a ceiling: no epoch above it was used.
+	 */
+	ELECT_ACT_PERSIST,
+	ELECT_ACT_DROP,	 /* a datagram was rejected: err, src */
+	ELECT_ACT_PROBE, /* ARP-probe the DMZ address, then PROBE_DONE */
+	ELECT_ACT_CHECK, /* run the service check, then ELECT_EV_CHECK */
 	/* Announce the held address again (gratuitous ARP): a lesser holder
 	 * may have pulled the neighbours' caches to itself. */
 	ELECT_ACT_ANNOUNCE,
@@ -369,6 +382,8 @@ bool elect_get_holder(const struct elect *, struct elect_id *);
 /* Lease end (ms) while holder; 0 otherwise. */
 uint64_t elect_get_lease_until(const struct elect *);
 void elect_get_counters(const struct elect *, struct elect_counters *);
+/* Whether the last PERSIST was written (true until one fails). */
+bool elect_get_persist_ok(const struct elect *);
 
 /* Copies up to max live members (self excluded); returns how many. */
 size_t elect_get_members(const struct elect *, uint64_t now_ms,

@@ -26,6 +26,7 @@
 #include "src/hooks.h"
 #include "src/log.h"
 #include "src/state.h"
+#include "src/state_writer.h"
 #include "src/status.h"
 #include "src/xmalloc.h"
 
@@ -67,6 +68,10 @@ struct cluster {
 	struct hooks *hooks;
 	char conflict[STATUS_MAC_LEN]; /* a foreign MAC on the DMZ address */
 	struct elect_id id;	       /* as last persisted */
+	struct state_writer *writer;   /* PERSIST, off the loop (D4) */
+	struct event *persist_ev;      /* a save refused at once: its DONE */
+	bool persist_ok;	       /* the last write landed */
+	char persist_err[256];	       /* why the last one failed */
 	struct drop_log drops[DROP_LOG_SLOTS];
 	bool rejoin; /* the interface was recreated: join the group at up */
 	/* The holder's defence: the last foreign MAC that sent ARP as the
@@ -126,15 +131,44 @@ apply_state(struct cluster *c, const struct elect_action *a)
 		    c->watch, a->state == ELECT_ST_STANDBY);
 }
 
+/* A write's outcome: logged once per failing streak, kept for status. */
+static void
+persist_result(struct cluster *c, bool ok, const char *err)
+{
+	if (!ok && c->persist_ok)
+		log_warnx("%s; no claim above the epoch on disk until it "
+			  "is written (retrying)",
+		    err);
+	else if (ok && !c->persist_ok)
+		log_info("state: written to %s again", c->conf.node.state_dir);
+	if (!ok)
+		snprintf(c->persist_err, sizeof(c->persist_err), "%s", err);
+	c->persist_ok = ok;
+}
+
+/* The writer child answered: feed it to the core. */
+static void
+persist_written_cb(void *arg, bool ok, const char *err)
+{
+	struct cluster *c = arg;
+	struct elect_event ev = {.type = ELECT_EV_PERSIST_DONE, .ok = ok};
+
+	persist_result(c, ok, err);
+	cluster_run(c, &ev);
+}
+
 static void
 apply_persist(struct cluster *c, const struct elect_action *a)
 {
 	char err[256], hex[33];
 	struct elect_id was;
 
-	if (state_save(c->conf.node.state_dir, &a->persist, err, sizeof(err)) ==
-	    -1)
-		log_warnx("%s", err);
+	/* Off the loop; the answer comes as its own event, never inside
+	 * this step. Refused at once (fork failed): a failed DONE. */
+	if (state_writer_save(c->writer, &a->persist, err, sizeof(err)) == -1) {
+		persist_result(c, false, err);
+		event_active(c->persist_ev, EV_TIMEOUT, 0);
+	}
 	was = c->id;
 	c->id = a->persist.id;
 	if (!elect_id_is_zero(&was) && elect_id_cmp(&was, &c->id) != 0)
@@ -308,6 +342,17 @@ cluster_run(struct cluster *c, const struct elect_event *ev)
 }
 
 /* ---- callbacks ---- */
+
+static void
+persist_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct cluster *c = arg;
+	struct elect_event ev = {.type = ELECT_EV_PERSIST_DONE, .ok = false};
+
+	(void)fd;
+	(void)what;
+	cluster_run(c, &ev);
+}
 
 static void
 timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -649,7 +694,12 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	c->conf = *conf;
 	c->key = elect_key_new(key);
 	c->timer = evtimer_new(base, timer_cb, c);
-	if (c->key == NULL || c->timer == NULL) {
+	c->persist_ev = evtimer_new(base, persist_done_cb, c);
+	c->writer =
+	    state_writer_new(base, conf->node.state_dir, persist_written_cb, c);
+	c->persist_ok = true;
+	if (c->key == NULL || c->timer == NULL || c->persist_ev == NULL ||
+	    c->writer == NULL) {
 		snprintf(err, errlen, "cluster: out of resources for the key");
 		goto fail;
 	}
@@ -695,6 +745,9 @@ cluster_free(struct cluster *c)
 		return;
 	if (c->timer != NULL)
 		event_free(c->timer);
+	if (c->persist_ev != NULL)
+		event_free(c->persist_ev);
+	state_writer_free(c->writer);
 	check_free(c->check);
 	hooks_free(c->hooks);
 	netcfg_watch_free(c->watch);
@@ -891,6 +944,10 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.rx_dropped_ttl = ustats.rx_dropped_ttl;
 	out->counters.failovers = ctr.failovers;
 	out->counters.probes = ctr.probes;
+	out->persist.ok = c->persist_ok;
+	if (!c->persist_ok)
+		snprintf(out->persist.error, sizeof(out->persist.error), "%s",
+		    c->persist_err);
 	/* A conflict seen while racing a member's claim is not one. */
 	if (!out->holder.present)
 		snprintf(

@@ -6,13 +6,17 @@ QURED_IO_SOURCES = \
 	src/state.c src/state.h \
 	src/lock.c src/lock.h \
 	src/clock.c src/clock.h
+# state_save() in a child process; needs $(EVENT_CFLAGS) and $(EVENT_LIBS).
+QURED_STATE_WRITER_SOURCES = src/state_writer.c src/state_writer.h
 
 check_PROGRAMS += tests/unit/test_state
 TESTS += tests/unit/test_state
 # It also checks the clock, which has no test binary of its own.
-tests_unit_test_state_SOURCES = tests/unit/test_state.c $(QURED_IO_SOURCES)
-tests_unit_test_state_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_state_LDADD = $(ELECT_LIBS) $(CMOCKA_LIBS)
+# And the writer child (D4: state_save() off the loop), which needs libevent.
+tests_unit_test_state_SOURCES = tests/unit/test_state.c $(QURED_IO_SOURCES) \
+	$(QURED_STATE_WRITER_SOURCES)
+tests_unit_test_state_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_state_LDADD = $(ELECT_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
 # The state dir lock.
 check_PROGRAMS += tests/unit/test_lock
 TESTS += tests/unit/test_lock
@@ -193,6 +197,7 @@ src_qured_SOURCES = \
 	src/main.c \
 	src/cluster.c src/cluster.h \
 	$(QURED_IO_SOURCES) \
+	$(QURED_STATE_WRITER_SOURCES) \
 	$(QURED_CONF_SOURCES) \
 	$(QURED_CTL_SOURCES) \
 	$(QURED_CHECK_SOURCES)

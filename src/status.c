@@ -175,6 +175,18 @@ cloud_to_json(const struct status *st)
 	return o;
 }
 
+/* {"ok": true, "error": null}, or ok false and why the write failed. */
+static json_t *
+persist_to_json(const struct status *st)
+{
+	json_t *o = jobj();
+
+	jset(o, "ok", st->persist.ok ? json_true() : json_false());
+	jset(
+	    o, "error", st->persist.ok ? json_null() : jstr(st->persist.error));
+	return o;
+}
+
 json_t *
 status_to_json(const struct status *st)
 {
@@ -189,6 +201,7 @@ status_to_json(const struct status *st)
 	jset(o, "cloud", cloud_to_json(st));
 	jset(o, "conflict",
 	    st->conflict[0] != '\0' ? jstr(st->conflict) : json_null());
+	jset(o, "persist", persist_to_json(st));
 	return o;
 }
 
@@ -398,6 +411,13 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		    sizeof(st->cloud.status));
 	}
 	rd_str(rd, obj, "conflict", st->conflict, sizeof(st->conflict));
+	/* An older daemon says nothing of it: its writes were not checked. */
+	st->persist.ok = true;
+	if ((o = rd_obj(rd, obj, "persist")) != NULL) {
+		rd_bool(rd, o, "ok", &st->persist.ok);
+		rd_str(rd, o, "error", st->persist.error,
+		    sizeof(st->persist.error));
+	}
 }
 
 int
@@ -446,6 +466,11 @@ status_print(const struct status *st, FILE *fp)
 		fprintf(fp,
 		    "conflict: %s answers for the DMZ address: not claiming\n",
 		    st->conflict);
+	if (!st->persist.ok)
+		fprintf(fp,
+		    "persist:  failing: %s (no claim above the epoch on "
+		    "disk)\n",
+		    or_dash(st->persist.error));
 	fprintf(fp, "members:  %zu\n", st->n_members);
 	fprintf(fp,
 	    "counters: rx %" PRIu64 ", tx %" PRIu64 ", dropped auth %" PRIu64

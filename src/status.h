@@ -26,6 +26,7 @@
 #define STATUS_STATE_LEN 16   /* "starting", "standby", ... */
 #define STATUS_MAC_LEN 18     /* "aa:bb:cc:dd:ee:ff" and NUL */
 #define STATUS_TEXT_LEN 64    /* cloud last_update and status */
+#define STATUS_ERR_LEN 256    /* persist.error */
 
 struct status_member {
 	char id[STATUS_ID_LEN];
@@ -78,11 +79,17 @@ struct status {
 	} cloud;
 	/* MAC of a foreign host answering ARP for the DMZ address; "": none. */
 	char conflict[STATUS_MAC_LEN];
+	/* The state dir (D4): did the last write land; if not, why. */
+	struct {
+		bool ok;
+		char error[STATUS_ERR_LEN];
+	} persist;
 };
 
 /*
  * The DESIGN.md status object: node, epoch, holder (null if none), dmz,
- * members, counters, cloud (null if off), conflict (null if none). Returns
+ * members, counters, cloud (null if off), conflict (null if none),
+ * persist ({"ok": bool, "error": string or null}). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.
  */

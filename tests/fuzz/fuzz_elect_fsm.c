@@ -114,7 +114,8 @@ next_event(struct rd *r, struct elect_key *key, uint64_t *seq,
 		ev->flow = u8(r) % 4;
 		break;
 	case 8:
-		ev->type = ELECT_EV_CHECK;
+		/* A check result, or the answer to a PERSIST (D4). */
+		ev->type = (u8(r) & 1) ? ELECT_EV_CHECK : ELECT_EV_PERSIST_DONE;
 		ev->ok = u8(r) & 1;
 		break;
 	default:

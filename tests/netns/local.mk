@@ -27,6 +27,7 @@ NETNS_TESTS = \
 	tests/netns/fastfail.sh \
 	tests/netns/synflood.sh \
 	tests/netns/clone.sh \
+	tests/netns/diskro.sh \
 	tests/netns/asan.sh
 
 TESTS += $(NETNS_TESTS)

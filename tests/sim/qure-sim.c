@@ -177,6 +177,9 @@ add_stats(struct sim_stats *t, const struct sim_stats *a)
 	t->contended += a->contended;
 	t->settled += a->settled;
 	t->frozen += a->frozen;
+	t->disk_faults += a->disk_faults;
+	t->persist_failed += a->persist_failed;
+	t->named_handovers += a->named_handovers;
 }
 
 static int
@@ -203,27 +206,30 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 		sim_ms += s.now;
 		sim_cleanup(&s);
 	}
-	printf("%" PRIu64 " scenarios (seeds %" PRIu64 "..%" PRIu64
-	       "), %" PRIu64 " steps, %" PRIu64 " events, %" PRIu64
-	       " failovers,\n"
-	       "  %" PRIu64 " crashes, %" PRIu64 " restarts, %" PRIu64
-	       " pauses, %" PRIu64 " shutdowns, %" PRIu64 " handovers,\n"
-	       "  %" PRIu64 " datagrams sent, %" PRIu64 " delivered, %" PRIu64
-	       " lost, %" PRIu64 " replays dropped,\n"
-	       "  %" PRIu64 " client requests (%" PRIu64 " answered), %" PRIu64
-	       " PROBEs, %" PRIu64 " checks (%" PRIu64 " failed),\n"
-	       "  %" PRIu64 " ARP probes (%" PRIu64 " conflicts), %" PRIu64
-	       " link cuts, %" PRIu64 " reloads, %" PRIu64 " services killed,\n"
-	       "  %" PRIu64 " contended failovers, %" PRIu64
-	       " settled by a handover, %" PRIu64 " frozen holders,\n"
-	       "  %.1f s simulated in %.2f s wall: %s\n",
+	printf(
+	    "%" PRIu64 " scenarios (seeds %" PRIu64 "..%" PRIu64 "), %" PRIu64
+	    " steps, %" PRIu64 " events, %" PRIu64 " failovers,\n"
+	    "  %" PRIu64 " crashes, %" PRIu64 " restarts, %" PRIu64
+	    " pauses, %" PRIu64 " shutdowns, %" PRIu64 " handovers,\n"
+	    "  %" PRIu64 " datagrams sent, %" PRIu64 " delivered, %" PRIu64
+	    " lost, %" PRIu64 " replays dropped,\n"
+	    "  %" PRIu64 " client requests (%" PRIu64 " answered), %" PRIu64
+	    " PROBEs, %" PRIu64 " checks (%" PRIu64 " failed),\n"
+	    "  %" PRIu64 " ARP probes (%" PRIu64 " conflicts), %" PRIu64
+	    " link cuts, %" PRIu64 " reloads, %" PRIu64 " services killed,\n"
+	    "  %" PRIu64 " contended failovers, %" PRIu64
+	    " settled by a handover, %" PRIu64 " frozen holders,\n"
+	    "  %" PRIu64 " disks refusing writes (%" PRIu64 " writes failed), "
+	    "%" PRIu64 " named handovers,\n"
+	    "  %.1f s simulated in %.2f s wall: %s\n",
 	    k, o->seed, o->seed + (k ? k - 1 : 0), total.steps, total.events,
 	    total.failovers, total.crashes, total.restarts, total.pauses,
 	    total.shutdowns, total.handovers, total.sends, total.deliveries,
 	    total.lost, total.replays, total.requests, total.answered,
 	    total.probes, total.checks, total.checks_failed, total.arp_probes,
 	    total.conflicts, total.link_cuts, total.reconfs, total.svc_downs,
-	    total.contended, total.settled, total.frozen,
+	    total.contended, total.settled, total.frozen, total.disk_faults,
+	    total.persist_failed, total.named_handovers,
 	    (double)sim_ms / 1000.0, wall_s() - t0,
 	    rc == 0 ? "all invariants held" : "FAILED");
 	if (failed > 1)

@@ -20,11 +20,12 @@
 enum sim_ev_type {
 	EV_WAKE = 1,
 	EV_DELIVER,
-	EV_CLIENT, /* the next client request leaves the router */
-	EV_REQ,	   /* it reaches the LAN: node = the kernel holder */
-	EV_ANS,	   /* node answers it */
-	EV_CHECK,  /* node's service check is done; gen = its start */
-	EV_ARP,	   /* node's ARP probe is done; gen = its start */
+	EV_CLIENT,  /* the next client request leaves the router */
+	EV_REQ,	    /* it reaches the LAN: node = the kernel holder */
+	EV_ANS,	    /* node answers it */
+	EV_CHECK,   /* node's service check is done; gen = its start */
+	EV_ARP,	    /* node's ARP probe is done; gen = its start */
+	EV_PERSIST, /* node's state write is done; gen = its start */
 };
 
 struct sim_ev {
@@ -194,6 +195,7 @@ sim_init(struct sim *s, struct elect_key *key, int n_nodes, uint64_t seed)
 	s->n_nodes = n_nodes < SIM_MAX_NODES ? n_nodes : SIM_MAX_NODES;
 	s->check.holder = -1;
 	s->check.joiner = -1;
+	s->check.named = -1;
 	s->clients.router_last = -1;
 	for (i = 0; i < SIM_MAX_NODES; i++) {
 		s->node[i].svc_up = true;
@@ -312,6 +314,8 @@ ev_name(enum elect_event_type t)
 		return "answer";
 	case ELECT_EV_CHECK:
 		return "check-done";
+	case ELECT_EV_PERSIST_DONE:
+		return "persist-done";
 	}
 	return "?";
 }
@@ -448,8 +452,24 @@ route_send(struct sim *s, int i, const struct elect_action *a)
 		    "own decoder rejects (%s)",
 		    elect_wire_err_name(err));
 	s->stats.sends++;
-	if (m.type == ELECT_MSG_CLAIM || m.type == ELECT_MSG_HEARTBEAT)
+	/* (b): only what the disk took is used: sequences below the
+	 * reservation, epochs at most the ceiling. */
+	if (m.seq >= s->node[i].disk.seq_reserved)
+		return sim_fail(s, i,
+		    "invariant (b): sends sequence %" PRIu64
+		    " not below the reservation on disk %" PRIu64,
+		    m.seq, s->node[i].disk.seq_reserved);
+	if (m.type == ELECT_MSG_CLAIM || m.type == ELECT_MSG_HEARTBEAT) {
+		if (m.epoch > s->node[i].disk.epoch)
+			return sim_fail(s, i,
+			    "invariant (b): %s at epoch %" PRIu64
+			    " above the ceiling on disk %" PRIu64,
+			    elect_msg_type_name(m.type), m.epoch,
+			    s->node[i].disk.epoch);
 		s->node[i].held_epoch = m.epoch;
+		if (m.epoch > s->node[i].used_epoch)
+			s->node[i].used_epoch = m.epoch;
+	}
 	/* (h): a RESIGN lets the successor claim at once: the holder must
 	 * have dropped the address before it says so. */
 	if (m.type == ELECT_MSG_RESIGN && s->node[i].addr_held)
@@ -605,6 +625,11 @@ apply_state(
 	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER &&
 	    check_frozen_lease(s, i) != 0)
 		return -1;
+	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER &&
+	    s->check.named >= 0 && i != s->check.named)
+		return sim_fail(s, i,
+		    "invariant (j): claims (%s) while the handover named %s",
+		    elect_reason_name(a->reason), s->node[s->check.named].name);
 	if (a->old == ELECT_ST_HOLDER && a->reason == ELECT_WHY_SERVICE_FAILED)
 		n->svc_fail_ms = s->now;
 	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER)
@@ -722,11 +747,16 @@ apply_check(struct sim *s, int i, const struct step_ctx *x)
 	return 0;
 }
 
+/* D4: a write goes out; it lands (or fails) later, off the loop. */
 static int
 apply_persist(struct sim *s, int i, const struct elect_action *a)
 {
 	struct sim_node *n = &s->node[i];
 
+	if (n->persist_out)
+		return sim_fail(s, i,
+		    "sanity: a second PERSIST before the "
+		    "first was answered");
 	if (a->persist.epoch < n->disk.epoch)
 		return sim_fail(s, i,
 		    "invariant (b): persists epoch %" PRIu64 " over %" PRIu64,
@@ -735,7 +765,10 @@ apply_persist(struct sim *s, int i, const struct elect_action *a)
 		return sim_fail(s, i,
 		    "sanity: persisted sequence block "
 		    "goes back");
-	n->disk = a->persist;
+	n->persist_out = true;
+	n->writing = a->persist;
+	schedule_node_ev(s, i, EV_PERSIST,
+	    s->now + sim_rng_range(&s->rng, 1, SIM_PERSIST_MAX_MS));
 	return 0;
 }
 
@@ -1088,8 +1121,8 @@ check_converged(struct sim *s)
 
 /* A node that could serve instead: live, linked, eligible, its service
  * up and its own last check failure (holddown) over. */
-static bool
-could_serve(const struct sim *s, int j)
+bool
+sim_could_serve(const struct sim *s, int j)
 {
 	const struct sim_node *n = &s->node[j];
 
@@ -1109,7 +1142,7 @@ check_service(struct sim *s)
 
 	if (h >= 0 && !s->node[h].svc_up && s->node[h].conf.check_enabled)
 		for (j = 0; j < s->n_nodes && !other; j++)
-			other = j != h && could_serve(s, j);
+			other = j != h && sim_could_serve(s, j);
 	if (!other) {
 		c->e_since = 0;
 		return 0;
@@ -1168,6 +1201,7 @@ on_deliver(struct sim *s, const struct sim_ev *ev)
 {
 	struct sim_node *n = &s->node[ev->node];
 	struct sim_pkt *p = &s->pkt[ev->pkt];
+	struct sim_pkt rx;
 	struct elect_event e = {.type = ELECT_EV_RX};
 	int rc;
 
@@ -1183,8 +1217,11 @@ on_deliver(struct sim *s, const struct sim_ev *ev)
 	e.buf = p->buf;
 	e.len = p->len;
 	e.src = s->node[p->src].conf.addrs[0];
-	s->rx_pkt = p;
-	rc = step(s, ev->node, &e, p->type, p->src);
+	/* A copy: the step's own sends may move s->pkt (realloc). */
+	rx = *p;
+	e.buf = rx.buf;
+	s->rx_pkt = &rx;
+	rc = step(s, ev->node, &e, rx.type, rx.src);
 	pkt_free(s, ev->pkt);
 	return rc;
 }
@@ -1344,6 +1381,32 @@ check_done(struct sim *s, int i)
 	return step(s, i, &e, 0, -1);
 }
 
+/* The write lands (the writer runs on while the VM is paused; its answer
+ * waits for the resume), or fails: the disk refuses it. */
+static int
+persist_landed(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_event e = {.type = ELECT_EV_PERSIST_DONE};
+
+	n->persist_out = false;
+	e.ok = !n->disk_broken;
+	if (e.ok) {
+		if (n->writing.epoch < n->disk.epoch)
+			return sim_fail(
+			    s, i, "invariant (b): the disk's epoch goes back");
+		n->disk = n->writing;
+	} else {
+		s->stats.persist_failed++;
+	}
+	if (n->run == SIM_PAUSED) {
+		n->persist_due = true;
+		n->persist_res = e.ok;
+		return 0;
+	}
+	return step(s, i, &e, 0, -1);
+}
+
 /* A check or probe result for this very start of the node. */
 static int
 on_node_result(struct sim *s, const struct sim_ev *ev)
@@ -1352,6 +1415,8 @@ on_node_result(struct sim *s, const struct sim_ev *ev)
 
 	if (n->run == SIM_DOWN || ev->gen != (uint32_t)n->starts)
 		return 0; /* the process that asked is gone */
+	if (ev->type == EV_PERSIST)
+		return persist_landed(s, ev->node);
 	if (n->run == SIM_PAUSED) {
 		if (ev->type == EV_CHECK)
 			n->checks_due++;
@@ -1452,6 +1517,10 @@ sim_start(struct sim *s, int i)
 	n->link_due = n->arp_due = n->arp_out = n->conflict = false;
 	n->checks_due = 0;
 	n->svc_fail_ms = 0;
+	/* The writer of the last start died with it (its cgroup). */
+	n->persist_out = n->persist_due = false;
+	/* (b): the new start begins above every epoch used before. */
+	n->max_epoch = n->used_epoch;
 	/* (h): a new process knows no lease of anybody. */
 	memset(n->heard_lease, 0, sizeof(n->heard_lease));
 	n->probe_at[0] = n->probe_at[1] = 0;
@@ -1548,6 +1617,13 @@ resume_results(struct sim *s, int i)
 	if (n->arp_due) {
 		n->arp_due = false;
 		if (arp_done(s, i) != 0)
+			return -1;
+	}
+	if (n->persist_due) {
+		e.type = ELECT_EV_PERSIST_DONE;
+		e.ok = n->persist_res;
+		n->persist_due = false;
+		if (step(s, i, &e, 0, -1) != 0)
 			return -1;
 	}
 	return sim_check_all(s);
@@ -1707,4 +1783,22 @@ sim_reconf(struct sim *s, int i, uint8_t priority, bool preempt)
 	e.conf = &n->conf;
 	s->stats.reconfs++;
 	return step(s, i, &e, 0, -1);
+}
+
+int
+sim_disk(struct sim *s, int i, bool broken)
+{
+	struct sim_node *n = &s->node[i];
+
+	if (s->failed)
+		return -1;
+	if (n->disk_broken == broken)
+		return 0;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  %-3s state disk %s\n", s->now, n->name,
+		    broken ? "refuses writes" : "takes writes again");
+	n->disk_broken = broken;
+	if (broken)
+		s->stats.disk_faults++;
+	return sim_check_all(s);
 }

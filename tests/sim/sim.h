@@ -28,6 +28,7 @@
 #define SIM_ARP_MIN_MS 140	/* an ARP probe's result comes after */
 #define SIM_ARP_MAX_MS 160	/* two probes 50 ms apart and a wait */
 #define SIM_CHECK_MAX_MS 10	/* a service check answers within */
+#define SIM_PERSIST_MAX_MS 20	/* a state write (fsync) lands within */
 
 /* xoshiro256** seeded through splitmix64: no rand(), same on every host. */
 struct sim_rng {
@@ -94,6 +95,15 @@ struct sim_node {
 	uint64_t tenure; /* times its kernel took the address, unheld */
 	/* (i): the epoch of its last CLAIM/HEARTBEAT sent */
 	uint64_t held_epoch;
+	/* D4: the state disk. A write lands SIM_PERSIST_MAX_MS at most
+	 * after PERSIST (if the disk takes writes and the process that
+	 * asked still lives), then PERSIST_DONE answers. */
+	bool disk_broken; /* writes fail (read-only, full) */
+	bool persist_out; /* a PERSIST not answered yet */
+	bool persist_due; /* its answer came while paused */
+	bool persist_res; /* ... and said */
+	struct elect_persist writing;
+	uint64_t used_epoch; /* (b): highest epoch it sent a CLAIM/HB with */
 };
 
 struct sim_stats {
@@ -105,6 +115,8 @@ struct sim_stats {
 	uint64_t contended; /* (d): a second claim in a failover window */
 	uint64_t settled;   /* (d): a handover in a failover window */
 	uint64_t frozen;    /* (h): a holder paused in the stable phase */
+	uint64_t disk_faults, persist_failed;
+	uint64_t named_handovers; /* (j): stable-phase handovers to a name */
 };
 
 enum sim_verbosity {
@@ -129,6 +141,8 @@ struct sim_check {
 	bool svc_rule;	   /* (e): checked at every step */
 	uint64_t e_bound_ms;
 	uint64_t e_since; /* a holder's service has been down since; 0 */
+	/* (j): a named handover under way: only this node may claim; -1 */
+	int named;
 };
 
 /* Client traffic to the DMZ address: a request every min..max ms. */
@@ -192,8 +206,12 @@ int sim_handover(struct sim *, int i, int target);
 int sim_svc(struct sim *, int i, bool up);
 int sim_link(struct sim *, int i, bool up);
 int sim_reconf(struct sim *, int i, uint8_t priority, bool preempt);
+/* D4: node i's state disk refuses writes (broken) or takes them again. */
+int sim_disk(struct sim *, int i, bool broken);
 /* Starts the clients (c->on) with their first request at now + 1. */
 void sim_clients_start(struct sim *);
+/* Node j is live, linked, eligible, its service up, its holddown over. */
+bool sim_could_serve(const struct sim *, int j);
 /* The node whose kernel holds the DMZ address for the router; -1. */
 int sim_kernel_holder(const struct sim *);
 

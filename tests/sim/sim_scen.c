@@ -45,6 +45,7 @@ enum fault {
 	F_LINK_UP,
 	F_FOREIGN,
 	F_RECONF,
+	F_DISK, /* a state disk refuses writes, or takes them again */
 	F_NONE,
 	N_FAULTS
 };
@@ -66,6 +67,7 @@ static const uint32_t fault_weight[N_FAULTS] = {
     [F_LINK_UP] = 6,
     [F_FOREIGN] = 2,
     [F_RECONF] = 4,
+    [F_DISK] = 4,
     [F_NONE] = 10,
 };
 
@@ -328,6 +330,9 @@ inject(struct scen *c)
 		return 0;
 	case F_RECONF:
 		return reconf(c);
+	case F_DISK:
+		i = (int)sim_rng_range(c->r, 0, (uint64_t)s->n_nodes - 1);
+		return sim_disk(s, i, !s->node[i].disk_broken);
 	case F_NONE:
 	case N_FAULTS:
 		break;
@@ -381,7 +386,8 @@ heal(struct scen *c)
 	net->loss_pm = net->dup_pm = net->reorder_pm = 0;
 	s->foreign = false;
 	for (i = 0; i < s->n_nodes; i++) {
-		if (sim_svc(s, i, true) != 0 || sim_link(s, i, true) != 0)
+		if (sim_svc(s, i, true) != 0 || sim_link(s, i, true) != 0 ||
+		    sim_disk(s, i, false) != 0)
 			return -1;
 		if (i == c->joiner)
 			continue;
@@ -509,6 +515,69 @@ frozen_holder(struct scen *c)
 	return sim_check_all(s);
 }
 
+/*
+ * An operator's named handover (`qurectl handover NAME`) on a LAN whose
+ * members are slow (virtualised: a datagram takes up to a claim stagger +
+ * 5 ms): the named member must end holding, and nobody else may claim
+ * meanwhile (j). Named: a member that could serve, that no preempting
+ * member would displace (it would rightly go first).
+ */
+static int
+named_handover(struct scen *c)
+{
+	struct sim *s = c->s;
+	struct sim_check *k = &s->check;
+	int h = sim_holder(s), cand[SIM_MAX_NODES], n = 0, i, j, t;
+	bool displaced;
+
+	if (c->joiner >= 0 || h < 0 || !sim_rng_permille(c->r, 300))
+		return 0;
+	for (i = 0; i < s->n_nodes; i++) {
+		if (i == h || !sim_could_serve(s, i))
+			continue;
+		displaced = false;
+		for (j = 0; j < s->n_nodes; j++)
+			displaced |=
+			    sim_is_live(s, j) && s->node[j].conf.preempt &&
+			    s->node[j].conf.priority > s->node[i].conf.priority;
+		if (!displaced)
+			cand[n++] = i;
+	}
+	if (n == 0)
+		return 0;
+	t = cand[sim_rng_range(c->r, 0, (uint64_t)n - 1)];
+	s->stats.named_handovers++;
+	k->converged = false;
+	k->steady = false;
+	k->named = t;
+	s->net.delay_max_ms = c->stagger_ms + 5;
+	if (sim_handover(s, h, t) != 0)
+		return -1;
+	if (s->node[h].state == ELECT_ST_HOLDER) {
+		/* Refused (the holder does not know t as live): qurectl
+		 * says so; nothing moved. */
+		s->net.delay_max_ms = 1;
+		k->named = -1;
+		k->converged = true;
+		k->steady = true;
+		return sim_check_all(s);
+	}
+	if (sim_run_until(s, s->now + c->settle_ms) != 0)
+		return -1;
+	s->net.delay_max_ms = 1;
+	k->named = -1;
+	if (sim_holder(s) != t)
+		return sim_fail(s, t,
+		    "invariant (j): the handover named %s, %s holds",
+		    s->node[t].name,
+		    sim_holder(s) >= 0 ? s->node[sim_holder(s)].name
+				       : "nobody");
+	k->converged = true;
+	k->steady = true;
+	k->holder = t;
+	return sim_check_all(s);
+}
+
 /* Now and then the holder's service dies on the healthy network: (e)
  * wants it replaced, (d) allows that change and no other. */
 static int
@@ -543,7 +612,8 @@ stable(struct scen *c)
 		if (join(c, w) != 0)
 			return -1;
 	}
-	if (frozen_holder(c) != 0 || svc_fault(c) != 0)
+	if (frozen_holder(c) != 0 || named_handover(c) != 0 ||
+	    svc_fault(c) != 0)
 		return -1;
 	if (sim_run_until(s, s->now + margin + s->check.e_bound_ms) != 0)
 		return -1;

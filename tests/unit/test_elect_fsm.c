@@ -31,6 +31,10 @@ struct fx {
 	size_t nlog;
 	struct elect_persist disk; /* the last PERSIST: what a crash keeps */
 	uint64_t peer_seq[256];
+	/* How PERSIST is answered: at once ok (default), at once failed, or
+	 * not at all (the test sends ELECT_EV_PERSIST_DONE itself). */
+	enum { DISK_OK = 0, DISK_FAILS, DISK_MANUAL } disk_mode;
+	size_t npersist; /* PERSIST actions seen */
 };
 
 static const uint8_t secret[ELECT_KEY_LEN] = "0123456789abcdef0123456789abcde";
@@ -58,14 +62,26 @@ fx_step(struct fx *f, const struct elect_event *ev)
 	struct elect_out out;
 	size_t i;
 
+	struct elect_event done = {.type = ELECT_EV_PERSIST_DONE};
+	bool persist = false;
+
 	assert_int_equal(elect_step(f->e, f->now, ev, &out), 0);
 	for (i = 0; i < out.nact; i++) {
-		if (out.act[i].type == ELECT_ACT_PERSIST)
-			f->disk = out.act[i].persist;
+		if (out.act[i].type == ELECT_ACT_PERSIST) {
+			f->npersist++;
+			persist = true;
+			if (f->disk_mode == DISK_OK)
+				f->disk = out.act[i].persist;
+		}
 		if (f->nlog < LOG_MAX)
 			f->log[f->nlog++] = out.act[i];
 	}
 	f->wake = out.wake_ms;
+	/* The edge's writer answers (asynchronously; here at once). */
+	if (persist && f->disk_mode != DISK_MANUAL) {
+		done.ok = f->disk_mode == DISK_OK;
+		fx_step(f, &done);
+	}
 }
 
 static void
@@ -590,15 +606,21 @@ epoch_is_persisted_before_the_claim_is_sent(void **state)
 	size_t i;
 	bool persisted = false;
 
+	struct elect_msg m;
+
+	/* The ceiling written (and acknowledged) at start covers it. */
+	persisted = f->disk.epoch >= 1;
+	assert_true(persisted);
 	fx_clear(f);
 	fx_advance(f, listen_ms(f));
 	claim = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_CLAIM);
 	assert_true(claim >= 0);
-	for (i = 0; i < (size_t)claim; i++)
-		if (f->log[i].type == ELECT_ACT_PERSIST &&
-		    f->log[i].persist.epoch == 1)
-			persisted = true;
-	assert_true(persisted);
+	assert_int_equal(
+	    elect_wire_decode(f->log[claim].buf, f->log[claim].len, f->key, &m),
+	    ELECT_WIRE_OK);
+	assert_true(m.epoch <= f->disk.epoch);
+	for (i = 0; i < (size_t)claim; i++) /* no write needed first */
+		assert_int_not_equal(f->log[i].type, ELECT_ACT_PERSIST);
 }
 
 static void
@@ -1566,6 +1588,159 @@ standby_says_when_its_service_fails_and_is_ranked_last(void **state)
 	assert_memory_equal(to.b, id_of(PEER_OTHER).b, 16);
 }
 
+/* The last PERSIST action logged. */
+static struct elect_persist
+fx_last_persist(const struct fx *f)
+{
+	struct elect_persist p = {0};
+	size_t i;
+
+	for (i = 0; i < f->nlog; i++)
+		if (f->log[i].type == ELECT_ACT_PERSIST)
+			p = f->log[i].persist;
+	return p;
+}
+
+static void
+fx_persist_done(struct fx *f, bool ok)
+{
+	struct elect_event ev = {.type = ELECT_EV_PERSIST_DONE, .ok = ok};
+
+	if (ok)
+		f->disk = fx_last_persist(f);
+	fx_step(f, &ev);
+}
+
+static void
+no_claim_above_an_unacknowledged_epoch_ceiling(void **state)
+{
+	struct fx *f = *state;
+
+	f->disk_mode = DISK_MANUAL;
+	fx_start_with(f);
+	assert_int_equal(fx_count(f, ELECT_ACT_PERSIST), 1);
+	/* Not a datagram before its sequence block is on disk. */
+	assert_false(fx_sent(f, ELECT_MSG_HELLO));
+	fx_advance(f, 3 * listen_ms(f));
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	assert_false(fx_sent(f, ELECT_MSG_CLAIM));
+	assert_int_not_equal(fx_state(f), ELECT_ST_HOLDER);
+	/* The write lands: the node says HELLO and claims, within the
+	 * ceiling it wrote. */
+	fx_persist_done(f, true);
+	assert_true(fx_sent(f, ELECT_MSG_HELLO));
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_true(elect_get_epoch(f->e) <= f->disk.epoch);
+}
+
+static void
+reserved_epochs_let_a_claim_go_without_waiting_for_the_disk(void **state)
+{
+	struct fx *f = *state;
+
+	f->disk_mode = DISK_MANUAL;
+	fx_start_with(f);
+	fx_persist_done(f, true);
+	/* The ceiling written at start is ahead of the epoch: the claim
+	 * needs no new write. */
+	fx_clear(f);
+	fx_advance(f, listen_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_true(elect_get_epoch(f->e) <= f->disk.epoch);
+}
+
+static void
+failed_persist_never_claims_and_retries_with_backoff(void **state)
+{
+	struct fx *f = *state;
+	size_t tries;
+
+	f->disk_mode = DISK_FAILS;
+	fx_start_with(f);
+	fx_advance(f, 10000);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	assert_int_not_equal(fx_state(f), ELECT_ST_HOLDER);
+	tries = f->npersist;
+	assert_true(tries >= 3);  /* it retries */
+	assert_true(tries <= 20); /* with a backoff, not in a loop */
+	assert_false(elect_get_persist_ok(f->e));
+	/* The disk is back: the next retry lands, and the node claims. */
+	f->disk_mode = DISK_OK;
+	fx_advance(f, 6000);
+	assert_true(elect_get_persist_ok(f->e));
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+static void
+holder_sends_only_acknowledged_sequences_then_steps_down(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m;
+	size_t i;
+	int k;
+
+	fx_make_holder(f);
+	f->disk_mode = DISK_FAILS;
+	for (k = 0; k < 400 && fx_state(f) == ELECT_ST_HOLDER; k++) {
+		fx_clear(f);
+		fx_advance(f, 1000);
+		for (i = 0; i < f->nlog; i++)
+			if (f->log[i].type == ELECT_ACT_SEND) {
+				assert_int_equal(
+				    elect_wire_decode(f->log[i].buf,
+					f->log[i].len, f->key, &m),
+				    ELECT_WIRE_OK);
+				assert_true(m.seq < f->disk.seq_reserved);
+			}
+	}
+	/* Out of sequence numbers it cannot announce its lease: it leaves
+	 * the address to a peer that can, and does not claim it back. */
+	assert_int_not_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_DEL), 1);
+	i = (size_t)fx_find(f, ELECT_ACT_STATE, 0);
+	assert_int_equal(f->log[i].reason, ELECT_WHY_PERSIST_FAILED);
+	assert_int_equal(elect_get_lease_until(f->e), 0);
+	fx_advance(f, 10000);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
+static void
+peer_epoch_near_uint64_max_never_wraps_ours(void **state)
+{
+	struct fx *f = *state;
+	struct elect_counters ctr;
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, UINT64_MAX, 100);
+	assert_int_equal(elect_get_epoch(f->e), 0);
+	assert_int_equal(fx_state(f), ELECT_ST_STARTING);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.rx_dropped_malformed, 1);
+	/* At the largest epoch accepted: followed, but nobody claims above
+	 * it (no wrap to 0). */
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, ELECT_EPOCH_MAX, 100);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	fx_advance(f, 10 * dead_ms(f));
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	assert_int_equal(elect_get_epoch(f->e), ELECT_EPOCH_MAX);
+}
+
+static void
+late_run_forgets_the_requests_it_watched(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_TIMER};
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_clear(f);
+	f->now += 5 * dead_ms(f); /* paused meanwhile */
+	fx_step(f, &ev);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_advance(f, f->conf.heartbeat_ms / 2);
+	/* The request was answered long ago, maybe: no PROBE for it. */
+	assert_false(fx_sent(f, ELECT_MSG_PROBE));
+}
+
 /* keepalived's fall: one slow or failed run is not a dead service. */
 static void
 holder_resigns_only_after_check_fall_failures_in_a_row(void **state)
@@ -1674,6 +1849,12 @@ main(void)
 	    T(shutdown_drops_the_address_then_resigns_naming_the_best),
 	    T(epoch_is_persisted_before_the_claim_is_sent),
 	    T(restart_sends_sequences_above_all_sent_before),
+	    TU(no_claim_above_an_unacknowledged_epoch_ceiling),
+	    TU(reserved_epochs_let_a_claim_go_without_waiting_for_the_disk),
+	    TU(failed_persist_never_claims_and_retries_with_backoff),
+	    T(holder_sends_only_acknowledged_sequences_then_steps_down),
+	    T(peer_epoch_near_uint64_max_never_wraps_ours),
+	    T(late_run_forgets_the_requests_it_watched),
 	    T(replayed_datagram_is_counted_and_changes_nothing),
 	    T(forged_datagram_is_counted_and_changes_nothing),
 	    TU(observer_follows_but_never_claims),

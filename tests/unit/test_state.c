@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,10 +22,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
 
 #include "election/election.h"
 #include "src/clock.h"
+#include "src/lock.h"
 #include "src/state.h"
+#include "src/state_writer.h"
 
 struct fx {
 	char top[64];	/* mkdtemp'd, removed by teardown */
@@ -332,6 +336,201 @@ an_unreadable_file_is_an_error_not_a_first_start(void **state)
 		fail_msg("unexpected error: %s", f->err);
 }
 
+/* ---- the writer child (D4) ---- */
+
+struct answer {
+	int n;
+	bool ok;
+	char err[512];
+};
+
+static void
+answered(void *arg, bool ok, const char *err)
+{
+	struct answer *a = arg;
+
+	a->n++;
+	a->ok = ok;
+	snprintf(a->err, sizeof(a->err), "%s", err);
+}
+
+/* Runs base until a is answered, 5 s at most. */
+static void
+pump(struct event_base *base, struct answer *a)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (a->n == 0) {
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec > t0.tv_sec + 5)
+			fail_msg("the writer did not answer within 5 s");
+		usleep(1000);
+	}
+}
+
+static void
+writer_saves_off_the_loop_and_answers(void **state)
+{
+	struct fx *f = *state;
+	struct event_base *base = event_base_new();
+	struct answer a = {0};
+	struct state_writer *w = state_writer_new(base, f->dir, answered, &a);
+	struct elect_persist p = sample(), q;
+
+	assert_non_null(w);
+	assert_int_equal(state_writer_save(w, &p, f->err, sizeof(f->err)), 0);
+	assert_true(state_writer_busy(w));
+	/* One at a time: a second save is refused until the answer. */
+	assert_int_equal(state_writer_save(w, &p, f->err, sizeof(f->err)), -1);
+	pump(base, &a);
+	assert_int_equal(a.n, 1);
+	assert_true(a.ok);
+	assert_false(state_writer_busy(w));
+	assert_int_equal(state_load(f->dir, &q, f->err, sizeof(f->err)), 0);
+	assert_memory_equal(&p, &q, sizeof(p));
+	/* The same child takes the next one. */
+	p.epoch = 77;
+	a.n = 0;
+	assert_int_equal(state_writer_save(w, &p, f->err, sizeof(f->err)), 0);
+	pump(base, &a);
+	assert_true(a.ok);
+	assert_int_equal(state_load(f->dir, &q, f->err, sizeof(f->err)), 0);
+	assert_true(q.epoch == 77);
+	state_writer_free(w);
+	event_base_free(base);
+}
+
+static void
+writer_reports_a_refused_write_with_path_and_errno(void **state)
+{
+	struct fx *f = *state;
+	struct event_base *base = event_base_new();
+	struct answer a = {0};
+	struct state_writer *w = state_writer_new(base, f->dir, answered, &a);
+	struct elect_persist p = sample();
+	FILE *fp = fopen(f->dir, "w"); /* the dir is a file: ENOTDIR */
+
+	assert_non_null(fp);
+	fclose(fp);
+	assert_int_equal(state_writer_save(w, &p, f->err, sizeof(f->err)), 0);
+	pump(base, &a);
+	assert_false(a.ok);
+	if (strstr(a.err, f->dir) == NULL ||
+	    strstr(a.err, "Not a directory") == NULL)
+		fail_msg("unexpected error: %s", a.err);
+	state_writer_free(w);
+	event_base_free(base);
+}
+
+/* The one live child of this process (the writer; earlier tests' ended
+ * writers may linger as zombies), from /proc. */
+static pid_t
+only_child(void)
+{
+	char path[64], st;
+	long pid, found = 0;
+	FILE *fp, *sp;
+
+	snprintf(
+	    path, sizeof(path), "/proc/self/task/%ld/children", (long)getpid());
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	while (fscanf(fp, "%ld", &pid) == 1) {
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		if ((sp = fopen(path, "r")) == NULL)
+			continue;
+		if (fscanf(sp, "%*d %*s %c", &st) == 1 && st != 'Z') {
+			assert_int_equal(found, 0);
+			found = pid;
+		}
+		fclose(sp);
+	}
+	fclose(fp);
+	assert_true(found > 0);
+	return (pid_t)found;
+}
+
+static void
+ticked(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(*(int *)arg)++;
+}
+
+static void
+a_hung_write_never_blocks_the_loop(void **state)
+{
+	struct fx *f = *state;
+	struct event_base *base = event_base_new();
+	struct answer a = {0};
+	struct state_writer *w = state_writer_new(base, f->dir, answered, &a);
+	struct elect_persist p = sample();
+	struct timeval every = {0, 10000};
+	struct event *tick;
+	struct timespec t0, t;
+	int ticks = 0;
+	pid_t child;
+
+	assert_int_equal(state_writer_save(w, &p, f->err, sizeof(f->err)), 0);
+	pump(base, &a);
+	/* The writer hangs (an fsync on a dead disk, here SIGSTOP). */
+	child = only_child();
+	assert_int_equal(kill(child, SIGSTOP), 0);
+	a.n = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(state_writer_save(w, &p, f->err, sizeof(f->err)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	assert_true(t.tv_sec - t0.tv_sec <= 1); /* returned at once */
+	tick = event_new(base, -1, EV_PERSIST, ticked, &ticks);
+	event_add(tick, &every);
+	while (ticks < 20) /* 200 ms of a loop that keeps running */
+		event_base_loop(base, EVLOOP_ONCE);
+	assert_int_equal(a.n, 0);
+	assert_true(state_writer_busy(w));
+	assert_int_equal(kill(child, SIGCONT), 0);
+	pump(base, &a);
+	assert_true(a.ok);
+	event_free(tick);
+	state_writer_free(w);
+	event_base_free(base);
+}
+
+static void
+writer_keeps_the_state_dir_lock_while_it_lives(void **state)
+{
+	struct fx *f = *state;
+	struct event_base *base = event_base_new();
+	struct answer a = {0};
+	struct state_writer *w = state_writer_new(base, f->dir, answered, &a);
+	struct elect_persist p = sample();
+	struct timespec t0, t;
+	int fd, again = -1;
+
+	fd = lock_state_dir(f->dir, f->err, sizeof(f->err));
+	assert_true(fd >= 0);
+	assert_int_equal(state_writer_save(w, &p, f->err, sizeof(f->err)), 0);
+	pump(base, &a);
+	assert_true(a.ok);
+	/* The daemon dies (its descriptor goes): the writer child still
+	 * holds the lock, so no new qured rewrites the state under it. */
+	close(fd);
+	assert_int_equal(lock_state_dir(f->dir, f->err, sizeof(f->err)), -1);
+	/* The writer ends (EOF): the lock is free again. */
+	state_writer_free(w);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((again = lock_state_dir(f->dir, f->err, sizeof(f->err))) == -1) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec > t0.tv_sec + 5)
+			fail_msg("the lock stayed taken: %s", f->err);
+		usleep(5000);
+	}
+	close(again);
+	event_base_free(base);
+}
+
 /*
  * The clock (src/clock.c) has no binary of its own; it is checked here.
  * It must be CLOCK_BOOTTIME (counts suspended time), read in ms.
@@ -384,6 +583,10 @@ main(void)
 	    U(a_dir_under_a_missing_parent_is_not_created),
 	    U(a_read_only_dir_keeps_the_old_file),
 	    U(an_unreadable_file_is_an_error_not_a_first_start),
+	    U(writer_saves_off_the_loop_and_answers),
+	    U(writer_reports_a_refused_write_with_path_and_errno),
+	    U(writer_keeps_the_state_dir_lock_while_it_lives),
+	    U(a_hung_write_never_blocks_the_loop),
 	    cmocka_unit_test(
 		clock_reads_boottime_in_ms_and_never_goes_backwards),
 	};

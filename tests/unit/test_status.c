@@ -18,6 +18,7 @@ static void
 fill(struct status *st)
 {
 	memset(st, 0, sizeof(*st));
+	st->persist.ok = true;
 	snprintf(st->node.id, sizeof(st->node.id), "%s",
 	    "00112233445566778899aabbccddeeff");
 	snprintf(st->node.name, sizeof(st->node.name), "h1");
@@ -103,8 +104,9 @@ status_json_has_exactly_the_design_keys(void **state)
 	fill(&st);
 	o = status_to_json(&st);
 	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
-	    "cloud", "conflict");
+	    "cloud", "conflict", "persist");
 	ASSERT_KEYS(path(o, "node", NULL), "id", "name", "priority", "state");
+	ASSERT_KEYS(path(o, "persist", NULL), "ok", "error");
 	ASSERT_KEYS(path(o, "holder", NULL), "id", "name", "address");
 	ASSERT_KEYS(path(o, "dmz", NULL), "address", "held", "lease_ms",
 	    "kernel_lifetime_s", "guard_restarts");
@@ -246,6 +248,40 @@ members_reply_has_ok_node_and_members(void **state)
 	ASSERT_KEYS(o, "ok", "node", "members");
 	assert_true(json_is_true(path(o, "ok", NULL)));
 	json_decref(o);
+}
+
+static void
+a_failed_persist_shows_ok_false_and_why(void **state)
+{
+	struct status st, back;
+	char *text = NULL, err[128];
+	size_t len = 0;
+	FILE *fp;
+	json_t *o;
+
+	(void)state;
+	fill(&st);
+	o = status_to_json(&st);
+	assert_true(json_is_true(path(o, "persist", "ok")));
+	assert_true(json_is_null(path(o, "persist", "error")));
+	json_decref(o);
+	st.persist.ok = false;
+	snprintf(st.persist.error, sizeof(st.persist.error),
+	    "state: write /var/lib/qured/.state.x: No space left on device");
+	o = status_to_json(&st);
+	assert_true(json_is_false(path(o, "persist", "ok")));
+	assert_non_null(strstr(json_string_value(path(o, "persist", "error")),
+	    "No space left on device"));
+	assert_int_equal(status_from_json(o, &back, err, sizeof(err)), 0);
+	assert_false(back.persist.ok);
+	assert_string_equal(back.persist.error, st.persist.error);
+	json_decref(o);
+	fp = open_memstream(&text, &len);
+	assert_non_null(fp);
+	status_print(&st, fp);
+	fclose(fp);
+	assert_non_null(strstr(text, "persist:  failing: state: write"));
+	free(text);
 }
 
 static void
@@ -405,6 +441,7 @@ main(void)
 		status_json_fields_have_the_right_types_and_values),
 	    cmocka_unit_test(holder_cloud_and_conflict_are_null_when_absent),
 	    cmocka_unit_test(a_conflict_shows_the_foreign_mac),
+	    cmocka_unit_test(a_failed_persist_shows_ok_false_and_why),
 	    cmocka_unit_test(counters_beyond_int64_are_clamped_not_negative),
 	    cmocka_unit_test(
 		a_member_name_that_is_not_utf8_goes_out_as_question_marks),
