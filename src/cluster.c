@@ -261,6 +261,19 @@ apply_probe(struct cluster *c, uint64_t now)
 		    "netcfg: cannot probe the DMZ address on %s", c->ifname);
 }
 
+/*
+ * Stopped (SIGSTOP, a frozen VM) between the core's step and these
+ * actions, past the lease that step gave: the guard may have dropped the
+ * address already, and adding it back would extend a lease the peers no
+ * longer count on. Skip it; the next step demotes (the clock read is
+ * fresh on purpose: `now` is from before the stop).
+ */
+static bool
+lease_ran_out(struct cluster *c)
+{
+	return clock_now_ms() >= elect_get_lease_until(c->core);
+}
+
 static void
 apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 {
@@ -269,11 +282,14 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		apply_send(c, a);
 		break;
 	case ELECT_ACT_ADDR_ADD:
+		if (lease_ran_out(c))
+			break;
 		set_member_macs(c, now); /* for the holder's defence */
 		apply_addr_add(c, a->lease_ms);
 		break;
 	case ELECT_ACT_ADDR_REFRESH:
-		netcfg_addr_refresh(c->nc, a->lease_ms);
+		if (!lease_ran_out(c))
+			netcfg_addr_refresh(c->nc, a->lease_ms);
 		break;
 	case ELECT_ACT_ADDR_DEL:
 		netcfg_addr_del(c->nc);

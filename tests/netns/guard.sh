@@ -27,7 +27,8 @@ qn_wait_for 2000 eval '[ "$(tables '"$h"')" = 2 ]'
 grep -q "was gone (a flush ruleset?); made it again" "$T/h$h/log" ||
     qn_fail "h$h did not log that it made its tables again"
 qn_log "h$h: nft flush ruleset: its tables are back"
-guard_of() { pgrep -P "${QN_PID[$1]}" | head -n 1; }
+# By name: qured has other children (the state writer, checks, hooks).
+guard_of() { pgrep -P "${QN_PID[$1]}" -x qured-guard | head -n 1; }
 qn_wait_for 2000 guard_of "$h" >/dev/null
 g=$(guard_of "$h")
 restarts=$(qn_field "$h" '.dmz.guard_restarts // empty')
@@ -50,6 +51,10 @@ t0=$(qn_now_ms)
 gone() { ! qn_has_dmz "$h"; }
 qn_wait_for 3000 gone
 t=$(($(qn_now_ms) - t0))
+# Stopped for a lease more: the stop may have come between a step of the
+# core and its actions (a refresh the guard never heard of), and that
+# lease must be over too before qured runs again.
+sleep "0.$LEASE_MS"
 kill -CONT "${QN_PID[$h]}"
 qn_log "h$h stopped: its address went after $t ms"
 [ "$t" -le $((LEASE_MS + MARGIN_MS)) ] ||
