@@ -65,6 +65,13 @@ struct elect {
 	uint64_t holddown_until_ms;
 	uint64_t next_check_ms; /* STANDBY: our own service, now and then */
 
+	/* Replay protection per (id, boot) (docs/protocol.md). */
+	uint64_t solicit_chal; /* challenge of our last group SOLICIT */
+	uint64_t solicit_ms;
+	uint64_t reply_resp; /* a challenge to echo in our next unicast HELLO */
+	uint64_t reply_chal; /* a challenge to send in it */
+	bool reply_pending;
+
 	struct elect_members members;
 	struct elect_replay replay;
 	struct elect_counters ctr;
@@ -245,6 +252,16 @@ msg_init(struct elect *c, struct elect_msg *m, enum elect_msg_type type)
 	m->boot = c->boot;
 	m->uptime_ms = c->now_ms - c->started_ms;
 	m->has = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | ELECT_HAS_UPTIME;
+	/* Members whose settings differ must not elect each other: every
+	 * message that takes part in the election says ours. */
+	if (type == ELECT_MSG_HELLO || type == ELECT_MSG_HEARTBEAT ||
+	    type == ELECT_MSG_CLAIM) {
+		m->has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT;
+		m->dmz = c->conf.dmz;
+		m->dmz_prefix = c->conf.dmz_prefix;
+		m->lease_ms = c->conf.lease_ms;
+		m->heartbeat_ms = c->conf.heartbeat_ms;
+	}
 }
 
 static void
@@ -280,6 +297,47 @@ fit_to_serve(const struct elect *c)
 	return c->check_ok && c->now_ms >= c->holddown_until_ms;
 }
 
+static uint64_t
+new_challenge(struct elect *c)
+{
+	uint64_t v;
+
+	/* Fresh, never 0 (no challenge). Unpredictable is not needed:
+	 * only a live key holder can echo it (docs/protocol.md). */
+	while ((v = rng_next(c)) == 0)
+		;
+	return v;
+}
+
+/*
+ * A unicast HELLO carries the challenge we echo and the one we ask for,
+ * if any are due to its peer; a group SOLICIT a fresh challenge for every
+ * member that answers, so they are verified in one round trip.
+ */
+static void
+add_challenges(
+    struct elect *c, struct elect_msg *m, const struct elect_addr *dest)
+{
+	if (dest != NULL && c->reply_pending) {
+		c->reply_pending = false;
+		if (c->reply_resp != 0) {
+			m->response = c->reply_resp;
+			m->has |= ELECT_HAS_RESPONSE;
+		}
+		if (c->reply_chal != 0) {
+			m->challenge = c->reply_chal;
+			m->has |= ELECT_HAS_CHALLENGE;
+			c->ctr.challenges++;
+		}
+	} else if (dest == NULL && (m->flags & ELECT_FLAG_SOLICIT)) {
+		c->solicit_chal = new_challenge(c);
+		c->solicit_ms = c->now_ms;
+		m->challenge = c->solicit_chal;
+		m->has |= ELECT_HAS_CHALLENGE;
+		c->ctr.challenges++;
+	}
+}
+
 static void
 send_hello_flags(struct elect *c, const struct elect_addr *dest, uint16_t flags,
     struct elect_out *out)
@@ -305,6 +363,7 @@ send_hello_flags(struct elect *c, const struct elect_addr *dest, uint16_t flags,
 		m.holder = holder;
 		m.has |= ELECT_HAS_HOLDER;
 	}
+	add_challenges(c, &m, dest);
 	send_msg(c, &m, dest, out);
 }
 
@@ -722,15 +781,15 @@ on_probe_ack(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 
 /*
  * A clone of our VM image speaks with our id. The younger of the two
- * (shorter uptime, then lower boot cookie) takes a new id.
+ * (shorter uptime, then lower boot cookie) takes a new id. Only fresh
+ * evidence counts: m comes from an (our id, other boot) verified live by
+ * a challenge, so a replay of our own old datagrams changes nothing.
  */
 static void
 on_own_id(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 {
 	uint64_t mine = c->now_ms - c->started_ms;
 
-	if (m->boot == c->boot)
-		return; /* our own datagram looped back */
 	if (mine > m->uptime_ms || (mine == m->uptime_ms && c->boot > m->boot))
 		return; /* we are older: the clone renews */
 	if (c->state == ELECT_ST_HOLDER)
@@ -784,6 +843,97 @@ dispatch(struct elect *c, const struct elect_msg *m,
 	}
 }
 
+/* How long a challenge may wait for its answer. */
+static uint64_t
+challenge_age_ms(const struct elect *c)
+{
+	return 2 * detect_window(c);
+}
+
+/*
+ * A HELLO that echoes a challenge of ours, sent to its id alone or to the
+ * group in our last SOLICIT (that one only for an id not verified with
+ * another boot: a per-id challenge is used up, a group one is not).
+ */
+static bool
+answers_challenge(struct elect *c, const struct elect_msg *m)
+{
+	if (m->type != ELECT_MSG_HELLO || !(m->has & ELECT_HAS_RESPONSE))
+		return false;
+	if (elect_replay_answered(&c->replay, &m->id, m->response, c->now_ms,
+		challenge_age_ms(c)))
+		return true;
+	return m->response == c->solicit_chal && c->solicit_chal != 0 &&
+	       c->now_ms <= c->solicit_ms + challenge_age_ms(c) &&
+	       !elect_replay_is_known(&c->replay, &m->id);
+}
+
+/* A HELLO's challenge is echoed in the unicast HELLO we send back. */
+static void
+queue_reply(struct elect *c, const struct elect_msg *m, uint64_t chal)
+{
+	c->reply_resp =
+	    (m->type == ELECT_MSG_HELLO && (m->has & ELECT_HAS_CHALLENGE))
+		? m->challenge
+		: 0;
+	c->reply_chal = chal;
+	c->reply_pending = c->reply_resp != 0 || chal != 0;
+}
+
+/*
+ * An (id, boot) not verified live: its datagram is not acted on, but its
+ * sender is asked to prove it is live now (at most once per heartbeat per
+ * id, whatever a replaying attacker sends), and its own challenge is
+ * answered along.
+ */
+static void
+challenge_sender(struct elect *c, const struct elect_msg *m,
+    const struct elect_addr *src, struct elect_out *out)
+{
+	uint64_t chal = new_challenge(c);
+
+	c->ctr.rx_unverified++;
+	if (c->state == ELECT_ST_STOPPED || c->link_down)
+		return;
+	if (!elect_replay_challenge(
+		&c->replay, &m->id, chal, c->now_ms, c->conf.heartbeat_ms))
+		return;
+	queue_reply(c, m, chal);
+	send_hello(c, src, out);
+}
+
+/*
+ * Authenticated, then fresh: from the verified boot of its id with a
+ * sequence above the last one, or a HELLO answering our challenge (which
+ * verifies its (id, boot) from that sequence on). Our own looped-back
+ * datagrams stop here; another boot with our id is a clone once verified.
+ */
+static bool
+rx_is_fresh(struct elect *c, const struct elect_msg *m,
+    const struct elect_addr *src, struct elect_out *out)
+{
+	enum elect_wire_err err;
+
+	if (is_me(c, &m->id) && m->boot == c->boot)
+		return false;
+	err =
+	    elect_replay_check(&c->replay, &m->id, m->boot, m->seq, c->now_ms);
+	if (err == ELECT_WIRE_UNVERIFIED && answers_challenge(c, m)) {
+		elect_replay_verify(
+		    &c->replay, &m->id, m->boot, m->seq, c->now_ms);
+		return true;
+	}
+	if (err == ELECT_WIRE_UNVERIFIED) {
+		challenge_sender(c, m, src, out);
+		return false;
+	}
+	if (err != ELECT_WIRE_OK) {
+		count_drop(c, err, src, out);
+		return false;
+	}
+	return true;
+}
+
 static void
 on_rx(struct elect *c, const struct elect_event *ev, struct elect_out *out)
 {
@@ -791,26 +941,25 @@ on_rx(struct elect *c, const struct elect_event *ev, struct elect_out *out)
 	enum elect_wire_err err;
 
 	c->ctr.rx++;
+	c->reply_pending = false;
 	err = elect_wire_decode(ev->buf, ev->len, c->conf.key, &m);
 	if (err != ELECT_WIRE_OK) {
 		count_drop(c, err, &ev->src, out);
 		return;
 	}
+	if (!rx_is_fresh(c, &m, &ev->src, out) || c->state == ELECT_ST_STOPPED)
+		return;
+	queue_reply(c, &m, 0);
 	if (is_me(c, &m.id)) {
-		if (c->state != ELECT_ST_STOPPED)
-			on_own_id(c, &m, out);
-		return;
+		on_own_id(c, &m, out);
+	} else {
+		see_epoch(c, m.epoch, out);
+		note_member(c, &m, &ev->src, out);
+		dispatch(c, &m, &ev->src, out);
 	}
-	err = elect_replay_check(&c->replay, &m.id, m.seq, c->now_ms);
-	if (err != ELECT_WIRE_OK) {
-		count_drop(c, err, &ev->src, out);
-		return;
-	}
-	if (c->state == ELECT_ST_STOPPED)
-		return;
-	see_epoch(c, m.epoch, out);
-	note_member(c, &m, &ev->src, out);
-	dispatch(c, &m, &ev->src, out);
+	/* A challenge not answered by a HELLO above is answered now. */
+	if (c->reply_pending)
+		send_hello(c, &ev->src, out);
 }
 
 /* ---- operator events ---- */

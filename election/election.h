@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ELECT_PROTO_VERSION 1
+#define ELECT_PROTO_VERSION 2
 #define ELECT_WIRE_HDR_LEN 42 /* magic..body_len, see elect_wire.c */
 #define ELECT_WIRE_TAG_LEN 32 /* HMAC-SHA256 */
 #define ELECT_WIRE_MAX 512    /* largest datagram sent or accepted */
@@ -50,6 +50,8 @@ enum elect_wire_err {
 	ELECT_WIRE_VERSION,   /* a version this build does not speak */
 	ELECT_WIRE_AUTH,      /* tag does not verify with the cluster key */
 	ELECT_WIRE_REPLAY,    /* sequence not above the last one accepted */
+	/* (id, boot) not verified live yet: a challenge goes out instead */
+	ELECT_WIRE_UNVERIFIED,
 };
 
 enum elect_state {
@@ -121,6 +123,9 @@ enum elect_has {
 	ELECT_HAS_PREEMPT = 1u << 10,
 	ELECT_HAS_MAC = 1u << 11,     /* HELLO: the sender's cluster link MAC */
 	ELECT_HAS_MEMBERS = 1u << 12, /* HEARTBEAT: members the holder knows */
+	ELECT_HAS_CHALLENGE = 1u << 13, /* HELLO: prove your boot is live */
+	ELECT_HAS_RESPONSE = 1u << 14,	/* HELLO: a challenge echoed */
+	ELECT_HAS_HEARTBEAT = 1u << 15, /* the sender's heartbeat_ms */
 };
 
 struct elect_msg {
@@ -149,6 +154,9 @@ struct elect_msg {
 	    n_members; /* HEARTBEAT: live members the holder counts, it too */
 	uint64_t boot; /* random per start: tells clones apart */
 	uint64_t uptime_ms;
+	uint64_t challenge;    /* HELLO: answer with it as RESPONSE */
+	uint64_t response;     /* HELLO: a challenge we were sent */
+	uint32_t heartbeat_ms; /* HELLO, HEARTBEAT, CLAIM: sender's timing */
 };
 
 /*
@@ -181,14 +189,21 @@ bool elect_id_is_zero(const struct elect_id *);
 int elect_id_cmp(const struct elect_id *, const struct elect_id *);
 
 /*
- * Per-sender replay window: accepts a sender's sequence only if it is above
- * the last one accepted from that sender (DESIGN.md). Remembers
- * ELECT_REPLAY_SLOTS senders, forgetting the least recently heard.
+ * Per-sender replay window, per (node id, boot) (docs/protocol.md): a
+ * datagram is accepted only from the boot verified live for its id by a
+ * challenge, and only with a sequence above the last one accepted from it.
+ * One slot per id, ELECT_REPLAY_SLOTS of them: when full, a new id takes
+ * the least recently heard slot, an unverified one first. A slot also
+ * holds the challenge outstanding for its id.
  */
 struct elect_replay_slot {
 	struct elect_id id;
+	uint64_t boot; /* the verified boot, if verified */
 	uint64_t last_seq;
 	uint64_t heard_ms;
+	uint64_t chal;	  /* outstanding challenge; 0: none */
+	uint64_t chal_ms; /* when it was sent */
+	bool verified;
 };
 
 struct elect_replay {
@@ -197,9 +212,35 @@ struct elect_replay {
 };
 
 void elect_replay_init(struct elect_replay *);
-/* Returns ELECT_WIRE_OK and records seq, or ELECT_WIRE_REPLAY. */
+/*
+ * Returns ELECT_WIRE_OK and records seq if (id, boot) is verified and seq
+ * is above the last one; ELECT_WIRE_REPLAY if it is not above;
+ * ELECT_WIRE_UNVERIFIED if boot is not the verified one of id (or id is
+ * unknown). Only OK refreshes the slot.
+ */
 enum elect_wire_err elect_replay_check(struct elect_replay *,
-    const struct elect_id *, uint64_t seq, uint64_t now_ms);
+    const struct elect_id *, uint64_t boot, uint64_t seq, uint64_t now_ms);
+/*
+ * Records challenge value (not 0) as outstanding for id, unless one went
+ * out less than interval_ms ago. Returns true if the caller sends it.
+ */
+bool elect_replay_challenge(struct elect_replay *, const struct elect_id *,
+    uint64_t value, uint64_t now_ms, uint64_t interval_ms);
+/*
+ * Whether response answers the challenge outstanding for id, sent at most
+ * max_age_ms ago. A match is used up: it never matches again.
+ */
+bool elect_replay_answered(struct elect_replay *, const struct elect_id *,
+    uint64_t response, uint64_t now_ms, uint64_t max_age_ms);
+/*
+ * (id, boot) is live: its window starts above seq (the datagram that
+ * proved it, accepted now). Another boot of id is forgotten.
+ */
+void elect_replay_verify(struct elect_replay *, const struct elect_id *,
+    uint64_t boot, uint64_t seq, uint64_t now_ms);
+/* Whether some boot of id is verified. */
+bool elect_replay_is_known(
+    const struct elect_replay *, const struct elect_id *);
 
 /* ---- the election core ---- */
 
@@ -311,8 +352,10 @@ struct elect_counters {
 	uint64_t rx, tx;
 	uint64_t rx_dropped_auth, rx_dropped_malformed, rx_dropped_replay;
 	uint64_t rx_dropped_version;
-	uint64_t failovers; /* times this node became holder */
-	uint64_t probes;    /* PROBEs sent to a silent holder */
+	uint64_t rx_unverified; /* from an (id, boot) not verified yet */
+	uint64_t challenges;	/* CHALLENGEs sent */
+	uint64_t failovers;	/* times this node became holder */
+	uint64_t probes;	/* PROBEs sent to a silent holder */
 };
 
 /* A member as the core knows it, for status output. */
