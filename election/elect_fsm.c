@@ -104,6 +104,7 @@ static const char *const reason_names[] = {
     [ELECT_WHY_ADDR_CONFLICT] = "address-conflict",
     [ELECT_WHY_PROBE_FAILED] = "probe-failed",
     [ELECT_WHY_SERVICE_FAILED] = "service-failed",
+    [ELECT_WHY_CONFIG_CONFLICT] = "config-conflict",
 };
 
 const char *
@@ -338,6 +339,28 @@ add_challenges(
 	}
 }
 
+/*
+ * Members on our DMZ address with other settings outnumber ours: we are
+ * the odd one out and stay off the site's address (fault 5 of issue 7).
+ */
+static enum elect_side
+conflict_side(const struct elect *c)
+{
+	struct elect_self me = {
+	    c->conf.dmz, c->conf.priority, c->id, c->started_ms};
+
+	return elect_members_conflict_side(&c->members, c->now_ms, &me);
+}
+
+/* No claim unless our side wins, nor while theirs may still hold. */
+static bool
+conflict_forbids_claim(const struct elect *c)
+{
+	return conflict_side(c) != ELECT_SIDE_OURS ||
+	       elect_members_conflict_holds(
+		   &c->members, c->now_ms, &c->conf.dmz);
+}
+
 static void
 send_hello_flags(struct elect *c, const struct elect_addr *dest, uint16_t flags,
     struct elect_out *out)
@@ -508,7 +531,8 @@ become_candidate(struct elect *c, const struct elect_id *gone,
 	fast_reset(c);
 	if (gone != NULL && why != ELECT_WHY_HOLDER_RESIGNED)
 		mark_dead(c, gone);
-	if (c->conf.priority == 0 || c->now_ms < c->holddown_until_ms) {
+	if (c->conf.priority == 0 || c->now_ms < c->holddown_until_ms ||
+	    conflict_forbids_claim(c)) {
 		/* Our own service failed a moment ago: let others serve. */
 		elect_fd_heard(&c->fd, c->now_ms);
 		if (c->state == ELECT_ST_STARTING ||
@@ -579,6 +603,11 @@ note_member(struct elect *c, const struct elect_msg *m,
 
 	mb->src = *src;
 	mb->boot = m->boot;
+	/* Its start in our clock, for which side of a conflict came first
+	 * (the delay of the datagram aside). */
+	if (m->has & ELECT_HAS_UPTIME)
+		mb->start_ms =
+		    c->now_ms > m->uptime_ms ? c->now_ms - m->uptime_ms : 0;
 	if (m->has & ELECT_HAS_PRIORITY)
 		mb->priority = m->priority;
 	if (m->type == ELECT_MSG_HELLO) {
@@ -607,6 +636,57 @@ note_member(struct elect *c, const struct elect_msg *m,
 		send_hello(c, src, out);
 	else if (added) /* heard of it, never from it: ask for its HELLO */
 		send_hello_flags(c, src, ELECT_FLAG_SOLICIT, out);
+}
+
+/* What differs between a message's settings and ours. */
+static unsigned
+settings_mismatch(const struct elect *c, const struct elect_msg *m)
+{
+	unsigned bits = 0;
+
+	if (m->dmz.family != c->conf.dmz.family ||
+	    memcmp(m->dmz.b, c->conf.dmz.b, sizeof(m->dmz.b)) != 0 ||
+	    m->dmz_prefix != c->conf.dmz_prefix)
+		bits |= ELECT_MISMATCH_DMZ;
+	if (m->lease_ms != c->conf.lease_ms)
+		bits |= ELECT_MISMATCH_LEASE;
+	if (m->heartbeat_ms != c->conf.heartbeat_ms)
+		bits |= ELECT_MISMATCH_HEARTBEAT;
+	return bits;
+}
+
+/*
+ * Records the sender's settings (HELLO, HEARTBEAT, CLAIM carry them) and
+ * returns what differs from ours; other messages go by what was recorded.
+ * A mismatch is noted once per peer (and again if it changes).
+ */
+static unsigned
+note_settings(struct elect *c, const struct elect_msg *m,
+    const struct elect_addr *src, struct elect_out *out)
+{
+	struct elect_member *mb = elect_members_find(&c->members, &m->id);
+	struct elect_action *a;
+
+	if (mb == NULL)
+		return 0;
+	if (!(m->has & ELECT_HAS_HEARTBEAT))
+		return mb->mismatch;
+	mb->mismatch = settings_mismatch(c, m);
+	mb->dmz = m->dmz;
+	mb->lease_ms = m->lease_ms;
+	if (m->type == ELECT_MSG_HEARTBEAT || m->type == ELECT_MSG_CLAIM)
+		mb->held_seen_ms = c->now_ms;
+	else if (m->state != ELECT_ST_HOLDER)
+		mb->held_seen_ms = 0;
+	if (mb->mismatch != 0 && mb->mismatch != mb->mismatch_noted &&
+	    c->state != ELECT_ST_STOPPED) {
+		a = push(out, ELECT_ACT_CONFLICT);
+		a->peer = m->id;
+		a->src = *src;
+		a->mismatch = mb->mismatch;
+	}
+	mb->mismatch_noted = mb->mismatch;
+	return mb->mismatch;
 }
 
 /*
@@ -704,7 +784,7 @@ on_resign(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 	 * is known: then it goes first, and the address moves only once.
 	 */
 	if (named && is_me(c, succ) && c->conf.priority > 0 &&
-	    fit_to_serve(c) &&
+	    fit_to_serve(c) && !conflict_forbids_claim(c) &&
 	    elect_members_best_preempter(&c->members, c->now_ms,
 		c->conf.priority, c->now_ms - detect_window(c)) == NULL) {
 		c->has_holder = false;
@@ -953,9 +1033,12 @@ on_rx(struct elect *c, const struct elect_event *ev, struct elect_out *out)
 	if (is_me(c, &m.id)) {
 		on_own_id(c, &m, out);
 	} else {
-		see_epoch(c, m.epoch, out);
 		note_member(c, &m, &ev->src, out);
-		dispatch(c, &m, &ev->src, out);
+		/* Other settings: a member, but not of our election. */
+		if (note_settings(c, &m, &ev->src, out) == 0) {
+			see_epoch(c, m.epoch, out);
+			dispatch(c, &m, &ev->src, out);
+		}
 	}
 	/* A challenge not answered by a HELLO above is answered now. */
 	if (c->reply_pending)
@@ -990,7 +1073,7 @@ on_handover(
 		to = elect_members_best(&c->members, c->now_ms, NULL);
 	else
 		to = elect_members_find(&c->members, target);
-	if (to == NULL || to->priority == 0 ||
+	if (to == NULL || to->priority == 0 || to->mismatch != 0 ||
 	    !elect_member_is_live(&c->members, to, c->now_ms))
 		return; /* nobody to hand over to: keep serving */
 	resign(c, &to->id, ELECT_WHY_HANDOVER, out);
@@ -1226,6 +1309,11 @@ run_holder_timers(struct elect *c, struct elect_out *out)
 		become_standby(c, ELECT_WHY_LEASE_EXPIRED, out);
 		return;
 	}
+	if (conflict_side(c) == ELECT_SIDE_THEIRS) {
+		become_standby(c, ELECT_WHY_CONFIG_CONFLICT, out);
+		send_hello(c, NULL, out); /* no longer holding: say so */
+		return;
+	}
 	run_preempt_timer(c, out);
 	if (c->state != ELECT_ST_HOLDER)
 		return;
@@ -1250,8 +1338,14 @@ run_candidate_timers(struct elect *c, struct elect_out *out)
 			start_probe(c, out);
 		return;
 	}
-	if (c->now_ms >= c->claim_at_ms)
-		claim(c, out);
+	if (c->now_ms < c->claim_at_ms)
+		return;
+	if (conflict_forbids_claim(c)) {
+		elect_fd_heard(&c->fd, c->now_ms);
+		set_state(c, ELECT_ST_STANDBY, ELECT_WHY_CONFIG_CONFLICT, out);
+		return;
+	}
+	claim(c, out);
 }
 
 /*
@@ -1549,4 +1643,25 @@ elect_get_members(const struct elect *c, uint64_t now_ms,
 		n++;
 	}
 	return n;
+}
+
+bool
+elect_get_conflict(
+    const struct elect *c, uint64_t now_ms, struct elect_conflict *out)
+{
+	size_t i;
+
+	for (i = 0; i < c->members.n; i++) {
+		const struct elect_member *m = &c->members.m[i];
+
+		if (m->mismatch == 0 ||
+		    !elect_member_is_live(&c->members, m, now_ms))
+			continue;
+		out->id = m->id;
+		memcpy(out->name, m->name, sizeof(out->name));
+		out->src = m->src;
+		out->mismatch = m->mismatch;
+		return true;
+	}
+	return false;
 }

@@ -25,6 +25,13 @@ struct elect_member {
 	uint8_t mac[6];
 	uint64_t boot;
 	uint64_t last_seen_ms;
+	/* Its settings, as its last HELLO, HEARTBEAT or CLAIM gave them. */
+	unsigned mismatch;	 /* enum elect_mismatch bits; 0: ours */
+	unsigned mismatch_noted; /* what ELECT_ACT_CONFLICT said last */
+	struct elect_addr dmz;	 /* its DMZ address */
+	uint32_t lease_ms;	 /* its lease */
+	uint64_t held_seen_ms;	 /* last heard holding (HEARTBEAT, CLAIM) */
+	uint64_t start_ms;	 /* when it started, in our clock (UPTIME) */
 };
 
 /*
@@ -72,6 +79,37 @@ const struct elect_member *elect_members_best(
 const struct elect_member *elect_members_best_preempter(
     const struct elect_members *, uint64_t now_ms, uint8_t above_priority,
     uint64_t heard_since_ms);
+
+/*
+ * Members with other settings (mismatch) take no part in the election:
+ * they are never ranked, named or counted. On our DMZ address they must
+ * not fight us for it: the smaller side stays off it. For a node of
+ * self's DMZ address: OURS if the live members with other settings on
+ * that address are fewer than those with ours (self included), or none;
+ * THEIRS if they are more; TIE_THEIRS if as many and their side started
+ * first (the site was there before a mistyped newcomer), or at the same
+ * ms and the best of them ranks before the best of ours. A holder keeps
+ * the address on TIE_THEIRS, but nobody claims it.
+ */
+enum elect_side {
+	ELECT_SIDE_OURS = 0,
+	ELECT_SIDE_TIE_THEIRS,
+	ELECT_SIDE_THEIRS,
+};
+
+struct elect_self {
+	struct elect_addr dmz;
+	uint8_t priority;
+	struct elect_id id;
+	uint64_t start_ms;
+};
+
+enum elect_side elect_members_conflict_side(
+    const struct elect_members *, uint64_t now_ms, const struct elect_self *);
+/* Whether a member with other settings was heard holding dmz within its
+ * lease: it may hold it still, so nobody claims it now. */
+bool elect_members_conflict_holds(const struct elect_members *, uint64_t now_ms,
+    const struct elect_addr *dmz);
 
 /*
  * The order of preference between two holders (DESIGN.md): higher epoch,

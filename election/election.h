@@ -82,6 +82,15 @@ enum elect_reason {
 	ELECT_WHY_ADDR_CONFLICT,  /* a foreign host answers for the address */
 	ELECT_WHY_PROBE_FAILED,	  /* requests unanswered, PROBEs too */
 	ELECT_WHY_SERVICE_FAILED, /* the holder's service check fails */
+	/* members with other settings on our address outnumber us */
+	ELECT_WHY_CONFIG_CONFLICT,
+};
+
+/* What differs in a member's settings (ELECT_ACT_CONFLICT, bits). */
+enum elect_mismatch {
+	ELECT_MISMATCH_DMZ = 1u << 0, /* DMZ address or prefix */
+	ELECT_MISMATCH_LEASE = 1u << 1,
+	ELECT_MISMATCH_HEARTBEAT = 1u << 2,
 };
 
 /* 128-bit node id. All zero means "none". */
@@ -327,6 +336,12 @@ enum elect_action_type {
 	/* Announce the held address again (gratuitous ARP): a lesser holder
 	 * may have pulled the neighbours' caches to itself. */
 	ELECT_ACT_ANNOUNCE,
+	/*
+	 * A member (peer, src) speaks with other settings (mismatch bits):
+	 * it takes no part in our election. Once per peer and mismatch: the
+	 * edge logs it naming the peer.
+	 */
+	ELECT_ACT_CONFLICT,
 };
 
 struct elect_action {
@@ -340,6 +355,8 @@ struct elect_action {
 	struct elect_persist persist;
 	enum elect_wire_err err;
 	struct elect_addr src;
+	struct elect_id peer; /* CONFLICT */
+	unsigned mismatch;    /* CONFLICT: enum elect_mismatch bits */
 };
 
 struct elect_out {
@@ -400,6 +417,18 @@ bool elect_get_holder(const struct elect *, struct elect_id *);
 /* Lease end (ms) while holder; 0 otherwise. */
 uint64_t elect_get_lease_until(const struct elect *);
 void elect_get_counters(const struct elect *, struct elect_counters *);
+
+/* A live member whose settings differ from ours, for status. */
+struct elect_conflict {
+	struct elect_id id;
+	char name[ELECT_NAME_MAX + 1]; /* empty until its HELLO */
+	struct elect_addr src;
+	unsigned mismatch; /* enum elect_mismatch bits */
+};
+
+/* The first live member with other settings; false if none. */
+bool elect_get_conflict(
+    const struct elect *, uint64_t now_ms, struct elect_conflict *);
 
 /* Copies up to max live members (self excluded); returns how many. */
 size_t elect_get_members(const struct elect *, uint64_t now_ms,

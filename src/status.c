@@ -435,7 +435,9 @@ status_print(const struct status *st, FILE *fp)
 	fprintf(fp, "dmz:      %s, %s, lease %" PRIu64 " ms\n",
 	    or_dash(st->dmz.address), st->dmz.held ? "held here" : "not held",
 	    st->dmz.lease_ms);
-	if (st->conflict[0] != '\0')
+	if (strncmp(st->conflict, "member ", 7) == 0)
+		fprintf(fp, "conflict: %s: not electing it\n", st->conflict);
+	else if (st->conflict[0] != '\0')
 		fprintf(fp,
 		    "conflict: %s answers for the DMZ address: not claiming\n",
 		    st->conflict);

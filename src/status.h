@@ -17,15 +17,16 @@
 
 #include <jansson.h>
 
-#define STATUS_MAX_MEMBERS 64 /* ELECT_MAX_MEMBERS */
-#define STATUS_MAX_ADDRS 4    /* ELECT_MAX_ADDRS */
-#define STATUS_ID_LEN 33      /* 32 hex digits and NUL */
-#define STATUS_NAME_LEN 64    /* ELECT_NAME_MAX and NUL */
-#define STATUS_ADDR_LEN 46    /* INET6_ADDRSTRLEN */
-#define STATUS_CIDR_LEN 50    /* address, "/", prefix */
-#define STATUS_STATE_LEN 16   /* "starting", "standby", ... */
-#define STATUS_MAC_LEN 18     /* "aa:bb:cc:dd:ee:ff" and NUL */
-#define STATUS_TEXT_LEN 64    /* cloud last_update and status */
+#define STATUS_MAX_MEMBERS 64	/* ELECT_MAX_MEMBERS */
+#define STATUS_MAX_ADDRS 4	/* ELECT_MAX_ADDRS */
+#define STATUS_ID_LEN 33	/* 32 hex digits and NUL */
+#define STATUS_NAME_LEN 64	/* ELECT_NAME_MAX and NUL */
+#define STATUS_ADDR_LEN 46	/* INET6_ADDRSTRLEN */
+#define STATUS_CIDR_LEN 50	/* address, "/", prefix */
+#define STATUS_STATE_LEN 16	/* "starting", "standby", ... */
+#define STATUS_MAC_LEN 18	/* "aa:bb:cc:dd:ee:ff" and NUL */
+#define STATUS_TEXT_LEN 64	/* cloud last_update and status */
+#define STATUS_CONFLICT_LEN 192 /* "member NAME (ID) at ADDR: ..." */
 
 struct status_member {
 	char id[STATUS_ID_LEN];
@@ -73,8 +74,12 @@ struct status {
 		char last_update[STATUS_TEXT_LEN];
 		char status[STATUS_TEXT_LEN];
 	} cloud;
-	/* MAC of a foreign host answering ARP for the DMZ address; "": none. */
-	char conflict[STATUS_MAC_LEN];
+	/*
+	 * MAC of a foreign host answering ARP for the DMZ address, or
+	 * "member NAME (ID) at ADDR: other ..." for a member whose settings
+	 * differ (it takes no part in the election); "": none.
+	 */
+	char conflict[STATUS_CONFLICT_LEN];
 };
 
 /*

@@ -274,6 +274,8 @@ act_name(enum elect_action_type t)
 		return "check";
 	case ELECT_ACT_ANNOUNCE:
 		return "announce";
+	case ELECT_ACT_CONFLICT:
+		return "conflict";
 	}
 	return "?";
 }
@@ -679,6 +681,25 @@ apply_persist(struct sim *s, int i, const struct elect_action *a)
 	return 0;
 }
 
+/* Only a node given other settings (--mismatch) may be noted. */
+static int
+apply_conflict(struct sim *s, int i, const struct elect_action *a)
+{
+	int j;
+
+	for (j = 0; j < s->n_nodes; j++)
+		if (s->node[j].has_id &&
+		    elect_id_cmp(&s->node[j].id, &a->peer) == 0)
+			break;
+	if (!s->node[i].mismatched &&
+	    (j == s->n_nodes || !s->node[j].mismatched))
+		return sim_fail(s, i,
+		    "sanity: conflict noted with a member of "
+		    "the same settings");
+	s->stats.mismatch_notes++;
+	return 0;
+}
+
 static int
 apply_action(
     struct sim *s, int i, struct step_ctx *x, const struct elect_action *a)
@@ -730,6 +751,8 @@ apply_action(
 		return apply_arp_probe(s, i);
 	case ELECT_ACT_CHECK:
 		return apply_check(s, i, x);
+	case ELECT_ACT_CONFLICT:
+		return apply_conflict(s, i, a);
 	}
 	return sim_fail(s, i, "sanity: unexpected action %d", (int)a->type);
 }

@@ -87,6 +87,13 @@ struct sim_node {
 	bool conflict;	/* (g): its probe saw a foreign answer since */
 	uint64_t svc_fail_ms; /* last step-down for a failed check; 0 */
 	uint64_t probe_at[2]; /* (f): its last two PROBE sends */
+	/* issue 7 */
+	struct elect_id id; /* (i): from its first start, for good */
+	bool has_id;
+	bool mismatched;	   /* (j): started with other settings */
+	struct elect_persist snap; /* a VM snapshot of its state dir */
+	bool has_snap;
+	uint64_t started_ms; /* (h): its last start */
 };
 
 struct sim_stats {
@@ -97,6 +104,7 @@ struct sim_stats {
 	uint64_t arp_probes, conflicts, link_cuts, reconfs, svc_downs;
 	uint64_t contended; /* (d): a second claim in a failover window */
 	uint64_t settled;   /* (d): a handover in a failover window */
+	uint64_t reverts, replayed, mismatch_notes;
 };
 
 enum sim_verbosity {

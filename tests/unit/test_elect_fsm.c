@@ -34,6 +34,8 @@ struct fx {
 	uint64_t peer_boot[256];     /* 0: the peer's number */
 	uint64_t verified_boot[256]; /* as the core should know it */
 	uint64_t chal_to[256];	     /* last challenge sent to a peer */
+	uint32_t peer_hb[256];	     /* 0: ours */
+	uint8_t peer_dmz[256];	     /* last byte of its DMZ; 0: ours */
 };
 
 static const uint8_t secret[ELECT_KEY_LEN] = "0123456789abcdef0123456789abcde";
@@ -171,6 +173,19 @@ fx_settings(const struct fx *f, struct elect_msg *m)
 	m->heartbeat_ms = f->conf.heartbeat_ms;
 }
 
+/* Peer n's own settings, which may differ from ours. */
+static void
+fx_peer_settings(const struct fx *f, struct elect_msg *m, int n)
+{
+	fx_settings(f, m);
+	if (n < 0)
+		return;
+	if (f->peer_hb[n] != 0)
+		m->heartbeat_ms = f->peer_hb[n];
+	if (f->peer_dmz[n] != 0)
+		m->dmz.b[3] = f->peer_dmz[n];
+}
+
 static uint64_t
 fx_boot(const struct fx *f, int n)
 {
@@ -190,7 +205,7 @@ fx_send_raw(struct fx *f, struct elect_msg *m, int n)
 	m->boot = fx_boot(f, n);
 	if (m->type == ELECT_MSG_HELLO || m->type == ELECT_MSG_HEARTBEAT ||
 	    m->type == ELECT_MSG_CLAIM)
-		fx_settings(f, m);
+		fx_peer_settings(f, m, n);
 	ev.len = elect_wire_encode(m, f->key, buf, sizeof(buf));
 	assert_true(ev.len > 0);
 	ev.src = addr_of(n);
@@ -205,7 +220,7 @@ fx_send_raw(struct fx *f, struct elect_msg *m, int n)
 static void
 fx_verify(struct fx *f, int n, uint8_t prio)
 {
-	size_t mark = f->nlog;
+	size_t mark = f->nlog, i, j;
 	struct elect_msg m = {.type = ELECT_MSG_HELLO,
 	    .priority = prio,
 	    .state = ELECT_ST_STANDBY,
@@ -220,7 +235,10 @@ fx_verify(struct fx *f, int n, uint8_t prio)
 	m.has |= ELECT_HAS_RESPONSE;
 	fx_send_raw(f, &m, n);
 	f->verified_boot[n] = fx_boot(f, n);
-	f->nlog = mark;
+	for (i = j = mark; i < f->nlog; i++)
+		if (f->log[i].type != ELECT_ACT_SEND)
+			f->log[j++] = f->log[i];
+	f->nlog = j;
 }
 
 /* Sends the core a signed message from peer n, verified first. */
@@ -876,7 +894,7 @@ names_cover_every_state_and_reason(void **state)
 	assert_string_equal(elect_state_name(ELECT_ST_OBSERVER), "observer");
 	assert_string_equal(elect_reason_name(ELECT_WHY_RESUMED), "resumed");
 	assert_string_equal(elect_state_name((enum elect_state)77), "unknown");
-	for (int r = ELECT_WHY_START; r <= ELECT_WHY_ADDR_CONFLICT; r++)
+	for (int r = ELECT_WHY_START; r <= ELECT_WHY_CONFIG_CONFLICT; r++)
 		assert_string_not_equal(
 		    elect_reason_name((enum elect_reason)r), "unknown");
 	for (int s = ELECT_ST_STARTING; s <= ELECT_ST_STOPPED; s++)
@@ -1598,6 +1616,112 @@ old_resign_naming_a_restarted_node_does_not_make_it_claim(void **state)
 	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
 }
 
+/* ---- issue 7: mismatched settings (fault 5) ---- */
+
+static void
+member_with_another_dmz_address_is_neither_followed_nor_ranked(void **state)
+{
+	struct fx *f = *state;
+	struct elect_conflict cf;
+	struct elect_id h;
+	int i;
+
+	f->peer_dmz[PEER_LOW] = 99; /* a mistyped [dmz] address */
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 200);
+	i = fx_find(f, ELECT_ACT_CONFLICT, 0);
+	assert_true(i >= 0);
+	assert_memory_equal(f->log[i].peer.b, id_of(PEER_LOW).b, 16);
+	assert_int_equal(f->log[i].mismatch, ELECT_MISMATCH_DMZ);
+	assert_true(elect_get_conflict(f->e, f->now, &cf));
+	assert_memory_equal(cf.id.b, id_of(PEER_LOW).b, 16);
+	assert_int_equal(cf.mismatch, ELECT_MISMATCH_DMZ);
+	assert_string_equal(cf.name, "peer16");
+	/* Its claims and heartbeats are not ours to follow. */
+	fx_hear(f, PEER_LOW, ELECT_MSG_CLAIM, 5, 200);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HEARTBEAT, 5, 200);
+	assert_false(elect_get_holder(f->e, &h));
+	/* It does not rank before us: we claim the moment listening ends,
+	 * and its CLAIM of another address does not make us yield. */
+	fx_advance(f, listen_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HEARTBEAT, 9, 200);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	/* Noted once per peer, whatever it keeps sending. */
+	assert_int_equal(fx_count(f, ELECT_ACT_CONFLICT), 1);
+}
+
+static void
+member_with_another_heartbeat_is_never_named_successor(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_SHUTDOWN};
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = 250,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_PREEMPT,
+	    .preempt = 1,
+	    .state = ELECT_ST_STANDBY};
+	struct elect_id to;
+
+	fx_make_holder(f);
+	f->peer_hb[PEER_HIGH] = 300;
+	snprintf(m.name, sizeof(m.name), "fast");
+	fx_hear_msg(f, &m, PEER_HIGH);
+	assert_int_equal(fx_count(f, ELECT_ACT_CONFLICT), 1);
+	/* A preempting, higher priority member: but not one of ours. */
+	fx_advance(f, 5 * f->conf.heartbeat_ms);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 50);
+	fx_step(f, &ev);
+	to = fx_resigned_to(f);
+	assert_memory_equal(to.b, id_of(PEER_OTHER).b, 16);
+}
+
+static void
+outnumbered_member_with_other_timing_stays_off_the_address(void **state)
+{
+	struct fx *f = *state;
+	struct elect_conflict cf;
+
+	/* Two members of the site, on our address with another heartbeat:
+	 * we are the odd one out and must not take the site's address. */
+	f->peer_hb[PEER_LOW] = f->peer_hb[PEER_HIGH] = 250;
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HELLO, 0, 100);
+	fx_advance(f, 20 * f->conf.heartbeat_ms);
+	assert_int_not_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	assert_true(elect_get_conflict(f->e, f->now, &cf));
+	assert_int_equal(cf.mismatch, ELECT_MISMATCH_HEARTBEAT);
+}
+
+static void
+holder_outnumbered_by_members_with_other_timing_drops_the_address(void **state)
+{
+	struct fx *f = *state;
+
+	fx_make_holder(f);
+	f->peer_hb[PEER_LOW] = f->peer_hb[PEER_HIGH] = 250;
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HELLO, 0, 100);
+	fx_advance(f, f->conf.heartbeat_ms);
+	assert_int_not_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_DEL), 1);
+}
+
+static void
+lone_member_with_other_timing_does_not_disturb_our_election(void **state)
+{
+	struct fx *f = *state;
+
+	/* We and PEER_OTHER agree; PEER_LOW, on our address with another
+	 * heartbeat, is outnumbered: it neither ranks nor holds us off. */
+	f->peer_hb[PEER_LOW] = 100;
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 100);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 200);
+	fx_advance(f, listen_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
@@ -1663,6 +1787,11 @@ main(void)
 	    T(restarted_peer_with_an_older_sequence_is_heard_again),
 	    T(replayed_own_id_datagram_leaves_the_holder_alone),
 	    T(old_resign_naming_a_restarted_node_does_not_make_it_claim),
+	    T(member_with_another_dmz_address_is_neither_followed_nor_ranked),
+	    T(member_with_another_heartbeat_is_never_named_successor),
+	    T(outnumbered_member_with_other_timing_stays_off_the_address),
+	    T(holder_outnumbered_by_members_with_other_timing_drops_the_address),
+	    T(lone_member_with_other_timing_does_not_disturb_our_election),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
