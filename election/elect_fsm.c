@@ -975,8 +975,7 @@ challenge_sender(struct elect *c, const struct elect_msg *m,
 	c->ctr.rx_unverified++;
 	if (c->state == ELECT_ST_STOPPED || c->link_down)
 		return;
-	if (!elect_replay_challenge(
-		&c->replay, &m->id, chal, c->now_ms, c->conf.heartbeat_ms))
+	if (!elect_replay_challenge(&c->replay, &m->id, src, chal, c->now_ms))
 		return;
 	queue_reply(c, m, chal);
 	send_hello(c, src, out);
@@ -996,11 +995,23 @@ rx_is_fresh(struct elect *c, const struct elect_msg *m,
 
 	if (is_me(c, &m->id) && m->boot == c->boot)
 		return false;
-	err =
-	    elect_replay_check(&c->replay, &m->id, m->boot, m->seq, c->now_ms);
+	/* Sent long ago (captured, replayed now): as good as unverified. */
+	if (elect_replay_is_stale(&c->replay, &m->id, m->uptime_ms, c->now_ms))
+		err = ELECT_WIRE_UNVERIFIED;
+	else
+		err = elect_replay_check(
+		    &c->replay, &m->id, m->boot, m->seq, c->now_ms);
+	/* A verified boot's answer (to a challenge drawn by a replay of an
+	 * older one) ends that challenge too. */
+	if (err == ELECT_WIRE_OK && m->type == ELECT_MSG_HELLO &&
+	    (m->has & ELECT_HAS_RESPONSE))
+		(void)elect_replay_answered(&c->replay, &m->id, m->response,
+		    c->now_ms, challenge_age_ms(c));
 	if (err == ELECT_WIRE_UNVERIFIED && answers_challenge(c, m)) {
 		elect_replay_verify(
 		    &c->replay, &m->id, m->boot, m->seq, c->now_ms);
+		elect_replay_seen_start(
+		    &c->replay, &m->id, m->uptime_ms, c->now_ms);
 		return true;
 	}
 	if (err == ELECT_WIRE_UNVERIFIED) {
@@ -1011,6 +1022,7 @@ rx_is_fresh(struct elect *c, const struct elect_msg *m,
 		count_drop(c, err, src, out);
 		return false;
 	}
+	elect_replay_seen_start(&c->replay, &m->id, m->uptime_ms, c->now_ms);
 	return true;
 }
 
@@ -1192,6 +1204,8 @@ on_reconf(struct elect *c, const struct elect_conf *conf, struct elect_out *out)
 	c->conf = next;
 	elect_fd_init(
 	    &c->fd, next.heartbeat_ms, next.dead_after, c->fd.last_heard_ms);
+	c->replay.challenge_every_ms = next.heartbeat_ms;
+	c->replay.stale_ms = detect_window(c);
 	/* The periodic HELLO goes now: peers learn the new priority, and
 	 * the new period and member expiry count from here. */
 	c->next_hello_ms = c->now_ms;
@@ -1491,6 +1505,8 @@ elect_new(const struct elect_conf *conf, const struct elect_persist *p,
 	elect_members_init(&c->members,
 	    3 * (uint64_t)conf->hello_interval_ms + conf->heartbeat_ms);
 	elect_replay_init(&c->replay);
+	c->replay.challenge_every_ms = conf->heartbeat_ms;
+	c->replay.stale_ms = detect_window(c);
 	return c;
 }
 

@@ -84,21 +84,23 @@ static const struct {
 #define STATE_COUNT (ELECT_ST_STOPPED + 1)
 
 /*
- * Body fields each message type must carry, indexed by type. BOOT in
- * every one: the replay window is per (id, boot). The DMZ address and the
+ * Body fields each message type must carry, indexed by type. BOOT and
+ * UPTIME_MS in every one: the replay window is per (id, boot), and a
+ * datagram sent long before it arrives is stale. The DMZ address and the
  * timings in every message that takes part in the election: members whose
  * settings differ must not elect each other (docs/protocol.md).
  */
 #define HAS_SETTINGS (ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT)
+#define HAS_START (ELECT_HAS_BOOT | ELECT_HAS_UPTIME)
 static const uint32_t required_has[ELECT_MSG_STATE + 1] = {
     [ELECT_MSG_HELLO] = ELECT_HAS_NAME | ELECT_HAS_PRIORITY | ELECT_HAS_STATE |
-			ELECT_HAS_BOOT | HAS_SETTINGS,
-    [ELECT_MSG_HEARTBEAT] = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | HAS_SETTINGS,
-    [ELECT_MSG_CLAIM] = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | HAS_SETTINGS,
-    [ELECT_MSG_RESIGN] = ELECT_HAS_HOLDER | ELECT_HAS_BOOT,
-    [ELECT_MSG_PROBE] = ELECT_HAS_NONCE | ELECT_HAS_BOOT,
-    [ELECT_MSG_PROBE_ACK] = ELECT_HAS_NONCE | ELECT_HAS_CHECK | ELECT_HAS_BOOT,
-    [ELECT_MSG_STATE] = ELECT_HAS_BOOT,
+			HAS_START | HAS_SETTINGS,
+    [ELECT_MSG_HEARTBEAT] = ELECT_HAS_PRIORITY | HAS_START | HAS_SETTINGS,
+    [ELECT_MSG_CLAIM] = ELECT_HAS_PRIORITY | HAS_START | HAS_SETTINGS,
+    [ELECT_MSG_RESIGN] = ELECT_HAS_HOLDER | HAS_START,
+    [ELECT_MSG_PROBE] = ELECT_HAS_NONCE | HAS_START,
+    [ELECT_MSG_PROBE_ACK] = ELECT_HAS_NONCE | ELECT_HAS_CHECK | HAS_START,
+    [ELECT_MSG_STATE] = HAS_START,
 };
 
 /*
@@ -670,6 +672,8 @@ void
 elect_replay_init(struct elect_replay *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->challenge_every_ms = 200;
+	r->stale_ms = 600;
 }
 
 /*
@@ -736,17 +740,27 @@ elect_replay_check(struct elect_replay *r, const struct elect_id *id,
 	return ELECT_WIRE_OK;
 }
 
+/*
+ * The limit holds while a challenge to the same address is unanswered:
+ * replays from spoofed addresses cannot hold off the challenge to the
+ * real node, and a node that answers is challenged again at once (its
+ * restart right after a replayed datagram of it is heard in one round
+ * trip). What the network sends makes at most one unanswered challenge
+ * per id, address and interval.
+ */
 bool
 elect_replay_challenge(struct elect_replay *r, const struct elect_id *id,
-    uint64_t value, uint64_t now_ms, uint64_t interval_ms)
+    const struct elect_addr *to, uint64_t value, uint64_t now_ms)
 {
 	struct elect_replay_slot *s = slot_get(r, id, now_ms);
 
 	assert(value != 0);
-	if (s->chal_ms != 0 && now_ms < s->chal_ms + interval_ms)
+	if (s->chal != 0 && memcmp(&s->chal_to, to, sizeof(*to)) == 0 &&
+	    now_ms < s->chal_ms + r->challenge_every_ms)
 		return false;
 	s->chal = value;
 	s->chal_ms = now_ms;
+	s->chal_to = *to;
 	return true;
 }
 
@@ -773,6 +787,38 @@ elect_replay_verify(struct elect_replay *r, const struct elect_id *id,
 	s->boot = boot;
 	s->last_seq = seq;
 	s->heard_ms = now_ms;
+	s->start_ms = UINT64_MAX; /* elect_replay_seen_start() tells */
+}
+
+static uint64_t
+implied_start(uint64_t uptime_ms, uint64_t now_ms)
+{
+	return now_ms > uptime_ms ? now_ms - uptime_ms : 0;
+}
+
+bool
+elect_replay_is_stale(const struct elect_replay *r, const struct elect_id *id,
+    uint64_t uptime_ms, uint64_t now_ms)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (memcmp(r->slot[i].id.b, id->b, sizeof(id->b)) == 0)
+			return r->slot[i].verified &&
+			       implied_start(uptime_ms, now_ms) >
+				   r->slot[i].start_ms + r->stale_ms;
+	return false;
+}
+
+void
+elect_replay_seen_start(struct elect_replay *r, const struct elect_id *id,
+    uint64_t uptime_ms, uint64_t now_ms)
+{
+	struct elect_replay_slot *s = slot_find(r, id);
+	uint64_t start = implied_start(uptime_ms, now_ms);
+
+	if (s != NULL && s->verified && start < s->start_ms)
+		s->start_ms = start;
 }
 
 bool

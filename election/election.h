@@ -210,14 +210,18 @@ struct elect_replay_slot {
 	uint64_t boot; /* the verified boot, if verified */
 	uint64_t last_seq;
 	uint64_t heard_ms;
-	uint64_t chal;	  /* outstanding challenge; 0: none */
-	uint64_t chal_ms; /* when it was sent */
+	uint64_t chal;		   /* outstanding challenge; 0: none */
+	uint64_t chal_ms;	   /* when it was sent */
+	struct elect_addr chal_to; /* where it was sent */
+	uint64_t start_ms; /* the boot's start in our clock (UPTIME_MS) */
 	bool verified;
 };
 
 struct elect_replay {
 	struct elect_replay_slot slot[ELECT_REPLAY_SLOTS];
 	size_t n;
+	uint64_t challenge_every_ms; /* rate limit per id; 200 by default */
+	uint64_t stale_ms; /* how late a datagram may be; 600 by default */
 };
 
 void elect_replay_init(struct elect_replay *);
@@ -230,11 +234,12 @@ void elect_replay_init(struct elect_replay *);
 enum elect_wire_err elect_replay_check(struct elect_replay *,
     const struct elect_id *, uint64_t boot, uint64_t seq, uint64_t now_ms);
 /*
- * Records challenge value (not 0) as outstanding for id, unless one went
- * out less than interval_ms ago. Returns true if the caller sends it.
+ * Records challenge value (not 0), sent to `to`, as outstanding for id,
+ * unless one to the same address went out less than challenge_every_ms
+ * ago and is still unanswered. Returns true if the caller sends it.
  */
 bool elect_replay_challenge(struct elect_replay *, const struct elect_id *,
-    uint64_t value, uint64_t now_ms, uint64_t interval_ms);
+    const struct elect_addr *to, uint64_t value, uint64_t now_ms);
 /*
  * Whether response answers the challenge outstanding for id, sent at most
  * max_age_ms ago. A match is used up: it never matches again.
@@ -247,6 +252,20 @@ bool elect_replay_answered(struct elect_replay *, const struct elect_id *,
  */
 void elect_replay_verify(struct elect_replay *, const struct elect_id *,
     uint64_t boot, uint64_t seq, uint64_t now_ms);
+/*
+ * Whether a datagram of id's verified boot, saying it was sent uptime_ms
+ * after that boot's start, comes too late to be fresh: sent more than
+ * stale_ms before now (a datagram captured earlier, never delivered here,
+ * replayed now). Its start is known from the verifying datagram on, kept
+ * at the earliest seen since (network delay only makes a start look
+ * later). Unverified ids are not stale: they are unverified.
+ */
+bool elect_replay_is_stale(const struct elect_replay *, const struct elect_id *,
+    uint64_t uptime_ms, uint64_t now_ms);
+/* Records the start a fresh datagram of id's verified boot implies. */
+void elect_replay_seen_start(struct elect_replay *, const struct elect_id *,
+    uint64_t uptime_ms, uint64_t now_ms);
+
 /* Whether some boot of id is verified. */
 bool elect_replay_is_known(
     const struct elect_replay *, const struct elect_id *);

@@ -199,6 +199,7 @@ static void
 fuzz_replay(const uint8_t *data, size_t size, struct elect_replay *r)
 {
 	struct elect_replay_slot *s;
+	struct elect_addr to = {4, {10, 0, 0, 0}};
 	struct elect_id id;
 	uint64_t now = 0, boot, v;
 	size_t i;
@@ -214,7 +215,8 @@ fuzz_replay(const uint8_t *data, size_t size, struct elect_replay *r)
 			replay_op_check(r, &id, boot, v, now);
 			break;
 		case 1:
-			(void)elect_replay_challenge(r, &id, v + 1, now, 20);
+			to.b[3] = data[i + 1] >> 4;
+			(void)elect_replay_challenge(r, &id, &to, v + 1, now);
 			s = slot_find(r, &id);
 			check(s != NULL && s->chal_ms <= now);
 			break;

@@ -129,18 +129,19 @@ msg_full(struct elect_msg *m, uint8_t type)
 	}
 }
 
-/* Version 2 (docs/protocol.md): BOOT everywhere, the settings in every
- * message that takes part in the election. */
+/* Version 2 (docs/protocol.md): BOOT and UPTIME_MS everywhere, the
+ * settings in every message that takes part in the election. */
 #define SETTINGS (ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT)
+#define START (ELECT_HAS_BOOT | ELECT_HAS_UPTIME)
 static const uint32_t required[] = {
     [ELECT_MSG_HELLO] = ELECT_HAS_NAME | ELECT_HAS_PRIORITY | ELECT_HAS_STATE |
-			ELECT_HAS_BOOT | SETTINGS,
-    [ELECT_MSG_HEARTBEAT] = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | SETTINGS,
-    [ELECT_MSG_CLAIM] = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | SETTINGS,
-    [ELECT_MSG_RESIGN] = ELECT_HAS_HOLDER | ELECT_HAS_BOOT,
-    [ELECT_MSG_PROBE] = ELECT_HAS_NONCE | ELECT_HAS_BOOT,
-    [ELECT_MSG_PROBE_ACK] = ELECT_HAS_NONCE | ELECT_HAS_CHECK | ELECT_HAS_BOOT,
-    [ELECT_MSG_STATE] = ELECT_HAS_BOOT,
+			START | SETTINGS,
+    [ELECT_MSG_HEARTBEAT] = ELECT_HAS_PRIORITY | START | SETTINGS,
+    [ELECT_MSG_CLAIM] = ELECT_HAS_PRIORITY | START | SETTINGS,
+    [ELECT_MSG_RESIGN] = ELECT_HAS_HOLDER | START,
+    [ELECT_MSG_PROBE] = ELECT_HAS_NONCE | START,
+    [ELECT_MSG_PROBE_ACK] = ELECT_HAS_NONCE | ELECT_HAS_CHECK | START,
+    [ELECT_MSG_STATE] = START,
 };
 
 static void

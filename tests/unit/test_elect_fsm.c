@@ -203,6 +203,10 @@ fx_send_raw(struct fx *f, struct elect_msg *m, int n)
 	m->seq = ++f->peer_seq[n];
 	m->has |= ELECT_HAS_PRIORITY | ELECT_HAS_BOOT;
 	m->boot = fx_boot(f, n);
+	/* Peers started at 0; a test may say otherwise. */
+	if (!(m->has & ELECT_HAS_UPTIME))
+		m->uptime_ms = f->now;
+	m->has |= ELECT_HAS_UPTIME;
 	if (m->type == ELECT_MSG_HELLO || m->type == ELECT_MSG_HEARTBEAT ||
 	    m->type == ELECT_MSG_CLAIM)
 		fx_peer_settings(f, m, n);
@@ -218,13 +222,15 @@ fx_send_raw(struct fx *f, struct elect_msg *m, int n)
  * so tests see only what their own message did.
  */
 static void
-fx_verify(struct fx *f, int n, uint8_t prio)
+fx_verify_as(struct fx *f, int n, const struct elect_msg *as)
 {
 	size_t mark = f->nlog, i, j;
 	struct elect_msg m = {.type = ELECT_MSG_HELLO,
-	    .priority = prio,
+	    .priority = as->priority,
 	    .state = ELECT_ST_STANDBY,
-	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE};
+	    .has =
+		ELECT_HAS_NAME | ELECT_HAS_STATE | (as->has & ELECT_HAS_UPTIME),
+	    .uptime_ms = as->uptime_ms};
 
 	if (f->verified_boot[n] == fx_boot(f, n))
 		return;
@@ -241,11 +247,20 @@ fx_verify(struct fx *f, int n, uint8_t prio)
 	f->nlog = j;
 }
 
-/* Sends the core a signed message from peer n, verified first. */
+static void
+fx_verify(struct fx *f, int n, uint8_t prio)
+{
+	struct elect_msg as = {.priority = prio};
+
+	fx_verify_as(f, n, &as);
+}
+
+/* Sends the core a signed message from peer n, verified first (by a
+ * HELLO of the same priority and uptime). */
 static void
 fx_hear_msg(struct fx *f, struct elect_msg *m, int n)
 {
-	fx_verify(f, n, m->priority);
+	fx_verify_as(f, n, m);
 	fx_send_raw(f, m, n);
 }
 
@@ -690,15 +705,16 @@ replayed_datagram_is_counted_and_changes_nothing(void **state)
 	    .epoch = 9,
 	    .seq = 3, /* the first verified one: seq 1, 2 verify */
 	    .priority = 100,
-	    .has = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT,
+	    .has = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | ELECT_HAS_UPTIME,
 	    .boot = PEER_HIGH};
 	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf};
 	struct elect_counters ctr;
 
 	m.id = id_of(PEER_HIGH);
 	fx_settings(f, &m);
-	ev.len = elect_wire_encode(&m, f->key, buf, sizeof(buf));
 	fx_make_holder(f);
+	m.uptime_ms = f->now; /* sent now: only its sequence is old */
+	ev.len = elect_wire_encode(&m, f->key, buf, sizeof(buf));
 	fx_hear(f, PEER_HIGH, ELECT_MSG_HELLO, 0, 1); /* peer seq 3 */
 	fx_hear(f, PEER_HIGH, ELECT_MSG_HELLO, 0, 1); /* peer seq 4 */
 	fx_step(f, &ev);			      /* seq 3 again */
@@ -721,7 +737,7 @@ forged_datagram_is_counted_and_changes_nothing(void **state)
 	    .epoch = 9,
 	    .seq = 1,
 	    .priority = 254,
-	    .has = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT,
+	    .has = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | ELECT_HAS_UPTIME,
 	    .boot = 1};
 	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf};
 	struct elect_counters ctr;
@@ -1531,7 +1547,9 @@ fx_capture(struct fx *f, struct elect_msg *m, int n, uint64_t seq,
 	m->id = id_of(n);
 	m->seq = seq;
 	m->boot = boot;
-	m->has |= ELECT_HAS_PRIORITY | ELECT_HAS_BOOT;
+	if (!(m->has & ELECT_HAS_UPTIME))
+		m->uptime_ms = f->now;
+	m->has |= ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | ELECT_HAS_UPTIME;
 	if (m->type == ELECT_MSG_HELLO || m->type == ELECT_MSG_HEARTBEAT ||
 	    m->type == ELECT_MSG_CLAIM)
 		fx_settings(f, m);

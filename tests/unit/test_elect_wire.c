@@ -139,8 +139,10 @@ body_required(struct body *bd, uint8_t type)
 	default:
 		break;
 	}
-	/* Version 2: BOOT in every message (the window is per boot). */
+	/* Version 2: BOOT and UPTIME_MS in every message (the window is per
+	 * boot; a datagram sent long ago is stale). */
 	body_int(bd, 12, 42, 8);
+	body_int(bd, 13, 5000, 8);
 }
 
 /* Writes a version-2 datagram around body by hand and tags it. */
@@ -393,6 +395,7 @@ tlvs_in_any_order_are_accepted(void **state)
 
 	body_int(&bd, 19, 200, 4);
 	body_int(&bd, 12, 42, 8);
+	body_int(&bd, 13, 7, 8);
 	body_int(&bd, 3, ELECT_ST_HOLDER, 1);
 	body_int(&bd, 9, 600, 4);
 	body_int(&bd, 2, 9, 1);
@@ -764,6 +767,7 @@ a_name_in_utf8_of_63_bytes_is_accepted(void **state)
 	body_int(&bd, 2, 1, 1);
 	body_int(&bd, 3, 1, 1);
 	body_int(&bd, 12, 1, 8);
+	body_int(&bd, 13, 1, 8);
 	body_tlv(&bd, 7, "\xc0\xa8\x01\x0b\x18", 5);
 	body_int(&bd, 9, 600, 4);
 	body_int(&bd, 19, 200, 4);
@@ -836,8 +840,8 @@ unknown_tlvs_are_skipped(void **state)
 	body_tlv(&bd, 255, big, 17);
 	assert_int_equal(
 	    decode_raw(f, ELECT_MSG_PROBE_ACK, &bd), ELECT_WIRE_OK);
-	assert_int_equal(
-	    f->out.has, ELECT_HAS_NONCE | ELECT_HAS_CHECK | ELECT_HAS_BOOT);
+	assert_int_equal(f->out.has, ELECT_HAS_NONCE | ELECT_HAS_CHECK |
+					 ELECT_HAS_BOOT | ELECT_HAS_UPTIME);
 	assert_true(f->out.nonce == 7);
 	assert_int_equal(f->out.check_ok, 1);
 }
@@ -984,6 +988,9 @@ an_unknown_id_or_boot_is_unverified_and_takes_no_slot(void **state)
 	assert_int_equal(elect_replay_check(&r, &a, 5, 101, 3), ELECT_WIRE_OK);
 }
 
+static const struct elect_addr to = {4, {10, 0, 0, 1}};
+static const struct elect_addr other = {4, {10, 0, 0, 2}};
+
 static void
 a_restarted_sender_is_verified_from_its_answer_on(void **state)
 {
@@ -995,7 +1002,7 @@ a_restarted_sender_is_verified_from_its_answer_on(void **state)
 	id_of(&a, 1);
 	verified(&r, &a, 5, 100000);
 	/* Restarted with sequences far below: boot 6 answers at seq 10. */
-	assert_true(elect_replay_challenge(&r, &a, 77, 10, 200));
+	assert_true(elect_replay_challenge(&r, &a, &to, 77, 10));
 	assert_true(elect_replay_answered(&r, &a, 77, 20, 1200));
 	elect_replay_verify(&r, &a, 6, 10, 20);
 	assert_int_equal(elect_replay_check(&r, &a, 6, 11, 30), ELECT_WIRE_OK);
@@ -1008,6 +1015,31 @@ a_restarted_sender_is_verified_from_its_answer_on(void **state)
 }
 
 static void
+a_datagram_sent_long_before_it_arrives_is_stale(void **state)
+{
+	struct elect_replay r;
+	struct elect_id a;
+
+	(void)state;
+	elect_replay_init(&r);
+	id_of(&a, 1);
+	/* Unknown: unverified, not stale. */
+	assert_false(elect_replay_is_stale(&r, &a, 0, 100000));
+	/* Verified at 10000 ms of ours, 4000 ms into its boot. */
+	verified(&r, &a, 5, 10);
+	elect_replay_seen_start(&r, &a, 4000, 10000);
+	assert_false(elect_replay_is_stale(&r, &a, 9000, 15000));
+	assert_false(elect_replay_is_stale(&r, &a, 9000, 15600));
+	/* Sent at 9000 ms of its uptime, arriving 601 ms late. */
+	assert_true(elect_replay_is_stale(&r, &a, 9000, 15601));
+	/* A faster path lowers the start, never a slower one. */
+	elect_replay_seen_start(&r, &a, 9500, 15400);
+	assert_true(elect_replay_is_stale(&r, &a, 9000, 15501));
+	elect_replay_seen_start(&r, &a, 9000, 16000);
+	assert_true(elect_replay_is_stale(&r, &a, 9000, 15501));
+}
+
+static void
 a_challenge_is_rate_limited_and_answered_once(void **state)
 {
 	struct elect_replay r;
@@ -1016,15 +1048,23 @@ a_challenge_is_rate_limited_and_answered_once(void **state)
 	(void)state;
 	elect_replay_init(&r);
 	id_of(&a, 1);
-	assert_true(elect_replay_challenge(&r, &a, 77, 1000, 200));
-	assert_false(elect_replay_challenge(&r, &a, 78, 1199, 200));
+	assert_true(elect_replay_challenge(&r, &a, &to, 77, 1000));
+	assert_false(elect_replay_challenge(&r, &a, &to, 78, 1199));
+	assert_int_equal(r.challenge_every_ms, 200);
 	assert_false(elect_replay_answered(&r, &a, 78, 1100, 1200));
 	assert_false(elect_replay_answered(&r, &a, 76, 1100, 1200));
 	assert_true(elect_replay_answered(&r, &a, 77, 1100, 1200));
 	/* Used up: the same answer replayed proves nothing. */
 	assert_false(elect_replay_answered(&r, &a, 77, 1101, 1200));
+	/* Answered: the next challenge goes at once. */
+	assert_true(elect_replay_challenge(&r, &a, &to, 80, 1102));
+	/* Unanswered, to one address: held off; to another, not (a replay
+	 * from a spoofed address does not hold off the real node's). */
+	assert_false(elect_replay_challenge(&r, &a, &to, 81, 1103));
+	assert_true(elect_replay_challenge(&r, &a, &other, 82, 1104));
+	assert_true(elect_replay_answered(&r, &a, 82, 1105, 1200));
 	/* Too late an answer proves nothing either. */
-	assert_true(elect_replay_challenge(&r, &a, 79, 1200, 200));
+	assert_true(elect_replay_challenge(&r, &a, &to, 79, 1200));
 	assert_false(elect_replay_answered(&r, &a, 79, 2401, 1200));
 }
 
@@ -1054,7 +1094,7 @@ a_full_window_forgets_the_least_recently_heard_sender(void **state)
 
 	/* A challenge to a new id takes the least recently heard slot. */
 	id_of(&id, 1000);
-	assert_true(elect_replay_challenge(&r, &id, 9, 6000, 200));
+	assert_true(elect_replay_challenge(&r, &id, &to, 9, 6000));
 	assert_int_equal(r.n, ELECT_REPLAY_SLOTS);
 	/* Sender 1 was forgotten: its old datagrams are unverified now, not
 	 * new again (version 1 took them). */
@@ -1063,7 +1103,7 @@ a_full_window_forgets_the_least_recently_heard_sender(void **state)
 	    elect_replay_check(&r, &id, 1, 100, 6001), ELECT_WIRE_UNVERIFIED);
 	/* Another new id takes the unverified slot before a verified one. */
 	id_of(&id, 1001);
-	assert_true(elect_replay_challenge(&r, &id, 9, 6002, 200));
+	assert_true(elect_replay_challenge(&r, &id, &to, 9, 6002));
 	id_of(&id, 1000);
 	assert_false(elect_replay_answered(&r, &id, 9, 6003, 1200));
 	/* The others are all remembered. */
@@ -1090,7 +1130,7 @@ a_node_id_heard_many_times_takes_one_slot(void **state)
 		    elect_replay_check(&r, &a, 3, seq, seq), ELECT_WIRE_OK);
 	assert_int_equal(
 	    elect_replay_check(&r, &a, 3, 5, 11), ELECT_WIRE_REPLAY);
-	assert_true(elect_replay_challenge(&r, &a, 1, 12, 200));
+	assert_true(elect_replay_challenge(&r, &a, &to, 1, 12));
 	verified(&r, &a, 4, 2);
 	assert_int_equal(r.n, 1);
 	assert_true(r.slot[0].last_seq == 2);
@@ -1221,6 +1261,7 @@ main(void)
 		an_unknown_id_or_boot_is_unverified_and_takes_no_slot),
 	    cmocka_unit_test(a_restarted_sender_is_verified_from_its_answer_on),
 	    cmocka_unit_test(a_challenge_is_rate_limited_and_answered_once),
+	    cmocka_unit_test(a_datagram_sent_long_before_it_arrives_is_stale),
 	    cmocka_unit_test(
 		a_full_window_forgets_the_least_recently_heard_sender),
 	    cmocka_unit_test(a_node_id_heard_many_times_takes_one_slot),
