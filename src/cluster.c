@@ -767,6 +767,8 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.rx_dropped_malformed = ctr.rx_dropped_malformed;
 	out->counters.rx_dropped_replay = ctr.rx_dropped_replay;
 	out->counters.rx_dropped_version = ctr.rx_dropped_version;
+	out->counters.rx_unverified = ctr.rx_unverified;
+	out->counters.challenges = ctr.challenges;
 	out->counters.failovers = ctr.failovers;
 	out->counters.probes = ctr.probes;
 	/* A conflict seen while racing a member's claim is not one. */

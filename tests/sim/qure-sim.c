@@ -176,6 +176,9 @@ add_stats(struct sim_stats *t, const struct sim_stats *a)
 	t->svc_downs += a->svc_downs;
 	t->contended += a->contended;
 	t->settled += a->settled;
+	t->reverts += a->reverts;
+	t->replayed += a->replayed;
+	t->mismatch_notes += a->mismatch_notes;
 }
 
 static int
@@ -215,6 +218,9 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	       " link cuts, %" PRIu64 " reloads, %" PRIu64 " services killed,\n"
 	       "  %" PRIu64 " contended failovers, %" PRIu64
 	       " settled by a handover,\n"
+	       "  %" PRIu64 " state dirs reverted, %" PRIu64
+	       " datagrams replayed by the adversary, %" PRIu64
+	       " conflicts noted,\n"
 	       "  %.1f s simulated in %.2f s wall: %s\n",
 	    k, o->seed, o->seed + (k ? k - 1 : 0), total.steps, total.events,
 	    total.failovers, total.crashes, total.restarts, total.pauses,
@@ -222,8 +228,9 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    total.lost, total.replays, total.requests, total.answered,
 	    total.probes, total.checks, total.checks_failed, total.arp_probes,
 	    total.conflicts, total.link_cuts, total.reconfs, total.svc_downs,
-	    total.contended, total.settled, (double)sim_ms / 1000.0,
-	    wall_s() - t0, rc == 0 ? "all invariants held" : "FAILED");
+	    total.contended, total.settled, total.reverts, total.replayed,
+	    total.mismatch_notes, (double)sim_ms / 1000.0, wall_s() - t0,
+	    rc == 0 ? "all invariants held" : "FAILED");
 	if (failed > 1)
 		printf("%" PRIu64 " scenarios failed\n", failed);
 	return rc == 0 ? 0 : 1;

@@ -20,11 +20,12 @@
 enum sim_ev_type {
 	EV_WAKE = 1,
 	EV_DELIVER,
-	EV_CLIENT, /* the next client request leaves the router */
-	EV_REQ,	   /* it reaches the LAN: node = the kernel holder */
-	EV_ANS,	   /* node answers it */
-	EV_CHECK,  /* node's service check is done; gen = its start */
-	EV_ARP,	   /* node's ARP probe is done; gen = its start */
+	EV_CLIENT,    /* the next client request leaves the router */
+	EV_REQ,	      /* it reaches the LAN: node = the kernel holder */
+	EV_ANS,	      /* node answers it */
+	EV_CHECK,     /* node's service check is done; gen = its start */
+	EV_ARP,	      /* node's ARP probe is done; gen = its start */
+	EV_ADVERSARY, /* the adversary replays a captured datagram */
 };
 
 struct sim_ev {
@@ -194,6 +195,7 @@ sim_init(struct sim *s, struct elect_key *key, int n_nodes, uint64_t seed)
 	s->net.delay_min_ms = 1;
 	s->net.delay_max_ms = 2;
 	sim_rng_seed(&s->rng, seed);
+	sim_rng_seed(&s->adv_rng, seed ^ 0x7ad7e5a4ull);
 }
 
 void
@@ -428,6 +430,25 @@ deliver_one(
 	}
 }
 
+/* The adversary keeps some of what it sees, old datagrams as well as new
+ * ones (a slot is overwritten now and then, at random). */
+static void
+capture(struct sim *s, int i, const struct elect_action *a, int type)
+{
+	struct sim_capture *c;
+
+	if (s->n_cap < SIM_CAPTURES)
+		c = &s->cap[s->n_cap++];
+	else if (sim_rng_permille(&s->adv_rng, 250))
+		c = &s->cap[sim_rng_range(&s->adv_rng, 0, SIM_CAPTURES - 1)];
+	else
+		return;
+	c->src = i;
+	c->type = type;
+	c->len = a->len;
+	memcpy(c->buf, a->buf, a->len);
+}
+
 static int
 route_send(struct sim *s, int i, const struct elect_action *a)
 {
@@ -444,6 +465,7 @@ route_send(struct sim *s, int i, const struct elect_action *a)
 	s->stats.sends++;
 	if (!s->node[i].link_up)
 		return m.type; /* a cut link sends nothing */
+	capture(s, i, a, m.type);
 	if (a->dest.family == 0) {
 		for (j = 0; j < s->n_nodes; j++)
 			if (j != i && s->node[j].group == s->node[i].group)
@@ -489,7 +511,7 @@ check_steady_change(struct sim *s, int i, const struct elect_action *a)
 	struct sim_check *c = &s->check;
 	bool quiet = s->now < c->quiet_until;
 
-	if (!c->steady)
+	if (!c->steady || s->node[i].mismatched)
 		return 0;
 	if (a->state == ELECT_ST_HOLDER && i != c->holder) {
 		if (i == c->joiner && c->joined && !c->handed_over) {
@@ -775,6 +797,29 @@ check_counters(struct sim *s, int i)
 	return 0;
 }
 
+/* (i): no clones in this world, so a node's id is its own for good: a
+ * replay of its own datagrams must not make it take a new one. */
+static int
+check_id(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_id id;
+
+	elect_get_id(n->core, &id);
+	if (elect_id_is_zero(&id))
+		return 0;
+	if (!n->has_id) {
+		n->id = id;
+		n->has_id = true;
+		return 0;
+	}
+	if (elect_id_cmp(&id, &n->id) != 0)
+		return sim_fail(s, i,
+		    "invariant (i): took a new node id, with no clone of "
+		    "it on the LAN");
+	return 0;
+}
+
 /* Checks after the step of node i, on that node only. */
 static int
 check_stepped(struct sim *s, int i, const struct step_ctx *x)
@@ -793,6 +838,8 @@ check_stepped(struct sim *s, int i, const struct step_ctx *x)
 		    "invariant (b): epoch %" PRIu64 " after %" PRIu64, epoch,
 		    n->max_epoch);
 	n->max_epoch = epoch;
+	if (check_id(s, i) != 0)
+		return -1;
 	if ((x->heartbeat || x->refreshed) && !x->was_holder)
 		return sim_fail(s, i,
 		    "invariant (c): %s sends a heartbeat "
@@ -833,13 +880,18 @@ arm_wake(struct sim *s, int i, uint64_t wake_ms)
  * the address is the cluster's, not a foreign host's; and the answer to a
  * probe sent before it is stale. */
 static void
-heard_holder(struct sim *s, int i)
+heard_holder(struct sim *s, int i, uint64_t unverified_before)
 {
+	struct elect_counters c;
 	size_t k;
 
 	for (k = 0; k < s->out.nact; k++)
 		if (s->out.act[k].type == ELECT_ACT_DROP)
 			return;
+	/* Not verified yet (version 2): not acted on either. */
+	elect_get_counters(s->node[i].core, &c);
+	if (c.rx_unverified != unverified_before)
+		return;
 	s->node[i].conflict = false;
 	s->node[i].arp_out = false;
 }
@@ -851,6 +903,7 @@ step(
 {
 	struct sim_node *n = &s->node[i];
 	struct step_ctx x = {0};
+	uint64_t unverified = n->counters.rx_unverified;
 	size_t k;
 
 	x.state = n->state;
@@ -869,7 +922,7 @@ step(
 		trace_step(s, i, ev, rx_type, rx_src);
 	if (rx_type == ELECT_MSG_HEARTBEAT || rx_type == ELECT_MSG_CLAIM ||
 	    rx_type == ELECT_MSG_RESIGN)
-		heard_holder(s, i);
+		heard_holder(s, i, unverified);
 	for (k = 0; k < s->out.nact; k++) {
 		if (s->verbosity == SIM_TIMELINE)
 			timeline_act(s, i, &s->out.act[k]);
@@ -893,7 +946,8 @@ sim_holder(const struct sim *s)
 	int i, h = -1;
 
 	for (i = 0; i < s->n_nodes; i++) {
-		if (!sim_is_live(s, i) || s->node[i].state != ELECT_ST_HOLDER)
+		if (!sim_is_live(s, i) || s->node[i].state != ELECT_ST_HOLDER ||
+		    s->node[i].mismatched)
 			continue;
 		if (h >= 0)
 			return -1;
@@ -929,8 +983,9 @@ check_converged(struct sim *s)
 	struct elect_id hid, id;
 	int i, h = -1, holders = 0, eligible = 0;
 
+	/* A member with other settings is not of this election: (j). */
 	for (i = 0; i < s->n_nodes; i++) {
-		if (!sim_is_live(s, i))
+		if (!sim_is_live(s, i) || s->node[i].mismatched)
 			continue;
 		if (s->node[i].conf.priority > 0)
 			eligible++;
@@ -947,7 +1002,7 @@ check_converged(struct sim *s)
 	if (h >= 0)
 		elect_get_id(s->node[h].core, &hid);
 	for (i = 0; i < s->n_nodes; i++) {
-		if (!sim_is_live(s, i))
+		if (!sim_is_live(s, i) || s->node[i].mismatched)
 			continue;
 		if (!elect_get_holder(s->node[i].core, &id)) {
 			if (h < 0)
@@ -978,7 +1033,7 @@ could_serve(const struct sim *s, int j)
 	const struct sim_node *n = &s->node[j];
 
 	return sim_is_live(s, j) && n->link_up && n->conf.priority > 0 &&
-	       n->svc_up &&
+	       n->svc_up && !n->mismatched &&
 	       (n->svc_fail_ms == 0 ||
 		   s->now >= n->svc_fail_ms + n->conf.holddown_ms);
 }
@@ -1009,12 +1064,43 @@ check_service(struct sim *s)
 	return 0;
 }
 
+static bool
+site_dmz(const struct sim_node *n)
+{
+	return memcmp(n->conf.dmz.b, dmz_addr, sizeof(dmz_addr)) == 0;
+}
+
+/* (j): a member with other settings never holds the site's address while
+ * a member of the site's election that could hold it lives. */
+static int
+check_mismatched(struct sim *s)
+{
+	int i, j;
+
+	for (i = 0; i < s->n_nodes; i++) {
+		if (!s->node[i].mismatched || !sim_is_live(s, i) ||
+		    s->node[i].state != ELECT_ST_HOLDER ||
+		    !site_dmz(&s->node[i]))
+			continue;
+		for (j = 0; j < s->n_nodes; j++)
+			if (j != i && sim_is_live(s, j) &&
+			    !s->node[j].mismatched &&
+			    s->node[j].conf.priority > 0)
+				return sim_fail(s, i,
+				    "invariant (j): holds the site's "
+				    "address with other settings while "
+				    "%s lives",
+				    s->node[j].name);
+	}
+	return 0;
+}
+
 int
 sim_check_all(struct sim *s)
 {
 	if (s->failed)
 		return -1;
-	if (check_leases(s) != 0)
+	if (check_leases(s) != 0 || check_mismatched(s) != 0)
 		return -1;
 	if (s->check.quiet_until != 0 && s->now >= s->check.quiet_until) {
 		/* The failover window is over: whoever holds now stays. */
@@ -1074,12 +1160,13 @@ on_deliver(struct sim *s, const struct sim_ev *ev)
 
 /* ---- the LAN around the cores: clients, checks, ARP ---- */
 
+/* Node j's kernel holds the site's DMZ address. */
 static bool
 kernel_has(const struct sim *s, int j)
 {
 	const struct sim_node *n = &s->node[j];
 
-	return n->addr_held && s->now <= n->addr_until;
+	return n->addr_held && s->now <= n->addr_until && site_dmz(n);
 }
 
 int
@@ -1247,6 +1334,143 @@ on_node_result(struct sim *s, const struct sim_ev *ev)
 	return arp_done(s, ev->node);
 }
 
+/* ---- issue 7: snapshots, reverts, an adversary that replays ---- */
+
+static void node_down(struct sim *, int);
+
+void
+sim_snapshot(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+
+	if (elect_id_is_zero(&n->disk.id))
+		return; /* never started: nothing to snapshot */
+	n->snap = n->disk;
+	n->has_snap = true;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64
+		       " ms  %-3s state dir snapshot (epoch %" PRIu64
+		       ", sequences below %" PRIu64 ")\n",
+		    s->now, n->name, n->snap.epoch, n->snap.seq_reserved);
+}
+
+int
+sim_revert(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_persist old = {.id = n->disk.id};
+
+	if (s->failed)
+		return -1;
+	if (n->has_snap)
+		old = n->snap;
+	if (n->run != SIM_DOWN) {
+		node_down(s, i);
+		s->stats.crashes++;
+	}
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  %-3s restarts on an older state dir "
+		       "(epoch %" PRIu64 " -> %" PRIu64 ", sequences %" PRIu64
+		       " -> %" PRIu64 ")\n",
+		    s->now, n->name, n->disk.epoch, old.epoch,
+		    n->disk.seq_reserved, old.seq_reserved);
+	/* (b) counts from what the reverted disk says: going back is the
+	 * fault, not the core's doing. */
+	n->disk = old;
+	n->max_epoch = old.epoch;
+	s->stats.reverts++;
+	return sim_start(s, i);
+}
+
+int
+sim_replay(struct sim *s, int to)
+{
+	struct sim_capture *c;
+	struct sim_ev ev = {0};
+
+	if (s->failed)
+		return -1;
+	if (s->n_cap == 0)
+		return 0;
+	c = &s->cap[sim_rng_range(&s->adv_rng, 0, s->n_cap - 1)];
+	if (to < 0)
+		to = c->src;
+	if (s->node[to].run == SIM_DOWN)
+		return 0;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  adversary replays a %s of %s to %s\n",
+		    s->now, elect_msg_type_name(c->type), s->node[c->src].name,
+		    s->node[to].name);
+	ev.at_ms = s->now + sim_rng_range(&s->adv_rng, 0, 2);
+	ev.type = EV_DELIVER;
+	ev.node = to;
+	ev.pkt = pkt_new(s, c->src, c->buf, c->len, c->type);
+	heap_push(s, ev);
+	s->stats.replayed++;
+	return 0;
+}
+
+static void
+schedule_adversary(struct sim *s)
+{
+	struct sim_ev ev = {0};
+
+	ev.at_ms = s->now + sim_rng_range(&s->adv_rng, s->adv_every_ms / 2,
+				s->adv_every_ms * 3 / 2);
+	ev.type = EV_ADVERSARY;
+	heap_push(s, ev);
+}
+
+void
+sim_adversary_start(struct sim *s)
+{
+	if (s->adv_every_ms > 0)
+		schedule_adversary(s);
+}
+
+/* A captured datagram to a random node, or back to its own sender (its
+ * own id: a clone, were it believed). */
+static int
+on_adversary(struct sim *s)
+{
+	int to = -1;
+
+	if (s->adv_every_ms == 0)
+		return 0;
+	schedule_adversary(s);
+	if (!sim_rng_permille(&s->adv_rng, 300))
+		to = (int)sim_rng_range(
+		    &s->adv_rng, 0, (uint64_t)s->n_nodes - 1);
+	return sim_replay(s, to);
+}
+
+int
+sim_check_heard(struct sim *s, int i, uint64_t since)
+{
+	struct elect_member_info m[ELECT_MAX_MEMBERS];
+	size_t n, k;
+	int j;
+
+	if (!s->node[i].has_id || !sim_is_live(s, i))
+		return 0;
+	for (j = 0; j < s->n_nodes; j++) {
+		if (j == i || !sim_is_live(s, j) ||
+		    s->node[j].state == ELECT_ST_STOPPED)
+			continue;
+		n = elect_get_members(
+		    s->node[j].core, s->now, m, ELECT_MAX_MEMBERS);
+		for (k = 0; k < n; k++)
+			if (elect_id_cmp(&m[k].id, &s->node[i].id) == 0)
+				break;
+		if (k == n || s->now - m[k].last_seen_ms < since)
+			return sim_fail(s, j,
+			    "invariant (h): has not heard %s since it "
+			    "restarted at %" PRIu64 " ms",
+			    s->node[i].name, since);
+	}
+	return 0;
+}
+
 static int
 run_ev(struct sim *s, const struct sim_ev *ev)
 {
@@ -1261,6 +1485,8 @@ run_ev(struct sim *s, const struct sim_ev *ev)
 		return on_request(s, ev);
 	case EV_ANS:
 		return on_answer(s, ev);
+	case EV_ADVERSARY:
+		return on_adversary(s);
 	default:
 		return on_node_result(s, ev);
 	}
@@ -1327,6 +1553,7 @@ sim_start(struct sim *s, int i)
 		return sim_fail(s, i, "sanity: elect_new() refused its conf");
 	n->run = SIM_UP;
 	n->state = ELECT_ST_STARTING;
+	n->started_ms = s->now;
 	n->wake_ms = 0;
 	n->wake_gen++;
 	/* The edge removes a DMZ address it finds at start-up. */

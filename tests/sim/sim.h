@@ -28,6 +28,7 @@
 #define SIM_ARP_MIN_MS 140	/* an ARP probe's result comes after */
 #define SIM_ARP_MAX_MS 160	/* two probes 50 ms apart and a wait */
 #define SIM_CHECK_MAX_MS 10	/* a service check answers within */
+#define SIM_CAPTURES 64		/* datagrams an adversary keeps to replay */
 
 /* xoshiro256** seeded through splitmix64: no rand(), same on every host. */
 struct sim_rng {
@@ -140,6 +141,14 @@ struct sim_clients {
 	int router_last; /* the node whose ADD/ANNOUNCE the router heard */
 };
 
+/* A datagram captured off the LAN, for an adversary to replay later. */
+struct sim_capture {
+	int src; /* the node that sent it */
+	int type;
+	size_t len;
+	uint8_t buf[ELECT_WIRE_MAX];
+};
+
 struct sim_ev;
 struct sim_pkt;
 
@@ -156,6 +165,11 @@ struct sim {
 	struct sim_check check;
 	struct sim_clients clients;
 	bool foreign; /* a foreign host answers ARP for the DMZ address */
+	/* issue 7: an adversary with captured datagrams but no key */
+	struct sim_rng adv_rng; /* its own stream: captures change no draw */
+	struct sim_capture cap[SIM_CAPTURES];
+	size_t n_cap;
+	uint32_t adv_every_ms; /* replays in the background; 0: off */
 	struct sim_stats stats;
 	enum sim_verbosity verbosity;
 	bool failed;
@@ -195,6 +209,19 @@ int sim_reconf(struct sim *, int i, uint8_t priority, bool preempt);
 void sim_clients_start(struct sim *);
 /* The node whose kernel holds the DMZ address for the router; -1. */
 int sim_kernel_holder(const struct sim *);
+
+/* issue 7: a VM snapshot of node i's state dir; node i crashed and
+ * restarted on it (or on an empty one, id kept, if none was taken: every
+ * epoch and sequence it used is then above what it starts with). */
+void sim_snapshot(struct sim *, int i);
+int sim_revert(struct sim *, int i);
+/* Replays a captured datagram to node `to` (-1: to its own sender),
+ * from the address of its sender. */
+int sim_replay(struct sim *, int to);
+/* Starts the adversary's background replays (s->adv_every_ms). */
+void sim_adversary_start(struct sim *);
+/* (h): every live peer has heard node i since `since`. */
+int sim_check_heard(struct sim *, int i, uint64_t since);
 
 /* Moves node i to partition side g; 0 everywhere means healed. */
 void sim_set_group(struct sim *, int i, int g);

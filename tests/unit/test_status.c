@@ -111,7 +111,7 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "addresses", "priority", "state", "last_seen_ms");
 	ASSERT_KEYS(path(o, "counters", NULL), "rx", "tx", "rx_dropped_auth",
 	    "rx_dropped_malformed", "rx_dropped_replay", "rx_dropped_version",
-	    "failovers", "probes");
+	    "rx_unverified", "challenges", "failovers", "probes");
 	ASSERT_KEYS(
 	    path(o, "cloud", NULL), "public_address", "last_update", "status");
 	json_decref(o);
