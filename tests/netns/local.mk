@@ -18,6 +18,7 @@ NETNS_TESTS = \
 	tests/netns/fastfail.sh \
 	tests/netns/synflood.sh \
 	tests/netns/clone.sh \
+	tests/netns/revert.sh \
 	tests/netns/asan.sh
 
 TESTS += $(NETNS_TESTS)
