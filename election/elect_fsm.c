@@ -684,6 +684,7 @@ note_settings(struct elect *c, const struct elect_msg *m,
 		a->peer = m->id;
 		a->src = *src;
 		a->mismatch = mb->mismatch;
+		memcpy(a->name, mb->name, sizeof(a->name));
 	}
 	mb->mismatch_noted = mb->mismatch;
 	return mb->mismatch;

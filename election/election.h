@@ -374,8 +374,9 @@ struct elect_action {
 	struct elect_persist persist;
 	enum elect_wire_err err;
 	struct elect_addr src;
-	struct elect_id peer; /* CONFLICT */
-	unsigned mismatch;    /* CONFLICT: enum elect_mismatch bits */
+	struct elect_id peer;	       /* CONFLICT */
+	unsigned mismatch;	       /* CONFLICT: enum elect_mismatch bits */
+	char name[ELECT_NAME_MAX + 1]; /* CONFLICT: the peer's; may be "" */
 };
 
 struct elect_out {

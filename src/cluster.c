@@ -184,9 +184,10 @@ apply_conflict(const struct elect_action *a)
 
 	addr_text(&a->src, ip, sizeof(ip));
 	mismatch_text(a->mismatch, what, sizeof(what));
-	log_warnx("cluster: member %s at %s has %s than ours: it takes no "
-		  "part in the election (check its qured.conf)",
-	    elect_id_hex(&a->peer, id), ip, what);
+	log_warnx("cluster: member %s (%s) at %s: %s than ours; it takes "
+		  "no part in the election (check its qured.conf)",
+	    a->name[0] != '\0' ? a->name : "?", elect_id_hex(&a->peer, id), ip,
+	    what);
 }
 
 static void

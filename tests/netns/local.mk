@@ -19,6 +19,7 @@ NETNS_TESTS = \
 	tests/netns/synflood.sh \
 	tests/netns/clone.sh \
 	tests/netns/revert.sh \
+	tests/netns/mismatch.sh \
 	tests/netns/asan.sh
 
 TESTS += $(NETNS_TESTS)
