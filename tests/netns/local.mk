@@ -20,6 +20,7 @@ NETNS_TESTS = \
 	tests/netns/clone.sh \
 	tests/netns/revert.sh \
 	tests/netns/mismatch.sh \
+	tests/netns/replay.sh \
 	tests/netns/asan.sh
 
 TESTS += $(NETNS_TESTS)
