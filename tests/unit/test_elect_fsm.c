@@ -1634,6 +1634,52 @@ old_resign_naming_a_restarted_node_does_not_make_it_claim(void **state)
 	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
 }
 
+static void
+starting_node_verifies_the_members_that_answer_its_solicit(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = 100,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_RESPONSE |
+		   ELECT_HAS_CHALLENGE,
+	    .challenge = 0x1234,
+	    .state = ELECT_ST_HOLDER};
+	struct elect_msg back;
+	struct elect_counters ctr;
+	struct elect_id h;
+	int i;
+
+	/* Its SOLICIT went to the group with a challenge ... */
+	assert_true(f->chal_to[0] != 0);
+	m.response = f->chal_to[0];
+	snprintf(m.name, sizeof(m.name), "answer");
+	fx_clear(f);
+	/* ... so a member's answer is acted on at once, no round trip more */
+	fx_send_raw(f, &m, PEER_HIGH);
+	f->verified_boot[PEER_HIGH] = fx_boot(f, PEER_HIGH);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.rx_unverified, 0);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 3, 100);
+	assert_true(elect_get_holder(f->e, &h));
+	assert_memory_equal(h.b, id_of(PEER_HIGH).b, 16);
+	/* and its own challenge is echoed in the unicast HELLO back. */
+	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO);
+	assert_true(i >= 0);
+	assert_int_equal(f->log[i].dest.b[3], PEER_HIGH);
+	assert_int_equal(
+	    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, &back),
+	    ELECT_WIRE_OK);
+	assert_true(back.has & ELECT_HAS_RESPONSE);
+	assert_true(back.response == 0x1234);
+	/* A stale answer to that challenge verifies nobody else later. */
+	fx_advance(f, 3 * dead_ms(f));
+	m.response = f->chal_to[0];
+	f->peer_boot[PEER_LOW] = 0;
+	fx_send_raw(f, &m, PEER_LOW);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.rx_unverified, 1);
+}
+
 /* ---- issue 7: mismatched settings (fault 5) ---- */
 
 static void
@@ -1805,6 +1851,7 @@ main(void)
 	    T(restarted_peer_with_an_older_sequence_is_heard_again),
 	    T(replayed_own_id_datagram_leaves_the_holder_alone),
 	    T(old_resign_naming_a_restarted_node_does_not_make_it_claim),
+	    T(starting_node_verifies_the_members_that_answer_its_solicit),
 	    T(member_with_another_dmz_address_is_neither_followed_nor_ranked),
 	    T(member_with_another_heartbeat_is_never_named_successor),
 	    T(outnumbered_member_with_other_timing_stays_off_the_address),

@@ -202,6 +202,33 @@ a_conflict_shows_the_foreign_mac(void **state)
 }
 
 static void
+a_conflict_names_a_member_with_other_settings(void **state)
+{
+	static const char what[] = "member h4 (00112233445566778899aabbccdd"
+				   "eeff) at 10.0.0.14: other dmz address, "
+				   "lease, heartbeat";
+	struct status st;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+	json_t *o;
+
+	(void)state;
+	fill(&st);
+	snprintf(st.conflict, sizeof(st.conflict), "%s", what);
+	o = status_to_json(&st);
+	assert_string_equal(json_string_value(path(o, "conflict", NULL)), what);
+	json_decref(o);
+	fp = open_memstream(&text, &len);
+	assert_non_null(fp);
+	status_print(&st, fp);
+	fclose(fp);
+	assert_non_null(strstr(text, "not electing it"));
+	assert_null(strstr(text, "answers for the DMZ address"));
+	free(text);
+}
+
+static void
 counters_beyond_int64_are_clamped_not_negative(void **state)
 {
 	struct status st;
@@ -403,6 +430,7 @@ main(void)
 		status_json_fields_have_the_right_types_and_values),
 	    cmocka_unit_test(holder_cloud_and_conflict_are_null_when_absent),
 	    cmocka_unit_test(a_conflict_shows_the_foreign_mac),
+	    cmocka_unit_test(a_conflict_names_a_member_with_other_settings),
 	    cmocka_unit_test(counters_beyond_int64_are_clamped_not_negative),
 	    cmocka_unit_test(
 		a_member_name_that_is_not_utf8_goes_out_as_question_marks),
