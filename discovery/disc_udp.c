@@ -24,7 +24,9 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,8 +50,9 @@ struct disc_udp {
 	struct event *ev;
 	disc_rx_cb *cb;
 	void *arg;
-	bool in_cb; /* the read callback is running */
-	bool dead;  /* disc_udp_free() was called from it: free on return */
+	bool inherited; /* the socket came from systemd (qured.socket) */
+	bool in_cb;	/* the read callback is running */
+	bool dead;	/* disc_udp_free() was called from it: free on return */
 	struct disc_udp_stats stats;
 	uint8_t rx_buf[RX_BUF_LEN];
 };
@@ -93,7 +96,13 @@ set_int(int fd, int level, int opt, int val, const char *what, char *err,
  *   INADDR_ANY the datagrams of every group any socket on the host joined;
  *   we want only the groups this socket joined.
  * - IP_PKTINFO: the arrival interface, to drop what came from elsewhere.
- * - TTL 1: the protocol never leaves the LAN (DESIGN.md).
+ * - TTL 255 (unicast and multicast) and IP_RECVTTL: RFC 5082 (GTSM). A
+ *   datagram from the link arrives with the TTL it was sent with; one that
+ *   crossed a router (in DMZ mode the router forwards every port of the
+ *   DMZ address to the holder) arrives with less, whatever its sender
+ *   chose. So we send with 255 and drop anything received with less: the
+ *   election port answers the link only. TTL 1 would say nothing: a
+ *   forwarded datagram can arrive with TTL 1 just as well.
  * - LOOP 0: our own group datagrams are not ours to hear; with a clone
  *   detector in the core, hearing ourselves would look like a clone.
  * - TOS CS6 (network control), as VRRP uses: WiFi (WMM) and switches
@@ -108,14 +117,112 @@ set_options(int fd, const struct disc_udp_conf *conf, char *err, size_t errlen)
 		err, errlen) == -1 ||
 	    set_int(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO", err, errlen) ==
 		-1 ||
-	    set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, 1, "IP_MULTICAST_TTL",
-		err, errlen) == -1 ||
+	    set_int(fd, IPPROTO_IP, IP_TTL, DISC_TTL, "IP_TTL", err, errlen) ==
+		-1 ||
+	    set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, DISC_TTL,
+		"IP_MULTICAST_TTL", err, errlen) == -1 ||
+	    set_int(fd, IPPROTO_IP, IP_RECVTTL, 1, "IP_RECVTTL", err, errlen) ==
+		-1 ||
 	    set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, loop,
 		"IP_MULTICAST_LOOP", err, errlen) == -1 ||
 	    set_int(fd, IPPROTO_IP, IP_TOS, IPTOS_CLASS_CS6, "IP_TOS", err,
 		errlen) == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * Who holds a UDP port of this network namespace, for the one line that
+ * says why we cannot start: the socket's uid from /proc/net/udp, and the
+ * process from the /proc/PID/fd link to its inode (readable for our own
+ * user's processes, or with CAP_DAC_READ_SEARCH; else the uid alone).
+ */
+static int
+port_holder_inode(uint16_t port, unsigned long *inode, unsigned *uid)
+{
+	/* A dual-stack [::]:port socket holds the IPv4 port too. */
+	static const char *const tables[] = {"/proc/net/udp", "/proc/net/udp6"};
+	char line[512];
+	unsigned p;
+	size_t i;
+	FILE *fp;
+	int found = -1;
+
+	for (i = 0; i < 2 && found == -1; i++) {
+		if ((fp = fopen(tables[i], "re")) == NULL)
+			continue;
+		while (found == -1 && fgets(line, sizeof(line), fp) != NULL) {
+			if (sscanf(line,
+				" %*u: %*x:%x %*x:%*x %*x %*x:%*x %*x:%*x %*x "
+				"%u %*d %lu",
+				&p, uid, inode) == 3 &&
+			    p == port)
+				found = 0;
+		}
+		fclose(fp);
+	}
+	return found;
+}
+
+static pid_t
+inode_pid(unsigned long inode, char *comm, size_t len)
+{
+	char path[600], link[64], want[64];
+	struct dirent *pe, *fe;
+	DIR *proc, *fds;
+	pid_t pid = -1;
+	ssize_t n;
+	FILE *fp;
+
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	if ((proc = opendir("/proc")) == NULL)
+		return -1;
+	while (pid == -1 && (pe = readdir(proc)) != NULL) {
+		if (pe->d_name[0] < '1' || pe->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", pe->d_name);
+		if ((fds = opendir(path)) == NULL)
+			continue;
+		while (pid == -1 && (fe = readdir(fds)) != NULL) {
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s",
+			    pe->d_name, fe->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n > 0 && (link[n] = '\0', strcmp(link, want) == 0))
+				pid = (pid_t)atoi(pe->d_name);
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	snprintf(comm, len, "?");
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (pid != -1 && (fp = fopen(path, "re")) != NULL) {
+		if (fgets(comm, (int)len, fp) != NULL)
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(fp);
+	}
+	return pid;
+}
+
+/* ": held by pid 123 (nc), uid 1000", or less when /proc says less. */
+static void
+port_holder(uint16_t port, char *buf, size_t len)
+{
+	unsigned long inode;
+	unsigned uid;
+	char comm[32];
+	pid_t pid;
+
+	if (port_holder_inode(port, &inode, &uid) == -1) {
+		snprintf(buf, len, ": held by a socket not in /proc/net/udp*");
+		return;
+	}
+	pid = inode_pid(inode, comm, sizeof(comm));
+	if (pid == -1)
+		snprintf(
+		    buf, len, ": held by uid %u (process not visible)", uid);
+	else
+		snprintf(buf, len, ": held by pid %d (%s), uid %u", (int)pid,
+		    comm, uid);
 }
 
 static int
@@ -130,10 +237,12 @@ bind_port(struct disc_udp *d, char *err, size_t errlen)
 	sin.sin_port = htons(d->conf.port);
 	if (bind(d->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
 		int e = errno;
+		char holder[128] = "";
 
+		if (e == EADDRINUSE)
+			port_holder(d->conf.port, holder, sizeof(holder));
 		snprintf(err, errlen, "discovery: bind 0.0.0.0:%u: %s%s",
-		    (unsigned)d->conf.port, strerror(e),
-		    e == EADDRINUSE ? " (another qured running?)" : "");
+		    (unsigned)d->conf.port, strerror(e), holder);
 		return -1;
 	}
 	if (getsockname(d->fd, (struct sockaddr *)&sin, &slen) == -1) {
@@ -143,6 +252,94 @@ bind_port(struct disc_udp *d, char *err, size_t errlen)
 	}
 	d->port = ntohs(sin.sin_port);
 	return 0;
+}
+
+/*
+ * sd_listen_fds(3) without libsystemd: the socket qured.socket holds is
+ * fd 3 when LISTEN_PID is ours. The variables are unset so that hooks and
+ * checks do not inherit them; the socket moves off fd 3, close-on-exec.
+ * Returns the fd, -1 when systemd passed nothing, -2 on an error (err).
+ */
+static int
+systemd_fd(const struct disc_udp_conf *conf, char *err, size_t errlen)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	bool ours = pid != NULL && fds != NULL && atol(pid) == (long)getpid();
+	bool one = ours && strcmp(fds, "1") == 0;
+	int fd;
+
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (!ours)
+		return -1;
+	if (!one) {
+		snprintf(err, errlen,
+		    "discovery: systemd passed %s sockets, expected one "
+		    "(qured.socket: one ListenDatagram=)",
+		    fds);
+		return -2;
+	}
+	fd = fcntl(3, F_DUPFD_CLOEXEC, 3);
+	if (fd == -1 || fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "discovery: the socket from systemd: %s",
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -2;
+	}
+	close(3);
+	(void)conf;
+	return fd;
+}
+
+/* The socket from systemd must be what bind_port() would have made. */
+static int
+check_inherited(struct disc_udp *d, char *err, size_t errlen)
+{
+	struct sockaddr_in sin;
+	socklen_t slen = sizeof(sin);
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+	char ip[INET_ADDRSTRLEN] = "?";
+
+	memset(&sin, 0, sizeof(sin));
+	if (getsockopt(d->fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == -1 ||
+	    getsockname(d->fd, (struct sockaddr *)&sin, &slen) == -1 ||
+	    sin.sin_family != AF_INET || type != SOCK_DGRAM) {
+		snprintf(err, errlen,
+		    "discovery: the socket from systemd (qured.socket) is not "
+		    "IPv4 UDP; set ListenDatagram=0.0.0.0:%u",
+		    (unsigned)d->conf.port);
+		return -1;
+	}
+	inet_ntop(AF_INET, &sin.sin_addr, ip, sizeof(ip));
+	if (sin.sin_addr.s_addr != htonl(INADDR_ANY) ||
+	    (d->conf.port != 0 && ntohs(sin.sin_port) != d->conf.port)) {
+		snprintf(err, errlen,
+		    "discovery: the socket from systemd (qured.socket) is "
+		    "bound to %s:%u, not 0.0.0.0:%u ([cluster] port); make "
+		    "ListenDatagram= agree",
+		    ip, (unsigned)ntohs(sin.sin_port), (unsigned)d->conf.port);
+		return -1;
+	}
+	d->port = ntohs(sin.sin_port);
+	return 0;
+}
+
+/*
+ * What queued on the held socket while no qured read it is stale (old
+ * heartbeats, answered challenges): dropped before the loop starts.
+ */
+static void
+drain(struct disc_udp *d)
+{
+	int i;
+
+	for (i = 0; i < 100000; i++)
+		if (recv(d->fd, d->rx_buf, sizeof(d->rx_buf), MSG_DONTWAIT) ==
+		    -1)
+			break;
 }
 
 /*
@@ -163,8 +360,10 @@ join_group(struct disc_udp *d, char *err, size_t errlen)
 	mr.imr_multiaddr = d->conf.group;
 	mr.imr_ifindex = (int)d->conf.ifindex;
 	/* Join first: a missing interface then reads ENODEV, not EINVAL. */
+	/* EADDRINUSE: a socket held across restarts is still a member. */
 	if (setsockopt(d->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) ==
-	    -1)
+		-1 &&
+	    !(d->inherited && errno == EADDRINUSE))
 		goto fail;
 	what = "send to";
 	if (setsockopt(d->fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)) ==
@@ -201,14 +400,29 @@ disc_udp_new(struct event_base *base, const struct disc_udp_conf *conf,
 	d->conf = *conf;
 	d->cb = cb;
 	d->arg = arg;
-	d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	d->fd = -1;
+	if (conf->flags & DISC_UDP_SYSTEMD) {
+		d->fd = systemd_fd(conf, err, errlen);
+		if (d->fd == -2) {
+			d->fd = -1;
+			goto fail;
+		}
+		d->inherited = d->fd != -1;
+	}
+	if (!d->inherited)
+		d->fd = socket(
+		    AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->fd == -1) {
 		snprintf(err, errlen, "discovery: socket: %s", strerror(errno));
 		goto fail;
 	}
-	if (set_options(d->fd, conf, err, errlen) == -1 ||
-	    bind_port(d, err, errlen) == -1)
+	if (d->inherited && check_inherited(d, err, errlen) == -1)
 		goto fail;
+	if (set_options(d->fd, conf, err, errlen) == -1 ||
+	    (!d->inherited && bind_port(d, err, errlen) == -1))
+		goto fail;
+	if (d->inherited)
+		drain(d);
 	if (conf->ifindex != 0 && join_group(d, err, errlen) == -1)
 		goto fail;
 	d->ev = event_new(base, d->fd, EV_READ | EV_PERSIST, read_cb, d);
@@ -250,20 +464,29 @@ disc_udp_free(struct disc_udp *d)
 	destroy(d);
 }
 
-/* The interface a datagram arrived on, from IP_PKTINFO; 0 if unknown. */
+/*
+ * The interface a datagram arrived on, from IP_PKTINFO (0 if unknown),
+ * and its TTL, from IP_RECVTTL (-1 if unknown: dropped like a low one).
+ */
 static unsigned int
-arrival_ifindex(struct msghdr *msg)
+arrival(struct msghdr *msg, int *ttl)
 {
 	struct cmsghdr *c;
 	struct in_pktinfo pi;
+	unsigned int ifindex = 0;
 
+	*ttl = -1;
 	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
-		if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO)
+		if (c->cmsg_level != IPPROTO_IP)
 			continue;
-		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-		return (unsigned int)pi.ipi_ifindex;
+		if (c->cmsg_type == IP_PKTINFO) {
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			ifindex = (unsigned int)pi.ipi_ifindex;
+		} else if (c->cmsg_type == IP_TTL) {
+			memcpy(ttl, CMSG_DATA(c), sizeof(*ttl));
+		}
 	}
-	return 0;
+	return ifindex;
 }
 
 /*
@@ -278,12 +501,14 @@ read_one(struct disc_udp *d)
 	    .iov_base = d->rx_buf, .iov_len = sizeof(d->rx_buf)};
 	union {
 		struct cmsghdr align;
-		uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo)) +
+			  CMSG_SPACE(sizeof(int))];
 	} cbuf;
 	struct msghdr msg;
 	ssize_t n;
 	size_t len;
 	unsigned int ifindex;
+	int ttl;
 
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_name = &src;
@@ -301,7 +526,7 @@ read_one(struct disc_udp *d)
 		d->stats.last_rx_errno = errno;
 		return -1;
 	}
-	ifindex = arrival_ifindex(&msg);
+	ifindex = arrival(&msg, &ttl);
 	if (d->conf.ifindex != 0 && ifindex != 0 &&
 	    ifindex != d->conf.ifindex) {
 		d->stats.rx_other_if++;
@@ -309,6 +534,12 @@ read_one(struct disc_udp *d)
 	}
 	if (msg.msg_namelen < sizeof(src) || src.sin_family != AF_INET)
 		return 1;
+	if (ttl != DISC_TTL) { /* RFC 5082: routed here, not from the link */
+		d->stats.rx_dropped_ttl++;
+		if (d->conf.on_drop != NULL)
+			d->conf.on_drop(d->arg, DISC_DROP_TTL, &src);
+		return 1;
+	}
 	len = (size_t)n;
 	if (len > sizeof(d->rx_buf)) /* MSG_TRUNC: hand up what we hold */
 		len = sizeof(d->rx_buf);

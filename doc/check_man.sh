@@ -136,11 +136,13 @@ done < "$tmp/man_keys"
 
 unit=$tmp/qured.service
 sed -e "s|@sbindir@|$builddir/src|g" "$unit_in" > "$unit"
+cp "$srcdir/dist/qured.socket" "$tmp/qured.socket"
 if grep -n '@[a-z_]*@' "$unit"; then
 	fail "qured.service: a placeholder is left unfilled"
 fi
 want=(
 	'Type=simple'
+	'Wants=qured.socket'
 	"ExecStart=$builddir/src/qured -f"
 	'ExecReload=/bin/kill -HUP $MAINPID'
 	'Restart=on-failure'
@@ -168,10 +170,13 @@ for key in CapabilityBoundingSet AmbientCapabilities User; do
 done
 if command -v systemd-analyze > /dev/null 2>&1; then
 	rc=0
-	out=$(systemd-analyze verify --man=no "$unit" 2>&1) || rc=$?
+	out=$(systemd-analyze verify --man=no "$unit" "$tmp/qured.socket" \
+	    2>&1) || rc=$?
 	if [ "$rc" != 0 ] || [ -n "$out" ]; then
 		fail "systemd-analyze verify qured.service: exit $rc: $out"
 	fi
+	grep -qx 'ListenDatagram=0.0.0.0:5182' "$tmp/qured.socket" ||
+	    fail "qured.socket does not listen on 0.0.0.0:5182"
 else
 	echo "note: no systemd-analyze, the unit's syntax is not verified"
 fi

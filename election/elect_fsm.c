@@ -2,7 +2,7 @@
  * election/elect_fsm.c — the election state machine.
  *
  * States (enum elect_state):
- *   STARTING   listens (dead_after + 1) heartbeats for a holder
+ *   STARTING   listens (dead_after + 1) heartbeats, a lease at least
  *   STANDBY    follows a holder; or, with none, waits dead_after heartbeats
  *   CANDIDATE  the holder is gone: waits rank x claim_stagger, then claims
  *   HOLDER     holds the DMZ address under a lease refreshed every heartbeat
@@ -42,6 +42,7 @@ struct elect {
 	struct elect_fd fd;
 	uint64_t listen_until_ms; /* STARTING */
 	uint64_t claim_at_ms;	  /* CANDIDATE */
+	uint64_t claim_turns_ms;  /* CANDIDATE: our turn after the lease gate */
 	uint64_t held_epoch;	  /* HOLDER: the epoch we claimed */
 	uint64_t lease_until_ms;  /* HOLDER */
 	uint64_t next_heartbeat_ms;
@@ -62,6 +63,8 @@ struct elect {
 	uint64_t probe_deadline_ms;
 	/* HOLDER: the last service check result; no claims while held down. */
 	bool check_ok;
+	uint32_t check_fails;  /* failed checks in a row */
+	uint32_t check_passes; /* passed checks in a row */
 	uint64_t holddown_until_ms;
 	uint64_t next_check_ms; /* STANDBY: our own service, now and then */
 
@@ -292,6 +295,20 @@ detect_window(const struct elect *c)
 	return (uint64_t)c->conf.dead_after * c->conf.heartbeat_ms;
 }
 
+/*
+ * How long a node that starts (or comes back) listens for a holder:
+ * dead-after + 1 heartbeats, and at least a lease + margin, so that a
+ * holder frozen just before we started has lost the address (D3).
+ */
+static uint64_t
+listen_ms(const struct elect *c)
+{
+	uint64_t ms = (uint64_t)(c->conf.dead_after + 1) * c->conf.heartbeat_ms;
+	uint64_t lease = (uint64_t)c->conf.lease_ms + ELECT_LEASE_MARGIN_MS;
+
+	return ms > lease ? ms : lease;
+}
+
 static bool
 fit_to_serve(const struct elect *c)
 {
@@ -352,13 +369,12 @@ conflict_side(const struct elect *c)
 	return elect_members_conflict_side(&c->members, c->now_ms, &me);
 }
 
-/* No claim unless our side wins, nor while theirs may still hold. */
+/* No claim unless our side wins (while theirs may still hold the
+ * address, the lease gate holds every claim off: D3). */
 static bool
 conflict_forbids_claim(const struct elect *c)
 {
-	return conflict_side(c) != ELECT_SIDE_OURS ||
-	       elect_members_conflict_holds(
-		   &c->members, c->now_ms, &c->conf.dmz);
+	return conflict_side(c) != ELECT_SIDE_OURS;
 }
 
 static void
@@ -419,6 +435,9 @@ send_holder_msg(
 			      1);
 		m.dmz = c->conf.dmz;
 		m.dmz_prefix = c->conf.dmz_prefix;
+		m.lease_ms = c->conf.lease_ms;
+	} else if (type == ELECT_MSG_CLAIM) {
+		m.has |= ELECT_HAS_LEASE; /* how long peers must wait (D3) */
 		m.lease_ms = c->conf.lease_ms;
 	}
 	send_msg(c, &m, NULL, out);
@@ -520,10 +539,54 @@ turns_ms(const struct elect *c, unsigned turns)
 	return turns * stagger + (255u - c->conf.priority) * stagger / 256;
 }
 
-/* Waits our turn: rank x stagger, plus extra turns (a named successor). */
+/*
+ * When every holder heard can have lost the address to its kernel lease
+ * (D3): its last HEARTBEAT/CLAIM + its lease + a margin; a holder that
+ * resigned dropped it first. (A holder frozen just before we started:
+ * STARTING listens at least a lease, listen_ms().)
+ */
+/* A member with another DMZ address holds that one, not ours. */
+static bool
+other_address(const struct elect *c, const struct elect_member *m)
+{
+	return (m->mismatch & ELECT_MISMATCH_DMZ) &&
+	       (m->dmz.family != c->conf.dmz.family ||
+		   memcmp(m->dmz.b, c->conf.dmz.b, sizeof(m->dmz.b)) != 0);
+}
+
+static uint64_t
+lease_gate(const struct elect *c)
+{
+	uint64_t gate = 0;
+	size_t i;
+
+	for (i = 0; i < c->members.n; i++)
+		if (c->members.m[i].lease_until_ms > gate &&
+		    !other_address(c, &c->members.m[i]))
+			gate = c->members.m[i].lease_until_ms;
+	return gate;
+}
+
+/* CANDIDATE: our turn counts from the lease gate, so the order of the
+ * claims is kept and no claim comes before a lease it could meet. */
+static void
+wait_turn(struct elect *c, uint64_t turns, enum elect_reason why,
+    struct elect_out *out)
+{
+	uint64_t gate = lease_gate(c);
+
+	c->claim_turns_ms = turns;
+	c->claim_at_ms = (gate > c->now_ms ? gate : c->now_ms) + turns;
+	c->probing = false;
+	set_state(c, ELECT_ST_CANDIDATE, why, out);
+}
+
+/* Waits our turn: rank x stagger, plus extra turns (a named successor)
+ * and extra_ms (the named successor's chance). */
 static void
 become_candidate(struct elect *c, const struct elect_id *gone,
-    unsigned extra_turns, enum elect_reason why, struct elect_out *out)
+    unsigned extra_turns, uint64_t extra_ms, enum elect_reason why,
+    struct elect_out *out)
 {
 	unsigned rank;
 
@@ -545,9 +608,7 @@ become_candidate(struct elect *c, const struct elect_id *gone,
 	/* A failing service goes last: any fit member claims first. */
 	if (!c->check_ok)
 		extra_turns += (unsigned)c->members.n + 1;
-	c->claim_at_ms = c->now_ms + turns_ms(c, rank + extra_turns);
-	c->probing = false;
-	set_state(c, ELECT_ST_CANDIDATE, why, out);
+	wait_turn(c, turns_ms(c, rank + extra_turns) + extra_ms, why, out);
 	/*
 	 * An address no member was heard holding may be a foreign host's:
 	 * probe first, then wait our turn. A probe outlasts many staggers,
@@ -582,13 +643,17 @@ claim(struct elect *c, struct elect_out *out)
 	c->ctr.failovers++;
 }
 
-/* Orderly exit from HOLDER: RESIGN first, then drop the address. */
+/*
+ * Orderly exit from HOLDER: drop the address first, then RESIGN: a
+ * RESIGN tells the peers our kernel no longer answers for the address,
+ * so the successor may claim at once, before our lease would end (D3).
+ */
 static void
 resign(struct elect *c, const struct elect_id *successor, enum elect_reason why,
     struct elect_out *out)
 {
-	send_resign(c, successor, out);
 	become_standby(c, why, out);
+	send_resign(c, successor, out);
 }
 
 /* ---- receiving ---- */
@@ -622,8 +687,16 @@ note_member(struct elect *c, const struct elect_msg *m,
 	} else if (m->type == ELECT_MSG_HEARTBEAT ||
 		   m->type == ELECT_MSG_CLAIM) {
 		mb->state = ELECT_ST_HOLDER;
+		/* Its kernel may answer for the address until then (D3). */
+		mb->lease_until_ms =
+		    c->now_ms +
+		    ((m->has & ELECT_HAS_LEASE) && m->lease_ms > 0
+			    ? m->lease_ms
+			    : c->conf.lease_ms) +
+		    ELECT_LEASE_MARGIN_MS;
 	} else if (m->type == ELECT_MSG_RESIGN) {
 		mb->state = ELECT_ST_STANDBY;
+		mb->lease_until_ms = 0; /* it dropped the address first */
 	}
 	/*
 	 * A newcomer, or a member back from a restart or a sleep (SOLICIT),
@@ -673,11 +746,6 @@ note_settings(struct elect *c, const struct elect_msg *m,
 		return mb->mismatch;
 	mb->mismatch = settings_mismatch(c, m);
 	mb->dmz = m->dmz;
-	mb->lease_ms = m->lease_ms;
-	if (m->type == ELECT_MSG_HEARTBEAT || m->type == ELECT_MSG_CLAIM)
-		mb->held_seen_ms = c->now_ms;
-	else if (m->state != ELECT_ST_HOLDER)
-		mb->held_seen_ms = 0;
 	if (mb->mismatch != 0 && mb->mismatch != mb->mismatch_noted &&
 	    c->state != ELECT_ST_STOPPED) {
 		a = push(out, ELECT_ACT_CONFLICT);
@@ -770,6 +838,17 @@ on_holder_msg(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 		sync_members(c, m->n_members, out);
 }
 
+/* Whether the named successor lets us go first: we would preempt it. */
+static bool
+defers_to_us(const struct elect *c, const struct elect_id *succ)
+{
+	const struct elect_member *s =
+	    elect_members_find((struct elect_members *)&c->members, succ);
+
+	return c->conf.preempt && fit_to_serve(c) && s != NULL &&
+	       c->conf.priority > s->priority;
+}
+
 static void
 on_resign(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 {
@@ -781,19 +860,34 @@ on_resign(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 	if (c->has_holder && elect_id_cmp(&c->holder.id, &m->id) != 0)
 		return; /* not the holder we follow: nothing changes */
 	/*
-	 * Named, we claim at once; unless a member that would preempt us
-	 * is known: then it goes first, and the address moves only once.
+	 * Named, we claim at once (the holder dropped the address before
+	 * it resigned); unless a member that would preempt us is known:
+	 * then it goes first, and the address moves only once.
 	 */
 	if (named && is_me(c, succ) && c->conf.priority > 0 &&
 	    fit_to_serve(c) && !conflict_forbids_claim(c) &&
 	    elect_members_best_preempter(&c->members, c->now_ms,
 		c->conf.priority, c->now_ms - detect_window(c)) == NULL) {
 		c->has_holder = false;
-		claim(c, out);
+		fast_reset(c);
+		if (c->now_ms >= lease_gate(c))
+			claim(c, out);
+		else /* another holder heard lately: its lease first */
+			wait_turn(c, 0, ELECT_WHY_HOLDER_RESIGNED, out);
+		return;
+	}
+	if (named && !is_me(c, succ) && !defers_to_us(c, succ)) {
+		/*
+		 * Another member was named: it has a detection window to
+		 * claim (a slow VM may take more than a stagger), then the
+		 * election runs as if the holder had died (fault 8).
+		 */
+		become_candidate(c, &m->id, 0, detect_window(c),
+		    ELECT_WHY_HOLDER_RESIGNED, out);
 		return;
 	}
 	become_candidate(
-	    c, &m->id, named ? 1 : 0, ELECT_WHY_HOLDER_RESIGNED, out);
+	    c, &m->id, named ? 1 : 0, 0, ELECT_WHY_HOLDER_RESIGNED, out);
 }
 
 static void
@@ -853,7 +947,8 @@ on_probe_ack(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 	    m->nonce != c->probe_nonce)
 		return;
 	if (!m->check_ok) {
-		become_candidate(c, &m->id, 0, ELECT_WHY_SERVICE_FAILED, out);
+		become_candidate(
+		    c, &m->id, 0, 0, ELECT_WHY_SERVICE_FAILED, out);
 		return;
 	}
 	fast_reset(c); /* lost requests, not a lost holder */
@@ -1102,8 +1197,7 @@ on_start(struct elect *c, struct elect_out *out)
 	c->state = ELECT_ST_STARTING;
 	set_state(c, c->conf.priority ? ELECT_ST_STARTING : ELECT_ST_OBSERVER,
 	    ELECT_WHY_START, out);
-	c->listen_until_ms = c->now_ms + (uint64_t)(c->conf.dead_after + 1) *
-					     c->conf.heartbeat_ms;
+	c->listen_until_ms = c->now_ms + listen_ms(c);
 	solicit_hellos(c, out);
 	c->next_hello_ms = c->now_ms + c->conf.hello_interval_ms;
 }
@@ -1113,8 +1207,7 @@ listen_again(struct elect *c, enum elect_reason why, struct elect_out *out)
 {
 	c->has_holder = false;
 	elect_fd_heard(&c->fd, c->now_ms);
-	c->listen_until_ms = c->now_ms + (uint64_t)(c->conf.dead_after + 1) *
-					     c->conf.heartbeat_ms;
+	c->listen_until_ms = c->now_ms + listen_ms(c);
 	if (c->conf.priority > 0)
 		set_state(c, ELECT_ST_STARTING, why, out);
 	solicit_hellos(c, out);
@@ -1147,9 +1240,37 @@ on_probe_done(struct elect *c, bool conflict, struct elect_out *out)
 		become_standby(c, ELECT_WHY_ADDR_CONFLICT, out);
 		return;
 	}
-	c->claim_at_ms =
-	    c->now_ms + turns_ms(c, elect_members_rank(&c->members, c->now_ms,
-					c->conf.priority, &c->id, NULL));
+	wait_turn(c,
+	    turns_ms(c, elect_members_rank(&c->members, c->now_ms,
+			    c->conf.priority, &c->id, NULL)),
+	    ELECT_WHY_NO_HOLDER, out);
+}
+
+/*
+ * keepalived's fall/rise: one slow run on a loaded VM is not a dead
+ * service. The service fails after check_fall failures in a row and
+ * passes again after check_rise passes in a row; anything between keeps
+ * the last verdict.
+ */
+static void
+count_check(struct elect *c, bool ok)
+{
+	uint32_t fall = c->conf.check_fall ? c->conf.check_fall : 1;
+	uint32_t rise = c->conf.check_rise ? c->conf.check_rise : 1;
+
+	if (ok) {
+		c->check_fails = 0;
+		if (c->check_passes < rise)
+			c->check_passes++;
+	} else {
+		c->check_passes = 0;
+		if (c->check_fails < fall)
+			c->check_fails++;
+	}
+	if (c->check_ok && c->check_fails >= fall)
+		c->check_ok = false;
+	else if (!c->check_ok && c->check_passes >= rise)
+		c->check_ok = true;
 }
 
 /* The holder's own service check: failing, it hands over and holds off. */
@@ -1159,8 +1280,9 @@ on_check(struct elect *c, bool ok, struct elect_out *out)
 	const struct elect_member *best;
 	bool was_fit = fit_to_serve(c);
 
-	c->check_ok = ok;
-	if (c->state == ELECT_ST_HOLDER && !ok) {
+	count_check(c, ok);
+	/* A pass short of rise keeps an unfit holder: it is no failure. */
+	if (c->state == ELECT_ST_HOLDER && !ok && !c->check_ok) {
 		c->holddown_until_ms = c->now_ms + c->conf.holddown_ms;
 		best = elect_members_best(&c->members, c->now_ms, NULL);
 		resign(
@@ -1237,9 +1359,7 @@ on_late(struct elect *c, struct elect_out *out)
 	else if (c->state != ELECT_ST_HOLDER)
 		elect_fd_heard(&c->fd, c->now_ms);
 	if (c->state == ELECT_ST_STARTING)
-		c->listen_until_ms =
-		    c->now_ms +
-		    (uint64_t)(c->conf.dead_after + 1) * c->conf.heartbeat_ms;
+		c->listen_until_ms = c->now_ms + listen_ms(c);
 	/* Members may have joined, or declared us dead, while we slept. */
 	if (!c->link_down)
 		solicit_hellos(c, out);
@@ -1293,8 +1413,8 @@ run_fast_timers(struct elect *c, struct elect_out *out)
 		if (c->now_ms < c->probe_deadline_ms)
 			return;
 		if (c->probe_tries >= 2) {
-			become_candidate(
-			    c, &c->holder.id, 0, ELECT_WHY_PROBE_FAILED, out);
+			become_candidate(c, &c->holder.id, 0, 0,
+			    ELECT_WHY_PROBE_FAILED, out);
 			return;
 		}
 		send_probe(c, out);
@@ -1324,7 +1444,7 @@ run_holder_timers(struct elect *c, struct elect_out *out)
 		become_standby(c, ELECT_WHY_LEASE_EXPIRED, out);
 		return;
 	}
-	if (conflict_side(c) == ELECT_SIDE_THEIRS) {
+	if (conflict_side(c) != ELECT_SIDE_OURS) {
 		become_standby(c, ELECT_WHY_CONFIG_CONFLICT, out);
 		send_hello(c, NULL, out); /* no longer holding: say so */
 		return;
@@ -1355,6 +1475,11 @@ run_candidate_timers(struct elect *c, struct elect_out *out)
 	}
 	if (c->now_ms < c->claim_at_ms)
 		return;
+	if (c->now_ms < lease_gate(c)) {
+		/* A holder was heard meanwhile (and lost): its lease first. */
+		c->claim_at_ms = lease_gate(c) + c->claim_turns_ms;
+		return;
+	}
 	if (conflict_forbids_claim(c)) {
 		elect_fd_heard(&c->fd, c->now_ms);
 		set_state(c, ELECT_ST_STANDBY, ELECT_WHY_CONFIG_CONFLICT, out);
@@ -1413,7 +1538,8 @@ run_timers(struct elect *c, struct elect_out *out)
 	switch (c->state) {
 	case ELECT_ST_STARTING:
 		if (c->now_ms >= c->listen_until_ms)
-			become_candidate(c, NULL, 0, ELECT_WHY_NO_HOLDER, out);
+			become_candidate(
+			    c, NULL, 0, 0, ELECT_WHY_NO_HOLDER, out);
 		break;
 	case ELECT_ST_STANDBY:
 	case ELECT_ST_OBSERVER:
@@ -1421,7 +1547,7 @@ run_timers(struct elect *c, struct elect_out *out)
 		if (c->state != ELECT_ST_CANDIDATE &&
 		    elect_fd_expired(&c->fd, c->now_ms))
 			become_candidate(c,
-			    c->has_holder ? &c->holder.id : NULL, 0,
+			    c->has_holder ? &c->holder.id : NULL, 0, 0,
 			    c->has_holder ? ELECT_WHY_HOLDER_DEAD
 					  : ELECT_WHY_NO_HOLDER,
 			    out);

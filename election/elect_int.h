@@ -25,12 +25,14 @@ struct elect_member {
 	uint8_t mac[6];
 	uint64_t boot;
 	uint64_t last_seen_ms;
+	/* Its last HEARTBEAT/CLAIM + its LEASE_MS + ELECT_LEASE_MARGIN_MS:
+	 * its kernel may hold the address until then; 0 after its RESIGN
+	 * (a holder drops the address before it resigns). */
+	uint64_t lease_until_ms;
 	/* Its settings, as its last HELLO, HEARTBEAT or CLAIM gave them. */
 	unsigned mismatch;	 /* enum elect_mismatch bits; 0: ours */
 	unsigned mismatch_noted; /* what ELECT_ACT_CONFLICT said last */
 	struct elect_addr dmz;	 /* its DMZ address */
-	uint32_t lease_ms;	 /* its lease */
-	uint64_t held_seen_ms;	 /* last heard holding (HEARTBEAT, CLAIM) */
 	uint64_t start_ms;	 /* when it started, in our clock (UPTIME) */
 };
 
@@ -88,8 +90,8 @@ const struct elect_member *elect_members_best_preempter(
  * that address are fewer than those with ours (self included), or none;
  * THEIRS if they are more; TIE_THEIRS if as many and their side started
  * first (the site was there before a mistyped newcomer), or at the same
- * ms and the best of them ranks before the best of ours. A holder keeps
- * the address on TIE_THEIRS, but nobody claims it.
+ * ms and the best of them ranks before the best of ours. On either, a
+ * holder gives the address up and nobody claims it.
  */
 enum elect_side {
 	ELECT_SIDE_OURS = 0,
@@ -106,10 +108,6 @@ struct elect_self {
 
 enum elect_side elect_members_conflict_side(
     const struct elect_members *, uint64_t now_ms, const struct elect_self *);
-/* Whether a member with other settings was heard holding dmz within its
- * lease: it may hold it still, so nobody claims it now. */
-bool elect_members_conflict_holds(const struct elect_members *, uint64_t now_ms,
-    const struct elect_addr *dmz);
 
 /*
  * The order of preference between two holders (DESIGN.md): higher epoch,

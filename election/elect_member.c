@@ -232,20 +232,3 @@ elect_members_conflict_side(const struct elect_members *t, uint64_t now_ms,
 		   ? ELECT_SIDE_TIE_THEIRS
 		   : ELECT_SIDE_OURS;
 }
-
-bool
-elect_members_conflict_holds(const struct elect_members *t, uint64_t now_ms,
-    const struct elect_addr *dmz)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++) {
-		const struct elect_member *m = &t->m[i];
-
-		if (m->mismatch != 0 && same_addr(&m->dmz, dmz) &&
-		    m->held_seen_ms != 0 &&
-		    now_ms < m->held_seen_ms + m->lease_ms)
-			return true;
-	}
-	return false;
-}

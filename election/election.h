@@ -24,6 +24,10 @@
 #define ELECT_REPLAY_SLOTS 128 /* senders remembered by the replay window */
 #define ELECT_MAX_ACTIONS 24   /* per elect_step() */
 #define ELECT_SEQ_BLOCK 1024   /* sequence numbers reserved per persist */
+/* A standby claims no earlier than the last HEARTBEAT/CLAIM heard from a
+ * holder + its LEASE_MS + this: the holder's kernel lease (nftables, ms
+ * precise) has run out by then, whatever its process does (D3). */
+#define ELECT_LEASE_MARGIN_MS 20
 /* Header flags. HELLO with SOLICIT: every member answers with its own
  * HELLO (a node that restarted or slept may have missed joins). */
 #define ELECT_FLAG_SOLICIT 0x0001
@@ -298,6 +302,14 @@ struct elect_conf {
 	uint32_t probe_timeout_ms;   /* two PROBE tries within it; 100 */
 	bool check_enabled;	     /* the holder runs a service check */
 	uint32_t holddown_ms; /* no claim after our check failed; 10 x hb */
+	/*
+	 * keepalived's fall and rise: the service counts as failed after
+	 * check_fall failed checks in a row and as passing again after
+	 * check_rise passed ones in a row (0 counts as 1). Default 1 and 1;
+	 * qured passes [dmz] check-fall and check-rise (2 and 2).
+	 */
+	uint32_t check_fall;
+	uint32_t check_rise;
 };
 
 /* Fills conf with DESIGN.md defaults (key and addresses left empty). */

@@ -47,6 +47,11 @@ struct check {
 	pid_t pid;
 	bool timed_out;
 	struct conf_check run_cc; /* what the running check runs */
+	/* check_schedule(): the next start, and one due while running */
+	struct event *tick;
+	uint32_t interval_ms; /* 0: no schedule */
+	uint32_t sched_timeout_ms;
+	bool due;
 };
 
 static const char *
@@ -83,6 +88,12 @@ finish(struct check *c, bool ok, const char *what)
 	}
 	c->pid = 0;
 	c->running = false;
+	if (c->due && c->interval_ms != 0) {
+		struct timeval now = {0, 0};
+
+		evtimer_add(c->tick, &now); /* the run it delayed */
+	}
+	c->due = false;
 	c->done(c->arg, ok, why);
 }
 
@@ -214,6 +225,27 @@ run_exec(struct check *c)
 	arm(c, c->timeout_ms);
 }
 
+/* A scheduled start: now, or as soon as the running check ends. */
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct check *c = arg;
+	struct timeval tv;
+
+	(void)fd;
+	(void)what;
+	if (c->interval_ms == 0)
+		return;
+	if (c->running) {
+		c->due = true;
+		return;
+	}
+	tv.tv_sec = c->interval_ms / 1000;
+	tv.tv_usec = (suseconds_t)(c->interval_ms % 1000) * 1000;
+	evtimer_add(c->tick, &tv);
+	check_run(c, c->sched_timeout_ms);
+}
+
 struct check *
 check_new(struct event_base *base, const struct conf_check *cc,
     check_done_cb *done, void *arg)
@@ -229,7 +261,8 @@ check_new(struct event_base *base, const struct conf_check *cc,
 	c->arg = arg;
 	c->fd = -1;
 	c->timer = evtimer_new(base, timer_cb, c);
-	if (c->timer == NULL)
+	c->tick = evtimer_new(base, tick_cb, c);
+	if (c->timer == NULL || c->tick == NULL)
 		fatalx("check: cannot make a timer");
 	return c;
 }
@@ -246,6 +279,22 @@ check_run(struct check *c, uint32_t timeout_ms)
 		run_tcp(c);
 	else
 		run_exec(c);
+}
+
+void
+check_schedule(struct check *c, uint32_t interval_ms, uint32_t timeout_ms)
+{
+	struct timeval now = {0, 0};
+
+	c->interval_ms = interval_ms;
+	c->sched_timeout_ms = timeout_ms;
+	if (interval_ms == 0) {
+		evtimer_del(c->tick);
+		c->due = false;
+		return;
+	}
+	if (!evtimer_pending(c->tick, NULL))
+		evtimer_add(c->tick, &now);
 }
 
 bool
@@ -273,6 +322,7 @@ check_free(struct check *c)
 	if (c->fd != -1)
 		close(c->fd);
 	event_free(c->timer);
+	event_free(c->tick);
 	free(c);
 	child_unref();
 }

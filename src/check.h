@@ -4,9 +4,9 @@
 /*
  * src/check.h — the holder's own service check (DESIGN.md [dmz] check,
  * issue 4): "tcp:HOST:PORT" is healthy when a connect succeeds, and
- * "exec:/path" when path exits 0. Run every heartbeat and on every PROBE,
- * never blocking the loop: a TCP check is a non-blocking connect, an exec
- * check a child (src/child.h) with the fixed environment
+ * "exec:/path" when path exits 0. Run every [dmz] check-interval
+ * (check_schedule()), never blocking the loop: a TCP check is a non-blocking
+ * connect, an exec check a child (src/child.h) with the fixed environment
  * PATH=/usr/sbin:/usr/bin:/sbin:/bin and argv [path].
  */
 
@@ -42,6 +42,17 @@ struct check *check_new(struct event_base *base, const struct conf_check *cc,
  * group is SIGKILLed and done comes once the child is reaped.
  */
 void check_run(struct check *c, uint32_t timeout_ms);
+
+/*
+ * [dmz] check-interval and check-timeout: from now on starts a check every
+ * interval_ms (start to start), each giving up after timeout_ms; the first
+ * starts from the loop at once. A run still going when the next is due
+ * delays that one until it ends (runs never pile up, timeout_ms may
+ * exceed interval_ms). Called again (SIGHUP), the new timings apply from
+ * the next run; interval_ms 0 stops the schedule (a running check still
+ * reports).
+ */
+void check_schedule(struct check *c, uint32_t interval_ms, uint32_t timeout_ms);
 
 /* Whether a check is running (started and done not yet called). */
 bool check_is_running(const struct check *c);

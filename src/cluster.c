@@ -37,10 +37,15 @@
 #define DROP_LOG_SLOTS 16
 #define DROP_LOG_EVERY_MS 60000
 
-/* Bad input is counted always, logged at most once a minute per peer. */
+/*
+ * Bad input is counted always, logged at most once a minute per reason:
+ * a spray from many source addresses (the election port faces the
+ * internet in DMZ mode) writes one line a minute, not one per datagram.
+ */
 struct drop_log {
-	struct elect_addr src;
+	const char *why; /* NULL: free slot */
 	uint64_t last_ms;
+	uint64_t suppressed; /* since the last line */
 };
 
 struct cluster {
@@ -130,32 +135,55 @@ apply_persist(struct cluster *c, const struct elect_action *a)
 		    elect_id_hex(&c->id, hex));
 }
 
-static void
-apply_drop(struct cluster *c, const struct elect_action *a, uint64_t now)
+static struct drop_log *
+drop_slot(struct cluster *c, const char *why)
 {
 	struct drop_log *slot = &c->drops[0];
-	char ip[INET_ADDRSTRLEN] = "?";
 	size_t i;
 
 	for (i = 0; i < DROP_LOG_SLOTS; i++) {
-		if (memcmp(&c->drops[i].src, &a->src, sizeof(a->src)) == 0) {
-			slot = &c->drops[i];
-			break;
-		}
+		if (c->drops[i].why != NULL &&
+		    strcmp(c->drops[i].why, why) == 0)
+			return &c->drops[i];
 		if (c->drops[i].last_ms < slot->last_ms)
 			slot = &c->drops[i];
 	}
-	if (slot->last_ms != 0 &&
-	    memcmp(&slot->src, &a->src, sizeof(a->src)) == 0 &&
-	    now < slot->last_ms + DROP_LOG_EVERY_MS)
+	memset(slot, 0, sizeof(*slot));
+	slot->why = why;
+	return slot;
+}
+
+/* ip: the sender as text; why: a static string naming the reason. */
+static void
+log_drop(struct cluster *c, const char *ip, const char *why, uint64_t now)
+{
+	struct drop_log *slot = drop_slot(c, why);
+
+	if (slot->last_ms != 0 && now < slot->last_ms + DROP_LOG_EVERY_MS) {
+		slot->suppressed++;
 		return;
-	slot->src = a->src;
+	}
+	if (slot->suppressed > 0)
+		log_warnx("cluster: dropped a datagram from %s: %s (and %llu "
+			  "more since the last line; counted; logged once a "
+			  "minute per reason)",
+		    ip, why, (unsigned long long)slot->suppressed);
+	else
+		log_warnx("cluster: dropped a datagram from %s: %s (counted; "
+			  "logged once a minute per reason)",
+		    ip, why);
 	slot->last_ms = now ? now : 1;
+	slot->suppressed = 0;
+}
+
+static void
+apply_drop(struct cluster *c, const struct elect_action *a, uint64_t now)
+{
+	char ip[INET_ADDRSTRLEN] = "?";
+
 	if (a->src.family == 4)
 		inet_ntop(AF_INET, a->src.b, ip, sizeof(ip));
-	log_warnx("cluster: dropped a datagram from %s: %s (counted; logged "
-		  "once a minute per peer)",
-	    ip, elect_wire_err_name(a->err));
+	log_drop(c, ip, elect_wire_err_name(a->err), now);
 }
 
 /* "other dmz address, heartbeat": what a mismatch bit set says. */
@@ -250,9 +278,10 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		apply_conflict(a);
 		break;
 	case ELECT_ACT_CHECK:
-		/* A check slower than a heartbeat is a failing one. */
-		if (c->check != NULL)
-			check_run(c->check, c->econf.heartbeat_ms);
+		/*
+		 * The check runs every [dmz] check-interval on its own
+		 * schedule (check_schedule()), whose results answer this.
+		 */
 		break;
 	}
 }
@@ -319,6 +348,17 @@ rx_cb(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
 }
 
 static void
+udp_drop_cb(void *arg, enum disc_drop why, const struct sockaddr_in *src)
+{
+	char ip[INET_ADDRSTRLEN] = "?";
+
+	inet_ntop(AF_INET, &src->sin_addr, ip, sizeof(ip));
+	if (why == DISC_DROP_TTL)
+		log_drop(arg, ip, "TTL below 255: routed, not from the link",
+		    clock_now_ms());
+}
+
+static void
 probe_done_cb(void *arg, enum netcfg_probe_result r, const uint8_t *mac)
 {
 	struct cluster *c = arg;
@@ -374,7 +414,9 @@ service_checked_cb(void *arg, bool ok, const char *why)
 	struct elect_event ev = {.type = ELECT_EV_CHECK, .ok = ok};
 
 	if (!ok && !c->check_failing)
-		log_warnx("check: %s; the holder hands over", why);
+		log_warnx("check: %s; %u failure(s) in a row make the holder "
+			  "hand over",
+		    why, (unsigned)c->conf.dmz.check_fall);
 	else if (ok && c->check_failing)
 		log_info("check: passes again");
 	c->check_failing = !ok;
@@ -417,6 +459,8 @@ elect_conf_from(
 	e->request_timeout_ms = conf->dmz.request_timeout_ms;
 	e->probe_timeout_ms = conf->dmz.probe_timeout_ms;
 	e->check_enabled = conf->dmz.check.type != CONF_CHECK_NONE;
+	e->check_fall = conf->dmz.check_fall;
+	e->check_rise = conf->dmz.check_rise;
 	e->holddown_ms = 10 * conf->cluster.heartbeat_ms;
 	if (c->nc == NULL)
 		return;
@@ -468,6 +512,8 @@ open_udp(struct cluster *c, char *err, size_t errlen)
 	dconf.group = c->conf.cluster.group;
 	dconf.port = c->conf.cluster.port;
 	dconf.ifindex = if_nametoindex(c->ifname);
+	dconf.on_drop = udp_drop_cb;
+	dconf.flags = DISC_UDP_SYSTEMD; /* qured.socket, when systemd runs us */
 	c->udp = disc_udp_new(c->base, &dconf, rx_cb, c, err, errlen);
 	return c->udp == NULL ? -1 : 0;
 }
@@ -550,6 +596,9 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	if (conf->dmz.check.type != CONF_CHECK_NONE)
 		c->check =
 		    check_new(base, &conf->dmz.check, service_checked_cb, c);
+	if (c->check != NULL)
+		check_schedule(c->check, conf->dmz.check_interval_ms,
+		    conf->dmz.check_timeout_ms);
 	c->hooks =
 	    hooks_new(base, conf->hooks.on_holder, conf->hooks.on_standby);
 	if ((conf->dmz.check.type != CONF_CHECK_NONE && c->check == NULL) ||
@@ -612,24 +661,44 @@ cluster_shutdown(struct cluster *c)
 }
 
 static void
-reload_check(struct cluster *c, const struct conf_check *cc)
+reload_check(struct cluster *c, const struct conf *conf)
 {
+	const struct conf_check *cc = &conf->dmz.check;
+
 	if (c->check != NULL && cc->type != CONF_CHECK_NONE) {
 		check_set(c->check, cc);
-		return;
+	} else {
+		check_free(c->check);
+		c->check = NULL;
+		if (cc->type != CONF_CHECK_NONE)
+			c->check =
+			    check_new(c->base, cc, service_checked_cb, c);
 	}
-	check_free(c->check);
-	c->check = NULL;
-	if (cc->type != CONF_CHECK_NONE)
-		c->check = check_new(c->base, cc, service_checked_cb, c);
+	if (c->check != NULL)
+		check_schedule(c->check, conf->dmz.check_interval_ms,
+		    conf->dmz.check_timeout_ms);
+}
+
+/* [dmz] ports changed: a new watcher; only a standby's is enabled. */
+static void
+reload_watch(struct cluster *c)
+{
+	netcfg_watch_free(c->watch);
+	c->watch = NULL;
+	open_watch(c);
+	if (c->watch != NULL)
+		netcfg_watch_set_enabled(
+		    c->watch, elect_get_state(c->core) == ELECT_ST_STANDBY);
 }
 
 void
 cluster_reload(struct cluster *c, const struct conf *conf)
 {
+	static struct conf live; /* large: off the stack, one loop */
 	struct conf_diff diff;
 	struct elect_event ev = {.type = ELECT_EV_RECONF};
 	struct elect_conf next;
+	bool ports_changed;
 	size_t i;
 
 	conf_diff(&c->conf, conf, &diff);
@@ -638,7 +707,10 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 			log_warnx("reload: [%s] %s changed: restart qured to "
 				  "apply it",
 			    diff.change[i].section, diff.change[i].key);
-	elect_conf_from(c, conf, &next);
+	/* The keys the table marks live, and only those, from one list. */
+	live = c->conf;
+	conf_apply_live(&live, conf);
+	elect_conf_from(c, &live, &next);
 	ev.conf = &next;
 	if (step(c, &ev) == -1) {
 		log_warnx("reload: the new election settings are invalid; "
@@ -646,18 +718,15 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 		return;
 	}
 	c->econf = next;
-	c->conf.node.priority = conf->node.priority;
-	c->conf.node.preempt = conf->node.preempt;
-	c->conf.cluster.heartbeat_ms = conf->cluster.heartbeat_ms;
-	c->conf.cluster.dead_after = conf->cluster.dead_after;
-	c->conf.cluster.claim_stagger_ms = conf->cluster.claim_stagger_ms;
-	c->conf.cluster.hello_interval_ms = conf->cluster.hello_interval_ms;
-	c->conf.dmz.request_timeout_ms = conf->dmz.request_timeout_ms;
-	c->conf.dmz.probe_timeout_ms = conf->dmz.probe_timeout_ms;
-	c->conf.dmz.check = conf->dmz.check;
-	c->conf.hooks = conf->hooks;
-	hooks_set(c->hooks, conf->hooks.on_holder, conf->hooks.on_standby);
-	reload_check(c, &conf->dmz.check);
+	ports_changed =
+	    c->conf.dmz.ports.n != live.dmz.ports.n ||
+	    memcmp(c->conf.dmz.ports.p, live.dmz.ports.p,
+		live.dmz.ports.n * sizeof(live.dmz.ports.p[0])) != 0;
+	c->conf = live;
+	hooks_set(c->hooks, live.hooks.on_holder, live.hooks.on_standby);
+	reload_check(c, &live);
+	if (ports_changed)
+		reload_watch(c);
 	log_info("reload: %zu change(s) seen, live ones applied", diff.n);
 }
 
@@ -742,6 +811,7 @@ cluster_status(struct cluster *c, struct status *out)
 {
 	static struct elect_member_info members[STATUS_MAX_MEMBERS];
 	struct elect_counters ctr;
+	struct disc_udp_stats ustats;
 	struct elect_id me;
 	uint64_t now = clock_now_ms();
 	size_t i, n;
@@ -770,6 +840,8 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.rx_dropped_version = ctr.rx_dropped_version;
 	out->counters.rx_unverified = ctr.rx_unverified;
 	out->counters.challenges = ctr.challenges;
+	disc_udp_get_stats(c->udp, &ustats);
+	out->counters.rx_dropped_ttl = ustats.rx_dropped_ttl;
 	out->counters.failovers = ctr.failovers;
 	out->counters.probes = ctr.probes;
 	/* A conflict seen while racing a member's claim is not one. */

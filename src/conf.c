@@ -106,6 +106,16 @@ static const struct key keys[] = {
 	"wait for a PROBE_ACK (two tries)"},
     {"dmz", "check", T_CHECK, "none", 0, 0, FIELD(dmz.check), F_LIVE,
 	"the holder's own service check"},
+    {"dmz", "check-interval", T_MS, "200ms", 10, 60000,
+	FIELD(dmz.check_interval_ms), F_LIVE,
+	"how often the service check runs, start to start"},
+    {"dmz", "check-timeout", T_MS, "500ms", 10, 60000,
+	FIELD(dmz.check_timeout_ms), F_LIVE,
+	"a check run longer than this fails"},
+    {"dmz", "check-fall", T_UINT, "2", 1, 100, FIELD(dmz.check_fall), F_LIVE,
+	"failed checks in a row before the service counts as failed"},
+    {"dmz", "check-rise", T_UINT, "2", 1, 100, FIELD(dmz.check_rise), F_LIVE,
+	"passed checks in a row before a failed service counts as passing"},
     {"hooks", "on-holder", T_PATH, "", 0, 0, FIELD(hooks.on_holder),
 	F_EMPTY | F_LIVE, "program run when this instance becomes holder"},
     {"hooks", "on-standby", T_PATH, "", 0, 0, FIELD(hooks.on_standby),
@@ -1235,6 +1245,17 @@ conf_diff(
 	}
 }
 
+void
+conf_apply_live(struct conf *run, const struct conf *next)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].flags & F_LIVE)
+			memcpy((char *)run + keys[i].off,
+			    (const char *)next + keys[i].off, keys[i].size);
+}
+
 bool
 conf_equal(const struct conf *a, const struct conf *b)
 {
@@ -1326,9 +1347,8 @@ conf_read_key(
 	if (fd == -1) {
 		if (errno == ENOENT)
 			say(err, errlen,
-			    "%s: missing, run `qurectl keygen > %s` "
-			    "and chmod 600 it",
-			    path, path);
+			    "%s: missing, run `qurectl keygen -o %s`", path,
+			    path);
 		else
 			say(err, errlen, "%s: cannot open: %s", path,
 			    strerror(errno));
@@ -1340,6 +1360,14 @@ conf_read_key(
 		    "%s: not a regular file, expected the output "
 		    "of `qurectl keygen`",
 		    path);
+		goto out;
+	}
+	/* Mode 0600 guards nothing if a stranger owns the file. */
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		say(err, errlen,
+		    "%s: owned by uid %u, expected root or the user qured "
+		    "runs as (uid %u), run chown root %s",
+		    path, (unsigned)st.st_uid, (unsigned)geteuid(), path);
 		goto out;
 	}
 	if (st.st_mode & 077) {

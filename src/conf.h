@@ -100,6 +100,10 @@ struct conf {
 		uint32_t request_timeout_ms;
 		uint32_t probe_timeout_ms;
 		struct conf_check check;
+		uint32_t check_interval_ms; /* start to start */
+		uint32_t check_timeout_ms;  /* a run longer fails */
+		uint32_t check_fall;	    /* failures in a row: failed */
+		uint32_t check_rise;	    /* passes in a row: passing */
 	} dmz;
 	struct {
 		char on_holder[CONF_PATH_MAX + 1]; /* "": none */
@@ -169,6 +173,13 @@ struct conf_diff {
 void conf_diff(
     const struct conf *old, const struct conf *new_conf, struct conf_diff *out);
 
+/*
+ * A reload (SIGHUP): copies into run the value of every key that the table
+ * marks live, from next, and nothing else; the caller then applies run.
+ * So every key documented as live is applied, from one list.
+ */
+void conf_apply_live(struct conf *run, const struct conf *next);
+
 /* One row of the key table, for documentation and tests. */
 struct conf_keyinfo {
 	const char *section;
@@ -185,7 +196,8 @@ bool conf_key_info(size_t i, struct conf_keyinfo *out);
 
 /*
  * Reads the cluster key: the base64 of CONF_KEY_LEN bytes in a regular
- * file that group and others can neither read nor write. Returns 0, or -1
+ * file owned by root or by the user we run as, that group and others can
+ * neither read nor write. Returns 0, or -1
  * with a one-line reason naming path and the fix in err. Every buffer
  * that held key material is cleansed; the caller cleanses key.
  */

@@ -4,6 +4,7 @@
 # $(QURED_IO_SOURCES) to src_qured_SOURCES; state.c needs $(ELECT_LIBS).
 QURED_IO_SOURCES = \
 	src/state.c src/state.h \
+	src/lock.c src/lock.h \
 	src/clock.c src/clock.h
 
 check_PROGRAMS += tests/unit/test_state
@@ -12,6 +13,12 @@ TESTS += tests/unit/test_state
 tests_unit_test_state_SOURCES = tests/unit/test_state.c $(QURED_IO_SOURCES)
 tests_unit_test_state_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_state_LDADD = $(ELECT_LIBS) $(CMOCKA_LIBS)
+# The state dir lock.
+check_PROGRAMS += tests/unit/test_lock
+TESTS += tests/unit/test_lock
+tests_unit_test_lock_SOURCES = tests/unit/test_lock.c src/lock.c src/lock.h
+tests_unit_test_lock_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_lock_LDADD = $(CMOCKA_LIBS)
 # The state file parser's fuzz target (scheme of tests/fuzz/local.mk).
 check_PROGRAMS += tests/fuzz/replay_state
 TESTS += tests/fuzz/replay_state
@@ -201,10 +208,11 @@ dist_man_MANS += doc/qured.8
 
 # The unit names the installed qured: @sbindir@ is filled in at make time
 # (not by configure) so that it expands ${exec_prefix} fully.
-EXTRA_DIST += dist/qured.service.in
+EXTRA_DIST += dist/qured.service.in dist/qured.socket
 CLEANFILES += dist/qured.service
 if SYSTEMD_UNIT
-systemdsystemunit_DATA = dist/qured.service
+# qured.socket holds the cluster port across restarts (qured(8), The port).
+systemdsystemunit_DATA = dist/qured.service dist/qured.socket
 endif
 dist/qured.service: $(srcdir)/dist/qured.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) dist && \

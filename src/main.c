@@ -16,6 +16,7 @@
 #include "src/cluster.h"
 #include "src/conf.h"
 #include "src/ctl.h"
+#include "src/lock.h"
 #include "src/log.h"
 #include "src/status.h"
 
@@ -28,6 +29,7 @@ struct daemon {
 	struct cluster *cluster;
 	struct ctl *ctl;
 	struct event *ev_term, *ev_int, *ev_hup;
+	int lock_fd; /* the state dir's lock, held for our lifetime */
 };
 
 static void
@@ -122,6 +124,10 @@ start(struct daemon *d, char *err, size_t errlen)
 	    ctl_status, ctl_handover, ctl_reload};
 	uint8_t key[CONF_KEY_LEN];
 
+	/* First: a second qured must not touch the holder's address. */
+	d->lock_fd = lock_state_dir(d->conf.node.state_dir, err, errlen);
+	if (d->lock_fd == -1)
+		return -1;
 	if (conf_read_key(d->conf.cluster.key_file, key, err, errlen) == -1)
 		return -1;
 	d->cluster = cluster_new(d->base, &d->conf, key, err, errlen);
@@ -221,6 +227,8 @@ run(struct daemon *d, const struct opts *o)
 	if (!o->foreground &&
 	    (daemon(0, 0) == -1 || event_reinit(d->base) == -1))
 		fatal("qured: cannot detach");
+	if (!o->foreground)
+		lock_note_pid(d->lock_fd); /* the lock is the child's now */
 	cluster_guard(d->cluster);
 	event_base_dispatch(d->base);
 	return 0;
@@ -230,7 +238,7 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = {.conf_path = DEFAULT_CONF};
-	struct daemon d = {0};
+	struct daemon d = {.lock_fd = -1};
 	char *abs_path = NULL;
 	char err[512];
 	int rc;

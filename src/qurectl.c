@@ -3,7 +3,9 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/stat.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -62,7 +64,10 @@ usage(FILE *fp)
 	    "  members           the members this node knows, as a table\n"
 	    "  handover [NAME]   the holder hands the address over (to NAME)\n"
 	    "  reload            qured reloads its config file\n"
-	    "  keygen            print a new cluster key (base64 of 32 bytes)\n"
+	    "  keygen [-f] [-o FILE]\n"
+	    "                    a new cluster key (base64 of 32 bytes), "
+	    "printed\n"
+	    "                    or written to FILE, mode 0600 (-f: replace)\n"
 	    "\n"
 	    "  -s SOCKET         control socket (default %s)\n"
 	    "  -h, --help        this text\n",
@@ -305,11 +310,73 @@ base64(const unsigned char *in, size_t len, char *out)
 	*out = '\0';
 }
 
+/* Writes all of buf to fd, then syncs it; 0, or -1 with errno. */
+static int
+write_all_sync(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return fsync(fd);
+}
+
+/*
+ * The key file is 0600 from its first byte: `keygen > file && chmod`
+ * leaves it readable by all for a moment. Without force, O_EXCL refuses
+ * an existing file or a planted symlink; with force, a new 0600 file
+ * in the same directory is renamed over the old one, so the path never
+ * names a file that is half written or readable by others.
+ */
 static void
-cmd_keygen(void)
+keygen_to_file(const char *path, const char *line, int force)
+{
+	char tmp[4096];
+	int fd, n;
+
+	if (!force) {
+		fd = open(path,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd == -1 && errno == EEXIST)
+			die("keygen: %s exists; give -f to replace it", path);
+		if (fd == -1)
+			die("keygen: %s: %s", path, strerror(errno));
+		if (fchmod(fd, 0600) == -1 ||
+		    write_all_sync(fd, line, strlen(line)) == -1 ||
+		    close(fd) == -1) {
+			unlink(path);
+			die("keygen: %s: %s", path, strerror(errno));
+		}
+		return;
+	}
+	n = snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		die("keygen: %s: path too long", path);
+	if ((fd = mkstemp(tmp)) == -1) /* mode 0600 */
+		die("keygen: %s: %s", path, strerror(errno));
+	if (fchmod(fd, 0600) == -1 ||
+	    write_all_sync(fd, line, strlen(line)) == -1 || close(fd) == -1 ||
+	    rename(tmp, path) == -1) {
+		int e = errno;
+
+		unlink(tmp);
+		die("keygen: %s: %s", path, strerror(e));
+	}
+}
+
+/* path NULL: standard output. */
+static void
+cmd_keygen(const char *path, int force)
 {
 	unsigned char key[QURECTL_KEY_LEN];
-	char b64[(QURECTL_KEY_LEN + 2) / 3 * 4 + 1];
+	char b64[(QURECTL_KEY_LEN + 2) / 3 * 4 + 2];
 	size_t got = 0;
 	ssize_t n;
 
@@ -322,9 +389,35 @@ cmd_keygen(void)
 		got += (size_t)n;
 	}
 	base64(key, sizeof(key), b64);
-	printf("%s\n", b64);
 	explicit_bzero(key, sizeof(key));
+	if (path == NULL) {
+		printf("%s\n", b64);
+	} else {
+		b64[sizeof(b64) - 2] = '\n';
+		b64[sizeof(b64) - 1] = '\0';
+		keygen_to_file(path, b64, force);
+	}
 	explicit_bzero(b64, sizeof(b64));
+}
+
+/* keygen [-f] [-o FILE], in any order; dies on anything else. */
+static void
+keygen_args(int argc, char **argv)
+{
+	const char *path = NULL;
+	int i, force = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-f") == 0)
+			force = 1;
+		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else
+			die("keygen: wrong arguments (see qurectl -h)");
+	}
+	if (force && path == NULL)
+		die("keygen: -f needs -o FILE (see qurectl -h)");
+	cmd_keygen(path, force);
 }
 
 /* Runs argv[0] (a command) with its arguments; dies on a usage error. */
@@ -344,8 +437,8 @@ run(const char *path, int argc, char **argv)
 		cmd_simple(path, "handover", argc == 2 ? argv[1] : NULL);
 	else if (strcmp(cmd, "reload") == 0 && argc == 1)
 		cmd_simple(path, "reload", NULL);
-	else if (strcmp(cmd, "keygen") == 0 && argc == 1)
-		cmd_keygen();
+	else if (strcmp(cmd, "keygen") == 0)
+		keygen_args(argc, argv);
 	else if (strcmp(cmd, "status") == 0 || strcmp(cmd, "members") == 0 ||
 		 strcmp(cmd, "handover") == 0 || strcmp(cmd, "reload") == 0 ||
 		 strcmp(cmd, "keygen") == 0)

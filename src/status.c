@@ -155,6 +155,7 @@ counters_to_json(const struct status_counters *c)
 	jset(o, "rx_dropped_version", jint(c->rx_dropped_version));
 	jset(o, "rx_unverified", jint(c->rx_unverified));
 	jset(o, "challenges", jint(c->challenges));
+	jset(o, "rx_dropped_ttl", jint(c->rx_dropped_ttl));
 	jset(o, "failovers", jint(c->failovers));
 	jset(o, "probes", jint(c->probes));
 	return o;
@@ -355,6 +356,7 @@ rd_counters(struct rd *rd, const json_t *o, struct status_counters *c)
 	rd_u64(rd, o, "rx_dropped_version", &c->rx_dropped_version);
 	rd_u64(rd, o, "rx_unverified", &c->rx_unverified);
 	rd_u64(rd, o, "challenges", &c->challenges);
+	rd_u64(rd, o, "rx_dropped_ttl", &c->rx_dropped_ttl);
 	rd_u64(rd, o, "failovers", &c->failovers);
 	rd_u64(rd, o, "probes", &c->probes);
 }
@@ -449,11 +451,11 @@ status_print(const struct status *st, FILE *fp)
 	fprintf(fp,
 	    "counters: rx %" PRIu64 ", tx %" PRIu64 ", dropped auth %" PRIu64
 	    ", malformed %" PRIu64 ", replay %" PRIu64 ", version %" PRIu64
-	    ", unverified %" PRIu64 ", challenges %" PRIu64
+	    ", unverified %" PRIu64 ", challenges %" PRIu64 ", ttl %" PRIu64
 	    ", failovers %" PRIu64 ", probes %" PRIu64 "\n",
 	    c->rx, c->tx, c->rx_dropped_auth, c->rx_dropped_malformed,
 	    c->rx_dropped_replay, c->rx_dropped_version, c->rx_unverified,
-	    c->challenges, c->failovers, c->probes);
+	    c->challenges, c->rx_dropped_ttl, c->failovers, c->probes);
 	if (st->cloud.present)
 		fprintf(fp, "cloud:    %s, updated %s, %s\n",
 		    or_dash(st->cloud.public_address),

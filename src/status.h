@@ -42,8 +42,9 @@ struct status_counters {
 	uint64_t rx, tx;
 	uint64_t rx_dropped_auth, rx_dropped_malformed, rx_dropped_replay;
 	uint64_t rx_dropped_version;
-	uint64_t rx_unverified; /* from an (id, boot) not verified yet */
-	uint64_t challenges;	/* CHALLENGEs sent */
+	uint64_t rx_unverified;	 /* from an (id, boot) not verified yet */
+	uint64_t challenges;	 /* CHALLENGEs sent */
+	uint64_t rx_dropped_ttl; /* TTL below 255: not from the link */
 	uint64_t failovers;
 	uint64_t probes; /* PROBE rounds' tries sent to a silent holder */
 };

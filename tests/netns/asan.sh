@@ -33,11 +33,11 @@ qn_elected 10000
 h=$QN_HOLDER
 qn_log "ASan qured: h$h holds $QN_DMZ"
 
-# Bad bytes at every receiver's decoder.
+# Bad bytes at every receiver's decoder (TTL 255: from the link, RFC 5082).
 for b in 'x' 'QURE' 'QURE\001\002\000\000 0123456789abcdef0123456789abcdef'; do
 	printf "$b" >"$T/bad.bin"
 	ip netns exec "$QN_ROUTER" socat -u FILE:"$T/bad.bin" \
-	    UDP4-DATAGRAM:239.255.81.82:5182,ip-multicast-if=$QN_ROUTER_IP
+	    UDP4-DATAGRAM:239.255.81.82:5182,ip-multicast-if=$QN_ROUTER_IP,ip-multicast-ttl=255
 done
 malformed() { [ "$(qn_field "$h" .counters.rx_dropped_malformed)" -ge 3 ]; }
 qn_wait_for 3000 malformed

@@ -14,7 +14,8 @@ if [ ! -x "$QURE_FORGE" ]; then
 fi
 GROUP=239.255.81.82
 PORT=5182
-MC_OPTS=ip-multicast-ttl=1,ip-multicast-if= # + the router's address
+# TTL 255: a sender on the link (RFC 5082; gtsm.sh sends with less).
+MC_OPTS=ip-multicast-ttl=255,ip-multicast-if= # + the router's address
 
 qn_setup 3
 for n in 1 2 3; do
@@ -41,7 +42,7 @@ send() {
 		    "UDP4-DATAGRAM:$GROUP:$PORT,$MC_OPTS"
 	else
 		ip netns exec "$QN_ROUTER" socat -u FILE:"$1" \
-		    UDP4-SENDTO:"$2":$PORT
+		    UDP4-SENDTO:"$2":$PORT,ttl=255
 	fi
 }
 forge() { "$QURE_FORGE" --key "$T/key" "$@"; }

@@ -13,7 +13,12 @@ NETNS_TESTS = \
 	tests/netns/flush.sh \
 	tests/netns/conflict.sh \
 	tests/netns/badpkts.sh \
+	tests/netns/gtsm.sh \
+	tests/netns/second.sh \
+	tests/netns/liveports.sh \
+	tests/netns/portheld.sh \
 	tests/netns/svcdown.sh \
+	tests/netns/svcslow.sh \
 	tests/netns/handover.sh \
 	tests/netns/fastfail.sh \
 	tests/netns/synflood.sh \

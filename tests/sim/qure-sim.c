@@ -179,6 +179,7 @@ add_stats(struct sim_stats *t, const struct sim_stats *a)
 	t->reverts += a->reverts;
 	t->replayed += a->replayed;
 	t->mismatch_notes += a->mismatch_notes;
+	t->frozen += a->frozen;
 }
 
 static int
@@ -217,7 +218,7 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	       "  %" PRIu64 " ARP probes (%" PRIu64 " conflicts), %" PRIu64
 	       " link cuts, %" PRIu64 " reloads, %" PRIu64 " services killed,\n"
 	       "  %" PRIu64 " contended failovers, %" PRIu64
-	       " settled by a handover,\n"
+	       " settled by a handover, %" PRIu64 " frozen holders,\n"
 	       "  %" PRIu64 " state dirs reverted, %" PRIu64
 	       " datagrams replayed by the adversary, %" PRIu64
 	       " conflicts noted,\n"
@@ -228,9 +229,9 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    total.lost, total.replays, total.requests, total.answered,
 	    total.probes, total.checks, total.checks_failed, total.arp_probes,
 	    total.conflicts, total.link_cuts, total.reconfs, total.svc_downs,
-	    total.contended, total.settled, total.reverts, total.replayed,
-	    total.mismatch_notes, (double)sim_ms / 1000.0, wall_s() - t0,
-	    rc == 0 ? "all invariants held" : "FAILED");
+	    total.contended, total.settled, total.frozen, total.reverts,
+	    total.replayed, total.mismatch_notes, (double)sim_ms / 1000.0,
+	    wall_s() - t0, rc == 0 ? "all invariants held" : "FAILED");
 	if (failed > 1)
 		printf("%" PRIu64 " scenarios failed\n", failed);
 	return rc == 0 ? 0 : 1;

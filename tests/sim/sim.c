@@ -42,6 +42,9 @@ struct sim_pkt {
 	int next_free;
 	int src;  /* the sending node */
 	int type; /* enum elect_msg_type, decoded once at send */
+	/* HEARTBEAT/CLAIM: the sender's kernel lease end when sent (h) */
+	uint64_t lease_until;
+	uint64_t tenure; /* the sender's tenure then */
 	size_t len;
 	uint8_t buf[ELECT_WIRE_MAX];
 };
@@ -156,6 +159,11 @@ pkt_new(struct sim *s, int src, const uint8_t *buf, size_t len, int type)
 	s->pkt[p].len = len;
 	s->pkt[p].type = type;
 	s->pkt[p].src = src;
+	s->pkt[p].lease_until = 0;
+	s->pkt[p].tenure = s->node[src].tenure;
+	if ((type == ELECT_MSG_HEARTBEAT || type == ELECT_MSG_CLAIM) &&
+	    s->node[src].addr_held)
+		s->pkt[p].lease_until = s->node[src].addr_until;
 	return p;
 }
 
@@ -447,6 +455,12 @@ capture(struct sim *s, int i, const struct elect_action *a, int type)
 	c->type = type;
 	c->len = a->len;
 	memcpy(c->buf, a->buf, a->len);
+	/* (h): what it says of its sender's lease is what was true then. */
+	c->tenure = s->node[i].tenure;
+	c->lease_until = 0;
+	if ((type == ELECT_MSG_HEARTBEAT || type == ELECT_MSG_CLAIM) &&
+	    s->node[i].addr_held)
+		c->lease_until = s->node[i].addr_until;
 }
 
 static int
@@ -463,6 +477,15 @@ route_send(struct sim *s, int i, const struct elect_action *a)
 		    "own decoder rejects (%s)",
 		    elect_wire_err_name(err));
 	s->stats.sends++;
+	if (m.type == ELECT_MSG_CLAIM || m.type == ELECT_MSG_HEARTBEAT)
+		s->node[i].held_epoch = m.epoch;
+	/* (h): a RESIGN lets the successor claim at once: the holder must
+	 * have dropped the address before it says so. */
+	if (m.type == ELECT_MSG_RESIGN && s->node[i].addr_held)
+		return sim_fail(s, i,
+		    "invariant (h): sends RESIGN while its kernel "
+		    "still holds the address (until %" PRIu64 " ms)",
+		    s->node[i].addr_until);
 	if (!s->node[i].link_up)
 		return m.type; /* a cut link sends nothing */
 	capture(s, i, a, m.type);
@@ -486,6 +509,9 @@ struct step_ctx {
 	bool heartbeat;
 	bool heartbeat_unleased; /* one was sent with no lease current */
 	bool refreshed;
+	bool held_before;	       /* (i): HOLDER when the step began */
+	uint64_t held_epoch;	       /* (i): its claim's epoch then */
+	enum elect_reason held_reason; /* (i): why it left HOLDER */
 };
 
 /* A holder whose service is down may be replaced: (a) waits W again. */
@@ -555,6 +581,43 @@ check_steady_change(struct sim *s, int i, const struct elect_action *a)
 	return 0;
 }
 
+static bool kernel_has(const struct sim *s, int j);
+static bool site_dmz(const struct sim_node *);
+static int check_mismatched_claim(struct sim *, int);
+
+/*
+ * (h): a node never becomes holder while another node's kernel still
+ * answers for the address under a lease this node heard of: the lease end
+ * carried (as the sender's kernel had it) by the last HEARTBEAT/CLAIM of
+ * that node accepted by this one since its start, in the same tenure (the
+ * sender has not dropped the address and taken it again since). A frozen
+ * (paused) or killed holder keeps the address until then. What a partition or a
+ * cut link kept from it, it could not know.
+ */
+static int
+check_frozen_lease(struct sim *s, int i)
+{
+	const struct sim_node *n = &s->node[i];
+	int j;
+
+	if (!site_dmz(n))
+		return 0; /* (l): another address, not the site's */
+	for (j = 0; j < s->n_nodes; j++) {
+		if (j == i || !kernel_has(s, j) || s->now > n->heard_lease[j] ||
+		    n->heard_tenure[j] != s->node[j].tenure)
+			continue;
+		return sim_fail(s, i,
+		    "invariant (h): becomes holder while %s's kernel "
+		    "holds the address under a lease it heard of "
+		    "(until %" PRIu64 " ms; %s %s)",
+		    s->node[j].name, n->heard_lease[j], s->node[j].name,
+		    s->node[j].run == SIM_PAUSED ? "paused"
+		    : s->node[j].run == SIM_DOWN ? "killed"
+						 : "running");
+	}
+	return 0;
+}
+
 static int
 apply_state(
     struct sim *s, int i, struct step_ctx *x, const struct elect_action *a)
@@ -573,10 +636,18 @@ apply_state(
 		return sim_fail(s, i,
 		    "invariant (g): claims while its ARP probe saw "
 		    "another host answer, no holder heard since");
+	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER &&
+	    check_frozen_lease(s, i) != 0)
+		return -1;
 	if (a->old == ELECT_ST_HOLDER && a->reason == ELECT_WHY_SERVICE_FAILED)
 		n->svc_fail_ms = s->now;
-	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER)
+	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER) {
 		s->stats.failovers++;
+		if (check_mismatched_claim(s, i) != 0)
+			return -1;
+	}
+	if (a->old == ELECT_ST_HOLDER)
+		x->held_reason = a->reason;
 	x->state = a->state;
 	if (a->state == ELECT_ST_HOLDER)
 		x->was_holder = true;
@@ -611,6 +682,8 @@ apply_addr(
 			    "removed at %" PRIu64 " ms",
 			    n->addr_until);
 	}
+	if (!kernel_has(s, i))
+		n->tenure++; /* (h): a new tenure of the address */
 	n->addr_held = true;
 	n->addr_until = s->now + a->lease_ms;
 	/* Gratuitous ARP after an add moves the router's neighbour entry. */
@@ -797,7 +870,7 @@ check_counters(struct sim *s, int i)
 	return 0;
 }
 
-/* (i): no clones in this world, so a node's id is its own for good: a
+/* (k): no clones in this world, so a node's id is its own for good: a
  * replay of its own datagrams must not make it take a new one. */
 static int
 check_id(struct sim *s, int i)
@@ -815,7 +888,7 @@ check_id(struct sim *s, int i)
 	}
 	if (elect_id_cmp(&id, &n->id) != 0)
 		return sim_fail(s, i,
-		    "invariant (i): took a new node id, with no clone of "
+		    "invariant (k): took a new node id, with no clone of "
 		    "it on the LAN");
 	return 0;
 }
@@ -896,18 +969,93 @@ heard_holder(struct sim *s, int i, uint64_t unverified_before)
 	s->node[i].arp_out = false;
 }
 
+/* The step's datagram was rejected (a replay), or not verified yet
+ * (version 2: counted unverified, challenged): the core judged nothing. */
+static bool
+dropped(const struct sim *s, int i, uint64_t unverified_before)
+{
+	struct elect_counters c;
+	size_t k;
+
+	for (k = 0; k < s->out.nact; k++)
+		if (s->out.act[k].type == ELECT_ACT_DROP)
+			return true;
+	elect_get_counters(s->node[i].core, &c);
+	return c.rx_unverified != unverified_before;
+}
+
+/* The order of preference (DESIGN.md), written again here: higher
+ * epoch, then higher priority, then lower node id. */
+static bool
+claim_better(uint64_t ea, uint8_t pa, const struct elect_id *a, uint64_t eb,
+    uint8_t pb, const struct elect_id *b)
+{
+	if (ea != eb)
+		return ea > eb;
+	if (pa != pb)
+		return pa > pb;
+	return elect_id_cmp(a, b) < 0;
+}
+
+/*
+ * (i): whoever wins a contested election is the member the order of
+ * preference names among those that took part. A holder that hears
+ * another holder's HEARTBEAT/CLAIM (not dropped) yields if and only if
+ * that claim is preferred to its own: it never yields to a lesser one,
+ * never stays against a better one.
+ */
+static int
+check_winner(
+    struct sim *s, int i, const struct step_ctx *x, const struct sim_pkt *p)
+{
+	const struct sim_node *n = &s->node[i];
+	struct elect_msg m;
+	struct elect_id me;
+	bool better, yielded;
+
+	if (!x->held_before ||
+	    (p->type != ELECT_MSG_HEARTBEAT && p->type != ELECT_MSG_CLAIM))
+		return 0;
+	/* (l): a member with other settings is not of our election; and
+	 * its own datagram (replayed) is no other holder's claim. */
+	if (n->mismatched != s->node[p->src].mismatched || p->src == i)
+		return 0;
+	if (x->held_reason != ELECT_WHY_BETTER_HOLDER &&
+	    x->state != ELECT_ST_HOLDER)
+		return 0; /* left for another reason (lease, link) */
+	if (elect_wire_decode(p->buf, p->len, s->key, &m) != ELECT_WIRE_OK)
+		return 0; /* route_send() checked it already */
+	elect_get_id(n->core, &me);
+	better = claim_better(
+	    m.epoch, m.priority, &m.id, x->held_epoch, n->conf.priority, &me);
+	yielded = x->state != ELECT_ST_HOLDER;
+	if (better == yielded)
+		return 0;
+	return sim_fail(s, i,
+	    "invariant (i): holder (epoch %" PRIu64 ", priority %u) %s "
+	    "%s's claim (epoch %" PRIu64 ", priority %u)",
+	    x->held_epoch, n->conf.priority,
+	    yielded ? "yields to the lesser" : "stays against the better",
+	    s->node[p->src].name, m.epoch, m.priority);
+}
+
 /* Steps node i with ev, applies the actions, checks every invariant. */
 static int
 step(
     struct sim *s, int i, const struct elect_event *ev, int rx_type, int rx_src)
 {
+	const struct sim_pkt *rx_pkt = s->rx_pkt;
+
 	struct sim_node *n = &s->node[i];
 	struct step_ctx x = {0};
 	uint64_t unverified = n->counters.rx_unverified;
 	size_t k;
 
+	s->rx_pkt = NULL;
 	x.state = n->state;
 	x.was_holder = n->state == ELECT_ST_HOLDER;
+	x.held_before = x.was_holder;
+	x.held_epoch = n->held_epoch;
 	s->out.nact = 0;
 	s->out.wake_ms = 0;
 	s->stats.steps++;
@@ -930,6 +1078,17 @@ step(
 			return -1;
 	}
 	n->state = x.state;
+	if (rx_pkt != NULL && !dropped(s, i, unverified)) {
+		/* (h): what this node now knows of the sender's lease (a
+		 * datagram the replay window dropped told it nothing). */
+		if (rx_pkt->tenure != n->heard_tenure[rx_pkt->src] ||
+		    rx_pkt->lease_until > n->heard_lease[rx_pkt->src]) {
+			n->heard_tenure[rx_pkt->src] = rx_pkt->tenure;
+			n->heard_lease[rx_pkt->src] = rx_pkt->lease_until;
+		}
+		if (check_winner(s, i, &x, rx_pkt) != 0)
+			return -1;
+	}
 	if (n->wake_ms <= s->now)
 		n->wake_ms = 0; /* it fired or was late: not pending */
 	arm_wake(s, i, s->out.wake_ms);
@@ -983,7 +1142,7 @@ check_converged(struct sim *s)
 	struct elect_id hid, id;
 	int i, h = -1, holders = 0, eligible = 0;
 
-	/* A member with other settings is not of this election: (j). */
+	/* A member with other settings is not of this election: (l). */
 	for (i = 0; i < s->n_nodes; i++) {
 		if (!sim_is_live(s, i) || s->node[i].mismatched)
 			continue;
@@ -1070,28 +1229,26 @@ site_dmz(const struct sim_node *n)
 	return memcmp(n->conf.dmz.b, dmz_addr, sizeof(dmz_addr)) == 0;
 }
 
-/* (j): a member with other settings never holds the site's address while
- * a member of the site's election that could hold it lives. */
+/* (l): a member with other settings never takes the site's address
+ * while a member of the site's election that could hold it is live (up,
+ * linked, on its side of a partition): it could hear that one. (One that
+ * was paused when it looked, it could not: it gives the address up when
+ * that one speaks, the site having started first.) */
 static int
-check_mismatched(struct sim *s)
+check_mismatched_claim(struct sim *s, int i)
 {
-	int i, j;
+	int j;
 
-	for (i = 0; i < s->n_nodes; i++) {
-		if (!s->node[i].mismatched || !sim_is_live(s, i) ||
-		    s->node[i].state != ELECT_ST_HOLDER ||
-		    !site_dmz(&s->node[i]))
-			continue;
-		for (j = 0; j < s->n_nodes; j++)
-			if (j != i && sim_is_live(s, j) &&
-			    !s->node[j].mismatched &&
-			    s->node[j].conf.priority > 0)
-				return sim_fail(s, i,
-				    "invariant (j): holds the site's "
-				    "address with other settings while "
-				    "%s lives",
-				    s->node[j].name);
-	}
+	if (!s->node[i].mismatched || !site_dmz(&s->node[i]))
+		return 0;
+	for (j = 0; j < s->n_nodes; j++)
+		if (j != i && sim_is_live(s, j) && !s->node[j].mismatched &&
+		    s->node[j].conf.priority > 0 && s->node[j].link_up &&
+		    s->node[j].group == s->node[i].group)
+			return sim_fail(s, i,
+			    "invariant (l): takes the site's address with "
+			    "other settings while %s lives",
+			    s->node[j].name);
 	return 0;
 }
 
@@ -1100,7 +1257,7 @@ sim_check_all(struct sim *s)
 {
 	if (s->failed)
 		return -1;
-	if (check_leases(s) != 0 || check_mismatched(s) != 0)
+	if (check_leases(s) != 0)
 		return -1;
 	if (s->check.quiet_until != 0 && s->now >= s->check.quiet_until) {
 		/* The failover window is over: whoever holds now stays. */
@@ -1153,6 +1310,7 @@ on_deliver(struct sim *s, const struct sim_ev *ev)
 	e.buf = p->buf;
 	e.len = p->len;
 	e.src = s->node[p->src].conf.addrs[0];
+	s->rx_pkt = p;
 	rc = step(s, ev->node, &e, p->type, p->src);
 	pkt_free(s, ev->pkt);
 	return rc;
@@ -1405,6 +1563,8 @@ sim_replay(struct sim *s, int to)
 	ev.type = EV_DELIVER;
 	ev.node = to;
 	ev.pkt = pkt_new(s, c->src, c->buf, c->len, c->type);
+	s->pkt[ev.pkt].tenure = c->tenure;
+	s->pkt[ev.pkt].lease_until = c->lease_until;
 	heap_push(s, ev);
 	s->stats.replayed++;
 	return 0;
@@ -1464,7 +1624,7 @@ sim_check_heard(struct sim *s, int i, uint64_t since)
 				break;
 		if (k == n || s->now - m[k].last_seen_ms < since)
 			return sim_fail(s, j,
-			    "invariant (h): has not heard %s since it "
+			    "invariant (j): has not heard %s since it "
 			    "restarted at %" PRIu64 " ms",
 			    s->node[i].name, since);
 	}
@@ -1562,6 +1722,8 @@ sim_start(struct sim *s, int i)
 	n->link_due = n->arp_due = n->arp_out = n->conflict = false;
 	n->checks_due = 0;
 	n->svc_fail_ms = 0;
+	/* (h): a new process knows no lease of anybody. */
+	memset(n->heard_lease, 0, sizeof(n->heard_lease));
 	n->probe_at[0] = n->probe_at[1] = 0;
 	if (n->starts++ > 0)
 		s->stats.restarts++;

@@ -89,12 +89,19 @@ struct sim_node {
 	uint64_t svc_fail_ms; /* last step-down for a failed check; 0 */
 	uint64_t probe_at[2]; /* (f): its last two PROBE sends */
 	/* issue 7 */
-	struct elect_id id; /* (i): from its first start, for good */
+	struct elect_id id; /* (k): from its first start, for good */
 	bool has_id;
-	bool mismatched;	   /* (j): started with other settings */
+	bool mismatched;	   /* (l): started with other settings */
 	struct elect_persist snap; /* a VM snapshot of its state dir */
 	bool has_snap;
-	uint64_t started_ms; /* (h): its last start */
+	uint64_t started_ms; /* (j): its last start */
+	/* (h): the lease end of node j's kernel as carried by the last
+	 * HEARTBEAT/CLAIM of j delivered to this node (this start). */
+	uint64_t heard_lease[SIM_MAX_NODES];
+	uint64_t heard_tenure[SIM_MAX_NODES]; /* ... and of which tenure */
+	uint64_t tenure; /* times its kernel took the address, unheld */
+	/* (i): the epoch of its last CLAIM/HEARTBEAT sent */
+	uint64_t held_epoch;
 };
 
 struct sim_stats {
@@ -106,6 +113,7 @@ struct sim_stats {
 	uint64_t contended; /* (d): a second claim in a failover window */
 	uint64_t settled;   /* (d): a handover in a failover window */
 	uint64_t reverts, replayed, mismatch_notes;
+	uint64_t frozen; /* (h): a holder paused in the stable phase */
 };
 
 enum sim_verbosity {
@@ -145,6 +153,7 @@ struct sim_clients {
 struct sim_capture {
 	int src; /* the node that sent it */
 	int type;
+	uint64_t tenure, lease_until; /* (h): its sender's, when sent */
 	size_t len;
 	uint8_t buf[ELECT_WIRE_MAX];
 };
@@ -180,7 +189,8 @@ struct sim {
 	struct sim_pkt *pkt;
 	size_t n_pkt, cap_pkt;
 	int free_pkt;
-	struct elect_out out; /* scratch for elect_step() */
+	struct elect_out out;	      /* scratch for elect_step() */
+	const struct sim_pkt *rx_pkt; /* the datagram of the next step */
 };
 
 /* Makes an empty world for n nodes; conf of each node left to the caller. */
@@ -220,7 +230,7 @@ int sim_revert(struct sim *, int i);
 int sim_replay(struct sim *, int to);
 /* Starts the adversary's background replays (s->adv_every_ms). */
 void sim_adversary_start(struct sim *);
-/* (h): every live peer has heard node i since `since`. */
+/* (j): every live peer has heard node i since `since`. */
 int sim_check_heard(struct sim *, int i, uint64_t since);
 
 /* Moves node i to partition side g; 0 everywhere means healed. */

@@ -498,6 +498,42 @@ final_check(struct scen *c)
 	return 0;
 }
 
+/*
+ * A frozen holder (SIGSTOP, a paused VM) on the healthy network, now and
+ * then: paused for longer than the detection time, maybe longer than its
+ * lease, then resumed. Its kernel keeps answering for the address until
+ * the lease end: (h) wants no claim before. (a) and (d) are off from the
+ * pause until W after the resume; then whoever holds is the steady holder.
+ */
+static int
+frozen_holder(struct scen *c)
+{
+	struct sim *s = c->s;
+	struct sim_check *k = &s->check;
+	uint64_t lease, pause_ms;
+	int h;
+
+	if (c->joiner >= 0 || !sim_rng_permille(c->r, 300))
+		return 0;
+	h = sim_holder(s);
+	if (h < 0)
+		return 0;
+	lease = s->node[h].conf.lease_ms;
+	pause_ms = (uint64_t)c->hb_ms * c->dead_after +
+		   sim_rng_range(c->r, 1, 2 * lease);
+	s->stats.frozen++;
+	k->converged = false;
+	k->steady = false;
+	if (sim_pause(s, h) != 0 || sim_run_until(s, s->now + pause_ms) != 0 ||
+	    sim_resume(s, h) != 0 ||
+	    sim_run_until(s, s->now + c->settle_ms) != 0)
+		return -1;
+	k->converged = true;
+	k->steady = true;
+	k->holder = sim_holder(s);
+	return sim_check_all(s);
+}
+
 /* Now and then the holder's service dies on the healthy network: (e)
  * wants it replaced, (d) allows that change and no other. */
 static int
@@ -520,7 +556,7 @@ svc_fault(struct scen *c)
 /*
  * Fault 1 of issue 7 on the healthy network: a standby restarts on an
  * older copy of its state dir (sequences, maybe epochs, below what it
- * used). (h): every live member hears it within a heartbeat. Then, now
+ * used). (j): every live member hears it within a heartbeat. Then, now
  * and then, the holder dies: exactly one must hold after W ((a)).
  */
 static int
@@ -566,7 +602,7 @@ revert_fault(struct scen *c)
 
 /*
  * Fault 5 of issue 7: a member with another DMZ address, lease or
- * heartbeat joins. (j) and the others over the site's members: it never
+ * heartbeat joins. (l) and the others over the site's members: it never
  * holds the site's address, and their election goes on undisturbed.
  */
 static int
@@ -599,7 +635,7 @@ stable(struct scen *c)
 	}
 	if (revert_fault(c) != 0 || mism_join(c) != 0)
 		return -1;
-	if (svc_fault(c) != 0)
+	if (frozen_holder(c) != 0 || svc_fault(c) != 0)
 		return -1;
 	if (sim_run_until(s, s->now + margin + s->check.e_bound_ms) != 0)
 		return -1;

@@ -22,6 +22,10 @@ UNIT_TESTS = \
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
+# qurectl keygen -o: the key file's mode and refusals (a script).
+TESTS += tests/unit/keygen.sh
+dist_noinst_SCRIPTS += tests/unit/keygen.sh
+
 # Wire codec, HMAC and replay window (the wire engineer's).
 tests_unit_test_elect_wire_SOURCES = tests/unit/test_elect_wire.c
 tests_unit_test_elect_wire_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

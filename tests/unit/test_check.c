@@ -497,6 +497,65 @@ none_makes_no_check(void **state)
 	assert_null(check_new(f->base, &f->cc, done_cb, f));
 }
 
+/* check-interval: a run every interval, start to start, from the loop. */
+static void
+scheduled_check_runs_every_interval(void **state)
+{
+	struct fx *f = *state;
+	uint16_t port;
+	int fd = bound_socket(&port); /* refused at once */
+
+	use_tcp(f, port);
+	check_schedule(f->check, 50, 1000);
+	assert_int_equal(f->ndone, 0); /* never from inside the call */
+	pump_ms(f, 520);
+	/* 11 starts at 0, 50, ..., 500; a loaded machine may lose some. */
+	assert_true(f->ndone >= 5);
+	assert_true(f->ndone <= 11);
+	check_schedule(f->check, 0, 0);
+	pump_ms(f, 100); /* a run under way still reports */
+	f->ndone = 0;
+	pump_ms(f, 200);
+	assert_int_equal(f->ndone, 0);
+	close(fd);
+}
+
+/* A run that outlasts the interval delays the next: they never pile up. */
+static void
+scheduled_runs_slower_than_the_interval_do_not_pile_up(void **state)
+{
+	struct fx *f = *state;
+	char body[1024], runs[128];
+
+	snprintf(runs, sizeof(runs), "%s/runs", f->dir);
+	snprintf(body, sizeof(body), "echo run >> %s\nsleep 0.2", runs);
+	use_exec(f, body);
+	check_schedule(f->check, 20, 5000);
+	pump_until_done(f, 2);
+	assert_true(f->ok);
+	/* Two ended, the next started as the second ended: none more. */
+	assert_true(count_lines(runs) <= 3);
+	check_schedule(f->check, 0, 0);
+	pump_until_done(f, 3);
+	pump_ms(f, 300);
+	assert_true(f->ndone <= 3);
+	assert_int_equal(count_lines(runs), f->ndone);
+}
+
+/* check-timeout: a scheduled run past it fails, naming the timeout. */
+static void
+scheduled_run_past_the_timeout_fails(void **state)
+{
+	struct fx *f = *state;
+
+	use_exec(f, "sleep 5");
+	check_schedule(f->check, 1000, 100);
+	pump_until_done(f, 1);
+	assert_false(f->ok);
+	assert_non_null(strstr(f->why, "timed out after 100 ms"));
+	check_schedule(f->check, 0, 0);
+}
+
 int
 main(void)
 {
@@ -532,6 +591,13 @@ main(void)
 		teardown),
 	    cmocka_unit_test_setup_teardown(
 		none_makes_no_check, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		scheduled_check_runs_every_interval, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		scheduled_runs_slower_than_the_interval_do_not_pile_up, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(
+		scheduled_run_past_the_timeout_fails, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

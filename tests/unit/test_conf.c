@@ -42,6 +42,10 @@ static const char every_key[] = "[node]\n"
 				"request-timeout = 300ms\n"
 				"probe-timeout = 50ms\n"
 				"check = exec:/usr/local/bin/check\n"
+				"check-interval = 1s\n"
+				"check-timeout = 3s\n"
+				"check-fall = 3\n"
+				"check-rise = 5\n"
 				"[hooks]\n"
 				"on-holder = /etc/qured/up\n"
 				"on-standby = /etc/qured/down\n"
@@ -137,6 +141,10 @@ defaults_are_those_of_the_design(void **state)
 	assert_int_equal(c.dmz.request_timeout_ms, 150);
 	assert_int_equal(c.dmz.probe_timeout_ms, 100);
 	assert_int_equal(c.dmz.check.type, CONF_CHECK_NONE);
+	assert_int_equal(c.dmz.check_interval_ms, 200);
+	assert_int_equal(c.dmz.check_timeout_ms, 500);
+	assert_int_equal(c.dmz.check_fall, 2);
+	assert_int_equal(c.dmz.check_rise, 2);
 	assert_string_equal(c.hooks.on_holder, "");
 	assert_string_equal(c.hooks.on_standby, "");
 	assert_false(c.cloud.enabled);
@@ -195,6 +203,10 @@ every_key_is_parsed_into_its_field(void **state)
 	assert_int_equal(c.dmz.probe_timeout_ms, 50);
 	assert_int_equal(c.dmz.check.type, CONF_CHECK_EXEC);
 	assert_string_equal(c.dmz.check.path, "/usr/local/bin/check");
+	assert_int_equal(c.dmz.check_interval_ms, 1000);
+	assert_int_equal(c.dmz.check_timeout_ms, 3000);
+	assert_int_equal(c.dmz.check_fall, 3);
+	assert_int_equal(c.dmz.check_rise, 5);
 	assert_string_equal(c.hooks.on_holder, "/etc/qured/up");
 	assert_string_equal(c.hooks.on_standby, "/etc/qured/down");
 	assert_true(c.cloud.enabled);
@@ -340,6 +352,26 @@ static const struct bad {
     {MINIMAL "check = exec:check.sh\n",
 	"t.conf:3: [dmz] check: \"exec:check.sh\" is not a check, expected "
 	"none, tcp:ADDRESS:PORT or exec:/path"},
+    {MINIMAL "check-interval = 5ms\n",
+	"t.conf:3: [dmz] check-interval: 5ms is out of range, expected 10ms "
+	"to 1m"},
+    {MINIMAL "check-interval = 200\n",
+	"t.conf:3: [dmz] check-interval: \"200\" is not a duration, "
+	"expected e.g. 200ms"},
+    {MINIMAL "check-timeout = 0ms\n",
+	"t.conf:3: [dmz] check-timeout: 0ms is out of range, expected 10ms "
+	"to 1m"},
+    {MINIMAL "check-timeout = 2m\n",
+	"t.conf:3: [dmz] check-timeout: 2m is out of range, expected 10ms "
+	"to 1m"},
+    {MINIMAL "check-fall = 0\n",
+	"t.conf:3: [dmz] check-fall: 0 is out of range, expected 1 to 100"},
+    {MINIMAL "check-rise = 101\n",
+	"t.conf:3: [dmz] check-rise: 101 is out of range, expected 1 to "
+	"100"},
+    {MINIMAL "check-rise = two\n",
+	"t.conf:3: [dmz] check-rise: \"two\" is not a number, expected 1 "
+	"to 100"},
     {MINIMAL "[hooks]\non-holder = scripts/up\n",
 	"t.conf:4: [hooks] on-holder: \"scripts/up\" is not an absolute "
 	"path, expected e.g. /etc/qured/x"},
@@ -493,11 +525,17 @@ reload_diff_tells_live_changes_from_restart_ones(void **state)
 	load_ok("[node]\npriority = 5\npreempt = yes\n[cluster]\n"
 		"heartbeat = 100ms\ndead-after = 4\nclaim-stagger = 5ms\n"
 		"[dmz]\naddress = 192.168.1.11/24\nrequest-timeout = 1s\n"
-		"probe-timeout = 1s\ncheck = tcp:127.0.0.1:80\n[hooks]\n"
+		"probe-timeout = 1s\ncheck = tcp:127.0.0.1:80\n"
+		"check-interval = 1s\ncheck-timeout = 1s\ncheck-fall = 1\n"
+		"check-rise = 1\n[hooks]\n"
 		"on-holder = /x\n",
 	    &b);
 	conf_diff(&a, &b, &d);
-	assert_int_equal(d.n, 9);
+	assert_int_equal(d.n, 13);
+	assert_true(has_change(&d, "dmz", "check-interval", true));
+	assert_true(has_change(&d, "dmz", "check-timeout", true));
+	assert_true(has_change(&d, "dmz", "check-fall", true));
+	assert_true(has_change(&d, "dmz", "check-rise", true));
 	assert_false(d.restart);
 	assert_true(has_change(&d, "node", "priority", true));
 	assert_true(has_change(&d, "hooks", "on-holder", true));
@@ -521,6 +559,41 @@ reload_diff_tells_live_changes_from_restart_ones(void **state)
 	conf_diff(&a, &a, &d);
 	assert_int_equal(d.n, 0);
 	assert_false(d.restart);
+}
+
+/*
+ * A reload applies what the table marks live, every such key and no
+ * other: from a minimal config, applying a config that sets every key
+ * leaves exactly the restart keys different, and changes exactly the
+ * live ones.
+ */
+static void
+apply_live_takes_every_live_key_and_no_other(void **state)
+{
+	struct conf_diff d;
+	struct conf run, next, was;
+	size_t i, n_live = 0;
+
+	(void)state;
+	load_ok(MINIMAL, &run);
+	load_ok(every_key, &next);
+	was = run;
+	conf_apply_live(&run, &next);
+	conf_diff(&run, &next, &d);
+	for (i = 0; i < d.n; i++)
+		if (d.change[i].live)
+			fail_msg("[%s] %s is live but was not applied",
+			    d.change[i].section, d.change[i].key);
+	conf_diff(&was, &run, &d);
+	for (i = 0; i < d.n; i++) {
+		if (!d.change[i].live)
+			fail_msg("[%s] %s needs a restart but was applied",
+			    d.change[i].section, d.change[i].key);
+		n_live++;
+	}
+	assert_true(has_change(&d, "dmz", "ports", true));
+	assert_true(has_change(&d, "dmz", "check-interval", true));
+	assert_true(n_live >= 10);
 }
 
 static void
@@ -662,9 +735,8 @@ a_missing_key_file_says_how_to_make_one(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/none.key", tmpdir);
-	snprintf(want, sizeof(want),
-	    "%s: missing, run `qurectl keygen > %s` and chmod 600 it", path,
-	    path);
+	snprintf(want, sizeof(want), "%s: missing, run `qurectl keygen -o %s`",
+	    path, path);
 	read_key_fails_with(path, want);
 }
 
@@ -685,6 +757,33 @@ a_key_file_others_can_read_is_refused(void **state)
 	read_key_fails_with(path, want);
 	path = write_file("groupw.key", b64, 0620);
 	read_key_fails_with(path, "(mode 0620)");
+}
+
+/* Mode 0600 means nothing if another user owns the file: it can read
+ * and rewrite it, and chmod it back. Only root or our own user. */
+static void
+a_key_file_owned_by_another_user_is_refused(void **state)
+{
+	uint8_t bytes[CONF_KEY_LEN] = {1}, key[CONF_KEY_LEN];
+	char b64[64], want[512], err[512] = "";
+	const char *path;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* chown to another user needs root */
+	key_b64(bytes, sizeof(bytes), b64);
+	path = write_file("stranger.key", b64, 0600);
+	assert_int_equal(chown(path, 4242, 4242), 0);
+	snprintf(want, sizeof(want),
+	    "%s: owned by uid 4242, expected root or the user qured runs "
+	    "as (uid 0), run chown root %s",
+	    path, path);
+	read_key_fails_with(path, want);
+	assert_null(strchr(want, '\n'));
+	/* Our own user's file is fine, whoever we run as. */
+	assert_int_equal(chown(path, geteuid(), 4242), 0);
+	if (conf_read_key(path, key, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
 }
 
 static void
@@ -754,6 +853,8 @@ main(void)
 	    cmocka_unit_test(a_good_key_file_is_read),
 	    cmocka_unit_test(a_missing_key_file_says_how_to_make_one),
 	    cmocka_unit_test(a_key_file_others_can_read_is_refused),
+	    cmocka_unit_test(a_key_file_owned_by_another_user_is_refused),
+	    cmocka_unit_test(apply_live_takes_every_live_key_and_no_other),
 	    cmocka_unit_test(a_key_file_with_bad_base64_or_length_is_refused),
 	    cmocka_unit_test(a_key_path_that_is_a_directory_is_refused),
 	    cmocka_unit_test(

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +41,8 @@ struct fx {
 	size_t n_rx;
 	struct disc_udp *free_me; /* freed by the callback on its first call */
 	int plain;		  /* a plain UDP socket on 127.0.0.1 */
+	size_t n_drop_ttl;	  /* on_drop calls for DISC_DROP_TTL */
+	struct sockaddr_in drop_src;
 };
 
 static void
@@ -58,6 +61,16 @@ on_rx(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
 	r->len = len;
 	memcpy(r->buf, buf, len < sizeof(r->buf) ? len : sizeof(r->buf));
 	r->src = *src;
+}
+
+static void
+on_drop(void *arg, enum disc_drop why, const struct sockaddr_in *src)
+{
+	struct fx *f = arg;
+
+	if (why == DISC_DROP_TTL)
+		f->n_drop_ttl++;
+	f->drop_src = *src;
 }
 
 static void
@@ -87,6 +100,13 @@ run_until(struct fx *f, size_t want)
 		event_base_loop(f->base, EVLOOP_ONCE);
 }
 
+static void
+set_ttl(int fd, int ttl)
+{
+	assert_int_equal(
+	    setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)), 0);
+}
+
 static int
 setup(void **state)
 {
@@ -108,6 +128,7 @@ setup(void **state)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(
 	    bind(f->plain, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	set_ttl(f->plain, 255); /* a member on the link, as GTSM wants */
 	*state = f;
 	return 0;
 }
@@ -133,6 +154,7 @@ new_unicast(struct fx *f, uint16_t port)
 
 	disc_udp_conf_defaults(&conf);
 	conf.port = port;
+	conf.on_drop = on_drop;
 	d = disc_udp_new(f->base, &conf, on_rx, f, err, sizeof(err));
 	if (d == NULL)
 		fail_msg("disc_udp_new: %s", err);
@@ -271,11 +293,14 @@ second_instance_on_the_same_port_fails_and_says_why(void **state)
 	conf.port = disc_udp_get_port(a);
 	b = disc_udp_new(f->base, &conf, on_rx, f, err, sizeof(err));
 	assert_null(b);
+	/* One line naming the port and what holds it: here, this test. */
 	snprintf(want, sizeof(want),
-	    "discovery: bind 0.0.0.0:%u: Address already in use "
-	    "(another qured running?)",
-	    (unsigned)conf.port);
-	assert_string_equal(err, want);
+	    "discovery: bind 0.0.0.0:%u: Address already in use: held by "
+	    "pid %d (",
+	    (unsigned)conf.port, (int)getpid());
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "uid 0"));
+	assert_null(strchr(err, '\n'));
 	disc_udp_free(a);
 }
 
@@ -412,6 +437,173 @@ defaults_are_the_design_group_and_port(void **state)
 	disc_udp_free(NULL);
 }
 
+/* RFC 5082 (GTSM): only a datagram sent with TTL 255 can come from the
+ * link; one with less crossed a router (the DMZ's port forward). */
+static void
+datagram_with_a_ttl_below_255_is_dropped_and_counted(void **state)
+{
+	struct fx *f = *state;
+	struct disc_udp *a = new_unicast(f, 0);
+	uint16_t port = disc_udp_get_port(a);
+	struct disc_udp_stats st;
+
+	set_ttl(f->plain, 254);
+	plain_send(f, port, "routed", 6);
+	set_ttl(f->plain, 64);
+	plain_send(f, port, "far", 3);
+	set_ttl(f->plain, 255);
+	plain_send(f, port, "link", 4);
+	run_until(f, 1);
+	assert_int_equal(f->n_rx, 1);
+	assert_memory_equal(f->rx[0].buf, "link", 4);
+	disc_udp_get_stats(a, &st);
+	assert_int_equal(st.rx, 1);
+	assert_int_equal(st.rx_dropped_ttl, 2);
+	assert_int_equal(f->n_drop_ttl, 2);
+	assert_int_equal(ntohs(f->drop_src.sin_port), plain_port(f));
+	disc_udp_free(a);
+}
+
+/* What we send carries TTL 255, so that peers keep it. */
+static void
+our_datagrams_leave_with_ttl_255(void **state)
+{
+	struct fx *f = *state;
+	struct disc_udp *b = new_unicast(f, 0);
+	struct sockaddr_in to = loopback(plain_port(f));
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct iovec iov;
+	struct msghdr msg;
+	struct cmsghdr *c;
+	char buf[16];
+	int on = 1, ttl = -1;
+
+	assert_int_equal(
+	    setsockopt(f->plain, IPPROTO_IP, IP_RECVTTL, &on, sizeof(on)), 0);
+	assert_int_equal(disc_udp_send(b, &to, "ttl", 3), 0);
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(buf);
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.b;
+	msg.msg_controllen = sizeof(cbuf.b);
+	assert_int_equal(recvmsg(f->plain, &msg, 0), 3);
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL)
+			memcpy(&ttl, CMSG_DATA(c), sizeof(ttl));
+	assert_int_equal(ttl, 255);
+	disc_udp_free(b);
+}
+
+/*
+ * systemd socket activation (qured.socket): the socket systemd holds
+ * across restarts, passed as fd 3 with LISTEN_PID and LISTEN_FDS. Moves
+ * our fd 3 (the loop's) aside while the "systemd" one sits there.
+ */
+static struct disc_udp *
+new_from_fd3(struct fx *f, struct event_base **base, uint16_t bound,
+    uint16_t want, char *err, size_t errlen)
+{
+	struct sockaddr_in sin;
+	struct disc_udp_conf conf;
+	struct disc_udp *d;
+	char pid[32];
+	int s, saved;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(s >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(bound);
+	assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	saved = dup(3);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(s, 3), 3);
+	close(s);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	setenv("LISTEN_PID", pid, 1);
+	setenv("LISTEN_FDS", "1", 1);
+	/* f->base's epoll fd may be the 3 we just covered: a loop of its own.
+	 */
+	*base = event_base_new();
+	assert_non_null(*base);
+	disc_udp_conf_defaults(&conf);
+	conf.port = want;
+	conf.flags = DISC_UDP_SYSTEMD;
+	d = disc_udp_new(*base, &conf, on_rx, f, err, errlen);
+	assert_int_equal(dup2(saved, 3), 3);
+	close(saved);
+	assert_null(getenv("LISTEN_PID")); /* not for our children */
+	assert_null(getenv("LISTEN_FDS"));
+	return d;
+}
+
+/* A free UDP port on 0.0.0.0 (bound, then released). */
+static uint16_t
+free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sin, &len), 0);
+	close(s);
+	return ntohs(sin.sin_port);
+}
+
+static void
+socket_from_systemd_is_used_instead_of_binding(void **state)
+{
+	struct fx *f = *state;
+	uint16_t port = free_port();
+	struct disc_udp *d, *again;
+	struct disc_udp_conf conf;
+	struct event_base *base;
+	char err[256] = "";
+
+	d = new_from_fd3(f, &base, port, port, err, sizeof(err));
+	if (d == NULL)
+		fail_msg("disc_udp_new: %s", err);
+	assert_int_equal(disc_udp_get_port(d), port);
+	plain_send(f, port, "sd", 2);
+	event_base_loop(base, EVLOOP_ONCE); /* it is there: no wait */
+	assert_int_equal(f->n_rx, 1);
+	assert_memory_equal(f->rx[0].buf, "sd", 2);
+	/* Without LISTEN_FDS the flag binds as usual: the port is taken. */
+	disc_udp_conf_defaults(&conf);
+	conf.port = port;
+	conf.flags = DISC_UDP_SYSTEMD;
+	again = disc_udp_new(f->base, &conf, on_rx, f, err, sizeof(err));
+	assert_null(again);
+	assert_non_null(strstr(err, "Address already in use"));
+	disc_udp_free(d);
+	event_base_free(base);
+}
+
+static void
+socket_from_systemd_on_another_port_is_refused_naming_both(void **state)
+{
+	struct fx *f = *state;
+	uint16_t port = free_port();
+	struct event_base *base;
+	char err[256] = "", want[256];
+
+	assert_null(new_from_fd3(f, &base, port, 5182, err, sizeof(err)));
+	event_base_free(base);
+	snprintf(want, sizeof(want),
+	    "discovery: the socket from systemd (qured.socket) is bound to "
+	    "0.0.0.0:%u, not 0.0.0.0:5182 ([cluster] port)",
+	    (unsigned)port);
+	assert_non_null(strstr(err, want));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -429,6 +621,10 @@ main(void)
 	    T(send_refuses_oversize_and_group_without_an_interface),
 	    T(joining_on_a_missing_interface_fails_naming_it),
 	    T(a_group_that_is_not_multicast_is_refused),
+	    T(datagram_with_a_ttl_below_255_is_dropped_and_counted),
+	    T(our_datagrams_leave_with_ttl_255),
+	    T(socket_from_systemd_is_used_instead_of_binding),
+	    T(socket_from_systemd_on_another_port_is_refused_naming_both),
 	    cmocka_unit_test(defaults_are_the_design_group_and_port),
 	};
 

@@ -36,6 +36,7 @@ struct fx {
 	uint64_t chal_to[256];	     /* last challenge sent to a peer */
 	uint32_t peer_hb[256];	     /* 0: ours */
 	uint8_t peer_dmz[256];	     /* last byte of its DMZ; 0: ours */
+	uint32_t peer_lease[256];    /* 0: ours */
 };
 
 static const uint8_t secret[ELECT_KEY_LEN] = "0123456789abcdef0123456789abcde";
@@ -182,6 +183,8 @@ fx_peer_settings(const struct fx *f, struct elect_msg *m, int n)
 		return;
 	if (f->peer_hb[n] != 0)
 		m->heartbeat_ms = f->peer_hb[n];
+	if (f->peer_lease[n] != 0)
+		m->lease_ms = f->peer_lease[n];
 	if (f->peer_dmz[n] != 0)
 		m->dmz.b[3] = f->peer_dmz[n];
 }
@@ -400,7 +403,10 @@ standby_claims_after_dead_after_missed_heartbeats(void **state)
 	fx_advance(f, dead_ms(f) - 1);
 	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
 	fx_advance(f, 1);
-	/* The dead holder does not count in the rank: we claim at once. */
+	/* The dead holder does not count in the rank: we claim as soon as
+	 * its lease (600 ms, the detection time here) + margin is over. */
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_advance(f, ELECT_LEASE_MARGIN_MS);
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
 	assert_true(fx_sent(f, ELECT_MSG_CLAIM));
 	assert_int_equal(elect_get_epoch(f->e), 5);
@@ -432,8 +438,9 @@ lower_ranked_standby_waits_one_stagger_per_better_member(void **state)
 
 	fx_advance(f, dead_ms(f));
 	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
-	/* Two turns, and within the turn (255 - priority) / 256 of one. */
-	wait = 2 * f->conf.claim_stagger_ms +
+	/* Two turns, and within the turn (255 - priority) / 256 of one,
+	 * counted from the end of the holder's lease. */
+	wait = ELECT_LEASE_MARGIN_MS + 2 * f->conf.claim_stagger_ms +
 	       (255u - f->conf.priority) * f->conf.claim_stagger_ms / 256;
 	fx_advance(f, wait - 1);
 	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
@@ -617,7 +624,43 @@ others_let_the_named_successor_go_first(void **state)
 }
 
 static void
-shutdown_resigns_naming_the_best_then_drops_the_address(void **state)
+others_wait_for_a_slow_named_successor(void **state)
+{
+	struct fx *f = *state;
+
+	/* A slow, virtualised successor claims 100 ms after the RESIGN: a
+	 * better member that was not named must not claim meanwhile. */
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 1); /* ranks after me */
+	fx_hear_resign(f, PEER_HIGH, PEER_OTHER);
+	fx_advance(f, 100);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_CLAIM, 5, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	fx_advance(f, dead_ms(f));
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
+static void
+others_claim_when_the_named_successor_stays_silent(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t0;
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 1);
+	fx_hear_resign(f, PEER_HIGH, PEER_OTHER);
+	t0 = f->now;
+	fx_advance(f, dead_ms(f) - 1);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	/* A bounded wait: one detection window, then the normal turns. */
+	fx_advance(f, 2 * f->conf.claim_stagger_ms + 1);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_true(f->now - t0 <= dead_ms(f) + 2 * f->conf.claim_stagger_ms);
+}
+
+static void
+shutdown_drops_the_address_then_resigns_naming_the_best(void **state)
 {
 	struct fx *f = *state;
 	struct elect_event ev = {.type = ELECT_EV_SHUTDOWN};
@@ -630,7 +673,8 @@ shutdown_resigns_naming_the_best_then_drops_the_address(void **state)
 	fx_step(f, &ev);
 	resign = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_RESIGN);
 	del = fx_find(f, ELECT_ACT_ADDR_DEL, 0);
-	assert_true(resign >= 0 && del > resign);
+	/* The address goes first: the successor may claim on the RESIGN. */
+	assert_true(del >= 0 && resign > del);
 	assert_int_equal(elect_wire_decode(f->log[resign].buf,
 			     f->log[resign].len, f->key, &m),
 	    ELECT_WIRE_OK);
@@ -998,7 +1042,7 @@ failover_after_a_known_holder_skips_the_probe(void **state)
 	f->conf.probe_first = true;
 	fx_start_with(f);
 	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
-	fx_advance(f, dead_ms(f));
+	fx_advance(f, dead_ms(f) + ELECT_LEASE_MARGIN_MS);
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
 	assert_int_equal(fx_count(f, ELECT_ACT_PROBE), 0);
 }
@@ -1156,9 +1200,125 @@ silent_holder_is_declared_dead_after_two_probe_tries(void **state)
 	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), 2);
 	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
 	fx_advance(f, 1);
-	/* Long before dead-after heartbeats: it claims at once (rank 0). */
+	/* Long before dead-after heartbeats it gives up on the holder, but
+	 * claims only when the lease it heard can have run out (D3). */
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_advance(f, t0 + 600 + ELECT_LEASE_MARGIN_MS - 1 - f->now);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	fx_advance(f, 1);
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
-	assert_true(f->now - t0 < dead_ms(f));
+	assert_true(f->now - t0 <= 600 + ELECT_LEASE_MARGIN_MS);
+}
+
+/* A heartbeat from peer n carrying its lease. */
+static void
+fx_hear_lease(struct fx *f, int n, uint64_t epoch, uint32_t lease_ms)
+{
+	struct elect_msg m = {.type = ELECT_MSG_HEARTBEAT,
+	    .epoch = epoch,
+	    .priority = 100,
+	    .has = ELECT_HAS_DMZ | ELECT_HAS_LEASE,
+	    .dmz_prefix = 24,
+	    .lease_ms = lease_ms};
+
+	m.dmz = addr_of(11);
+	/* Another lease than ours is another member's setting (fault 5). */
+	f->peer_lease[n] = lease_ms != f->conf.lease_ms ? lease_ms : 0;
+	fx_hear_msg(f, &m, n);
+}
+
+/* The cluster's lease is lease_ms (every member's): the core restarts. */
+static void
+fx_restart_with_lease(struct fx *f, uint32_t lease_ms)
+{
+	elect_free(f->e);
+	f->conf.lease_ms = lease_ms;
+	memset(f->verified_boot, 0, sizeof(f->verified_boot));
+	memset(f->chal_to, 0, sizeof(f->chal_to));
+	fx_start_with(f);
+}
+
+static void
+missed_heartbeats_claim_waits_for_the_holders_longer_lease(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t0;
+
+	fx_restart_with_lease(f, 2000);
+	fx_hear_lease(f, PEER_HIGH, 4, 2000);
+	t0 = f->now;
+	fx_advance(f, dead_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_advance(f, t0 + 2000 + ELECT_LEASE_MARGIN_MS - 1 - f->now);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	assert_false(fx_sent(f, ELECT_MSG_CLAIM));
+	fx_advance(f, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+static void
+unfit_probe_ack_claim_waits_for_the_lease(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg ack = {.type = ELECT_MSG_PROBE_ACK,
+	    .epoch = 4,
+	    .priority = 100,
+	    .has = ELECT_HAS_NONCE | ELECT_HAS_CHECK,
+	    .check_ok = 0};
+	struct elect_msg probe;
+	uint64_t t0;
+	int i;
+
+	fx_restart_with_lease(f, 1500);
+	fx_hear_lease(f, PEER_HIGH, 4, 1500);
+	t0 = f->now;
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_clear(f);
+	fx_advance(f, f->conf.request_timeout_ms);
+	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_PROBE);
+	assert_true(i >= 0);
+	assert_int_equal(
+	    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, &probe),
+	    ELECT_WIRE_OK);
+	ack.nonce = probe.nonce;
+	fx_hear_msg(f, &ack, PEER_HIGH);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_advance(f, t0 + 1500 + ELECT_LEASE_MARGIN_MS - 1 - f->now);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	fx_advance(f, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+static void
+resign_without_successor_waits_for_other_holders_leases(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t0;
+
+	/* Two holders for a moment: we follow HIGH (epoch 5), LOW's lesser
+	 * claim (epoch 4, lease 3000) was heard too; HIGH resigns. */
+	fx_hear_lease(f, PEER_LOW, 4, 3000);
+	t0 = f->now;
+	fx_hear_lease(f, PEER_HIGH, 5, 600);
+	fx_advance(f, 10);
+	fx_hear_resign(f, PEER_HIGH, 0);
+	fx_advance(f, t0 + 3000 + ELECT_LEASE_MARGIN_MS - 1 - f->now);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
+static void
+named_successor_claims_at_once_on_resign_of_its_holder(void **state)
+{
+	struct fx *f = *state;
+
+	/* The holder dropped the address before it sent the RESIGN. */
+	fx_restart_with_lease(f, 5000);
+	fx_hear_lease(f, PEER_HIGH, 4, 5000);
+	fx_advance(f, 10);
+	fx_clear(f);
+	fx_hear_resign(f, PEER_HIGH, ME);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 1);
 }
 
 static void
@@ -1192,6 +1352,8 @@ probe_ack_with_a_failed_check_declares_the_holder_dead(void **state)
 	fx_event(f, ELECT_EV_REQUEST, 7, false);
 	fx_advance(f, f->conf.request_timeout_ms);
 	fx_hear_ack(f, PEER_HIGH, fx_last_probe(f, PEER_HIGH), false);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_advance(f, f->conf.lease_ms + ELECT_LEASE_MARGIN_MS);
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
 }
 
@@ -1721,11 +1883,14 @@ member_with_another_heartbeat_is_never_named_successor(void **state)
 	struct elect_event ev = {.type = ELECT_EV_SHUTDOWN};
 	struct elect_msg m = {.type = ELECT_MSG_HELLO,
 	    .priority = 250,
-	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_PREEMPT,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_PREEMPT |
+		   ELECT_HAS_UPTIME,
 	    .preempt = 1,
 	    .state = ELECT_ST_STANDBY};
 	struct elect_id to;
 
+	/* A newcomer (it just started): one against one, the member that
+	 * was there first keeps the address. */
 	fx_make_holder(f);
 	f->peer_hb[PEER_HIGH] = 300;
 	snprintf(m.name, sizeof(m.name), "fast");
@@ -1773,6 +1938,22 @@ holder_outnumbered_by_members_with_other_timing_drops_the_address(void **state)
 }
 
 static void
+younger_holder_gives_the_address_up_to_an_older_member_with_other_timing(
+    void **state)
+{
+	struct fx *f = *state;
+
+	/* One against one: PEER_LOW (its uptime says it started at 0, before
+	 * us) was there first; we took the address while it was away. */
+	fx_make_holder(f);
+	f->peer_hb[PEER_LOW] = 250;
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	fx_advance(f, f->conf.heartbeat_ms);
+	assert_int_not_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_DEL), 1);
+}
+
+static void
 lone_member_with_other_timing_does_not_disturb_our_election(void **state)
 {
 	struct fx *f = *state;
@@ -1786,6 +1967,82 @@ lone_member_with_other_timing_does_not_disturb_our_election(void **state)
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
 }
 
+/* keepalived's fall: one slow or failed run is not a dead service. */
+static void
+holder_resigns_only_after_check_fall_failures_in_a_row(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf.check_enabled = true;
+	f->conf.check_fall = 2;
+	fx_start_with(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 1);
+	fx_make_holder(f);
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_event(f, ELECT_EV_CHECK, 0, true); /* the count starts again */
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_false(fx_sent(f, ELECT_MSG_RESIGN));
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	assert_true(fx_sent(f, ELECT_MSG_RESIGN));
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
+/* The UNFIT flag of the last HELLO sent, -1 if none was sent. */
+static int
+fx_last_hello_unfit(const struct fx *f)
+{
+	struct elect_msg m;
+	size_t i;
+
+	for (i = f->nlog; i-- > 0;)
+		if (f->log[i].type == ELECT_ACT_SEND &&
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) == ELECT_WIRE_OK &&
+		    m.type == ELECT_MSG_HELLO)
+			return (m.flags & ELECT_FLAG_UNFIT) != 0;
+	return -1;
+}
+
+/* keepalived's rise: an unfit node is fit again after rise passes. */
+static void
+unfit_node_is_fit_again_only_after_check_rise_passes_in_a_row(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf.check_enabled = true;
+	f->conf.check_fall = 1;
+	f->conf.check_rise = 2;
+	fx_start_with(f);
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	assert_int_equal(fx_last_hello_unfit(f), 1);
+	fx_clear(f);
+	fx_event(f, ELECT_EV_CHECK, 0, true);
+	assert_int_equal(fx_last_hello_unfit(f), -1); /* no change to say */
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	fx_event(f, ELECT_EV_CHECK, 0, true);
+	assert_int_equal(fx_last_hello_unfit(f), -1);
+	fx_event(f, ELECT_EV_CHECK, 0, true);
+	assert_int_equal(fx_last_hello_unfit(f), 0);
+}
+
+/* A standby's single failed run does not mark it unfit either. */
+static void
+standby_stays_fit_after_one_failed_check_with_fall_2(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf.check_enabled = true;
+	f->conf.check_fall = 2;
+	fx_start_with(f);
+	fx_clear(f);
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	assert_int_equal(fx_last_hello_unfit(f), -1);
+	fx_event(f, ELECT_EV_CHECK, 0, false);
+	assert_int_equal(fx_last_hello_unfit(f), 1);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
@@ -1794,6 +2051,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    T(starting_node_says_hello_and_claims_when_nobody_holds),
+	    TU(holder_resigns_only_after_check_fall_failures_in_a_row),
+	    TU(unfit_node_is_fit_again_only_after_check_rise_passes_in_a_row),
+	    TU(standby_stays_fit_after_one_failed_check_with_fall_2),
 	    T(starting_node_follows_a_heard_holder),
 	    T(standby_claims_after_dead_after_missed_heartbeats),
 	    T(heartbeats_keep_a_standby_from_claiming),
@@ -1810,7 +2070,9 @@ main(void)
 	    T(resumed_standby_listens_again_before_claiming),
 	    T(named_successor_claims_at_once_on_resign),
 	    T(others_let_the_named_successor_go_first),
-	    T(shutdown_resigns_naming_the_best_then_drops_the_address),
+	    T(others_wait_for_a_slow_named_successor),
+	    T(others_claim_when_the_named_successor_stays_silent),
+	    T(shutdown_drops_the_address_then_resigns_naming_the_best),
 	    T(epoch_is_persisted_before_the_claim_is_sent),
 	    T(restart_sends_sequences_above_all_sent_before),
 	    T(replayed_datagram_is_counted_and_changes_nothing),
@@ -1834,6 +2096,10 @@ main(void)
 	    T(unanswered_request_makes_the_standby_probe_the_holder),
 	    T(answered_request_never_probes),
 	    T(silent_holder_is_declared_dead_after_two_probe_tries),
+	    T(missed_heartbeats_claim_waits_for_the_holders_longer_lease),
+	    T(unfit_probe_ack_claim_waits_for_the_lease),
+	    T(resign_without_successor_waits_for_other_holders_leases),
+	    T(named_successor_claims_at_once_on_resign_of_its_holder),
 	    T(probe_ack_from_a_serving_holder_clears_the_requests),
 	    T(probe_ack_with_a_failed_check_declares_the_holder_dead),
 	    T(request_flood_probes_at_most_once_per_request_timeout),
@@ -1856,6 +2122,7 @@ main(void)
 	    T(member_with_another_heartbeat_is_never_named_successor),
 	    T(outnumbered_member_with_other_timing_stays_off_the_address),
 	    T(holder_outnumbered_by_members_with_other_timing_drops_the_address),
+	    T(younger_holder_gives_the_address_up_to_an_older_member_with_other_timing),
 	    T(lone_member_with_other_timing_does_not_disturb_our_election),
 	};
 

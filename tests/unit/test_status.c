@@ -47,6 +47,7 @@ fill(struct status *st)
 	st->counters.rx_dropped_malformed = 2;
 	st->counters.rx_dropped_replay = 3;
 	st->counters.rx_dropped_version = 4;
+	st->counters.rx_dropped_ttl = 6;
 	st->counters.failovers = 5;
 	st->cloud.present = true;
 	snprintf(st->cloud.public_address, sizeof(st->cloud.public_address),
@@ -111,7 +112,8 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "addresses", "priority", "state", "last_seen_ms");
 	ASSERT_KEYS(path(o, "counters", NULL), "rx", "tx", "rx_dropped_auth",
 	    "rx_dropped_malformed", "rx_dropped_replay", "rx_dropped_version",
-	    "rx_unverified", "challenges", "failovers", "probes");
+	    "rx_unverified", "challenges", "rx_dropped_ttl", "failovers",
+	    "probes");
 	ASSERT_KEYS(
 	    path(o, "cloud", NULL), "public_address", "last_update", "status");
 	json_decref(o);
