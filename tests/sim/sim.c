@@ -1044,13 +1044,18 @@ static int
 step(
     struct sim *s, int i, const struct elect_event *ev, int rx_type, int rx_src)
 {
-	const struct sim_pkt *rx_pkt = s->rx_pkt;
-
+	/* A copy: the step's sends may grow (move) the datagram array. */
+	struct sim_pkt rx_copy;
+	const struct sim_pkt *rx_pkt = NULL;
 	struct sim_node *n = &s->node[i];
 	struct step_ctx x = {0};
 	uint64_t unverified = n->counters.rx_unverified;
 	size_t k;
 
+	if (s->rx_pkt != NULL) {
+		rx_copy = *s->rx_pkt;
+		rx_pkt = &rx_copy;
+	}
 	s->rx_pkt = NULL;
 	x.state = n->state;
 	x.was_holder = n->state == ELECT_ST_HOLDER;
