@@ -75,6 +75,13 @@ struct elect {
 	uint64_t holddown_until_ms;
 	uint64_t next_check_ms; /* STANDBY: our own service, now and then */
 
+	/* Replay protection per (id, boot) (docs/protocol.md). */
+	uint64_t solicit_chal; /* challenge of our last group SOLICIT */
+	uint64_t solicit_ms;
+	uint64_t reply_resp; /* a challenge to echo in our next unicast HELLO */
+	uint64_t reply_chal; /* a challenge to send in it */
+	bool reply_pending;
+
 	struct elect_members members;
 	struct elect_replay replay;
 	struct elect_counters ctr;
@@ -108,6 +115,7 @@ static const char *const reason_names[] = {
     [ELECT_WHY_PROBE_FAILED] = "probe-failed",
     [ELECT_WHY_SERVICE_FAILED] = "service-failed",
     [ELECT_WHY_PERSIST_FAILED] = "persist-failed",
+    [ELECT_WHY_CONFIG_CONFLICT] = "config-conflict",
 };
 
 const char *
@@ -319,6 +327,16 @@ msg_init(struct elect *c, struct elect_msg *m, enum elect_msg_type type)
 	m->boot = c->boot;
 	m->uptime_ms = c->now_ms - c->started_ms;
 	m->has = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | ELECT_HAS_UPTIME;
+	/* Members whose settings differ must not elect each other: every
+	 * message that takes part in the election says ours. */
+	if (type == ELECT_MSG_HELLO || type == ELECT_MSG_HEARTBEAT ||
+	    type == ELECT_MSG_CLAIM) {
+		m->has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT;
+		m->dmz = c->conf.dmz;
+		m->dmz_prefix = c->conf.dmz_prefix;
+		m->lease_ms = c->conf.lease_ms;
+		m->heartbeat_ms = c->conf.heartbeat_ms;
+	}
 }
 
 static void
@@ -369,6 +387,68 @@ fit_to_serve(const struct elect *c)
 	return c->check_ok && c->now_ms >= c->holddown_until_ms;
 }
 
+static uint64_t
+new_challenge(struct elect *c)
+{
+	uint64_t v;
+
+	/* Fresh, never 0 (no challenge). Unpredictable is not needed:
+	 * only a live key holder can echo it (docs/protocol.md). */
+	while ((v = rng_next(c)) == 0)
+		;
+	return v;
+}
+
+/*
+ * A unicast HELLO carries the challenge we echo and the one we ask for,
+ * if any are due to its peer; a group SOLICIT a fresh challenge for every
+ * member that answers, so they are verified in one round trip.
+ */
+static void
+add_challenges(
+    struct elect *c, struct elect_msg *m, const struct elect_addr *dest)
+{
+	if (dest != NULL && c->reply_pending) {
+		c->reply_pending = false;
+		if (c->reply_resp != 0) {
+			m->response = c->reply_resp;
+			m->has |= ELECT_HAS_RESPONSE;
+		}
+		if (c->reply_chal != 0) {
+			m->challenge = c->reply_chal;
+			m->has |= ELECT_HAS_CHALLENGE;
+			c->ctr.challenges++;
+		}
+	} else if (dest == NULL && (m->flags & ELECT_FLAG_SOLICIT)) {
+		c->solicit_chal = new_challenge(c);
+		c->solicit_ms = c->now_ms;
+		m->challenge = c->solicit_chal;
+		m->has |= ELECT_HAS_CHALLENGE;
+		c->ctr.challenges++;
+	}
+}
+
+/*
+ * Members on our DMZ address with other settings outnumber ours: we are
+ * the odd one out and stay off the site's address (fault 5 of issue 7).
+ */
+static enum elect_side
+conflict_side(const struct elect *c)
+{
+	struct elect_self me = {
+	    c->conf.dmz, c->conf.priority, c->id, c->started_ms};
+
+	return elect_members_conflict_side(&c->members, c->now_ms, &me);
+}
+
+/* No claim unless our side wins (while theirs may still hold the
+ * address, the lease gate holds every claim off: D3). */
+static bool
+conflict_forbids_claim(const struct elect *c)
+{
+	return conflict_side(c) != ELECT_SIDE_OURS;
+}
+
 static void
 send_hello_flags(struct elect *c, const struct elect_addr *dest, uint16_t flags,
     struct elect_out *out)
@@ -394,6 +474,7 @@ send_hello_flags(struct elect *c, const struct elect_addr *dest, uint16_t flags,
 		m.holder = holder;
 		m.has |= ELECT_HAS_HOLDER;
 	}
+	add_challenges(c, &m, dest);
 	send_msg(c, &m, dest, out);
 }
 
@@ -536,6 +617,15 @@ turns_ms(const struct elect *c, unsigned turns)
  * resigned dropped it first. (A holder frozen just before we started:
  * STARTING listens at least a lease, listen_ms().)
  */
+/* A member with another DMZ address holds that one, not ours. */
+static bool
+other_address(const struct elect *c, const struct elect_member *m)
+{
+	return (m->mismatch & ELECT_MISMATCH_DMZ) &&
+	       (m->dmz.family != c->conf.dmz.family ||
+		   memcmp(m->dmz.b, c->conf.dmz.b, sizeof(m->dmz.b)) != 0);
+}
+
 static uint64_t
 lease_gate(const struct elect *c)
 {
@@ -543,7 +633,8 @@ lease_gate(const struct elect *c)
 	size_t i;
 
 	for (i = 0; i < c->members.n; i++)
-		if (c->members.m[i].lease_until_ms > gate)
+		if (c->members.m[i].lease_until_ms > gate &&
+		    !other_address(c, &c->members.m[i]))
 			gate = c->members.m[i].lease_until_ms;
 	return gate;
 }
@@ -575,7 +666,8 @@ become_candidate(struct elect *c, const struct elect_id *gone,
 	fast_reset(c);
 	if (gone != NULL && why != ELECT_WHY_HOLDER_RESIGNED)
 		mark_dead(c, gone);
-	if (c->conf.priority == 0 || c->now_ms < c->holddown_until_ms) {
+	if (c->conf.priority == 0 || c->now_ms < c->holddown_until_ms ||
+	    conflict_forbids_claim(c)) {
 		/* Our own service failed a moment ago: let others serve. */
 		elect_fd_heard(&c->fd, c->now_ms);
 		if (c->state == ELECT_ST_STARTING ||
@@ -649,6 +741,11 @@ note_member(struct elect *c, const struct elect_msg *m,
 
 	mb->src = *src;
 	mb->boot = m->boot;
+	/* Its start in our clock, for which side of a conflict came first
+	 * (the delay of the datagram aside). */
+	if (m->has & ELECT_HAS_UPTIME)
+		mb->start_ms =
+		    c->now_ms > m->uptime_ms ? c->now_ms - m->uptime_ms : 0;
 	if (m->has & ELECT_HAS_PRIORITY)
 		mb->priority = m->priority;
 	if (m->type == ELECT_MSG_HELLO) {
@@ -685,6 +782,53 @@ note_member(struct elect *c, const struct elect_msg *m,
 		send_hello(c, src, out);
 	else if (added) /* heard of it, never from it: ask for its HELLO */
 		send_hello_flags(c, src, ELECT_FLAG_SOLICIT, out);
+}
+
+/* What differs between a message's settings and ours. */
+static unsigned
+settings_mismatch(const struct elect *c, const struct elect_msg *m)
+{
+	unsigned bits = 0;
+
+	if (m->dmz.family != c->conf.dmz.family ||
+	    memcmp(m->dmz.b, c->conf.dmz.b, sizeof(m->dmz.b)) != 0 ||
+	    m->dmz_prefix != c->conf.dmz_prefix)
+		bits |= ELECT_MISMATCH_DMZ;
+	if (m->lease_ms != c->conf.lease_ms)
+		bits |= ELECT_MISMATCH_LEASE;
+	if (m->heartbeat_ms != c->conf.heartbeat_ms)
+		bits |= ELECT_MISMATCH_HEARTBEAT;
+	return bits;
+}
+
+/*
+ * Records the sender's settings (HELLO, HEARTBEAT, CLAIM carry them) and
+ * returns what differs from ours; other messages go by what was recorded.
+ * A mismatch is noted once per peer (and again if it changes).
+ */
+static unsigned
+note_settings(struct elect *c, const struct elect_msg *m,
+    const struct elect_addr *src, struct elect_out *out)
+{
+	struct elect_member *mb = elect_members_find(&c->members, &m->id);
+	struct elect_action *a;
+
+	if (mb == NULL)
+		return 0;
+	if (!(m->has & ELECT_HAS_HEARTBEAT))
+		return mb->mismatch;
+	mb->mismatch = settings_mismatch(c, m);
+	mb->dmz = m->dmz;
+	if (mb->mismatch != 0 && mb->mismatch != mb->mismatch_noted &&
+	    c->state != ELECT_ST_STOPPED) {
+		a = push(out, ELECT_ACT_CONFLICT);
+		a->peer = m->id;
+		a->src = *src;
+		a->mismatch = mb->mismatch;
+		memcpy(a->name, mb->name, sizeof(a->name));
+	}
+	mb->mismatch_noted = mb->mismatch;
+	return mb->mismatch;
 }
 
 /*
@@ -794,7 +938,7 @@ on_resign(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 	 * then it goes first, and the address moves only once.
 	 */
 	if (named && is_me(c, succ) && c->conf.priority > 0 &&
-	    fit_to_serve(c) &&
+	    fit_to_serve(c) && !conflict_forbids_claim(c) &&
 	    elect_members_best_preempter(&c->members, c->now_ms,
 		c->conf.priority, c->now_ms - detect_window(c)) == NULL) {
 		c->has_holder = false;
@@ -886,15 +1030,15 @@ on_probe_ack(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 
 /*
  * A clone of our VM image speaks with our id. The younger of the two
- * (shorter uptime, then lower boot cookie) takes a new id.
+ * (shorter uptime, then lower boot cookie) takes a new id. Only fresh
+ * evidence counts: m comes from an (our id, other boot) verified live by
+ * a challenge, so a replay of our own old datagrams changes nothing.
  */
 static void
 on_own_id(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 {
 	uint64_t mine = c->now_ms - c->started_ms;
 
-	if (m->boot == c->boot)
-		return; /* our own datagram looped back */
 	if (mine > m->uptime_ms || (mine == m->uptime_ms && c->boot > m->boot))
 		return; /* we are older: the clone renews */
 	if (c->state == ELECT_ST_HOLDER)
@@ -947,6 +1091,109 @@ dispatch(struct elect *c, const struct elect_msg *m,
 	}
 }
 
+/* How long a challenge may wait for its answer. */
+static uint64_t
+challenge_age_ms(const struct elect *c)
+{
+	return 2 * detect_window(c);
+}
+
+/*
+ * A HELLO that echoes a challenge of ours, sent to its id alone or to the
+ * group in our last SOLICIT (that one only for an id not verified with
+ * another boot: a per-id challenge is used up, a group one is not).
+ */
+static bool
+answers_challenge(struct elect *c, const struct elect_msg *m)
+{
+	if (m->type != ELECT_MSG_HELLO || !(m->has & ELECT_HAS_RESPONSE))
+		return false;
+	if (elect_replay_answered(&c->replay, &m->id, m->response, c->now_ms,
+		challenge_age_ms(c)))
+		return true;
+	return m->response == c->solicit_chal && c->solicit_chal != 0 &&
+	       c->now_ms <= c->solicit_ms + challenge_age_ms(c) &&
+	       !elect_replay_is_known(&c->replay, &m->id);
+}
+
+/* A HELLO's challenge is echoed in the unicast HELLO we send back. */
+static void
+queue_reply(struct elect *c, const struct elect_msg *m, uint64_t chal)
+{
+	c->reply_resp =
+	    (m->type == ELECT_MSG_HELLO && (m->has & ELECT_HAS_CHALLENGE))
+		? m->challenge
+		: 0;
+	c->reply_chal = chal;
+	c->reply_pending = c->reply_resp != 0 || chal != 0;
+}
+
+/*
+ * An (id, boot) not verified live: its datagram is not acted on, but its
+ * sender is asked to prove it is live now (at most once per heartbeat per
+ * id, whatever a replaying attacker sends), and its own challenge is
+ * answered along.
+ */
+static void
+challenge_sender(struct elect *c, const struct elect_msg *m,
+    const struct elect_addr *src, struct elect_out *out)
+{
+	uint64_t chal = new_challenge(c);
+
+	c->ctr.rx_unverified++;
+	if (c->state == ELECT_ST_STOPPED || c->link_down)
+		return;
+	if (!elect_replay_challenge(&c->replay, &m->id, src, chal, c->now_ms))
+		return;
+	queue_reply(c, m, chal);
+	send_hello(c, src, out);
+}
+
+/*
+ * Authenticated, then fresh: from the verified boot of its id with a
+ * sequence above the last one, or a HELLO answering our challenge (which
+ * verifies its (id, boot) from that sequence on). Our own looped-back
+ * datagrams stop here; another boot with our id is a clone once verified.
+ */
+static bool
+rx_is_fresh(struct elect *c, const struct elect_msg *m,
+    const struct elect_addr *src, struct elect_out *out)
+{
+	enum elect_wire_err err;
+
+	if (is_me(c, &m->id) && m->boot == c->boot)
+		return false;
+	/* Sent long ago (captured, replayed now): as good as unverified. */
+	if (elect_replay_is_stale(&c->replay, &m->id, m->uptime_ms, c->now_ms))
+		err = ELECT_WIRE_UNVERIFIED;
+	else
+		err = elect_replay_check(
+		    &c->replay, &m->id, m->boot, m->seq, c->now_ms);
+	/* A verified boot's answer (to a challenge drawn by a replay of an
+	 * older one) ends that challenge too. */
+	if (err == ELECT_WIRE_OK && m->type == ELECT_MSG_HELLO &&
+	    (m->has & ELECT_HAS_RESPONSE))
+		(void)elect_replay_answered(&c->replay, &m->id, m->response,
+		    c->now_ms, challenge_age_ms(c));
+	if (err == ELECT_WIRE_UNVERIFIED && answers_challenge(c, m)) {
+		elect_replay_verify(
+		    &c->replay, &m->id, m->boot, m->seq, c->now_ms);
+		elect_replay_seen_start(
+		    &c->replay, &m->id, m->uptime_ms, c->now_ms);
+		return true;
+	}
+	if (err == ELECT_WIRE_UNVERIFIED) {
+		challenge_sender(c, m, src, out);
+		return false;
+	}
+	if (err != ELECT_WIRE_OK) {
+		count_drop(c, err, src, out);
+		return false;
+	}
+	elect_replay_seen_start(&c->replay, &m->id, m->uptime_ms, c->now_ms);
+	return true;
+}
+
 static void
 on_rx(struct elect *c, const struct elect_event *ev, struct elect_out *out)
 {
@@ -954,6 +1201,7 @@ on_rx(struct elect *c, const struct elect_event *ev, struct elect_out *out)
 	enum elect_wire_err err;
 
 	c->ctr.rx++;
+	c->reply_pending = false;
 	err = elect_wire_decode(ev->buf, ev->len, c->conf.key, &m);
 	if (err != ELECT_WIRE_OK) {
 		count_drop(c, err, &ev->src, out);
@@ -964,21 +1212,22 @@ on_rx(struct elect *c, const struct elect_event *ev, struct elect_out *out)
 		count_drop(c, ELECT_WIRE_MALFORMED, &ev->src, out);
 		return;
 	}
+	if (!rx_is_fresh(c, &m, &ev->src, out) || c->state == ELECT_ST_STOPPED)
+		return;
+	queue_reply(c, &m, 0);
 	if (is_me(c, &m.id)) {
-		if (c->state != ELECT_ST_STOPPED)
-			on_own_id(c, &m, out);
-		return;
+		on_own_id(c, &m, out);
+	} else {
+		note_member(c, &m, &ev->src, out);
+		/* Other settings: a member, but not of our election. */
+		if (note_settings(c, &m, &ev->src, out) == 0) {
+			see_epoch(c, m.epoch);
+			dispatch(c, &m, &ev->src, out);
+		}
 	}
-	err = elect_replay_check(&c->replay, &m.id, m.seq, c->now_ms);
-	if (err != ELECT_WIRE_OK) {
-		count_drop(c, err, &ev->src, out);
-		return;
-	}
-	if (c->state == ELECT_ST_STOPPED)
-		return;
-	see_epoch(c, m.epoch);
-	note_member(c, &m, &ev->src, out);
-	dispatch(c, &m, &ev->src, out);
+	/* A challenge not answered by a HELLO above is answered now. */
+	if (c->reply_pending)
+		send_hello(c, &ev->src, out);
 }
 
 /* ---- operator events ---- */
@@ -1009,7 +1258,7 @@ on_handover(
 		to = elect_members_best(&c->members, c->now_ms, NULL);
 	else
 		to = elect_members_find(&c->members, target);
-	if (to == NULL || to->priority == 0 ||
+	if (to == NULL || to->priority == 0 || to->mismatch != 0 ||
 	    !elect_member_is_live(&c->members, to, c->now_ms))
 		return; /* nobody to hand over to: keep serving */
 	resign(c, &to->id, ELECT_WHY_HANDOVER, out);
@@ -1153,6 +1402,8 @@ on_reconf(struct elect *c, const struct elect_conf *conf, struct elect_out *out)
 	c->conf = next;
 	elect_fd_init(
 	    &c->fd, next.heartbeat_ms, next.dead_after, c->fd.last_heard_ms);
+	c->replay.challenge_every_ms = next.heartbeat_ms;
+	c->replay.stale_ms = detect_window(c);
 	/* The periodic HELLO goes now: peers learn the new priority, and
 	 * the new period and member expiry count from here. */
 	c->next_hello_ms = c->now_ms;
@@ -1271,6 +1522,11 @@ run_holder_timers(struct elect *c, struct elect_out *out)
 		become_standby(c, ELECT_WHY_LEASE_EXPIRED, out);
 		return;
 	}
+	if (conflict_side(c) != ELECT_SIDE_OURS) {
+		become_standby(c, ELECT_WHY_CONFIG_CONFLICT, out);
+		send_hello(c, NULL, out); /* no longer holding: say so */
+		return;
+	}
 	run_preempt_timer(c, out);
 	if (c->state != ELECT_ST_HOLDER)
 		return;
@@ -1306,6 +1562,11 @@ run_candidate_timers(struct elect *c, struct elect_out *out)
 	if (c->now_ms < lease_gate(c)) {
 		/* A holder was heard meanwhile (and lost): its lease first. */
 		c->claim_at_ms = lease_gate(c) + c->claim_turns_ms;
+		return;
+	}
+	if (conflict_forbids_claim(c)) {
+		elect_fd_heard(&c->fd, c->now_ms);
+		set_state(c, ELECT_ST_STANDBY, ELECT_WHY_CONFIG_CONFLICT, out);
 		return;
 	}
 	if (!may_claim(c))
@@ -1467,6 +1728,8 @@ elect_new(const struct elect_conf *conf, const struct elect_persist *p,
 	elect_members_init(&c->members,
 	    3 * (uint64_t)conf->hello_interval_ms + conf->heartbeat_ms);
 	elect_replay_init(&c->replay);
+	c->replay.challenge_every_ms = conf->heartbeat_ms;
+	c->replay.stale_ms = detect_window(c);
 	return c;
 }
 
@@ -1629,4 +1892,25 @@ elect_get_members(const struct elect *c, uint64_t now_ms,
 		n++;
 	}
 	return n;
+}
+
+bool
+elect_get_conflict(
+    const struct elect *c, uint64_t now_ms, struct elect_conflict *out)
+{
+	size_t i;
+
+	for (i = 0; i < c->members.n; i++) {
+		const struct elect_member *m = &c->members.m[i];
+
+		if (m->mismatch == 0 ||
+		    !elect_member_is_live(&c->members, m, now_ms))
+			continue;
+		out->id = m->id;
+		memcpy(out->name, m->name, sizeof(out->name));
+		out->src = m->src;
+		out->mismatch = m->mismatch;
+		return true;
+	}
+	return false;
 }

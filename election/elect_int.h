@@ -29,6 +29,11 @@ struct elect_member {
 	 * its kernel may hold the address until then; 0 after its RESIGN
 	 * (a holder drops the address before it resigns). */
 	uint64_t lease_until_ms;
+	/* Its settings, as its last HELLO, HEARTBEAT or CLAIM gave them. */
+	unsigned mismatch;	 /* enum elect_mismatch bits; 0: ours */
+	unsigned mismatch_noted; /* what ELECT_ACT_CONFLICT said last */
+	struct elect_addr dmz;	 /* its DMZ address */
+	uint64_t start_ms;	 /* when it started, in our clock (UPTIME) */
 };
 
 /*
@@ -76,6 +81,33 @@ const struct elect_member *elect_members_best(
 const struct elect_member *elect_members_best_preempter(
     const struct elect_members *, uint64_t now_ms, uint8_t above_priority,
     uint64_t heard_since_ms);
+
+/*
+ * Members with other settings (mismatch) take no part in the election:
+ * they are never ranked, named or counted. On our DMZ address they must
+ * not fight us for it: the smaller side stays off it. For a node of
+ * self's DMZ address: OURS if the live members with other settings on
+ * that address are fewer than those with ours (self included), or none;
+ * THEIRS if they are more; TIE_THEIRS if as many and their side started
+ * first (the site was there before a mistyped newcomer), or at the same
+ * ms and the best of them ranks before the best of ours. On either, a
+ * holder gives the address up and nobody claims it.
+ */
+enum elect_side {
+	ELECT_SIDE_OURS = 0,
+	ELECT_SIDE_TIE_THEIRS,
+	ELECT_SIDE_THEIRS,
+};
+
+struct elect_self {
+	struct elect_addr dmz;
+	uint8_t priority;
+	struct elect_id id;
+	uint64_t start_ms;
+};
+
+enum elect_side elect_members_conflict_side(
+    const struct elect_members *, uint64_t now_ms, const struct elect_self *);
 
 /*
  * The order of preference between two holders (DESIGN.md): higher epoch,

@@ -66,7 +66,8 @@ static bool
 is_candidate(const struct elect_members *t, const struct elect_member *m,
     uint64_t now_ms, const struct elect_id *skip)
 {
-	if (m->priority == 0 || m->state == ELECT_ST_STOPPED)
+	if (m->priority == 0 || m->state == ELECT_ST_STOPPED ||
+	    m->mismatch != 0)
 		return false;
 	if (skip != NULL && elect_id_cmp(&m->id, skip) == 0)
 		return false;
@@ -163,7 +164,71 @@ elect_members_count_live(const struct elect_members *t, uint64_t now_ms)
 {
 	size_t i, n = 0;
 
+	/* Members of our election only: the holder counts them alike. */
 	for (i = 0; i < t->n; i++)
-		n += elect_member_is_live(t, &t->m[i], now_ms);
+		n += elect_member_is_live(t, &t->m[i], now_ms) &&
+		     t->m[i].mismatch == 0;
 	return n;
+}
+
+static bool
+same_addr(const struct elect_addr *a, const struct elect_addr *b)
+{
+	return a->family == b->family &&
+	       memcmp(a->b, b->b, a->family == 4 ? 4 : 16) == 0;
+}
+
+/* Tallies of one side: how many, its best (priority, id), its start. */
+struct side {
+	unsigned n;
+	uint8_t priority;
+	struct elect_id id;
+	uint64_t start_ms; /* the earliest */
+};
+
+static void
+side_add(struct side *s, uint8_t priority, const struct elect_id *id,
+    uint64_t start_ms)
+{
+	if (s->n == 0 || start_ms < s->start_ms)
+		s->start_ms = start_ms;
+	if (s->n++ == 0 || ranks_before(priority, id, s->priority, &s->id)) {
+		s->priority = priority;
+		s->id = *id;
+	}
+}
+
+enum elect_side
+elect_members_conflict_side(const struct elect_members *t, uint64_t now_ms,
+    const struct elect_self *self)
+{
+	struct side ours = {0}, theirs = {0};
+	size_t i;
+
+	side_add(&ours, self->priority, &self->id, self->start_ms);
+	for (i = 0; i < t->n; i++) {
+		const struct elect_member *m = &t->m[i];
+
+		if (!elect_member_is_live(t, m, now_ms) || m->priority == 0 ||
+		    m->state == ELECT_ST_STOPPED)
+			continue;
+		if (m->mismatch == 0) {
+			side_add(&ours, m->priority, &m->id, m->start_ms);
+			continue;
+		}
+		if (!same_addr(&m->dmz, &self->dmz))
+			continue; /* another address: no fight over ours */
+		side_add(&theirs, m->priority, &m->id, m->start_ms);
+	}
+	if (theirs.n == 0 || theirs.n < ours.n)
+		return ELECT_SIDE_OURS;
+	if (theirs.n > ours.n)
+		return ELECT_SIDE_THEIRS;
+	if (theirs.start_ms != ours.start_ms)
+		return theirs.start_ms < ours.start_ms ? ELECT_SIDE_TIE_THEIRS
+						       : ELECT_SIDE_OURS;
+	return ranks_before(
+		   theirs.priority, &theirs.id, ours.priority, &ours.id)
+		   ? ELECT_SIDE_TIE_THEIRS
+		   : ELECT_SIDE_OURS;
 }

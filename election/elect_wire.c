@@ -1,5 +1,5 @@
 /*
- * election/elect_wire.c — wire codec of the cluster protocol, version 1.
+ * election/elect_wire.c — wire codec of the cluster protocol, version 2.
  *
  * Layout (docs/protocol.md is the reference; all integers big-endian):
  *
@@ -31,7 +31,7 @@
 #define WIRE_MAGIC_LEN 4
 #define WIRE_OFF_BODY_LEN 40
 
-/* TLV types of version 1. Unknown types are skipped, for newer peers. */
+/* TLV types of version 2. Unknown types are skipped, for newer peers. */
 enum tlv_type {
 	TLV_NAME = 1,
 	TLV_PRIORITY = 2,
@@ -49,7 +49,10 @@ enum tlv_type {
 	TLV_PREEMPT = 14,
 	TLV_MAC = 15,
 	TLV_MEMBERS = 16,
-	TLV_LAST = TLV_MEMBERS,
+	TLV_CHALLENGE = 17,
+	TLV_RESPONSE = 18,
+	TLV_HEARTBEAT_MS = 19,
+	TLV_LAST = TLV_HEARTBEAT_MS,
 };
 
 /* Allowed value lengths per TLV type; only NAME has a range. */
@@ -72,22 +75,32 @@ static const struct {
     [TLV_PREEMPT] = {1, 1},
     [TLV_MAC] = {6, 6},
     [TLV_MEMBERS] = {1, 1},
+    [TLV_CHALLENGE] = {8, 8},
+    [TLV_RESPONSE] = {8, 8},
+    [TLV_HEARTBEAT_MS] = {4, 4},
 };
 
-#define ELECT_HAS_ALL ((1u << 13) - 1)
+#define ELECT_HAS_ALL ((1u << 16) - 1)
 #define STATE_COUNT (ELECT_ST_STOPPED + 1)
 
-/* Body fields each message type must carry, indexed by type. */
+/*
+ * Body fields each message type must carry, indexed by type. BOOT and
+ * UPTIME_MS in every one: the replay window is per (id, boot), and a
+ * datagram sent long before it arrives is stale. The DMZ address and the
+ * timings in every message that takes part in the election: members whose
+ * settings differ must not elect each other (docs/protocol.md).
+ */
+#define HAS_SETTINGS (ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT)
+#define HAS_START (ELECT_HAS_BOOT | ELECT_HAS_UPTIME)
 static const uint32_t required_has[ELECT_MSG_STATE + 1] = {
-    [ELECT_MSG_HELLO] =
-	ELECT_HAS_NAME | ELECT_HAS_PRIORITY | ELECT_HAS_STATE | ELECT_HAS_BOOT,
-    [ELECT_MSG_HEARTBEAT] =
-	ELECT_HAS_PRIORITY | ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_BOOT,
-    [ELECT_MSG_CLAIM] = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT,
-    [ELECT_MSG_RESIGN] = ELECT_HAS_HOLDER,
-    [ELECT_MSG_PROBE] = ELECT_HAS_NONCE,
-    [ELECT_MSG_PROBE_ACK] = ELECT_HAS_NONCE | ELECT_HAS_CHECK,
-    [ELECT_MSG_STATE] = 0,
+    [ELECT_MSG_HELLO] = ELECT_HAS_NAME | ELECT_HAS_PRIORITY | ELECT_HAS_STATE |
+			HAS_START | HAS_SETTINGS,
+    [ELECT_MSG_HEARTBEAT] = ELECT_HAS_PRIORITY | HAS_START | HAS_SETTINGS,
+    [ELECT_MSG_CLAIM] = ELECT_HAS_PRIORITY | HAS_START | HAS_SETTINGS,
+    [ELECT_MSG_RESIGN] = ELECT_HAS_HOLDER | HAS_START,
+    [ELECT_MSG_PROBE] = ELECT_HAS_NONCE | HAS_START,
+    [ELECT_MSG_PROBE_ACK] = ELECT_HAS_NONCE | ELECT_HAS_CHECK | HAS_START,
+    [ELECT_MSG_STATE] = HAS_START,
 };
 
 /*
@@ -423,6 +436,18 @@ decode_tlv(struct elect_msg *m, uint8_t type, const uint8_t *v, size_t len)
 		m->n_members = v[0];
 		m->has |= ELECT_HAS_MEMBERS;
 		return true;
+	case TLV_CHALLENGE:
+		m->challenge = be_get(v, 8);
+		m->has |= ELECT_HAS_CHALLENGE;
+		return true;
+	case TLV_RESPONSE:
+		m->response = be_get(v, 8);
+		m->has |= ELECT_HAS_RESPONSE;
+		return true;
+	case TLV_HEARTBEAT_MS:
+		m->heartbeat_ms = (uint32_t)be_get(v, 4);
+		m->has |= ELECT_HAS_HEARTBEAT;
+		return true;
 	}
 	return false;
 }
@@ -602,6 +627,12 @@ encode_body(struct wcur *c, const struct elect_msg *m)
 		wr_tlv(c, TLV_MAC, m->mac, sizeof(m->mac));
 	if (has & ELECT_HAS_MEMBERS)
 		wr_tlv_int(c, TLV_MEMBERS, m->n_members, 1);
+	if (has & ELECT_HAS_CHALLENGE)
+		wr_tlv_int(c, TLV_CHALLENGE, m->challenge, 8);
+	if (has & ELECT_HAS_RESPONSE)
+		wr_tlv_int(c, TLV_RESPONSE, m->response, 8);
+	if (has & ELECT_HAS_HEARTBEAT)
+		wr_tlv_int(c, TLV_HEARTBEAT_MS, m->heartbeat_ms, 4);
 }
 
 size_t
@@ -641,41 +672,164 @@ void
 elect_replay_init(struct elect_replay *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->challenge_every_ms = 200;
+	r->stale_ms = 600;
 }
 
 /*
- * Linear scan: 128 slots of 40 bytes stay in a few cache lines' reach, and
- * only authenticated datagrams get here.
+ * Linear scan: 128 slots stay in a few cache lines' reach, and only
+ * authenticated datagrams get here.
  */
-enum elect_wire_err
-elect_replay_check(struct elect_replay *r, const struct elect_id *id,
-    uint64_t seq, uint64_t now_ms)
+static struct elect_replay_slot *
+slot_find(struct elect_replay *r, const struct elect_id *id)
 {
-	struct elect_replay_slot *s = NULL;
-	size_t i, oldest = 0;
+	size_t i;
 
 	assert(r->n <= ELECT_REPLAY_SLOTS);
-	for (i = 0; i < r->n; i++) {
-		if (memcmp(r->slot[i].id.b, id->b, sizeof(id->b)) == 0) {
-			s = &r->slot[i];
-			break;
-		}
-		if (r->slot[i].heard_ms < r->slot[oldest].heard_ms)
-			oldest = i;
-	}
-	if (s != NULL) {
-		/* A replay does not refresh heard_ms: it is not news. */
-		if (seq <= s->last_seq)
-			return ELECT_WIRE_REPLAY;
-	} else if (r->n < ELECT_REPLAY_SLOTS) {
+	for (i = 0; i < r->n; i++)
+		if (memcmp(r->slot[i].id.b, id->b, sizeof(id->b)) == 0)
+			return &r->slot[i];
+	return NULL;
+}
+
+/* Least recently heard, an unverified slot before any verified one. */
+static bool
+slot_older(const struct elect_replay_slot *a, const struct elect_replay_slot *b)
+{
+	if (a->verified != b->verified)
+		return !a->verified;
+	return a->heard_ms < b->heard_ms;
+}
+
+/* Finds id's slot, or makes one: the table never grows past its size. */
+static struct elect_replay_slot *
+slot_get(struct elect_replay *r, const struct elect_id *id, uint64_t now_ms)
+{
+	struct elect_replay_slot *s = slot_find(r, id);
+	size_t i, victim = 0;
+
+	if (s != NULL)
+		return s;
+	if (r->n < ELECT_REPLAY_SLOTS) {
 		s = &r->slot[r->n++];
 	} else {
-		s = &r->slot[oldest];
+		for (i = 1; i < r->n; i++)
+			if (slot_older(&r->slot[i], &r->slot[victim]))
+				victim = i;
+		s = &r->slot[victim];
 	}
+	memset(s, 0, sizeof(*s));
 	s->id = *id;
+	s->heard_ms = now_ms;
+	return s;
+}
+
+enum elect_wire_err
+elect_replay_check(struct elect_replay *r, const struct elect_id *id,
+    uint64_t boot, uint64_t seq, uint64_t now_ms)
+{
+	struct elect_replay_slot *s = slot_find(r, id);
+
+	if (s == NULL || !s->verified || s->boot != boot)
+		return ELECT_WIRE_UNVERIFIED;
+	/* A replay does not refresh heard_ms: it is not news. */
+	if (seq <= s->last_seq)
+		return ELECT_WIRE_REPLAY;
 	s->last_seq = seq;
 	s->heard_ms = now_ms;
 	return ELECT_WIRE_OK;
+}
+
+/*
+ * The limit holds while a challenge to the same address is unanswered:
+ * replays from spoofed addresses cannot hold off the challenge to the
+ * real node, and a node that answers is challenged again at once (its
+ * restart right after a replayed datagram of it is heard in one round
+ * trip). What the network sends makes at most one unanswered challenge
+ * per id, address and interval.
+ */
+bool
+elect_replay_challenge(struct elect_replay *r, const struct elect_id *id,
+    const struct elect_addr *to, uint64_t value, uint64_t now_ms)
+{
+	struct elect_replay_slot *s = slot_get(r, id, now_ms);
+
+	assert(value != 0);
+	if (s->chal != 0 && memcmp(&s->chal_to, to, sizeof(*to)) == 0 &&
+	    now_ms < s->chal_ms + r->challenge_every_ms)
+		return false;
+	s->chal = value;
+	s->chal_ms = now_ms;
+	s->chal_to = *to;
+	return true;
+}
+
+bool
+elect_replay_answered(struct elect_replay *r, const struct elect_id *id,
+    uint64_t response, uint64_t now_ms, uint64_t max_age_ms)
+{
+	struct elect_replay_slot *s = slot_find(r, id);
+
+	if (s == NULL || s->chal == 0 || s->chal != response ||
+	    now_ms > s->chal_ms + max_age_ms)
+		return false;
+	s->chal = 0; /* used up: a replayed answer proves nothing */
+	return true;
+}
+
+void
+elect_replay_verify(struct elect_replay *r, const struct elect_id *id,
+    uint64_t boot, uint64_t seq, uint64_t now_ms)
+{
+	struct elect_replay_slot *s = slot_get(r, id, now_ms);
+
+	s->verified = true;
+	s->boot = boot;
+	s->last_seq = seq;
+	s->heard_ms = now_ms;
+	s->start_ms = UINT64_MAX; /* elect_replay_seen_start() tells */
+}
+
+static uint64_t
+implied_start(uint64_t uptime_ms, uint64_t now_ms)
+{
+	return now_ms > uptime_ms ? now_ms - uptime_ms : 0;
+}
+
+bool
+elect_replay_is_stale(const struct elect_replay *r, const struct elect_id *id,
+    uint64_t uptime_ms, uint64_t now_ms)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (memcmp(r->slot[i].id.b, id->b, sizeof(id->b)) == 0)
+			return r->slot[i].verified &&
+			       implied_start(uptime_ms, now_ms) >
+				   r->slot[i].start_ms + r->stale_ms;
+	return false;
+}
+
+void
+elect_replay_seen_start(struct elect_replay *r, const struct elect_id *id,
+    uint64_t uptime_ms, uint64_t now_ms)
+{
+	struct elect_replay_slot *s = slot_find(r, id);
+	uint64_t start = implied_start(uptime_ms, now_ms);
+
+	if (s != NULL && s->verified && start < s->start_ms)
+		s->start_ms = start;
+}
+
+bool
+elect_replay_is_known(const struct elect_replay *r, const struct elect_id *id)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (memcmp(r->slot[i].id.b, id->b, sizeof(id->b)) == 0)
+			return r->slot[i].verified;
+	return false;
 }
 
 /* ---- names and ids ---- */
@@ -712,6 +866,8 @@ elect_wire_err_name(enum elect_wire_err err)
 		return "auth";
 	case ELECT_WIRE_REPLAY:
 		return "replay";
+	case ELECT_WIRE_UNVERIFIED:
+		return "unverified";
 	}
 	return "unknown";
 }

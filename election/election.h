@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ELECT_PROTO_VERSION 1
+#define ELECT_PROTO_VERSION 2
 #define ELECT_WIRE_HDR_LEN 42 /* magic..body_len, see elect_wire.c */
 #define ELECT_WIRE_TAG_LEN 32 /* HMAC-SHA256 */
 #define ELECT_WIRE_MAX 512    /* largest datagram sent or accepted */
@@ -59,6 +59,8 @@ enum elect_wire_err {
 	ELECT_WIRE_VERSION,   /* a version this build does not speak */
 	ELECT_WIRE_AUTH,      /* tag does not verify with the cluster key */
 	ELECT_WIRE_REPLAY,    /* sequence not above the last one accepted */
+	/* (id, boot) not verified live yet: a challenge goes out instead */
+	ELECT_WIRE_UNVERIFIED,
 };
 
 enum elect_state {
@@ -90,6 +92,15 @@ enum elect_reason {
 	ELECT_WHY_PROBE_FAILED,	  /* requests unanswered, PROBEs too */
 	ELECT_WHY_SERVICE_FAILED, /* the holder's service check fails */
 	ELECT_WHY_PERSIST_FAILED, /* out of sequence numbers on disk */
+	/* members with other settings on our address outnumber us */
+	ELECT_WHY_CONFIG_CONFLICT,
+};
+
+/* What differs in a member's settings (ELECT_ACT_CONFLICT, bits). */
+enum elect_mismatch {
+	ELECT_MISMATCH_DMZ = 1u << 0, /* DMZ address or prefix */
+	ELECT_MISMATCH_LEASE = 1u << 1,
+	ELECT_MISMATCH_HEARTBEAT = 1u << 2,
 };
 
 /* 128-bit node id. All zero means "none". */
@@ -131,6 +142,9 @@ enum elect_has {
 	ELECT_HAS_PREEMPT = 1u << 10,
 	ELECT_HAS_MAC = 1u << 11,     /* HELLO: the sender's cluster link MAC */
 	ELECT_HAS_MEMBERS = 1u << 12, /* HEARTBEAT: members the holder knows */
+	ELECT_HAS_CHALLENGE = 1u << 13, /* HELLO: prove your boot is live */
+	ELECT_HAS_RESPONSE = 1u << 14,	/* HELLO: a challenge echoed */
+	ELECT_HAS_HEARTBEAT = 1u << 15, /* the sender's heartbeat_ms */
 };
 
 struct elect_msg {
@@ -159,6 +173,9 @@ struct elect_msg {
 	    n_members; /* HEARTBEAT: live members the holder counts, it too */
 	uint64_t boot; /* random per start: tells clones apart */
 	uint64_t uptime_ms;
+	uint64_t challenge;    /* HELLO: answer with it as RESPONSE */
+	uint64_t response;     /* HELLO: a challenge we were sent */
+	uint32_t heartbeat_ms; /* HELLO, HEARTBEAT, CLAIM: sender's timing */
 };
 
 /*
@@ -191,25 +208,77 @@ bool elect_id_is_zero(const struct elect_id *);
 int elect_id_cmp(const struct elect_id *, const struct elect_id *);
 
 /*
- * Per-sender replay window: accepts a sender's sequence only if it is above
- * the last one accepted from that sender (DESIGN.md). Remembers
- * ELECT_REPLAY_SLOTS senders, forgetting the least recently heard.
+ * Per-sender replay window, per (node id, boot) (docs/protocol.md): a
+ * datagram is accepted only from the boot verified live for its id by a
+ * challenge, and only with a sequence above the last one accepted from it.
+ * One slot per id, ELECT_REPLAY_SLOTS of them: when full, a new id takes
+ * the least recently heard slot, an unverified one first. A slot also
+ * holds the challenge outstanding for its id.
  */
 struct elect_replay_slot {
 	struct elect_id id;
+	uint64_t boot; /* the verified boot, if verified */
 	uint64_t last_seq;
 	uint64_t heard_ms;
+	uint64_t chal;		   /* outstanding challenge; 0: none */
+	uint64_t chal_ms;	   /* when it was sent */
+	struct elect_addr chal_to; /* where it was sent */
+	uint64_t start_ms; /* the boot's start in our clock (UPTIME_MS) */
+	bool verified;
 };
 
 struct elect_replay {
 	struct elect_replay_slot slot[ELECT_REPLAY_SLOTS];
 	size_t n;
+	uint64_t challenge_every_ms; /* rate limit per id; 200 by default */
+	uint64_t stale_ms; /* how late a datagram may be; 600 by default */
 };
 
 void elect_replay_init(struct elect_replay *);
-/* Returns ELECT_WIRE_OK and records seq, or ELECT_WIRE_REPLAY. */
+/*
+ * Returns ELECT_WIRE_OK and records seq if (id, boot) is verified and seq
+ * is above the last one; ELECT_WIRE_REPLAY if it is not above;
+ * ELECT_WIRE_UNVERIFIED if boot is not the verified one of id (or id is
+ * unknown). Only OK refreshes the slot.
+ */
 enum elect_wire_err elect_replay_check(struct elect_replay *,
-    const struct elect_id *, uint64_t seq, uint64_t now_ms);
+    const struct elect_id *, uint64_t boot, uint64_t seq, uint64_t now_ms);
+/*
+ * Records challenge value (not 0), sent to `to`, as outstanding for id,
+ * unless one to the same address went out less than challenge_every_ms
+ * ago and is still unanswered. Returns true if the caller sends it.
+ */
+bool elect_replay_challenge(struct elect_replay *, const struct elect_id *,
+    const struct elect_addr *to, uint64_t value, uint64_t now_ms);
+/*
+ * Whether response answers the challenge outstanding for id, sent at most
+ * max_age_ms ago. A match is used up: it never matches again.
+ */
+bool elect_replay_answered(struct elect_replay *, const struct elect_id *,
+    uint64_t response, uint64_t now_ms, uint64_t max_age_ms);
+/*
+ * (id, boot) is live: its window starts above seq (the datagram that
+ * proved it, accepted now). Another boot of id is forgotten.
+ */
+void elect_replay_verify(struct elect_replay *, const struct elect_id *,
+    uint64_t boot, uint64_t seq, uint64_t now_ms);
+/*
+ * Whether a datagram of id's verified boot, saying it was sent uptime_ms
+ * after that boot's start, comes too late to be fresh: sent more than
+ * stale_ms before now (a datagram captured earlier, never delivered here,
+ * replayed now). Its start is known from the verifying datagram on, kept
+ * at the earliest seen since (network delay only makes a start look
+ * later). Unverified ids are not stale: they are unverified.
+ */
+bool elect_replay_is_stale(const struct elect_replay *, const struct elect_id *,
+    uint64_t uptime_ms, uint64_t now_ms);
+/* Records the start a fresh datagram of id's verified boot implies. */
+void elect_replay_seen_start(struct elect_replay *, const struct elect_id *,
+    uint64_t uptime_ms, uint64_t now_ms);
+
+/* Whether some boot of id is verified. */
+bool elect_replay_is_known(
+    const struct elect_replay *, const struct elect_id *);
 
 /* ---- the election core ---- */
 
@@ -311,6 +380,12 @@ enum elect_action_type {
 	/* Announce the held address again (gratuitous ARP): a lesser holder
 	 * may have pulled the neighbours' caches to itself. */
 	ELECT_ACT_ANNOUNCE,
+	/*
+	 * A member (peer, src) speaks with other settings (mismatch bits):
+	 * it takes no part in our election. Once per peer and mismatch: the
+	 * edge logs it naming the peer.
+	 */
+	ELECT_ACT_CONFLICT,
 };
 
 struct elect_action {
@@ -324,6 +399,9 @@ struct elect_action {
 	struct elect_persist persist;
 	enum elect_wire_err err;
 	struct elect_addr src;
+	struct elect_id peer;	       /* CONFLICT */
+	unsigned mismatch;	       /* CONFLICT: enum elect_mismatch bits */
+	char name[ELECT_NAME_MAX + 1]; /* CONFLICT: the peer's; may be "" */
 };
 
 struct elect_out {
@@ -336,8 +414,10 @@ struct elect_counters {
 	uint64_t rx, tx;
 	uint64_t rx_dropped_auth, rx_dropped_malformed, rx_dropped_replay;
 	uint64_t rx_dropped_version;
-	uint64_t failovers; /* times this node became holder */
-	uint64_t probes;    /* PROBEs sent to a silent holder */
+	uint64_t rx_unverified; /* from an (id, boot) not verified yet */
+	uint64_t challenges;	/* CHALLENGEs sent */
+	uint64_t failovers;	/* times this node became holder */
+	uint64_t probes;	/* PROBEs sent to a silent holder */
 };
 
 /* A member as the core knows it, for status output. */
@@ -384,6 +464,18 @@ uint64_t elect_get_lease_until(const struct elect *);
 void elect_get_counters(const struct elect *, struct elect_counters *);
 /* Whether the last PERSIST was written (true until one fails). */
 bool elect_get_persist_ok(const struct elect *);
+
+/* A live member whose settings differ from ours, for status. */
+struct elect_conflict {
+	struct elect_id id;
+	char name[ELECT_NAME_MAX + 1]; /* empty until its HELLO */
+	struct elect_addr src;
+	unsigned mismatch; /* enum elect_mismatch bits */
+};
+
+/* The first live member with other settings; false if none. */
+bool elect_get_conflict(
+    const struct elect *, uint64_t now_ms, struct elect_conflict *);
 
 /* Copies up to max live members (self excluded); returns how many. */
 size_t elect_get_members(const struct elect *, uint64_t now_ms,

@@ -229,6 +229,38 @@ apply_drop(struct cluster *c, const struct elect_action *a, uint64_t now)
 	log_drop(c, ip, elect_wire_err_name(a->err), now);
 }
 
+/* "other dmz address, heartbeat": what a mismatch bit set says. */
+static void
+mismatch_text(unsigned bits, char *buf, size_t len)
+{
+	snprintf(buf, len, "other%s%s%s",
+	    bits & ELECT_MISMATCH_DMZ ? " dmz address" : "",
+	    bits & ELECT_MISMATCH_LEASE
+		? (bits & ELECT_MISMATCH_DMZ ? ", lease" : " lease")
+		: "",
+	    bits & ELECT_MISMATCH_HEARTBEAT
+		? (bits & (ELECT_MISMATCH_DMZ | ELECT_MISMATCH_LEASE)
+			  ? ", heartbeat"
+			  : " heartbeat")
+		: "");
+}
+
+static void addr_text(const struct elect_addr *, char *, size_t);
+
+/* The core says it once per peer: a member we will not elect with. */
+static void
+apply_conflict(const struct elect_action *a)
+{
+	char id[33], ip[INET6_ADDRSTRLEN], what[64];
+
+	addr_text(&a->src, ip, sizeof(ip));
+	mismatch_text(a->mismatch, what, sizeof(what));
+	log_warnx("cluster: member %s (%s) at %s: %s than ours; it takes "
+		  "no part in the election (check its qured.conf)",
+	    a->name[0] != '\0' ? a->name : "?", elect_id_hex(&a->peer, id), ip,
+	    what);
+}
+
 static void
 apply_addr_add(struct cluster *c, uint32_t lease_ms)
 {
@@ -308,6 +340,9 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		break;
 	case ELECT_ACT_ANNOUNCE:
 		netcfg_announce(c->nc, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
+		break;
+	case ELECT_ACT_CONFLICT:
+		apply_conflict(a);
 		break;
 	case ELECT_ACT_CHECK:
 		/*
@@ -922,6 +957,23 @@ status_holder(struct cluster *c, struct status *out,
 	}
 }
 
+/* A member with other settings, for "conflict" (DESIGN.md status). */
+static void
+status_member_conflict(
+    const struct cluster *c, uint64_t now, struct status *out)
+{
+	struct elect_conflict cf;
+	char id[33], ip[INET6_ADDRSTRLEN], what[64];
+
+	if (!elect_get_conflict(c->core, now, &cf))
+		return;
+	addr_text(&cf.src, ip, sizeof(ip));
+	mismatch_text(cf.mismatch, what, sizeof(what));
+	snprintf(out->conflict, sizeof(out->conflict),
+	    "member %s (%s) at %s: %s", cf.name[0] != '\0' ? cf.name : "?",
+	    elect_id_hex(&cf.id, id), ip, what);
+}
+
 void
 cluster_status(struct cluster *c, struct status *out)
 {
@@ -956,6 +1008,8 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.rx_dropped_malformed = ctr.rx_dropped_malformed;
 	out->counters.rx_dropped_replay = ctr.rx_dropped_replay;
 	out->counters.rx_dropped_version = ctr.rx_dropped_version;
+	out->counters.rx_unverified = ctr.rx_unverified;
+	out->counters.challenges = ctr.challenges;
 	disc_udp_get_stats(c->udp, &ustats);
 	out->counters.rx_dropped_ttl = ustats.rx_dropped_ttl;
 	out->counters.failovers = ctr.failovers;
@@ -965,13 +1019,15 @@ cluster_status(struct cluster *c, struct status *out)
 		snprintf(out->persist.error, sizeof(out->persist.error), "%s",
 		    c->persist_err);
 	/* A conflict seen while racing a member's claim is not one. */
-	if (!out->holder.present)
+	if (!out->holder.present && c->conflict[0] != '\0')
 		snprintf(
 		    out->conflict, sizeof(out->conflict), "%s", c->conflict);
 	else if (out->dmz.held && c->defended_ms != 0 &&
 		 now < c->defended_ms + DEFEND_SHOW_MS)
 		snprintf(
 		    out->conflict, sizeof(out->conflict), "%s", c->defended);
+	else
+		status_member_conflict(c, now, out);
 }
 
 int

@@ -155,6 +155,8 @@ counters_to_json(const struct status_counters *c)
 	jset(o, "rx_dropped_malformed", jint(c->rx_dropped_malformed));
 	jset(o, "rx_dropped_replay", jint(c->rx_dropped_replay));
 	jset(o, "rx_dropped_version", jint(c->rx_dropped_version));
+	jset(o, "rx_unverified", jint(c->rx_unverified));
+	jset(o, "challenges", jint(c->challenges));
 	jset(o, "rx_dropped_ttl", jint(c->rx_dropped_ttl));
 	jset(o, "failovers", jint(c->failovers));
 	jset(o, "probes", jint(c->probes));
@@ -367,6 +369,8 @@ rd_counters(struct rd *rd, const json_t *o, struct status_counters *c)
 	rd_u64(rd, o, "rx_dropped_malformed", &c->rx_dropped_malformed);
 	rd_u64(rd, o, "rx_dropped_replay", &c->rx_dropped_replay);
 	rd_u64(rd, o, "rx_dropped_version", &c->rx_dropped_version);
+	rd_u64(rd, o, "rx_unverified", &c->rx_unverified);
+	rd_u64(rd, o, "challenges", &c->challenges);
 	rd_u64(rd, o, "rx_dropped_ttl", &c->rx_dropped_ttl);
 	rd_u64(rd, o, "failovers", &c->failovers);
 	rd_u64(rd, o, "probes", &c->probes);
@@ -462,7 +466,9 @@ status_print(const struct status *st, FILE *fp)
 	    "dmz:      %s, %s, lease %" PRIu64 " ms (kernel %" PRIu64 " s)\n",
 	    or_dash(st->dmz.address), st->dmz.held ? "held here" : "not held",
 	    st->dmz.lease_ms, st->dmz.kernel_lifetime_s);
-	if (st->conflict[0] != '\0')
+	if (strncmp(st->conflict, "member ", 7) == 0)
+		fprintf(fp, "conflict: %s: not electing it\n", st->conflict);
+	else if (st->conflict[0] != '\0')
 		fprintf(fp,
 		    "conflict: %s answers for the DMZ address: not claiming\n",
 		    st->conflict);
@@ -475,10 +481,11 @@ status_print(const struct status *st, FILE *fp)
 	fprintf(fp,
 	    "counters: rx %" PRIu64 ", tx %" PRIu64 ", dropped auth %" PRIu64
 	    ", malformed %" PRIu64 ", replay %" PRIu64 ", version %" PRIu64
-	    ", ttl %" PRIu64 ", failovers %" PRIu64 ", probes %" PRIu64 "\n",
+	    ", unverified %" PRIu64 ", challenges %" PRIu64 ", ttl %" PRIu64
+	    ", failovers %" PRIu64 ", probes %" PRIu64 "\n",
 	    c->rx, c->tx, c->rx_dropped_auth, c->rx_dropped_malformed,
-	    c->rx_dropped_replay, c->rx_dropped_version, c->rx_dropped_ttl,
-	    c->failovers, c->probes);
+	    c->rx_dropped_replay, c->rx_dropped_version, c->rx_unverified,
+	    c->challenges, c->rx_dropped_ttl, c->failovers, c->probes);
 	if (st->cloud.present)
 		fprintf(fp, "cloud:    %s, updated %s, %s\n",
 		    or_dash(st->cloud.public_address),

@@ -27,6 +27,7 @@
 #define STATUS_MAC_LEN 18     /* "aa:bb:cc:dd:ee:ff" and NUL */
 #define STATUS_TEXT_LEN 64    /* cloud last_update and status */
 #define STATUS_ERR_LEN 256    /* persist.error */
+#define STATUS_CONFLICT_LEN 192 /* "member NAME (ID) at ADDR: ..." */
 
 struct status_member {
 	char id[STATUS_ID_LEN];
@@ -42,6 +43,8 @@ struct status_counters {
 	uint64_t rx, tx;
 	uint64_t rx_dropped_auth, rx_dropped_malformed, rx_dropped_replay;
 	uint64_t rx_dropped_version;
+	uint64_t rx_unverified;	 /* from an (id, boot) not verified yet */
+	uint64_t challenges;	 /* CHALLENGEs sent */
 	uint64_t rx_dropped_ttl; /* TTL below 255: not from the link */
 	uint64_t failovers;
 	uint64_t probes; /* PROBE rounds' tries sent to a silent holder */
@@ -77,8 +80,12 @@ struct status {
 		char last_update[STATUS_TEXT_LEN];
 		char status[STATUS_TEXT_LEN];
 	} cloud;
-	/* MAC of a foreign host answering ARP for the DMZ address; "": none. */
-	char conflict[STATUS_MAC_LEN];
+	/*
+	 * MAC of a foreign host answering ARP for the DMZ address, or
+	 * "member NAME (ID) at ADDR: other ..." for a member whose settings
+	 * differ (it takes no part in the election); "": none.
+	 */
+	char conflict[STATUS_CONFLICT_LEN];
 	/* The state dir (D4): did the last write land; if not, why. */
 	struct {
 		bool ok;

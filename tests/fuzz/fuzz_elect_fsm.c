@@ -41,6 +41,23 @@ u16(struct rd *r)
 	return (uint32_t)u8(r) << 8 | u8(r);
 }
 
+/* The last CHALLENGE the core sent: a peer may echo it (version 2). */
+static uint64_t last_challenge;
+
+static void
+note_challenges(struct elect_key *key, const struct elect_out *out)
+{
+	struct elect_msg m;
+	size_t i;
+
+	for (i = 0; i < out->nact; i++)
+		if (out->act[i].type == ELECT_ACT_SEND &&
+		    elect_wire_decode(out->act[i].buf, out->act[i].len, key,
+			&m) == ELECT_WIRE_OK &&
+		    (m.has & ELECT_HAS_CHALLENGE))
+			last_challenge = m.challenge;
+}
+
 /* A message from peer (1..8), fields drawn from the input, then signed. */
 static size_t
 make_msg(struct rd *r, struct elect_key *key, uint64_t *seq, uint8_t *buf)
@@ -71,12 +88,28 @@ make_msg(struct rd *r, struct elect_key *key, uint64_t *seq, uint8_t *buf)
 	m.nonce = u8(r);
 	m.check_ok = u8(r) & 1;
 	m.n_members = u8(r);
-	if (m.type == ELECT_MSG_HEARTBEAT || (u8(r) & 1)) {
-		m.has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE;
-		m.dmz.family = 4;
-		m.dmz.b[0] = 10;
-		m.dmz_prefix = 24;
-		m.lease_ms = 600;
+	/* Version 2: the settings, ours or (now and then) other ones. */
+	m.has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT;
+	m.dmz.family = 4;
+	m.dmz.b[0] = 10;
+	m.dmz.b[3] = (u8(r) & 7) ? 200 : 201;
+	m.dmz_prefix = 24;
+	m.lease_ms = (u8(r) & 7) ? 600 : 700;
+	m.heartbeat_ms = (u8(r) & 7) ? 200 : 250;
+	/* Echo the core's last challenge, or a wrong one, or none. */
+	switch (u8(r) % 4) {
+	case 0:
+	case 1:
+		m.has |= ELECT_HAS_RESPONSE;
+		m.response = last_challenge;
+		break;
+	case 2:
+		m.has |= ELECT_HAS_RESPONSE | ELECT_HAS_CHALLENGE;
+		m.response = u8(r);
+		m.challenge = u8(r) + 1;
+		break;
+	default:
+		break;
 	}
 	return elect_wire_encode(&m, key, buf, ELECT_WIRE_MAX);
 }
@@ -154,9 +187,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	e = elect_new(&conf, &p, now, 1);
 	if (e == NULL)
 		abort();
+	last_challenge = 0;
 	ev.type = ELECT_EV_START;
 	if (elect_step(e, now, &ev, &out) != 0)
 		abort();
+	note_challenges(key, &out);
 	while (r.n > 0 && steps++ < 2000) {
 		next_event(&r, key, seq, &ev, buf);
 		/* Time moves to the wake-up asked for, or by a drawn amount. */
@@ -168,6 +203,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (out.nact > ELECT_MAX_ACTIONS)
 			abort();
+		note_challenges(key, &out);
 		if (elect_get_state(e) == ELECT_ST_HOLDER &&
 		    elect_get_lease_until(e) <= now)
 			abort(); /* a holder past its lease */

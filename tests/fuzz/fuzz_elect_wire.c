@@ -68,7 +68,9 @@ msg_equal(const struct elect_msg *a, const struct elect_msg *b)
 	    a->n_addrs != b->n_addrs || a->lease_ms != b->lease_ms ||
 	    a->nonce != b->nonce || a->check_ok != b->check_ok ||
 	    a->preempt != b->preempt || a->boot != b->boot ||
-	    a->uptime_ms != b->uptime_ms || a->dmz_prefix != b->dmz_prefix)
+	    a->uptime_ms != b->uptime_ms || a->dmz_prefix != b->dmz_prefix ||
+	    a->challenge != b->challenge || a->response != b->response ||
+	    a->heartbeat_ms != b->heartbeat_ms)
 		return false;
 	if ((a->has & ELECT_HAS_DMZ) && !addr_equal(&a->dmz, &b->dmz))
 		return false;
@@ -132,8 +134,14 @@ fuzz_decode(const uint8_t *data, size_t size, struct elect_replay *r)
 	if (err != ELECT_WIRE_OK)
 		return;
 	check_round_trip(&m);
-	check(elect_replay_check(r, &m.id, m.seq, 1) == ELECT_WIRE_OK);
-	check(elect_replay_check(r, &m.id, m.seq, 2) == ELECT_WIRE_REPLAY);
+	/* Unknown until verified; then its window starts above seq. */
+	check(elect_replay_check(r, &m.id, m.boot, m.seq, 1) ==
+	      ELECT_WIRE_UNVERIFIED);
+	elect_replay_verify(r, &m.id, m.boot, m.seq, 1);
+	check(elect_replay_check(r, &m.id, m.boot, m.seq, 2) ==
+	      ELECT_WIRE_REPLAY);
+	check(elect_replay_check(r, &m.id, m.boot + 1, m.seq + 1, 2) ==
+	      ELECT_WIRE_UNVERIFIED);
 }
 
 static struct elect_replay_slot *
@@ -147,38 +155,83 @@ slot_find(struct elect_replay *r, const struct elect_id *id)
 	return NULL;
 }
 
+static void
+replay_op_check(struct elect_replay *r, const struct elect_id *id,
+    uint64_t boot, uint64_t seq, uint64_t now)
+{
+	struct elect_replay_slot *s = slot_find(r, id), before;
+	enum elect_wire_err err;
+
+	if (s != NULL)
+		before = *s;
+	err = elect_replay_check(r, id, boot, seq, now);
+	if (s == NULL || !before.verified || before.boot != boot) {
+		check(err == ELECT_WIRE_UNVERIFIED);
+		return;
+	}
+	if (seq <= before.last_seq) {
+		check(
+		    err == ELECT_WIRE_REPLAY && s->heard_ms == before.heard_ms);
+		return;
+	}
+	check(err == ELECT_WIRE_OK && s->last_seq == seq && s->heard_ms == now);
+}
+
+static void
+replay_op_answer(struct elect_replay *r, const struct elect_id *id,
+    uint64_t value, uint64_t now)
+{
+	struct elect_replay_slot *s = slot_find(r, id);
+	uint64_t chal = s != NULL ? s->chal : 0;
+	bool ok = elect_replay_answered(r, id, value, now, 40);
+
+	/* Only the outstanding challenge, once: then it is used up. */
+	check(!ok || (chal == value && chal != 0 && s->chal == 0));
+	check(!elect_replay_answered(r, id, value, now, 40) || !ok);
+}
+
 /*
- * The input as replay-window operations of 3 bytes: sender (256 of them,
- * twice the slots, so senders get forgotten), sequence, time step.
+ * The input as replay-window operations of 4 bytes: sender (256 of them,
+ * twice the slots, so senders get forgotten), operation and boot, value,
+ * time step.
  */
 static void
 fuzz_replay(const uint8_t *data, size_t size, struct elect_replay *r)
 {
 	struct elect_replay_slot *s;
+	struct elect_addr to = {4, {10, 0, 0, 0}};
 	struct elect_id id;
-	uint64_t now = 0, last;
-	enum elect_wire_err err;
-	bool known;
+	uint64_t now = 0, boot, v;
 	size_t i;
 
 	memset(&id, 0, sizeof(id));
-	for (i = 0; i + 3 <= size; i += 3) {
+	for (i = 0; i + 4 <= size; i += 4) {
 		id.b[15] = data[i];
-		now += data[i + 2];
-		s = slot_find(r, &id);
-		known = s != NULL;
-		last = known ? s->last_seq : 0;
-		err = elect_replay_check(r, &id, data[i + 1], now);
-		check(r->n <= ELECT_REPLAY_SLOTS);
-		if (err == ELECT_WIRE_REPLAY) {
-			check(known && data[i + 1] <= last);
-			continue;
+		boot = (data[i + 1] >> 2) + 1;
+		v = data[i + 2];
+		now += data[i + 3];
+		switch (data[i + 1] & 3) {
+		case 0:
+			replay_op_check(r, &id, boot, v, now);
+			break;
+		case 1:
+			to.b[3] = data[i + 1] >> 4;
+			(void)elect_replay_challenge(r, &id, &to, v + 1, now);
+			s = slot_find(r, &id);
+			check(s != NULL && s->chal_ms <= now);
+			break;
+		case 2:
+			replay_op_answer(r, &id, v, now);
+			break;
+		default:
+			elect_replay_verify(r, &id, boot, v, now);
+			s = slot_find(r, &id);
+			check(s != NULL && s->verified && s->boot == boot &&
+			      s->last_seq == v);
+			check(elect_replay_is_known(r, &id));
+			break;
 		}
-		check(err == ELECT_WIRE_OK);
-		check(!known || data[i + 1] > last);
-		s = slot_find(r, &id);
-		check(s != NULL && s->last_seq == data[i + 1]);
-		check(s->heard_ms == now);
+		check(r->n <= ELECT_REPLAY_SLOTS);
 	}
 	/* One slot per sender. */
 	for (i = 0; i < r->n; i++)

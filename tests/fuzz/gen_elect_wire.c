@@ -87,8 +87,16 @@ msg_full(struct elect_msg *m, uint8_t type)
 	switch (type) {
 	case ELECT_MSG_HELLO:
 		m->has |= ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_HOLDER |
-			  ELECT_HAS_PREEMPT;
+			  ELECT_HAS_PREEMPT | ELECT_HAS_DMZ | ELECT_HAS_LEASE |
+			  ELECT_HAS_HEARTBEAT | ELECT_HAS_CHALLENGE |
+			  ELECT_HAS_RESPONSE;
 		snprintf(m->name, sizeof(m->name), "%s", "h\xc3\xb4te-1");
+		m->dmz = (struct elect_addr){4, {192, 168, 1, 11}};
+		m->dmz_prefix = 24;
+		m->lease_ms = 600;
+		m->heartbeat_ms = 200;
+		m->challenge = 0x1122334455667788ull;
+		m->response = 0x8899aabbccddeeffull;
 		m->state = ELECT_ST_STANDBY;
 		memset(m->holder.b, 0x22, sizeof(m->holder.b));
 		m->addrs[0] = (struct elect_addr){4, {10, 0, 0, 12}};
@@ -97,10 +105,11 @@ msg_full(struct elect_msg *m, uint8_t type)
 		break;
 	case ELECT_MSG_HEARTBEAT:
 	case ELECT_MSG_CLAIM:
-		m->has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE;
+		m->has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT;
 		m->dmz = (struct elect_addr){4, {192, 168, 1, 11}};
 		m->dmz_prefix = 24;
 		m->lease_ms = 600;
+		m->heartbeat_ms = 200;
 		break;
 	case ELECT_MSG_RESIGN:
 		m->has |= ELECT_HAS_HOLDER;
@@ -120,16 +129,19 @@ msg_full(struct elect_msg *m, uint8_t type)
 	}
 }
 
+/* Version 2 (docs/protocol.md): BOOT and UPTIME_MS everywhere, the
+ * settings in every message that takes part in the election. */
+#define SETTINGS (ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT)
+#define START (ELECT_HAS_BOOT | ELECT_HAS_UPTIME)
 static const uint32_t required[] = {
-    [ELECT_MSG_HELLO] =
-	ELECT_HAS_NAME | ELECT_HAS_PRIORITY | ELECT_HAS_STATE | ELECT_HAS_BOOT,
-    [ELECT_MSG_HEARTBEAT] =
-	ELECT_HAS_PRIORITY | ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_BOOT,
-    [ELECT_MSG_CLAIM] = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT,
-    [ELECT_MSG_RESIGN] = ELECT_HAS_HOLDER,
-    [ELECT_MSG_PROBE] = ELECT_HAS_NONCE,
-    [ELECT_MSG_PROBE_ACK] = ELECT_HAS_NONCE | ELECT_HAS_CHECK,
-    [ELECT_MSG_STATE] = 0,
+    [ELECT_MSG_HELLO] = ELECT_HAS_NAME | ELECT_HAS_PRIORITY | ELECT_HAS_STATE |
+			START | SETTINGS,
+    [ELECT_MSG_HEARTBEAT] = ELECT_HAS_PRIORITY | START | SETTINGS,
+    [ELECT_MSG_CLAIM] = ELECT_HAS_PRIORITY | START | SETTINGS,
+    [ELECT_MSG_RESIGN] = ELECT_HAS_HOLDER | START,
+    [ELECT_MSG_PROBE] = ELECT_HAS_NONCE | START,
+    [ELECT_MSG_PROBE_ACK] = ELECT_HAS_NONCE | ELECT_HAS_CHECK | START,
+    [ELECT_MSG_STATE] = START,
 };
 
 static void
@@ -205,10 +217,10 @@ gen_bad(void)
 	put("bad-truncated", buf, len - 1);
 	buf[len - 1] ^= 1;
 	put("bad-tag", buf, len);
-	buf[4] = 2;
+	buf[4] = 1; /* version 1: no longer spoken */
 	retag(buf, len);
 	put("bad-version", buf, len);
-	buf[4] = 1;
+	buf[4] = 2;
 	buf[0] = 'X';
 	retag(buf, len);
 	put("bad-magic", buf, len);

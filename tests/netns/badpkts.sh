@@ -63,10 +63,13 @@ forge --wrong-key --type heartbeat --epoch $((epoch + 100)) --seq 1 \
     --dmz "$QN_DMZ/24" --priority 254 \
     --id 00000000000000000000000000000bad >"$T/badkey-hb.bin"
 forge --wrong-key --type claim --epoch $((epoch + 100)) --seq 2 \
-    --priority 254 --id 00000000000000000000000000000bad >"$T/badkey-claim.bin"
-# Valid, sent twice: a HELLO of an observer in the current epoch.
+    --dmz "$QN_DMZ/24" --priority 254 \
+    --id 00000000000000000000000000000bad >"$T/badkey-claim.bin"
+# Valid, sent three times: a HELLO of an observer in the current epoch,
+# from an (id, boot) nobody verified: challenged (to the router, which
+# does not answer) and counted as unverified, never acted on.
 forge --type hello --epoch "$epoch" --seq 7 --priority 0 --name forged \
-    --id 0000000000000000000000000000f00d >"$T/hello.bin"
+    --dmz "$QN_DMZ/24" --id 0000000000000000000000000000f00d >"$T/hello.bin"
 
 for f in garbage short badkey-hb badkey-claim; do
 	send "$T/$f.bin"
@@ -79,23 +82,26 @@ send "$T/captured.bin"
 send "$T/captured.bin" "$(qn_ip "$s")"
 
 # Expected, per receiver: malformed 2 (group) + 2 (unicast, h$s only),
-# auth likewise; replay: the HELLO twice more (once more on h$s), and the
-# captured heartbeat on each standby (twice on h$s).
+# auth likewise; unverified: the HELLO twice (once more on h$s); replay:
+# the captured heartbeat on each standby (twice on h$s), whose boot is
+# verified (on the holder it is its own: looped back, not counted).
 delta() {
 	local n=$1 k=$2
 	echo $(($(qn_field "$n" ".counters.$k") - $(jq ".$k" <<<"${before[$n]}")))
 }
 counted() {
-	local n want_m want_r
+	local n want_m want_r want_u
 	for n in 1 2 3; do
 		want_m=2
-		want_r=1
-		[ "$n" != "$s" ] || { want_m=4; want_r=2; }
+		want_r=0
+		want_u=2
+		[ "$n" != "$s" ] || { want_m=4; want_u=3; }
 		[ "$n" = "$h" ] || want_r=$((want_r + 1))
 		[ "$n" != "$s" ] || want_r=$((want_r + 1))
 		[ "$(delta "$n" rx_dropped_malformed)" -ge "$want_m" ] &&
 		    [ "$(delta "$n" rx_dropped_auth)" -ge "$want_m" ] &&
-		    [ "$(delta "$n" rx_dropped_replay)" -ge "$want_r" ] ||
+		    [ "$(delta "$n" rx_dropped_replay)" -ge "$want_r" ] &&
+		    [ "$(delta "$n" rx_unverified)" -ge "$want_u" ] ||
 		    return 1
 	done
 }
@@ -103,7 +109,8 @@ qn_wait_for 3000 counted
 for n in 1 2 3; do
 	qn_log "h$n: dropped malformed +$(delta "$n" rx_dropped_malformed)," \
 	    "auth +$(delta "$n" rx_dropped_auth)," \
-	    "replay +$(delta "$n" rx_dropped_replay)"
+	    "replay +$(delta "$n" rx_dropped_replay)," \
+	    "unverified +$(delta "$n" rx_unverified)"
 	[ "$(delta "$n" rx_dropped_malformed)" -eq \
 	    "$([ "$n" = "$s" ] && echo 4 || echo 2)" ] ||
 	    qn_fail "h$n counted more malformed datagrams than were sent"

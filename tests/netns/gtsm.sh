@@ -52,7 +52,7 @@ send() {
 # before any check; on the link it is heard (counted rx).
 "$QURE_FORGE" --key "$T/key" --type hello --epoch "$epoch" --seq 7 \
     --priority 0 --name routed --id 0000000000000000000000000000f00d \
-    >"$T/hello.bin"
+    --dmz "$QN_DMZ/24" >"$T/hello.bin"
 send "$T/hello.bin" 64 "$QN_ROUTER_IP" "$(qn_ip "$s")"
 send "$T/hello.bin" 1 "$QN_ROUTER_IP"
 dropped_ttl() {

@@ -28,6 +28,9 @@ NETNS_TESTS = \
 	tests/netns/synflood.sh \
 	tests/netns/clone.sh \
 	tests/netns/diskro.sh \
+	tests/netns/revert.sh \
+	tests/netns/mismatch.sh \
+	tests/netns/replay.sh \
 	tests/netns/asan.sh
 
 TESTS += $(NETNS_TESTS)

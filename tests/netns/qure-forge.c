@@ -4,7 +4,11 @@
  *
  *   qure-forge --key FILE [--wrong-key] --type hello|heartbeat|claim
  *       [--epoch N] [--seq N] [--id HEX] [--name NAME] [--priority N]
- *       [--dmz A.B.C.D/LEN] [--lease MS] > datagram.bin
+ *       [--dmz A.B.C.D/LEN] [--lease MS] [--heartbeat MS] [--boot N]
+ *       > datagram.bin
+ *
+ * Protocol version 2: hello, heartbeat and claim carry the DMZ address
+ * (--dmz, required), the lease and the heartbeat; every message a BOOT.
  *
  * The datagram is encoded by the daemon's own codec (elect_wire_encode),
  * so a valid one is exactly what a member would send; --wrong-key tags it
@@ -35,7 +39,9 @@ usage(void)
 	    "--type hello|heartbeat|claim\n"
 	    "           [--epoch N] [--seq N] [--id HEX] [--name NAME] "
 	    "[--priority N]\n"
-	    "           [--dmz A.B.C.D/LEN] [--lease MS] > datagram.bin\n");
+	    "           [--dmz A.B.C.D/LEN] [--lease MS] [--heartbeat MS] "
+	    "[--boot N]\n"
+	    "           > datagram.bin\n");
 	exit(1);
 }
 
@@ -124,21 +130,15 @@ parse_dmz(const char *s, struct elect_msg *m)
 static void
 fill_required(struct elect_msg *m, const char *name)
 {
-	m->has |= ELECT_HAS_PRIORITY | ELECT_HAS_BOOT;
-	m->boot = 0x5155524546524745ull; /* "QUREFRGE" */
-	switch (m->type) {
-	case ELECT_MSG_HELLO:
+	m->has |= ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | ELECT_HAS_UPTIME;
+	/* Every type here takes part in the election: settings too. */
+	m->has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT;
+	if (m->dmz.family == 0)
+		die("--dmz is required (protocol version 2)");
+	if (m->type == ELECT_MSG_HELLO) {
 		m->has |= ELECT_HAS_NAME | ELECT_HAS_STATE;
 		snprintf(m->name, sizeof(m->name), "%s", name);
 		m->state = ELECT_ST_STANDBY;
-		break;
-	case ELECT_MSG_HEARTBEAT:
-		m->has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE;
-		if (m->dmz.family == 0)
-			die("--type heartbeat needs --dmz");
-		break;
-	default:
-		break;
 	}
 }
 
@@ -150,7 +150,8 @@ main(int argc, char **argv)
 	    {"epoch", 1, NULL, 'e'}, {"seq", 1, NULL, 's'},
 	    {"id", 1, NULL, 'i'}, {"name", 1, NULL, 'n'},
 	    {"priority", 1, NULL, 'p'}, {"dmz", 1, NULL, 'd'},
-	    {"lease", 1, NULL, 'l'}, {NULL, 0, NULL, 0}};
+	    {"lease", 1, NULL, 'l'}, {"heartbeat", 1, NULL, 'b'},
+	    {"boot", 1, NULL, 'o'}, {NULL, 0, NULL, 0}};
 	struct elect_msg m = {.version = ELECT_PROTO_VERSION};
 	uint8_t secret[ELECT_KEY_LEN], buf[ELECT_WIRE_MAX];
 	const char *keyfile = NULL, *name = "forge";
@@ -160,6 +161,8 @@ main(int argc, char **argv)
 
 	m.priority = 100;
 	m.lease_ms = 600;
+	m.heartbeat_ms = 200;
+	m.boot = 0x5155524546524745ull; /* "QUREFRGE" */
 	memset(m.id.b, 0xf0, sizeof(m.id.b));
 	m.seq = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -194,6 +197,13 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			m.lease_ms = (uint32_t)parse_u64(optarg, UINT32_MAX);
+			break;
+		case 'b':
+			m.heartbeat_ms =
+			    (uint32_t)parse_u64(optarg, UINT32_MAX);
+			break;
+		case 'o':
+			m.boot = parse_u64(optarg, UINT64_MAX);
 			break;
 		default:
 			usage();

@@ -20,12 +20,13 @@
 enum sim_ev_type {
 	EV_WAKE = 1,
 	EV_DELIVER,
-	EV_CLIENT,  /* the next client request leaves the router */
-	EV_REQ,	    /* it reaches the LAN: node = the kernel holder */
-	EV_ANS,	    /* node answers it */
-	EV_CHECK,   /* node's service check is done; gen = its start */
-	EV_ARP,	    /* node's ARP probe is done; gen = its start */
-	EV_PERSIST, /* node's state write is done; gen = its start */
+	EV_CLIENT,    /* the next client request leaves the router */
+	EV_REQ,	      /* it reaches the LAN: node = the kernel holder */
+	EV_ANS,	      /* node answers it */
+	EV_CHECK,     /* node's service check is done; gen = its start */
+	EV_ARP,	      /* node's ARP probe is done; gen = its start */
+	EV_PERSIST,   /* node's state write is done; gen = its start */
+	EV_ADVERSARY, /* the adversary replays a captured datagram */
 };
 
 struct sim_ev {
@@ -204,6 +205,7 @@ sim_init(struct sim *s, struct elect_key *key, int n_nodes, uint64_t seed)
 	s->net.delay_min_ms = 1;
 	s->net.delay_max_ms = 2;
 	sim_rng_seed(&s->rng, seed);
+	sim_rng_seed(&s->adv_rng, seed ^ 0x7ad7e5a4ull);
 }
 
 void
@@ -284,6 +286,8 @@ act_name(enum elect_action_type t)
 		return "check";
 	case ELECT_ACT_ANNOUNCE:
 		return "announce";
+	case ELECT_ACT_CONFLICT:
+		return "conflict";
 	}
 	return "?";
 }
@@ -438,6 +442,31 @@ deliver_one(
 	}
 }
 
+/* The adversary keeps some of what it sees, old datagrams as well as new
+ * ones (a slot is overwritten now and then, at random). */
+static void
+capture(struct sim *s, int i, const struct elect_action *a, int type)
+{
+	struct sim_capture *c;
+
+	if (s->n_cap < SIM_CAPTURES)
+		c = &s->cap[s->n_cap++];
+	else if (sim_rng_permille(&s->adv_rng, 250))
+		c = &s->cap[sim_rng_range(&s->adv_rng, 0, SIM_CAPTURES - 1)];
+	else
+		return;
+	c->src = i;
+	c->type = type;
+	c->len = a->len;
+	memcpy(c->buf, a->buf, a->len);
+	/* (h): what it says of its sender's lease is what was true then. */
+	c->tenure = s->node[i].tenure;
+	c->lease_until = 0;
+	if ((type == ELECT_MSG_HEARTBEAT || type == ELECT_MSG_CLAIM) &&
+	    s->node[i].addr_held)
+		c->lease_until = s->node[i].addr_until;
+}
+
 static int
 route_send(struct sim *s, int i, const struct elect_action *a)
 {
@@ -479,6 +508,7 @@ route_send(struct sim *s, int i, const struct elect_action *a)
 		    s->node[i].addr_until);
 	if (!s->node[i].link_up)
 		return m.type; /* a cut link sends nothing */
+	capture(s, i, a, m.type);
 	if (a->dest.family == 0) {
 		for (j = 0; j < s->n_nodes; j++)
 			if (j != i && s->node[j].group == s->node[i].group)
@@ -527,7 +557,7 @@ check_steady_change(struct sim *s, int i, const struct elect_action *a)
 	struct sim_check *c = &s->check;
 	bool quiet = s->now < c->quiet_until;
 
-	if (!c->steady)
+	if (!c->steady || s->node[i].mismatched)
 		return 0;
 	if (a->state == ELECT_ST_HOLDER && i != c->holder) {
 		if (i == c->joiner && c->joined && !c->handed_over) {
@@ -572,6 +602,8 @@ check_steady_change(struct sim *s, int i, const struct elect_action *a)
 }
 
 static bool kernel_has(const struct sim *s, int j);
+static bool site_dmz(const struct sim_node *);
+static int check_mismatched_claim(struct sim *, int);
 
 /*
  * (h): a node never becomes holder while another node's kernel still
@@ -588,6 +620,8 @@ check_frozen_lease(struct sim *s, int i)
 	const struct sim_node *n = &s->node[i];
 	int j;
 
+	if (!site_dmz(n))
+		return 0; /* (l): another address, not the site's */
 	for (j = 0; j < s->n_nodes; j++) {
 		if (j == i || !kernel_has(s, j) || s->now > n->heard_lease[j] ||
 		    n->heard_tenure[j] != s->node[j].tenure)
@@ -628,12 +662,15 @@ apply_state(
 	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER &&
 	    s->check.named >= 0 && i != s->check.named)
 		return sim_fail(s, i,
-		    "invariant (j): claims (%s) while the handover named %s",
+		    "invariant (m): claims (%s) while the handover named %s",
 		    elect_reason_name(a->reason), s->node[s->check.named].name);
 	if (a->old == ELECT_ST_HOLDER && a->reason == ELECT_WHY_SERVICE_FAILED)
 		n->svc_fail_ms = s->now;
-	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER)
+	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER) {
 		s->stats.failovers++;
+		if (check_mismatched_claim(s, i) != 0)
+			return -1;
+	}
 	if (a->old == ELECT_ST_HOLDER)
 		x->held_reason = a->reason;
 	x->state = a->state;
@@ -772,6 +809,25 @@ apply_persist(struct sim *s, int i, const struct elect_action *a)
 	return 0;
 }
 
+/* Only a node given other settings (--mismatch) may be noted. */
+static int
+apply_conflict(struct sim *s, int i, const struct elect_action *a)
+{
+	int j;
+
+	for (j = 0; j < s->n_nodes; j++)
+		if (s->node[j].has_id &&
+		    elect_id_cmp(&s->node[j].id, &a->peer) == 0)
+			break;
+	if (!s->node[i].mismatched &&
+	    (j == s->n_nodes || !s->node[j].mismatched))
+		return sim_fail(s, i,
+		    "sanity: conflict noted with a member of "
+		    "the same settings");
+	s->stats.mismatch_notes++;
+	return 0;
+}
+
 static int
 apply_action(
     struct sim *s, int i, struct step_ctx *x, const struct elect_action *a)
@@ -823,6 +879,8 @@ apply_action(
 		return apply_arp_probe(s, i);
 	case ELECT_ACT_CHECK:
 		return apply_check(s, i, x);
+	case ELECT_ACT_CONFLICT:
+		return apply_conflict(s, i, a);
 	}
 	return sim_fail(s, i, "sanity: unexpected action %d", (int)a->type);
 }
@@ -845,6 +903,29 @@ check_counters(struct sim *s, int i)
 	return 0;
 }
 
+/* (k): no clones in this world, so a node's id is its own for good: a
+ * replay of its own datagrams must not make it take a new one. */
+static int
+check_id(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_id id;
+
+	elect_get_id(n->core, &id);
+	if (elect_id_is_zero(&id))
+		return 0;
+	if (!n->has_id) {
+		n->id = id;
+		n->has_id = true;
+		return 0;
+	}
+	if (elect_id_cmp(&id, &n->id) != 0)
+		return sim_fail(s, i,
+		    "invariant (k): took a new node id, with no clone of "
+		    "it on the LAN");
+	return 0;
+}
+
 /* Checks after the step of node i, on that node only. */
 static int
 check_stepped(struct sim *s, int i, const struct step_ctx *x)
@@ -863,6 +944,8 @@ check_stepped(struct sim *s, int i, const struct step_ctx *x)
 		    "invariant (b): epoch %" PRIu64 " after %" PRIu64, epoch,
 		    n->max_epoch);
 	n->max_epoch = epoch;
+	if (check_id(s, i) != 0)
+		return -1;
 	if ((x->heartbeat || x->refreshed) && !x->was_holder)
 		return sim_fail(s, i,
 		    "invariant (c): %s sends a heartbeat "
@@ -903,27 +986,35 @@ arm_wake(struct sim *s, int i, uint64_t wake_ms)
  * the address is the cluster's, not a foreign host's; and the answer to a
  * probe sent before it is stale. */
 static void
-heard_holder(struct sim *s, int i)
+heard_holder(struct sim *s, int i, uint64_t unverified_before)
 {
+	struct elect_counters c;
 	size_t k;
 
 	for (k = 0; k < s->out.nact; k++)
 		if (s->out.act[k].type == ELECT_ACT_DROP)
 			return;
+	/* Not verified yet (version 2): not acted on either. */
+	elect_get_counters(s->node[i].core, &c);
+	if (c.rx_unverified != unverified_before)
+		return;
 	s->node[i].conflict = false;
 	s->node[i].arp_out = false;
 }
 
-/* The step's datagram was rejected (a replay): the core judged nothing. */
+/* The step's datagram was rejected (a replay), or not verified yet
+ * (version 2: counted unverified, challenged): the core judged nothing. */
 static bool
-dropped(const struct sim *s)
+dropped(const struct sim *s, int i, uint64_t unverified_before)
 {
+	struct elect_counters c;
 	size_t k;
 
 	for (k = 0; k < s->out.nact; k++)
 		if (s->out.act[k].type == ELECT_ACT_DROP)
 			return true;
-	return false;
+	elect_get_counters(s->node[i].core, &c);
+	return c.rx_unverified != unverified_before;
 }
 
 /* The order of preference (DESIGN.md), written again here: higher
@@ -958,6 +1049,10 @@ check_winner(
 	if (!x->held_before ||
 	    (p->type != ELECT_MSG_HEARTBEAT && p->type != ELECT_MSG_CLAIM))
 		return 0;
+	/* (l): a member with other settings is not of our election; and
+	 * its own datagram (replayed) is no other holder's claim. */
+	if (n->mismatched != s->node[p->src].mismatched || p->src == i)
+		return 0;
 	if (x->held_reason != ELECT_WHY_BETTER_HOLDER &&
 	    x->state != ELECT_ST_HOLDER)
 		return 0; /* left for another reason (lease, link) */
@@ -982,12 +1077,18 @@ static int
 step(
     struct sim *s, int i, const struct elect_event *ev, int rx_type, int rx_src)
 {
-	const struct sim_pkt *rx_pkt = s->rx_pkt;
-
+	/* A copy: the step's sends may grow (move) the datagram array. */
+	struct sim_pkt rx_copy;
+	const struct sim_pkt *rx_pkt = NULL;
 	struct sim_node *n = &s->node[i];
 	struct step_ctx x = {0};
+	uint64_t unverified = n->counters.rx_unverified;
 	size_t k;
 
+	if (s->rx_pkt != NULL) {
+		rx_copy = *s->rx_pkt;
+		rx_pkt = &rx_copy;
+	}
 	s->rx_pkt = NULL;
 	x.state = n->state;
 	x.was_holder = n->state == ELECT_ST_HOLDER;
@@ -1007,7 +1108,7 @@ step(
 		trace_step(s, i, ev, rx_type, rx_src);
 	if (rx_type == ELECT_MSG_HEARTBEAT || rx_type == ELECT_MSG_CLAIM ||
 	    rx_type == ELECT_MSG_RESIGN)
-		heard_holder(s, i);
+		heard_holder(s, i, unverified);
 	for (k = 0; k < s->out.nact; k++) {
 		if (s->verbosity == SIM_TIMELINE)
 			timeline_act(s, i, &s->out.act[k]);
@@ -1015,7 +1116,7 @@ step(
 			return -1;
 	}
 	n->state = x.state;
-	if (rx_pkt != NULL && !dropped(s)) {
+	if (rx_pkt != NULL && !dropped(s, i, unverified)) {
 		/* (h): what this node now knows of the sender's lease (a
 		 * datagram the replay window dropped told it nothing). */
 		if (rx_pkt->tenure != n->heard_tenure[rx_pkt->src] ||
@@ -1042,7 +1143,8 @@ sim_holder(const struct sim *s)
 	int i, h = -1;
 
 	for (i = 0; i < s->n_nodes; i++) {
-		if (!sim_is_live(s, i) || s->node[i].state != ELECT_ST_HOLDER)
+		if (!sim_is_live(s, i) || s->node[i].state != ELECT_ST_HOLDER ||
+		    s->node[i].mismatched)
 			continue;
 		if (h >= 0)
 			return -1;
@@ -1078,8 +1180,9 @@ check_converged(struct sim *s)
 	struct elect_id hid, id;
 	int i, h = -1, holders = 0, eligible = 0;
 
+	/* A member with other settings is not of this election: (l). */
 	for (i = 0; i < s->n_nodes; i++) {
-		if (!sim_is_live(s, i))
+		if (!sim_is_live(s, i) || s->node[i].mismatched)
 			continue;
 		if (s->node[i].conf.priority > 0)
 			eligible++;
@@ -1096,7 +1199,7 @@ check_converged(struct sim *s)
 	if (h >= 0)
 		elect_get_id(s->node[h].core, &hid);
 	for (i = 0; i < s->n_nodes; i++) {
-		if (!sim_is_live(s, i))
+		if (!sim_is_live(s, i) || s->node[i].mismatched)
 			continue;
 		if (!elect_get_holder(s->node[i].core, &id)) {
 			if (h < 0)
@@ -1127,7 +1230,7 @@ sim_could_serve(const struct sim *s, int j)
 	const struct sim_node *n = &s->node[j];
 
 	return sim_is_live(s, j) && n->link_up && n->conf.priority > 0 &&
-	       n->svc_up &&
+	       n->svc_up && !n->mismatched &&
 	       (n->svc_fail_ms == 0 ||
 		   s->now >= n->svc_fail_ms + n->conf.holddown_ms);
 }
@@ -1155,6 +1258,35 @@ check_service(struct sim *s)
 		    "%" PRIu64 " ms (more than %" PRIu64
 		    " ms) while another node could serve",
 		    c->e_since, c->e_bound_ms);
+	return 0;
+}
+
+static bool
+site_dmz(const struct sim_node *n)
+{
+	return memcmp(n->conf.dmz.b, dmz_addr, sizeof(dmz_addr)) == 0;
+}
+
+/* (l): a member with other settings never takes the site's address
+ * while a member of the site's election that could hold it is live (up,
+ * linked, on its side of a partition): it could hear that one. (One that
+ * was paused when it looked, it could not: it gives the address up when
+ * that one speaks, the site having started first.) */
+static int
+check_mismatched_claim(struct sim *s, int i)
+{
+	int j;
+
+	if (!s->node[i].mismatched || !site_dmz(&s->node[i]))
+		return 0;
+	for (j = 0; j < s->n_nodes; j++)
+		if (j != i && sim_is_live(s, j) && !s->node[j].mismatched &&
+		    s->node[j].conf.priority > 0 && s->node[j].link_up &&
+		    s->node[j].group == s->node[i].group)
+			return sim_fail(s, i,
+			    "invariant (l): takes the site's address with "
+			    "other settings while %s lives",
+			    s->node[j].name);
 	return 0;
 }
 
@@ -1228,12 +1360,13 @@ on_deliver(struct sim *s, const struct sim_ev *ev)
 
 /* ---- the LAN around the cores: clients, checks, ARP ---- */
 
+/* Node j's kernel holds the site's DMZ address. */
 static bool
 kernel_has(const struct sim *s, int j)
 {
 	const struct sim_node *n = &s->node[j];
 
-	return n->addr_held && s->now <= n->addr_until;
+	return n->addr_held && s->now <= n->addr_until && site_dmz(n);
 }
 
 int
@@ -1429,6 +1562,145 @@ on_node_result(struct sim *s, const struct sim_ev *ev)
 	return arp_done(s, ev->node);
 }
 
+/* ---- issue 7: snapshots, reverts, an adversary that replays ---- */
+
+static void node_down(struct sim *, int);
+
+void
+sim_snapshot(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+
+	if (elect_id_is_zero(&n->disk.id))
+		return; /* never started: nothing to snapshot */
+	n->snap = n->disk;
+	n->has_snap = true;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64
+		       " ms  %-3s state dir snapshot (epoch %" PRIu64
+		       ", sequences below %" PRIu64 ")\n",
+		    s->now, n->name, n->snap.epoch, n->snap.seq_reserved);
+}
+
+int
+sim_revert(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_persist old = {.id = n->disk.id};
+
+	if (s->failed)
+		return -1;
+	if (n->has_snap)
+		old = n->snap;
+	if (n->run != SIM_DOWN) {
+		node_down(s, i);
+		s->stats.crashes++;
+	}
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  %-3s restarts on an older state dir "
+		       "(epoch %" PRIu64 " -> %" PRIu64 ", sequences %" PRIu64
+		       " -> %" PRIu64 ")\n",
+		    s->now, n->name, n->disk.epoch, old.epoch,
+		    n->disk.seq_reserved, old.seq_reserved);
+	/* (b) counts from what the reverted disk says: going back is the
+	 * fault, not the core's doing. */
+	n->disk = old;
+	n->max_epoch = old.epoch;
+	s->stats.reverts++;
+	return sim_start(s, i);
+}
+
+int
+sim_replay(struct sim *s, int to)
+{
+	struct sim_capture *c;
+	struct sim_ev ev = {0};
+
+	if (s->failed)
+		return -1;
+	if (s->n_cap == 0)
+		return 0;
+	c = &s->cap[sim_rng_range(&s->adv_rng, 0, s->n_cap - 1)];
+	if (to < 0)
+		to = c->src;
+	if (s->node[to].run == SIM_DOWN)
+		return 0;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  adversary replays a %s of %s to %s\n",
+		    s->now, elect_msg_type_name(c->type), s->node[c->src].name,
+		    s->node[to].name);
+	ev.at_ms = s->now + sim_rng_range(&s->adv_rng, 0, 2);
+	ev.type = EV_DELIVER;
+	ev.node = to;
+	ev.pkt = pkt_new(s, c->src, c->buf, c->len, c->type);
+	s->pkt[ev.pkt].tenure = c->tenure;
+	s->pkt[ev.pkt].lease_until = c->lease_until;
+	heap_push(s, ev);
+	s->stats.replayed++;
+	return 0;
+}
+
+static void
+schedule_adversary(struct sim *s)
+{
+	struct sim_ev ev = {0};
+
+	ev.at_ms = s->now + sim_rng_range(&s->adv_rng, s->adv_every_ms / 2,
+				s->adv_every_ms * 3 / 2);
+	ev.type = EV_ADVERSARY;
+	heap_push(s, ev);
+}
+
+void
+sim_adversary_start(struct sim *s)
+{
+	if (s->adv_every_ms > 0)
+		schedule_adversary(s);
+}
+
+/* A captured datagram to a random node, or back to its own sender (its
+ * own id: a clone, were it believed). */
+static int
+on_adversary(struct sim *s)
+{
+	int to = -1;
+
+	if (s->adv_every_ms == 0)
+		return 0;
+	schedule_adversary(s);
+	if (!sim_rng_permille(&s->adv_rng, 300))
+		to = (int)sim_rng_range(
+		    &s->adv_rng, 0, (uint64_t)s->n_nodes - 1);
+	return sim_replay(s, to);
+}
+
+int
+sim_check_heard(struct sim *s, int i, uint64_t since)
+{
+	struct elect_member_info m[ELECT_MAX_MEMBERS];
+	size_t n, k;
+	int j;
+
+	if (!s->node[i].has_id || !sim_is_live(s, i))
+		return 0;
+	for (j = 0; j < s->n_nodes; j++) {
+		if (j == i || !sim_is_live(s, j) ||
+		    s->node[j].state == ELECT_ST_STOPPED)
+			continue;
+		n = elect_get_members(
+		    s->node[j].core, s->now, m, ELECT_MAX_MEMBERS);
+		for (k = 0; k < n; k++)
+			if (elect_id_cmp(&m[k].id, &s->node[i].id) == 0)
+				break;
+		if (k == n || s->now - m[k].last_seen_ms < since)
+			return sim_fail(s, j,
+			    "invariant (j): has not heard %s since it "
+			    "restarted at %" PRIu64 " ms",
+			    s->node[i].name, since);
+	}
+	return 0;
+}
+
 static int
 run_ev(struct sim *s, const struct sim_ev *ev)
 {
@@ -1443,6 +1715,8 @@ run_ev(struct sim *s, const struct sim_ev *ev)
 		return on_request(s, ev);
 	case EV_ANS:
 		return on_answer(s, ev);
+	case EV_ADVERSARY:
+		return on_adversary(s);
 	default:
 		return on_node_result(s, ev);
 	}
@@ -1509,6 +1783,7 @@ sim_start(struct sim *s, int i)
 		return sim_fail(s, i, "sanity: elect_new() refused its conf");
 	n->run = SIM_UP;
 	n->state = ELECT_ST_STARTING;
+	n->started_ms = s->now;
 	n->wake_ms = 0;
 	n->wake_gen++;
 	/* The edge removes a DMZ address it finds at start-up. */

@@ -29,6 +29,7 @@
 #define SIM_ARP_MAX_MS 160	/* two probes 50 ms apart and a wait */
 #define SIM_CHECK_MAX_MS 10	/* a service check answers within */
 #define SIM_PERSIST_MAX_MS 20	/* a state write (fsync) lands within */
+#define SIM_CAPTURES 64		/* datagrams an adversary keeps to replay */
 
 /* xoshiro256** seeded through splitmix64: no rand(), same on every host. */
 struct sim_rng {
@@ -88,6 +89,13 @@ struct sim_node {
 	bool conflict;	/* (g): its probe saw a foreign answer since */
 	uint64_t svc_fail_ms; /* last step-down for a failed check; 0 */
 	uint64_t probe_at[2]; /* (f): its last two PROBE sends */
+	/* issue 7 */
+	struct elect_id id; /* (k): from its first start, for good */
+	bool has_id;
+	bool mismatched;	   /* (l): started with other settings */
+	struct elect_persist snap; /* a VM snapshot of its state dir */
+	bool has_snap;
+	uint64_t started_ms; /* (j): its last start */
 	/* (h): the lease end of node j's kernel as carried by the last
 	 * HEARTBEAT/CLAIM of j delivered to this node (this start). */
 	uint64_t heard_lease[SIM_MAX_NODES];
@@ -114,9 +122,10 @@ struct sim_stats {
 	uint64_t arp_probes, conflicts, link_cuts, reconfs, svc_downs;
 	uint64_t contended; /* (d): a second claim in a failover window */
 	uint64_t settled;   /* (d): a handover in a failover window */
-	uint64_t frozen;    /* (h): a holder paused in the stable phase */
+	uint64_t frozen; /* (h): a holder paused in the stable phase */
 	uint64_t disk_faults, persist_failed;
-	uint64_t named_handovers; /* (j): stable-phase handovers to a name */
+	uint64_t named_handovers; /* (m): stable-phase handovers to a name */
+	uint64_t reverts, replayed, mismatch_notes;
 };
 
 enum sim_verbosity {
@@ -141,7 +150,7 @@ struct sim_check {
 	bool svc_rule;	   /* (e): checked at every step */
 	uint64_t e_bound_ms;
 	uint64_t e_since; /* a holder's service has been down since; 0 */
-	/* (j): a named handover under way: only this node may claim; -1 */
+	/* (m): a named handover under way: only this node may claim; -1 */
 	int named;
 };
 
@@ -152,6 +161,15 @@ struct sim_clients {
 	uint32_t answer_max_ms; /* the service's own delay */
 	uint64_t next_flow;
 	int router_last; /* the node whose ADD/ANNOUNCE the router heard */
+};
+
+/* A datagram captured off the LAN, for an adversary to replay later. */
+struct sim_capture {
+	int src; /* the node that sent it */
+	int type;
+	uint64_t tenure, lease_until; /* (h): its sender's, when sent */
+	size_t len;
+	uint8_t buf[ELECT_WIRE_MAX];
 };
 
 struct sim_ev;
@@ -170,6 +188,11 @@ struct sim {
 	struct sim_check check;
 	struct sim_clients clients;
 	bool foreign; /* a foreign host answers ARP for the DMZ address */
+	/* issue 7: an adversary with captured datagrams but no key */
+	struct sim_rng adv_rng; /* its own stream: captures change no draw */
+	struct sim_capture cap[SIM_CAPTURES];
+	size_t n_cap;
+	uint32_t adv_every_ms; /* replays in the background; 0: off */
 	struct sim_stats stats;
 	enum sim_verbosity verbosity;
 	bool failed;
@@ -214,6 +237,19 @@ void sim_clients_start(struct sim *);
 bool sim_could_serve(const struct sim *, int j);
 /* The node whose kernel holds the DMZ address for the router; -1. */
 int sim_kernel_holder(const struct sim *);
+
+/* issue 7: a VM snapshot of node i's state dir; node i crashed and
+ * restarted on it (or on an empty one, id kept, if none was taken: every
+ * epoch and sequence it used is then above what it starts with). */
+void sim_snapshot(struct sim *, int i);
+int sim_revert(struct sim *, int i);
+/* Replays a captured datagram to node `to` (-1: to its own sender),
+ * from the address of its sender. */
+int sim_replay(struct sim *, int to);
+/* Starts the adversary's background replays (s->adv_every_ms). */
+void sim_adversary_start(struct sim *);
+/* (j): every live peer has heard node i since `since`. */
+int sim_check_heard(struct sim *, int i, uint64_t since);
 
 /* Moves node i to partition side g; 0 everywhere means healed. */
 void sim_set_group(struct sim *, int i, int g);

@@ -26,7 +26,9 @@ struct scen {
 	bool partitioned;
 	uint64_t settle_ms; /* W, plus what probes and holddowns add */
 	uint32_t stagger_ms;
-	bool svc_killed; /* the stable phase killed the holder's service */
+	bool svc_killed;    /* the stable phase killed the holder's service */
+	int mism;	    /* slot with other settings joining late, or -1 */
+	bool holder_killed; /* the stable phase killed the holder */
 };
 
 enum fault {
@@ -46,6 +48,9 @@ enum fault {
 	F_FOREIGN,
 	F_RECONF,
 	F_DISK, /* a state disk refuses writes, or takes them again */
+	F_SNAPSHOT,
+	F_REVERT,
+	F_REPLAY,
 	F_NONE,
 	N_FAULTS
 };
@@ -68,6 +73,9 @@ static const uint32_t fault_weight[N_FAULTS] = {
     [F_FOREIGN] = 2,
     [F_RECONF] = 4,
     [F_DISK] = 4,
+    [F_SNAPSHOT] = 4,
+    [F_REVERT] = 5,
+    [F_REPLAY] = 8,
     [F_NONE] = 10,
 };
 
@@ -196,7 +204,7 @@ pick_node(struct scen *c, enum sim_run run)
 	int cand[SIM_MAX_NODES], n = 0, i;
 
 	for (i = 0; i < c->s->n_nodes; i++)
-		if (i != c->joiner && c->s->node[i].run == run)
+		if (i != c->joiner && i != c->mism && c->s->node[i].run == run)
 			cand[n++] = i;
 	if (n == 0)
 		return -1;
@@ -212,7 +220,8 @@ pick_flag(struct scen *c, bool svc, bool up)
 
 	for (i = 0; i < c->s->n_nodes; i++) {
 		x = &c->s->node[i];
-		if (i != c->joiner && (svc ? x->svc_up : x->link_up) == up)
+		if (i != c->joiner && i != c->mism &&
+		    (svc ? x->svc_up : x->link_up) == up)
 			cand[n++] = i;
 	}
 	if (n == 0)
@@ -333,6 +342,22 @@ inject(struct scen *c)
 	case F_DISK:
 		i = (int)sim_rng_range(c->r, 0, (uint64_t)s->n_nodes - 1);
 		return sim_disk(s, i, !s->node[i].disk_broken);
+	case F_SNAPSHOT:
+		i = pick_node(c, SIM_UP);
+		if (i >= 0)
+			sim_snapshot(s, i);
+		return 0;
+	case F_REVERT:
+		i = pick_node(
+		    c, sim_rng_permille(c->r, 500) ? SIM_UP : SIM_DOWN);
+		return i < 0 ? 0 : sim_revert(s, i);
+	case F_REPLAY:
+		for (t = (int)sim_rng_range(c->r, 1, 4); t > 0; t--)
+			if (sim_replay(s, sim_rng_permille(c->r, 300)
+					      ? -1
+					      : pick_node(c, SIM_UP)) != 0)
+				return -1;
+		return 0;
 	case F_NONE:
 	case N_FAULTS:
 		break;
@@ -349,7 +374,7 @@ chaos(struct scen *c, uint64_t until)
 
 	/* Nodes boot at slightly different times, as machines do. */
 	for (i = 0; i < s->n_nodes; i++) {
-		if (i == c->joiner)
+		if (i == c->joiner || i == c->mism)
 			continue;
 		if (sim_run_until(s, s->now + sim_rng_range(c->r, 0, 50)) ||
 		    sim_start(s, i))
@@ -389,7 +414,7 @@ heal(struct scen *c)
 		if (sim_svc(s, i, true) != 0 || sim_link(s, i, true) != 0 ||
 		    sim_disk(s, i, false) != 0)
 			return -1;
-		if (i == c->joiner)
+		if (i == c->joiner || i == c->mism)
 			continue;
 		if (s->node[i].run == SIM_PAUSED && sim_resume(s, i) != 0)
 			return -1;
@@ -461,7 +486,7 @@ final_check(struct scen *c)
 	int h0;
 
 	if (sim_check_all(s) != 0 || c->joiner < 0 || k->joiner < 0 ||
-	    c->svc_killed)
+	    c->svc_killed || c->holder_killed)
 		return s->failed ? -1 : 0;
 	jc = &s->node[c->joiner].conf;
 	h0 = k->handed_over ? -1 : k->holder;
@@ -519,7 +544,7 @@ frozen_holder(struct scen *c)
  * An operator's named handover (`qurectl handover NAME`) on a LAN whose
  * members are slow (virtualised: a datagram takes up to a claim stagger +
  * 5 ms): the named member must end holding, and nobody else may claim
- * meanwhile (j). Named: a member that could serve, that no preempting
+ * meanwhile (m). Named: a member that could serve, that no preempting
  * member would displace (it would rightly go first).
  */
 static int
@@ -568,7 +593,7 @@ named_handover(struct scen *c)
 	k->named = -1;
 	if (sim_holder(s) != t)
 		return sim_fail(s, t,
-		    "invariant (j): the handover named %s, %s holds",
+		    "invariant (m): the handover named %s, %s holds",
 		    s->node[t].name,
 		    sim_holder(s) >= 0 ? s->node[sim_holder(s)].name
 				       : "nobody");
@@ -597,6 +622,70 @@ svc_fault(struct scen *c)
 	return sim_svc(s, h, false);
 }
 
+/*
+ * Fault 1 of issue 7 on the healthy network: a standby restarts on an
+ * older copy of its state dir (sequences, maybe epochs, below what it
+ * used). (j): every live member hears it within a heartbeat. Then, now
+ * and then, the holder dies: exactly one must hold after W ((a)).
+ */
+static int
+revert_fault(struct scen *c)
+{
+	struct sim *s = c->s;
+	int h = sim_holder(s), x = -1, i, cand[SIM_MAX_NODES], n = 0;
+	uint64_t t0;
+
+	if (!sim_rng_permille(c->r, 350) || h < 0)
+		return 0;
+	/* A node that will not preempt the holder when it comes back:
+	 * (d) would see that as a change of holder. */
+	for (i = 0; i < s->n_nodes; i++)
+		if (i != h && i != c->joiner && i != c->mism &&
+		    sim_is_live(s, i) &&
+		    (!s->node[i].conf.preempt ||
+			s->node[i].conf.priority <= s->node[h].conf.priority))
+			cand[n++] = i;
+	if (n == 0)
+		return 0;
+	x = cand[sim_rng_range(c->r, 0, (uint64_t)n - 1)];
+	s->check.converged = false;
+	t0 = s->now;
+	if (sim_revert(s, x) != 0 || sim_run_until(s, t0 + c->hb_ms + 2) != 0 ||
+	    sim_check_heard(s, x, t0) != 0)
+		return -1;
+	if (sim_rng_permille(c->r, 500)) {
+		/* The holder dies: a failover, allowed by (d) like one for a
+		 * dead service. */
+		s->check.holder = -1;
+		s->check.vacated = true;
+		s->check.quiet_until = s->now + c->settle_ms;
+		c->holder_killed = true;
+		if (sim_crash(s, h) != 0)
+			return -1;
+	}
+	if (sim_run_until(s, s->now + c->settle_ms) != 0)
+		return -1;
+	s->check.converged = true;
+	return sim_check_all(s);
+}
+
+/*
+ * Fault 5 of issue 7: a member with another DMZ address, lease or
+ * heartbeat joins. (l) and the others over the site's members: it never
+ * holds the site's address, and their election goes on undisturbed.
+ */
+static int
+mism_join(struct scen *c)
+{
+	struct sim *s = c->s;
+
+	if (c->mism < 0)
+		return 0;
+	if (sim_run_until(s, s->now + sim_rng_range(c->r, 0, c->settle_ms / 2)))
+		return -1;
+	return sim_start(s, c->mism);
+}
+
 static int
 stable(struct scen *c)
 {
@@ -606,12 +695,15 @@ stable(struct scen *c)
 
 	if (sim_run_until(s, s->now + w) != 0 || settle(c) != 0)
 		return -1;
+	sim_adversary_start(s);
 	if (c->joiner >= 0) {
 		if (sim_run_until(s, s->now + sim_rng_range(c->r, 0, w / 2)))
 			return -1;
 		if (join(c, w) != 0)
 			return -1;
 	}
+	if (revert_fault(c) != 0 || mism_join(c) != 0)
+		return -1;
 	if (frozen_holder(c) != 0 || named_handover(c) != 0 ||
 	    svc_fault(c) != 0)
 		return -1;
@@ -640,6 +732,46 @@ pick_joiner(struct scen *c, int n_nodes)
 		    j->name, j->conf.priority, j->conf.preempt ? "on" : "off");
 }
 
+/* One slot more, with other settings, joining in the stable phase. */
+static void
+pick_mism(struct scen *c, int n_nodes)
+{
+	struct sim *s = c->s;
+	struct sim_node *m;
+	int kind;
+
+	c->mism = -1;
+	if (!sim_rng_permille(c->r, 200) || n_nodes >= SIM_MAX_NODES)
+		return;
+	c->mism = n_nodes;
+	s->n_nodes = n_nodes + 1;
+	m = &s->node[c->mism];
+	sim_node_conf(s, c->mism, "m");
+	m->conf = s->node[0].conf;
+	snprintf(m->conf.name, sizeof(m->conf.name), "m");
+	m->conf.addrs[0].b[3] = (uint8_t)(c->mism + 1);
+	m->conf.priority =
+	    sim_rng_permille(c->r, 600) ? 254 : pick_priority(c->r);
+	m->conf.preempt = sim_rng_permille(c->r, 600);
+	m->mismatched = true;
+	kind = (int)sim_rng_range(c->r, 0, 2);
+	if (kind == 0)
+		m->conf.dmz.b[3] = 12; /* a mistyped [dmz] address */
+	else if (kind == 1)
+		m->conf.heartbeat_ms += (uint32_t)sim_rng_range(c->r, 1, 100);
+	else
+		m->conf.lease_ms += (uint32_t)sim_rng_range(c->r, 1, 100);
+	if (m->conf.lease_ms <= m->conf.heartbeat_ms)
+		m->conf.lease_ms = 3 * m->conf.heartbeat_ms;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("# m joins in the stable phase with another %s "
+		       "(priority %u, preempt %s)\n",
+		    kind == 0	? "DMZ address"
+		    : kind == 1 ? "heartbeat"
+				: "lease",
+		    m->conf.priority, m->conf.preempt ? "on" : "off");
+}
+
 int
 sim_scenario_run(struct sim *s, struct elect_key *key, uint64_t seed,
     enum sim_verbosity verbosity)
@@ -656,6 +788,10 @@ sim_scenario_run(struct sim *s, struct elect_key *key, uint64_t seed,
 	conf_cluster(&c, n_nodes);
 	conf_clients(&c);
 	pick_joiner(&c, n_nodes);
+	pick_mism(&c, n_nodes);
+	/* The adversary replays what it captured, every 50..500 ms, from
+	 * the stable phase on (and as a fault of the chaos). */
+	s->adv_every_ms = (uint32_t)sim_rng_range(c.r, 50, 500);
 	if (verbosity >= SIM_TIMELINE)
 		for (i = 0; i < n_nodes; i++)
 			printf("# %s priority %u preempt %s\n", s->node[i].name,

@@ -35,6 +35,12 @@ struct fx {
 	 * not at all (the test sends ELECT_EV_PERSIST_DONE itself). */
 	enum { DISK_OK = 0, DISK_FAILS, DISK_MANUAL } disk_mode;
 	size_t npersist; /* PERSIST actions seen */
+	uint64_t peer_boot[256];     /* 0: the peer's number */
+	uint64_t verified_boot[256]; /* as the core should know it */
+	uint64_t chal_to[256];	     /* last challenge sent to a peer */
+	uint32_t peer_hb[256];	     /* 0: ours */
+	uint8_t peer_dmz[256];	     /* last byte of its DMZ; 0: ours */
+	uint32_t peer_lease[256];    /* 0: ours */
 };
 
 static const uint8_t secret[ELECT_KEY_LEN] = "0123456789abcdef0123456789abcde";
@@ -56,6 +62,18 @@ addr_of(int n)
 	return a;
 }
 
+/* Challenges the core sent, per peer address (byte 3), 0: the group. */
+static void
+fx_note_challenge(struct fx *f, const struct elect_action *a)
+{
+	struct elect_msg m;
+
+	if (elect_wire_decode(a->buf, a->len, f->key, &m) != ELECT_WIRE_OK ||
+	    !(m.has & ELECT_HAS_CHALLENGE))
+		return;
+	f->chal_to[a->dest.family == 0 ? 0 : a->dest.b[3]] = m.challenge;
+}
+
 static void
 fx_step(struct fx *f, const struct elect_event *ev)
 {
@@ -73,6 +91,8 @@ fx_step(struct fx *f, const struct elect_event *ev)
 			if (f->disk_mode == DISK_OK)
 				f->disk = out.act[i].persist;
 		}
+		if (out.act[i].type == ELECT_ACT_SEND)
+			fx_note_challenge(f, &out.act[i]);
 		if (f->nlog < LOG_MAX)
 			f->log[f->nlog++] = out.act[i];
 	}
@@ -159,9 +179,40 @@ teardown(void **state)
 	return 0;
 }
 
-/* Sends the core a signed message from peer n. */
+/* Our settings: a peer that shares them takes part in our election. */
 static void
-fx_hear_msg(struct fx *f, struct elect_msg *m, int n)
+fx_settings(const struct fx *f, struct elect_msg *m)
+{
+	m->has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT;
+	m->dmz = f->conf.dmz;
+	m->dmz_prefix = f->conf.dmz_prefix;
+	m->lease_ms = f->conf.lease_ms;
+	m->heartbeat_ms = f->conf.heartbeat_ms;
+}
+
+/* Peer n's own settings, which may differ from ours. */
+static void
+fx_peer_settings(const struct fx *f, struct elect_msg *m, int n)
+{
+	fx_settings(f, m);
+	if (n < 0)
+		return;
+	if (f->peer_hb[n] != 0)
+		m->heartbeat_ms = f->peer_hb[n];
+	if (f->peer_lease[n] != 0)
+		m->lease_ms = f->peer_lease[n];
+	if (f->peer_dmz[n] != 0)
+		m->dmz.b[3] = f->peer_dmz[n];
+}
+
+static uint64_t
+fx_boot(const struct fx *f, int n)
+{
+	return f->peer_boot[n] ? f->peer_boot[n] : (uint64_t)n;
+}
+
+static void
+fx_send_raw(struct fx *f, struct elect_msg *m, int n)
 {
 	uint8_t buf[ELECT_WIRE_MAX];
 	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf};
@@ -170,11 +221,66 @@ fx_hear_msg(struct fx *f, struct elect_msg *m, int n)
 	m->id = id_of(n);
 	m->seq = ++f->peer_seq[n];
 	m->has |= ELECT_HAS_PRIORITY | ELECT_HAS_BOOT;
-	m->boot = (uint64_t)n;
+	m->boot = fx_boot(f, n);
+	/* Peers started at 0; a test may say otherwise. */
+	if (!(m->has & ELECT_HAS_UPTIME))
+		m->uptime_ms = f->now;
+	m->has |= ELECT_HAS_UPTIME;
+	if (m->type == ELECT_MSG_HELLO || m->type == ELECT_MSG_HEARTBEAT ||
+	    m->type == ELECT_MSG_CLAIM)
+		fx_peer_settings(f, m, n);
 	ev.len = elect_wire_encode(m, f->key, buf, sizeof(buf));
 	assert_true(ev.len > 0);
 	ev.src = addr_of(n);
 	fx_step(f, &ev);
+}
+
+/*
+ * Peer n proves its boot live as a real one does: a HELLO draws the
+ * core's challenge, a HELLO echoes it. What this exchange logs is dropped,
+ * so tests see only what their own message did.
+ */
+static void
+fx_verify_as(struct fx *f, int n, const struct elect_msg *as)
+{
+	size_t mark = f->nlog, i, j;
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = as->priority,
+	    .state = ELECT_ST_STANDBY,
+	    .has =
+		ELECT_HAS_NAME | ELECT_HAS_STATE | (as->has & ELECT_HAS_UPTIME),
+	    .uptime_ms = as->uptime_ms};
+
+	if (f->verified_boot[n] == fx_boot(f, n))
+		return;
+	snprintf(m.name, sizeof(m.name), "peer%d", n);
+	fx_send_raw(f, &m, n);
+	m.response = f->chal_to[n];
+	assert_true(m.response != 0);
+	m.has |= ELECT_HAS_RESPONSE;
+	fx_send_raw(f, &m, n);
+	f->verified_boot[n] = fx_boot(f, n);
+	for (i = j = mark; i < f->nlog; i++)
+		if (f->log[i].type != ELECT_ACT_SEND)
+			f->log[j++] = f->log[i];
+	f->nlog = j;
+}
+
+static void
+fx_verify(struct fx *f, int n, uint8_t prio)
+{
+	struct elect_msg as = {.priority = prio};
+
+	fx_verify_as(f, n, &as);
+}
+
+/* Sends the core a signed message from peer n, verified first (by a
+ * HELLO of the same priority and uptime). */
+static void
+fx_hear_msg(struct fx *f, struct elect_msg *m, int n)
+{
+	fx_verify_as(f, n, m);
+	fx_send_raw(f, m, n);
 }
 
 static void
@@ -188,11 +294,6 @@ fx_hear(
 		m.has = ELECT_HAS_NAME | ELECT_HAS_STATE;
 		snprintf(m.name, sizeof(m.name), "peer%d", n);
 		m.state = ELECT_ST_STANDBY;
-	} else if (type == ELECT_MSG_HEARTBEAT) {
-		m.has = ELECT_HAS_DMZ | ELECT_HAS_LEASE;
-		m.dmz = addr_of(11);
-		m.dmz_prefix = 24;
-		m.lease_ms = 600;
 	} else if (type == ELECT_MSG_RESIGN) {
 		m.has = ELECT_HAS_HOLDER;
 	}
@@ -668,19 +769,21 @@ replayed_datagram_is_counted_and_changes_nothing(void **state)
 	struct elect_msg m = {.version = ELECT_PROTO_VERSION,
 	    .type = ELECT_MSG_CLAIM,
 	    .epoch = 9,
-	    .seq = 1,
+	    .seq = 3, /* the first verified one: seq 1, 2 verify */
 	    .priority = 100,
-	    .has = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT,
-	    .boot = 1};
+	    .has = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | ELECT_HAS_UPTIME,
+	    .boot = PEER_HIGH};
 	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf};
 	struct elect_counters ctr;
 
 	m.id = id_of(PEER_HIGH);
-	ev.len = elect_wire_encode(&m, f->key, buf, sizeof(buf));
+	fx_settings(f, &m);
 	fx_make_holder(f);
-	fx_hear(f, PEER_HIGH, ELECT_MSG_HELLO, 0, 1); /* peer seq 1 */
-	fx_hear(f, PEER_HIGH, ELECT_MSG_HELLO, 0, 1); /* peer seq 2 */
-	fx_step(f, &ev);			      /* seq 1 again */
+	m.uptime_ms = f->now; /* sent now: only its sequence is old */
+	ev.len = elect_wire_encode(&m, f->key, buf, sizeof(buf));
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HELLO, 0, 1); /* peer seq 3 */
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HELLO, 0, 1); /* peer seq 4 */
+	fx_step(f, &ev);			      /* seq 3 again */
 	elect_get_counters(f->e, &ctr);
 	assert_int_equal(ctr.rx_dropped_replay, 1);
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
@@ -700,12 +803,13 @@ forged_datagram_is_counted_and_changes_nothing(void **state)
 	    .epoch = 9,
 	    .seq = 1,
 	    .priority = 254,
-	    .has = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT,
+	    .has = ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | ELECT_HAS_UPTIME,
 	    .boot = 1};
 	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf};
 	struct elect_counters ctr;
 
 	m.id = id_of(PEER_HIGH);
+	fx_settings(f, &m);
 	ev.len = elect_wire_encode(&m, wrong, buf, sizeof(buf));
 	fx_make_holder(f);
 	fx_step(f, &ev);
@@ -847,9 +951,14 @@ newcomer_gets_a_unicast_hello_back(void **state)
 {
 	struct fx *f = *state;
 	int i;
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = 100,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE};
 
 	fx_clear(f);
-	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	/* Its first word is challenged: that HELLO goes back to it alone. */
+	snprintf(m.name, sizeof(m.name), "new");
+	fx_send_raw(f, &m, PEER_LOW);
 	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO);
 	assert_true(i >= 0);
 	assert_int_equal(f->log[i].dest.family, 4);
@@ -867,7 +976,7 @@ names_cover_every_state_and_reason(void **state)
 	assert_string_equal(elect_state_name(ELECT_ST_OBSERVER), "observer");
 	assert_string_equal(elect_reason_name(ELECT_WHY_RESUMED), "resumed");
 	assert_string_equal(elect_state_name((enum elect_state)77), "unknown");
-	for (int r = ELECT_WHY_START; r <= ELECT_WHY_ADDR_CONFLICT; r++)
+	for (int r = ELECT_WHY_START; r <= ELECT_WHY_CONFIG_CONFLICT; r++)
 		assert_string_not_equal(
 		    elect_reason_name((enum elect_reason)r), "unknown");
 	for (int s = ELECT_ST_STARTING; s <= ELECT_ST_STOPPED; s++)
@@ -1135,7 +1244,20 @@ fx_hear_lease(struct fx *f, int n, uint64_t epoch, uint32_t lease_ms)
 	    .lease_ms = lease_ms};
 
 	m.dmz = addr_of(11);
+	/* Another lease than ours is another member's setting (fault 5). */
+	f->peer_lease[n] = lease_ms != f->conf.lease_ms ? lease_ms : 0;
 	fx_hear_msg(f, &m, n);
+}
+
+/* The cluster's lease is lease_ms (every member's): the core restarts. */
+static void
+fx_restart_with_lease(struct fx *f, uint32_t lease_ms)
+{
+	elect_free(f->e);
+	f->conf.lease_ms = lease_ms;
+	memset(f->verified_boot, 0, sizeof(f->verified_boot));
+	memset(f->chal_to, 0, sizeof(f->chal_to));
+	fx_start_with(f);
 }
 
 static void
@@ -1144,6 +1266,7 @@ missed_heartbeats_claim_waits_for_the_holders_longer_lease(void **state)
 	struct fx *f = *state;
 	uint64_t t0;
 
+	fx_restart_with_lease(f, 2000);
 	fx_hear_lease(f, PEER_HIGH, 4, 2000);
 	t0 = f->now;
 	fx_advance(f, dead_ms(f));
@@ -1168,6 +1291,7 @@ unfit_probe_ack_claim_waits_for_the_lease(void **state)
 	uint64_t t0;
 	int i;
 
+	fx_restart_with_lease(f, 1500);
 	fx_hear_lease(f, PEER_HIGH, 4, 1500);
 	t0 = f->now;
 	fx_event(f, ELECT_EV_REQUEST, 7, false);
@@ -1210,6 +1334,7 @@ named_successor_claims_at_once_on_resign_of_its_holder(void **state)
 	struct fx *f = *state;
 
 	/* The holder dropped the address before it sent the RESIGN. */
+	fx_restart_with_lease(f, 5000);
 	fx_hear_lease(f, PEER_HIGH, 4, 5000);
 	fx_advance(f, 10);
 	fx_clear(f);
@@ -1496,14 +1621,19 @@ first_word_from_an_unknown_member_asks_for_its_hello(void **state)
 	int i;
 
 	fx_clear(f);
-	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 2, 100);
+	/* Unverified, it is challenged: the echo is a HELLO, all we need. */
+	m = (struct elect_msg){.type = ELECT_MSG_HEARTBEAT, .epoch = 2};
+	fx_send_raw(f, &m, PEER_HIGH);
 	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO);
 	assert_true(i >= 0);
 	assert_int_equal(f->log[i].dest.b[3], PEER_HIGH);
 	assert_int_equal(
 	    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, &m),
 	    ELECT_WIRE_OK);
-	assert_true(m.flags & ELECT_FLAG_SOLICIT);
+	assert_true(m.has & ELECT_HAS_CHALLENGE);
+	fx_clear(f);
+	fx_verify(f, PEER_HIGH, 100);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 2, 100);
 	fx_clear(f);
 	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 2, 100); /* known now */
 	assert_false(fx_sent(f, ELECT_MSG_HELLO));
@@ -1608,6 +1738,39 @@ fx_persist_done(struct fx *f, bool ok)
 
 	if (ok)
 		f->disk = fx_last_persist(f);
+	fx_step(f, &ev);
+}
+
+/* ---- issue 7: restarts, replays (faults 1 and 2) ---- */
+
+/* A datagram of peer n as captured earlier: not sent now, replayed. */
+static size_t
+fx_capture(struct fx *f, struct elect_msg *m, int n, uint64_t seq,
+    uint64_t boot, uint8_t *buf)
+{
+	size_t len;
+
+	m->version = ELECT_PROTO_VERSION;
+	m->id = id_of(n);
+	m->seq = seq;
+	m->boot = boot;
+	if (!(m->has & ELECT_HAS_UPTIME))
+		m->uptime_ms = f->now;
+	m->has |= ELECT_HAS_PRIORITY | ELECT_HAS_BOOT | ELECT_HAS_UPTIME;
+	if (m->type == ELECT_MSG_HELLO || m->type == ELECT_MSG_HEARTBEAT ||
+	    m->type == ELECT_MSG_CLAIM)
+		fx_settings(f, m);
+	len = elect_wire_encode(m, f->key, buf, ELECT_WIRE_MAX);
+	assert_true(len > 0);
+	return len;
+}
+
+static void
+fx_replay(struct fx *f, const uint8_t *buf, size_t len, int from)
+{
+	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf, .len = len};
+
+	ev.src = addr_of(from);
 	fx_step(f, &ev);
 }
 
@@ -1739,6 +1902,244 @@ late_run_forgets_the_requests_it_watched(void **state)
 	fx_advance(f, f->conf.heartbeat_ms / 2);
 	/* The request was answered long ago, maybe: no PROBE for it. */
 	assert_false(fx_sent(f, ELECT_MSG_PROBE));
+}
+
+static void
+restarted_peer_with_an_older_sequence_is_heard_again(void **state)
+{
+	struct fx *f = *state;
+	struct elect_id h;
+
+	f->peer_seq[PEER_HIGH] = 100000;
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	assert_int_equal(elect_get_epoch(f->e), 4);
+	/* Its VM went back to a snapshot: sequences restart far below. */
+	f->peer_seq[PEER_HIGH] = 10;
+	f->peer_boot[PEER_HIGH] = 0x5eed;
+	fx_advance(f, f->conf.heartbeat_ms);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 5, 100);
+	assert_int_equal(elect_get_epoch(f->e), 5);
+	assert_true(elect_get_holder(f->e, &h));
+	assert_memory_equal(h.b, id_of(PEER_HIGH).b, 16);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
+static void
+replayed_own_id_datagram_leaves_the_holder_alone(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[ELECT_WIRE_MAX];
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = 100,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_UPTIME,
+	    .uptime_ms = 100000000};
+	size_t len;
+	struct elect_id id;
+
+	/* Sent by this node before its restart, older than it is now. */
+	snprintf(m.name, sizeof(m.name), "me");
+	len = fx_capture(f, &m, ME, 7, 0xb007, buf);
+	fx_make_holder(f);
+	fx_replay(f, buf, len, 99);
+	fx_replay(f, buf, len, ME);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_DEL), 0);
+	elect_get_id(f->e, &id);
+	assert_memory_equal(id.b, id_of(ME).b, 16);
+}
+
+static void
+old_resign_naming_a_restarted_node_does_not_make_it_claim(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[ELECT_WIRE_MAX];
+	struct elect_msg m = {
+	    .type = ELECT_MSG_RESIGN, .priority = 100, .has = ELECT_HAS_HOLDER};
+	size_t len;
+
+	/* We just restarted: no window knows PEER_HIGH yet. */
+	m.holder = id_of(ME);
+	len = fx_capture(f, &m, PEER_HIGH, 50, PEER_HIGH, buf);
+	fx_replay(f, buf, len, PEER_HIGH);
+	assert_false(fx_sent(f, ELECT_MSG_CLAIM));
+	assert_int_equal(fx_state(f), ELECT_ST_STARTING);
+	/* Nor once that holder is heard live, at the same boot. */
+	f->peer_seq[PEER_HIGH] = 100;
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 3, 100);
+	fx_replay(f, buf, len, PEER_HIGH);
+	assert_false(fx_sent(f, ELECT_MSG_CLAIM));
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
+static void
+starting_node_verifies_the_members_that_answer_its_solicit(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = 100,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_RESPONSE |
+		   ELECT_HAS_CHALLENGE,
+	    .challenge = 0x1234,
+	    .state = ELECT_ST_HOLDER};
+	struct elect_msg back;
+	struct elect_counters ctr;
+	struct elect_id h;
+	int i;
+
+	/* Its SOLICIT went to the group with a challenge ... */
+	assert_true(f->chal_to[0] != 0);
+	m.response = f->chal_to[0];
+	snprintf(m.name, sizeof(m.name), "answer");
+	fx_clear(f);
+	/* ... so a member's answer is acted on at once, no round trip more */
+	fx_send_raw(f, &m, PEER_HIGH);
+	f->verified_boot[PEER_HIGH] = fx_boot(f, PEER_HIGH);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.rx_unverified, 0);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 3, 100);
+	assert_true(elect_get_holder(f->e, &h));
+	assert_memory_equal(h.b, id_of(PEER_HIGH).b, 16);
+	/* and its own challenge is echoed in the unicast HELLO back. */
+	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO);
+	assert_true(i >= 0);
+	assert_int_equal(f->log[i].dest.b[3], PEER_HIGH);
+	assert_int_equal(
+	    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, &back),
+	    ELECT_WIRE_OK);
+	assert_true(back.has & ELECT_HAS_RESPONSE);
+	assert_true(back.response == 0x1234);
+	/* A stale answer to that challenge verifies nobody else later. */
+	fx_advance(f, 3 * dead_ms(f));
+	m.response = f->chal_to[0];
+	f->peer_boot[PEER_LOW] = 0;
+	fx_send_raw(f, &m, PEER_LOW);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.rx_unverified, 1);
+}
+
+/* ---- issue 7: mismatched settings (fault 5) ---- */
+
+static void
+member_with_another_dmz_address_is_neither_followed_nor_ranked(void **state)
+{
+	struct fx *f = *state;
+	struct elect_conflict cf;
+	struct elect_id h;
+	int i;
+
+	f->peer_dmz[PEER_LOW] = 99; /* a mistyped [dmz] address */
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 200);
+	i = fx_find(f, ELECT_ACT_CONFLICT, 0);
+	assert_true(i >= 0);
+	assert_memory_equal(f->log[i].peer.b, id_of(PEER_LOW).b, 16);
+	assert_int_equal(f->log[i].mismatch, ELECT_MISMATCH_DMZ);
+	assert_true(elect_get_conflict(f->e, f->now, &cf));
+	assert_memory_equal(cf.id.b, id_of(PEER_LOW).b, 16);
+	assert_int_equal(cf.mismatch, ELECT_MISMATCH_DMZ);
+	assert_string_equal(cf.name, "peer16");
+	/* Its claims and heartbeats are not ours to follow. */
+	fx_hear(f, PEER_LOW, ELECT_MSG_CLAIM, 5, 200);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HEARTBEAT, 5, 200);
+	assert_false(elect_get_holder(f->e, &h));
+	/* It does not rank before us: we claim the moment listening ends,
+	 * and its CLAIM of another address does not make us yield. */
+	fx_advance(f, listen_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HEARTBEAT, 9, 200);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	/* Noted once per peer, whatever it keeps sending. */
+	assert_int_equal(fx_count(f, ELECT_ACT_CONFLICT), 1);
+}
+
+static void
+member_with_another_heartbeat_is_never_named_successor(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_SHUTDOWN};
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = 250,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_PREEMPT |
+		   ELECT_HAS_UPTIME,
+	    .preempt = 1,
+	    .state = ELECT_ST_STANDBY};
+	struct elect_id to;
+
+	/* A newcomer (it just started): one against one, the member that
+	 * was there first keeps the address. */
+	fx_make_holder(f);
+	f->peer_hb[PEER_HIGH] = 300;
+	snprintf(m.name, sizeof(m.name), "fast");
+	fx_hear_msg(f, &m, PEER_HIGH);
+	assert_int_equal(fx_count(f, ELECT_ACT_CONFLICT), 1);
+	/* A preempting, higher priority member: but not one of ours. */
+	fx_advance(f, 5 * f->conf.heartbeat_ms);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 50);
+	fx_step(f, &ev);
+	to = fx_resigned_to(f);
+	assert_memory_equal(to.b, id_of(PEER_OTHER).b, 16);
+}
+
+static void
+outnumbered_member_with_other_timing_stays_off_the_address(void **state)
+{
+	struct fx *f = *state;
+	struct elect_conflict cf;
+
+	/* Two members of the site, on our address with another heartbeat:
+	 * we are the odd one out and must not take the site's address. */
+	f->peer_hb[PEER_LOW] = f->peer_hb[PEER_HIGH] = 250;
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HELLO, 0, 100);
+	fx_advance(f, 20 * f->conf.heartbeat_ms);
+	assert_int_not_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	assert_true(elect_get_conflict(f->e, f->now, &cf));
+	assert_int_equal(cf.mismatch, ELECT_MISMATCH_HEARTBEAT);
+}
+
+static void
+holder_outnumbered_by_members_with_other_timing_drops_the_address(void **state)
+{
+	struct fx *f = *state;
+
+	fx_make_holder(f);
+	f->peer_hb[PEER_LOW] = f->peer_hb[PEER_HIGH] = 250;
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HELLO, 0, 100);
+	fx_advance(f, f->conf.heartbeat_ms);
+	assert_int_not_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_DEL), 1);
+}
+
+static void
+younger_holder_gives_the_address_up_to_an_older_member_with_other_timing(
+    void **state)
+{
+	struct fx *f = *state;
+
+	/* One against one: PEER_LOW (its uptime says it started at 0, before
+	 * us) was there first; we took the address while it was away. */
+	fx_make_holder(f);
+	f->peer_hb[PEER_LOW] = 250;
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	fx_advance(f, f->conf.heartbeat_ms);
+	assert_int_not_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_DEL), 1);
+}
+
+static void
+lone_member_with_other_timing_does_not_disturb_our_election(void **state)
+{
+	struct fx *f = *state;
+
+	/* We and PEER_OTHER agree; PEER_LOW, on our address with another
+	 * heartbeat, is outnumbered: it neither ranks nor holds us off. */
+	f->peer_hb[PEER_LOW] = 100;
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 100);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 200);
+	fx_advance(f, listen_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
 }
 
 /* keepalived's fall: one slow or failed run is not a dead service. */
@@ -1894,6 +2295,16 @@ main(void)
 	    T(first_word_from_an_unknown_member_asks_for_its_hello),
 	    T(soliciting_hello_gets_an_answer_from_a_known_member),
 	    TU(periodic_hellos_thin_out_in_a_large_cluster),
+	    T(restarted_peer_with_an_older_sequence_is_heard_again),
+	    T(replayed_own_id_datagram_leaves_the_holder_alone),
+	    T(old_resign_naming_a_restarted_node_does_not_make_it_claim),
+	    T(starting_node_verifies_the_members_that_answer_its_solicit),
+	    T(member_with_another_dmz_address_is_neither_followed_nor_ranked),
+	    T(member_with_another_heartbeat_is_never_named_successor),
+	    T(outnumbered_member_with_other_timing_stays_off_the_address),
+	    T(holder_outnumbered_by_members_with_other_timing_drops_the_address),
+	    T(younger_holder_gives_the_address_up_to_an_older_member_with_other_timing),
+	    T(lone_member_with_other_timing_does_not_disturb_our_election),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

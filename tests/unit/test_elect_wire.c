@@ -115,17 +115,16 @@ body_required(struct body *bd, uint8_t type)
 		body_tlv(bd, 1, "h1", 2);
 		body_int(bd, 2, 100, 1);
 		body_int(bd, 3, ELECT_ST_STANDBY, 1);
-		body_int(bd, 12, 42, 8);
+		body_tlv(bd, 7, dmz4, sizeof(dmz4));
+		body_int(bd, 9, 600, 4);
+		body_int(bd, 19, 200, 4);
 		break;
 	case ELECT_MSG_HEARTBEAT:
+	case ELECT_MSG_CLAIM:
 		body_int(bd, 2, 100, 1);
 		body_tlv(bd, 7, dmz4, sizeof(dmz4));
 		body_int(bd, 9, 600, 4);
-		body_int(bd, 12, 42, 8);
-		break;
-	case ELECT_MSG_CLAIM:
-		body_int(bd, 2, 100, 1);
-		body_int(bd, 12, 42, 8);
+		body_int(bd, 19, 200, 4);
 		break;
 	case ELECT_MSG_RESIGN:
 		body_tlv(bd, 4, zero_id, sizeof(zero_id));
@@ -140,9 +139,13 @@ body_required(struct body *bd, uint8_t type)
 	default:
 		break;
 	}
+	/* Version 2: BOOT and UPTIME_MS in every message (the window is per
+	 * boot; a datagram sent long ago is stale). */
+	body_int(bd, 12, 42, 8);
+	body_int(bd, 13, 5000, 8);
 }
 
-/* Writes a version-1 datagram around body by hand and tags it. */
+/* Writes a version-2 datagram around body by hand and tags it. */
 static size_t
 raw_make(uint8_t *buf, uint8_t type, const struct body *bd)
 {
@@ -150,7 +153,7 @@ raw_make(uint8_t *buf, uint8_t type, const struct body *bd)
 
 	memset(buf, 0, HDR);
 	memcpy(buf, "QURE", 4);
-	buf[4] = 1;
+	buf[4] = 2;
 	buf[5] = type;
 	memset(buf + 8, 0xab, 16); /* node id */
 	buf[31] = 7;		   /* epoch */
@@ -191,7 +194,7 @@ msg_full(struct elect_msg *m, uint8_t type)
 	    0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12};
 
 	memset(m, 0, sizeof(*m));
-	m->version = 1;
+	m->version = 2;
 	m->type = type;
 	id_fill(&m->id, 0x11);
 	m->epoch = 0x0102030405060708ull;
@@ -203,7 +206,16 @@ msg_full(struct elect_msg *m, uint8_t type)
 	switch (type) {
 	case ELECT_MSG_HELLO:
 		m->has |= ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_HOLDER |
-			  ELECT_HAS_PREEMPT | ELECT_HAS_MAC;
+			  ELECT_HAS_PREEMPT | ELECT_HAS_MAC | ELECT_HAS_DMZ |
+			  ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT |
+			  ELECT_HAS_CHALLENGE | ELECT_HAS_RESPONSE;
+		m->dmz =
+		    (struct elect_addr){.family = 4, .b = {192, 168, 1, 11}};
+		m->dmz_prefix = 24;
+		m->lease_ms = 600;
+		m->heartbeat_ms = 200;
+		m->challenge = 0x0123456789abcdefull;
+		m->response = 0xfedcba9876543210ull;
 		snprintf(m->name, sizeof(m->name), "%s", "h\xc3\xb4te-1");
 		memcpy(m->mac, "\x02\x00\x5e\x10\x20\x30", 6);
 		m->state = ELECT_ST_STANDBY;
@@ -217,8 +229,10 @@ msg_full(struct elect_msg *m, uint8_t type)
 		break;
 	case ELECT_MSG_HEARTBEAT:
 	case ELECT_MSG_CLAIM:
-		m->has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_MEMBERS;
+		m->has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_MEMBERS |
+			  ELECT_HAS_HEARTBEAT;
 		m->n_members = 7;
+		m->heartbeat_ms = 250;
 		m->dmz =
 		    (struct elect_addr){.family = 4, .b = {192, 168, 1, 11}};
 		m->dmz_prefix = 24;
@@ -292,6 +306,12 @@ msg_assert_equal(const struct elect_msg *a, const struct elect_msg *b)
 		assert_memory_equal(a->mac, b->mac, 6);
 	if (a->has & ELECT_HAS_MEMBERS)
 		assert_int_equal(a->n_members, b->n_members);
+	if (a->has & ELECT_HAS_CHALLENGE)
+		assert_true(a->challenge == b->challenge);
+	if (a->has & ELECT_HAS_RESPONSE)
+		assert_true(a->response == b->response);
+	if (a->has & ELECT_HAS_HEARTBEAT)
+		assert_int_equal(a->heartbeat_ms, b->heartbeat_ms);
 }
 
 static void
@@ -347,7 +367,7 @@ the_header_fields_are_big_endian_at_their_offsets(void **state)
 
 	fx_encode_full(f, ELECT_MSG_CLAIM);
 	assert_memory_equal(f->buf, "QURE", 4);
-	assert_int_equal(f->buf[4], 1);
+	assert_int_equal(f->buf[4], 2);
 	assert_int_equal(f->buf[5], ELECT_MSG_CLAIM);
 	assert_int_equal(f->buf[6] | f->buf[7], 0);
 	assert_memory_equal(f->buf + 8, f->in.id.b, 16);
@@ -373,9 +393,13 @@ tlvs_in_any_order_are_accepted(void **state)
 	struct fx *f = *state;
 	struct body bd = {.n = 0};
 
+	body_int(&bd, 19, 200, 4);
 	body_int(&bd, 12, 42, 8);
+	body_int(&bd, 13, 7, 8);
 	body_int(&bd, 3, ELECT_ST_HOLDER, 1);
+	body_int(&bd, 9, 600, 4);
 	body_int(&bd, 2, 9, 1);
+	body_tlv(&bd, 7, "\xc0\xa8\x01\x0b\x18", 5);
 	body_tlv(&bd, 1, "z", 1);
 	f->len = raw_make(f->buf, ELECT_MSG_HELLO, &bd);
 	assert_int_equal(
@@ -479,7 +503,7 @@ a_bad_magic_is_malformed(void **state)
 static void
 an_unknown_version_is_counted_as_version(void **state)
 {
-	static const uint8_t versions[] = {0, 2, 255};
+	static const uint8_t versions[] = {0, 1, 3, 255};
 	struct fx *f = *state;
 	size_t i;
 
@@ -584,18 +608,18 @@ a_flipped_bit_anywhere_is_rejected(void **state)
 /* ---- body ---- */
 
 static void
-an_empty_body_is_malformed_for_every_type_but_state(void **state)
+an_empty_body_is_malformed_for_every_type(void **state)
 {
 	struct fx *f = *state;
 	struct body empty = {.n = 0};
 	uint8_t type;
 
+	/* Version 2: even STATE carries BOOT. */
 	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_STATE; type++) {
 		f->len = raw_make(f->buf, type, &empty);
 		assert_int_equal(
 		    elect_wire_decode(f->buf, f->len, f->key, &f->out),
-		    type == ELECT_MSG_STATE ? ELECT_WIRE_OK
-					    : ELECT_WIRE_MALFORMED);
+		    ELECT_WIRE_MALFORMED);
 	}
 	assert_int_equal(f->out.has, 0);
 }
@@ -608,7 +632,7 @@ a_message_missing_any_required_field_is_malformed(void **state)
 	size_t off, next;
 	uint8_t type;
 
-	for (type = ELECT_MSG_HELLO; type < ELECT_MSG_STATE; type++) {
+	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_STATE; type++) {
 		full.n = 0;
 		body_required(&full, type);
 		/* Drop each TLV in turn. */
@@ -743,6 +767,10 @@ a_name_in_utf8_of_63_bytes_is_accepted(void **state)
 	body_int(&bd, 2, 1, 1);
 	body_int(&bd, 3, 1, 1);
 	body_int(&bd, 12, 1, 8);
+	body_int(&bd, 13, 1, 8);
+	body_tlv(&bd, 7, "\xc0\xa8\x01\x0b\x18", 5);
+	body_int(&bd, 9, 600, 4);
+	body_int(&bd, 19, 200, 4);
 	f->len = raw_make(f->buf, ELECT_MSG_HELLO, &bd);
 	assert_int_equal(
 	    elect_wire_decode(f->buf, f->len, f->key, &f->out), ELECT_WIRE_OK);
@@ -759,7 +787,7 @@ a_known_tlv_with_a_wrong_length_is_malformed(void **state)
 {
 	static const uint8_t lens[][2] = {{2, 2}, {3, 0}, {4, 15}, {5, 6},
 	    {6, 4}, {7, 4}, {8, 16}, {9, 8}, {10, 4}, {11, 2}, {12, 4}, {13, 9},
-	    {14, 0}, {1, 64}};
+	    {14, 0}, {17, 7}, {18, 9}, {19, 2}, {1, 64}};
 	struct fx *f = *state;
 	uint8_t val[64];
 	struct body bd;
@@ -807,12 +835,13 @@ unknown_tlvs_are_skipped(void **state)
 
 	memset(big, 0x5a, sizeof(big));
 	body_tlv(&bd, 0, "", 0);
-	body_tlv(&bd, 17, big, 1);
+	body_tlv(&bd, 20, big, 1);
 	body_tlv(&bd, 99, big, 255);
 	body_tlv(&bd, 255, big, 17);
 	assert_int_equal(
 	    decode_raw(f, ELECT_MSG_PROBE_ACK, &bd), ELECT_WIRE_OK);
-	assert_int_equal(f->out.has, ELECT_HAS_NONCE | ELECT_HAS_CHECK);
+	assert_int_equal(f->out.has, ELECT_HAS_NONCE | ELECT_HAS_CHECK |
+					 ELECT_HAS_BOOT | ELECT_HAS_UPTIME);
 	assert_true(f->out.nonce == 7);
 	assert_int_equal(f->out.check_ok, 1);
 }
@@ -887,6 +916,14 @@ id_of(struct elect_id *id, unsigned n)
 	id->b[15] = 0x5a;
 }
 
+/* A verified (id, boot) whose window starts above seq. */
+static void
+verified(struct elect_replay *r, const struct elect_id *id, uint64_t boot,
+    uint64_t seq)
+{
+	elect_replay_verify(r, id, boot, seq, 1);
+}
+
 static void
 a_replayed_or_older_sequence_is_rejected(void **state)
 {
@@ -897,13 +934,18 @@ a_replayed_or_older_sequence_is_rejected(void **state)
 	elect_replay_init(&r);
 	id_of(&a, 1);
 	id_of(&b, 2);
-	assert_int_equal(elect_replay_check(&r, &a, 10, 1), ELECT_WIRE_OK);
-	assert_int_equal(elect_replay_check(&r, &a, 9, 2), ELECT_WIRE_REPLAY);
-	assert_int_equal(elect_replay_check(&r, &a, 0, 2), ELECT_WIRE_REPLAY);
+	verified(&r, &a, 1, 9);
+	verified(&r, &b, 1, 2);
+	assert_int_equal(elect_replay_check(&r, &a, 1, 10, 1), ELECT_WIRE_OK);
+	assert_int_equal(
+	    elect_replay_check(&r, &a, 1, 9, 2), ELECT_WIRE_REPLAY);
+	assert_int_equal(
+	    elect_replay_check(&r, &a, 1, 0, 2), ELECT_WIRE_REPLAY);
 	/* Another sender's sequence space is its own. */
-	assert_int_equal(elect_replay_check(&r, &b, 3, 3), ELECT_WIRE_OK);
-	assert_int_equal(elect_replay_check(&r, &a, 11, 4), ELECT_WIRE_OK);
-	assert_int_equal(elect_replay_check(&r, &a, 10, 5), ELECT_WIRE_REPLAY);
+	assert_int_equal(elect_replay_check(&r, &b, 1, 3, 3), ELECT_WIRE_OK);
+	assert_int_equal(elect_replay_check(&r, &a, 1, 11, 4), ELECT_WIRE_OK);
+	assert_int_equal(
+	    elect_replay_check(&r, &a, 1, 10, 5), ELECT_WIRE_REPLAY);
 }
 
 static void
@@ -915,12 +957,115 @@ an_equal_sequence_is_a_replay(void **state)
 	(void)state;
 	elect_replay_init(&r);
 	id_of(&a, 1);
-	assert_int_equal(elect_replay_check(&r, &a, 0, 1), ELECT_WIRE_OK);
-	assert_int_equal(elect_replay_check(&r, &a, 0, 1), ELECT_WIRE_REPLAY);
+	verified(&r, &a, 5, 0);
 	assert_int_equal(
-	    elect_replay_check(&r, &a, UINT64_MAX, 2), ELECT_WIRE_OK);
+	    elect_replay_check(&r, &a, 5, 0, 1), ELECT_WIRE_REPLAY);
+	assert_int_equal(elect_replay_check(&r, &a, 5, 1, 1), ELECT_WIRE_OK);
 	assert_int_equal(
-	    elect_replay_check(&r, &a, UINT64_MAX, 3), ELECT_WIRE_REPLAY);
+	    elect_replay_check(&r, &a, 5, 1, 1), ELECT_WIRE_REPLAY);
+	assert_int_equal(
+	    elect_replay_check(&r, &a, 5, UINT64_MAX, 2), ELECT_WIRE_OK);
+	assert_int_equal(
+	    elect_replay_check(&r, &a, 5, UINT64_MAX, 3), ELECT_WIRE_REPLAY);
+}
+
+static void
+an_unknown_id_or_boot_is_unverified_and_takes_no_slot(void **state)
+{
+	struct elect_replay r;
+	struct elect_id a;
+
+	(void)state;
+	elect_replay_init(&r);
+	id_of(&a, 1);
+	assert_int_equal(
+	    elect_replay_check(&r, &a, 5, 100, 1), ELECT_WIRE_UNVERIFIED);
+	assert_int_equal(r.n, 0);
+	verified(&r, &a, 5, 100);
+	/* Another boot of the same id: a restart, a clone or a replay. */
+	assert_int_equal(
+	    elect_replay_check(&r, &a, 6, 1000, 2), ELECT_WIRE_UNVERIFIED);
+	assert_int_equal(elect_replay_check(&r, &a, 5, 101, 3), ELECT_WIRE_OK);
+}
+
+static const struct elect_addr to = {4, {10, 0, 0, 1}};
+static const struct elect_addr other = {4, {10, 0, 0, 2}};
+
+static void
+a_restarted_sender_is_verified_from_its_answer_on(void **state)
+{
+	struct elect_replay r;
+	struct elect_id a;
+
+	(void)state;
+	elect_replay_init(&r);
+	id_of(&a, 1);
+	verified(&r, &a, 5, 100000);
+	/* Restarted with sequences far below: boot 6 answers at seq 10. */
+	assert_true(elect_replay_challenge(&r, &a, &to, 77, 10));
+	assert_true(elect_replay_answered(&r, &a, 77, 20, 1200));
+	elect_replay_verify(&r, &a, 6, 10, 20);
+	assert_int_equal(elect_replay_check(&r, &a, 6, 11, 30), ELECT_WIRE_OK);
+	assert_int_equal(
+	    elect_replay_check(&r, &a, 6, 10, 31), ELECT_WIRE_REPLAY);
+	/* The old boot is gone, whatever its sequences. */
+	assert_int_equal(
+	    elect_replay_check(&r, &a, 5, 200000, 32), ELECT_WIRE_UNVERIFIED);
+	assert_int_equal(r.n, 1);
+}
+
+static void
+a_datagram_sent_long_before_it_arrives_is_stale(void **state)
+{
+	struct elect_replay r;
+	struct elect_id a;
+
+	(void)state;
+	elect_replay_init(&r);
+	id_of(&a, 1);
+	/* Unknown: unverified, not stale. */
+	assert_false(elect_replay_is_stale(&r, &a, 0, 100000));
+	/* Verified at 10000 ms of ours, 4000 ms into its boot. */
+	verified(&r, &a, 5, 10);
+	elect_replay_seen_start(&r, &a, 4000, 10000);
+	assert_false(elect_replay_is_stale(&r, &a, 9000, 15000));
+	assert_false(elect_replay_is_stale(&r, &a, 9000, 15600));
+	/* Sent at 9000 ms of its uptime, arriving 601 ms late. */
+	assert_true(elect_replay_is_stale(&r, &a, 9000, 15601));
+	/* A faster path lowers the start, never a slower one. */
+	elect_replay_seen_start(&r, &a, 9500, 15400);
+	assert_true(elect_replay_is_stale(&r, &a, 9000, 15501));
+	elect_replay_seen_start(&r, &a, 9000, 16000);
+	assert_true(elect_replay_is_stale(&r, &a, 9000, 15501));
+}
+
+static void
+a_challenge_is_rate_limited_and_answered_once(void **state)
+{
+	struct elect_replay r;
+	struct elect_id a;
+
+	(void)state;
+	elect_replay_init(&r);
+	id_of(&a, 1);
+	assert_true(elect_replay_challenge(&r, &a, &to, 77, 1000));
+	assert_false(elect_replay_challenge(&r, &a, &to, 78, 1199));
+	assert_int_equal(r.challenge_every_ms, 200);
+	assert_false(elect_replay_answered(&r, &a, 78, 1100, 1200));
+	assert_false(elect_replay_answered(&r, &a, 76, 1100, 1200));
+	assert_true(elect_replay_answered(&r, &a, 77, 1100, 1200));
+	/* Used up: the same answer replayed proves nothing. */
+	assert_false(elect_replay_answered(&r, &a, 77, 1101, 1200));
+	/* Answered: the next challenge goes at once. */
+	assert_true(elect_replay_challenge(&r, &a, &to, 80, 1102));
+	/* Unanswered, to one address: held off; to another, not (a replay
+	 * from a spoofed address does not hold off the real node's). */
+	assert_false(elect_replay_challenge(&r, &a, &to, 81, 1103));
+	assert_true(elect_replay_challenge(&r, &a, &other, 82, 1104));
+	assert_true(elect_replay_answered(&r, &a, 82, 1105, 1200));
+	/* Too late an answer proves nothing either. */
+	assert_true(elect_replay_challenge(&r, &a, &to, 79, 1200));
+	assert_false(elect_replay_answered(&r, &a, 79, 2401, 1200));
 }
 
 static void
@@ -934,37 +1079,39 @@ a_full_window_forgets_the_least_recently_heard_sender(void **state)
 	elect_replay_init(&r);
 	for (i = 0; i < ELECT_REPLAY_SLOTS; i++) {
 		id_of(&id, i);
-		assert_int_equal(
-		    elect_replay_check(&r, &id, 100, 1000 + i), ELECT_WIRE_OK);
+		elect_replay_verify(&r, &id, 1, 99, 1000 + i);
+		assert_int_equal(elect_replay_check(&r, &id, 1, 100, 1000 + i),
+		    ELECT_WIRE_OK);
 	}
 	/* Sender 0 speaks again: sender 1 is now the least recently heard. */
 	id_of(&id, 0);
-	assert_int_equal(elect_replay_check(&r, &id, 101, 5000), ELECT_WIRE_OK);
+	assert_int_equal(
+	    elect_replay_check(&r, &id, 1, 101, 5000), ELECT_WIRE_OK);
 	/* A rejected replay is not news: sender 2 stays behind sender 1. */
 	id_of(&id, 2);
 	assert_int_equal(
-	    elect_replay_check(&r, &id, 100, 5001), ELECT_WIRE_REPLAY);
+	    elect_replay_check(&r, &id, 1, 100, 5001), ELECT_WIRE_REPLAY);
 
+	/* A challenge to a new id takes the least recently heard slot. */
 	id_of(&id, 1000);
-	assert_int_equal(elect_replay_check(&r, &id, 1, 6000), ELECT_WIRE_OK);
+	assert_true(elect_replay_challenge(&r, &id, &to, 9, 6000));
 	assert_int_equal(r.n, ELECT_REPLAY_SLOTS);
-	/* Sender 1 was forgotten: its old sequence is new again. */
+	/* Sender 1 was forgotten: its old datagrams are unverified now, not
+	 * new again (version 1 took them). */
 	id_of(&id, 1);
-	assert_int_equal(elect_replay_check(&r, &id, 100, 6001), ELECT_WIRE_OK);
-	/* That forgot sender 2, whose return forgets sender 3. */
-	id_of(&id, 2);
-	assert_int_equal(elect_replay_check(&r, &id, 100, 6002), ELECT_WIRE_OK);
-	id_of(&id, 3);
-	assert_int_equal(elect_replay_check(&r, &id, 100, 6003), ELECT_WIRE_OK);
-	/* The others are all remembered. */
-	for (i = 5; i < ELECT_REPLAY_SLOTS; i++) {
-		id_of(&id, i);
-		assert_int_equal(
-		    elect_replay_check(&r, &id, 100, 7000), ELECT_WIRE_REPLAY);
-	}
-	id_of(&id, 0);
 	assert_int_equal(
-	    elect_replay_check(&r, &id, 101, 7000), ELECT_WIRE_REPLAY);
+	    elect_replay_check(&r, &id, 1, 100, 6001), ELECT_WIRE_UNVERIFIED);
+	/* Another new id takes the unverified slot before a verified one. */
+	id_of(&id, 1001);
+	assert_true(elect_replay_challenge(&r, &id, &to, 9, 6002));
+	id_of(&id, 1000);
+	assert_false(elect_replay_answered(&r, &id, 9, 6003, 1200));
+	/* The others are all remembered. */
+	for (i = 2; i < ELECT_REPLAY_SLOTS; i++) {
+		id_of(&id, i);
+		assert_int_equal(elect_replay_check(&r, &id, 1, 100, 7000),
+		    ELECT_WIRE_REPLAY);
+	}
 }
 
 static void
@@ -977,12 +1124,16 @@ a_node_id_heard_many_times_takes_one_slot(void **state)
 	(void)state;
 	elect_replay_init(&r);
 	id_of(&a, 7);
+	verified(&r, &a, 3, 0);
 	for (seq = 1; seq <= 10; seq++)
 		assert_int_equal(
-		    elect_replay_check(&r, &a, seq, seq), ELECT_WIRE_OK);
-	assert_int_equal(elect_replay_check(&r, &a, 5, 11), ELECT_WIRE_REPLAY);
+		    elect_replay_check(&r, &a, 3, seq, seq), ELECT_WIRE_OK);
+	assert_int_equal(
+	    elect_replay_check(&r, &a, 3, 5, 11), ELECT_WIRE_REPLAY);
+	assert_true(elect_replay_challenge(&r, &a, &to, 1, 12));
+	verified(&r, &a, 4, 2);
 	assert_int_equal(r.n, 1);
-	assert_true(r.slot[0].last_seq == 10);
+	assert_true(r.slot[0].last_seq == 2);
 }
 
 /* ---- names and ids ---- */
@@ -1009,6 +1160,8 @@ message_types_and_reasons_have_names_for_logs(void **state)
 	assert_string_equal(elect_wire_err_name(ELECT_WIRE_VERSION), "version");
 	assert_string_equal(elect_wire_err_name(ELECT_WIRE_AUTH), "auth");
 	assert_string_equal(elect_wire_err_name(ELECT_WIRE_REPLAY), "replay");
+	assert_string_equal(
+	    elect_wire_err_name(ELECT_WIRE_UNVERIFIED), "unverified");
 }
 
 static void
@@ -1090,7 +1243,7 @@ main(void)
 	    T(a_wrong_tag_fails_authentication),
 	    T(a_datagram_tagged_with_another_key_fails_authentication),
 	    T(a_flipped_bit_anywhere_is_rejected),
-	    T(an_empty_body_is_malformed_for_every_type_but_state),
+	    T(an_empty_body_is_malformed_for_every_type),
 	    T(a_message_missing_any_required_field_is_malformed),
 	    T(a_tlv_running_past_the_body_is_malformed),
 	    T(a_duplicate_tlv_is_malformed),
@@ -1104,6 +1257,11 @@ main(void)
 	    T(the_encoder_refuses_a_buffer_one_byte_too_small),
 	    cmocka_unit_test(a_replayed_or_older_sequence_is_rejected),
 	    cmocka_unit_test(an_equal_sequence_is_a_replay),
+	    cmocka_unit_test(
+		an_unknown_id_or_boot_is_unverified_and_takes_no_slot),
+	    cmocka_unit_test(a_restarted_sender_is_verified_from_its_answer_on),
+	    cmocka_unit_test(a_challenge_is_rate_limited_and_answered_once),
+	    cmocka_unit_test(a_datagram_sent_long_before_it_arrives_is_stale),
 	    cmocka_unit_test(
 		a_full_window_forgets_the_least_recently_heard_sender),
 	    cmocka_unit_test(a_node_id_heard_many_times_takes_one_slot),

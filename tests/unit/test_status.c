@@ -115,7 +115,8 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "addresses", "priority", "state", "last_seen_ms");
 	ASSERT_KEYS(path(o, "counters", NULL), "rx", "tx", "rx_dropped_auth",
 	    "rx_dropped_malformed", "rx_dropped_replay", "rx_dropped_version",
-	    "rx_dropped_ttl", "failovers", "probes");
+	    "rx_unverified", "challenges", "rx_dropped_ttl", "failovers",
+	    "probes");
 	ASSERT_KEYS(
 	    path(o, "cloud", NULL), "public_address", "last_update", "status");
 	json_decref(o);
@@ -202,6 +203,33 @@ a_conflict_shows_the_foreign_mac(void **state)
 	status_print(&st, fp);
 	fclose(fp);
 	assert_non_null(strstr(text, "conflict: 02:00:5e:10:00:01"));
+	free(text);
+}
+
+static void
+a_conflict_names_a_member_with_other_settings(void **state)
+{
+	static const char what[] = "member h4 (00112233445566778899aabbccdd"
+				   "eeff) at 10.0.0.14: other dmz address, "
+				   "lease, heartbeat";
+	struct status st;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+	json_t *o;
+
+	(void)state;
+	fill(&st);
+	snprintf(st.conflict, sizeof(st.conflict), "%s", what);
+	o = status_to_json(&st);
+	assert_string_equal(json_string_value(path(o, "conflict", NULL)), what);
+	json_decref(o);
+	fp = open_memstream(&text, &len);
+	assert_non_null(fp);
+	status_print(&st, fp);
+	fclose(fp);
+	assert_non_null(strstr(text, "not electing it"));
+	assert_null(strstr(text, "answers for the DMZ address"));
 	free(text);
 }
 
@@ -442,6 +470,7 @@ main(void)
 	    cmocka_unit_test(holder_cloud_and_conflict_are_null_when_absent),
 	    cmocka_unit_test(a_conflict_shows_the_foreign_mac),
 	    cmocka_unit_test(a_failed_persist_shows_ok_false_and_why),
+	    cmocka_unit_test(a_conflict_names_a_member_with_other_settings),
 	    cmocka_unit_test(counters_beyond_int64_are_clamped_not_negative),
 	    cmocka_unit_test(
 		a_member_name_that_is_not_utf8_goes_out_as_question_marks),
