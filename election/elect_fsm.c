@@ -911,7 +911,13 @@ on_holder_msg(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 		sync_members(c, m->n_members, out);
 }
 
-/* Whether the named successor lets us go first: we would preempt it. */
+/*
+ * Whether the named successor lets us go first: we would preempt it, and
+ * it knows, for it defers only to preempting members heard within a
+ * detection window (elect_members_best_preempter()): we spoke up (a
+ * nudge) within one. A silent preempting standby lets the named member
+ * claim, and preempts it afterwards.
+ */
 static bool
 defers_to_us(const struct elect *c, const struct elect_id *succ)
 {
@@ -919,7 +925,8 @@ defers_to_us(const struct elect *c, const struct elect_id *succ)
 	    elect_members_find((struct elect_members *)&c->members, succ);
 
 	return c->conf.preempt && fit_to_serve(c) && s != NULL &&
-	       c->conf.priority > s->priority;
+	       c->conf.priority > s->priority && c->last_nudge_ms != 0 &&
+	       c->now_ms < c->last_nudge_ms + detect_window(c);
 }
 
 static void
@@ -1143,7 +1150,8 @@ challenge_sender(struct elect *c, const struct elect_msg *m,
 	c->ctr.rx_unverified++;
 	if (c->state == ELECT_ST_STOPPED || c->link_down)
 		return;
-	if (!elect_replay_challenge(&c->replay, &m->id, src, chal, c->now_ms))
+	if (!elect_replay_challenge(
+		&c->replay, &m->id, m->boot, src, chal, c->now_ms))
 		return;
 	queue_reply(c, m, chal);
 	send_hello(c, src, out);

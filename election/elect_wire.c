@@ -750,15 +750,16 @@ elect_replay_check(struct elect_replay *r, const struct elect_id *id,
  */
 bool
 elect_replay_challenge(struct elect_replay *r, const struct elect_id *id,
-    const struct elect_addr *to, uint64_t value, uint64_t now_ms)
+    uint64_t boot, const struct elect_addr *to, uint64_t value, uint64_t now_ms)
 {
 	struct elect_replay_slot *s = slot_get(r, id, now_ms);
 
 	assert(value != 0);
 	if (s->chal != 0 && memcmp(&s->chal_to, to, sizeof(*to)) == 0 &&
-	    now_ms < s->chal_ms + r->challenge_every_ms)
+	    s->chal_boot == boot && now_ms < s->chal_ms + r->challenge_every_ms)
 		return false;
 	s->chal = value;
+	s->chal_boot = boot;
 	s->chal_ms = now_ms;
 	s->chal_to = *to;
 	return true;

@@ -223,6 +223,7 @@ struct elect_replay_slot {
 	uint64_t chal;		   /* outstanding challenge; 0: none */
 	uint64_t chal_ms;	   /* when it was sent */
 	struct elect_addr chal_to; /* where it was sent */
+	uint64_t chal_boot;	   /* the boot that drew it */
 	uint64_t start_ms; /* the boot's start in our clock (UPTIME_MS) */
 	bool verified;
 };
@@ -245,11 +246,15 @@ enum elect_wire_err elect_replay_check(struct elect_replay *,
     const struct elect_id *, uint64_t boot, uint64_t seq, uint64_t now_ms);
 /*
  * Records challenge value (not 0), sent to `to`, as outstanding for id,
- * unless one to the same address went out less than challenge_every_ms
- * ago and is still unanswered. Returns true if the caller sends it.
+ * drawn by a datagram of boot; unless one to the same address, drawn by
+ * the same boot, went out less than challenge_every_ms ago and is still
+ * unanswered (a restart's new boot is challenged at once, even while a
+ * replay of an old one holds the old boot's challenges off). Returns true
+ * if the caller sends it.
  */
 bool elect_replay_challenge(struct elect_replay *, const struct elect_id *,
-    const struct elect_addr *to, uint64_t value, uint64_t now_ms);
+    uint64_t boot, const struct elect_addr *to, uint64_t value,
+    uint64_t now_ms);
 /*
  * Whether response answers the challenge outstanding for id, sent at most
  * max_age_ms ago. A match is used up: it never matches again.

@@ -17,16 +17,16 @@
 
 #include <jansson.h>
 
-#define STATUS_MAX_MEMBERS 64 /* ELECT_MAX_MEMBERS */
-#define STATUS_MAX_ADDRS 4    /* ELECT_MAX_ADDRS */
-#define STATUS_ID_LEN 33      /* 32 hex digits and NUL */
-#define STATUS_NAME_LEN 64    /* ELECT_NAME_MAX and NUL */
-#define STATUS_ADDR_LEN 46    /* INET6_ADDRSTRLEN */
-#define STATUS_CIDR_LEN 50    /* address, "/", prefix */
-#define STATUS_STATE_LEN 16   /* "starting", "standby", ... */
-#define STATUS_MAC_LEN 18     /* "aa:bb:cc:dd:ee:ff" and NUL */
-#define STATUS_TEXT_LEN 64    /* cloud last_update and status */
-#define STATUS_ERR_LEN 256    /* persist.error */
+#define STATUS_MAX_MEMBERS 64	/* ELECT_MAX_MEMBERS */
+#define STATUS_MAX_ADDRS 4	/* ELECT_MAX_ADDRS */
+#define STATUS_ID_LEN 33	/* 32 hex digits and NUL */
+#define STATUS_NAME_LEN 64	/* ELECT_NAME_MAX and NUL */
+#define STATUS_ADDR_LEN 46	/* INET6_ADDRSTRLEN */
+#define STATUS_CIDR_LEN 50	/* address, "/", prefix */
+#define STATUS_STATE_LEN 16	/* "starting", "standby", ... */
+#define STATUS_MAC_LEN 18	/* "aa:bb:cc:dd:ee:ff" and NUL */
+#define STATUS_TEXT_LEN 64	/* cloud last_update and status */
+#define STATUS_ERR_LEN 256	/* persist.error */
 #define STATUS_CONFLICT_LEN 192 /* "member NAME (ID) at ADDR: ..." */
 
 struct status_member {

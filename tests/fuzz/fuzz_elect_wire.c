@@ -216,7 +216,8 @@ fuzz_replay(const uint8_t *data, size_t size, struct elect_replay *r)
 			break;
 		case 1:
 			to.b[3] = data[i + 1] >> 4;
-			(void)elect_replay_challenge(r, &id, &to, v + 1, now);
+			(void)elect_replay_challenge(
+			    r, &id, 0, &to, v + 1, now);
 			s = slot_find(r, &id);
 			check(s != NULL && s->chal_ms <= now);
 			break;

@@ -209,25 +209,25 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 		sim_ms += s.now;
 		sim_cleanup(&s);
 	}
-	printf("%" PRIu64 " scenarios (seeds %" PRIu64 "..%" PRIu64
-	       "), %" PRIu64 " steps, %" PRIu64 " events, %" PRIu64
-	       " failovers,\n"
-	       "  %" PRIu64 " crashes, %" PRIu64 " restarts, %" PRIu64
-	       " pauses, %" PRIu64 " shutdowns, %" PRIu64 " handovers,\n"
-	       "  %" PRIu64 " datagrams sent, %" PRIu64 " delivered, %" PRIu64
-	       " lost, %" PRIu64 " replays dropped,\n"
-	       "  %" PRIu64 " client requests (%" PRIu64 " answered), %" PRIu64
-	       " PROBEs, %" PRIu64 " checks (%" PRIu64 " failed),\n"
-	       "  %" PRIu64 " ARP probes (%" PRIu64 " conflicts), %" PRIu64
-	       " link cuts, %" PRIu64 " reloads, %" PRIu64 " services killed,\n"
-	       "  %" PRIu64 " contended failovers, %" PRIu64
-	       " settled by a handover, %" PRIu64 " frozen holders,\n"
-	       "  %" PRIu64 " disks refusing writes (%" PRIu64 " writes failed), "
-	       "%" PRIu64 " named handovers,\n"
-	       "  %" PRIu64 " state dirs reverted, %" PRIu64
-	       " datagrams replayed by the adversary, %" PRIu64
-	       " conflicts noted,\n"
-	       "  %.1f s simulated in %.2f s wall: %s\n",
+	printf(
+	    "%" PRIu64 " scenarios (seeds %" PRIu64 "..%" PRIu64 "), %" PRIu64
+	    " steps, %" PRIu64 " events, %" PRIu64 " failovers,\n"
+	    "  %" PRIu64 " crashes, %" PRIu64 " restarts, %" PRIu64
+	    " pauses, %" PRIu64 " shutdowns, %" PRIu64 " handovers,\n"
+	    "  %" PRIu64 " datagrams sent, %" PRIu64 " delivered, %" PRIu64
+	    " lost, %" PRIu64 " replays dropped,\n"
+	    "  %" PRIu64 " client requests (%" PRIu64 " answered), %" PRIu64
+	    " PROBEs, %" PRIu64 " checks (%" PRIu64 " failed),\n"
+	    "  %" PRIu64 " ARP probes (%" PRIu64 " conflicts), %" PRIu64
+	    " link cuts, %" PRIu64 " reloads, %" PRIu64 " services killed,\n"
+	    "  %" PRIu64 " contended failovers, %" PRIu64
+	    " settled by a handover, %" PRIu64 " frozen holders,\n"
+	    "  %" PRIu64 " disks refusing writes (%" PRIu64 " writes failed), "
+	    "%" PRIu64 " named handovers,\n"
+	    "  %" PRIu64 " state dirs reverted, %" PRIu64
+	    " datagrams replayed by the adversary, %" PRIu64
+	    " conflicts noted,\n"
+	    "  %.1f s simulated in %.2f s wall: %s\n",
 	    k, o->seed, o->seed + (k ? k - 1 : 0), total.steps, total.events,
 	    total.failovers, total.crashes, total.restarts, total.pauses,
 	    total.shutdowns, total.handovers, total.sends, total.deliveries,

@@ -660,7 +660,7 @@ apply_state(
 	    check_frozen_lease(s, i) != 0)
 		return -1;
 	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER &&
-	    s->check.named >= 0 && i != s->check.named)
+	    s->check.named >= 0 && i != s->check.named && !n->mismatched)
 		return sim_fail(s, i,
 		    "invariant (m): claims (%s) while the handover named %s",
 		    elect_reason_name(a->reason), s->node[s->check.named].name);
@@ -1173,6 +1173,13 @@ check_leases(struct sim *s)
 	return 0;
 }
 
+static bool
+in_election(const struct sim *s, int i)
+{
+	return sim_is_live(s, i) && !s->node[i].mismatched &&
+	       elect_get_persist_ok(s->node[i].core);
+}
+
 /* (a): exactly one live eligible holder, and every live node names it. */
 static int
 check_converged(struct sim *s)
@@ -1180,9 +1187,12 @@ check_converged(struct sim *s)
 	struct elect_id hid, id;
 	int i, h = -1, holders = 0, eligible = 0;
 
-	/* A member with other settings is not of this election: (l). */
+	/* A member with other settings is not of this election: (l). Nor,
+	 * for now, one whose last write failed (D4): it may not send, so it
+	 * cannot verify anyone, until its backed-off retry lands (up to 16
+	 * heartbeats after the heal gave its disk back). */
 	for (i = 0; i < s->n_nodes; i++) {
-		if (!sim_is_live(s, i) || s->node[i].mismatched)
+		if (!in_election(s, i))
 			continue;
 		if (s->node[i].conf.priority > 0)
 			eligible++;
@@ -1199,7 +1209,7 @@ check_converged(struct sim *s)
 	if (h >= 0)
 		elect_get_id(s->node[h].core, &hid);
 	for (i = 0; i < s->n_nodes; i++) {
-		if (!sim_is_live(s, i) || s->node[i].mismatched)
+		if (!in_election(s, i))
 			continue;
 		if (!elect_get_holder(s->node[i].core, &id)) {
 			if (h < 0)
@@ -1605,7 +1615,7 @@ sim_revert(struct sim *s, int i)
 	/* (b) counts from what the reverted disk says: going back is the
 	 * fault, not the core's doing. */
 	n->disk = old;
-	n->max_epoch = old.epoch;
+	n->max_epoch = n->used_epoch = old.epoch;
 	s->stats.reverts++;
 	return sim_start(s, i);
 }
@@ -1794,6 +1804,10 @@ sim_start(struct sim *s, int i)
 	n->svc_fail_ms = 0;
 	/* The writer of the last start died with it (its cgroup). */
 	n->persist_out = n->persist_due = false;
+	/* (k): an id that never reached the disk (its write failed, or the
+	 * node died first) is no id of this slot's: a new one is made. */
+	if (elect_id_is_zero(&n->disk.id))
+		n->has_id = false;
 	/* (b): the new start begins above every epoch used before. */
 	n->max_epoch = n->used_epoch;
 	/* (h): a new process knows no lease of anybody. */

@@ -122,7 +122,7 @@ struct sim_stats {
 	uint64_t arp_probes, conflicts, link_cuts, reconfs, svc_downs;
 	uint64_t contended; /* (d): a second claim in a failover window */
 	uint64_t settled;   /* (d): a handover in a failover window */
-	uint64_t frozen; /* (h): a holder paused in the stable phase */
+	uint64_t frozen;    /* (h): a holder paused in the stable phase */
 	uint64_t disk_faults, persist_failed;
 	uint64_t named_handovers; /* (m): stable-phase handovers to a name */
 	uint64_t reverts, replayed, mismatch_notes;

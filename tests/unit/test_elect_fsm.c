@@ -34,7 +34,7 @@ struct fx {
 	/* How PERSIST is answered: at once ok (default), at once failed, or
 	 * not at all (the test sends ELECT_EV_PERSIST_DONE itself). */
 	enum { DISK_OK = 0, DISK_FAILS, DISK_MANUAL } disk_mode;
-	size_t npersist; /* PERSIST actions seen */
+	size_t npersist;	     /* PERSIST actions seen */
 	uint64_t peer_boot[256];     /* 0: the peer's number */
 	uint64_t verified_boot[256]; /* as the core should know it */
 	uint64_t chal_to[256];	     /* last challenge sent to a peer */

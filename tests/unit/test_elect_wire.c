@@ -1002,7 +1002,7 @@ a_restarted_sender_is_verified_from_its_answer_on(void **state)
 	id_of(&a, 1);
 	verified(&r, &a, 5, 100000);
 	/* Restarted with sequences far below: boot 6 answers at seq 10. */
-	assert_true(elect_replay_challenge(&r, &a, &to, 77, 10));
+	assert_true(elect_replay_challenge(&r, &a, 0, &to, 77, 10));
 	assert_true(elect_replay_answered(&r, &a, 77, 20, 1200));
 	elect_replay_verify(&r, &a, 6, 10, 20);
 	assert_int_equal(elect_replay_check(&r, &a, 6, 11, 30), ELECT_WIRE_OK);
@@ -1048,8 +1048,8 @@ a_challenge_is_rate_limited_and_answered_once(void **state)
 	(void)state;
 	elect_replay_init(&r);
 	id_of(&a, 1);
-	assert_true(elect_replay_challenge(&r, &a, &to, 77, 1000));
-	assert_false(elect_replay_challenge(&r, &a, &to, 78, 1199));
+	assert_true(elect_replay_challenge(&r, &a, 0, &to, 77, 1000));
+	assert_false(elect_replay_challenge(&r, &a, 0, &to, 78, 1199));
 	assert_int_equal(r.challenge_every_ms, 200);
 	assert_false(elect_replay_answered(&r, &a, 78, 1100, 1200));
 	assert_false(elect_replay_answered(&r, &a, 76, 1100, 1200));
@@ -1057,15 +1057,21 @@ a_challenge_is_rate_limited_and_answered_once(void **state)
 	/* Used up: the same answer replayed proves nothing. */
 	assert_false(elect_replay_answered(&r, &a, 77, 1101, 1200));
 	/* Answered: the next challenge goes at once. */
-	assert_true(elect_replay_challenge(&r, &a, &to, 80, 1102));
+	assert_true(elect_replay_challenge(&r, &a, 0, &to, 80, 1102));
 	/* Unanswered, to one address: held off; to another, not (a replay
 	 * from a spoofed address does not hold off the real node's). */
-	assert_false(elect_replay_challenge(&r, &a, &to, 81, 1103));
-	assert_true(elect_replay_challenge(&r, &a, &other, 82, 1104));
+	assert_false(elect_replay_challenge(&r, &a, 0, &to, 81, 1103));
+	assert_true(elect_replay_challenge(&r, &a, 0, &other, 82, 1104));
 	assert_true(elect_replay_answered(&r, &a, 82, 1105, 1200));
 	/* Too late an answer proves nothing either. */
-	assert_true(elect_replay_challenge(&r, &a, &to, 79, 1200));
+	assert_true(elect_replay_challenge(&r, &a, 0, &to, 79, 1200));
 	assert_false(elect_replay_answered(&r, &a, 79, 2401, 1200));
+	/* A new boot (a restart) while a replayed old one's challenge is
+	 * unanswered: challenged at once; the old boot again: held off. */
+	assert_true(elect_replay_challenge(&r, &a, 5, &to, 83, 2500));
+	assert_false(elect_replay_challenge(&r, &a, 5, &to, 84, 2501));
+	assert_true(elect_replay_challenge(&r, &a, 6, &to, 85, 2502));
+	assert_false(elect_replay_challenge(&r, &a, 6, &to, 86, 2503));
 }
 
 static void
@@ -1094,7 +1100,7 @@ a_full_window_forgets_the_least_recently_heard_sender(void **state)
 
 	/* A challenge to a new id takes the least recently heard slot. */
 	id_of(&id, 1000);
-	assert_true(elect_replay_challenge(&r, &id, &to, 9, 6000));
+	assert_true(elect_replay_challenge(&r, &id, 0, &to, 9, 6000));
 	assert_int_equal(r.n, ELECT_REPLAY_SLOTS);
 	/* Sender 1 was forgotten: its old datagrams are unverified now, not
 	 * new again (version 1 took them). */
@@ -1103,7 +1109,7 @@ a_full_window_forgets_the_least_recently_heard_sender(void **state)
 	    elect_replay_check(&r, &id, 1, 100, 6001), ELECT_WIRE_UNVERIFIED);
 	/* Another new id takes the unverified slot before a verified one. */
 	id_of(&id, 1001);
-	assert_true(elect_replay_challenge(&r, &id, &to, 9, 6002));
+	assert_true(elect_replay_challenge(&r, &id, 0, &to, 9, 6002));
 	id_of(&id, 1000);
 	assert_false(elect_replay_answered(&r, &id, 9, 6003, 1200));
 	/* The others are all remembered. */
@@ -1130,7 +1136,7 @@ a_node_id_heard_many_times_takes_one_slot(void **state)
 		    elect_replay_check(&r, &a, 3, seq, seq), ELECT_WIRE_OK);
 	assert_int_equal(
 	    elect_replay_check(&r, &a, 3, 5, 11), ELECT_WIRE_REPLAY);
-	assert_true(elect_replay_challenge(&r, &a, &to, 1, 12));
+	assert_true(elect_replay_challenge(&r, &a, 0, &to, 1, 12));
 	verified(&r, &a, 4, 2);
 	assert_int_equal(r.n, 1);
 	assert_true(r.slot[0].last_seq == 2);
