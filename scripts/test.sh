@@ -94,11 +94,18 @@ st_check() {
 	    { show_logs build; return 1; }
 }
 
-# The run's figures stay in build/chaos.json.
+# The run's figures stay in build/chaos.json. CI's short run has a fixed
+# schedule (CHAOS_SEED), so a red stage is a regression, not a bad draw;
+# it holds the safety targets as they are (no crash, no sanitizer report,
+# no two MACs once a partition healed) and availability to 95 %: in 60 s
+# one fault on the holder (20 % loss on its link, a paused host) already
+# costs more than the 10-minute run's 0.5 % (docs/benchmark.md).
 st_chaos() {
 	local qured=
 	[ "$san_ok" != 1 ] || qured=$ROOT/build-san/src/qured
 	QURED=${qured:-$ROOT/build/src/qured} \
+	    CHAOS_SEED=${CHAOS_SEED:-20261203} \
+	    CHAOS_MIN_AVAIL=${CHAOS_MIN_AVAIL:-95} \
 	    timeout $((CHAOS_SECONDS * 2 + 300)) make -C build check-chaos
 }
 
