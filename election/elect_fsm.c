@@ -1401,12 +1401,11 @@ on_reconf(struct elect *c, const struct elect_conf *conf, struct elect_out *out)
 
 	if (!conf_is_valid(conf))
 		return -1;
+	/* The link's MAC and addresses may change (a recreated interface,
+	 * a DHCP renewal); the key and the DMZ address never do. */
 	next.key = c->conf.key;
-	memcpy(next.addrs, c->conf.addrs, sizeof(next.addrs));
-	next.n_addrs = c->conf.n_addrs;
 	next.dmz = c->conf.dmz;
 	next.dmz_prefix = c->conf.dmz_prefix;
-	memcpy(next.mac, c->conf.mac, sizeof(next.mac));
 	c->conf = next;
 	elect_fd_init(
 	    &c->fd, next.heartbeat_ms, next.dead_after, c->fd.last_heard_ms);

@@ -342,8 +342,9 @@ enum elect_event_type {
 	ELECT_EV_LINK,	     /* the cluster link went up or down: up */
 	ELECT_EV_PROBE_DONE, /* result of ELECT_ACT_PROBE: conflict */
 	/*
-	 * SIGHUP: conf applies live (priority, preempt, timings, name); the
-	 * key, addresses and DMZ address stay those of elect_new(). An
+	 * SIGHUP: conf applies live (priority, preempt, timings, name, the
+	 * link's MAC and addresses); the key and the DMZ address stay those
+	 * of elect_new(). An
 	 * invalid conf makes elect_step() return -1 and changes nothing.
 	 */
 	ELECT_EV_RECONF,

@@ -560,15 +560,25 @@ rejoin(struct cluster *c)
 	log_info("discovery: joined the group on %s again", c->ifname);
 }
 
+static void elect_conf_from(
+    struct cluster *, const struct conf *, struct elect_conf *);
+
 static void
 link_change_cb(void *arg, bool up)
 {
 	struct cluster *c = arg;
 	struct elect_event ev = {.type = ELECT_EV_LINK, .up = up};
+	struct elect_event reconf = {.type = ELECT_EV_RECONF};
 
 	log_info("netcfg: link %s", up ? "up" : "down");
-	if (up && c->rejoin)
+	if (up && c->rejoin) {
 		rejoin(c);
+		/* A new interface, a new MAC (and maybe addresses): the
+		 * HELLOs say so, or members' ARP would look foreign. */
+		elect_conf_from(c, &c->conf, &c->econf);
+		reconf.conf = &c->econf;
+		cluster_run(c, &reconf);
+	}
 	cluster_run(c, &ev);
 }
 

@@ -1089,6 +1089,31 @@ reconf_to_priority_zero_resigns_and_observes(void **state)
 	assert_int_equal(fx_state(f), ELECT_ST_OBSERVER);
 }
 
+/* A recreated interface has a new MAC: the next HELLO carries it, so
+ * the members' ARP defence does not take this node for a foreign host. */
+static void
+reconf_with_a_new_mac_says_it_in_the_next_hello(void **state)
+{
+	struct fx *f = *state;
+	struct elect_conf next = f->conf;
+	struct elect_event ev = {.type = ELECT_EV_RECONF, .conf = &next};
+	struct elect_msg m;
+	int k;
+
+	fx_advance(f, f->conf.heartbeat_ms);
+	memcpy(next.mac, "\x02\x00\x5e\x10\x20\x30", 6);
+	fx_clear(f);
+	fx_step(f, &ev);
+	fx_advance(f, 1);
+	k = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO);
+	assert_true(k >= 0);
+	assert_int_equal(
+	    elect_wire_decode(f->log[k].buf, f->log[k].len, f->key, &m),
+	    ELECT_WIRE_OK);
+	assert_true(m.has & ELECT_HAS_MAC);
+	assert_memory_equal(m.mac, "\x02\x00\x5e\x10\x20\x30", 6);
+}
+
 static void
 preempting_standby_tells_a_lesser_holder_once_per_window(void **state)
 {
@@ -2273,6 +2298,7 @@ main(void)
 	    TU(probe_conflict_keeps_the_node_off_the_address),
 	    TU(failover_after_a_known_holder_skips_the_probe),
 	    T(reconf_to_priority_zero_resigns_and_observes),
+	    T(reconf_with_a_new_mac_says_it_in_the_next_hello),
 	    TU(preempting_standby_tells_a_lesser_holder_once_per_window),
 	    T(unanswered_request_makes_the_standby_probe_the_holder),
 	    T(answered_request_never_probes),
