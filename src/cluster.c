@@ -309,6 +309,8 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 	case ELECT_ACT_ANNOUNCE:
 		netcfg_announce(c->nc, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
 		break;
+	case ELECT_ACT_FAREWELL:
+		break;
 	case ELECT_ACT_CHECK:
 		/*
 		 * The check runs every [dmz] check-interval on its own

@@ -284,6 +284,8 @@ act_name(enum elect_action_type t)
 		return "check";
 	case ELECT_ACT_ANNOUNCE:
 		return "announce";
+	case ELECT_ACT_FAREWELL:
+		return "farewell";
 	}
 	return "?";
 }
@@ -823,6 +825,8 @@ apply_action(
 		return apply_arp_probe(s, i);
 	case ELECT_ACT_CHECK:
 		return apply_check(s, i, x);
+	case ELECT_ACT_FAREWELL:
+		return 0;
 	}
 	return sim_fail(s, i, "sanity: unexpected action %d", (int)a->type);
 }

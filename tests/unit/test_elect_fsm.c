@@ -1817,6 +1817,251 @@ standby_stays_fit_after_one_failed_check_with_fall_2(void **state)
 	assert_int_equal(fx_last_hello_unfit(f), 1);
 }
 
+/* Steps a bare core, answering its PERSISTs at once (ok). */
+static void
+peer_step(struct elect *e, uint64_t now, const struct elect_event *ev)
+{
+	struct elect_out out;
+	struct elect_event done = {.type = ELECT_EV_PERSIST_DONE, .ok = true};
+	size_t i;
+	bool persist = false;
+
+	assert_int_equal(elect_step(e, now, ev, &out), 0);
+	for (i = 0; i < out.nact; i++)
+		persist |= out.act[i].type == ELECT_ACT_PERSIST;
+	if (persist)
+		peer_step(e, now, &done);
+}
+
+/* ---- the guard's farewell (issue 7: a RESIGN for a dead qured) ---- */
+
+/* Decodes logged action i (a SEND or a FAREWELL) into m. */
+static void
+fx_decode(const struct fx *f, int i, struct elect_msg *m)
+{
+	assert_true(i >= 0);
+	assert_true(f->log[i].len > 0);
+	assert_int_equal(
+	    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, m),
+	    ELECT_WIRE_OK);
+}
+
+/* The last FAREWELL logged, or -1. */
+static int
+fx_last_farewell(const struct fx *f)
+{
+	int i;
+
+	for (i = (int)f->nlog - 1; i >= 0; i--)
+		if (f->log[i].type == ELECT_ACT_FAREWELL)
+			return i;
+	return -1;
+}
+
+static void
+heartbeat_comes_with_a_farewell_between_it_and_the_next_datagram(void **state)
+{
+	struct fx *f = *state;
+	struct elect_id me = id_of(ME);
+	struct elect_msg hb, bye, next;
+	int i;
+
+	/* The claim that makes us holder has one already. */
+	fx_advance(f, listen_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_CLAIM), &hb);
+	i = fx_last_farewell(f);
+	assert_true(i > fx_find(f, ELECT_ACT_SEND, ELECT_MSG_CLAIM));
+	fx_decode(f, i, &bye);
+	assert_int_equal(bye.seq, hb.seq + 1);
+	fx_clear(f);
+	fx_advance(f, f->conf.heartbeat_ms);
+	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT), &hb);
+	i = fx_last_farewell(f);
+	assert_true(i > fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT));
+	fx_decode(f, i, &bye);
+	/* A RESIGN of ours, with the cluster key, naming no successor,
+	 * saying we stopped, numbered right after the heartbeat... */
+	assert_int_equal(bye.type, ELECT_MSG_RESIGN);
+	assert_memory_equal(bye.id.b, me.b, 16);
+	assert_true(bye.has & ELECT_HAS_HOLDER);
+	assert_true(elect_id_is_zero(&bye.holder));
+	assert_true(bye.has & ELECT_HAS_STATE);
+	assert_int_equal(bye.state, ELECT_ST_STOPPED);
+	assert_int_equal(bye.seq, hb.seq + 1);
+	assert_true(bye.seq < f->disk.seq_reserved); /* on disk before use */
+	/* ... and never sent by the core itself. */
+	assert_false(fx_sent(f, ELECT_MSG_RESIGN));
+	/* The next real datagram comes after it, with its own farewell. */
+	fx_clear(f);
+	fx_advance(f, f->conf.heartbeat_ms);
+	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT), &next);
+	assert_int_equal(next.seq, bye.seq + 1);
+	fx_decode(f, fx_last_farewell(f), &bye);
+	assert_int_equal(bye.seq, next.seq + 1);
+}
+
+/* Any other datagram of the holder (a HELLO) outdates the farewell: a
+ * new one follows it at once. */
+static void
+holder_renews_its_farewell_after_every_datagram(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg hello, bye;
+
+	fx_make_holder(f);
+	fx_advance(f, 1);
+	fx_clear(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100); /* a newcomer */
+	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO), &hello);
+	fx_decode(f, fx_last_farewell(f), &bye);
+	assert_int_equal(bye.seq, hello.seq + 1);
+}
+
+static void
+no_farewell_outside_holder(void **state)
+{
+	struct fx *f = *state;
+	size_t i;
+	int del, bye;
+
+	/* Listening, following a holder, candidate: never one. */
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_advance(f, f->conf.heartbeat_ms);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_advance(f, dead_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	assert_int_equal(fx_count(f, ELECT_ACT_FAREWELL), 0);
+	fx_advance(f, f->conf.lease_ms);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_true(fx_count(f, ELECT_ACT_FAREWELL) > 0);
+	/* Yielding to a better holder: the farewell is withdrawn (an
+	 * empty one) before the address goes, and none comes after. */
+	fx_clear(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HEARTBEAT, 9, 100);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	bye = fx_last_farewell(f);
+	del = fx_find(f, ELECT_ACT_ADDR_DEL, 0);
+	assert_true(bye >= 0 && del >= 0 && bye < del);
+	assert_int_equal(f->log[bye].len, 0);
+	assert_int_equal(fx_count(f, ELECT_ACT_FAREWELL), 1);
+	fx_clear(f);
+	for (i = 0; i < 10; i++) {
+		fx_hear(f, PEER_LOW, ELECT_MSG_HEARTBEAT, 9, 100);
+		fx_advance(f, f->conf.heartbeat_ms);
+	}
+	assert_int_equal(fx_count(f, ELECT_ACT_FAREWELL), 0);
+}
+
+/* An orderly exit withdraws it too: the guard must not resign twice. */
+static void
+shutdown_withdraws_the_farewell(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_SHUTDOWN};
+	int bye;
+
+	fx_make_holder(f);
+	fx_step(f, &ev);
+	bye = fx_last_farewell(f);
+	assert_true(bye >= 0);
+	assert_int_equal(f->log[bye].len, 0);
+	assert_true(bye < fx_find(f, ELECT_ACT_ADDR_DEL, 0));
+}
+
+/* A second core, a peer of the one under test, answering its own
+ * PERSISTs at once; its actions are dropped. */
+static struct elect *
+peer_core(struct fx *f, int n, struct elect_conf *conf)
+{
+	struct elect_persist p = {.id = id_of(n)};
+	struct elect_event start = {.type = ELECT_EV_START};
+	struct elect *e;
+
+	*conf = f->conf;
+	snprintf(conf->name, sizeof(conf->name), "peer%d", n);
+	conf->addrs[0] = addr_of(n);
+	e = elect_new(conf, &p, f->now, 7);
+	assert_non_null(e);
+	peer_step(e, f->now, &start);
+	return e;
+}
+
+/* Feeds the peer logged action i of the core under test as a datagram. */
+static void
+peer_hear(struct fx *f, struct elect *e, int i)
+{
+	struct elect_event ev = {.type = ELECT_EV_RX};
+
+	assert_true(i >= 0);
+	ev.buf = f->log[i].buf;
+	ev.len = f->log[i].len;
+	ev.src = addr_of(ME);
+	peer_step(e, f->now, &ev);
+}
+
+/* The peer takes the farewell as a RESIGN: it claims at once, not a
+ * lease after the holder's last heartbeat. */
+static void
+peer_claims_at_once_on_the_farewell(void **state)
+{
+	struct fx *f = *state;
+	struct elect_conf pc;
+	struct elect_member_info info;
+	struct elect *p;
+	struct elect_id h;
+
+	fx_make_holder(f);
+	p = peer_core(f, PEER_LOW, &pc);
+	fx_advance(f, f->conf.heartbeat_ms);
+	peer_hear(f, p, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT));
+	assert_int_equal(elect_get_state(p), ELECT_ST_STANDBY);
+	assert_true(elect_get_holder(p, &h));
+	/* kill -9 now: the guard drops the address, then says goodbye. */
+	f->now += 5;
+	peer_hear(f, p, fx_last_farewell(f));
+	assert_int_equal(elect_get_state(p), ELECT_ST_HOLDER);
+	/* The dead holder ranks nowhere now (named successor of nothing). */
+	assert_int_equal(elect_get_members(p, f->now, &info, 1), 1);
+	assert_int_equal(info.state, ELECT_ST_STOPPED);
+	elect_free(p);
+}
+
+/* The farewell of an earlier heartbeat, arriving after a later datagram
+ * (a stale one, replayed or delivered late), is a replay. */
+static void
+farewell_after_a_later_datagram_is_a_replay_to_a_peer(void **state)
+{
+	struct fx *f = *state;
+	struct elect_conf pc;
+	struct elect_counters ctr;
+	struct elect *p;
+	uint8_t old[ELECT_WIRE_MAX];
+	size_t len;
+	int i;
+
+	fx_make_holder(f);
+	p = peer_core(f, PEER_LOW, &pc);
+	fx_advance(f, f->conf.heartbeat_ms);
+	peer_hear(f, p, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT));
+	i = fx_last_farewell(f);
+	assert_true(i >= 0 && f->log[i].len > 0);
+	len = f->log[i].len;
+	memcpy(old, f->log[i].buf, len);
+	fx_clear(f);
+	fx_advance(f, f->conf.heartbeat_ms);
+	peer_hear(f, p, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT));
+	/* The old farewell now. */
+	memcpy(f->log[0].buf, old, len);
+	f->log[0].len = len;
+	f->log[0].type = ELECT_ACT_FAREWELL;
+	peer_hear(f, p, 0);
+	elect_get_counters(p, &ctr);
+	assert_int_equal(ctr.rx_dropped_replay, 1);
+	assert_int_equal(elect_get_state(p), ELECT_ST_STANDBY);
+	elect_free(p);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
@@ -1894,6 +2139,12 @@ main(void)
 	    T(first_word_from_an_unknown_member_asks_for_its_hello),
 	    T(soliciting_hello_gets_an_answer_from_a_known_member),
 	    TU(periodic_hellos_thin_out_in_a_large_cluster),
+	    T(heartbeat_comes_with_a_farewell_between_it_and_the_next_datagram),
+	    T(holder_renews_its_farewell_after_every_datagram),
+	    T(no_farewell_outside_holder),
+	    T(shutdown_withdraws_the_farewell),
+	    T(peer_claims_at_once_on_the_farewell),
+	    T(farewell_after_a_later_datagram_is_a_replay_to_a_peer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
