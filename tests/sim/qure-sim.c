@@ -180,6 +180,7 @@ add_stats(struct sim_stats *t, const struct sim_stats *a)
 	t->disk_faults += a->disk_faults;
 	t->persist_failed += a->persist_failed;
 	t->named_handovers += a->named_handovers;
+	t->farewells += a->farewells;
 }
 
 static int
@@ -220,7 +221,7 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    "  %" PRIu64 " contended failovers, %" PRIu64
 	    " settled by a handover, %" PRIu64 " frozen holders,\n"
 	    "  %" PRIu64 " disks refusing writes (%" PRIu64 " writes failed), "
-	    "%" PRIu64 " named handovers,\n"
+	    "%" PRIu64 " named handovers, %" PRIu64 " farewells,\n"
 	    "  %.1f s simulated in %.2f s wall: %s\n",
 	    k, o->seed, o->seed + (k ? k - 1 : 0), total.steps, total.events,
 	    total.failovers, total.crashes, total.restarts, total.pauses,
@@ -229,7 +230,7 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    total.probes, total.checks, total.checks_failed, total.arp_probes,
 	    total.conflicts, total.link_cuts, total.reconfs, total.svc_downs,
 	    total.contended, total.settled, total.frozen, total.disk_faults,
-	    total.persist_failed, total.named_handovers,
+	    total.persist_failed, total.named_handovers, total.farewells,
 	    (double)sim_ms / 1000.0, wall_s() - t0,
 	    rc == 0 ? "all invariants held" : "FAILED");
 	if (failed > 1)

@@ -774,6 +774,43 @@ apply_persist(struct sim *s, int i, const struct elect_action *a)
 	return 0;
 }
 
+/*
+ * The holder's farewell, kept for its guard (sim_crash): only a holder
+ * gives one; it is a RESIGN of its own, numbered below the reservation
+ * on disk (b) and above everything it sent (it is sent after them).
+ */
+static int
+apply_farewell(
+    struct sim *s, int i, struct step_ctx *x, const struct elect_action *a)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_msg m;
+	struct elect_id me;
+
+	n->farewell_len = 0;
+	if (a->len == 0)
+		return 0;
+	if (x->state != ELECT_ST_HOLDER)
+		return sim_fail(s, i,
+		    "sanity: a farewell from a %s (only a holder's guard "
+		    "may resign for it)",
+		    elect_state_name(x->state));
+	elect_get_id(n->core, &me);
+	if (elect_wire_decode(a->buf, a->len, s->key, &m) != ELECT_WIRE_OK ||
+	    m.type != ELECT_MSG_RESIGN || elect_id_cmp(&m.id, &me) != 0)
+		return sim_fail(s, i,
+		    "sanity: a farewell that is not a "
+		    "RESIGN of its own");
+	if (m.seq >= n->disk.seq_reserved)
+		return sim_fail(s, i,
+		    "invariant (b): a farewell with sequence %" PRIu64
+		    " not below the reservation on disk %" PRIu64,
+		    m.seq, n->disk.seq_reserved);
+	memcpy(n->farewell, a->buf, a->len);
+	n->farewell_len = a->len;
+	return 0;
+}
+
 static int
 apply_action(
     struct sim *s, int i, struct step_ctx *x, const struct elect_action *a)
@@ -826,7 +863,7 @@ apply_action(
 	case ELECT_ACT_CHECK:
 		return apply_check(s, i, x);
 	case ELECT_ACT_FAREWELL:
-		return 0;
+		return apply_farewell(s, i, x, a);
 	}
 	return sim_fail(s, i, "sanity: unexpected action %d", (int)a->type);
 }
@@ -1517,6 +1554,7 @@ sim_start(struct sim *s, int i)
 	n->wake_gen++;
 	/* The edge removes a DMZ address it finds at start-up. */
 	n->addr_held = false;
+	n->farewell_len = 0;
 	memset(&n->counters, 0, sizeof(n->counters));
 	n->link_due = n->arp_due = n->arp_out = n->conflict = false;
 	n->checks_due = 0;
@@ -1564,8 +1602,30 @@ node_down(struct sim *s, int i)
 	n->n_queue = 0;
 }
 
+/*
+ * The guard of a killed daemon (netcfg/netcfg_guard.c): the address goes
+ * at once; then, if the lease of its last tick still runs, the holder's
+ * farewell goes to the group like any datagram of the node (route_send:
+ * (b), (h) — no RESIGN while the kernel holds — loss, partitions).
+ */
+static int
+guard_says_goodbye(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_action a = {.type = ELECT_ACT_SEND};
+	bool leased = kernel_has(s, i);
+
+	n->addr_held = false;
+	if (!leased || n->farewell_len == 0)
+		return 0;
+	memcpy(a.buf, n->farewell, n->farewell_len);
+	a.len = n->farewell_len;
+	s->stats.farewells++;
+	return route_send(s, i, &a) < 0 ? -1 : 0;
+}
+
 int
-sim_crash(struct sim *s, int i)
+sim_crash(struct sim *s, int i, bool guard)
 {
 	struct sim_node *n = &s->node[i];
 
@@ -1573,14 +1633,19 @@ sim_crash(struct sim *s, int i)
 		return -1;
 	if (n->run == SIM_DOWN)
 		return 0;
+	guard = guard && n->run == SIM_UP; /* a paused VM's guard sleeps */
 	if (s->verbosity >= SIM_TIMELINE)
 		printf("%7" PRIu64 " ms  %-3s is killed (kill -9)%s\n", s->now,
 		    n->name,
-		    n->addr_held ? "; its kernel keeps the address "
-				   "until the lease ends"
-				 : "");
-	/* kill -9: the kernel keeps the address until its lease ends. */
+		    !n->addr_held ? ""
+		    : guard	  ? "; its guard drops the address and "
+				    "says goodbye"
+				  : "; its kernel keeps the address "
+				    "until the lease ends");
 	node_down(s, i);
+	if (guard && guard_says_goodbye(s, i) != 0)
+		return -1;
+	n->farewell_len = 0;
 	s->stats.crashes++;
 	return sim_check_all(s);
 }
