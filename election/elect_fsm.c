@@ -461,9 +461,12 @@ send_resign(
  * renewed after every datagram a holder sends (kept only while nothing
  * was sent since), withdrawn when we stop holding, and only ever sent
  * by the guard once the address is gone (netcfg/netcfg_guard.c). It
- * names no successor: the first in line claims at once anyway, and a
- * named one that died meanwhile would cost the others a detection
- * window. STATE stopped: peers rank the dead node nowhere.
+ * names the best standby as successor, as a SIGTERM does: it claims at
+ * once and the others give it a detection window first. Unnamed, every
+ * standby counts its claim turn from the same datagram, and a first in
+ * line slow to get its CLAIM out (its nftables transaction on a loaded
+ * host) met the second one's claim: two holders for tens of ms (seen in
+ * chaos runs). STATE stopped: peers rank the dead node nowhere.
  */
 static void
 withdraw_farewell(struct elect *c, struct elect_out *out)
@@ -477,6 +480,7 @@ withdraw_farewell(struct elect *c, struct elect_out *out)
 static void
 sync_farewell(struct elect *c, struct elect_out *out)
 {
+	const struct elect_member *best;
 	struct elect_action *a;
 	struct elect_msg m;
 
@@ -495,6 +499,9 @@ sync_farewell(struct elect *c, struct elect_out *out)
 	msg_init(c, &m, ELECT_MSG_RESIGN);
 	m.has |= ELECT_HAS_HOLDER | ELECT_HAS_STATE;
 	m.state = ELECT_ST_STOPPED;
+	best = elect_members_best(&c->members, c->now_ms, NULL);
+	if (best != NULL)
+		m.holder = best->id;
 	m.seq = c->farewell_seq = c->seq++;
 	a = push(out, ELECT_ACT_FAREWELL);
 	a->len = elect_wire_encode(&m, c->conf.key, a->buf, sizeof(a->buf));
@@ -758,8 +765,10 @@ nudge_lesser_holder(
 {
 	uint64_t window = detect_window(c);
 
+	/* Nor while our disk has not acknowledged an epoch to claim on (D4):
+	 * the holder would hand over to us and we could not take it. */
 	if (!c->conf.preempt || c->conf.priority <= holder_priority ||
-	    c->state != ELECT_ST_STANDBY || !fit_to_serve(c))
+	    c->state != ELECT_ST_STANDBY || !fit_to_serve(c) || !may_claim(c))
 		return;
 	if (c->last_nudge_ms != 0 && c->now_ms < c->last_nudge_ms + window)
 		return;

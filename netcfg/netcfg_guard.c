@@ -22,7 +22,8 @@
  * synchronous: netlink and libnftables act before their calls return),
  * then sends the farewell to the cluster group on its copy of qured's
  * cluster socket (TTL 255, the cluster interface), and the peers take it
- * as any RESIGN: the address is gone, the first in line claims at once.
+ * as any RESIGN: the address is gone, the successor it names (the best
+ * standby) claims at once.
  * Why a stored, signed RESIGN opens no door to replays: it is on the wire
  * only once its holder is gone (qured dead, the address deleted before
  * it is sent), and its sequence number lies between the datagram it came

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # kill -9 of the holder's qured: its address guard drops the address,
 # then sends the holder's farewell (a RESIGN its core made with the last
-# heartbeat) to the cluster group; the peers take it as a RESIGN and the
-# first in line claims at once: well under the lease (600 ms) that a
-# silent holder costs them (issue 7, D3). The peers log holder-resigned,
-# not holder-dead; afterwards one host holds. A stale farewell (a
-# SIGTERM'd holder resigns itself; its guard says nothing more) is not
-# sent twice.
+# heartbeat, naming the best standby) to the cluster group; the peers
+# take it as a RESIGN and the named one claims at once: well under the
+# lease (600 ms) that a silent holder costs them (issue 7, D3). The other
+# peer logs holder-resigned, nobody holder-dead; afterwards one host
+# holds. A SIGTERM'd holder resigns itself and its guard says nothing
+# more: one RESIGN, not two.
 . "$(dirname "$0")/lib.sh"
 
 bound=${QN_FAREWELL_BOUND_MS:-400}
@@ -37,15 +37,22 @@ qn_has_dmz "$old" && qn_fail "h$old still has the address"
 qn_elected 2000
 new=$QN_HOLDER
 qn_log "h$new has the address $t_peer ms after the kill"
-grep -q "candidate (holder-resigned)\|holder (holder-resigned)" \
-    "$T/h$new/log" ||
-    qn_fail "h$new did not take over on a RESIGN (no holder-resigned" \
-	"in its log)"
+# The farewell names the best standby: it claims at once ("standby ->
+# holder (claimed)"), the other one logs holder-resigned; nobody waited
+# for the dead holder (holder-dead).
+grep -q "standby -> holder (claimed)" "$T/h$new/log" ||
+    qn_fail "h$new did not claim at once as the named successor"
+resigned=
 for n in 1 2 3; do
 	[ "$n" != "$old" ] || continue
 	! grep -q "(holder-dead)" "$T/h$n/log" ||
 	    qn_fail "h$n declared h$old dead: no farewell heard"
+	if grep -q "candidate (holder-resigned)" "$T/h$n/log"; then
+		resigned="$resigned h$n"
+	fi
 done
+[ -n "$resigned" ] || qn_fail "no peer logged holder-resigned"
+qn_log "holder-resigned logged by$resigned"
 printf 'timing: takeover after kill -9 with the farewell = %d ms' "$t_peer"
 printf ' (lease 600 ms; asserted < %d ms)\n' "$bound"
 [ "$t_peer" -lt "$bound" ] ||

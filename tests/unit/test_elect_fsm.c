@@ -1880,8 +1880,8 @@ heartbeat_comes_with_a_farewell_between_it_and_the_next_datagram(void **state)
 	i = fx_last_farewell(f);
 	assert_true(i > fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT));
 	fx_decode(f, i, &bye);
-	/* A RESIGN of ours, with the cluster key, naming no successor,
-	 * saying we stopped, numbered right after the heartbeat... */
+	/* A RESIGN of ours, with the cluster key, naming no successor (we
+	 * know no member), saying we stopped, right after the heartbeat... */
 	assert_int_equal(bye.type, ELECT_MSG_RESIGN);
 	assert_memory_equal(bye.id.b, me.b, 16);
 	assert_true(bye.has & ELECT_HAS_HOLDER);
@@ -1916,6 +1916,8 @@ holder_renews_its_farewell_after_every_datagram(void **state)
 	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO), &hello);
 	fx_decode(f, fx_last_farewell(f), &bye);
 	assert_int_equal(bye.seq, hello.seq + 1);
+	/* It names the best standby, as a SIGTERM would. */
+	assert_memory_equal(bye.holder.b, id_of(PEER_LOW).b, 16);
 }
 
 static void
