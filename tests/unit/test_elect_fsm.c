@@ -1833,6 +1833,47 @@ peer_step(struct elect *e, uint64_t now, const struct elect_event *ev)
 		peer_step(e, now, &done);
 }
 
+/* Group HELLOs with preempt set, in the log. */
+static size_t
+fx_preempt_hellos(const struct fx *f)
+{
+	size_t i, n = 0;
+	struct elect_msg m;
+
+	for (i = 0; i < f->nlog; i++)
+		if (f->log[i].type == ELECT_ACT_SEND &&
+		    f->log[i].dest.family == 0 &&
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) == ELECT_WIRE_OK &&
+		    m.type == ELECT_MSG_HELLO && m.preempt)
+			n++;
+	return n;
+}
+
+/* A preempting standby that could not claim (its disk has not answered
+ * for an epoch yet, D4) does not make the holder hand over to it (sim
+ * seed 4542: no holder at all); once its disk answers, it does. */
+static void
+preempting_standby_without_an_epoch_on_disk_does_not_nudge(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event done = {.type = ELECT_EV_PERSIST_DONE, .ok = true};
+
+	f->conf.preempt = true;
+	f->conf.priority = 200;
+	f->disk_mode = DISK_MANUAL;
+	fx_start_with(f);
+	fx_clear(f);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 3, 100);
+	fx_advance(f, f->conf.heartbeat_ms);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 3, 100);
+	assert_int_equal(fx_preempt_hellos(f), 0);
+	fx_step(f, &done);
+	fx_clear(f);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 3, 100);
+	assert_int_equal(fx_preempt_hellos(f), 1);
+}
+
 /* ---- the guard's farewell (issue 7: a RESIGN for a dead qured) ---- */
 
 /* Decodes logged action i (a SEND or a FAREWELL) into m. */
@@ -2141,6 +2182,7 @@ main(void)
 	    T(first_word_from_an_unknown_member_asks_for_its_hello),
 	    T(soliciting_hello_gets_an_answer_from_a_known_member),
 	    TU(periodic_hellos_thin_out_in_a_large_cluster),
+	    TU(preempting_standby_without_an_epoch_on_disk_does_not_nudge),
 	    T(heartbeat_comes_with_a_farewell_between_it_and_the_next_datagram),
 	    T(holder_renews_its_farewell_after_every_datagram),
 	    T(no_farewell_outside_holder),
