@@ -623,6 +623,12 @@ fail:
 	return -1;
 }
 
+int
+disc_udp_get_fd(const struct disc_udp *d)
+{
+	return d->fd;
+}
+
 uint16_t
 disc_udp_get_port(const struct disc_udp *d)
 {

@@ -119,6 +119,13 @@ void disc_udp_free(struct disc_udp *);
 int disc_udp_send(struct disc_udp *, const struct sockaddr_in *dest,
     const void *buf, size_t len);
 
+/*
+ * The socket itself, for a child that sends on it after this process is
+ * gone (the address guard's farewell): same TTL 255, same multicast
+ * interface (followed by disc_udp_set_ifindex()). Not to be read from.
+ */
+int disc_udp_get_fd(const struct disc_udp *);
+
 /* The bound port, host order (the ephemeral one if conf->port was 0). */
 uint16_t disc_udp_get_port(const struct disc_udp *);
 void disc_udp_get_stats(const struct disc_udp *, struct disc_udp_stats *);

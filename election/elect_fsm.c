@@ -42,6 +42,10 @@ struct elect {
 	unsigned persist_fails;
 	uint64_t persist_retry_ms; /* no new PERSIST before; 0: none */
 	bool muted; /* a send was skipped: no sequence on disk for it */
+	/* HOLDER: the guard holds a farewell numbered farewell_seq (the
+	 * sequence right after the last datagram sent while it is out). */
+	bool farewell_out;
+	uint64_t farewell_seq;
 
 	enum elect_state state;
 	bool has_holder; /* followed holder, when not HOLDER ourselves */
@@ -528,6 +532,64 @@ send_resign(
 	send_msg(c, &m, NULL, out);
 }
 
+/*
+ * The guard's farewell (issue 7): a RESIGN that the address guard sends
+ * for us after it dropped the address, if this process dies (kill -9, a
+ * crash), so the peers claim at once instead of a lease after our last
+ * heartbeat. It takes the sequence right after our last datagram, and
+ * our next datagram takes the one after it: on the wire before our next
+ * datagram, it is accepted; after it, it is a replay. So a farewell is
+ * renewed after every datagram a holder sends (kept only while nothing
+ * was sent since), withdrawn when we stop holding, and only ever sent
+ * by the guard once the address is gone (netcfg/netcfg_guard.c). It
+ * names the best standby as successor, as a SIGTERM does: it claims at
+ * once and the others give it a detection window first. Unnamed, every
+ * standby counts its claim turn from the same datagram, and a first in
+ * line slow to get its CLAIM out (its nftables transaction on a loaded
+ * host) met the second one's claim: two holders for tens of ms (seen in
+ * chaos runs). STATE stopped: peers rank the dead node nowhere.
+ */
+static void
+withdraw_farewell(struct elect *c, struct elect_out *out)
+{
+	if (!c->farewell_out)
+		return;
+	c->farewell_out = false;
+	push(out, ELECT_ACT_FAREWELL); /* len 0: none */
+}
+
+static void
+sync_farewell(struct elect *c, struct elect_out *out)
+{
+	const struct elect_member *best;
+	struct elect_action *a;
+	struct elect_msg m;
+
+	if (c->state != ELECT_ST_HOLDER) {
+		withdraw_farewell(c, out);
+		return;
+	}
+	if (c->farewell_out && c->seq == c->farewell_seq + 1)
+		return; /* nothing sent since: still the next sequence */
+	if (c->seq >= c->disk.seq_reserved) {
+		/* No sequence on disk for it (not muted: the holder steps
+		 * down at its next heartbeat); the old one is stale. */
+		withdraw_farewell(c, out);
+		return;
+	}
+	msg_init(c, &m, ELECT_MSG_RESIGN);
+	m.has |= ELECT_HAS_HOLDER | ELECT_HAS_STATE;
+	m.state = ELECT_ST_STOPPED;
+	best = elect_members_best(&c->members, c->now_ms, NULL);
+	if (best != NULL)
+		m.holder = best->id;
+	m.seq = c->farewell_seq = c->seq++;
+	a = push(out, ELECT_ACT_FAREWELL);
+	a->len = elect_wire_encode(&m, c->conf.key, a->buf, sizeof(a->buf));
+	assert(a->len > 0);
+	c->farewell_out = true;
+}
+
 /* ---- transitions ---- */
 
 static void
@@ -551,6 +613,7 @@ static void
 become_standby(struct elect *c, enum elect_reason why, struct elect_out *out)
 {
 	if (c->state == ELECT_ST_HOLDER) {
+		withdraw_farewell(c, out); /* the guard speaks for holders */
 		push(out, ELECT_ACT_ADDR_DEL);
 		c->lease_until_ms = 0;
 	}
@@ -768,7 +831,11 @@ note_member(struct elect *c, const struct elect_msg *m,
 			    : c->conf.lease_ms) +
 		    ELECT_LEASE_MARGIN_MS;
 	} else if (m->type == ELECT_MSG_RESIGN) {
-		mb->state = ELECT_ST_STANDBY;
+		/* A farewell its guard sent says it stopped (died). */
+		mb->state =
+		    (m->has & ELECT_HAS_STATE) && m->state == ELECT_ST_STOPPED
+			? ELECT_ST_STOPPED
+			: ELECT_ST_STANDBY;
 		mb->lease_until_ms = 0; /* it dropped the address first */
 	}
 	/*
@@ -842,8 +909,10 @@ nudge_lesser_holder(
 {
 	uint64_t window = detect_window(c);
 
+	/* Nor while our disk has not acknowledged an epoch to claim on (D4):
+	 * the holder would hand over to us and we could not take it. */
 	if (!c->conf.preempt || c->conf.priority <= holder_priority ||
-	    c->state != ELECT_ST_STANDBY || !fit_to_serve(c))
+	    c->state != ELECT_ST_STANDBY || !fit_to_serve(c) || !may_claim(c))
 		return;
 	if (c->last_nudge_ms != 0 && c->now_ms < c->last_nudge_ms + window)
 		return;
@@ -1822,6 +1891,7 @@ elect_step(struct elect *c, uint64_t now_ms, const struct elect_event *ev,
 	dispatch_event(c, ev, out);
 	if (c->state != ELECT_ST_STOPPED)
 		run_timers(c, out);
+	sync_farewell(c, out); /* a sequence it takes is reserved below */
 	sync_persist(c, out);
 	out->wake_ms = c->due_ms = next_wake(c);
 	return 0;

@@ -22,7 +22,7 @@
 #define ELECT_MAX_ADDRS 4      /* advertised addresses per member */
 #define ELECT_MAX_MEMBERS 64   /* membership table size */
 #define ELECT_REPLAY_SLOTS 128 /* senders remembered by the replay window */
-#define ELECT_MAX_ACTIONS 24   /* per elect_step() */
+#define ELECT_MAX_ACTIONS 26   /* per elect_step() */
 #define ELECT_SEQ_BLOCK 1024   /* sequence numbers reserved per persist */
 /* A standby claims no earlier than the last HEARTBEAT/CLAIM heard from a
  * holder + its LEASE_MS + this: the holder's kernel lease (nftables, ms
@@ -392,6 +392,14 @@ enum elect_action_type {
 	 * edge logs it naming the peer.
 	 */
 	ELECT_ACT_CONFLICT,
+	/*
+	 * The holder's farewell (buf, len): a RESIGN, numbered right after
+	 * the last datagram sent, that the address guard sends for us once
+	 * it has dropped the address, if this process dies. A new one after
+	 * every datagram a holder sends; len 0 withdraws it (before the
+	 * ADDR_DEL of leaving HOLDER). Never sent by the edge itself.
+	 */
+	ELECT_ACT_FAREWELL,
 };
 
 struct elect_action {

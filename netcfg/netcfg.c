@@ -273,6 +273,7 @@ netcfg_new(struct event_base *base, const struct netcfg_conf *conf,
 	nc->arg = arg;
 	nc->arp_tx = nc->arp_rx = nc->arp_def = -1;
 	nc->guard_fd = nc->guard_alive_fd = -1;
+	nc->farewell_fd = -1;
 	fill_names(nc);
 	nc->ifindex = (int)if_nametoindex(conf->ifname);
 	if (nc->ifindex == 0) {

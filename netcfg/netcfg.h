@@ -112,6 +112,20 @@ uint32_t netcfg_kernel_lifetime_s(const struct netcfg *);
  */
 int netcfg_guard_start(struct netcfg *);
 void netcfg_guard_stop(struct netcfg *);
+/* The longest farewell the guard keeps (a RESIGN is about 120 bytes). */
+#define NETCFG_FAREWELL_MAX 496
+/*
+ * The holder's farewell (election/: ELECT_ACT_FAREWELL): a datagram the
+ * guard sends to `to` on fd, after it dropped the address, if this
+ * process dies while holding the address under a lease not yet over.
+ * fd is borrowed (the cluster socket: the guard keeps its copy across
+ * the fork); set it before netcfg_guard_start(), -1: none. len 0
+ * withdraws the farewell; one longer than NETCFG_FAREWELL_MAX is refused
+ * (-1, logged) and withdraws it too. Kept while the address is held.
+ */
+void netcfg_guard_set_farewell_to(
+    struct netcfg *, int fd, const struct sockaddr_in *to);
+int netcfg_guard_farewell(struct netcfg *, const uint8_t *buf, size_t len);
 /* How many times the guard died and was started again. */
 uint64_t netcfg_guard_restarts(const struct netcfg *);
 /* At start-up: removes the DMZ address with any prefix if present. */

@@ -1,15 +1,43 @@
 /*
  * netcfg/netcfg_guard.c — the address guard: a small child, a watchdog of
- * qured's loop. qured ticks it with the lease end (a monotonic time in
- * ms, 8 bytes, 0 for "not held") on every add, refresh and delete, over a
- * pipe whose only write end qured holds. The guard deletes the DMZ
- * address and empties the nftables lease sets:
+ * qured's loop. qured ticks it on every add, refresh and delete, and with
+ * every new farewell, over a pipe whose only write end qured holds: a
+ * fixed-size message (struct guard_msg, 512 bytes: one write is atomic,
+ * at most PIPE_BUF) with the lease end (a monotonic time in ms, 0 for
+ * "not held") and the holder's farewell (below). The guard deletes the
+ * DMZ address and empties the nftables lease sets:
  *
  *   - when the lease end passes without a new tick (qured stopped, its
  *     loop blocked): the address does not outlive the lease by the whole
  *     seconds of the kernel lifetime. When qured runs again its core finds
  *     itself past its lease and demotes (election/: LEASE_EXPIRED);
  *   - the moment qured dies (kill -9 included): EOF on the pipe.
+ *
+ * The farewell (issue 7). A silent holder costs the peers its whole lease
+ * (D3: a frozen holder's kernel could still answer ARP), so a dead qured
+ * says goodbye through its guard: with every datagram a holder sends, its
+ * core makes a RESIGN numbered right after it (ELECT_ACT_FAREWELL), which
+ * qured hands to the guard. On EOF, while the lease of the last tick runs,
+ * the guard first deletes the address and empties the lease sets (both
+ * synchronous: netlink and libnftables act before their calls return),
+ * then sends the farewell to the cluster group on its copy of qured's
+ * cluster socket (TTL 255, the cluster interface), and the peers take it
+ * as any RESIGN: the address is gone, the successor it names (the best
+ * standby) claims at once.
+ * Why a stored, signed RESIGN opens no door to replays: it is on the wire
+ * only once its holder is gone (qured dead, the address deleted before
+ * it is sent), and its sequence number lies between the datagram it came
+ * with and the next one, which consumes it: a farewell that arrives after
+ * any later datagram of its sender, or a copy replayed later, is a replay
+ * to every receiver (docs/protocol.md, "The guard's farewell").
+ * No farewell when ticks stop (qured frozen, not dead): that qured may
+ * run again in the very moment the guard acts, refresh the address and
+ * send a heartbeat the peers follow, while one of them claimed on the
+ * farewell: two holders, what the lease gate exists to prevent. It would
+ * gain little too: the guard acts at the lease end, the peers' gate
+ * (the same lease from the last heartbeat, + 20 ms) opens a moment later.
+ * So the guard forgets the farewell when it drops for a missed tick, and
+ * qured stopping it on purpose (netcfg_guard_stop) says "no farewell".
  *
  * The guard holds the write end of a second pipe; qured watches its read
  * end, so a dead guard is seen at once (EOF), logged, counted and started
@@ -26,6 +54,7 @@
 #include <linux/netlink.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -39,11 +68,29 @@
 #include "src/log.h"
 
 #define GUARD_RESTART_MS 1000 /* at most one restart a second */
+/* Up to this many messages may queue while the guard alone is stopped. */
+#define GUARD_PIPE_SIZE (1024 * 1024)
+
+/* One tick: what the guard needs to know now, whole (the last one wins). */
+struct guard_msg {
+	uint64_t lease_end; /* monotonic ms; 0: not held */
+	uint16_t len;	    /* of the farewell; 0: none */
+	uint16_t flags;	    /* GUARD_STOP */
+	uint32_t pad;
+	uint8_t farewell[NETCFG_FAREWELL_MAX];
+};
+/* qured stops the guard on purpose: drop the address, say nothing. */
+#define GUARD_STOP 0x0001
+
+_Static_assert(sizeof(struct guard_msg) == 512, "guard_msg: 512 bytes");
+_Static_assert(sizeof(struct guard_msg) <= PIPE_BUF, "atomic pipe writes");
 
 struct guard_job {
 	uint8_t req[NETCFG_NLBUF]; /* RTM_DELADDR of the DMZ address */
 	size_t len;
 	char nft_clear[160]; /* "" without nftables */
+	int farewell_fd;     /* qured's cluster socket; -1: no farewell */
+	struct sockaddr_in farewell_to;
 };
 
 /* In the child: the address and the lease sets go, now. */
@@ -62,14 +109,25 @@ guard_drop(const struct guard_job *j)
 	netcfg_nft_clear_in_child(j->nft_clear);
 }
 
-/* The last whole tick in what was read (8-byte writes are atomic). */
-static uint64_t
-last_tick(const uint8_t *buf, size_t n)
+/*
+ * In the child, after guard_drop(): the farewell to the cluster group.
+ * One datagram on a non-blocking socket; a full send buffer gets one
+ * more chance (the peers fall back to the lease if it is lost).
+ */
+static void
+guard_farewell(const struct guard_job *j, const struct guard_msg *m)
 {
-	uint64_t t;
+	struct pollfd p = {.fd = j->farewell_fd, .events = POLLOUT};
 
-	memcpy(&t, buf + (n / 8 - 1) * 8, 8);
-	return t;
+	if (j->farewell_fd == -1 || m->len == 0 || m->len > sizeof(m->farewell))
+		return;
+	if (sendto(j->farewell_fd, m->farewell, m->len, 0,
+		(const struct sockaddr *)&j->farewell_to,
+		sizeof(j->farewell_to)) == -1 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK) && poll(&p, 1, 50) == 1)
+		(void)sendto(j->farewell_fd, m->farewell, m->len, 0,
+		    (const struct sockaddr *)&j->farewell_to,
+		    sizeof(j->farewell_to));
 }
 
 /* Milliseconds to wait for the next tick: -1 (none due) or >= 0. */
@@ -86,13 +144,12 @@ wait_ms(uint64_t deadline)
 	return deadline - now > 60000 ? 60000 : (int)(deadline - now);
 }
 
-/* In the child: poll(), read(), the drop, and _exit(). */
+/* In the child: poll(), read(), the drop, the farewell, and _exit(). */
 static void
 guard_main(int rd, const struct guard_job *j)
 {
 	struct pollfd p = {.fd = rd, .events = POLLIN};
-	uint8_t buf[8 * 64];
-	uint64_t deadline = 0;
+	static struct guard_msg buf[16], last; /* whole messages only */
 	ssize_t n;
 	int r;
 
@@ -102,13 +159,16 @@ guard_main(int rd, const struct guard_job *j)
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	prctl(PR_SET_NAME, "qured-guard", 0, 0, 0);
+	memset(&last, 0, sizeof(last));
 	for (;;) {
-		r = poll(&p, 1, wait_ms(deadline));
+		r = poll(&p, 1, wait_ms(last.lease_end));
 		if (r == 0) {
-			if (netcfg_now_ms() < deadline)
+			if (netcfg_now_ms() < last.lease_end)
 				continue;
-			guard_drop(j); /* no tick within the lease */
-			deadline = 0;
+			/* No tick within the lease: qured is stuck, not
+			 * gone; it may run again: no farewell (see above). */
+			guard_drop(j);
+			memset(&last, 0, sizeof(last));
 			continue;
 		}
 		if (r == -1 && errno == EINTR)
@@ -118,21 +178,31 @@ guard_main(int rd, const struct guard_job *j)
 			continue;
 		if (n <= 0)
 			break; /* qured is gone */
-		if (n >= 8)
-			deadline = last_tick(buf, (size_t)n);
+		/* Writes are whole messages and atomic, and buf holds whole
+		 * ones: a read returns whole messages. */
+		if ((size_t)n >= sizeof(last))
+			last = buf[(size_t)n / sizeof(last) - 1];
+		if (last.flags & GUARD_STOP)
+			break;
 	}
 	guard_drop(j);
+	/* qured died holding the address under a lease still running: the
+	 * address is gone now; say so for it. */
+	if (!(last.flags & GUARD_STOP) && last.lease_end != 0 &&
+	    netcfg_now_ms() < last.lease_end)
+		guard_farewell(j, &last);
 	_exit(0);
 }
 
-/* Closes every descriptor but two: the guard holds nothing of qured's. */
+/* Closes every descriptor but three: the guard holds nothing of qured's
+ * but its pipes and the cluster socket (for the farewell; never read). */
 static void
-close_all_but(int keep1, int keep2)
+close_all_but(int keep1, int keep2, int keep3)
 {
 	int fd, max = (int)sysconf(_SC_OPEN_MAX);
 
 	for (fd = 3; fd < max && fd < 65536; fd++)
-		if (fd != keep1 && fd != keep2)
+		if (fd != keep1 && fd != keep2 && fd != keep3)
 			close(fd);
 }
 
@@ -149,6 +219,8 @@ guard_spawn(struct netcfg *nc)
 	j.len = netcfg_nl_build_del(nc, j.req);
 	if (nc->nft != NULL)
 		memcpy(j.nft_clear, nc->nft_clear, sizeof(j.nft_clear));
+	j.farewell_fd = nc->farewell_fd;
+	j.farewell_to = nc->farewell_to;
 	if (pipe2(tick, O_CLOEXEC) == -1)
 		return -1;
 	if (pipe2(alive, O_CLOEXEC) == -1) {
@@ -158,7 +230,7 @@ guard_spawn(struct netcfg *nc)
 	}
 	pid = fork();
 	if (pid == 0) {
-		close_all_but(tick[0], alive[1]);
+		close_all_but(tick[0], alive[1], j.farewell_fd);
 		guard_main(tick[0], &j);
 	}
 	close(tick[0]);
@@ -168,8 +240,11 @@ guard_spawn(struct netcfg *nc)
 		close(alive[0]);
 		return -1;
 	}
-	/* A stuck guard must never block qured: ticks are dropped then. */
+	/* A stuck guard must never block qured: ticks are dropped then.
+	 * Room for minutes of ticks first (best effort: 64 KiB otherwise,
+	 * 128 of them). */
 	(void)fcntl(tick[1], F_SETFL, O_NONBLOCK);
+	(void)fcntl(tick[1], F_SETPIPE_SZ, GUARD_PIPE_SIZE);
 	nc->guard_fd = tick[1];
 	nc->guard_alive_fd = alive[0];
 	nc->guard_pid = pid;
@@ -246,21 +321,62 @@ guard_alive_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(nc->ev_guard_restart, &tv);
 }
 
+static ssize_t
+guard_write(struct netcfg *nc, uint16_t flags)
+{
+	struct guard_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.lease_end = nc->held ? nc->lease_end_ms : 0;
+	m.flags = flags;
+	/* A farewell only for a holder: a standby has nothing to resign. */
+	if (nc->held && !(flags & GUARD_STOP) && nc->farewell_len > 0) {
+		m.len = (uint16_t)nc->farewell_len;
+		memcpy(m.farewell, nc->farewell, nc->farewell_len);
+	}
+	/* EPIPE: it died; guard_alive_cb restarts it, and the new one
+	 * learns the lease from its first tick. XXX (issue 7) EAGAIN: the
+	 * guard alone was stopped for minutes (GUARD_PIPE_SIZE of ticks
+	 * queued); resumed, it reads a stale lease end and deletes the
+	 * address once, which addr_lost puts back. A shared page would
+	 * avoid it. */
+	return write(nc->guard_fd, &m, sizeof(m));
+}
+
 void
 netcfg_guard_tick(struct netcfg *nc)
 {
-	uint64_t t = nc->held ? nc->lease_end_ms : 0;
-	ssize_t n;
-
 	if (nc->guard_fd == -1)
 		return;
-	/* EPIPE: it died; guard_alive_cb restarts it, and the new one
-	 * learns the lease from its first tick. XXX (issue 7) EAGAIN: the
-	 * guard alone was stopped for half an hour (8192 ticks queued);
-	 * resumed, it reads a stale lease end and deletes the address once,
-	 * which addr_lost puts back. A shared page would avoid it. */
-	n = write(nc->guard_fd, &t, sizeof(t));
-	(void)n;
+	(void)guard_write(nc, 0);
+}
+
+void
+netcfg_guard_set_farewell_to(
+    struct netcfg *nc, int fd, const struct sockaddr_in *to)
+{
+	nc->farewell_fd = fd;
+	if (to != NULL)
+		nc->farewell_to = *to;
+}
+
+int
+netcfg_guard_farewell(struct netcfg *nc, const uint8_t *buf, size_t len)
+{
+	int r = 0;
+
+	if (len > sizeof(nc->farewell)) {
+		log_warnx("netcfg: a farewell of %zu bytes does not fit the "
+			  "guard's %zu; none kept",
+		    len, sizeof(nc->farewell));
+		len = 0;
+		r = -1;
+	}
+	if (len > 0)
+		memcpy(nc->farewell, buf, len);
+	nc->farewell_len = len;
+	netcfg_guard_tick(nc);
+	return r;
 }
 
 int
@@ -285,7 +401,13 @@ netcfg_guard_stop(struct netcfg *nc)
 	nc->ev_guard_restart = NULL;
 	if (nc->guard_fd == -1)
 		return;
-	/* EOF: the guard deletes the address (gone already) and exits. */
+	/* STOP, then EOF: the guard deletes the address (gone already, or
+	 * on an interface that went) and exits, without a farewell: we are
+	 * alive and speak for ourselves. If STOP cannot be written (the
+	 * guard alone stopped, its pipe full), it must not speak later. */
+	if (guard_write(nc, GUARD_STOP) != (ssize_t)sizeof(struct guard_msg) &&
+	    pid > 0)
+		(void)kill(pid, SIGKILL);
 	guard_close(nc);
 	if (pid > 0)
 		(void)waitpid(pid, NULL, 0);

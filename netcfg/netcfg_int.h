@@ -167,7 +167,11 @@ struct netcfg {
 	uint64_t guard_restarts;
 	uint64_t guard_started_ms;
 	uint64_t lease_end_ms; /* monotonic; 0: not held */
-	uint32_t lease_ms;     /* of the last add or refresh */
+	int farewell_fd;       /* the guard sends the farewell on it; -1 */
+	struct sockaddr_in farewell_to;
+	uint8_t farewell[NETCFG_FAREWELL_MAX]; /* the holder's; or none */
+	size_t farewell_len;
+	uint32_t lease_ms; /* of the last add or refresh */
 
 	struct nft_ctx *nft;	  /* NULL: no nftables lease (logged) */
 	bool nft_failing;	  /* the last nft command failed (logged) */

@@ -344,6 +344,10 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 	case ELECT_ACT_CONFLICT:
 		apply_conflict(a);
 		break;
+	case ELECT_ACT_FAREWELL:
+		/* The guard sends it if we die holding (netcfg_guard.c). */
+		(void)netcfg_guard_farewell(c->nc, a->buf, a->len);
+		break;
 	case ELECT_ACT_CHECK:
 		/*
 		 * The check runs every [dmz] check-interval on its own
@@ -822,6 +826,13 @@ cluster_free(struct cluster *c)
 void
 cluster_guard(struct cluster *c)
 {
+	struct sockaddr_in group = {.sin_family = AF_INET};
+
+	/* The holder's farewell goes to the group on our cluster socket
+	 * (TTL 255, the cluster interface), which the guard keeps. */
+	group.sin_addr = c->conf.cluster.group;
+	group.sin_port = htons(c->conf.cluster.port);
+	netcfg_guard_set_farewell_to(c->nc, disc_udp_get_fd(c->udp), &group);
 	if (netcfg_guard_start(c->nc) == -1)
 		log_warnx("netcfg: no address guard; a crash leaves the "
 			  "address to the kernel lease");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kill -9 of the holder's qured: its address guard (a child that outlives
-# it by a moment) deletes the address at once; a peer takes over after
-# dead-after missed heartbeats; afterwards never two hosts with the
+# it by a moment) deletes the address at once; a peer takes over on the
+# farewell the guard sends then (a RESIGN; farewell.sh asserts how fast),
+# or else after the lease; afterwards never two hosts with the
 # address. Then the backstop: kill -9 of the new holder's guard and
 # qured together: the kernel removes the address when the lease (the
 # kernel lifetime, 1 s, expiring up to about 1 s late) runs out.

@@ -183,6 +183,7 @@ add_stats(struct sim_stats *t, const struct sim_stats *a)
 	t->disk_faults += a->disk_faults;
 	t->persist_failed += a->persist_failed;
 	t->named_handovers += a->named_handovers;
+	t->farewells += a->farewells;
 }
 
 static int
@@ -223,7 +224,7 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    "  %" PRIu64 " contended failovers, %" PRIu64
 	    " settled by a handover, %" PRIu64 " frozen holders,\n"
 	    "  %" PRIu64 " disks refusing writes (%" PRIu64 " writes failed), "
-	    "%" PRIu64 " named handovers,\n"
+	    "%" PRIu64 " named handovers, %" PRIu64 " farewells,\n"
 	    "  %" PRIu64 " state dirs reverted, %" PRIu64
 	    " datagrams replayed by the adversary, %" PRIu64
 	    " conflicts noted,\n"
@@ -235,9 +236,10 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    total.probes, total.checks, total.checks_failed, total.arp_probes,
 	    total.conflicts, total.link_cuts, total.reconfs, total.svc_downs,
 	    total.contended, total.settled, total.frozen, total.disk_faults,
-	    total.persist_failed, total.named_handovers, total.reverts,
-	    total.replayed, total.mismatch_notes, (double)sim_ms / 1000.0,
-	    wall_s() - t0, rc == 0 ? "all invariants held" : "FAILED");
+	    total.persist_failed, total.named_handovers, total.farewells,
+	    total.reverts, total.replayed, total.mismatch_notes,
+	    (double)sim_ms / 1000.0, wall_s() - t0,
+	    rc == 0 ? "all invariants held" : "FAILED");
 	if (failed > 1)
 		printf("%" PRIu64 " scenarios failed\n", failed);
 	return rc == 0 ? 0 : 1;

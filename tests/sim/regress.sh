@@ -18,7 +18,9 @@ fi
 # seed  what it showed (README.md "Findings"): 1984 a preempting
 # holder's service dies in the stable phase (finding 3, fixed); 6948,
 # 7839 two claims after a service failover
-# (finding 4, accepted by (d) as contended)
+# (finding 4, accepted by (d) as contended); 4542 a preempting standby
+# whose disk just came back could not claim yet nudged every holder into
+# handing over to it: no holder after the heal (fixed with the farewell)
 SEEDS="
 1
 2
@@ -27,6 +29,7 @@ SEEDS="
 1984
 6948
 7839
+4542
 "
 
 fail=0

@@ -288,6 +288,8 @@ act_name(enum elect_action_type t)
 		return "announce";
 	case ELECT_ACT_CONFLICT:
 		return "conflict";
+	case ELECT_ACT_FAREWELL:
+		return "farewell";
 	}
 	return "?";
 }
@@ -828,6 +830,43 @@ apply_conflict(struct sim *s, int i, const struct elect_action *a)
 	return 0;
 }
 
+/*
+ * The holder's farewell, kept for its guard (sim_crash): only a holder
+ * gives one; it is a RESIGN of its own, numbered below the reservation
+ * on disk (b) and above everything it sent (it is sent after them).
+ */
+static int
+apply_farewell(
+    struct sim *s, int i, struct step_ctx *x, const struct elect_action *a)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_msg m;
+	struct elect_id me;
+
+	n->farewell_len = 0;
+	if (a->len == 0)
+		return 0;
+	if (x->state != ELECT_ST_HOLDER)
+		return sim_fail(s, i,
+		    "sanity: a farewell from a %s (only a holder's guard "
+		    "may resign for it)",
+		    elect_state_name(x->state));
+	elect_get_id(n->core, &me);
+	if (elect_wire_decode(a->buf, a->len, s->key, &m) != ELECT_WIRE_OK ||
+	    m.type != ELECT_MSG_RESIGN || elect_id_cmp(&m.id, &me) != 0)
+		return sim_fail(s, i,
+		    "sanity: a farewell that is not a "
+		    "RESIGN of its own");
+	if (m.seq >= n->disk.seq_reserved)
+		return sim_fail(s, i,
+		    "invariant (b): a farewell with sequence %" PRIu64
+		    " not below the reservation on disk %" PRIu64,
+		    m.seq, n->disk.seq_reserved);
+	memcpy(n->farewell, a->buf, a->len);
+	n->farewell_len = a->len;
+	return 0;
+}
+
 static int
 apply_action(
     struct sim *s, int i, struct step_ctx *x, const struct elect_action *a)
@@ -881,6 +920,8 @@ apply_action(
 		return apply_check(s, i, x);
 	case ELECT_ACT_CONFLICT:
 		return apply_conflict(s, i, a);
+	case ELECT_ACT_FAREWELL:
+		return apply_farewell(s, i, x, a);
 	}
 	return sim_fail(s, i, "sanity: unexpected action %d", (int)a->type);
 }
@@ -1176,8 +1217,12 @@ check_leases(struct sim *s)
 static bool
 in_election(const struct sim *s, int i)
 {
-	return sim_is_live(s, i) && !s->node[i].mismatched &&
-	       elect_get_persist_ok(s->node[i].core);
+	const struct sim_node *n = &s->node[i];
+
+	return sim_is_live(s, i) && !n->mismatched &&
+	       elect_get_persist_ok(n->core) &&
+	       s->now >= n->sends_since_ms + (uint64_t)n->conf.heartbeat_ms *
+						 n->conf.dead_after;
 }
 
 /* (a): exactly one live eligible holder, and every live node names it. */
@@ -1192,16 +1237,16 @@ check_converged(struct sim *s)
 	 * cannot verify anyone, until its backed-off retry lands (up to 16
 	 * heartbeats after the heal gave its disk back). */
 	for (i = 0; i < s->n_nodes; i++) {
-		if (!in_election(s, i))
+		if (!sim_is_live(s, i) || s->node[i].mismatched)
 			continue;
-		if (s->node[i].conf.priority > 0)
+		if (s->node[i].conf.priority > 0 && in_election(s, i))
 			eligible++;
 		if (s->node[i].state == ELECT_ST_HOLDER) {
 			holders++;
 			h = i;
 		}
 	}
-	if (holders != (eligible > 0 ? 1 : 0))
+	if (holders > 1 || (eligible > 0 && holders == 0))
 		return sim_fail(s, -1,
 		    "invariant (a): %d holders among %d "
 		    "live eligible nodes after the heal",
@@ -1547,6 +1592,10 @@ persist_landed(struct sim *s, int i)
 		n->persist_res = e.ok;
 		return 0;
 	}
+	/* (a): a node that may send again needs a round trip or two to
+	 * verify its peers before it can name the holder. */
+	if (e.ok && !elect_get_persist_ok(n->core))
+		n->sends_since_ms = s->now;
 	return step(s, i, &e, 0, -1);
 }
 
@@ -1798,6 +1847,7 @@ sim_start(struct sim *s, int i)
 	n->wake_gen++;
 	/* The edge removes a DMZ address it finds at start-up. */
 	n->addr_held = false;
+	n->farewell_len = 0;
 	memset(&n->counters, 0, sizeof(n->counters));
 	n->link_due = n->arp_due = n->arp_out = n->conflict = false;
 	n->checks_due = 0;
@@ -1849,8 +1899,30 @@ node_down(struct sim *s, int i)
 	n->n_queue = 0;
 }
 
+/*
+ * The guard of a killed daemon (netcfg/netcfg_guard.c): the address goes
+ * at once; then, if the lease of its last tick still runs, the holder's
+ * farewell goes to the group like any datagram of the node (route_send:
+ * (b), (h) — no RESIGN while the kernel holds — loss, partitions).
+ */
+static int
+guard_says_goodbye(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_action a = {.type = ELECT_ACT_SEND};
+	bool leased = kernel_has(s, i);
+
+	n->addr_held = false;
+	if (!leased || n->farewell_len == 0)
+		return 0;
+	memcpy(a.buf, n->farewell, n->farewell_len);
+	a.len = n->farewell_len;
+	s->stats.farewells++;
+	return route_send(s, i, &a) < 0 ? -1 : 0;
+}
+
 int
-sim_crash(struct sim *s, int i)
+sim_crash(struct sim *s, int i, bool guard)
 {
 	struct sim_node *n = &s->node[i];
 
@@ -1858,14 +1930,19 @@ sim_crash(struct sim *s, int i)
 		return -1;
 	if (n->run == SIM_DOWN)
 		return 0;
+	guard = guard && n->run == SIM_UP; /* a paused VM's guard sleeps */
 	if (s->verbosity >= SIM_TIMELINE)
 		printf("%7" PRIu64 " ms  %-3s is killed (kill -9)%s\n", s->now,
 		    n->name,
-		    n->addr_held ? "; its kernel keeps the address "
-				   "until the lease ends"
-				 : "");
-	/* kill -9: the kernel keeps the address until its lease ends. */
+		    !n->addr_held ? ""
+		    : guard	  ? "; its guard drops the address and "
+				    "says goodbye"
+				  : "; its kernel keeps the address "
+				    "until the lease ends");
 	node_down(s, i);
+	if (guard && guard_says_goodbye(s, i) != 0)
+		return -1;
+	n->farewell_len = 0;
 	s->stats.crashes++;
 	return sim_check_all(s);
 }

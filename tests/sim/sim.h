@@ -95,7 +95,8 @@ struct sim_node {
 	bool mismatched;	   /* (l): started with other settings */
 	struct elect_persist snap; /* a VM snapshot of its state dir */
 	bool has_snap;
-	uint64_t started_ms; /* (j): its last start */
+	uint64_t started_ms;	 /* (j): its last start */
+	uint64_t sends_since_ms; /* (a): its disk took a write again then */
 	/* (h): the lease end of node j's kernel as carried by the last
 	 * HEARTBEAT/CLAIM of j delivered to this node (this start). */
 	uint64_t heard_lease[SIM_MAX_NODES];
@@ -112,6 +113,9 @@ struct sim_node {
 	bool persist_res; /* ... and said */
 	struct elect_persist writing;
 	uint64_t used_epoch; /* (b): highest epoch it sent a CLAIM/HB with */
+	/* Its guard's farewell (the last ELECT_ACT_FAREWELL); len 0: none */
+	uint8_t farewell[ELECT_WIRE_MAX];
+	size_t farewell_len;
 };
 
 struct sim_stats {
@@ -126,6 +130,7 @@ struct sim_stats {
 	uint64_t disk_faults, persist_failed;
 	uint64_t named_handovers; /* (m): stable-phase handovers to a name */
 	uint64_t reverts, replayed, mismatch_notes;
+	uint64_t farewells; /* a killed holder's guard said goodbye for it */
 };
 
 enum sim_verbosity {
@@ -217,9 +222,13 @@ void sim_node_conf(struct sim *, int i, const char *name);
 
 /* Node life: start (or restart from its disk), crash (kill -9), pause,
  * resume, orderly shutdown (SIGTERM), operator handover. Each returns -1
- * if the run has failed. */
+ * if the run has failed. A crash with guard: the address guard outlives
+ * the daemon (a running node only): the address goes at once, then the
+ * holder's last farewell (ELECT_ACT_FAREWELL) goes out as a datagram of
+ * the node; without: the guard died too, the kernel keeps the address
+ * until its lease end. */
 int sim_start(struct sim *, int i);
-int sim_crash(struct sim *, int i);
+int sim_crash(struct sim *, int i, bool guard);
 int sim_pause(struct sim *, int i);
 int sim_resume(struct sim *, int i);
 int sim_shutdown(struct sim *, int i);

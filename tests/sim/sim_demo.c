@@ -62,25 +62,22 @@ demo_failover(struct sim *s, int *holder)
 {
 	const struct elect_conf *c = &s->node[0].conf;
 	int old = *holder;
-	uint64_t t0, t1, lease_end;
+	uint64_t t0, t1;
 
 	section(s, "kill -9 of the holder");
 	t0 = s->now;
-	lease_end = s->node[old].addr_until;
-	if (sim_crash(s, old) != 0 || until_holder(s, old, holder) != 0)
+	if (sim_crash(s, old, true) != 0 || until_holder(s, old, holder) != 0)
 		return -1;
 	t1 = s->now;
 	if (sim_run_until(s, s->now + 100) != 0)
 		return -1;
-	printf(
-	    "-> failover: %s holds the address %" PRIu64 " ms after %s "
-	    "was killed\n   (dead-after %" PRIu32 " x heartbeat %" PRIu32
-	    " ms = %" PRIu32 " ms of silence, then its turn to claim);\n"
-	    "   %s's kernel drops its stale copy at its lease end, t=%" PRIu64
-	    " ms\n",
-	    s->node[*holder].name, t1 - t0, s->node[old].name, c->dead_after,
-	    c->heartbeat_ms, c->dead_after * c->heartbeat_ms, s->node[old].name,
-	    lease_end);
+	printf("-> failover: %s holds the address %" PRIu64 " ms after %s "
+	       "was killed\n   (its address guard dropped the address, then "
+	       "sent its farewell, a RESIGN:\n   the first in line claims at "
+	       "once; without it, %" PRIu32 " ms of silence and a lease of "
+	       "%" PRIu32 " ms)\n",
+	    s->node[*holder].name, t1 - t0, s->node[old].name,
+	    c->dead_after * c->heartbeat_ms, c->lease_ms);
 	section(s, "the killed node comes back");
 	if (sim_run_until(s, s->now + 1000) != 0 || sim_start(s, old) != 0 ||
 	    sim_run_until(s, s->now + 1500) != 0)

@@ -304,8 +304,10 @@ inject(struct scen *c)
 		heal_partition(c);
 		return 0;
 	case F_CRASH:
+		/* Mostly with the address guard (it outlives qured); now
+		 * and then it dies too (the kernel lease is the backstop). */
 		i = pick_node(c, SIM_UP);
-		return i < 0 ? 0 : sim_crash(s, i);
+		return i < 0 ? 0 : sim_crash(s, i, sim_rng_permille(c->r, 800));
 	case F_RESTART:
 		i = pick_node(c, SIM_DOWN);
 		return i < 0 ? 0 : sim_start(s, i);
@@ -660,7 +662,7 @@ revert_fault(struct scen *c)
 		s->check.vacated = true;
 		s->check.quiet_until = s->now + c->settle_ms;
 		c->holder_killed = true;
-		if (sim_crash(s, h) != 0)
+		if (sim_crash(s, h, sim_rng_permille(c->r, 500)) != 0)
 			return -1;
 	}
 	if (sim_run_until(s, s->now + c->settle_ms) != 0)

@@ -2243,6 +2243,355 @@ standby_stays_fit_after_one_failed_check_with_fall_2(void **state)
 	assert_int_equal(fx_last_hello_unfit(f), 1);
 }
 
+/* A bare core's last datagrams, for peer_meet(). */
+static struct elect_action peer_sent[64];
+static size_t peer_nsent;
+
+/* Steps a bare core, answering its PERSISTs at once (ok), keeping its
+ * datagrams in peer_sent. */
+static void
+peer_step(struct elect *e, uint64_t now, const struct elect_event *ev)
+{
+	static struct elect_out out;
+	struct elect_event done = {.type = ELECT_EV_PERSIST_DONE, .ok = true};
+	size_t i;
+	bool persist = false;
+
+	assert_int_equal(elect_step(e, now, ev, &out), 0);
+	for (i = 0; i < out.nact; i++) {
+		persist |= out.act[i].type == ELECT_ACT_PERSIST;
+		if (out.act[i].type == ELECT_ACT_SEND && peer_nsent < 64)
+			peer_sent[peer_nsent++] = out.act[i];
+	}
+	if (persist)
+		peer_step(e, now, &done);
+}
+
+/* Group HELLOs with preempt set, in the log. */
+static size_t
+fx_preempt_hellos(const struct fx *f)
+{
+	size_t i, n = 0;
+	struct elect_msg m;
+
+	for (i = 0; i < f->nlog; i++)
+		if (f->log[i].type == ELECT_ACT_SEND &&
+		    f->log[i].dest.family == 0 &&
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) == ELECT_WIRE_OK &&
+		    m.type == ELECT_MSG_HELLO && m.preempt)
+			n++;
+	return n;
+}
+
+/* A preempting standby that could not claim (its disk has not answered
+ * for an epoch yet, D4) does not make the holder hand over to it (sim
+ * seed 4542: no holder at all); once its disk answers, it does. */
+static void
+preempting_standby_without_an_epoch_on_disk_does_not_nudge(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf.preempt = true;
+	f->conf.priority = 200;
+	f->disk_mode = DISK_MANUAL;
+	fx_start_with(f);
+	fx_persist_done(f, true); /* sequences and a first epoch ceiling */
+	/* A holder far above the ceiling: we could not claim its epoch + 1
+	 * until the next write lands, so we must not ask it to hand over. */
+	fx_clear(f);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 100, 100);
+	fx_advance(f, f->conf.heartbeat_ms);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 100, 100);
+	assert_int_equal(fx_preempt_hellos(f), 0);
+	fx_persist_done(f, true);
+	fx_clear(f);
+	fx_advance(f, f->conf.heartbeat_ms);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 100, 100);
+	assert_int_equal(fx_preempt_hellos(f), 1);
+}
+
+/* ---- the guard's farewell (issue 7: a RESIGN for a dead qured) ---- */
+
+/* Decodes logged action i (a SEND or a FAREWELL) into m. */
+static void
+fx_decode(const struct fx *f, int i, struct elect_msg *m)
+{
+	assert_true(i >= 0);
+	assert_true(f->log[i].len > 0);
+	assert_int_equal(
+	    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, m),
+	    ELECT_WIRE_OK);
+}
+
+/* The last FAREWELL logged, or -1. */
+static int
+fx_last_farewell(const struct fx *f)
+{
+	int i;
+
+	for (i = (int)f->nlog - 1; i >= 0; i--)
+		if (f->log[i].type == ELECT_ACT_FAREWELL)
+			return i;
+	return -1;
+}
+
+static void
+heartbeat_comes_with_a_farewell_between_it_and_the_next_datagram(void **state)
+{
+	struct fx *f = *state;
+	struct elect_id me = id_of(ME);
+	struct elect_msg hb, bye, next;
+	int i;
+
+	/* The claim that makes us holder has one already. */
+	fx_advance(f, listen_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_CLAIM), &hb);
+	i = fx_last_farewell(f);
+	assert_true(i > fx_find(f, ELECT_ACT_SEND, ELECT_MSG_CLAIM));
+	fx_decode(f, i, &bye);
+	assert_int_equal(bye.seq, hb.seq + 1);
+	fx_clear(f);
+	fx_advance(f, f->conf.heartbeat_ms);
+	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT), &hb);
+	i = fx_last_farewell(f);
+	assert_true(i > fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT));
+	fx_decode(f, i, &bye);
+	/* A RESIGN of ours, with the cluster key, naming no successor (we
+	 * know no member), saying we stopped, right after the heartbeat... */
+	assert_int_equal(bye.type, ELECT_MSG_RESIGN);
+	assert_memory_equal(bye.id.b, me.b, 16);
+	assert_true(bye.has & ELECT_HAS_HOLDER);
+	assert_true(elect_id_is_zero(&bye.holder));
+	assert_true(bye.has & ELECT_HAS_STATE);
+	assert_int_equal(bye.state, ELECT_ST_STOPPED);
+	assert_int_equal(bye.seq, hb.seq + 1);
+	assert_true(bye.seq < f->disk.seq_reserved); /* on disk before use */
+	/* ... and never sent by the core itself. */
+	assert_false(fx_sent(f, ELECT_MSG_RESIGN));
+	/* The next real datagram comes after it, with its own farewell. */
+	fx_clear(f);
+	fx_advance(f, f->conf.heartbeat_ms);
+	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT), &next);
+	assert_int_equal(next.seq, bye.seq + 1);
+	fx_decode(f, fx_last_farewell(f), &bye);
+	assert_int_equal(bye.seq, next.seq + 1);
+}
+
+/* Any other datagram of the holder (a HELLO) outdates the farewell: a
+ * new one follows it at once. */
+static void
+holder_renews_its_farewell_after_every_datagram(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg hello, bye;
+
+	struct elect_msg solicit = {.type = ELECT_MSG_HELLO,
+	    .priority = 100,
+	    .flags = ELECT_FLAG_SOLICIT,
+	    .state = ELECT_ST_STANDBY,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE};
+
+	fx_make_holder(f);
+	fx_advance(f, 1);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100); /* a newcomer */
+	fx_clear(f);
+	snprintf(solicit.name, sizeof(solicit.name), "peer%d", PEER_LOW);
+	fx_hear_msg(f, &solicit, PEER_LOW); /* it asks for our HELLO */
+	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO), &hello);
+	fx_decode(f, fx_last_farewell(f), &bye);
+	assert_int_equal(bye.seq, hello.seq + 1);
+	/* It names the best standby, as a SIGTERM would. */
+	assert_memory_equal(bye.holder.b, id_of(PEER_LOW).b, 16);
+}
+
+static void
+no_farewell_outside_holder(void **state)
+{
+	struct fx *f = *state;
+	size_t i;
+	int del, bye;
+
+	/* Listening, following a holder, candidate: never one. */
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_advance(f, f->conf.heartbeat_ms);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_advance(f, dead_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	assert_int_equal(fx_count(f, ELECT_ACT_FAREWELL), 0);
+	fx_advance(f, f->conf.lease_ms);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_true(fx_count(f, ELECT_ACT_FAREWELL) > 0);
+	/* Yielding to a better holder: the farewell is withdrawn (an
+	 * empty one) before the address goes, and none comes after. */
+	fx_clear(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HEARTBEAT, 9, 100);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	bye = fx_last_farewell(f);
+	del = fx_find(f, ELECT_ACT_ADDR_DEL, 0);
+	assert_true(bye >= 0 && del >= 0 && bye < del);
+	assert_int_equal(f->log[bye].len, 0);
+	for (i = (size_t)bye + 1; i < f->nlog; i++)
+		assert_false(
+		    f->log[i].type == ELECT_ACT_FAREWELL && f->log[i].len > 0);
+	fx_clear(f);
+	for (i = 0; i < 10; i++) {
+		fx_hear(f, PEER_LOW, ELECT_MSG_HEARTBEAT, 9, 100);
+		fx_advance(f, f->conf.heartbeat_ms);
+	}
+	assert_int_equal(fx_count(f, ELECT_ACT_FAREWELL), 0);
+}
+
+/* An orderly exit withdraws it too: the guard must not resign twice. */
+static void
+shutdown_withdraws_the_farewell(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_SHUTDOWN};
+	int bye;
+
+	fx_make_holder(f);
+	fx_step(f, &ev);
+	bye = fx_last_farewell(f);
+	assert_true(bye >= 0);
+	assert_int_equal(f->log[bye].len, 0);
+	assert_true(bye < fx_find(f, ELECT_ACT_ADDR_DEL, 0));
+}
+
+/* A second core, a peer of the one under test, answering its own
+ * PERSISTs at once; its actions are dropped. */
+static struct elect *
+peer_core(struct fx *f, int n, struct elect_conf *conf)
+{
+	struct elect_persist p = {.id = id_of(n)};
+	struct elect_event start = {.type = ELECT_EV_START};
+	struct elect *e;
+
+	*conf = f->conf;
+	snprintf(conf->name, sizeof(conf->name), "peer%d", n);
+	conf->addrs[0] = addr_of(n);
+	e = elect_new(conf, &p, f->now, 7);
+	assert_non_null(e);
+	peer_step(e, f->now, &start);
+	return e;
+}
+
+/* Feeds the peer logged action i of the core under test as a datagram. */
+static void
+peer_hear(struct fx *f, struct elect *e, int i)
+{
+	struct elect_event ev = {.type = ELECT_EV_RX};
+
+	assert_true(i >= 0);
+	ev.buf = f->log[i].buf;
+	ev.len = f->log[i].len;
+	ev.src = addr_of(ME);
+	peer_step(e, f->now, &ev);
+}
+
+/*
+ * The core under test and peer n (core e) exchange what they send from
+ * log index `from` on, until both are quiet: each verifies the other's
+ * start by its challenge (protocol version 2) as on a real LAN.
+ */
+static void
+peer_meet(struct fx *f, struct elect *e, int n, size_t from)
+{
+	struct elect_action got[64];
+	struct elect_event ev = {.type = ELECT_EV_RX};
+	size_t i, k, ngot;
+	int round;
+
+	for (round = 0; round < 8; round++) {
+		peer_nsent = 0;
+		for (i = from; i < f->nlog; i++)
+			if (f->log[i].type == ELECT_ACT_SEND)
+				peer_hear(f, e, (int)i);
+		from = f->nlog;
+		ngot = peer_nsent;
+		memcpy(got, peer_sent, ngot * sizeof(got[0]));
+		if (ngot == 0)
+			return;
+		for (k = 0; k < ngot; k++) {
+			ev.buf = got[k].buf;
+			ev.len = got[k].len;
+			ev.src = addr_of(n);
+			fx_step(f, &ev);
+		}
+	}
+}
+
+/* The peer takes the farewell as a RESIGN: it claims at once, not a
+ * lease after the holder's last heartbeat. */
+static void
+peer_claims_at_once_on_the_farewell(void **state)
+{
+	struct fx *f = *state;
+	struct elect_conf pc;
+	struct elect_member_info info;
+	struct elect *p;
+	struct elect_id h;
+
+	fx_make_holder(f);
+	p = peer_core(f, PEER_LOW, &pc);
+	fx_clear(f);
+	fx_advance(f, f->conf.heartbeat_ms);
+	peer_meet(f, p, PEER_LOW, 0);
+	fx_clear(f);
+	fx_advance(f, f->conf.heartbeat_ms);
+	peer_hear(f, p, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT));
+	assert_int_equal(elect_get_state(p), ELECT_ST_STANDBY);
+	assert_true(elect_get_holder(p, &h));
+	/* kill -9 now: the guard drops the address, then says goodbye. */
+	f->now += 5;
+	peer_hear(f, p, fx_last_farewell(f));
+	assert_int_equal(elect_get_state(p), ELECT_ST_HOLDER);
+	/* The dead holder ranks nowhere now (named successor of nothing). */
+	assert_int_equal(elect_get_members(p, f->now, &info, 1), 1);
+	assert_int_equal(info.state, ELECT_ST_STOPPED);
+	elect_free(p);
+}
+
+/* The farewell of an earlier heartbeat, arriving after a later datagram
+ * (a stale one, replayed or delivered late), is a replay. */
+static void
+farewell_after_a_later_datagram_is_a_replay_to_a_peer(void **state)
+{
+	struct fx *f = *state;
+	struct elect_conf pc;
+	struct elect_counters ctr;
+	struct elect *p;
+	uint8_t old[ELECT_WIRE_MAX];
+	size_t len;
+	int i;
+
+	fx_make_holder(f);
+	p = peer_core(f, PEER_LOW, &pc);
+	fx_clear(f);
+	fx_advance(f, f->conf.heartbeat_ms);
+	peer_meet(f, p, PEER_LOW, 0);
+	fx_clear(f);
+	fx_advance(f, f->conf.heartbeat_ms);
+	peer_hear(f, p, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT));
+	i = fx_last_farewell(f);
+	assert_true(i >= 0 && f->log[i].len > 0);
+	len = f->log[i].len;
+	memcpy(old, f->log[i].buf, len);
+	fx_clear(f);
+	fx_advance(f, f->conf.heartbeat_ms);
+	peer_hear(f, p, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT));
+	/* The old farewell now. */
+	memcpy(f->log[0].buf, old, len);
+	f->log[0].len = len;
+	f->log[0].type = ELECT_ACT_FAREWELL;
+	peer_hear(f, p, 0);
+	elect_get_counters(p, &ctr);
+	assert_int_equal(ctr.rx_dropped_replay, 1);
+	assert_int_equal(elect_get_state(p), ELECT_ST_STANDBY);
+	elect_free(p);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
@@ -2331,6 +2680,13 @@ main(void)
 	    T(holder_outnumbered_by_members_with_other_timing_drops_the_address),
 	    T(younger_holder_gives_the_address_up_to_an_older_member_with_other_timing),
 	    T(lone_member_with_other_timing_does_not_disturb_our_election),
+	    TU(preempting_standby_without_an_epoch_on_disk_does_not_nudge),
+	    T(heartbeat_comes_with_a_farewell_between_it_and_the_next_datagram),
+	    T(holder_renews_its_farewell_after_every_datagram),
+	    T(no_farewell_outside_holder),
+	    T(shutdown_withdraws_the_farewell),
+	    T(peer_claims_at_once_on_the_farewell),
+	    T(farewell_after_a_later_datagram_is_a_replay_to_a_peer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
