@@ -16,6 +16,8 @@
 #include "netcfg/netcfg_int.h"
 #include "src/log.h"
 
+#define DEFEND_REPEAT_MS 200 /* the defence's second announcement */
+
 /*
  * ARP over AF_PACKET/SOCK_DGRAM: the kernel adds the Ethernet header with
  * the interface's MAC as source. Sending uses a socket of protocol 0,
@@ -230,18 +232,20 @@ netcfg_is_member_mac(const struct netcfg *nc, const uint8_t mac[6])
 static void
 on_conflict(struct netcfg *nc, const uint8_t *mac, uint64_t now_ms)
 {
-	struct netcfg_arp a;
-
 	switch (netcfg_defend_on_conflict(&nc->defend, now_ms)) {
 	case NETCFG_DEFEND_QUIET:
 		return;
 	case NETCFG_DEFEND_ANNOUNCE:
-		memset(&a, 0, sizeof(a));
-		a.op = NETCFG_ARP_REQUEST;
-		memcpy(a.sha, nc->mac, 6);
-		memcpy(a.spa, &nc->conf.dmz.s_addr, 4);
-		memcpy(a.tpa, &nc->conf.dmz.s_addr, 4);
-		(void)send_arp(nc, &a, "defence");
+		/*
+		 * RFC 5227 2.4 (b) sends one announcement; we send it twice,
+		 * DEFEND_REPEAT_MS apart: a neighbour that handled ours
+		 * before the foreign one (frames of two hosts reach it by
+		 * different queues) would otherwise keep the foreign MAC
+		 * until the next conflict.
+		 */
+		if (netcfg_announce(nc, 2, DEFEND_REPEAT_MS) == -1)
+			log_warn("netcfg: defend the DMZ address on %s",
+			    nc->conf.ifname);
 		if (nc->cb.conflict != NULL)
 			nc->cb.conflict(nc->arg, mac, false);
 		return;

@@ -43,6 +43,9 @@ grep -q "address conflict: $foreign" "$T/h$h/log" ||
     qn_fail "h$h did not log the conflict"
 qn_log "h$h shows the conflict and defended: the router has $(qn_router_mac)"
 
+# The defence is two announcements 200 ms apart (netcfg_arp.c
+# DEFEND_REPEAT_MS): the second foreign one comes after both.
+sleep 0.5
 garp
 qn_log "h4 sent another one"
 repeat() { grep -q "$foreign keeps claiming" "$T/h$h/log"; }
