@@ -297,8 +297,8 @@ loss_on() {
 	EOF
 }
 loss_off() {
-	ip netns exec "$(qn_ns "$1")" nft delete table inet chaos_loss
-	ip netns exec "$(qn_ns "$1")" nft delete table arp chaos_loss
+	ip netns exec "$(qn_ns "$1")" nft delete table inet chaos_loss || :
+	ip netns exec "$(qn_ns "$1")" nft delete table arp chaos_loss || :
 }
 
 # partition_on MASK: hosts whose bit is set cannot hear the others (nor
@@ -320,7 +320,7 @@ partition_on() {
 	EOF
 }
 partition_off() {
-	ip netns exec "$QN_LAN" nft delete table bridge chaos_part
+	ip netns exec "$QN_LAN" nft delete table bridge chaos_part || :
 }
 
 hosts_of_mask() {
@@ -442,6 +442,8 @@ done
 nap_until "$RUN_END"
 kill -TERM "$PROBE_PID"
 wait "$PROBE_PID" || :
+grep -q '^stats ' "$PROBE_LOG" ||
+    qn_fail "the probe died: $(cat "$T/probe.err")"
 check_crashes
 
 # After the last fault: do all five agree on the one host with the
