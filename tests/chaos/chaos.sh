@@ -156,8 +156,9 @@ done
 
 chaos_replay_hint() {
 	echo "replay: CHAOS_SEED=$CHAOS_SEED CHAOS_SECONDS=$CHAOS_SECONDS" \
-	    "CHAOS_FAULTS=$CHAOS_FAULTS tests/chaos/chaos.sh" \
-	    "(or --replay $CHAOS_SEED with the same --seconds and --faults)"
+	    "CHAOS_FAULTS=$CHAOS_FAULTS CHAOS_HOLDER_PCT=$CHAOS_HOLDER_PCT" \
+	    "make check-chaos (or tests/chaos/chaos.sh --replay $CHAOS_SEED" \
+	    "with the same --seconds, --faults and CHAOS_HOLDER_PCT)"
 }
 
 # ---- the bed ---------------------------------------------------------------
@@ -585,7 +586,7 @@ awk -v a="$AVAIL" -v m="$CHAOS_MIN_AVAIL" 'BEGIN { exit !(a >= m) }' ||
 COMMIT=$(git -C "$qn_top_src" rev-parse --short HEAD 2>/dev/null || echo -)
 echo
 echo "== chaos run: commit $COMMIT, seed $CHAOS_SEED, $CHAOS_SECONDS s," \
-    "faults: $CHAOS_FAULTS, qured: $QURED"
+    "faults: $CHAOS_FAULTS, holder share $CHAOS_HOLDER_PCT %, qured: $QURED"
 printf '%-5s %7s %-10s %-9s %9s %8s %5s %5s\n' '#' at_ms kind hosts \
     outage_ms dual_ms fo false
 while read -r _ i at d kind hosts pout pdual pfo pff; do
@@ -608,6 +609,7 @@ printf '%-40s %s\n' \
 
 jq -n --arg commit "$COMMIT" --argjson seed "$CHAOS_SEED" \
     --argjson seconds "$CHAOS_SECONDS" --arg faults "$CHAOS_FAULTS" \
+    --argjson holder_pct "$CHAOS_HOLDER_PCT" \
     --arg qured "$QURED" --argjson probes "${PROBES:-0}" \
     --argjson answered "${OK:-0}" --argjson availability "$AVAIL" \
     --argjson longest "${LONGEST:-0}" --argjson dual "${DUAL:-0}" \
@@ -618,6 +620,7 @@ jq -n --arg commit "$COMMIT" --argjson seed "$CHAOS_SEED" \
     --arg missed "$(printf '%s\n' "${MISSED[@]}")" \
     --rawfile sched "$FIG.faults" '{
 	commit: $commit, seed: $seed, seconds: $seconds, faults: $faults,
+	holder_pct: $holder_pct,
 	qured: $qured, probes: $probes, answered: $answered,
 	availability_pct: $availability, longest_outage_ms: $longest,
 	dual_mac_ms: $dual, dual_mac_after_heal_ms: $dual_healed,
