@@ -635,7 +635,11 @@ jq -n --arg commit "$COMMIT" --argjson seed "$CHAOS_SEED" \
 		dual_mac_ms: (.[7] | tonumber), failovers: (.[8] | tonumber),
 		false_failovers: (.[9] | tonumber)}))
 }' >"$CHAOS_JSON"
-echo "figures: $CHAOS_JSON"
+# The raw logs next to it, for a post-mortem (which MACs, when).
+cp "$PROBE_LOG" "${CHAOS_JSON%.json}.probe.log"
+cp "$FAULTS_LOG" "${CHAOS_JSON%.json}.faults.log"
+echo "figures: $CHAOS_JSON (raw: ${CHAOS_JSON%.json}.probe.log," \
+    "${CHAOS_JSON%.json}.faults.log)"
 
 CHAOS_DONE=1
 if [ ${#MISSED[@]} -gt 0 ]; then
