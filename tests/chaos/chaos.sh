@@ -544,6 +544,11 @@ END {
 			if (index(fh[i], old) && stt[j] >= fs[i] &&
 			    stt[j] <= fe[i] + grace)
 				hurt = 1
+		# Two holders just before: the change ends a conflict that a
+		# fault made, it is not a failover of a healthy holder.
+		for (i = 1; i <= nd; i++)
+			if (ov(da[i], db[i], stt[j] - 1000, stt[j]) > 0)
+				hurt = 1
 		if (!hurt) { ffo++; falses = falses "," stt[j] - run0 }
 		for (i = nf; i >= 1; i--)
 			if (fs[i] <= stt[j]) { pfo[i]++; if (!hurt) pff[i]++; break }
