@@ -241,6 +241,12 @@ nap_until() {
 stop_qured() {
 	local n=$1 pid=${QN_PID[$1]:-} end
 	[ -n "$pid" ] || return 0
+	if [ "$2" = KILL ]; then
+		# Reaped at once, so bash's "Killed" notice goes nowhere.
+		{ kill -KILL "$pid" && wait "$pid"; } 2>/dev/null || :
+		unset "QN_PID[$n]"
+		return 0
+	fi
 	kill -"$2" "$pid" 2>/dev/null || :
 	end=$(($(qn_now_ms) + 5000))
 	while alive "$pid" && [ "$(qn_now_ms)" -lt "$end" ]; do
@@ -248,7 +254,7 @@ stop_qured() {
 	done
 	if alive "$pid"; then
 		qn_log "h$n's qured ignored SIG$2 for 5 s: SIGKILL"
-		kill -KILL "$pid" 2>/dev/null
+		{ kill -KILL "$pid" && wait "$pid"; } 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null || :
 	unset "QN_PID[$n]"
