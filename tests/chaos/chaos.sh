@@ -156,8 +156,9 @@ done
 
 chaos_replay_hint() {
 	echo "replay: CHAOS_SEED=$CHAOS_SEED CHAOS_SECONDS=$CHAOS_SECONDS" \
-	    "CHAOS_FAULTS=$CHAOS_FAULTS tests/chaos/chaos.sh" \
-	    "(or --replay $CHAOS_SEED with the same --seconds and --faults)"
+	    "CHAOS_FAULTS=$CHAOS_FAULTS CHAOS_HOLDER_PCT=$CHAOS_HOLDER_PCT" \
+	    "make check-chaos (or tests/chaos/chaos.sh --replay $CHAOS_SEED" \
+	    "with the same --seconds, --faults and CHAOS_HOLDER_PCT)"
 }
 
 # ---- the bed ---------------------------------------------------------------
@@ -240,6 +241,12 @@ nap_until() {
 stop_qured() {
 	local n=$1 pid=${QN_PID[$1]:-} end
 	[ -n "$pid" ] || return 0
+	if [ "$2" = KILL ]; then
+		# Reaped at once, so bash's "Killed" notice goes nowhere.
+		{ kill -KILL "$pid" && wait "$pid"; } 2>/dev/null || :
+		unset "QN_PID[$n]"
+		return 0
+	fi
 	kill -"$2" "$pid" 2>/dev/null || :
 	end=$(($(qn_now_ms) + 5000))
 	while alive "$pid" && [ "$(qn_now_ms)" -lt "$end" ]; do
@@ -247,7 +254,7 @@ stop_qured() {
 	done
 	if alive "$pid"; then
 		qn_log "h$n's qured ignored SIG$2 for 5 s: SIGKILL"
-		kill -KILL "$pid" 2>/dev/null
+		{ kill -KILL "$pid" && wait "$pid"; } 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null || :
 	unset "QN_PID[$n]"
@@ -297,8 +304,8 @@ loss_on() {
 	EOF
 }
 loss_off() {
-	ip netns exec "$(qn_ns "$1")" nft delete table inet chaos_loss
-	ip netns exec "$(qn_ns "$1")" nft delete table arp chaos_loss
+	ip netns exec "$(qn_ns "$1")" nft delete table inet chaos_loss || :
+	ip netns exec "$(qn_ns "$1")" nft delete table arp chaos_loss || :
 }
 
 # partition_on MASK: hosts whose bit is set cannot hear the others (nor
@@ -320,7 +327,7 @@ partition_on() {
 	EOF
 }
 partition_off() {
-	ip netns exec "$QN_LAN" nft delete table bridge chaos_part
+	ip netns exec "$QN_LAN" nft delete table bridge chaos_part || :
 }
 
 hosts_of_mask() {
@@ -442,6 +449,8 @@ done
 nap_until "$RUN_END"
 kill -TERM "$PROBE_PID"
 wait "$PROBE_PID" || :
+grep -q '^stats ' "$PROBE_LOG" ||
+    qn_fail "the probe died: $(cat "$T/probe.err")"
 check_crashes
 
 # After the last fault: do all five agree on the one host with the
@@ -541,6 +550,11 @@ END {
 			if (index(fh[i], old) && stt[j] >= fs[i] &&
 			    stt[j] <= fe[i] + grace)
 				hurt = 1
+		# Two holders just before: the change ends a conflict that a
+		# fault made, it is not a failover of a healthy holder.
+		for (i = 1; i <= nd; i++)
+			if (ov(da[i], db[i], stt[j] - 1000, stt[j]) > 0)
+				hurt = 1
 		if (!hurt) { ffo++; falses = falses "," stt[j] - run0 }
 		for (i = nf; i >= 1; i--)
 			if (fs[i] <= stt[j]) { pfo[i]++; if (!hurt) pff[i]++; break }
@@ -583,7 +597,7 @@ awk -v a="$AVAIL" -v m="$CHAOS_MIN_AVAIL" 'BEGIN { exit !(a >= m) }' ||
 COMMIT=$(git -C "$qn_top_src" rev-parse --short HEAD 2>/dev/null || echo -)
 echo
 echo "== chaos run: commit $COMMIT, seed $CHAOS_SEED, $CHAOS_SECONDS s," \
-    "faults: $CHAOS_FAULTS, qured: $QURED"
+    "faults: $CHAOS_FAULTS, holder share $CHAOS_HOLDER_PCT %, qured: $QURED"
 printf '%-5s %7s %-10s %-9s %9s %8s %5s %5s\n' '#' at_ms kind hosts \
     outage_ms dual_ms fo false
 while read -r _ i at d kind hosts pout pdual pfo pff; do
@@ -606,6 +620,7 @@ printf '%-40s %s\n' \
 
 jq -n --arg commit "$COMMIT" --argjson seed "$CHAOS_SEED" \
     --argjson seconds "$CHAOS_SECONDS" --arg faults "$CHAOS_FAULTS" \
+    --argjson holder_pct "$CHAOS_HOLDER_PCT" \
     --arg qured "$QURED" --argjson probes "${PROBES:-0}" \
     --argjson answered "${OK:-0}" --argjson availability "$AVAIL" \
     --argjson longest "${LONGEST:-0}" --argjson dual "${DUAL:-0}" \
@@ -616,6 +631,7 @@ jq -n --arg commit "$COMMIT" --argjson seed "$CHAOS_SEED" \
     --arg missed "$(printf '%s\n' "${MISSED[@]}")" \
     --rawfile sched "$FIG.faults" '{
 	commit: $commit, seed: $seed, seconds: $seconds, faults: $faults,
+	holder_pct: $holder_pct,
 	qured: $qured, probes: $probes, answered: $answered,
 	availability_pct: $availability, longest_outage_ms: $longest,
 	dual_mac_ms: $dual, dual_mac_after_heal_ms: $dual_healed,
@@ -630,7 +646,11 @@ jq -n --arg commit "$COMMIT" --argjson seed "$CHAOS_SEED" \
 		dual_mac_ms: (.[7] | tonumber), failovers: (.[8] | tonumber),
 		false_failovers: (.[9] | tonumber)}))
 }' >"$CHAOS_JSON"
-echo "figures: $CHAOS_JSON"
+# The raw logs next to it, for a post-mortem (which MACs, when).
+cp "$PROBE_LOG" "${CHAOS_JSON%.json}.probe.log"
+cp "$FAULTS_LOG" "${CHAOS_JSON%.json}.faults.log"
+echo "figures: $CHAOS_JSON (raw: ${CHAOS_JSON%.json}.probe.log," \
+    "${CHAOS_JSON%.json}.faults.log)"
 
 CHAOS_DONE=1
 if [ ${#MISSED[@]} -gt 0 ]; then

@@ -8,7 +8,7 @@ tests_chaos_chaos_probe_SOURCES = tests/chaos/chaos_probe.c
 
 dist_noinst_SCRIPTS += tests/chaos/chaos.sh
 EXTRA_DIST += tests/chaos/README.md
-CLEANFILES += chaos.json
+CLEANFILES += chaos.json chaos.probe.log chaos.faults.log
 
 check-chaos: all tests/chaos/chaos_probe$(EXEEXT)
 	$(AM_TESTS_ENVIRONMENT) \
