@@ -42,6 +42,8 @@ struct elect {
 	unsigned persist_fails;
 	uint64_t persist_retry_ms; /* no new PERSIST before; 0: none */
 	bool muted; /* a send was skipped: no sequence on disk for it */
+	/* Mute, a holder spoke that we could not challenge, so not hear */
+	bool holder_unverified;
 	/* HOLDER: the guard holds a farewell numbered farewell_seq (the
 	 * sequence right after the last datagram sent while it is out). */
 	bool farewell_out;
@@ -72,6 +74,15 @@ struct elect {
 	uint64_t probe_nonce;
 	unsigned probe_tries; /* 0: no round running */
 	uint64_t probe_deadline_ms;
+	/*
+	 * A holder whose heartbeats stop is asked (a PROBE) before it is
+	 * judged dead, and while we wait out its lease: lost heartbeats are
+	 * not a dead holder, and a claim beside a live one is two holders.
+	 */
+	uint64_t silence_nonce;
+	uint64_t silence_sent_ms;  /* last PROBE to a silent holder; 0: none */
+	bool lost_by_silence;	   /* CANDIDATE: the holder went silent */
+	uint64_t probe_sent_ms[2]; /* the last two PROBEs, older first */
 	/* HOLDER: the last service check result; no claims while held down. */
 	bool check_ok;
 	uint32_t check_fails;  /* failed checks in a row */
@@ -229,6 +240,8 @@ sync_persist(struct elect *c, struct elect_out *out)
 }
 
 static void solicit_hellos(struct elect *c, struct elect_out *out);
+static void listen_again(
+    struct elect *c, enum elect_reason why, struct elect_out *out);
 
 /* The edge's writer answered: on disk now, or retried with a backoff
  * (a heartbeat, doubling up to 16). */
@@ -256,7 +269,16 @@ on_persist_done(struct elect *c, bool ok, struct elect_out *out)
 	 * ask everybody for theirs. */
 	if (c->muted && !c->link_down && c->state != ELECT_ST_STOPPED) {
 		c->muted = false;
-		solicit_hellos(c, out);
+		/*
+		 * Mute, we could not challenge a holder that spoke: it
+		 * stayed unverified, unheard, so a candidate listens again
+		 * before it claims (tried: the simulator's scenario 632, a
+		 * disk refusing writes, claimed beside a live holder).
+		 */
+		if (c->state == ELECT_ST_CANDIDATE && c->holder_unverified)
+			listen_again(c, ELECT_WHY_RESUMED, out);
+		else
+			solicit_hellos(c, out);
 	}
 }
 
@@ -289,6 +311,8 @@ set_state(struct elect *c, enum elect_state st, enum elect_reason why,
 	a->state = st;
 	a->reason = why;
 	c->state = st;
+	if (st != ELECT_ST_CANDIDATE)
+		c->lost_by_silence = false;
 }
 
 static bool
@@ -713,6 +737,7 @@ wait_turn(struct elect *c, uint64_t turns, enum elect_reason why,
 	c->claim_turns_ms = turns;
 	c->claim_at_ms = (gate > c->now_ms ? gate : c->now_ms) + turns;
 	c->probing = false;
+	c->lost_by_silence = false;
 	set_state(c, ELECT_ST_CANDIDATE, why, out);
 }
 
@@ -744,6 +769,8 @@ become_candidate(struct elect *c, const struct elect_id *gone,
 	if (!c->check_ok)
 		extra_turns += (unsigned)c->members.n + 1;
 	wait_turn(c, turns_ms(c, rank + extra_turns) + extra_ms, why, out);
+	c->lost_by_silence = gone != NULL && (why == ELECT_WHY_HOLDER_DEAD ||
+						 why == ELECT_WHY_PROBE_FAILED);
 	/*
 	 * An address no member was heard holding may be a foreign host's:
 	 * probe first, then wait our turn. A probe outlasts many staggers,
@@ -1087,14 +1114,47 @@ on_probe(struct elect *c, const struct elect_msg *m,
 		push(out, ELECT_ACT_CHECK);
 }
 
+/*
+ * The silent holder we are waiting out answered: it is alive and holds,
+ * its heartbeats were lost. Follow it again rather than claim beside it.
+ */
+static void
+on_silent_holder_ack(struct elect *c, struct elect_out *out)
+{
+	struct elect_claim h = c->holder;
+	struct elect_member *mb = elect_members_find(&c->members, &h.id);
+
+	/* Heartbeats we lost renewed its lease: it may run until now + a
+	 * lease, and our turn counts from there if it goes silent again. */
+	if (mb != NULL) {
+		mb->state = ELECT_ST_HOLDER;
+		mb->lease_until_ms =
+		    c->now_ms + c->conf.lease_ms + ELECT_LEASE_MARGIN_MS;
+	}
+	c->silence_sent_ms = 0;
+	follow(c, &h, out);
+}
+
 /* A standby's PROBE answered: alive and serving, or not serving. */
 static void
 on_probe_ack(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 {
-	if (c->state != ELECT_ST_STANDBY || c->probe_tries == 0 ||
-	    !c->has_holder || elect_id_cmp(&c->holder.id, &m->id) != 0 ||
-	    m->nonce != c->probe_nonce)
+	bool fast = c->probe_tries > 0 && m->nonce == c->probe_nonce;
+	bool silence = c->silence_sent_ms != 0 && m->nonce == c->silence_nonce;
+
+	if ((!fast && !silence) || elect_id_cmp(&c->holder.id, &m->id) != 0)
 		return;
+	if (c->state == ELECT_ST_CANDIDATE && c->lost_by_silence) {
+		on_silent_holder_ack(c, out);
+		return;
+	}
+	if (c->state != ELECT_ST_STANDBY || !c->has_holder)
+		return;
+	if (!fast) { /* alive: its next heartbeat may come through */
+		c->silence_sent_ms = 0;
+		elect_fd_heard(&c->fd, c->now_ms);
+		return;
+	}
 	if (!m->check_ok) {
 		become_candidate(
 		    c, &m->id, 0, 0, ELECT_WHY_SERVICE_FAILED, out);
@@ -1219,11 +1279,14 @@ challenge_sender(struct elect *c, const struct elect_msg *m,
 	c->ctr.rx_unverified++;
 	if (c->state == ELECT_ST_STOPPED || c->link_down)
 		return;
-	if (!elect_replay_challenge(
-		&c->replay, &m->id, m->boot, src, chal, c->now_ms))
-		return;
-	queue_reply(c, m, chal);
-	send_hello(c, src, out);
+	if (elect_replay_challenge(
+		&c->replay, &m->id, m->boot, src, chal, c->now_ms)) {
+		queue_reply(c, m, chal);
+		send_hello(c, src, out);
+	}
+	if (c->muted &&
+	    (m->type == ELECT_MSG_HEARTBEAT || m->type == ELECT_MSG_CLAIM))
+		c->holder_unverified = true;
 }
 
 /*
@@ -1357,6 +1420,7 @@ on_start(struct elect *c, struct elect_out *out)
 static void
 listen_again(struct elect *c, enum elect_reason why, struct elect_out *out)
 {
+	c->holder_unverified = false;
 	c->has_holder = false;
 	elect_fd_heard(&c->fd, c->now_ms);
 	c->listen_until_ms = c->now_ms + listen_ms(c);
@@ -1519,6 +1583,16 @@ on_late(struct elect *c, struct elect_out *out)
 		solicit_hellos(c, out);
 }
 
+/* PROBEs are counted, and their rate kept (at most two a request-timeout,
+ * whatever asks: a flood of requests, a silent holder). */
+static void
+note_probe_sent(struct elect *c)
+{
+	c->ctr.probes++;
+	c->probe_sent_ms[0] = c->probe_sent_ms[1];
+	c->probe_sent_ms[1] = c->now_ms;
+}
+
 static void
 send_probe(struct elect *c, struct elect_out *out)
 {
@@ -1536,7 +1610,7 @@ send_probe(struct elect *c, struct elect_out *out)
 	m.has |= ELECT_HAS_NONCE;
 	m.nonce = c->probe_nonce;
 	send_msg(c, &m, &h->src, out);
-	c->ctr.probes++;
+	note_probe_sent(c);
 }
 
 /*
@@ -1579,6 +1653,54 @@ run_fast_timers(struct elect *c, struct elect_out *out)
 		return;
 	c->probe_nonce = rng_next(c);
 	send_probe(c, out);
+}
+
+/*
+ * The holder's heartbeat is half a heartbeat overdue: ask it, every half
+ * heartbeat, until it is heard again or we claim. Two tries fit before a
+ * standby declares it dead at the defaults, and two more in its lease.
+ */
+static uint64_t
+silence_probe_due(const struct elect *c)
+{
+	uint64_t hb = c->conf.heartbeat_ms;
+	uint64_t due = c->fd.last_heard_ms + hb + hb / 2;
+
+	uint64_t rate = c->probe_sent_ms[0] + c->conf.request_timeout_ms;
+
+	if (!((c->state == ELECT_ST_STANDBY && c->has_holder) ||
+		(c->state == ELECT_ST_CANDIDATE && c->lost_by_silence)))
+		return 0;
+	/* A round for unanswered requests is asking it already. */
+	if (c->probe_tries > 0 || elect_reqs_oldest(&c->reqs) != 0)
+		return 0;
+	if (c->silence_sent_ms != 0 && c->silence_sent_ms + hb / 2 > due)
+		due = c->silence_sent_ms + hb / 2;
+	if (c->probe_sent_ms[0] != 0 && rate > due)
+		due = rate;
+	return due;
+}
+
+static void
+run_silence_probe(struct elect *c, struct elect_out *out)
+{
+	const struct elect_member *h;
+	uint64_t due = silence_probe_due(c);
+	struct elect_msg m;
+
+	if (due == 0 || c->now_ms < due)
+		return;
+	if (c->silence_sent_ms == 0)
+		c->silence_nonce = rng_next(c);
+	c->silence_sent_ms = c->now_ms;
+	h = elect_members_find(&c->members, &c->holder.id);
+	if (h == NULL || h->src.family == 0)
+		return; /* no address to ask: its lease decides */
+	msg_init(c, &m, ELECT_MSG_PROBE);
+	m.has |= ELECT_HAS_NONCE;
+	m.nonce = c->silence_nonce;
+	send_msg(c, &m, &h->src, out);
+	note_probe_sent(c);
 }
 
 static uint64_t
@@ -1706,6 +1828,7 @@ run_timers(struct elect *c, struct elect_out *out)
 	case ELECT_ST_STANDBY:
 	case ELECT_ST_OBSERVER:
 		run_fast_timers(c, out);
+		run_silence_probe(c, out);
 		if (c->state != ELECT_ST_CANDIDATE &&
 		    elect_fd_expired(&c->fd, c->now_ms))
 			become_candidate(c,
@@ -1722,6 +1845,8 @@ run_timers(struct elect *c, struct elect_out *out)
 	}
 	if (c->state == ELECT_ST_CANDIDATE)
 		run_candidate_timers(c, out);
+	if (c->state == ELECT_ST_CANDIDATE)
+		run_silence_probe(c, out);
 	run_own_check(c, out);
 	if (c->state != ELECT_ST_STOPPED && c->now_ms >= c->next_hello_ms)
 		periodic_hello(c, out);
@@ -1749,11 +1874,13 @@ next_wake(const struct elect *c)
 	case ELECT_ST_STANDBY:
 	case ELECT_ST_OBSERVER:
 		w = min_nonzero(elect_fd_deadline(&c->fd), fast_wake(c));
+		w = min_nonzero(w, silence_probe_due(c));
 		break;
 	case ELECT_ST_CANDIDATE:
 		w = c->probing ? c->probe_until_ms : c->claim_at_ms;
 		if (!c->probing && w <= c->now_ms && !may_claim(c))
 			w = 0; /* PERSIST_DONE or the retry wakes us */
+		w = min_nonzero(w, silence_probe_due(c));
 		break;
 	case ELECT_ST_HOLDER:
 		w = min_nonzero(c->next_heartbeat_ms, c->lease_until_ms);

@@ -20,7 +20,9 @@ fi
 # 7839 two claims after a service failover
 # (finding 4, accepted by (d) as contended); 4542 a preempting standby
 # whose disk just came back could not claim yet nudged every holder into
-# handing over to it: no holder after the heal (fixed with the farewell)
+# handing over to it: no holder after the heal (fixed with the farewell);
+# 632 a mute candidate (disk refusing writes) claimed beside a holder it
+# could not verify (finding 7)
 SEEDS="
 1
 2
@@ -30,6 +32,7 @@ SEEDS="
 6948
 7839
 4542
+632
 "
 
 fail=0

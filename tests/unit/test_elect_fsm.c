@@ -1257,6 +1257,58 @@ silent_holder_is_declared_dead_after_two_probe_tries(void **state)
 	assert_true(f->now - t0 <= 600 + ELECT_LEASE_MARGIN_MS);
 }
 
+/*
+ * Lost heartbeats are not a dead holder: half a heartbeat after one is
+ * due, the standby asks the holder, every half heartbeat; an answer
+ * counts as hearing it (tried: 20 % loss on a holder's link made a
+ * standby claim beside it, two MACs answering for 121 ms).
+ */
+static void
+standby_asks_a_silent_holder_before_judging_it(void **state)
+{
+	struct fx *f = *state;
+	uint32_t hb = f->conf.heartbeat_ms;
+	uint64_t t0, nonce;
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	t0 = f->now;
+	fx_clear(f);
+	fx_advance(f, hb + hb / 2 - 1);
+	assert_false(fx_sent(f, ELECT_MSG_PROBE));
+	fx_advance(f, 1);
+	nonce = fx_last_probe(f, PEER_HIGH);
+	fx_clear(f);
+	fx_advance(f, hb / 2);
+	assert_int_equal(fx_last_probe(f, PEER_HIGH), nonce);
+	fx_hear_ack(f, PEER_HIGH, nonce, true);
+	/* Heard at t0 + 2 hb: dead-after heartbeats count from there. */
+	fx_advance(f, t0 + dead_ms(f) + hb - f->now);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
+static void
+candidate_follows_a_silent_holder_that_answers(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t_ack;
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_advance(f, dead_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_hear_ack(f, PEER_HIGH, fx_last_probe(f, PEER_HIGH), true);
+	t_ack = f->now;
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	/* Silent again: its lease counts from the answer, not from the
+	 * last heartbeat heard, and the claim comes after it. */
+	fx_clear(f);
+	fx_advance(
+	    f, t_ack + f->conf.lease_ms + ELECT_LEASE_MARGIN_MS - 1 - f->now);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	fx_advance(f, dead_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
 /* A heartbeat from peer n carrying its lease. */
 static void
 fx_hear_lease(struct fx *f, int n, uint64_t epoch, uint32_t lease_ms)
@@ -2652,6 +2704,8 @@ main(void)
 	    T(unanswered_request_makes_the_standby_probe_the_holder),
 	    T(answered_request_never_probes),
 	    T(silent_holder_is_declared_dead_after_two_probe_tries),
+	    T(standby_asks_a_silent_holder_before_judging_it),
+	    T(candidate_follows_a_silent_holder_that_answers),
 	    T(missed_heartbeats_claim_waits_for_the_holders_longer_lease),
 	    T(unfit_probe_ack_claim_waits_for_the_lease),
 	    T(resign_without_successor_waits_for_other_holders_leases),
