@@ -160,11 +160,22 @@ elect_conf_defaults(struct elect_conf *conf)
 	conf->dead_after = 3;
 	conf->claim_stagger_ms = 20;
 	conf->hello_interval_ms = 10000;
-	conf->lease_ms = 600;
 	conf->probe_wait_ms = 1000;
 	conf->request_timeout_ms = 150;
 	conf->probe_timeout_ms = 100;
-	conf->holddown_ms = 2000;
+	elect_conf_derive(conf);
+}
+
+/*
+ * The lease outlasts two lost refreshes' worth of a stalled loop; the
+ * hold-down keeps a holder whose service failed off for long enough that
+ * a peer serves before it may claim again.
+ */
+void
+elect_conf_derive(struct elect_conf *conf)
+{
+	conf->lease_ms = ELECT_LEASE_HEARTBEATS * conf->heartbeat_ms;
+	conf->holddown_ms = ELECT_HOLDDOWN_HEARTBEATS * conf->heartbeat_ms;
 }
 
 /* ---- small helpers ---- */
@@ -1386,22 +1397,67 @@ on_shutdown(struct elect *c, struct elect_out *out)
 	send_hello(c, NULL, out);
 }
 
-static void
+/* The live member of that name, or NULL. */
+static const struct elect_member *
+live_member_named(const struct elect *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->members.n; i++)
+		if (strcmp(c->members.m[i].name, name) == 0 &&
+		    elect_member_is_live(
+			&c->members, &c->members.m[i], c->now_ms))
+			return &c->members.m[i];
+	return NULL;
+}
+
+/* The operator's handover: to the member named, or to the best one. */
+static enum elect_handover_result
 on_handover(
-    struct elect *c, const struct elect_id *target, struct elect_out *out)
+    struct elect *c, const struct elect_event *ev, struct elect_out *out)
 {
 	const struct elect_member *to;
 
 	if (c->state != ELECT_ST_HOLDER)
-		return;
-	if (elect_id_is_zero(target))
+		return ELECT_HANDOVER_NOT_HOLDER;
+	if (ev->target_name == NULL && elect_id_is_zero(&ev->target)) {
 		to = elect_members_best(&c->members, c->now_ms, NULL);
-	else
-		to = elect_members_find(&c->members, target);
-	if (to == NULL || to->priority == 0 || to->mismatch != 0 ||
-	    !elect_member_is_live(&c->members, to, c->now_ms))
-		return; /* nobody to hand over to: keep serving */
+		if (to == NULL)
+			return ELECT_HANDOVER_NOBODY;
+	} else {
+		to = ev->target_name != NULL
+			 ? live_member_named(c, ev->target_name)
+			 : elect_members_find(&c->members, &ev->target);
+		if (to == NULL ||
+		    !elect_member_is_live(&c->members, to, c->now_ms))
+			return ELECT_HANDOVER_NO_MEMBER;
+		if (to->priority == 0)
+			return ELECT_HANDOVER_NEVER_HOLDS;
+		if (to->mismatch != 0)
+			return ELECT_HANDOVER_NOT_ELIGIBLE;
+	}
 	resign(c, &to->id, ELECT_WHY_HANDOVER, out);
+	return ELECT_HANDOVER_DONE;
+}
+
+/*
+ * The address vanished under us: within our lease it goes back for what
+ * is left of it (the kernel must not hold it past the lease this core
+ * gave, D3); past it, the lease decided already.
+ */
+static void
+on_addr_lost(struct elect *c, struct elect_out *out)
+{
+	struct elect_action *a;
+
+	if (c->state != ELECT_ST_HOLDER)
+		return;
+	if (c->now_ms >= c->lease_until_ms) {
+		become_standby(c, ELECT_WHY_LEASE_EXPIRED, out);
+		return;
+	}
+	a = push(out, ELECT_ACT_ADDR_ADD);
+	a->lease_ms = (uint32_t)(c->lease_until_ms - c->now_ms);
 }
 
 static void
@@ -1957,7 +2013,10 @@ dispatch_event(
 		on_shutdown(c, out);
 		break;
 	case ELECT_EV_HANDOVER:
-		on_handover(c, &ev->target, out);
+		out->handover = on_handover(c, ev, out);
+		break;
+	case ELECT_EV_ADDR_LOST:
+		on_addr_lost(c, out);
 		break;
 	case ELECT_EV_LINK:
 		on_link(c, ev->up, out);
@@ -1990,7 +2049,7 @@ static bool
 event_is_valid(const struct elect_event *ev)
 {
 	if (ev == NULL || ev->type < ELECT_EV_START ||
-	    ev->type > ELECT_EV_PERSIST_DONE)
+	    ev->type > ELECT_EV_ADDR_LOST)
 		return false;
 	if (ev->type == ELECT_EV_RX && ev->buf == NULL && ev->len > 0)
 		return false;
@@ -2005,6 +2064,7 @@ elect_step(struct elect *c, uint64_t now_ms, const struct elect_event *ev,
 {
 	out->nact = 0;
 	out->wake_ms = 0;
+	out->handover = ELECT_HANDOVER_NOT_HOLDER;
 	if (now_ms < c->now_ms || !event_is_valid(ev))
 		return -1;
 	c->now_ms = now_ms;

@@ -323,8 +323,15 @@ struct elect_conf {
 	uint32_t check_rise;
 };
 
-/* Fills conf with DESIGN.md defaults (key and addresses left empty). */
+/* Fills conf with the defaults (key and addresses left empty). */
 void elect_conf_defaults(struct elect_conf *);
+
+/* The timings derived from the heartbeat, in heartbeats: the one place
+ * they are decided (the wiring sets the heartbeat, then derives). */
+#define ELECT_LEASE_HEARTBEATS 3
+#define ELECT_HOLDDOWN_HEARTBEATS 10
+/* Sets lease_ms and holddown_ms from heartbeat_ms. */
+void elect_conf_derive(struct elect_conf *);
 
 /* What survives a restart: written by the edge on ELECT_ACT_PERSIST. */
 struct elect_persist {
@@ -353,14 +360,33 @@ enum elect_event_type {
 	ELECT_EV_CHECK,	  /* result of ELECT_ACT_CHECK: ok */
 	/* Result of the last ELECT_ACT_PERSIST: ok if written and synced. */
 	ELECT_EV_PERSIST_DONE,
+	/*
+	 * Someone removed the DMZ address (ip addr flush, a DHCP renewal):
+	 * a holder within its lease adds it back for what is left of the
+	 * lease; past it, it steps down.
+	 */
+	ELECT_EV_ADDR_LOST,
+};
+
+/* What ELECT_EV_HANDOVER did (elect_out.handover). */
+enum elect_handover_result {
+	ELECT_HANDOVER_DONE = 0,     /* resigned, naming the target */
+	ELECT_HANDOVER_NOT_HOLDER,   /* only the holder hands over */
+	ELECT_HANDOVER_NO_MEMBER,    /* no live member of that name */
+	ELECT_HANDOVER_NEVER_HOLDS,  /* the member has priority 0 */
+	ELECT_HANDOVER_NOT_ELIGIBLE, /* its settings differ from ours */
+	ELECT_HANDOVER_NOBODY,	     /* no eligible standby at all */
 };
 
 struct elect_event {
 	enum elect_event_type type;
 	const uint8_t *buf; /* RX: borrowed for the call */
 	size_t len;
-	struct elect_addr src;	       /* RX: source address */
-	struct elect_id target;	       /* HANDOVER: zero: the best standby */
+	struct elect_addr src; /* RX: source address */
+	/* HANDOVER: to the live member of that name (borrowed), else to
+	 * target, else (NULL and zero) to the best standby */
+	const char *target_name;
+	struct elect_id target;
 	bool up;		       /* LINK */
 	bool conflict;		       /* PROBE_DONE: someone else answers */
 	const struct elect_conf *conf; /* RECONF: borrowed for the call */
@@ -422,6 +448,7 @@ struct elect_out {
 	struct elect_action act[ELECT_MAX_ACTIONS];
 	size_t nact;
 	uint64_t wake_ms; /* call again with ELECT_EV_TIMER at this time */
+	enum elect_handover_result handover; /* after ELECT_EV_HANDOVER */
 };
 
 struct elect_counters {

@@ -59,6 +59,7 @@ struct cluster {
 	struct elect_key *key;
 	struct elect *core;
 	struct elect_conf econf;
+	enum elect_handover_result handover; /* of the last step */
 	struct netcfg *nc;
 	struct disc_udp *udp;
 	struct event *timer;
@@ -385,6 +386,7 @@ step(struct cluster *c, const struct elect_event *ev)
 	for (i = 0; i < out.nact; i++)
 		apply(c, &out.act[i], now);
 	arm_timer(c, out.wake_ms, now);
+	c->handover = out.handover;
 	return 0;
 }
 
@@ -464,28 +466,19 @@ probe_done_cb(void *arg, enum netcfg_probe_result r, const uint8_t *mac)
 }
 
 /*
- * Someone removed our address (ip addr flush, a DHCP renew): put it back
- * and announce it, as long as the core says we hold it.
+ * Someone removed our address (ip addr flush, a DHCP renew), or the
+ * guard took it past our lease: the core decides whether it goes back.
  */
 static void
 addr_lost_cb(void *arg)
 {
 	struct cluster *c = arg;
-	struct elect_event late = {.type = ELECT_EV_TIMER};
+	struct elect_event ev = {.type = ELECT_EV_ADDR_LOST};
 
 	if (elect_get_state(c->core) != ELECT_ST_HOLDER)
 		return;
-	/* Run late past our lease (stopped, a blocked loop): the guard took
-	 * the address, rightly. The core demotes on its own clock; putting
-	 * the address back first would make a second holder. */
-	if (clock_now_ms() >= elect_get_lease_until(c->core)) {
-		cluster_run(c, &late);
-		if (elect_get_state(c->core) != ELECT_ST_HOLDER)
-			return;
-	}
-	log_warnx("netcfg: the DMZ address vanished from %s; adding it back",
-	    c->ifname);
-	apply_addr_add(c, c->econf.lease_ms);
+	log_warnx("netcfg: the DMZ address vanished from %s", c->ifname);
+	cluster_run(c, &ev);
 }
 
 static void
@@ -624,18 +617,16 @@ elect_conf_from(
 	e->dead_after = conf->cluster.dead_after;
 	e->claim_stagger_ms = conf->cluster.claim_stagger_ms;
 	e->hello_interval_ms = conf->cluster.hello_interval_ms;
-	e->lease_ms = 3 * conf->cluster.heartbeat_ms;
 	e->dmz.family = 4;
 	memcpy(e->dmz.b, &conf->dmz.address.addr, 4);
 	e->dmz_prefix = conf->dmz.address.prefix;
-	e->probe_first = true;
-	e->probe_wait_ms = 1000;
+	e->probe_first = true; /* we can ARP-probe: a foreign host may own it */
 	e->request_timeout_ms = conf->dmz.request_timeout_ms;
 	e->probe_timeout_ms = conf->dmz.probe_timeout_ms;
 	e->check_enabled = conf->dmz.check.type != CONF_CHECK_NONE;
 	e->check_fall = conf->dmz.check_fall;
 	e->check_rise = conf->dmz.check_rise;
-	e->holddown_ms = 10 * conf->cluster.heartbeat_ms;
+	elect_conf_derive(e); /* lease, hold-down: the core's rule */
 	if (c->nc == NULL)
 		return;
 	netcfg_get_mac(c->nc, e->mac);
@@ -1054,36 +1045,35 @@ cluster_status(struct cluster *c, struct status *out)
 int
 cluster_handover(struct cluster *c, const char *name, char *err, size_t errlen)
 {
-	static struct elect_member_info members[STATUS_MAX_MEMBERS];
-	struct elect_event ev = {.type = ELECT_EV_HANDOVER};
-	size_t i, n;
+	struct elect_event ev = {
+	    .type = ELECT_EV_HANDOVER, .target_name = name};
 
-	if (elect_get_state(c->core) != ELECT_ST_HOLDER) {
+	/* The core decides who may take over; we only say why not. */
+	cluster_run(c, &ev);
+	switch (c->handover) {
+	case ELECT_HANDOVER_DONE:
+		return 0;
+	case ELECT_HANDOVER_NOT_HOLDER:
 		snprintf(err, errlen,
 		    "this node does not hold the address; "
 		    "run handover on the holder");
-		return -1;
-	}
-	n = elect_get_members(
-	    c->core, clock_now_ms(), members, STATUS_MAX_MEMBERS);
-	for (i = 0; name != NULL && i < n; i++)
-		if (strcmp(members[i].name, name) == 0)
-			break;
-	if (name != NULL && i == n) {
+		break;
+	case ELECT_HANDOVER_NO_MEMBER:
 		snprintf(err, errlen, "no live member named %s", name);
-		return -1;
-	}
-	if (name != NULL && members[i].priority == 0) {
+		break;
+	case ELECT_HANDOVER_NEVER_HOLDS:
 		snprintf(
 		    err, errlen, "%s has priority 0 and never holds", name);
-		return -1;
-	}
-	if (name != NULL)
-		ev.target = members[i].id;
-	cluster_run(c, &ev);
-	if (elect_get_state(c->core) == ELECT_ST_HOLDER) {
+		break;
+	case ELECT_HANDOVER_NOT_ELIGIBLE:
+		snprintf(err, errlen,
+		    "%s has other settings than ours (see \"conflict\" in "
+		    "qurectl status on it)",
+		    name);
+		break;
+	case ELECT_HANDOVER_NOBODY:
 		snprintf(err, errlen, "no eligible standby to hand over to");
-		return -1;
+		break;
 	}
-	return 0;
+	return -1;
 }

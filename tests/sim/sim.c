@@ -322,6 +322,8 @@ ev_name(enum elect_event_type t)
 		return "check-done";
 	case ELECT_EV_PERSIST_DONE:
 		return "persist-done";
+	case ELECT_EV_ADDR_LOST:
+		return "addr-lost";
 	}
 	return "?";
 }

@@ -118,7 +118,7 @@ conf_cluster(struct scen *c, int n_nodes)
 		s->node[i].conf.heartbeat_ms = c->hb_ms;
 		s->node[i].conf.dead_after = c->dead_after;
 		s->node[i].conf.claim_stagger_ms = stagger;
-		s->node[i].conf.lease_ms = 3 * c->hb_ms;
+		elect_conf_derive(&s->node[i].conf); /* the lease */
 		s->node[i].conf.hello_interval_ms = hello;
 		s->node[i].conf.priority = pick_priority(r);
 		s->node[i].conf.preempt = preempt_mode == 3

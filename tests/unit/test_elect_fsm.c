@@ -34,13 +34,14 @@ struct fx {
 	/* How PERSIST is answered: at once ok (default), at once failed, or
 	 * not at all (the test sends ELECT_EV_PERSIST_DONE itself). */
 	enum { DISK_OK = 0, DISK_FAILS, DISK_MANUAL } disk_mode;
-	size_t npersist;	     /* PERSIST actions seen */
-	uint64_t peer_boot[256];     /* 0: the peer's number */
-	uint64_t verified_boot[256]; /* as the core should know it */
-	uint64_t chal_to[256];	     /* last challenge sent to a peer */
-	uint32_t peer_hb[256];	     /* 0: ours */
-	uint8_t peer_dmz[256];	     /* last byte of its DMZ; 0: ours */
-	uint32_t peer_lease[256];    /* 0: ours */
+	size_t npersist;		     /* PERSIST actions seen */
+	uint64_t peer_boot[256];	     /* 0: the peer's number */
+	uint64_t verified_boot[256];	     /* as the core should know it */
+	uint64_t chal_to[256];		     /* last challenge sent to a peer */
+	uint32_t peer_hb[256];		     /* 0: ours */
+	uint8_t peer_dmz[256];		     /* last byte of its DMZ; 0: ours */
+	uint32_t peer_lease[256];	     /* 0: ours */
+	enum elect_handover_result handover; /* of the last step */
 };
 
 static const uint8_t secret[ELECT_KEY_LEN] = "0123456789abcdef0123456789abcde";
@@ -97,6 +98,7 @@ fx_step(struct fx *f, const struct elect_event *ev)
 			f->log[f->nlog++] = out.act[i];
 	}
 	f->wake = out.wake_ms;
+	f->handover = out.handover;
 	/* The edge's writer answers (asynchronously; here at once). */
 	if (persist && f->disk_mode != DISK_MANUAL) {
 		done.ok = f->disk_mode == DISK_OK;
@@ -894,6 +896,96 @@ holder_hands_over_to_a_better_preempting_member(void **state)
 	fx_advance(f, f->conf.heartbeat_ms / 2 + 1);
 	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
 	assert_true(fx_sent(f, ELECT_MSG_RESIGN));
+}
+
+/* The core decides who may take a handover, and says why not (issue 8:
+ * the wiring no longer checks the target itself). */
+static void
+handover_by_name_says_why_it_cannot(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_HANDOVER};
+	struct elect_msg r;
+	int i;
+
+	ev.target_name = "peer160"; /* fx_hear's name for PEER_OTHER */
+	fx_step(f, &ev);
+	assert_int_equal(f->handover, ELECT_HANDOVER_NOT_HOLDER);
+	fx_make_holder(f);
+	ev.target_name = "nobody";
+	fx_step(f, &ev);
+	assert_int_equal(f->handover, ELECT_HANDOVER_NO_MEMBER);
+	ev.target_name = NULL;
+	fx_step(f, &ev);
+	assert_int_equal(f->handover, ELECT_HANDOVER_NOBODY);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 0);
+	ev.target_name = "peer160";
+	fx_step(f, &ev);
+	assert_int_equal(f->handover, ELECT_HANDOVER_NEVER_HOLDS);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 10);
+	fx_clear(f);
+	fx_step(f, &ev);
+	assert_int_equal(f->handover, ELECT_HANDOVER_DONE);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_RESIGN);
+	assert_true(i >= 0);
+	assert_int_equal(
+	    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, &r),
+	    ELECT_WIRE_OK);
+	assert_memory_equal(r.holder.b, id_of(PEER_OTHER).b, 16);
+}
+
+/* A flushed address goes back, for what is left of the lease only (D3):
+ * the core decides, not the wiring. */
+static void
+lost_address_goes_back_for_what_is_left_of_the_lease(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event lost = {.type = ELECT_EV_ADDR_LOST};
+	int i;
+
+	fx_make_holder(f);
+	fx_advance(f, 50);
+	fx_clear(f);
+	fx_step(f, &lost);
+	i = fx_find(f, ELECT_ACT_ADDR_ADD, 0);
+	assert_true(i >= 0);
+	assert_int_equal(
+	    f->log[i].lease_ms, elect_get_lease_until(f->e) - f->now);
+	assert_true(f->log[i].lease_ms < f->conf.lease_ms);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+static void
+lost_address_past_the_lease_or_not_held_stays_gone(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event lost = {.type = ELECT_EV_ADDR_LOST};
+
+	fx_step(f, &lost); /* STARTING: not ours */
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	fx_make_holder(f);
+	/* Run late, past the lease (a stopped process): the guard took it. */
+	f->now = elect_get_lease_until(f->e);
+	fx_step(f, &lost);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
+static void
+derived_timings_come_from_the_heartbeat(void **state)
+{
+	struct elect_conf c;
+
+	(void)state;
+	elect_conf_defaults(&c);
+	assert_int_equal(c.lease_ms, 3 * c.heartbeat_ms);
+	assert_int_equal(c.holddown_ms, 10 * c.heartbeat_ms);
+	c.heartbeat_ms = 50;
+	elect_conf_derive(&c);
+	assert_int_equal(c.lease_ms, 150);
+	assert_int_equal(c.holddown_ms, 500);
 }
 
 static void
@@ -2689,6 +2781,10 @@ main(void)
 	    T(older_node_keeps_its_id_when_a_clone_appears),
 	    T(holder_hands_over_to_a_better_preempting_member),
 	    T(handover_to_an_unknown_member_keeps_serving),
+	    T(handover_by_name_says_why_it_cannot),
+	    T(lost_address_goes_back_for_what_is_left_of_the_lease),
+	    T(lost_address_past_the_lease_or_not_held_stays_gone),
+	    T(derived_timings_come_from_the_heartbeat),
 	    T(time_going_backwards_is_rejected),
 	    T(invalid_conf_is_refused),
 	    T(newcomer_gets_a_unicast_hello_back),
