@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "netcfg/netcfg_int.h"
-#include "src/log.h"
 
 uint64_t
 netcfg_now_ms(void)

@@ -4,7 +4,7 @@
  * (RFC 5227), and a netlink watch of the address and the link.
  *
  * Everything runs on the caller's event_base; nothing blocks. Failures are
- * logged (src/log.h) and returned, never fatal. Callbacks come from the
+ * logged (base/log.h) and returned, never fatal. Callbacks come from the
  * loop, never from inside the call that started the work; a callback may
  * call any netcfg function but netcfg_free().
  */

@@ -13,8 +13,8 @@
 
 #include <event2/event.h>
 
+#include "base/log.h"
 #include "netcfg/netcfg_int.h"
-#include "src/log.h"
 
 #define DEFEND_REPEAT_MS 200 /* the defence's second announcement */
 

@@ -63,9 +63,9 @@
 
 #include <event2/event.h>
 
+#include "base/log.h"
 #include "netcfg/netcfg.h"
 #include "netcfg/netcfg_int.h"
-#include "src/log.h"
 
 #define GUARD_RESTART_MS 1000 /* at most one restart a second */
 /* Up to this many messages may queue while the guard alone is stopped. */

@@ -16,8 +16,8 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
+#include "base/log.h"
 #include "netcfg/netcfg_int.h"
-#include "src/log.h"
 
 /*
  * Two rtnetlink sockets, both non-blocking in the loop. Requests are

@@ -17,18 +17,18 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
 #include "discovery/discovery.h"
 #include "election/election.h"
 #include "netcfg/netcfg.h"
 #include "src/check.h"
-#include "src/clock.h"
 #include "src/conf.h"
 #include "src/hooks.h"
-#include "src/log.h"
 #include "src/state.h"
 #include "src/state_writer.h"
 #include "src/status.h"
-#include "src/xmalloc.h"
 
 #define ANNOUNCE_COUNT 3 /* gratuitous ARPs after taking the address */
 #define ANNOUNCE_GAP_MS 100

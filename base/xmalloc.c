@@ -1,12 +1,12 @@
 #include "config.h"
 
-#include "src/xmalloc.h"
+#include "base/xmalloc.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/log.h"
+#include "base/log.h"
 
 /* Out of memory is not survivable in a daemon that must not half-work. */
 static void
