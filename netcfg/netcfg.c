@@ -15,20 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
 #include "netcfg/netcfg_int.h"
-
-uint64_t
-netcfg_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void set_err(char *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -211,6 +201,10 @@ check_conf(const struct netcfg_conf *conf, char *err)
 	}
 	if (conf->dmz_prefix < 1 || conf->dmz_prefix > 32) {
 		set_err(err, "netcfg: bad DMZ prefix length");
+		return -1;
+	}
+	if (conf->now_ms == NULL) {
+		set_err(err, "netcfg: no clock");
 		return -1;
 	}
 	return 0;

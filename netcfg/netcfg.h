@@ -29,6 +29,14 @@ struct netcfg_conf {
 	char ifname[NETCFG_IFNAME_MAX];
 	struct in_addr dmz; /* network byte order */
 	uint8_t dmz_prefix; /* 1..32 */
+	/*
+	 * The caller's clock in ms; required. netcfg reads no clock of its
+	 * own: lease ends, probe, announce and defence timings and the
+	 * guard's deadline are on this one. qured passes clock_now_ms()
+	 * (base/clock.h), the clock of its election core, so a lease end
+	 * means the same to both.
+	 */
+	uint64_t (*now_ms)(void);
 };
 
 enum netcfg_probe_result {

@@ -129,7 +129,7 @@ probe_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct netcfg *nc = arg;
 	struct netcfg_seq_out out;
-	uint64_t now = netcfg_now_ms();
+	uint64_t now = nc->conf.now_ms();
 
 	(void)fd;
 	(void)what;
@@ -170,7 +170,7 @@ static void
 rx_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct netcfg *nc = arg;
-	uint64_t now = netcfg_now_ms();
+	uint64_t now = nc->conf.now_ms();
 	int i;
 
 	(void)fd;
@@ -282,7 +282,7 @@ def_cb(evutil_socket_t fd, short what, void *arg)
 			(const uint8_t(*)[6])nc->probe.member,
 			nc->probe.n_member))
 			continue;
-		on_conflict(nc, a.sha, netcfg_now_ms());
+		on_conflict(nc, a.sha, nc->conf.now_ms());
 	}
 }
 
@@ -329,7 +329,7 @@ netcfg_probe(
 {
 	struct netcfg_seq_conf c;
 	struct netcfg_seq_out out;
-	uint64_t now = netcfg_now_ms();
+	uint64_t now = nc->conf.now_ms();
 
 	netcfg_probe_cancel(nc);
 	if (rx_open(nc) == -1)
@@ -374,7 +374,7 @@ announce_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct netcfg *nc = arg;
 	struct netcfg_seq_out out;
-	uint64_t now = netcfg_now_ms();
+	uint64_t now = nc->conf.now_ms();
 
 	(void)fd;
 	(void)what;
@@ -387,7 +387,7 @@ netcfg_announce(struct netcfg *nc, unsigned count, unsigned gap_ms)
 {
 	struct netcfg_seq_conf c;
 	struct netcfg_seq_out out;
-	uint64_t now = netcfg_now_ms();
+	uint64_t now = nc->conf.now_ms();
 
 	evtimer_del(nc->ev_announce);
 	seq_conf(nc, NETCFG_SEQ_ANNOUNCE, count, gap_ms, &c);

@@ -166,7 +166,7 @@ struct netcfg {
 	struct event *ev_guard_alive, *ev_guard_restart;
 	uint64_t guard_restarts;
 	uint64_t guard_started_ms;
-	uint64_t lease_end_ms; /* monotonic; 0: not held */
+	uint64_t lease_end_ms; /* on conf.now_ms; 0: not held */
 	int farewell_fd;       /* the guard sends the farewell on it; -1 */
 	struct sockaddr_in farewell_to;
 	uint8_t farewell[NETCFG_FAREWELL_MAX]; /* the holder's; or none */
@@ -193,7 +193,6 @@ struct netcfg {
 	struct netcfg_seq probe, announce;
 };
 
-uint64_t netcfg_now_ms(void);
 int netcfg_nl_open(struct netcfg *, char *err, size_t err_len);
 void netcfg_nl_close(struct netcfg *);
 int netcfg_arp_open(struct netcfg *, char *err, size_t err_len);

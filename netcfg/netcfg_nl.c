@@ -128,7 +128,7 @@ netcfg_addr_add(struct netcfg *nc, uint32_t lease_ms)
 	nc->held = true;
 	netcfg_arp_defend_open(nc);
 	nc->lease_ms = lease_ms;
-	nc->lease_end_ms = netcfg_now_ms() + lease_ms;
+	nc->lease_end_ms = nc->conf.now_ms() + lease_ms;
 	netcfg_guard_tick(nc);
 	return 0;
 }

@@ -667,6 +667,7 @@ open_netcfg(struct cluster *c, char *err, size_t errlen)
 	snprintf(nconf.ifname, sizeof(nconf.ifname), "%s", c->ifname);
 	nconf.dmz = c->conf.dmz.address.addr;
 	nconf.dmz_prefix = c->conf.dmz.address.prefix;
+	nconf.now_ms = clock_now_ms;
 	c->nc = netcfg_new(c->base, &nconf, &cb, c, nerr);
 	if (c->nc == NULL) {
 		snprintf(err, errlen, "%s", nerr);

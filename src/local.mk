@@ -108,7 +108,7 @@ QURED_CTL_LIBS = $(EVENT_LIBS) $(JANSSON_LIBS)
 bin_PROGRAMS += src/qurectl
 src_qurectl_SOURCES = src/qurectl.c src/status.c src/status.h
 src_qurectl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
-src_qurectl_LDADD = $(JANSSON_LIBS)
+src_qurectl_LDADD = $(BASE_LIBS) $(JANSSON_LIBS)
 
 dist_man_MANS += doc/qurectl.8
 
