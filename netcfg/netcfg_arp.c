@@ -105,8 +105,7 @@ probe_end(struct netcfg *nc, enum netcfg_probe_result r, const uint8_t *mac)
 		log_warnx("netcfg: %s is in use by "
 			  "%02x:%02x:%02x:%02x:%02x:%02x",
 		    nc->cidr, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-	if (nc->cb.probe_done != NULL)
-		nc->cb.probe_done(nc->arg, r, mac);
+	nc->arp_up.probe_done(nc->arp_up.arg, r, mac);
 }
 
 /* Applies a probe step; returns -1 if a probe could not be sent. */
@@ -246,12 +245,10 @@ on_conflict(struct netcfg *nc, const uint8_t *mac, uint64_t now_ms)
 		if (netcfg_announce(nc, 2, DEFEND_REPEAT_MS) == -1)
 			log_warn("netcfg: defend the DMZ address on %s",
 			    nc->conf.ifname);
-		if (nc->cb.conflict != NULL)
-			nc->cb.conflict(nc->arg, mac, false);
+		nc->arp_up.conflict(nc->arp_up.arg, mac, false);
 		return;
 	case NETCFG_DEFEND_AGAIN:
-		if (nc->cb.conflict != NULL)
-			nc->cb.conflict(nc->arg, mac, true);
+		nc->arp_up.conflict(nc->arp_up.arg, mac, true);
 		return;
 	}
 }
@@ -411,8 +408,10 @@ netcfg_arp_announce_stop(struct netcfg *nc)
 }
 
 int
-netcfg_arp_open(struct netcfg *nc, char *err, size_t err_len)
+netcfg_arp_open(struct netcfg *nc, const struct netcfg_arp_up *up, char *err,
+    size_t err_len)
 {
+	nc->arp_up = *up;
 	netcfg_seq_init(&nc->probe);
 	netcfg_seq_init(&nc->announce);
 	nc->arp_tx = packet_socket(0);
