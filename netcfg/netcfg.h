@@ -119,7 +119,6 @@ uint32_t netcfg_kernel_lifetime_s(const struct netcfg *);
  * netcfg_free() stops it.
  */
 int netcfg_guard_start(struct netcfg *);
-void netcfg_guard_stop(struct netcfg *);
 /* The longest farewell the guard keeps (a RESIGN is about 120 bytes). */
 #define NETCFG_FAREWELL_MAX 496
 /*
@@ -157,8 +156,6 @@ int netcfg_announce(struct netcfg *, unsigned count, unsigned gap_ms);
  */
 int netcfg_probe(
     struct netcfg *, unsigned count, unsigned gap_ms, unsigned wait_ms);
-/* Stops a running probe without a callback. */
-void netcfg_probe_cancel(struct netcfg *);
 /* MACs of cluster members (6 bytes each) that a probe and the holder's
  * defence ignore; copied, at most NETCFG_MAX_MEMBER_MACS, replacing the
  * previous list. */
@@ -272,7 +269,9 @@ void netcfg_watch_free(struct netcfg_watch *);
  */
 int netcfg_watch_set_enabled(struct netcfg_watch *, bool enabled);
 bool netcfg_watch_is_enabled(const struct netcfg_watch *);
-/* Counters since netcfg_watch_new(); reads the kernel's drop count. */
+/* Counters since netcfg_watch_new(); reads the kernel's drop count.
+ * Only tests/netns/watch_tool.c calls it: it is the seam through which
+ * watch.sh sees what the capture counted. */
 void netcfg_watch_get_stats(
     struct netcfg_watch *, struct netcfg_watch_stats *out);
 

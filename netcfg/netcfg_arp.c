@@ -320,6 +320,15 @@ seq_conf(const struct netcfg *nc, enum netcfg_seq_kind kind, unsigned count,
 	memcpy(c->mac, nc->mac, 6);
 }
 
+/* Stops a running probe without a callback. */
+static void
+probe_cancel(struct netcfg *nc)
+{
+	rx_close(nc);
+	evtimer_del(nc->ev_probe);
+	netcfg_seq_stop(&nc->probe);
+}
+
 int
 netcfg_probe(
     struct netcfg *nc, unsigned count, unsigned gap_ms, unsigned wait_ms)
@@ -328,25 +337,17 @@ netcfg_probe(
 	struct netcfg_seq_out out;
 	uint64_t now = nc->conf.now_ms();
 
-	netcfg_probe_cancel(nc);
+	probe_cancel(nc);
 	if (rx_open(nc) == -1)
 		return -1;
 	seq_conf(nc, NETCFG_SEQ_PROBE, count, gap_ms, &c);
 	c.wait_ms = wait_ms;
 	netcfg_seq_start(&nc->probe, &c, now, &out);
 	if (probe_apply(nc, &out, now) == -1) {
-		netcfg_probe_cancel(nc);
+		probe_cancel(nc);
 		return -1;
 	}
 	return 0;
-}
-
-void
-netcfg_probe_cancel(struct netcfg *nc)
-{
-	rx_close(nc);
-	evtimer_del(nc->ev_probe);
-	netcfg_seq_stop(&nc->probe);
 }
 
 void

@@ -45,7 +45,6 @@ enum netcfg_arp_err netcfg_arp_decode(
     const uint8_t *buf, size_t len, struct netcfg_arp *out);
 /* Encodes a into buf; returns NETCFG_ARP_LEN, or 0 if len is too small. */
 size_t netcfg_arp_encode(const struct netcfg_arp *a, uint8_t *buf, size_t len);
-const char *netcfg_arp_err_name(enum netcfg_arp_err);
 
 /*
  * ---- Probe / announce sequence (pure core, STYLE.md §1)
@@ -261,6 +260,8 @@ void netcfg_nft_close(struct netcfg *);
 int netcfg_nft_lease(struct netcfg *, uint32_t lease_ms);
 int netcfg_nft_clear(struct netcfg *);
 void netcfg_nft_clear_in_child(const char *cmd);
+/* Stops the guard without a farewell (netcfg_free, a relink). */
+void netcfg_guard_stop(struct netcfg *);
 /* Tells the guard the lease end (0: none); see netcfg_guard.c. */
 void netcfg_guard_tick(struct netcfg *);
 /* The add request again, after the ifindex changed. */
