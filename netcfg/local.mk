@@ -56,6 +56,16 @@ tests_unit_test_netcfg_lease_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_netcfg_lease_LDADD = netcfg/libqure_netcfg_core.a \
 	$(CMOCKA_LIBS)
 
+# The netlink half alone (netcfg_nl.c, as netcfg.c opens it): requests for
+# an interface that does not exist, which the kernel refuses; needs no root
+# and changes nothing on the host.
+check_PROGRAMS += tests/unit/test_netcfg_nl
+TESTS += tests/unit/test_netcfg_nl
+tests_unit_test_netcfg_nl_SOURCES = tests/unit/test_netcfg_nl.c
+tests_unit_test_netcfg_nl_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(NL_CFLAGS) \
+	$(CMOCKA_CFLAGS)
+tests_unit_test_netcfg_nl_LDADD = $(NETCFG_LIBS) $(CMOCKA_LIBS)
+
 # The netns test of the library: a tool driven by a script that builds two
 # namespaces and a veth pair (root only; exit 77 otherwise).
 check_PROGRAMS += tests/netns/netcfg_tool
