@@ -1,5 +1,6 @@
 /*
- * base/clock.h — the only clock read of qured and its parts (STYLE.md §7).
+ * base/clock.h — the only clock read of qured, qurectl and the parts
+ * (STYLE.md §7).
  */
 #ifndef QURE_CLOCK_H
 #define QURE_CLOCK_H
