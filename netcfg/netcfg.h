@@ -73,7 +73,8 @@ struct netcfg_cb {
  * copied; members may be NULL. Returns NULL with one line in err
  * ("netcfg: interface eth9 not found", "netcfg: 10.0.0.5 is not inside
  * any subnet of eth0", ...) if the interface is missing, the DMZ address
- * is outside every IPv4 subnet of it, or a socket cannot be opened.
+ * is outside every IPv4 subnet of it, a socket cannot be opened, or
+ * conf->now_ms is NULL.
  */
 struct netcfg *netcfg_new(struct event_base *, const struct netcfg_conf *,
     const struct netcfg_cb *cb, void *arg, char err[NETCFG_ERR_MAX]);

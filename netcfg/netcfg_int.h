@@ -164,7 +164,8 @@ struct netcfg_nl_up {
 	void (*add_refused)(void *arg, bool first);
 	/* The interface was deleted or renamed away. */
 	void (*link_gone)(void *arg);
-	/* A link of our name with another index (recreated). */
+	/* A link of our name with another index (recreated): the parent
+	 * follows it, nc->ifindex is ifindex when this returns. */
 	void (*link_new)(void *arg, int ifindex);
 	/* Our link's state as the kernel tells it; mac NULL if absent. */
 	void (*link_state)(void *arg, bool up, const uint8_t *mac);
