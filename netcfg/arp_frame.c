@@ -63,25 +63,3 @@ netcfg_arp_encode(const struct netcfg_arp *a, uint8_t *buf, size_t len)
 	memcpy(buf + 24, a->tpa, 4);
 	return NETCFG_ARP_LEN;
 }
-
-const char *
-netcfg_arp_err_name(enum netcfg_arp_err e)
-{
-	switch (e) {
-	case NETCFG_ARP_OK:
-		return "ok";
-	case NETCFG_ARP_TRUNCATED:
-		return "truncated";
-	case NETCFG_ARP_HTYPE:
-		return "bad-htype";
-	case NETCFG_ARP_PTYPE:
-		return "bad-ptype";
-	case NETCFG_ARP_HLEN:
-		return "bad-hlen";
-	case NETCFG_ARP_PLEN:
-		return "bad-plen";
-	case NETCFG_ARP_OP:
-		return "bad-op";
-	}
-	return "unknown";
-}

@@ -15,23 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "netcfg/netcfg_int.h"
-#include "src/log.h"
-
-uint64_t
-netcfg_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void set_err(char *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+static void netcfg_relink(struct netcfg *, int ifindex);
 
 static void
 set_err(char *err, const char *fmt, ...)
@@ -159,7 +150,20 @@ read_link(struct netcfg *nc, int fd, bool want_mac)
 	return 0;
 }
 
-void
+/* The DMZ address left the interface while we held it. */
+static void
+addr_left(struct netcfg *nc)
+{
+	if (!nc->held)
+		return;
+	nc->held = false;
+	log_warnx("netcfg: %s left %s", nc->cidr, nc->conf.ifname);
+	if (nc->cb.addr_lost != NULL)
+		nc->cb.addr_lost(nc->arg);
+}
+
+/* After a lost netlink event: re-reads link and address state. */
+static void
 netcfg_resync(struct netcfg *nc)
 {
 	bool was_up = nc->link_up;
@@ -170,14 +174,92 @@ netcfg_resync(struct netcfg *nc)
 		netcfg_relink(nc, idx);
 	if (read_link(nc, nc->arp_tx, false) == -1)
 		nc->link_up = false; /* the interface went away */
-	if (nc->held && netcfg_has_dmz(nc) == 0) {
-		nc->held = false;
-		log_warnx("netcfg: %s left %s", nc->cidr, nc->conf.ifname);
-		if (nc->cb.addr_lost != NULL)
-			nc->cb.addr_lost(nc->arg);
-	}
+	if (nc->held && netcfg_has_dmz(nc) == 0)
+		addr_left(nc);
 	if (nc->link_up != was_up && nc->cb.link_change != NULL)
 		nc->cb.link_change(nc->arg, nc->link_up);
+}
+
+static void
+set_link_up(struct netcfg *nc, bool up)
+{
+	if (up == nc->link_up)
+		return;
+	nc->link_up = up;
+	log_info("netcfg: link %s is %s", nc->conf.ifname, up ? "up" : "down");
+	if (nc->cb.link_change != NULL)
+		nc->cb.link_change(nc->arg, up);
+}
+
+/* ---- What the halves report (netcfg_int.h: netcfg_nl_up, _arp_up) */
+
+static void
+nl_addr_deleted(void *arg)
+{
+	addr_left(arg);
+}
+
+static void
+nl_add_refused(void *arg, bool first)
+{
+	struct netcfg *nc = arg;
+	bool was_held = nc->held;
+
+	nc->held = false;
+	/* Reported once: quiet repeats keep a re-adding caller from spinning
+	 * (netcfg.h, netcfg_addr_add). */
+	if (first && was_held && nc->cb.addr_lost != NULL)
+		nc->cb.addr_lost(nc->arg);
+}
+
+static void
+nl_link_gone(void *arg)
+{
+	struct netcfg *nc = arg;
+
+	nc->ifindex = 0;
+	nc->held = false; /* it went with the interface */
+	set_link_up(nc, false);
+}
+
+static void
+nl_link_new(void *arg, int ifindex)
+{
+	netcfg_relink(arg, ifindex);
+}
+
+static void
+nl_link_state(void *arg, bool up, const uint8_t *mac)
+{
+	struct netcfg *nc = arg;
+
+	if (mac != NULL)
+		memcpy(nc->mac, mac, 6);
+	set_link_up(nc, up);
+}
+
+static void
+nl_overrun(void *arg)
+{
+	netcfg_resync(arg);
+}
+
+static void
+arp_probe_done(void *arg, enum netcfg_probe_result r, const uint8_t *mac)
+{
+	struct netcfg *nc = arg;
+
+	if (nc->cb.probe_done != NULL)
+		nc->cb.probe_done(nc->arg, r, mac);
+}
+
+static void
+arp_conflict(void *arg, const uint8_t *mac, bool again)
+{
+	struct netcfg *nc = arg;
+
+	if (nc->cb.conflict != NULL)
+		nc->cb.conflict(nc->arg, mac, again);
 }
 
 /*
@@ -211,6 +293,10 @@ check_conf(const struct netcfg_conf *conf, char *err)
 	}
 	if (conf->dmz_prefix < 1 || conf->dmz_prefix > 32) {
 		set_err(err, "netcfg: bad DMZ prefix length");
+		return -1;
+	}
+	if (conf->now_ms == NULL) {
+		set_err(err, "netcfg: no clock");
 		return -1;
 	}
 	return 0;
@@ -257,6 +343,14 @@ netcfg_new(struct event_base *base, const struct netcfg_conf *conf,
     const struct netcfg_cb *cb, void *arg, char err[NETCFG_ERR_MAX])
 {
 	struct netcfg *nc;
+	struct netcfg_nl_up nl_up = {.addr_deleted = nl_addr_deleted,
+	    .add_refused = nl_add_refused,
+	    .link_gone = nl_link_gone,
+	    .link_new = nl_link_new,
+	    .link_state = nl_link_state,
+	    .overrun = nl_overrun};
+	struct netcfg_arp_up arp_up = {
+	    .probe_done = arp_probe_done, .conflict = arp_conflict};
 	char ignored[NETCFG_ERR_MAX];
 
 	if (err == NULL)
@@ -271,6 +365,7 @@ netcfg_new(struct event_base *base, const struct netcfg_conf *conf,
 	if (cb != NULL)
 		nc->cb = *cb;
 	nc->arg = arg;
+	nl_up.arg = arp_up.arg = nc;
 	nc->arp_tx = nc->arp_rx = nc->arp_def = -1;
 	nc->guard_fd = nc->guard_alive_fd = -1;
 	nc->farewell_fd = -1;
@@ -280,7 +375,7 @@ netcfg_new(struct event_base *base, const struct netcfg_conf *conf,
 		set_err(err, "netcfg: interface %s not found", conf->ifname);
 		goto fail;
 	}
-	if (netcfg_arp_open(nc, err, NETCFG_ERR_MAX) == -1)
+	if (netcfg_arp_open(nc, &arp_up, err, NETCFG_ERR_MAX) == -1)
 		goto fail;
 	if (read_link(nc, nc->arp_tx, true) == -1) {
 		set_err(
@@ -289,7 +384,7 @@ netcfg_new(struct event_base *base, const struct netcfg_conf *conf,
 	}
 	if (check_subnet(nc, err) == -1)
 		goto fail;
-	if (netcfg_nl_open(nc, err, NETCFG_ERR_MAX) == -1)
+	if (netcfg_nl_open(nc, &nl_up, err, NETCFG_ERR_MAX) == -1)
 		goto fail;
 	promote_secondaries(nc);
 	if (netcfg_nft_open(nc) == -1)
@@ -312,6 +407,56 @@ netcfg_free(struct netcfg *nc)
 	netcfg_arp_close(nc);
 	netcfg_nl_close(nc);
 	free(nc);
+}
+
+int
+netcfg_addr_add(struct netcfg *nc, uint32_t lease_ms)
+{
+	/* The lease first: the address is never there without it. A failed
+	 * nft request is logged; the kernel lifetime still covers. */
+	(void)netcfg_nft_lease(nc, lease_ms);
+	if (netcfg_nl_add(nc, netcfg_lease_secs(lease_ms)) == -1)
+		return -1;
+	nc->held = true;
+	netcfg_arp_defend_open(nc);
+	nc->lease_ms = lease_ms;
+	nc->lease_end_ms = nc->conf.now_ms() + lease_ms;
+	netcfg_guard_tick(nc);
+	return 0;
+}
+
+int
+netcfg_addr_refresh(struct netcfg *nc, uint32_t lease_ms)
+{
+	return netcfg_addr_add(nc, lease_ms);
+}
+
+static int
+del(struct netcfg *nc, bool any)
+{
+	int r;
+
+	/* Not ours from now on: its RTM_DELADDR is no loss. */
+	nc->held = false;
+	nc->lease_end_ms = 0;
+	netcfg_arp_announce_stop(nc);
+	netcfg_arp_defend_close(nc);
+	r = netcfg_nl_del(nc, any);
+	(void)netcfg_nft_clear(nc);
+	netcfg_guard_tick(nc);
+	return r;
+}
+
+int
+netcfg_addr_del(struct netcfg *nc)
+{
+	return del(nc, false);
+}
+
+int
+netcfg_addr_remove_stale(struct netcfg *nc)
+{
+	return del(nc, true);
 }
 
 bool
@@ -349,7 +494,8 @@ netcfg_get_ifindex(const struct netcfg *nc)
 	return nc->ifindex;
 }
 
-void
+/* A link of our name with another index: follow it. */
+static void
 netcfg_relink(struct netcfg *nc, int ifindex)
 {
 	bool up = nc->link_up, guard = nc->guard_pid != 0;

@@ -4,7 +4,7 @@
  * (RFC 5227), and a netlink watch of the address and the link.
  *
  * Everything runs on the caller's event_base; nothing blocks. Failures are
- * logged (src/log.h) and returned, never fatal. Callbacks come from the
+ * logged (base/log.h) and returned, never fatal. Callbacks come from the
  * loop, never from inside the call that started the work; a callback may
  * call any netcfg function but netcfg_free().
  */
@@ -29,6 +29,14 @@ struct netcfg_conf {
 	char ifname[NETCFG_IFNAME_MAX];
 	struct in_addr dmz; /* network byte order */
 	uint8_t dmz_prefix; /* 1..32 */
+	/*
+	 * The caller's clock in ms; required. netcfg reads no clock of its
+	 * own: lease ends, probe, announce and defence timings and the
+	 * guard's deadline are on this one. qured passes clock_now_ms()
+	 * (base/clock.h), the clock of its election core, so a lease end
+	 * means the same to both.
+	 */
+	uint64_t (*now_ms)(void);
 };
 
 enum netcfg_probe_result {
@@ -65,7 +73,8 @@ struct netcfg_cb {
  * copied; members may be NULL. Returns NULL with one line in err
  * ("netcfg: interface eth9 not found", "netcfg: 10.0.0.5 is not inside
  * any subnet of eth0", ...) if the interface is missing, the DMZ address
- * is outside every IPv4 subnet of it, or a socket cannot be opened.
+ * is outside every IPv4 subnet of it, a socket cannot be opened, or
+ * conf->now_ms is NULL.
  */
 struct netcfg *netcfg_new(struct event_base *, const struct netcfg_conf *,
     const struct netcfg_cb *cb, void *arg, char err[NETCFG_ERR_MAX]);
@@ -111,7 +120,6 @@ uint32_t netcfg_kernel_lifetime_s(const struct netcfg *);
  * netcfg_free() stops it.
  */
 int netcfg_guard_start(struct netcfg *);
-void netcfg_guard_stop(struct netcfg *);
 /* The longest farewell the guard keeps (a RESIGN is about 120 bytes). */
 #define NETCFG_FAREWELL_MAX 496
 /*
@@ -149,8 +157,6 @@ int netcfg_announce(struct netcfg *, unsigned count, unsigned gap_ms);
  */
 int netcfg_probe(
     struct netcfg *, unsigned count, unsigned gap_ms, unsigned wait_ms);
-/* Stops a running probe without a callback. */
-void netcfg_probe_cancel(struct netcfg *);
 /* MACs of cluster members (6 bytes each) that a probe and the holder's
  * defence ignore; copied, at most NETCFG_MAX_MEMBER_MACS, replacing the
  * previous list. */
@@ -264,7 +270,9 @@ void netcfg_watch_free(struct netcfg_watch *);
  */
 int netcfg_watch_set_enabled(struct netcfg_watch *, bool enabled);
 bool netcfg_watch_is_enabled(const struct netcfg_watch *);
-/* Counters since netcfg_watch_new(); reads the kernel's drop count. */
+/* Counters since netcfg_watch_new(); reads the kernel's drop count.
+ * Only tests/netns/watch_tool.c calls it: it is the seam through which
+ * watch.sh sees what the capture counted. */
 void netcfg_watch_get_stats(
     struct netcfg_watch *, struct netcfg_watch_stats *out);
 

@@ -13,8 +13,8 @@
 
 #include <event2/event.h>
 
+#include "base/log.h"
 #include "netcfg/netcfg_int.h"
-#include "src/log.h"
 
 #define DEFEND_REPEAT_MS 200 /* the defence's second announcement */
 
@@ -105,8 +105,7 @@ probe_end(struct netcfg *nc, enum netcfg_probe_result r, const uint8_t *mac)
 		log_warnx("netcfg: %s is in use by "
 			  "%02x:%02x:%02x:%02x:%02x:%02x",
 		    nc->cidr, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-	if (nc->cb.probe_done != NULL)
-		nc->cb.probe_done(nc->arg, r, mac);
+	nc->arp_up.probe_done(nc->arp_up.arg, r, mac);
 }
 
 /* Applies a probe step; returns -1 if a probe could not be sent. */
@@ -129,7 +128,7 @@ probe_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct netcfg *nc = arg;
 	struct netcfg_seq_out out;
-	uint64_t now = netcfg_now_ms();
+	uint64_t now = nc->conf.now_ms();
 
 	(void)fd;
 	(void)what;
@@ -170,7 +169,7 @@ static void
 rx_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct netcfg *nc = arg;
-	uint64_t now = netcfg_now_ms();
+	uint64_t now = nc->conf.now_ms();
 	int i;
 
 	(void)fd;
@@ -246,12 +245,10 @@ on_conflict(struct netcfg *nc, const uint8_t *mac, uint64_t now_ms)
 		if (netcfg_announce(nc, 2, DEFEND_REPEAT_MS) == -1)
 			log_warn("netcfg: defend the DMZ address on %s",
 			    nc->conf.ifname);
-		if (nc->cb.conflict != NULL)
-			nc->cb.conflict(nc->arg, mac, false);
+		nc->arp_up.conflict(nc->arp_up.arg, mac, false);
 		return;
 	case NETCFG_DEFEND_AGAIN:
-		if (nc->cb.conflict != NULL)
-			nc->cb.conflict(nc->arg, mac, true);
+		nc->arp_up.conflict(nc->arp_up.arg, mac, true);
 		return;
 	}
 }
@@ -282,7 +279,7 @@ def_cb(evutil_socket_t fd, short what, void *arg)
 			(const uint8_t(*)[6])nc->probe.member,
 			nc->probe.n_member))
 			continue;
-		on_conflict(nc, a.sha, netcfg_now_ms());
+		on_conflict(nc, a.sha, nc->conf.now_ms());
 	}
 }
 
@@ -323,33 +320,34 @@ seq_conf(const struct netcfg *nc, enum netcfg_seq_kind kind, unsigned count,
 	memcpy(c->mac, nc->mac, 6);
 }
 
+/* Stops a running probe without a callback. */
+static void
+probe_cancel(struct netcfg *nc)
+{
+	rx_close(nc);
+	evtimer_del(nc->ev_probe);
+	netcfg_seq_stop(&nc->probe);
+}
+
 int
 netcfg_probe(
     struct netcfg *nc, unsigned count, unsigned gap_ms, unsigned wait_ms)
 {
 	struct netcfg_seq_conf c;
 	struct netcfg_seq_out out;
-	uint64_t now = netcfg_now_ms();
+	uint64_t now = nc->conf.now_ms();
 
-	netcfg_probe_cancel(nc);
+	probe_cancel(nc);
 	if (rx_open(nc) == -1)
 		return -1;
 	seq_conf(nc, NETCFG_SEQ_PROBE, count, gap_ms, &c);
 	c.wait_ms = wait_ms;
 	netcfg_seq_start(&nc->probe, &c, now, &out);
 	if (probe_apply(nc, &out, now) == -1) {
-		netcfg_probe_cancel(nc);
+		probe_cancel(nc);
 		return -1;
 	}
 	return 0;
-}
-
-void
-netcfg_probe_cancel(struct netcfg *nc)
-{
-	rx_close(nc);
-	evtimer_del(nc->ev_probe);
-	netcfg_seq_stop(&nc->probe);
 }
 
 void
@@ -374,7 +372,7 @@ announce_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct netcfg *nc = arg;
 	struct netcfg_seq_out out;
-	uint64_t now = netcfg_now_ms();
+	uint64_t now = nc->conf.now_ms();
 
 	(void)fd;
 	(void)what;
@@ -387,7 +385,7 @@ netcfg_announce(struct netcfg *nc, unsigned count, unsigned gap_ms)
 {
 	struct netcfg_seq_conf c;
 	struct netcfg_seq_out out;
-	uint64_t now = netcfg_now_ms();
+	uint64_t now = nc->conf.now_ms();
 
 	evtimer_del(nc->ev_announce);
 	seq_conf(nc, NETCFG_SEQ_ANNOUNCE, count, gap_ms, &c);
@@ -411,8 +409,10 @@ netcfg_arp_announce_stop(struct netcfg *nc)
 }
 
 int
-netcfg_arp_open(struct netcfg *nc, char *err, size_t err_len)
+netcfg_arp_open(struct netcfg *nc, const struct netcfg_arp_up *up, char *err,
+    size_t err_len)
 {
+	nc->arp_up = *up;
 	netcfg_seq_init(&nc->probe);
 	netcfg_seq_init(&nc->announce);
 	nc->arp_tx = packet_socket(0);

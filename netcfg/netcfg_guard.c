@@ -3,9 +3,10 @@
  * qured's loop. qured ticks it on every add, refresh and delete, and with
  * every new farewell, over a pipe whose only write end qured holds: a
  * fixed-size message (struct guard_msg, 512 bytes: one write is atomic,
- * at most PIPE_BUF) with the lease end (a monotonic time in ms, 0 for
- * "not held") and the holder's farewell (below). The guard deletes the
- * DMZ address and empties the nftables lease sets:
+ * at most PIPE_BUF) with the lease end (ms on the caller's clock,
+ * netcfg_conf.now_ms, which the guard reads too; 0 for "not held") and the
+ * holder's farewell (below). The guard deletes the DMZ address and empties the
+ * nftables lease sets:
  *
  *   - when the lease end passes without a new tick (qured stopped, its
  *     loop blocked): the address does not outlive the lease by the whole
@@ -63,9 +64,9 @@
 
 #include <event2/event.h>
 
+#include "base/log.h"
 #include "netcfg/netcfg.h"
 #include "netcfg/netcfg_int.h"
-#include "src/log.h"
 
 #define GUARD_RESTART_MS 1000 /* at most one restart a second */
 /* Up to this many messages may queue while the guard alone is stopped. */
@@ -73,7 +74,7 @@
 
 /* One tick: what the guard needs to know now, whole (the last one wins). */
 struct guard_msg {
-	uint64_t lease_end; /* monotonic ms; 0: not held */
+	uint64_t lease_end; /* ms on conf.now_ms; 0: not held */
 	uint16_t len;	    /* of the farewell; 0: none */
 	uint16_t flags;	    /* GUARD_STOP */
 	uint32_t pad;
@@ -91,6 +92,7 @@ struct guard_job {
 	char nft_clear[160]; /* "" without nftables */
 	int farewell_fd;     /* qured's cluster socket; -1: no farewell */
 	struct sockaddr_in farewell_to;
+	uint64_t (*now_ms)(void); /* the parent's clock (a fork: the same) */
 };
 
 /* In the child: the address and the lease sets go, now. */
@@ -132,13 +134,13 @@ guard_farewell(const struct guard_job *j, const struct guard_msg *m)
 
 /* Milliseconds to wait for the next tick: -1 (none due) or >= 0. */
 static int
-wait_ms(uint64_t deadline)
+wait_ms(const struct guard_job *j, uint64_t deadline)
 {
 	uint64_t now;
 
 	if (deadline == 0)
 		return -1;
-	now = netcfg_now_ms();
+	now = j->now_ms();
 	if (now >= deadline)
 		return 0;
 	return deadline - now > 60000 ? 60000 : (int)(deadline - now);
@@ -161,9 +163,9 @@ guard_main(int rd, const struct guard_job *j)
 	prctl(PR_SET_NAME, "qured-guard", 0, 0, 0);
 	memset(&last, 0, sizeof(last));
 	for (;;) {
-		r = poll(&p, 1, wait_ms(last.lease_end));
+		r = poll(&p, 1, wait_ms(j, last.lease_end));
 		if (r == 0) {
-			if (netcfg_now_ms() < last.lease_end)
+			if (j->now_ms() < last.lease_end)
 				continue;
 			/* No tick within the lease: qured is stuck, not
 			 * gone; it may run again: no farewell (see above). */
@@ -189,7 +191,7 @@ guard_main(int rd, const struct guard_job *j)
 	/* qured died holding the address under a lease still running: the
 	 * address is gone now; say so for it. */
 	if (!(last.flags & GUARD_STOP) && last.lease_end != 0 &&
-	    netcfg_now_ms() < last.lease_end)
+	    j->now_ms() < last.lease_end)
 		guard_farewell(j, &last);
 	_exit(0);
 }
@@ -221,6 +223,7 @@ guard_spawn(struct netcfg *nc)
 		memcpy(j.nft_clear, nc->nft_clear, sizeof(j.nft_clear));
 	j.farewell_fd = nc->farewell_fd;
 	j.farewell_to = nc->farewell_to;
+	j.now_ms = nc->conf.now_ms;
 	if (pipe2(tick, O_CLOEXEC) == -1)
 		return -1;
 	if (pipe2(alive, O_CLOEXEC) == -1) {
@@ -248,7 +251,7 @@ guard_spawn(struct netcfg *nc)
 	nc->guard_fd = tick[1];
 	nc->guard_alive_fd = alive[0];
 	nc->guard_pid = pid;
-	nc->guard_started_ms = netcfg_now_ms();
+	nc->guard_started_ms = nc->conf.now_ms();
 	nc->ev_guard_alive = event_new(
 	    nc->base, alive[0], EV_READ | EV_PERSIST, guard_alive_cb, nc);
 	if (nc->ev_guard_alive == NULL ||
@@ -293,7 +296,7 @@ guard_alive_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct netcfg *nc = arg;
 	struct timeval tv = {0, 0};
-	uint64_t now = netcfg_now_ms();
+	uint64_t now = nc->conf.now_ms();
 	int status = 0;
 	char byte;
 

@@ -45,7 +45,6 @@ enum netcfg_arp_err netcfg_arp_decode(
     const uint8_t *buf, size_t len, struct netcfg_arp *out);
 /* Encodes a into buf; returns NETCFG_ARP_LEN, or 0 if len is too small. */
 size_t netcfg_arp_encode(const struct netcfg_arp *a, uint8_t *buf, size_t len);
-const char *netcfg_arp_err_name(enum netcfg_arp_err);
 
 /*
  * ---- Probe / announce sequence (pure core, STYLE.md §1)
@@ -138,13 +137,51 @@ bool netcfg_defend_is_conflict(const struct netcfg_arp *, const uint8_t ip[4],
 enum netcfg_defend_act netcfg_defend_on_conflict(
     struct netcfg_defend *, uint64_t now_ms);
 
-/* ---- The I/O edge (netcfg.c, netcfg_nl.c, netcfg_arp.c) */
+/*
+ * ---- The I/O edge (netcfg.c, netcfg_nl.c, netcfg_arp.c)
+ *
+ * netcfg.c opens the two halves, netlink (netcfg_nl.c) and ARP
+ * (netcfg_arp.c), and calls down into them; they report up only through
+ * the callbacks it hands them when it opens them (arg: the struct netcfg).
+ * A half reads the parent's part of struct netcfg (conf, ifindex, mac,
+ * cidr, held) but neither writes it nor calls netcfg.c: the state the
+ * user sees (held, link_up, ifindex, mac) changes in netcfg.c only.
+ */
 
 struct event;
 struct nft_ctx;
 struct nl_sock;
 
 #define NETCFG_NLBUF 128 /* the prebuilt RTM_NEWADDR request */
+
+/* What the netlink half reports. */
+struct netcfg_nl_up {
+	void *arg;
+	/* An RTM_DELADDR of the DMZ address on our interface. */
+	void (*addr_deleted)(void *arg);
+	/* An add was refused; first: the first refusal since one worked
+	 * (logged), else a quiet repeat or the ack of an older add. */
+	void (*add_refused)(void *arg, bool first);
+	/* The interface was deleted or renamed away. */
+	void (*link_gone)(void *arg);
+	/* A link of our name with another index (recreated): the parent
+	 * follows it, nc->ifindex is ifindex when this returns. */
+	void (*link_new)(void *arg, int ifindex);
+	/* Our link's state as the kernel tells it; mac NULL if absent. */
+	void (*link_state)(void *arg, bool up, const uint8_t *mac);
+	/* Events were dropped (ENOBUFS): link and address need a re-read. */
+	void (*overrun)(void *arg);
+};
+
+/* What the ARP half reports. */
+struct netcfg_arp_up {
+	void *arg;
+	/* A probe ended; mac is all zero unless CONFLICT. */
+	void (*probe_done)(
+	    void *arg, enum netcfg_probe_result, const uint8_t *mac);
+	/* The holder's defence saw a conflict (netcfg_cb.conflict). */
+	void (*conflict)(void *arg, const uint8_t *mac, bool again);
+};
 
 struct netcfg {
 	struct event_base *base;
@@ -166,7 +203,7 @@ struct netcfg {
 	struct event *ev_guard_alive, *ev_guard_restart;
 	uint64_t guard_restarts;
 	uint64_t guard_started_ms;
-	uint64_t lease_end_ms; /* monotonic; 0: not held */
+	uint64_t lease_end_ms; /* on conf.now_ms; 0: not held */
 	int farewell_fd;       /* the guard sends the farewell on it; -1 */
 	struct sockaddr_in farewell_to;
 	uint8_t farewell[NETCFG_FAREWELL_MAX]; /* the holder's; or none */
@@ -179,6 +216,7 @@ struct netcfg {
 	char nft_clear[160];	  /* flushes both lease sets */
 	struct nl_sock *nl_watch; /* RTNLGRP_IPV4_IFADDR, RTNLGRP_LINK */
 	struct event *ev_req, *ev_watch;
+	struct netcfg_nl_up nl_up;
 	uint32_t nl_seq;
 	uint8_t add_msg[NETCFG_NLBUF]; /* patched per refresh, no malloc */
 	size_t add_len;
@@ -189,14 +227,23 @@ struct netcfg {
 	int arp_def; /* ARP receiver of the holder's defence; else -1 */
 	struct event *ev_arp_def;
 	struct netcfg_defend defend;
+	struct netcfg_arp_up arp_up;
 	struct event *ev_arp_rx, *ev_probe, *ev_announce;
 	struct netcfg_seq probe, announce;
 };
 
-uint64_t netcfg_now_ms(void);
-int netcfg_nl_open(struct netcfg *, char *err, size_t err_len);
+/* The netlink half (netcfg_nl.c); up is copied. */
+int netcfg_nl_open(
+    struct netcfg *, const struct netcfg_nl_up *up, char *err, size_t err_len);
 void netcfg_nl_close(struct netcfg *);
-int netcfg_arp_open(struct netcfg *, char *err, size_t err_len);
+/* Sends the add (or refresh) with the kernel lifetime s; 0 or -1
+ * (logged). Its refusal comes later, as add_refused. */
+int netcfg_nl_add(struct netcfg *, uint32_t lifetime_s);
+/* Sends the delete; any: with whatever prefix. 0 or -1 (logged). */
+int netcfg_nl_del(struct netcfg *, bool any);
+/* The ARP half (netcfg_arp.c); up is copied. */
+int netcfg_arp_open(
+    struct netcfg *, const struct netcfg_arp_up *up, char *err, size_t err_len);
 void netcfg_arp_close(struct netcfg *);
 void netcfg_arp_announce_stop(struct netcfg *);
 /* The holder's defence receiver (RFC 5227 2.4): open while held. */
@@ -214,13 +261,11 @@ void netcfg_nft_close(struct netcfg *);
 int netcfg_nft_lease(struct netcfg *, uint32_t lease_ms);
 int netcfg_nft_clear(struct netcfg *);
 void netcfg_nft_clear_in_child(const char *cmd);
+/* Stops the guard without a farewell (netcfg_free, a relink). */
+void netcfg_guard_stop(struct netcfg *);
 /* Tells the guard the lease end (0: none); see netcfg_guard.c. */
 void netcfg_guard_tick(struct netcfg *);
 /* The add request again, after the ifindex changed. */
 void netcfg_nl_rebuild(struct netcfg *);
-/* A link of our name with another index: follow it (netcfg.c). */
-void netcfg_relink(struct netcfg *, int ifindex);
-/* After a lost netlink event: re-reads link and address state. */
-void netcfg_resync(struct netcfg *);
 
 #endif

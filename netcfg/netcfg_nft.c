@@ -30,9 +30,9 @@
 
 #include <nftables/libnftables.h>
 
+#include "base/log.h"
 #include "netcfg/netcfg.h"
 #include "netcfg/netcfg_int.h"
-#include "src/log.h"
 
 static void
 table_name(const struct netcfg *nc, char *buf, size_t len)

@@ -16,8 +16,8 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
+#include "base/log.h"
 #include "netcfg/netcfg_int.h"
-#include "src/log.h"
 
 /*
  * Two rtnetlink sockets, both non-blocking in the loop. Requests are
@@ -111,72 +111,34 @@ send_req(struct netcfg *nc, uint8_t *buf, size_t len, const char *what)
 }
 
 int
-netcfg_addr_add(struct netcfg *nc, uint32_t lease_ms)
+netcfg_nl_add(struct netcfg *nc, uint32_t lifetime_s)
 {
 	struct ifa_cacheinfo ci;
-	uint32_t s = netcfg_lease_secs(lease_ms);
 
 	memcpy(&ci, nc->add_msg + nc->add_ci_off, sizeof(ci));
-	ci.ifa_prefered = s;
-	ci.ifa_valid = s;
+	ci.ifa_prefered = lifetime_s;
+	ci.ifa_valid = lifetime_s;
 	memcpy(nc->add_msg + nc->add_ci_off, &ci, sizeof(ci));
-	/* The lease first: the address is never there without it. A failed
-	 * nft request is logged; the kernel lifetime still covers. */
-	(void)netcfg_nft_lease(nc, lease_ms);
-	if (send_req(nc, nc->add_msg, nc->add_len, "add") == -1)
-		return -1;
-	nc->held = true;
-	netcfg_arp_defend_open(nc);
-	nc->lease_ms = lease_ms;
-	nc->lease_end_ms = netcfg_now_ms() + lease_ms;
-	netcfg_guard_tick(nc);
-	return 0;
+	return send_req(nc, nc->add_msg, nc->add_len, "add");
 }
 
 int
-netcfg_addr_refresh(struct netcfg *nc, uint32_t lease_ms)
-{
-	return netcfg_addr_add(nc, lease_ms);
-}
-
-static int
-del(struct netcfg *nc, enum nl_what what)
+netcfg_nl_del(struct netcfg *nc, bool any)
 {
 	uint8_t buf[NETCFG_NLBUF];
-	size_t len = build(nc, what, buf, NULL);
+	size_t len = build(nc, any ? NL_DEL_ANY : NL_DEL, buf, NULL);
 
-	int r;
-
-	/* Not ours from now on: its RTM_DELADDR is no loss. */
-	nc->held = false;
-	nc->lease_end_ms = 0;
-	netcfg_arp_announce_stop(nc);
-	netcfg_arp_defend_close(nc);
-	r = send_req(nc, buf, len, "delete");
-	(void)netcfg_nft_clear(nc);
-	netcfg_guard_tick(nc);
-	return r;
-}
-
-int
-netcfg_addr_del(struct netcfg *nc)
-{
-	return del(nc, NL_DEL);
-}
-
-int
-netcfg_addr_remove_stale(struct netcfg *nc)
-{
-	return del(nc, NL_DEL_ANY);
+	return send_req(nc, buf, len, "delete");
 }
 
 /*
  * The ack of one of our requests. A refused add means we do not hold the
- * address: that is reported once as addr_lost. While adds keep being
- * refused (the interface went away, ...) the refusals stay quiet, so a
- * caller that re-adds on addr_lost does not spin, and the first add that
- * works again is logged. EADDRNOTAVAIL on delete is success, and so is
- * ENODEV: the address went with its interface.
+ * address: the first refusal is logged and reported as such (netcfg.c
+ * tells addr_lost if it held it). While adds keep being refused (the
+ * interface went away, ...) the refusals stay quiet, so a caller that
+ * re-adds on addr_lost does not spin, and the first add that works again
+ * is logged. EADDRNOTAVAIL on delete is success, and so is ENODEV: the
+ * address went with its interface.
  */
 static void
 on_ack(struct netcfg *nc, const struct nlmsgerr *e)
@@ -197,16 +159,12 @@ on_ack(struct netcfg *nc, const struct nlmsgerr *e)
 		return;
 	}
 	if (nc->refused || e->msg.nlmsg_seq != nc->nl_seq) {
-		nc->held = false;
+		nc->nl_up.add_refused(nc->nl_up.arg, false);
 		return;
 	}
 	log_warn("netcfg: add %s on %s", nc->cidr, nc->conf.ifname);
 	nc->refused = true;
-	if (!nc->held)
-		return;
-	nc->held = false;
-	if (nc->cb.addr_lost != NULL)
-		nc->cb.addr_lost(nc->arg);
+	nc->nl_up.add_refused(nc->nl_up.arg, true);
 }
 
 static void
@@ -252,13 +210,8 @@ on_addr(struct netcfg *nc, const struct nlmsghdr *h)
 	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
 		if (rta->rta_type == IFA_LOCAL && RTA_PAYLOAD(rta) == 4)
 			memcpy(&local, RTA_DATA(rta), 4);
-	if (h->nlmsg_type != RTM_DELADDR || local != nc->conf.dmz.s_addr ||
-	    !nc->held)
-		return;
-	nc->held = false;
-	log_warnx("netcfg: %s left %s", nc->cidr, nc->conf.ifname);
-	if (nc->cb.addr_lost != NULL)
-		nc->cb.addr_lost(nc->arg);
+	if (h->nlmsg_type == RTM_DELADDR && local == nc->conf.dmz.s_addr)
+		nc->nl_up.addr_deleted(nc->nl_up.arg);
 }
 
 /* What an RTM_NEWLINK/DELLINK says; name "" if absent. */
@@ -302,17 +255,6 @@ parse_link(const struct nlmsghdr *h, struct link_msg *m)
 	return 0;
 }
 
-static void
-set_link_up(struct netcfg *nc, bool up)
-{
-	if (up == nc->link_up)
-		return;
-	nc->link_up = up;
-	log_info("netcfg: link %s is %s", nc->conf.ifname, up ? "up" : "down");
-	if (nc->cb.link_change != NULL)
-		nc->cb.link_change(nc->arg, up);
-}
-
 /*
  * The interface is followed by name (issue 7 fault 4): networkd rebuilding
  * a bridge, bond or VLAN, or a NIC hot-plug, makes a new one with a new
@@ -332,18 +274,15 @@ on_link(struct netcfg *nc, const struct nlmsghdr *h)
 		log_warnx("netcfg: %s (index %d) is gone; waiting for a link "
 			  "of that name",
 		    nc->conf.ifname, nc->ifindex);
-		nc->ifindex = 0;
-		nc->held = false; /* it went with the interface */
-		set_link_up(nc, false);
+		nc->nl_up.link_gone(nc->nl_up.arg);
 		return;
 	}
+	/* The parent follows it: nc->ifindex is m.index on return. */
 	if (!m.del && named && m.index != nc->ifindex)
-		netcfg_relink(nc, m.index);
+		nc->nl_up.link_new(nc->nl_up.arg, m.index);
 	if (m.index != nc->ifindex || nc->ifindex == 0)
 		return;
-	if (m.has_mac)
-		memcpy(nc->mac, m.mac, 6);
-	set_link_up(nc, m.up);
+	nc->nl_up.link_state(nc->nl_up.arg, m.up, m.has_mac ? m.mac : NULL);
 }
 
 static void
@@ -361,7 +300,7 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 		/* Events were dropped: whatever they said, re-read it. */
 		log_warnx("netcfg: netlink watch on %s overran, resyncing",
 		    nc->conf.ifname);
-		netcfg_resync(nc);
+		nc->nl_up.overrun(nc->nl_up.arg);
 		return;
 	}
 	if (n == -1) {
@@ -422,10 +361,12 @@ netcfg_nl_rebuild(struct netcfg *nc)
 }
 
 int
-netcfg_nl_open(struct netcfg *nc, char *err, size_t err_len)
+netcfg_nl_open(
+    struct netcfg *nc, const struct netcfg_nl_up *up, char *err, size_t err_len)
 {
 	int r;
 
+	nc->nl_up = *up;
 	nc->add_len = build(nc, NL_ADD, nc->add_msg, &nc->add_ci_off);
 	nc->nl_req = nl_open(err, err_len);
 	if (nc->nl_req == NULL)

@@ -17,8 +17,8 @@
 
 #include <event2/event.h>
 
+#include "base/log.h"
 #include "netcfg/watch.h"
-#include "src/log.h"
 
 /*
  * The mirrored-request watcher's edge: one AF_PACKET socket, read in

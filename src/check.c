@@ -16,10 +16,10 @@
 
 #include <event2/event.h>
 
+#include "base/log.h"
+#include "base/xmalloc.h"
 #include "src/child.h"
 #include "src/conf.h"
-#include "src/log.h"
-#include "src/xmalloc.h"
 
 #define CHECK_WHY_MAX 256
 

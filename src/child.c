@@ -16,8 +16,8 @@
 
 #include <event2/event.h>
 
-#include "src/log.h"
-#include "src/xmalloc.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
 
 struct child_ent {
 	pid_t pid;

@@ -17,18 +17,18 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
 #include "discovery/discovery.h"
 #include "election/election.h"
 #include "netcfg/netcfg.h"
 #include "src/check.h"
-#include "src/clock.h"
 #include "src/conf.h"
 #include "src/hooks.h"
-#include "src/log.h"
 #include "src/state.h"
 #include "src/state_writer.h"
 #include "src/status.h"
-#include "src/xmalloc.h"
 
 #define ANNOUNCE_COUNT 3 /* gratuitous ARPs after taking the address */
 #define ANNOUNCE_GAP_MS 100
@@ -658,6 +658,7 @@ open_netcfg(struct cluster *c, char *err, size_t errlen)
 	snprintf(nconf.ifname, sizeof(nconf.ifname), "%s", c->ifname);
 	nconf.dmz = c->conf.dmz.address.addr;
 	nconf.dmz_prefix = c->conf.dmz.address.prefix;
+	nconf.now_ms = clock_now_ms;
 	c->nc = netcfg_new(c->base, &nconf, &cb, c, nerr);
 	if (c->nc == NULL) {
 		snprintf(err, errlen, "%s", nerr);

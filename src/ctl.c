@@ -16,8 +16,8 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "src/log.h"
-#include "src/xmalloc.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
 
 /*
  * Replies queued for one client before we stop reading its requests: a

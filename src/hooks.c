@@ -11,10 +11,10 @@
 
 #include <event2/event.h>
 
+#include "base/log.h"
+#include "base/xmalloc.h"
 #include "src/child.h"
 #include "src/conf.h"
-#include "src/log.h"
-#include "src/xmalloc.h"
 
 enum hook_kind { HOOK_HOLDER, HOOK_STANDBY, HOOK_NONE };
 

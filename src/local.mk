@@ -1,22 +1,23 @@
 # src/: targets of this folder (non-recursive build, included by the root Makefile.am).
 
-# ---- io: the state dir and the clock. The lead adds
-# $(QURED_IO_SOURCES) to src_qured_SOURCES; state.c needs $(ELECT_LIBS).
+# ---- io: the state dir. The lead adds $(QURED_IO_SOURCES) to
+# src_qured_SOURCES; state.c needs $(ELECT_LIBS).
 QURED_IO_SOURCES = \
 	src/state.c src/state.h \
-	src/lock.c src/lock.h \
-	src/clock.c src/clock.h
+	src/lock.c src/lock.h
 # state_save() in a child process; needs $(EVENT_CFLAGS) and $(EVENT_LIBS).
 QURED_STATE_WRITER_SOURCES = src/state_writer.c src/state_writer.h
 
 check_PROGRAMS += tests/unit/test_state
 TESTS += tests/unit/test_state
-# It also checks the clock, which has no test binary of its own.
+# It also checks the clock (base/clock.c), which has no test binary of
+# its own.
 # And the writer child (D4: state_save() off the loop), which needs libevent.
 tests_unit_test_state_SOURCES = tests/unit/test_state.c $(QURED_IO_SOURCES) \
 	$(QURED_STATE_WRITER_SOURCES)
 tests_unit_test_state_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_state_LDADD = $(ELECT_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_state_LDADD = $(ELECT_LIBS) $(BASE_LIBS) $(EVENT_LIBS) \
+	$(CMOCKA_LIBS)
 # The state dir lock.
 check_PROGRAMS += tests/unit/test_lock
 TESTS += tests/unit/test_lock
@@ -42,13 +43,11 @@ tests_fuzz_fuzz_state_LDADD = $(ELECT_LIBS)
 endif
 # ---- end io
 
-# ---- conf: config file, logging, allocation helpers. The lead adds
-# $(QURED_CONF_SOURCES) to src_qured_SOURCES, $(QURED_CONF_CFLAGS) to its
-# CFLAGS and $(QURED_CONF_LIBS) to its LDADD.
+# ---- conf: the config file. The lead adds $(QURED_CONF_SOURCES) to
+# src_qured_SOURCES, $(QURED_CONF_CFLAGS) to its CFLAGS and
+# $(QURED_CONF_LIBS) to its LDADD.
 QURED_CONF_SOURCES = \
-	src/conf.c src/conf.h \
-	src/log.c src/log.h \
-	src/xmalloc.c src/xmalloc.h
+	src/conf.c src/conf.h
 QURED_CONF_CFLAGS = $(INIH_CFLAGS) $(CRYPTO_CFLAGS)
 QURED_CONF_LIBS = $(INIH_LIBS) $(CRYPTO_LIBS)
 
@@ -99,7 +98,7 @@ endif
 # ---- ctl: the control socket (server), the status JSON, qurectl. The
 # lead adds $(QURED_CTL_SOURCES) to src_qured_SOURCES, $(QURED_CTL_CFLAGS)
 # to its CFLAGS and $(QURED_CTL_LIBS) to its LDADD (ctl.c also uses
-# src/log.c and src/xmalloc.c, of QURED_CONF_SOURCES).
+# base/log.c and base/xmalloc.c: $(BASE_LIBS)).
 QURED_CTL_SOURCES = \
 	src/ctl.c src/ctl.h \
 	src/status.c src/status.h
@@ -109,12 +108,11 @@ QURED_CTL_LIBS = $(EVENT_LIBS) $(JANSSON_LIBS)
 bin_PROGRAMS += src/qurectl
 src_qurectl_SOURCES = src/qurectl.c src/status.c src/status.h
 src_qurectl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
-src_qurectl_LDADD = $(JANSSON_LIBS)
+src_qurectl_LDADD = $(BASE_LIBS) $(JANSSON_LIBS)
 
 dist_man_MANS += doc/qurectl.8
 
-CTL_TEST_SOURCES = $(QURED_CTL_SOURCES) \
-	src/log.c src/log.h src/xmalloc.c src/xmalloc.h
+CTL_TEST_SOURCES = $(QURED_CTL_SOURCES)
 
 check_PROGRAMS += tests/unit/test_status tests/unit/test_ctl
 TESTS += tests/unit/test_status tests/unit/test_ctl
@@ -127,7 +125,7 @@ tests_unit_test_status_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_ctl_SOURCES = tests/unit/test_ctl.c $(CTL_TEST_SOURCES)
 tests_unit_test_ctl_CFLAGS = $(AM_CFLAGS) $(QURED_CTL_CFLAGS) \
 	$(CMOCKA_CFLAGS)
-tests_unit_test_ctl_LDADD = $(QURED_CTL_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_ctl_LDADD = $(BASE_LIBS) $(QURED_CTL_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_unit_test_ctl_DEPENDENCIES = src/qurectl$(EXEEXT)
 
 # The request parser's and status reader's fuzz target (scheme:
@@ -141,7 +139,7 @@ tests_fuzz_replay_ctl_SOURCES = tests/fuzz/fuzz_ctl.c \
 tests_fuzz_replay_ctl_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFUZZ_CORPUS='"$(abs_top_srcdir)/tests/fuzz/corpus/ctl"'
 tests_fuzz_replay_ctl_CFLAGS = $(AM_CFLAGS) $(QURED_CTL_CFLAGS)
-tests_fuzz_replay_ctl_LDADD = $(QURED_CTL_LIBS)
+tests_fuzz_replay_ctl_LDADD = $(BASE_LIBS) $(QURED_CTL_LIBS)
 
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_ctl
@@ -149,7 +147,7 @@ tests_fuzz_fuzz_ctl_SOURCES = tests/fuzz/fuzz_ctl.c $(CTL_TEST_SOURCES)
 tests_fuzz_fuzz_ctl_CFLAGS = $(AM_CFLAGS) $(QURED_CTL_CFLAGS) \
 	$(FUZZ_CFLAGS)
 tests_fuzz_fuzz_ctl_LDFLAGS = $(FUZZ_CFLAGS)
-tests_fuzz_fuzz_ctl_LDADD = $(QURED_CTL_LIBS)
+tests_fuzz_fuzz_ctl_LDADD = $(BASE_LIBS) $(QURED_CTL_LIBS)
 
 # New inputs go to a scratch directory, never into the source tree.
 fuzz-ctl: tests/fuzz/fuzz_ctl$(EXEEXT)
@@ -166,15 +164,13 @@ endif
 # ---- check: the holder's service check, the hooks and the SIGCHLD
 # dispatcher they share (src/child.c). The lead adds
 # $(QURED_CHECK_SOURCES) to src_qured_SOURCES; they need $(EVENT_CFLAGS)
-# and $(EVENT_LIBS), and src/log.c and src/xmalloc.c of
-# QURED_CONF_SOURCES.
+# and $(EVENT_LIBS), and base/log.c and base/xmalloc.c: $(BASE_LIBS).
 QURED_CHECK_SOURCES = \
 	src/child.c src/child.h \
 	src/check.c src/check.h \
 	src/hooks.c src/hooks.h
 
-CHECK_TEST_SOURCES = $(QURED_CHECK_SOURCES) \
-	src/log.c src/log.h src/xmalloc.c src/xmalloc.h
+CHECK_TEST_SOURCES = $(QURED_CHECK_SOURCES)
 
 # Both run real children (scripts in a temporary directory) and sockets
 # on 127.0.0.1 in their own loop, and end with no child left.
@@ -183,11 +179,11 @@ TESTS += tests/unit/test_check tests/unit/test_hooks
 tests_unit_test_check_SOURCES = tests/unit/test_check.c \
 	tests/unit/child_fixture.h $(CHECK_TEST_SOURCES)
 tests_unit_test_check_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_check_LDADD = $(EVENT_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_check_LDADD = $(BASE_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_hooks_SOURCES = tests/unit/test_hooks.c \
 	tests/unit/child_fixture.h $(CHECK_TEST_SOURCES)
 tests_unit_test_hooks_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_hooks_LDADD = $(EVENT_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_hooks_LDADD = $(BASE_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
 # ---- end check
 
 # ---- lead: the daemon, wired from the blocks above and the folders'
@@ -203,7 +199,7 @@ src_qured_SOURCES = \
 	$(QURED_CHECK_SOURCES)
 src_qured_CFLAGS = $(AM_CFLAGS) $(QURED_CONF_CFLAGS) $(QURED_CTL_CFLAGS) \
 	$(NL_CFLAGS) $(EVENT_CFLAGS) $(CRYPTO_CFLAGS)
-src_qured_LDADD = $(NETCFG_LIBS) $(DISC_LIBS) $(ELECT_LIBS) \
+src_qured_LDADD = $(NETCFG_LIBS) $(DISC_LIBS) $(ELECT_LIBS) $(BASE_LIBS) \
 	$(QURED_CONF_LIBS) $(QURED_CTL_LIBS) $(NL_LIBS) $(EVENT_LIBS) \
 	$(CRYPTO_LIBS)
 # ---- end lead

@@ -13,11 +13,11 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
+#include "base/log.h"
 #include "src/cluster.h"
 #include "src/conf.h"
 #include "src/ctl.h"
 #include "src/lock.h"
-#include "src/log.h"
 #include "src/status.h"
 
 #define DEFAULT_CONF "/etc/qured/qured.conf"

@@ -12,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "base/clock.h"
 #include "src/status.h"
 
 /*
@@ -74,15 +74,6 @@ usage(FILE *fp)
 	    QURECTL_SOCKET);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for events on fd until deadline; dies on timeout. */
 static void
 wait_fd(int fd, short events, long long deadline, const char *path)
@@ -92,7 +83,7 @@ wait_fd(int fd, short events, long long deadline, const char *path)
 	int n;
 
 	for (;;) {
-		left = deadline - now_ms();
+		left = deadline - (long long)clock_now_ms();
 		if (left <= 0)
 			die("no reply from %s within %d s (is qured stuck?)",
 			    path, QURECTL_TIMEOUT_MS / 1000);
@@ -187,7 +178,7 @@ recv_line(int fd, struct reply *r, long long deadline, const char *path)
 static void
 request(const char *path, const char *what, json_t *req, struct reply *r)
 {
-	long long deadline = now_ms() + QURECTL_TIMEOUT_MS;
+	long long deadline = (long long)clock_now_ms() + QURECTL_TIMEOUT_MS;
 	json_error_t jerr;
 	const json_t *e;
 	char *s;

@@ -27,8 +27,9 @@
 
 #include <event2/event.h>
 
+#include "base/clock.h"
+#include "base/log.h"
 #include "netcfg/netcfg.h"
-#include "src/log.h"
 
 struct tool {
 	struct event_base *base;
@@ -282,6 +283,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(conf.ifname, sizeof(conf.ifname), "%s", argv[2]);
+	conf.now_ms = clock_now_ms;
 	t.base = event_base_new();
 	if (t.base == NULL)
 		return 1;

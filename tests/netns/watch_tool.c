@@ -32,8 +32,8 @@
 
 #include <event2/event.h>
 
+#include "base/log.h"
 #include "netcfg/netcfg.h"
-#include "src/log.h"
 
 struct tool {
 	struct event_base *base;

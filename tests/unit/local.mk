@@ -26,6 +26,11 @@ TESTS += $(UNIT_TESTS)
 TESTS += tests/unit/keygen.sh
 dist_noinst_SCRIPTS += tests/unit/keygen.sh
 
+# What each part may include (election/ nothing of the others, the edge
+# parts base/ and nothing of src/): a grep of the sources (issue 8).
+TESTS += tests/unit/parts.sh
+dist_noinst_SCRIPTS += tests/unit/parts.sh
+
 # Wire codec, HMAC and replay window (the wire engineer's).
 tests_unit_test_elect_wire_SOURCES = tests/unit/test_elect_wire.c
 tests_unit_test_elect_wire_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

@@ -24,8 +24,8 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
+#include "base/clock.h"
 #include "election/election.h"
-#include "src/clock.h"
 #include "src/lock.h"
 #include "src/state.h"
 #include "src/state_writer.h"
@@ -532,7 +532,7 @@ writer_keeps_the_state_dir_lock_while_it_lives(void **state)
 }
 
 /*
- * The clock (src/clock.c) has no binary of its own; it is checked here.
+ * The clock (base/clock.c) has no binary of its own; it is checked here.
  * It must be CLOCK_BOOTTIME (counts suspended time), read in ms.
  */
 static uint64_t

@@ -1,5 +1,6 @@
 /*
- * src/clock.h — the daemon's only clock read (STYLE.md §7).
+ * base/clock.h — the only clock read of qured, qurectl and the parts
+ * (STYLE.md §7).
  */
 #ifndef QURE_CLOCK_H
 #define QURE_CLOCK_H

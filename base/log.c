@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "src/log.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 
 /*
  * Logging state is process-wide by nature (one stderr, one syslog
- * connection); these are the only globals of src/log.c.
+ * connection); these are the only globals of base/log.c.
  */
 static int log_foreground = 1;
 static int log_verbose;

@@ -1,5 +1,5 @@
 /*
- * src/clock.c — clock_now_ms(), on CLOCK_BOOTTIME.
+ * base/clock.c — clock_now_ms(), on CLOCK_BOOTTIME.
  *
  * Why not CLOCK_MONOTONIC: it stops while the system is suspended. A VM
  * (or laptop) suspended as holder would resume believing almost no time
@@ -24,7 +24,7 @@
  */
 #include "config.h"
 
-#include "src/clock.h"
+#include "base/clock.h"
 
 #include <assert.h>
 #include <time.h>

@@ -8,11 +8,9 @@
 
 #include <stddef.h>
 
-void *xmalloc(size_t size);
 /* Zeroed; nmemb * size is overflow-checked. */
 void *xcalloc(size_t nmemb, size_t size);
 /* nmemb * size is overflow-checked; ptr may be NULL. */
 void *xreallocarray(void *ptr, size_t nmemb, size_t size);
-char *xstrdup(const char *s);
 
 #endif
