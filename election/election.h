@@ -208,7 +208,7 @@ bool elect_id_is_zero(const struct elect_id *);
 int elect_id_cmp(const struct elect_id *, const struct elect_id *);
 
 /*
- * Per-sender replay window, per (node id, boot) (docs/protocol.md): a
+ * Per-sender replay window, per (node id, boot) (doc/protocol.md): a
  * datagram is accepted only from the boot verified live for its id by a
  * challenge, and only with a sequence above the last one accepted from it.
  * One slot per id, ELECT_REPLAY_SLOTS of them: when full, a new id takes

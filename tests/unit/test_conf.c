@@ -665,8 +665,8 @@ every_key_of_the_table_is_described_in_the_man_page(void **state)
 	FILE *fp;
 
 	(void)state;
-	snprintf(
-	    path, sizeof(path), "%s/doc/qured.conf.5", top != NULL ? top : ".");
+	snprintf(path, sizeof(path), "%s/doc/man/qured.conf.5",
+	    top != NULL ? top : ".");
 	fp = fopen(path, "r");
 	if (fp == NULL)
 		fail_msg("%s: cannot open (set top_srcdir)", path);
