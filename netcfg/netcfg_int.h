@@ -48,7 +48,7 @@ size_t netcfg_arp_encode(const struct netcfg_arp *a, uint8_t *buf, size_t len);
 const char *netcfg_arp_err_name(enum netcfg_arp_err);
 
 /*
- * ---- Probe / announce sequence (pure core, STYLE.md §1)
+ * ---- Probe / announce sequence (pure core, doc/style.md §1)
  *
  * States: IDLE -> RUNNING -> DONE. Events: start, timer (wake_ms came),
  * frame (a decoded ARP frame seen on the link). A probe sends `count`

@@ -2,7 +2,7 @@
 #define QURE_CONF_H
 
 /*
- * qured's config file (DESIGN.md "Config file", qured.conf(5)). One table
+ * qured's config file (doc/design.md §8.2, qured.conf(5)). One table
  * in conf.c (section, key, type, default, min, max, offset, help) drives
  * the parser, the check, conf_print() and the man page test. Everything is
  * fixed-size: a struct conf owns nothing and copies by value.
