@@ -1,5 +1,5 @@
 /*
- * src/clock.h — the daemon's only clock read (doc/style.md §7).
+ * src/clock.h — the daemon's only clock read (STYLE.md §7).
  */
 #ifndef QURE_CLOCK_H
 #define QURE_CLOCK_H

@@ -233,6 +233,9 @@ dist_qureexample_DATA = doc/man/qured.conf.example
 # qured.conf(5), the unit against systemd-analyze verify.
 TESTS += doc/man/check_man.sh
 EXTRA_DIST += doc/man/check_man.sh
+# qured -t -v: the effective configuration, where each value came from.
+TESTS += tests/unit/qured_t_v.sh
+dist_noinst_SCRIPTS += tests/unit/qured_t_v.sh
 
 # distcheck installs as a user into a scratch prefix: the unit goes there
 # too, never into the system's unit directory.

@@ -26,10 +26,6 @@ TESTS += $(UNIT_TESTS)
 TESTS += tests/unit/keygen.sh
 dist_noinst_SCRIPTS += tests/unit/keygen.sh
 
-# qured -t -v: the effective configuration and where each value came from.
-TESTS += tests/unit/qured_t_v.sh
-dist_noinst_SCRIPTS += tests/unit/qured_t_v.sh
-
 # Wire codec, HMAC and replay window (the wire engineer's).
 tests_unit_test_elect_wire_SOURCES = tests/unit/test_elect_wire.c
 tests_unit_test_elect_wire_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
