@@ -1,6 +1,6 @@
 /*
  * base/clock.h — the only clock read of qured, qurectl and the parts
- * (STYLE.md §7).
+ * (doc/style.md §7).
  */
 #ifndef QURE_CLOCK_H
 #define QURE_CLOCK_H

@@ -3,7 +3,7 @@
 
 /*
  * Allocation that cannot fail: on exhaustion these log and abort()
- * (STYLE.md §4). Free the results with free().
+ * (doc/style.md §4). Free the results with free().
  */
 
 #include <stddef.h>

@@ -345,8 +345,9 @@ drain(struct disc_udp *d)
 /*
  * Joins the group on the cluster interface and sends group datagrams out
  * of it. The join is what makes the kernel send the IGMP membership report
- * that DESIGN.md uses as an arrival hint; ip_mreqn names the interface by
- * index, not by one of its addresses, which may change or be absent.
+ * (an arrival hint for an IGMP observer, not built); ip_mreqn names the
+ * interface by index, not by one of its addresses, which may change or be
+ * absent.
  */
 static int
 join_group(struct disc_udp *d, char *err, size_t errlen)

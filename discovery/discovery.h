@@ -1,7 +1,7 @@
 /*
  * discovery/discovery.h — how qured instances reach each other.
  *
- * Now: the IPv4 UDP transport of DESIGN.md "The cluster protocol" — one
+ * Now: the IPv4 UDP transport of doc/protocol.md "Transport" — one
  * non-blocking socket bound to 0.0.0.0:port on the caller's event_base,
  * joined to the multicast group on the cluster interface (IGMP report),
  * TTL 255 out and required in (RFC 5082, GTSM: nothing routed is heard),
@@ -83,7 +83,7 @@ typedef void disc_rx_cb(
 
 struct disc_udp;
 
-/* Fills conf with DESIGN.md defaults: group 239.255.81.82, port 5182. */
+/* Fills conf with qured.conf(5) defaults: group 239.255.81.82, port 5182. */
 void disc_udp_conf_defaults(struct disc_udp_conf *conf);
 
 /*

@@ -90,7 +90,7 @@ struct elect {
 	uint64_t holddown_until_ms;
 	uint64_t next_check_ms; /* STANDBY: our own service, now and then */
 
-	/* Replay protection per (id, boot) (docs/protocol.md). */
+	/* Replay protection per (id, boot) (doc/protocol.md). */
 	uint64_t solicit_chal; /* challenge of our last group SOLICIT */
 	uint64_t solicit_ms;
 	uint64_t reply_resp; /* a challenge to echo in our next unicast HELLO */
@@ -432,7 +432,7 @@ new_challenge(struct elect *c)
 	uint64_t v;
 
 	/* Fresh, never 0 (no challenge). Unpredictable is not needed:
-	 * only a live key holder can echo it (docs/protocol.md). */
+	 * only a live key holder can echo it (doc/protocol.md). */
 	while ((v = rng_next(c)) == 0)
 		;
 	return v;

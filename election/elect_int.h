@@ -110,8 +110,8 @@ enum elect_side elect_members_conflict_side(
     const struct elect_members *, uint64_t now_ms, const struct elect_self *);
 
 /*
- * The order of preference between two holders (DESIGN.md): higher epoch,
- * then higher priority, then lower node id. True if a is preferred to b.
+ * The order of preference between two holders (doc/design.md §5.2): higher
+ * epoch, then higher priority, then lower node id. True if a is preferred to b.
  */
 struct elect_claim {
 	uint64_t epoch;

@@ -74,7 +74,7 @@ is_candidate(const struct elect_members *t, const struct elect_member *m,
 	return elect_member_is_live(t, m, now_ms);
 }
 
-/* Candidates rank by priority desc, then id asc (DESIGN.md "Election"). */
+/* Candidates rank by priority desc, then id asc (doc/design.md §5.2). */
 static bool
 ranks_before(
     uint8_t pa, const struct elect_id *a, uint8_t pb, const struct elect_id *b)

@@ -1,7 +1,7 @@
 /*
  * election/elect_wire.c — wire codec of the cluster protocol, version 2.
  *
- * Layout (docs/protocol.md is the reference; all integers big-endian):
+ * Layout (doc/protocol.md is the reference; all integers big-endian):
  *
  *   0 magic "QURE" (4) | 4 version u8 | 5 type u8 | 6 flags u16
  *   8 node id (16) | 24 epoch u64 | 32 seq u64 | 40 body_len u16
@@ -88,7 +88,7 @@ static const struct {
  * UPTIME_MS in every one: the replay window is per (id, boot), and a
  * datagram sent long before it arrives is stale. The DMZ address and the
  * timings in every message that takes part in the election: members whose
- * settings differ must not elect each other (docs/protocol.md).
+ * settings differ must not elect each other (doc/protocol.md).
  */
 #define HAS_SETTINGS (ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT)
 #define HAS_START (ELECT_HAS_BOOT | ELECT_HAS_UPTIME)

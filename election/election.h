@@ -4,7 +4,7 @@
  * Wire codec (HMAC-SHA256 authenticated datagrams), per-sender replay
  * window, membership table, failure detector and election state machine.
  * Time and events go in, actions come out: no sockets, no clock reads, no
- * logging, no randomness but the seed it is given (STYLE.md §1).
+ * logging, no randomness but the seed it is given (doc/style.md §1).
  */
 #ifndef QURE_ELECTION_H
 #define QURE_ELECTION_H
@@ -41,7 +41,7 @@
 #define ELECT_FLAG_UNFIT 0x0002
 #define ELECT_MAX_REQS 256 /* outstanding client requests watched */
 
-/* Message types on the wire (DESIGN.md "The cluster protocol"). */
+/* Message types on the wire (doc/protocol.md). */
 enum elect_msg_type {
 	ELECT_MSG_HELLO = 1,
 	ELECT_MSG_HEARTBEAT = 2,
@@ -52,7 +52,7 @@ enum elect_msg_type {
 	ELECT_MSG_STATE = 7,
 };
 
-/* Why a datagram was rejected; the caller counts each (DESIGN.md). */
+/* Why a datagram was rejected; the caller counts each (doc/design.md §8.3). */
 enum elect_wire_err {
 	ELECT_WIRE_OK = 0,
 	ELECT_WIRE_MALFORMED, /* short, long, bad magic, bad TLV, bad type */
@@ -208,7 +208,7 @@ bool elect_id_is_zero(const struct elect_id *);
 int elect_id_cmp(const struct elect_id *, const struct elect_id *);
 
 /*
- * Per-sender replay window, per (node id, boot) (docs/protocol.md): a
+ * Per-sender replay window, per (node id, boot) (doc/protocol.md): a
  * datagram is accepted only from the boot verified live for its id by a
  * challenge, and only with a sequence above the last one accepted from it.
  * One slot per id, ELECT_REPLAY_SLOTS of them: when full, a new id takes
@@ -308,7 +308,7 @@ struct elect_conf {
 	bool probe_first;
 	uint32_t probe_wait_ms; /* give up waiting for the result; 1000 */
 	uint8_t mac[6];		/* of the cluster link, in HELLO; 0: none */
-	/* Fast detection (DESIGN.md "watching mirrored requests"). */
+	/* Fast detection (doc/design.md §6). */
 	uint32_t request_timeout_ms; /* unanswered request: PROBE; 150 */
 	uint32_t probe_timeout_ms;   /* two PROBE tries within it; 100 */
 	bool check_enabled;	     /* the holder runs a service check */
@@ -323,7 +323,9 @@ struct elect_conf {
 	uint32_t check_rise;
 };
 
-/* Fills conf with the defaults (key and addresses left empty). */
+/* Fills conf with defaults (key and addresses left empty): those of
+ * qured.conf(5), but check_fall and check_rise (1, above) and
+ * probe_first (off: the edge turns it on when it can ARP-probe). */
 void elect_conf_defaults(struct elect_conf *);
 
 /* The timings derived from the heartbeat, in heartbeats: the one place

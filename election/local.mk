@@ -1,5 +1,5 @@
 # election/: the pure cluster core. Links only libc and libcrypto (HMAC):
-# that is what keeps it pure (STYLE.md §1).
+# that is what keeps it pure (doc/style.md §1).
 noinst_LIBRARIES += election/libqure_elect.a
 election_libqure_elect_a_SOURCES = \
 	election/election.h \

@@ -3,7 +3,7 @@
 # --- netcfg (the netcfg engineer) ---------------------------------------
 # Pure parts, no sockets, no libevent: ARP frame codec, probe/announce
 # sequence, lease rounding. Their unit tests and the fuzz target link only
-# this archive (STYLE.md section 1).
+# this archive (doc/style.md §1).
 noinst_LIBRARIES += netcfg/libqure_netcfg_core.a
 netcfg_libqure_netcfg_core_a_SOURCES = \
 	netcfg/netcfg.h \

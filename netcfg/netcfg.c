@@ -117,7 +117,7 @@ netcfg_get_addrs(const struct netcfg *nc, struct in_addr *out, size_t max)
 			continue;
 		in = ifa_in(ifa->ifa_addr);
 		h = ntohl(in.s_addr);
-		/* DESIGN.md: never loopback or unscoped link-local. */
+		/* doc/design.md §5.5: never loopback or unscoped link-local. */
 		if (in.s_addr == nc->conf.dmz.s_addr || (h >> 24) == 127 ||
 		    (h >> 16) == 0xa9fe)
 			continue;

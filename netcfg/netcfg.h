@@ -182,7 +182,7 @@ int netcfg_default_ifname(
     char ifname[NETCFG_IFNAME_MAX], char err[NETCFG_ERR_MAX]);
 
 /*
- * ---- The mirrored-request watcher (DESIGN.md "Fast failure detection")
+ * ---- The mirrored-request watcher (doc/design.md §6)
  *
  * An AF_PACKET socket, promiscuous, on the cluster interface, with a
  * classic BPF filter built from the conf, that reports client requests to

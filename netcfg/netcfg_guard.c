@@ -30,7 +30,7 @@
  * it is sent), and its sequence number lies between the datagram it came
  * with and the next one, which consumes it: a farewell that arrives after
  * any later datagram of its sender, or a copy replayed later, is a replay
- * to every receiver (docs/protocol.md, "The guard's farewell").
+ * to every receiver (doc/protocol.md, "The guard's farewell").
  * No farewell when ticks stop (qured frozen, not dead): that qured may
  * run again in the very moment the guard acts, refresh the address and
  * send a heartbeat the peers follow, while one of them claimed on the

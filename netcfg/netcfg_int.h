@@ -47,7 +47,7 @@ enum netcfg_arp_err netcfg_arp_decode(
 size_t netcfg_arp_encode(const struct netcfg_arp *a, uint8_t *buf, size_t len);
 
 /*
- * ---- Probe / announce sequence (pure core, STYLE.md §1)
+ * ---- Probe / announce sequence (pure core, doc/style.md §1)
  *
  * States: IDLE -> RUNNING -> DONE. Events: start, timer (wake_ms came),
  * frame (a decoded ARP frame seen on the link). A probe sends `count`

@@ -99,7 +99,7 @@ st_check() {
 # it holds the safety targets as they are (no crash, no sanitizer report,
 # no two MACs once a partition healed) and availability to 95 %: in 60 s
 # one fault on the holder (20 % loss on its link, a paused host) already
-# costs more than the 10-minute run's 0.5 % (docs/benchmark.md).
+# costs more than the 10-minute run's 0.5 % (doc/benchmark.md).
 st_chaos() {
 	local qured=
 	[ "$san_ok" != 1 ] || qured=$ROOT/build-san/src/qured

@@ -2,7 +2,7 @@
 #define QURE_CHECK_H
 
 /*
- * src/check.h — the holder's own service check (DESIGN.md [dmz] check,
+ * src/check.h — the holder's own service check ([dmz] check of qured.conf(5),
  * issue 4): "tcp:HOST:PORT" is healthy when a connect succeeds, and
  * "exec:/path" when path exits 0. Run every [dmz] check-interval
  * (check_schedule()), never blocking the loop: a TCP check is a non-blocking

@@ -3,7 +3,7 @@
 
 /*
  * src/child.h — short-lived children (the service check, the hooks) and
- * the one SIGCHLD handler that reaps them (STYLE.md §7).
+ * the one SIGCHLD handler that reaps them (doc/style.md §7).
  *
  * SIGCHLD is a property of the process, not of a module, and libevent
  * lets one event_base at a time watch signals: so there is one dispatcher

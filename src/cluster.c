@@ -970,7 +970,7 @@ status_holder(struct cluster *c, struct status *out,
 	}
 }
 
-/* A member with other settings, for "conflict" (DESIGN.md status). */
+/* A member with other settings, for "conflict" (doc/design.md §8.3). */
 static void
 status_member_conflict(
     const struct cluster *c, uint64_t now, struct status *out)

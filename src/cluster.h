@@ -1,7 +1,7 @@
 /*
  * src/cluster.h — the edge of the election core: wires the core to the
  * UDP transport, netcfg (the address lease, ARP) and the clock, on one
- * libevent loop (STYLE.md §1).
+ * libevent loop (doc/style.md §1).
  */
 #ifndef QURE_CLUSTER_H
 #define QURE_CLUSTER_H

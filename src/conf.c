@@ -893,11 +893,12 @@ conf_default_name(struct conf *c, const char *hostname)
 
 struct pctx {
 	struct conf *c;
-	const char *file; /* for messages */
-	FILE *fp;	  /* the source: a file, */
-	const char *s;	  /* or a string */
-	int lineno;	  /* of the line inih is working on */
-	int seen[NKEYS];  /* line a key was set on, 0: not set */
+	const char *file;	    /* for messages */
+	FILE *fp;		    /* the source: a file, */
+	const char *s;		    /* or a string */
+	int lineno;		    /* of the line inih is working on */
+	int seen[NKEYS];	    /* line a key was set on, 0: not set */
+	struct conf_origin *origin; /* NULL: not wanted */
 	bool failed;
 	char *err;
 	size_t errlen;
@@ -1134,17 +1135,48 @@ load(struct pctx *p, struct conf *out)
 	return 0;
 }
 
+/* The lines the keys were set on, once the whole file loaded. */
+static void
+keep_origin(const struct pctx *p)
+{
+	size_t i;
+
+	if (p->origin == NULL)
+		return;
+	memset(p->origin, 0, sizeof(*p->origin));
+	for (i = 0; i < NKEYS; i++)
+		p->origin->line[i] = p->seen[i];
+}
+
+int
+conf_load_string_origin(const char *text, const char *name, struct conf *out,
+    struct conf_origin *origin, char *err, size_t errlen)
+{
+	struct pctx p = {.file = name, .s = text, .err = err, .errlen = errlen};
+
+	if (load(&p, out) == -1)
+		return -1;
+	p.origin = origin;
+	keep_origin(&p);
+	return 0;
+}
+
 int
 conf_load_string(const char *text, const char *name, struct conf *out,
     char *err, size_t errlen)
 {
-	struct pctx p = {.file = name, .s = text, .err = err, .errlen = errlen};
-
-	return load(&p, out);
+	return conf_load_string_origin(text, name, out, NULL, err, errlen);
 }
 
 int
 conf_load(const char *path, struct conf *out, char *err, size_t errlen)
+{
+	return conf_load_origin(path, out, NULL, err, errlen);
+}
+
+int
+conf_load_origin(const char *path, struct conf *out, struct conf_origin *origin,
+    char *err, size_t errlen)
 {
 	struct pctx p = {.file = path, .err = err, .errlen = errlen};
 	struct conf tmp;
@@ -1162,37 +1194,95 @@ conf_load(const char *path, struct conf *out, char *err, size_t errlen)
 		rc = -1;
 	}
 	fclose(p.fp);
-	if (rc == 0)
+	if (rc == 0) {
 		*out = tmp;
+		p.origin = origin;
+		keep_origin(&p);
+	}
 	return rc;
 }
 
 /* ---- printing and comparing ---- */
 
-void
-conf_print(const struct conf *c, FILE *fp)
+#define ORIGIN_COLUMN 40 /* where "; FILE:LINE" starts, when it can */
+
+/*
+ * Where row k's value came from, as a comment. The node name is the one
+ * key whose default is completed after parsing (conf_default_name()).
+ */
+static void
+origin_text(const struct key *k, const char *v, int line, const char *file,
+    char *buf, size_t n)
 {
-	char v[VALUE_MAX];
+	if (line > 0)
+		say(buf, n, "; %s:%d", file, line);
+	else if (k->type == T_NAME && k->dflt != NULL &&
+		 strcmp(v, k->dflt) != 0)
+		say(buf, n, "; default: the host name");
+	else
+		say(buf, n, "; default");
+}
+
+/* One key line; with o, padded and followed by where the value came from. */
+static void
+print_key(const struct conf *c, size_t i, const struct conf_origin *o,
+    const char *file, FILE *fp)
+{
+	char v[VALUE_MAX], from[CONF_PATH_MAX + 48];
+	int len;
+
+	key_print(&keys[i], c, v, sizeof(v));
+	if (v[0] == '\0' && !(keys[i].flags & F_EMPTY)) {
+		fprintf(fp, "; %s = (not set)\n", keys[i].name);
+		return;
+	}
+	len = fprintf(fp, "%s =%s%s", keys[i].name, v[0] != '\0' ? " " : "", v);
+	if (o != NULL) {
+		origin_text(&keys[i], v, o->line[i], file, from, sizeof(from));
+		/* inih takes ";" as a comment only after a blank. */
+		fprintf(fp, "%*s%s",
+		    len >= 0 && len < ORIGIN_COLUMN ? ORIGIN_COLUMN - len : 1,
+		    "", from);
+	}
+	fputc('\n', fp);
+}
+
+static void
+print_conf(const struct conf *c, const struct conf_origin *o, const char *file,
+    FILE *fp)
+{
 	size_t s, i;
 
-	fprintf(fp, "; qured.conf: the effective configuration\n");
+	if (o != NULL)
+		fprintf(fp,
+		    "; the effective configuration: after each key, the line "
+		    "of\n; %s that set it, or default\n",
+		    file);
+	else
+		fprintf(fp, "; qured.conf: the effective configuration\n");
 	for (s = 0; s < NSECTIONS; s++) {
 		if (!section_on(&sections[s], c)) {
 			fprintf(fp, "\n; [%s] is off\n", sections[s].name);
 			continue;
 		}
 		fprintf(fp, "\n[%s]\n", sections[s].name);
-		for (i = 0; i < NKEYS; i++) {
-			if (strcmp(keys[i].section, sections[s].name) != 0)
-				continue;
-			key_print(&keys[i], c, v, sizeof(v));
-			if (v[0] == '\0' && !(keys[i].flags & F_EMPTY))
-				fprintf(fp, "; %s = (not set)\n", keys[i].name);
-			else
-				fprintf(fp, "%s =%s%s\n", keys[i].name,
-				    v[0] != '\0' ? " " : "", v);
-		}
+		for (i = 0; i < NKEYS; i++)
+			if (strcmp(keys[i].section, sections[s].name) == 0)
+				print_key(c, i, o, file, fp);
 	}
+}
+
+void
+conf_print(const struct conf *c, FILE *fp)
+{
+	print_conf(c, NULL, NULL, fp);
+}
+
+void
+conf_print_origin(const struct conf *c, const struct conf_origin *origin,
+    const char *file, FILE *fp)
+{
+	print_conf(c, origin, file, fp);
 }
 
 static void

@@ -2,7 +2,7 @@
 #define QURE_CONF_H
 
 /*
- * qured's config file (DESIGN.md "Config file", qured.conf(5)). One table
+ * qured's config file (doc/design.md §8.2, qured.conf(5)). One table
  * in conf.c (section, key, type, default, min, max, offset, help) drives
  * the parser, the check, conf_print() and the man page test. Everything is
  * fixed-size: a struct conf owns nothing and copies by value.
@@ -148,6 +148,30 @@ int conf_load_string(const char *text, const char *name, struct conf *out,
 
 /* Writes c as an INI that conf_load() reads back to an equal struct. */
 void conf_print(const struct conf *c, FILE *fp);
+
+/*
+ * Where each value of a loaded config came from, by row of the key table
+ * (conf_key_info()): the line of the file that set it, 0 for the default.
+ */
+struct conf_origin {
+	int line[CONF_MAX_KEYS];
+};
+
+/* conf_load() and conf_load_string() that also fill *origin on success. */
+int conf_load_origin(const char *path, struct conf *out,
+    struct conf_origin *origin, char *err, size_t errlen);
+int conf_load_string_origin(const char *text, const char *name,
+    struct conf *out, struct conf_origin *origin, char *err, size_t errlen);
+
+/*
+ * `qured -t -v`: writes c as conf_print() does, every key of the sections
+ * that are on followed by a comment saying where its value came from,
+ * "; FILE:LINE" or "; default" ("; default: the host name" for a name
+ * that conf_default_name() filled in). The output reads back to an equal
+ * struct. Paths are printed, never what the files they name hold.
+ */
+void conf_print_origin(const struct conf *c, const struct conf_origin *origin,
+    const char *file, FILE *fp);
 
 /* Whether every key of a and b has the same effective value. */
 bool conf_equal(const struct conf *a, const struct conf *b);

@@ -2,7 +2,7 @@
 #define QURE_CTL_H
 
 /*
- * src/ctl.h — the control socket of qured (DESIGN.md "Interfaces").
+ * src/ctl.h — the control socket of qured (doc/design.md §8.1).
  *
  * A UNIX stream socket; one JSON object per line in, one JSON line out:
  *   {"cmd":"status"}                 -> the status object (src/status.h)

@@ -2,7 +2,7 @@
 #define QURE_HOOKS_H
 
 /*
- * src/hooks.h — [hooks] on-holder / on-standby (DESIGN.md), run like
+ * src/hooks.h — [hooks] on-holder / on-standby (doc/design.md §8.4), run like
  * keepalived's notify scripts on a change of state:
  *
  *   to holder                                      -> on-holder
@@ -45,7 +45,7 @@ void hooks_set(struct hooks *h, const char *on_holder, const char *on_standby);
 void hooks_set_timeout(struct hooks *h, uint32_t timeout_ms);
 
 /*
- * Reports a change from old_state to state (DESIGN.md state names) for
+ * Reports a change from old_state to state (doc/design.md §8.3 names) for
  * reason, at epoch, with the DMZ address dmz_cidr ("192.168.1.11/24").
  * Starts the hook that the change calls for, or makes it the waiting one;
  * does nothing when no hook is configured for it or state equals

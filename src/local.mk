@@ -51,9 +51,9 @@ QURED_CONF_SOURCES = \
 QURED_CONF_CFLAGS = $(INIH_CFLAGS) $(CRYPTO_CFLAGS)
 QURED_CONF_LIBS = $(INIH_LIBS) $(CRYPTO_LIBS)
 
-dist_man_MANS += doc/qured.conf.5
+dist_man_MANS += doc/man/qured.conf.5
 
-# Also checks that doc/qured.conf.5 describes every key (finds it through
+# Also checks that doc/man/qured.conf.5 describes every key (finds it through
 # $top_srcdir, which AM_TESTS_ENVIRONMENT exports).
 check_PROGRAMS += tests/unit/test_conf
 TESTS += tests/unit/test_conf
@@ -110,7 +110,7 @@ src_qurectl_SOURCES = src/qurectl.c src/status.c src/status.h
 src_qurectl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 src_qurectl_LDADD = $(BASE_LIBS) $(JANSSON_LIBS)
 
-dist_man_MANS += doc/qurectl.8
+dist_man_MANS += doc/man/qurectl.8
 
 CTL_TEST_SOURCES = $(QURED_CTL_SOURCES)
 
@@ -205,7 +205,7 @@ src_qured_LDADD = $(NETCFG_LIBS) $(DISC_LIBS) $(ELECT_LIBS) $(BASE_LIBS) \
 # ---- end lead
 
 # ---- pkg: qured(8), the systemd unit, the example config, their test.
-dist_man_MANS += doc/qured.8
+dist_man_MANS += doc/man/qured.8
 
 # The unit names the installed qured: @sbindir@ is filled in at make time
 # (not by configure) so that it expands ${exec_prefix} fully.
@@ -223,12 +223,15 @@ dist/qured.service: $(srcdir)/dist/qured.service.in Makefile
 # Installed as documentation: qured reads /etc/qured/qured.conf whatever
 # the prefix, so nothing goes to $(sysconfdir) behind the admin's back.
 qureexampledir = $(docdir)
-dist_qureexample_DATA = doc/qured.conf.example
+dist_qureexample_DATA = doc/man/qured.conf.example
 
 # `qured -h` against qured(8), the example config against qured -t and
 # qured.conf(5), the unit against systemd-analyze verify.
-TESTS += doc/check_man.sh
-EXTRA_DIST += doc/check_man.sh
+TESTS += doc/man/check_man.sh
+EXTRA_DIST += doc/man/check_man.sh
+# qured -t -v: the effective configuration, where each value came from.
+TESTS += tests/unit/qured_t_v.sh
+dist_noinst_SCRIPTS += tests/unit/qured_t_v.sh
 
 # distcheck installs as a user into a scratch prefix: the unit goes there
 # too, never into the system's unit directory.

@@ -35,21 +35,27 @@ struct daemon {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: qured [-c FILE] [-f] [-v] [-t] [-h]\n"
-		    "  -c FILE  config file (default " DEFAULT_CONF ")\n"
-		    "  -f       stay in the foreground, log to stderr\n"
-		    "  -v       verbose (debug) logging\n"
-		    "  -t       check the config file and exit 0 or 1\n"
-		    "  -h       print this help and exit\n");
+	fprintf(fp,
+	    "usage: qured [-c FILE] [-f] [-v] [-t] [-h]\n"
+	    "  -c FILE  config file (default " DEFAULT_CONF ")\n"
+	    "  -f       stay in the foreground, log to stderr\n"
+	    "  -v       verbose (debug) logging\n"
+	    "  -t       check the config file and exit 0 or 1; with -v,\n"
+	    "           print every key, its value and where it came from\n"
+	    "  -h       print this help and exit\n");
 }
 
-/* Reads and completes the config: a missing name becomes the hostname. */
+/*
+ * Reads and completes the config: a missing name becomes the hostname.
+ * origin: where each value came from (NULL: not wanted).
+ */
 static int
-load_conf(const char *path, struct conf *out, char *err, size_t errlen)
+load_conf(const char *path, struct conf *out, struct conf_origin *origin,
+    char *err, size_t errlen)
 {
 	char host[256];
 
-	if (conf_load(path, out, err, errlen) == -1)
+	if (conf_load_origin(path, out, origin, err, errlen) == -1)
 		return -1;
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "qure");
@@ -69,7 +75,7 @@ reload(struct daemon *d, char *err, size_t errlen)
 {
 	struct conf next;
 
-	if (load_conf(d->conf_path, &next, err, errlen) == -1) {
+	if (load_conf(d->conf_path, &next, NULL, err, errlen) == -1) {
 		log_warnx("reload: %s; keeping the running config", err);
 		return -1;
 	}
@@ -239,6 +245,7 @@ main(int argc, char **argv)
 {
 	struct opts o = {.conf_path = DEFAULT_CONF};
 	struct daemon d = {.lock_fd = -1};
+	struct conf_origin origin;
 	char *abs_path = NULL;
 	char err[512];
 	int rc;
@@ -246,9 +253,15 @@ main(int argc, char **argv)
 	if ((rc = parse_opts(argc, argv, &o)) != -1)
 		return rc;
 	d.conf_path = o.conf_path;
-	if (load_conf(d.conf_path, &d.conf, err, sizeof(err)) == -1) {
+	if (load_conf(d.conf_path, &d.conf, &origin, err, sizeof(err)) == -1) {
 		fprintf(stderr, "qured: %s\n", err);
 		return 1;
+	}
+	/* Like bgpd -nv: the output of -t -v is itself a valid config. */
+	if (o.check && o.verbose) {
+		printf("; qured: %s: ok\n", d.conf_path);
+		conf_print_origin(&d.conf, &origin, d.conf_path, stdout);
+		return 0;
 	}
 	if (o.check) {
 		printf("qured: %s: ok\n", d.conf_path);

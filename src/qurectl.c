@@ -22,7 +22,7 @@
 /*
  * qurectl: asks a running qured over its control socket (src/ctl.h), one
  * JSON request line, one JSON reply line. Exit 0 on success, 1 with one
- * line on stderr (DESIGN.md "Commands").
+ * line on stderr (doc/design.md §8.1).
  */
 
 #define QURECTL_SOCKET "/run/qured/qured.sock"
@@ -229,7 +229,7 @@ cmd_status(const char *path, int json)
 
 	request(path, "status", req_new("status"), &r);
 	if (json) {
-		/* Exactly what qured sent: DESIGN.md fixes its fields. */
+		/* Exactly what qured sent (fields: doc/design.md §8.3). */
 		printf("%s\n", r.line);
 		reply_free(&r);
 		return;

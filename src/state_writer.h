@@ -6,7 +6,7 @@
  * writer child process, forked at the first save, writes each record it
  * is sent (temp file, fsync, rename, fsync of the dir) and answers over a
  * socketpair; the answer comes back through the loop. A slow or hung
- * fsync blocks the child, never the loop. No threads (STYLE.md §7).
+ * fsync blocks the child, never the loop. No threads (doc/style.md §7).
  *
  * One write at a time: state_writer_save() refuses a second one until the
  * first is answered. If the child dies, the write it had is answered as

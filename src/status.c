@@ -17,7 +17,7 @@ jint(uint64_t v)
 
 /*
  * json_object_set_new() on a fresh object only fails when out of memory;
- * STYLE.md §4 says allocation failure aborts.
+ * doc/style.md §4 says allocation failure aborts.
  */
 static void
 jset(json_t *obj, const char *key, json_t *val)

@@ -3,7 +3,7 @@
 
 /*
  * src/status.h — the status snapshot of one qured, as plain C values, and
- * its renderings: the JSON object of DESIGN.md "qurectl status --json"
+ * its renderings: the JSON object of doc/design.md §8.3
  * (field names fixed), the text of `qurectl status` and the table of
  * `qurectl members`. Pure: no clock, no sockets; the daemon fills a
  * struct status (ctl_ops.status) and the client reads one back from JSON.
@@ -94,8 +94,8 @@ struct status {
 };
 
 /*
- * The DESIGN.md status object: node, epoch, holder (null if none), dmz,
- * members, counters, cloud (null if off), conflict (null if none),
+ * The status object of doc/design.md §8.3: node, epoch, holder (or null),
+ * dmz, members, counters, cloud (null if off), conflict (null if none),
  * persist ({"ok": bool, "error": string or null}). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.

@@ -3,8 +3,9 @@
  *
  * Any bytes given to conf_load_string() must give either a config or one
  * line of error, never a crash, a hang or a read out of bounds. A config
- * that loads must also survive the round trip: conf_print() then
- * conf_load_string() gives an equal struct (abort otherwise).
+ * that loads must also survive the round trip: conf_print(), and
+ * conf_print_origin() (qured -t -v), then conf_load_string() give an
+ * equal struct (abort otherwise).
  */
 #include "config.h"
 
@@ -20,8 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Config files are small; longer inputs only slow the fuzzer down. */
 #define FUZZ_CONF_MAX 16384
 
+/* origin NULL: conf_print(), else conf_print_origin(). */
 static void
-check_round_trip(const struct conf *c)
+check_round_trip(const struct conf *c, const struct conf_origin *origin)
 {
 	static char printed[16384];
 	struct conf back;
@@ -32,7 +34,10 @@ check_round_trip(const struct conf *c)
 	fp = fmemopen(printed, sizeof(printed) - 1, "w");
 	if (fp == NULL)
 		abort();
-	conf_print(c, fp);
+	if (origin != NULL)
+		conf_print_origin(c, origin, "fuzz", fp);
+	else
+		conf_print(c, fp);
 	if (fclose(fp) != 0)
 		abort();
 	if (conf_load_string(printed, "printed", &back, err, sizeof(err)) !=
@@ -51,6 +56,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char text[FUZZ_CONF_MAX + 1];
+	struct conf_origin origin;
 	struct conf c;
 	char err[512];
 
@@ -59,9 +65,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	err[0] = '\0';
-	if (conf_load_string(text, "fuzz", &c, err, sizeof(err)) == 0)
-		check_round_trip(&c);
-	else if (strchr(err, '\n') != NULL || strncmp(err, "fuzz", 4) != 0)
+	if (conf_load_string_origin(
+		text, "fuzz", &c, &origin, err, sizeof(err)) == 0) {
+		check_round_trip(&c, NULL);
+		check_round_trip(&c, &origin);
+	} else if (strchr(err, '\n') != NULL || strncmp(err, "fuzz", 4) != 0)
 		abort(); /* errors are one line that names the file */
 	return 0;
 }

@@ -129,7 +129,7 @@ msg_full(struct elect_msg *m, uint8_t type)
 	}
 }
 
-/* Version 2 (docs/protocol.md): BOOT and UPTIME_MS everywhere, the
+/* Version 2 (doc/protocol.md): BOOT and UPTIME_MS everywhere, the
  * settings in every message that takes part in the election. */
 #define SETTINGS (ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT)
 #define START (ELECT_HAS_BOOT | ELECT_HAS_UPTIME)

@@ -1,6 +1,6 @@
 # tests/fuzz/: libFuzzer targets for the parsers of outside bytes, and
 # the replay driver that lets `make check` run each seed corpus with any
-# compiler (STYLE.md section 8). Included by the root Makefile.am.
+# compiler (doc/style.md §8). Included by the root Makefile.am.
 #
 # Per target <t> (a parser), with fuzz_<t>.c defining LLVMFuzzerTestOneInput
 # and its seeds in corpus/<t>/:

@@ -43,7 +43,7 @@ done
 probes=$(qn_field "$prober" .counters.probes)
 # A round of one or two; then, as a candidate waiting out the lease, at
 # most one every half heartbeat while the holder stays silent (asked
-# before a claim beside it: docs/protocol.md): 620 ms of lease, 6 in all.
+# before a claim beside it: doc/protocol.md): 620 ms of lease, 6 in all.
 [ "$probes" -ge 1 ] && [ "$probes" -le 6 ] ||
     qn_fail "h$prober sent $probes probes, expected 1 to 6"
 qn_log "h$prober declared h$old dead on its probe's silence ($probes" \

@@ -1,7 +1,7 @@
 # tests/netns/lib.sh — the test bed of the netns tests (sourced, bash).
 #
 # A LAN of network namespaces, made fresh for each run and removed by an
-# EXIT trap however the run ends (DESIGN.md "Test bed"):
+# EXIT trap however the run ends (doc/design.md §9):
 #
 #   $P-h1 eth0 NET.11 --\
 #   $P-h2 eth0 NET.12 ---+-- br0 (in $P-lan) -- lan0 NET.1 ($P-r, the router)

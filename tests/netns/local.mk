@@ -1,5 +1,5 @@
 # tests/netns/: real qured daemons on a LAN of network namespaces
-# (DESIGN.md "Test bed"). Each test is a bash script run by make check
+# (doc/design.md §9). Each test is a bash script run by make check
 # (TEST_EXTENSIONS .sh); it skips (77) when not root or when
 # QURE_SKIP_NETNS=1. tests/netns/netcfg* belong to netcfg.
 

@@ -126,7 +126,7 @@ parse_dmz(const char *s, struct elect_msg *m)
 	m->dmz_prefix = (uint8_t)parse_u64(slash + 1, 32);
 }
 
-/* The fields each type must carry (docs/protocol.md, message types). */
+/* The fields each type must carry (doc/protocol.md, message types). */
 static void
 fill_required(struct elect_msg *m, const char *name)
 {

@@ -1,6 +1,6 @@
 # tests/sim/: the deterministic simulator of many election cores (issue 2,
 # item 5), included by the root Makefile.am (non-recursive: paths from the
-# top). It links the pure core and nothing else (STYLE.md section 1).
+# top). It links the pure core and nothing else (doc/style.md §1).
 #
 # qure-sim is a noinst program, built by `make`, so that the demo
 # (scripts/demo.sh: qure-sim --demo) needs no `make check`.

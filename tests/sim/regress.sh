@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/sim/regress.sh — fixed scenario seeds, each replayed alone: seeds
-# that once broke an invariant stay here for good (STYLE.md section 8: a
+# that once broke an invariant stay here for good (doc/style.md §8: a
 # bug fix starts with the seed that shows it), plus the demo.
 #
 # A seed is only meaningful with the scenario generator it was found with

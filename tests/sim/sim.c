@@ -1060,7 +1060,7 @@ dropped(const struct sim *s, int i, uint64_t unverified_before)
 	return c.rx_unverified != unverified_before;
 }
 
-/* The order of preference (DESIGN.md), written again here: higher
+/* The order of preference (doc/design.md §5.2), written again here: higher
  * epoch, then higher priority, then lower node id. */
 static bool
 claim_better(uint64_t ea, uint8_t pa, const struct elect_id *a, uint64_t eb,

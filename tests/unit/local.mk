@@ -1,4 +1,4 @@
-# tests/unit/: cmocka unit tests, one binary per module (STYLE.md section 8),
+# tests/unit/: cmocka unit tests, one binary per module (doc/style.md §8),
 # included by the root Makefile.am (non-recursive: paths from the top).
 #
 # To add a test of module <m>, say tests/unit/test_<m>.c:
@@ -9,7 +9,7 @@
 #        tests_unit_test_<m>_LDADD = <the module's archive> $(CMOCKA_LIBS)
 #   3. link the module's own noinst archive and what it needs, nothing
 #      more: a unit test of a core that needs libevent or a mock has logic
-#      in the wrong place (STYLE.md section 1). Election tests link
+#      in the wrong place (doc/style.md §1). Election tests link
 #      $(ELECT_LIBS) $(CMOCKA_LIBS) only.
 # Each test is a check_PROGRAMS in TESTS: `make check` builds and runs it,
 # and its output lands in tests/unit/test_<m>.log.

@@ -488,6 +488,127 @@ printed_config_parses_back_to_the_same_struct(void **state)
 	round_trip(&c);
 }
 
+/* The line of out that starts with prefix, into buf; fails if none. */
+static const char *
+line_starting(const char *out, const char *prefix, char *buf, size_t len)
+{
+	const char *p = out;
+	size_t n;
+
+	for (;;) {
+		if (strncmp(p, prefix, strlen(prefix)) == 0) {
+			n = strcspn(p, "\n");
+			if (n >= len)
+				n = len - 1;
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			return buf;
+		}
+		if ((p = strchr(p, '\n')) == NULL)
+			fail_msg(
+			    "no line starts with \"%s\" in:\n%s", prefix, out);
+		p++;
+	}
+}
+
+/* Whether s ends with tail. */
+static bool
+ends_with(const char *s, const char *tail)
+{
+	size_t a = strlen(s), b = strlen(tail);
+
+	return a >= b && strcmp(s + a - b, tail) == 0;
+}
+
+/* Prints c with origins into a string (free it). */
+static char *
+print_origin(const struct conf *c, const struct conf_origin *o)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&out, &len);
+
+	assert_non_null(fp);
+	conf_print_origin(c, o, "t.conf", fp);
+	assert_int_equal(fclose(fp), 0);
+	return out;
+}
+
+static void
+each_printed_key_says_the_line_that_set_it_or_default(void **state)
+{
+	const char text[] = "[node]\n"
+			    "priority = 7\n"
+			    "\n"
+			    "[dmz]\n"
+			    "address = 192.168.1.11/24\n";
+	struct conf_keyinfo ki;
+	struct conf_origin o;
+	char err[512] = "", line[256], key[64];
+	struct conf c;
+	size_t i;
+	char *out;
+
+	(void)state;
+	if (conf_load_string_origin(text, "t.conf", &c, &o, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(conf_default_name(&c, "h9.example.org"), 0);
+	out = print_origin(&c, &o);
+	assert_true(
+	    ends_with(line_starting(out, "priority = 7 ", line, sizeof(line)),
+		" ; t.conf:2"));
+	assert_true(ends_with(line_starting(out, "address = 192.168.1.11/24 ",
+				  line, sizeof(line)),
+	    " ; t.conf:5"));
+	assert_true(ends_with(
+	    line_starting(out, "heartbeat = 200ms ", line, sizeof(line)),
+	    " ; default"));
+	assert_true(
+	    ends_with(line_starting(out, "interface = ", line, sizeof(line)),
+		" ; default"));
+	assert_true(
+	    ends_with(line_starting(out, "name = h9 ", line, sizeof(line)),
+		" ; default: the host name"));
+	/* Every key of a section that is on, once; the others are off. */
+	for (i = 0; conf_key_info(i, &ki); i++) {
+		if (strcmp(ki.section, "cloud") == 0 ||
+		    strcmp(ki.section, "dns") == 0)
+			continue;
+		snprintf(key, sizeof(key), "\n%s =", ki.key);
+		assert_non_null(strstr(out, key));
+		assert_null(strstr(strstr(out, key) + 1, key));
+	}
+	assert_non_null(strstr(out, "\n; [cloud] is off\n"));
+	assert_non_null(strstr(out, "\n; [dns] is off\n"));
+	free(out);
+}
+
+static void
+config_printed_with_origins_parses_back_to_the_same_struct(void **state)
+{
+	struct conf_origin o, o2;
+	struct conf_keyinfo ki;
+	struct conf c, back;
+	char err[512] = "";
+	size_t i;
+	char *out;
+
+	(void)state;
+	if (conf_load_string_origin(
+		every_key, "t.conf", &c, &o, err, sizeof(err)))
+		fail_msg("%s", err);
+	out = print_origin(&c, &o);
+	if (conf_load_string_origin(
+		out, "printed", &back, &o2, err, sizeof(err)))
+		fail_msg("printed config does not load: %s\n%s", err, out);
+	assert_true(conf_equal(&c, &back));
+	/* every_key sets every key in the file: no default. */
+	for (i = 0; conf_key_info(i, &ki); i++)
+		assert_true(o.line[i] > 0);
+	assert_null(strstr(out, "; default"));
+	free(out);
+}
+
 static void
 conf_equal_sees_a_single_changed_key(void **state)
 {
@@ -665,8 +786,8 @@ every_key_of_the_table_is_described_in_the_man_page(void **state)
 	FILE *fp;
 
 	(void)state;
-	snprintf(
-	    path, sizeof(path), "%s/doc/qured.conf.5", top != NULL ? top : ".");
+	snprintf(path, sizeof(path), "%s/doc/man/qured.conf.5",
+	    top != NULL ? top : ".");
 	fp = fopen(path, "r");
 	if (fp == NULL)
 		fail_msg("%s: cannot open (set top_srcdir)", path);
@@ -845,6 +966,10 @@ main(void)
 	    cmocka_unit_test(an_overlong_line_is_an_error_not_two_lines),
 	    cmocka_unit_test(a_failed_load_leaves_the_old_struct_untouched),
 	    cmocka_unit_test(printed_config_parses_back_to_the_same_struct),
+	    cmocka_unit_test(
+		each_printed_key_says_the_line_that_set_it_or_default),
+	    cmocka_unit_test(
+		config_printed_with_origins_parses_back_to_the_same_struct),
 	    cmocka_unit_test(conf_equal_sees_a_single_changed_key),
 	    cmocka_unit_test(reload_diff_tells_live_changes_from_restart_ones),
 	    cmocka_unit_test(default_name_is_the_first_label_of_the_hostname),

@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_elect_wire.c — the wire codec, its HMAC tag and the
- * replay window (election/elect_wire.c, docs/protocol.md).
+ * replay window (election/elect_wire.c, doc/protocol.md).
  *
  * Bad datagrams are built by hand (raw_make) and tagged with OpenSSL's
  * one-shot HMAC(), independently of the codec, so that a test of a body

@@ -1,11 +1,11 @@
 #!/bin/bash
-# doc/check_man.sh: the shipped docs say what the code does.
+# doc/man/check_man.sh: the shipped docs say what the code does.
 #
 #  1. Every option of `qured -h` is in qured(8), in SYNOPSIS and as a tag
 #     of OPTIONS with the same argument name; every option that OPTIONS
 #     lists is in `qured -h` (but -h itself); the exit statuses qured(8)
 #     gives for -h, -t and a bad option are the real ones.
-#  2. doc/qured.conf.example passes `qured -t` as it is and with every
+#  2. doc/man/qured.conf.example passes `qured -t` as it is and with every
 #     commented key turned on, and it names every key of qured.conf(5) in
 #     its section (qured.conf(5) against the key table is test_conf's job).
 #  3. dist/qured.service.in, filled in, passes `systemd-analyze verify`
@@ -17,12 +17,12 @@
 # a mismatch (each one printed), or 77 while src/qured is not built.
 set -eu
 
-srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=$(cd "${top_builddir:-.}" && pwd)
 qured=$builddir/src/qured
-man8=$srcdir/doc/qured.8
-man5=$srcdir/doc/qured.conf.5
-example=$srcdir/doc/qured.conf.example
+man8=$srcdir/doc/man/qured.8
+man5=$srcdir/doc/man/qured.conf.5
+example=$srcdir/doc/man/qured.conf.example
 unit_in=$srcdir/dist/qured.service.in
 
 if [ ! -x "$qured" ]; then
