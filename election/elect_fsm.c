@@ -102,6 +102,41 @@ struct elect {
 	struct elect_counters ctr;
 };
 
+/*
+ * The events of the transition table (fsm_tbl[] below): the caller's
+ * events, a verified datagram by its type, and the two the core makes
+ * itself (TIMER after every step, LATE before one that came late).
+ */
+enum fsm_event {
+	FSM_START,
+	FSM_LATE,	/* run late by more than a heartbeat */
+	FSM_TIMER,	/* after every event, ELECT_EV_TIMER or not */
+	FSM_HELLO,	/* verified datagrams, by type */
+	FSM_HOLDER_MSG, /* HEARTBEAT or CLAIM */
+	FSM_RESIGN,
+	FSM_PROBE,
+	FSM_PROBE_ACK,
+	FSM_OWN_ID,   /* our id from another boot: a clone */
+	FSM_SHUTDOWN, /* the caller's events */
+	FSM_HANDOVER,
+	FSM_ADDR_LOST,
+	FSM_LINK_DOWN,
+	FSM_LINK_UP,
+	FSM_PROBE_DONE,
+	FSM_RECONF,
+	FSM_REQUEST,
+	FSM_ANSWER,
+	FSM_CHECK,
+	FSM_PERSIST_DONE,
+};
+
+/* What a handler of the table is given. */
+struct fsm_in {
+	const struct elect_event *ev; /* the caller's event */
+	const struct elect_msg *m;    /* a datagram's events: the message */
+	const struct elect_addr *src; /* and where it came from */
+};
+
 static const char *const state_names[] = {
     [ELECT_ST_STARTING] = "starting",
     [ELECT_ST_STANDBY] = "standby",
@@ -177,6 +212,9 @@ elect_conf_derive(struct elect_conf *conf)
 	conf->lease_ms = ELECT_LEASE_HEARTBEATS * conf->heartbeat_ms;
 	conf->holddown_ms = ELECT_HOLDDOWN_HEARTBEATS * conf->heartbeat_ms;
 }
+
+static void fsm_dispatch(struct elect *c, enum fsm_event ev,
+    const struct fsm_in *in, struct elect_out *out);
 
 /* ---- small helpers ---- */
 
@@ -254,15 +292,18 @@ static void solicit_hellos(struct elect *c, struct elect_out *out);
 static void listen_again(
     struct elect *c, enum elect_reason why, struct elect_out *out);
 
-/* The edge's writer answered: on disk now, or retried with a backoff
- * (a heartbeat, doubling up to 16). */
-static void
-on_persist_done(struct elect *c, bool ok, struct elect_out *out)
+/*
+ * The edge's writer answered: on disk now, or retried with a backoff
+ * (a heartbeat, doubling up to 16). True if we were mute for want of a
+ * sequence and may speak again: what we could not say, we say now.
+ */
+static bool
+persist_done(struct elect *c, bool ok)
 {
 	unsigned shift;
 
 	if (!c->persist_busy)
-		return; /* nothing asked: a stray answer */
+		return false; /* nothing asked: a stray answer */
 	c->persist_busy = false;
 	if (!ok) {
 		c->persist_ok = false;
@@ -270,27 +311,42 @@ on_persist_done(struct elect *c, bool ok, struct elect_out *out)
 		shift = c->persist_fails - 1 < 4 ? c->persist_fails - 1 : 4;
 		c->persist_retry_ms =
 		    c->now_ms + ((uint64_t)c->conf.heartbeat_ms << shift);
-		return;
+		return false;
 	}
 	c->persist_ok = true;
 	c->persist_fails = 0;
 	c->persist_retry_ms = 0;
 	c->disk = c->writing;
-	/* What we could not say for want of a sequence: say HELLO now and
-	 * ask everybody for theirs. */
-	if (c->muted && !c->link_down && c->state != ELECT_ST_STOPPED) {
-		c->muted = false;
-		/*
-		 * Mute, we could not challenge a holder that spoke: it
-		 * stayed unverified, unheard, so a candidate listens again
-		 * before it claims (tried: the simulator's scenario 632, a
-		 * disk refusing writes, claimed beside a live holder).
-		 */
-		if (c->state == ELECT_ST_CANDIDATE && c->holder_unverified)
-			listen_again(c, ELECT_WHY_RESUMED, out);
-		else
-			solicit_hellos(c, out);
-	}
+	if (!c->muted || c->link_down)
+		return false;
+	c->muted = false;
+	return true;
+}
+
+/* Say HELLO now and ask everybody for theirs. */
+static void
+on_persist_done(struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	if (persist_done(c, in->ev->ok))
+		solicit_hellos(c, out);
+}
+
+/*
+ * Mute, we could not challenge a holder that spoke: it stayed
+ * unverified, unheard, so a candidate listens again before it claims
+ * (tried: the simulator's scenario 632, a disk refusing writes, claimed
+ * beside a live holder).
+ */
+static void
+on_persist_done_candidate(
+    struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	if (!persist_done(c, in->ev->ok))
+		return;
+	if (c->holder_unverified)
+		listen_again(c, ELECT_WHY_RESUMED, out);
+	else
+		solicit_hellos(c, out);
 }
 
 /* Whether a claim now would use only what the disk acknowledged: the
@@ -880,8 +936,6 @@ note_member(struct elect *c, const struct elect_msg *m,
 	 * A newcomer, or a member back from a restart or a sleep (SOLICIT),
 	 * learns of us by a unicast HELLO: no group-wide burst.
 	 */
-	if (c->state == ELECT_ST_STOPPED)
-		return;
 	if (m->type == ELECT_MSG_HELLO &&
 	    (added || (m->flags & ELECT_FLAG_SOLICIT)))
 		send_hello(c, src, out);
@@ -924,8 +978,7 @@ note_settings(struct elect *c, const struct elect_msg *m,
 		return mb->mismatch;
 	mb->mismatch = settings_mismatch(c, m);
 	mb->dmz = m->dmz;
-	if (mb->mismatch != 0 && mb->mismatch != mb->mismatch_noted &&
-	    c->state != ELECT_ST_STOPPED) {
+	if (mb->mismatch != 0 && mb->mismatch != mb->mismatch_noted) {
 		a = push(out, ELECT_ACT_CONFLICT);
 		a->peer = m->id;
 		a->src = *src;
@@ -985,7 +1038,7 @@ sync_members(struct elect *c, unsigned n, struct elect_out *out)
 	unsigned mine =
 	    (unsigned)elect_members_count_live(&c->members, c->now_ms) + 1;
 
-	if (mine == n || c->state == ELECT_ST_HOLDER ||
+	if (mine == n ||
 	    (c->last_sync_ms != 0 &&
 		c->now_ms < c->last_sync_ms + 3 * detect_window(c)))
 		return;
@@ -996,19 +1049,13 @@ sync_members(struct elect *c, unsigned n, struct elect_out *out)
 		send_hello(c, NULL, out);
 }
 
+/* A holder speaks: follow it, unless we follow a preferred one. */
 static void
-on_holder_msg(struct elect *c, const struct elect_msg *m, struct elect_out *out)
+on_holder_msg(struct elect *c, const struct fsm_in *in, struct elect_out *out)
 {
+	const struct elect_msg *m = in->m;
 	struct elect_claim them = {m->epoch, m->priority, m->id};
-	struct elect_claim me = my_claim(c);
 
-	if (c->state == ELECT_ST_HOLDER) {
-		if (!elect_claim_better(&them, &me)) {
-			reassert(c, out);
-			return;
-		}
-		become_standby(c, ELECT_WHY_BETTER_HOLDER, out);
-	}
 	if (c->has_holder && elect_id_cmp(&c->holder.id, &m->id) != 0 &&
 	    !elect_claim_better(&them, &c->holder))
 		return;
@@ -1016,6 +1063,21 @@ on_holder_msg(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 	nudge_lesser_holder(c, m->priority, out);
 	if (m->type == ELECT_MSG_HEARTBEAT && (m->has & ELECT_HAS_MEMBERS))
 		sync_members(c, m->n_members, out);
+}
+
+/* Another holder, while we hold: the preferred one stays. */
+static void
+on_rival_holder(struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	struct elect_claim them = {in->m->epoch, in->m->priority, in->m->id};
+	struct elect_claim me = my_claim(c);
+
+	if (!elect_claim_better(&them, &me)) {
+		reassert(c, out);
+		return;
+	}
+	become_standby(c, ELECT_WHY_BETTER_HOLDER, out);
+	on_holder_msg(c, in, out);
 }
 
 /*
@@ -1037,13 +1099,12 @@ defers_to_us(const struct elect *c, const struct elect_id *succ)
 }
 
 static void
-on_resign(struct elect *c, const struct elect_msg *m, struct elect_out *out)
+on_resign(struct elect *c, const struct fsm_in *in, struct elect_out *out)
 {
+	const struct elect_msg *m = in->m;
 	const struct elect_id *succ = &m->holder;
 	bool named = !elect_id_is_zero(succ);
 
-	if (c->state == ELECT_ST_HOLDER || c->state == ELECT_ST_STOPPED)
-		return;
 	if (c->has_holder && elect_id_cmp(&c->holder.id, &m->id) != 0)
 		return; /* not the holder we follow: nothing changes */
 	/*
@@ -1077,10 +1138,14 @@ on_resign(struct elect *c, const struct elect_msg *m, struct elect_out *out)
 	    c, &m->id, named ? 1 : 0, 0, ELECT_WHY_HOLDER_RESIGNED, out);
 }
 
+/* A member's HELLO, while we hold: one that would preempt us? */
 static void
-on_hello(struct elect *c, const struct elect_msg *m)
+on_hello(struct elect *c, const struct fsm_in *in, struct elect_out *out)
 {
-	if (c->state != ELECT_ST_HOLDER || !m->preempt || m->priority == 0 ||
+	const struct elect_msg *m = in->m;
+
+	(void)out;
+	if (!m->preempt || m->priority == 0 ||
 	    m->priority <= c->conf.priority || c->preempt_at_ms != 0)
 		return;
 	/*
@@ -1107,22 +1172,35 @@ run_preempt_timer(struct elect *c, struct elect_out *out)
 		resign(c, &to->id, ELECT_WHY_HANDOVER, out);
 }
 
+/* A standby asks whether we are alive and serving. */
 static void
-on_probe(struct elect *c, const struct elect_msg *m,
-    const struct elect_addr *src, struct elect_out *out)
+on_probe(struct elect *c, const struct fsm_in *in, struct elect_out *out)
 {
 	struct elect_msg ack;
 
-	if (c->state != ELECT_ST_HOLDER)
-		return;
 	msg_init(c, &ack, ELECT_MSG_PROBE_ACK);
 	ack.has |= ELECT_HAS_NONCE | ELECT_HAS_CHECK;
-	ack.nonce = m->nonce;
+	ack.nonce = in->m->nonce;
 	/* The last result answers now; a fresh check follows the probe. */
 	ack.check_ok = c->check_ok;
-	send_msg(c, &ack, src, out);
+	send_msg(c, &ack, in->src, out);
 	if (c->conf.check_enabled)
 		push(out, ELECT_ACT_CHECK);
+}
+
+/*
+ * A PROBE_ACK from the holder we follow (or followed), to one of our
+ * PROBEs: a fast round's (*fast, may be NULL) or a silence probe's.
+ */
+static bool
+acks_our_probe(const struct elect *c, const struct elect_msg *m, bool *fast)
+{
+	bool round = c->probe_tries > 0 && m->nonce == c->probe_nonce;
+	bool silence = c->silence_sent_ms != 0 && m->nonce == c->silence_nonce;
+
+	if (fast != NULL)
+		*fast = round;
+	return (round || silence) && elect_id_cmp(&c->holder.id, &m->id) == 0;
 }
 
 /*
@@ -1130,11 +1208,15 @@ on_probe(struct elect *c, const struct elect_msg *m,
  * its heartbeats were lost. Follow it again rather than claim beside it.
  */
 static void
-on_silent_holder_ack(struct elect *c, struct elect_out *out)
+on_silent_holder_ack(
+    struct elect *c, const struct fsm_in *in, struct elect_out *out)
 {
 	struct elect_claim h = c->holder;
-	struct elect_member *mb = elect_members_find(&c->members, &h.id);
+	struct elect_member *mb;
 
+	if (!acks_our_probe(c, in->m, NULL) || !c->lost_by_silence)
+		return;
+	mb = elect_members_find(&c->members, &h.id);
 	/* Heartbeats we lost renewed its lease: it may run until now + a
 	 * lease, and our turn counts from there if it goes silent again. */
 	if (mb != NULL) {
@@ -1148,18 +1230,12 @@ on_silent_holder_ack(struct elect *c, struct elect_out *out)
 
 /* A standby's PROBE answered: alive and serving, or not serving. */
 static void
-on_probe_ack(struct elect *c, const struct elect_msg *m, struct elect_out *out)
+on_probe_ack(struct elect *c, const struct fsm_in *in, struct elect_out *out)
 {
-	bool fast = c->probe_tries > 0 && m->nonce == c->probe_nonce;
-	bool silence = c->silence_sent_ms != 0 && m->nonce == c->silence_nonce;
+	const struct elect_msg *m = in->m;
+	bool fast;
 
-	if ((!fast && !silence) || elect_id_cmp(&c->holder.id, &m->id) != 0)
-		return;
-	if (c->state == ELECT_ST_CANDIDATE && c->lost_by_silence) {
-		on_silent_holder_ack(c, out);
-		return;
-	}
-	if (c->state != ELECT_ST_STANDBY || !c->has_holder)
+	if (!acks_our_probe(c, m, &fast) || !c->has_holder)
 		return;
 	if (!fast) { /* alive: its next heartbeat may come through */
 		c->silence_sent_ms = 0;
@@ -1181,17 +1257,38 @@ on_probe_ack(struct elect *c, const struct elect_msg *m, struct elect_out *out)
  * evidence counts: m comes from an (our id, other boot) verified live by
  * a challenge, so a replay of our own old datagrams changes nothing.
  */
-static void
-on_own_id(struct elect *c, const struct elect_msg *m, struct elect_out *out)
+static bool
+we_are_older(const struct elect *c, const struct elect_msg *m)
 {
 	uint64_t mine = c->now_ms - c->started_ms;
 
-	if (mine > m->uptime_ms || (mine == m->uptime_ms && c->boot > m->boot))
-		return; /* we are older: the clone renews */
-	if (c->state == ELECT_ST_HOLDER)
-		become_standby(c, ELECT_WHY_DUPLICATE_ID, out);
+	return mine > m->uptime_ms ||
+	       (mine == m->uptime_ms && c->boot > m->boot);
+}
+
+static void
+renew_id(struct elect *c, struct elect_out *out)
+{
 	new_id(c);
 	send_hello(c, NULL, out); /* the new id is persisted at step end */
+}
+
+static void
+on_own_id(struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	if (!we_are_older(c, in->m)) /* older: the clone renews */
+		renew_id(c, out);
+}
+
+/* A clone of ours while we hold: the younger one stops holding. */
+static void
+on_own_id_holder(
+    struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	if (we_are_older(c, in->m))
+		return;
+	become_standby(c, ELECT_WHY_DUPLICATE_ID, out);
+	renew_id(c, out);
 }
 
 static void
@@ -1212,29 +1309,29 @@ count_drop(struct elect *c, enum elect_wire_err err,
 		c->ctr.rx_dropped_malformed++;
 }
 
-static void
-dispatch(struct elect *c, const struct elect_msg *m,
-    const struct elect_addr *src, struct elect_out *out)
+/* A verified datagram's table event; false: none (STATE, a later issue). */
+static bool
+msg_event(const struct elect_msg *m, enum fsm_event *ev)
 {
 	switch (m->type) {
 	case ELECT_MSG_HELLO:
-		on_hello(c, m);
-		break;
+		*ev = FSM_HELLO;
+		return true;
 	case ELECT_MSG_HEARTBEAT:
 	case ELECT_MSG_CLAIM:
-		on_holder_msg(c, m, out);
-		break;
+		*ev = FSM_HOLDER_MSG;
+		return true;
 	case ELECT_MSG_RESIGN:
-		on_resign(c, m, out);
-		break;
+		*ev = FSM_RESIGN;
+		return true;
 	case ELECT_MSG_PROBE:
-		on_probe(c, m, src, out);
-		break;
+		*ev = FSM_PROBE;
+		return true;
 	case ELECT_MSG_PROBE_ACK:
-		on_probe_ack(c, m, out);
-		break;
+		*ev = FSM_PROBE_ACK;
+		return true;
 	default:
-		break; /* STATE: a later issue */
+		return false;
 	}
 }
 
@@ -1345,35 +1442,54 @@ rx_is_fresh(struct elect *c, const struct elect_msg *m,
 	return true;
 }
 
-static void
-on_rx(struct elect *c, const struct elect_event *ev, struct elect_out *out)
+/*
+ * Counts, decodes, authenticates and checks a datagram for freshness
+ * (challenging an unverified sender). True: m may be acted on.
+ */
+static bool
+rx_verify(struct elect *c, const struct elect_event *ev, struct elect_msg *m,
+    struct elect_out *out)
 {
-	struct elect_msg m;
 	enum elect_wire_err err;
 
 	c->ctr.rx++;
 	c->reply_pending = false;
-	err = elect_wire_decode(ev->buf, ev->len, c->conf.key, &m);
+	err = elect_wire_decode(ev->buf, ev->len, c->conf.key, m);
 	if (err != ELECT_WIRE_OK) {
 		count_drop(c, err, &ev->src, out);
-		return;
+		return false;
 	}
-	if (m.epoch > ELECT_EPOCH_MAX) {
+	if (m->epoch > ELECT_EPOCH_MAX) {
 		/* No cluster counts that far: epoch + 1 would wrap. */
 		count_drop(c, ELECT_WIRE_MALFORMED, &ev->src, out);
-		return;
+		return false;
 	}
-	if (!rx_is_fresh(c, &m, &ev->src, out) || c->state == ELECT_ST_STOPPED)
+	return rx_is_fresh(c, m, &ev->src, out);
+}
+
+/*
+ * A datagram: verified, its sender noted as a member, then its type is
+ * the table's event. Our own id from another boot is a clone (OWN_ID);
+ * a member with other settings is noted, but not of our election.
+ */
+static void
+on_rx(struct elect *c, const struct elect_event *ev, struct elect_out *out)
+{
+	struct elect_msg m;
+	struct fsm_in in = {ev, &m, &ev->src};
+	enum fsm_event fev;
+
+	if (!rx_verify(c, ev, &m, out))
 		return;
 	queue_reply(c, &m, 0);
 	if (is_me(c, &m.id)) {
-		on_own_id(c, &m, out);
+		fsm_dispatch(c, FSM_OWN_ID, &in, out);
 	} else {
 		note_member(c, &m, &ev->src, out);
-		/* Other settings: a member, but not of our election. */
 		if (note_settings(c, &m, &ev->src, out) == 0) {
 			see_epoch(c, m.epoch);
-			dispatch(c, &m, &ev->src, out);
+			if (msg_event(&m, &fev))
+				fsm_dispatch(c, fev, &in, out);
 		}
 	}
 	/* A challenge not answered by a HELLO above is answered now. */
@@ -1384,17 +1500,24 @@ on_rx(struct elect *c, const struct elect_event *ev, struct elect_out *out)
 /* ---- operator events ---- */
 
 static void
-on_shutdown(struct elect *c, struct elect_out *out)
+on_shutdown(struct elect *c, const struct fsm_in *in, struct elect_out *out)
 {
-	const struct elect_member *best;
-
-	if (c->state == ELECT_ST_HOLDER) {
-		best = elect_members_best(&c->members, c->now_ms, NULL);
-		resign(c, best ? &best->id : NULL, ELECT_WHY_SHUTDOWN, out);
-	}
+	(void)in;
 	set_state(c, ELECT_ST_STOPPED, ELECT_WHY_SHUTDOWN, out);
 	/* Peers stop ranking a stopped member at once, not after 3 HELLOs. */
 	send_hello(c, NULL, out);
+}
+
+/* A holder resigns first, naming the best member its successor. */
+static void
+on_shutdown_holder(
+    struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	const struct elect_member *best =
+	    elect_members_best(&c->members, c->now_ms, NULL);
+
+	resign(c, best ? &best->id : NULL, ELECT_WHY_SHUTDOWN, out);
+	on_shutdown(c, in, out);
 }
 
 /* The live member of that name, or NULL. */
@@ -1413,13 +1536,10 @@ live_member_named(const struct elect *c, const char *name)
 
 /* The operator's handover: to the member named, or to the best one. */
 static enum elect_handover_result
-on_handover(
-    struct elect *c, const struct elect_event *ev, struct elect_out *out)
+handover(struct elect *c, const struct elect_event *ev, struct elect_out *out)
 {
 	const struct elect_member *to;
 
-	if (c->state != ELECT_ST_HOLDER)
-		return ELECT_HANDOVER_NOT_HOLDER;
 	if (ev->target_name == NULL && elect_id_is_zero(&ev->target)) {
 		to = elect_members_best(&c->members, c->now_ms, NULL);
 		if (to == NULL)
@@ -1440,18 +1560,24 @@ on_handover(
 	return ELECT_HANDOVER_DONE;
 }
 
+/* Not holding, elect_step() answers ELECT_HANDOVER_NOT_HOLDER. */
+static void
+on_handover(struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	out->handover = handover(c, in->ev, out);
+}
+
 /*
  * The address vanished under us: within our lease it goes back for what
  * is left of it (the kernel must not hold it past the lease this core
  * gave, D3); past it, the lease decided already.
  */
 static void
-on_addr_lost(struct elect *c, struct elect_out *out)
+on_addr_lost(struct elect *c, const struct fsm_in *in, struct elect_out *out)
 {
 	struct elect_action *a;
 
-	if (c->state != ELECT_ST_HOLDER)
-		return;
+	(void)in;
 	if (c->now_ms >= c->lease_until_ms) {
 		become_standby(c, ELECT_WHY_LEASE_EXPIRED, out);
 		return;
@@ -1461,8 +1587,9 @@ on_addr_lost(struct elect *c, struct elect_out *out)
 }
 
 static void
-on_start(struct elect *c, struct elect_out *out)
+on_start(struct elect *c, const struct fsm_in *in, struct elect_out *out)
 {
+	(void)in;
 	if (elect_id_is_zero(&c->id))
 		new_id(c); /* persisted at the end of this step */
 	c->state = ELECT_ST_STARTING;
@@ -1490,25 +1617,32 @@ listen_again(struct elect *c, enum elect_reason why, struct elect_out *out)
  * so the address goes at once and a peer takes over by missed heartbeats.
  */
 static void
-on_link(struct elect *c, bool up, struct elect_out *out)
+on_link_down(struct elect *c, const struct fsm_in *in, struct elect_out *out)
 {
-	if (up == !c->link_down)
+	(void)in;
+	if (c->link_down)
 		return;
-	c->link_down = !up;
-	if (!up) {
-		become_standby(c, ELECT_WHY_LINK_DOWN, out);
+	c->link_down = true;
+	become_standby(c, ELECT_WHY_LINK_DOWN, out);
+}
+
+static void
+on_link_up(struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	(void)in;
+	if (!c->link_down)
 		return;
-	}
+	c->link_down = false;
 	listen_again(c, ELECT_WHY_LINK_UP, out);
 }
 
 static void
-on_probe_done(struct elect *c, bool conflict, struct elect_out *out)
+on_probe_done(struct elect *c, const struct fsm_in *in, struct elect_out *out)
 {
-	if (c->state != ELECT_ST_CANDIDATE || !c->probing)
+	if (!c->probing)
 		return; /* a late answer: a holder was heard meanwhile */
 	c->probing = false;
-	if (conflict) {
+	if (in->ev->conflict) {
 		become_standby(c, ELECT_WHY_ADDR_CONFLICT, out);
 		return;
 	}
@@ -1545,16 +1679,29 @@ count_check(struct elect *c, bool ok)
 		c->check_ok = true;
 }
 
+/* Our own service's check, not holding: said when fitness changes. */
+static void
+on_check(struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	bool was_fit = fit_to_serve(c);
+
+	count_check(c, in->ev->ok);
+	/* A HELLO "on change": members rank an unfit node last. */
+	if (was_fit != fit_to_serve(c))
+		send_hello(c, NULL, out);
+}
+
 /* The holder's own service check: failing, it hands over and holds off. */
 static void
-on_check(struct elect *c, bool ok, struct elect_out *out)
+on_check_holder(struct elect *c, const struct fsm_in *in, struct elect_out *out)
 {
 	const struct elect_member *best;
 	bool was_fit = fit_to_serve(c);
+	bool ok = in->ev->ok;
 
 	count_check(c, ok);
 	/* A pass short of rise keeps an unfit holder: it is no failure. */
-	if (c->state == ELECT_ST_HOLDER && !ok && !c->check_ok) {
+	if (!ok && !c->check_ok) {
 		c->holddown_until_ms = c->now_ms + c->conf.holddown_ms;
 		best = elect_members_best(&c->members, c->now_ms, NULL);
 		resign(
@@ -1562,8 +1709,7 @@ on_check(struct elect *c, bool ok, struct elect_out *out)
 		send_hello(c, NULL, out); /* UNFIT: rank us last */
 		return;
 	}
-	/* A HELLO "on change": members rank an unfit node last. */
-	if (was_fit != fit_to_serve(c) && c->state != ELECT_ST_STOPPED)
+	if (was_fit != fit_to_serve(c))
 		send_hello(c, NULL, out);
 }
 
@@ -1582,14 +1728,13 @@ conf_is_valid(const struct elect_conf *conf)
 	       conf->priority != 255;
 }
 
-/* SIGHUP: new timings and priority apply from now on. */
-static int
-on_reconf(struct elect *c, const struct elect_conf *conf, struct elect_out *out)
+/* SIGHUP: new timings and priority apply from now on (conf is valid:
+ * elect_step() checked it). */
+static void
+reconf(struct elect *c, const struct elect_conf *conf)
 {
 	struct elect_conf next = *conf;
 
-	if (!conf_is_valid(conf))
-		return -1;
 	/* The link's MAC and addresses may change (a recreated interface,
 	 * a DHCP renewal); the key and the DMZ address never do. */
 	next.key = c->conf.key;
@@ -1603,14 +1748,52 @@ on_reconf(struct elect *c, const struct elect_conf *conf, struct elect_out *out)
 	/* The periodic HELLO goes now: peers learn the new priority, and
 	 * the new period and member expiry count from here. */
 	c->next_hello_ms = c->now_ms;
-	if (next.priority == 0 && c->state != ELECT_ST_OBSERVER) {
-		if (c->state == ELECT_ST_HOLDER)
-			resign(c, NULL, ELECT_WHY_HANDOVER, out);
+}
+
+/* Priority 0 makes an observer of us. */
+static void
+on_reconf(struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	reconf(c, in->ev->conf);
+	if (c->conf.priority == 0)
 		become_standby(c, ELECT_WHY_START, out);
-	} else if (next.priority > 0 && c->state == ELECT_ST_OBSERVER) {
+}
+
+/* Priority 0: a holder hands over to whoever claims first. */
+static void
+on_reconf_holder(
+    struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	reconf(c, in->ev->conf);
+	if (c->conf.priority != 0)
+		return;
+	resign(c, NULL, ELECT_WHY_HANDOVER, out);
+	become_standby(c, ELECT_WHY_START, out);
+}
+
+/* A priority above 0: an observer listens, then may claim. */
+static void
+on_reconf_observer(
+    struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	reconf(c, in->ev->conf);
+	if (c->conf.priority > 0)
 		listen_again(c, ELECT_WHY_START, out);
-	}
-	return 0;
+}
+
+static void
+on_request(struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	(void)out;
+	if (c->has_holder)
+		elect_reqs_request(&c->reqs, in->ev->flow, c->now_ms);
+}
+
+static void
+on_answer(struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	(void)out;
+	elect_reqs_answer(&c->reqs, in->ev->flow);
 }
 
 /* ---- timers ---- */
@@ -1621,22 +1804,52 @@ on_reconf(struct elect *c, const struct elect_conf *conf, struct elect_out *out)
  * holder past its lease has lost the address to the kernel already.
  */
 static void
-on_late(struct elect *c, struct elect_out *out)
+late(struct elect *c, struct elect_out *out)
 {
-	if (c->state == ELECT_ST_HOLDER && c->now_ms >= c->lease_until_ms)
-		become_standby(c, ELECT_WHY_LEASE_EXPIRED, out);
-	else if (c->state == ELECT_ST_CANDIDATE)
-		become_standby(c, ELECT_WHY_RESUMED, out);
-	else if (c->state != ELECT_ST_HOLDER)
-		elect_fd_heard(&c->fd, c->now_ms);
 	/* Requests seen before the sleep were answered or not long ago:
 	 * either way they say nothing of the holder now. */
 	fast_reset(c);
-	if (c->state == ELECT_ST_STARTING)
-		c->listen_until_ms = c->now_ms + listen_ms(c);
 	/* Members may have joined, or declared us dead, while we slept. */
 	if (!c->link_down)
 		solicit_hellos(c, out);
+}
+
+static void
+on_late_holder(struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	(void)in;
+	if (c->now_ms >= c->lease_until_ms)
+		become_standby(c, ELECT_WHY_LEASE_EXPIRED, out);
+	late(c, out);
+}
+
+static void
+on_late_candidate(
+    struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	(void)in;
+	become_standby(c, ELECT_WHY_RESUMED, out);
+	late(c, out);
+}
+
+static void
+on_late_starting(
+    struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	(void)in;
+	elect_fd_heard(&c->fd, c->now_ms);
+	c->listen_until_ms = c->now_ms + listen_ms(c);
+	late(c, out);
+}
+
+/* STANDBY, OBSERVER: the holder's silence counts from now. */
+static void
+on_late_listening(
+    struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	(void)in;
+	elect_fd_heard(&c->fd, c->now_ms);
+	late(c, out);
 }
 
 /* PROBEs are counted, and their rate kept (at most two a request-timeout,
@@ -1691,7 +1904,7 @@ run_fast_timers(struct elect *c, struct elect_out *out)
 {
 	uint64_t due;
 
-	if (c->state != ELECT_ST_STANDBY || !c->has_holder)
+	if (!c->has_holder)
 		return;
 	if (c->probe_tries > 0) {
 		if (c->now_ms < c->probe_deadline_ms)
@@ -1770,8 +1983,9 @@ fast_wake(const struct elect *c)
 }
 
 static void
-run_holder_timers(struct elect *c, struct elect_out *out)
+on_timer_holder(struct elect *c, const struct fsm_in *in, struct elect_out *out)
 {
+	(void)in;
 	if (c->now_ms >= c->lease_until_ms) {
 		become_standby(c, ELECT_WHY_LEASE_EXPIRED, out);
 		return;
@@ -1801,8 +2015,8 @@ run_holder_timers(struct elect *c, struct elect_out *out)
 /*
  * Claims, after an ARP probe when no member was ever heard holding the
  * address: a foreign host may own it (issue 3). Failover skips the probe.
+ * Claims when our turn comes; a lost probe result is asked again.
  */
-/* Claims when our turn comes; a lost probe result is asked again. */
 static void
 run_candidate_timers(struct elect *c, struct elect_out *out)
 {
@@ -1870,39 +2084,73 @@ run_own_check(struct elect *c, struct elect_out *out)
 	push(out, ELECT_ACT_CHECK);
 }
 
+/* Listened long enough: no holder, our turn to claim comes. */
+static void
+on_timer_starting(
+    struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	(void)in;
+	if (c->now_ms >= c->listen_until_ms)
+		become_candidate(c, NULL, 0, 0, ELECT_WHY_NO_HOLDER, out);
+}
+
+/* The holder (or, with none, anybody) silent for dead_after heartbeats. */
+static void
+holder_silence(struct elect *c, struct elect_out *out)
+{
+	if (elect_fd_expired(&c->fd, c->now_ms))
+		become_candidate(c, c->has_holder ? &c->holder.id : NULL, 0, 0,
+		    c->has_holder ? ELECT_WHY_HOLDER_DEAD : ELECT_WHY_NO_HOLDER,
+		    out);
+}
+
+/* Fast detection first: a failed PROBE round is a dead holder at once. */
+static void
+on_timer_standby(
+    struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	(void)in;
+	run_fast_timers(c, out);
+	run_silence_probe(c, out);
+	if (c->state != ELECT_ST_CANDIDATE)
+		holder_silence(c, out);
+}
+
+/* An observer never claims: a dead holder is only forgotten. */
+static void
+on_timer_observer(
+    struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	(void)in;
+	holder_silence(c, out);
+}
+
+static void
+on_timer_candidate(
+    struct elect *c, const struct fsm_in *in, struct elect_out *out)
+{
+	(void)in;
+	run_candidate_timers(c, out);
+	if (c->state == ELECT_ST_CANDIDATE)
+		run_silence_probe(c, out);
+}
+
+/*
+ * After every event: the current state's TIMER row, again if it made us
+ * a candidate (a candidate whose turn is now claims in the same step),
+ * then what every state does.
+ */
 static void
 run_timers(struct elect *c, struct elect_out *out)
 {
+	struct fsm_in in = {NULL, NULL, NULL};
+	enum elect_state was = c->state;
+
 	if (c->link_down)
 		return; /* nothing to say, nobody to hear it */
-	switch (c->state) {
-	case ELECT_ST_STARTING:
-		if (c->now_ms >= c->listen_until_ms)
-			become_candidate(
-			    c, NULL, 0, 0, ELECT_WHY_NO_HOLDER, out);
-		break;
-	case ELECT_ST_STANDBY:
-	case ELECT_ST_OBSERVER:
-		run_fast_timers(c, out);
-		run_silence_probe(c, out);
-		if (c->state != ELECT_ST_CANDIDATE &&
-		    elect_fd_expired(&c->fd, c->now_ms))
-			become_candidate(c,
-			    c->has_holder ? &c->holder.id : NULL, 0, 0,
-			    c->has_holder ? ELECT_WHY_HOLDER_DEAD
-					  : ELECT_WHY_NO_HOLDER,
-			    out);
-		break;
-	case ELECT_ST_HOLDER:
-		run_holder_timers(c, out);
-		break;
-	default:
-		break;
-	}
-	if (c->state == ELECT_ST_CANDIDATE)
-		run_candidate_timers(c, out);
-	if (c->state == ELECT_ST_CANDIDATE)
-		run_silence_probe(c, out);
+	fsm_dispatch(c, FSM_TIMER, &in, out);
+	if (c->state == ELECT_ST_CANDIDATE && was != ELECT_ST_CANDIDATE)
+		fsm_dispatch(c, FSM_TIMER, &in, out);
 	run_own_check(c, out);
 	if (c->state != ELECT_ST_STOPPED && c->now_ms >= c->next_hello_ms)
 		periodic_hello(c, out);
@@ -1998,51 +2246,117 @@ elect_free(struct elect *c)
 	free(c);
 }
 
+/* ---- the transition table ---- */
+
+#define ST(s) (1u << ELECT_ST_##s)
+#define ST_LIVE                                                                \
+	(ST(STARTING) | ST(STANDBY) | ST(CANDIDATE) | ST(HOLDER) | ST(OBSERVER))
+#define ST_NOT_HOLDER (ST_LIVE & ~ST(HOLDER))
+
+typedef void fsm_handler(
+    struct elect *, const struct fsm_in *, struct elect_out *);
+
+/*
+ * Every transition of the election, as OpenBSD's ospfd keeps its
+ * nbr_fsm_tbl[]: for a state (a mask of states), an event, the handler
+ * that acts, and the states it may leave us in ("=": the same; where two
+ * are named, the handler picks by what it sees). fsm_dispatch() runs the
+ * first row that matches. A (state, event) pair not in the table is
+ * ignored: the event changes nothing in that state. STOPPED has no row:
+ * elect_step() still verifies and counts its datagrams, nothing more.
+ * doc/design.md §5.3 is this table in prose; keep the two alike.
+ */
+static const struct {
+	unsigned states;
+	enum fsm_event event;
+	fsm_handler *handler;
+	const char *next;
+} fsm_tbl[] = {
+    /* state(s)		event		handler			next */
+    {ST_LIVE, FSM_START, on_start, "starting|observer"},
+    {ST(STARTING), FSM_LATE, on_late_starting, "="},
+    {ST(STANDBY) | ST(OBSERVER), FSM_LATE, on_late_listening, "="},
+    {ST(CANDIDATE), FSM_LATE, on_late_candidate, "standby"},
+    {ST(HOLDER), FSM_LATE, on_late_holder, "=|standby"},
+    {ST(STARTING), FSM_TIMER, on_timer_starting, "=|candidate|standby"},
+    {ST(STANDBY), FSM_TIMER, on_timer_standby, "=|candidate"},
+    {ST(OBSERVER), FSM_TIMER, on_timer_observer, "="},
+    {ST(CANDIDATE), FSM_TIMER, on_timer_candidate, "=|holder|standby"},
+    {ST(HOLDER), FSM_TIMER, on_timer_holder, "=|standby"},
+    {ST(HOLDER), FSM_HELLO, on_hello, "= (hands over later)"},
+    {ST_NOT_HOLDER, FSM_HOLDER_MSG, on_holder_msg, "=|standby"},
+    {ST(HOLDER), FSM_HOLDER_MSG, on_rival_holder, "=|standby"},
+    {ST_NOT_HOLDER, FSM_RESIGN, on_resign, "=|candidate|holder|standby"},
+    {ST(HOLDER), FSM_PROBE, on_probe, "="},
+    {ST(STANDBY), FSM_PROBE_ACK, on_probe_ack, "=|candidate"},
+    {ST(CANDIDATE), FSM_PROBE_ACK, on_silent_holder_ack, "=|standby"},
+    {ST_NOT_HOLDER, FSM_OWN_ID, on_own_id, "="},
+    {ST(HOLDER), FSM_OWN_ID, on_own_id_holder, "=|standby"},
+    {ST_NOT_HOLDER, FSM_SHUTDOWN, on_shutdown, "stopped"},
+    {ST(HOLDER), FSM_SHUTDOWN, on_shutdown_holder, "stopped"},
+    {ST(HOLDER), FSM_HANDOVER, on_handover, "=|standby"},
+    {ST(HOLDER), FSM_ADDR_LOST, on_addr_lost, "=|standby"},
+    {ST_LIVE, FSM_LINK_DOWN, on_link_down, "standby|observer"},
+    {ST_LIVE, FSM_LINK_UP, on_link_up, "starting|observer"},
+    {ST(CANDIDATE), FSM_PROBE_DONE, on_probe_done, "=|standby"},
+    {ST(STARTING) | ST(STANDBY) | ST(CANDIDATE), FSM_RECONF, on_reconf,
+	"=|observer"},
+    {ST(HOLDER), FSM_RECONF, on_reconf_holder, "=|observer"},
+    {ST(OBSERVER), FSM_RECONF, on_reconf_observer, "=|starting"},
+    {ST(STANDBY), FSM_REQUEST, on_request, "="},
+    {ST_LIVE, FSM_ANSWER, on_answer, "="},
+    {ST_NOT_HOLDER, FSM_CHECK, on_check, "="},
+    {ST(HOLDER), FSM_CHECK, on_check_holder, "=|standby"},
+    {ST_LIVE & ~ST(CANDIDATE), FSM_PERSIST_DONE, on_persist_done, "="},
+    {ST(CANDIDATE), FSM_PERSIST_DONE, on_persist_done_candidate, "=|starting"},
+};
+
 static void
-dispatch_event(
-    struct elect *c, const struct elect_event *ev, struct elect_out *out)
+fsm_dispatch(struct elect *c, enum fsm_event ev, const struct fsm_in *in,
+    struct elect_out *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fsm_tbl) / sizeof(fsm_tbl[0]); i++)
+		if (fsm_tbl[i].event == ev &&
+		    (fsm_tbl[i].states & (1u << c->state))) {
+			fsm_tbl[i].handler(c, in, out);
+			return;
+		}
+}
+
+/* The table's event for a caller's event (not RX, not TIMER). */
+static enum fsm_event
+caller_event(const struct elect_event *ev)
 {
 	switch (ev->type) {
 	case ELECT_EV_START:
-		on_start(c, out);
-		break;
-	case ELECT_EV_RX:
-		on_rx(c, ev, out);
-		break;
+		return FSM_START;
 	case ELECT_EV_SHUTDOWN:
-		on_shutdown(c, out);
-		break;
+		return FSM_SHUTDOWN;
 	case ELECT_EV_HANDOVER:
-		out->handover = on_handover(c, ev, out);
-		break;
+		return FSM_HANDOVER;
 	case ELECT_EV_ADDR_LOST:
-		on_addr_lost(c, out);
-		break;
+		return FSM_ADDR_LOST;
 	case ELECT_EV_LINK:
-		on_link(c, ev->up, out);
-		break;
+		return ev->up ? FSM_LINK_UP : FSM_LINK_DOWN;
 	case ELECT_EV_PROBE_DONE:
-		on_probe_done(c, ev->conflict, out);
-		break;
+		return FSM_PROBE_DONE;
 	case ELECT_EV_RECONF:
-		(void)on_reconf(c, ev->conf, out); /* validated in elect_step */
-		break;
+		return FSM_RECONF;
 	case ELECT_EV_REQUEST:
-		if (c->state == ELECT_ST_STANDBY && c->has_holder)
-			elect_reqs_request(&c->reqs, ev->flow, c->now_ms);
-		break;
+		return FSM_REQUEST;
 	case ELECT_EV_ANSWER:
-		elect_reqs_answer(&c->reqs, ev->flow);
-		break;
+		return FSM_ANSWER;
 	case ELECT_EV_CHECK:
-		on_check(c, ev->ok, out);
-		break;
+		return FSM_CHECK;
 	case ELECT_EV_PERSIST_DONE:
-		on_persist_done(c, ev->ok, out);
-		break;
+		return FSM_PERSIST_DONE;
+	case ELECT_EV_RX:
 	case ELECT_EV_TIMER:
-		break; /* timers run after every event */
+		break;
 	}
+	return FSM_TIMER; /* not reached: elect_step() handles those */
 }
 
 static bool
@@ -2062,6 +2376,9 @@ int
 elect_step(struct elect *c, uint64_t now_ms, const struct elect_event *ev,
     struct elect_out *out)
 {
+	struct fsm_in in = {ev, NULL, NULL};
+	struct elect_msg m;
+
 	out->nact = 0;
 	out->wake_ms = 0;
 	out->handover = ELECT_HANDOVER_NOT_HOLDER;
@@ -2069,13 +2386,17 @@ elect_step(struct elect *c, uint64_t now_ms, const struct elect_event *ev,
 		return -1;
 	c->now_ms = now_ms;
 	if (c->state == ELECT_ST_STOPPED) {
+		/* No row: a datagram is still verified and counted. */
 		if (ev->type == ELECT_EV_RX)
-			on_rx(c, ev, out); /* still counted */
+			(void)rx_verify(c, ev, &m, out);
 		return 0;
 	}
 	if (c->due_ms != 0 && now_ms > c->due_ms + c->conf.heartbeat_ms)
-		on_late(c, out);
-	dispatch_event(c, ev, out);
+		fsm_dispatch(c, FSM_LATE, &in, out);
+	if (ev->type == ELECT_EV_RX)
+		on_rx(c, ev, out);
+	else if (ev->type != ELECT_EV_TIMER) /* timers run after any event */
+		fsm_dispatch(c, caller_event(ev), &in, out);
 	if (c->state != ELECT_ST_STOPPED)
 		run_timers(c, out);
 	sync_farewell(c, out); /* a sequence it takes is reserved below */
