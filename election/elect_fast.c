@@ -86,7 +86,7 @@ elect_on_probe_ack(
 		return;
 	if (!fast) { /* alive: its next heartbeat may come through */
 		c->silence_sent_ms = 0;
-		elect_fd_heard(&c->fd, c->now_ms);
+		elect_detector_heard(&c->detector, c->now_ms);
 		return;
 	}
 	if (!m->check_ok) {
@@ -95,7 +95,7 @@ elect_on_probe_ack(
 		return;
 	}
 	elect_fast_reset(c); /* lost requests, not a lost holder */
-	elect_fd_heard(&c->fd, c->now_ms);
+	elect_detector_heard(&c->detector, c->now_ms);
 }
 
 void
@@ -196,7 +196,7 @@ uint64_t
 elect_silence_probe_due(const struct elect *c)
 {
 	uint64_t hb = c->conf.heartbeat_ms;
-	uint64_t due = c->fd.last_heard_ms + hb + hb / 2;
+	uint64_t due = c->detector.last_heard_ms + hb + hb / 2;
 
 	uint64_t rate = c->probe_sent_ms[0] + c->conf.request_timeout_ms;
 

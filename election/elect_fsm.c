@@ -369,8 +369,8 @@ reconf(struct elect *c, const struct elect_conf *conf)
 	next.dmz = c->conf.dmz;
 	next.dmz_prefix = c->conf.dmz_prefix;
 	c->conf = next;
-	elect_fd_init(
-	    &c->fd, next.heartbeat_ms, next.dead_after, c->fd.last_heard_ms);
+	elect_detector_init(&c->detector, next.heartbeat_ms, next.dead_after,
+	    c->detector.last_heard_ms);
 	c->replay.challenge_every_ms = next.heartbeat_ms;
 	c->replay.stale_ms = elect_detect_window(c);
 	/* The periodic HELLO goes now: peers learn the new priority, and
@@ -437,7 +437,8 @@ elect_new(const struct elect_conf *conf, const struct elect_persist *p,
 	c->now_ms = c->started_ms = now_ms;
 	c->state = ELECT_ST_STARTING;
 	c->check_ok = true; /* until a check says otherwise */
-	elect_fd_init(&c->fd, conf->heartbeat_ms, conf->dead_after, now_ms);
+	elect_detector_init(
+	    &c->detector, conf->heartbeat_ms, conf->dead_after, now_ms);
 	/* A member that missed three HELLOs is gone; a heartbeat refreshes. */
 	elect_members_init(&c->members,
 	    3 * (uint64_t)conf->hello_interval_ms + conf->heartbeat_ms);

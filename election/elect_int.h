@@ -1,6 +1,9 @@
 /*
- * election/elect_int.h — private to election/: the membership table and
- * the failure detector, the two helpers of the state machine.
+ * election/elect_int.h — private to election/: the membership table, the
+ * failure detector and the watched requests, the helpers of the state
+ * machine; then the state machine's own state (struct elect), the events
+ * of its transition table and what its files share (elect_fsm.c names
+ * them).
  */
 #ifndef QURE_ELECT_INT_H
 #define QURE_ELECT_INT_H
@@ -123,20 +126,20 @@ bool elect_claim_better(
     const struct elect_claim *a, const struct elect_claim *b);
 
 /*
- * Heartbeat failure detector: the holder is dead once dead_after
- * heartbeats in a row were missed. Fast evidence (mirrored requests,
- * probes) joins here in a later issue.
+ * Heartbeat failure detector (elect_detector.c): the holder is dead once
+ * dead_after heartbeats in a row were missed. The fast evidence, mirrored
+ * requests and PROBEs, is elect_fast.c's.
  */
-struct elect_fd {
+struct elect_detector {
 	uint64_t last_heard_ms;
 	uint64_t window_ms; /* dead_after x heartbeat */
 };
 
-void elect_fd_init(struct elect_fd *, uint32_t heartbeat_ms,
+void elect_detector_init(struct elect_detector *, uint32_t heartbeat_ms,
     uint32_t dead_after, uint64_t now_ms);
-void elect_fd_heard(struct elect_fd *, uint64_t now_ms);
-uint64_t elect_fd_deadline(const struct elect_fd *);
-bool elect_fd_expired(const struct elect_fd *, uint64_t now_ms);
+void elect_detector_heard(struct elect_detector *, uint64_t now_ms);
+uint64_t elect_detector_deadline(const struct elect_detector *);
+bool elect_detector_expired(const struct elect_detector *, uint64_t now_ms);
 
 /*
  * Client requests to the DMZ address that the holder has not answered yet,
@@ -190,7 +193,7 @@ struct elect {
 	enum elect_state state;
 	bool has_holder; /* followed holder, when not HOLDER ourselves */
 	struct elect_claim holder;
-	struct elect_fd fd;
+	struct elect_detector detector;
 	uint64_t listen_until_ms; /* STARTING */
 	uint64_t claim_at_ms;	  /* CANDIDATE */
 	uint64_t claim_turns_ms;  /* CANDIDATE: our turn after the lease gate */

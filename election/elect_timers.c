@@ -62,7 +62,7 @@ elect_on_late_starting(
     struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
 {
 	(void)in;
-	elect_fd_heard(&c->fd, c->now_ms);
+	elect_detector_heard(&c->detector, c->now_ms);
 	c->listen_until_ms = c->now_ms + elect_listen_ms(c);
 	late(c, out);
 }
@@ -73,7 +73,7 @@ elect_on_late_listening(
     struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
 {
 	(void)in;
-	elect_fd_heard(&c->fd, c->now_ms);
+	elect_detector_heard(&c->detector, c->now_ms);
 	late(c, out);
 }
 
@@ -129,7 +129,7 @@ run_candidate_timers(struct elect *c, struct elect_out *out)
 		return;
 	}
 	if (elect_conflict_forbids_claim(c)) {
-		elect_fd_heard(&c->fd, c->now_ms);
+		elect_detector_heard(&c->detector, c->now_ms);
 		elect_set_state(
 		    c, ELECT_ST_STANDBY, ELECT_WHY_CONFIG_CONFLICT, out);
 		return;
@@ -195,7 +195,7 @@ elect_on_timer_starting(
 static void
 holder_silence(struct elect *c, struct elect_out *out)
 {
-	if (elect_fd_expired(&c->fd, c->now_ms))
+	if (elect_detector_expired(&c->detector, c->now_ms))
 		elect_become_candidate(c, c->has_holder ? &c->holder.id : NULL,
 		    0, 0,
 		    c->has_holder ? ELECT_WHY_HOLDER_DEAD : ELECT_WHY_NO_HOLDER,
@@ -275,7 +275,8 @@ elect_next_wake(const struct elect *c)
 		break;
 	case ELECT_ST_STANDBY:
 	case ELECT_ST_OBSERVER:
-		w = min_nonzero(elect_fd_deadline(&c->fd), elect_fast_wake(c));
+		w = min_nonzero(
+		    elect_detector_deadline(&c->detector), elect_fast_wake(c));
 		w = min_nonzero(w, elect_silence_probe_due(c));
 		break;
 	case ELECT_ST_CANDIDATE:

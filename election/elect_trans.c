@@ -232,7 +232,7 @@ elect_become_standby(
 	}
 	elect_fast_reset(c);
 	c->has_holder = false;
-	elect_fd_heard(&c->fd, c->now_ms);
+	elect_detector_heard(&c->detector, c->now_ms);
 	elect_set_state(c,
 	    c->conf.priority ? ELECT_ST_STANDBY : ELECT_ST_OBSERVER, why, out);
 	/*
@@ -253,7 +253,7 @@ elect_follow(
 	c->has_holder = true;
 	c->holder_seen = true;
 	c->holder = *h;
-	elect_fd_heard(&c->fd, c->now_ms);
+	elect_detector_heard(&c->detector, c->now_ms);
 	if (c->state == ELECT_ST_STARTING || c->state == ELECT_ST_CANDIDATE)
 		elect_set_state(
 		    c, ELECT_ST_STANDBY, ELECT_WHY_HOLDER_HEARD, out);
@@ -348,7 +348,7 @@ elect_become_candidate(struct elect *c, const struct elect_id *gone,
 	if (c->conf.priority == 0 || c->now_ms < c->holddown_until_ms ||
 	    elect_conflict_forbids_claim(c)) {
 		/* Our own service failed a moment ago: let others serve. */
-		elect_fd_heard(&c->fd, c->now_ms);
+		elect_detector_heard(&c->detector, c->now_ms);
 		if (c->state == ELECT_ST_STARTING ||
 		    c->state == ELECT_ST_CANDIDATE)
 			elect_set_state(c, ELECT_ST_STANDBY, why, out);
@@ -417,7 +417,7 @@ elect_listen_again(
 {
 	c->holder_unverified = false;
 	c->has_holder = false;
-	elect_fd_heard(&c->fd, c->now_ms);
+	elect_detector_heard(&c->detector, c->now_ms);
 	c->listen_until_ms = c->now_ms + elect_listen_ms(c);
 	if (c->conf.priority > 0)
 		elect_set_state(c, ELECT_ST_STARTING, why, out);
