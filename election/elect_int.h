@@ -280,8 +280,8 @@ struct elect_fsm_in {
 
 /*
  * A handler of the table: the state is one its row names. in->ev is the
- * caller's event (NULL for TIMER and LATE); in->m and in->src the
- * datagram, for a datagram's events.
+ * caller's event (for LATE, the one that came late; NULL for TIMER);
+ * in->m and in->src the datagram, for a datagram's events.
  */
 typedef void elect_fsm_handler(
     struct elect *, const struct elect_fsm_in *, struct elect_out *);
