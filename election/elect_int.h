@@ -1,6 +1,9 @@
 /*
- * election/elect_int.h — private to election/: the membership table and
- * the failure detector, the two helpers of the state machine.
+ * election/elect_int.h — private to election/: the membership table, the
+ * failure detector and the watched requests, the helpers of the state
+ * machine; then the state machine's own state (struct elect), the events
+ * of its transition table and what its files share (elect_fsm.c names
+ * them).
  */
 #ifndef QURE_ELECT_INT_H
 #define QURE_ELECT_INT_H
@@ -123,20 +126,20 @@ bool elect_claim_better(
     const struct elect_claim *a, const struct elect_claim *b);
 
 /*
- * Heartbeat failure detector: the holder is dead once dead_after
- * heartbeats in a row were missed. Fast evidence (mirrored requests,
- * probes) joins here in a later issue.
+ * Heartbeat failure detector (elect_detector.c): the holder is dead once
+ * dead_after heartbeats in a row were missed. The fast evidence, mirrored
+ * requests and PROBEs, is elect_fast.c's.
  */
-struct elect_fd {
+struct elect_detector {
 	uint64_t last_heard_ms;
 	uint64_t window_ms; /* dead_after x heartbeat */
 };
 
-void elect_fd_init(struct elect_fd *, uint32_t heartbeat_ms,
+void elect_detector_init(struct elect_detector *, uint32_t heartbeat_ms,
     uint32_t dead_after, uint64_t now_ms);
-void elect_fd_heard(struct elect_fd *, uint64_t now_ms);
-uint64_t elect_fd_deadline(const struct elect_fd *);
-bool elect_fd_expired(const struct elect_fd *, uint64_t now_ms);
+void elect_detector_heard(struct elect_detector *, uint64_t now_ms);
+uint64_t elect_detector_deadline(const struct elect_detector *);
+bool elect_detector_expired(const struct elect_detector *, uint64_t now_ms);
 
 /*
  * Client requests to the DMZ address that the holder has not answered yet,
@@ -158,5 +161,229 @@ void elect_reqs_request(struct elect_reqs *, uint64_t flow, uint64_t now_ms);
 void elect_reqs_answer(struct elect_reqs *, uint64_t flow);
 /* When the oldest outstanding request was seen; 0 if none. */
 uint64_t elect_reqs_oldest(const struct elect_reqs *);
+
+/* ---- the state machine (elect_fsm.c and the files it names) ---- */
+
+struct elect {
+	struct elect_conf conf;
+	struct elect_id id;
+	uint64_t boot; /* random per start: tells a clone from us */
+	uint64_t rng;  /* splitmix64 state */
+	uint64_t started_ms;
+	uint64_t now_ms;
+	uint64_t due_ms; /* the wake-up we asked for last */
+
+	uint64_t epoch; /* highest seen; claims at most disk.epoch */
+	uint64_t seq;	/* next sequence to send; below disk.seq_reserved */
+	/* D4: what the disk acknowledged, what is being written, retries */
+	struct elect_persist disk;
+	struct elect_persist writing;
+	bool persist_busy; /* a PERSIST is out, its DONE not yet in */
+	bool persist_ok;   /* the last one was written */
+	unsigned persist_fails;
+	uint64_t persist_retry_ms; /* no new PERSIST before; 0: none */
+	bool muted; /* a send was skipped: no sequence on disk for it */
+	/* Mute, a holder spoke that we could not challenge, so not hear */
+	bool holder_unverified;
+	/* HOLDER: the guard holds a farewell numbered farewell_seq (the
+	 * sequence right after the last datagram sent while it is out). */
+	bool farewell_out;
+	uint64_t farewell_seq;
+
+	enum elect_state state;
+	bool has_holder; /* followed holder, when not HOLDER ourselves */
+	struct elect_claim holder;
+	struct elect_detector detector;
+	uint64_t listen_until_ms; /* STARTING */
+	uint64_t claim_at_ms;	  /* CANDIDATE */
+	uint64_t claim_turns_ms;  /* CANDIDATE: our turn after the lease gate */
+	uint64_t held_epoch;	  /* HOLDER: the epoch we claimed */
+	uint64_t lease_until_ms;  /* HOLDER */
+	uint64_t next_heartbeat_ms;
+	uint64_t next_hello_ms;
+	bool link_down;	  /* no claims, no sends until it is back */
+	bool holder_seen; /* a holder was heard since start: no probe */
+	bool probing;	  /* CANDIDATE: ELECT_ACT_PROBE out, no answer yet */
+	uint64_t probe_until_ms;
+	uint64_t last_nudge_ms;	   /* last preempt HELLO to a lesser holder */
+	uint64_t last_sync_ms;	   /* last HELLO for a membership mismatch */
+	uint64_t last_announce_ms; /* HOLDER: last ANNOUNCE to win back */
+	uint64_t preempt_at_ms;	   /* HOLDER: hand over to a preempter */
+
+	/* Fast detection, STANDBY: requests the holder owes, PROBE rounds. */
+	struct elect_reqs reqs;
+	uint64_t probe_nonce;
+	unsigned probe_tries; /* 0: no round running */
+	uint64_t probe_deadline_ms;
+	/*
+	 * A holder whose heartbeats stop is asked (a PROBE) before it is
+	 * judged dead, and while we wait out its lease: lost heartbeats are
+	 * not a dead holder, and a claim beside a live one is two holders.
+	 */
+	uint64_t silence_nonce;
+	uint64_t silence_sent_ms;  /* last PROBE to a silent holder; 0: none */
+	bool lost_by_silence;	   /* CANDIDATE: the holder went silent */
+	uint64_t probe_sent_ms[2]; /* the last two PROBEs, older first */
+	/* HOLDER: the last service check result; no claims while held down. */
+	bool check_ok;
+	uint32_t check_fails;  /* failed checks in a row */
+	uint32_t check_passes; /* passed checks in a row */
+	uint64_t holddown_until_ms;
+	uint64_t next_check_ms; /* STANDBY: our own service, now and then */
+
+	/* Replay protection per (id, boot) (doc/protocol.md). */
+	uint64_t solicit_chal; /* challenge of our last group SOLICIT */
+	uint64_t solicit_ms;
+	uint64_t reply_resp; /* a challenge to echo in our next unicast HELLO */
+	uint64_t reply_chal; /* a challenge to send in it */
+	bool reply_pending;
+
+	struct elect_members members;
+	struct elect_replay replay;
+	struct elect_counters ctr;
+};
+
+/*
+ * The events of the transition table (fsm_tbl[] in elect_fsm.c): the caller's
+ * events, a verified datagram by its type, and the two the core makes
+ * itself (TIMER after every step, LATE before one that came late).
+ */
+enum elect_fsm_event {
+	ELECT_FSM_START,
+	ELECT_FSM_LATE,	      /* run late by more than a heartbeat */
+	ELECT_FSM_TIMER,      /* after every event, ELECT_EV_TIMER or not */
+	ELECT_FSM_HELLO,      /* verified datagrams, by type */
+	ELECT_FSM_HOLDER_MSG, /* HEARTBEAT or CLAIM */
+	ELECT_FSM_RESIGN,
+	ELECT_FSM_PROBE,
+	ELECT_FSM_PROBE_ACK,
+	ELECT_FSM_OWN_ID,   /* our id from another boot: a clone */
+	ELECT_FSM_SHUTDOWN, /* the caller's events */
+	ELECT_FSM_HANDOVER,
+	ELECT_FSM_ADDR_LOST,
+	ELECT_FSM_LINK_DOWN,
+	ELECT_FSM_LINK_UP,
+	ELECT_FSM_PROBE_DONE,
+	ELECT_FSM_RECONF,
+	ELECT_FSM_REQUEST,
+	ELECT_FSM_ANSWER,
+	ELECT_FSM_CHECK,
+	ELECT_FSM_PERSIST_DONE,
+};
+
+/* What a handler of the table is given. */
+struct elect_fsm_in {
+	const struct elect_event *ev; /* the caller's event */
+	const struct elect_msg *m;    /* a datagram's events: the message */
+	const struct elect_addr *src; /* and where it came from */
+};
+
+/*
+ * A handler of the table: the state is one its row names. in->ev is the
+ * caller's event (for LATE, the one that came late; NULL for TIMER);
+ * in->m and in->src the datagram, for a datagram's events.
+ */
+typedef void elect_fsm_handler(
+    struct elect *, const struct elect_fsm_in *, struct elect_out *);
+
+/* elect_fsm.c */
+void elect_fsm_dispatch(struct elect *c, enum elect_fsm_event ev,
+    const struct elect_fsm_in *in, struct elect_out *out);
+
+/* elect_trans.c */
+uint64_t elect_rng_next(struct elect *c);
+void elect_new_id(struct elect *c);
+struct elect_action *elect_push(
+    struct elect_out *out, enum elect_action_type type);
+void elect_sync_persist(struct elect *c, struct elect_out *out);
+bool elect_persist_done(struct elect *c, bool ok);
+bool elect_may_claim(const struct elect *c);
+void elect_see_epoch(struct elect *c, uint64_t epoch);
+void elect_set_state(struct elect *c, enum elect_state st,
+    enum elect_reason why, struct elect_out *out);
+bool elect_is_me(const struct elect *c, const struct elect_id *id);
+struct elect_claim elect_my_claim(const struct elect *c);
+uint64_t elect_detect_window(const struct elect *c);
+uint64_t elect_listen_ms(const struct elect *c);
+bool elect_fit_to_serve(const struct elect *c);
+enum elect_side elect_conflict_side(const struct elect *c);
+bool elect_conflict_forbids_claim(const struct elect *c);
+void elect_start_probe(struct elect *c, struct elect_out *out);
+void elect_become_standby(
+    struct elect *c, enum elect_reason why, struct elect_out *out);
+void elect_follow(
+    struct elect *c, const struct elect_claim *h, struct elect_out *out);
+uint64_t elect_turns_ms(const struct elect *c, unsigned turns);
+uint64_t elect_lease_gate(const struct elect *c);
+void elect_wait_turn(struct elect *c, uint64_t turns, enum elect_reason why,
+    struct elect_out *out);
+void elect_become_candidate(struct elect *c, const struct elect_id *gone,
+    unsigned extra_turns, uint64_t extra_ms, enum elect_reason why,
+    struct elect_out *out);
+void elect_refresh_lease(
+    struct elect *c, enum elect_action_type type, struct elect_out *out);
+void elect_claim_now(struct elect *c, struct elect_out *out);
+void elect_resign(struct elect *c, const struct elect_id *successor,
+    enum elect_reason why, struct elect_out *out);
+void elect_listen_again(
+    struct elect *c, enum elect_reason why, struct elect_out *out);
+
+/* elect_send.c */
+void elect_msg_init(
+    struct elect *c, struct elect_msg *m, enum elect_msg_type type);
+void elect_send_msg(struct elect *c, struct elect_msg *m,
+    const struct elect_addr *dest, struct elect_out *out);
+uint64_t elect_new_challenge(struct elect *c);
+void elect_send_hello_flags(struct elect *c, const struct elect_addr *dest,
+    uint16_t flags, struct elect_out *out);
+void elect_send_hello(
+    struct elect *c, const struct elect_addr *dest, struct elect_out *out);
+void elect_solicit_hellos(struct elect *c, struct elect_out *out);
+void elect_send_holder_msg(
+    struct elect *c, enum elect_msg_type type, struct elect_out *out);
+void elect_send_resign(
+    struct elect *c, const struct elect_id *successor, struct elect_out *out);
+void elect_withdraw_farewell(struct elect *c, struct elect_out *out);
+void elect_sync_farewell(struct elect *c, struct elect_out *out);
+
+/* elect_rx.c */
+bool elect_rx_verify(struct elect *c, const struct elect_event *ev,
+    struct elect_msg *m, struct elect_out *out);
+void elect_on_rx(
+    struct elect *c, const struct elect_event *ev, struct elect_out *out);
+/* handlers of the table */
+elect_fsm_handler elect_on_holder_msg;
+elect_fsm_handler elect_on_rival_holder;
+elect_fsm_handler elect_on_resign;
+elect_fsm_handler elect_on_hello;
+elect_fsm_handler elect_on_own_id;
+elect_fsm_handler elect_on_own_id_holder;
+
+/* elect_fast.c */
+void elect_fast_reset(struct elect *c);
+void elect_run_fast_timers(struct elect *c, struct elect_out *out);
+uint64_t elect_silence_probe_due(const struct elect *c);
+void elect_run_silence_probe(struct elect *c, struct elect_out *out);
+uint64_t elect_fast_wake(const struct elect *c);
+/* handlers of the table */
+elect_fsm_handler elect_on_probe;
+elect_fsm_handler elect_on_silent_holder_ack;
+elect_fsm_handler elect_on_probe_ack;
+elect_fsm_handler elect_on_request;
+elect_fsm_handler elect_on_answer;
+
+/* elect_timers.c */
+void elect_run_timers(struct elect *c, struct elect_out *out);
+uint64_t elect_next_wake(const struct elect *c);
+/* handlers of the table */
+elect_fsm_handler elect_on_late_holder;
+elect_fsm_handler elect_on_late_candidate;
+elect_fsm_handler elect_on_late_starting;
+elect_fsm_handler elect_on_late_listening;
+elect_fsm_handler elect_on_timer_holder;
+elect_fsm_handler elect_on_timer_starting;
+elect_fsm_handler elect_on_timer_standby;
+elect_fsm_handler elect_on_timer_observer;
+elect_fsm_handler elect_on_timer_candidate;
 
 #endif

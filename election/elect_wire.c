@@ -596,6 +596,26 @@ encode_addrs(struct wcur *c, const struct elect_msg *m)
 	}
 }
 
+/*
+ * The largest datagram encode_body() can make: every TLV it writes, once,
+ * with its longest value (the longest name, ELECT_MAX_ADDRS IPv6
+ * addresses, an IPv6 DMZ address). A TLV added there is added here.
+ */
+#define TLV_SIZE(len) (2 + (len))
+#define WIRE_BODY_LARGEST                                                      \
+	(TLV_SIZE(ELECT_NAME_MAX) + TLV_SIZE(1) /* PRIORITY */ +               \
+	    TLV_SIZE(1) /* STATE */ + TLV_SIZE(16) /* HOLDER */ +              \
+	    ELECT_MAX_ADDRS * TLV_SIZE(16) /* ADDR6 */ +                       \
+	    TLV_SIZE(17) /* DMZ6 */ + TLV_SIZE(4) /* LEASE_MS */ +             \
+	    TLV_SIZE(8) /* NONCE */ + TLV_SIZE(1) /* CHECK */ +                \
+	    TLV_SIZE(8) /* BOOT */ + TLV_SIZE(8) /* UPTIME_MS */ +             \
+	    TLV_SIZE(1) /* PREEMPT */ + TLV_SIZE(6) /* MAC */ +                \
+	    TLV_SIZE(1) /* MEMBERS */ + TLV_SIZE(8) /* CHALLENGE */ +          \
+	    TLV_SIZE(8) /* RESPONSE */ + TLV_SIZE(4) /* HEARTBEAT_MS */)
+_Static_assert(ELECT_WIRE_HDR_LEN + WIRE_BODY_LARGEST + ELECT_WIRE_TAG_LEN <=
+		   ELECT_WIRE_MAX,
+    "ELECT_WIRE_MAX must hold the largest message we encode");
+
 /* TLVs in type order; the decoder accepts any order. */
 static void
 encode_body(struct wcur *c, const struct elect_msg *m)

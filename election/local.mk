@@ -6,8 +6,13 @@ election_libqure_elect_a_SOURCES = \
 	election/elect_int.h \
 	election/elect_wire.c \
 	election/elect_member.c \
-	election/elect_fd.c \
+	election/elect_detector.c \
 	election/elect_reqs.c \
-	election/elect_fsm.c
+	election/elect_fsm.c \
+	election/elect_trans.c \
+	election/elect_send.c \
+	election/elect_rx.c \
+	election/elect_fast.c \
+	election/elect_timers.c
 election_libqure_elect_a_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 ELECT_LIBS = election/libqure_elect.a $(CRYPTO_LIBS)

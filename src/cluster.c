@@ -41,6 +41,10 @@
  * report (reports come at most once a NETCFG_DEFEND_INTERVAL_MS). */
 #define DEFEND_SHOW_MS (2 * NETCFG_DEFEND_INTERVAL_MS)
 
+/* The transport carries every datagram the core encodes or accepts. */
+_Static_assert(DISC_DGRAM_MAX >= ELECT_WIRE_MAX,
+    "DISC_DGRAM_MAX must hold ELECT_WIRE_MAX");
+
 /*
  * Bad input is counted always, logged at most once a minute per reason:
  * a spray from many source addresses (the election port faces the

@@ -138,17 +138,17 @@ preference_is_epoch_then_priority_then_lower_id(void **state)
 static void
 detector_expires_after_dead_after_heartbeats(void **state)
 {
-	struct elect_fd fd;
+	struct elect_detector fd;
 
 	(void)state;
-	elect_fd_init(&fd, 200, 3, 1000);
-	assert_int_equal(elect_fd_deadline(&fd), 1600);
-	assert_false(elect_fd_expired(&fd, 1599));
-	assert_true(elect_fd_expired(&fd, 1600));
-	elect_fd_heard(&fd, 1500);
-	assert_false(elect_fd_expired(&fd, 2099));
-	elect_fd_heard(&fd, 1400); /* late news never moves it back */
-	assert_int_equal(elect_fd_deadline(&fd), 2100);
+	elect_detector_init(&fd, 200, 3, 1000);
+	assert_int_equal(elect_detector_deadline(&fd), 1600);
+	assert_false(elect_detector_expired(&fd, 1599));
+	assert_true(elect_detector_expired(&fd, 1600));
+	elect_detector_heard(&fd, 1500);
+	assert_false(elect_detector_expired(&fd, 2099));
+	elect_detector_heard(&fd, 1400); /* late news never moves it back */
+	assert_int_equal(elect_detector_deadline(&fd), 2100);
 }
 
 static void

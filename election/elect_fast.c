@@ -1,0 +1,246 @@
+/*
+ * election/elect_fast.c — fast detection. A standby watches client
+ * requests to the DMZ address: one the holder leaves unanswered for
+ * request-timeout starts a PROBE round (two tries); a holder whose
+ * heartbeats stop is PROBEd too, before it is judged dead and while its
+ * lease is waited out. The holder answers PROBEs.
+ */
+#include "config.h"
+
+#include "election/elect_int.h"
+
+/* What we watched was owed by the old holder: forget it. */
+void
+elect_fast_reset(struct elect *c)
+{
+	elect_reqs_clear(&c->reqs);
+	c->probe_tries = 0;
+}
+
+/* A standby asks whether we are alive and serving. */
+void
+elect_on_probe(
+    struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
+{
+	struct elect_msg ack;
+
+	elect_msg_init(c, &ack, ELECT_MSG_PROBE_ACK);
+	ack.has |= ELECT_HAS_NONCE | ELECT_HAS_CHECK;
+	ack.nonce = in->m->nonce;
+	/* The last result answers now; a fresh check follows the probe. */
+	ack.check_ok = c->check_ok;
+	elect_send_msg(c, &ack, in->src, out);
+	if (c->conf.check_enabled)
+		elect_push(out, ELECT_ACT_CHECK);
+}
+
+/*
+ * A PROBE_ACK from the holder we follow (or followed), to one of our
+ * PROBEs: a fast round's (*fast, may be NULL) or a silence probe's.
+ */
+static bool
+acks_our_probe(const struct elect *c, const struct elect_msg *m, bool *fast)
+{
+	bool round = c->probe_tries > 0 && m->nonce == c->probe_nonce;
+	bool silence = c->silence_sent_ms != 0 && m->nonce == c->silence_nonce;
+
+	if (fast != NULL)
+		*fast = round;
+	return (round || silence) && elect_id_cmp(&c->holder.id, &m->id) == 0;
+}
+
+/*
+ * The silent holder we are waiting out answered: it is alive and holds,
+ * its heartbeats were lost. Follow it again rather than claim beside it.
+ */
+void
+elect_on_silent_holder_ack(
+    struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
+{
+	struct elect_claim h = c->holder;
+	struct elect_member *mb;
+
+	if (!acks_our_probe(c, in->m, NULL) || !c->lost_by_silence)
+		return;
+	mb = elect_members_find(&c->members, &h.id);
+	/* Heartbeats we lost renewed its lease: it may run until now + a
+	 * lease, and our turn counts from there if it goes silent again. */
+	if (mb != NULL) {
+		mb->state = ELECT_ST_HOLDER;
+		mb->lease_until_ms =
+		    c->now_ms + c->conf.lease_ms + ELECT_LEASE_MARGIN_MS;
+	}
+	c->silence_sent_ms = 0;
+	elect_follow(c, &h, out);
+}
+
+/* A standby's PROBE answered: alive and serving, or not serving. */
+void
+elect_on_probe_ack(
+    struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
+{
+	const struct elect_msg *m = in->m;
+	bool fast;
+
+	if (!acks_our_probe(c, m, &fast) || !c->has_holder)
+		return;
+	if (!fast) { /* alive: its next heartbeat may come through */
+		c->silence_sent_ms = 0;
+		elect_detector_heard(&c->detector, c->now_ms);
+		return;
+	}
+	if (!m->check_ok) {
+		elect_become_candidate(
+		    c, &m->id, 0, 0, ELECT_WHY_SERVICE_FAILED, out);
+		return;
+	}
+	elect_fast_reset(c); /* lost requests, not a lost holder */
+	elect_detector_heard(&c->detector, c->now_ms);
+}
+
+void
+elect_on_request(
+    struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
+{
+	(void)out;
+	if (c->has_holder)
+		elect_reqs_request(&c->reqs, in->ev->flow, c->now_ms);
+}
+
+void
+elect_on_answer(
+    struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
+{
+	(void)out;
+	elect_reqs_answer(&c->reqs, in->ev->flow);
+}
+
+/* PROBEs are counted, and their rate kept (at most two a request-timeout,
+ * whatever asks: a flood of requests, a silent holder). */
+static void
+note_probe_sent(struct elect *c)
+{
+	c->ctr.probes++;
+	c->probe_sent_ms[0] = c->probe_sent_ms[1];
+	c->probe_sent_ms[1] = c->now_ms;
+}
+
+static void
+send_probe(struct elect *c, struct elect_out *out)
+{
+	const struct elect_member *h =
+	    elect_members_find(&c->members, &c->holder.id);
+	struct elect_msg m;
+
+	/* Two tries within probe-timeout: a LAN answers in a millisecond,
+	 * and a holder silent for that long is dead. */
+	c->probe_tries++;
+	c->probe_deadline_ms = c->now_ms + c->conf.probe_timeout_ms / 2;
+	if (h == NULL || h->src.family == 0)
+		return; /* no address to ask: the try times out */
+	elect_msg_init(c, &m, ELECT_MSG_PROBE);
+	m.has |= ELECT_HAS_NONCE;
+	m.nonce = c->probe_nonce;
+	elect_send_msg(c, &m, &h->src, out);
+	note_probe_sent(c);
+}
+
+/*
+ * When the oldest unanswered request may start a PROBE round; 0: never.
+ * A round ends in an ack that clears every request, or in a failover, so
+ * rounds come at most once per request-timeout whatever a flood sends.
+ */
+static uint64_t
+probe_due(const struct elect *c)
+{
+	uint64_t oldest = elect_reqs_oldest(&c->reqs);
+
+	return oldest == 0 ? 0 : oldest + c->conf.request_timeout_ms;
+}
+
+/*
+ * A request left unanswered for request-timeout: PROBE the holder, two
+ * tries within probe-timeout; silence declares it dead at once.
+ */
+void
+elect_run_fast_timers(struct elect *c, struct elect_out *out)
+{
+	uint64_t due;
+
+	if (!c->has_holder)
+		return;
+	if (c->probe_tries > 0) {
+		if (c->now_ms < c->probe_deadline_ms)
+			return;
+		if (c->probe_tries >= 2) {
+			elect_become_candidate(c, &c->holder.id, 0, 0,
+			    ELECT_WHY_PROBE_FAILED, out);
+			return;
+		}
+		send_probe(c, out);
+		return;
+	}
+	due = probe_due(c);
+	if (due == 0 || c->now_ms < due)
+		return;
+	c->probe_nonce = elect_rng_next(c);
+	send_probe(c, out);
+}
+
+/*
+ * The holder's heartbeat is half a heartbeat overdue: ask it, every half
+ * heartbeat, until it is heard again or we claim. Two tries fit before a
+ * standby declares it dead at the defaults, and two more in its lease.
+ */
+uint64_t
+elect_silence_probe_due(const struct elect *c)
+{
+	uint64_t hb = c->conf.heartbeat_ms;
+	uint64_t due = c->detector.last_heard_ms + hb + hb / 2;
+
+	uint64_t rate = c->probe_sent_ms[0] + c->conf.request_timeout_ms;
+
+	if (!((c->state == ELECT_ST_STANDBY && c->has_holder) ||
+		(c->state == ELECT_ST_CANDIDATE && c->lost_by_silence)))
+		return 0;
+	/* A round for unanswered requests is asking it already. */
+	if (c->probe_tries > 0 || elect_reqs_oldest(&c->reqs) != 0)
+		return 0;
+	if (c->silence_sent_ms != 0 && c->silence_sent_ms + hb / 2 > due)
+		due = c->silence_sent_ms + hb / 2;
+	if (c->probe_sent_ms[0] != 0 && rate > due)
+		due = rate;
+	return due;
+}
+
+void
+elect_run_silence_probe(struct elect *c, struct elect_out *out)
+{
+	const struct elect_member *h;
+	uint64_t due = elect_silence_probe_due(c);
+	struct elect_msg m;
+
+	if (due == 0 || c->now_ms < due)
+		return;
+	if (c->silence_sent_ms == 0)
+		c->silence_nonce = elect_rng_next(c);
+	c->silence_sent_ms = c->now_ms;
+	h = elect_members_find(&c->members, &c->holder.id);
+	if (h == NULL || h->src.family == 0)
+		return; /* no address to ask: its lease decides */
+	elect_msg_init(c, &m, ELECT_MSG_PROBE);
+	m.has |= ELECT_HAS_NONCE;
+	m.nonce = c->silence_nonce;
+	elect_send_msg(c, &m, &h->src, out);
+	note_probe_sent(c);
+}
+
+uint64_t
+elect_fast_wake(const struct elect *c)
+{
+	if (c->state != ELECT_ST_STANDBY || !c->has_holder)
+		return 0;
+	if (c->probe_tries > 0)
+		return c->probe_deadline_ms;
+	return probe_due(c);
+}
