@@ -221,8 +221,12 @@ struct elect {
 	 * not a dead holder, and a claim beside a live one is two holders.
 	 */
 	uint64_t silence_nonce;
-	uint64_t silence_sent_ms;  /* last PROBE to a silent holder; 0: none */
-	bool lost_by_silence;	   /* CANDIDATE: the holder went silent */
+	uint64_t silence_sent_ms; /* last PROBE to a silent holder; 0: none */
+	bool lost_by_silence;	  /* CANDIDATE: the holder went silent */
+	/* The successor the followed holder's last HEARTBEAT named: first
+	 * in line if it goes silent, whatever our own views of the members
+	 * say (they differ after a restart); zero: none named. */
+	struct elect_id successor;
 	uint64_t probe_sent_ms[2]; /* the last two PROBEs, older first */
 	/* HOLDER: the last service check result; no claims while held down. */
 	bool check_ok;

@@ -185,6 +185,9 @@ elect_on_holder_msg(
 	    !elect_claim_better(&them, &c->holder))
 		return;
 	elect_follow(c, &them, out);
+	memset(&c->successor, 0, sizeof(c->successor));
+	if (m->type == ELECT_MSG_HEARTBEAT && (m->has & ELECT_HAS_HOLDER))
+		c->successor = m->holder;
 	nudge_lesser_holder(c, m->priority, out);
 	if (m->type == ELECT_MSG_HEARTBEAT && (m->has & ELECT_HAS_MEMBERS))
 		sync_members(c, m->n_members, out);

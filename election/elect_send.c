@@ -148,6 +148,25 @@ elect_solicit_hellos(struct elect *c, struct elect_out *out)
 	elect_send_hello_flags(c, NULL, ELECT_FLAG_SOLICIT, out);
 }
 
+/*
+ * A HEARTBEAT names the member that would succeed us (the one a RESIGN
+ * would name): standbys that saw members come and go differently (one
+ * restarted and never heard of a member that died meanwhile) would each
+ * count themselves first in line and claim together; the holder's word
+ * is the same for all who heard it.
+ */
+static void
+name_successor(const struct elect *c, struct elect_msg *m)
+{
+	const struct elect_member *best =
+	    elect_members_best(&c->members, c->now_ms, NULL);
+
+	if (best == NULL)
+		return;
+	m->has |= ELECT_HAS_HOLDER;
+	m->holder = best->id;
+}
+
 void
 elect_send_holder_msg(
     struct elect *c, enum elect_msg_type type, struct elect_out *out)
@@ -164,6 +183,7 @@ elect_send_holder_msg(
 		m.dmz = c->conf.dmz;
 		m.dmz_prefix = c->conf.dmz_prefix;
 		m.lease_ms = c->conf.lease_ms;
+		name_successor(c, &m);
 	} else if (type == ELECT_MSG_CLAIM) {
 		m.has |= ELECT_HAS_LEASE; /* how long peers must wait (D3) */
 		m.lease_ms = c->conf.lease_ms;

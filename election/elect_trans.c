@@ -334,6 +334,19 @@ elect_wait_turn(struct elect *c, uint64_t turns, enum elect_reason why,
 
 /* Waits our turn: rank x stagger, plus extra turns (a named successor)
  * and extra_ms (the named successor's chance). */
+/*
+ * The holder went silent: the successor its last HEARTBEAT named goes
+ * first; everybody else at least one turn later, so that it is heard
+ * claiming (a stagger) before anybody who thinks itself first does.
+ */
+static unsigned
+silent_holder_rank(const struct elect *c, unsigned rank)
+{
+	if (elect_id_cmp(&c->successor, &c->id) == 0)
+		return 0;
+	return rank > 0 ? rank : 1;
+}
+
 void
 elect_become_candidate(struct elect *c, const struct elect_id *gone,
     unsigned extra_turns, uint64_t extra_ms, enum elect_reason why,
@@ -356,6 +369,9 @@ elect_become_candidate(struct elect *c, const struct elect_id *gone,
 	}
 	rank = elect_members_rank(
 	    &c->members, c->now_ms, c->conf.priority, &c->id, gone);
+	if (gone != NULL && why != ELECT_WHY_HOLDER_RESIGNED &&
+	    !elect_id_is_zero(&c->successor))
+		rank = silent_holder_rank(c, rank);
 	/* A failing service goes last: any fit member claims first. */
 	if (!c->check_ok)
 		extra_turns += (unsigned)c->members.n + 1;

@@ -1401,6 +1401,61 @@ candidate_follows_a_silent_holder_that_answers(void **state)
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
 }
 
+/* A heartbeat from peer n naming successor as first in line. */
+static void
+fx_hear_heartbeat_naming(struct fx *f, int n, int successor)
+{
+	struct elect_msg m = {.type = ELECT_MSG_HEARTBEAT,
+	    .epoch = 4,
+	    .priority = 100,
+	    .has = ELECT_HAS_HOLDER};
+
+	m.holder = id_of(successor);
+	fx_hear_msg(f, &m, n);
+}
+
+/*
+ * Views of the members differ after restarts (one never heard of a
+ * member that died meanwhile): two standbys each first in line by their
+ * own view claimed together (the chaos run: two MACs for 20-40 ms). The
+ * successor the holder's last HEARTBEAT named goes first, the others at
+ * least a turn later.
+ */
+static void
+named_successor_claims_first_when_the_holder_goes_silent(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t0;
+
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100); /* ranks before us */
+	fx_hear_heartbeat_naming(f, PEER_HIGH, ME);
+	t0 = f->now;
+	fx_advance(f, t0 + dead_ms(f) + ELECT_LEASE_MARGIN_MS - 1 - f->now);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_advance(f, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+static void
+unnamed_standby_waits_a_turn_for_the_named_successor(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t0;
+
+	/* Nobody ranks before us in our view; the holder named another. */
+	fx_hear_heartbeat_naming(f, PEER_HIGH, PEER_OTHER);
+	t0 = f->now;
+	fx_advance(f, t0 + dead_ms(f) + ELECT_LEASE_MARGIN_MS +
+			  f->conf.claim_stagger_ms - 1 - f->now);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	/* It claims: we hear it and follow, never claiming beside it. */
+	fx_hear(f, PEER_OTHER, ELECT_MSG_CLAIM, 5, 100);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	fx_advance(f, dead_ms(f) / 2);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
 /* A heartbeat from peer n carrying its lease. */
 static void
 fx_hear_lease(struct fx *f, int n, uint64_t epoch, uint32_t lease_ms)
@@ -2802,6 +2857,8 @@ main(void)
 	    T(silent_holder_is_declared_dead_after_two_probe_tries),
 	    T(standby_asks_a_silent_holder_before_judging_it),
 	    T(candidate_follows_a_silent_holder_that_answers),
+	    T(named_successor_claims_first_when_the_holder_goes_silent),
+	    T(unnamed_standby_waits_a_turn_for_the_named_successor),
 	    T(missed_heartbeats_claim_waits_for_the_holders_longer_lease),
 	    T(unfit_probe_ack_claim_waits_for_the_lease),
 	    T(resign_without_successor_waits_for_other_holders_leases),
