@@ -125,24 +125,32 @@ note_probe_sent(struct elect *c)
 	c->probe_sent_ms[1] = c->now_ms;
 }
 
+/* A PROBE to the holder we follow (or lost); none without its address:
+ * the caller's deadline, or the lease, decides then. */
 static void
-send_probe(struct elect *c, struct elect_out *out)
+probe_holder(struct elect *c, uint64_t nonce, struct elect_out *out)
 {
 	const struct elect_member *h =
 	    elect_members_find(&c->members, &c->holder.id);
 	struct elect_msg m;
 
+	if (h == NULL || h->src.family == 0)
+		return;
+	elect_msg_init(c, &m, ELECT_MSG_PROBE);
+	m.has |= ELECT_HAS_NONCE;
+	m.nonce = nonce;
+	elect_send_msg(c, &m, &h->src, out);
+	note_probe_sent(c);
+}
+
+static void
+send_probe(struct elect *c, struct elect_out *out)
+{
 	/* Two tries within probe-timeout: a LAN answers in a millisecond,
 	 * and a holder silent for that long is dead. */
 	c->probe_tries++;
 	c->probe_deadline_ms = c->now_ms + c->conf.probe_timeout_ms / 2;
-	if (h == NULL || h->src.family == 0)
-		return; /* no address to ask: the try times out */
-	elect_msg_init(c, &m, ELECT_MSG_PROBE);
-	m.has |= ELECT_HAS_NONCE;
-	m.nonce = c->probe_nonce;
-	elect_send_msg(c, &m, &h->src, out);
-	note_probe_sent(c);
+	probe_holder(c, c->probe_nonce, out);
 }
 
 /*
@@ -197,7 +205,6 @@ elect_silence_probe_due(const struct elect *c)
 {
 	uint64_t hb = c->conf.heartbeat_ms;
 	uint64_t due = c->detector.last_heard_ms + hb + hb / 2;
-
 	uint64_t rate = c->probe_sent_ms[0] + c->conf.request_timeout_ms;
 
 	if (!((c->state == ELECT_ST_STANDBY && c->has_holder) ||
@@ -216,23 +223,14 @@ elect_silence_probe_due(const struct elect *c)
 void
 elect_run_silence_probe(struct elect *c, struct elect_out *out)
 {
-	const struct elect_member *h;
 	uint64_t due = elect_silence_probe_due(c);
-	struct elect_msg m;
 
 	if (due == 0 || c->now_ms < due)
 		return;
 	if (c->silence_sent_ms == 0)
 		c->silence_nonce = elect_rng_next(c);
 	c->silence_sent_ms = c->now_ms;
-	h = elect_members_find(&c->members, &c->holder.id);
-	if (h == NULL || h->src.family == 0)
-		return; /* no address to ask: its lease decides */
-	elect_msg_init(c, &m, ELECT_MSG_PROBE);
-	m.has |= ELECT_HAS_NONCE;
-	m.nonce = c->silence_nonce;
-	elect_send_msg(c, &m, &h->src, out);
-	note_probe_sent(c);
+	probe_holder(c, c->silence_nonce, out);
 }
 
 uint64_t
