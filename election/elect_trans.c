@@ -424,7 +424,7 @@ elect_resign(struct elect *c, const struct elect_id *successor,
     enum elect_reason why, struct elect_out *out)
 {
 	elect_become_standby(c, why, out);
-	elect_send_resign(c, successor, out);
+	elect_send_resign(c, successor, why, out);
 }
 
 void

@@ -1031,6 +1031,8 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.rx_dropped_ttl = ustats.rx_dropped_ttl;
 	out->counters.failovers = ctr.failovers;
 	out->counters.probes = ctr.probes;
+	out->counters.probes_lost = ctr.probes_lost;
+	out->counters.loss_handovers = ctr.loss_handovers;
 	out->persist.ok = c->persist_ok;
 	if (!c->persist_ok)
 		snprintf(out->persist.error, sizeof(out->persist.error), "%s",
