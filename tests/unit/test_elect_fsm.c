@@ -2967,6 +2967,19 @@ a_standby_numbers_its_probes(void **state)
 		assert_true(m.has & ELECT_HAS_PROBE_SEQ);
 		assert_int_equal(m.probe_seq, want++);
 	}
+	/* Another holder counts from 1: our PROBEs to the first one are
+	 * no gap in what it hears (it would take them for lost). */
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HEARTBEAT, 5, 100);
+	fx_clear(f);
+	fx_event(f, ELECT_EV_REQUEST, 8, false);
+	fx_advance(f, f->conf.request_timeout_ms);
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), 1);
+	for (i = 0; i < f->nlog; i++)
+		if (f->log[i].type == ELECT_ACT_SEND &&
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) == ELECT_WIRE_OK &&
+		    m.type == ELECT_MSG_PROBE)
+			assert_int_equal(m.probe_seq, 1);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
