@@ -30,6 +30,12 @@ struct netcfg_conf {
 	struct in_addr dmz; /* network byte order */
 	uint8_t dmz_prefix; /* 1..32 */
 	/*
+	 * [dmz] vmac: all zero, the address lives on ifname itself; else the
+	 * cluster's one MAC (unicast): the address lives on a macvlan of
+	 * ifname with it, up only while held (netcfg_vmac.c).
+	 */
+	uint8_t vmac[6];
+	/*
 	 * The caller's clock in ms; required. netcfg reads no clock of its
 	 * own: lease ends, probe, announce and defence timings and the
 	 * guard's deadline are on this one. qured passes clock_now_ms()
@@ -169,6 +175,8 @@ bool netcfg_is_member_mac(const struct netcfg *, const uint8_t mac[6]);
 int netcfg_get_ifindex(const struct netcfg *);
 /* The interface's MAC as last seen (6 bytes). */
 void netcfg_get_mac(const struct netcfg *, uint8_t mac[6]);
+/* [dmz] vmac: the macvlan's name ("" without one). */
+const char *netcfg_get_vmac_ifname(const struct netcfg *);
 /* Link state as last seen. */
 bool netcfg_is_link_up(const struct netcfg *);
 /*

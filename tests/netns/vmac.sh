@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# [dmz] vmac = yes (issue 9 item 5): the DMZ address lives on a macvlan
+# qv-eth0 with one MAC for the whole cluster, derived from the key. The
+# router's neighbour entry for the address shows that MAC before and
+# after a failover (kill -9 of the holder, a cut link), so a router that
+# ignores gratuitous ARP fails over as fast as one that honours it: the
+# client-seen failover time is measured without and with an nftables rule
+# in the router that drops every gratuitous ARP for the address, and
+# both are printed. Throughout, a poller checks that no two hosts have
+# the macvlan up at once and that no host has the address without it
+# (a standby has it down: never the address). Also: the interface's
+# arp_ignore/arp_announce are set while qured runs and put back after it
+# (by qured on SIGTERM, by the guard after kill -9, which deletes the
+# macvlan too); the watcher sees the requests to the shared MAC (on a
+# hub, a standby declares the cut holder dead on a failed probe); the
+# holder defends the address against a foreign host's gratuitous ARP,
+# and nobody takes the members' shared MAC for a conflict.
+. "$(dirname "$0")/lib.sh"
+
+NETCFG_TOOL=${NETCFG_TOOL:-$qn_top_build/tests/netns/netcfg_tool}
+[ -x "$NETCFG_TOOL" ] || { echo "ERROR: $NETCFG_TOOL not built" >&2; exit 99; }
+command -v nft >/dev/null || { echo "ERROR: nft not found" >&2; exit 99; }
+
+# The address is on qv-eth0 now, not eth0 (lib.sh looks at eth0).
+qn_has_dmz() {
+	ip -n "$(qn_ns "$1")" -4 -o addr show 2>/dev/null |
+	    grep -q " inet $QN_DMZ/"
+}
+# vmac_up N: host N's macvlan is administratively up.
+vmac_up() {
+	ip -n "$(qn_ns "$1")" -o link show qv-eth0 2>/dev/null |
+	    grep -Eq '[<,]UP[,>]'
+}
+vmac_of() {
+	ip -n "$(qn_ns "$1")" -o link show qv-eth0 2>/dev/null |
+	    sed -n 's/.* link\/ether \([0-9a-f:]*\).*/\1/p'
+}
+sysctl_of() {
+	ip netns exec "$(qn_ns "$1")" cat \
+	    "/proc/sys/net/ipv4/conf/${2:-eth0}/$3" 2>/dev/null
+}
+
+qn_setup 3
+qn_add_host 4 # a foreign host: no qured
+# A hub, so the standbys' watchers see the clients' requests to the
+# shared MAC (fastfail.sh).
+ip -n "$QN_LAN" link set br0 type bridge ageing_time 0
+for n in 1 2 3; do
+	qn_service "$n"
+	qn_start_host "$n" '[dmz]' 'vmac = yes' 'ports = tcp:8080'
+done
+
+# The poller: each round samples every host twice; a host counts as up
+# (or as having the address) only if both samples say so, so two hosts
+# reported up at once really overlapped, however the samples interleave.
+monitor() {
+	local a b n up have viol
+	while :; do
+		a=() b=()
+		for n in 1 2 3; do
+			a[$n]="$(vmac_up "$n" && echo U)$(qn_has_dmz "$n" && echo A)"
+		done
+		for n in 1 2 3; do
+			b[$n]="$(vmac_up "$n" && echo U)$(qn_has_dmz "$n" && echo A)"
+		done
+		up=0 have=0 viol=
+		for n in 1 2 3; do
+			case "${a[$n]}/${b[$n]}" in
+			U*/U*) up=$((up + 1)) ;;
+			esac
+			[ "${a[$n]}${b[$n]}" != AA ] ||
+			    viol="$viol h$n has the address, macvlan down;"
+			case "${a[$n]}/${b[$n]}" in
+			*A/*A) have=$((have + 1)) ;;
+			esac
+		done
+		[ "$up" -le 1 ] || viol="$viol $up hosts with the macvlan up;"
+		[ "$have" -le 1 ] || viol="$viol $have hosts with the address;"
+		[ -z "$viol" ] || echo "$(qn_now_ms) ${a[*]} | ${b[*]}:$viol" \
+		    >>"$T/violations"
+		sleep 0.01
+	done
+}
+: >"$T/violations"
+monitor &
+QN_PIDS+=($!)
+
+qn_elected 8000
+h=$QN_HOLDER
+vmac=$(vmac_of "$h")
+[ -n "$vmac" ] || qn_fail "h$h has no qv-eth0"
+for n in 1 2 3; do
+	[ "$(vmac_of "$n")" = "$vmac" ] ||
+	    qn_fail "h$n's macvlan has '$(vmac_of "$n")', h$h's $vmac"
+	[ "$(sysctl_of "$n" eth0 arp_ignore)" = 1 ] &&
+	    [ "$(sysctl_of "$n" eth0 arp_announce)" = 2 ] ||
+	    qn_fail "h$n's eth0: arp_ignore $(sysctl_of "$n" eth0 arp_ignore)," \
+		"arp_announce $(sysctl_of "$n" eth0 arp_announce)"
+	[ "$n" = "$h" ] || ! vmac_up "$n" || qn_fail "standby h$n has it up"
+done
+# Locally administered unicast: the first byte's low bits are 1 0.
+[ $((0x${vmac%%:*} & 3)) = 2 ] || qn_fail "$vmac is not local unicast"
+qn_log "h$h holds $QN_DMZ on qv-eth0, shared MAC $vmac on every host"
+
+got=
+ask() { got=$(qn_ask) && [ -n "$got" ]; }
+qn_wait_for 3000 ask
+[ "$got" = "h$h" ] || qn_fail "service answered '$got', expected h$h"
+[ "$(qn_router_mac)" = "$vmac" ] ||
+    qn_fail "router has '$(qn_router_mac)' for $QN_DMZ, expected $vmac"
+
+# failover HOW: kills (kill -9) or cuts the holder; sets T_FAIL to the
+# time until a client connection from the router is answered again (a
+# try every 20 ms, 100 ms to connect), OLD and NEW to the hosts.
+quick_ask() {
+	got=$(ip netns exec "$QN_ROUTER" timeout 0.5 socat -t 0.3 -T 0.3 - \
+	    TCP:"$QN_DMZ":8080,connect-timeout=0.1 </dev/null 2>/dev/null) &&
+	    [ -n "$got" ] && [ "$got" != "h$OLD" ]
+}
+failover() {
+	local t0
+	OLD=$QN_HOLDER
+	t0=$(qn_now_ms)
+	case $1 in
+	kill) qn_stop_host "$OLD" KILL ;;
+	cut) qn_cut_link "$OLD" ;;
+	esac
+	qn_wait_for 10000 quick_ask
+	T_FAIL=$(($(qn_now_ms) - t0))
+	NEW=${got#h}
+	[ "$(qn_router_mac)" = "$vmac" ] ||
+	    qn_fail "router has '$(qn_router_mac)' after the failover"
+	qn_log "$1 h$OLD: h$NEW answers after $T_FAIL ms; the router" \
+	    "still has $vmac"
+}
+
+# 1. kill -9, gratuitous ARP honoured.
+failover kill
+t_kill=$T_FAIL
+# The guard dropped the address, took the macvlan down and, qured gone
+# for good, deleted it and put eth0's sysctls back.
+gone() { ! ip -n "$(qn_ns "$OLD")" link show qv-eth0 >/dev/null 2>&1; }
+qn_wait_for 2000 gone
+[ "$(sysctl_of "$OLD" eth0 arp_ignore)" = 0 ] &&
+    [ "$(sysctl_of "$OLD" eth0 arp_announce)" = 0 ] ||
+    qn_fail "h$OLD's eth0 sysctls not restored after kill -9"
+qn_start_host "$OLD" '[dmz]' 'vmac = yes' 'ports = tcp:8080'
+qn_elected 8000
+
+# 2. The router ignores gratuitous ARP from now on: ARP with the DMZ
+# address as sender is dropped unless it is meant for the router (the
+# answers to the router's own requests: a router that ignores GARP still
+# asks when its entry goes stale, and must get its answer).
+ip netns exec "$QN_ROUTER" nft -f - <<EOF
+table arp qtest {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		arp saddr ip $QN_DMZ arp daddr ip != $QN_ROUTER_IP counter drop
+	}
+}
+EOF
+failover kill
+t_kill_drop=$T_FAIL
+qn_start_host "$OLD" '[dmz]' 'vmac = yes' 'ports = tcp:8080'
+qn_elected 8000
+
+# 3. A cut link, gratuitous ARP still dropped; on the hub the standbys'
+# watchers see the requests to the shared MAC go unanswered.
+ip netns exec "$QN_ROUTER" bash -c "while :; do
+	timeout 0.2 socat -T 0.05 - TCP:$QN_DMZ:8080,connect-timeout=0.05 \
+	    </dev/null >/dev/null 2>&1; sleep 0.01; done" &
+client=$!
+QN_PIDS+=($client)
+sleep 0.3
+failover cut
+t_cut_drop=$T_FAIL
+kill "$client"
+prober=
+for n in 1 2 3; do
+	[ "$n" != "$OLD" ] || continue
+	grep -q 'standby -> candidate (probe-failed)' "$T/h$n/log" &&
+	    prober=$n
+done
+[ -n "$prober" ] ||
+    qn_fail "no standby saw the requests to $vmac go unanswered"
+vmac_up "$OLD" && qn_fail "the cut h$OLD still has qv-eth0 up"
+dropped=$(ip netns exec "$QN_ROUTER" nft list table arp qtest |
+    sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+[ "${dropped:-0}" -gt 0 ] || qn_fail "the router's rule dropped no ARP"
+qn_restore_link "$OLD"
+qn_elected 8000
+h=$QN_HOLDER
+
+# 4. The defence: a foreign host announces the address; the holder sees
+# it (not a member's MAC, not the shared one), defends it from the shared
+# MAC, and the router comes back to it.
+ip netns exec "$QN_ROUTER" nft delete table arp qtest
+ip netns exec "$(qn_ns 4)" "$NETCFG_TOOL" garp eth0 "$QN_DMZ/24" 1 10 \
+    >/dev/null
+shown() { [ "$(qn_field "$h" '.conflict // empty')" = "$(qn_mac 4)" ]; }
+qn_wait_for 2000 shown
+qn_wait_for 1000 eval '[ "$(qn_router_mac)" = "$vmac" ]'
+qn_log "h$h defended $QN_DMZ against h4: the router has $vmac again"
+
+# 5. SIGTERM: qured itself puts eth0 back and removes the macvlan.
+qn_stop_host "$h" TERM
+[ "$(sysctl_of "$h" eth0 arp_ignore)" = 0 ] &&
+    [ "$(sysctl_of "$h" eth0 arp_announce)" = 0 ] ||
+    qn_fail "h$h's eth0 sysctls not restored after SIGTERM"
+gone_h() { ! ip -n "$(qn_ns "$h")" link show qv-eth0 >/dev/null 2>&1; }
+gone_h || qn_fail "h$h's qv-eth0 left after SIGTERM"
+
+for n in 1 2 3; do
+	if grep -q "address conflict: $vmac\|in use by $vmac" "$T/h$n/log"
+	then
+		qn_fail "h$n took the shared MAC for a conflict"
+	fi
+done
+if [ -s "$T/violations" ]; then
+	head -n 20 "$T/violations" >&2
+	qn_fail "the poller saw the rules broken (above)"
+fi
+
+printf 'vmac failover: kill -9 %d ms; with GARP dropped at the router:' \
+    "$t_kill"
+printf ' kill -9 %d ms, link cut %d ms\n' "$t_kill_drop" "$t_cut_drop"
+# The same path with and without the drop: a generous bound.
+bound=$((2 * t_kill + 1000))
+[ "$t_kill_drop" -le "$bound" ] ||
+    qn_fail "with GARP dropped: $t_kill_drop ms, more than $bound ms"
+qn_timing "vmac: kill -9 failover" "$t_kill" 900
+qn_timing "vmac: kill -9 failover, GARP dropped" "$t_kill_drop" 900
+qn_timing "vmac: link cut failover, GARP dropped" "$t_cut_drop" 1000
+echo "PASS: $QN_NAME: the router kept $vmac; kill -9 $t_kill ms," \
+    "GARP dropped $t_kill_drop ms, link cut $t_cut_drop ms"
