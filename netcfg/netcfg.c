@@ -580,6 +580,19 @@ netcfg_get_vmac_ifname(const struct netcfg *nc)
 	return nc->vmac ? nc->vname : "";
 }
 
+void
+netcfg_get_vmac(const struct netcfg *nc, char *buf, size_t len)
+{
+	const uint8_t *m = nc->conf.vmac;
+
+	if (!nc->vmac) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+	    m[3], m[4], m[5]);
+}
+
 int
 netcfg_addr_ifindex(const struct netcfg *nc)
 {

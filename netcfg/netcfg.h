@@ -177,6 +177,9 @@ int netcfg_get_ifindex(const struct netcfg *);
 void netcfg_get_mac(const struct netcfg *, uint8_t mac[6]);
 /* [dmz] vmac: the macvlan's name ("" without one). */
 const char *netcfg_get_vmac_ifname(const struct netcfg *);
+/* [dmz] vmac: the shared MAC as "aa:bb:cc:dd:ee:ff" into buf ("" without
+ * one). */
+void netcfg_get_vmac(const struct netcfg *, char *buf, size_t len);
 /* Link state as last seen. */
 bool netcfg_is_link_up(const struct netcfg *);
 /*

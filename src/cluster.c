@@ -1018,6 +1018,8 @@ cluster_status(struct cluster *c, struct status *out)
 	out->dmz.lease_ms = netcfg_enforced_lease_ms(c->nc);
 	out->dmz.kernel_lifetime_s = netcfg_kernel_lifetime_s(c->nc);
 	out->dmz.guard_restarts = netcfg_guard_restarts(c->nc);
+	if (c->conf.dmz.vmac.mode != CONF_VMAC_NO)
+		netcfg_get_vmac(c->nc, out->dmz.vmac, sizeof(out->dmz.vmac));
 	n = elect_get_members(c->core, now, members, STATUS_MAX_MEMBERS);
 	for (i = 0; i < n; i++)
 		status_member_from(&members[i], &out->members[i]);
