@@ -338,7 +338,8 @@ fill_names(struct netcfg *nc)
 	nc->vmac = memcmp(nc->conf.vmac, zero, 6) != 0;
 	if (nc->vmac) {
 		/* On the macvlan the address is its only one: no label. */
-		netcfg_vmac_name(nc->conf.ifname, nc->vname);
+		netcfg_vmac_name(nc->conf.ifname,
+		    (const uint8_t *)&nc->conf.dmz.s_addr, nc->vname);
 		nc->label[0] = '\0';
 		return;
 	}

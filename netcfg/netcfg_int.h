@@ -139,9 +139,11 @@ enum netcfg_defend_act netcfg_defend_on_conflict(
 
 /* ---- The shared MAC ([dmz] vmac; vmac_name.c, pure) */
 
-/* The macvlan's name for the cluster interface ifname: "qv-<ifname>", or,
- * for a name too long for that, its first 7 bytes and a hash. */
-void netcfg_vmac_name(const char *ifname, char out[NETCFG_IFNAME_MAX]);
+/* The macvlan's name for the cluster interface ifname and the DMZ address
+ * dmz (network order): "qv<dmz's last byte>-<ifname>", or, too long for
+ * that, "qv" and a hash of both. */
+void netcfg_vmac_name(
+    const char *ifname, const uint8_t dmz[4], char out[NETCFG_IFNAME_MAX]);
 
 /*
  * ---- The I/O edge (netcfg.c, netcfg_nl.c, netcfg_arp.c, netcfg_vmac.c)

@@ -1,7 +1,8 @@
 /*
  * netcfg/netcfg_vmac.c — the shared MAC ([dmz] vmac, issue 9 item 5).
  *
- * The DMZ address lives on a macvlan "qv-<if>" of the cluster interface
+ * The DMZ address lives on a macvlan "qv<N>-<if>" (N: the address's last
+ * byte; vmac_name.c) of the cluster interface
  * whose MAC is the cluster's (the same on every member), so the router's
  * neighbour entry for the address never has to change: a router that
  * ignores gratuitous ARP sees a failover as one that honours it.

@@ -9,25 +9,29 @@
 #include "netcfg/netcfg_int.h"
 
 /*
- * "qv-" + the cluster interface's name: found again by a restarted qured
- * (a macvlan left by a crash is ours to replace) and telling in `ip link`.
- * A name too long for IFNAMSIZ keeps its first 7 bytes and adds 5 hex
- * digits of an FNV-1a hash of the whole name, so two long names that
- * share a beginning still get two macvlans.
+ * "qv<last byte of the DMZ address>-<interface>", e.g. qv200-eth0: found
+ * again by a restarted qured (a macvlan left by a crash is ours to
+ * replace), telling in `ip link`, and apart from the macvlan of a second
+ * qured on the same interface for another DMZ address (as its nftables
+ * tables are, netcfg_nft.c). A name too long for IFNAMSIZ becomes "qv"
+ * and 8 hex digits of an FNV-1a hash of the interface's name and the
+ * address.
  */
 void
-netcfg_vmac_name(const char *ifname, char out[NETCFG_IFNAME_MAX])
+netcfg_vmac_name(
+    const char *ifname, const uint8_t dmz[4], char out[NETCFG_IFNAME_MAX])
 {
 	uint32_t h = 2166136261u;
-	size_t n = strnlen(ifname, NETCFG_IFNAME_MAX);
-	size_t i;
+	size_t n = strnlen(ifname, NETCFG_IFNAME_MAX), i;
+	int len;
 
-	if (3 + n < NETCFG_IFNAME_MAX) {
-		snprintf(out, NETCFG_IFNAME_MAX, "qv-%.*s", (int)n, ifname);
+	len = snprintf(out, NETCFG_IFNAME_MAX, "qv%u-%.*s", (unsigned)dmz[3],
+	    (int)n, ifname);
+	if (len > 0 && len < NETCFG_IFNAME_MAX)
 		return;
-	}
 	for (i = 0; i < n; i++)
 		h = (h ^ (uint8_t)ifname[i]) * 16777619u;
-	snprintf(out, NETCFG_IFNAME_MAX, "qv-%.7s%05x", ifname,
-	    (unsigned)(h & 0xfffff));
+	for (i = 0; i < 4; i++)
+		h = (h ^ dmz[i]) * 16777619u;
+	snprintf(out, NETCFG_IFNAME_MAX, "qv%08x", (unsigned)h);
 }

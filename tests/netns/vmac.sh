@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # [dmz] vmac = yes (issue 9 item 5): the DMZ address lives on a macvlan
-# qv-eth0 with one MAC for the whole cluster, derived from the key. The
+# qv200-eth0 with one MAC for the whole cluster, derived from the key. The
 # router's neighbour entry for the address shows that MAC before and
 # after a failover (kill -9 of the holder, a cut link), so a router that
 # ignores gratuitous ARP fails over as fast as one that honours it: the
@@ -22,18 +22,20 @@ NETCFG_TOOL=${NETCFG_TOOL:-$qn_top_build/tests/netns/netcfg_tool}
 [ -x "$NETCFG_TOOL" ] || { echo "ERROR: $NETCFG_TOOL not built" >&2; exit 99; }
 command -v nft >/dev/null || { echo "ERROR: nft not found" >&2; exit 99; }
 
-# The address is on qv-eth0 now, not eth0 (lib.sh looks at eth0).
+# The macvlan: qv<last byte of the DMZ address>-<interface>.
+VDEV=qv${QN_DMZ##*.}-eth0
+# The address is on $VDEV now, not eth0 (lib.sh looks at eth0).
 qn_has_dmz() {
 	ip -n "$(qn_ns "$1")" -4 -o addr show 2>/dev/null |
 	    grep -q " inet $QN_DMZ/"
 }
 # vmac_up N: host N's macvlan is administratively up.
 vmac_up() {
-	ip -n "$(qn_ns "$1")" -o link show qv-eth0 2>/dev/null |
+	ip -n "$(qn_ns "$1")" -o link show $VDEV 2>/dev/null |
 	    grep -Eq '[<,]UP[,>]'
 }
 vmac_of() {
-	ip -n "$(qn_ns "$1")" -o link show qv-eth0 2>/dev/null |
+	ip -n "$(qn_ns "$1")" -o link show $VDEV 2>/dev/null |
 	    sed -n 's/.* link\/ether \([0-9a-f:]*\).*/\1/p'
 }
 sysctl_of() {
@@ -46,6 +48,14 @@ qn_add_host 4 # a foreign host: no qured
 # A hub, so the standbys' watchers see the clients' requests to the
 # shared MAC (fastfail.sh).
 ip -n "$QN_LAN" link set br0 type bridge ageing_time 0
+# Strict reverse-path filtering on the hosts, as some distributions ship
+# it (net.ipv4.conf.default): the macvlan is born strict, and the
+# clients' requests to it, whose replies leave by eth0, would be dropped
+# unless qured loosens it (its own device only; never "all").
+for n in 1 2 3; do
+	ip netns exec "$(qn_ns "$n")" sysctl -qw \
+	    net.ipv4.conf.default.rp_filter=1 net.ipv4.conf.eth0.rp_filter=1
+done
 for n in 1 2 3; do
 	qn_service "$n"
 	qn_start_host "$n" '[dmz]' 'vmac = yes' 'ports = tcp:8080'
@@ -90,7 +100,7 @@ QN_PIDS+=($!)
 qn_elected 8000
 h=$QN_HOLDER
 vmac=$(vmac_of "$h")
-[ -n "$vmac" ] || qn_fail "h$h has no qv-eth0"
+[ -n "$vmac" ] || qn_fail "h$h has no $VDEV"
 for n in 1 2 3; do
 	[ "$(vmac_of "$n")" = "$vmac" ] ||
 	    qn_fail "h$n's macvlan has '$(vmac_of "$n")', h$h's $vmac"
@@ -99,12 +109,14 @@ for n in 1 2 3; do
 	    qn_fail "h$n's eth0: arp_ignore $(sysctl_of "$n" eth0 arp_ignore)," \
 		"arp_announce $(sysctl_of "$n" eth0 arp_announce)"
 	[ "$n" = "$h" ] || ! vmac_up "$n" || qn_fail "standby h$n has it up"
+	[ "$(sysctl_of "$n" $VDEV rp_filter)" = 2 ] ||
+	    qn_fail "h$n's $VDEV: rp_filter $(sysctl_of "$n" $VDEV rp_filter)"
 done
 [ "$(qn_field "$h" .dmz.vmac)" = "$vmac" ] ||
     qn_fail "h$h's status says vmac '$(qn_field "$h" .dmz.vmac)'"
 # Locally administered unicast: the first byte's low bits are 1 0.
 [ $((0x${vmac%%:*} & 3)) = 2 ] || qn_fail "$vmac is not local unicast"
-qn_log "h$h holds $QN_DMZ on qv-eth0, shared MAC $vmac on every host"
+qn_log "h$h holds $QN_DMZ on $VDEV, shared MAC $vmac on every host"
 
 got=
 ask() { got=$(qn_ask) && [ -n "$got" ]; }
@@ -143,7 +155,7 @@ failover kill
 t_kill=$T_FAIL
 # The guard dropped the address, took the macvlan down and, qured gone
 # for good, deleted it and put eth0's sysctls back.
-gone() { ! ip -n "$(qn_ns "$OLD")" link show qv-eth0 >/dev/null 2>&1; }
+gone() { ! ip -n "$(qn_ns "$OLD")" link show $VDEV >/dev/null 2>&1; }
 qn_wait_for 2000 gone
 [ "$(sysctl_of "$OLD" eth0 arp_ignore)" = 0 ] &&
     [ "$(sysctl_of "$OLD" eth0 arp_announce)" = 0 ] ||
@@ -187,7 +199,7 @@ for n in 1 2 3; do
 done
 [ -n "$prober" ] ||
     qn_fail "no standby saw the requests to $vmac go unanswered"
-vmac_up "$OLD" && qn_fail "the cut h$OLD still has qv-eth0 up"
+vmac_up "$OLD" && qn_fail "the cut h$OLD still has $VDEV up"
 dropped=$(ip netns exec "$QN_ROUTER" nft list table arp qtest |
     sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
 [ "${dropped:-0}" -gt 0 ] || qn_fail "the router's rule dropped no ARP"
@@ -210,7 +222,7 @@ qn_wait_for 3000 quiet
 t_quiet=$(($(qn_now_ms) - t0))
 qn_wait_for 3000 qn_dmz_moved_from "$OLD"
 kill -CONT "${QN_PID[$OLD]}"
-qn_log "h$OLD's qured frozen: its guard took the address and qv-eth0" \
+qn_log "h$OLD's qured frozen: its guard took the address and $VDEV" \
     "down after $t_quiet ms; h$(qn_one_dmz_host) holds"
 qn_timing "vmac: the guard of a frozen qured (lease 600 ms)" "$t_quiet" 750
 qn_elected 5000
@@ -235,8 +247,8 @@ qn_stop_host "$h" TERM
 [ "$(sysctl_of "$h" eth0 arp_ignore)" = 0 ] &&
     [ "$(sysctl_of "$h" eth0 arp_announce)" = 0 ] ||
     qn_fail "h$h's eth0 sysctls not restored after SIGTERM"
-gone_h() { ! ip -n "$(qn_ns "$h")" link show qv-eth0 >/dev/null 2>&1; }
-gone_h || qn_fail "h$h's qv-eth0 left after SIGTERM"
+gone_h() { ! ip -n "$(qn_ns "$h")" link show $VDEV >/dev/null 2>&1; }
+gone_h || qn_fail "h$h's $VDEV left after SIGTERM"
 
 for n in 1 2 3; do
 	if grep -q "address conflict: $vmac\|in use by $vmac" "$T/h$n/log"
