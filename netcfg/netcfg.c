@@ -165,7 +165,8 @@ addr_left(struct netcfg *nc)
 	if (!nc->held)
 		return;
 	nc->held = false;
-	log_warnx("netcfg: %s left %s", nc->cidr, nc->conf.ifname);
+	log_warnx("netcfg: %s left %s", nc->cidr,
+	    nc->vmac ? nc->vname : nc->conf.ifname);
 	if (nc->cb.addr_lost != NULL)
 		nc->cb.addr_lost(nc->arg);
 }
@@ -257,9 +258,20 @@ static void
 nl_vlink_down(void *arg, bool gone)
 {
 	struct netcfg *nc = arg;
+	struct ifreq ifr;
 
-	if (gone)
+	if (gone) {
 		nc->vifindex = 0;
+		addr_left(nc);
+		return;
+	}
+	/* The event may be an old one: our own down before a drop, read
+	 * only after we brought it up again for a new claim. */
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", nc->vname);
+	if (ioctl(nc->arp_tx, SIOCGIFFLAGS, &ifr) == 0 &&
+	    (ifr.ifr_flags & IFF_UP))
+		return;
 	addr_left(nc);
 }
 

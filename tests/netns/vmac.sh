@@ -257,7 +257,31 @@ qn_wait_for 2000 shown
 qn_wait_for 1000 eval '[ "$(qn_router_mac)" = "$vmac" ]'
 qn_log "h$h defended $QN_DMZ against h4: the router has $vmac again"
 
-# 6. SIGTERM: qured itself puts eth0 back and removes the macvlan.
+# 6. The macvlan taken down, then deleted, under the holder (by hand):
+# the address went with it; within its lease the holder brings it back
+# (made again after the delete, with a guard for the new index), and
+# stays holder. The poller looks away while the address is on a macvlan
+# that someone else took down.
+touch "$T/pause"
+back() { vmac_up "$h" && qn_has_dmz "$h"; }
+ip -n "$(qn_ns "$h")" link set $VDEV down
+qn_wait_for 2000 back
+idx=$(ip -n "$(qn_ns "$h")" -o link show $VDEV | cut -d: -f1)
+ip -n "$(qn_ns "$h")" link del $VDEV
+qn_wait_for 2000 back
+[ "$(ip -n "$(qn_ns "$h")" -o link show $VDEV | cut -d: -f1)" != "$idx" ] ||
+    qn_fail "h$h's $VDEV has its old index after a delete"
+[ "$(qn_field "$h" .node.state)" = holder ] || qn_fail "h$h stepped down"
+grep -q "$VDEV was gone; made it again" "$T/h$h/log" ||
+    qn_fail "h$h did not say it made $VDEV again"
+qn_log "h$h brought $VDEV back after a down and a delete by hand"
+sleep 0.2
+rm -f "$T/pause"
+# The guard started for the new index does its part on a kill -9.
+kill_round
+h=$QN_HOLDER
+
+# 7. SIGTERM: qured itself puts eth0 back and removes the macvlan.
 qn_stop_host "$h" TERM
 [ "$(sysctl_of "$h" eth0 arp_ignore)" = 0 ] &&
     [ "$(sysctl_of "$h" eth0 arp_announce)" = 0 ] ||
