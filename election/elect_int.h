@@ -42,6 +42,7 @@ struct elect_member {
 	uint64_t probe_epoch;
 	uint32_t probe_seq;
 	uint64_t probe_gap_ms;
+	uint64_t probe_nonce; /* of its last PROBE, which we acked */
 };
 
 /*

@@ -49,6 +49,7 @@ struct status_counters {
 	uint64_t failovers;
 	uint64_t probes;      /* PROBE rounds' tries sent to a silent holder */
 	uint64_t probes_lost; /* holder: members' PROBEs that never came */
+	uint64_t acks_lost;   /* holder: PROBEs asked again: ack lost */
 	uint64_t loss_handovers; /* handed over for a lossy link */
 };
 

@@ -28,6 +28,7 @@ NETNS_TESTS = \
 	tests/netns/fastfail.sh \
 	tests/netns/synflood.sh \
 	tests/netns/lossy.sh \
+	tests/netns/rtprio.sh \
 	tests/netns/clone.sh \
 	tests/netns/diskro.sh \
 	tests/netns/revert.sh \

@@ -2943,6 +2943,35 @@ a_holder_after_a_loss_handover_does_not_hand_over_again_soon(void **state)
 	assert_true(fx_count_sent(f, ELECT_MSG_RESIGN) == 2);
 }
 
+/* A PROBE asked again with the nonce we acked: our ack was lost. Two
+ * members' lost acks are a lossy link of ours as well. */
+static void
+holder_hands_over_when_its_acks_to_two_members_are_lost(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_PROBE,
+	    .priority = 1,
+	    .has = ELECT_HAS_NONCE | ELECT_HAS_PROBE_SEQ};
+	struct elect_counters ctr;
+
+	fx_holder_with_two_standbys(f);
+	m.nonce = 77, m.probe_seq = 1;
+	fx_hear_msg(f, &m, PEER_LOW);
+	m.probe_seq = 2; /* the retry: our ack did not arrive */
+	fx_hear_msg(f, &m, PEER_LOW);
+	m.nonce = 78, m.probe_seq = 3; /* a new round: nothing lost */
+	fx_hear_msg(f, &m, PEER_LOW);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	m.nonce = 99, m.probe_seq = 1;
+	fx_hear_msg(f, &m, PEER_OTHER);
+	m.probe_seq = 2;
+	fx_hear_msg(f, &m, PEER_OTHER);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.acks_lost, 2);
+	assert_int_equal(ctr.probes_lost, 0);
+}
+
 /* A standby numbers its PROBEs to the holder, one by one. */
 static void
 a_standby_numbers_its_probes(void **state)
@@ -2967,6 +2996,19 @@ a_standby_numbers_its_probes(void **state)
 		assert_true(m.has & ELECT_HAS_PROBE_SEQ);
 		assert_int_equal(m.probe_seq, want++);
 	}
+	/* Another holder counts from 1: our PROBEs to the first one are
+	 * no gap in what it hears (it would take them for lost). */
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HEARTBEAT, 5, 100);
+	fx_clear(f);
+	fx_event(f, ELECT_EV_REQUEST, 8, false);
+	fx_advance(f, f->conf.request_timeout_ms);
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), 1);
+	for (i = 0; i < f->nlog; i++)
+		if (f->log[i].type == ELECT_ACT_SEND &&
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) == ELECT_WIRE_OK &&
+		    m.type == ELECT_MSG_PROBE)
+			assert_int_equal(m.probe_seq, 1);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
@@ -3047,6 +3089,7 @@ main(void)
 	    TU(holder_answers_a_probe_with_its_check_and_checks_again),
 	    TU(holder_hands_over_when_probes_of_two_members_go_missing),
 	    TU(one_members_lost_probes_are_its_own_links_loss),
+	    TU(holder_hands_over_when_its_acks_to_two_members_are_lost),
 	    TU(losses_further_apart_than_the_window_move_nothing),
 	    TU(a_probe_count_that_restarts_is_no_loss),
 	    TU(a_holder_after_a_loss_handover_does_not_hand_over_again_soon),
