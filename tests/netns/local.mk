@@ -34,6 +34,7 @@ NETNS_TESTS = \
 	tests/netns/revert.sh \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \
+	tests/netns/vmac.sh \
 	tests/netns/asan.sh
 
 TESTS += $(NETNS_TESTS)
