@@ -408,9 +408,17 @@ elect_claim_now(struct elect *c, struct elect_out *out)
 	c->has_holder = false;
 	c->preempt_at_ms = 0;
 	elect_fast_reset(c);
+	/*
+	 * The CLAIM goes first: the address takes an nftables transaction
+	 * and a netlink round trip, tens of ms on a loaded host, and a claim
+	 * stagger is 20 ms; a member whose turn came meanwhile claimed too
+	 * (two MACs for 39 ms in a chaos run). Safe: the edge gives the
+	 * kernel only what is left of the lease counted from this step, so
+	 * the peers, counting from the CLAIM's arrival, never count short.
+	 */
+	elect_send_holder_msg(c, ELECT_MSG_CLAIM, out);
 	elect_refresh_lease(c, ELECT_ACT_ADDR_ADD, out);
 	elect_set_state(c, ELECT_ST_HOLDER, ELECT_WHY_CLAIMED, out);
-	elect_send_holder_msg(c, ELECT_MSG_CLAIM, out);
 	c->ctr.failovers++;
 }
 

@@ -311,6 +311,20 @@ lease_ran_out(struct cluster *c)
 	return clock_now_ms() >= elect_get_lease_until(c->core);
 }
 
+/*
+ * The kernel gets what is left of the lease the core's step gave, not a
+ * fresh one from now: actions before it (a CLAIM sent first, an nftables
+ * transaction slow on a loaded host) must not push the kernel's lease end
+ * past the one the peers count from our datagram (D3).
+ */
+static uint32_t
+lease_left_ms(struct cluster *c)
+{
+	uint64_t until = elect_get_lease_until(c->core), now = clock_now_ms();
+
+	return until > now ? (uint32_t)(until - now) : 0;
+}
+
 static void
 apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 {
@@ -322,11 +336,11 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		if (lease_ran_out(c))
 			break;
 		set_member_macs(c, now); /* for the holder's defence */
-		apply_addr_add(c, a->lease_ms);
+		apply_addr_add(c, lease_left_ms(c));
 		break;
 	case ELECT_ACT_ADDR_REFRESH:
 		if (!lease_ran_out(c))
-			netcfg_addr_refresh(c->nc, a->lease_ms);
+			netcfg_addr_refresh(c->nc, lease_left_ms(c));
 		break;
 	case ELECT_ACT_ADDR_DEL:
 		netcfg_addr_del(c->nc);

@@ -2791,6 +2791,25 @@ farewell_after_a_later_datagram_is_a_replay_to_a_peer(void **state)
 	elect_free(p);
 }
 
+/* The CLAIM goes out before the address is added (its nftables and
+ * netlink work is slow on a loaded host; the next in line must hear the
+ * claim within its stagger), and the kernel lease is the step's. */
+static void
+a_claim_is_sent_before_the_address_is_added(void **state)
+{
+	struct fx *f = *state;
+	int claim, add;
+
+	fx_start_with(f);
+	fx_advance(f, listen_ms(f) + 10 * f->conf.claim_stagger_ms);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	claim = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_CLAIM);
+	add = fx_find(f, ELECT_ACT_ADDR_ADD, 0);
+	assert_true(claim >= 0 && add >= 0);
+	assert_true(claim < add);
+	assert_int_equal(f->log[add].lease_ms, f->conf.lease_ms);
+}
+
 /* ---- a lossy holder steps aside ---- */
 
 /* Peer n's PROBE number seq to us, the holder. */
@@ -3096,6 +3115,7 @@ main(void)
 	    T(probe_ack_with_a_failed_check_declares_the_holder_dead),
 	    T(request_flood_probes_at_most_once_per_request_timeout),
 	    TU(holder_answers_a_probe_with_its_check_and_checks_again),
+	    TU(a_claim_is_sent_before_the_address_is_added),
 	    TU(holder_hands_over_when_probes_of_two_members_go_missing),
 	    TU(one_members_lost_probes_are_its_own_links_loss),
 	    TU(holder_hands_over_when_its_acks_to_two_members_are_lost),
