@@ -41,6 +41,7 @@ enum ktype {
 	T_CHECK,    /* struct conf_check */
 	T_HOSTPORT, /* struct conf_hostport */
 	T_PUBADDR,  /* struct conf_pubaddr */
+	T_AVAHI,    /* enum conf_avahi */
 };
 
 enum kflag {
@@ -120,6 +121,8 @@ static const struct key keys[] = {
 	F_EMPTY | F_LIVE, "program run when this instance becomes holder"},
     {"hooks", "on-standby", T_PATH, "", 0, 0, FIELD(hooks.on_standby),
 	F_EMPTY | F_LIVE, "program run when this instance stops holding"},
+    {"discovery", "avahi", T_AVAHI, "auto", 0, 0, FIELD(discovery.avahi), 0,
+	"DNS-SD through avahi-daemon: auto (when it runs), yes or no"},
     {"cloud", "name", T_DNAME, NULL, 0, 0, FIELD(cloud.name),
 	F_REQUIRED | F_LIVE, "the DNS record this site owns"},
     {"cloud", "server", T_HOSTPORT, NULL, 0, 0, FIELD(cloud.server),
@@ -153,6 +156,7 @@ static const struct section {
     {"cluster", 0},
     {"dmz", 0},
     {"hooks", 0},
+    {"discovery", 0},
     {"cloud", offsetof(struct conf, cloud.enabled)},
     {"dns", offsetof(struct conf, dns.enabled)},
 };
@@ -795,6 +799,37 @@ print_pubaddr(const struct key *k, const void *f, char *buf, size_t n)
 		say(buf, n, "%s", modes[pa->mode <= 2 ? pa->mode : 0]);
 }
 
+static int
+parse_avahi(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	char s[48];
+
+	(void)k;
+	if (strcmp(v, "auto") == 0)
+		*(enum conf_avahi *)f = CONF_AVAHI_AUTO;
+	else if (strcmp(v, "yes") == 0)
+		*(enum conf_avahi *)f = CONF_AVAHI_YES;
+	else if (strcmp(v, "no") == 0)
+		*(enum conf_avahi *)f = CONF_AVAHI_NO;
+	else {
+		shown(v, s, sizeof(s));
+		say(why, n, "\"%s\" is not a choice, expected auto, yes or no",
+		    s);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+print_avahi(const struct key *k, const void *f, char *buf, size_t n)
+{
+	static const char *const modes[] = {"auto", "yes", "no"};
+	enum conf_avahi m = *(const enum conf_avahi *)f;
+
+	(void)k;
+	say(buf, n, "%s", modes[m <= CONF_AVAHI_NO ? m : 0]);
+}
+
 static const struct ktype_ops {
 	const char *name; /* for conf_key_info() and the man page */
 	parse_fn *parse;
@@ -813,6 +848,7 @@ static const struct ktype_ops {
     [T_CHECK] = {"check", parse_check, print_check},
     [T_HOSTPORT] = {"address:port", parse_hostport, print_hostport},
     [T_PUBADDR] = {"address source", parse_pubaddr, print_pubaddr},
+    [T_AVAHI] = {"auto, yes or no", parse_avahi, print_avahi},
 };
 
 #define VALUE_MAX 400 /* a printed value: ports, paths, DNS names */
@@ -959,7 +995,7 @@ on_section_line(struct pctx *p, const char *line)
 		shown(name, name, sizeof(name));
 		fail(p, p->lineno,
 		    "[%s]: unknown section, expected node, cluster, dmz, "
-		    "hooks, cloud or dns",
+		    "hooks, discovery, cloud or dns",
 		    name);
 		return;
 	}

@@ -91,12 +91,19 @@ struct status {
 		bool ok;
 		char error[STATUS_ERR_LEN];
 	} persist;
+	/* DNS-SD: "running", "absent", "connecting", "disabled", "failed"
+	 * (disc_avahi_state_name()); instances of our cluster browsed now. */
+	struct {
+		char avahi[STATUS_STATE_LEN];
+		uint64_t peers_browsed;
+	} discovery;
 };
 
 /*
  * The status object of doc/design.md §8.3: node, epoch, holder (or null),
  * dmz, members, counters, cloud (null if off), conflict (null if none),
- * persist ({"ok": bool, "error": string or null}). Returns
+ * persist ({"ok": bool, "error": string or null}), discovery ({"avahi":
+ * string, "peers_browsed": number}). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.
  */
