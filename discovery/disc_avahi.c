@@ -71,7 +71,11 @@ struct disc_avahi {
 	AvahiClient *client;
 	AvahiEntryGroup *group;
 	AvahiServiceBrowser *browser;
-	char *name; /* the instance name in use (avahi_strdup) */
+	char *name;	/* the instance name in use (avahi_strdup) */
+	bool published; /* added and committed to the group */
+	bool no_host;	/* our host record collided once: not again */
+	bool txt_stale; /* conf.txt changed while the group was probing */
+	AvahiEntryGroupState group_state;
 	enum disc_avahi_state state;
 	enum disc_avahi_state logged; /* the last state said in the log */
 	bool ever_running;
@@ -384,23 +388,55 @@ rename_service(struct disc_avahi *d)
 	d->stats.collisions++;
 }
 
+/*
+ * Our own host record (disc_avahi_conf.addr): "qure-XXXXXXXX.local" with
+ * that one address, no reverse entry (the daemon has one for it). Sets
+ * host to the name, or to "" when there is none to point at.
+ */
+static void
+add_host(struct disc_avahi *d, char *host, size_t len)
+{
+	AvahiAddress a;
+	int err;
+
+	host[0] = '\0';
+	if (d->conf.addr.s_addr == 0 || d->no_host)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.proto = AVAHI_PROTO_INET;
+	a.data.ipv4.address = d->conf.addr.s_addr;
+	snprintf(host, len, "qure-%02x%02x%02x%02x.local", d->conf.txt.id[0],
+	    d->conf.txt.id[1], d->conf.txt.id[2], d->conf.txt.id[3]);
+	err = avahi_entry_group_add_address(d->group, iface_of(d),
+	    AVAHI_PROTO_UNSPEC, AVAHI_PUBLISH_NO_REVERSE, host, &a);
+	if (err != AVAHI_OK) {
+		log_debug("discovery: no host record %s: %s; the service "
+			  "points at the daemon's host name",
+		    host, avahi_strerror(err));
+		host[0] = '\0';
+	}
+}
+
 static void
 publish(struct disc_avahi *d)
 {
+	char host[AVAHI_LABEL_MAX + 8];
 	AvahiStringList *l;
 	int err = AVAHI_OK, tries;
 
-	if (d->group == NULL || !avahi_entry_group_is_empty(d->group))
+	if (d->group == NULL || d->published)
 		return;
 	if ((l = txt_list(d)) == NULL) {
 		log_warnx("discovery: our TXT record does not encode; not "
 			  "publishing");
 		return;
 	}
+	add_host(d, host, sizeof(host));
 	for (tries = 0; tries < RENAME_MAX; tries++) {
-		err = avahi_entry_group_add_service_strlst(d->group,
-		    iface_of(d), AVAHI_PROTO_UNSPEC, 0, d->name,
-		    DISC_SERVICE_TYPE, NULL, NULL, d->conf.port, l);
+		err =
+		    avahi_entry_group_add_service_strlst(d->group, iface_of(d),
+			AVAHI_PROTO_UNSPEC, 0, d->name, DISC_SERVICE_TYPE, NULL,
+			host[0] != '\0' ? host : NULL, d->conf.port, l);
 		if (err != AVAHI_ERR_COLLISION)
 			break;
 		rename_service(d);
@@ -408,9 +444,40 @@ publish(struct disc_avahi *d)
 	avahi_string_list_free(l);
 	if (err == AVAHI_OK)
 		err = avahi_entry_group_commit(d->group);
-	if (err != AVAHI_OK)
+	if (err != AVAHI_OK) {
 		log_warnx("discovery: cannot publish %s: %s", DISC_SERVICE_TYPE,
 		    avahi_strerror(err));
+		return;
+	}
+	d->published = true;
+	d->txt_stale = false; /* published with the latest */
+}
+
+/*
+ * The TXT follows the election state. Not while the records are probed:
+ * a record changed during probing made Avahi see a conflict with itself
+ * (and rename us); the change waits for ESTABLISHED.
+ */
+static void
+update_txt(struct disc_avahi *d)
+{
+	AvahiStringList *l;
+	int err;
+
+	if (d->group == NULL || !d->published ||
+	    d->group_state != AVAHI_ENTRY_GROUP_ESTABLISHED) {
+		d->txt_stale = d->published;
+		return; /* published with the latest otherwise */
+	}
+	d->txt_stale = false;
+	if ((l = txt_list(d)) == NULL)
+		return;
+	err = avahi_entry_group_update_service_txt_strlst(d->group, iface_of(d),
+	    AVAHI_PROTO_UNSPEC, 0, d->name, DISC_SERVICE_TYPE, NULL, l);
+	avahi_string_list_free(l);
+	if (err != AVAHI_OK)
+		log_debug(
+		    "discovery: TXT not updated: %s", avahi_strerror(err));
 }
 
 static void
@@ -419,10 +486,15 @@ group_cb(AvahiEntryGroup *g, AvahiEntryGroupState st, void *arg)
 	struct disc_avahi *d = arg;
 
 	d->group = g; /* may run inside avahi_entry_group_new() */
+	d->group_state = st;
 	switch (st) {
 	case AVAHI_ENTRY_GROUP_COLLISION:
+		/* The service name, or our host record (a clone's id): the
+		 * next try renames the one and drops the other. */
+		d->no_host = d->conf.addr.s_addr != 0;
 		rename_service(d);
 		avahi_entry_group_reset(g);
+		d->published = false;
 		publish(d);
 		break;
 	case AVAHI_ENTRY_GROUP_FAILURE:
@@ -432,6 +504,8 @@ group_cb(AvahiEntryGroup *g, AvahiEntryGroupState st, void *arg)
 		break;
 	case AVAHI_ENTRY_GROUP_ESTABLISHED:
 		log_debug("discovery: published \"%s\"", d->name);
+		if (d->txt_stale)
+			update_txt(d);
 		break;
 	case AVAHI_ENTRY_GROUP_UNCOMMITED:
 	case AVAHI_ENTRY_GROUP_REGISTERING:
@@ -452,6 +526,8 @@ drop_client(struct disc_avahi *d)
 	memset(d->peer, 0, sizeof(d->peer));
 	count_peers(d);
 	d->group = NULL;
+	d->published = false;
+	d->group_state = AVAHI_ENTRY_GROUP_UNCOMMITED;
 	d->browser = NULL;
 	if (d->client != NULL)
 		avahi_client_free(d->client);
@@ -507,6 +583,7 @@ client_cb(AvahiClient *c, AvahiClientState st, void *arg)
 		 * records go, and come back once it runs. */
 		if (d->group != NULL)
 			avahi_entry_group_reset(d->group);
+		d->published = false;
 		set_state(d, DISC_AVAHI_CONNECTING, 0);
 		break;
 	case AVAHI_CLIENT_CONNECTING:
@@ -602,9 +679,6 @@ disc_avahi_free(struct disc_avahi *d)
 void
 disc_avahi_set_txt(struct disc_avahi *d, const struct disc_txt *txt)
 {
-	AvahiStringList *l;
-	int err;
-
 	if (memcmp(d->conf.txt.id, txt->id, sizeof(txt->id)) == 0 &&
 	    strcmp(d->conf.txt.cluster, txt->cluster) == 0 &&
 	    d->conf.txt.prio == txt->prio &&
@@ -612,15 +686,7 @@ disc_avahi_set_txt(struct disc_avahi *d, const struct disc_txt *txt)
 	    d->conf.txt.ver == txt->ver)
 		return;
 	d->conf.txt = *txt;
-	if (d->group == NULL || avahi_entry_group_is_empty(d->group) ||
-	    (l = txt_list(d)) == NULL)
-		return; /* published with it when the daemon runs */
-	err = avahi_entry_group_update_service_txt_strlst(d->group, iface_of(d),
-	    AVAHI_PROTO_UNSPEC, 0, d->name, DISC_SERVICE_TYPE, NULL, l);
-	avahi_string_list_free(l);
-	if (err != AVAHI_OK)
-		log_debug(
-		    "discovery: TXT not updated: %s", avahi_strerror(err));
+	update_txt(d);
 }
 
 void

@@ -157,6 +157,14 @@ struct disc_avahi_conf {
 	char name[DISC_AVAHI_NAME_MAX + 1]; /* the instance name wanted */
 	uint16_t port;			    /* host order: the cluster port */
 	int ifindex; /* publish and browse there; 0: every interface */
+	/*
+	 * The address the service points at, network order: published
+	 * under a host name of our own ("qure-" and 8 hex digits of the id),
+	 * so that a resolver never gets an address of the host that is not
+	 * ours to advertise (the DMZ address, on the holder). 0: the
+	 * daemon's host name and all its addresses.
+	 */
+	struct in_addr addr;
 	struct disc_txt txt;
 };
 

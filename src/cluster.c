@@ -827,6 +827,9 @@ open_avahi(struct cluster *c)
 	snprintf(a.name, sizeof(a.name), "%s", c->econf.name);
 	a.port = c->conf.cluster.port;
 	a.ifindex = netcfg_get_ifindex(c->nc);
+	/* What our HELLO advertises first: never the DMZ address. */
+	if (c->econf.n_addrs > 0 && c->econf.addrs[0].family == 4)
+		memcpy(&a.addr, c->econf.addrs[0].b, 4);
 	txt_from(c, &a.txt);
 	disc_hint_init(&c->hint, HINT_PER_ADDR_MS, HINT_BURST, HINT_REFILL_MS);
 	c->avahi = disc_avahi_new(c->base, &a, avahi_peer_cb, c);
@@ -917,7 +920,6 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	    open_udp(c, err, errlen) == -1 || open_core(c, err, errlen) == -1)
 		goto fail;
 	open_watch(c);
-	open_avahi(c);
 	if (conf->dmz.check.type != CONF_CHECK_NONE)
 		c->check =
 		    check_new(base, &conf->dmz.check, service_checked_cb, c);
@@ -936,6 +938,8 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	log_info("cluster: %s on %s, priority %u, DMZ %s", c->econf.name,
 	    c->ifname, c->econf.priority, cidr);
 	cluster_run(c, &start);
+	/* After START: the TXT has our id (made then on a first start). */
+	open_avahi(c);
 	/* netcfg reports changes only: a link down from the start is told. */
 	if (!netcfg_is_link_up(c->nc)) {
 		struct elect_event down = {.type = ELECT_EV_LINK, .up = false};

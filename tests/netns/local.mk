@@ -32,7 +32,9 @@ NETNS_TESTS = \
 	tests/netns/revert.sh \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \
-	tests/netns/asan.sh
+	tests/netns/asan.sh \
+	tests/netns/avahi.sh \
+	tests/netns/avahi_absent.sh
 
 TESTS += $(NETNS_TESTS)
 dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh
