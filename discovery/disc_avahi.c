@@ -1,13 +1,16 @@
 /*
- * discovery/disc_avahi.c — DNS-SD through avahi-daemon: publishes this
- * instance as `_qure._udp`, browses and resolves the others, on the
- * daemon's loop (disc_avahi_poll.c). DNS-SD is an extra: the cluster
- * finds itself by its multicast HELLO without it, so nothing here is
- * fatal. A missing, stopped or restarted avahi-daemon is logged once and
- * reconnected (AVAHI_CLIENT_NO_FAIL: a client waits in CONNECTING until
- * the daemon is on the bus; one that lost the daemon is freed and made
- * anew, avahi-common/defs.h "daemon_dies"), with a backoff when even that
- * fails (no D-Bus).
+ * discovery/disc_avahi.c — the DNS-SD engine: publishes this instance as
+ * `_qure._udp`, browses and resolves the others through avahi-client, on
+ * an event_base through the AvahiPoll of disc_avahi_poll.c. It runs in
+ * the DNS-SD helper process (disc_avahi_helper.c), never in qured's own
+ * loop: avahi-client's calls are synchronous D-Bus round trips, and a
+ * stopped avahi-daemon would hold each for libdbus's 25 s timeout.
+ * DNS-SD is an extra: the cluster finds itself by its multicast HELLO
+ * without it, so nothing here is fatal. A missing, stopped or restarted
+ * avahi-daemon is logged once and reconnected (AVAHI_CLIENT_NO_FAIL: a
+ * client waits in CONNECTING until the daemon is on the bus; one that
+ * lost the daemon is freed and made anew, avahi-common/defs.h
+ * "daemon_dies"), with a backoff when even that fails (no D-Bus).
  *
  * The client's states, as the status shows them:
  *   connecting  made, or the daemon registers its host name
@@ -22,6 +25,7 @@
 #include "config.h"
 
 #include "discovery/disc_avahi.h"
+#include "discovery/disc_int.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -62,7 +66,7 @@ struct peer {
 	AvahiServiceResolver *r;
 };
 
-struct disc_avahi {
+struct disc_engine {
 	struct event_base *base;
 	struct disc_avahi_conf conf;
 	disc_avahi_peer_cb *cb;
@@ -88,10 +92,10 @@ struct disc_avahi {
 	uint64_t ignored_log_ms;
 };
 
-static void disc_connect(struct disc_avahi *);
+static void disc_connect(struct disc_engine *);
 
 static AvahiIfIndex
-iface_of(const struct disc_avahi *d)
+iface_of(const struct disc_engine *d)
 {
 	return d->conf.ifindex > 0 ? d->conf.ifindex : AVAHI_IF_UNSPEC;
 }
@@ -110,7 +114,7 @@ shown(const char *s, char *buf, size_t len)
 /* ---- state and its log lines ---- */
 
 static void
-set_state(struct disc_avahi *d, enum disc_avahi_state st, int err)
+set_state(struct disc_engine *d, enum disc_avahi_state st, int err)
 {
 	bool warn = d->conf.mode == DISC_AVAHI_YES;
 
@@ -160,7 +164,7 @@ peer_clear(struct peer *p)
 }
 
 static void
-count_peers(struct disc_avahi *d)
+count_peers(struct disc_engine *d)
 {
 	size_t i;
 
@@ -173,7 +177,7 @@ count_peers(struct disc_avahi *d)
 }
 
 static struct peer *
-peer_find(struct disc_avahi *d, AvahiIfIndex iface, AvahiProtocol proto,
+peer_find(struct disc_engine *d, AvahiIfIndex iface, AvahiProtocol proto,
     const char *name, const char *domain)
 {
 	size_t i;
@@ -190,7 +194,7 @@ peer_find(struct disc_avahi *d, AvahiIfIndex iface, AvahiProtocol proto,
 }
 
 static struct peer *
-peer_by_resolver(struct disc_avahi *d, AvahiServiceResolver *r)
+peer_by_resolver(struct disc_engine *d, AvahiServiceResolver *r)
 {
 	size_t i;
 
@@ -201,7 +205,7 @@ peer_by_resolver(struct disc_avahi *d, AvahiServiceResolver *r)
 }
 
 static void
-log_rejected(struct disc_avahi *d, const char *name, enum disc_txt_err e)
+log_rejected(struct disc_engine *d, const char *name, enum disc_txt_err e)
 {
 	uint64_t now = clock_now_ms();
 	char s[48];
@@ -240,7 +244,7 @@ txt_of(AvahiStringList *l, struct disc_txt *out)
 }
 
 static void
-resolved(struct disc_avahi *d, struct peer *p, const AvahiAddress *a,
+resolved(struct disc_engine *d, struct peer *p, const AvahiAddress *a,
     uint16_t port, AvahiStringList *l)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET};
@@ -272,7 +276,7 @@ resolve_cb(AvahiServiceResolver *r, AvahiIfIndex iface, AvahiProtocol proto,
     const char *domain, const char *host, const AvahiAddress *a, uint16_t port,
     AvahiStringList *txt, AvahiLookupResultFlags flags, void *arg)
 {
-	struct disc_avahi *d = arg;
+	struct disc_engine *d = arg;
 	struct peer *p = peer_by_resolver(d, r);
 
 	(void)iface, (void)proto, (void)name, (void)type, (void)domain;
@@ -292,7 +296,7 @@ resolve_cb(AvahiServiceResolver *r, AvahiIfIndex iface, AvahiProtocol proto,
 }
 
 static void
-browse_new(struct disc_avahi *d, AvahiIfIndex iface, AvahiProtocol proto,
+browse_new(struct disc_engine *d, AvahiIfIndex iface, AvahiProtocol proto,
     const char *name, const char *type, const char *domain)
 {
 	uint64_t now = clock_now_ms();
@@ -330,7 +334,7 @@ browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol proto,
     AvahiBrowserEvent event, const char *name, const char *type,
     const char *domain, AvahiLookupResultFlags flags, void *arg)
 {
-	struct disc_avahi *d = arg;
+	struct disc_engine *d = arg;
 	struct peer *p;
 
 	(void)b;
@@ -358,7 +362,7 @@ browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol proto,
 /* ---- publishing ---- */
 
 static AvahiStringList *
-txt_list(const struct disc_avahi *d)
+txt_list(const struct disc_engine *d)
 {
 	uint8_t buf[DISC_TXT_RDATA_MAX];
 	AvahiStringList *l = NULL;
@@ -371,7 +375,7 @@ txt_list(const struct disc_avahi *d)
 }
 
 static void
-rename_service(struct disc_avahi *d)
+rename_service(struct disc_engine *d)
 {
 	char *alt = avahi_alternative_service_name(d->name);
 	char was[48], now[48];
@@ -394,7 +398,7 @@ rename_service(struct disc_avahi *d)
  * host to the name, or to "" when there is none to point at.
  */
 static void
-add_host(struct disc_avahi *d, char *host, size_t len)
+add_host(struct disc_engine *d, char *host, size_t len)
 {
 	AvahiAddress a;
 	int err;
@@ -418,7 +422,7 @@ add_host(struct disc_avahi *d, char *host, size_t len)
 }
 
 static void
-publish(struct disc_avahi *d)
+publish(struct disc_engine *d)
 {
 	char host[AVAHI_LABEL_MAX + 8];
 	AvahiStringList *l;
@@ -459,7 +463,7 @@ publish(struct disc_avahi *d)
  * (and rename us); the change waits for ESTABLISHED.
  */
 static void
-update_txt(struct disc_avahi *d)
+update_txt(struct disc_engine *d)
 {
 	AvahiStringList *l;
 	int err;
@@ -483,7 +487,7 @@ update_txt(struct disc_avahi *d)
 static void
 group_cb(AvahiEntryGroup *g, AvahiEntryGroupState st, void *arg)
 {
-	struct disc_avahi *d = arg;
+	struct disc_engine *d = arg;
 
 	d->group = g; /* may run inside avahi_entry_group_new() */
 	d->group_state = st;
@@ -517,7 +521,7 @@ group_cb(AvahiEntryGroup *g, AvahiEntryGroupState st, void *arg)
 
 /* Frees the client and all it made (avahi_client_free() frees them). */
 static void
-drop_client(struct disc_avahi *d)
+drop_client(struct disc_engine *d)
 {
 	size_t i;
 
@@ -535,7 +539,7 @@ drop_client(struct disc_avahi *d)
 }
 
 static void
-retry_later(struct disc_avahi *d)
+retry_later(struct disc_engine *d)
 {
 	struct timeval tv;
 
@@ -548,7 +552,7 @@ retry_later(struct disc_avahi *d)
 }
 
 static void
-on_running(struct disc_avahi *d, AvahiClient *c)
+on_running(struct disc_engine *d, AvahiClient *c)
 {
 	d->retry_ms = DISC_AVAHI_RETRY_MIN_MS;
 	set_state(d, DISC_AVAHI_RUNNING, 0);
@@ -569,7 +573,7 @@ on_running(struct disc_avahi *d, AvahiClient *c)
 static void
 client_cb(AvahiClient *c, AvahiClientState st, void *arg)
 {
-	struct disc_avahi *d = arg;
+	struct disc_engine *d = arg;
 	int err;
 
 	d->client = c; /* may run inside avahi_client_new() */
@@ -603,7 +607,7 @@ client_cb(AvahiClient *c, AvahiClientState st, void *arg)
 }
 
 static void
-disc_connect(struct disc_avahi *d)
+disc_connect(struct disc_engine *d)
 {
 	AvahiClient *c;
 	int err = AVAHI_OK;
@@ -638,11 +642,11 @@ retry_cb(evutil_socket_t fd, short what, void *arg)
 	disc_connect(arg);
 }
 
-struct disc_avahi *
-disc_avahi_new(struct event_base *base, const struct disc_avahi_conf *conf,
+struct disc_engine *
+disc_engine_new(struct event_base *base, const struct disc_avahi_conf *conf,
     disc_avahi_peer_cb *cb, void *arg)
 {
-	struct disc_avahi *d = xcalloc(1, sizeof(*d));
+	struct disc_engine *d = xcalloc(1, sizeof(*d));
 
 	d->base = base;
 	d->conf = *conf;
@@ -664,7 +668,7 @@ disc_avahi_new(struct event_base *base, const struct disc_avahi_conf *conf,
 }
 
 void
-disc_avahi_free(struct disc_avahi *d)
+disc_engine_free(struct disc_engine *d)
 {
 	if (d == NULL)
 		return;
@@ -677,7 +681,7 @@ disc_avahi_free(struct disc_avahi *d)
 }
 
 void
-disc_avahi_set_txt(struct disc_avahi *d, const struct disc_txt *txt)
+disc_engine_set_txt(struct disc_engine *d, const struct disc_txt *txt)
 {
 	if (memcmp(d->conf.txt.id, txt->id, sizeof(txt->id)) == 0 &&
 	    strcmp(d->conf.txt.cluster, txt->cluster) == 0 &&
@@ -690,7 +694,7 @@ disc_avahi_set_txt(struct disc_avahi *d, const struct disc_txt *txt)
 }
 
 void
-disc_avahi_set_ifindex(struct disc_avahi *d, int ifindex)
+disc_engine_set_ifindex(struct disc_engine *d, int ifindex)
 {
 	if (d->conf.ifindex == ifindex || d->conf.mode == DISC_AVAHI_NO)
 		return;
@@ -703,13 +707,13 @@ disc_avahi_set_ifindex(struct disc_avahi *d, int ifindex)
 }
 
 enum disc_avahi_state
-disc_avahi_get_state(const struct disc_avahi *d)
+disc_engine_get_state(const struct disc_engine *d)
 {
 	return d->state;
 }
 
 void
-disc_avahi_get_stats(const struct disc_avahi *d, struct disc_avahi_stats *out)
+disc_engine_get_stats(const struct disc_engine *d, struct disc_avahi_stats *out)
 {
 	*out = d->stats;
 }

@@ -5,11 +5,13 @@
  * Pure halves (discovery/libqure_disc_core.a, libc only): the `_qure._udp`
  * TXT record, encoded and parsed (disc_txt_*), and the rate limit of
  * hints (disc_hint_*, doc/design.md §5.6). Edges (discovery/libqure_disc.a,
- * avahi-client and libevent): an AvahiPoll on the daemon's event_base
- * (disc_avahi_poll_*: no thread, no avahi_simple_poll) and the client that
- * publishes this instance, browses and resolves the others and reconnects
- * to a restarted avahi-daemon (disc_avahi_*). No Avahi header is needed
- * to include this one.
+ * avahi-client and libevent): an AvahiPoll on a libevent event_base
+ * (disc_avahi_poll_*: no thread, no avahi_simple_poll) and DNS-SD itself
+ * (disc_avahi_*): it publishes this instance, browses and resolves the
+ * others and reconnects to a restarted avahi-daemon, in a helper process
+ * with its own loop, since avahi-client's calls block on D-Bus
+ * (discovery/disc_avahi_helper.c). No Avahi header is needed to include
+ * this one.
  */
 #ifndef QURE_DISC_AVAHI_H
 #define QURE_DISC_AVAHI_H
@@ -187,16 +189,19 @@ struct disc_avahi_stats {
 struct disc_avahi;
 
 /*
- * Starts DNS-SD on base: publishes conf->name (or Avahi's alternative
- * when taken, logged) of DISC_SERVICE_TYPE with conf->txt, browses for
- * the others and calls cb for each resolved peer of our cluster. A
- * missing or restarted avahi-daemon is logged once and retried with
- * backoff (DISC_AVAHI_RETRY_MIN_MS doubling to _MAX_MS). conf is copied,
- * base, cb and arg kept. Mode no: does nothing, DISC_AVAHI_DISABLED.
+ * Starts DNS-SD: forks the helper (it dies with us), which publishes
+ * conf->name (or Avahi's alternative when taken, logged) of
+ * DISC_SERVICE_TYPE with conf->txt and browses for the others; cb is
+ * called on base for each resolved peer of our cluster. A missing or
+ * restarted avahi-daemon is logged once and retried with backoff
+ * (DISC_AVAHI_RETRY_MIN_MS doubling to _MAX_MS); nothing here blocks
+ * base. conf is copied, base, cb and arg kept. Mode no: does nothing,
+ * DISC_AVAHI_DISABLED.
  */
 struct disc_avahi *disc_avahi_new(struct event_base *base,
     const struct disc_avahi_conf *conf, disc_avahi_peer_cb *cb, void *arg);
-/* Withdraws the service (goodbye packets), frees all. NULL: nothing. */
+/* Ends the helper (avahi-daemon withdraws the service then, with
+ * goodbye packets), frees all. NULL: nothing. */
 void disc_avahi_free(struct disc_avahi *);
 /* A new TXT (state or priority changed): published if it differs. */
 void disc_avahi_set_txt(struct disc_avahi *, const struct disc_txt *);

@@ -29,8 +29,10 @@ discovery_libqure_disc_core_a_SOURCES = \
 	discovery/disc_hint.c
 discovery_libqure_disc_a_SOURCES += \
 	discovery/disc_avahi.h \
+	discovery/disc_int.h \
 	discovery/disc_avahi_poll.c \
-	discovery/disc_avahi.c
+	discovery/disc_avahi.c \
+	discovery/disc_avahi_helper.c
 discovery_libqure_disc_a_CFLAGS += $(AVAHI_CFLAGS)
 DISC_LIBS += discovery/libqure_disc_core.a $(BASE_LIBS) $(AVAHI_LIBS)
 

@@ -82,5 +82,27 @@ h=$(qn_holder) || qn_fail "the hosts do not agree on a holder"
 qn_dmz_on "$holder" || qn_fail "the address is not on h$holder alone"
 [ "$(qn_field "$holder" .counters.failovers)" = "$failovers" ] ||
     qn_fail "h$holder's failovers counter moved"
+
+# The holder's avahi-daemon stopped (SIGSTOP: it keeps its bus name, so
+# D-Bus calls to it hang): a handover right then, which changes the TXT,
+# is as prompt as ever, the status answers, and says "failed" while the
+# DNS-SD helper waits; SIGCONT, and it is running again.
+other=$((holder % 3 + 1))
+kill -STOP "${AV_PID[$ns]}"
+t0=$(qn_now_ms)
+timeout 3 "$QURECTL" -s "$T/h$holder/sock" handover "h$other" ||
+    qn_fail "handover on h$holder with its avahi-daemon stopped failed"
+qn_wait_for 3000 qn_dmz_on "$other"
+qn_log "avahi-daemon of h$holder stopped: handover to h$other in" \
+    "$(($(qn_now_ms) - t0)) ms"
+qn_wait_for 10000 av_state "$holder" failed
+grep -q 'avahi-daemon does not answer' "$T/h$holder/log" ||
+    qn_fail "h$holder did not log the hanging daemon"
+kill -CONT "${AV_PID[$ns]}"
+qn_wait_for 35000 av_state "$holder" running 2
+qn_wait_for 15000 av_lists "$holder"
+qn_log "avahi-daemon of h$holder continued: running, its TXT updated"
+h=$(qn_holder) || qn_fail "the hosts do not agree on a holder"
+[ "$h" = "h$other" ] || qn_fail "the holder is $h, not h$other"
 echo "PASS: $QN_NAME: 3 instances browsed with TXT; an avahi-daemon" \
-    "restart moved nothing"
+    "restart moved nothing; a stopped one did not hold qured up"
