@@ -1150,6 +1150,7 @@ static void
 status_discovery(const struct cluster *c, struct status *out)
 {
 	struct disc_avahi_stats st;
+	size_t i;
 
 	snprintf(out->discovery.avahi, sizeof(out->discovery.avahi), "%s",
 	    disc_avahi_state_name(c->avahi != NULL
@@ -1159,6 +1160,9 @@ status_discovery(const struct cluster *c, struct status *out)
 		return;
 	disc_avahi_get_stats(c->avahi, &st);
 	out->discovery.peers_browsed = st.peers_browsed;
+	for (i = 0; i < DISC_TXT_NERR; i++)
+		out->discovery.txt_rejected += st.txt_rejected[i];
+	out->discovery.over_limit = st.ignored;
 }
 
 void

@@ -189,7 +189,7 @@ persist_to_json(const struct status *st)
 	return o;
 }
 
-/* {"avahi": "running", "peers_browsed": 2} */
+/* {"avahi": "running", "peers_browsed": 2, "txt_rejected": 0, ...} */
 static json_t *
 discovery_to_json(const struct status *st)
 {
@@ -199,6 +199,8 @@ discovery_to_json(const struct status *st)
 	    jstr(st->discovery.avahi[0] != '\0' ? st->discovery.avahi
 						: "disabled"));
 	jset(o, "peers_browsed", jint(st->discovery.peers_browsed));
+	jset(o, "txt_rejected", jint(st->discovery.txt_rejected));
+	jset(o, "over_limit", jint(st->discovery.over_limit));
 	return o;
 }
 
@@ -440,6 +442,8 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_str(rd, o, "avahi", st->discovery.avahi,
 		    sizeof(st->discovery.avahi));
 		rd_u64(rd, o, "peers_browsed", &st->discovery.peers_browsed);
+		rd_u64(rd, o, "txt_rejected", &st->discovery.txt_rejected);
+		rd_u64(rd, o, "over_limit", &st->discovery.over_limit);
 	}
 }
 

@@ -92,10 +92,14 @@ struct status {
 		char error[STATUS_ERR_LEN];
 	} persist;
 	/* DNS-SD: "running", "absent", "connecting", "disabled", "failed"
-	 * (disc_avahi_state_name()); instances of our cluster browsed now. */
+	 * (disc_avahi_state_name()); instances of our cluster browsed now;
+	 * browsed TXT records ignored as malformed or hostile, and instances
+	 * ignored over the tracking limit, since the start. */
 	struct {
 		char avahi[STATUS_STATE_LEN];
 		uint64_t peers_browsed;
+		uint64_t txt_rejected;
+		uint64_t over_limit;
 	} discovery;
 };
 

@@ -54,6 +54,8 @@ for n in 1 2 3; do
 	av_state "$n" running 2 ||
 	    qn_fail "h$n: $(qn_status "$n" | jq -c .discovery) after the hostile" \
 		"publishers (want running, 2 peers)"
+	[ "$(qn_field "$n" .discovery.txt_rejected)" -ge 1 ] ||
+	    qn_fail "h$n did not count the bad TXT"
 done
 qn_log "hostile TXT ignored and logged, another cluster not counted"
 

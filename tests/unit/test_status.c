@@ -58,6 +58,8 @@ fill(struct status *st)
 	snprintf(st->cloud.status, sizeof(st->cloud.status), "ok");
 	snprintf(st->discovery.avahi, sizeof(st->discovery.avahi), "running");
 	st->discovery.peers_browsed = 2;
+	st->discovery.txt_rejected = 3;
+	st->discovery.over_limit = 4;
 }
 
 /* Asserts that obj has exactly these keys, in this order. */
@@ -109,7 +111,8 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "cloud", "conflict", "persist", "discovery");
 	ASSERT_KEYS(path(o, "node", NULL), "id", "name", "priority", "state");
 	ASSERT_KEYS(path(o, "persist", NULL), "ok", "error");
-	ASSERT_KEYS(path(o, "discovery", NULL), "avahi", "peers_browsed");
+	ASSERT_KEYS(path(o, "discovery", NULL), "avahi", "peers_browsed",
+	    "txt_rejected", "over_limit");
 	ASSERT_KEYS(path(o, "holder", NULL), "id", "name", "address");
 	ASSERT_KEYS(path(o, "dmz", NULL), "address", "held", "lease_ms",
 	    "kernel_lifetime_s", "guard_restarts");
