@@ -18,9 +18,10 @@ PKGS=(
 	# tests/netns (network namespaces, bridges, veth)
 	iproute2 jq socat nftables
 	keepalived # tests/bench/failover: the peer to beat
-	# tests/netns/avahi.sh: an avahi-daemon with its own D-Bus system bus
-	# per host namespace (never started in the root one: policy-rc.d)
-	avahi-daemon avahi-utils dbus
+	# tests/netns/avahi*.sh: an avahi-daemon with its own D-Bus system bus
+	# per host namespace (never started in the root one: policy-rc.d);
+	# python3-dbus publishes the hostile flood of avahi_flood.sh
+	avahi-daemon avahi-utils dbus python3-dbus
 )
 
 log() { printf 'deps: %s\n' "$*"; }

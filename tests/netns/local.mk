@@ -35,7 +35,8 @@ NETNS_TESTS = \
 	tests/netns/asan.sh \
 	tests/netns/avahi.sh \
 	tests/netns/avahi_absent.sh \
-	tests/netns/avahi_hint.sh
+	tests/netns/avahi_hint.sh \
+	tests/netns/avahi_flood.sh
 
 TESTS += $(NETNS_TESTS)
 dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh
