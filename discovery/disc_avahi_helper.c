@@ -28,7 +28,9 @@
 
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -147,8 +149,22 @@ helper_cmd_cb(evutil_socket_t fd, short what, void *arg)
 
 /*
  * Nothing of qured's but fd and stderr: its sockets, its lock and the
- * guard's pipe stay qured's alone. Dies with qured.
+ * guard's pipe stay qured's alone. No capability either (it talks D-Bus
+ * only; what avahi-daemon relays from the LAN is parsed here), and none
+ * to gain. Dies with qured.
  */
+static void
+drop_caps(void)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		log_warn("discovery: the DNS-SD helper keeps its capabilities");
+	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
 static void
 helper_setup(int fd, pid_t parent)
 {
@@ -165,6 +181,7 @@ helper_setup(int fd, pid_t parent)
 	if (getppid() != parent)
 		_exit(0);
 	prctl(PR_SET_NAME, "qured-avahi", 0, 0, 0);
+	drop_caps();
 	closelog(); /* its socket goes below; syslog() opens a new one */
 	if (max < 0 || max > 65536)
 		max = 65536;
@@ -311,6 +328,8 @@ spawn(struct disc_avahi *d)
 	pid_t parent = getpid(), pid;
 	int sv[2];
 
+	/* A failure waits for the retry, as a helper that ended does. */
+	d->spawn_at_ms = clock_now_ms() + d->retry_ms;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("discovery: socketpair for the DNS-SD helper");
 		return;

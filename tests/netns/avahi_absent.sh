@@ -23,6 +23,13 @@ sleep 4 # a few retries (1 s, 2 s, ...): still one line
 n=$(grep -c 'avahi-daemon is not running' "$T/h1/log")
 [ "$n" -eq 1 ] || qn_fail "h1 logged the missing daemon $n times, not once"
 ! grep -q 'avahi' "$T/h2/log" || qn_fail "h2 (avahi = no) mentions avahi"
+# The helper (qured-avahi) runs without a capability, and h2 has none.
+hp=$(pgrep -P "${QN_PID[1]}" -x qured-avahi | head -n 1)
+[ -n "$hp" ] || qn_fail "h1 has no qured-avahi helper"
+grep -q '^CapEff:[[:space:]]*0*$' "/proc/$hp/status" ||
+    qn_fail "h1's helper has capabilities: $(grep CapEff "/proc/$hp/status")"
+[ -z "$(pgrep -P "${QN_PID[2]}" -x qured-avahi)" ] ||
+    qn_fail "h2 (avahi = no) has a helper"
 qurectl_out=$("$QURECTL" -s "$T/h1/sock" status)
 grep -q '^dns-sd: *avahi absent, 0 peer' <<<"$qurectl_out" ||
     qn_fail "qurectl status has no dns-sd line: $qurectl_out"
