@@ -3,7 +3,8 @@
 # with its own D-Bus system bus in each host namespace and in the router's,
 # qured on each host.
 #  - `avahi-browse -rpt _qure._udp` from the router lists every instance,
-#    with its node id, the cluster fingerprint, prio, state and ver;
+#    with its node id, the cluster fingerprint, prio, state and ver; the
+#    one whose name is taken already publishes Avahi's alternative;
 #  - each qured says "discovery": {"avahi": "running", "peers_browsed": 2};
 #  - hostile publishers of _qure._udp (a bad TXT, another cluster's
 #    fingerprint) are ignored and logged, never counted as peers;
@@ -15,6 +16,14 @@
 
 qn_setup 3
 av_up 3
+
+# The name h1 wants is taken on the LAN already (from h3's daemon): h1
+# publishes Avahi's alternative, "h1 #2", and says so.
+ip netns exec "$(qn_ns 3)" avahi-publish -s h1 _qure._udp 9 "x=1" \
+    >>"$T/publish.log" 2>&1 &
+QN_PIDS+=($!)
+qn_wait_for 10000 sh -c "ip netns exec $QN_ROUTER timeout 10 avahi-browse \
+    -rpt _qure._udp 2>/dev/null | grep -q '^=.*;h1;_qure'"
 
 for n in 1 2 3; do
 	qn_start_host "$n"
@@ -31,10 +40,15 @@ qn_log "every qured: discovery.avahi running, 2 peers browsed"
 for n in 1 2 3; do
 	qn_wait_for 15000 av_lists "$n"
 done
+grep -q 'the DNS-SD name "h1" is taken on the LAN; publishing as "h1 #2"' \
+    "$T/h1/log" || qn_fail "h1 did not log its new name"
+grep -q ';h1\\032\\0352;_qure._udp;.*;5182;' "$T/browse" ||
+    qn_fail "the router does not browse h1 as \"h1 #2\""
 qn_log "the router browses all three, TXT included:"
 sed 's/^/    /' "$T/browse"
-[ "$(grep -c . "$T/browse")" -eq 3 ] ||
-    qn_fail "the router browses $(grep -c . "$T/browse") instances, not 3"
+[ "$(grep -c ';5182;' "$T/browse")" -eq 3 ] ||
+    qn_fail "the router browses $(grep -c ';5182;' "$T/browse") instances" \
+	"on port 5182, not 3"
 
 # Hostile publishers, from h3's avahi-daemon: a TXT with a bad id and one
 # of another cluster. Ignored (the first one logged), never peers.
