@@ -75,10 +75,11 @@ struct disc_engine {
 	AvahiClient *client;
 	AvahiEntryGroup *group;
 	AvahiServiceBrowser *browser;
-	char *name;	/* the instance name in use (avahi_strdup) */
-	bool published; /* added and committed to the group */
-	bool no_host;	/* our host record collided once: not again */
-	bool txt_stale; /* conf.txt changed while the group was probing */
+	char *name;	     /* the instance name in use (avahi_strdup) */
+	bool published;	     /* added and committed to the group */
+	bool no_host;	     /* our host record collided: not again */
+	unsigned collisions; /* in a row, before ESTABLISHED */
+	bool txt_stale;	     /* conf.txt changed while the group was probing */
 	AvahiEntryGroupState group_state;
 	enum disc_avahi_state state;
 	enum disc_avahi_state logged; /* the last state said in the log */
@@ -401,6 +402,7 @@ static void
 add_host(struct disc_engine *d, char *host, size_t len)
 {
 	AvahiAddress a;
+	size_t i;
 	int err;
 
 	host[0] = '\0';
@@ -409,8 +411,12 @@ add_host(struct disc_engine *d, char *host, size_t len)
 	memset(&a, 0, sizeof(a));
 	a.proto = AVAHI_PROTO_INET;
 	a.data.ipv4.address = d->conf.addr.s_addr;
-	snprintf(host, len, "qure-%02x%02x%02x%02x.local", d->conf.txt.id[0],
-	    d->conf.txt.id[1], d->conf.txt.id[2], d->conf.txt.id[3]);
+	/* The whole id: unique unless cloned (the core renames a clone). */
+	snprintf(host, len, "qure-");
+	for (i = 0; i < sizeof(d->conf.txt.id); i++)
+		snprintf(host + 5 + 2 * i, len - 5 - 2 * i, "%02x",
+		    d->conf.txt.id[i]);
+	snprintf(host + 5 + 2 * i, len - 5 - 2 * i, ".local");
 	err = avahi_entry_group_add_address(d->group, iface_of(d),
 	    AVAHI_PROTO_UNSPEC, AVAHI_PUBLISH_NO_REVERSE, host, &a);
 	if (err != AVAHI_OK) {
@@ -493,9 +499,11 @@ group_cb(AvahiEntryGroup *g, AvahiEntryGroupState st, void *arg)
 	d->group_state = st;
 	switch (st) {
 	case AVAHI_ENTRY_GROUP_COLLISION:
-		/* The service name, or our host record (a clone's id): the
-		 * next try renames the one and drops the other. */
-		d->no_host = d->conf.addr.s_addr != 0;
+		/* Mostly the service name, taken: renamed. Our host record
+		 * only collides with a clone of our id; renaming never ends
+		 * that: after a few in a row it is left out. */
+		if (++d->collisions > 3)
+			d->no_host = true;
 		rename_service(d);
 		avahi_entry_group_reset(g);
 		d->published = false;
@@ -508,6 +516,7 @@ group_cb(AvahiEntryGroup *g, AvahiEntryGroupState st, void *arg)
 		break;
 	case AVAHI_ENTRY_GROUP_ESTABLISHED:
 		log_debug("discovery: published \"%s\"", d->name);
+		d->collisions = 0;
 		if (d->txt_stale)
 			update_txt(d);
 		break;

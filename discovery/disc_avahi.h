@@ -161,7 +161,7 @@ struct disc_avahi_conf {
 	int ifindex; /* publish and browse there; 0: every interface */
 	/*
 	 * The address the service points at, network order: published
-	 * under a host name of our own ("qure-" and 8 hex digits of the id),
+	 * under a host name of our own ("qure-" and the id in hex),
 	 * so that a resolver never gets an address of the host that is not
 	 * ours to advertise (the DMZ address, on the holder). 0: the
 	 * daemon's host name and all its addresses.
