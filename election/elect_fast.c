@@ -218,6 +218,10 @@ probe_holder(struct elect *c, uint64_t nonce, struct elect_out *out)
 
 	if (h == NULL || h->src.family == 0)
 		return;
+	if (elect_id_cmp(&c->probe_seq_to, &h->id) != 0) {
+		c->probe_seq_to = h->id;
+		c->probe_seq_out = 0;
+	}
 	elect_msg_init(c, &m, ELECT_MSG_PROBE);
 	m.has |= ELECT_HAS_NONCE | ELECT_HAS_PROBE_SEQ;
 	m.nonce = nonce;
