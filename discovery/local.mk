@@ -48,6 +48,17 @@ tests_unit_test_disc_avahi_poll_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) \
 tests_unit_test_disc_avahi_poll_LDADD = $(DISC_LIBS) $(EVENT_LIBS) \
 	$(CMOCKA_LIBS)
 
+# The helper process without an avahi-daemon (a bus address nobody
+# listens on): its status over the socketpair, its reaping.
+check_PROGRAMS += tests/unit/test_disc_avahi_helper
+TESTS += tests/unit/test_disc_avahi_helper
+tests_unit_test_disc_avahi_helper_SOURCES = \
+	tests/unit/test_disc_avahi_helper.c
+tests_unit_test_disc_avahi_helper_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) \
+	$(CMOCKA_CFLAGS)
+tests_unit_test_disc_avahi_helper_LDADD = $(DISC_LIBS) $(EVENT_LIBS) \
+	$(CMOCKA_LIBS)
+
 # The TXT parser as a fuzz target, seeds in tests/fuzz/corpus/disc_txt/
 # (conventions: tests/fuzz/local.mk).
 check_PROGRAMS += tests/fuzz/replay_disc_txt
