@@ -736,7 +736,7 @@ elect_conf_from(
 }
 
 static int
-open_netcfg(struct cluster *c, char *err, size_t errlen)
+open_netcfg(struct cluster *c, const uint8_t *key, char *err, size_t errlen)
 {
 	static const struct netcfg_cb cb = {probe_done_cb, addr_lost_cb,
 	    link_change_cb, link_new_cb, conflict_cb};
@@ -755,6 +755,11 @@ open_netcfg(struct cluster *c, char *err, size_t errlen)
 	nconf.dmz = c->conf.dmz.address.addr;
 	nconf.dmz_prefix = c->conf.dmz.address.prefix;
 	nconf.now_ms = clock_now_ms;
+	/* [dmz] vmac: one MAC for the cluster, the same on every member. */
+	if (c->conf.dmz.vmac.mode == CONF_VMAC_KEY)
+		conf_vmac_derive(key, nconf.vmac);
+	else if (c->conf.dmz.vmac.mode == CONF_VMAC_GIVEN)
+		memcpy(nconf.vmac, c->conf.dmz.vmac.mac, 6);
 	c->nc = netcfg_new(c->base, &nconf, &cb, c, nerr);
 	if (c->nc == NULL) {
 		snprintf(err, errlen, "%s", nerr);
@@ -916,7 +921,7 @@ cluster_new(struct event_base *base, const struct conf *conf,
 		snprintf(err, errlen, "cluster: cannot hash the key");
 		goto fail;
 	}
-	if (open_netcfg(c, err, errlen) == -1 ||
+	if (open_netcfg(c, key, err, errlen) == -1 ||
 	    open_udp(c, err, errlen) == -1 || open_core(c, err, errlen) == -1)
 		goto fail;
 	open_watch(c);
@@ -1187,6 +1192,8 @@ cluster_status(struct cluster *c, struct status *out)
 	out->dmz.lease_ms = netcfg_enforced_lease_ms(c->nc);
 	out->dmz.kernel_lifetime_s = netcfg_kernel_lifetime_s(c->nc);
 	out->dmz.guard_restarts = netcfg_guard_restarts(c->nc);
+	if (c->conf.dmz.vmac.mode != CONF_VMAC_NO)
+		netcfg_get_vmac(c->nc, out->dmz.vmac, sizeof(out->dmz.vmac));
 	n = elect_get_members(c->core, now, members, STATUS_MAX_MEMBERS);
 	for (i = 0; i < n; i++)
 		status_member_from(&members[i], &out->members[i]);

@@ -109,6 +109,8 @@ dmz_to_json(const struct status *st)
 	jset(o, "lease_ms", jint(st->dmz.lease_ms));
 	jset(o, "kernel_lifetime_s", jint(st->dmz.kernel_lifetime_s));
 	jset(o, "guard_restarts", jint(st->dmz.guard_restarts));
+	jset(o, "vmac",
+	    st->dmz.vmac[0] != '\0' ? jstr(st->dmz.vmac) : json_null());
 	return o;
 }
 
@@ -424,6 +426,7 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_u64(rd, o, "lease_ms", &st->dmz.lease_ms);
 		rd_u64(rd, o, "kernel_lifetime_s", &st->dmz.kernel_lifetime_s);
 		rd_u64(rd, o, "guard_restarts", &st->dmz.guard_restarts);
+		rd_str(rd, o, "vmac", st->dmz.vmac, sizeof(st->dmz.vmac));
 	}
 	rd_members(rd, obj, st);
 	rd_counters(rd, rd_obj(rd, obj, "counters"), &st->counters);
@@ -495,6 +498,9 @@ status_print(const struct status *st, FILE *fp)
 	    "dmz:      %s, %s, lease %" PRIu64 " ms (kernel %" PRIu64 " s)\n",
 	    or_dash(st->dmz.address), st->dmz.held ? "held here" : "not held",
 	    st->dmz.lease_ms, st->dmz.kernel_lifetime_s);
+	if (st->dmz.vmac[0] != '\0')
+		fprintf(
+		    fp, "vmac:     %s, up only on the holder\n", st->dmz.vmac);
 	if (strncmp(st->conflict, "member ", 7) == 0)
 		fprintf(fp, "conflict: %s: not electing it\n", st->conflict);
 	else if (st->conflict[0] != '\0')

@@ -73,6 +73,7 @@ struct status {
 		uint64_t lease_ms; /* enforced (nftables), 0: not held */
 		uint64_t kernel_lifetime_s; /* the backstop, 0: not held */
 		uint64_t guard_restarts;    /* address guard deaths */
+		char vmac[STATUS_MAC_LEN];  /* [dmz] vmac's MAC; "": null */
 	} dmz;
 	struct status_member members[STATUS_MAX_MEMBERS]; /* self excluded */
 	size_t n_members;

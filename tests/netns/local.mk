@@ -34,6 +34,7 @@ NETNS_TESTS = \
 	tests/netns/revert.sh \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \
+	tests/netns/vmac.sh \
 	tests/netns/asan.sh \
 	tests/netns/avahi.sh \
 	tests/netns/avahi_absent.sh \
