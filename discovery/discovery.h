@@ -5,8 +5,9 @@
  * non-blocking socket bound to 0.0.0.0:port on the caller's event_base,
  * joined to the multicast group on the cluster interface (IGMP report),
  * TTL 255 out and required in (RFC 5082, GTSM: nothing routed is heard),
- * no loopback of our own datagrams. Later: IPv6 (ff02::5152, MLD)
- * and Avahi DNS-SD. The transport moves bytes; it does not parse them.
+ * no loopback of our own datagrams. Later: IPv6 (ff02::5152, MLD).
+ * The transport moves bytes; it does not parse them. DNS-SD through
+ * Avahi: discovery/disc_avahi.h.
  */
 #ifndef QURE_DISCOVERY_H
 #define QURE_DISCOVERY_H

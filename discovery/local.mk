@@ -16,3 +16,73 @@ tests_unit_test_disc_udp_SOURCES = tests/unit/test_disc_udp.c
 tests_unit_test_disc_udp_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) \
 	$(CMOCKA_CFLAGS)
 tests_unit_test_disc_udp_LDADD = $(DISC_LIBS) $(CMOCKA_LIBS)
+
+# --- DNS-SD through Avahi (issue 9 item 1) -------------------------------
+# The pure half (the TXT record, the rate limit of hints) is its own
+# archive, libc only (doc/style.md §1): its unit tests and fuzz target link
+# nothing else. The edge (the AvahiPoll on libevent, the client) joins
+# libqure_disc.a, so a program linking $(DISC_LIBS) has it.
+noinst_LIBRARIES += discovery/libqure_disc_core.a
+discovery_libqure_disc_core_a_SOURCES = \
+	discovery/disc_avahi.h \
+	discovery/disc_txt.c \
+	discovery/disc_hint.c
+discovery_libqure_disc_a_SOURCES += \
+	discovery/disc_avahi.h \
+	discovery/disc_int.h \
+	discovery/disc_avahi_poll.c \
+	discovery/disc_avahi.c \
+	discovery/disc_avahi_helper.c
+discovery_libqure_disc_a_CFLAGS += $(AVAHI_CFLAGS)
+DISC_LIBS += discovery/libqure_disc_core.a $(BASE_LIBS) $(AVAHI_LIBS)
+
+check_PROGRAMS += tests/unit/test_disc_txt tests/unit/test_disc_avahi_poll
+TESTS += tests/unit/test_disc_txt tests/unit/test_disc_avahi_poll
+tests_unit_test_disc_txt_SOURCES = tests/unit/test_disc_txt.c
+tests_unit_test_disc_txt_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_disc_txt_LDADD = discovery/libqure_disc_core.a $(CMOCKA_LIBS)
+# The adapter alone on an event_base: a pipe and timers, no avahi-daemon.
+tests_unit_test_disc_avahi_poll_SOURCES = tests/unit/test_disc_avahi_poll.c
+tests_unit_test_disc_avahi_poll_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) \
+	$(AVAHI_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_disc_avahi_poll_LDADD = $(DISC_LIBS) $(EVENT_LIBS) \
+	$(CMOCKA_LIBS)
+
+# The helper process without an avahi-daemon (a bus address nobody
+# listens on): its status over the socketpair, its reaping.
+check_PROGRAMS += tests/unit/test_disc_avahi_helper
+TESTS += tests/unit/test_disc_avahi_helper
+tests_unit_test_disc_avahi_helper_SOURCES = \
+	tests/unit/test_disc_avahi_helper.c
+tests_unit_test_disc_avahi_helper_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) \
+	$(CMOCKA_CFLAGS)
+tests_unit_test_disc_avahi_helper_LDADD = $(DISC_LIBS) $(EVENT_LIBS) \
+	$(CMOCKA_LIBS)
+
+# The TXT parser as a fuzz target, seeds in tests/fuzz/corpus/disc_txt/
+# (conventions: tests/fuzz/local.mk).
+check_PROGRAMS += tests/fuzz/replay_disc_txt
+TESTS += tests/fuzz/replay_disc_txt
+EXTRA_DIST += tests/fuzz/corpus/disc_txt
+tests_fuzz_replay_disc_txt_SOURCES = tests/fuzz/fuzz_disc_txt.c \
+	tests/fuzz/fuzz_replay.c
+tests_fuzz_replay_disc_txt_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS='"$(abs_top_srcdir)/tests/fuzz/corpus/disc_txt"'
+tests_fuzz_replay_disc_txt_LDADD = discovery/libqure_disc_core.a
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_disc_txt
+tests_fuzz_fuzz_disc_txt_SOURCES = tests/fuzz/fuzz_disc_txt.c
+tests_fuzz_fuzz_disc_txt_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_disc_txt_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_disc_txt_LDADD = discovery/libqure_disc_core.a
+
+# New inputs go to a scratch directory, never into the source tree.
+fuzz-disc-txt: tests/fuzz/fuzz_disc_txt$(EXEEXT)
+	rm -rf tests/fuzz/work/disc_txt
+	$(MKDIR_P) tests/fuzz/work/disc_txt
+	tests/fuzz/fuzz_disc_txt$(EXEEXT) -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=4200 -print_final_stats=1 \
+	    tests/fuzz/work/disc_txt $(srcdir)/tests/fuzz/corpus/disc_txt
+endif
+.PHONY: fuzz-disc-txt
+# --- end DNS-SD ----------------------------------------------------------

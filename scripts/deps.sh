@@ -12,12 +12,16 @@ PKGS=(
 	build-essential autoconf automake libtool autoconf-archive pkg-config
 	# libraries (configure.ac: QURE_REQUIRE_PKG)
 	libssl-dev libevent-dev libnl-3-dev libnl-route-3-dev libinih-dev
-	libjansson-dev libcmocka-dev libnftables-dev
+	libjansson-dev libcmocka-dev libnftables-dev libavahi-client-dev
 	# fuzzing (libFuzzer and the sanitizer runtimes of clang 14), format
 	clang libclang-rt-14-dev clang-format-14
 	# tests/netns (network namespaces, bridges, veth)
 	iproute2 jq socat nftables
 	keepalived # tests/bench/failover: the peer to beat
+	# tests/netns/avahi*.sh: an avahi-daemon with its own D-Bus system bus
+	# per host namespace (never started in the root one: policy-rc.d);
+	# python3-dbus publishes the hostile flood of avahi_flood.sh
+	avahi-daemon avahi-utils dbus python3-dbus
 )
 
 log() { printf 'deps: %s\n' "$*"; }

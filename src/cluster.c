@@ -16,10 +16,12 @@
 
 #include <event2/event.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
+#include "discovery/disc_avahi.h"
 #include "discovery/discovery.h"
 #include "election/election.h"
 #include "netcfg/netcfg.h"
@@ -40,6 +42,16 @@
 /* A defended conflict shows in the status this long after the last
  * report (reports come at most once a NETCFG_DEFEND_INTERVAL_MS). */
 #define DEFEND_SHOW_MS (2 * NETCFG_DEFEND_INTERVAL_MS)
+
+/*
+ * Hints (doc/design.md §5.6): one unicast HELLO per address per 10 s, and
+ * at most 8 at once, 4 a second, whatever is published on the LAN.
+ */
+#define HINT_PER_ADDR_MS 10000
+#define HINT_BURST 8
+#define HINT_REFILL_MS 250
+/* The DNS-SD fingerprint of the cluster key (cluster_fingerprint()). */
+#define FINGERPRINT_LABEL "qure cluster fingerprint v1"
 
 /* The transport carries every datagram the core encodes or accepts. */
 _Static_assert(DISC_DGRAM_MAX >= ELECT_WIRE_MAX,
@@ -84,6 +96,9 @@ struct cluster {
 	char defended[STATUS_MAC_LEN];
 	uint64_t defended_ms;
 	bool defended_again;
+	struct disc_avahi *avahi; /* NULL until open, or [discovery] off */
+	struct disc_hint hint;
+	char fingerprint[DISC_TXT_CLUSTER_LEN + 1];
 };
 
 static void cluster_run(struct cluster *, const struct elect_event *);
@@ -392,6 +407,35 @@ arm_timer(struct cluster *c, uint64_t wake_ms, uint64_t now)
 	evtimer_add(c->timer, &tv);
 }
 
+/* What we publish by DNS-SD (doc/design.md §5.6). */
+static void
+txt_from(const struct cluster *c, struct disc_txt *t)
+{
+	struct elect_id id;
+
+	memset(t, 0, sizeof(*t));
+	elect_get_id(c->core, &id);
+	memcpy(t->id, id.b, sizeof(t->id));
+	memcpy(t->cluster, c->fingerprint, sizeof(t->cluster));
+	t->prio = c->econf.priority;
+	snprintf(t->state, sizeof(t->state), "%s",
+	    elect_state_name(elect_get_state(c->core)));
+	t->ver = ELECT_PROTO_VERSION;
+}
+
+/* The published TXT follows our id, state and priority (a no-op when
+ * they did not change). */
+static void
+avahi_sync(struct cluster *c)
+{
+	struct disc_txt t;
+
+	if (c->avahi == NULL)
+		return;
+	txt_from(c, &t);
+	disc_avahi_set_txt(c->avahi, &t);
+}
+
 static int
 step(struct cluster *c, const struct elect_event *ev)
 {
@@ -405,6 +449,7 @@ step(struct cluster *c, const struct elect_event *ev)
 		apply(c, &out.act[i], now);
 	arm_timer(c, out.wake_ms, now);
 	c->handover = out.handover;
+	avahi_sync(c);
 	return 0;
 }
 
@@ -458,6 +503,52 @@ udp_drop_cb(void *arg, enum disc_drop why, const struct sockaddr_in *src)
 	if (why == DISC_DROP_TTL)
 		log_drop(arg, ip, "TTL below 255: routed, not from the link",
 		    clock_now_ms());
+}
+
+/* Whether a live member has this id (then it needs no hint). */
+static bool
+is_member(struct cluster *c, const uint8_t id[16], uint64_t now)
+{
+	static struct elect_member_info members[ELECT_MAX_MEMBERS];
+	size_t i, n;
+
+	n = elect_get_members(c->core, now, members, ELECT_MAX_MEMBERS);
+	for (i = 0; i < n; i++)
+		if (memcmp(members[i].id.b, id, 16) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A browsed instance of our cluster (its TXT says our fingerprint, which
+ * anyone may copy): a hint, rate-limited; only an authenticated answer to
+ * the HELLO it draws makes a member (doc/design.md §5.6).
+ */
+static void
+avahi_peer_cb(
+    void *arg, const struct disc_txt *txt, const struct sockaddr_in *addr)
+{
+	struct cluster *c = arg;
+	struct elect_event ev = {.type = ELECT_EV_HINT};
+	uint64_t now = clock_now_ms();
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &addr->sin_addr, ip, sizeof(ip));
+	if (ntohs(addr->sin_port) != c->conf.cluster.port) {
+		log_debug("discovery: browsed a member at %s on port %u, not "
+			  "ours (%u); no hint",
+		    ip, ntohs(addr->sin_port), c->conf.cluster.port);
+		return;
+	}
+	if (is_member(c, txt->id, now) ||
+	    !disc_hint_allow(
+		&c->hint, (const uint8_t *)&addr->sin_addr, 4, now))
+		return;
+	log_debug("discovery: browsed a member at %s (%s): HELLO there", ip,
+	    txt->state);
+	ev.src.family = 4;
+	memcpy(ev.src.b, &addr->sin_addr, 4);
+	cluster_run(c, &ev);
 }
 
 static void
@@ -608,9 +699,10 @@ link_new_cb(void *arg, int ifindex)
 {
 	struct cluster *c = arg;
 
-	(void)ifindex;
 	c->rejoin = true;
 	rejoin(c);
+	if (c->avahi != NULL)
+		disc_avahi_set_ifindex(c->avahi, ifindex);
 	if (c->watch != NULL && netcfg_watch_is_enabled(c->watch)) {
 		netcfg_watch_set_enabled(c->watch, false);
 		netcfg_watch_set_enabled(c->watch, true);
@@ -708,6 +800,61 @@ open_udp(struct cluster *c, char *err, size_t errlen)
 }
 
 /*
+ * The fingerprint published as cluster= (doc/design.md §5.6): the first
+ * DISC_TXT_CLUSTER_LEN hex digits of SHA-256(label || key). Not secret,
+ * and it gives nothing of the key away: the key is 256 uniformly random
+ * bits and SHA-256 is preimage resistant, so 32 bits of its output leave
+ * 224 unknown and no way to them but a search of 2^224; the label keeps
+ * the value apart from every other use of the key (the HMAC tags are
+ * SHA-256 over key ^ pads, never over this label). It only lets anyone
+ * tell our instances from another cluster's, which the TXT is for, and a
+ * forged copy earns a rate-limited HELLO, never a membership.
+ */
+static int
+cluster_fingerprint(const uint8_t *key, char *out, size_t outlen)
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t i;
+	int ok;
+
+	ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	     EVP_DigestUpdate(
+		 ctx, FINGERPRINT_LABEL, strlen(FINGERPRINT_LABEL)) == 1 &&
+	     EVP_DigestUpdate(ctx, key, ELECT_KEY_LEN) == 1 &&
+	     EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok || outlen < DISC_TXT_CLUSTER_LEN + 1)
+		return -1;
+	for (i = 0; i < DISC_TXT_CLUSTER_LEN / 2; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	OPENSSL_cleanse(md, sizeof(md));
+	return 0;
+}
+
+/* DNS-SD is an extra: nothing here can fail the start. */
+static void
+open_avahi(struct cluster *c)
+{
+	struct disc_avahi_conf a;
+
+	memset(&a, 0, sizeof(a));
+	a.mode = c->conf.discovery.avahi == CONF_AVAHI_NO    ? DISC_AVAHI_NO
+		 : c->conf.discovery.avahi == CONF_AVAHI_YES ? DISC_AVAHI_YES
+							     : DISC_AVAHI_AUTO;
+	snprintf(a.name, sizeof(a.name), "%s", c->econf.name);
+	a.port = c->conf.cluster.port;
+	a.ifindex = netcfg_get_ifindex(c->nc);
+	/* What our HELLO advertises first: never the DMZ address. */
+	if (c->econf.n_addrs > 0 && c->econf.addrs[0].family == 4)
+		memcpy(&a.addr, c->econf.addrs[0].b, 4);
+	txt_from(c, &a.txt);
+	disc_hint_init(&c->hint, HINT_PER_ADDR_MS, HINT_BURST, HINT_REFILL_MS);
+	c->avahi = disc_avahi_new(c->base, &a, avahi_peer_cb, c);
+}
+
+/*
  * The watcher is an optimisation: without CAP_NET_RAW or a port list the
  * cluster still fails over on missed heartbeats, so its failure is a
  * warning.
@@ -783,6 +930,11 @@ cluster_new(struct event_base *base, const struct conf *conf,
 		snprintf(err, errlen, "cluster: out of resources for the key");
 		goto fail;
 	}
+	if (cluster_fingerprint(key, c->fingerprint, sizeof(c->fingerprint)) ==
+	    -1) {
+		snprintf(err, errlen, "cluster: cannot hash the key");
+		goto fail;
+	}
 	if (open_netcfg(c, key, err, errlen) == -1 ||
 	    open_udp(c, err, errlen) == -1 || open_core(c, err, errlen) == -1)
 		goto fail;
@@ -805,6 +957,8 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	log_info("cluster: %s on %s, priority %u, DMZ %s", c->econf.name,
 	    c->ifname, c->econf.priority, cidr);
 	cluster_run(c, &start);
+	/* After START: the TXT has our id (made then on a first start). */
+	open_avahi(c);
 	/* netcfg reports changes only: a link down from the start is told. */
 	if (!netcfg_is_link_up(c->nc)) {
 		struct elect_event down = {.type = ELECT_EV_LINK, .up = false};
@@ -823,6 +977,7 @@ cluster_free(struct cluster *c)
 {
 	if (c == NULL)
 		return;
+	disc_avahi_free(c->avahi); /* withdraws our service */
 	if (c->timer != NULL)
 		event_free(c->timer);
 	if (c->persist_ev != NULL)
@@ -1010,6 +1165,25 @@ status_member_conflict(
 	    elect_id_hex(&cf.id, id), ip, what);
 }
 
+static void
+status_discovery(const struct cluster *c, struct status *out)
+{
+	struct disc_avahi_stats st;
+	size_t i;
+
+	snprintf(out->discovery.avahi, sizeof(out->discovery.avahi), "%s",
+	    disc_avahi_state_name(c->avahi != NULL
+				      ? disc_avahi_get_state(c->avahi)
+				      : DISC_AVAHI_DISABLED));
+	if (c->avahi == NULL)
+		return;
+	disc_avahi_get_stats(c->avahi, &st);
+	out->discovery.peers_browsed = st.peers_browsed;
+	for (i = 0; i < DISC_TXT_NERR; i++)
+		out->discovery.txt_rejected += st.txt_rejected[i];
+	out->discovery.over_limit = st.ignored;
+}
+
 void
 cluster_status(struct cluster *c, struct status *out)
 {
@@ -1055,6 +1229,7 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.probes_lost = ctr.probes_lost;
 	out->counters.acks_lost = ctr.acks_lost;
 	out->counters.loss_handovers = ctr.loss_handovers;
+	status_discovery(c, out);
 	out->persist.ok = c->persist_ok;
 	if (!c->persist_ok)
 		snprintf(out->persist.error, sizeof(out->persist.error), "%s",

@@ -44,6 +44,7 @@ enum ktype {
 	T_HOSTPORT, /* struct conf_hostport */
 	T_PUBADDR,  /* struct conf_pubaddr */
 	T_VMAC,	    /* struct conf_vmac */
+	T_AVAHI,    /* enum conf_avahi */
 };
 
 enum kflag {
@@ -129,6 +130,8 @@ static const struct key keys[] = {
 	F_EMPTY | F_LIVE, "program run when this instance becomes holder"},
     {"hooks", "on-standby", T_PATH, "", 0, 0, FIELD(hooks.on_standby),
 	F_EMPTY | F_LIVE, "program run when this instance stops holding"},
+    {"discovery", "avahi", T_AVAHI, "auto", 0, 0, FIELD(discovery.avahi), 0,
+	"DNS-SD through avahi-daemon: auto (when it runs), yes or no"},
     {"cloud", "name", T_DNAME, NULL, 0, 0, FIELD(cloud.name),
 	F_REQUIRED | F_LIVE, "the DNS record this site owns"},
     {"cloud", "server", T_HOSTPORT, NULL, 0, 0, FIELD(cloud.server),
@@ -162,6 +165,7 @@ static const struct section {
     {"cluster", 0},
     {"dmz", 0},
     {"hooks", 0},
+    {"discovery", 0},
     {"cloud", offsetof(struct conf, cloud.enabled)},
     {"dns", offsetof(struct conf, dns.enabled)},
 };
@@ -893,6 +897,37 @@ print_vmac(const struct key *k, const void *f, char *buf, size_t n)
 		say(buf, n, "%s", m->mode == CONF_VMAC_KEY ? "yes" : "no");
 }
 
+static int
+parse_avahi(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	char s[48];
+
+	(void)k;
+	if (strcmp(v, "auto") == 0)
+		*(enum conf_avahi *)f = CONF_AVAHI_AUTO;
+	else if (strcmp(v, "yes") == 0)
+		*(enum conf_avahi *)f = CONF_AVAHI_YES;
+	else if (strcmp(v, "no") == 0)
+		*(enum conf_avahi *)f = CONF_AVAHI_NO;
+	else {
+		shown(v, s, sizeof(s));
+		say(why, n, "\"%s\" is not a choice, expected auto, yes or no",
+		    s);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+print_avahi(const struct key *k, const void *f, char *buf, size_t n)
+{
+	static const char *const modes[] = {"auto", "yes", "no"};
+	enum conf_avahi m = *(const enum conf_avahi *)f;
+
+	(void)k;
+	say(buf, n, "%s", modes[m <= CONF_AVAHI_NO ? m : 0]);
+}
+
 static const struct ktype_ops {
 	const char *name; /* for conf_key_info() and the man page */
 	parse_fn *parse;
@@ -912,6 +947,7 @@ static const struct ktype_ops {
     [T_HOSTPORT] = {"address:port", parse_hostport, print_hostport},
     [T_PUBADDR] = {"address source", parse_pubaddr, print_pubaddr},
     [T_VMAC] = {"no, yes or MAC", parse_vmac, print_vmac},
+    [T_AVAHI] = {"auto, yes or no", parse_avahi, print_avahi},
 };
 
 #define VALUE_MAX 400 /* a printed value: ports, paths, DNS names */
@@ -1058,7 +1094,7 @@ on_section_line(struct pctx *p, const char *line)
 		shown(name, name, sizeof(name));
 		fail(p, p->lineno,
 		    "[%s]: unknown section, expected node, cluster, dmz, "
-		    "hooks, cloud or dns",
+		    "hooks, discovery, cloud or dns",
 		    name);
 		return;
 	}

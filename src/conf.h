@@ -87,6 +87,13 @@ struct conf_vmac {
 	uint8_t mac[6]; /* CONF_VMAC_GIVEN; all zero otherwise */
 };
 
+/* [discovery] avahi: DNS-SD through avahi-daemon. */
+enum conf_avahi {
+	CONF_AVAHI_AUTO = 0, /* use it when the daemon is there */
+	CONF_AVAHI_YES,	     /* the same; its absence is a warning */
+	CONF_AVAHI_NO,	     /* never */
+};
+
 /* Durations are milliseconds; strings are NUL-terminated, "" is unset. */
 struct conf {
 	struct {
@@ -123,6 +130,9 @@ struct conf {
 		char on_holder[CONF_PATH_MAX + 1]; /* "": none */
 		char on_standby[CONF_PATH_MAX + 1];
 	} hooks;
+	struct {
+		enum conf_avahi avahi;
+	} discovery;
 	struct {
 		bool enabled; /* the file has a [cloud] section */
 		char name[CONF_DNAME_MAX + 1];

@@ -194,6 +194,21 @@ persist_to_json(const struct status *st)
 	return o;
 }
 
+/* {"avahi": "running", "peers_browsed": 2, "txt_rejected": 0, ...} */
+static json_t *
+discovery_to_json(const struct status *st)
+{
+	json_t *o = jobj();
+
+	jset(o, "avahi",
+	    jstr(st->discovery.avahi[0] != '\0' ? st->discovery.avahi
+						: "disabled"));
+	jset(o, "peers_browsed", jint(st->discovery.peers_browsed));
+	jset(o, "txt_rejected", jint(st->discovery.txt_rejected));
+	jset(o, "over_limit", jint(st->discovery.over_limit));
+	return o;
+}
+
 json_t *
 status_to_json(const struct status *st)
 {
@@ -209,6 +224,7 @@ status_to_json(const struct status *st)
 	jset(o, "conflict",
 	    st->conflict[0] != '\0' ? jstr(st->conflict) : json_null());
 	jset(o, "persist", persist_to_json(st));
+	jset(o, "discovery", discovery_to_json(st));
 	return o;
 }
 
@@ -431,6 +447,13 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_str(rd, o, "error", st->persist.error,
 		    sizeof(st->persist.error));
 	}
+	if ((o = rd_obj(rd, obj, "discovery")) != NULL) {
+		rd_str(rd, o, "avahi", st->discovery.avahi,
+		    sizeof(st->discovery.avahi));
+		rd_u64(rd, o, "peers_browsed", &st->discovery.peers_browsed);
+		rd_u64(rd, o, "txt_rejected", &st->discovery.txt_rejected);
+		rd_u64(rd, o, "over_limit", &st->discovery.over_limit);
+	}
 }
 
 int
@@ -490,6 +513,9 @@ status_print(const struct status *st, FILE *fp)
 		    "disk)\n",
 		    or_dash(st->persist.error));
 	fprintf(fp, "members:  %zu\n", st->n_members);
+	if (st->discovery.avahi[0] != '\0')
+		fprintf(fp, "dns-sd:   avahi %s, %" PRIu64 " peer(s) browsed\n",
+		    st->discovery.avahi, st->discovery.peers_browsed);
 	fprintf(fp,
 	    "counters: rx %" PRIu64 ", tx %" PRIu64 ", dropped auth %" PRIu64
 	    ", malformed %" PRIu64 ", replay %" PRIu64 ", version %" PRIu64

@@ -95,12 +95,23 @@ struct status {
 		bool ok;
 		char error[STATUS_ERR_LEN];
 	} persist;
+	/* DNS-SD: "running", "absent", "connecting", "disabled", "failed"
+	 * (disc_avahi_state_name()); instances of our cluster browsed now;
+	 * browsed TXT records ignored as malformed or hostile, and instances
+	 * ignored over the tracking limit, since the start. */
+	struct {
+		char avahi[STATUS_STATE_LEN];
+		uint64_t peers_browsed;
+		uint64_t txt_rejected;
+		uint64_t over_limit;
+	} discovery;
 };
 
 /*
  * The status object of doc/design.md §8.3: node, epoch, holder (or null),
  * dmz, members, counters, cloud (null if off), conflict (null if none),
- * persist ({"ok": bool, "error": string or null}). Returns
+ * persist ({"ok": bool, "error": string or null}), discovery ({"avahi":
+ * string, "peers_browsed": number}). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.
  */

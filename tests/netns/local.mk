@@ -35,11 +35,15 @@ NETNS_TESTS = \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \
 	tests/netns/vmac.sh \
-	tests/netns/asan.sh
+	tests/netns/asan.sh \
+	tests/netns/avahi.sh \
+	tests/netns/avahi_absent.sh \
+	tests/netns/avahi_hint.sh \
+	tests/netns/avahi_flood.sh
 
 TESTS += $(NETNS_TESTS)
 dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh
-EXTRA_DIST += tests/netns/lib.sh
+EXTRA_DIST += tests/netns/lib.sh tests/netns/avahi_lib.sh
 
 # Crafted datagrams for badpkts.sh, made by the daemon's own codec.
 check_PROGRAMS += tests/netns/qure-forge

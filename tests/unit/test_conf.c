@@ -51,6 +51,8 @@ static const char every_key[] = "[node]\n"
 				"[hooks]\n"
 				"on-holder = /etc/qured/up\n"
 				"on-standby = /etc/qured/down\n"
+				"[discovery]\n"
+				"avahi = no\n"
 				"[cloud]\n"
 				"name = site1.cloud.example.org.\n"
 				"server = 198.51.100.53:5353\n"
@@ -150,6 +152,7 @@ defaults_are_those_of_the_design(void **state)
 	assert_int_equal(c.dmz.vmac.mode, CONF_VMAC_NO);
 	assert_string_equal(c.hooks.on_holder, "");
 	assert_string_equal(c.hooks.on_standby, "");
+	assert_int_equal(c.discovery.avahi, CONF_AVAHI_AUTO);
 	assert_false(c.cloud.enabled);
 	assert_int_equal(c.cloud.public_address.mode, CONF_PUBADDR_AUTO);
 	assert_int_equal(c.cloud.refresh_ms, 600000);
@@ -215,6 +218,7 @@ every_key_is_parsed_into_its_field(void **state)
 	    ((const uint8_t[6]){0x02, 0x51, 0x52, 0xaa, 0xbb, 0x0c}), 6);
 	assert_string_equal(c.hooks.on_holder, "/etc/qured/up");
 	assert_string_equal(c.hooks.on_standby, "/etc/qured/down");
+	assert_int_equal(c.discovery.avahi, CONF_AVAHI_NO);
 	assert_true(c.cloud.enabled);
 	assert_string_equal(c.cloud.name, "site1.cloud.example.org");
 	assert_int_equal(c.cloud.server.addr.s_addr, ip("198.51.100.53"));
@@ -311,9 +315,12 @@ static const struct bad {
     {MINIMAL "[cluster]\nport = 1\nport = 2\n",
 	"t.conf:5: [cluster] port: set twice (first on line 4), expected one "
 	"value"},
+    {MINIMAL "[discovery]\navahi = maybe\n",
+	"t.conf:4: [discovery] avahi: \"maybe\" is not a choice, expected "
+	"auto, yes or no"},
     {MINIMAL "[clutser]\n",
 	"t.conf:3: [clutser]: unknown section, expected node, cluster, dmz, "
-	"hooks, cloud or dns"},
+	"hooks, discovery, cloud or dns"},
     {"priority = 1\n" MINIMAL,
 	"t.conf:1: priority: key outside a section, expected a [section] "
 	"line before it"},

@@ -57,6 +57,10 @@ fill(struct status *st)
 	snprintf(st->cloud.last_update, sizeof(st->cloud.last_update),
 	    "2024-01-01T00:00:00Z");
 	snprintf(st->cloud.status, sizeof(st->cloud.status), "ok");
+	snprintf(st->discovery.avahi, sizeof(st->discovery.avahi), "running");
+	st->discovery.peers_browsed = 2;
+	st->discovery.txt_rejected = 3;
+	st->discovery.over_limit = 4;
 }
 
 /* Asserts that obj has exactly these keys, in this order. */
@@ -105,9 +109,11 @@ status_json_has_exactly_the_design_keys(void **state)
 	fill(&st);
 	o = status_to_json(&st);
 	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
-	    "cloud", "conflict", "persist");
+	    "cloud", "conflict", "persist", "discovery");
 	ASSERT_KEYS(path(o, "node", NULL), "id", "name", "priority", "state");
 	ASSERT_KEYS(path(o, "persist", NULL), "ok", "error");
+	ASSERT_KEYS(path(o, "discovery", NULL), "avahi", "peers_browsed",
+	    "txt_rejected", "over_limit");
 	ASSERT_KEYS(path(o, "holder", NULL), "id", "name", "address");
 	ASSERT_KEYS(path(o, "dmz", NULL), "address", "held", "lease_ms",
 	    "kernel_lifetime_s", "guard_restarts", "vmac");
