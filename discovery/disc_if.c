@@ -8,8 +8,10 @@
 
 #include <sys/socket.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <ifaddrs.h>
+#include <stdio.h>
 #include <string.h>
 
 static int
@@ -39,9 +41,12 @@ disc_own_nets(const char *ifname, struct disc_net *out, size_t max)
 	if (getifaddrs(&all) == -1)
 		return -1;
 	for (ifa = all; ifa != NULL && n < max; ifa = ifa->ifa_next) {
+		/* Labelled addresses ("eth0:1") are the interface's too. */
 		if (ifa->ifa_addr == NULL ||
 		    ifa->ifa_addr->sa_family != AF_INET ||
-		    strcmp(ifa->ifa_name, ifname) != 0)
+		    strncmp(ifa->ifa_name, ifname, strlen(ifname)) != 0 ||
+		    (ifa->ifa_name[strlen(ifname)] != '\0' &&
+			ifa->ifa_name[strlen(ifname)] != ':'))
 			continue;
 		sin = (const struct sockaddr_in *)(const void *)ifa->ifa_addr;
 		memset(&out[n], 0, sizeof(out[n]));
@@ -53,4 +58,38 @@ disc_own_nets(const char *ifname, struct disc_net *out, size_t max)
 	}
 	freeifaddrs(all);
 	return (int)n;
+}
+
+int
+disc_ifname_on_net(struct in_addr a, char *ifname, size_t len)
+{
+	struct ifaddrs *all, *ifa;
+	struct disc_net n;
+	struct disc_addr want = {.family = 4};
+	const struct sockaddr_in *sin;
+	int found = -1;
+
+	memcpy(want.b, &a, 4);
+	if (getifaddrs(&all) == -1)
+		return -1;
+	for (ifa = all; ifa != NULL && found == -1; ifa = ifa->ifa_next) {
+		if (ifa->ifa_addr == NULL ||
+		    ifa->ifa_addr->sa_family != AF_INET ||
+		    (ifa->ifa_flags & IFF_LOOPBACK))
+			continue;
+		sin = (const struct sockaddr_in *)(const void *)ifa->ifa_addr;
+		memset(&n, 0, sizeof(n));
+		n.addr.family = 4;
+		memcpy(n.addr.b, &sin->sin_addr, 4);
+		n.prefix = (uint8_t)prefix_of(ifa->ifa_netmask);
+		if (n.prefix == 32 || !disc_addr_in_nets(&want, &n, 1))
+			continue; /* a /32 (the DMZ address itself) says nothing
+				   */
+		/* An address label ("eth0:dmz") names its interface first. */
+		snprintf(ifname, len, "%.*s", (int)strcspn(ifa->ifa_name, ":"),
+		    ifa->ifa_name);
+		found = 0;
+	}
+	freeifaddrs(all);
+	return found;
 }

@@ -108,6 +108,16 @@ struct disc_udp *disc_udp_new(struct event_base *base,
 int disc_udp_set_ifindex(
     struct disc_udp *, unsigned int ifindex, char *err, size_t errlen);
 
+/*
+ * The source address of group datagrams (IP_MULTICAST_IF's address):
+ * one of ours in the subnet the peers share, so a multi-homed host whose
+ * primary address is on another network is still answered on this one;
+ * 0: the kernel's choice (the interface's primary). Kept across
+ * disc_udp_set_ifindex(). Does nothing on a unicast-only transport.
+ * Returns 0, or -1 with errno (EADDRNOTAVAIL: not ours).
+ */
+int disc_udp_set_group_src(struct disc_udp *, struct in_addr src);
+
 /* Leaves the group, closes the socket. NULL does nothing. */
 void disc_udp_free(struct disc_udp *);
 
@@ -201,6 +211,13 @@ enum disc_addr_why disc_addr_choose(const struct disc_net *own, size_t n_own,
  * most max), or -1 with errno.
  */
 int disc_own_nets(const char *ifname, struct disc_net *out, size_t max);
+
+/*
+ * The interface with an IPv4 subnet that holds a (the DMZ address: the
+ * LAN the peers share), into ifname (IF_NAMESIZE bytes); not loopback.
+ * Returns 0, or -1 if none has (then the default route's is the guess).
+ */
+int disc_ifname_on_net(struct in_addr a, char *ifname, size_t len);
 
 /*
  * ---- IGMP (discovery/disc_igmp.c: the pure parser)
