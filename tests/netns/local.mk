@@ -33,6 +33,7 @@ NETNS_TESTS = \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \
 	tests/netns/igmp.sh \
+	tests/netns/multihome.sh \
 	tests/netns/asan.sh
 
 TESTS += $(NETNS_TESTS)
