@@ -398,6 +398,7 @@ disc_udp_set_ifindex(
 	(void)setsockopt(
 	    d->fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mr, sizeof(mr));
 	d->conf.ifindex = ifindex;
+	d->group_src.s_addr = 0; /* of the old link: the caller sets it anew */
 	return join_group(d, err, errlen);
 }
 

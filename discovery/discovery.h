@@ -112,7 +112,7 @@ int disc_udp_set_ifindex(
  * The source address of group datagrams (IP_MULTICAST_IF's address):
  * one of ours in the subnet the peers share, so a multi-homed host whose
  * primary address is on another network is still answered on this one;
- * 0: the kernel's choice (the interface's primary). Kept across
+ * 0: the kernel's choice (the interface's primary). Reset to 0 by
  * disc_udp_set_ifindex(). Does nothing on a unicast-only transport.
  * Returns 0, or -1 with errno (EADDRNOTAVAIL: not ours).
  */

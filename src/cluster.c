@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -561,7 +562,7 @@ static bool
 is_known(struct cluster *c, const struct elect_addr *a, uint64_t now)
 {
 	static struct elect_member_info members[ELECT_MAX_MEMBERS];
-	struct disc_addr d = to_disc(a), adv[ELECT_MAX_ADDRS];
+	struct disc_addr d = to_disc(a), adv[ELECT_MAX_ADDRS + 1];
 	size_t i, j, n;
 
 	refresh_nets(c, now);
@@ -899,8 +900,10 @@ set_group_src(struct cluster *c)
 	if (src.s_addr == c->group_src.s_addr)
 		return;
 	if (disc_udp_set_group_src(c->udp, src) == -1) {
+		/* The kernel's choice stays; tried again in a second. */
 		inet_ntop(AF_INET, &src, ip, sizeof(ip));
-		log_warn("discovery: group datagrams from %s", ip);
+		log_debug("discovery: group datagrams from %s: %s", ip,
+		    strerror(errno));
 		return;
 	}
 	c->group_src = src;
