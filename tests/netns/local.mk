@@ -34,6 +34,7 @@ NETNS_TESTS = \
 	tests/netns/replay.sh \
 	tests/netns/igmp.sh \
 	tests/netns/multihome.sh \
+	tests/netns/linklocal.sh \
 	tests/netns/asan.sh
 
 TESTS += $(NETNS_TESTS)
