@@ -7,9 +7,7 @@
 # interface's addresses, never the other interface's, its peers send
 # their unicasts to its address in their subnet, it holds and serves the
 # DMZ address there, and a kill -9 fails over. (A peer that advertises
-# no usable address is reached at its source: tests/unit/test_disc_core.c;
-# qured itself always advertises one, as its DMZ address must lie in a
-# subnet of its interface.)
+# no usable address: tests/netns/linklocal.sh.)
 . "$(dirname "$0")/lib.sh"
 
 qn_setup 3
