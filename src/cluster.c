@@ -118,6 +118,14 @@ to_disc(const struct elect_addr *a)
 
 static void addr_text(const struct elect_addr *, char *, size_t);
 
+static bool
+is_usable(const struct elect_addr *a)
+{
+	struct disc_addr d = to_disc(a);
+
+	return disc_addr_is_usable(&d);
+}
+
 /* Our addresses on the cluster interface, read at most once a second. */
 static void
 refresh_nets(struct cluster *c, uint64_t now)
@@ -806,7 +814,10 @@ elect_conf_from(
 		if (addrs[i].s_addr == conf->dmz.address.addr.s_addr)
 			continue; /* the shared address says nothing of us */
 		e->addrs[e->n_addrs].family = 4;
-		memcpy(e->addrs[e->n_addrs++].b, &addrs[i], 4);
+		memcpy(e->addrs[e->n_addrs].b, &addrs[i], 4);
+		/* What a receiver could not send to (disc_addr_choose()). */
+		if (is_usable(&e->addrs[e->n_addrs]))
+			e->n_addrs++;
 	}
 }
 
