@@ -306,14 +306,6 @@ count_check(struct elect *c, bool ok)
 		c->check_ok = true;
 }
 
-/* A peer may be at that address: say HELLO to it (the edge limits). */
-static void
-on_hint(struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
-{
-	if (!c->link_down) /* no sends until the link is back */
-		elect_send_hello(c, &in->ev->src, out);
-}
-
 /* Our own service's check, not holding: said when fitness changes. */
 static void
 on_check(struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
@@ -527,7 +519,6 @@ static const struct {
     {ST_LIVE & ~ST(CANDIDATE), ELECT_FSM_PERSIST_DONE, on_persist_done, "="},
     {ST(CANDIDATE), ELECT_FSM_PERSIST_DONE, on_persist_done_candidate,
 	"=|starting"},
-    {ST_LIVE, ELECT_FSM_HINT, on_hint, "="},
 };
 
 void
@@ -571,8 +562,6 @@ caller_event(const struct elect_event *ev)
 		return ELECT_FSM_CHECK;
 	case ELECT_EV_PERSIST_DONE:
 		return ELECT_FSM_PERSIST_DONE;
-	case ELECT_EV_HINT:
-		return ELECT_FSM_HINT;
 	case ELECT_EV_RX:
 	case ELECT_EV_TIMER:
 		break;
@@ -583,10 +572,8 @@ caller_event(const struct elect_event *ev)
 static bool
 event_is_valid(const struct elect_event *ev)
 {
-	if (ev == NULL || ev->type < ELECT_EV_START || ev->type > ELECT_EV_HINT)
-		return false;
-	if (ev->type == ELECT_EV_HINT && ev->src.family != 4 &&
-	    ev->src.family != 6)
+	if (ev == NULL || ev->type < ELECT_EV_START ||
+	    ev->type > ELECT_EV_ADDR_LOST)
 		return false;
 	if (ev->type == ELECT_EV_RX && ev->buf == NULL && ev->len > 0)
 		return false;

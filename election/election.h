@@ -368,14 +368,6 @@ enum elect_event_type {
 	 * lease; past it, it steps down.
 	 */
 	ELECT_EV_ADDR_LOST,
-	/*
-	 * A hint: a peer of this cluster may be at src (an IGMP report for
-	 * the group, a browsed DNS-SD service): one unicast HELLO to it, so
-	 * it verifies us and we it without waiting for its own HELLO. It
-	 * never makes a member: only an authenticated datagram does. The
-	 * edge rate-limits hints (discovery/discovery.h, disc_hint_allow()).
-	 */
-	ELECT_EV_HINT,
 };
 
 /* What ELECT_EV_HANDOVER did (elect_out.handover). */

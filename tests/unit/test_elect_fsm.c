@@ -1004,40 +1004,6 @@ handover_to_an_unknown_member_keeps_serving(void **state)
 	assert_true(fx_sent(f, ELECT_MSG_RESIGN));
 }
 
-/*
- * A hint (an IGMP report, a browsed service) makes one unicast HELLO to
- * its address and nothing else: no member, no state change; none while
- * the link is down; a hint without an address is the edge's bug.
- */
-static void
-a_hint_says_hello_to_its_address_and_makes_no_member(void **state)
-{
-	struct fx *f = *state;
-	struct elect_event ev = {.type = ELECT_EV_HINT, .src = addr_of(77)};
-	struct elect_event down = {.type = ELECT_EV_LINK, .up = false};
-	struct elect_member_info info[4];
-	struct elect_out out;
-	enum elect_state before = fx_state(f);
-	int i;
-
-	fx_clear(f);
-	fx_step(f, &ev);
-	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO);
-	assert_true(i >= 0);
-	assert_int_equal(f->log[i].dest.family, 4);
-	assert_int_equal(f->log[i].dest.b[3], 77);
-	assert_int_equal(fx_count(f, ELECT_ACT_SEND), 1);
-	assert_int_equal(fx_state(f), before);
-	assert_int_equal(elect_get_members(f->e, f->now, info, 4), 0);
-	ev.src.family = 0;
-	assert_int_equal(elect_step(f->e, f->now, &ev, &out), -1);
-	fx_step(f, &down);
-	fx_clear(f);
-	ev.src = addr_of(77);
-	fx_step(f, &ev);
-	assert_false(fx_sent(f, ELECT_MSG_HELLO));
-}
-
 static void
 time_going_backwards_is_rejected(void **state)
 {
@@ -2874,7 +2840,6 @@ main(void)
 	    T(lost_address_goes_back_for_what_is_left_of_the_lease),
 	    T(lost_address_past_the_lease_or_not_held_stays_gone),
 	    T(derived_timings_come_from_the_heartbeat),
-	    T(a_hint_says_hello_to_its_address_and_makes_no_member),
 	    T(time_going_backwards_is_rejected),
 	    T(invalid_conf_is_refused),
 	    T(newcomer_gets_a_unicast_hello_back),
