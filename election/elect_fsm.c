@@ -262,6 +262,21 @@ on_link_up(
 	elect_listen_again(c, ELECT_WHY_LINK_UP, out);
 }
 
+/*
+ * Discovery saw where a member may be: a unicast HELLO with SOLICIT goes
+ * there, so a peer whose group HELLOs we missed (or that missed ours)
+ * answers with its own, challenged as any newcomer is. Nothing is
+ * recorded: only an authenticated answer makes a member.
+ */
+static void
+on_hint(struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
+{
+	if (c->link_down ||
+	    (in->ev->src.family != 4 && in->ev->src.family != 6))
+		return;
+	elect_send_hello_flags(c, &in->ev->src, ELECT_FLAG_SOLICIT, out);
+}
+
 static void
 on_probe_done(
     struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
@@ -519,6 +534,7 @@ static const struct {
     {ST_LIVE & ~ST(CANDIDATE), ELECT_FSM_PERSIST_DONE, on_persist_done, "="},
     {ST(CANDIDATE), ELECT_FSM_PERSIST_DONE, on_persist_done_candidate,
 	"=|starting"},
+    {ST_LIVE, ELECT_FSM_HINT, on_hint, "="},
 };
 
 void
@@ -562,6 +578,8 @@ caller_event(const struct elect_event *ev)
 		return ELECT_FSM_CHECK;
 	case ELECT_EV_PERSIST_DONE:
 		return ELECT_FSM_PERSIST_DONE;
+	case ELECT_EV_HINT:
+		return ELECT_FSM_HINT;
 	case ELECT_EV_RX:
 	case ELECT_EV_TIMER:
 		break;
@@ -572,8 +590,7 @@ caller_event(const struct elect_event *ev)
 static bool
 event_is_valid(const struct elect_event *ev)
 {
-	if (ev == NULL || ev->type < ELECT_EV_START ||
-	    ev->type > ELECT_EV_ADDR_LOST)
+	if (ev == NULL || ev->type < ELECT_EV_START || ev->type > ELECT_EV_HINT)
 		return false;
 	if (ev->type == ELECT_EV_RX && ev->buf == NULL && ev->len > 0)
 		return false;

@@ -273,6 +273,7 @@ enum elect_fsm_event {
 	ELECT_FSM_ANSWER,
 	ELECT_FSM_CHECK,
 	ELECT_FSM_PERSIST_DONE,
+	ELECT_FSM_HINT,
 };
 
 /* What a handler of the table is given. */

@@ -368,6 +368,13 @@ enum elect_event_type {
 	 * lease; past it, it steps down.
 	 */
 	ELECT_EV_ADDR_LOST,
+	/*
+	 * A hint (doc/design.md §5.6): src may be a member's address, seen
+	 * by discovery (a DNS-SD browse, an IGMP report). The core sends one
+	 * unicast HELLO with SOLICIT there; only an authenticated answer
+	 * makes a member. The caller rate-limits hints.
+	 */
+	ELECT_EV_HINT,
 };
 
 /* What ELECT_EV_HANDOVER did (elect_out.handover). */
@@ -384,7 +391,7 @@ struct elect_event {
 	enum elect_event_type type;
 	const uint8_t *buf; /* RX: borrowed for the call */
 	size_t len;
-	struct elect_addr src; /* RX: source address */
+	struct elect_addr src; /* RX: source address; HINT: where to */
 	/* HANDOVER: to the live member of that name (borrowed), else to
 	 * target, else (NULL and zero) to the best standby */
 	const char *target_name;

@@ -324,6 +324,8 @@ ev_name(enum elect_event_type t)
 		return "persist-done";
 	case ELECT_EV_ADDR_LOST:
 		return "addr-lost";
+	case ELECT_EV_HINT:
+		return "hint";
 	}
 	return "?";
 }

@@ -2791,6 +2791,56 @@ farewell_after_a_later_datagram_is_a_replay_to_a_peer(void **state)
 	elect_free(p);
 }
 
+/* A hint (a DNS-SD browse, an IGMP report) draws one unicast HELLO with
+ * SOLICIT to that address, and makes no member by itself. */
+static void
+a_hint_sends_one_unicast_solicit_hello_and_adds_no_member(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_HINT, .src = addr_of(77)};
+	struct elect_member_info info[4];
+	struct elect_msg m;
+	int i;
+
+	fx_clear(f);
+	fx_step(f, &ev);
+	assert_int_equal(fx_count(f, ELECT_ACT_SEND), 1);
+	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO);
+	assert_true(i >= 0);
+	assert_int_equal(f->log[i].dest.family, 4);
+	assert_memory_equal(f->log[i].dest.b, addr_of(77).b, 4);
+	assert_int_equal(
+	    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, &m),
+	    ELECT_WIRE_OK);
+	assert_true(m.flags & ELECT_FLAG_SOLICIT);
+	assert_int_equal(elect_get_members(f->e, f->now, info, 4), 0);
+	assert_int_equal(fx_state(f), ELECT_ST_STARTING);
+}
+
+static void
+a_hint_sends_nothing_while_the_link_is_down_or_stopped(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_HINT, .src = addr_of(77)};
+	struct elect_event down = {.type = ELECT_EV_LINK, .up = false};
+	struct elect_event stop = {.type = ELECT_EV_SHUTDOWN};
+	struct elect_event none = {.type = ELECT_EV_HINT};
+
+	fx_step(f, &down);
+	fx_clear(f);
+	fx_step(f, &ev);
+	assert_int_equal(fx_count(f, ELECT_ACT_SEND), 0);
+	down.up = true;
+	fx_step(f, &down);
+	fx_clear(f);
+	fx_step(f, &none); /* no address: nothing to send to */
+	assert_int_equal(fx_count(f, ELECT_ACT_SEND), 0);
+	fx_step(f, &stop);
+	fx_clear(f);
+	fx_step(f, &ev);
+	assert_int_equal(fx_count(f, ELECT_ACT_SEND), 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
@@ -2894,6 +2944,8 @@ main(void)
 	    T(shutdown_withdraws_the_farewell),
 	    T(peer_claims_at_once_on_the_farewell),
 	    T(farewell_after_a_later_datagram_is_a_replay_to_a_peer),
+	    T(a_hint_sends_one_unicast_solicit_hello_and_adds_no_member),
+	    T(a_hint_sends_nothing_while_the_link_is_down_or_stopped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
