@@ -264,31 +264,31 @@ enum disc_igmp_result disc_igmp_parse(const uint8_t *buf, size_t len,
     struct in_addr group, struct disc_igmp_report *out);
 
 /*
- * ---- The hint limiter (discovery/disc_hint.c; pure)
+ * ---- The hint limiter (discovery/disc_igmp_limit.c; pure)
  *
  * Hints (doc/design.md, N3 of issue 9: a membership report, a browsed
  * service) lead to one unicast HELLO each, at most one per source per
  * per_src_ms and at most rate_per_s overall (a bucket of burst), so a
  * flood of reports, spoofed or not, keeps our HELLO rate bounded.
  */
-#define DISC_HINT_SLOTS 32
-#define DISC_HINT_PER_SRC_MS 1000
-#define DISC_HINT_RATE_PER_S 10
-#define DISC_HINT_BURST 10
+#define DISC_IGMP_LIMIT_SLOTS 32
+#define DISC_IGMP_PER_SRC_MS 1000
+#define DISC_IGMP_RATE_PER_S 10
+#define DISC_IGMP_BURST 10
 
-struct disc_hint_limit {
+struct disc_igmp_limit {
 	struct {
 		struct disc_addr addr; /* family 0: free */
 		uint64_t last_ms;
-	} slot[DISC_HINT_SLOTS];
+	} slot[DISC_IGMP_LIMIT_SLOTS];
 	uint32_t per_src_ms, rate_per_s, burst;
 	uint64_t tokens_milli; /* 1000 a hint */
 	uint64_t refill_ms;    /* when tokens were last topped up */
 	uint64_t allowed, limited;
 };
 
-/* Empty limiter; 0 for any of the three takes the DISC_HINT_ default. */
-void disc_hint_limit_init(struct disc_hint_limit *, uint32_t per_src_ms,
+/* Empty limiter; 0 for any of the three takes the DISC_IGMP_ default. */
+void disc_igmp_limit_init(struct disc_igmp_limit *, uint32_t per_src_ms,
     uint32_t rate_per_s, uint32_t burst);
 
 /*
@@ -296,8 +296,8 @@ void disc_hint_limit_init(struct disc_hint_limit *, uint32_t per_src_ms,
  * HELLO; counts it (allowed or limited). A source whose slot is taken
  * less than per_src_ms ago, or with all slots that recent, is limited.
  */
-bool disc_hint_allow(
-    struct disc_hint_limit *, const struct disc_addr *src, uint64_t now_ms);
+bool disc_igmp_limit_allow(
+    struct disc_igmp_limit *, const struct disc_addr *src, uint64_t now_ms);
 
 /*
  * ---- The IGMP observer (discovery/disc_igmp_watch.c; the edge)

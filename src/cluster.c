@@ -91,7 +91,7 @@ struct cluster {
 	 * (for the unicast address choice), the members already logged for
 	 * advertising no usable address. */
 	struct disc_igmp *igmp;
-	struct disc_hint_limit hints;
+	struct disc_igmp_limit hints;
 	uint64_t igmp_hints;
 	struct disc_net nets[DISC_MAX_NETS];
 	size_t n_nets;
@@ -592,7 +592,8 @@ is_known(struct cluster *c, const struct elect_addr *a, uint64_t now)
  * A host joined the cluster group (an IGMP report): if it is no member
  * yet, it may be a newcomer whose first HELLO is still on its way or
  * lost. A hint: one unicast HELLO to it, rate-limited per source and
- * overall (disc_hint_allow()), so a flood of reports sets no rate of ours.
+ * overall (disc_igmp_limit_allow()), so a flood of reports sets no rate of
+ * ours.
  */
 static void
 igmp_cb(void *arg, const struct disc_igmp_report *r)
@@ -607,7 +608,7 @@ igmp_cb(void *arg, const struct disc_igmp_report *r)
 	memcpy(ev.src.b, &r->src, 4);
 	d = to_disc(&ev.src);
 	if (!disc_addr_is_usable(&d) || is_known(c, &ev.src, now) ||
-	    !disc_hint_allow(&c->hints, &d, now))
+	    !disc_igmp_limit_allow(&c->hints, &d, now))
 		return;
 	c->igmp_hints++;
 	inet_ntop(AF_INET, &r->src, ip, sizeof(ip));
@@ -882,7 +883,7 @@ open_igmp(struct cluster *c)
 {
 	char err[256];
 
-	disc_hint_limit_init(&c->hints, 0, 0, 0);
+	disc_igmp_limit_init(&c->hints, 0, 0, 0);
 	c->igmp = disc_igmp_new(c->base, if_nametoindex(c->ifname),
 	    c->conf.cluster.group, igmp_cb, c, err, sizeof(err));
 	if (c->igmp == NULL)

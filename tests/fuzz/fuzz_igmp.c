@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct disc_hint_limit lim;
+	static struct disc_igmp_limit lim;
 	static uint64_t now_ms;
 	struct disc_igmp_report r;
 	struct disc_addr a = {.family = 4};
@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum disc_igmp_result res;
 
 	if (now_ms == 0)
-		disc_hint_limit_init(&lim, 0, 0, 0);
+		disc_igmp_limit_init(&lim, 0, 0, 0);
 	now_ms += 7;
 	inet_pton(AF_INET, "239.255.81.82", &group);
 	res = disc_igmp_parse(data, size, group, &r);
@@ -38,11 +38,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    r.src.s_addr == 0 || r.version < 1 || r.version > 3)
 			abort();
 		memcpy(a.b, &r.src, 4);
-		(void)disc_hint_allow(&lim, &a, now_ms);
+		(void)disc_igmp_limit_allow(&lim, &a, now_ms);
 	}
 	/* Over the whole run: no more than the bucket and the rate allow. */
 	if (lim.allowed >
-	    DISC_HINT_BURST + now_ms * DISC_HINT_RATE_PER_S / 1000)
+	    DISC_IGMP_BURST + now_ms * DISC_IGMP_RATE_PER_S / 1000)
 		abort();
 	return 0;
 }

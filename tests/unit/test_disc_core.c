@@ -1,7 +1,7 @@
 /*
  * tests/unit/test_disc_core.c — the pure half of discovery/: the address
  * choice (disc_addr.c), the IGMP report parser (disc_igmp.c) with its bad
- * input, and the hint limiter (disc_hint.c) under a flood.
+ * input, and the hint limiter (disc_igmp_limit.c) under a flood.
  */
 #include "config.h"
 
@@ -456,16 +456,16 @@ igmpv3_records_past_the_end_are_malformed(void **state)
 static void
 a_source_gets_one_hint_per_interval(void **state)
 {
-	struct disc_hint_limit l;
+	struct disc_igmp_limit l;
 	struct disc_addr a = v4("10.88.0.13"), b = v4("10.88.0.14");
 
 	(void)state;
-	disc_hint_limit_init(&l, 1000, 10, 10);
-	assert_true(disc_hint_allow(&l, &a, 5000));
-	assert_false(disc_hint_allow(&l, &a, 5001));
-	assert_false(disc_hint_allow(&l, &a, 5999));
-	assert_true(disc_hint_allow(&l, &b, 5999)); /* another source */
-	assert_true(disc_hint_allow(&l, &a, 6000));
+	disc_igmp_limit_init(&l, 1000, 10, 10);
+	assert_true(disc_igmp_limit_allow(&l, &a, 5000));
+	assert_false(disc_igmp_limit_allow(&l, &a, 5001));
+	assert_false(disc_igmp_limit_allow(&l, &a, 5999));
+	assert_true(disc_igmp_limit_allow(&l, &b, 5999)); /* another source */
+	assert_true(disc_igmp_limit_allow(&l, &a, 6000));
 	assert_int_equal(l.allowed, 3);
 	assert_int_equal(l.limited, 2);
 }
@@ -474,15 +474,15 @@ a_source_gets_one_hint_per_interval(void **state)
 static void
 a_flood_from_one_host_makes_one_hint_a_second(void **state)
 {
-	struct disc_hint_limit l;
+	struct disc_igmp_limit l;
 	struct disc_addr a = v4("10.88.0.66");
 	uint64_t t;
 	unsigned n = 0;
 
 	(void)state;
-	disc_hint_limit_init(&l, 0, 0, 0);
+	disc_igmp_limit_init(&l, 0, 0, 0);
 	for (t = 0; t < 10000; t++)
-		n += disc_hint_allow(&l, &a, 100000 + t);
+		n += disc_igmp_limit_allow(&l, &a, 100000 + t);
 	assert_int_equal(n, 10);
 	assert_int_equal(l.limited, 9990);
 }
@@ -492,22 +492,22 @@ a_flood_from_one_host_makes_one_hint_a_second(void **state)
 static void
 a_flood_from_many_sources_keeps_the_overall_rate(void **state)
 {
-	struct disc_hint_limit l;
+	struct disc_igmp_limit l;
 	struct disc_addr a = {.family = 4};
 	uint64_t t;
 	unsigned n = 0;
 
 	(void)state;
-	disc_hint_limit_init(&l, 0, 0, 0);
+	disc_igmp_limit_init(&l, 0, 0, 0);
 	for (t = 0; t < 10000; t++) {
 		a.b[0] = 10;
 		a.b[1] = (uint8_t)(t >> 16);
 		a.b[2] = (uint8_t)(t >> 8);
 		a.b[3] = (uint8_t)t;
-		n += disc_hint_allow(&l, &a, 100000 + t);
+		n += disc_igmp_limit_allow(&l, &a, 100000 + t);
 	}
-	assert_true(n <= DISC_HINT_BURST + 10 * DISC_HINT_RATE_PER_S);
-	assert_true(n >= 10 * DISC_HINT_RATE_PER_S); /* and not starved */
+	assert_true(n <= DISC_IGMP_BURST + 10 * DISC_IGMP_RATE_PER_S);
+	assert_true(n >= 10 * DISC_IGMP_RATE_PER_S); /* and not starved */
 }
 
 /* All slots recent: a new source waits, it never evicts one in its
@@ -515,22 +515,22 @@ a_flood_from_many_sources_keeps_the_overall_rate(void **state)
 static void
 a_full_table_of_recent_sources_limits_new_ones(void **state)
 {
-	struct disc_hint_limit l;
+	struct disc_igmp_limit l;
 	struct disc_addr a = {.family = 4, .b = {10, 0, 0, 0}};
 	unsigned i;
 
 	(void)state;
-	disc_hint_limit_init(&l, 1000, 1000, 1000);
-	for (i = 0; i < DISC_HINT_SLOTS; i++) {
+	disc_igmp_limit_init(&l, 1000, 1000, 1000);
+	for (i = 0; i < DISC_IGMP_LIMIT_SLOTS; i++) {
 		a.b[3] = (uint8_t)i;
-		assert_true(disc_hint_allow(&l, &a, 10 + i));
+		assert_true(disc_igmp_limit_allow(&l, &a, 10 + i));
 	}
 	a.b[3] = 200;
-	assert_false(disc_hint_allow(&l, &a, 500));
+	assert_false(disc_igmp_limit_allow(&l, &a, 500));
 	a.b[3] = 0; /* the first one is still in its interval */
-	assert_false(disc_hint_allow(&l, &a, 900));
+	assert_false(disc_igmp_limit_allow(&l, &a, 900));
 	a.b[3] = 200; /* the oldest slot is past it: reused */
-	assert_true(disc_hint_allow(&l, &a, 1010));
+	assert_true(disc_igmp_limit_allow(&l, &a, 1010));
 }
 
 int
