@@ -17,6 +17,86 @@ elect_fast_reset(struct elect *c)
 	c->probe_tries = 0;
 }
 
+/*
+ * A member's PROBE_SEQ, while we hold: a PROBE of it that never came
+ * went missing on the way, since datagrams from one sender arrive in
+ * order (a late one comes before the next, not instead of it). Counts
+ * only within our epoch; a count that goes back (a restart) starts over.
+ */
+static void
+note_probe_seq(struct elect *c, const struct elect_msg *m)
+{
+	struct elect_member *mb = elect_members_find(&c->members, &m->id);
+	bool same_epoch;
+
+	if (mb == NULL || !(m->has & ELECT_HAS_PROBE_SEQ))
+		return;
+	same_epoch = mb->probe_epoch == c->held_epoch;
+	if (same_epoch && m->probe_seq > mb->probe_seq &&
+	    m->probe_seq - mb->probe_seq > 1) {
+		c->ctr.probes_lost += m->probe_seq - mb->probe_seq - 1;
+		mb->probe_gap_ms = c->now_ms;
+	}
+	/* Asked again with the nonce we acked: our ack (and, for a silence
+	 * PROBE, our heartbeats) never reached it. Late it is not: both ends
+	 * run real-time and a LAN answers in a millisecond, well inside the
+	 * half probe-timeout before a second try. */
+	if (same_epoch && m->nonce == mb->probe_nonce &&
+	    m->probe_seq == mb->probe_seq + 1) {
+		c->ctr.acks_lost++;
+		mb->probe_gap_ms = c->now_ms;
+	}
+	if (!same_epoch)
+		mb->probe_gap_ms = 0;
+	mb->probe_epoch = c->held_epoch;
+	mb->probe_seq = m->probe_seq;
+	mb->probe_nonce = m->nonce;
+}
+
+/*
+ * Whether our own link loses datagrams: PROBEs of at least
+ * ELECT_LOSS_WITNESSES live members went missing within the window.
+ * One member's loss is its own link's; two at once share only ours.
+ */
+static bool
+link_is_lossy(const struct elect *c)
+{
+	uint64_t window =
+	    (uint64_t)ELECT_LOSS_WINDOW_HEARTBEATS * c->conf.heartbeat_ms;
+	unsigned witnesses = 0;
+
+	for (size_t i = 0; i < c->members.n; i++) {
+		const struct elect_member *mb = &c->members.m[i];
+
+		if (mb->probe_epoch == c->held_epoch && mb->probe_gap_ms != 0 &&
+		    mb->probe_gap_ms + window > c->now_ms &&
+		    elect_member_is_live(&c->members, mb, c->now_ms))
+			witnesses++;
+	}
+	return witnesses >= ELECT_LOSS_WITNESSES;
+}
+
+/*
+ * A lossy holder steps aside (doc/protocol.md): the clients lose what
+ * its link loses, and a member on a sound link serves them all. A
+ * handover, not a failover: the address goes first, the named successor
+ * claims at once. Not while a handover for loss was heard recently: on a
+ * LAN that loses packets everywhere, the address would go round.
+ */
+static void
+hand_over_if_lossy(struct elect *c, struct elect_out *out)
+{
+	const struct elect_member *best;
+
+	if (c->now_ms < c->loss_damp_until_ms || !link_is_lossy(c))
+		return;
+	best = elect_members_best(&c->members, c->now_ms, NULL);
+	if (best == NULL || best->unfit)
+		return;
+	c->ctr.loss_handovers++;
+	elect_resign(c, &best->id, ELECT_WHY_LINK_LOSS, out);
+}
+
 /* A standby asks whether we are alive and serving. */
 void
 elect_on_probe(
@@ -32,6 +112,8 @@ elect_on_probe(
 	elect_send_msg(c, &ack, in->src, out);
 	if (c->conf.check_enabled)
 		elect_push(out, ELECT_ACT_CHECK);
+	note_probe_seq(c, in->m);
+	hand_over_if_lossy(c, out);
 }
 
 /*
@@ -137,8 +219,9 @@ probe_holder(struct elect *c, uint64_t nonce, struct elect_out *out)
 	if (h == NULL || h->src.family == 0)
 		return;
 	elect_msg_init(c, &m, ELECT_MSG_PROBE);
-	m.has |= ELECT_HAS_NONCE;
+	m.has |= ELECT_HAS_NONCE | ELECT_HAS_PROBE_SEQ;
 	m.nonce = nonce;
+	m.probe_seq = ++c->probe_seq_out;
 	elect_send_msg(c, &m, &h->src, out);
 	note_probe_sent(c);
 }

@@ -55,6 +55,7 @@ static const char *const reason_names[] = {
     [ELECT_WHY_SERVICE_FAILED] = "service-failed",
     [ELECT_WHY_PERSIST_FAILED] = "persist-failed",
     [ELECT_WHY_CONFIG_CONFLICT] = "config-conflict",
+    [ELECT_WHY_LINK_LOSS] = "link-loss",
 };
 
 const char *
@@ -510,7 +511,7 @@ static const struct {
     {ST(HOLDER), ELECT_FSM_HOLDER_MSG, elect_on_rival_holder, "=|standby"},
     {ST_NOT_HOLDER, ELECT_FSM_RESIGN, elect_on_resign,
 	"=|candidate|holder|standby"},
-    {ST(HOLDER), ELECT_FSM_PROBE, elect_on_probe, "="},
+    {ST(HOLDER), ELECT_FSM_PROBE, elect_on_probe, "=|standby"},
     {ST(STANDBY), ELECT_FSM_PROBE_ACK, elect_on_probe_ack, "=|candidate"},
     {ST(CANDIDATE), ELECT_FSM_PROBE_ACK, elect_on_silent_holder_ack,
 	"=|standby"},

@@ -37,6 +37,12 @@ struct elect_member {
 	unsigned mismatch_noted; /* what ELECT_ACT_CONFLICT said last */
 	struct elect_addr dmz;	 /* its DMZ address */
 	uint64_t start_ms;	 /* when it started, in our clock (UPTIME) */
+	/* HOLDER: its PROBEs to us in held_epoch probe_epoch: the last
+	 * PROBE_SEQ, and when one before it went missing (0: none). */
+	uint64_t probe_epoch;
+	uint32_t probe_seq;
+	uint64_t probe_gap_ms;
+	uint64_t probe_nonce; /* of its last PROBE, which we acked */
 };
 
 /*
@@ -228,6 +234,9 @@ struct elect {
 	 * say (they differ after a restart); zero: none named. */
 	struct elect_id successor;
 	uint64_t probe_sent_ms[2]; /* the last two PROBEs, older first */
+	uint32_t probe_seq_out;	   /* PROBEs sent, for PROBE_SEQ */
+	/* A RESIGN for a lossy link was heard: no such handover before. */
+	uint64_t loss_damp_until_ms;
 	/* HOLDER: the last service check result; no claims while held down. */
 	bool check_ok;
 	uint32_t check_fails;  /* failed checks in a row */
@@ -346,8 +355,8 @@ void elect_send_hello(
 void elect_solicit_hellos(struct elect *c, struct elect_out *out);
 void elect_send_holder_msg(
     struct elect *c, enum elect_msg_type type, struct elect_out *out);
-void elect_send_resign(
-    struct elect *c, const struct elect_id *successor, struct elect_out *out);
+void elect_send_resign(struct elect *c, const struct elect_id *successor,
+    enum elect_reason why, struct elect_out *out);
 void elect_withdraw_farewell(struct elect *c, struct elect_out *out);
 void elect_sync_farewell(struct elect *c, struct elect_out *out);
 

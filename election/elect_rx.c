@@ -237,6 +237,12 @@ elect_on_resign(
 
 	if (c->has_holder && elect_id_cmp(&c->holder.id, &m->id) != 0)
 		return; /* not the holder we follow: nothing changes */
+	/* Its link lost datagrams: whoever holds next keeps the address
+	 * a while, even if its own link seems to lose some too. */
+	if ((m->has & ELECT_HAS_REASON) && m->reason == ELECT_RESIGN_LINK_LOSS)
+		c->loss_damp_until_ms =
+		    c->now_ms +
+		    (uint64_t)ELECT_LOSS_DAMP_HEARTBEATS * c->conf.heartbeat_ms;
 	/*
 	 * Named, we claim at once (the holder dropped the address before
 	 * it resigned); unless a member that would preempt us is known:

@@ -191,17 +191,43 @@ elect_send_holder_msg(
 	elect_send_msg(c, &m, NULL, out);
 }
 
-void
-elect_send_resign(
-    struct elect *c, const struct elect_id *successor, struct elect_out *out)
+/* What a RESIGN tells of why we leave; receivers act on LINK_LOSS. */
+static uint8_t
+resign_why(enum elect_reason why)
 {
+	switch (why) {
+	case ELECT_WHY_SHUTDOWN:
+		return ELECT_RESIGN_SHUTDOWN;
+	case ELECT_WHY_HANDOVER:
+		return ELECT_RESIGN_HANDOVER;
+	case ELECT_WHY_LINK_LOSS:
+		return ELECT_RESIGN_LINK_LOSS;
+	default:
+		return ELECT_RESIGN_UNSPECIFIED;
+	}
+}
+
+/*
+ * A RESIGN naming successor (NULL: none). Off a lossy link it goes
+ * twice: a successor that misses it waits a whole lease instead of
+ * claiming at once, and a second copy costs nothing to the others (they
+ * follow nobody once the first one came, the successor is holder).
+ */
+void
+elect_send_resign(struct elect *c, const struct elect_id *successor,
+    enum elect_reason why, struct elect_out *out)
+{
+	unsigned copies = why == ELECT_WHY_LINK_LOSS ? 2 : 1;
 	struct elect_msg m;
 
-	elect_msg_init(c, &m, ELECT_MSG_RESIGN);
-	m.has |= ELECT_HAS_HOLDER;
-	if (successor != NULL)
-		m.holder = *successor;
-	elect_send_msg(c, &m, NULL, out);
+	for (unsigned i = 0; i < copies; i++) {
+		elect_msg_init(c, &m, ELECT_MSG_RESIGN);
+		m.has |= ELECT_HAS_HOLDER | ELECT_HAS_REASON;
+		m.reason = resign_why(why);
+		if (successor != NULL)
+			m.holder = *successor;
+		elect_send_msg(c, &m, NULL, out);
+	}
 }
 
 /*

@@ -248,8 +248,12 @@ void
 elect_follow(
     struct elect *c, const struct elect_claim *h, struct elect_out *out)
 {
-	if (!c->has_holder || elect_id_cmp(&c->holder.id, &h->id) != 0)
+	if (!c->has_holder || elect_id_cmp(&c->holder.id, &h->id) != 0) {
 		elect_fast_reset(c);
+		/* PROBE_SEQ counts PROBEs to this holder: numbers we sent
+		 * another one are not gaps in what it heard from us. */
+		c->probe_seq_out = 0;
+	}
 	c->has_holder = true;
 	c->holder_seen = true;
 	c->holder = *h;
@@ -424,7 +428,7 @@ elect_resign(struct elect *c, const struct elect_id *successor,
     enum elect_reason why, struct elect_out *out)
 {
 	elect_become_standby(c, why, out);
-	elect_send_resign(c, successor, out);
+	elect_send_resign(c, successor, why, out);
 }
 
 void

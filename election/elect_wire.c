@@ -52,7 +52,9 @@ enum tlv_type {
 	TLV_CHALLENGE = 17,
 	TLV_RESPONSE = 18,
 	TLV_HEARTBEAT_MS = 19,
-	TLV_LAST = TLV_HEARTBEAT_MS,
+	TLV_PROBE_SEQ = 20,
+	TLV_REASON = 21,
+	TLV_LAST = TLV_REASON,
 };
 
 /* Allowed value lengths per TLV type; only NAME has a range. */
@@ -78,9 +80,11 @@ static const struct {
     [TLV_CHALLENGE] = {8, 8},
     [TLV_RESPONSE] = {8, 8},
     [TLV_HEARTBEAT_MS] = {4, 4},
+    [TLV_PROBE_SEQ] = {4, 4},
+    [TLV_REASON] = {1, 1},
 };
 
-#define ELECT_HAS_ALL ((1u << 16) - 1)
+#define ELECT_HAS_ALL ((1u << 18) - 1)
 #define STATE_COUNT (ELECT_ST_STOPPED + 1)
 
 /*
@@ -448,6 +452,14 @@ decode_tlv(struct elect_msg *m, uint8_t type, const uint8_t *v, size_t len)
 		m->heartbeat_ms = (uint32_t)be_get(v, 4);
 		m->has |= ELECT_HAS_HEARTBEAT;
 		return true;
+	case TLV_PROBE_SEQ:
+		m->probe_seq = (uint32_t)be_get(v, 4);
+		m->has |= ELECT_HAS_PROBE_SEQ;
+		return true;
+	case TLV_REASON: /* any value: unknown ones mean nothing */
+		m->reason = v[0];
+		m->has |= ELECT_HAS_REASON;
+		return true;
 	}
 	return false;
 }
@@ -611,7 +623,8 @@ encode_addrs(struct wcur *c, const struct elect_msg *m)
 	    TLV_SIZE(8) /* BOOT */ + TLV_SIZE(8) /* UPTIME_MS */ +             \
 	    TLV_SIZE(1) /* PREEMPT */ + TLV_SIZE(6) /* MAC */ +                \
 	    TLV_SIZE(1) /* MEMBERS */ + TLV_SIZE(8) /* CHALLENGE */ +          \
-	    TLV_SIZE(8) /* RESPONSE */ + TLV_SIZE(4) /* HEARTBEAT_MS */)
+	    TLV_SIZE(8) /* RESPONSE */ + TLV_SIZE(4) /* HEARTBEAT_MS */ +      \
+	    TLV_SIZE(4) /* PROBE_SEQ */ + TLV_SIZE(1) /* REASON */)
 _Static_assert(ELECT_WIRE_HDR_LEN + WIRE_BODY_LARGEST + ELECT_WIRE_TAG_LEN <=
 		   ELECT_WIRE_MAX,
     "ELECT_WIRE_MAX must hold the largest message we encode");
@@ -653,6 +666,10 @@ encode_body(struct wcur *c, const struct elect_msg *m)
 		wr_tlv_int(c, TLV_RESPONSE, m->response, 8);
 	if (has & ELECT_HAS_HEARTBEAT)
 		wr_tlv_int(c, TLV_HEARTBEAT_MS, m->heartbeat_ms, 4);
+	if (has & ELECT_HAS_PROBE_SEQ)
+		wr_tlv_int(c, TLV_PROBE_SEQ, m->probe_seq, 4);
+	if (has & ELECT_HAS_REASON)
+		wr_tlv_int(c, TLV_REASON, m->reason, 1);
 }
 
 size_t

@@ -94,6 +94,8 @@ enum elect_reason {
 	ELECT_WHY_PERSIST_FAILED, /* out of sequence numbers on disk */
 	/* members with other settings on our address outnumber us */
 	ELECT_WHY_CONFIG_CONFLICT,
+	/* HOLDER: PROBEs from two members went missing on our link */
+	ELECT_WHY_LINK_LOSS,
 };
 
 /* What differs in a member's settings (ELECT_ACT_CONFLICT, bits). */
@@ -145,6 +147,17 @@ enum elect_has {
 	ELECT_HAS_CHALLENGE = 1u << 13, /* HELLO: prove your boot is live */
 	ELECT_HAS_RESPONSE = 1u << 14,	/* HELLO: a challenge echoed */
 	ELECT_HAS_HEARTBEAT = 1u << 15, /* the sender's heartbeat_ms */
+	ELECT_HAS_PROBE_SEQ = 1u << 16, /* PROBE: how many to this holder */
+	ELECT_HAS_REASON = 1u << 17, /* RESIGN: why (enum elect_resign_why) */
+};
+
+/* RESIGN's REASON TLV: why the holder leaves. Unknown values are kept
+ * and mean nothing (a later revision may add some). */
+enum elect_resign_why {
+	ELECT_RESIGN_UNSPECIFIED = 0,
+	ELECT_RESIGN_SHUTDOWN = 1,
+	ELECT_RESIGN_HANDOVER = 2,  /* asked to, or preempted */
+	ELECT_RESIGN_LINK_LOSS = 3, /* its link loses datagrams */
 };
 
 struct elect_msg {
@@ -176,6 +189,10 @@ struct elect_msg {
 	uint64_t challenge;    /* HELLO: answer with it as RESPONSE */
 	uint64_t response;     /* HELLO: a challenge we were sent */
 	uint32_t heartbeat_ms; /* HELLO, HEARTBEAT, CLAIM: sender's timing */
+	/* PROBE: the sender's count of PROBEs sent to the holder it follows,
+	 * this one included: a gap is a PROBE lost on the way (FIFO). */
+	uint32_t probe_seq;
+	uint8_t reason; /* RESIGN: enum elect_resign_why */
 };
 
 /*
@@ -332,6 +349,17 @@ void elect_conf_defaults(struct elect_conf *);
  * they are decided (the wiring sets the heartbeat, then derives). */
 #define ELECT_LEASE_HEARTBEATS 3
 #define ELECT_HOLDDOWN_HEARTBEATS 10
+/*
+ * A holder whose link loses datagrams hands over (doc/protocol.md, "A
+ * lossy holder steps aside"): when PROBEs from at least
+ * ELECT_LOSS_WITNESSES members went missing on the way to it within
+ * ELECT_LOSS_WINDOW_HEARTBEATS. After such a handover no member hands
+ * over for loss for ELECT_LOSS_DAMP_HEARTBEATS (a whole LAN that loses
+ * packets must not move the address round and round).
+ */
+#define ELECT_LOSS_WITNESSES 2
+#define ELECT_LOSS_WINDOW_HEARTBEATS 5
+#define ELECT_LOSS_DAMP_HEARTBEATS 50
 /* Sets lease_ms and holddown_ms from heartbeat_ms. */
 void elect_conf_derive(struct elect_conf *);
 
@@ -468,6 +496,9 @@ struct elect_counters {
 	uint64_t challenges;	/* CHALLENGEs sent */
 	uint64_t failovers;	/* times this node became holder */
 	uint64_t probes;	/* PROBEs sent to a silent holder */
+	uint64_t probes_lost;	/* HOLDER: PROBEs to us that went missing */
+	uint64_t acks_lost; /* HOLDER: a PROBE asked again: our ack was lost */
+	uint64_t loss_handovers; /* times we handed over for a lossy link */
 };
 
 /* A member as the core knows it, for status output. */

@@ -1322,6 +1322,9 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.rx_dropped_ttl = ustats.rx_dropped_ttl;
 	out->counters.failovers = ctr.failovers;
 	out->counters.probes = ctr.probes;
+	out->counters.probes_lost = ctr.probes_lost;
+	out->counters.acks_lost = ctr.acks_lost;
+	out->counters.loss_handovers = ctr.loss_handovers;
 	status_discovery(c, out);
 	out->persist.ok = c->persist_ok;
 	if (!c->persist_ok)

@@ -76,6 +76,9 @@ static const struct key keys[] = {
 	0, "where the node id, epoch and sequence live"},
     {"node", "control-socket", T_PATH, "/run/qured/qured.sock", 0, 0,
 	FIELD(node.control_socket), 0, "UNIX socket that qurectl talks to"},
+    {"node", "rt-priority", T_UINT, "1", 0, 99, FIELD(node.rt_priority), 0,
+	"real-time (SCHED_RR) priority, so a busy host does not delay "
+	"heartbeats; 0: normal scheduling"},
     {"cluster", "interface", T_IFNAME, "", 0, 0, FIELD(cluster.interface),
 	F_EMPTY,
 	"cluster interface; empty: the DMZ subnet's, else the default route's"},

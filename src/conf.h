@@ -83,6 +83,7 @@ struct conf {
 		bool preempt;
 		char state_dir[CONF_PATH_MAX + 1];
 		char control_socket[CONF_SOCK_MAX + 1];
+		uint8_t rt_priority; /* SCHED_RR priority; 0: normal */
 	} node;
 	struct {
 		char interface[CONF_IFNAME_MAX + 1]; /* "": default route's */

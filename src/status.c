@@ -162,6 +162,9 @@ counters_to_json(const struct status_counters *c)
 	jset(o, "rx_dropped_ttl", jint(c->rx_dropped_ttl));
 	jset(o, "failovers", jint(c->failovers));
 	jset(o, "probes", jint(c->probes));
+	jset(o, "probes_lost", jint(c->probes_lost));
+	jset(o, "acks_lost", jint(c->acks_lost));
+	jset(o, "loss_handovers", jint(c->loss_handovers));
 	return o;
 }
 
@@ -390,6 +393,9 @@ rd_counters(struct rd *rd, const json_t *o, struct status_counters *c)
 	rd_u64(rd, o, "rx_dropped_ttl", &c->rx_dropped_ttl);
 	rd_u64(rd, o, "failovers", &c->failovers);
 	rd_u64(rd, o, "probes", &c->probes);
+	rd_u64(rd, o, "probes_lost", &c->probes_lost);
+	rd_u64(rd, o, "acks_lost", &c->acks_lost);
+	rd_u64(rd, o, "loss_handovers", &c->loss_handovers);
 }
 
 static void
@@ -506,10 +512,12 @@ status_print(const struct status *st, FILE *fp)
 	    "counters: rx %" PRIu64 ", tx %" PRIu64 ", dropped auth %" PRIu64
 	    ", malformed %" PRIu64 ", replay %" PRIu64 ", version %" PRIu64
 	    ", unverified %" PRIu64 ", challenges %" PRIu64 ", ttl %" PRIu64
-	    ", failovers %" PRIu64 ", probes %" PRIu64 "\n",
+	    ", failovers %" PRIu64 ", probes %" PRIu64 ", probes lost %" PRIu64
+	    ", acks lost %" PRIu64 ", loss handovers %" PRIu64 "\n",
 	    c->rx, c->tx, c->rx_dropped_auth, c->rx_dropped_malformed,
 	    c->rx_dropped_replay, c->rx_dropped_version, c->rx_unverified,
-	    c->challenges, c->rx_dropped_ttl, c->failovers, c->probes);
+	    c->challenges, c->rx_dropped_ttl, c->failovers, c->probes,
+	    c->probes_lost, c->acks_lost, c->loss_handovers);
 	if (st->cloud.present)
 		fprintf(fp, "cloud:    %s, updated %s, %s\n",
 		    or_dash(st->cloud.public_address),

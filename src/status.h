@@ -48,7 +48,10 @@ struct status_counters {
 	uint64_t challenges;	 /* CHALLENGEs sent */
 	uint64_t rx_dropped_ttl; /* TTL below 255: not from the link */
 	uint64_t failovers;
-	uint64_t probes; /* PROBE rounds' tries sent to a silent holder */
+	uint64_t probes;      /* PROBE rounds' tries sent to a silent holder */
+	uint64_t probes_lost; /* holder: members' PROBEs that never came */
+	uint64_t acks_lost;   /* holder: PROBEs asked again: ack lost */
+	uint64_t loss_handovers; /* handed over for a lossy link */
 };
 
 struct status {

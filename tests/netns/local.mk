@@ -27,6 +27,8 @@ NETNS_TESTS = \
 	tests/netns/handover.sh \
 	tests/netns/fastfail.sh \
 	tests/netns/synflood.sh \
+	tests/netns/lossy.sh \
+	tests/netns/rtprio.sh \
 	tests/netns/clone.sh \
 	tests/netns/diskro.sh \
 	tests/netns/revert.sh \

@@ -184,6 +184,7 @@ add_stats(struct sim_stats *t, const struct sim_stats *a)
 	t->persist_failed += a->persist_failed;
 	t->named_handovers += a->named_handovers;
 	t->farewells += a->farewells;
+	t->loss_handovers += a->loss_handovers;
 }
 
 static int
@@ -228,6 +229,7 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    "  %" PRIu64 " state dirs reverted, %" PRIu64
 	    " datagrams replayed by the adversary, %" PRIu64
 	    " conflicts noted,\n"
+	    "  %" PRIu64 " handovers off a lossy link,\n"
 	    "  %.1f s simulated in %.2f s wall: %s\n",
 	    k, o->seed, o->seed + (k ? k - 1 : 0), total.steps, total.events,
 	    total.failovers, total.crashes, total.restarts, total.pauses,
@@ -238,7 +240,7 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    total.contended, total.settled, total.frozen, total.disk_faults,
 	    total.persist_failed, total.named_handovers, total.farewells,
 	    total.reverts, total.replayed, total.mismatch_notes,
-	    (double)sim_ms / 1000.0, wall_s() - t0,
+	    total.loss_handovers, (double)sim_ms / 1000.0, wall_s() - t0,
 	    rc == 0 ? "all invariants held" : "FAILED");
 	if (failed > 1)
 		printf("%" PRIu64 " scenarios failed\n", failed);

@@ -677,6 +677,8 @@ apply_state(
 		if (check_mismatched_claim(s, i) != 0)
 			return -1;
 	}
+	if (a->old == ELECT_ST_HOLDER && a->reason == ELECT_WHY_LINK_LOSS)
+		s->stats.loss_handovers++;
 	if (a->old == ELECT_ST_HOLDER)
 		x->held_reason = a->reason;
 	x->state = a->state;

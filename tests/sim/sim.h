@@ -131,6 +131,7 @@ struct sim_stats {
 	uint64_t named_handovers; /* (m): stable-phase handovers to a name */
 	uint64_t reverts, replayed, mismatch_notes;
 	uint64_t farewells; /* a killed holder's guard said goodbye for it */
+	uint64_t loss_handovers; /* a holder on a lossy link stepped aside */
 };
 
 enum sim_verbosity {

@@ -2841,6 +2841,226 @@ a_hint_sends_nothing_while_the_link_is_down_or_stopped(void **state)
 	assert_int_equal(fx_count(f, ELECT_ACT_SEND), 0);
 }
 
+/* ---- a lossy holder steps aside ---- */
+
+/* Peer n's PROBE number seq to us, the holder. */
+static void
+fx_hear_probe_seq(struct fx *f, int n, uint32_t seq)
+{
+	struct elect_msg m = {.type = ELECT_MSG_PROBE,
+	    .priority = 1,
+	    .has = ELECT_HAS_NONCE | ELECT_HAS_PROBE_SEQ,
+	    .nonce = 1000u + seq,
+	    .probe_seq = seq};
+
+	fx_hear_msg(f, &m, n);
+}
+
+/* Holder at epoch 1 with two lesser standbys, PEER_LOW and PEER_OTHER. */
+static void
+fx_holder_with_two_standbys(struct fx *f)
+{
+	fx_start_with(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 1);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 1);
+	fx_make_holder(f);
+}
+
+/* RESIGNs sent, and that each has reason why and names successor n. */
+static size_t
+fx_resigns(const struct fx *f, uint8_t why, int n)
+{
+	struct elect_msg m;
+	size_t i, count = 0;
+
+	for (i = 0; i < f->nlog; i++) {
+		if (f->log[i].type != ELECT_ACT_SEND ||
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) != ELECT_WIRE_OK ||
+		    m.type != ELECT_MSG_RESIGN)
+			continue;
+		assert_true(m.has & ELECT_HAS_REASON);
+		assert_int_equal(m.reason, why);
+		assert_memory_equal(m.holder.b, id_of(n).b, 16);
+		count++;
+	}
+	return count;
+}
+
+static void
+holder_hands_over_when_probes_of_two_members_go_missing(void **state)
+{
+	struct fx *f = *state;
+	struct elect_counters ctr;
+
+	fx_holder_with_two_standbys(f);
+	fx_hear_probe_seq(f, PEER_LOW, 1);
+	fx_hear_probe_seq(f, PEER_LOW, 3); /* number 2 went missing */
+	fx_hear_probe_seq(f, PEER_OTHER, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER); /* one witness */
+	assert_false(fx_sent(f, ELECT_MSG_RESIGN));
+	fx_advance(f, f->conf.heartbeat_ms);
+	fx_clear(f);
+	fx_hear_probe_seq(f, PEER_OTHER, 4); /* 2 and 3 went missing */
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	/* Address first, then the RESIGN, twice, to the best standby. */
+	assert_true(fx_find(f, ELECT_ACT_ADDR_DEL, 0) <
+		    fx_find(f, ELECT_ACT_SEND, ELECT_MSG_RESIGN));
+	assert_int_equal(fx_resigns(f, ELECT_RESIGN_LINK_LOSS, PEER_LOW), 2);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.probes_lost, 3);
+	assert_int_equal(ctr.loss_handovers, 1);
+}
+
+static void
+one_members_lost_probes_are_its_own_links_loss(void **state)
+{
+	struct fx *f = *state;
+	uint32_t seq;
+
+	fx_holder_with_two_standbys(f);
+	for (seq = 1; seq < 40; seq += 2) /* every other one lost */
+		fx_hear_probe_seq(f, PEER_LOW, seq);
+	fx_hear_probe_seq(f, PEER_OTHER, 1);
+	fx_hear_probe_seq(f, PEER_OTHER, 2);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_false(fx_sent(f, ELECT_MSG_RESIGN));
+}
+
+static void
+losses_further_apart_than_the_window_move_nothing(void **state)
+{
+	struct fx *f = *state;
+
+	fx_holder_with_two_standbys(f);
+	fx_hear_probe_seq(f, PEER_LOW, 1);
+	fx_hear_probe_seq(f, PEER_LOW, 3);
+	fx_hear_probe_seq(f, PEER_OTHER, 1);
+	fx_advance(
+	    f, (uint64_t)ELECT_LOSS_WINDOW_HEARTBEATS * f->conf.heartbeat_ms);
+	fx_hear_probe_seq(f, PEER_OTHER, 3);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_false(fx_sent(f, ELECT_MSG_RESIGN));
+}
+
+/* A count that goes back (the member restarted) or comes from our last
+ * epoch is no loss. */
+static void
+a_probe_count_that_restarts_is_no_loss(void **state)
+{
+	struct fx *f = *state;
+
+	fx_holder_with_two_standbys(f);
+	fx_hear_probe_seq(f, PEER_LOW, 50);
+	fx_hear_probe_seq(f, PEER_LOW, 1);
+	fx_hear_probe_seq(f, PEER_LOW, 2);
+	fx_hear_probe_seq(f, PEER_OTHER, 9); /* first heard: a base */
+	fx_hear_probe_seq(f, PEER_OTHER, 10);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_false(fx_sent(f, ELECT_MSG_RESIGN));
+}
+
+/* After a RESIGN for loss, the next holder keeps the address a while
+ * even if its PROBEs go missing too: the whole LAN may lose packets. */
+static void
+a_holder_after_a_loss_handover_does_not_hand_over_again_soon(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_RESIGN,
+	    .priority = 100,
+	    .has = ELECT_HAS_HOLDER | ELECT_HAS_REASON,
+	    .reason = ELECT_RESIGN_LINK_LOSS};
+	uint64_t damp =
+	    (uint64_t)ELECT_LOSS_DAMP_HEARTBEATS * f->conf.heartbeat_ms;
+
+	fx_start_with(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 1);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 1);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 3, 100);
+	m.holder = id_of(ME);
+	fx_hear_msg(f, &m, PEER_HIGH);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_hear_probe_seq(f, PEER_LOW, 1);
+	fx_hear_probe_seq(f, PEER_LOW, 3);
+	fx_hear_probe_seq(f, PEER_OTHER, 1);
+	fx_hear_probe_seq(f, PEER_OTHER, 3);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_advance(f, damp);
+	fx_clear(f);
+	fx_hear_probe_seq(f, PEER_LOW, 5);
+	fx_hear_probe_seq(f, PEER_OTHER, 5);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_true(fx_count_sent(f, ELECT_MSG_RESIGN) == 2);
+}
+
+/* A PROBE asked again with the nonce we acked: our ack was lost. Two
+ * members' lost acks are a lossy link of ours as well. */
+static void
+holder_hands_over_when_its_acks_to_two_members_are_lost(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_PROBE,
+	    .priority = 1,
+	    .has = ELECT_HAS_NONCE | ELECT_HAS_PROBE_SEQ};
+	struct elect_counters ctr;
+
+	fx_holder_with_two_standbys(f);
+	m.nonce = 77, m.probe_seq = 1;
+	fx_hear_msg(f, &m, PEER_LOW);
+	m.probe_seq = 2; /* the retry: our ack did not arrive */
+	fx_hear_msg(f, &m, PEER_LOW);
+	m.nonce = 78, m.probe_seq = 3; /* a new round: nothing lost */
+	fx_hear_msg(f, &m, PEER_LOW);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	m.nonce = 99, m.probe_seq = 1;
+	fx_hear_msg(f, &m, PEER_OTHER);
+	m.probe_seq = 2;
+	fx_hear_msg(f, &m, PEER_OTHER);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.acks_lost, 2);
+	assert_int_equal(ctr.probes_lost, 0);
+}
+
+/* A standby numbers its PROBEs to the holder, one by one. */
+static void
+a_standby_numbers_its_probes(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m;
+	uint32_t want = 1;
+	size_t i;
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_clear(f);
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_advance(
+	    f, f->conf.request_timeout_ms + f->conf.probe_timeout_ms / 2);
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), 2);
+	for (i = 0; i < f->nlog; i++) {
+		if (f->log[i].type != ELECT_ACT_SEND ||
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) != ELECT_WIRE_OK ||
+		    m.type != ELECT_MSG_PROBE)
+			continue;
+		assert_true(m.has & ELECT_HAS_PROBE_SEQ);
+		assert_int_equal(m.probe_seq, want++);
+	}
+	/* Another holder counts from 1: our PROBEs to the first one are
+	 * no gap in what it hears (it would take them for lost). */
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HEARTBEAT, 5, 100);
+	fx_clear(f);
+	fx_event(f, ELECT_EV_REQUEST, 8, false);
+	fx_advance(f, f->conf.request_timeout_ms);
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), 1);
+	for (i = 0; i < f->nlog; i++)
+		if (f->log[i].type == ELECT_ACT_SEND &&
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) == ELECT_WIRE_OK &&
+		    m.type == ELECT_MSG_PROBE)
+			assert_int_equal(m.probe_seq, 1);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
@@ -2917,6 +3137,13 @@ main(void)
 	    T(probe_ack_with_a_failed_check_declares_the_holder_dead),
 	    T(request_flood_probes_at_most_once_per_request_timeout),
 	    TU(holder_answers_a_probe_with_its_check_and_checks_again),
+	    TU(holder_hands_over_when_probes_of_two_members_go_missing),
+	    TU(one_members_lost_probes_are_its_own_links_loss),
+	    TU(holder_hands_over_when_its_acks_to_two_members_are_lost),
+	    TU(losses_further_apart_than_the_window_move_nothing),
+	    TU(a_probe_count_that_restarts_is_no_loss),
+	    TU(a_holder_after_a_loss_handover_does_not_hand_over_again_soon),
+	    T(a_standby_numbers_its_probes),
 	    TU(holder_whose_check_fails_resigns_and_holds_off),
 	    TU(probing_candidates_take_their_turns_after_the_probe),
 	    TU(preempted_holder_hands_over_once_to_the_best_preempter),

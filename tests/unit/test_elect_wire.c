@@ -239,10 +239,15 @@ msg_full(struct elect_msg *m, uint8_t type)
 		m->lease_ms = 600;
 		break;
 	case ELECT_MSG_RESIGN:
-		m->has |= ELECT_HAS_HOLDER;
+		m->has |= ELECT_HAS_HOLDER | ELECT_HAS_REASON;
 		id_fill(&m->holder, 0x33);
+		m->reason = ELECT_RESIGN_LINK_LOSS;
 		break;
 	case ELECT_MSG_PROBE:
+		m->has |= ELECT_HAS_NONCE | ELECT_HAS_PROBE_SEQ;
+		m->nonce = 0x8877665544332211ull;
+		m->probe_seq = 0xfffffffeu;
+		break;
 	case ELECT_MSG_PROBE_ACK:
 		m->has |= ELECT_HAS_NONCE | ELECT_HAS_CHECK;
 		m->nonce = 0x8877665544332211ull;
@@ -312,6 +317,10 @@ msg_assert_equal(const struct elect_msg *a, const struct elect_msg *b)
 		assert_true(a->response == b->response);
 	if (a->has & ELECT_HAS_HEARTBEAT)
 		assert_int_equal(a->heartbeat_ms, b->heartbeat_ms);
+	if (a->has & ELECT_HAS_PROBE_SEQ)
+		assert_true(a->probe_seq == b->probe_seq);
+	if (a->has & ELECT_HAS_REASON)
+		assert_int_equal(a->reason, b->reason);
 }
 
 static void
@@ -787,7 +796,8 @@ a_known_tlv_with_a_wrong_length_is_malformed(void **state)
 {
 	static const uint8_t lens[][2] = {{2, 2}, {3, 0}, {4, 15}, {5, 6},
 	    {6, 4}, {7, 4}, {8, 16}, {9, 8}, {10, 4}, {11, 2}, {12, 4}, {13, 9},
-	    {14, 0}, {17, 7}, {18, 9}, {19, 2}, {1, 64}};
+	    {14, 0}, {17, 7}, {18, 9}, {19, 2}, {20, 3}, {21, 0}, {21, 2},
+	    {1, 64}};
 	struct fx *f = *state;
 	uint8_t val[64];
 	struct body bd;
@@ -826,6 +836,21 @@ a_bad_value_is_malformed(void **state)
 	}
 }
 
+/* REASON is advice: a value this build does not know is kept, not
+ * malformed (a later revision may give more reasons). */
+static void
+an_unknown_reason_is_kept(void **state)
+{
+	struct fx *f = *state;
+	struct body bd = {.n = 0};
+	uint8_t why = 200;
+
+	body_tlv(&bd, 21, &why, 1);
+	assert_int_equal(decode_raw(f, ELECT_MSG_RESIGN, &bd), ELECT_WIRE_OK);
+	assert_true(f->out.has & ELECT_HAS_REASON);
+	assert_int_equal(f->out.reason, 200);
+}
+
 static void
 unknown_tlvs_are_skipped(void **state)
 {
@@ -835,7 +860,7 @@ unknown_tlvs_are_skipped(void **state)
 
 	memset(big, 0x5a, sizeof(big));
 	body_tlv(&bd, 0, "", 0);
-	body_tlv(&bd, 20, big, 1);
+	body_tlv(&bd, 22, big, 1);
 	body_tlv(&bd, 99, big, 255);
 	body_tlv(&bd, 255, big, 17);
 	assert_int_equal(
@@ -1258,6 +1283,7 @@ main(void)
 	    T(a_name_in_utf8_of_63_bytes_is_accepted),
 	    T(a_known_tlv_with_a_wrong_length_is_malformed),
 	    T(a_bad_value_is_malformed),
+	    T(an_unknown_reason_is_kept),
 	    T(unknown_tlvs_are_skipped),
 	    T(the_encoder_refuses_what_the_decoder_would_reject),
 	    T(the_encoder_refuses_a_buffer_one_byte_too_small),

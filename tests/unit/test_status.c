@@ -123,7 +123,7 @@ status_json_has_exactly_the_design_keys(void **state)
 	ASSERT_KEYS(path(o, "counters", NULL), "rx", "tx", "rx_dropped_auth",
 	    "rx_dropped_malformed", "rx_dropped_replay", "rx_dropped_version",
 	    "rx_unverified", "challenges", "rx_dropped_ttl", "failovers",
-	    "probes");
+	    "probes", "probes_lost", "acks_lost", "loss_handovers");
 	ASSERT_KEYS(
 	    path(o, "cloud", NULL), "public_address", "last_update", "status");
 	json_decref(o);
