@@ -590,10 +590,10 @@ is_known(struct cluster *c, const struct elect_addr *a, uint64_t now)
 
 /*
  * A host joined the cluster group (an IGMP report): if it is no member
- * yet, it may be a newcomer whose first HELLO is still on its way or
- * lost. A hint: one unicast HELLO to it, rate-limited per source and
- * overall (disc_igmp_limit_allow()), so a flood of reports sets no rate of
- * ours.
+ * yet and is on one of our subnets, it may be a newcomer whose first
+ * HELLO is still on its way or lost. A hint: one unicast HELLO to it,
+ * rate-limited per source and overall (disc_igmp_limit_allow()), so a flood of
+ * reports sets no rate of ours.
  */
 static void
 igmp_cb(void *arg, const struct disc_igmp_report *r)
@@ -607,7 +607,13 @@ igmp_cb(void *arg, const struct disc_igmp_report *r)
 	ev.src.family = 4;
 	memcpy(ev.src.b, &r->src, 4);
 	d = to_disc(&ev.src);
-	if (!disc_addr_is_usable(&d) || is_known(c, &ev.src, now) ||
+	refresh_nets(c, now);
+	/* A source outside our subnets is answered through the router, if
+	 * at all (a multi-homed host reports from its primary address): it
+	 * meets us by its HELLOs, sent from its address on our LAN. */
+	if (!disc_addr_is_usable(&d) ||
+	    (c->n_nets > 0 && !disc_addr_in_nets(&d, c->nets, c->n_nets)) ||
+	    is_known(c, &ev.src, now) ||
 	    !disc_igmp_limit_allow(&c->hints, &d, now))
 		return;
 	c->igmp_hints++;
@@ -1235,7 +1241,11 @@ status_holder(struct cluster *c, struct status *out,
 	if (elect_id_cmp(&holder, &me) == 0) {
 		snprintf(out->holder.name, sizeof(out->holder.name), "%s",
 		    c->econf.name);
-		if (c->econf.n_addrs > 0)
+		/* Ours on the LAN the members share, if we know it. */
+		if (c->group_src.s_addr != 0)
+			inet_ntop(AF_INET, &c->group_src, out->holder.address,
+			    sizeof(out->holder.address));
+		else if (c->econf.n_addrs > 0)
 			addr_text(&c->econf.addrs[0], out->holder.address,
 			    sizeof(out->holder.address));
 		return;

@@ -9,8 +9,8 @@
  *	HELLO ("hello from 10.1.2.11 after 3 ms"), then "hellos N".
  *   igmp_tool flood IF GROUP SRC RATE MS [spoof] [v2]
  *	sends IGMPv3 membership reports (TO_EXCLUDE {}, to 224.0.0.22) of
- *	GROUP out of IF from SRC (spoof: from 198.18.X.Y, another source
- *	each; v2: IGMPv2 reports to GROUP), RATE a second for MS
+ *	GROUP out of IF from SRC (spoof: from SRC's /24, .30 to .199,
+ *	another source each; v2: IGMPv2 reports to GROUP), RATE a second for MS
  *	milliseconds, and listens on UDP 5182 meanwhile; prints "sent N
  *	hellos M".
  *
@@ -213,10 +213,10 @@ cmd_flood(int argc, char **argv)
 		due = (now_ms() - t0) * rate / 1000 + 1;
 		for (; sent < due; sent++) {
 			from = src;
-			if (spoof)
+			if (spoof) /* on the LAN, where hints are taken */
 				from.s_addr =
-				    htonl(0xc6120000u | /* 198.18/15 */
-					  (uint32_t)(sent % 65000 + 1));
+				    htonl((ntohl(src.s_addr) & 0xffffff00u) |
+					  (uint32_t)(30 + sent % 170));
 			len = report(b, from, group, v2);
 			memcpy(&to.sin_addr, b + 16, 4);
 			if (sendto(fd, b, len, 0, (struct sockaddr *)&to,

@@ -50,10 +50,14 @@ off_lan() {
 	    sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
 }
 
-QN_IFACE= qn_start_host 1 '[node]' 'priority = 200'
+# h1 comes last: its join report (from its primary, $ELSE.11) reaches
+# running members, which must not answer it through the router.
 qn_start_host 2
 qn_start_host 3 '[node]' 'priority = 50'
 qn_elected 6000
+QN_IFACE= qn_start_host 1 '[node]' 'priority = 200' 'preempt = yes'
+qn_wait_for 6000 qn_dmz_on 1
+qn_elected 3000
 [ "$QN_HOLDER" = 1 ] || qn_fail "h$QN_HOLDER holds, not h1 (priority 200)"
 grep -q 'cluster: eth0 is on the DMZ address' "$T/h1/log" ||
     qn_fail "h1 did not pick eth0 as the cluster interface"
@@ -90,7 +94,7 @@ qn_stop_host 1 KILL
 qn_wait_for 5000 qn_dmz_moved_from 1
 qn_elected 5000
 qn_log "h$QN_HOLDER took over from h1"
-QN_IFACE= qn_start_host 1 '[node]' 'priority = 200'
+QN_IFACE= qn_start_host 1 '[node]' 'priority = 200' 'preempt = yes'
 qn_wait_for 8000 qn_agreed
 n=$(qn_field 1 '.members | length')
 [ "$n" = 2 ] || qn_fail "h1 knows $n members after its restart"
