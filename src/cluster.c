@@ -98,7 +98,7 @@ struct cluster {
 	uint64_t nets_ms; /* when read; 0: never */
 	struct in_addr group_src;
 	struct event *disc_tick;
-	struct elect_id unusable_logged[ELECT_MAX_MEMBERS];
+	struct elect_id unusable_logged[ELECT_MAX_MEMBERS]; /* a ring */
 	size_t n_unusable_logged;
 };
 
@@ -144,11 +144,11 @@ unusable_logged(struct cluster *c, const struct elect_id *id)
 {
 	size_t i;
 
-	for (i = 0; i < c->n_unusable_logged; i++)
+	for (i = 0; i < c->n_unusable_logged && i < ELECT_MAX_MEMBERS; i++)
 		if (elect_id_cmp(&c->unusable_logged[i], id) == 0)
 			return true;
-	if (c->n_unusable_logged < ELECT_MAX_MEMBERS)
-		c->unusable_logged[c->n_unusable_logged++] = *id;
+	/* Full: the oldest goes (logged again only after 64 others). */
+	c->unusable_logged[c->n_unusable_logged++ % ELECT_MAX_MEMBERS] = *id;
 	return false;
 }
 
@@ -592,8 +592,8 @@ is_known(struct cluster *c, const struct elect_addr *a, uint64_t now)
  * A host joined the cluster group (an IGMP report): if it is no member
  * yet and is on one of our subnets, it may be a newcomer whose first
  * HELLO is still on its way or lost. A hint: one unicast HELLO to it,
- * rate-limited per source and overall (disc_igmp_limit_allow()), so a flood of
- * reports sets no rate of ours.
+ * rate-limited per source and overall (disc_igmp_limit_allow()), so a
+ * flood of reports sets no rate of ours.
  */
 static void
 igmp_cb(void *arg, const struct disc_igmp_report *r)
