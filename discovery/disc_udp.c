@@ -53,6 +53,7 @@ struct disc_udp {
 	bool inherited; /* the socket came from systemd (qured.socket) */
 	bool in_cb;	/* the read callback is running */
 	bool dead;	/* disc_udp_free() was called from it: free on return */
+	struct in_addr group_src; /* source of group datagrams; 0: kernel's */
 	struct disc_udp_stats stats;
 	uint8_t rx_buf[RX_BUF_LEN];
 };
@@ -360,6 +361,7 @@ join_group(struct disc_udp *d, char *err, size_t errlen)
 	memset(&mr, 0, sizeof(mr));
 	mr.imr_multiaddr = d->conf.group;
 	mr.imr_ifindex = (int)d->conf.ifindex;
+	mr.imr_address = d->group_src; /* IP_MULTICAST_IF: our source */
 	/* Join first: a missing interface then reads ENODEV, not EINVAL. */
 	/* EADDRINUSE: a socket held across restarts is still a member. */
 	if (setsockopt(d->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) ==
@@ -396,7 +398,25 @@ disc_udp_set_ifindex(
 	(void)setsockopt(
 	    d->fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mr, sizeof(mr));
 	d->conf.ifindex = ifindex;
+	d->group_src.s_addr = 0; /* of the old link: the caller sets it anew */
 	return join_group(d, err, errlen);
+}
+
+int
+disc_udp_set_group_src(struct disc_udp *d, struct in_addr src)
+{
+	struct ip_mreqn mr;
+
+	if (d->conf.ifindex == 0)
+		return 0;
+	memset(&mr, 0, sizeof(mr));
+	mr.imr_ifindex = (int)d->conf.ifindex;
+	mr.imr_address = src;
+	if (setsockopt(d->fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)) ==
+	    -1)
+		return -1;
+	d->group_src = src;
+	return 0;
 }
 
 struct disc_udp *

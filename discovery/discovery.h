@@ -13,6 +13,7 @@
 #define QURE_DISCOVERY_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -108,6 +109,16 @@ struct disc_udp *disc_udp_new(struct event_base *base,
 int disc_udp_set_ifindex(
     struct disc_udp *, unsigned int ifindex, char *err, size_t errlen);
 
+/*
+ * The source address of group datagrams (IP_MULTICAST_IF's address):
+ * one of ours in the subnet the peers share, so a multi-homed host whose
+ * primary address is on another network is still answered on this one;
+ * 0: the kernel's choice (the interface's primary). Reset to 0 by
+ * disc_udp_set_ifindex(). Does nothing on a unicast-only transport.
+ * Returns 0, or -1 with errno (EADDRNOTAVAIL: not ours).
+ */
+int disc_udp_set_group_src(struct disc_udp *, struct in_addr src);
+
 /* Leaves the group, closes the socket. NULL does nothing. */
 void disc_udp_free(struct disc_udp *);
 
@@ -130,5 +141,206 @@ int disc_udp_get_fd(const struct disc_udp *);
 /* The bound port, host order (the ephemeral one if conf->port was 0). */
 uint16_t disc_udp_get_port(const struct disc_udp *);
 void disc_udp_get_stats(const struct disc_udp *, struct disc_udp_stats *);
+
+/*
+ * ---- Addresses (discovery/disc_addr.c; pure: no sockets, no clock)
+ *
+ * What a member advertises (doc/protocol.md, ADDR4/ADDR6) and which of
+ * its addresses a unicast goes to. IPv4 and IPv6 alike (family 4 or 6),
+ * so the IPv6 transport reuses them.
+ */
+
+/* An address, network byte order; family 4 (b[0..3]), 6, or 0: none. */
+struct disc_addr {
+	uint8_t family;
+	uint8_t b[16];
+};
+
+/* One of our own addresses on the cluster interface, with its prefix. */
+struct disc_net {
+	struct disc_addr addr;
+	uint8_t prefix; /* 0..32 (IPv4), 0..128 (IPv6) */
+};
+
+#define DISC_MAX_NETS 8 /* own addresses considered on the interface */
+
+/*
+ * Whether a can be advertised and sent to: not the wildcard, loopback,
+ * link-local (IPv4 169.254/16 and IPv6 fe80::/10 carry no scope on the
+ * wire), multicast, broadcast or (IPv4) 0/8 and 240/4; not an IPv6
+ * IPv4-mapped address.
+ */
+bool disc_addr_is_usable(const struct disc_addr *a);
+
+/* Whether a lies in one of the n nets (same family, same prefix bits). */
+bool disc_addr_in_nets(
+    const struct disc_addr *a, const struct disc_net *nets, size_t n);
+
+/* Whether a equals one of the n addresses. */
+bool disc_addr_in_list(
+    const struct disc_addr *a, const struct disc_addr *list, size_t n);
+
+/* Why disc_addr_choose() picked its address. */
+enum disc_addr_why {
+	/* The source of its datagrams is in one of our subnets: on-link. */
+	DISC_ADDR_SRC_ON_LINK = 1,
+	/* Its source is not, but an address it advertised is (the first, in
+	 * its order): a multi-homed peer whose datagrams leave with an
+	 * address of another network. */
+	DISC_ADDR_ADVERTISED,
+	/* Nothing in our subnets: its source (TTL 255 says it is on the
+	 * link, doc/protocol.md "Transport"). */
+	DISC_ADDR_SRC,
+	/* It advertised no usable address (none, or only wildcard, loopback,
+	 * link-local...): its source. Worth one log line per member. */
+	DISC_ADDR_SRC_UNUSABLE,
+};
+
+/*
+ * The address to send a member unicast datagrams to: own (n_own) are our
+ * addresses on the cluster interface with their prefixes, adv (n_adv)
+ * what the member advertised, src where its last authenticated datagram
+ * came from. Writes it to out and says why.
+ */
+enum disc_addr_why disc_addr_choose(const struct disc_net *own, size_t n_own,
+    const struct disc_addr *adv, size_t n_adv, const struct disc_addr *src,
+    struct disc_addr *out);
+
+/*
+ * Our usable IPv4 addresses on ifname, with prefixes, in the kernel's
+ * order (getifaddrs(3)); an edge helper, not pure. Returns how many (at
+ * most max), or -1 with errno.
+ */
+int disc_own_nets(const char *ifname, struct disc_net *out, size_t max);
+
+/*
+ * The interface with an IPv4 subnet that holds a (the DMZ address: the
+ * LAN the peers share), into ifname (IF_NAMESIZE bytes); not loopback.
+ * Returns 0, or -1 if none has (then the default route's is the guess).
+ */
+int disc_ifname_on_net(struct in_addr a, char *ifname, size_t len);
+
+/*
+ * ---- IGMP (discovery/disc_igmp.c: the pure parser)
+ *
+ * A newcomer joining the cluster group sends an IGMP membership report
+ * before its first HELLO; seen by a member, it is a hint (a prompt HELLO
+ * to it) so the newcomer is known even if its own HELLO is lost. The
+ * parser takes what a raw IPPROTO_IGMP socket reads: the IPv4 header
+ * (with options, e.g. Router Alert) and the IGMP message. IGMPv1 and v2
+ * reports (RFC 1112, RFC 2236) name one group; IGMPv3 reports (RFC 3376
+ * §4.2) carry group records.
+ *
+ * MLD (IPv6, RFC 2710/3810) is the seam for the IPv6 transport: a
+ * disc_mld_parse() on ICMPv6 types 131/143 would fill the same report
+ * (src as a struct disc_addr) and feed the same hint limiter.
+ */
+
+enum disc_igmp_result {
+	/* A report that src is, or becomes, a member of the group: v1/v2
+	 * report of it; v3 record IS_EX or TO_EX (any source), or IS_IN,
+	 * TO_IN or ALLOW with sources. */
+	DISC_IGMP_JOIN = 1,
+	/* src leaves the group: v2 leave, v3 TO_IN with no source. */
+	DISC_IGMP_LEAVE,
+	/* Well-formed, nothing about the group from a host (a query, a
+	 * report of other groups, source 0.0.0.0, v3 BLOCK). */
+	DISC_IGMP_OTHER,
+	/* Not IPv4 IGMP, truncated, lengths that disagree, bad checksum,
+	 * unknown type, records past the end. */
+	DISC_IGMP_MALFORMED,
+};
+
+struct disc_igmp_report {
+	struct in_addr src; /* the IP source, network order */
+	uint8_t version;    /* 1, 2 or 3: of the report; 0 if not one */
+};
+
+/*
+ * Parses one datagram of len bytes for what it says of group (network
+ * order). Fills out (src and version) for JOIN and LEAVE. Reads only
+ * within buf, allocates nothing.
+ */
+enum disc_igmp_result disc_igmp_parse(const uint8_t *buf, size_t len,
+    struct in_addr group, struct disc_igmp_report *out);
+
+/*
+ * ---- The hint limiter (discovery/disc_igmp_limit.c; pure)
+ *
+ * Hints (doc/design.md, N3 of issue 9: a membership report, a browsed
+ * service) lead to one unicast HELLO each, at most one per source per
+ * per_src_ms and at most rate_per_s overall (a bucket of burst), so a
+ * flood of reports, spoofed or not, keeps our HELLO rate bounded.
+ */
+#define DISC_IGMP_LIMIT_SLOTS 32
+#define DISC_IGMP_PER_SRC_MS 1000
+#define DISC_IGMP_RATE_PER_S 10
+#define DISC_IGMP_BURST 10
+
+struct disc_igmp_limit {
+	struct {
+		struct disc_addr addr; /* family 0: free */
+		uint64_t last_ms;
+	} slot[DISC_IGMP_LIMIT_SLOTS];
+	uint32_t per_src_ms, rate_per_s, burst;
+	uint64_t tokens_milli; /* 1000 a hint */
+	uint64_t refill_ms;    /* when tokens were last topped up */
+	uint64_t allowed, limited;
+};
+
+/* Empty limiter; 0 for any of the three takes the DISC_IGMP_ default. */
+void disc_igmp_limit_init(struct disc_igmp_limit *, uint32_t per_src_ms,
+    uint32_t rate_per_s, uint32_t burst);
+
+/*
+ * Whether a hint from src at now_ms (never decreasing) may lead to a
+ * HELLO; counts it (allowed or limited). A source whose slot is taken
+ * less than per_src_ms ago, or with all slots that recent, is limited.
+ */
+bool disc_igmp_limit_allow(
+    struct disc_igmp_limit *, const struct disc_addr *src, uint64_t now_ms);
+
+/*
+ * ---- The IGMP observer (discovery/disc_igmp_watch.c; the edge)
+ *
+ * A raw IPPROTO_IGMP socket on the caller's event_base (needs
+ * CAP_NET_RAW), joined to 224.0.0.22 on the cluster interface, where
+ * IGMPv3 reports go; IGMPv2 reports go to the group itself, which the
+ * transport has joined on the interface (membership is the interface's,
+ * so the raw socket hears them). Reports from other interfaces are
+ * dropped. With a querier on a snooping bridge, IGMPv2 reports reach
+ * only the multicast-router ports: they are then not seen, and the
+ * hint is only lost, never wrong (doc/design.md).
+ */
+struct disc_igmp_stats {
+	uint64_t rx;	    /* datagrams read */
+	uint64_t joins;	    /* DISC_IGMP_JOIN for the group */
+	uint64_t malformed; /* DISC_IGMP_MALFORMED */
+	uint64_t other_if;  /* dropped: arrived on another interface */
+};
+
+/* Called for each JOIN of the group; r is borrowed for the call. */
+typedef void disc_igmp_cb(void *arg, const struct disc_igmp_report *r);
+
+struct disc_igmp;
+
+/*
+ * Opens the observer for group on ifindex. cb and arg are kept. NULL with
+ * one line in err on failure ("discovery: igmp socket: Operation not
+ * permitted").
+ */
+struct disc_igmp *disc_igmp_new(struct event_base *base, unsigned int ifindex,
+    struct in_addr group, disc_igmp_cb *cb, void *arg, char *err,
+    size_t errlen);
+
+/* The interface was recreated: join 224.0.0.22 on the new index. 0 or -1
+ * with err. */
+int disc_igmp_set_ifindex(
+    struct disc_igmp *, unsigned int ifindex, char *err, size_t errlen);
+
+void disc_igmp_get_stats(const struct disc_igmp *, struct disc_igmp_stats *);
+
+/* Closes the socket. NULL does nothing. */
+void disc_igmp_free(struct disc_igmp *);
 
 #endif

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #define PROBE_WAIT_MS 100
 #define DROP_LOG_SLOTS 16
 #define DROP_LOG_EVERY_MS 60000
+#define NETS_EVERY_MS 1000 /* our addresses, read again at most this often */
 /* A defended conflict shows in the status this long after the last
  * report (reports come at most once a NETCFG_DEFEND_INTERVAL_MS). */
 #define DEFEND_SHOW_MS (2 * NETCFG_DEFEND_INTERVAL_MS)
@@ -99,16 +101,132 @@ struct cluster {
 	struct disc_avahi *avahi; /* NULL until open, or [discovery] off */
 	struct disc_hint hint;
 	char fingerprint[DISC_TXT_CLUSTER_LEN + 1];
+	/* Discovery beside the group (issue 9): the IGMP observer (NULL:
+	 * unavailable), its hint limiter, our addresses on the interface
+	 * (for the unicast address choice), the members already logged for
+	 * advertising no usable address. */
+	struct disc_igmp *igmp;
+	struct disc_igmp_limit hints;
+	uint64_t igmp_hints;
+	struct disc_net nets[DISC_MAX_NETS];
+	size_t n_nets;
+	uint64_t nets_ms; /* when read; 0: never */
+	struct in_addr group_src;
+	struct event *disc_tick;
+	struct elect_id unusable_logged[ELECT_MAX_MEMBERS]; /* a ring */
+	size_t n_unusable_logged;
 };
 
 static void cluster_run(struct cluster *, const struct elect_event *);
 
+/* ---- addresses (discovery/disc_addr.c decides) ---- */
+
+static struct disc_addr
+to_disc(const struct elect_addr *a)
+{
+	struct disc_addr d;
+
+	d.family = a->family;
+	memcpy(d.b, a->b, sizeof(d.b));
+	return d;
+}
+
+static void addr_text(const struct elect_addr *, char *, size_t);
+
+static bool
+is_usable(const struct elect_addr *a)
+{
+	struct disc_addr d = to_disc(a);
+
+	return disc_addr_is_usable(&d);
+}
+
+/* Our addresses on the cluster interface, read at most once a second. */
+static void
+refresh_nets(struct cluster *c, uint64_t now)
+{
+	int n;
+
+	if (c->nets_ms != 0 && now - c->nets_ms < NETS_EVERY_MS)
+		return;
+	c->nets_ms = now;
+	n = disc_own_nets(c->ifname, c->nets, DISC_MAX_NETS);
+	c->n_nets = n > 0 ? (size_t)n : 0;
+}
+
+static bool
+unusable_logged(struct cluster *c, const struct elect_id *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_unusable_logged && i < ELECT_MAX_MEMBERS; i++)
+		if (elect_id_cmp(&c->unusable_logged[i], id) == 0)
+			return true;
+	/* Full: the oldest goes (logged again only after 64 others). */
+	c->unusable_logged[c->n_unusable_logged++ % ELECT_MAX_MEMBERS] = *id;
+	return false;
+}
+
+/*
+ * The address a unicast to member m goes to (its "address" in the
+ * status); a member that advertised nothing usable is reached by its
+ * source, and the log says so once per member.
+ */
+static struct elect_addr
+member_address(struct cluster *c, const struct elect_member_info *m)
+{
+	struct disc_addr adv[ELECT_MAX_ADDRS], src = to_disc(&m->src), out;
+	struct elect_addr r = m->src;
+	char ip[INET6_ADDRSTRLEN], id[33];
+	size_t i;
+
+	for (i = 0; i < m->n_addrs && i < ELECT_MAX_ADDRS; i++)
+		adv[i] = to_disc(&m->addrs[i]);
+	if (disc_addr_choose(c->nets, c->n_nets, adv, i, &src, &out) ==
+		DISC_ADDR_SRC_UNUSABLE &&
+	    !unusable_logged(c, &m->id)) {
+		addr_text(&m->src, ip, sizeof(ip));
+		log_warnx("discovery: member %s (%s) advertises no usable "
+			  "address; reaching it at %s, where it sends from",
+		    m->name[0] != '\0' ? m->name : "?",
+		    elect_id_hex(&m->id, id), ip);
+	}
+	r.family = out.family;
+	memcpy(r.b, out.b, sizeof(r.b));
+	return r;
+}
+
+/*
+ * The core answers a datagram at its source. A source outside our
+ * subnets (a multi-homed member sending from its other network) may not
+ * be reachable on the link: a member's datagrams then go to its address
+ * in our subnet (disc_addr_choose()).
+ */
+static struct elect_addr
+unicast_dest(struct cluster *c, const struct elect_addr *dest, uint64_t now)
+{
+	static struct elect_member_info members[ELECT_MAX_MEMBERS];
+	struct disc_addr d = to_disc(dest);
+	size_t i, n;
+
+	refresh_nets(c, now);
+	if (disc_addr_in_nets(&d, c->nets, c->n_nets))
+		return *dest;
+	n = elect_get_members(c->core, now, members, ELECT_MAX_MEMBERS);
+	for (i = 0; i < n; i++)
+		if (members[i].src.family == dest->family &&
+		    memcmp(members[i].src.b, dest->b, sizeof(dest->b)) == 0)
+			return member_address(c, &members[i]);
+	return *dest;
+}
+
 /* ---- applying actions ---- */
 
 static void
-apply_send(struct cluster *c, const struct elect_action *a)
+apply_send(struct cluster *c, const struct elect_action *a, uint64_t now)
 {
 	struct sockaddr_in to = {.sin_family = AF_INET};
+	struct elect_addr dest;
 
 	if (a->dest.family == 0) {
 		disc_udp_send(c->udp, NULL, a->buf, a->len);
@@ -116,7 +234,8 @@ apply_send(struct cluster *c, const struct elect_action *a)
 	}
 	if (a->dest.family != 4)
 		return; /* IPv6 transport: a later issue */
-	memcpy(&to.sin_addr, a->dest.b, 4);
+	dest = unicast_dest(c, &a->dest, now);
+	memcpy(&to.sin_addr, dest.b, 4);
 	to.sin_port = htons(c->conf.cluster.port);
 	disc_udp_send(c->udp, &to, a->buf, a->len);
 }
@@ -345,7 +464,7 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 {
 	switch (a->type) {
 	case ELECT_ACT_SEND:
-		apply_send(c, a);
+		apply_send(c, a, now);
 		break;
 	case ELECT_ACT_ADDR_ADD:
 		if (lease_ran_out(c))
@@ -519,6 +638,29 @@ is_member(struct cluster *c, const uint8_t id[16], uint64_t now)
 	return false;
 }
 
+/* Whether a is ours or a member's (its source or an advertised one). */
+static bool
+is_known(struct cluster *c, const struct elect_addr *a, uint64_t now)
+{
+	static struct elect_member_info members[ELECT_MAX_MEMBERS];
+	struct disc_addr d = to_disc(a), adv[ELECT_MAX_ADDRS + 1];
+	size_t i, j, n;
+
+	refresh_nets(c, now);
+	for (i = 0; i < c->n_nets; i++)
+		if (disc_addr_in_list(&d, &c->nets[i].addr, 1))
+			return true;
+	n = elect_get_members(c->core, now, members, ELECT_MAX_MEMBERS);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < members[i].n_addrs && j < ELECT_MAX_ADDRS; j++)
+			adv[j] = to_disc(&members[i].addrs[j]);
+		adv[j] = to_disc(&members[i].src);
+		if (disc_addr_in_list(&d, adv, j + 1))
+			return true;
+	}
+	return false;
+}
+
 /*
  * A browsed instance of our cluster (its TXT says our fingerprint, which
  * anyone may copy): a hint, rate-limited; only an authenticated answer to
@@ -548,6 +690,41 @@ avahi_peer_cb(
 	    txt->state);
 	ev.src.family = 4;
 	memcpy(ev.src.b, &addr->sin_addr, 4);
+	cluster_run(c, &ev);
+}
+
+/*
+ * A host joined the cluster group (an IGMP report): if it is no member
+ * yet and is on one of our subnets, it may be a newcomer whose first
+ * HELLO is still on its way or lost. A hint: one unicast HELLO to it,
+ * rate-limited per source and overall (disc_igmp_limit_allow()), so a
+ * flood of reports sets no rate of ours.
+ */
+static void
+igmp_cb(void *arg, const struct disc_igmp_report *r)
+{
+	struct cluster *c = arg;
+	struct elect_event ev = {.type = ELECT_EV_HINT};
+	struct disc_addr d;
+	char ip[INET_ADDRSTRLEN];
+	uint64_t now = clock_now_ms();
+
+	ev.src.family = 4;
+	memcpy(ev.src.b, &r->src, 4);
+	d = to_disc(&ev.src);
+	refresh_nets(c, now);
+	/* A source outside our subnets is answered through the router, if
+	 * at all (a multi-homed host reports from its primary address): it
+	 * meets us by its HELLOs, sent from its address on our LAN. */
+	if (!disc_addr_is_usable(&d) ||
+	    (c->n_nets > 0 && !disc_addr_in_nets(&d, c->nets, c->n_nets)) ||
+	    is_known(c, &ev.src, now) ||
+	    !disc_igmp_limit_allow(&c->hints, &d, now))
+		return;
+	c->igmp_hints++;
+	inet_ntop(AF_INET, &r->src, ip, sizeof(ip));
+	log_debug("discovery: %s joined the group (IGMPv%u): saying HELLO", ip,
+	    r->version);
 	cluster_run(c, &ev);
 }
 
@@ -664,6 +841,11 @@ rejoin(struct cluster *c)
 	}
 	c->rejoin = false;
 	log_info("discovery: joined the group on %s again", c->ifname);
+	if (c->igmp != NULL &&
+	    disc_igmp_set_ifindex(c->igmp, (unsigned)netcfg_get_ifindex(c->nc),
+		err, sizeof(err)) == -1)
+		log_warnx("%s; IGMP hints are off on the new link", err);
+	c->group_src.s_addr = 0; /* the new index has none set */
 }
 
 static void elect_conf_from(
@@ -745,7 +927,10 @@ elect_conf_from(
 		if (addrs[i].s_addr == conf->dmz.address.addr.s_addr)
 			continue; /* the shared address says nothing of us */
 		e->addrs[e->n_addrs].family = 4;
-		memcpy(e->addrs[e->n_addrs++].b, &addrs[i], 4);
+		memcpy(e->addrs[e->n_addrs].b, &addrs[i], 4);
+		/* What a receiver could not send to (disc_addr_choose()). */
+		if (is_usable(&e->addrs[e->n_addrs]))
+			e->n_addrs++;
 	}
 }
 
@@ -757,9 +942,16 @@ open_netcfg(struct cluster *c, const uint8_t *key, char *err, size_t errlen)
 	struct netcfg_conf nconf;
 	char nerr[NETCFG_ERR_MAX];
 
+	/* Unset: the LAN the peers share is the DMZ address's, whatever
+	 * interface holds the default route (a multi-homed host). */
 	if (c->conf.cluster.interface[0] != '\0')
 		snprintf(c->ifname, sizeof(c->ifname), "%s",
 		    c->conf.cluster.interface);
+	else if (disc_ifname_on_net(c->conf.dmz.address.addr, c->ifname,
+		     sizeof(c->ifname)) == 0)
+		log_info("cluster: %s is on the DMZ address's subnet: the "
+			 "cluster interface",
+		    c->ifname);
 	else if (netcfg_default_ifname(c->ifname, nerr) == -1) {
 		snprintf(err, errlen, "%s (set [cluster] interface)", nerr);
 		return -1;
@@ -855,6 +1047,87 @@ open_avahi(struct cluster *c)
 }
 
 /*
+ * The IGMP observer is a hint, like the watcher an optimisation: without
+ * CAP_NET_RAW the cluster still meets on the group's HELLOs.
+ */
+static void
+open_igmp(struct cluster *c)
+{
+	char err[256];
+
+	disc_igmp_limit_init(&c->hints, 0, 0, 0);
+	c->igmp = disc_igmp_new(c->base, if_nametoindex(c->ifname),
+	    c->conf.cluster.group, igmp_cb, c, err, sizeof(err));
+	if (c->igmp == NULL)
+		log_warnx("%s; IGMP hints are off", err);
+}
+
+/*
+ * Our source for group datagrams: our address in the DMZ address's subnet
+ * (the LAN the peers share), so a host whose primary address is on
+ * another network is answered on this one; none there: the kernel's.
+ */
+static void
+set_group_src(struct cluster *c)
+{
+	struct disc_net dmz = {.addr = {.family = 4}};
+	struct in_addr src = {0};
+	char ip[INET_ADDRSTRLEN];
+	size_t i;
+
+	memcpy(dmz.addr.b, &c->conf.dmz.address.addr, 4);
+	dmz.prefix = c->conf.dmz.address.prefix;
+	for (i = 0; i < c->n_nets && src.s_addr == 0; i++)
+		if (memcmp(c->nets[i].addr.b, dmz.addr.b, 4) != 0 &&
+		    disc_addr_in_nets(&c->nets[i].addr, &dmz, 1))
+			memcpy(&src, c->nets[i].addr.b, 4);
+	if (src.s_addr == c->group_src.s_addr)
+		return;
+	if (disc_udp_set_group_src(c->udp, src) == -1) {
+		/* The kernel's choice stays; tried again in a second. */
+		inet_ntop(AF_INET, &src, ip, sizeof(ip));
+		log_debug("discovery: group datagrams from %s: %s", ip,
+		    strerror(errno));
+		return;
+	}
+	c->group_src = src;
+}
+
+/* Once a second: our addresses (they change under DHCP), the source of
+ * group datagrams, and the one log line per member that advertises no
+ * usable address. */
+static void
+disc_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	static struct elect_member_info members[ELECT_MAX_MEMBERS];
+	struct cluster *c = arg;
+	uint64_t now = clock_now_ms();
+	size_t i, n;
+
+	(void)fd;
+	(void)what;
+	c->nets_ms = 0;
+	refresh_nets(c, now);
+	set_group_src(c);
+	n = elect_get_members(c->core, now, members, ELECT_MAX_MEMBERS);
+	for (i = 0; i < n; i++)
+		(void)member_address(c, &members[i]);
+}
+
+static int
+open_disc_tick(struct cluster *c)
+{
+	struct timeval tv = {NETS_EVERY_MS / 1000, 0};
+
+	c->disc_tick = event_new(c->base, -1, EV_PERSIST, disc_tick_cb, c);
+	if (c->disc_tick == NULL || event_add(c->disc_tick, &tv) == -1)
+		return -1;
+	refresh_nets(c, clock_now_ms());
+	set_group_src(c);
+	return 0;
+}
+
+/*
  * The watcher is an optimisation: without CAP_NET_RAW or a port list the
  * cluster still fails over on missed heartbeats, so its failure is a
  * warning.
@@ -938,6 +1211,11 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	if (open_netcfg(c, key, err, errlen) == -1 ||
 	    open_udp(c, err, errlen) == -1 || open_core(c, err, errlen) == -1)
 		goto fail;
+	if (open_disc_tick(c) == -1) {
+		snprintf(err, errlen, "cluster: out of resources for a timer");
+		goto fail;
+	}
+	open_igmp(c);
 	open_watch(c);
 	if (conf->dmz.check.type != CONF_CHECK_NONE)
 		c->check =
@@ -986,6 +1264,9 @@ cluster_free(struct cluster *c)
 	check_free(c->check);
 	hooks_free(c->hooks);
 	netcfg_watch_free(c->watch);
+	if (c->disc_tick != NULL)
+		event_free(c->disc_tick);
+	disc_igmp_free(c->igmp);
 	elect_free(c->core);
 	disc_udp_free(c->udp);
 	netcfg_free(c->nc);
@@ -1102,8 +1383,10 @@ addr_text(const struct elect_addr *a, char *buf, size_t len)
 }
 
 static void
-status_member_from(const struct elect_member_info *m, struct status_member *s)
+status_member_from(struct cluster *c, const struct elect_member_info *m,
+    struct status_member *s)
 {
+	struct elect_addr to = member_address(c, m);
 	size_t i;
 
 	elect_id_hex(&m->id, s->id);
@@ -1113,9 +1396,8 @@ status_member_from(const struct elect_member_info *m, struct status_member *s)
 	s->last_seen_ms = m->last_seen_ms;
 	for (i = 0; i < m->n_addrs && i < STATUS_MAX_ADDRS; i++)
 		addr_text(&m->addrs[i], s->addrs[i], sizeof(s->addrs[i]));
-	s->n_addrs = i;
-	if (s->n_addrs == 0 && m->src.family != 0)
-		addr_text(&m->src, s->addrs[s->n_addrs++], sizeof(s->addrs[0]));
+	s->n_addrs = i; /* what it advertised: none is none */
+	addr_text(&to, s->address, sizeof(s->address));
 }
 
 static void
@@ -1133,7 +1415,11 @@ status_holder(struct cluster *c, struct status *out,
 	if (elect_id_cmp(&holder, &me) == 0) {
 		snprintf(out->holder.name, sizeof(out->holder.name), "%s",
 		    c->econf.name);
-		if (c->econf.n_addrs > 0)
+		/* Ours on the LAN the members share, if we know it. */
+		if (c->group_src.s_addr != 0)
+			inet_ntop(AF_INET, &c->group_src, out->holder.address,
+			    sizeof(out->holder.address));
+		else if (c->econf.n_addrs > 0)
 			addr_text(&c->econf.addrs[0], out->holder.address,
 			    sizeof(out->holder.address));
 		return;
@@ -1144,7 +1430,7 @@ status_holder(struct cluster *c, struct status *out,
 		snprintf(out->holder.name, sizeof(out->holder.name), "%s",
 		    members[i].name);
 		snprintf(out->holder.address, sizeof(out->holder.address), "%s",
-		    out->members[i].addrs[0]);
+		    out->members[i].address);
 	}
 }
 
@@ -1170,6 +1456,16 @@ status_discovery(const struct cluster *c, struct status *out)
 {
 	struct disc_avahi_stats st;
 	size_t i;
+	struct disc_igmp_stats is;
+
+	snprintf(out->discovery.igmp, sizeof(out->discovery.igmp), "%s",
+	    c->igmp != NULL ? "running" : "unavailable");
+	if (c->igmp != NULL) {
+		disc_igmp_get_stats(c->igmp, &is);
+		out->discovery.igmp_reports = is.joins;
+	}
+	out->discovery.igmp_hints = c->igmp_hints;
+	out->discovery.igmp_hints_limited = c->hints.limited;
 
 	snprintf(out->discovery.avahi, sizeof(out->discovery.avahi), "%s",
 	    disc_avahi_state_name(c->avahi != NULL
@@ -1210,7 +1506,7 @@ cluster_status(struct cluster *c, struct status *out)
 		netcfg_get_vmac(c->nc, out->dmz.vmac, sizeof(out->dmz.vmac));
 	n = elect_get_members(c->core, now, members, STATUS_MAX_MEMBERS);
 	for (i = 0; i < n; i++)
-		status_member_from(&members[i], &out->members[i]);
+		status_member_from(c, &members[i], &out->members[i]);
 	out->n_members = n;
 	status_holder(c, out, members, n);
 	elect_get_counters(c->core, &ctr);

@@ -84,7 +84,8 @@ static const struct key keys[] = {
 	"real-time (SCHED_RR) priority, so a busy host does not delay "
 	"heartbeats; 0: normal scheduling"},
     {"cluster", "interface", T_IFNAME, "", 0, 0, FIELD(cluster.interface),
-	F_EMPTY, "cluster interface; empty: the default route's interface"},
+	F_EMPTY,
+	"cluster interface; empty: the DMZ subnet's, else the default route's"},
     {"cluster", "key-file", T_PATH, "/etc/qured/cluster.key", 0, 0,
 	FIELD(cluster.key_file), 0, "the cluster key, base64, mode 0600"},
     {"cluster", "group", T_MCAST4, "239.255.81.82", 0, 0, FIELD(cluster.group),

@@ -61,7 +61,7 @@ usage(FILE *fp)
 	    "\n"
 	    "  status [--json]   who holds the DMZ address, this node, "
 	    "counters\n"
-	    "  members           the members this node knows, as a table\n"
+	    "  members [--json]  the members this node knows, as a table\n"
 	    "  handover [NAME]   the holder hands the address over (to NAME)\n"
 	    "  reload            qured reloads its config file\n"
 	    "  keygen [-f] [-o FILE]\n"
@@ -244,13 +244,19 @@ cmd_status(const char *path, int json)
 }
 
 static void
-cmd_members(const char *path)
+cmd_members(const char *path, int json)
 {
 	struct status *st;
 	struct reply r;
 	char err[256];
 
 	request(path, "members", req_new("members"), &r);
+	if (json) {
+		/* Exactly what qured sent: node and members, as in status. */
+		printf("%s\n", r.line);
+		reply_free(&r);
+		return;
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		die("out of memory");
 	if (status_from_json(r.obj, st, err, sizeof(err)) == -1)
@@ -423,7 +429,10 @@ run(const char *path, int argc, char **argv)
 		 strcmp(argv[1], "--json") == 0)
 		cmd_status(path, 1);
 	else if (strcmp(cmd, "members") == 0 && argc == 1)
-		cmd_members(path);
+		cmd_members(path, 0);
+	else if (strcmp(cmd, "members") == 0 && argc == 2 &&
+		 strcmp(argv[1], "--json") == 0)
+		cmd_members(path, 1);
 	else if (strcmp(cmd, "handover") == 0 && argc <= 2)
 		cmd_simple(path, "handover", argc == 2 ? argv[1] : NULL);
 	else if (strcmp(cmd, "reload") == 0 && argc == 1)

@@ -127,6 +127,8 @@ member_to_json(const struct status_member *m)
 	jset(o, "id", jstr(m->id));
 	jset(o, "name", jstr(m->name));
 	jset(o, "addresses", addrs);
+	jset(o, "address",
+	    m->address[0] != '\0' ? jstr(m->address) : json_null());
 	jset(o, "priority", jint(m->priority));
 	jset(o, "state", jstr(m->state));
 	jset(o, "last_seen_ms", jint(m->last_seen_ms));
@@ -206,6 +208,10 @@ discovery_to_json(const struct status *st)
 	jset(o, "peers_browsed", jint(st->discovery.peers_browsed));
 	jset(o, "txt_rejected", jint(st->discovery.txt_rejected));
 	jset(o, "over_limit", jint(st->discovery.over_limit));
+	jset(o, "igmp", jstr(st->discovery.igmp));
+	jset(o, "igmp_reports", jint(st->discovery.igmp_reports));
+	jset(o, "igmp_hints", jint(st->discovery.igmp_hints));
+	jset(o, "igmp_hints_limited", jint(st->discovery.igmp_hints_limited));
 	return o;
 }
 
@@ -339,6 +345,7 @@ rd_member(struct rd *rd, const json_t *o, struct status_member *m)
 	rd_uint(rd, o, "priority", &m->priority);
 	rd_str(rd, o, "state", m->state, sizeof(m->state));
 	rd_u64(rd, o, "last_seen_ms", &m->last_seen_ms);
+	rd_str(rd, o, "address", m->address, sizeof(m->address));
 	addrs = json_object_get(o, "addresses");
 	if (addrs == NULL || json_is_null(addrs))
 		return;
@@ -453,6 +460,12 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_u64(rd, o, "peers_browsed", &st->discovery.peers_browsed);
 		rd_u64(rd, o, "txt_rejected", &st->discovery.txt_rejected);
 		rd_u64(rd, o, "over_limit", &st->discovery.over_limit);
+		rd_str(rd, o, "igmp", st->discovery.igmp,
+		    sizeof(st->discovery.igmp));
+		rd_u64(rd, o, "igmp_reports", &st->discovery.igmp_reports);
+		rd_u64(rd, o, "igmp_hints", &st->discovery.igmp_hints);
+		rd_u64(rd, o, "igmp_hints_limited",
+		    &st->discovery.igmp_hints_limited);
 	}
 }
 
@@ -564,16 +577,16 @@ status_print_members(const struct status *st, FILE *fp)
 	int w = name_width(st);
 	size_t i;
 
-	fprintf(fp, "%-*s  %-32s  %4s  %-9s  %9s  %s\n", w, "NAME", "ID",
-	    "PRIO", "STATE", "SEEN_MS", "ADDRESSES");
-	fprintf(fp, "%-*s  %-32s  %4u  %-9s  %9s  %s\n", w,
+	fprintf(fp, "%-*s  %-32s  %4s  %-9s  %9s  %-15s  %s\n", w, "NAME", "ID",
+	    "PRIO", "STATE", "SEEN_MS", "ADDRESS", "ADDRESSES");
+	fprintf(fp, "%-*s  %-32s  %4u  %-9s  %9s  %-15s  %s\n", w,
 	    or_dash(st->node.name), or_dash(st->node.id), st->node.priority,
-	    or_dash(st->node.state), "self", "-");
+	    or_dash(st->node.state), "self", "-", "-");
 	for (i = 0; i < st->n_members && i < STATUS_MAX_MEMBERS; i++) {
 		m = &st->members[i];
-		fprintf(fp, "%-*s  %-32s  %4u  %-9s  %9" PRIu64 "  ", w,
+		fprintf(fp, "%-*s  %-32s  %4u  %-9s  %9" PRIu64 "  %-15s  ", w,
 		    or_dash(m->name), or_dash(m->id), m->priority,
-		    or_dash(m->state), m->last_seen_ms);
+		    or_dash(m->state), m->last_seen_ms, or_dash(m->address));
 		print_addrs(m, fp);
 	}
 }

@@ -32,8 +32,9 @@
 struct status_member {
 	char id[STATUS_ID_LEN];
 	char name[STATUS_NAME_LEN];
-	char addrs[STATUS_MAX_ADDRS][STATUS_ADDR_LEN];
+	char addrs[STATUS_MAX_ADDRS][STATUS_ADDR_LEN]; /* advertised */
 	size_t n_addrs;
+	char address[STATUS_ADDR_LEN]; /* the one unicast goes to; "": none */
 	unsigned priority;
 	char state[STATUS_STATE_LEN];
 	uint64_t last_seen_ms; /* age: ms since it was last heard */
@@ -104,14 +105,20 @@ struct status {
 		uint64_t peers_browsed;
 		uint64_t txt_rejected;
 		uint64_t over_limit;
-	} discovery;
+		/* the IGMP observer: "running", "unavailable" (no raw
+		 * socket: not root, no CAP_NET_RAW), or "" (unknown) */
+		char igmp[STATUS_STATE_LEN];
+		uint64_t igmp_reports; /* joins of the group seen */
+		uint64_t igmp_hints;   /* of those, HELLOs sent for them */
+		uint64_t igmp_hints_limited; /* and held back by the limit */
+	} discovery; /* how instances find each other beside the group */
 };
 
 /*
  * The status object of doc/design.md §8.3: node, epoch, holder (or null),
  * dmz, members, counters, cloud (null if off), conflict (null if none),
  * persist ({"ok": bool, "error": string or null}), discovery ({"avahi":
- * string, "peers_browsed": number}). Returns
+ * string, "peers_browsed": number, ..., "igmp": string, ...}). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.
  */

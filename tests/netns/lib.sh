@@ -266,9 +266,19 @@ qn_add_host() {
 	mkdir -p "$T/h$n"
 }
 
+# qn_lan_snooping [BRIDGE_OPTION VALUE...]: IGMP snooping on the LAN's
+# bridge, as Linux bridges have it by default (qn_setup turns it off, so
+# the group floods like on a plain switch), with the options given, e.g.
+# mcast_querier 1 mcast_igmp_version 3 mcast_membership_interval 500.
+qn_lan_snooping() {
+	ip -n "$QN_LAN" link set br0 type bridge mcast_snooping 1 "$@"
+}
+
 # qn_start_host N [CONF_LINE...]: writes $T/hN/qured.conf (extra lines
 # go to the end: give them with their [section]) and starts qured -f in
 # the host's namespace as a direct child (ip execs it: $! is qured).
+# [cluster] interface is $QN_IFACE (default eth0; empty: not set, qured
+# picks it).
 qn_start_host() {
 	local n=$1 d=$T/h$1 v=-v
 	shift
@@ -276,7 +286,9 @@ qn_start_host() {
 	{
 		printf '[node]\nname = h%s\nstate-dir = %s\n' "$n" "$d/state"
 		printf 'control-socket = %s\n' "$d/sock"
-		printf '[cluster]\ninterface = eth0\nkey-file = %s\n' "$T/key"
+		printf '[cluster]\nkey-file = %s\n' "$T/key"
+		[ -z "${QN_IFACE-eth0}" ] ||
+		    printf 'interface = %s\n' "${QN_IFACE-eth0}"
 		printf '[dmz]\naddress = %s/24\n' "$QN_DMZ"
 		[ $# -eq 0 ] || printf '%s\n' "$@"
 	} >"$d/qured.conf"

@@ -35,6 +35,9 @@ NETNS_TESTS = \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \
 	tests/netns/vmac.sh \
+	tests/netns/igmp.sh \
+	tests/netns/multihome.sh \
+	tests/netns/linklocal.sh \
 	tests/netns/asan.sh \
 	tests/netns/avahi.sh \
 	tests/netns/avahi_absent.sh \
@@ -50,3 +53,8 @@ check_PROGRAMS += tests/netns/qure-forge
 tests_netns_qure_forge_SOURCES = tests/netns/qure-forge.c
 tests_netns_qure_forge_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 tests_netns_qure_forge_LDADD = $(ELECT_LIBS)
+
+# IGMP membership reports for igmp.sh: a join that listens for the hint's
+# HELLO, and floods of crafted reports.
+check_PROGRAMS += tests/netns/igmp_tool
+tests_netns_igmp_tool_SOURCES = tests/netns/igmp_tool.c

@@ -40,6 +40,7 @@ fill(struct status *st)
 	st->members[0].n_addrs = 2;
 	snprintf(st->members[0].addrs[0], STATUS_ADDR_LEN, "10.0.0.12");
 	snprintf(st->members[0].addrs[1], STATUS_ADDR_LEN, "fd00::12");
+	snprintf(st->members[0].address, STATUS_ADDR_LEN, "10.0.0.12");
 	st->members[0].priority = 90;
 	snprintf(st->members[0].state, sizeof(st->members[0].state), "standby");
 	st->members[0].last_seen_ms = 140;
@@ -51,6 +52,10 @@ fill(struct status *st)
 	st->counters.rx_dropped_version = 4;
 	st->counters.rx_dropped_ttl = 6;
 	st->counters.failovers = 5;
+	snprintf(st->discovery.igmp, sizeof(st->discovery.igmp), "running");
+	st->discovery.igmp_reports = 9;
+	st->discovery.igmp_hints = 2;
+	st->discovery.igmp_hints_limited = 7;
 	st->cloud.present = true;
 	snprintf(st->cloud.public_address, sizeof(st->cloud.public_address),
 	    "203.0.113.5");
@@ -113,13 +118,14 @@ status_json_has_exactly_the_design_keys(void **state)
 	ASSERT_KEYS(path(o, "node", NULL), "id", "name", "priority", "state");
 	ASSERT_KEYS(path(o, "persist", NULL), "ok", "error");
 	ASSERT_KEYS(path(o, "discovery", NULL), "avahi", "peers_browsed",
-	    "txt_rejected", "over_limit");
+	    "txt_rejected", "over_limit", "igmp", "igmp_reports", "igmp_hints",
+	    "igmp_hints_limited");
 	ASSERT_KEYS(path(o, "holder", NULL), "id", "name", "address");
 	ASSERT_KEYS(path(o, "dmz", NULL), "address", "held", "lease_ms",
 	    "kernel_lifetime_s", "guard_restarts", "vmac");
 	assert_int_equal(json_array_size(path(o, "members", NULL)), 1);
 	ASSERT_KEYS(json_array_get(path(o, "members", NULL), 0), "id", "name",
-	    "addresses", "priority", "state", "last_seen_ms");
+	    "addresses", "address", "priority", "state", "last_seen_ms");
 	ASSERT_KEYS(path(o, "counters", NULL), "rx", "tx", "rx_dropped_auth",
 	    "rx_dropped_malformed", "rx_dropped_replay", "rx_dropped_version",
 	    "rx_unverified", "challenges", "rx_dropped_ttl", "failovers",
@@ -177,6 +183,12 @@ status_json_fields_have_the_right_types_and_values(void **state)
 	assert_int_equal(json_array_size(a), 2);
 	assert_string_equal(
 	    json_string_value(json_array_get(a, 1)), "fd00::12");
+	assert_string_equal(
+	    json_string_value(json_object_get(m, "address")), "10.0.0.12");
+	assert_string_equal(
+	    json_string_value(path(o, "discovery", "igmp")), "running");
+	assert_int_equal(
+	    json_integer_value(path(o, "discovery", "igmp_hints_limited")), 7);
 	assert_int_equal(
 	    json_integer_value(json_object_get(m, "last_seen_ms")), 140);
 	assert_int_equal(
@@ -481,7 +493,7 @@ members_table_lists_self_then_each_member(void **state)
 	assert_true(self < h2);
 	assert_non_null(strstr(self, "self"));
 	assert_non_null(strstr(h2, "standby"));
-	assert_non_null(strstr(h2, "10.0.0.12,fd00::12\n"));
+	assert_non_null(strstr(h2, "  10.0.0.12        10.0.0.12,fd00::12\n"));
 	free(t);
 }
 
