@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
+#include "discovery/disc6.h"
 #include "discovery/discovery.h"
 #include "election/election.h"
 #include "netcfg/netcfg.h"
@@ -66,6 +67,10 @@ struct cluster {
 	enum elect_handover_result handover; /* of the last step */
 	struct netcfg *nc;
 	struct disc_udp *udp;
+	struct disc_udp6 *udp6;	 /* NULL: no IPv6 on this host */
+	struct disc_dedup dedup; /* dual stack: a group datagram comes twice */
+	bool has_v4;		 /* the interface has an IPv4 address */
+	uint64_t v4_checked_ms;	 /* when has_v4 was read */
 	struct event *timer;
 	struct netcfg_watch *watch; /* NULL: no [dmz] ports to watch */
 	struct check *check;	    /* NULL: no [dmz] check */
@@ -90,17 +95,53 @@ static void cluster_run(struct cluster *, const struct elect_event *);
 
 /* ---- applying actions ---- */
 
+#define V4_CHECK_MS 1000 /* how long has_v4 is believed */
+
+/*
+ * Group datagrams go out on IPv4 only while the cluster interface has a
+ * usable IPv4 address (netcfg_get_addrs(): not link-local): without one
+ * the kernel would send them from 0.0.0.0 or not at all. Read at most
+ * once a second: an address a DHCP client adds is used within a second.
+ */
+static bool
+has_v4(struct cluster *c, uint64_t now)
+{
+	struct in_addr a[1];
+
+	if (c->v4_checked_ms != 0 && now < c->v4_checked_ms + V4_CHECK_MS)
+		return c->has_v4;
+	c->has_v4 = c->nc == NULL || netcfg_get_addrs(c->nc, a, 1) > 0;
+	c->v4_checked_ms = now ? now : 1;
+	return c->has_v4;
+}
+
+/* The cluster runs over IPv4, IPv6 or both: group datagrams go out on
+ * each the interface has (receivers take one copy: disc_dedup_seen()),
+ * unicast on the family of the address the core chose. */
 static void
-apply_send(struct cluster *c, const struct elect_action *a)
+apply_send(struct cluster *c, const struct elect_action *a, uint64_t now)
 {
 	struct sockaddr_in to = {.sin_family = AF_INET};
+	struct sockaddr_in6 to6 = {.sin6_family = AF_INET6};
 
 	if (a->dest.family == 0) {
-		disc_udp_send(c->udp, NULL, a->buf, a->len);
+		if (c->udp6 == NULL || has_v4(c, now))
+			disc_udp_send(c->udp, NULL, a->buf, a->len);
+		if (c->udp6 != NULL)
+			disc_udp6_send(c->udp6, NULL, a->buf, a->len);
+		return;
+	}
+	if (a->dest.family == 6) {
+		if (c->udp6 == NULL)
+			return;
+		memcpy(&to6.sin6_addr, a->dest.b, 16);
+		to6.sin6_port = htons(c->conf.cluster.port);
+		/* A link-local peer is on the cluster interface. */
+		disc_udp6_send(c->udp6, &to6, a->buf, a->len);
 		return;
 	}
 	if (a->dest.family != 4)
-		return; /* IPv6 transport: a later issue */
+		return;
 	memcpy(&to.sin_addr, a->dest.b, 4);
 	to.sin_port = htons(c->conf.cluster.port);
 	disc_udp_send(c->udp, &to, a->buf, a->len);
@@ -227,10 +268,12 @@ log_drop(struct cluster *c, const char *ip, const char *why, uint64_t now)
 static void
 apply_drop(struct cluster *c, const struct elect_action *a, uint64_t now)
 {
-	char ip[INET_ADDRSTRLEN] = "?";
+	char ip[INET6_ADDRSTRLEN] = "?";
 
 	if (a->src.family == 4)
 		inet_ntop(AF_INET, a->src.b, ip, sizeof(ip));
+	else if (a->src.family == 6)
+		inet_ntop(AF_INET6, a->src.b, ip, sizeof(ip));
 	log_drop(c, ip, elect_wire_err_name(a->err), now);
 }
 
@@ -316,7 +359,7 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 {
 	switch (a->type) {
 	case ELECT_ACT_SEND:
-		apply_send(c, a);
+		apply_send(c, a, now);
 		break;
 	case ELECT_ACT_ADDR_ADD:
 		if (lease_ran_out(c))
@@ -428,11 +471,43 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 static void
 rx_cb(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
 {
+	struct cluster *c = arg;
 	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf, .len = len};
 
+	if (c->udp6 != NULL &&
+	    disc_dedup_seen(&c->dedup, 4, buf, len, clock_now_ms()))
+		return; /* heard on IPv6 already */
 	ev.src.family = 4;
 	memcpy(ev.src.b, &src->sin_addr, 4);
-	cluster_run(arg, &ev);
+	cluster_run(c, &ev);
+}
+
+/* The source's scope is the cluster interface: the transport drops what
+ * arrives on another, and sends link-local unicast out of it. */
+static void
+rx6_cb(
+    void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in6 *src)
+{
+	struct cluster *c = arg;
+	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf, .len = len};
+
+	if (disc_dedup_seen(&c->dedup, 6, buf, len, clock_now_ms()))
+		return; /* heard on IPv4 already */
+	ev.src.family = 6;
+	memcpy(ev.src.b, &src->sin6_addr, 16);
+	cluster_run(c, &ev);
+}
+
+static void
+udp6_drop_cb(void *arg, enum disc_drop why, const struct sockaddr_in6 *src)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(AF_INET6, &src->sin6_addr, ip, sizeof(ip));
+	if (why == DISC_DROP_TTL)
+		log_drop(arg, ip,
+		    "hop limit below 255: routed, not from the link",
+		    clock_now_ms());
 }
 
 static void
@@ -553,7 +628,10 @@ rejoin(struct cluster *c)
 	char err[256];
 
 	if (disc_udp_set_ifindex(c->udp, (unsigned)netcfg_get_ifindex(c->nc),
-		err, sizeof(err)) == -1) {
+		err, sizeof(err)) == -1 ||
+	    (c->udp6 != NULL && disc_udp6_set_ifindex(c->udp6,
+				    (unsigned)netcfg_get_ifindex(c->nc), err,
+				    sizeof(err)) == -1)) {
 		log_warnx("%s; again when the link is up", err);
 		return;
 	}
@@ -689,6 +767,35 @@ open_udp(struct cluster *c, char *err, size_t errlen)
 }
 
 /*
+ * The IPv6 transport beside the IPv4 one, always: the cluster runs over
+ * whatever the interface has. A host without IPv6 (disabled) runs on
+ * IPv4 alone, and says so; the port held by another program is fatal,
+ * as for IPv4.
+ */
+static int
+open_udp6(struct cluster *c, char *err, size_t errlen)
+{
+	struct disc_udp6_conf dconf;
+	char e6[256];
+
+	disc_dedup_init(&c->dedup);
+	disc_udp6_conf_defaults(&dconf);
+	dconf.group = c->conf.cluster.group6;
+	dconf.port = disc_udp_get_port(c->udp);
+	dconf.ifindex = if_nametoindex(c->ifname);
+	dconf.on_drop = udp6_drop_cb;
+	c->udp6 = disc_udp6_new(c->base, &dconf, rx6_cb, c, e6, sizeof(e6));
+	if (c->udp6 != NULL)
+		return 0;
+	if (strstr(e6, "Address already in use") != NULL) {
+		snprintf(err, errlen, "%s", e6);
+		return -1;
+	}
+	log_warnx("%s; the cluster runs on IPv4 only", e6);
+	return 0;
+}
+
+/*
  * The watcher is an optimisation: without CAP_NET_RAW or a port list the
  * cluster still fails over on missed heartbeats, so its failure is a
  * warning.
@@ -765,7 +872,8 @@ cluster_new(struct event_base *base, const struct conf *conf,
 		goto fail;
 	}
 	if (open_netcfg(c, err, errlen) == -1 ||
-	    open_udp(c, err, errlen) == -1 || open_core(c, err, errlen) == -1)
+	    open_udp(c, err, errlen) == -1 || open_udp6(c, err, errlen) == -1 ||
+	    open_core(c, err, errlen) == -1)
 		goto fail;
 	open_watch(c);
 	if (conf->dmz.check.type != CONF_CHECK_NONE)
@@ -814,6 +922,7 @@ cluster_free(struct cluster *c)
 	netcfg_watch_free(c->watch);
 	elect_free(c->core);
 	disc_udp_free(c->udp);
+	disc_udp6_free(c->udp6);
 	netcfg_free(c->nc);
 	elect_key_free(c->key);
 	free(c);
@@ -1029,6 +1138,10 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.challenges = ctr.challenges;
 	disc_udp_get_stats(c->udp, &ustats);
 	out->counters.rx_dropped_ttl = ustats.rx_dropped_ttl;
+	if (c->udp6 != NULL) {
+		disc_udp6_get_stats(c->udp6, &ustats);
+		out->counters.rx_dropped_ttl += ustats.rx_dropped_ttl;
+	}
 	out->counters.failovers = ctr.failovers;
 	out->counters.probes = ctr.probes;
 	out->counters.probes_lost = ctr.probes_lost;
