@@ -55,9 +55,9 @@ void disc_udp6_free(struct disc_udp6 *);
  * As disc_udp_send(). dest NULL: the group on the cluster interface; a
  * link-local dest without a scope id is sent on the cluster interface.
  * A group send that fails while the link is not ready (its link-local
- * address still tentative: EADDRNOTAVAIL) is retried every 200 ms, up to
- * ten times, until it goes out or a newer group send replaces it; the
- * call still returns -1.
+ * address still tentative: EADDRNOTAVAIL) is queued (the last eight) and
+ * sent again, in order, every 200 ms up to ten times, or before the next
+ * group send; the call still returns -1.
  */
 int disc_udp6_send(struct disc_udp6 *, const struct sockaddr_in6 *dest,
     const void *buf, size_t len);

@@ -37,9 +37,12 @@
 
 #include <event2/event.h>
 
+#include "base/log.h"
+
 #define RX_BUF_LEN 65536
 #define DISC6_RETRY_MS 200
 #define DISC6_RETRY_MAX 10
+#define DISC6_RETRY_QUEUE 8
 
 struct disc_udp6 {
 	struct disc_udp6_conf conf;
@@ -51,9 +54,12 @@ struct disc_udp6 {
 	bool in_cb, dead;
 	struct disc_udp_stats stats;
 	uint64_t tx_retries;
-	uint8_t retry_buf[DISC_DGRAM_MAX]; /* a failed group datagram */
-	size_t retry_len;		   /* 0: none */
-	unsigned retries;		   /* of it so far */
+	/* Group datagrams that failed, oldest first, sent again in order
+	 * (a peer takes sequence numbers in order only). */
+	uint8_t rq_buf[DISC6_RETRY_QUEUE][DISC_DGRAM_MAX];
+	size_t rq_len[DISC6_RETRY_QUEUE];
+	unsigned rq_n;
+	unsigned retries; /* tries since the first failure */
 	uint8_t rx_buf[RX_BUF_LEN];
 };
 
@@ -389,23 +395,70 @@ arm_retry(struct disc_udp6 *d)
 }
 
 static void
+queue(struct disc_udp6 *d, const void *buf, size_t len)
+{
+	if (d->rq_n == DISC6_RETRY_QUEUE) { /* full: the oldest goes */
+		memmove(d->rq_buf[0], d->rq_buf[1],
+		    sizeof(d->rq_buf[0]) * (DISC6_RETRY_QUEUE - 1));
+		memmove(d->rq_len, d->rq_len + 1,
+		    sizeof(d->rq_len[0]) * (DISC6_RETRY_QUEUE - 1));
+		d->rq_n--;
+	}
+	if (d->rq_n == 0) {
+		d->retries = 0;
+		arm_retry(d);
+	}
+	memcpy(d->rq_buf[d->rq_n], buf, len);
+	d->rq_len[d->rq_n++] = len;
+}
+
+/* Sends what is queued, in order; 0 when all went, -1 (errno) if not. */
+static int
+flush(struct disc_udp6 *d)
+{
+	unsigned i, sent = 0;
+	int r = 0;
+
+	for (i = 0; i < d->rq_n; i++) {
+		if (send_to_group(d, d->rq_buf[i], d->rq_len[i]) == -1) {
+			r = -1;
+			break;
+		}
+		d->stats.tx++;
+		sent++;
+	}
+	if (sent > 0) {
+		memmove(d->rq_buf[0], d->rq_buf[sent],
+		    sizeof(d->rq_buf[0]) * (d->rq_n - sent));
+		memmove(d->rq_len, d->rq_len + sent,
+		    sizeof(d->rq_len[0]) * (d->rq_n - sent));
+		d->rq_n -= sent;
+	}
+	if (r == 0 && sent > 0) {
+		log_info("discovery: %u group datagram(s) went out on IPv6 "
+			 "at try %u (the link had no usable IPv6 address "
+			 "before)",
+		    sent, d->retries + 1);
+		evtimer_del(d->ev_retry);
+	}
+	return r;
+}
+
+static void
 retry_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct disc_udp6 *d = arg;
 
 	(void)fd;
 	(void)what;
-	if (d->retry_len == 0)
+	if (d->rq_n == 0)
 		return;
 	d->retries++;
 	d->tx_retries++;
-	if (send_to_group(d, d->retry_buf, d->retry_len) != -1) {
-		d->stats.tx++;
-		d->retry_len = 0;
+	if (flush(d) == 0)
 		return;
-	}
 	if (d->retries >= DISC6_RETRY_MAX || !transient(errno)) {
-		d->retry_len = 0;
+		d->rq_n = 0;
 		return;
 	}
 	arm_retry(d);
@@ -427,20 +480,16 @@ disc_udp6_send(struct disc_udp6 *d, const struct sockaddr_in6 *dest,
 			errno = EDESTADDRREQ;
 			goto fail;
 		}
-		if (send_to_group(d, buf, len) != -1) {
-			/* A newer one went out: the old one is stale. */
-			d->retry_len = 0;
-			evtimer_del(d->ev_retry);
+		/* What failed before goes first, or peers would take the
+		 * older ones as replays. */
+		if ((d->rq_n == 0 || flush(d) == 0) &&
+		    send_to_group(d, buf, len) != -1) {
 			d->stats.tx++;
 			return 0;
 		}
 		e = errno;
-		if (transient(e)) {
-			memcpy(d->retry_buf, buf, len);
-			d->retry_len = len;
-			d->retries = 0;
-			arm_retry(d);
-		}
+		if (transient(e))
+			queue(d, buf, len);
 		errno = e;
 		goto fail;
 	}

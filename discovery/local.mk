@@ -26,4 +26,4 @@ TESTS += tests/unit/test_disc6
 tests_unit_test_disc6_SOURCES = tests/unit/test_disc6.c
 tests_unit_test_disc6_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) \
 	$(CMOCKA_CFLAGS)
-tests_unit_test_disc6_LDADD = $(DISC_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_disc6_LDADD = $(DISC_LIBS) $(BASE_LIBS) $(CMOCKA_LIBS)

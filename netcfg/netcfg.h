@@ -28,7 +28,7 @@ struct netcfg;
 struct netcfg_conf {
 	char ifname[NETCFG_IFNAME_MAX];
 	struct in_addr dmz; /* network byte order */
-	uint8_t dmz_prefix; /* 1..32 */
+	uint8_t dmz_prefix; /* 1..32; 0: no IPv4 DMZ address (add nothing) */
 	/*
 	 * The caller's clock in ms; required. netcfg reads no clock of its
 	 * own: lease ends, probe, announce and defence timings and the

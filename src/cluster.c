@@ -24,6 +24,7 @@
 #include "discovery/discovery.h"
 #include "election/election.h"
 #include "netcfg/netcfg.h"
+#include "netcfg/netcfg6.h"
 #include "src/check.h"
 #include "src/conf.h"
 #include "src/hooks.h"
@@ -66,6 +67,13 @@ struct cluster {
 	struct elect_conf econf;
 	enum elect_handover_result handover; /* of the last step */
 	struct netcfg *nc;
+	bool dmz4;	     /* [dmz] address is set: netcfg holds it */
+	struct netcfg6 *nc6; /* [dmz] address6, or NULL */
+	/* A probe of both addresses: how many are still out, and the
+	 * first conflict (a dual-stack claim needs both free). */
+	unsigned probes_out;
+	enum netcfg_probe_result probe_r;
+	uint8_t probe_mac[6];
 	struct disc_udp *udp;
 	struct disc_udp6 *udp6;	 /* NULL: no IPv6 on this host */
 	struct disc_dedup dedup; /* dual stack: a group datagram comes twice */
@@ -151,16 +159,34 @@ apply_send(struct cluster *c, const struct elect_action *a, uint64_t now)
 static void
 dmz_cidr(const struct cluster *c, char *buf, size_t len)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
 
+	if (!c->dmz4) {
+		inet_ntop(AF_INET6, &c->conf.dmz.address6.addr, ip, sizeof(ip));
+		snprintf(buf, len, "%s/%u", ip, c->conf.dmz.address6.prefix);
+		return;
+	}
 	inet_ntop(AF_INET, &c->conf.dmz.address.addr, ip, sizeof(ip));
 	snprintf(buf, len, "%s/%u", ip, c->conf.dmz.address.prefix);
+}
+
+/* "fd00::11/64", or "" without [dmz] address6. */
+static void
+dmz6_cidr(const struct cluster *c, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	if (c->nc6 == NULL)
+		return;
+	inet_ntop(AF_INET6, &c->conf.dmz.address6.addr, ip, sizeof(ip));
+	snprintf(buf, len, "%s/%u", ip, c->conf.dmz.address6.prefix);
 }
 
 static void
 apply_state(struct cluster *c, const struct elect_action *a)
 {
-	char cidr[INET_ADDRSTRLEN + 4];
+	char cidr[INET6_ADDRSTRLEN + 5];
 
 	log_info("cluster: %s -> %s (%s), epoch %llu", elect_state_name(a->old),
 	    elect_state_name(a->state), elect_reason_name(a->reason),
@@ -309,11 +335,41 @@ apply_conflict(const struct elect_action *a)
 	    what);
 }
 
+/* On dual stack both addresses are added, refreshed and deleted in the
+ * same step: whoever holds one holds the other. */
 static void
 apply_addr_add(struct cluster *c, uint32_t lease_ms)
 {
-	if (netcfg_addr_add(c->nc, lease_ms) == 0)
+	if (c->dmz4 && netcfg_addr_add(c->nc, lease_ms) == 0)
 		netcfg_announce(c->nc, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
+	if (c->nc6 != NULL && netcfg6_addr_add(c->nc6, lease_ms) == 0)
+		netcfg6_announce(c->nc6, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
+}
+
+static void
+addr_refresh(struct cluster *c, uint32_t lease_ms)
+{
+	if (c->dmz4)
+		netcfg_addr_refresh(c->nc, lease_ms);
+	if (c->nc6 != NULL)
+		netcfg6_addr_add(c->nc6, lease_ms);
+}
+
+static void
+addr_del(struct cluster *c)
+{
+	if (c->dmz4)
+		netcfg_addr_del(c->nc);
+	if (c->nc6 != NULL)
+		netcfg6_addr_del(c->nc6);
+}
+
+/* Whether we hold the DMZ address(es): either counts. */
+static bool
+is_held(const struct cluster *c)
+{
+	return (c->dmz4 && netcfg_is_held(c->nc)) ||
+	       (c->nc6 != NULL && netcfg6_is_held(c->nc6));
 }
 
 /* Members answering for the address are no conflict: they hold it, or
@@ -330,15 +386,42 @@ set_member_macs(struct cluster *c, uint64_t now)
 		if (memcmp(members[i].mac, (uint8_t[6]){0}, 6) != 0)
 			memcpy(macs[nmacs++], members[i].mac, 6);
 	netcfg_set_member_macs(c->nc, (const uint8_t(*)[6])macs, nmacs);
+	if (c->nc6 != NULL)
+		netcfg6_set_member_macs(
+		    c->nc6, (const uint8_t(*)[6])macs, nmacs);
 }
 
+static void probe_done_cb(void *, enum netcfg_probe_result, const uint8_t *);
+
+/*
+ * ARP probe of the IPv4 address, NS probe of the IPv6 one, at the same
+ * time: the core hears one PROBE_DONE, when both ended, free only if
+ * both were (probe_done_cb). A probe that cannot start counts as failed,
+ * which the core takes as it takes a conflict.
+ */
 static void
 apply_probe(struct cluster *c, uint64_t now)
 {
 	set_member_macs(c, now);
-	if (netcfg_probe(c->nc, PROBE_COUNT, PROBE_GAP_MS, PROBE_WAIT_MS) == -1)
+	c->probes_out = 0;
+	c->probe_r = NETCFG_PROBE_FREE;
+	if (c->dmz4 && netcfg_probe(c->nc, PROBE_COUNT, PROBE_GAP_MS,
+			   PROBE_WAIT_MS) == -1) {
 		log_warnx(
 		    "netcfg: cannot probe the DMZ address on %s", c->ifname);
+		c->probe_r = NETCFG_PROBE_FAILED;
+	} else if (c->dmz4) {
+		c->probes_out++;
+	}
+	if (c->nc6 != NULL && netcfg6_probe(c->nc6, PROBE_COUNT, PROBE_GAP_MS,
+				  PROBE_WAIT_MS) == -1) {
+		log_warnx("netcfg: cannot probe the IPv6 DMZ address on %s",
+		    c->ifname);
+		c->probe_r = NETCFG_PROBE_FAILED;
+	} else if (c->nc6 != NULL) {
+		c->probes_out++;
+	}
+	/* Nothing out: no PROBE_DONE, as netcfg_probe() -1 always meant. */
 }
 
 /*
@@ -369,10 +452,10 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		break;
 	case ELECT_ACT_ADDR_REFRESH:
 		if (!lease_ran_out(c))
-			netcfg_addr_refresh(c->nc, a->lease_ms);
+			addr_refresh(c, a->lease_ms);
 		break;
 	case ELECT_ACT_ADDR_DEL:
-		netcfg_addr_del(c->nc);
+		addr_del(c);
 		break;
 	case ELECT_ACT_STATE:
 		apply_state(c, a);
@@ -387,7 +470,11 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		apply_probe(c, now);
 		break;
 	case ELECT_ACT_ANNOUNCE:
-		netcfg_announce(c->nc, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
+		if (c->dmz4)
+			netcfg_announce(c->nc, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
+		if (c->nc6 != NULL)
+			netcfg6_announce(
+			    c->nc6, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
 		break;
 	case ELECT_ACT_CONFLICT:
 		apply_conflict(a);
@@ -527,6 +614,18 @@ probe_done_cb(void *arg, enum netcfg_probe_result r, const uint8_t *mac)
 	struct cluster *c = arg;
 	struct elect_event ev = {.type = ELECT_EV_PROBE_DONE};
 
+	/* Both probes: the first that is not free decides, once both end. */
+	if (c->probe_r == NETCFG_PROBE_FREE && r != NETCFG_PROBE_FREE) {
+		c->probe_r = r;
+		memcpy(c->probe_mac, mac, 6);
+	}
+	if (c->probes_out > 1) {
+		c->probes_out--;
+		return;
+	}
+	c->probes_out = 0;
+	r = c->probe_r;
+	mac = c->probe_mac;
 	ev.conflict = r != NETCFG_PROBE_FREE;
 	if (r == NETCFG_PROBE_CONFLICT) {
 		char was[STATUS_MAC_LEN];
@@ -672,7 +771,8 @@ link_new_cb(void *arg, int ifindex)
 {
 	struct cluster *c = arg;
 
-	(void)ifindex;
+	if (c->nc6 != NULL)
+		netcfg6_relink(c->nc6, ifindex);
 	c->rejoin = true;
 	rejoin(c);
 	if (c->watch != NULL && netcfg_watch_is_enabled(c->watch)) {
@@ -699,9 +799,18 @@ elect_conf_from(
 	e->dead_after = conf->cluster.dead_after;
 	e->claim_stagger_ms = conf->cluster.claim_stagger_ms;
 	e->hello_interval_ms = conf->cluster.hello_interval_ms;
-	e->dmz.family = 4;
-	memcpy(e->dmz.b, &conf->dmz.address.addr, 4);
-	e->dmz_prefix = conf->dmz.address.prefix;
+	/* The core knows one DMZ address, the cluster's identity on the
+	 * wire: the IPv4 one, or the IPv6 one on an IPv6-only LAN. The
+	 * IPv6 one of a dual stack moves with it (apply_addr_add()). */
+	if (conf->dmz.address.prefix != 0) {
+		e->dmz.family = 4;
+		memcpy(e->dmz.b, &conf->dmz.address.addr, 4);
+		e->dmz_prefix = conf->dmz.address.prefix;
+	} else {
+		e->dmz.family = 6;
+		memcpy(e->dmz.b, &conf->dmz.address6.addr, 16);
+		e->dmz_prefix = conf->dmz.address6.prefix;
+	}
 	e->probe_first = true; /* we can ARP-probe: a foreign host may own it */
 	e->request_timeout_ms = conf->dmz.request_timeout_ms;
 	e->probe_timeout_ms = conf->dmz.probe_timeout_ms;
@@ -719,6 +828,30 @@ elect_conf_from(
 		e->addrs[e->n_addrs].family = 4;
 		memcpy(e->addrs[e->n_addrs++].b, &addrs[i], 4);
 	}
+}
+
+/* [dmz] address6: the IPv6 DMZ address, beside or instead of IPv4. */
+static int
+open_netcfg6(struct cluster *c, char *err, size_t errlen)
+{
+	static const struct netcfg6_cb cb = {probe_done_cb, addr_lost_cb};
+	struct netcfg6_conf conf;
+	char nerr[NETCFG_ERR_MAX];
+
+	if (c->conf.dmz.address6.prefix == 0)
+		return 0;
+	memset(&conf, 0, sizeof(conf));
+	snprintf(conf.ifname, sizeof(conf.ifname), "%s", c->ifname);
+	conf.dmz = c->conf.dmz.address6.addr;
+	conf.dmz_prefix = c->conf.dmz.address6.prefix;
+	conf.now_ms = clock_now_ms;
+	c->nc6 = netcfg6_new(c->base, &conf, &cb, c, nerr);
+	if (c->nc6 == NULL) {
+		snprintf(err, errlen, "%s", nerr);
+		return -1;
+	}
+	netcfg6_addr_remove_stale(c->nc6);
+	return 0;
 }
 
 static int
@@ -741,14 +874,16 @@ open_netcfg(struct cluster *c, char *err, size_t errlen)
 	nconf.dmz = c->conf.dmz.address.addr;
 	nconf.dmz_prefix = c->conf.dmz.address.prefix;
 	nconf.now_ms = clock_now_ms;
+	c->dmz4 = nconf.dmz_prefix != 0;
 	c->nc = netcfg_new(c->base, &nconf, &cb, c, nerr);
 	if (c->nc == NULL) {
 		snprintf(err, errlen, "%s", nerr);
 		return -1;
 	}
 	/* A crash may have left our address behind: nobody elected us. */
-	netcfg_addr_remove_stale(c->nc);
-	return 0;
+	if (c->dmz4)
+		netcfg_addr_remove_stale(c->nc);
+	return open_netcfg6(c, err, errlen);
 }
 
 static int
@@ -856,7 +991,7 @@ cluster_new(struct event_base *base, const struct conf *conf,
 {
 	struct cluster *c = xcalloc(1, sizeof(*c));
 	struct elect_event start = {.type = ELECT_EV_START};
-	char cidr[INET_ADDRSTRLEN + 4];
+	char cidr[INET6_ADDRSTRLEN + 5], cidr6[INET6_ADDRSTRLEN + 5];
 
 	c->base = base;
 	c->conf = *conf;
@@ -891,8 +1026,10 @@ cluster_new(struct event_base *base, const struct conf *conf,
 		goto fail;
 	}
 	dmz_cidr(c, cidr, sizeof(cidr));
-	log_info("cluster: %s on %s, priority %u, DMZ %s", c->econf.name,
-	    c->ifname, c->econf.priority, cidr);
+	dmz6_cidr(c, cidr6, sizeof(cidr6));
+	log_info("cluster: %s on %s, priority %u, DMZ %s%s%s", c->econf.name,
+	    c->ifname, c->econf.priority, cidr,
+	    c->dmz4 && cidr6[0] != '\0' ? " and " : "", c->dmz4 ? cidr6 : "");
 	cluster_run(c, &start);
 	/* netcfg reports changes only: a link down from the start is told. */
 	if (!netcfg_is_link_up(c->nc)) {
@@ -923,6 +1060,7 @@ cluster_free(struct cluster *c)
 	elect_free(c->core);
 	disc_udp_free(c->udp);
 	disc_udp6_free(c->udp6);
+	netcfg6_free(c->nc6);
 	netcfg_free(c->nc);
 	elect_key_free(c->key);
 	free(c);
@@ -938,9 +1076,12 @@ cluster_guard(struct cluster *c)
 	group.sin_addr = c->conf.cluster.group;
 	group.sin_port = htons(c->conf.cluster.port);
 	netcfg_guard_set_farewell_to(c->nc, disc_udp_get_fd(c->udp), &group);
-	if (netcfg_guard_start(c->nc) == -1)
+	if (c->dmz4 && netcfg_guard_start(c->nc) == -1)
 		log_warnx("netcfg: no address guard; a crash leaves the "
 			  "address to the kernel lease");
+	if (c->nc6 != NULL && netcfg6_guard_start(c->nc6) == -1)
+		log_warnx("netcfg: no address guard for the IPv6 address; a "
+			  "crash leaves it to the kernel lease");
 }
 
 void
@@ -950,8 +1091,8 @@ cluster_shutdown(struct cluster *c)
 
 	cluster_run(c, &ev);
 	/* Whatever the core believed, nothing of ours may outlive us. */
-	if (netcfg_is_held(c->nc))
-		netcfg_addr_del(c->nc);
+	if (is_held(c))
+		addr_del(c);
 }
 
 static void
@@ -1118,9 +1259,12 @@ cluster_status(struct cluster *c, struct status *out)
 	    elect_state_name(elect_get_state(c->core)));
 	out->epoch = elect_get_epoch(c->core);
 	dmz_cidr(c, out->dmz.address, sizeof(out->dmz.address));
-	out->dmz.held = netcfg_is_held(c->nc);
-	out->dmz.lease_ms = netcfg_enforced_lease_ms(c->nc);
+	out->dmz.held = is_held(c);
+	out->dmz.lease_ms = c->dmz4 ? netcfg_enforced_lease_ms(c->nc)
+				    : netcfg6_enforced_lease_ms(c->nc6);
 	out->dmz.kernel_lifetime_s = netcfg_kernel_lifetime_s(c->nc);
+	dmz6_cidr(c, out->dmz.address6, sizeof(out->dmz.address6));
+	out->dmz.held6 = c->nc6 != NULL && netcfg6_is_held(c->nc6);
 	out->dmz.guard_restarts = netcfg_guard_restarts(c->nc);
 	n = elect_get_members(c->core, now, members, STATUS_MAX_MEMBERS);
 	for (i = 0; i < n; i++)

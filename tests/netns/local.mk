@@ -33,7 +33,8 @@ NETNS_TESTS = \
 	tests/netns/revert.sh \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \
-	tests/netns/asan.sh
+	tests/netns/asan.sh \
+	tests/netns/ipv6.sh
 
 TESTS += $(NETNS_TESTS)
 dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh
