@@ -34,7 +34,8 @@ NETNS_TESTS = \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \
 	tests/netns/asan.sh \
-	tests/netns/ipv6.sh
+	tests/netns/ipv6.sh \
+	tests/netns/dualstack.sh
 
 TESTS += $(NETNS_TESTS)
 dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh
