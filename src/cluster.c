@@ -947,6 +947,7 @@ open_watch(struct cluster *c)
 	memset(&w, 0, sizeof(w));
 	snprintf(w.ifname, sizeof(w.ifname), "%s", c->ifname);
 	w.dmz = c->conf.dmz.address.addr;
+	w.dmz6 = c->conf.dmz.address6.addr; /* all zero: none */
 	for (i = 0; i < c->conf.dmz.ports.n && i < NETCFG_WATCH_MAX_PORTS;
 	     i++) {
 		w.ports[i].proto = c->conf.dmz.ports.p[i].proto;
