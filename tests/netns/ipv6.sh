@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# An IPv6-only LAN (issue 9 item 4): the hosts have no IPv4 address at
-# all, only their link-local IPv6 ones, just made (still tentative when
+# An IPv6-only LAN (issue 9 item 4): hosts 1 and 2 have no IPv4 address
+# at all, host 3 only an IPv4 link-local one (169.254/16, as a DHCP
+# client gives when no server answers), and all their link-local IPv6
+# ones, just made (still tentative when
 # qured starts: its first group datagrams fail and are retried within a
 # second). [dmz] address6 only. An election; a TCP client on the router
 # reaches the DMZ6 address; cutting the holder's link moves it (the
@@ -15,6 +17,7 @@ for n in 1 2 3; do
 	ip -n "$(qn_ns "$n")" -4 -o addr show dev eth0 | grep -q . &&
 	    qn_fail "h$n still has an IPv4 address"
 done
+ip -n "$(qn_ns 3)" addr add 169.254.3.3/16 dev eth0
 QN_NO_DMZ4=1
 for n in 1 2 3; do
 	qn_service6 "$n"

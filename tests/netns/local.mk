@@ -36,7 +36,8 @@ NETNS_TESTS = \
 	tests/netns/asan.sh \
 	tests/netns/ipv6.sh \
 	tests/netns/dualstack.sh \
-	tests/netns/fastfail6.sh
+	tests/netns/fastfail6.sh \
+	tests/netns/conflict6.sh
 
 TESTS += $(NETNS_TESTS)
 dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh
