@@ -36,6 +36,7 @@
 #include <net/if_arp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <signal.h>
@@ -89,6 +90,10 @@ struct netcfg6 {
 
 	int guard_fd; /* write end of the guard's pipe; -1: none */
 	pid_t guard_pid;
+	int farewell_fd; /* the cluster's IPv6 socket; -1: no farewell */
+	struct sockaddr_in6 farewell_to;
+	uint8_t farewell[NETCFG_FAREWELL_MAX];
+	size_t farewell_len;
 };
 
 static void set_err(char *err, const char *fmt, ...)
@@ -360,21 +365,62 @@ nft_lease(struct netcfg6 *nc, uint32_t lease_ms)
 
 /* ---- the guard ---- */
 
+/*
+ * As netcfg_guard.c, smaller: one fixed-size message per tick (512
+ * bytes, one atomic write), the lease end and the holder's farewell; the
+ * last one wins. The farewell (a RESIGN, election/) goes to the IPv6
+ * group on the cluster's IPv6 socket when qured dies holding the address
+ * under a lease not yet over; never when the ticks stop (a frozen qured
+ * may run again) or qured stops the guard itself (GUARD6_STOP).
+ */
+struct guard6_msg {
+	uint64_t lease_end; /* ms on conf.now_ms; 0: not held */
+	uint16_t len;	    /* of the farewell; 0: none */
+	uint16_t flags;
+	uint32_t pad;
+	uint8_t farewell[NETCFG_FAREWELL_MAX];
+};
+#define GUARD6_STOP 0x0001
+
+_Static_assert(sizeof(struct guard6_msg) == 512, "guard6_msg: 512 bytes");
+_Static_assert(sizeof(struct guard6_msg) <= PIPE_BUF, "atomic pipe writes");
+
+struct guard6_job {
+	uint8_t req[NL_BUF];
+	size_t len;
+	char nft_clear[96];
+	int farewell_fd;
+	struct sockaddr_in6 farewell_to;
+	uint64_t (*now_ms)(void);
+};
+
+static ssize_t
+guard_write(struct netcfg6 *nc, uint16_t flags)
+{
+	struct guard6_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.lease_end = nc->held ? nc->lease_end_ms : 0;
+	m.flags = flags;
+	if (nc->held && !(flags & GUARD6_STOP) && nc->farewell_len > 0) {
+		m.len = (uint16_t)nc->farewell_len;
+		memcpy(m.farewell, nc->farewell, nc->farewell_len);
+	}
+	return write(nc->guard_fd, &m, sizeof(m));
+}
+
 static void
 guard_tick(struct netcfg6 *nc)
 {
-	uint64_t end = nc->held ? nc->lease_end_ms : 0;
-
 	/* EAGAIN (a stopped guard, its pipe full) or EPIPE (it died):
 	 * nothing to do here; the kernel lifetime still covers. */
-	if (nc->guard_fd != -1 &&
-	    write(nc->guard_fd, &end, sizeof(end)) != (ssize_t)sizeof(end))
-		return;
+	if (nc->guard_fd != -1)
+		(void)!guard_write(nc, 0);
 }
 
 /* In the child: the address and the lease go, now. */
 static void
-guard_drop(const uint8_t *req, size_t len, const char *nft_clear)
+guard_drop(const struct guard6_job *j)
 {
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
 	struct nft_ctx *ctx;
@@ -382,25 +428,25 @@ guard_drop(const uint8_t *req, size_t len, const char *nft_clear)
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd != -1) {
-		(void)sendto(fd, req, len, 0, (struct sockaddr *)&kernel,
+		(void)sendto(fd, j->req, j->len, 0, (struct sockaddr *)&kernel,
 		    sizeof(kernel));
 		close(fd);
 	}
-	if (nft_clear[0] == '\0' ||
+	if (j->nft_clear[0] == '\0' ||
 	    (ctx = nft_ctx_new(NFT_CTX_DEFAULT)) == NULL)
 		return;
 	nft_ctx_buffer_output(ctx);
 	nft_ctx_buffer_error(ctx);
-	(void)nft_run_cmd_from_buffer(ctx, nft_clear);
+	(void)nft_run_cmd_from_buffer(ctx, j->nft_clear);
 	nft_ctx_free(ctx);
 }
 
 static void
-guard_main(int rd, const uint8_t *req, size_t len, const char *nft_clear,
-    uint64_t (*now_ms)(void))
+guard_main(int rd, const struct guard6_job *j)
 {
 	struct pollfd p = {.fd = rd, .events = POLLIN};
-	uint64_t end = 0, buf[64], now;
+	static struct guard6_msg buf[16], last;
+	uint64_t now;
 	ssize_t n;
 	int r, wait;
 
@@ -408,18 +454,21 @@ guard_main(int rd, const uint8_t *req, size_t len, const char *nft_clear,
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	prctl(PR_SET_NAME, "qured-guard6", 0, 0, 0);
+	memset(&last, 0, sizeof(last));
 	for (;;) {
-		now = now_ms();
-		wait = end == 0		   ? -1
-		       : now >= end	   ? 0
-		       : end - now > 60000 ? 60000
-					   : (int)(end - now);
+		now = j->now_ms();
+		wait = last.lease_end == 0     ? -1
+		       : now >= last.lease_end ? 0
+		       : last.lease_end - now > 60000
+			   ? 60000
+			   : (int)(last.lease_end - now);
 		r = poll(&p, 1, wait);
 		if (r == 0) {
-			if (now_ms() < end)
+			if (j->now_ms() < last.lease_end)
 				continue;
-			guard_drop(req, len, nft_clear);
-			end = 0;
+			/* Stuck, not gone: no farewell. */
+			guard_drop(j);
+			memset(&last, 0, sizeof(last));
 			continue;
 		}
 		if (r == -1 && errno == EINTR)
@@ -428,25 +477,66 @@ guard_main(int rd, const uint8_t *req, size_t len, const char *nft_clear,
 		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
-			break; /* qured is gone, or stopped us */
-		if ((size_t)n >= sizeof(end))
-			end = buf[(size_t)n / sizeof(end) - 1];
+			break; /* qured is gone */
+		if ((size_t)n >= sizeof(last))
+			last = buf[(size_t)n / sizeof(last) - 1];
+		if (last.flags & GUARD6_STOP)
+			break;
 	}
-	guard_drop(req, len, nft_clear);
+	guard_drop(j);
+	if (!(last.flags & GUARD6_STOP) && last.lease_end != 0 &&
+	    j->now_ms() < last.lease_end && j->farewell_fd != -1 &&
+	    last.len > 0 && last.len <= sizeof(last.farewell))
+		(void)sendto(j->farewell_fd, last.farewell, last.len, 0,
+		    (const struct sockaddr *)&j->farewell_to,
+		    sizeof(j->farewell_to));
 	_exit(0);
+}
+
+void
+netcfg6_guard_set_farewell_to(
+    struct netcfg6 *nc, int fd, const struct sockaddr_in6 *to)
+{
+	nc->farewell_fd = fd;
+	if (to != NULL)
+		nc->farewell_to = *to;
+}
+
+int
+netcfg6_guard_farewell(struct netcfg6 *nc, const uint8_t *buf, size_t len)
+{
+	int r = 0;
+
+	if (len > sizeof(nc->farewell)) {
+		log_warnx("netcfg: a farewell of %zu bytes does not fit the "
+			  "IPv6 guard's %zu; none kept",
+		    len, sizeof(nc->farewell));
+		len = 0;
+		r = -1;
+	}
+	if (len > 0)
+		memcpy(nc->farewell, buf, len);
+	nc->farewell_len = len;
+	guard_tick(nc);
+	return r;
 }
 
 int
 netcfg6_guard_start(struct netcfg6 *nc)
 {
-	uint8_t req[NL_BUF];
-	size_t len;
+	struct guard6_job j;
 	int p[2], fd, max;
 	pid_t pid;
 
 	if (nc->guard_fd != -1)
 		return 0;
-	len = build(nc, 0, 0, req);
+	memset(&j, 0, sizeof(j));
+	j.len = build(nc, 0, 0, j.req);
+	if (nc->nft != NULL)
+		snprintf(j.nft_clear, sizeof(j.nft_clear), "%s", nc->nft_clear);
+	j.farewell_fd = nc->farewell_fd;
+	j.farewell_to = nc->farewell_to;
+	j.now_ms = nc->conf.now_ms;
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		log_warn("netcfg: address guard (IPv6)");
 		return -1;
@@ -455,10 +545,9 @@ netcfg6_guard_start(struct netcfg6 *nc)
 	if (pid == 0) {
 		max = (int)sysconf(_SC_OPEN_MAX);
 		for (fd = 3; fd < max && fd < 65536; fd++)
-			if (fd != p[0])
+			if (fd != p[0] && fd != j.farewell_fd)
 				close(fd);
-		guard_main(p[0], req, len, nc->nft != NULL ? nc->nft_clear : "",
-		    nc->conf.now_ms);
+		guard_main(p[0], &j);
 	}
 	close(p[0]);
 	if (pid == -1) {
@@ -467,6 +556,7 @@ netcfg6_guard_start(struct netcfg6 *nc)
 		return -1;
 	}
 	(void)fcntl(p[1], F_SETFL, O_NONBLOCK);
+	(void)fcntl(p[1], F_SETPIPE_SZ, 1024 * 1024);
 	nc->guard_fd = p[1];
 	nc->guard_pid = pid;
 	guard_tick(nc);
@@ -478,6 +568,10 @@ guard_stop(struct netcfg6 *nc)
 {
 	if (nc->guard_fd == -1)
 		return;
+	/* STOP: no farewell, we are alive. If it cannot be written (the
+	 * guard alone stopped, its pipe full), it must not speak later. */
+	if (guard_write(nc, GUARD6_STOP) != (ssize_t)sizeof(struct guard6_msg))
+		(void)kill(nc->guard_pid, SIGKILL);
 	close(nc->guard_fd); /* EOF: it deletes the address and exits */
 	nc->guard_fd = -1;
 	(void)waitpid(nc->guard_pid, NULL, 0);
@@ -831,7 +925,7 @@ netcfg6_new(struct event_base *base, const struct netcfg6_conf *conf,
 	if (cb != NULL)
 		nc->cb = *cb;
 	nc->arg = arg;
-	nc->nl = nc->tx = nc->rx = nc->guard_fd = -1;
+	nc->nl = nc->tx = nc->rx = nc->guard_fd = nc->farewell_fd = -1;
 	inet_ntop(AF_INET6, &conf->dmz, ip, sizeof(ip));
 	snprintf(nc->cidr, sizeof(nc->cidr), "%s/%u", ip,
 	    (unsigned)conf->dmz_prefix);

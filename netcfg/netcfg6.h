@@ -78,6 +78,16 @@ void netcfg6_set_member_macs(
 
 /* The guard child (as netcfg_guard_start()); call after daemon(). */
 int netcfg6_guard_start(struct netcfg6 *);
+/*
+ * The holder's farewell, as netcfg_guard_set_farewell_to() and
+ * netcfg_guard_farewell(): the guard sends it to `to` (the IPv6 group) on
+ * fd (the cluster's IPv6 socket, borrowed; set before the guard starts)
+ * if qured dies holding the address. For an IPv6-only cluster, whose
+ * IPv4 guard does not run.
+ */
+void netcfg6_guard_set_farewell_to(
+    struct netcfg6 *, int fd, const struct sockaddr_in6 *to);
+int netcfg6_guard_farewell(struct netcfg6 *, const uint8_t *buf, size_t len);
 /* The interface was recreated with ifindex: follow it. */
 void netcfg6_relink(struct netcfg6 *, int ifindex);
 

@@ -480,8 +480,12 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		apply_conflict(a);
 		break;
 	case ELECT_ACT_FAREWELL:
-		/* The guard sends it if we die holding (netcfg_guard.c). */
-		(void)netcfg_guard_farewell(c->nc, a->buf, a->len);
+		/* The guard sends it if we die holding (netcfg_guard.c);
+		 * without an IPv4 address, the IPv6 one's (netcfg6.c). */
+		if (c->dmz4)
+			(void)netcfg_guard_farewell(c->nc, a->buf, a->len);
+		else if (c->nc6 != NULL)
+			(void)netcfg6_guard_farewell(c->nc6, a->buf, a->len);
 		break;
 	case ELECT_ACT_CHECK:
 		/*
@@ -1080,6 +1084,16 @@ cluster_guard(struct cluster *c)
 	if (c->dmz4 && netcfg_guard_start(c->nc) == -1)
 		log_warnx("netcfg: no address guard; a crash leaves the "
 			  "address to the kernel lease");
+	if (c->nc6 != NULL && !c->dmz4 && c->udp6 != NULL) {
+		struct sockaddr_in6 group6 = {.sin6_family = AF_INET6};
+
+		group6.sin6_addr = c->conf.cluster.group6;
+		group6.sin6_port = htons(c->conf.cluster.port);
+		/* No scope id: the socket's IPV6_MULTICAST_IF picks the
+		 * cluster interface, and follows it if it is recreated. */
+		netcfg6_guard_set_farewell_to(
+		    c->nc6, disc_udp6_get_fd(c->udp6), &group6);
+	}
 	if (c->nc6 != NULL && netcfg6_guard_start(c->nc6) == -1)
 		log_warnx("netcfg: no address guard for the IPv6 address; a "
 			  "crash leaves it to the kernel lease");
