@@ -191,5 +191,14 @@ tests_fuzz_fuzz_nd_SOURCES = tests/fuzz/fuzz_nd.c
 tests_fuzz_fuzz_nd_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_nd_LDFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_nd_LDADD = netcfg/libqure_netcfg_core.a
+
+# New inputs go to a scratch directory, never into the source tree.
+fuzz-nd: tests/fuzz/fuzz_nd$(EXEEXT)
+	rm -rf tests/fuzz/work/nd
+	$(MKDIR_P) tests/fuzz/work/nd
+	tests/fuzz/fuzz_nd$(EXEEXT) -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=256 -print_final_stats=1 \
+	    tests/fuzz/work/nd $(srcdir)/tests/fuzz/corpus/nd
 endif
+.PHONY: fuzz-nd
 # --- end IPv6 DMZ address ------------------------------------------------
