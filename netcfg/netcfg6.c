@@ -9,8 +9,11 @@
  *     whole frames from nd_frame.c (a DAD probe comes from ::, which no
  *     IPv6 socket sends; an announcement goes out even while the nftables
  *     lease would drop what the kernel sends from the address);
- *   - an AF_PACKET receiver, open only while probing, filtered in the
- *     kernel to ICMPv6 NS and NA.
+ *   - an AF_PACKET receiver, open only while probing or holding, filtered
+ *     in the kernel to ICMPv6 NS and NA: the probe's conflicts, and the
+ *     holder's defence (RFC 5227 2.4 done the IPv6 way: a foreign NA for
+ *     the address is answered with one override NA at most every
+ *     NETCFG_DEFEND_INTERVAL_MS, and reported; the address is kept).
  * The lease: an nftables table "inet qure6_<if>_<hash>" drops IPv6 to and
  * from the address unless its set holds an element with the lease as
  * timeout, and the kernel lifetimes (whole seconds) are the backstop.
@@ -50,6 +53,7 @@
 
 #include "base/log.h"
 #include "netcfg/nd.h"
+#include "netcfg/netcfg_int.h"
 
 #define NL_BUF 256
 #define NL_RXBUF 16384
@@ -73,7 +77,8 @@ struct netcfg6 {
 	struct event *ev_nl;
 
 	int tx; /* AF_PACKET, send only */
-	int rx; /* AF_PACKET, NS and NA, while probing; else -1 */
+	int rx; /* AF_PACKET, NS and NA, while probing or held; else -1 */
+	struct netcfg_defend defend;
 	struct event *ev_rx, *ev_probe, *ev_announce;
 	unsigned probe_count, probe_gap, probe_wait, probe_sent;
 	bool probing;
@@ -98,6 +103,7 @@ struct netcfg6 {
 
 static void set_err(char *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+static void rx_update(struct netcfg6 *);
 
 static void
 set_err(char *err, const char *fmt, ...)
@@ -209,6 +215,7 @@ lost(struct netcfg6 *nc)
 	if (!nc->held)
 		return;
 	nc->held = false;
+	rx_update(nc);
 	log_warnx("netcfg: %s left %s", nc->cidr, nc->conf.ifname);
 	if (nc->cb.addr_lost != NULL)
 		nc->cb.addr_lost(nc->arg);
@@ -670,6 +677,19 @@ rx_close(struct netcfg6 *nc)
 	nc->rx = -1;
 }
 
+static int rx_open(struct netcfg6 *);
+
+/* The receiver is open while probing or holding, closed otherwise. */
+static void
+rx_update(struct netcfg6 *nc)
+{
+	if (!nc->probing && !nc->held)
+		rx_close(nc);
+	else if (nc->rx == -1 && rx_open(nc) == -1)
+		log_warn("netcfg: listen for neighbour advertisements on %s",
+		    nc->conf.ifname);
+}
+
 /* The probe's decision, reported from the loop (a timer or a frame). */
 static void
 probe_end(struct netcfg6 *nc, enum netcfg_probe_result r, const uint8_t *mac)
@@ -678,9 +698,34 @@ probe_end(struct netcfg6 *nc, enum netcfg_probe_result r, const uint8_t *mac)
 
 	nc->probing = false;
 	evtimer_del(nc->ev_probe);
-	rx_close(nc);
+	rx_update(nc);
 	if (nc->cb.probe_done != NULL)
 		nc->cb.probe_done(nc->arg, r, mac != NULL ? mac : zero);
+}
+
+static int send_announce(struct netcfg6 *);
+
+/* The holder's defence: one override NA per interval, then reports. */
+static void
+defend(struct netcfg6 *nc, const uint8_t *mac)
+{
+	uint8_t who[6];
+
+	memcpy(who, mac, 6); /* mac points into the receive buffer */
+	switch (netcfg_defend_on_conflict(&nc->defend, nc->conf.now_ms())) {
+	case NETCFG_DEFEND_ANNOUNCE:
+		if (send_announce(nc) == -1)
+			log_warn("netcfg: defend %s", nc->cidr);
+		if (nc->cb.conflict != NULL)
+			nc->cb.conflict(nc->arg, who, false);
+		break;
+	case NETCFG_DEFEND_AGAIN:
+		if (nc->cb.conflict != NULL)
+			nc->cb.conflict(nc->arg, who, true);
+		break;
+	case NETCFG_DEFEND_QUIET:
+		break;
+	}
 }
 
 static void
@@ -693,18 +738,25 @@ rx_cb(evutil_socket_t fd, short what, void *arg)
 	int i;
 
 	(void)what;
-	for (i = 0; i < 64 && nc->probing; i++) {
+	for (i = 0; i < 64 && (nc->probing || nc->held); i++) {
 		n = recv(fd, f, sizeof(f), MSG_DONTWAIT);
 		if (n <= 0)
 			return;
-		if (netcfg_nd_decode(f, (size_t)n, &nd) != NETCFG_ND_OK)
+		if (netcfg_nd_decode(f, (size_t)n, &nd) != NETCFG_ND_OK ||
+		    !netcfg_nd_is_conflict(&nd, nc->conf.dmz.s6_addr, nc->mac,
+			(const uint8_t(*)[6])nc->member, nc->n_member))
 			continue;
-		if (netcfg_nd_is_conflict(&nd, nc->conf.dmz.s6_addr, nc->mac,
-			(const uint8_t(*)[6])nc->member, nc->n_member)) {
+		if (nc->probing) {
 			probe_end(
 			    nc, NETCFG_PROBE_CONFLICT, netcfg_nd_sender(&nd));
 			return;
 		}
+		/* Holding, only a claim is one (an NA, as RFC 5227 2.4
+		 * counts only ARP with the address as sender): a probe of
+		 * it is answered by the kernel itself, the address being
+		 * ours, and a member probing is not yet in the list. */
+		if (nd.type == NETCFG_ND_NA)
+			defend(nc, netcfg_nd_sender(&nd));
 	}
 }
 
@@ -822,6 +874,7 @@ netcfg6_addr_add(struct netcfg6 *nc, uint32_t lease_ms)
 		return -1;
 	nc->held = true;
 	nc->refused = false;
+	rx_update(nc);
 	nc->lease_ms = lease_ms;
 	nc->lease_end_ms = nc->conf.now_ms() + lease_ms;
 	guard_tick(nc);
@@ -832,6 +885,7 @@ static int
 del(struct netcfg6 *nc)
 {
 	nc->held = false;
+	rx_update(nc);
 	nc->lease_end_ms = 0;
 	nc->announce_left = 0;
 	evtimer_del(nc->ev_announce);
@@ -895,6 +949,7 @@ netcfg6_relink(struct netcfg6 *nc, int ifindex)
 	nc->held = false;
 	if (nc->probing)
 		probe_end(nc, NETCFG_PROBE_FAILED, NULL);
+	rx_close(nc); /* bound to the old index */
 	if (read_mac(nc) == -1)
 		log_warn("netcfg: link %s", nc->conf.ifname);
 	/* The guard's delete request names the old index. */

@@ -41,6 +41,11 @@ struct netcfg6_cb {
 	/* The address left the interface (deleted, expired, or an add was
 	 * refused) while we held it. Not called for netcfg6_addr_del(). */
 	void (*addr_lost)(void *arg);
+	/* The holder's defence, as netcfg_cb.conflict: a host whose MAC is
+	 * neither ours nor a member's sent an NA for the address; again: a
+	 * repeat inside NETCFG_DEFEND_INTERVAL_MS (no NA was sent for it). The
+	 * address is kept. */
+	void (*conflict)(void *arg, const uint8_t *mac, bool again);
 };
 
 /*

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <openssl/crypto.h>
@@ -78,6 +79,7 @@ struct cluster {
 	struct disc_udp6 *udp6;	 /* NULL: no IPv6 on this host */
 	struct disc_dedup dedup; /* dual stack: a group datagram comes twice */
 	bool has_v4;		 /* the interface has an IPv4 address */
+	bool systemd_socket;	 /* the IPv4 socket came from qured.socket */
 	uint64_t v4_checked_ms;	 /* when has_v4 was read */
 	struct event *timer;
 	struct netcfg_watch *watch; /* NULL: no [dmz] ports to watch */
@@ -838,7 +840,8 @@ elect_conf_from(
 static int
 open_netcfg6(struct cluster *c, char *err, size_t errlen)
 {
-	static const struct netcfg6_cb cb = {probe_done_cb, addr_lost_cb};
+	static const struct netcfg6_cb cb = {
+	    probe_done_cb, addr_lost_cb, conflict_cb};
 	struct netcfg6_conf conf;
 	char nerr[NETCFG_ERR_MAX];
 
@@ -901,6 +904,8 @@ open_udp(struct cluster *c, char *err, size_t errlen)
 	dconf.ifindex = if_nametoindex(c->ifname);
 	dconf.on_drop = udp_drop_cb;
 	dconf.flags = DISC_UDP_SYSTEMD; /* qured.socket, when systemd runs us */
+	c->systemd_socket = getenv("LISTEN_PID") != NULL &&
+			    atol(getenv("LISTEN_PID")) == (long)getpid();
 	c->udp = disc_udp_new(c->base, &dconf, rx_cb, c, err, errlen);
 	return c->udp == NULL ? -1 : 0;
 }
@@ -926,7 +931,11 @@ open_udp6(struct cluster *c, char *err, size_t errlen)
 	c->udp6 = disc_udp6_new(c->base, &dconf, rx6_cb, c, e6, sizeof(e6));
 	if (c->udp6 != NULL)
 		return 0;
-	if (strstr(e6, "Address already in use") != NULL) {
+	/* Taken by another program: fatal, as for IPv4 (a second qured on
+	 * this host) -- unless systemd holds our IPv4 port (qured.socket):
+	 * then whoever took the IPv6 one cannot keep us from starting. */
+	if (strstr(e6, "Address already in use") != NULL &&
+	    !c->systemd_socket) {
 		snprintf(err, errlen, "%s", e6);
 		return -1;
 	}

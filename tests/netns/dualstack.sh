@@ -2,7 +2,7 @@
 # A dual-stack LAN (issue 9 item 4): [dmz] address and address6 on every
 # host. Both addresses are on one member, the one all agree holds them;
 # the router reaches the service on both; cutting the holder's link moves
-# both to the same new member; the cluster protocol runs on both families
+# both to the same new member; the IPv6 one deleted by hand comes back; the cluster protocol runs on both families
 # and a group datagram heard on both is taken once (no replay counted).
 . "$(dirname "$0")/lib.sh"
 
@@ -54,6 +54,13 @@ while [ "$(qn_now_ms)" -lt "$end" ]; do
 	    "IPv4 on $(qn_dmz_hosts | xargs), IPv6 on $(qn_dmz6_hosts | xargs)"
 	sleep 0.05
 done
+# Someone deletes the IPv6 address alone: the holder puts it back (the
+# core decides, as for IPv4: flush.sh), and both stay on one member.
+ip -n "$(qn_ns "$new")" addr del "$QN_DMZ6/64" dev eth0
+qn_wait_for 2000 both_on "$new"
+grep -q "left eth0" "$T/h$new/log" ||
+    qn_fail "h$new did not see $QN_DMZ6 go"
+qn_log "$QN_DMZ6 deleted on h$new by hand: back, with $QN_DMZ"
 # Each group datagram came on both families: the second copy is dropped
 # quietly, never counted as a replay.
 for n in 1 2 3; do
