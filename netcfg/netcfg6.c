@@ -923,6 +923,12 @@ netcfg6_enforced_lease_ms(const struct netcfg6 *nc)
 		   : netcfg_lease_secs(nc->lease_ms) * 1000;
 }
 
+uint32_t
+netcfg6_kernel_lifetime_s(const struct netcfg6 *nc)
+{
+	return nc->held ? netcfg_lease_secs(nc->lease_ms) : 0;
+}
+
 static int
 read_mac(struct netcfg6 *nc)
 {

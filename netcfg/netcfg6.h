@@ -69,6 +69,8 @@ int netcfg6_addr_remove_stale(struct netcfg6 *);
 bool netcfg6_is_held(const struct netcfg6 *);
 /* The lease in force (ms; the kernel's when nftables is missing), or 0. */
 uint32_t netcfg6_enforced_lease_ms(const struct netcfg6 *);
+/* The kernel lifetimes of the last add (s), 0 when not held. */
+uint32_t netcfg6_kernel_lifetime_s(const struct netcfg6 *);
 
 /* count unsolicited NAs (override) gap_ms apart, the first now. */
 int netcfg6_announce(struct netcfg6 *, unsigned count, unsigned gap_ms);

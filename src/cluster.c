@@ -1286,7 +1286,9 @@ cluster_status(struct cluster *c, struct status *out)
 	out->dmz.held = is_held(c);
 	out->dmz.lease_ms = c->dmz4 ? netcfg_enforced_lease_ms(c->nc)
 				    : netcfg6_enforced_lease_ms(c->nc6);
-	out->dmz.kernel_lifetime_s = netcfg_kernel_lifetime_s(c->nc);
+	out->dmz.kernel_lifetime_s = c->dmz4
+					 ? netcfg_kernel_lifetime_s(c->nc)
+					 : netcfg6_kernel_lifetime_s(c->nc6);
 	dmz6_cidr(c, out->dmz.address6, sizeof(out->dmz.address6));
 	out->dmz.held6 = c->nc6 != NULL && netcfg6_is_held(c->nc6);
 	out->dmz.guard_restarts = netcfg_guard_restarts(c->nc);

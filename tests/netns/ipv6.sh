@@ -50,6 +50,8 @@ qn_wait_for 5000 ask
     qn_fail "router's neighbour entry for $QN_DMZ6 is not h$old's MAC"
 j=$(qn_status "$old")
 [ "$(jq -r .dmz.held6 <<<"$j")" = true ] || qn_fail "h$old: held6 not true"
+[ "$(jq -r '.dmz.kernel_lifetime_s > 0 and .dmz.lease_ms > 0' <<<"$j")" = \
+    true ] || qn_fail "h$old: no lease in the status: $(jq -c .dmz <<<"$j")"
 [ "$(jq -r .dmz.address <<<"$j")" = "$QN_DMZ6/64" ] ||
     qn_fail "h$old: dmz.address is $(jq -r .dmz.address <<<"$j")"
 # The address was added without duplicate address detection (our probe
