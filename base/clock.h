@@ -15,4 +15,11 @@
  */
 uint64_t clock_now_ms(void);
 
+/*
+ * Milliseconds since the Unix epoch (CLOCK_REALTIME): for stamps that a
+ * person or another program lines up with its own (log lines), never for
+ * timing anything: it jumps when the date is set.
+ */
+uint64_t clock_wall_ms(void);
+
 #endif

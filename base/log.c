@@ -2,6 +2,8 @@
 
 #include "base/log.h"
 
+#include "base/clock.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,12 +17,17 @@
  */
 static int log_foreground = 1;
 static int log_verbose;
+static int log_stamp; /* QURE_LOG_STAMP=1: epoch ms before each line */
 
 void
 log_init(int foreground, int verbose, const char *ident)
 {
 	log_foreground = foreground;
 	log_verbose = verbose;
+	/* Test beds line the daemons' logs up with their fault schedules
+	 * (tests/chaos); journald and syslog stamp lines themselves. */
+	log_stamp = foreground && getenv("QURE_LOG_STAMP") != NULL &&
+		    strcmp(getenv("QURE_LOG_STAMP"), "1") == 0;
 	if (!foreground)
 		openlog(ident != NULL ? ident : "qured", LOG_PID | LOG_NDELAY,
 		    LOG_DAEMON);
@@ -45,7 +52,11 @@ log_vemit(int pri, int errnum, const char *fmt, va_list ap)
 		snprintf(
 		    line + used, sizeof(line) - used, ": %s", strerror(errnum));
 	}
-	if (log_foreground) {
+	if (log_foreground && log_stamp) {
+		fprintf(stderr, "%llu qured: %s\n",
+		    (unsigned long long)clock_wall_ms(), line);
+		fflush(stderr);
+	} else if (log_foreground) {
 		fprintf(stderr, "qured: %s\n", line);
 		fflush(stderr);
 	} else

@@ -27,18 +27,30 @@ static void
 note_probe_seq(struct elect *c, const struct elect_msg *m)
 {
 	struct elect_member *mb = elect_members_find(&c->members, &m->id);
+	bool same_epoch;
 
 	if (mb == NULL || !(m->has & ELECT_HAS_PROBE_SEQ))
 		return;
-	if (mb->probe_epoch == c->held_epoch && m->probe_seq > mb->probe_seq &&
+	same_epoch = mb->probe_epoch == c->held_epoch;
+	if (same_epoch && m->probe_seq > mb->probe_seq &&
 	    m->probe_seq - mb->probe_seq > 1) {
 		c->ctr.probes_lost += m->probe_seq - mb->probe_seq - 1;
 		mb->probe_gap_ms = c->now_ms;
 	}
-	if (mb->probe_epoch != c->held_epoch)
+	/* Asked again with the nonce we acked: our ack (and, for a silence
+	 * PROBE, our heartbeats) never reached it. Late it is not: both ends
+	 * run real-time and a LAN answers in a millisecond, well inside the
+	 * half probe-timeout before a second try. */
+	if (same_epoch && m->nonce == mb->probe_nonce &&
+	    m->probe_seq == mb->probe_seq + 1) {
+		c->ctr.acks_lost++;
+		mb->probe_gap_ms = c->now_ms;
+	}
+	if (!same_epoch)
 		mb->probe_gap_ms = 0;
 	mb->probe_epoch = c->held_epoch;
 	mb->probe_seq = m->probe_seq;
+	mb->probe_nonce = m->nonce;
 }
 
 /*
@@ -206,6 +218,10 @@ probe_holder(struct elect *c, uint64_t nonce, struct elect_out *out)
 
 	if (h == NULL || h->src.family == 0)
 		return;
+	if (elect_id_cmp(&c->probe_seq_to, &h->id) != 0) {
+		c->probe_seq_to = h->id;
+		c->probe_seq_out = 0;
+	}
 	elect_msg_init(c, &m, ELECT_MSG_PROBE);
 	m.has |= ELECT_HAS_NONCE | ELECT_HAS_PROBE_SEQ;
 	m.nonce = nonce;

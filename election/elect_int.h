@@ -42,6 +42,7 @@ struct elect_member {
 	uint64_t probe_epoch;
 	uint32_t probe_seq;
 	uint64_t probe_gap_ms;
+	uint64_t probe_nonce; /* of its last PROBE, which we acked */
 };
 
 /*
@@ -233,7 +234,12 @@ struct elect {
 	 * say (they differ after a restart); zero: none named. */
 	struct elect_id successor;
 	uint64_t probe_sent_ms[2]; /* the last two PROBEs, older first */
-	uint32_t probe_seq_out;	   /* PROBEs sent, for PROBE_SEQ */
+	/* PROBE_SEQ: PROBEs sent to probe_seq_to, counted from 1 again for
+	 * another holder (numbers we sent one are no gap in another's count),
+	 * not when we follow the same one again after a failed round: those
+	 * rounds are the very losses its count must show. */
+	uint32_t probe_seq_out;
+	struct elect_id probe_seq_to;
 	/* A RESIGN for a lossy link was heard: no such handover before. */
 	uint64_t loss_damp_until_ms;
 	/* HOLDER: the last service check result; no claims while held down. */

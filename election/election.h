@@ -485,11 +485,12 @@ struct elect_counters {
 	uint64_t rx, tx;
 	uint64_t rx_dropped_auth, rx_dropped_malformed, rx_dropped_replay;
 	uint64_t rx_dropped_version;
-	uint64_t rx_unverified;	 /* from an (id, boot) not verified yet */
-	uint64_t challenges;	 /* CHALLENGEs sent */
-	uint64_t failovers;	 /* times this node became holder */
-	uint64_t probes;	 /* PROBEs sent to a silent holder */
-	uint64_t probes_lost;	 /* HOLDER: PROBEs to us that went missing */
+	uint64_t rx_unverified; /* from an (id, boot) not verified yet */
+	uint64_t challenges;	/* CHALLENGEs sent */
+	uint64_t failovers;	/* times this node became holder */
+	uint64_t probes;	/* PROBEs sent to a silent holder */
+	uint64_t probes_lost;	/* HOLDER: PROBEs to us that went missing */
+	uint64_t acks_lost; /* HOLDER: a PROBE asked again: our ack was lost */
 	uint64_t loss_handovers; /* times we handed over for a lossy link */
 };
 

@@ -11,7 +11,8 @@ netcfg_libqure_netcfg_core_a_SOURCES = \
 	netcfg/arp_frame.c \
 	netcfg/arp_seq.c \
 	netcfg/arp_defend.c \
-	netcfg/lease.c
+	netcfg/lease.c \
+	netcfg/vmac_name.c
 
 # The I/O edge: netlink address lease and watch, ARP over AF_PACKET.
 noinst_LIBRARIES += netcfg/libqure_netcfg.a
@@ -22,7 +23,8 @@ netcfg_libqure_netcfg_a_SOURCES = \
 	netcfg/netcfg_nl.c \
 	netcfg/netcfg_guard.c \
 	netcfg/netcfg_nft.c \
-	netcfg/netcfg_arp.c
+	netcfg/netcfg_arp.c \
+	netcfg/netcfg_vmac.c
 netcfg_libqure_netcfg_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(NL_CFLAGS) \
 	$(NFT_CFLAGS)
 
@@ -35,7 +37,8 @@ NETCFG_UNIT_TESTS = \
 	tests/unit/test_netcfg_arp_seq \
 	tests/unit/test_netcfg_arp_frame \
 	tests/unit/test_netcfg_lease \
-	tests/unit/test_netcfg_defend
+	tests/unit/test_netcfg_defend \
+	tests/unit/test_netcfg_vmac
 check_PROGRAMS += $(NETCFG_UNIT_TESTS)
 TESTS += $(NETCFG_UNIT_TESTS)
 tests_unit_test_netcfg_arp_seq_SOURCES = tests/unit/test_netcfg_arp_seq.c
@@ -50,6 +53,10 @@ tests_unit_test_netcfg_arp_frame_LDADD = netcfg/libqure_netcfg_core.a \
 tests_unit_test_netcfg_defend_SOURCES = tests/unit/test_netcfg_defend.c
 tests_unit_test_netcfg_defend_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_netcfg_defend_LDADD = netcfg/libqure_netcfg_core.a \
+	$(CMOCKA_LIBS)
+tests_unit_test_netcfg_vmac_SOURCES = tests/unit/test_netcfg_vmac.c
+tests_unit_test_netcfg_vmac_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_netcfg_vmac_LDADD = netcfg/libqure_netcfg_core.a \
 	$(CMOCKA_LIBS)
 tests_unit_test_netcfg_lease_SOURCES = tests/unit/test_netcfg_lease.c
 tests_unit_test_netcfg_lease_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

@@ -42,15 +42,23 @@ set_err(char *err, const char *fmt, ...)
  * tool that writes labels uses it).
  */
 static bool
+is_named(const char *label, const char *ifname)
+{
+	size_t n = strlen(ifname);
+
+	if (n == 0 || strncmp(label, ifname, n) != 0)
+		return false;
+	return label[n] == '\0' || label[n] == ':';
+}
+
+/* An IPv4 address of the interface, or of its macvlan ([dmz] vmac). */
+static bool
 is_our_ifa(const struct netcfg *nc, const struct ifaddrs *ifa)
 {
-	size_t n = strlen(nc->conf.ifname);
-
 	if (ifa->ifa_addr == NULL || ifa->ifa_addr->sa_family != AF_INET)
 		return false;
-	if (strncmp(ifa->ifa_name, nc->conf.ifname, n) != 0)
-		return false;
-	return ifa->ifa_name[n] == '\0' || ifa->ifa_name[n] == ':';
+	return is_named(ifa->ifa_name, nc->conf.ifname) ||
+	       (nc->vmac && is_named(ifa->ifa_name, nc->vname));
 }
 
 static struct in_addr
@@ -157,7 +165,8 @@ addr_left(struct netcfg *nc)
 	if (!nc->held)
 		return;
 	nc->held = false;
-	log_warnx("netcfg: %s left %s", nc->cidr, nc->conf.ifname);
+	log_warnx("netcfg: %s left %s", nc->cidr,
+	    nc->vmac ? nc->vname : nc->conf.ifname);
 	if (nc->cb.addr_lost != NULL)
 		nc->cb.addr_lost(nc->arg);
 }
@@ -244,6 +253,28 @@ nl_overrun(void *arg)
 	netcfg_resync(arg);
 }
 
+/* The macvlan went down or away under a holder: the address with it. */
+static void
+nl_vlink_down(void *arg, bool gone)
+{
+	struct netcfg *nc = arg;
+	struct ifreq ifr;
+
+	if (gone) {
+		nc->vifindex = 0;
+		addr_left(nc);
+		return;
+	}
+	/* The event may be an old one: our own down before a drop, read
+	 * only after we brought it up again for a new claim. */
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", nc->vname);
+	if (ioctl(nc->arp_tx, SIOCGIFFLAGS, &ifr) == 0 &&
+	    (ifr.ifr_flags & IFF_UP))
+		return;
+	addr_left(nc);
+}
+
 static void
 arp_probe_done(void *arg, enum netcfg_probe_result r, const uint8_t *mac)
 {
@@ -301,18 +332,31 @@ check_conf(const struct netcfg_conf *conf, char *err)
 		set_err(err, "netcfg: no clock");
 		return -1;
 	}
+	if (conf->vmac[0] & 0x01) {
+		set_err(err, "netcfg: the shared MAC is a multicast MAC");
+		return -1;
+	}
 	return 0;
 }
 
 static void
 fill_names(struct netcfg *nc)
 {
+	static const uint8_t zero[6];
 	char ip[INET_ADDRSTRLEN];
 	int n;
 
 	inet_ntop(AF_INET, &nc->conf.dmz, ip, sizeof(ip));
 	snprintf(nc->cidr, sizeof(nc->cidr), "%s/%u", ip,
 	    (unsigned)nc->conf.dmz_prefix);
+	nc->vmac = memcmp(nc->conf.vmac, zero, 6) != 0;
+	if (nc->vmac) {
+		/* On the macvlan the address is its only one: no label. */
+		netcfg_vmac_name(nc->conf.ifname,
+		    (const uint8_t *)&nc->conf.dmz.s_addr, nc->vname);
+		nc->label[0] = '\0';
+		return;
+	}
 	/* Labels are at most IFNAMSIZ - 1 bytes; without one the kernel
 	 * shows the interface name, which is only cosmetic. */
 	n = snprintf(nc->label, sizeof(nc->label), "%s:dmz", nc->conf.ifname);
@@ -350,7 +394,8 @@ netcfg_new(struct event_base *base, const struct netcfg_conf *conf,
 	    .link_gone = nl_link_gone,
 	    .link_new = nl_link_new,
 	    .link_state = nl_link_state,
-	    .overrun = nl_overrun};
+	    .overrun = nl_overrun,
+	    .vlink_down = nl_vlink_down};
 	struct netcfg_arp_up arp_up = {
 	    .probe_done = arp_probe_done, .conflict = arp_conflict};
 	char ignored[NETCFG_ERR_MAX];
@@ -379,12 +424,16 @@ netcfg_new(struct event_base *base, const struct netcfg_conf *conf,
 	}
 	if (netcfg_arp_open(nc, &arp_up, err, NETCFG_ERR_MAX) == -1)
 		goto fail;
+	netcfg_set_member_macs(nc, NULL, 0); /* the shared MAC, if any */
 	if (read_link(nc, nc->arp_tx, true) == -1) {
 		set_err(
 		    err, "netcfg: link %s: %s", conf->ifname, strerror(errno));
 		goto fail;
 	}
 	if (conf->dmz_prefix != 0 && check_subnet(nc, err) == -1)
+		goto fail;
+	/* Before the netlink half builds its requests on the index. */
+	if (netcfg_vmac_open(nc, err, NETCFG_ERR_MAX) == -1)
 		goto fail;
 	if (netcfg_nl_open(nc, &nl_up, err, NETCFG_ERR_MAX) == -1)
 		goto fail;
@@ -407,6 +456,7 @@ netcfg_free(struct netcfg *nc)
 	if (nc == NULL)
 		return;
 	netcfg_guard_stop(nc);
+	netcfg_vmac_close(nc);
 	netcfg_nft_close(nc);
 	netcfg_arp_close(nc);
 	netcfg_nl_close(nc);
@@ -419,6 +469,10 @@ netcfg_addr_add(struct netcfg *nc, uint32_t lease_ms)
 	/* The lease first: the address is never there without it. A failed
 	 * nft request is logged; the kernel lifetime still covers. */
 	(void)netcfg_nft_lease(nc, lease_ms);
+	/* [dmz] vmac: the macvlan up first, once per holding (it goes down
+	 * only with the address, or under us: then addr_lost said so). */
+	if (!nc->held && netcfg_vmac_up(nc) == -1)
+		return -1;
 	if (netcfg_nl_add(nc, netcfg_lease_secs(lease_ms)) == -1)
 		return -1;
 	nc->held = true;
@@ -446,6 +500,9 @@ del(struct netcfg *nc, bool any)
 	netcfg_arp_announce_stop(nc);
 	netcfg_arp_defend_close(nc);
 	r = netcfg_nl_del(nc, any);
+	/* A standby never has the shared MAC up. */
+	if (netcfg_vmac_down(nc) == -1)
+		r = -1;
 	(void)netcfg_nft_clear(nc);
 	netcfg_guard_tick(nc);
 	return r;
@@ -508,6 +565,8 @@ netcfg_relink(struct netcfg *nc, int ifindex)
 	    nc->conf.ifname, ifindex, nc->ifindex);
 	nc->ifindex = ifindex;
 	nc->held = false;
+	/* The old interface took its macvlan along. */
+	netcfg_vmac_relink(nc);
 	netcfg_nl_rebuild(nc);
 	/* Flags are told by link_change from the events; the MAC now. */
 	if (read_link(nc, nc->arp_tx, true) == -1)
@@ -530,6 +589,31 @@ void
 netcfg_get_mac(const struct netcfg *nc, uint8_t mac[6])
 {
 	memcpy(mac, nc->mac, 6);
+}
+
+const char *
+netcfg_get_vmac_ifname(const struct netcfg *nc)
+{
+	return nc->vmac ? nc->vname : "";
+}
+
+void
+netcfg_get_vmac(const struct netcfg *nc, char *buf, size_t len)
+{
+	const uint8_t *m = nc->conf.vmac;
+
+	if (!nc->vmac) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+	    m[3], m[4], m[5]);
+}
+
+int
+netcfg_addr_ifindex(const struct netcfg *nc)
+{
+	return nc->vmac ? nc->vifindex : nc->ifindex;
 }
 
 /* /proc/net/route: hex fields, destination and mask 0 is a default. */

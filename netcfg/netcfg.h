@@ -30,6 +30,12 @@ struct netcfg_conf {
 	struct in_addr dmz; /* network byte order */
 	uint8_t dmz_prefix; /* 1..32; 0: no IPv4 DMZ address (add nothing) */
 	/*
+	 * [dmz] vmac: all zero, the address lives on ifname itself; else the
+	 * cluster's one MAC (unicast): the address lives on a macvlan of
+	 * ifname with it, up only while held (netcfg_vmac.c).
+	 */
+	uint8_t vmac[6];
+	/*
 	 * The caller's clock in ms; required. netcfg reads no clock of its
 	 * own: lease ends, probe, announce and defence timings and the
 	 * guard's deadline are on this one. qured passes clock_now_ms()
@@ -69,7 +75,10 @@ struct netcfg_cb {
 
 /*
  * Opens the netlink and packet sockets on base for conf->ifname and sets
- * net.ipv4.conf.<if>.promote_secondaries=1 (logged if that fails). cb is
+ * net.ipv4.conf.<if>.promote_secondaries=1 (logged if that fails). With
+ * conf->vmac, also makes the macvlan (down; a stale one of ours is
+ * replaced) and raises the interface's arp_ignore to 1 and arp_announce
+ * to 2 (netcfg_vmac.c; netcfg_free() deletes it and puts them back). cb is
  * copied; members may be NULL. Returns NULL with one line in err
  * ("netcfg: interface eth9 not found", "netcfg: 10.0.0.5 is not inside
  * any subnet of eth0", ...) if the interface is missing, the DMZ address
@@ -85,7 +94,8 @@ void netcfg_free(struct netcfg *);
 uint32_t netcfg_lease_secs(uint32_t lease_ms);
 
 /*
- * Adds the DMZ address as a labelled ("<if>:dmz") secondary with valid =
+ * Adds the DMZ address as a labelled ("<if>:dmz") secondary (with vmac:
+ * on the macvlan, brought up first, without a prefix route) with valid =
  * preferred lifetime netcfg_lease_secs(lease_ms), NLM_F_REPLACE: adding
  * again refreshes it. The request is sent at once (the kernel applies it
  * before this returns); a refusal arrives later, is logged and reported as
@@ -96,8 +106,9 @@ uint32_t netcfg_lease_secs(uint32_t lease_ms);
 int netcfg_addr_add(struct netcfg *, uint32_t lease_ms);
 /* The same as netcfg_addr_add(); no allocation, meant per heartbeat. */
 int netcfg_addr_refresh(struct netcfg *, uint32_t lease_ms);
-/* Removes the DMZ address (absent is fine) and stops any announcements
- * still scheduled: they would pull the neighbours back to us. 0 or -1. */
+/* Removes the DMZ address (absent is fine), takes the macvlan down (with
+ * vmac) and stops any announcements still scheduled: they would pull the
+ * neighbours back to us. 0 or -1. */
 int netcfg_addr_del(struct netcfg *);
 /*
  * The lease is enforced twice: an nftables set element with a timeout of
@@ -169,6 +180,11 @@ bool netcfg_is_member_mac(const struct netcfg *, const uint8_t mac[6]);
 int netcfg_get_ifindex(const struct netcfg *);
 /* The interface's MAC as last seen (6 bytes). */
 void netcfg_get_mac(const struct netcfg *, uint8_t mac[6]);
+/* [dmz] vmac: the macvlan's name ("" without one). */
+const char *netcfg_get_vmac_ifname(const struct netcfg *);
+/* [dmz] vmac: the shared MAC as "aa:bb:cc:dd:ee:ff" into buf ("" without
+ * one). */
+void netcfg_get_vmac(const struct netcfg *, char *buf, size_t len);
 /* Link state as last seen. */
 bool netcfg_is_link_up(const struct netcfg *);
 /*

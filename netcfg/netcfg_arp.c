@@ -35,7 +35,8 @@ packet_socket(int proto)
 }
 
 static int
-send_arp(struct netcfg *nc, const struct netcfg_arp *a, const char *what)
+send_arp(struct netcfg *nc, int ifindex, const struct netcfg_arp *a,
+    const char *what)
 {
 	struct sockaddr_ll to;
 	uint8_t buf[NETCFG_ARP_LEN];
@@ -45,7 +46,7 @@ send_arp(struct netcfg *nc, const struct netcfg_arp *a, const char *what)
 	memset(&to, 0, sizeof(to));
 	to.sll_family = AF_PACKET;
 	to.sll_protocol = htons(ETH_P_ARP);
-	to.sll_ifindex = nc->ifindex;
+	to.sll_ifindex = ifindex;
 	to.sll_halen = 6;
 	memset(to.sll_addr, 0xff, 6);
 	if (sendto(nc->arp_tx, buf, len, 0, (struct sockaddr *)&to,
@@ -64,8 +65,12 @@ send_frame(
 	struct netcfg_arp a;
 
 	netcfg_seq_frame(s, kind, &a);
-	return send_arp(
-	    nc, &a, kind == NETCFG_SEND_PROBE ? "probe" : "announce");
+	/* Announcements come from where the address lives: with [dmz] vmac
+	 * the macvlan, whose frames carry the shared MAC (seq_conf()). A
+	 * probe claims nothing: from the interface, with its own MAC. */
+	if (kind == NETCFG_SEND_PROBE)
+		return send_arp(nc, nc->ifindex, &a, "probe");
+	return send_arp(nc, netcfg_addr_ifindex(nc), &a, "announce");
 }
 
 static void
@@ -317,7 +322,9 @@ seq_conf(const struct netcfg *nc, enum netcfg_seq_kind kind, unsigned count,
 	c->count = count;
 	c->gap_ms = gap_ms;
 	memcpy(c->ip, &nc->conf.dmz.s_addr, 4);
-	memcpy(c->mac, nc->mac, 6);
+	memcpy(c->mac,
+	    kind == NETCFG_SEQ_ANNOUNCE && nc->vmac ? nc->conf.vmac : nc->mac,
+	    6);
 }
 
 /* Stops a running probe without a callback. */
@@ -350,10 +357,25 @@ netcfg_probe(
 	return 0;
 }
 
+/*
+ * With [dmz] vmac the shared MAC is a member's too: the holder's answer to
+ * a probe, and its gratuitous ARP, come from it. It goes first; a full
+ * list loses its last member's MAC for it.
+ */
 void
 netcfg_set_member_macs(struct netcfg *nc, const uint8_t (*macs)[6], size_t n)
 {
-	netcfg_seq_set_members(&nc->probe, macs, n);
+	uint8_t all[NETCFG_MAX_MEMBER_MACS][6];
+	size_t i, k = 0;
+
+	if (!nc->vmac) {
+		netcfg_seq_set_members(&nc->probe, macs, n);
+		return;
+	}
+	memcpy(all[k++], nc->conf.vmac, 6);
+	for (i = 0; i < n && k < NETCFG_MAX_MEMBER_MACS; i++)
+		memcpy(all[k++], macs[i], 6);
+	netcfg_seq_set_members(&nc->probe, (const uint8_t(*)[6])all, k);
 }
 
 static void

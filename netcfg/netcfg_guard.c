@@ -89,6 +89,12 @@ _Static_assert(sizeof(struct guard_msg) <= PIPE_BUF, "atomic pipe writes");
 struct guard_job {
 	uint8_t req[NETCFG_NLBUF]; /* RTM_DELADDR of the DMZ address */
 	size_t len;
+	/* [dmz] vmac: the macvlan down (with the address), then, when qured
+	 * is gone, deleted and the interface's sysctls put back; len 0: no
+	 * macvlan. */
+	uint8_t vdown[NETCFG_NLBUF], vdel[NETCFG_NLBUF];
+	size_t vdown_len, vdel_len;
+	struct netcfg_sysctl vsaved[2];
 	char nft_clear[160]; /* "" without nftables */
 	int farewell_fd;     /* qured's cluster socket; -1: no farewell */
 	struct sockaddr_in farewell_to;
@@ -106,9 +112,32 @@ guard_drop(const struct guard_job *j)
 	if (fd != -1) {
 		(void)sendto(fd, j->req, j->len, 0, (struct sockaddr *)&kernel,
 		    sizeof(kernel));
+		/* The shared MAC goes with the address, before any farewell
+		 * lets a peer bring its own up. */
+		if (j->vdown_len > 0)
+			(void)sendto(fd, j->vdown, j->vdown_len, 0,
+			    (struct sockaddr *)&kernel, sizeof(kernel));
 		close(fd);
 	}
 	netcfg_nft_clear_in_child(j->nft_clear);
+}
+
+/* In the child, qured gone for good: what it made on the host goes. */
+static void
+guard_undo(const struct guard_job *j)
+{
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	int fd;
+
+	if (j->vdel_len == 0)
+		return;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd != -1) {
+		(void)sendto(fd, j->vdel, j->vdel_len, 0,
+		    (struct sockaddr *)&kernel, sizeof(kernel));
+		close(fd);
+	}
+	netcfg_vmac_restore(j->vsaved, 2);
 }
 
 /*
@@ -193,6 +222,10 @@ guard_main(int rd, const struct guard_job *j)
 	if (!(last.flags & GUARD_STOP) && last.lease_end != 0 &&
 	    j->now_ms() < last.lease_end)
 		guard_farewell(j, &last);
+	/* Stopped on purpose, qured undoes it itself (netcfg_free), or
+	 * starts another guard for a new index (a relink). */
+	if (!(last.flags & GUARD_STOP))
+		guard_undo(j);
 	_exit(0);
 }
 
@@ -219,6 +252,9 @@ guard_spawn(struct netcfg *nc)
 
 	memset(&j, 0, sizeof(j));
 	j.len = netcfg_nl_build_del(nc, j.req);
+	j.vdown_len = netcfg_vmac_build_down(nc, j.vdown, sizeof(j.vdown));
+	j.vdel_len = netcfg_vmac_build_del(nc, j.vdel, sizeof(j.vdel));
+	memcpy(j.vsaved, nc->vsaved, sizeof(j.vsaved));
 	if (nc->nft != NULL)
 		memcpy(j.nft_clear, nc->nft_clear, sizeof(j.nft_clear));
 	j.farewell_fd = nc->farewell_fd;

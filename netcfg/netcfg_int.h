@@ -137,8 +137,16 @@ bool netcfg_defend_is_conflict(const struct netcfg_arp *, const uint8_t ip[4],
 enum netcfg_defend_act netcfg_defend_on_conflict(
     struct netcfg_defend *, uint64_t now_ms);
 
+/* ---- The shared MAC ([dmz] vmac; vmac_name.c, pure) */
+
+/* The macvlan's name for the cluster interface ifname and the DMZ address
+ * dmz (network order): "qv<dmz's last byte>-<ifname>", or, too long for
+ * that, "qv" and a hash of both. */
+void netcfg_vmac_name(
+    const char *ifname, const uint8_t dmz[4], char out[NETCFG_IFNAME_MAX]);
+
 /*
- * ---- The I/O edge (netcfg.c, netcfg_nl.c, netcfg_arp.c)
+ * ---- The I/O edge (netcfg.c, netcfg_nl.c, netcfg_arp.c, netcfg_vmac.c)
  *
  * netcfg.c opens the two halves, netlink (netcfg_nl.c) and ARP
  * (netcfg_arp.c), and calls down into them; they report up only through
@@ -171,6 +179,8 @@ struct netcfg_nl_up {
 	void (*link_state)(void *arg, bool up, const uint8_t *mac);
 	/* Events were dropped (ENOBUFS): link and address need a re-read. */
 	void (*overrun)(void *arg);
+	/* The macvlan ([dmz] vmac) went down or away (gone). */
+	void (*vlink_down)(void *arg, bool gone);
 };
 
 /* What the ARP half reports. */
@@ -230,7 +240,21 @@ struct netcfg {
 	struct netcfg_arp_up arp_up;
 	struct event *ev_arp_rx, *ev_probe, *ev_announce;
 	struct netcfg_seq probe, announce;
+
+	/* [dmz] vmac (netcfg_vmac.c): the address lives on a macvlan of the
+	 * interface with the cluster's MAC, conf.vmac. */
+	bool vmac;
+	char vname[NETCFG_IFNAME_MAX]; /* the macvlan's name */
+	int vifindex;		       /* its index; 0: none now */
+	struct netcfg_sysctl {
+		char path[96]; /* "" : unused */
+		int was, set;  /* the value found, the one qured wrote */
+	} vsaved[2];	       /* the interface's, restored on exit */
 };
+
+/* Where the DMZ address lives: the macvlan's index with vmac, else the
+ * interface's. */
+int netcfg_addr_ifindex(const struct netcfg *);
 
 /* The netlink half (netcfg_nl.c); up is copied. */
 int netcfg_nl_open(
@@ -267,5 +291,24 @@ void netcfg_guard_stop(struct netcfg *);
 void netcfg_guard_tick(struct netcfg *);
 /* The add request again, after the ifindex changed. */
 void netcfg_nl_rebuild(struct netcfg *);
+/*
+ * The macvlan (netcfg_vmac.c). open: the interface's sysctls, a stale
+ * macvlan of ours replaced, a new one made, down; 0, or -1 with err.
+ * up: made again if it went, then up; 0 or -1 (logged). down: 0 or -1
+ * (logged; gone is fine). close: deleted, the sysctls restored. relink:
+ * the interface was recreated (its macvlans went with it): made again.
+ */
+int netcfg_vmac_open(struct netcfg *, char *err, size_t err_len);
+int netcfg_vmac_up(struct netcfg *);
+int netcfg_vmac_down(struct netcfg *);
+void netcfg_vmac_close(struct netcfg *);
+void netcfg_vmac_relink(struct netcfg *);
+/* The guard's requests for the macvlan, by its index now: down, delete.
+ * Their length, 0 without a macvlan. */
+size_t netcfg_vmac_build_down(const struct netcfg *, uint8_t *buf, size_t len);
+size_t netcfg_vmac_build_del(const struct netcfg *, uint8_t *buf, size_t len);
+/* Writes the saved sysctls back where they still hold what qured set
+ * (also in the guard, after fork). */
+void netcfg_vmac_restore(const struct netcfg_sysctl *, size_t n);
 
 #endif

@@ -59,6 +59,7 @@ build(const struct netcfg *nc, enum nl_what what, uint8_t *buf, size_t *ci_off)
 	struct ifaddrmsg ifa;
 	struct ifa_cacheinfo ci;
 	size_t len = NLMSG_LENGTH(sizeof(ifa));
+	uint32_t flags = IFA_F_NOPREFIXROUTE;
 
 	memset(buf, 0, NETCFG_NLBUF);
 	memset(&h, 0, sizeof(h));
@@ -70,7 +71,7 @@ build(const struct netcfg *nc, enum nl_what what, uint8_t *buf, size_t *ci_off)
 	ifa.ifa_family = AF_INET;
 	ifa.ifa_prefixlen = what == NL_DEL_ANY ? 0 : nc->conf.dmz_prefix;
 	ifa.ifa_scope = RT_SCOPE_UNIVERSE;
-	ifa.ifa_index = (unsigned)nc->ifindex;
+	ifa.ifa_index = (unsigned)netcfg_addr_ifindex(nc);
 	memcpy(NLMSG_DATA(buf), &ifa, sizeof(ifa));
 	put_attr(buf, &len, IFA_LOCAL, &nc->conf.dmz, 4);
 	if (what != NL_DEL_ANY)
@@ -78,6 +79,10 @@ build(const struct netcfg *nc, enum nl_what what, uint8_t *buf, size_t *ci_off)
 	if (what == NL_ADD && nc->label[0] != '\0')
 		put_attr(
 		    buf, &len, IFA_LABEL, nc->label, strlen(nc->label) + 1);
+	/* On the macvlan, no route of its own to the subnet: the
+	 * interface's stays the way out (netcfg_vmac.c). */
+	if (what == NL_ADD && nc->vmac)
+		put_attr(buf, &len, IFA_FLAGS, &flags, sizeof(flags));
 	if (what == NL_ADD) {
 		memset(&ci, 0, sizeof(ci));
 		*ci_off = len + RTA_LENGTH(0);
@@ -204,7 +209,8 @@ on_addr(struct netcfg *nc, const struct nlmsghdr *h)
 	uint32_t local = 0;
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) ||
-	    ifa->ifa_family != AF_INET || (int)ifa->ifa_index != nc->ifindex)
+	    ifa->ifa_family != AF_INET ||
+	    (int)ifa->ifa_index != netcfg_addr_ifindex(nc))
 		return;
 	len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifa));
 	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
@@ -218,6 +224,7 @@ on_addr(struct netcfg *nc, const struct nlmsghdr *h)
 struct link_msg {
 	int index;
 	bool del, up;
+	bool admin_up; /* IFF_UP alone */
 	char name[NETCFG_IFNAME_MAX];
 	uint8_t mac[6];
 	bool has_mac;
@@ -238,6 +245,7 @@ parse_link(const struct nlmsghdr *h, struct link_msg *m)
 	/* IFF_RUNNING in ifi_flags is the kernel's netif_oper_up(). */
 	m->up = !m->del && (ifi->ifi_flags & IFF_UP) &&
 		(ifi->ifi_flags & IFF_RUNNING);
+	m->admin_up = !m->del && (ifi->ifi_flags & IFF_UP);
 	len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
 	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
 		if (rta->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(rta) == 6) {
@@ -269,6 +277,14 @@ on_link(struct netcfg *nc, const struct nlmsghdr *h)
 
 	if (parse_link(h, &m) == -1)
 		return;
+	/* [dmz] vmac: our macvlan taken down or deleted under a holder
+	 * (while we hold it, only someone else does that). A lost carrier
+	 * is the interface's, and told by it. */
+	if (nc->vmac && nc->vifindex != 0 && m.index == nc->vifindex) {
+		if (m.del || !m.admin_up)
+			nc->nl_up.vlink_down(nc->nl_up.arg, m.del);
+		return;
+	}
 	named = strcmp(m.name, nc->conf.ifname) == 0;
 	if (m.index == nc->ifindex && (m.del || (m.name[0] && !named))) {
 		log_warnx("netcfg: %s (index %d) is gone; waiting for a link "

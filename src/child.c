@@ -7,6 +7,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -157,6 +158,7 @@ static void
 exec_child(const char *path, char *const argv[], char *const envp[],
     int null_in, int null_out)
 {
+	struct sched_param normal = {.sched_priority = 0};
 	struct sigaction sa;
 	sigset_t none;
 	int sig, fd;
@@ -169,6 +171,8 @@ exec_child(const char *path, char *const argv[], char *const envp[],
 		(void)sigaction(sig, &sa, NULL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	/* qured's real-time priority (src/main.c) is not a hook's. */
+	(void)sched_setscheduler(0, SCHED_OTHER, &normal);
 	if (dup2(null_in, STDIN_FILENO) == -1 ||
 	    dup2(null_out, STDOUT_FILENO) == -1)
 		_exit(127);

@@ -862,7 +862,7 @@ open_netcfg6(struct cluster *c, char *err, size_t errlen)
 }
 
 static int
-open_netcfg(struct cluster *c, char *err, size_t errlen)
+open_netcfg(struct cluster *c, const uint8_t *key, char *err, size_t errlen)
 {
 	static const struct netcfg_cb cb = {probe_done_cb, addr_lost_cb,
 	    link_change_cb, link_new_cb, conflict_cb};
@@ -882,6 +882,11 @@ open_netcfg(struct cluster *c, char *err, size_t errlen)
 	nconf.dmz_prefix = c->conf.dmz.address.prefix;
 	nconf.now_ms = clock_now_ms;
 	c->dmz4 = nconf.dmz_prefix != 0;
+	/* [dmz] vmac: one MAC for the cluster, the same on every member. */
+	if (c->conf.dmz.vmac.mode == CONF_VMAC_KEY)
+		conf_vmac_derive(key, nconf.vmac);
+	else if (c->conf.dmz.vmac.mode == CONF_VMAC_GIVEN)
+		memcpy(nconf.vmac, c->conf.dmz.vmac.mac, 6);
 	c->nc = netcfg_new(c->base, &nconf, &cb, c, nerr);
 	if (c->nc == NULL) {
 		snprintf(err, errlen, "%s", nerr);
@@ -1020,7 +1025,7 @@ cluster_new(struct event_base *base, const struct conf *conf,
 		snprintf(err, errlen, "cluster: out of resources for the key");
 		goto fail;
 	}
-	if (open_netcfg(c, err, errlen) == -1 ||
+	if (open_netcfg(c, key, err, errlen) == -1 ||
 	    open_udp(c, err, errlen) == -1 || open_udp6(c, err, errlen) == -1 ||
 	    open_core(c, err, errlen) == -1)
 		goto fail;
@@ -1292,6 +1297,8 @@ cluster_status(struct cluster *c, struct status *out)
 	dmz6_cidr(c, out->dmz.address6, sizeof(out->dmz.address6));
 	out->dmz.held6 = c->nc6 != NULL && netcfg6_is_held(c->nc6);
 	out->dmz.guard_restarts = netcfg_guard_restarts(c->nc);
+	if (c->conf.dmz.vmac.mode != CONF_VMAC_NO)
+		netcfg_get_vmac(c->nc, out->dmz.vmac, sizeof(out->dmz.vmac));
 	n = elect_get_members(c->core, now, members, STATUS_MAX_MEMBERS);
 	for (i = 0; i < n; i++)
 		status_member_from(&members[i], &out->members[i]);
@@ -1315,6 +1322,7 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.failovers = ctr.failovers;
 	out->counters.probes = ctr.probes;
 	out->counters.probes_lost = ctr.probes_lost;
+	out->counters.acks_lost = ctr.acks_lost;
 	out->counters.loss_handovers = ctr.loss_handovers;
 	out->persist.ok = c->persist_ok;
 	if (!c->persist_ok)

@@ -11,12 +11,14 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <ini.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 /*
  * The key table drives everything: parsing (inih calls on_kv() per key),
@@ -43,6 +45,7 @@ enum ktype {
 	T_CHECK,    /* struct conf_check */
 	T_HOSTPORT, /* struct conf_hostport */
 	T_PUBADDR,  /* struct conf_pubaddr */
+	T_VMAC,	    /* struct conf_vmac */
 };
 
 enum kflag {
@@ -78,6 +81,9 @@ static const struct key keys[] = {
 	0, "where the node id, epoch and sequence live"},
     {"node", "control-socket", T_PATH, "/run/qured/qured.sock", 0, 0,
 	FIELD(node.control_socket), 0, "UNIX socket that qurectl talks to"},
+    {"node", "rt-priority", T_UINT, "1", 0, 99, FIELD(node.rt_priority), 0,
+	"real-time (SCHED_RR) priority, so a busy host does not delay "
+	"heartbeats; 0: normal scheduling"},
     {"cluster", "interface", T_IFNAME, "", 0, 0, FIELD(cluster.interface),
 	F_EMPTY, "cluster interface; empty: the default route's interface"},
     {"cluster", "key-file", T_PATH, "/etc/qured/cluster.key", 0, 0,
@@ -122,6 +128,9 @@ static const struct key keys[] = {
 	"failed checks in a row before the service counts as failed"},
     {"dmz", "check-rise", T_UINT, "2", 1, 100, FIELD(dmz.check_rise), F_LIVE,
 	"passed checks in a row before a failed service counts as passing"},
+    {"dmz", "vmac", T_VMAC, "no", 0, 0, FIELD(dmz.vmac), 0,
+	"the address on a macvlan with one MAC for the cluster: no, yes "
+	"(from the key) or the MAC"},
     {"hooks", "on-holder", T_PATH, "", 0, 0, FIELD(hooks.on_holder),
 	F_EMPTY | F_LIVE, "program run when this instance becomes holder"},
     {"hooks", "on-standby", T_PATH, "", 0, 0, FIELD(hooks.on_standby),
@@ -908,6 +917,95 @@ print_pubaddr(const struct key *k, const void *f, char *buf, size_t n)
 		say(buf, n, "%s", modes[pa->mode <= 2 ? pa->mode : 0]);
 }
 
+/* Two hex digits of v; -1 if either is not one. */
+static int
+hex2(const char *v)
+{
+	int hi, lo;
+
+	if (!isxdigit((unsigned char)v[0]) || !isxdigit((unsigned char)v[1]))
+		return -1;
+	hi = isdigit((unsigned char)v[0])
+		 ? v[0] - '0'
+		 : tolower((unsigned char)v[0]) - 'a' + 10;
+	lo = isdigit((unsigned char)v[1])
+		 ? v[1] - '0'
+		 : tolower((unsigned char)v[1]) - 'a' + 10;
+	return hi * 16 + lo;
+}
+
+/* "XX:XX:XX:XX:XX:XX" exactly; 0 or -1. */
+static int
+parse_mac(const char *v, uint8_t mac[6])
+{
+	int i, b;
+
+	if (strlen(v) != 17)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		if (i < 5 && v[3 * i + 2] != ':')
+			return -1;
+		b = hex2(v + 3 * i);
+		if (b < 0)
+			return -1;
+		mac[i] = (uint8_t)b;
+	}
+	return 0;
+}
+
+/*
+ * no, yes, or a MAC that can be one host's: unicast (the low bit of the
+ * first byte clear: a multicast or broadcast MAC is every host's) and not
+ * all zero. A universally administered MAC is accepted: the router may
+ * know that one already (a static lease, a firewall rule).
+ */
+static int
+parse_vmac(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	static const uint8_t zero[6];
+	struct conf_vmac m = {0};
+	const char *problem = "is not a MAC";
+	char s[48];
+
+	(void)k;
+	if (strcmp(v, "no") == 0 || strcmp(v, "yes") == 0) {
+		m.mode = v[0] == 'y' ? CONF_VMAC_KEY : CONF_VMAC_NO;
+		*(struct conf_vmac *)f = m;
+		return 0;
+	}
+	if (parse_mac(v, m.mac) == 0) {
+		problem = NULL;
+		if (m.mac[0] & 0x01)
+			problem = "is a multicast MAC";
+		else if (memcmp(m.mac, zero, 6) == 0)
+			problem = "is the all-zero MAC";
+	}
+	if (problem != NULL) {
+		shown(v, s, sizeof(s));
+		say(why, n,
+		    "\"%s\" %s, expected no, yes (a MAC from the cluster key) "
+		    "or a unicast MAC such as 02:51:52:00:00:01",
+		    s, problem);
+		return -1;
+	}
+	m.mode = CONF_VMAC_GIVEN;
+	*(struct conf_vmac *)f = m;
+	return 0;
+}
+
+static void
+print_vmac(const struct key *k, const void *f, char *buf, size_t n)
+{
+	const struct conf_vmac *m = f;
+
+	(void)k;
+	if (m->mode == CONF_VMAC_GIVEN)
+		say(buf, n, "%02x:%02x:%02x:%02x:%02x:%02x", m->mac[0],
+		    m->mac[1], m->mac[2], m->mac[3], m->mac[4], m->mac[5]);
+	else
+		say(buf, n, "%s", m->mode == CONF_VMAC_KEY ? "yes" : "no");
+}
+
 static const struct ktype_ops {
 	const char *name; /* for conf_key_info() and the man page */
 	parse_fn *parse;
@@ -928,6 +1026,7 @@ static const struct ktype_ops {
     [T_CHECK] = {"check", parse_check, print_check},
     [T_HOSTPORT] = {"address:port", parse_hostport, print_hostport},
     [T_PUBADDR] = {"address source", parse_pubaddr, print_pubaddr},
+    [T_VMAC] = {"no, yes or MAC", parse_vmac, print_vmac},
 };
 
 #define VALUE_MAX 400 /* a printed value: ports, paths, DNS names */
@@ -1606,4 +1705,20 @@ out:
 	OPENSSL_cleanse(raw, sizeof(raw));
 	close(fd);
 	return rc;
+}
+
+void
+conf_vmac_derive(const uint8_t key[CONF_KEY_LEN], uint8_t mac[6])
+{
+	static const char label[] = "QuRe vmac v1";
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+
+	if (HMAC(EVP_sha256(), key, CONF_KEY_LEN, (const uint8_t *)label,
+		sizeof(label) - 1, md, &mdlen) == NULL ||
+	    mdlen < 6)
+		abort(); /* SHA-256 is always there: a broken libcrypto */
+	memcpy(mac, md, 6);
+	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02); /* local, unicast */
+	OPENSSL_cleanse(md, sizeof(md));
 }

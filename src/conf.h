@@ -80,6 +80,18 @@ struct conf_pubaddr {
 	struct in_addr addr; /* CONF_PUBADDR_STATIC */
 };
 
+/* [dmz] vmac: the DMZ address on a macvlan with one MAC for the cluster. */
+enum conf_vmac_mode {
+	CONF_VMAC_NO = 0, /* the address on the cluster interface itself */
+	CONF_VMAC_KEY,	  /* yes: the MAC derived from the cluster key */
+	CONF_VMAC_GIVEN	  /* the MAC written in the file */
+};
+
+struct conf_vmac {
+	enum conf_vmac_mode mode;
+	uint8_t mac[6]; /* CONF_VMAC_GIVEN; all zero otherwise */
+};
+
 /* Durations are milliseconds; strings are NUL-terminated, "" is unset. */
 struct conf {
 	struct {
@@ -88,6 +100,7 @@ struct conf {
 		bool preempt;
 		char state_dir[CONF_PATH_MAX + 1];
 		char control_socket[CONF_SOCK_MAX + 1];
+		uint8_t rt_priority; /* SCHED_RR priority; 0: normal */
 	} node;
 	struct {
 		char interface[CONF_IFNAME_MAX + 1]; /* "": default route's */
@@ -111,6 +124,7 @@ struct conf {
 		uint32_t check_timeout_ms;  /* a run longer fails */
 		uint32_t check_fall;	    /* failures in a row: failed */
 		uint32_t check_rise;	    /* passes in a row: passing */
+		struct conf_vmac vmac;
 	} dmz;
 	struct {
 		char on_holder[CONF_PATH_MAX + 1]; /* "": none */
@@ -234,5 +248,18 @@ bool conf_key_info(size_t i, struct conf_keyinfo *out);
  */
 int conf_read_key(
     const char *path, uint8_t key[CONF_KEY_LEN], char *err, size_t errlen);
+
+/*
+ * [dmz] vmac = yes: the cluster's one MAC, from its key (pure). The first
+ * 6 bytes of HMAC-SHA256(key, "QuRe vmac v1"), made a locally
+ * administered unicast MAC (the first byte's two low bits 1 0: 02, 06,
+ * 0a, ...); never all zero. Every member with the key gets the same MAC
+ * and nobody without it can tell the key from it: HMAC-SHA256 is a
+ * pseudo-random function of the key, a fixed label in gives 46 bits out
+ * that reveal nothing more than that, and checking a guessed key against
+ * them is a search of 2^256 keys. The label is used for nothing else, so
+ * the MAC says nothing about the HMAC tags of datagrams either.
+ */
+void conf_vmac_derive(const uint8_t key[CONF_KEY_LEN], uint8_t mac[6]);
 
 #endif

@@ -109,6 +109,8 @@ dmz_to_json(const struct status *st)
 	jset(o, "lease_ms", jint(st->dmz.lease_ms));
 	jset(o, "kernel_lifetime_s", jint(st->dmz.kernel_lifetime_s));
 	jset(o, "guard_restarts", jint(st->dmz.guard_restarts));
+	jset(o, "vmac",
+	    st->dmz.vmac[0] != '\0' ? jstr(st->dmz.vmac) : json_null());
 	/* [dmz] address6: null without one. */
 	jset(o, "address6",
 	    st->dmz.address6[0] != '\0' ? jstr(st->dmz.address6) : json_null());
@@ -165,6 +167,7 @@ counters_to_json(const struct status_counters *c)
 	jset(o, "failovers", jint(c->failovers));
 	jset(o, "probes", jint(c->probes));
 	jset(o, "probes_lost", jint(c->probes_lost));
+	jset(o, "acks_lost", jint(c->acks_lost));
 	jset(o, "loss_handovers", jint(c->loss_handovers));
 	return o;
 }
@@ -381,6 +384,7 @@ rd_counters(struct rd *rd, const json_t *o, struct status_counters *c)
 	rd_u64(rd, o, "failovers", &c->failovers);
 	rd_u64(rd, o, "probes", &c->probes);
 	rd_u64(rd, o, "probes_lost", &c->probes_lost);
+	rd_u64(rd, o, "acks_lost", &c->acks_lost);
 	rd_u64(rd, o, "loss_handovers", &c->loss_handovers);
 }
 
@@ -413,6 +417,7 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_u64(rd, o, "lease_ms", &st->dmz.lease_ms);
 		rd_u64(rd, o, "kernel_lifetime_s", &st->dmz.kernel_lifetime_s);
 		rd_u64(rd, o, "guard_restarts", &st->dmz.guard_restarts);
+		rd_str(rd, o, "vmac", st->dmz.vmac, sizeof(st->dmz.vmac));
 	}
 	rd_members(rd, obj, st);
 	rd_counters(rd, rd_obj(rd, obj, "counters"), &st->counters);
@@ -477,6 +482,9 @@ status_print(const struct status *st, FILE *fp)
 	    "dmz:      %s, %s, lease %" PRIu64 " ms (kernel %" PRIu64 " s)\n",
 	    or_dash(st->dmz.address), st->dmz.held ? "held here" : "not held",
 	    st->dmz.lease_ms, st->dmz.kernel_lifetime_s);
+	if (st->dmz.vmac[0] != '\0')
+		fprintf(
+		    fp, "vmac:     %s, up only on the holder\n", st->dmz.vmac);
 	if (st->dmz.address6[0] != '\0' &&
 	    strcmp(st->dmz.address6, st->dmz.address) != 0)
 		fprintf(fp, "dmz6:     %s, %s\n", st->dmz.address6,
@@ -498,11 +506,11 @@ status_print(const struct status *st, FILE *fp)
 	    ", malformed %" PRIu64 ", replay %" PRIu64 ", version %" PRIu64
 	    ", unverified %" PRIu64 ", challenges %" PRIu64 ", ttl %" PRIu64
 	    ", failovers %" PRIu64 ", probes %" PRIu64 ", probes lost %" PRIu64
-	    ", loss handovers %" PRIu64 "\n",
+	    ", acks lost %" PRIu64 ", loss handovers %" PRIu64 "\n",
 	    c->rx, c->tx, c->rx_dropped_auth, c->rx_dropped_malformed,
 	    c->rx_dropped_replay, c->rx_dropped_version, c->rx_unverified,
 	    c->challenges, c->rx_dropped_ttl, c->failovers, c->probes,
-	    c->probes_lost, c->loss_handovers);
+	    c->probes_lost, c->acks_lost, c->loss_handovers);
 	if (st->cloud.present)
 		fprintf(fp, "cloud:    %s, updated %s, %s\n",
 		    or_dash(st->cloud.public_address),

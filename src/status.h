@@ -49,6 +49,7 @@ struct status_counters {
 	uint64_t failovers;
 	uint64_t probes;      /* PROBE rounds' tries sent to a silent holder */
 	uint64_t probes_lost; /* holder: members' PROBEs that never came */
+	uint64_t acks_lost;   /* holder: PROBEs asked again: ack lost */
 	uint64_t loss_handovers; /* handed over for a lossy link */
 };
 
@@ -74,6 +75,7 @@ struct status {
 		uint64_t lease_ms; /* enforced (nftables), 0: not held */
 		uint64_t kernel_lifetime_s; /* the backstop, 0: not held */
 		uint64_t guard_restarts;    /* address guard deaths */
+		char vmac[STATUS_MAC_LEN];  /* [dmz] vmac's MAC; "": null */
 	} dmz;
 	struct status_member members[STATUS_MAX_MEMBERS]; /* self excluded */
 	size_t n_members;

@@ -70,6 +70,10 @@ command -v nft >/dev/null 2>&1 ||
 [ -x "$CHAOS_PROBE" ] ||
     { echo "ERROR: chaos: $CHAOS_PROBE not built (make check-chaos)" >&2; exit 99; }
 
+# Each qured log line starts with its epoch ms, as the probe's and the
+# faults' logs do: what a daemon did lines up with what was done to it.
+export QURE_LOG_STAMP=1
+
 CHAOS_MOUNTS=()   # tmpfs state dirs, unmounted on exit
 CHAOS_STOPPED=()  # pids under SIGSTOP right now, continued on exit
 CHAOS_DONE=0

@@ -28,11 +28,13 @@ NETNS_TESTS = \
 	tests/netns/fastfail.sh \
 	tests/netns/synflood.sh \
 	tests/netns/lossy.sh \
+	tests/netns/rtprio.sh \
 	tests/netns/clone.sh \
 	tests/netns/diskro.sh \
 	tests/netns/revert.sh \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \
+	tests/netns/vmac.sh \
 	tests/netns/asan.sh \
 	tests/netns/ipv6.sh \
 	tests/netns/dualstack.sh \

@@ -27,6 +27,7 @@ static const char every_key[] = "[node]\n"
 				"preempt = yes\n"
 				"state-dir = /srv/qured\n"
 				"control-socket = /run/q.sock\n"
+				"rt-priority = 7\n"
 				"[cluster]\n"
 				"interface = eth1\n"
 				"key-file = /etc/k.key\n"
@@ -48,6 +49,7 @@ static const char every_key[] = "[node]\n"
 				"check-timeout = 3s\n"
 				"check-fall = 3\n"
 				"check-rise = 5\n"
+				"vmac = 02:51:52:aa:BB:0c\n"
 				"[hooks]\n"
 				"on-holder = /etc/qured/up\n"
 				"on-standby = /etc/qured/down\n"
@@ -147,6 +149,7 @@ defaults_are_those_of_the_design(void **state)
 	assert_int_equal(c.dmz.check_timeout_ms, 500);
 	assert_int_equal(c.dmz.check_fall, 2);
 	assert_int_equal(c.dmz.check_rise, 2);
+	assert_int_equal(c.dmz.vmac.mode, CONF_VMAC_NO);
 	assert_string_equal(c.hooks.on_holder, "");
 	assert_string_equal(c.hooks.on_standby, "");
 	assert_false(c.cloud.enabled);
@@ -209,6 +212,9 @@ every_key_is_parsed_into_its_field(void **state)
 	assert_int_equal(c.dmz.check_timeout_ms, 3000);
 	assert_int_equal(c.dmz.check_fall, 3);
 	assert_int_equal(c.dmz.check_rise, 5);
+	assert_int_equal(c.dmz.vmac.mode, CONF_VMAC_GIVEN);
+	assert_memory_equal(c.dmz.vmac.mac,
+	    ((const uint8_t[6]){0x02, 0x51, 0x52, 0xaa, 0xbb, 0x0c}), 6);
 	assert_string_equal(c.hooks.on_holder, "/etc/qured/up");
 	assert_string_equal(c.hooks.on_standby, "/etc/qured/down");
 	assert_true(c.cloud.enabled);
@@ -397,6 +403,41 @@ static const struct bad {
     {MINIMAL "check-rise = 101\n",
 	"t.conf:3: [dmz] check-rise: 101 is out of range, expected 1 to "
 	"100"},
+    {MINIMAL "vmac = maybe\n",
+	"t.conf:3: [dmz] vmac: \"maybe\" is not a MAC, expected no, yes (a "
+	"MAC from the cluster key) or a unicast MAC such as "
+	"02:51:52:00:00:01"},
+    {MINIMAL "vmac = 01:00:5e:00:00:01\n",
+	"t.conf:3: [dmz] vmac: \"01:00:5e:00:00:01\" is a multicast MAC, "
+	"expected no, yes (a MAC from the cluster key) or a unicast MAC such "
+	"as 02:51:52:00:00:01"},
+    {MINIMAL "vmac = ff:ff:ff:ff:ff:ff\n",
+	"t.conf:3: [dmz] vmac: \"ff:ff:ff:ff:ff:ff\" is a multicast MAC, "
+	"expected no, yes (a MAC from the cluster key) or a unicast MAC such "
+	"as 02:51:52:00:00:01"},
+    {MINIMAL "vmac = 00:00:00:00:00:00\n",
+	"t.conf:3: [dmz] vmac: \"00:00:00:00:00:00\" is the all-zero MAC, "
+	"expected no, yes (a MAC from the cluster key) or a unicast MAC such "
+	"as 02:51:52:00:00:01"},
+    {MINIMAL "vmac = 02:51:52:00:00\n",
+	"t.conf:3: [dmz] vmac: \"02:51:52:00:00\" is not a MAC, expected no, "
+	"yes (a MAC from the cluster key) or a unicast MAC such as "
+	"02:51:52:00:00:01"},
+    {MINIMAL "vmac = 02-51-52-00-00-01\n",
+	"t.conf:3: [dmz] vmac: \"02-51-52-00-00-01\" is not a MAC, expected "
+	"no, yes (a MAC from the cluster key) or a unicast MAC such as "
+	"02:51:52:00:00:01"},
+    {MINIMAL "vmac = 02:51:52:00:00:0g\n",
+	"t.conf:3: [dmz] vmac: \"02:51:52:00:00:0g\" is not a MAC, expected "
+	"no, yes (a MAC from the cluster key) or a unicast MAC such as "
+	"02:51:52:00:00:01"},
+    {MINIMAL "vmac = 02:51:52:00:00:01:02\n",
+	"t.conf:3: [dmz] vmac: \"02:51:52:00:00:01:02\" is not a MAC, "
+	"expected no, yes (a MAC from the cluster key) or a unicast MAC such "
+	"as 02:51:52:00:00:01"},
+    {MINIMAL "vmac = YES\n",
+	"t.conf:3: [dmz] vmac: \"YES\" is not a MAC, expected no, yes (a MAC "
+	"from the cluster key) or a unicast MAC such as 02:51:52:00:00:01"},
     {MINIMAL "check-rise = two\n",
 	"t.conf:3: [dmz] check-rise: \"two\" is not a number, expected 1 "
 	"to 100"},
@@ -837,6 +878,68 @@ every_key_of_the_table_is_described_in_the_man_page(void **state)
 	assert_true(i > 20);
 }
 
+/* ---- [dmz] vmac ---- */
+
+static void
+vmac_yes_and_no_are_modes_and_print_back(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	load_ok(MINIMAL "vmac = yes\n", &c);
+	assert_int_equal(c.dmz.vmac.mode, CONF_VMAC_KEY);
+	round_trip(&c);
+	load_ok(MINIMAL "vmac = no\n", &c);
+	assert_int_equal(c.dmz.vmac.mode, CONF_VMAC_NO);
+	/* A universally administered unicast MAC is someone's: allowed. */
+	load_ok(MINIMAL "vmac = 00:16:3e:12:34:56\n", &c);
+	assert_int_equal(c.dmz.vmac.mode, CONF_VMAC_GIVEN);
+	round_trip(&c);
+}
+
+static void
+the_derived_vmac_is_local_unicast_and_the_same_for_the_same_key(void **state)
+{
+	uint8_t k1[CONF_KEY_LEN], k2[CONF_KEY_LEN], a[6], b[6], c[6];
+	unsigned i, seen_other_first = 0;
+
+	(void)state;
+	for (i = 0; i < 256; i++) {
+		memset(k1, (int)i, sizeof(k1));
+		k1[0] = (uint8_t)(i * 7);
+		conf_vmac_derive(k1, a);
+		conf_vmac_derive(k1, b);
+		assert_memory_equal(a, b, 6);
+		assert_int_equal(a[0] & 0x03, 0x02); /* local, unicast */
+		if (a[0] != 0x02)
+			seen_other_first++;
+	}
+	/* 46 bits from the key, the first byte's top six among them. */
+	assert_true(seen_other_first > 200);
+	memset(k1, 0x11, sizeof(k1));
+	memcpy(k2, k1, sizeof(k2));
+	k2[31] ^= 0x01;
+	conf_vmac_derive(k1, a);
+	conf_vmac_derive(k2, c);
+	assert_memory_not_equal(a, c, 6);
+}
+
+static void
+the_derived_vmac_is_hmac_sha256_of_the_label(void **state)
+{
+	/* printf 'QuRe vmac v1' | openssl dgst -sha256 -mac HMAC -macopt
+	 * hexkey:0b0b...0b (32 bytes) = a768ebab3ad1...; a7 made local
+	 * unicast is a6. Pinned: every member, of any version, must derive
+	 * the same MAC from the same key. */
+	static const uint8_t want[6] = {0xa6, 0x68, 0xeb, 0xab, 0x3a, 0xd1};
+	uint8_t key[CONF_KEY_LEN], mac[6];
+
+	(void)state;
+	memset(key, 0x0b, sizeof(key));
+	conf_vmac_derive(key, mac);
+	assert_memory_equal(mac, want, 6);
+}
+
 /* ---- the cluster key file ---- */
 
 static void
@@ -1003,6 +1106,10 @@ main(void)
 	    cmocka_unit_test(default_name_is_the_first_label_of_the_hostname),
 	    cmocka_unit_test(
 		every_key_of_the_table_is_described_in_the_man_page),
+	    cmocka_unit_test(vmac_yes_and_no_are_modes_and_print_back),
+	    cmocka_unit_test(
+		the_derived_vmac_is_local_unicast_and_the_same_for_the_same_key),
+	    cmocka_unit_test(the_derived_vmac_is_hmac_sha256_of_the_label),
 	    cmocka_unit_test(a_good_key_file_is_read),
 	    cmocka_unit_test(a_missing_key_file_says_how_to_make_one),
 	    cmocka_unit_test(a_key_file_others_can_read_is_refused),

@@ -32,6 +32,7 @@ fill(struct status *st)
 	snprintf(st->dmz.address, sizeof(st->dmz.address), "192.168.1.11/24");
 	st->dmz.held = true;
 	st->dmz.lease_ms = 600;
+	snprintf(st->dmz.vmac, sizeof(st->dmz.vmac), "02:51:52:aa:bb:cc");
 	st->n_members = 1;
 	snprintf(st->members[0].id, sizeof(st->members[0].id), "%s",
 	    "ffeeddccbbaa99887766554433221100");
@@ -109,16 +110,34 @@ status_json_has_exactly_the_design_keys(void **state)
 	ASSERT_KEYS(path(o, "persist", NULL), "ok", "error");
 	ASSERT_KEYS(path(o, "holder", NULL), "id", "name", "address");
 	ASSERT_KEYS(path(o, "dmz", NULL), "address", "held", "lease_ms",
-	    "kernel_lifetime_s", "guard_restarts", "address6", "held6");
+	    "kernel_lifetime_s", "guard_restarts", "vmac", "address6", "held6");
 	assert_int_equal(json_array_size(path(o, "members", NULL)), 1);
 	ASSERT_KEYS(json_array_get(path(o, "members", NULL), 0), "id", "name",
 	    "addresses", "priority", "state", "last_seen_ms");
 	ASSERT_KEYS(path(o, "counters", NULL), "rx", "tx", "rx_dropped_auth",
 	    "rx_dropped_malformed", "rx_dropped_replay", "rx_dropped_version",
 	    "rx_unverified", "challenges", "rx_dropped_ttl", "failovers",
-	    "probes", "probes_lost", "loss_handovers");
+	    "probes", "probes_lost", "acks_lost", "loss_handovers");
 	ASSERT_KEYS(
 	    path(o, "cloud", NULL), "public_address", "last_update", "status");
+	json_decref(o);
+}
+
+static void
+dmz_vmac_is_the_mac_or_null_without_one(void **state)
+{
+	struct status st;
+	json_t *o;
+
+	(void)state;
+	fill(&st);
+	o = status_to_json(&st);
+	assert_string_equal(
+	    json_string_value(path(o, "dmz", "vmac")), "02:51:52:aa:bb:cc");
+	json_decref(o);
+	st.dmz.vmac[0] = '\0';
+	o = status_to_json(&st);
+	assert_true(json_is_null(path(o, "dmz", "vmac")));
 	json_decref(o);
 }
 
@@ -479,6 +498,7 @@ main(void)
 		a_member_name_that_is_not_utf8_goes_out_as_question_marks),
 	    cmocka_unit_test(members_reply_has_ok_node_and_members),
 	    cmocka_unit_test(json_round_trip_gives_the_same_snapshot),
+	    cmocka_unit_test(dmz_vmac_is_the_mac_or_null_without_one),
 	    cmocka_unit_test(reading_rejects_wrong_types_with_the_field_name),
 	    cmocka_unit_test(reading_is_lenient_about_missing_and_extra_fields),
 	    cmocka_unit_test(text_status_names_the_holder_or_says_none),
