@@ -61,6 +61,25 @@ disc_own_nets(const char *ifname, struct disc_net *out, size_t max)
 }
 
 int
+disc_if_has_ipv4(const char *ifname)
+{
+	struct ifaddrs *all, *ifa;
+	size_t len = strlen(ifname);
+	int found = 0;
+
+	if (getifaddrs(&all) == -1)
+		return -1;
+	for (ifa = all; ifa != NULL && !found; ifa = ifa->ifa_next)
+		found =
+		    ifa->ifa_addr != NULL &&
+		    ifa->ifa_addr->sa_family == AF_INET &&
+		    strncmp(ifa->ifa_name, ifname, len) == 0 &&
+		    (ifa->ifa_name[len] == '\0' || ifa->ifa_name[len] == ':');
+	freeifaddrs(all);
+	return found;
+}
+
+int
 disc_ifname_on_net(struct in_addr a, char *ifname, size_t len)
 {
 	struct ifaddrs *all, *ifa;

@@ -214,6 +214,12 @@ enum disc_addr_why disc_addr_choose(const struct disc_net *own, size_t n_own,
 int disc_own_nets(const char *ifname, struct disc_net *out, size_t max);
 
 /*
+ * Whether ifname has any IPv4 address, a link-local one (169.254/16)
+ * included: group datagrams can leave from it. 1, 0, or -1 with errno.
+ */
+int disc_if_has_ipv4(const char *ifname);
+
+/*
  * The interface with an IPv4 subnet that holds a (the DMZ address: the
  * LAN the peers share), into ifname (IF_NAMESIZE bytes); not loopback.
  * Returns 0, or -1 if none has (then the default route's is the guess).

@@ -16,7 +16,10 @@ discovery_libqure_disc_a_SOURCES = \
 	discovery/discovery.h \
 	discovery/disc_if.c \
 	discovery/disc_igmp_watch.c \
-	discovery/disc_udp.c
+	discovery/disc_udp.c \
+	discovery/disc6.h \
+	discovery/disc_udp6.c \
+	discovery/disc_dedup.c
 discovery_libqure_disc_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)
 DISC_LIBS = discovery/libqure_disc.a $(DISC_CORE_LIBS) $(EVENT_LIBS)
 
@@ -131,3 +134,11 @@ fuzz-disc-txt: tests/fuzz/fuzz_disc_txt$(EXEEXT)
 endif
 .PHONY: fuzz-disc-txt
 # --- end DNS-SD ----------------------------------------------------------
+
+# The IPv6 transport (loopback ::1) and the dual-stack duplicate filter.
+check_PROGRAMS += tests/unit/test_disc6
+TESTS += tests/unit/test_disc6
+tests_unit_test_disc6_SOURCES = tests/unit/test_disc6.c
+tests_unit_test_disc6_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) \
+	$(CMOCKA_CFLAGS)
+tests_unit_test_disc6_LDADD = $(DISC_LIBS) $(BASE_LIBS) $(CMOCKA_LIBS)

@@ -169,3 +169,43 @@ endif
 check_PROGRAMS += tests/netns/arp_mon
 tests_netns_arp_mon_SOURCES = tests/netns/arp_mon.c
 tests_netns_arp_mon_LDADD = netcfg/libqure_netcfg_core.a
+
+# --- IPv6 DMZ address (issue 9 item 4) ----------------------------------
+# The neighbour discovery codec is pure (core archive, unit test, fuzz
+# target); the edge (netlink, AF_PACKET, nftables, guard) joins the I/O
+# library.
+netcfg_libqure_netcfg_core_a_SOURCES += netcfg/nd.h netcfg/nd_frame.c
+netcfg_libqure_netcfg_a_SOURCES += netcfg/nd.h netcfg/netcfg6.h \
+	netcfg/netcfg6.c
+
+check_PROGRAMS += tests/unit/test_netcfg_nd
+TESTS += tests/unit/test_netcfg_nd
+tests_unit_test_netcfg_nd_SOURCES = tests/unit/test_netcfg_nd.c
+tests_unit_test_netcfg_nd_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_netcfg_nd_LDADD = netcfg/libqure_netcfg_core.a \
+	$(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/fuzz/replay_nd
+TESTS += tests/fuzz/replay_nd
+EXTRA_DIST += tests/fuzz/corpus/nd
+tests_fuzz_replay_nd_SOURCES = tests/fuzz/fuzz_nd.c tests/fuzz/fuzz_replay.c
+tests_fuzz_replay_nd_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS='"$(abs_top_srcdir)/tests/fuzz/corpus/nd"'
+tests_fuzz_replay_nd_LDADD = netcfg/libqure_netcfg_core.a
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_nd
+tests_fuzz_fuzz_nd_SOURCES = tests/fuzz/fuzz_nd.c
+tests_fuzz_fuzz_nd_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_nd_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_nd_LDADD = netcfg/libqure_netcfg_core.a
+
+# New inputs go to a scratch directory, never into the source tree.
+fuzz-nd: tests/fuzz/fuzz_nd$(EXEEXT)
+	rm -rf tests/fuzz/work/nd
+	$(MKDIR_P) tests/fuzz/work/nd
+	tests/fuzz/fuzz_nd$(EXEEXT) -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=256 -print_final_stats=1 \
+	    tests/fuzz/work/nd $(srcdir)/tests/fuzz/corpus/nd
+endif
+.PHONY: fuzz-nd
+# --- end IPv6 DMZ address ------------------------------------------------

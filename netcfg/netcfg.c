@@ -322,7 +322,9 @@ check_conf(const struct netcfg_conf *conf, char *err)
 		set_err(err, "netcfg: bad interface name");
 		return -1;
 	}
-	if (conf->dmz_prefix < 1 || conf->dmz_prefix > 32) {
+	/* 0: no IPv4 DMZ address (an IPv6-only cluster, netcfg6.h): the
+	 * link, its MAC and addresses only; the caller adds nothing. */
+	if (conf->dmz_prefix > 32) {
 		set_err(err, "netcfg: bad DMZ prefix length");
 		return -1;
 	}
@@ -428,13 +430,15 @@ netcfg_new(struct event_base *base, const struct netcfg_conf *conf,
 		    err, "netcfg: link %s: %s", conf->ifname, strerror(errno));
 		goto fail;
 	}
-	if (check_subnet(nc, err) == -1)
+	if (conf->dmz_prefix != 0 && check_subnet(nc, err) == -1)
 		goto fail;
 	/* Before the netlink half builds its requests on the index. */
 	if (netcfg_vmac_open(nc, err, NETCFG_ERR_MAX) == -1)
 		goto fail;
 	if (netcfg_nl_open(nc, &nl_up, err, NETCFG_ERR_MAX) == -1)
 		goto fail;
+	if (conf->dmz_prefix == 0)
+		return nc;
 	promote_secondaries(nc);
 	if (netcfg_nft_open(nc) == -1)
 		log_warnx("netcfg: no nftables lease for %s; the kernel "

@@ -28,7 +28,7 @@ struct netcfg;
 struct netcfg_conf {
 	char ifname[NETCFG_IFNAME_MAX];
 	struct in_addr dmz; /* network byte order */
-	uint8_t dmz_prefix; /* 1..32 */
+	uint8_t dmz_prefix; /* 1..32; 0: no IPv4 DMZ address (add nothing) */
 	/*
 	 * [dmz] vmac: all zero, the address lives on ifname itself; else the
 	 * cluster's one MAC (unicast): the address lives on a macvlan of
@@ -225,6 +225,9 @@ struct netcfg_watch_conf {
 	/* Frames from this source MAC are ignored (our own); all zero: no
 	 * check. netcfg_watch_new() sets it to the interface's MAC. */
 	uint8_t mac[6];
+	/* [dmz] address6: requests to it and answers from it (IPv6 without
+	 * extension headers) are watched too; all zero: none. */
+	struct in6_addr dmz6;
 };
 
 enum netcfg_watch_kind {
@@ -236,13 +239,17 @@ enum netcfg_watch_kind {
 struct netcfg_watch_seen {
 	enum netcfg_watch_kind kind;
 	/* The client side, equal for a request and its answer:
-	 * (client IPv4 << 24) | (client port << 8) | proto, host order. */
+	 * (client IPv4 << 24) | (client port << 8) | proto, host order;
+	 * for an IPv6 client, its address folded to 32 bits (the four
+	 * words XORed) in place of the IPv4 one. */
 	uint64_t flow;
-	struct in_addr client; /* network byte order */
-	uint16_t client_port;  /* host byte order */
-	uint16_t port;	       /* the DMZ side's (watched) port */
-	uint8_t proto;	       /* IPPROTO_TCP or IPPROTO_UDP */
-	bool rst;	       /* ANSWER: a TCP reset (the port is closed) */
+	struct in_addr client;	 /* network byte order; 0 for IPv6 */
+	uint16_t client_port;	 /* host byte order */
+	uint16_t port;		 /* the DMZ side's (watched) port */
+	uint8_t proto;		 /* IPPROTO_TCP or IPPROTO_UDP */
+	bool rst;		 /* ANSWER: a TCP reset (the port is closed) */
+	uint8_t family;		 /* 4 or 6 */
+	struct in6_addr client6; /* family 6: the client */
 };
 
 struct netcfg_watch_stats {

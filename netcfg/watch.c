@@ -188,7 +188,9 @@ socket_setup(struct netcfg_watch *w, int fd)
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_IP);
+	/* With an IPv6 DMZ address, IPv6 too: the filter picks. */
+	sll.sll_protocol = htons(
+	    IN6_IS_ADDR_UNSPECIFIED(&w->conf.dmz6) ? ETH_P_IP : ETH_P_ALL);
 	sll.sll_ifindex = w->ifindex;
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1)
 		return -1;

@@ -21,9 +21,9 @@
 #include "netcfg/netcfg.h"
 
 /* Longest program: a fixed part plus a compare per port and direction. */
-#define NETCFG_WATCH_BPF_MAX (64 + 2 * NETCFG_WATCH_MAX_PORTS)
+#define NETCFG_WATCH_BPF_MAX (112 + 2 * NETCFG_WATCH_MAX_PORTS)
 /* Bytes of a passing frame the kernel copies: Ethernet (14), IPv4 with
- * options (at most 60), TCP up to its flags (14), rounded up. */
+ * options (at most 60; IPv6: 40), TCP up to its flags (14), rounded up. */
 #define NETCFG_WATCH_SNAP 96
 
 /*

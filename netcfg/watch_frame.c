@@ -21,6 +21,12 @@
 #define OFF_IP_SRC (OFF_IP + 12)
 #define OFF_IP_DST (OFF_IP + 16)
 #define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86dd
+#define IP6_LEN 40
+#define OFF_IP6_PLEN (OFF_IP + 4)
+#define OFF_IP6_NEXT (OFF_IP + 6)
+#define OFF_IP6_SRC (OFF_IP + 8)
+#define OFF_IP6_DST (OFF_IP + 24)
 #define IP_FRAG_OFFSET 0x1fff /* non-zero: not the first fragment */
 #define IP_MIN_HLEN 20
 #define L4_SPORT 0
@@ -34,7 +40,9 @@
 
 /* The fields of one IPv4 frame the watcher looks at. */
 struct hdr {
-	uint32_t src, dst; /* host order */
+	uint32_t src, dst;	    /* host order; IPv6: the addresses folded */
+	uint8_t family;		    /* 4 or 6 */
+	const uint8_t *src6, *dst6; /* IPv6: into the frame */
 	uint8_t proto;
 	const uint8_t *l4;
 	size_t l4_len;	    /* captured bytes from l4 on */
@@ -84,12 +92,54 @@ parse_ip(const uint8_t *f, size_t len, const struct netcfg_watch_conf *conf,
 	tot = be16(f + OFF_IP_TOTLEN);
 	if (ihl < IP_MIN_HLEN || len < OFF_IP + ihl || tot < ihl)
 		return false;
+	h->family = 4;
 	h->src = be32(f + OFF_IP_SRC);
 	h->dst = be32(f + OFF_IP_DST);
 	h->proto = f[OFF_IP_PROTO];
 	h->l4 = f + OFF_IP + ihl;
 	h->l4_len = len - OFF_IP - ihl;
 	h->payload_len = tot - ihl;
+	return true;
+}
+
+static bool
+is_zero16(const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a, zero, 16) == 0;
+}
+
+static uint32_t
+fold6(const uint8_t *a)
+{
+	return be32(a) ^ be32(a + 4) ^ be32(a + 8) ^ be32(a + 12);
+}
+
+/* An untagged IPv6 frame of TCP or UDP right after the fixed header (no
+ * extension headers, so no fragments either); not ours. */
+static bool
+parse_ip6(const uint8_t *f, size_t len, const struct netcfg_watch_conf *conf,
+    struct hdr *h)
+{
+	if (f == NULL || len < OFF_IP + IP6_LEN)
+		return false;
+	if (be16(f + OFF_ETHERTYPE) != ETHERTYPE_IPV6)
+		return false;
+	if (!is_zero_mac(conf->mac) &&
+	    memcmp(f + OFF_SRC_MAC, conf->mac, 6) == 0)
+		return false;
+	if ((f[OFF_IP] & 0xf0) != 0x60)
+		return false;
+	h->family = 6;
+	h->src6 = f + OFF_IP6_SRC;
+	h->dst6 = f + OFF_IP6_DST;
+	h->src = fold6(h->src6);
+	h->dst = fold6(h->dst6);
+	h->proto = f[OFF_IP6_NEXT];
+	h->l4 = f + OFF_IP + IP6_LEN;
+	h->l4_len = len - OFF_IP - IP6_LEN;
+	h->payload_len = be16(f + OFF_IP6_PLEN);
 	return true;
 }
 
@@ -130,6 +180,13 @@ found(enum netcfg_watch_kind kind, uint32_t client, uint16_t client_port,
 	out->proto = h->proto;
 	out->rst = kind == NETCFG_WATCH_ANSWER && h->proto == IPPROTO_TCP &&
 		   (h->l4[L4_TCP_FLAGS] & TCP_RST) != 0;
+	out->family = h->family;
+	memset(&out->client6, 0, sizeof(out->client6));
+	if (h->family == 6) {
+		out->client.s_addr = 0;
+		memcpy(&out->client6,
+		    kind == NETCFG_WATCH_REQUEST ? h->src6 : h->dst6, 16);
+	}
 	return kind;
 }
 
@@ -179,6 +236,19 @@ netcfg_watch_classify(const uint8_t *frame, size_t len,
 	struct hdr h;
 
 	out->kind = NETCFG_WATCH_IGNORE;
+	if (!is_zero16(conf->dmz6.s6_addr) && parse_ip6(frame, len, conf, &h)) {
+		const uint8_t *d6 = conf->dmz6.s6_addr;
+		bool to = memcmp(h.dst6, d6, 16) == 0;
+		bool from = memcmp(h.src6, d6, 16) == 0;
+
+		if (!l4_complete(&h))
+			return NETCFG_WATCH_IGNORE;
+		if (to && !from)
+			return request(&h, conf, out);
+		if (from && !to)
+			return answer(&h, conf, out);
+		return NETCFG_WATCH_IGNORE;
+	}
 	if (!parse_ip(frame, len, conf, &h) || !l4_complete(&h))
 		return NETCFG_WATCH_IGNORE;
 	/* The holder talking to itself is neither a request nor an answer. */
@@ -223,7 +293,12 @@ netcfg_watch_classify(const uint8_t *frame, size_t len,
 
 enum label {
 	L_NEXT = 0, /* fall through (jump offset 0) */
+	L_LINK,
 	L_IP,
+	L_IP6,
+	L_IP6_FROM,
+	L_REQ6,
+	L_ANS6,
 	L_REQ,
 	L_REQ_TCP,
 	L_REQ_UDP,
@@ -329,7 +404,16 @@ emit_link(struct emit *e, const struct netcfg_watch_conf *conf)
 	const uint8_t *m = conf->mac;
 
 	stmt(e, BPF_LD | BPF_H | BPF_ABS, OFF_ETHERTYPE);
-	op(e, BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV4, L_NEXT, L_DROP);
+	if (is_zero16(conf->dmz6.s6_addr)) {
+		op(e, BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV4, L_NEXT,
+		    L_DROP);
+	} else {
+		op(e, BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV4, L_LINK,
+		    L_NEXT);
+		op(e, BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV6, L_NEXT,
+		    L_DROP);
+	}
+	label(e, L_LINK);
 	stmt(e, BPF_LD | BPF_W | BPF_ABS,
 	    (uint32_t)(SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT));
 	op(e, BPF_JMP | BPF_JEQ | BPF_K, 0, L_NEXT, L_DROP);
@@ -345,9 +429,13 @@ emit_link(struct emit *e, const struct netcfg_watch_conf *conf)
 }
 
 static void
-emit_ip(struct emit *e, uint32_t dmz)
+emit_ip(struct emit *e, const struct netcfg_watch_conf *conf, uint32_t dmz)
 {
 	label(e, L_IP);
+	if (!is_zero16(conf->dmz6.s6_addr)) {
+		stmt(e, BPF_LD | BPF_H | BPF_ABS, OFF_ETHERTYPE);
+		op(e, BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV6, L_IP6, L_NEXT);
+	}
 	stmt(e, BPF_LD | BPF_B | BPF_ABS, OFF_IP);
 	stmt(e, BPF_ALU | BPF_AND | BPF_K, 0xf0);
 	op(e, BPF_JMP | BPF_JEQ | BPF_K, 0x40, L_NEXT, L_DROP);
@@ -364,6 +452,62 @@ emit_ip(struct emit *e, uint32_t dmz)
 	op(e, BPF_JMP | BPF_JEQ | BPF_K, dmz, L_REQ, L_NEXT);
 	stmt(e, BPF_LD | BPF_W | BPF_ABS, OFF_IP_SRC);
 	op(e, BPF_JMP | BPF_JEQ | BPF_K, dmz, L_ANS, L_DROP);
+}
+
+/* Four word compares of the address at off with a: all equal -> eq,
+ * else -> ne. */
+static void
+addr6_cmp(struct emit *e, uint32_t off, const uint8_t *a, enum label eq,
+    enum label ne)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		stmt(e, BPF_LD | BPF_W | BPF_ABS, off + 4 * (uint32_t)i);
+		op(e, BPF_JMP | BPF_JEQ | BPF_K, be32(a + 4 * i),
+		    i == 3 ? eq : L_NEXT, ne);
+	}
+}
+
+/*
+ * The IPv6 branch, before the IPv4 sections it jumps into (jumps go
+ * forward only): version 6, M[0] = the payload length, X = 40 (the fixed
+ * header), then to the DMZ6 address and not from it -> the request
+ * sections, from it and not to it -> the answer sections.
+ *
+ *	ldb [14]; and #0xf0; jeq #0x60
+ *	ldh [18]; st M[0]; ldx #40
+ *	[38..53] == dmz6 ? ([22..37] == dmz6 ? drop : req6) : from
+ *   from: [22..37] == dmz6 ? ans6 : drop
+ *   req6: ldb [20]; jeq #6 -> req_tcp; jeq #17 -> req_udp; drop
+ *   ans6: ldb [20]; jeq #6 -> ans_tcp; jeq #17 -> ans_udp; drop
+ */
+static void
+emit_ip6(struct emit *e, const struct netcfg_watch_conf *conf)
+{
+	const uint8_t *d6 = conf->dmz6.s6_addr;
+
+	if (is_zero16(d6))
+		return;
+	label(e, L_IP6);
+	stmt(e, BPF_LD | BPF_B | BPF_ABS, OFF_IP);
+	stmt(e, BPF_ALU | BPF_AND | BPF_K, 0xf0);
+	op(e, BPF_JMP | BPF_JEQ | BPF_K, 0x60, L_NEXT, L_DROP);
+	stmt(e, BPF_LD | BPF_H | BPF_ABS, OFF_IP6_PLEN);
+	stmt(e, BPF_ST, 0);
+	stmt(e, BPF_LDX | BPF_W | BPF_IMM, IP6_LEN);
+	addr6_cmp(e, OFF_IP6_DST, d6, L_NEXT, L_IP6_FROM);
+	addr6_cmp(e, OFF_IP6_SRC, d6, L_DROP, L_REQ6);
+	label(e, L_IP6_FROM);
+	addr6_cmp(e, OFF_IP6_SRC, d6, L_ANS6, L_DROP);
+	label(e, L_REQ6);
+	stmt(e, BPF_LD | BPF_B | BPF_ABS, OFF_IP6_NEXT);
+	op(e, BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, L_REQ_TCP, L_NEXT);
+	op(e, BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, L_REQ_UDP, L_DROP);
+	label(e, L_ANS6);
+	stmt(e, BPF_LD | BPF_B | BPF_ABS, OFF_IP6_NEXT);
+	op(e, BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, L_ANS_TCP, L_NEXT);
+	op(e, BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, L_ANS_UDP, L_DROP);
 }
 
 static void
@@ -437,7 +581,8 @@ netcfg_watch_bpf(
 	for (i = 0; i < L_COUNT; i++)
 		e.at[i] = SIZE_MAX;
 	emit_link(&e, conf);
-	emit_ip(&e, dmz);
+	emit_ip(&e, conf, dmz);
+	emit_ip6(&e, conf);
 	emit_requests(&e, conf, dmz);
 	emit_answers(&e, conf);
 	label(&e, L_PASS);
@@ -506,6 +651,9 @@ vm_step(struct vm *m, const struct sock_filter *f)
 	case BPF_LD | BPF_H | BPF_IND:
 	case BPF_LD | BPF_B | BPF_IND:
 		return vm_load(m, m->x + f->k, ld_size(f->code), &m->a) ? 0 : 1;
+	case BPF_LDX | BPF_W | BPF_IMM:
+		m->x = f->k;
+		return 0;
 	case BPF_LDX | BPF_B | BPF_MSH:
 		if (!vm_load(m, f->k, 1, &v))
 			return 1;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <openssl/crypto.h>
@@ -23,9 +24,11 @@
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "discovery/disc_avahi.h"
+#include "discovery/disc6.h"
 #include "discovery/discovery.h"
 #include "election/election.h"
 #include "netcfg/netcfg.h"
+#include "netcfg/netcfg6.h"
 #include "src/check.h"
 #include "src/conf.h"
 #include "src/hooks.h"
@@ -79,7 +82,20 @@ struct cluster {
 	struct elect_conf econf;
 	enum elect_handover_result handover; /* of the last step */
 	struct netcfg *nc;
+	bool dmz4;	     /* [dmz] address is set: netcfg holds it */
+	struct netcfg6 *nc6; /* [dmz] address6, or NULL */
+	/* A probe of both addresses: how many are still out, and the
+	 * first conflict (a dual-stack claim needs both free). */
+	unsigned probes_out;
+	enum netcfg_probe_result probe_r;
+	uint8_t probe_mac[6];
 	struct disc_udp *udp;
+	struct disc_udp6 *udp6;	 /* NULL: no IPv6 on this host */
+	struct disc_dedup dedup; /* dual stack: a group datagram comes twice */
+	bool has_v4;		 /* the interface has a usable IPv4 address */
+	bool any_v4;		 /* or at least a link-local one */
+	bool systemd_socket;	 /* the IPv4 socket came from qured.socket */
+	uint64_t v4_checked_ms;	 /* when has_v4 was read */
 	struct event *timer;
 	struct netcfg_watch *watch; /* NULL: no [dmz] ports to watch */
 	struct check *check;	    /* NULL: no [dmz] check */
@@ -113,6 +129,9 @@ struct cluster {
 	uint64_t nets_ms; /* when read; 0: never */
 	struct in_addr group_src;
 	struct event *disc_tick;
+	/* A live member speaks IPv6 only (no IPv4 address advertised, its
+	 * datagrams come over IPv6): group datagrams go on IPv6 too. */
+	bool v6_members;
 	struct elect_id unusable_logged[ELECT_MAX_MEMBERS]; /* a ring */
 	size_t n_unusable_logged;
 };
@@ -180,6 +199,10 @@ member_address(struct cluster *c, const struct elect_member_info *m)
 	char ip[INET6_ADDRSTRLEN], id[33];
 	size_t i;
 
+	/* Over IPv6 a member is reached where it sends from: a link-local
+	 * source is scoped to the cluster interface (disc_udp6.c). */
+	if (m->src.family == 6)
+		return m->src;
 	for (i = 0; i < m->n_addrs && i < ELECT_MAX_ADDRS; i++)
 		adv[i] = to_disc(&m->addrs[i]);
 	if (disc_addr_choose(c->nets, c->n_nets, adv, i, &src, &out) ==
@@ -222,18 +245,68 @@ unicast_dest(struct cluster *c, const struct elect_addr *dest, uint64_t now)
 
 /* ---- applying actions ---- */
 
+#define V4_CHECK_MS 1000 /* how long has_v4 is believed */
+
+/*
+ * What IPv4 the cluster interface has, read at most once a second (an
+ * address a DHCP client adds is used within a second): a usable address
+ * (has_v4), or at least a link-local one (any_v4, 169.254/16).
+ */
+static bool
+has_v4(struct cluster *c, uint64_t now)
+{
+	struct in_addr a[1];
+
+	if (c->v4_checked_ms != 0 && now < c->v4_checked_ms + V4_CHECK_MS)
+		return c->has_v4;
+	c->has_v4 = c->nc == NULL || netcfg_get_addrs(c->nc, a, 1) > 0;
+	c->any_v4 = c->has_v4 || disc_if_has_ipv4(c->ifname) == 1;
+	c->v4_checked_ms = now ? now : 1;
+	return c->has_v4;
+}
+
+static bool
+any_v4(struct cluster *c, uint64_t now)
+{
+	(void)has_v4(c, now);
+	return c->any_v4;
+}
+
+/*
+ * The cluster runs over IPv4, IPv6 or both. Group datagrams go out on
+ * IPv4 when the interface has any IPv4 address (a LAN of 169.254/16
+ * ones may have no IPv6: tests/netns/linklocal.sh), and on IPv6 when it
+ * has no usable IPv4 address or a member speaks IPv6 only (v6_members).
+ * So on a dual-stack LAN each datagram goes once, not twice (background
+ * traffic is what QuRe is measured by); receivers listen on both and
+ * take one copy (disc_dedup_seen()). Unicast goes on the family of the
+ * address the core chose.
+ */
 static void
 apply_send(struct cluster *c, const struct elect_action *a, uint64_t now)
 {
 	struct sockaddr_in to = {.sin_family = AF_INET};
 	struct elect_addr dest;
+	struct sockaddr_in6 to6 = {.sin6_family = AF_INET6};
 
 	if (a->dest.family == 0) {
-		disc_udp_send(c->udp, NULL, a->buf, a->len);
+		if (c->udp6 == NULL || any_v4(c, now))
+			disc_udp_send(c->udp, NULL, a->buf, a->len);
+		if (c->udp6 != NULL && (!has_v4(c, now) || c->v6_members))
+			disc_udp6_send(c->udp6, NULL, a->buf, a->len);
+		return;
+	}
+	if (a->dest.family == 6) {
+		if (c->udp6 == NULL)
+			return;
+		memcpy(&to6.sin6_addr, a->dest.b, 16);
+		to6.sin6_port = htons(c->conf.cluster.port);
+		/* A link-local peer is on the cluster interface. */
+		disc_udp6_send(c->udp6, &to6, a->buf, a->len);
 		return;
 	}
 	if (a->dest.family != 4)
-		return; /* IPv6 transport: a later issue */
+		return;
 	dest = unicast_dest(c, &a->dest, now);
 	memcpy(&to.sin_addr, dest.b, 4);
 	to.sin_port = htons(c->conf.cluster.port);
@@ -244,16 +317,34 @@ apply_send(struct cluster *c, const struct elect_action *a, uint64_t now)
 static void
 dmz_cidr(const struct cluster *c, char *buf, size_t len)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
 
+	if (!c->dmz4) {
+		inet_ntop(AF_INET6, &c->conf.dmz.address6.addr, ip, sizeof(ip));
+		snprintf(buf, len, "%s/%u", ip, c->conf.dmz.address6.prefix);
+		return;
+	}
 	inet_ntop(AF_INET, &c->conf.dmz.address.addr, ip, sizeof(ip));
 	snprintf(buf, len, "%s/%u", ip, c->conf.dmz.address.prefix);
+}
+
+/* "fd00::11/64", or "" without [dmz] address6. */
+static void
+dmz6_cidr(const struct cluster *c, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	if (c->nc6 == NULL)
+		return;
+	inet_ntop(AF_INET6, &c->conf.dmz.address6.addr, ip, sizeof(ip));
+	snprintf(buf, len, "%s/%u", ip, c->conf.dmz.address6.prefix);
 }
 
 static void
 apply_state(struct cluster *c, const struct elect_action *a)
 {
-	char cidr[INET_ADDRSTRLEN + 4];
+	char cidr[INET6_ADDRSTRLEN + 5];
 
 	log_info("cluster: %s -> %s (%s), epoch %llu", elect_state_name(a->old),
 	    elect_state_name(a->state), elect_reason_name(a->reason),
@@ -361,10 +452,12 @@ log_drop(struct cluster *c, const char *ip, const char *why, uint64_t now)
 static void
 apply_drop(struct cluster *c, const struct elect_action *a, uint64_t now)
 {
-	char ip[INET_ADDRSTRLEN] = "?";
+	char ip[INET6_ADDRSTRLEN] = "?";
 
 	if (a->src.family == 4)
 		inet_ntop(AF_INET, a->src.b, ip, sizeof(ip));
+	else if (a->src.family == 6)
+		inet_ntop(AF_INET6, a->src.b, ip, sizeof(ip));
 	log_drop(c, ip, elect_wire_err_name(a->err), now);
 }
 
@@ -400,11 +493,41 @@ apply_conflict(const struct elect_action *a)
 	    what);
 }
 
+/* On dual stack both addresses are added, refreshed and deleted in the
+ * same step: whoever holds one holds the other. */
 static void
 apply_addr_add(struct cluster *c, uint32_t lease_ms)
 {
-	if (netcfg_addr_add(c->nc, lease_ms) == 0)
+	if (c->dmz4 && netcfg_addr_add(c->nc, lease_ms) == 0)
 		netcfg_announce(c->nc, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
+	if (c->nc6 != NULL && netcfg6_addr_add(c->nc6, lease_ms) == 0)
+		netcfg6_announce(c->nc6, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
+}
+
+static void
+addr_refresh(struct cluster *c, uint32_t lease_ms)
+{
+	if (c->dmz4)
+		netcfg_addr_refresh(c->nc, lease_ms);
+	if (c->nc6 != NULL)
+		netcfg6_addr_add(c->nc6, lease_ms);
+}
+
+static void
+addr_del(struct cluster *c)
+{
+	if (c->dmz4)
+		netcfg_addr_del(c->nc);
+	if (c->nc6 != NULL)
+		netcfg6_addr_del(c->nc6);
+}
+
+/* Whether we hold the DMZ address(es): either counts. */
+static bool
+is_held(const struct cluster *c)
+{
+	return (c->dmz4 && netcfg_is_held(c->nc)) ||
+	       (c->nc6 != NULL && netcfg6_is_held(c->nc6));
 }
 
 /* Members answering for the address are no conflict: they hold it, or
@@ -421,15 +544,42 @@ set_member_macs(struct cluster *c, uint64_t now)
 		if (memcmp(members[i].mac, (uint8_t[6]){0}, 6) != 0)
 			memcpy(macs[nmacs++], members[i].mac, 6);
 	netcfg_set_member_macs(c->nc, (const uint8_t(*)[6])macs, nmacs);
+	if (c->nc6 != NULL)
+		netcfg6_set_member_macs(
+		    c->nc6, (const uint8_t(*)[6])macs, nmacs);
 }
 
+static void probe_done_cb(void *, enum netcfg_probe_result, const uint8_t *);
+
+/*
+ * ARP probe of the IPv4 address, NS probe of the IPv6 one, at the same
+ * time: the core hears one PROBE_DONE, when both ended, free only if
+ * both were (probe_done_cb). A probe that cannot start counts as failed,
+ * which the core takes as it takes a conflict.
+ */
 static void
 apply_probe(struct cluster *c, uint64_t now)
 {
 	set_member_macs(c, now);
-	if (netcfg_probe(c->nc, PROBE_COUNT, PROBE_GAP_MS, PROBE_WAIT_MS) == -1)
+	c->probes_out = 0;
+	c->probe_r = NETCFG_PROBE_FREE;
+	if (c->dmz4 && netcfg_probe(c->nc, PROBE_COUNT, PROBE_GAP_MS,
+			   PROBE_WAIT_MS) == -1) {
 		log_warnx(
 		    "netcfg: cannot probe the DMZ address on %s", c->ifname);
+		c->probe_r = NETCFG_PROBE_FAILED;
+	} else if (c->dmz4) {
+		c->probes_out++;
+	}
+	if (c->nc6 != NULL && netcfg6_probe(c->nc6, PROBE_COUNT, PROBE_GAP_MS,
+				  PROBE_WAIT_MS) == -1) {
+		log_warnx("netcfg: cannot probe the IPv6 DMZ address on %s",
+		    c->ifname);
+		c->probe_r = NETCFG_PROBE_FAILED;
+	} else if (c->nc6 != NULL) {
+		c->probes_out++;
+	}
+	/* Nothing out: no PROBE_DONE, as netcfg_probe() -1 always meant. */
 }
 
 /*
@@ -474,10 +624,10 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		break;
 	case ELECT_ACT_ADDR_REFRESH:
 		if (!lease_ran_out(c))
-			netcfg_addr_refresh(c->nc, lease_left_ms(c));
+			addr_refresh(c, lease_left_ms(c));
 		break;
 	case ELECT_ACT_ADDR_DEL:
-		netcfg_addr_del(c->nc);
+		addr_del(c);
 		break;
 	case ELECT_ACT_STATE:
 		apply_state(c, a);
@@ -492,14 +642,22 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		apply_probe(c, now);
 		break;
 	case ELECT_ACT_ANNOUNCE:
-		netcfg_announce(c->nc, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
+		if (c->dmz4)
+			netcfg_announce(c->nc, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
+		if (c->nc6 != NULL)
+			netcfg6_announce(
+			    c->nc6, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
 		break;
 	case ELECT_ACT_CONFLICT:
 		apply_conflict(a);
 		break;
 	case ELECT_ACT_FAREWELL:
-		/* The guard sends it if we die holding (netcfg_guard.c). */
-		(void)netcfg_guard_farewell(c->nc, a->buf, a->len);
+		/* The guard sends it if we die holding (netcfg_guard.c);
+		 * without an IPv4 address, the IPv6 one's (netcfg6.c). */
+		if (c->dmz4)
+			(void)netcfg_guard_farewell(c->nc, a->buf, a->len);
+		else if (c->nc6 != NULL)
+			(void)netcfg6_guard_farewell(c->nc6, a->buf, a->len);
 		break;
 	case ELECT_ACT_CHECK:
 		/*
@@ -606,11 +764,47 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 static void
 rx_cb(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
 {
+	struct cluster *c = arg;
 	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf, .len = len};
+	uint64_t now = clock_now_ms();
 
+	/* Without an IPv4 address we cannot answer over IPv4: a member
+	 * that sends on both families is heard on IPv6 instead. */
+	if (c->udp6 != NULL && !any_v4(c, now))
+		return;
+	if (c->udp6 != NULL && disc_dedup_seen(&c->dedup, 4, buf, len, now))
+		return; /* heard on IPv6 already */
 	ev.src.family = 4;
 	memcpy(ev.src.b, &src->sin_addr, 4);
-	cluster_run(arg, &ev);
+	cluster_run(c, &ev);
+}
+
+/* The source's scope is the cluster interface: the transport drops what
+ * arrives on another, and sends link-local unicast out of it. */
+static void
+rx6_cb(
+    void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in6 *src)
+{
+	struct cluster *c = arg;
+	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf, .len = len};
+
+	if (disc_dedup_seen(&c->dedup, 6, buf, len, clock_now_ms()))
+		return; /* heard on IPv4 already */
+	ev.src.family = 6;
+	memcpy(ev.src.b, &src->sin6_addr, 16);
+	cluster_run(c, &ev);
+}
+
+static void
+udp6_drop_cb(void *arg, enum disc_drop why, const struct sockaddr_in6 *src)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(AF_INET6, &src->sin6_addr, ip, sizeof(ip));
+	if (why == DISC_DROP_TTL)
+		log_drop(arg, ip,
+		    "hop limit below 255: routed, not from the link",
+		    clock_now_ms());
 }
 
 static void
@@ -734,6 +928,18 @@ probe_done_cb(void *arg, enum netcfg_probe_result r, const uint8_t *mac)
 	struct cluster *c = arg;
 	struct elect_event ev = {.type = ELECT_EV_PROBE_DONE};
 
+	/* Both probes: the first that is not free decides, once both end. */
+	if (c->probe_r == NETCFG_PROBE_FREE && r != NETCFG_PROBE_FREE) {
+		c->probe_r = r;
+		memcpy(c->probe_mac, mac, 6);
+	}
+	if (c->probes_out > 1) {
+		c->probes_out--;
+		return;
+	}
+	c->probes_out = 0;
+	r = c->probe_r;
+	mac = c->probe_mac;
 	ev.conflict = r != NETCFG_PROBE_FREE;
 	if (r == NETCFG_PROBE_CONFLICT) {
 		char was[STATUS_MAC_LEN];
@@ -835,7 +1041,10 @@ rejoin(struct cluster *c)
 	char err[256];
 
 	if (disc_udp_set_ifindex(c->udp, (unsigned)netcfg_get_ifindex(c->nc),
-		err, sizeof(err)) == -1) {
+		err, sizeof(err)) == -1 ||
+	    (c->udp6 != NULL && disc_udp6_set_ifindex(c->udp6,
+				    (unsigned)netcfg_get_ifindex(c->nc), err,
+				    sizeof(err)) == -1)) {
 		log_warnx("%s; again when the link is up", err);
 		return;
 	}
@@ -881,6 +1090,8 @@ link_new_cb(void *arg, int ifindex)
 {
 	struct cluster *c = arg;
 
+	if (c->nc6 != NULL)
+		netcfg6_relink(c->nc6, ifindex);
 	c->rejoin = true;
 	rejoin(c);
 	if (c->avahi != NULL)
@@ -909,9 +1120,18 @@ elect_conf_from(
 	e->dead_after = conf->cluster.dead_after;
 	e->claim_stagger_ms = conf->cluster.claim_stagger_ms;
 	e->hello_interval_ms = conf->cluster.hello_interval_ms;
-	e->dmz.family = 4;
-	memcpy(e->dmz.b, &conf->dmz.address.addr, 4);
-	e->dmz_prefix = conf->dmz.address.prefix;
+	/* The core knows one DMZ address, the cluster's identity on the
+	 * wire: the IPv4 one, or the IPv6 one on an IPv6-only LAN. The
+	 * IPv6 one of a dual stack moves with it (apply_addr_add()). */
+	if (conf->dmz.address.prefix != 0) {
+		e->dmz.family = 4;
+		memcpy(e->dmz.b, &conf->dmz.address.addr, 4);
+		e->dmz_prefix = conf->dmz.address.prefix;
+	} else {
+		e->dmz.family = 6;
+		memcpy(e->dmz.b, &conf->dmz.address6.addr, 16);
+		e->dmz_prefix = conf->dmz.address6.prefix;
+	}
 	e->probe_first = true; /* we can ARP-probe: a foreign host may own it */
 	e->request_timeout_ms = conf->dmz.request_timeout_ms;
 	e->probe_timeout_ms = conf->dmz.probe_timeout_ms;
@@ -932,6 +1152,31 @@ elect_conf_from(
 		if (is_usable(&e->addrs[e->n_addrs]))
 			e->n_addrs++;
 	}
+}
+
+/* [dmz] address6: the IPv6 DMZ address, beside or instead of IPv4. */
+static int
+open_netcfg6(struct cluster *c, char *err, size_t errlen)
+{
+	static const struct netcfg6_cb cb = {
+	    probe_done_cb, addr_lost_cb, conflict_cb};
+	struct netcfg6_conf conf;
+	char nerr[NETCFG_ERR_MAX];
+
+	if (c->conf.dmz.address6.prefix == 0)
+		return 0;
+	memset(&conf, 0, sizeof(conf));
+	snprintf(conf.ifname, sizeof(conf.ifname), "%s", c->ifname);
+	conf.dmz = c->conf.dmz.address6.addr;
+	conf.dmz_prefix = c->conf.dmz.address6.prefix;
+	conf.now_ms = clock_now_ms;
+	c->nc6 = netcfg6_new(c->base, &conf, &cb, c, nerr);
+	if (c->nc6 == NULL) {
+		snprintf(err, errlen, "%s", nerr);
+		return -1;
+	}
+	netcfg6_addr_remove_stale(c->nc6);
+	return 0;
 }
 
 static int
@@ -961,6 +1206,7 @@ open_netcfg(struct cluster *c, const uint8_t *key, char *err, size_t errlen)
 	nconf.dmz = c->conf.dmz.address.addr;
 	nconf.dmz_prefix = c->conf.dmz.address.prefix;
 	nconf.now_ms = clock_now_ms;
+	c->dmz4 = nconf.dmz_prefix != 0;
 	/* [dmz] vmac: one MAC for the cluster, the same on every member. */
 	if (c->conf.dmz.vmac.mode == CONF_VMAC_KEY)
 		conf_vmac_derive(key, nconf.vmac);
@@ -972,8 +1218,9 @@ open_netcfg(struct cluster *c, const uint8_t *key, char *err, size_t errlen)
 		return -1;
 	}
 	/* A crash may have left our address behind: nobody elected us. */
-	netcfg_addr_remove_stale(c->nc);
-	return 0;
+	if (c->dmz4)
+		netcfg_addr_remove_stale(c->nc);
+	return open_netcfg6(c, err, errlen);
 }
 
 static int
@@ -987,6 +1234,8 @@ open_udp(struct cluster *c, char *err, size_t errlen)
 	dconf.ifindex = if_nametoindex(c->ifname);
 	dconf.on_drop = udp_drop_cb;
 	dconf.flags = DISC_UDP_SYSTEMD; /* qured.socket, when systemd runs us */
+	c->systemd_socket = getenv("LISTEN_PID") != NULL &&
+			    atol(getenv("LISTEN_PID")) == (long)getpid();
 	c->udp = disc_udp_new(c->base, &dconf, rx_cb, c, err, errlen);
 	return c->udp == NULL ? -1 : 0;
 }
@@ -1093,6 +1342,17 @@ set_group_src(struct cluster *c)
 	c->group_src = src;
 }
 
+static bool
+advertises_v4(const struct elect_member_info *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_addrs && i < ELECT_MAX_ADDRS; i++)
+		if (m->addrs[i].family == 4)
+			return true;
+	return false;
+}
+
 /* Once a second: our addresses (they change under DHCP), the source of
  * group datagrams, and the one log line per member that advertises no
  * usable address. */
@@ -1110,8 +1370,12 @@ disc_tick_cb(evutil_socket_t fd, short what, void *arg)
 	refresh_nets(c, now);
 	set_group_src(c);
 	n = elect_get_members(c->core, now, members, ELECT_MAX_MEMBERS);
-	for (i = 0; i < n; i++)
+	c->v6_members = false;
+	for (i = 0; i < n; i++) {
 		(void)member_address(c, &members[i]);
+		if (members[i].src.family == 6 && !advertises_v4(&members[i]))
+			c->v6_members = true;
+	}
 }
 
 static int
@@ -1124,6 +1388,39 @@ open_disc_tick(struct cluster *c)
 		return -1;
 	refresh_nets(c, clock_now_ms());
 	set_group_src(c);
+	return 0;
+}
+
+/*
+ * The IPv6 transport beside the IPv4 one, always: the cluster runs over
+ * whatever the interface has. A host without IPv6 (disabled) runs on
+ * IPv4 alone, and says so; the port held by another program is fatal,
+ * as for IPv4.
+ */
+static int
+open_udp6(struct cluster *c, char *err, size_t errlen)
+{
+	struct disc_udp6_conf dconf;
+	char e6[256];
+
+	disc_dedup_init(&c->dedup);
+	disc_udp6_conf_defaults(&dconf);
+	dconf.group = c->conf.cluster.group6;
+	dconf.port = disc_udp_get_port(c->udp);
+	dconf.ifindex = if_nametoindex(c->ifname);
+	dconf.on_drop = udp6_drop_cb;
+	c->udp6 = disc_udp6_new(c->base, &dconf, rx6_cb, c, e6, sizeof(e6));
+	if (c->udp6 != NULL)
+		return 0;
+	/* Taken by another program: fatal, as for IPv4 (a second qured on
+	 * this host) -- unless systemd holds our IPv4 port (qured.socket):
+	 * then whoever took the IPv6 one cannot keep us from starting. */
+	if (strstr(e6, "Address already in use") != NULL &&
+	    !c->systemd_socket) {
+		snprintf(err, errlen, "%s", e6);
+		return -1;
+	}
+	log_warnx("%s; the cluster runs on IPv4 only", e6);
 	return 0;
 }
 
@@ -1144,6 +1441,7 @@ open_watch(struct cluster *c)
 	memset(&w, 0, sizeof(w));
 	snprintf(w.ifname, sizeof(w.ifname), "%s", c->ifname);
 	w.dmz = c->conf.dmz.address.addr;
+	w.dmz6 = c->conf.dmz.address6.addr; /* all zero: none */
 	for (i = 0; i < c->conf.dmz.ports.n && i < NETCFG_WATCH_MAX_PORTS;
 	     i++) {
 		w.ports[i].proto = c->conf.dmz.ports.p[i].proto;
@@ -1188,7 +1486,7 @@ cluster_new(struct event_base *base, const struct conf *conf,
 {
 	struct cluster *c = xcalloc(1, sizeof(*c));
 	struct elect_event start = {.type = ELECT_EV_START};
-	char cidr[INET_ADDRSTRLEN + 4];
+	char cidr[INET6_ADDRSTRLEN + 5], cidr6[INET6_ADDRSTRLEN + 5];
 
 	c->base = base;
 	c->conf = *conf;
@@ -1209,7 +1507,8 @@ cluster_new(struct event_base *base, const struct conf *conf,
 		goto fail;
 	}
 	if (open_netcfg(c, key, err, errlen) == -1 ||
-	    open_udp(c, err, errlen) == -1 || open_core(c, err, errlen) == -1)
+	    open_udp(c, err, errlen) == -1 || open_udp6(c, err, errlen) == -1 ||
+	    open_core(c, err, errlen) == -1)
 		goto fail;
 	if (open_disc_tick(c) == -1) {
 		snprintf(err, errlen, "cluster: out of resources for a timer");
@@ -1232,8 +1531,10 @@ cluster_new(struct event_base *base, const struct conf *conf,
 		goto fail;
 	}
 	dmz_cidr(c, cidr, sizeof(cidr));
-	log_info("cluster: %s on %s, priority %u, DMZ %s", c->econf.name,
-	    c->ifname, c->econf.priority, cidr);
+	dmz6_cidr(c, cidr6, sizeof(cidr6));
+	log_info("cluster: %s on %s, priority %u, DMZ %s%s%s", c->econf.name,
+	    c->ifname, c->econf.priority, cidr,
+	    c->dmz4 && cidr6[0] != '\0' ? " and " : "", c->dmz4 ? cidr6 : "");
 	cluster_run(c, &start);
 	/* After START: the TXT has our id (made then on a first start). */
 	open_avahi(c);
@@ -1269,6 +1570,8 @@ cluster_free(struct cluster *c)
 	disc_igmp_free(c->igmp);
 	elect_free(c->core);
 	disc_udp_free(c->udp);
+	disc_udp6_free(c->udp6);
+	netcfg6_free(c->nc6);
 	netcfg_free(c->nc);
 	elect_key_free(c->key);
 	free(c);
@@ -1284,9 +1587,22 @@ cluster_guard(struct cluster *c)
 	group.sin_addr = c->conf.cluster.group;
 	group.sin_port = htons(c->conf.cluster.port);
 	netcfg_guard_set_farewell_to(c->nc, disc_udp_get_fd(c->udp), &group);
-	if (netcfg_guard_start(c->nc) == -1)
+	if (c->dmz4 && netcfg_guard_start(c->nc) == -1)
 		log_warnx("netcfg: no address guard; a crash leaves the "
 			  "address to the kernel lease");
+	if (c->nc6 != NULL && !c->dmz4 && c->udp6 != NULL) {
+		struct sockaddr_in6 group6 = {.sin6_family = AF_INET6};
+
+		group6.sin6_addr = c->conf.cluster.group6;
+		group6.sin6_port = htons(c->conf.cluster.port);
+		/* No scope id: the socket's IPV6_MULTICAST_IF picks the
+		 * cluster interface, and follows it if it is recreated. */
+		netcfg6_guard_set_farewell_to(
+		    c->nc6, disc_udp6_get_fd(c->udp6), &group6);
+	}
+	if (c->nc6 != NULL && netcfg6_guard_start(c->nc6) == -1)
+		log_warnx("netcfg: no address guard for the IPv6 address; a "
+			  "crash leaves it to the kernel lease");
 }
 
 void
@@ -1296,8 +1612,8 @@ cluster_shutdown(struct cluster *c)
 
 	cluster_run(c, &ev);
 	/* Whatever the core believed, nothing of ours may outlive us. */
-	if (netcfg_is_held(c->nc))
-		netcfg_addr_del(c->nc);
+	if (is_held(c))
+		addr_del(c);
 }
 
 static void
@@ -1498,9 +1814,14 @@ cluster_status(struct cluster *c, struct status *out)
 	    elect_state_name(elect_get_state(c->core)));
 	out->epoch = elect_get_epoch(c->core);
 	dmz_cidr(c, out->dmz.address, sizeof(out->dmz.address));
-	out->dmz.held = netcfg_is_held(c->nc);
-	out->dmz.lease_ms = netcfg_enforced_lease_ms(c->nc);
-	out->dmz.kernel_lifetime_s = netcfg_kernel_lifetime_s(c->nc);
+	out->dmz.held = is_held(c);
+	out->dmz.lease_ms = c->dmz4 ? netcfg_enforced_lease_ms(c->nc)
+				    : netcfg6_enforced_lease_ms(c->nc6);
+	out->dmz.kernel_lifetime_s = c->dmz4
+					 ? netcfg_kernel_lifetime_s(c->nc)
+					 : netcfg6_kernel_lifetime_s(c->nc6);
+	dmz6_cidr(c, out->dmz.address6, sizeof(out->dmz.address6));
+	out->dmz.held6 = c->nc6 != NULL && netcfg6_is_held(c->nc6);
 	out->dmz.guard_restarts = netcfg_guard_restarts(c->nc);
 	if (c->conf.dmz.vmac.mode != CONF_VMAC_NO)
 		netcfg_get_vmac(c->nc, out->dmz.vmac, sizeof(out->dmz.vmac));
@@ -1520,6 +1841,10 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.challenges = ctr.challenges;
 	disc_udp_get_stats(c->udp, &ustats);
 	out->counters.rx_dropped_ttl = ustats.rx_dropped_ttl;
+	if (c->udp6 != NULL) {
+		disc_udp6_get_stats(c->udp6, &ustats);
+		out->counters.rx_dropped_ttl += ustats.rx_dropped_ttl;
+	}
 	out->counters.failovers = ctr.failovers;
 	out->counters.probes = ctr.probes;
 	out->counters.probes_lost = ctr.probes_lost;

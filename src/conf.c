@@ -39,6 +39,8 @@ enum ktype {
 	T_PATH,	    /* absolute path */
 	T_MCAST4,   /* struct in_addr, IPv4 multicast */
 	T_CIDR4,    /* struct conf_cidr4 */
+	T_MCAST6,   /* struct in6_addr, IPv6 link-scope multicast */
+	T_CIDR6,    /* struct conf_cidr6 */
 	T_PORTS,    /* struct conf_ports */
 	T_CHECK,    /* struct conf_check */
 	T_HOSTPORT, /* struct conf_hostport */
@@ -90,6 +92,8 @@ static const struct key keys[] = {
 	FIELD(cluster.key_file), 0, "the cluster key, base64, mode 0600"},
     {"cluster", "group", T_MCAST4, "239.255.81.82", 0, 0, FIELD(cluster.group),
 	0, "IPv4 multicast group of the cluster"},
+    {"cluster", "group6", T_MCAST6, "ff02::5152", 0, 0, FIELD(cluster.group6),
+	0, "IPv6 multicast group of the cluster (link scope)"},
     {"cluster", "port", T_UINT, "5182", 1, 65535, FIELD(cluster.port), 0,
 	"UDP port of the cluster protocol"},
     {"cluster", "heartbeat", T_MS, "200ms", 10, 60000,
@@ -102,8 +106,10 @@ static const struct key keys[] = {
     {"cluster", "hello-interval", T_MS, "10s", 100, 3600000,
 	FIELD(cluster.hello_interval_ms), F_LIVE,
 	"interval of a standby's HELLO"},
-    {"dmz", "address", T_CIDR4, NULL, 0, 0, FIELD(dmz.address), F_REQUIRED,
+    {"dmz", "address", T_CIDR4, NULL, 0, 0, FIELD(dmz.address), 0,
 	"the DMZ address and prefix that one instance holds"},
+    {"dmz", "address6", T_CIDR6, "", 0, 0, FIELD(dmz.address6), F_EMPTY,
+	"the IPv6 DMZ address, held with (or instead of) address"},
     {"dmz", "ports", T_PORTS, "none", 0, 0, FIELD(dmz.ports), F_LIVE,
 	"the forwarded service ports"},
     {"dmz", "request-timeout", T_MS, "150ms", 10, 60000,
@@ -578,6 +584,113 @@ print_cidr4(const struct key *k, const void *f, char *buf, size_t n)
 	say(buf, n, "%s/%u", a, c->prefix);
 }
 
+static int
+parse_in6(const char *s, size_t len, struct in6_addr *out)
+{
+	char tmp[INET6_ADDRSTRLEN];
+
+	if (len == 0 || len >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	return inet_pton(AF_INET6, tmp, out) == 1 ? 0 : -1;
+}
+
+static void
+fmt_in6(const struct in6_addr *a, char *buf, size_t len)
+{
+	if (inet_ntop(AF_INET6, a, buf, (socklen_t)len) == NULL)
+		say(buf, len, "?");
+}
+
+/* The cluster's IPv6 group: multicast of link-local scope (ff02::/16),
+ * as the IPv4 group is heard on the link only. */
+static int
+parse_mcast6(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	struct in6_addr a;
+	char s[48];
+
+	(void)k;
+	if (parse_in6(v, strlen(v), &a) == -1 ||
+	    !IN6_IS_ADDR_MC_LINKLOCAL(&a)) {
+		shown(v, s, sizeof(s));
+		say(why, n,
+		    "\"%s\" is not a link-local IPv6 multicast address, "
+		    "expected e.g. ff02::5152",
+		    s);
+		return -1;
+	}
+	*(struct in6_addr *)f = a;
+	return 0;
+}
+
+static void
+print_mcast6(const struct key *k, const void *f, char *buf, size_t n)
+{
+	(void)k;
+	fmt_in6(f, buf, n);
+}
+
+/* A LAN host address: global or unique local, not link-local (it would
+ * need a scope), loopback, multicast, unspecified or v4-mapped. */
+static const char *
+cidr6_problem(const struct in6_addr *a)
+{
+	if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) ||
+	    IN6_IS_ADDR_MULTICAST(a) || IN6_IS_ADDR_V4MAPPED(a) ||
+	    IN6_IS_ADDR_V4COMPAT(a))
+		return "is not a unicast LAN address";
+	if (IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_SITELOCAL(a))
+		return "is link-local (fe80::/10), expected a global or "
+		       "unique local (fd00::/8) address";
+	return NULL;
+}
+
+static int
+parse_cidr6(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	const char *slash = strchr(v, '/');
+	struct conf_cidr6 c;
+	const char *problem = "is not an IPv6 CIDR";
+	uint32_t prefix;
+	char s[48];
+
+	memset(&c, 0, sizeof(c));
+	if (v[0] == '\0' && (k->flags & F_EMPTY)) {
+		*(struct conf_cidr6 *)f = c; /* none */
+		return 0;
+	}
+	if (slash != NULL && parse_in6(v, (size_t)(slash - v), &c.addr) == 0 &&
+	    parse_u32(slash + 1, strlen(slash + 1), &prefix) == 0 &&
+	    prefix >= 1 && prefix <= 128) {
+		c.prefix = (uint8_t)prefix;
+		problem = cidr6_problem(&c.addr);
+	}
+	if (problem != NULL) {
+		shown(v, s, sizeof(s));
+		say(why, n, "\"%s\" %s, expected e.g. fd00::11/64", s, problem);
+		return -1;
+	}
+	*(struct conf_cidr6 *)f = c;
+	return 0;
+}
+
+static void
+print_cidr6(const struct key *k, const void *f, char *buf, size_t n)
+{
+	const struct conf_cidr6 *c = f;
+	char a[INET6_ADDRSTRLEN];
+
+	(void)k;
+	if (c->prefix == 0) {
+		say(buf, n, "%s", "");
+		return;
+	}
+	fmt_in6(&c->addr, a, sizeof(a));
+	say(buf, n, "%s/%u", a, c->prefix);
+}
+
 /* One "tcp:N" or "udp:N" of s[0..len). */
 static int
 parse_port1(const char *s, size_t len, struct conf_port *out)
@@ -943,6 +1056,8 @@ static const struct ktype_ops {
     [T_PATH] = {"path", parse_str, print_str},
     [T_MCAST4] = {"IPv4 multicast address", parse_mcast4, print_mcast4},
     [T_CIDR4] = {"IPv4 CIDR", parse_cidr4, print_cidr4},
+    [T_MCAST6] = {"IPv6 multicast address", parse_mcast6, print_mcast6},
+    [T_CIDR6] = {"IPv6 CIDR", parse_cidr6, print_cidr6},
     [T_PORTS] = {"port list", parse_ports, print_ports},
     [T_CHECK] = {"check", parse_check, print_check},
     [T_HOSTPORT] = {"address:port", parse_hostport, print_hostport},
@@ -1241,6 +1356,11 @@ check_all(struct pctx *p)
 		    required_eg[k->type] != NULL ? required_eg[k->type]
 						 : "a value");
 	}
+	if (!p->failed && c->dmz.address.prefix == 0 &&
+	    c->dmz.address6.prefix == 0)
+		fail(p, 0,
+		    "[dmz] address: missing, expected e.g. 192.168.1.11/24 "
+		    "(or address6, e.g. fd00::11/64)");
 	if (!p->failed && c->dns.enabled && c->dns.listen == c->cluster.port) {
 		k = key_find("dns", "listen");
 		fail(p, p->seen[k - keys],

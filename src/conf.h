@@ -29,6 +29,11 @@ struct conf_cidr4 {
 	uint8_t prefix;	     /* 1..32; 0: unset */
 };
 
+struct conf_cidr6 {
+	struct in6_addr addr; /* network byte order */
+	uint8_t prefix;	      /* 1..128; 0: unset */
+};
+
 enum conf_proto {
 	CONF_PROTO_TCP = 6, /* IPPROTO_TCP */
 	CONF_PROTO_UDP = 17 /* IPPROTO_UDP */
@@ -107,7 +112,8 @@ struct conf {
 	struct {
 		char interface[CONF_IFNAME_MAX + 1]; /* "": default route's */
 		char key_file[CONF_PATH_MAX + 1];
-		struct in_addr group; /* IPv4 multicast */
+		struct in_addr group;	/* IPv4 multicast */
+		struct in6_addr group6; /* IPv6 multicast, link scope */
 		uint16_t port;
 		uint32_t heartbeat_ms;
 		uint32_t dead_after; /* missed heartbeats */
@@ -115,7 +121,8 @@ struct conf {
 		uint32_t hello_interval_ms;
 	} cluster;
 	struct {
-		struct conf_cidr4 address; /* required */
+		struct conf_cidr4 address;  /* this or address6 required */
+		struct conf_cidr6 address6; /* prefix 0: none */
 		struct conf_ports ports;
 		uint32_t request_timeout_ms;
 		uint32_t probe_timeout_ms;

@@ -111,6 +111,10 @@ dmz_to_json(const struct status *st)
 	jset(o, "guard_restarts", jint(st->dmz.guard_restarts));
 	jset(o, "vmac",
 	    st->dmz.vmac[0] != '\0' ? jstr(st->dmz.vmac) : json_null());
+	/* [dmz] address6: null without one. */
+	jset(o, "address6",
+	    st->dmz.address6[0] != '\0' ? jstr(st->dmz.address6) : json_null());
+	jset(o, "held6", json_boolean(st->dmz.held6));
 	return o;
 }
 
@@ -430,6 +434,9 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_str(
 		    rd, o, "address", st->dmz.address, sizeof(st->dmz.address));
 		rd_bool(rd, o, "held", &st->dmz.held);
+		rd_str(rd, o, "address6", st->dmz.address6,
+		    sizeof(st->dmz.address6));
+		rd_bool(rd, o, "held6", &st->dmz.held6);
 		rd_u64(rd, o, "lease_ms", &st->dmz.lease_ms);
 		rd_u64(rd, o, "kernel_lifetime_s", &st->dmz.kernel_lifetime_s);
 		rd_u64(rd, o, "guard_restarts", &st->dmz.guard_restarts);
@@ -514,6 +521,10 @@ status_print(const struct status *st, FILE *fp)
 	if (st->dmz.vmac[0] != '\0')
 		fprintf(
 		    fp, "vmac:     %s, up only on the holder\n", st->dmz.vmac);
+	if (st->dmz.address6[0] != '\0' &&
+	    strcmp(st->dmz.address6, st->dmz.address) != 0)
+		fprintf(fp, "dmz6:     %s, %s\n", st->dmz.address6,
+		    st->dmz.held6 ? "held here" : "not held");
 	if (strncmp(st->conflict, "member ", 7) == 0)
 		fprintf(fp, "conflict: %s: not electing it\n", st->conflict);
 	else if (st->conflict[0] != '\0')

@@ -71,6 +71,8 @@ struct status {
 	struct {
 		char address[STATUS_CIDR_LEN]; /* "192.168.1.11/24" */
 		bool held;
+		char address6[STATUS_CIDR_LEN]; /* "fd00::11/64"; "": none */
+		bool held6;
 		uint64_t lease_ms; /* enforced (nftables), 0: not held */
 		uint64_t kernel_lifetime_s; /* the backstop, 0: not held */
 		uint64_t guard_restarts;    /* address guard deaths */

@@ -121,7 +121,7 @@ section "$tmp/qured.conf.5" KEYS | awk '
 	{ prev = $1 }' > "$tmp/man_keys"
 awk '
 	/^#?\[[a-z]+\]/ { sec = $0; sub(/^#?\[/, "", sec); sub(/\].*/, "", sec) }
-	/^;?[a-z-]+ *=/ { k = $0; sub(/^;/, "", k); sub(/ *=.*/, "", k)
+	/^;?[a-z][a-z0-9-]* *=/ { k = $0; sub(/^;/, "", k); sub(/ *=.*/, "", k)
 		print sec, k }' "$example" > "$tmp/example_keys"
 if [ "$(wc -l < "$tmp/man_keys")" -lt 10 ]; then
 	fail "found only $(wc -l < "$tmp/man_keys") keys in qured.conf(5)"

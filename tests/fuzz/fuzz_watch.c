@@ -7,7 +7,8 @@
  *  - what the kernel copies (NETCFG_WATCH_SNAP bytes) classifies alike;
  *  - the flow key is made of the client's fields, a request's port and an
  *    answer's port are watched, and the DMZ address is never the client.
- * The first byte chooses whether the conf knows our MAC (its low bit).
+ * The first byte chooses whether the conf knows our MAC (its low bit)
+ * and whether it has an IPv6 DMZ address (bit 1).
  */
 #include "config.h"
 
@@ -20,8 +21,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static const uint8_t dmz6[16] = {
+    0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x00};
+
 static struct netcfg_watch_conf
-conf_get(int with_mac)
+conf_get(int with_mac, int with6)
 {
 	static const uint8_t mac[6] = {0x02, 0, 0, 0, 0x01, 0x02};
 	struct netcfg_watch_conf c;
@@ -35,6 +39,8 @@ conf_get(int with_mac)
 	c.n_ports = 4;
 	if (with_mac)
 		memcpy(c.mac, mac, 6);
+	if (with6)
+		memcpy(&c.dmz6, dmz6, 16);
 	return c;
 }
 
@@ -49,14 +55,32 @@ watched(const struct netcfg_watch_conf *c, uint8_t proto, uint16_t port)
 	return 0;
 }
 
+static uint32_t
+fold(const uint8_t *a)
+{
+	uint32_t v = 0;
+	int i;
+
+	for (i = 0; i < 16; i += 4)
+		v ^= (uint32_t)a[i] << 24 | (uint32_t)a[i + 1] << 16 |
+		     (uint32_t)a[i + 2] << 8 | a[i + 3];
+	return v;
+}
+
 static void
 check_seen(const struct netcfg_watch_conf *c, const struct netcfg_watch_seen *s)
 {
-	if (s->flow >> 24 != ntohl(s->client.s_addr) ||
-	    ((s->flow >> 8) & 0xffff) != s->client_port ||
+	if (s->family == 6) {
+		if (s->flow >> 24 != fold(s->client6.s6_addr) ||
+		    memcmp(&s->client6, &c->dmz6, 16) == 0)
+			abort();
+	} else if (s->family != 4 || s->flow >> 24 != ntohl(s->client.s_addr))
+		abort();
+	if (((s->flow >> 8) & 0xffff) != s->client_port ||
 	    (s->flow & 0xff) != s->proto)
 		abort();
-	if (s->client.s_addr == c->dmz.s_addr || !watched(c, s->proto, s->port))
+	if ((s->family == 4 && s->client.s_addr == c->dmz.s_addr) ||
+	    !watched(c, s->proto, s->port))
 		abort();
 	if (s->rst &&
 	    (s->kind != NETCFG_WATCH_ANSWER || s->proto != IPPROTO_TCP))
@@ -75,7 +99,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	c = conf_get(data[0] & 1);
+	c = conf_get(data[0] & 1, data[0] & 2);
 	data++;
 	size--;
 	n = netcfg_watch_bpf(&c, prog, NETCFG_WATCH_BPF_MAX);

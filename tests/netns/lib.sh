@@ -74,6 +74,10 @@ QN_DMZ=$QN_NET.200
 QN_ROUTER_IP=$QN_NET.1
 QN_ROUTER_MAC=02:00:00:00:00:01
 QN_LAN=$QN_P-lan
+# IPv6 (qn_setup_v6): a unique local /64 per run, the DMZ6 address in it.
+QN_NET6=fd$(printf '%02x' $((RANDOM % 256))):$(printf '%x' $RANDOM):$(printf '%x' $RANDOM)
+QN_DMZ6=$QN_NET6::200
+QN_ROUTER_IP6=$QN_NET6::1
 QN_ROUTER=$QN_P-r
 QN_HOSTS=()  # host numbers made by qn_add_host
 QN_PIDS=()   # every process started, killed by pid on exit
@@ -289,7 +293,10 @@ qn_start_host() {
 		printf '[cluster]\nkey-file = %s\n' "$T/key"
 		[ -z "${QN_IFACE-eth0}" ] ||
 		    printf 'interface = %s\n' "${QN_IFACE-eth0}"
-		printf '[dmz]\naddress = %s/24\n' "$QN_DMZ"
+		# QN_NO_DMZ4=1: no [dmz] address (an IPv6-only LAN, where
+		# the extra lines give [dmz] address6).
+		[ "${QN_NO_DMZ4:-0}" = 1 ] ||
+		    printf '[dmz]\naddress = %s/24\n' "$QN_DMZ"
 		[ $# -eq 0 ] || printf '%s\n' "$@"
 	} >"$d/qured.conf"
 	[ "${QN_VERBOSE:-1}" = 1 ] || v=
@@ -461,4 +468,88 @@ qn_no_asan_reports() {
 			exit 1
 		fi
 	done
+}
+
+# ---- IPv6 (issue 9 item 4) -------------------------------------------------
+#
+# qn_setup_v6 MODE after qn_setup N: the router gets $QN_NET6::1/64 (no
+# duplicate address detection: it is there at once); MODE "only" removes
+# every IPv4 address from the hosts (an IPv6-only LAN: the hosts keep
+# their link-local IPv6 addresses alone), "dual" keeps them.
+qn_setup_v6() {
+	local n
+	ip netns exec "$QN_ROUTER" sysctl -qw net.ipv6.conf.lan0.accept_dad=0
+	ip -n "$QN_ROUTER" addr add "$QN_ROUTER_IP6/64" dev lan0
+	if [ "$1" = only ]; then
+		for n in "${QN_HOSTS[@]}"; do
+			ip -n "$(qn_ns "$n")" -4 addr flush dev eth0
+		done
+	fi
+	qn_log "IPv6 $QN_NET6::/64 ($1): router ::1, DMZ6 $QN_DMZ6"
+}
+
+# qn_has_dmz6 N: host N has the DMZ6 address on eth0.
+qn_has_dmz6() {
+	ip -n "$(qn_ns "$1")" -6 -o addr show dev eth0 2>/dev/null |
+	    grep -q " inet6 $QN_DMZ6/"
+}
+
+qn_dmz6_hosts() {
+	local n
+	for n in "${QN_HOSTS[@]}"; do
+		if qn_has_dmz6 "$n"; then
+			echo "$n"
+		fi
+	done
+}
+
+# qn_one_dmz6_host: exactly one host has the DMZ6 address; its number.
+qn_one_dmz6_host() {
+	local h
+	h=$(qn_dmz6_hosts)
+	[ -n "$h" ] && [ "$(wc -l <<<"$h")" -eq 1 ] && echo "$h"
+}
+
+qn_dmz6_moved_from() {
+	local h
+	h=$(qn_one_dmz6_host) && [ "$h" != "$1" ]
+}
+
+# qn_elected6 DEADLINE_MS: as qn_elected, for the DMZ6 address.
+qn_elected6() {
+	qn_wait_for "$1" qn_agreed6
+	QN_HOLDER=$QN_AGREED
+}
+qn_agreed6() {
+	local name h
+	name=$(qn_holder) || return 1
+	h=$(qn_one_dmz6_host) || return 1
+	[ "h$h" = "$name" ] || return 1
+	QN_AGREED=$h
+}
+
+# qn_service6 N: as qn_service, on IPv6 ([::]:8080, IPv6 only, so it
+# stands beside an IPv4 qn_service on the same port).
+qn_service6() {
+	ip netns exec "$(qn_ns "$1")" socat -T 2 \
+	    TCP6-LISTEN:8080,reuseaddr,fork,ipv6only=1 SYSTEM:"echo h$1" \
+	    >>"$T/h$1/socat6.log" 2>&1 &
+	QN_PIDS+=($!)
+	qn_wait_for 5000 qn_listening6 "$1" 8080
+}
+qn_listening6() {
+	ip netns exec "$(qn_ns "$1")" ss -H -6 -tln "sport = :$2" 2>/dev/null |
+	    grep -q .
+}
+
+# qn_ask6: from the router, connect to [DMZ6]:8080 and print the answer.
+qn_ask6() {
+	ip netns exec "$QN_ROUTER" timeout 3 socat -t 2 -T 2 - \
+	    TCP6:"[$QN_DMZ6]":8080,connect-timeout=1 </dev/null 2>/dev/null
+}
+
+# qn_router_mac6: the router's neighbour entry for the DMZ6 address.
+qn_router_mac6() {
+	ip -n "$QN_ROUTER" -6 neigh show "$QN_DMZ6" dev lan0 |
+	    sed -n 's/.* lladdr \([0-9a-f:]*\).*/\1/p'
 }

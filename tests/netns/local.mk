@@ -42,7 +42,12 @@ NETNS_TESTS = \
 	tests/netns/avahi.sh \
 	tests/netns/avahi_absent.sh \
 	tests/netns/avahi_hint.sh \
-	tests/netns/avahi_flood.sh
+	tests/netns/avahi_flood.sh \
+	tests/netns/ipv6.sh \
+	tests/netns/dualstack.sh \
+	tests/netns/fastfail6.sh \
+	tests/netns/conflict6.sh \
+	tests/netns/defend6.sh
 
 TESTS += $(NETNS_TESTS)
 dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh

@@ -32,6 +32,7 @@ static const char every_key[] = "[node]\n"
 				"interface = eth1\n"
 				"key-file = /etc/k.key\n"
 				"group = 239.1.2.3\n"
+				"group6 = ff02::1:2\n"
 				"port = 6000\n"
 				"heartbeat = 1s\n"
 				"dead-after = 5\n"
@@ -39,6 +40,7 @@ static const char every_key[] = "[node]\n"
 				"hello-interval = 2m\n"
 				"[dmz]\n"
 				"address = 10.1.2.3/16\n"
+				"address6 = fd00::11/64\n"
 				"ports = tcp:80, udp:53 ,tcp:443\n"
 				"request-timeout = 300ms\n"
 				"probe-timeout = 50ms\n"
@@ -310,7 +312,7 @@ static const struct bad {
 	"path, expected e.g. /etc/qured/x"},
     {MINIMAL "[cluster]\nspeed = 3\n",
 	"t.conf:4: [cluster] speed: unknown key, expected one of interface, "
-	"key-file, group, port, heartbeat, dead-after, claim-stagger, "
+	"key-file, group, group6, port, heartbeat, dead-after, claim-stagger, "
 	"hello-interval"},
     {MINIMAL "[cluster]\nport = 1\nport = 2\n",
 	"t.conf:5: [cluster] port: set twice (first on line 4), expected one "
@@ -325,7 +327,33 @@ static const struct bad {
 	"t.conf:1: priority: key outside a section, expected a [section] "
 	"line before it"},
     {"[node]\npriority = 1\n", "t.conf: [dmz] address: missing, expected "
-			       "e.g. 192.168.1.11/24"},
+			       "e.g. 192.168.1.11/24 (or address6, e.g. "
+			       "fd00::11/64)"},
+    {"[dmz]\naddress6 = fd00::11\n",
+	"t.conf:2: [dmz] address6: \"fd00::11\" is not an IPv6 CIDR, "
+	"expected e.g. fd00::11/64"},
+    {"[dmz]\naddress6 = fd00::11/129\n",
+	"t.conf:2: [dmz] address6: \"fd00::11/129\" is not an IPv6 CIDR, "
+	"expected e.g. fd00::11/64"},
+    {"[dmz]\naddress6 = 192.168.1.11/24\n",
+	"t.conf:2: [dmz] address6: \"192.168.1.11/24\" is not an IPv6 CIDR, "
+	"expected e.g. fd00::11/64"},
+    {"[dmz]\naddress6 = fe80::11/64\n",
+	"t.conf:2: [dmz] address6: \"fe80::11/64\" is link-local "
+	"(fe80::/10), expected a global or unique local (fd00::/8) address, "
+	"expected e.g. fd00::11/64"},
+    {"[dmz]\naddress6 = ff02::1/64\n",
+	"t.conf:2: [dmz] address6: \"ff02::1/64\" is not a unicast LAN "
+	"address, expected e.g. fd00::11/64"},
+    {"[dmz]\naddress6 = ::1/128\n",
+	"t.conf:2: [dmz] address6: \"::1/128\" is not a unicast LAN "
+	"address, expected e.g. fd00::11/64"},
+    {MINIMAL "[cluster]\ngroup6 = ff05::5152\n",
+	"t.conf:4: [cluster] group6: \"ff05::5152\" is not a link-local "
+	"IPv6 multicast address, expected e.g. ff02::5152"},
+    {MINIMAL "[cluster]\ngroup6 = 239.255.81.82\n",
+	"t.conf:4: [cluster] group6: \"239.255.81.82\" is not a link-local "
+	"IPv6 multicast address, expected e.g. ff02::5152"},
     {"[dmz]\naddress = 192.168.1.11\n",
 	"t.conf:2: [dmz] address: \"192.168.1.11\" is not an IPv4 CIDR, "
 	"expected e.g. 192.168.1.11/24"},

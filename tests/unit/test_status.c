@@ -122,7 +122,7 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "igmp_hints_limited");
 	ASSERT_KEYS(path(o, "holder", NULL), "id", "name", "address");
 	ASSERT_KEYS(path(o, "dmz", NULL), "address", "held", "lease_ms",
-	    "kernel_lifetime_s", "guard_restarts", "vmac");
+	    "kernel_lifetime_s", "guard_restarts", "vmac", "address6", "held6");
 	assert_int_equal(json_array_size(path(o, "members", NULL)), 1);
 	ASSERT_KEYS(json_array_get(path(o, "members", NULL), 0), "id", "name",
 	    "addresses", "address", "priority", "state", "last_seen_ms");
@@ -176,6 +176,9 @@ status_json_fields_have_the_right_types_and_values(void **state)
 	assert_string_equal(
 	    json_string_value(path(o, "dmz", "address")), "192.168.1.11/24");
 	assert_true(json_is_true(path(o, "dmz", "held")));
+	/* No [dmz] address6: null, and not held. */
+	assert_true(json_is_null(path(o, "dmz", "address6")));
+	assert_true(json_is_false(path(o, "dmz", "held6")));
 	assert_int_equal(json_integer_value(path(o, "dmz", "lease_ms")), 600);
 	m = json_array_get(path(o, "members", NULL), 0);
 	a = json_object_get(m, "addresses");

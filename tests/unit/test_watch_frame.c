@@ -563,6 +563,188 @@ the_kernel_accepts_the_filter(void **state)
 	close(fd);
 }
 
+/* ---- IPv6 ([dmz] address6) */
+
+static const uint8_t DMZ6[16] = {
+    0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x00};
+static const uint8_t CLIENT6[16] = {
+    0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01};
+
+/* An IPv6 frame: TCP (flags) or UDP right after the fixed header, or
+ * next as the next header (an extension header, say). */
+static size_t
+build6(const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t sport,
+    uint16_t dport, uint8_t flags, uint8_t *buf)
+{
+	size_t l4len = proto == IPPROTO_UDP ? 8 : 20;
+
+	memset(buf, 0, 256);
+	memcpy(buf, HOLDER_MAC, 6);
+	memcpy(buf + 6, "\x02\0\0\0\0\x09", 6);
+	put16(buf + 12, 0x86dd);
+	buf[14] = 0x60;
+	put16(buf + 18, (uint16_t)l4len);
+	buf[20] = proto;
+	buf[21] = 64;
+	memcpy(buf + 22, src, 16);
+	memcpy(buf + 38, dst, 16);
+	put16(buf + 54, sport);
+	put16(buf + 56, dport);
+	if (proto == IPPROTO_TCP) {
+		buf[54 + 12] = 5 << 4;
+		buf[54 + 13] = flags;
+	}
+	return 54 + l4len;
+}
+
+/* The classifier and the kernel filter on an IPv6 frame, with dmz6 set
+ * (or not). */
+static enum netcfg_watch_kind
+classify6(
+    const uint8_t *buf, size_t len, bool with6, struct netcfg_watch_seen *out)
+{
+	struct netcfg_watch_conf c = conf_get();
+	struct sock_filter prog[NETCFG_WATCH_BPF_MAX];
+	struct netcfg_watch_seen ignored;
+	enum netcfg_watch_kind k;
+	size_t n;
+	long r;
+
+	if (with6)
+		memcpy(&c.dmz6, DMZ6, 16);
+	k = netcfg_watch_classify(buf, len, &c, out ? out : &ignored);
+	n = netcfg_watch_bpf(&c, prog, NETCFG_WATCH_BPF_MAX);
+	assert_true(n > 0);
+	r = netcfg_watch_bpf_run(prog, n, buf, len);
+	assert_int_equal(r, k == NETCFG_WATCH_IGNORE ? 0 : NETCFG_WATCH_SNAP);
+	return k;
+}
+
+static uint32_t
+fold(const uint8_t *a)
+{
+	uint32_t v = 0;
+	int i;
+
+	for (i = 0; i < 16; i += 4)
+		v ^= (uint32_t)a[i] << 24 | (uint32_t)a[i + 1] << 16 |
+		     (uint32_t)a[i + 2] << 8 | a[i + 3];
+	return v;
+}
+
+static void
+ipv6_requests_and_answers_of_the_dmz6_address_are_watched(void **state)
+{
+	uint8_t buf[256];
+	struct netcfg_watch_seen w, a;
+	size_t len;
+
+	(void)state;
+	len = build6(CLIENT6, DMZ6, IPPROTO_TCP, 40000, 80, SYN, buf);
+	assert_int_equal(classify6(buf, len, true, &w), NETCFG_WATCH_REQUEST);
+	assert_int_equal(w.family, 6);
+	assert_memory_equal(&w.client6, CLIENT6, 16);
+	assert_int_equal(w.client.s_addr, 0);
+	assert_int_equal(w.client_port, 40000);
+	assert_int_equal(w.port, 80);
+	assert_true(w.flow == ((uint64_t)fold(CLIENT6) << 24 |
+				  (uint64_t)40000 << 8 | IPPROTO_TCP));
+	/* Without [dmz] address6 nothing IPv6 is watched. */
+	assert_int_equal(classify6(buf, len, false, NULL), NETCFG_WATCH_IGNORE);
+	len = build6(DMZ6, CLIENT6, IPPROTO_TCP, 80, 40000, SYN | ACK, buf);
+	assert_int_equal(classify6(buf, len, true, &a), NETCFG_WATCH_ANSWER);
+	assert_true(a.flow == w.flow);
+	len = build6(DMZ6, CLIENT6, IPPROTO_TCP, 80, 40000, RST | ACK, buf);
+	assert_int_equal(classify6(buf, len, true, &a), NETCFG_WATCH_ANSWER);
+	assert_true(a.rst);
+	len = build6(CLIENT6, DMZ6, IPPROTO_UDP, 5353, 53, 0, buf);
+	assert_int_equal(classify6(buf, len, true, &w), NETCFG_WATCH_REQUEST);
+	len = build6(DMZ6, CLIENT6, IPPROTO_UDP, 53, 5353, 0, buf);
+	assert_int_equal(classify6(buf, len, true, &w), NETCFG_WATCH_ANSWER);
+	/* An IPv4 request still is one with dmz6 set. */
+	{
+		struct netcfg_watch_conf c = conf_get();
+		struct spec s = tcp(CLIENT, DMZ, 40000, 80, SYN);
+		struct sock_filter prog[NETCFG_WATCH_BPF_MAX];
+		size_t n;
+
+		memcpy(&c.dmz6, DMZ6, 16);
+		len = build(&s, buf);
+		assert_int_equal(netcfg_watch_classify(buf, len, &c, &w),
+		    NETCFG_WATCH_REQUEST);
+		assert_int_equal(w.family, 4);
+		n = netcfg_watch_bpf(&c, prog, NETCFG_WATCH_BPF_MAX);
+		assert_int_equal(
+		    netcfg_watch_bpf_run(prog, n, buf, len), NETCFG_WATCH_SNAP);
+	}
+}
+
+static void
+ipv6_frames_that_are_no_request_are_ignored(void **state)
+{
+	uint8_t buf[256];
+	size_t len, i;
+
+	(void)state;
+	/* Established traffic, other ports, the holder to itself. */
+	len = build6(CLIENT6, DMZ6, IPPROTO_TCP, 40000, 80, ACK, buf);
+	assert_int_equal(classify6(buf, len, true, NULL), NETCFG_WATCH_IGNORE);
+	len = build6(CLIENT6, DMZ6, IPPROTO_TCP, 40000, 22, SYN, buf);
+	assert_int_equal(classify6(buf, len, true, NULL), NETCFG_WATCH_IGNORE);
+	len = build6(DMZ6, DMZ6, IPPROTO_TCP, 40000, 80, SYN, buf);
+	assert_int_equal(classify6(buf, len, true, NULL), NETCFG_WATCH_IGNORE);
+	len = build6(CLIENT6, CLIENT6, IPPROTO_TCP, 40000, 80, SYN, buf);
+	assert_int_equal(classify6(buf, len, true, NULL), NETCFG_WATCH_IGNORE);
+	/* An extension header first (hop-by-hop, fragment): not read. */
+	len = build6(CLIENT6, DMZ6, 0, 40000, 80, SYN, buf);
+	assert_int_equal(classify6(buf, len, true, NULL), NETCFG_WATCH_IGNORE);
+	len = build6(CLIENT6, DMZ6, 44, 40000, 80, SYN, buf);
+	assert_int_equal(classify6(buf, len, true, NULL), NETCFG_WATCH_IGNORE);
+	/* Version 4 in an IPv6 EtherType. */
+	len = build6(CLIENT6, DMZ6, IPPROTO_TCP, 40000, 80, SYN, buf);
+	buf[14] = 0x45;
+	assert_int_equal(classify6(buf, len, true, NULL), NETCFG_WATCH_IGNORE);
+	/* A payload length too short for TCP. */
+	len = build6(CLIENT6, DMZ6, IPPROTO_TCP, 40000, 80, SYN, buf);
+	put16(buf + 18, 19);
+	assert_int_equal(classify6(buf, len, true, NULL), NETCFG_WATCH_IGNORE);
+	/* Every truncation. */
+	len = build6(CLIENT6, DMZ6, IPPROTO_TCP, 40000, 80, SYN, buf);
+	for (i = 0; i < 54 + 14; i++)
+		assert_int_equal(
+		    classify6(buf, i, true, NULL), NETCFG_WATCH_IGNORE);
+	/* From our own MAC. */
+	memcpy(buf + 6, OUR_MAC, 6);
+	assert_int_equal(classify6(buf, len, true, NULL), NETCFG_WATCH_IGNORE);
+}
+
+static void
+the_kernel_accepts_the_filter_with_ipv6(void **state)
+{
+	struct netcfg_watch_conf c = conf_get();
+	struct sock_filter prog[NETCFG_WATCH_BPF_MAX];
+	struct sock_fprog fp;
+	size_t i;
+	int fd;
+
+	(void)state;
+	memcpy(&c.dmz6, DMZ6, 16);
+	for (i = 0; i < NETCFG_WATCH_MAX_PORTS; i++)
+		c.ports[i] = (struct netcfg_watch_port){
+		    i % 2 ? IPPROTO_UDP : IPPROTO_TCP, (uint16_t)(1000 + i)};
+	c.n_ports = NETCFG_WATCH_MAX_PORTS;
+	fp.len =
+	    (unsigned short)netcfg_watch_bpf(&c, prog, NETCFG_WATCH_BPF_MAX);
+	assert_true(fp.len > 0);
+	fp.filter = prog;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd == -1)
+		skip();
+	assert_int_equal(
+	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)), 0);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -591,6 +773,10 @@ main(void)
 	    cmocka_unit_test(
 		ports_on_no_protocol_or_all_sixteen_build_a_filter),
 	    cmocka_unit_test(the_kernel_accepts_the_filter),
+	    cmocka_unit_test(
+		ipv6_requests_and_answers_of_the_dmz6_address_are_watched),
+	    cmocka_unit_test(ipv6_frames_that_are_no_request_are_ignored),
+	    cmocka_unit_test(the_kernel_accepts_the_filter_with_ipv6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
