@@ -41,11 +41,15 @@ struct elect_member {
 
 /*
  * Fixed-size table: a member stays live for expire_ms after it was last
- * heard. When full, a new member replaces the least recently heard one, so
- * the table never grows with what the network sends.
+ * heard. When full, a new member takes the slot of the least recently
+ * heard one if that one is no longer live; if every member is live, the
+ * newcomer is refused (the cluster is full), unless it speaks as a holder
+ * (elect_members_touch()). The table never grows with what the network
+ * sends.
  */
+#define ELECT_MAX_PEERS (ELECT_MAX_MEMBERS - 1)
 struct elect_members {
-	struct elect_member m[ELECT_MAX_MEMBERS];
+	struct elect_member m[ELECT_MAX_PEERS];
 	size_t n;
 	uint64_t expire_ms;
 };
@@ -53,9 +57,14 @@ struct elect_members {
 void elect_members_init(struct elect_members *, uint64_t expire_ms);
 struct elect_member *elect_members_find(
     struct elect_members *, const struct elect_id *);
-/* Finds or adds id; *added says which. Never fails. */
+/*
+ * Finds or adds id; *added says which. NULL if id is new and the table is
+ * full of live members: the newcomer is refused. A holder (holder: its
+ * HEARTBEAT or CLAIM) is never refused: its lease gates our claims, so it
+ * takes the least recently heard member's slot.
+ */
 struct elect_member *elect_members_touch(struct elect_members *,
-    const struct elect_id *, uint64_t now_ms, bool *added);
+    const struct elect_id *, uint64_t now_ms, bool holder, bool *added);
 /* Members heard within expire_ms. */
 size_t elect_members_count_live(const struct elect_members *, uint64_t now_ms);
 bool elect_member_is_live(

@@ -16,9 +16,17 @@ note_member(struct elect *c, const struct elect_msg *m,
     const struct elect_addr *src, struct elect_out *out)
 {
 	bool added;
+	bool holder =
+	    m->type == ELECT_MSG_HEARTBEAT || m->type == ELECT_MSG_CLAIM;
 	struct elect_member *mb =
-	    elect_members_touch(&c->members, &m->id, c->now_ms, &added);
+	    elect_members_touch(&c->members, &m->id, c->now_ms, holder, &added);
 
+	if (mb == NULL) {
+		/* The cluster is full: not a member, not answered. Its
+		 * datagram still counts (a RESIGN, a PROBE). */
+		c->ctr.members_refused++;
+		return;
+	}
 	mb->src = *src;
 	mb->boot = m->boot;
 	/* Its start in our clock, for which side of a conflict came first
@@ -95,8 +103,9 @@ note_settings(struct elect *c, const struct elect_msg *m,
 	struct elect_member *mb = elect_members_find(&c->members, &m->id);
 	struct elect_action *a;
 
-	if (mb == NULL)
-		return 0;
+	if (mb == NULL) /* refused (a full table): judged, not recorded */
+		return (m->has & ELECT_HAS_HEARTBEAT) ? settings_mismatch(c, m)
+						      : 0;
 	if (!(m->has & ELECT_HAS_HEARTBEAT))
 		return mb->mismatch;
 	mb->mismatch = settings_mismatch(c, m);

@@ -1060,6 +1060,47 @@ newcomer_gets_a_unicast_hello_back(void **state)
 	assert_false(fx_sent(f, ELECT_MSG_HELLO));
 }
 
+/*
+ * A cluster is ELECT_MAX_MEMBERS, self included. The next one is refused
+ * (counted, not answered, never ranked) and the cluster keeps working: a
+ * holder is followed whatever the table, and when it dies we claim.
+ */
+static void
+full_cluster_refuses_the_next_member_and_keeps_working(void **state)
+{
+	struct fx *f = *state;
+	struct elect_member_info mi[ELECT_MAX_MEMBERS];
+	struct elect_counters ctr;
+	struct elect_id h;
+	int n;
+
+	for (n = 100; n < 100 + ELECT_MAX_MEMBERS - 1; n++)
+		fx_hear(f, n, ELECT_MSG_HELLO, 0, 100);
+	assert_int_equal(elect_get_members(f->e, f->now, mi, ELECT_MAX_MEMBERS),
+	    ELECT_MAX_MEMBERS - 1);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.members_refused, 0);
+	fx_clear(f);
+	fx_hear(f, 200, ELECT_MSG_HELLO, 0, 254);
+	elect_get_counters(f->e, &ctr);
+	/* Per datagram: its answer to our challenge, then this HELLO. */
+	assert_int_equal(ctr.members_refused, 2);
+	assert_false(fx_sent(f, ELECT_MSG_HELLO)); /* not answered */
+	assert_int_equal(elect_get_members(f->e, f->now, mi, ELECT_MAX_MEMBERS),
+	    ELECT_MAX_MEMBERS - 1);
+	for (n = 0; n < ELECT_MAX_MEMBERS - 1; n++)
+		assert_int_not_equal(mi[n].id.b[0], 200);
+	/* A holder from beyond the table is followed all the same. */
+	fx_hear(f, 201, ELECT_MSG_HEARTBEAT, 3, 100);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_true(elect_get_holder(f->e, &h));
+	assert_memory_equal(h.b, id_of(201).b, 16);
+	/* It dies: one of us claims (we rank first: the lowest id). */
+	fx_advance(f, 5000);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(elect_get_epoch(f->e), 4);
+}
+
 static void
 names_cover_every_state_and_reason(void **state)
 {
@@ -2843,6 +2884,7 @@ main(void)
 	    T(time_going_backwards_is_rejected),
 	    T(invalid_conf_is_refused),
 	    T(newcomer_gets_a_unicast_hello_back),
+	    T(full_cluster_refuses_the_next_member_and_keeps_working),
 	    T(names_cover_every_state_and_reason),
 	    T(link_down_drops_the_address_and_silences_the_node),
 	    T(link_up_listens_before_claiming_again),
