@@ -84,6 +84,9 @@ struct cluster {
 	char defended[STATUS_MAC_LEN];
 	uint64_t defended_ms;
 	bool defended_again;
+	/* Newcomers refused by a full membership table, logged once a
+	 * minute. */
+	struct drop_log refused;
 };
 
 static void cluster_run(struct cluster *, const struct elect_event *);
@@ -425,14 +428,47 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 	cluster_run(arg, &ev);
 }
 
+/*
+ * The cluster is full (ELECT_MAX_MEMBERS, this node included): the core
+ * refused a newcomer's datagram as a member (it still heeds a holder's).
+ * Once a minute, whoever sends them.
+ */
+static void
+log_refused(struct cluster *c, const struct in_addr *src, uint64_t n)
+{
+	struct drop_log *l = &c->refused;
+	uint64_t now = clock_now_ms();
+	char ip[INET_ADDRSTRLEN] = "?";
+
+	if (l->last_ms != 0 && now < l->last_ms + DROP_LOG_EVERY_MS) {
+		l->suppressed += n;
+		return;
+	}
+	inet_ntop(AF_INET, src, ip, sizeof(ip));
+	log_warnx(
+	    "cluster: full (%d members): %s is not taken in as a member "
+	    "(%llu datagrams refused since the last such line; logged once a "
+	    "minute)",
+	    ELECT_MAX_MEMBERS, ip, (unsigned long long)(l->suppressed + n));
+	l->last_ms = now ? now : 1;
+	l->suppressed = 0;
+}
+
 static void
 rx_cb(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
 {
+	struct cluster *c = arg;
 	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf, .len = len};
+	struct elect_counters was, now;
 
 	ev.src.family = 4;
 	memcpy(ev.src.b, &src->sin_addr, 4);
-	cluster_run(arg, &ev);
+	elect_get_counters(c->core, &was);
+	cluster_run(c, &ev);
+	elect_get_counters(c->core, &now);
+	if (now.members_refused > was.members_refused)
+		log_refused(c, &src->sin_addr,
+		    now.members_refused - was.members_refused);
 }
 
 static void
