@@ -173,6 +173,11 @@ uint64_t elect_reqs_oldest(const struct elect_reqs *);
 
 /* ---- the state machine (elect_fsm.c and the files it names) ---- */
 
+/* HELLOs within a hello-interval (heard, or our own periodic ones) from
+ * which on a periodic HELLO waits (elect_timers.c): the cluster's share
+ * is one per hello-interval / 5, and one more is the slack. */
+#define ELECT_HELLO_BUDGET 6
+
 struct elect {
 	struct elect_conf conf;
 	struct elect_id id;
@@ -210,6 +215,14 @@ struct elect {
 	uint64_t lease_until_ms;  /* HOLDER */
 	uint64_t next_heartbeat_ms;
 	uint64_t next_hello_ms;
+	/* Members (self included) the periodic HELLO was last drawn for:
+	 * the cluster grew past it, the next one is drawn again. */
+	uint64_t hello_n;
+	/* The last ELECT_HELLO_BUDGET HELLOs heard or sent (a ring):
+	 * a periodic HELLO waits while they all fall within a
+	 * hello-interval. */
+	uint64_t hellos_ms[ELECT_HELLO_BUDGET];
+	unsigned hellos_at;
 	bool link_down;	  /* no claims, no sends until it is back */
 	bool holder_seen; /* a holder was heard since start: no probe */
 	bool probing;	  /* CANDIDATE: ELECT_ACT_PROBE out, no answer yet */
@@ -386,6 +399,7 @@ elect_fsm_handler elect_on_request;
 elect_fsm_handler elect_on_answer;
 
 /* elect_timers.c */
+void elect_hello_heard(struct elect *c);
 void elect_run_timers(struct elect *c, struct elect_out *out);
 uint64_t elect_next_wake(const struct elect *c);
 /* handlers of the table */

@@ -533,6 +533,8 @@ elect_on_rx(
 	if (elect_is_me(c, &m.id)) {
 		elect_fsm_dispatch(c, ELECT_FSM_OWN_ID, &in, out);
 	} else {
+		if (m.type == ELECT_MSG_HELLO)
+			elect_hello_heard(c); /* the periodic HELLOs' budget */
 		note_member(c, &m, &ev->src, out);
 		if (note_settings(c, &m, &ev->src, out) == 0) {
 			elect_see_epoch(c, m.epoch);

@@ -22,6 +22,7 @@ enum { PEER_LOW = 0x10, PEER_HIGH = 0x90, PEER_OTHER = 0xa0 };
 #define ME 0x50
 
 struct fx {
+	uint64_t seed; /* of the core; 0: 42 */
 	struct elect_key *key;
 	struct elect_conf conf;
 	struct elect_persist persist;
@@ -135,7 +136,7 @@ fx_start_with(struct fx *f)
 {
 	struct elect_event ev = {.type = ELECT_EV_START};
 
-	f->e = elect_new(&f->conf, &f->persist, f->now, 42);
+	f->e = elect_new(&f->conf, &f->persist, f->now, f->seed ? f->seed : 42);
 	assert_non_null(f->e);
 	fx_step(f, &ev);
 }
@@ -1099,6 +1100,108 @@ full_cluster_refuses_the_next_member_and_keeps_working(void **state)
 	fx_advance(f, 5000);
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
 	assert_int_equal(elect_get_epoch(f->e), 4);
+}
+
+/* When the core sends its next HELLO to the group, stepping by 10 ms up
+ * to `until`; 0 if it does not. */
+static uint64_t
+fx_next_group_hello(struct fx *f, uint64_t until)
+{
+	size_t i;
+
+	fx_clear(f);
+	while (f->now < until) {
+		fx_advance(f, 10);
+		for (i = 0; i < f->nlog; i++) {
+			struct elect_msg m;
+
+			if (f->log[i].type == ELECT_ACT_SEND &&
+			    f->log[i].dest.family == 0 &&
+			    elect_wire_decode(f->log[i].buf, f->log[i].len,
+				f->key, &m) == ELECT_WIRE_OK &&
+			    m.type == ELECT_MSG_HELLO)
+				return f->now;
+		}
+		fx_clear(f);
+	}
+	return 0;
+}
+
+/* An observer (it sends nothing but HELLOs) started at 1000 with seed,
+ * that hears 19 members join at once: when its first periodic HELLO
+ * goes. */
+static uint64_t
+first_periodic_hello_of_20(uint64_t seed)
+{
+	void *st;
+	struct fx *f;
+	uint64_t t;
+	int n;
+
+	setup(&st);
+	f = st;
+	f->seed = seed;
+	f->conf.priority = 0;
+	fx_start_with(f);
+	for (n = 100; n < 119; n++)
+		fx_hear(f, n, ELECT_MSG_HELLO, 0, 100);
+	t = fx_next_group_hello(f, 1000 + 60000);
+	teardown(&st);
+	return t;
+}
+
+/*
+ * 20 members started together learn of each other at once: the first
+ * periodic HELLOs are drawn anywhere in the cluster's period (20 x
+ * hello-interval / 5 = 40 s) from then, not all one hello-interval after
+ * the start (issue 9: 20 HELLOs in one second), and never before the
+ * join's own HELLOs are a hello-interval old (the budget).
+ */
+static void
+first_periodic_hellos_spread_over_the_clusters_period(void **state)
+{
+	uint64_t t[20], lo = UINT64_MAX, hi = 0;
+	unsigned i, j, most = 0;
+
+	(void)state;
+	for (i = 0; i < 20; i++) {
+		t[i] = first_periodic_hello_of_20(i + 1);
+		assert_true(t[i] > 1000 + 10000);
+		assert_true(t[i] <= 1000 + 40000 + 10000 / 5 + 10);
+		lo = t[i] < lo ? t[i] : lo;
+		hi = t[i] > hi ? t[i] : hi;
+	}
+	assert_true(hi - lo > 10000);
+	for (i = 0; i < 20; i++) {
+		unsigned in_1s = 0;
+
+		for (j = 0; j < 20; j++)
+			in_1s += t[j] >= t[i] && t[j] < t[i] + 1000;
+		most = in_1s > most ? in_1s : most;
+	}
+	assert_true(most <= 6);
+}
+
+/* Six HELLOs heard within a hello-interval: the periodic one waits until
+ * the oldest of them is a hello-interval old. */
+static void
+periodic_hello_waits_while_the_hello_budget_is_spent(void **state)
+{
+	struct fx *f = *state;
+	uint64_t due, t;
+	int n;
+
+	/* A lone member: its first periodic HELLO within hello-interval. */
+	due = fx_next_group_hello(f, f->now + f->conf.hello_interval_ms + 10);
+	assert_true(due > 0);
+	/* Members join: each HELLO counts (the challenge's answer too). */
+	for (n = 100; n < 103; n++)
+		fx_hear(f, n, ELECT_MSG_HELLO, 0, 100);
+	t = f->now;
+	/* Four members: the period is still hello-interval, but the six
+	 * HELLOs just heard hold ours back a hello-interval from them. */
+	assert_true(fx_next_group_hello(f, t + 3 * f->conf.hello_interval_ms) >=
+		    t + f->conf.hello_interval_ms);
 }
 
 static void
@@ -2885,6 +2988,9 @@ main(void)
 	    T(invalid_conf_is_refused),
 	    T(newcomer_gets_a_unicast_hello_back),
 	    T(full_cluster_refuses_the_next_member_and_keeps_working),
+	    cmocka_unit_test(
+		first_periodic_hellos_spread_over_the_clusters_period),
+	    T(periodic_hello_waits_while_the_hello_budget_is_spent),
 	    T(names_cover_every_state_and_reason),
 	    T(link_down_drops_the_address_and_silences_the_node),
 	    T(link_up_listens_before_claiming_again),
