@@ -1745,8 +1745,12 @@ sim_check_heard(struct sim *s, int i, uint64_t since)
 	if (!s->node[i].has_id || !sim_is_live(s, i))
 		return 0;
 	for (j = 0; j < s->n_nodes; j++) {
+		/* A node whose disk refuses writes sends nothing (D4), so
+		 * it cannot challenge the restarted boot: it hears it once
+		 * its disk takes a write again. */
 		if (j == i || !sim_is_live(s, j) ||
-		    s->node[j].state == ELECT_ST_STOPPED)
+		    s->node[j].state == ELECT_ST_STOPPED ||
+		    !elect_get_persist_ok(s->node[j].core))
 			continue;
 		n = elect_get_members(
 		    s->node[j].core, s->now, m, ELECT_MAX_MEMBERS);
