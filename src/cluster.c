@@ -87,6 +87,11 @@ struct cluster {
 	/* Newcomers refused by a full membership table, logged once a
 	 * minute. */
 	struct drop_log refused;
+	/* Probes started again for a member's MAC (probe_done_cb()). */
+	unsigned probe_restarts;
+	/* A conflict from a MAC not (yet) a member's, judged later. */
+	struct event *probe_later;
+	uint8_t probe_mac[6];
 };
 
 static void cluster_run(struct cluster *, const struct elect_event *);
@@ -293,12 +298,36 @@ set_member_macs(struct cluster *c, uint64_t now)
 }
 
 static void
-apply_probe(struct cluster *c, uint64_t now)
+start_probe(struct cluster *c, uint64_t now)
 {
 	set_member_macs(c, now);
 	if (netcfg_probe(c->nc, PROBE_COUNT, PROBE_GAP_MS, PROBE_WAIT_MS) == -1)
 		log_warnx(
 		    "netcfg: cannot probe the DMZ address on %s", c->ifname);
+}
+
+static void
+apply_probe(struct cluster *c, uint64_t now)
+{
+	c->probe_restarts = 0;
+	if (c->probe_later != NULL)
+		evtimer_del(c->probe_later);
+	start_probe(c, now);
+}
+
+/* Whether mac is a live member's, as its HELLO gave it. */
+static bool
+is_member_mac(struct cluster *c, const uint8_t *mac)
+{
+	static struct elect_member_info members[ELECT_MAX_MEMBERS];
+	size_t i, n;
+
+	n = elect_get_members(
+	    c->core, clock_now_ms(), members, ELECT_MAX_MEMBERS);
+	for (i = 0; i < n; i++)
+		if (memcmp(members[i].mac, mac, 6) == 0)
+			return true;
+	return false;
 }
 
 /*
@@ -482,12 +511,57 @@ udp_drop_cb(void *arg, enum disc_drop why, const struct sockaddr_in *src)
 		    clock_now_ms());
 }
 
+static void probe_result(
+    struct cluster *, enum netcfg_probe_result, const uint8_t *);
+
+/* A detection window after a conflict from a MAC that was no member's. */
+static void
+probe_later_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct cluster *c = arg;
+
+	(void)fd;
+	(void)what;
+	probe_result(c, NETCFG_PROBE_CONFLICT, c->probe_mac);
+}
+
+/*
+ * Instances started together probe in step, each before it has verified
+ * all the others (the challenges of a join take a while on a loaded
+ * host): a member's probe then looks like a foreign host's. Members'
+ * frames are no conflict (the election settles who holds among them), so
+ * a conflict from a member's MAC probes again, knowing it; one from an
+ * unknown MAC is judged a detection window later, when that member would
+ * be known; a foreign host's stays a conflict.
+ */
 static void
 probe_done_cb(void *arg, enum netcfg_probe_result r, const uint8_t *mac)
 {
 	struct cluster *c = arg;
+	struct timeval tv;
+	uint64_t ms = (uint64_t)c->econf.dead_after * c->econf.heartbeat_ms;
+
+	if (r != NETCFG_PROBE_CONFLICT || c->probe_later == NULL ||
+	    is_member_mac(c, mac) || c->probe_restarts >= ELECT_MAX_MEMBERS) {
+		probe_result(c, r, mac);
+		return;
+	}
+	memcpy(c->probe_mac, mac, 6);
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(c->probe_later, &tv);
+}
+
+static void
+probe_result(struct cluster *c, enum netcfg_probe_result r, const uint8_t *mac)
+{
 	struct elect_event ev = {.type = ELECT_EV_PROBE_DONE};
 
+	if (r == NETCFG_PROBE_CONFLICT && is_member_mac(c, mac) &&
+	    c->probe_restarts++ < ELECT_MAX_MEMBERS) {
+		start_probe(c, clock_now_ms());
+		return;
+	}
 	ev.conflict = r != NETCFG_PROBE_FREE;
 	if (r == NETCFG_PROBE_CONFLICT) {
 		char was[STATUS_MAC_LEN];
@@ -792,6 +866,7 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	c->key = elect_key_new(key);
 	c->timer = evtimer_new(base, timer_cb, c);
 	c->persist_ev = evtimer_new(base, persist_done_cb, c);
+	c->probe_later = evtimer_new(base, probe_later_cb, c);
 	c->writer =
 	    state_writer_new(base, conf->node.state_dir, persist_written_cb, c);
 	c->persist_ok = true;
@@ -844,6 +919,8 @@ cluster_free(struct cluster *c)
 		event_free(c->timer);
 	if (c->persist_ev != NULL)
 		event_free(c->persist_ev);
+	if (c->probe_later != NULL)
+		event_free(c->probe_later);
 	state_writer_free(c->writer);
 	check_free(c->check);
 	hooks_free(c->hooks);
