@@ -32,6 +32,7 @@ NETNS_TESTS = \
 	tests/netns/revert.sh \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \
+	tests/netns/scale20.sh \
 	tests/netns/asan.sh
 
 TESTS += $(NETNS_TESTS)
