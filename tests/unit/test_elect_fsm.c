@@ -764,6 +764,32 @@ restart_sends_sequences_above_all_sent_before(void **state)
 	assert_true(elect_get_epoch(f->e) >= 1);
 }
 
+/*
+ * A first start writes its id before it may speak (D4). Until the disk
+ * answers nobody hears of it: it listens a whole window from its first
+ * HELLO, not from its start, so members started with it know it before
+ * anyone claims.
+ */
+static void
+mute_start_listens_from_its_first_hello(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event done = {.type = ELECT_EV_PERSIST_DONE, .ok = true};
+
+	f->persist.id = (struct elect_id){{0}}; /* a first start: a new id */
+	f->disk_mode = DISK_MANUAL;
+	fx_start_with(f);
+	assert_false(fx_sent(f, ELECT_MSG_HELLO)); /* no sequence yet */
+	fx_advance(f, listen_ms(f) / 2);
+	fx_clear(f);
+	fx_step(f, &done); /* the disk answers: the SOLICIT goes now */
+	assert_true(fx_sent(f, ELECT_MSG_HELLO));
+	fx_advance(f, listen_ms(f) - 1);
+	assert_int_equal(fx_state(f), ELECT_ST_STARTING);
+	fx_advance(f, 1);
+	assert_int_not_equal(fx_state(f), ELECT_ST_STARTING);
+}
+
 static void
 replayed_datagram_is_counted_and_changes_nothing(void **state)
 {
@@ -2988,6 +3014,8 @@ main(void)
 	    T(invalid_conf_is_refused),
 	    T(newcomer_gets_a_unicast_hello_back),
 	    T(full_cluster_refuses_the_next_member_and_keeps_working),
+	    cmocka_unit_test_setup_teardown(
+		mute_start_listens_from_its_first_hello, setup, teardown),
 	    cmocka_unit_test(
 		first_periodic_hellos_spread_over_the_clusters_period),
 	    T(periodic_hello_waits_while_the_hello_budget_is_spent),
