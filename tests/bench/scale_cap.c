@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,11 +44,22 @@ on_term(int sig)
 	stop = 1;
 }
 
+/* When the kernel took the frame (SO_TIMESTAMP), else now: a starved
+ * reader would stamp a burst late. */
 static uint64_t
-now_ms(void)
+stamp_ms(struct msghdr *mh)
 {
+	struct cmsghdr *cm;
 	struct timespec ts;
+	struct timeval tv;
 
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_TIMESTAMP) {
+			memcpy(&tv, CMSG_DATA(cm), sizeof(tv));
+			return (uint64_t)tv.tv_sec * 1000 +
+			       (uint64_t)tv.tv_usec / 1000;
+		}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
@@ -107,24 +119,31 @@ main(int argc, char **argv)
 	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
 		sizeof(one)) == -1)
 		perror("scale_cap: PACKET_IGNORE_OUTGOING");
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof(one)) == -1)
+		perror("scale_cap: SO_TIMESTAMP");
 	if (setsockopt(
 		fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) == -1)
 		perror("scale_cap: SO_RCVBUFFORCE");
 	printf("# ready\n"); /* the script waits for it before it starts */
 	fflush(stdout);
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term; /* no SA_RESTART: recvfrom returns */
+	sa.sa_handler = on_term; /* no SA_RESTART: recvmsg returns */
 	sigaction(SIGTERM, &sa, NULL);
 	while (!stop) {
 		uint8_t f[2048];
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(struct timeval))];
+		} ctl;
 		struct sockaddr_ll sll;
-		socklen_t sl = sizeof(sll);
+		struct iovec iov = {f, sizeof(f)};
+		struct msghdr mh = {
+		    &sll, sizeof(sll), &iov, 1, ctl.buf, sizeof(ctl.buf), 0};
 		const uint8_t *t;
 		size_t tlen;
 		int proto, k, type = 0;
 		uint16_t dport;
-		ssize_t n =
-		    recvfrom(fd, f, sizeof(f), 0, (struct sockaddr *)&sll, &sl);
+		ssize_t n = recvmsg(fd, &mh, 0);
 
 		if (n <= 0)
 			continue;
@@ -142,8 +161,8 @@ main(int argc, char **argv)
 		if (proto == 17 && tlen >= 8 + 6 &&
 		    memcmp(t + 8, "QURE", 4) == 0)
 			type = t[8 + 5];
-		printf(
-		    "%llu %u %d\n", (unsigned long long)now_ms(), dport, type);
+		printf("%llu %u %d\n", (unsigned long long)stamp_ms(&mh), dport,
+		    type);
 		fflush(stdout);
 	}
 	memset(&st, 0, sizeof(st));
