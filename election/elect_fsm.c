@@ -110,8 +110,19 @@ static void
 on_persist_done(
     struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
 {
-	if (elect_persist_done(c, in->ev->ok))
-		elect_solicit_hellos(c, out);
+	if (!elect_persist_done(c, in->ev->ok))
+		return;
+	/*
+	 * Mute until now (a first start writes its new id before it may
+	 * speak, D4): nobody has heard of us, and we could verify nobody.
+	 * Listen from now, as if we had just started: members started at
+	 * the same time would otherwise probe and claim before they know
+	 * us (20 started at once on a loaded host: most took each other's
+	 * ARP probes for a foreign host's).
+	 */
+	if (c->state == ELECT_ST_STARTING)
+		c->listen_until_ms = c->now_ms + elect_listen_ms(c);
+	elect_solicit_hellos(c, out);
 }
 
 /*

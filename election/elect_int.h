@@ -47,11 +47,15 @@ struct elect_member {
 
 /*
  * Fixed-size table: a member stays live for expire_ms after it was last
- * heard. When full, a new member replaces the least recently heard one, so
- * the table never grows with what the network sends.
+ * heard. When full, a new member takes the slot of the least recently
+ * heard one if that one is no longer live; if every member is live, the
+ * newcomer is refused (the cluster is full), unless it speaks as a holder
+ * (elect_members_touch()). The table never grows with what the network
+ * sends.
  */
+#define ELECT_MAX_PEERS (ELECT_MAX_MEMBERS - 1)
 struct elect_members {
-	struct elect_member m[ELECT_MAX_MEMBERS];
+	struct elect_member m[ELECT_MAX_PEERS];
 	size_t n;
 	uint64_t expire_ms;
 };
@@ -59,9 +63,14 @@ struct elect_members {
 void elect_members_init(struct elect_members *, uint64_t expire_ms);
 struct elect_member *elect_members_find(
     struct elect_members *, const struct elect_id *);
-/* Finds or adds id; *added says which. Never fails. */
+/*
+ * Finds or adds id; *added says which. NULL if id is new and the table is
+ * full of live members: the newcomer is refused. A holder (holder: its
+ * HEARTBEAT or CLAIM) is never refused: its lease gates our claims, so it
+ * takes the least recently heard member's slot.
+ */
 struct elect_member *elect_members_touch(struct elect_members *,
-    const struct elect_id *, uint64_t now_ms, bool *added);
+    const struct elect_id *, uint64_t now_ms, bool holder, bool *added);
 /* Members heard within expire_ms. */
 size_t elect_members_count_live(const struct elect_members *, uint64_t now_ms);
 bool elect_member_is_live(
@@ -170,6 +179,11 @@ uint64_t elect_reqs_oldest(const struct elect_reqs *);
 
 /* ---- the state machine (elect_fsm.c and the files it names) ---- */
 
+/* HELLOs within a hello-interval (heard, or our own periodic ones) from
+ * which on a periodic HELLO waits (elect_timers.c): the cluster's share
+ * is one per hello-interval / 5, and one more is the slack. */
+#define ELECT_HELLO_BUDGET 6
+
 struct elect {
 	struct elect_conf conf;
 	struct elect_id id;
@@ -207,6 +221,14 @@ struct elect {
 	uint64_t lease_until_ms;  /* HOLDER */
 	uint64_t next_heartbeat_ms;
 	uint64_t next_hello_ms;
+	/* Members (self included) the periodic HELLO was last drawn for:
+	 * the cluster grew past it, the next one is drawn again. */
+	uint64_t hello_n;
+	/* The last ELECT_HELLO_BUDGET HELLOs heard or sent (a ring):
+	 * a periodic HELLO waits while they all fall within a
+	 * hello-interval. */
+	uint64_t hellos_ms[ELECT_HELLO_BUDGET];
+	unsigned hellos_at;
 	bool link_down;	  /* no claims, no sends until it is back */
 	bool holder_seen; /* a holder was heard since start: no probe */
 	bool probing;	  /* CANDIDATE: ELECT_ACT_PROBE out, no answer yet */
@@ -392,6 +414,7 @@ elect_fsm_handler elect_on_request;
 elect_fsm_handler elect_on_answer;
 
 /* elect_timers.c */
+void elect_hello_heard(struct elect *c);
 void elect_run_timers(struct elect *c, struct elect_out *out);
 uint64_t elect_next_wake(const struct elect *c);
 /* handlers of the table */

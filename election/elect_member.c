@@ -40,14 +40,23 @@ least_recently_heard(struct elect_members *t)
 
 struct elect_member *
 elect_members_touch(struct elect_members *t, const struct elect_id *id,
-    uint64_t now_ms, bool *added)
+    uint64_t now_ms, bool holder, bool *added)
 {
 	struct elect_member *m = elect_members_find(t, id);
 
 	*added = m == NULL;
-	if (m == NULL) {
-		m = t->n < ELECT_MAX_MEMBERS ? &t->m[t->n++]
-					     : least_recently_heard(t);
+	if (m == NULL && t->n < ELECT_MAX_PEERS) {
+		m = &t->m[t->n++];
+		memset(m, 0, sizeof(*m));
+		m->id = *id;
+	} else if (m == NULL) {
+		/* Full: a member gone quiet makes room, a live one only
+		 * for a holder; else the cluster is full. */
+		m = least_recently_heard(t);
+		if (!holder && elect_member_is_live(t, m, now_ms)) {
+			*added = false;
+			return NULL;
+		}
 		memset(m, 0, sizeof(*m));
 		m->id = *id;
 	}

@@ -16,9 +16,17 @@ note_member(struct elect *c, const struct elect_msg *m,
     const struct elect_addr *src, struct elect_out *out)
 {
 	bool added;
+	bool holder =
+	    m->type == ELECT_MSG_HEARTBEAT || m->type == ELECT_MSG_CLAIM;
 	struct elect_member *mb =
-	    elect_members_touch(&c->members, &m->id, c->now_ms, &added);
+	    elect_members_touch(&c->members, &m->id, c->now_ms, holder, &added);
 
+	if (mb == NULL) {
+		/* The cluster is full: not a member, not answered. Its
+		 * datagram still counts (a RESIGN, a PROBE). */
+		c->ctr.members_refused++;
+		return;
+	}
 	mb->src = *src;
 	mb->boot = m->boot;
 	/* Its start in our clock, for which side of a conflict came first
@@ -95,8 +103,9 @@ note_settings(struct elect *c, const struct elect_msg *m,
 	struct elect_member *mb = elect_members_find(&c->members, &m->id);
 	struct elect_action *a;
 
-	if (mb == NULL)
-		return 0;
+	if (mb == NULL) /* refused (a full table): judged, not recorded */
+		return (m->has & ELECT_HAS_HEARTBEAT) ? settings_mismatch(c, m)
+						      : 0;
 	if (!(m->has & ELECT_HAS_HEARTBEAT))
 		return mb->mismatch;
 	mb->mismatch = settings_mismatch(c, m);
@@ -530,6 +539,8 @@ elect_on_rx(
 	if (elect_is_me(c, &m.id)) {
 		elect_fsm_dispatch(c, ELECT_FSM_OWN_ID, &in, out);
 	} else {
+		if (m.type == ELECT_MSG_HELLO)
+			elect_hello_heard(c); /* the periodic HELLOs' budget */
 		note_member(c, &m, &ev->src, out);
 		if (note_settings(c, &m, &ev->src, out) == 0) {
 			elect_see_epoch(c, m.epoch);

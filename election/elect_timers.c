@@ -145,19 +145,76 @@ run_candidate_timers(struct elect *c, struct elect_out *out)
  * at most: background traffic stays O(1) in the cluster's size. Members
  * expire after three of the longest periods.
  */
-static void
-periodic_hello(struct elect *c, struct elect_out *out)
+static uint64_t
+hello_period(struct elect *c, uint64_t n)
 {
 	uint64_t every = c->conf.hello_interval_ms;
-	uint64_t n = elect_members_count_live(&c->members, c->now_ms) + 1;
 
 	if (n * every / 5 > every)
 		every = n * every / 5;
 	c->members.expire_ms = 3 * every + c->conf.heartbeat_ms;
+	return every;
+}
+
+void
+elect_hello_heard(struct elect *c)
+{
+	c->hellos_ms[c->hellos_at] = c->now_ms;
+	c->hellos_at = (c->hellos_at + 1) % ELECT_HELLO_BUDGET;
+}
+
+/*
+ * The budget: ELECT_HELLO_BUDGET HELLOs within the last hello-interval
+ * (the ring's oldest is that recent) and a periodic one waits until the
+ * oldest is older, plus a random part of a fifth of the interval, so
+ * that those waiting do not all go at once. Every member hears the same
+ * group HELLOs: together they stay within the budget.
+ */
+static bool
+hello_budget_spent(struct elect *c)
+{
+	uint64_t oldest = c->hellos_ms[c->hellos_at];
+	uint64_t every = c->conf.hello_interval_ms;
+
+	if (oldest == 0 || c->now_ms >= oldest + every)
+		return false;
+	c->next_hello_ms =
+	    oldest + every + 1 + elect_rng_next(c) % (every / 5 + 1);
+	return true;
+}
+
+static void
+periodic_hello(struct elect *c, struct elect_out *out)
+{
+	uint64_t n = elect_members_count_live(&c->members, c->now_ms) + 1;
+	uint64_t every = hello_period(c, n);
+
+	c->hello_n = n;
+	if (hello_budget_spent(c))
+		return;
 	/* Jitter (+-5 %) keeps members that started together out of step. */
 	c->next_hello_ms = c->now_ms + every - every / 20 +
 			   elect_rng_next(c) % (every / 10 + 1);
+	elect_hello_heard(c);
 	elect_send_hello(c, NULL, out);
+}
+
+/*
+ * The cluster grew since the next periodic HELLO was drawn (members that
+ * start together learn of each other within a heartbeat): it is drawn
+ * again, anywhere in the new period from now, so that they do not all
+ * send their first periodic HELLO one hello-interval after their start.
+ */
+static void
+spread_hello(struct elect *c)
+{
+	uint64_t n = elect_members_count_live(&c->members, c->now_ms) + 1;
+
+	if (n <= c->hello_n)
+		return;
+	c->hello_n = n;
+	c->next_hello_ms =
+	    c->now_ms + 1 + elect_rng_next(c) % hello_period(c, n);
 }
 
 static bool
@@ -250,8 +307,12 @@ elect_run_timers(struct elect *c, struct elect_out *out)
 	if (c->state == ELECT_ST_CANDIDATE && was != ELECT_ST_CANDIDATE)
 		elect_fsm_dispatch(c, ELECT_FSM_TIMER, &in, out);
 	run_own_check(c, out);
-	if (c->state != ELECT_ST_STOPPED && c->now_ms >= c->next_hello_ms)
+	if (c->state == ELECT_ST_STOPPED)
+		return;
+	if (c->now_ms >= c->next_hello_ms)
 		periodic_hello(c, out);
+	else
+		spread_hello(c);
 }
 
 static uint64_t

@@ -18,9 +18,11 @@
 #define ELECT_WIRE_TAG_LEN 32 /* HMAC-SHA256 */
 #define ELECT_WIRE_MAX 512    /* largest datagram sent or accepted */
 #define ELECT_KEY_LEN 32
-#define ELECT_NAME_MAX 63      /* bytes, without the terminating NUL */
-#define ELECT_MAX_ADDRS 4      /* advertised addresses per member */
-#define ELECT_MAX_MEMBERS 64   /* membership table size */
+#define ELECT_NAME_MAX 63 /* bytes, without the terminating NUL */
+#define ELECT_MAX_ADDRS 4 /* advertised addresses per member */
+/* Members of a cluster, self included: the table holds the others
+ * (ELECT_MAX_MEMBERS - 1); a newcomer beyond is refused (elect_member.c). */
+#define ELECT_MAX_MEMBERS 64
 #define ELECT_REPLAY_SLOTS 128 /* senders remembered by the replay window */
 #define ELECT_MAX_ACTIONS 26   /* per elect_step() */
 #define ELECT_SEQ_BLOCK 1024   /* sequence numbers reserved per persist */
@@ -499,6 +501,8 @@ struct elect_counters {
 	uint64_t probes_lost;	/* HOLDER: PROBEs to us that went missing */
 	uint64_t acks_lost; /* HOLDER: a PROBE asked again: our ack was lost */
 	uint64_t loss_handovers; /* times we handed over for a lossy link */
+	/* datagrams of a newcomer refused: the membership table was full */
+	uint64_t members_refused;
 };
 
 /* A member as the core knows it, for status output. */

@@ -134,6 +134,14 @@ struct cluster {
 	bool v6_members;
 	struct elect_id unusable_logged[ELECT_MAX_MEMBERS]; /* a ring */
 	size_t n_unusable_logged;
+	/* Newcomers refused by a full membership table, logged once a
+	 * minute. */
+	struct drop_log refused;
+	/* Probes started again for a member's MAC (probe_done_cb()). */
+	unsigned probe_restarts;
+	/* A conflict from a MAC not (yet) a member's, judged later. */
+	struct event *probe_later;
+	uint8_t later_mac[6];
 };
 
 static void cluster_run(struct cluster *, const struct elect_event *);
@@ -558,7 +566,7 @@ static void probe_done_cb(void *, enum netcfg_probe_result, const uint8_t *);
  * which the core takes as it takes a conflict.
  */
 static void
-apply_probe(struct cluster *c, uint64_t now)
+start_probe(struct cluster *c, uint64_t now)
 {
 	set_member_macs(c, now);
 	c->probes_out = 0;
@@ -580,6 +588,30 @@ apply_probe(struct cluster *c, uint64_t now)
 		c->probes_out++;
 	}
 	/* Nothing out: no PROBE_DONE, as netcfg_probe() -1 always meant. */
+}
+
+static void
+apply_probe(struct cluster *c, uint64_t now)
+{
+	c->probe_restarts = 0;
+	if (c->probe_later != NULL)
+		evtimer_del(c->probe_later);
+	start_probe(c, now);
+}
+
+/* Whether mac is a live member's, as its HELLO gave it. */
+static bool
+is_member_mac(struct cluster *c, const uint8_t *mac)
+{
+	static struct elect_member_info members[ELECT_MAX_MEMBERS];
+	size_t i, n;
+
+	n = elect_get_members(
+	    c->core, clock_now_ms(), members, ELECT_MAX_MEMBERS);
+	for (i = 0; i < n; i++)
+		if (memcmp(members[i].mac, mac, 6) == 0)
+			return true;
+	return false;
 }
 
 /*
@@ -761,22 +793,54 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 	cluster_run(arg, &ev);
 }
 
+/*
+ * The cluster is full (ELECT_MAX_MEMBERS, this node included): the core
+ * refused a newcomer's datagram as a member (it still heeds a holder's).
+ * Once a minute, whoever sends them.
+ */
+static void
+log_refused(struct cluster *c, const struct in_addr *src, uint64_t n)
+{
+	struct drop_log *l = &c->refused;
+	uint64_t now = clock_now_ms();
+	char ip[INET_ADDRSTRLEN] = "?";
+
+	if (l->last_ms != 0 && now < l->last_ms + DROP_LOG_EVERY_MS) {
+		l->suppressed += n;
+		return;
+	}
+	inet_ntop(AF_INET, src, ip, sizeof(ip));
+	log_warnx(
+	    "cluster: full (%d members): %s is not taken in as a member "
+	    "(%llu datagrams refused since the last such line; logged once a "
+	    "minute)",
+	    ELECT_MAX_MEMBERS, ip, (unsigned long long)(l->suppressed + n));
+	l->last_ms = now ? now : 1;
+	l->suppressed = 0;
+}
+
 static void
 rx_cb(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
 {
 	struct cluster *c = arg;
 	struct elect_event ev = {.type = ELECT_EV_RX, .buf = buf, .len = len};
-	uint64_t now = clock_now_ms();
+	uint64_t now_ms = clock_now_ms();
+	struct elect_counters was, now;
 
 	/* Without an IPv4 address we cannot answer over IPv4: a member
 	 * that sends on both families is heard on IPv6 instead. */
-	if (c->udp6 != NULL && !any_v4(c, now))
+	if (c->udp6 != NULL && !any_v4(c, now_ms))
 		return;
-	if (c->udp6 != NULL && disc_dedup_seen(&c->dedup, 4, buf, len, now))
+	if (c->udp6 != NULL && disc_dedup_seen(&c->dedup, 4, buf, len, now_ms))
 		return; /* heard on IPv6 already */
 	ev.src.family = 4;
 	memcpy(ev.src.b, &src->sin_addr, 4);
+	elect_get_counters(c->core, &was);
 	cluster_run(c, &ev);
+	elect_get_counters(c->core, &now);
+	if (now.members_refused > was.members_refused)
+		log_refused(c, &src->sin_addr,
+		    now.members_refused - was.members_refused);
 }
 
 /* The source's scope is the cluster interface: the transport drops what
@@ -922,10 +986,50 @@ igmp_cb(void *arg, const struct disc_igmp_report *r)
 	cluster_run(c, &ev);
 }
 
+static void probe_result(
+    struct cluster *, enum netcfg_probe_result, const uint8_t *);
+
+/* A detection window after a conflict from a MAC that was no member's. */
+static void
+probe_later_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct cluster *c = arg;
+
+	(void)fd;
+	(void)what;
+	probe_result(c, NETCFG_PROBE_CONFLICT, c->later_mac);
+}
+
+/*
+ * Instances started together probe in step, each before it has verified
+ * all the others (the challenges of a join take a while on a loaded
+ * host): a member's probe then looks like a foreign host's. Members'
+ * frames are no conflict (the election settles who holds among them), so
+ * a conflict from a member's MAC probes again, knowing it; one from an
+ * unknown MAC is judged a detection window later, when that member would
+ * be known; a foreign host's stays a conflict.
+ */
 static void
 probe_done_cb(void *arg, enum netcfg_probe_result r, const uint8_t *mac)
 {
 	struct cluster *c = arg;
+	struct timeval tv;
+	uint64_t ms = (uint64_t)c->econf.dead_after * c->econf.heartbeat_ms;
+
+	if (r != NETCFG_PROBE_CONFLICT || c->probe_later == NULL ||
+	    is_member_mac(c, mac) || c->probe_restarts >= ELECT_MAX_MEMBERS) {
+		probe_result(c, r, mac);
+		return;
+	}
+	memcpy(c->later_mac, mac, 6);
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(c->probe_later, &tv);
+}
+
+static void
+probe_result(struct cluster *c, enum netcfg_probe_result r, const uint8_t *mac)
+{
 	struct elect_event ev = {.type = ELECT_EV_PROBE_DONE};
 
 	/* Both probes: the first that is not free decides, once both end. */
@@ -940,6 +1044,11 @@ probe_done_cb(void *arg, enum netcfg_probe_result r, const uint8_t *mac)
 	c->probes_out = 0;
 	r = c->probe_r;
 	mac = c->probe_mac;
+	if (r == NETCFG_PROBE_CONFLICT && is_member_mac(c, mac) &&
+	    c->probe_restarts++ < ELECT_MAX_MEMBERS) {
+		start_probe(c, clock_now_ms());
+		return;
+	}
 	ev.conflict = r != NETCFG_PROBE_FREE;
 	if (r == NETCFG_PROBE_CONFLICT) {
 		char was[STATUS_MAC_LEN];
@@ -1493,6 +1602,7 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	c->key = elect_key_new(key);
 	c->timer = evtimer_new(base, timer_cb, c);
 	c->persist_ev = evtimer_new(base, persist_done_cb, c);
+	c->probe_later = evtimer_new(base, probe_later_cb, c);
 	c->writer =
 	    state_writer_new(base, conf->node.state_dir, persist_written_cb, c);
 	c->persist_ok = true;
@@ -1561,6 +1671,8 @@ cluster_free(struct cluster *c)
 		event_free(c->timer);
 	if (c->persist_ev != NULL)
 		event_free(c->persist_ev);
+	if (c->probe_later != NULL)
+		event_free(c->probe_later);
 	state_writer_free(c->writer);
 	check_free(c->check);
 	hooks_free(c->hooks);

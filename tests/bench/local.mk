@@ -10,4 +10,11 @@ noinst_PROGRAMS += tests/bench/bench_client
 tests_bench_bench_client_SOURCES = tests/bench/bench_client.c
 
 dist_noinst_SCRIPTS += tests/bench/failover
+
+# The scale benchmark (tests/bench/scale, by hand as root: minutes) and
+# its packet counter; tests/netns/scale20.sh runs its 20-instance case in
+# make check.
+noinst_PROGRAMS += tests/bench/scale_cap
+tests_bench_scale_cap_SOURCES = tests/bench/scale_cap.c
+dist_noinst_SCRIPTS += tests/bench/scale
 EXTRA_DIST += tests/bench/keepalived.conf.in

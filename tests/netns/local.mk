@@ -47,7 +47,8 @@ NETNS_TESTS = \
 	tests/netns/dualstack.sh \
 	tests/netns/fastfail6.sh \
 	tests/netns/conflict6.sh \
-	tests/netns/defend6.sh
+	tests/netns/defend6.sh \
+	tests/netns/scale20.sh
 
 TESTS += $(NETNS_TESTS)
 dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh

@@ -22,6 +22,7 @@ enum { PEER_LOW = 0x10, PEER_HIGH = 0x90, PEER_OTHER = 0xa0 };
 #define ME 0x50
 
 struct fx {
+	uint64_t seed; /* of the core; 0: 42 */
 	struct elect_key *key;
 	struct elect_conf conf;
 	struct elect_persist persist;
@@ -135,7 +136,7 @@ fx_start_with(struct fx *f)
 {
 	struct elect_event ev = {.type = ELECT_EV_START};
 
-	f->e = elect_new(&f->conf, &f->persist, f->now, 42);
+	f->e = elect_new(&f->conf, &f->persist, f->now, f->seed ? f->seed : 42);
 	assert_non_null(f->e);
 	fx_step(f, &ev);
 }
@@ -763,6 +764,32 @@ restart_sends_sequences_above_all_sent_before(void **state)
 	assert_true(elect_get_epoch(f->e) >= 1);
 }
 
+/*
+ * A first start writes its id before it may speak (D4). Until the disk
+ * answers nobody hears of it: it listens a whole window from its first
+ * HELLO, not from its start, so members started with it know it before
+ * anyone claims.
+ */
+static void
+mute_start_listens_from_its_first_hello(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event done = {.type = ELECT_EV_PERSIST_DONE, .ok = true};
+
+	f->persist.id = (struct elect_id){{0}}; /* a first start: a new id */
+	f->disk_mode = DISK_MANUAL;
+	fx_start_with(f);
+	assert_false(fx_sent(f, ELECT_MSG_HELLO)); /* no sequence yet */
+	fx_advance(f, listen_ms(f) / 2);
+	fx_clear(f);
+	fx_step(f, &done); /* the disk answers: the SOLICIT goes now */
+	assert_true(fx_sent(f, ELECT_MSG_HELLO));
+	fx_advance(f, listen_ms(f) - 1);
+	assert_int_equal(fx_state(f), ELECT_ST_STARTING);
+	fx_advance(f, 1);
+	assert_int_not_equal(fx_state(f), ELECT_ST_STARTING);
+}
+
 static void
 replayed_datagram_is_counted_and_changes_nothing(void **state)
 {
@@ -1058,6 +1085,149 @@ newcomer_gets_a_unicast_hello_back(void **state)
 	fx_clear(f);
 	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100); /* known: silence */
 	assert_false(fx_sent(f, ELECT_MSG_HELLO));
+}
+
+/*
+ * A cluster is ELECT_MAX_MEMBERS, self included. The next one is refused
+ * (counted, not answered, never ranked) and the cluster keeps working: a
+ * holder is followed whatever the table, and when it dies we claim.
+ */
+static void
+full_cluster_refuses_the_next_member_and_keeps_working(void **state)
+{
+	struct fx *f = *state;
+	struct elect_member_info mi[ELECT_MAX_MEMBERS];
+	struct elect_counters ctr;
+	struct elect_id h;
+	int n;
+
+	for (n = 100; n < 100 + ELECT_MAX_MEMBERS - 1; n++)
+		fx_hear(f, n, ELECT_MSG_HELLO, 0, 100);
+	assert_int_equal(elect_get_members(f->e, f->now, mi, ELECT_MAX_MEMBERS),
+	    ELECT_MAX_MEMBERS - 1);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.members_refused, 0);
+	fx_clear(f);
+	fx_hear(f, 200, ELECT_MSG_HELLO, 0, 254);
+	elect_get_counters(f->e, &ctr);
+	/* Per datagram: its answer to our challenge, then this HELLO. */
+	assert_int_equal(ctr.members_refused, 2);
+	assert_false(fx_sent(f, ELECT_MSG_HELLO)); /* not answered */
+	assert_int_equal(elect_get_members(f->e, f->now, mi, ELECT_MAX_MEMBERS),
+	    ELECT_MAX_MEMBERS - 1);
+	for (n = 0; n < ELECT_MAX_MEMBERS - 1; n++)
+		assert_int_not_equal(mi[n].id.b[0], 200);
+	/* A holder from beyond the table is followed all the same. */
+	fx_hear(f, 201, ELECT_MSG_HEARTBEAT, 3, 100);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_true(elect_get_holder(f->e, &h));
+	assert_memory_equal(h.b, id_of(201).b, 16);
+	/* It dies: one of us claims (we rank first: the lowest id). */
+	fx_advance(f, 5000);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(elect_get_epoch(f->e), 4);
+}
+
+/* When the core sends its next HELLO to the group, stepping by 10 ms up
+ * to `until`; 0 if it does not. */
+static uint64_t
+fx_next_group_hello(struct fx *f, uint64_t until)
+{
+	size_t i;
+
+	fx_clear(f);
+	while (f->now < until) {
+		fx_advance(f, 10);
+		for (i = 0; i < f->nlog; i++) {
+			struct elect_msg m;
+
+			if (f->log[i].type == ELECT_ACT_SEND &&
+			    f->log[i].dest.family == 0 &&
+			    elect_wire_decode(f->log[i].buf, f->log[i].len,
+				f->key, &m) == ELECT_WIRE_OK &&
+			    m.type == ELECT_MSG_HELLO)
+				return f->now;
+		}
+		fx_clear(f);
+	}
+	return 0;
+}
+
+/* An observer (it sends nothing but HELLOs) started at 1000 with seed,
+ * that hears 19 members join at once: when its first periodic HELLO
+ * goes. */
+static uint64_t
+first_periodic_hello_of_20(uint64_t seed)
+{
+	void *st;
+	struct fx *f;
+	uint64_t t;
+	int n;
+
+	setup(&st);
+	f = st;
+	f->seed = seed;
+	f->conf.priority = 0;
+	fx_start_with(f);
+	for (n = 100; n < 119; n++)
+		fx_hear(f, n, ELECT_MSG_HELLO, 0, 100);
+	t = fx_next_group_hello(f, 1000 + 60000);
+	teardown(&st);
+	return t;
+}
+
+/*
+ * 20 members started together learn of each other at once: the first
+ * periodic HELLOs are drawn anywhere in the cluster's period (20 x
+ * hello-interval / 5 = 40 s) from then, not all one hello-interval after
+ * the start (issue 9: 20 HELLOs in one second), and never before the
+ * join's own HELLOs are a hello-interval old (the budget).
+ */
+static void
+first_periodic_hellos_spread_over_the_clusters_period(void **state)
+{
+	uint64_t t[20], lo = UINT64_MAX, hi = 0;
+	unsigned i, j, most = 0;
+
+	(void)state;
+	for (i = 0; i < 20; i++) {
+		t[i] = first_periodic_hello_of_20(i + 1);
+		assert_true(t[i] > 1000 + 10000);
+		assert_true(t[i] <= 1000 + 40000 + 10000 / 5 + 10);
+		lo = t[i] < lo ? t[i] : lo;
+		hi = t[i] > hi ? t[i] : hi;
+	}
+	assert_true(hi - lo > 10000);
+	for (i = 0; i < 20; i++) {
+		unsigned in_1s = 0;
+
+		for (j = 0; j < 20; j++)
+			in_1s += t[j] >= t[i] && t[j] < t[i] + 1000;
+		most = in_1s > most ? in_1s : most;
+	}
+	assert_true(most <= 6);
+}
+
+/* Six HELLOs heard within a hello-interval: the periodic one waits until
+ * the oldest of them is a hello-interval old. */
+static void
+periodic_hello_waits_while_the_hello_budget_is_spent(void **state)
+{
+	struct fx *f = *state;
+	uint64_t due, t;
+	int n;
+
+	/* A lone member: its first periodic HELLO within hello-interval. */
+	due = fx_next_group_hello(f, f->now + f->conf.hello_interval_ms + 10);
+	assert_true(due > 0);
+	/* Members join: each HELLO counts (the challenge's answer too). */
+	for (n = 100; n < 103; n++)
+		fx_hear(f, n, ELECT_MSG_HELLO, 0, 100);
+	t = f->now;
+	/* Four members: the period is still hello-interval, but the six
+	 * HELLOs just heard hold ours back a hello-interval from them. */
+	assert_true(fx_next_group_hello(f, t + 3 * f->conf.hello_interval_ms) >=
+		    t + f->conf.hello_interval_ms);
 }
 
 static void
@@ -3141,6 +3311,12 @@ main(void)
 	    T(time_going_backwards_is_rejected),
 	    T(invalid_conf_is_refused),
 	    T(newcomer_gets_a_unicast_hello_back),
+	    T(full_cluster_refuses_the_next_member_and_keeps_working),
+	    cmocka_unit_test_setup_teardown(
+		mute_start_listens_from_its_first_hello, setup, teardown),
+	    cmocka_unit_test(
+		first_periodic_hellos_spread_over_the_clusters_period),
+	    T(periodic_hello_waits_while_the_hello_budget_is_spent),
 	    T(names_cover_every_state_and_reason),
 	    T(link_down_drops_the_address_and_silences_the_node),
 	    T(link_up_listens_before_claiming_again),

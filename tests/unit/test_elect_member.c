@@ -30,8 +30,10 @@ add(struct elect_members *t, int n, uint8_t prio, uint64_t now)
 {
 	bool added;
 	struct elect_id id = id_of(n);
-	struct elect_member *m = elect_members_touch(t, &id, now, &added);
+	struct elect_member *m =
+	    elect_members_touch(t, &id, now, false, &added);
 
+	assert_non_null(m);
 	m->priority = prio;
 	m->state = ELECT_ST_STANDBY;
 	return m;
@@ -46,29 +48,86 @@ touch_adds_once_and_finds_again(void **state)
 
 	(void)state;
 	elect_members_init(&t, 1000);
-	assert_non_null(elect_members_touch(&t, &id, 5, &added));
+	assert_non_null(elect_members_touch(&t, &id, 5, false, &added));
 	assert_true(added);
-	assert_non_null(elect_members_touch(&t, &id, 6, &added));
+	assert_non_null(elect_members_touch(&t, &id, 6, false, &added));
 	assert_false(added);
 	assert_int_equal(t.n, 1);
 	assert_int_equal(elect_members_find(&t, &id)->last_seen_ms, 6);
 }
 
+/* A cluster of ELECT_MAX_MEMBERS, self included: the others fill it. */
 static void
-full_table_replaces_the_least_recently_heard(void **state)
+fill(struct elect_members *t)
+{
+	int i;
+
+	for (i = 0; i < ELECT_MAX_PEERS; i++)
+		add(t, i, 100, 10 + (uint64_t)i);
+	assert_int_equal(t->n, ELECT_MAX_PEERS);
+}
+
+static void
+full_table_refuses_a_newcomer_while_every_member_is_live(void **state)
 {
 	struct elect_members t;
-	struct elect_id first = id_of(0), fresh = id_of(5000);
+	struct elect_id fresh = id_of(5000), first = id_of(0);
+	bool added = true;
 	int i;
 
 	(void)state;
-	elect_members_init(&t, 1000000);
-	for (i = 0; i < ELECT_MAX_MEMBERS; i++)
-		add(&t, i, 100, 10 + (uint64_t)i);
-	add(&t, 5000, 100, 999);
-	assert_int_equal(t.n, ELECT_MAX_MEMBERS);
+	assert_int_equal(ELECT_MAX_PEERS, ELECT_MAX_MEMBERS - 1);
+	assert_true(ELECT_MAX_MEMBERS >= 64);
+	elect_members_init(&t, 1000);
+	fill(&t);
+	assert_null(elect_members_touch(&t, &fresh, 500, false, &added));
+	assert_false(added);
+	assert_int_equal(t.n, ELECT_MAX_PEERS);
+	assert_null(elect_members_find(&t, &fresh));
+	for (i = 0; i < ELECT_MAX_PEERS; i++) {
+		struct elect_id id = id_of(i);
+
+		assert_non_null(elect_members_find(&t, &id));
+	}
+	/* Members already in are heard as before. */
+	assert_non_null(elect_members_touch(&t, &first, 501, false, &added));
+	assert_false(added);
+}
+
+static void
+full_table_gives_a_quiet_members_slot_to_a_newcomer(void **state)
+{
+	struct elect_members t;
+	struct elect_id fresh = id_of(5000), first = id_of(0);
+	bool added;
+
+	(void)state;
+	elect_members_init(&t, 1000);
+	fill(&t);
+	/* Member 0, last heard at 10, is no longer live at 1010. */
+	assert_non_null(elect_members_touch(&t, &fresh, 1010, false, &added));
+	assert_true(added);
+	assert_int_equal(t.n, ELECT_MAX_PEERS);
 	assert_null(elect_members_find(&t, &first));
 	assert_non_null(elect_members_find(&t, &fresh));
+}
+
+static void
+full_table_never_refuses_a_holder(void **state)
+{
+	struct elect_members t;
+	struct elect_id holder = id_of(5000), first = id_of(0);
+	bool added;
+
+	(void)state;
+	elect_members_init(&t, 1000);
+	fill(&t);
+	/* Its lease gates our claims: the least recently heard goes. */
+	assert_non_null(elect_members_touch(&t, &holder, 500, true, &added));
+	assert_true(added);
+	assert_int_equal(t.n, ELECT_MAX_PEERS);
+	assert_null(elect_members_find(&t, &first));
+	assert_non_null(elect_members_find(&t, &holder));
 }
 
 static void
@@ -210,7 +269,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(touch_adds_once_and_finds_again),
-	    cmocka_unit_test(full_table_replaces_the_least_recently_heard),
+	    cmocka_unit_test(
+		full_table_refuses_a_newcomer_while_every_member_is_live),
+	    cmocka_unit_test(
+		full_table_gives_a_quiet_members_slot_to_a_newcomer),
+	    cmocka_unit_test(full_table_never_refuses_a_holder),
 	    cmocka_unit_test(member_is_live_until_it_expires),
 	    cmocka_unit_test(rank_counts_better_priorities_and_lower_ids_only),
 	    cmocka_unit_test(best_is_the_highest_priority_then_lowest_id),
