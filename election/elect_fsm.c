@@ -395,6 +395,8 @@ reconf(struct elect *c, const struct elect_conf *conf)
 	next.key = c->conf.key;
 	next.dmz = c->conf.dmz;
 	next.dmz_prefix = c->conf.dmz_prefix;
+	next.dmz6 = c->conf.dmz6;
+	next.dmz6_prefix = c->conf.dmz6_prefix;
 	c->conf = next;
 	elect_detector_init(&c->detector, next.heartbeat_ms, next.dead_after,
 	    c->detector.last_heard_ms);

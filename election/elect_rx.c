@@ -80,9 +80,17 @@ settings_mismatch(const struct elect *c, const struct elect_msg *m)
 {
 	unsigned bits = 0;
 
+	bool has6 = (m->has & ELECT_HAS_DMZ6_ALSO) != 0;
+
 	if (m->dmz.family != c->conf.dmz.family ||
 	    memcmp(m->dmz.b, c->conf.dmz.b, sizeof(m->dmz.b)) != 0 ||
 	    m->dmz_prefix != c->conf.dmz_prefix)
+		bits |= ELECT_MISMATCH_DMZ;
+	/* A dual stack's IPv6 address moves with the IPv4 one: a member
+	 * with another one (or none) would move the site to it. */
+	if (has6 != (c->conf.dmz6.family == 6) ||
+	    (has6 && (memcmp(m->dmz6.b, c->conf.dmz6.b, 16) != 0 ||
+			 m->dmz6_prefix != c->conf.dmz6_prefix)))
 		bits |= ELECT_MISMATCH_DMZ;
 	if (m->lease_ms != c->conf.lease_ms)
 		bits |= ELECT_MISMATCH_LEASE;

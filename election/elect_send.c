@@ -44,6 +44,11 @@ elect_msg_init(struct elect *c, struct elect_msg *m, enum elect_msg_type type)
 		m->dmz_prefix = c->conf.dmz_prefix;
 		m->lease_ms = c->conf.lease_ms;
 		m->heartbeat_ms = c->conf.heartbeat_ms;
+		if (c->conf.dmz6.family == 6) {
+			m->has |= ELECT_HAS_DMZ6_ALSO;
+			m->dmz6 = c->conf.dmz6;
+			m->dmz6_prefix = c->conf.dmz6_prefix;
+		}
 	}
 }
 

@@ -54,7 +54,8 @@ enum tlv_type {
 	TLV_HEARTBEAT_MS = 19,
 	TLV_PROBE_SEQ = 20,
 	TLV_REASON = 21,
-	TLV_LAST = TLV_REASON,
+	TLV_DMZ6_ALSO = 22,
+	TLV_LAST = TLV_DMZ6_ALSO,
 };
 
 /* Allowed value lengths per TLV type; only NAME has a range. */
@@ -82,9 +83,10 @@ static const struct {
     [TLV_HEARTBEAT_MS] = {4, 4},
     [TLV_PROBE_SEQ] = {4, 4},
     [TLV_REASON] = {1, 1},
+    [TLV_DMZ6_ALSO] = {17, 17},
 };
 
-#define ELECT_HAS_ALL ((1u << 18) - 1)
+#define ELECT_HAS_ALL ((1u << 19) - 1)
 #define STATE_COUNT (ELECT_ST_STOPPED + 1)
 
 /*
@@ -456,6 +458,12 @@ decode_tlv(struct elect_msg *m, uint8_t type, const uint8_t *v, size_t len)
 		m->probe_seq = (uint32_t)be_get(v, 4);
 		m->has |= ELECT_HAS_PROBE_SEQ;
 		return true;
+	case TLV_DMZ6_ALSO:
+		m->dmz6.family = 6;
+		memcpy(m->dmz6.b, v, 16);
+		m->dmz6_prefix = v[16];
+		m->has |= ELECT_HAS_DMZ6_ALSO;
+		return dmz_is_valid(&m->dmz6, m->dmz6_prefix);
 	case TLV_REASON: /* any value: unknown ones mean nothing */
 		m->reason = v[0];
 		m->has |= ELECT_HAS_REASON;
@@ -624,7 +632,8 @@ encode_addrs(struct wcur *c, const struct elect_msg *m)
 	    TLV_SIZE(1) /* PREEMPT */ + TLV_SIZE(6) /* MAC */ +                \
 	    TLV_SIZE(1) /* MEMBERS */ + TLV_SIZE(8) /* CHALLENGE */ +          \
 	    TLV_SIZE(8) /* RESPONSE */ + TLV_SIZE(4) /* HEARTBEAT_MS */ +      \
-	    TLV_SIZE(4) /* PROBE_SEQ */ + TLV_SIZE(1) /* REASON */)
+	    TLV_SIZE(4) /* PROBE_SEQ */ + TLV_SIZE(1) /* REASON */ +           \
+	    TLV_SIZE(17) /* DMZ6_ALSO */)
 _Static_assert(ELECT_WIRE_HDR_LEN + WIRE_BODY_LARGEST + ELECT_WIRE_TAG_LEN <=
 		   ELECT_WIRE_MAX,
     "ELECT_WIRE_MAX must hold the largest message we encode");
@@ -670,6 +679,13 @@ encode_body(struct wcur *c, const struct elect_msg *m)
 		wr_tlv_int(c, TLV_PROBE_SEQ, m->probe_seq, 4);
 	if (has & ELECT_HAS_REASON)
 		wr_tlv_int(c, TLV_REASON, m->reason, 1);
+	if (has & ELECT_HAS_DMZ6_ALSO) {
+		uint8_t v[17];
+
+		memcpy(v, m->dmz6.b, 16);
+		v[16] = m->dmz6_prefix;
+		wr_tlv(c, TLV_DMZ6_ALSO, v, sizeof(v));
+	}
 }
 
 size_t

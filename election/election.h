@@ -151,6 +151,7 @@ enum elect_has {
 	ELECT_HAS_HEARTBEAT = 1u << 15, /* the sender's heartbeat_ms */
 	ELECT_HAS_PROBE_SEQ = 1u << 16, /* PROBE: how many to this holder */
 	ELECT_HAS_REASON = 1u << 17, /* RESIGN: why (enum elect_resign_why) */
+	ELECT_HAS_DMZ6_ALSO = 1u << 18, /* a dual stack's IPv6 DMZ address */
 };
 
 /* RESIGN's REASON TLV: why the holder leaves. Unknown values are kept
@@ -195,6 +196,10 @@ struct elect_msg {
 	 * this one included: a gap is a PROBE lost on the way (FIFO). */
 	uint32_t probe_seq;
 	uint8_t reason; /* RESIGN: enum elect_resign_why */
+	/* HELLO, HEARTBEAT, CLAIM of a dual-stack site: its IPv6 DMZ
+	 * address beside the IPv4 one in dmz (DMZ6_ALSO). */
+	struct elect_addr dmz6;
+	uint8_t dmz6_prefix;
 };
 
 /*
@@ -320,6 +325,10 @@ struct elect_conf {
 	size_t n_addrs;
 	struct elect_addr dmz;
 	uint8_t dmz_prefix;
+	/* A dual-stack site's IPv6 DMZ address, held with dmz (family 0:
+	 * none): part of the settings that members must share. */
+	struct elect_addr dmz6;
+	uint8_t dmz6_prefix;
 	/*
 	 * Probe (ELECT_ACT_PROBE) before claiming an address that no member
 	 * was heard holding since start; off in the simulator.

@@ -1236,6 +1236,11 @@ elect_conf_from(
 		e->dmz.family = 4;
 		memcpy(e->dmz.b, &conf->dmz.address.addr, 4);
 		e->dmz_prefix = conf->dmz.address.prefix;
+		if (conf->dmz.address6.prefix != 0) { /* dual stack */
+			e->dmz6.family = 6;
+			memcpy(e->dmz6.b, &conf->dmz.address6.addr, 16);
+			e->dmz6_prefix = conf->dmz.address6.prefix;
+		}
 	} else {
 		e->dmz.family = 6;
 		memcpy(e->dmz.b, &conf->dmz.address6.addr, 16);

@@ -256,6 +256,11 @@ fx_verify_as(struct fx *f, int n, const struct elect_msg *as)
 
 	if (f->verified_boot[n] == fx_boot(f, n))
 		return;
+	if (as->has & ELECT_HAS_DMZ6_ALSO) { /* its settings, all of them */
+		m.has |= ELECT_HAS_DMZ6_ALSO;
+		m.dmz6 = as->dmz6;
+		m.dmz6_prefix = as->dmz6_prefix;
+	}
 	snprintf(m.name, sizeof(m.name), "peer%d", n);
 	fx_send_raw(f, &m, n);
 	m.response = f->chal_to[n];
@@ -2445,6 +2450,50 @@ member_with_another_dmz_address_is_neither_followed_nor_ranked(void **state)
 	assert_int_equal(fx_count(f, ELECT_ACT_CONFLICT), 1);
 }
 
+/* A dual-stack site: the IPv6 DMZ address is a setting too. A member
+ * without it, or with another, would move the site elsewhere. */
+static void
+dual_stack_members_must_share_the_ipv6_dmz_address(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg same = {.type = ELECT_MSG_HELLO,
+	    .priority = 1,
+	    .state = ELECT_ST_STANDBY,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_DMZ6_ALSO,
+	    .name = "same",
+	    .dmz6_prefix = 64};
+	struct elect_msg other = same, none = same;
+	int i;
+
+	f->conf.dmz6.family = 6;
+	f->conf.dmz6.b[0] = 0xfd;
+	f->conf.dmz6.b[15] = 0x11;
+	f->conf.dmz6_prefix = 64;
+	fx_start_with(f);
+	same.dmz6 = f->conf.dmz6;
+	fx_hear_msg(f, &same, PEER_LOW);
+	assert_int_equal(fx_count(f, ELECT_ACT_CONFLICT), 0);
+	other.dmz6 = f->conf.dmz6;
+	other.dmz6.b[15] = 0x12; /* a mistyped [dmz] address6 */
+	fx_hear_msg(f, &other, PEER_HIGH);
+	none.has &= ~ELECT_HAS_DMZ6_ALSO; /* IPv4 only */
+	fx_hear_msg(f, &none, PEER_OTHER);
+	assert_int_equal(fx_count(f, ELECT_ACT_CONFLICT), 2);
+	i = fx_find(f, ELECT_ACT_CONFLICT, 0);
+	assert_memory_equal(f->log[i].peer.b, id_of(PEER_HIGH).b, 16);
+	assert_int_equal(f->log[i].mismatch, ELECT_MISMATCH_DMZ);
+	/* What we send says it. */
+	fx_clear(f);
+	fx_advance(f, listen_ms(f) + 10 * f->conf.claim_stagger_ms);
+	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_CLAIM);
+	assert_true(i >= 0);
+	assert_int_equal(
+	    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, &same),
+	    ELECT_WIRE_OK);
+	assert_true(same.has & ELECT_HAS_DMZ6_ALSO);
+	assert_memory_equal(same.dmz6.b, f->conf.dmz6.b, 16);
+}
+
 static void
 member_with_another_heartbeat_is_never_named_successor(void **state)
 {
@@ -3364,6 +3413,7 @@ main(void)
 	    T(old_resign_naming_a_restarted_node_does_not_make_it_claim),
 	    T(starting_node_verifies_the_members_that_answer_its_solicit),
 	    T(member_with_another_dmz_address_is_neither_followed_nor_ranked),
+	    TU(dual_stack_members_must_share_the_ipv6_dmz_address),
 	    T(member_with_another_heartbeat_is_never_named_successor),
 	    T(outnumbered_member_with_other_timing_stays_off_the_address),
 	    T(holder_outnumbered_by_members_with_other_timing_drops_the_address),

@@ -206,14 +206,18 @@ msg_full(struct elect_msg *m, uint8_t type)
 	switch (type) {
 	case ELECT_MSG_HELLO:
 		m->has |= ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_HOLDER |
-			  ELECT_HAS_PREEMPT | ELECT_HAS_MAC | ELECT_HAS_DMZ |
-			  ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT |
-			  ELECT_HAS_CHALLENGE | ELECT_HAS_RESPONSE;
+			  ELECT_HAS_DMZ6_ALSO | ELECT_HAS_PREEMPT |
+			  ELECT_HAS_MAC | ELECT_HAS_DMZ | ELECT_HAS_LEASE |
+			  ELECT_HAS_HEARTBEAT | ELECT_HAS_CHALLENGE |
+			  ELECT_HAS_RESPONSE;
 		m->dmz =
 		    (struct elect_addr){.family = 4, .b = {192, 168, 1, 11}};
 		m->dmz_prefix = 24;
 		m->lease_ms = 600;
 		m->heartbeat_ms = 200;
+		m->dmz6.family = 6;
+		memcpy(m->dmz6.b, v6, 16);
+		m->dmz6_prefix = 64;
 		m->challenge = 0x0123456789abcdefull;
 		m->response = 0xfedcba9876543210ull;
 		snprintf(m->name, sizeof(m->name), "%s", "h\xc3\xb4te-1");
@@ -321,6 +325,10 @@ msg_assert_equal(const struct elect_msg *a, const struct elect_msg *b)
 		assert_true(a->probe_seq == b->probe_seq);
 	if (a->has & ELECT_HAS_REASON)
 		assert_int_equal(a->reason, b->reason);
+	if (a->has & ELECT_HAS_DMZ6_ALSO) {
+		addr_assert_equal(&a->dmz6, &b->dmz6);
+		assert_int_equal(a->dmz6_prefix, b->dmz6_prefix);
+	}
 }
 
 static void
@@ -797,7 +805,7 @@ a_known_tlv_with_a_wrong_length_is_malformed(void **state)
 	static const uint8_t lens[][2] = {{2, 2}, {3, 0}, {4, 15}, {5, 6},
 	    {6, 4}, {7, 4}, {8, 16}, {9, 8}, {10, 4}, {11, 2}, {12, 4}, {13, 9},
 	    {14, 0}, {17, 7}, {18, 9}, {19, 2}, {20, 3}, {21, 0}, {21, 2},
-	    {1, 64}};
+	    {22, 16}, {1, 64}};
 	struct fx *f = *state;
 	uint8_t val[64];
 	struct body bd;
@@ -818,11 +826,12 @@ a_bad_value_is_malformed(void **state)
 	static const struct {
 		uint8_t type, len, v[17];
 	} bad[] = {
-	    {3, 1, {6}},		 /* STATE past STOPPED */
-	    {11, 1, {2}},		 /* CHECK */
-	    {14, 1, {255}},		 /* PREEMPT */
-	    {7, 5, {10, 0, 0, 1, 33}},	 /* DMZ4 prefix */
-	    {8, 17, {0xfd, [16] = 129}}, /* DMZ6 prefix */
+	    {3, 1, {6}},		  /* STATE past STOPPED */
+	    {11, 1, {2}},		  /* CHECK */
+	    {14, 1, {255}},		  /* PREEMPT */
+	    {7, 5, {10, 0, 0, 1, 33}},	  /* DMZ4 prefix */
+	    {8, 17, {0xfd, [16] = 129}},  /* DMZ6 prefix */
+	    {22, 17, {0xfd, [16] = 129}}, /* DMZ6_ALSO prefix */
 	};
 	struct fx *f = *state;
 	struct body bd;
@@ -860,7 +869,7 @@ unknown_tlvs_are_skipped(void **state)
 
 	memset(big, 0x5a, sizeof(big));
 	body_tlv(&bd, 0, "", 0);
-	body_tlv(&bd, 22, big, 1);
+	body_tlv(&bd, 23, big, 1);
 	body_tlv(&bd, 99, big, 255);
 	body_tlv(&bd, 255, big, 17);
 	assert_int_equal(
