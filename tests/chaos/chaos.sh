@@ -168,6 +168,12 @@ chaos_replay_hint() {
 # ---- the bed ---------------------------------------------------------------
 
 CONF=('[dmz]' "ports = tcp:$CHAOS_PORT")
+# CHAOS_CONF: more config lines, ';'-separated (e.g. "[cluster];heartbeat =
+# 50ms"): what the figures would be with other settings.
+if [ -n "${CHAOS_CONF:-}" ]; then
+	IFS=';' read -r -a chaos_extra <<<"$CHAOS_CONF"
+	CONF+=("${chaos_extra[@]}")
+fi
 qn_setup "$CHAOS_HOSTS"
 ip -n "$QN_LAN" link set br0 type bridge ageing_time 0
 DISKFULL_OK=1
