@@ -66,3 +66,6 @@ endif
 src_qured_LDADD += $(DNS_LIBS)
 # [cloud] wired into qured (src/cloud.c: the config and the status).
 src_qured_SOURCES += src/cloud.c src/cloud.h
+# Against a real BIND 9 behind the router's NAT (needs root, bind9).
+TESTS += tests/netns/dyndns.sh
+dist_noinst_SCRIPTS += tests/netns/dyndns.sh
