@@ -364,7 +364,9 @@ send_update(struct dyndns *d)
 	char err[DD_ERR_LEN];
 
 	d->phase = PH_UPDATE;
-	set_status(d, "updating");
+	if (strcmp(d->status, "error") !=
+	    0) /* an error stays until a success */
+		set_status(d, "updating");
 	d->u = dd_update_new(&req, &d->wire, &d->wlen, err, sizeof(err));
 	if (d->u == NULL) {
 		failed(d, err);

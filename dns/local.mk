@@ -69,3 +69,10 @@ src_qured_SOURCES += src/cloud.c src/cloud.h
 # Against a real BIND 9 behind the router's NAT (needs root, bind9).
 TESTS += tests/netns/dyndns.sh
 dist_noinst_SCRIPTS += tests/netns/dyndns.sh
+# The edge on its own loop against servers the test plays on 127.0.0.1.
+check_PROGRAMS += tests/unit/test_dyndns
+TESTS += tests/unit/test_dyndns
+tests_unit_test_dyndns_SOURCES = tests/unit/test_dyndns.c
+tests_unit_test_dyndns_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(LDNS_CFLAGS) \
+	$(CMOCKA_CFLAGS)
+tests_unit_test_dyndns_LDADD = $(DNS_LIBS) $(CMOCKA_LIBS)
