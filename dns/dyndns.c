@@ -3,9 +3,9 @@
  * see dyndns.h. The decisions and the messages are in dd_core.c.
  *
  * One cycle: learn the address (static, the HTTP check, or the router
- * through router.h), classify it, and, when it is to be published, send
- * the signed UPDATE and check the answer. A success schedules the next
- * cycle after `refresh`; a failure after the backoff (1 s doubling to
+ * through the seam of dyndns_set_router), classify it, and, when it is to be
+ * published, send the signed UPDATE and check the answer. A success schedules
+ * the next cycle after `refresh`; a failure after the backoff (1 s doubling to
  * 5 min, jittered). Only the holder runs cycles.
  */
 #include "config.h"
@@ -15,7 +15,6 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "dns/dd_core.h"
-#include "dns/router.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,6 +35,7 @@
 #define UDP_TIMEOUT_MS 3000
 #define TCP_TIMEOUT_MS 5000
 #define HTTP_TIMEOUT_S 5
+#define ROUTER_TIMEOUT_S 30 /* the router helper gives up after 20 s */
 #define SECRET_MAX 512
 
 enum phase { PH_IDLE, PH_LOOKUP, PH_UPDATE };
@@ -51,9 +51,12 @@ struct dyndns {
 	struct event *timeout; /* the update in flight */
 
 	/* looking up the address */
-	int auto_step; /* DYNDNS_SRC_AUTO: 0 upnp, 1 natpmp, 2 http */
-	struct router_query *rq;
-	struct evdns_base *dns; /* for a check URL's host name */
+	int auto_step; /* DYNDNS_SRC_AUTO: 0 the router, 1 the check URL */
+	dyndns_router_ask *router_ask;
+	void *router_arg;
+	bool router_wait;	 /* an answer from the router is awaited */
+	struct event *no_router; /* "no router client", from the loop */
+	struct evdns_base *dns;	 /* for a check URL's host name */
 	struct evhttp_connection *hc;
 	char hc_url[DYNDNS_URL_MAX];
 	struct evhttp_request *hreq;
@@ -129,8 +132,9 @@ update_stop(struct dyndns *d)
 static void
 lookup_stop(struct dyndns *d)
 {
-	router_query_cancel(d->rq);
-	d->rq = NULL;
+	d->router_wait = false;
+	if (d->no_router != NULL)
+		evtimer_del(d->no_router);
 	if (d->hreq != NULL) {
 		evhttp_cancel_request(d->hreq);
 		d->hreq = NULL;
@@ -461,25 +465,50 @@ lookup_failed(struct dyndns *d, const char *why)
 	}
 }
 
-static void
-router_cb(int ok, const struct in_addr *addr, const char *why, void *arg)
+void
+dyndns_router_answer(struct dyndns *d, const struct dyndns_router_answer *r)
 {
-	struct dyndns *d = arg;
 	struct dd_addr a = {0};
-	enum router_proto p =
-	    d->conf.source == DYNDNS_SRC_NATPMP ||
-		    (d->conf.source == DYNDNS_SRC_AUTO && d->auto_step == 1)
-		? ROUTER_NATPMP
-		: ROUTER_UPNP;
 
-	d->rq = NULL; /* freed after we return */
-	if (ok != 0 || addr == NULL) {
-		lookup_failed(d, why != NULL ? why : "the router did not say");
+	if (d == NULL || !d->router_wait)
+		return;
+	d->router_wait = false;
+	evtimer_del(d->no_router);
+	if (!r->ok) {
+		lookup_failed(
+		    d, r->error != NULL ? r->error : "the router did not say");
 		return;
 	}
 	a.has4 = true;
-	a.a4 = *addr;
-	got_addr(d, &a, p == ROUTER_NATPMP ? "natpmp" : "upnp");
+	a.a4 = r->addr;
+	got_addr(d, &a,
+	    r->source != NULL && strcmp(r->source, "natpmp") == 0 ? "natpmp"
+								  : "upnp");
+}
+
+void
+dyndns_set_router(struct dyndns *d, dyndns_router_ask *ask, void *arg)
+{
+	if (d == NULL)
+		return;
+	d->router_ask = ask;
+	d->router_arg = arg;
+}
+
+static void
+no_router_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dyndns *d = arg;
+	struct dyndns_router_answer r = {
+	    .ok = false,
+	    .error = d->router_ask != NULL
+			 ? "the router did not answer within 30 s"
+			 : "no UPnP IGD or NAT-PMP client in this qured",
+	};
+
+	(void)fd;
+	(void)what;
+	dyndns_router_answer(d, &r);
 }
 
 static void
@@ -578,12 +607,19 @@ http_start(struct dyndns *d, const char *url)
 	return 0;
 }
 
+/* Asks the router; its answer comes through dyndns_router_answer. */
 static void
-lookup_router(struct dyndns *d, enum router_proto p)
+lookup_router(struct dyndns *d)
 {
-	d->rq = router_external_addr(d->base, p, router_cb, d);
-	if (d->rq == NULL)
-		lookup_failed(d, "out of memory asking the router");
+	struct timeval now = {0, 0}, deadline = {ROUTER_TIMEOUT_S, 0};
+
+	d->router_wait = true;
+	if (d->router_ask == NULL) {
+		evtimer_add(d->no_router, &now);
+		return;
+	}
+	evtimer_add(d->no_router, &deadline); /* should it never answer */
+	d->router_ask(d->router_arg);
 }
 
 static void
@@ -599,10 +635,8 @@ lookup_next(struct dyndns *d)
 		got_addr(d, &a, "static");
 		return;
 	case DYNDNS_SRC_UPNP:
-		lookup_router(d, ROUTER_UPNP);
-		return;
-	case DYNDNS_SRC_NATPMP:
-		lookup_router(d, ROUTER_NATPMP);
+	case DYNDNS_SRC_NATPMP: /* the router tries UPnP, then NAT-PMP */
+		lookup_router(d);
 		return;
 	case DYNDNS_SRC_HTTP:
 		if (http_start(d, d->conf.url) == -1) {
@@ -613,14 +647,12 @@ lookup_next(struct dyndns *d)
 		return;
 	case DYNDNS_SRC_AUTO:
 		if (d->auto_step == 0)
-			lookup_router(d, ROUTER_UPNP);
-		else if (d->auto_step == 1)
-			lookup_router(d, ROUTER_NATPMP);
-		else if (d->auto_step == 2 && d->conf.check_url[0] != '\0') {
+			lookup_router(d);
+		else if (d->auto_step == 1 && d->conf.check_url[0] != '\0') {
 			if (http_start(d, d->conf.check_url) == -1) {
 				snprintf(why, sizeof(why), "cannot ask %s",
 				    d->conf.check_url);
-				d->auto_step = 3;
+				d->auto_step = 2;
 				lookup_failed(d, why);
 			}
 		} else {
@@ -736,9 +768,17 @@ dyndns_new(struct event_base *base, const struct dyndns_conf *conf, char *err,
 	}
 	if (load_secret(d, err, errlen) == -1)
 		goto fail;
+	if (conf->source == DYNDNS_SRC_STATIC) { /* known everywhere */
+		d->addr.has4 = true;
+		d->addr.a4 = conf->static_addr;
+		d->have_addr = true;
+		d->source = "static";
+		d->reachable = dd_addr_reachable(&d->addr, &d->reason);
+	}
 	d->tick = evtimer_new(base, tick_cb, d);
 	d->timeout = evtimer_new(base, timeout_cb, d);
-	if (d->tick == NULL || d->timeout == NULL) {
+	d->no_router = evtimer_new(base, no_router_cb, d);
+	if (d->tick == NULL || d->timeout == NULL || d->no_router == NULL) {
 		snprintf(err, errlen, "dyndns: out of memory for timers");
 		goto fail;
 	}
@@ -764,6 +804,8 @@ dyndns_free(struct dyndns *d)
 		event_free(d->tick);
 	if (d->timeout != NULL)
 		event_free(d->timeout);
+	if (d->no_router != NULL)
+		event_free(d->no_router);
 	explicit_bzero(d->secret, sizeof(d->secret));
 	free(d);
 }
@@ -783,6 +825,15 @@ dyndns_set_holder(struct dyndns *d, bool holder)
 		return;
 	}
 	cycle(d);
+}
+
+int
+dyndns_public_v4(const struct dyndns *d, struct in_addr *out)
+{
+	if (d == NULL || !d->have_addr || !d->addr.has4)
+		return -1;
+	*out = d->addr.a4;
+	return 0;
 }
 
 void

@@ -4,9 +4,10 @@
  *
  * Every instance makes one; only the holder publishes
  * (dyndns_set_holder). Nothing here blocks the loop: the HTTP check goes
- * through libevent's evhttp client, UPnP/NAT-PMP through dns/router.h,
- * the update over a non-blocking UDP socket (TCP after a truncated
- * answer), every step with a timeout. The pure half is dns/dd_core.h.
+ * through libevent's evhttp client, UPnP/NAT-PMP through the router seam
+ * below (the caller asks its router, which answers later), the update
+ * over a non-blocking UDP socket (TCP after a truncated answer), every
+ * step with a timeout. The pure half is dns/dd_core.h.
  */
 #ifndef QURE_DNS_DYNDNS_H
 #define QURE_DNS_DYNDNS_H
@@ -73,5 +74,34 @@ void dyndns_free(struct dyndns *d);
 void dyndns_set_holder(struct dyndns *d, bool holder);
 
 void dyndns_get_status(const struct dyndns *d, struct dyndns_status *out);
+
+/*
+ * The public address known here (the holder learns it; a static one is
+ * known everywhere from the start): 0 with *out, -1 if none (the DNS
+ * responder answers [cloud] name with it).
+ */
+int dyndns_public_v4(const struct dyndns *d, struct in_addr *out);
+
+/*
+ * The router seam (UPnP IGD GetExternalIPAddress, then NAT-PMP): ask(arg)
+ * starts a query and returns at once; its answer comes back later, from
+ * the loop, through dyndns_router_answer() on the caller's current dyndns
+ * (so a dyndns replaced by a reload meanwhile is never touched: pass
+ * something that outlives it as arg). An answer nobody waits for is
+ * ignored. Without a router set, upnp and natpmp fail with "no router
+ * client", and auto goes on to the check URL.
+ */
+typedef void dyndns_router_ask(void *arg);
+
+struct dyndns_router_answer {
+	bool ok;
+	struct in_addr addr; /* ok */
+	const char *source;  /* ok: "upnp" or "natpmp" */
+	const char *error;   /* !ok: why, in words */
+};
+
+void dyndns_set_router(struct dyndns *d, dyndns_router_ask *ask, void *arg);
+void dyndns_router_answer(
+    struct dyndns *d, const struct dyndns_router_answer *a);
 
 #endif

@@ -4,16 +4,16 @@
 # The pure half (the UPDATE and its answer with ldns, the backoff, the
 # address classes, the HTTP check's body) is its own archive: libc and
 # ldns only (doc/style.md §1); its unit test and fuzz targets link nothing
-# else. The edge (the cycle on libevent: evhttp, UDP, TCP) and the router
-# seam (dns/router.h; dns/router_stub.c until the router's clients land).
+# else. The edge: the cycle on libevent (evhttp, UDP, TCP); the router's
+# answer comes in through dyndns_set_router (wired by src/, which owns the
+# router).
 noinst_LIBRARIES += dns/libqure_dns_core.a
 dns_libqure_dns_core_a_SOURCES = dns/dd_core.h dns/dd_core.c
 dns_libqure_dns_core_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS)
 DNS_CORE_LIBS = dns/libqure_dns_core.a $(LDNS_LIBS)
 
 noinst_LIBRARIES += dns/libqure_dns.a
-dns_libqure_dns_a_SOURCES = dns/dyndns.h dns/dyndns.c dns/router.h \
-	dns/router_stub.c
+dns_libqure_dns_a_SOURCES = dns/dyndns.h dns/dyndns.c
 dns_libqure_dns_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(LDNS_CFLAGS)
 DNS_LIBS = dns/libqure_dns.a $(DNS_CORE_LIBS) $(BASE_LIBS) $(EVENT_LIBS)
 

@@ -60,17 +60,23 @@ struct dyndns *
 cloud_reload(struct dyndns *d, struct event_base *base, const struct conf *old,
     const struct conf *conf, int holding)
 {
+	static struct conf_diff diff; /* large: off the stack, one loop */
 	struct dyndns *next;
 	char err[256];
+	size_t i;
 
-	if (old->cloud.enabled == conf->cloud.enabled &&
-	    memcmp(&old->cloud, &conf->cloud, sizeof(conf->cloud)) == 0)
+	conf_diff(old, conf, &diff);
+	for (i = 0; i < diff.n; i++)
+		if (strcmp(diff.change[i].section, "cloud") == 0)
+			break;
+	if (i == diff.n)
 		return d;
 	next = cloud_open(base, conf, err, sizeof(err));
 	if (next == NULL && err[0] != '\0') {
 		log_warnx("reload: %s; keeping the old [cloud] settings", err);
 		return d;
 	}
+	/* The caller sets the router seam again (cloud.h). */
 	dyndns_free(d);
 	if (next != NULL)
 		dyndns_set_holder(next, holding != 0);

@@ -19,7 +19,8 @@ struct dyndns *cloud_open(
     struct event_base *base, const struct conf *conf, char *err, size_t errlen);
 
 /* After a reload: a new dyndns when a [cloud] key changed (the old one
- * freed, its holding carried over); the old one if the new fails. */
+ * freed, its holding carried over; the caller sets its router seam,
+ * dyndns_set_router, again); the old one if the new fails. */
 struct dyndns *cloud_reload(struct dyndns *d, struct event_base *base,
     const struct conf *old, const struct conf *conf, int holding);
 

@@ -327,6 +327,92 @@ truncated_over_udp_goes_over_tcp(void **state)
 	event_base_free(base);
 }
 
+/* The router seam: the caller's router answers later, from the loop. */
+struct fake_router {
+	struct event *ev;
+	struct dyndns *d;
+	unsigned asked;
+	const char *addr, *source;
+};
+
+static void
+fake_answer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fake_router *r = arg;
+	struct dyndns_router_answer a = {.ok = true, .source = r->source};
+
+	(void)fd;
+	(void)what;
+	inet_pton(AF_INET, r->addr, &a.addr);
+	dyndns_router_answer(r->d, &a);
+	dyndns_router_answer(r->d, &a); /* a second answer: ignored */
+}
+
+static void
+fake_ask(void *arg)
+{
+	struct fake_router *r = arg;
+	struct timeval soon = {0, 20000};
+
+	r->asked++;
+	evtimer_add(r->ev, &soon);
+}
+
+static void
+router_answers_through_the_seam(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct fake_router r = {.addr = "100.64.1.2", .source = "natpmp"};
+	struct dyndns_conf c;
+	struct dyndns_status st;
+	struct ticker t = {0};
+	struct in_addr a;
+	char err[256];
+
+	(void)state;
+	/* Carrier-grade NAT: said, not published without allow-private. */
+	base_conf(&c, 9);
+	c.source = DYNDNS_SRC_AUTO;
+	c.allow_private = false;
+	r.ev = evtimer_new(base, fake_answer_cb, &r);
+	r.d = dyndns_new(base, &c, err, sizeof(err));
+	assert_non_null(r.d);
+	assert_int_equal(dyndns_public_v4(r.d, &a), -1);
+	dyndns_set_router(r.d, fake_ask, &r);
+	dyndns_set_holder(r.d, true);
+	run_for(base, 200, &t);
+	assert_int_equal(r.asked, 1);
+	dyndns_get_status(r.d, &st);
+	assert_string_equal(st.status, "unpublished");
+	assert_string_equal(st.public_address, "100.64.1.2");
+	assert_string_equal(st.source, "natpmp");
+	assert_true(st.reachable_known);
+	assert_false(st.reachable);
+	assert_non_null(strstr(st.reason, "carrier-grade NAT"));
+	assert_int_equal(dyndns_public_v4(r.d, &a), 0);
+	dyndns_free(r.d);
+	/* No router and no check URL: an error that says so. */
+	r.d = dyndns_new(base, &c, err, sizeof(err));
+	assert_non_null(r.d);
+	dyndns_set_holder(r.d, true);
+	run_for(base, 100, &t);
+	dyndns_get_status(r.d, &st);
+	assert_string_equal(st.status, "error");
+	assert_non_null(strstr(st.last_error, "no UPnP IGD or NAT-PMP client"));
+	assert_non_null(strstr(st.last_error, "no [cloud] check-url"));
+	dyndns_free(r.d);
+	/* A static address is known on every member from the start. */
+	base_conf(&c, 9);
+	r.d = dyndns_new(base, &c, err, sizeof(err));
+	assert_int_equal(dyndns_public_v4(r.d, &a), 0);
+	assert_int_equal(a.s_addr, c.static_addr.s_addr);
+	dyndns_get_status(r.d, &st);
+	assert_string_equal(st.status, "standby");
+	dyndns_free(r.d);
+	event_free(r.ev);
+	event_base_free(base);
+}
+
 static void
 secret_file_refused(void **state)
 {
@@ -370,6 +456,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(secret_file_refused),
 	    cmocka_unit_test(truncated_over_udp_goes_over_tcp),
+	    cmocka_unit_test(router_answers_through_the_seam),
 	    cmocka_unit_test(silent_peers_time_out_without_stalling_the_loop),
 	};
 
