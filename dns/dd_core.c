@@ -387,6 +387,26 @@ rcode_text(unsigned rcode, char *buf, size_t len)
 		snprintf(buf, len, "rcode %u", rcode);
 }
 
+/* The answer's TSIG names our key and hmac-sha256. */
+static bool
+same_key(const ldns_rr *tsig, const char *key_name)
+{
+	ldns_rdf *want_key = ldns_dname_new_frm_str(key_name);
+	ldns_rdf *want_alg = ldns_dname_new_frm_str(TSIG_ALG);
+	bool same = false;
+
+	if (want_key != NULL && want_alg != NULL &&
+	    ldns_rr_rd_count(tsig) == 7 &&
+	    ldns_rdf_get_type(ldns_rr_rdf(tsig, 0)) == LDNS_RDF_TYPE_DNAME)
+		same = ldns_dname_compare(ldns_rr_owner(tsig), want_key) == 0 &&
+		       ldns_dname_compare(ldns_rr_rdf(tsig, 0), want_alg) == 0;
+	if (want_key != NULL)
+		ldns_rdf_deep_free(want_key);
+	if (want_alg != NULL)
+		ldns_rdf_deep_free(want_alg);
+	return same;
+}
+
 enum dd_answer
 dd_answer_check(const struct dd_update *u, const uint8_t *wire, size_t len,
     char *err, size_t errlen)
@@ -406,7 +426,11 @@ dd_answer_check(const struct dd_update *u, const uint8_t *wire, size_t len,
 		return DD_ANS_NOT_OURS;
 	if (wire[2] & 0x02)
 		return DD_ANS_TRUNCATED;
-	if (ldns_wire2pkt(&a, wire, len) != LDNS_STATUS_OK) {
+	/* At most the TSIG in the additional section (we send no EDNS):
+	 * ldns 1.8.3 leaks every TSIG RR but the last of a message that has
+	 * several (found by fuzz_dd_answer). */
+	if (((unsigned)wire[10] << 8 | wire[11]) > 1 ||
+	    ldns_wire2pkt(&a, wire, len) != LDNS_STATUS_OK) {
 		snprintf(err, errlen, "the server's answer is malformed");
 		return DD_ANS_REFUSED;
 	}
@@ -439,6 +463,15 @@ dd_answer_check(const struct dd_update *u, const uint8_t *wire, size_t len,
 	if (tsig == NULL) {
 		snprintf(err, errlen,
 		    "the server's answer is not signed (TSIG missing)");
+		goto out;
+	}
+	/* Our key and algorithm, or no verify at all: RFC 8945 §5.3 wants
+	 * them back, and ldns 1.8.3 leaks the TSIG RR when it meets an
+	 * algorithm it does not know (found by fuzz_dd_answer). */
+	if (!same_key(tsig, u->key_name)) {
+		snprintf(err, errlen,
+		    "the server's answer is signed with another key or "
+		    "algorithm");
 		goto out;
 	}
 	if (!ldns_pkt_tsig_verify(
