@@ -60,6 +60,7 @@ struct dyndns {
 	struct evhttp_connection *hc;
 	char hc_url[DYNDNS_URL_MAX];
 	struct evhttp_request *hreq;
+	int http_err; /* enum evhttp_request_error of the last request, -1 */
 	char lookup_err[DYNDNS_URL_MAX * 2 + 160];
 
 	/* the update in flight */
@@ -524,9 +525,19 @@ http_cb(struct evhttp_request *req, void *arg)
 	d->hreq = NULL; /* libevent frees it after we return */
 	if (req == NULL ||
 	    (code = evhttp_request_get_response_code(req)) == 0) {
-		snprintf(why, sizeof(why),
-		    "the check URL %s did not answer within %d s", d->hc_url,
-		    HTTP_TIMEOUT_S);
+		if (d->http_err == EVREQ_HTTP_DATA_TOO_LONG)
+			snprintf(why, sizeof(why),
+			    "the check URL %s answered more than %d bytes",
+			    d->hc_url, DD_BODY_MAX);
+		else if (d->http_err == EVREQ_HTTP_TIMEOUT)
+			snprintf(why, sizeof(why),
+			    "the check URL %s did not answer within %d s",
+			    d->hc_url, HTTP_TIMEOUT_S);
+		else /* a refused connect, a reset, an early EOF */
+			snprintf(why, sizeof(why),
+			    "the check URL %s could not be reached or closed "
+			    "the connection",
+			    d->hc_url);
 		lookup_failed(d, why);
 		return;
 	}
@@ -547,6 +558,14 @@ http_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	got_addr(d, &a, "http");
+}
+
+static void
+http_error_cb(enum evhttp_request_error e, void *arg)
+{
+	struct dyndns *d = arg;
+
+	d->http_err = (int)e;
 }
 
 static int
@@ -595,6 +614,8 @@ http_start(struct dyndns *d, const char *url)
 		evhttp_uri_free(uri);
 		return -1;
 	}
+	d->http_err = -1;
+	evhttp_request_set_error_cb(d->hreq, http_error_cb);
 	evhttp_add_header(
 	    evhttp_request_get_output_headers(d->hreq), "Host", host);
 	evhttp_add_header(evhttp_request_get_output_headers(d->hreq),

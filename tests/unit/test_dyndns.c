@@ -134,8 +134,8 @@ static void
 silent_peers_time_out_without_stalling_the_loop(void **state)
 {
 	struct event_base *base = event_base_new();
-	struct dyndns_conf c1, c2;
-	struct dyndns *http, *dns;
+	struct dyndns_conf c1, c2, c3;
+	struct dyndns *http, *dns, *closed;
 	struct dyndns_status st;
 	struct ticker t = {0};
 	uint16_t hport, uport;
@@ -150,6 +150,12 @@ silent_peers_time_out_without_stalling_the_loop(void **state)
 	base_conf(&c2, uport);
 	http = dyndns_new(base, &c1, err, sizeof(err));
 	assert_non_null(http);
+	/* A port with nobody listening: refused at once. */
+	c3 = c1;
+	snprintf(c3.url, sizeof(c3.url), "http://127.0.0.1:%u/ip", uport);
+	closed = dyndns_new(base, &c3, err, sizeof(err));
+	assert_non_null(closed);
+	dyndns_set_holder(closed, true);
 	dns = dyndns_new(base, &c2, err, sizeof(err));
 	assert_non_null(dns);
 	t0 = clock_now_ms();
@@ -167,9 +173,13 @@ silent_peers_time_out_without_stalling_the_loop(void **state)
 	assert_true(t.worst < 500); /* never stalled */
 	dyndns_get_status(http, &st);
 	assert_string_equal(st.status, "error");
-	assert_non_null(strstr(st.last_error, "did not answer"));
+	assert_non_null(strstr(st.last_error, "did not answer within 5 s"));
 	assert_string_equal(st.public_address, "");
 	assert_false(st.reachable_known);
+	dyndns_get_status(closed, &st);
+	assert_string_equal(st.status, "error");
+	assert_non_null(strstr(st.last_error, "could not be reached"));
+	dyndns_free(closed);
 	dyndns_get_status(dns, &st);
 	assert_string_equal(st.status, "error");
 	assert_non_null(strstr(st.last_error, "no answer from the DNS server"));
