@@ -15,7 +15,8 @@
 #  2. the key cannot change another name (nsupdate: REFUSED);
 #  3. after a failover the new holder's update is in named's log;
 #  4. named stopped: the refresh fails, the error is kept, the retries back
-#     off; named restarted: the update goes through;
+#     off; named restarted: the update goes through; a reload with
+#     another address publishes it at once;
 #  5. a TSIG secret file that others can read: qured refuses to start,
 #     the chmod in the message;
 #  6. a wrong TSIG secret: named logs BADSIG, qured logs the refusal once
@@ -229,6 +230,24 @@ published || qn_fail "after named's restart dig gives $(site_a)"
 grep -q "again at the server after" "$T/h$S/log" ||
     qn_fail "h$S did not log the recovery"
 qn_log "h$S published again after named's restart"
+
+# 4b. A reload with another address: published at once (a changed
+# address is not held back by the 30 s rule).
+sed -i "s|^public-address = .*|public-address = static:198.51.100.7|" \
+    "$T/h$S/qured.conf"
+kill -HUP "${QN_PID[$S]}"
+qn_log "h$S reloaded with public-address = static:198.51.100.7"
+moved() { [ "$(site_a)" = 198.51.100.7 ]; }
+qn_wait_for 5000 moved
+j=$(qn_status "$S")
+jq -e '.cloud.source == "static" and .cloud.status == "ok" and
+    .cloud.public_address == "198.51.100.7"' <<<"$j" >/dev/null ||
+    qn_fail "h$S after the reload: $(jq -c .cloud <<<"$j")"
+qn_log "dig @named $SITE A = 198.51.100.7 after the reload"
+sed -i "s|^public-address = .*|public-address = http://$ECHO_ADDR:8080/ip|" \
+    "$T/h$S/qured.conf"
+kill -HUP "${QN_PID[$S]}"
+qn_wait_for 5000 published
 
 # 5. A TSIG secret file that others can read: no start.
 qn_stop_host "$S"
