@@ -12,7 +12,7 @@ PKGS=(
 	build-essential autoconf automake libtool autoconf-archive pkg-config
 	# libraries (configure.ac: QURE_REQUIRE_PKG)
 	libssl-dev libevent-dev libnl-3-dev libnl-route-3-dev libinih-dev
-	libjansson-dev libcmocka-dev libnftables-dev libavahi-client-dev
+	libjansson-dev libcmocka-dev libnftables-dev libavahi-client-dev libldns-dev
 	# fuzzing (libFuzzer and the sanitizer runtimes of clang 14), format
 	clang libclang-rt-14-dev clang-format-14
 	# tests/netns (network namespaces, bridges, veth)
@@ -22,6 +22,9 @@ PKGS=(
 	# per host namespace (never started in the root one: policy-rc.d);
 	# python3-dbus publishes the hostile flood of avahi_flood.sh
 	avahi-daemon avahi-utils dbus python3-dbus
+	# tests/netns/dyndns.sh: BIND 9 as the primary taking RFC 2136 updates
+	# (never started in the root namespace: policy-rc.d), dig
+	bind9 bind9-utils dnsutils
 )
 
 log() { printf 'deps: %s\n' "$*"; }

@@ -29,7 +29,9 @@
 #include "election/election.h"
 #include "netcfg/netcfg.h"
 #include "netcfg/netcfg6.h"
+#include "dns/dyndns.h"
 #include "src/check.h"
+#include "src/cloud.h"
 #include "src/conf.h"
 #include "src/hooks.h"
 #include "src/state.h"
@@ -82,8 +84,9 @@ struct cluster {
 	struct elect_conf econf;
 	enum elect_handover_result handover; /* of the last step */
 	struct netcfg *nc;
-	bool dmz4;	     /* [dmz] address is set: netcfg holds it */
-	struct netcfg6 *nc6; /* [dmz] address6, or NULL */
+	bool dmz4;	       /* [dmz] address is set: netcfg holds it */
+	struct netcfg6 *nc6;   /* [dmz] address6, or NULL */
+	struct dyndns *dyndns; /* [cloud]: the holder publishes, or NULL */
 	/* A probe of both addresses: how many are still out, and the
 	 * first conflict (a dual-stack claim needs both free). */
 	unsigned probes_out;
@@ -367,6 +370,7 @@ apply_state(struct cluster *c, const struct elect_action *a)
 	if (c->watch != NULL)
 		netcfg_watch_set_enabled(
 		    c->watch, a->state == ELECT_ST_STANDBY);
+	dyndns_set_holder(c->dyndns, a->state == ELECT_ST_HOLDER);
 }
 
 /* A write's outcome: logged once per failing streak, kept for status. */
@@ -1645,6 +1649,9 @@ cluster_new(struct event_base *base, const struct conf *conf,
 		    err, errlen, "cluster: cannot set up the check or hooks");
 		goto fail;
 	}
+	c->dyndns = cloud_open(base, conf, err, errlen);
+	if (c->dyndns == NULL && err[0] != '\0')
+		goto fail;
 	dmz_cidr(c, cidr, sizeof(cidr));
 	dmz6_cidr(c, cidr6, sizeof(cidr6));
 	log_info("cluster: %s on %s, priority %u, DMZ %s%s%s", c->econf.name,
@@ -1672,6 +1679,7 @@ cluster_free(struct cluster *c)
 	if (c == NULL)
 		return;
 	disc_avahi_free(c->avahi); /* withdraws our service */
+	dyndns_free(c->dyndns);
 	if (c->timer != NULL)
 		event_free(c->timer);
 	if (c->persist_ev != NULL)
@@ -1791,6 +1799,8 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 		return;
 	}
 	c->econf = next;
+	c->dyndns = cloud_reload(c->dyndns, c->base, &c->conf, &live,
+	    elect_get_state(c->core) == ELECT_ST_HOLDER);
 	ports_changed =
 	    c->conf.dmz.ports.n != live.dmz.ports.n ||
 	    memcmp(c->conf.dmz.ports.p, live.dmz.ports.p,
@@ -1968,6 +1978,7 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.acks_lost = ctr.acks_lost;
 	out->counters.loss_handovers = ctr.loss_handovers;
 	status_discovery(c, out);
+	cloud_status(c->dyndns, out);
 	out->persist.ok = c->persist_ok;
 	if (!c->persist_ok)
 		snprintf(out->persist.error, sizeof(out->persist.error), "%s",

@@ -37,6 +37,7 @@ enum ktype {
 	T_IFNAME,   /* network interface name */
 	T_DNAME,    /* DNS name */
 	T_PATH,	    /* absolute path */
+	T_URL,	    /* http://HOST[:PORT]/PATH */
 	T_MCAST4,   /* struct in_addr, IPv4 multicast */
 	T_CIDR4,    /* struct conf_cidr4 */
 	T_MCAST6,   /* struct in6_addr, IPv6 link-scope multicast */
@@ -149,7 +150,14 @@ static const struct key keys[] = {
 	FIELD(cloud.tsig_secret_file), F_REQUIRED | F_LIVE,
 	"file holding the TSIG secret, base64"},
     {"cloud", "public-address", T_PUBADDR, "auto", 0, 0,
-	FIELD(cloud.public_address), F_LIVE, "how to learn the public address"},
+	FIELD(cloud.public_address), F_LIVE,
+	"how to learn the public address: auto, upnp, natpmp, "
+	"http://HOST[:PORT]/PATH or static:A.B.C.D"},
+    {"cloud", "check-url", T_URL, "", 0, 0, FIELD(cloud.check_url),
+	F_EMPTY | F_LIVE,
+	"URL answering with the caller's address, tried last by auto"},
+    {"cloud", "allow-private", T_BOOL, "no", 0, 0, FIELD(cloud.allow_private),
+	F_LIVE, "publish a private or shared (carrier-grade NAT) address"},
     {"cloud", "refresh", T_MS, "10m", 10000, DAY_MS, FIELD(cloud.refresh_ms),
 	F_LIVE, "interval of the DNS update"},
     {"cloud", "ttl", T_UINT, "60", 1, 86400, FIELD(cloud.ttl), F_LIVE,
@@ -454,6 +462,23 @@ path_ok(const char *v)
 	return v[0] == '/';
 }
 
+/* http://HOST[:PORT]/PATH: what dns/ can fetch (no https, no user). */
+static bool
+url_ok(const char *v)
+{
+	const char *h = v + 7, *end;
+
+	if (strncmp(v, "http://", 7) != 0)
+		return false;
+	end = h + strcspn(h, "/");
+	if (end == h || memchr(h, '@', (size_t)(end - h)) != NULL)
+		return false;
+	for (; *v != '\0'; v++)
+		if ((unsigned char)*v <= ' ' || (unsigned char)*v >= 0x7f)
+			return false;
+	return true;
+}
+
 static int
 parse_str(const struct key *k, const char *v, void *f, char *why, size_t n)
 {
@@ -467,6 +492,8 @@ parse_str(const struct key *k, const char *v, void *f, char *why, size_t n)
 	    [T_IFNAME] = {ifname_ok, "an interface name", "e.g. eth0"},
 	    [T_DNAME] = {dname_ok, "a DNS name", "e.g. site1.example.org"},
 	    [T_PATH] = {path_ok, "an absolute path", "e.g. /etc/qured/x"},
+	    [T_URL] = {url_ok, "an http URL",
+		"e.g. http://checkip.example.net/"},
 	};
 	size_t len = strlen(v);
 	char s[48];
@@ -895,11 +922,14 @@ parse_pubaddr(const struct key *k, const char *v, void *f, char *why, size_t n)
 	else if (strncmp(v, "static:", 7) == 0 &&
 		 parse_in4(v + 7, strlen(v + 7), &pa.addr) == 0)
 		pa.mode = CONF_PUBADDR_STATIC;
-	else {
+	else if (strlen(v) <= CONF_URL_MAX && url_ok(v)) {
+		pa.mode = CONF_PUBADDR_HTTP;
+		memcpy(pa.url, v, strlen(v) + 1);
+	} else {
 		shown(v, s, sizeof(s));
 		say(why, n,
 		    "\"%s\" is not an address source, expected auto, upnp, "
-		    "natpmp or static:A.B.C.D",
+		    "natpmp, http://HOST[:PORT]/PATH or static:A.B.C.D",
 		    s);
 		return -1;
 	}
@@ -918,7 +948,9 @@ print_pubaddr(const struct key *k, const void *f, char *buf, size_t n)
 	if (pa->mode == CONF_PUBADDR_STATIC) {
 		fmt_in4(pa->addr, a, sizeof(a));
 		say(buf, n, "static:%s", a);
-	} else
+	} else if (pa->mode == CONF_PUBADDR_HTTP)
+		say(buf, n, "%s", pa->url);
+	else
 		say(buf, n, "%s", modes[pa->mode <= 2 ? pa->mode : 0]);
 }
 
@@ -1054,6 +1086,7 @@ static const struct ktype_ops {
     [T_IFNAME] = {"interface", parse_str, print_str},
     [T_DNAME] = {"DNS name", parse_str, print_str},
     [T_PATH] = {"path", parse_str, print_str},
+    [T_URL] = {"URL", parse_str, print_str},
     [T_MCAST4] = {"IPv4 multicast address", parse_mcast4, print_mcast4},
     [T_CIDR4] = {"IPv4 CIDR", parse_cidr4, print_cidr4},
     [T_MCAST6] = {"IPv6 multicast address", parse_mcast6, print_mcast6},

@@ -72,12 +72,16 @@ enum conf_pubaddr_mode {
 	CONF_PUBADDR_AUTO = 0, /* UPnP IGD, then NAT-PMP */
 	CONF_PUBADDR_UPNP,
 	CONF_PUBADDR_NATPMP,
-	CONF_PUBADDR_STATIC
+	CONF_PUBADDR_STATIC,
+	CONF_PUBADDR_HTTP /* the check URL's answer */
 };
+
+#define CONF_URL_MAX 255 /* http://HOST[:PORT]/PATH, bytes */
 
 struct conf_pubaddr {
 	enum conf_pubaddr_mode mode;
-	struct in_addr addr; /* CONF_PUBADDR_STATIC */
+	struct in_addr addr;	    /* CONF_PUBADDR_STATIC */
+	char url[CONF_URL_MAX + 1]; /* CONF_PUBADDR_HTTP */
 };
 
 /* [dmz] vmac: the DMZ address on a macvlan with one MAC for the cluster. */
@@ -148,7 +152,9 @@ struct conf {
 		char tsig_secret_file[CONF_PATH_MAX + 1];
 		struct conf_pubaddr public_address;
 		uint32_t refresh_ms;
-		uint32_t ttl; /* seconds */
+		uint32_t ttl;			  /* seconds */
+		char check_url[CONF_URL_MAX + 1]; /* "": none */
+		bool allow_private; /* publish a private or shared address */
 	} cloud;
 	struct {
 		bool enabled; /* the file has a [dns] section */

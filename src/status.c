@@ -185,6 +185,16 @@ cloud_to_json(const struct status *st)
 	jset(o, "public_address", jstr(st->cloud.public_address));
 	jset(o, "last_update", jstr(st->cloud.last_update));
 	jset(o, "status", jstr(st->cloud.status));
+	jset(o, "source",
+	    st->cloud.source[0] != '\0' ? jstr(st->cloud.source) : json_null());
+	jset(o, "last_error",
+	    st->cloud.last_error[0] != '\0' ? jstr(st->cloud.last_error)
+					    : json_null());
+	jset(o, "reachable",
+	    st->cloud.reachable_known ? json_boolean(st->cloud.reachable)
+				      : json_null());
+	jset(o, "reason",
+	    st->cloud.reason[0] != '\0' ? jstr(st->cloud.reason) : json_null());
 	return o;
 }
 
@@ -452,6 +462,16 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		    sizeof(st->cloud.last_update));
 		rd_str(rd, o, "status", st->cloud.status,
 		    sizeof(st->cloud.status));
+		rd_str(rd, o, "source", st->cloud.source,
+		    sizeof(st->cloud.source));
+		rd_str(rd, o, "last_error", st->cloud.last_error,
+		    sizeof(st->cloud.last_error));
+		rd_str(rd, o, "reason", st->cloud.reason,
+		    sizeof(st->cloud.reason));
+		if (json_is_boolean(json_object_get(o, "reachable"))) {
+			st->cloud.reachable_known = true;
+			rd_bool(rd, o, "reachable", &st->cloud.reachable);
+		}
 	}
 	rd_str(rd, obj, "conflict", st->conflict, sizeof(st->conflict));
 	/* An older daemon says nothing of it: its writes were not checked. */
@@ -550,10 +570,18 @@ status_print(const struct status *st, FILE *fp)
 	    c->rx_dropped_replay, c->rx_dropped_version, c->rx_unverified,
 	    c->challenges, c->rx_dropped_ttl, c->failovers, c->probes,
 	    c->probes_lost, c->acks_lost, c->loss_handovers);
-	if (st->cloud.present)
-		fprintf(fp, "cloud:    %s, updated %s, %s\n",
+	if (st->cloud.present) {
+		fprintf(fp, "cloud:    %s (%s), updated %s, %s\n",
 		    or_dash(st->cloud.public_address),
-		    or_dash(st->cloud.last_update), or_dash(st->cloud.status));
+		    or_dash(st->cloud.source), or_dash(st->cloud.last_update),
+		    or_dash(st->cloud.status));
+		if (st->cloud.reachable_known && !st->cloud.reachable)
+			fprintf(fp, "          not reachable: %s\n",
+			    or_dash(st->cloud.reason));
+		if (st->cloud.last_error[0] != '\0')
+			fprintf(fp, "          last error: %s\n",
+			    st->cloud.last_error);
+	}
 }
 
 static int

@@ -82,10 +82,15 @@ struct status {
 	size_t n_members;
 	struct status_counters counters;
 	struct {
-		bool present; /* false ([cloud] off): JSON null */
-		char public_address[STATUS_ADDR_LEN];
+		bool present;		 /* false ([cloud] off): JSON null */
+		char public_address[96]; /* IPv4, IPv6 or "A, AAAA" */
 		char last_update[STATUS_TEXT_LEN];
 		char status[STATUS_TEXT_LEN];
+		char source[16];      /* upnp, natpmp, http, static; "": null */
+		char last_error[192]; /* "": null */
+		bool reachable_known; /* false: reachable and reason null */
+		bool reachable;
+		char reason[192]; /* why not reachable; "": null */
 	} cloud;
 	/*
 	 * MAC of a foreign host answering ARP for the DMZ address, or

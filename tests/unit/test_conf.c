@@ -63,6 +63,8 @@ static const char every_key[] = "[node]\n"
 				"public-address = static:203.0.113.5\n"
 				"refresh = 90s\n"
 				"ttl = 120\n"
+				"check-url = http://192.0.2.80:8080/ip\n"
+				"allow-private = yes\n"
 				"[dns]\n"
 				"zone = cloud.example.org\n"
 				"listen = 5300\n";
@@ -461,7 +463,18 @@ static const struct bad {
 	"port, expected e.g. 198.51.100.53:53"},
     {MINIMAL "[cloud]\npublic-address = 1.2.3.4\n",
 	"t.conf:4: [cloud] public-address: \"1.2.3.4\" is not an address "
-	"source, expected auto, upnp, natpmp or static:A.B.C.D"},
+	"source, expected auto, upnp, natpmp, http://HOST[:PORT]/PATH or "
+	"static:A.B.C.D"},
+    {MINIMAL "[cloud]\npublic-address = https://x/\n",
+	"t.conf:4: [cloud] public-address: \"https://x/\" is not an "
+	"address source, expected auto, upnp, natpmp, http://HOST[:PORT]/PATH "
+	"or static:A.B.C.D"},
+    {MINIMAL "[cloud]\ncheck-url = http:///ip\n",
+	"t.conf:4: [cloud] check-url: \"http:///ip\" is not an http URL, "
+	"expected e.g. http://checkip.example.net/"},
+    {MINIMAL "[cloud]\ncheck-url = http://u@h/\n",
+	"t.conf:4: [cloud] check-url: \"http://u@h/\" is not an http URL, "
+	"expected e.g. http://checkip.example.net/"},
     {MINIMAL "[dns]\n", "t.conf: [dns] zone: missing, expected e.g. "
 			"site1.cloud.example.org"},
     {MINIMAL "[dns]\nzone = z\nlisten = 5182\n",

@@ -130,8 +130,8 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "rx_dropped_malformed", "rx_dropped_replay", "rx_dropped_version",
 	    "rx_unverified", "challenges", "rx_dropped_ttl", "failovers",
 	    "probes", "probes_lost", "acks_lost", "loss_handovers");
-	ASSERT_KEYS(
-	    path(o, "cloud", NULL), "public_address", "last_update", "status");
+	ASSERT_KEYS(path(o, "cloud", NULL), "public_address", "last_update",
+	    "status", "source", "last_error", "reachable", "reason");
 	json_decref(o);
 }
 
