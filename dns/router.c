@@ -1,0 +1,714 @@
+/*
+ * dns/router.c — the router part's helper process and its edge on
+ * qured's loop (dns/router.h).
+ *
+ * qured -> helper: Q_PUBLIC (the external address), Q_MAP (one port to
+ * the DMZ address). helper -> qured: one answer per request, whole
+ * fixed-size messages on a SOCK_SEQPACKET socketpair (both ends are this
+ * binary). The helper keeps what it found (the IGD's control URL) between
+ * requests, so discovery (an SSDP wait of ROUTER_SSDP_MS) happens once.
+ * It sends NAT-PMP requests from the DMZ address: NAT-PMP maps to its
+ * sender, and the holder holds that address.
+ */
+#include "config.h"
+
+#include "dns/router.h"
+
+#include <arpa/inet.h>
+#include <sys/prctl.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <miniupnpc/miniupnpc.h>
+#include <miniupnpc/upnpcommands.h>
+#include <miniupnpc/upnperrors.h>
+#define ENABLE_STRNATPMPERR 1 /* strnatpmperr() */
+#include <natpmp.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+
+#define ROUTER_SSDP_MS 2000   /* miniupnpc's discovery wait */
+#define ROUTER_NATPMP_MS 3000 /* NAT-PMP: the answer within this */
+#define ROUTER_TICK_MS 1000
+#define ROUTER_EXT_LEN 64 /* of the router's text, kept for the check */
+
+enum msg_type {
+	Q_PUBLIC = 1,
+	Q_MAP,
+	R_PUBLIC,
+	R_MAP,
+};
+
+struct msg {
+	uint32_t type;
+	int32_t ok;	/* R_*: 1 yes */
+	int32_t method; /* R_*: enum router_method; 0 none */
+	int32_t code;	/* UPnP error or NAT-PMP result; -1 other */
+	struct in_addr dmz;
+	uint32_t lease; /* Q_MAP asked, R_MAP granted (0: unknown) */
+	uint16_t port;
+	uint8_t proto;
+	char ext[ROUTER_EXT_LEN]; /* R_PUBLIC: as the router wrote it */
+	char error[160];	  /* R_*: !ok */
+};
+
+struct map_slot {
+	struct router_port p;
+	uint64_t due_ms;
+	unsigned fails;
+	bool ok;
+};
+
+struct router {
+	struct event_base *base;
+	struct router_conf conf;
+	int fd;
+	pid_t pid;
+	struct event *ev, *tick;
+	uint64_t sent_ms; /* of the request in flight; 0: none */
+	int inflight;	  /* Q_* or 0 */
+	size_t inflight_map;
+	bool public_wanted;
+	router_public_cb *cb;
+	void *cb_arg;
+	bool mapping;
+	struct in_addr dmz;
+	struct map_slot maps[ROUTER_MAX_PORTS];
+	size_t n_maps;
+	struct router_causes causes;
+	bool said_silent, said_unreachable;
+	struct router_status st;
+	char ext_text[INET_ADDRSTRLEN];
+};
+
+/* ---- the helper (child) ---- */
+
+struct helper {
+	int fd;
+	int igd; /* 0 not searched, 1 found, -1 none */
+	struct UPNPUrls urls;
+	struct IGDdatas data;
+	char lanaddr[64];
+	char ifname[IF_NAMESIZE];
+};
+
+static void
+helper_find_igd(struct helper *h)
+{
+	struct UPNPDev *devs;
+	int err = 0, r;
+
+	if (h->igd == 1)
+		return; /* an IGD that fails later is not searched again */
+	devs = upnpDiscover(ROUTER_SSDP_MS, h->ifname[0] ? h->ifname : NULL,
+	    NULL, 0, 0, 2, &err);
+	if (devs == NULL) {
+		h->igd = -1;
+		return;
+	}
+	r = UPNP_GetValidIGD(
+	    devs, &h->urls, &h->data, h->lanaddr, sizeof(h->lanaddr));
+	freeUPNPDevlist(devs);
+	/* 1 connected, 2 "not connected" (a CGNAT router may say so and
+	 * still answer), 3 a device that is no IGD */
+	if ((r == 1 || r == 2) && h->urls.controlURL != NULL &&
+	    h->urls.controlURL[0] != '\0') {
+		h->igd = 1;
+		return;
+	}
+	if (r != 0)
+		FreeUPNPUrls(&h->urls);
+	h->igd = -1;
+}
+
+/* One NAT-PMP exchange, bounded by ROUTER_NATPMP_MS. From src (the DMZ
+ * address) when set. Returns 0 with *resp, or a NATPMP_ERR_* (< 0). */
+static int
+helper_natpmp(int type, const struct msg *q, natpmpresp_t *resp)
+{
+	natpmp_t n;
+	uint64_t end = clock_now_ms() + ROUTER_NATPMP_MS;
+	int r;
+
+	if ((r = initnatpmp(&n, 0, 0)) < 0)
+		return r;
+	if (q != NULL && q->dmz.s_addr != 0) {
+		struct sockaddr_in src = {.sin_family = AF_INET},
+				   gw = {.sin_family = AF_INET};
+		int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+		src.sin_addr = q->dmz;
+		gw.sin_addr.s_addr = n.gateway;
+		gw.sin_port = htons(NATPMP_PORT);
+		if (s == -1 ||
+		    bind(s, (struct sockaddr *)&src, sizeof(src)) == -1 ||
+		    connect(s, (struct sockaddr *)&gw, sizeof(gw)) == -1 ||
+		    fcntl(s, F_SETFL, O_NONBLOCK) == -1) {
+			if (s != -1)
+				close(s);
+			closenatpmp(&n);
+			return NATPMP_ERR_SOCKETERROR;
+		}
+		close(n.s);
+		n.s = s;
+	}
+	if (type == Q_PUBLIC)
+		r = sendpublicaddressrequest(&n);
+	else
+		r = sendnewportmappingrequest(&n,
+		    q->proto == IPPROTO_TCP ? NATPMP_PROTOCOL_TCP
+					    : NATPMP_PROTOCOL_UDP,
+		    q->port, q->port, q->lease);
+	if (r < 0) {
+		closenatpmp(&n);
+		return r;
+	}
+	do {
+		fd_set fds;
+		struct timeval tv;
+		uint64_t now = clock_now_ms();
+
+		if (now >= end) {
+			r = NATPMP_ERR_NOGATEWAYSUPPORT;
+			break;
+		}
+		FD_ZERO(&fds);
+		FD_SET(n.s, &fds);
+		if (getnatpmprequesttimeout(&n, &tv) < 0 ||
+		    (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000 >
+			end - now) {
+			tv.tv_sec = (time_t)((end - now) / 1000);
+			tv.tv_usec = (suseconds_t)((end - now) % 1000 * 1000);
+		}
+		(void)select(n.s + 1, &fds, NULL, NULL, &tv);
+		r = readnatpmpresponseorretry(&n, resp);
+	} while (r == NATPMP_TRYAGAIN);
+	closenatpmp(&n);
+	return r;
+}
+
+static void
+helper_public(struct helper *h, struct msg *a)
+{
+	natpmpresp_t resp;
+	int r;
+
+	a->type = R_PUBLIC;
+	helper_find_igd(h);
+	if (h->igd == 1) {
+		char ext[ROUTER_EXT_LEN];
+
+		memset(ext, 0, sizeof(ext));
+		r = UPNP_GetExternalIPAddress(
+		    h->urls.controlURL, h->data.first.servicetype, ext);
+		if (r == 0 && ext[0] != '\0') {
+			a->ok = 1;
+			a->method = ROUTER_UPNP;
+			memcpy(a->ext, ext, sizeof(a->ext) - 1);
+			return;
+		}
+		a->method = ROUTER_UPNP;
+		a->code = r;
+		snprintf(a->error, sizeof(a->error),
+		    "UPnP GetExternalIPAddress: %s",
+		    r == 0 ? "empty answer" : strupnperror(r));
+	}
+	r = helper_natpmp(Q_PUBLIC, NULL, &resp);
+	if (r >= 0 && resp.resultcode == 0) {
+		a->ok = 1;
+		a->method = ROUTER_NATPMP;
+		inet_ntop(AF_INET, &resp.pnu.publicaddress.addr, a->ext,
+		    sizeof(a->ext));
+		return;
+	}
+	if (h->igd == 1 && r == NATPMP_ERR_NOGATEWAYSUPPORT)
+		return; /* keep UPnP's error: NAT-PMP is just absent */
+	a->method = ROUTER_NATPMP;
+	a->code = r < 0 ? -1 : (int)resp.resultcode;
+	{
+		char first[sizeof(a->error)];
+		const char *np = r >= 0 ? router_natpmp_result_text(a->code)
+				 : r == NATPMP_ERR_NOGATEWAYSUPPORT
+				     ? "no answer"
+				     : strnatpmperr(r);
+		int w;
+
+		memcpy(first, a->error, sizeof(first));
+		w = snprintf(a->error, sizeof(a->error), "%.80s%sNAT-PMP: %s",
+		    first, first[0] ? "; " : "", np);
+		(void)w;
+	}
+}
+
+static void
+helper_map(struct helper *h, const struct msg *q, struct msg *a)
+{
+	natpmpresp_t resp;
+	char port[8], lease[16], client[INET_ADDRSTRLEN];
+	int r;
+
+	a->type = R_MAP;
+	a->port = q->port;
+	a->proto = q->proto;
+	helper_find_igd(h);
+	if (h->igd == 1) {
+		snprintf(port, sizeof(port), "%u", q->port);
+		snprintf(lease, sizeof(lease), "%u", q->lease);
+		inet_ntop(AF_INET, &q->dmz, client, sizeof(client));
+		r = UPNP_AddPortMapping(h->urls.controlURL,
+		    h->data.first.servicetype, port, port, client, "qured",
+		    q->proto == IPPROTO_TCP ? "TCP" : "UDP", NULL, lease);
+		a->method = ROUTER_UPNP;
+		a->code = r;
+		if (r == 0) {
+			a->ok = 1;
+			a->lease = q->lease;
+			return;
+		}
+		if (r == 725) /* permanent leases only: ask for one */
+			if (UPNP_AddPortMapping(h->urls.controlURL,
+				h->data.first.servicetype, port, port, client,
+				"qured",
+				q->proto == IPPROTO_TCP ? "TCP" : "UDP", NULL,
+				"0") == 0) {
+				a->ok = 1;
+				a->lease = 0;
+				return;
+			}
+		snprintf(a->error, sizeof(a->error), "UPnP error %d (%s)", r,
+		    r > 0 && router_upnp_error_text(r)[0]
+			? router_upnp_error_text(r)
+			: strupnperror(r));
+		return;
+	}
+	r = helper_natpmp(Q_MAP, q, &resp);
+	a->method = ROUTER_NATPMP;
+	if (r >= 0 && resp.resultcode == 0) {
+		a->ok = 1;
+		a->lease = resp.pnu.newportmapping.lifetime;
+		return;
+	}
+	a->code = r < 0 ? -1 : (int)resp.resultcode;
+	if (r < 0)
+		snprintf(a->error, sizeof(a->error),
+		    "no UPnP IGD and NAT-PMP: %s",
+		    r == NATPMP_ERR_NOGATEWAYSUPPORT ? "no answer"
+						     : strnatpmperr(r));
+	else
+		snprintf(a->error, sizeof(a->error), "NAT-PMP result %d (%s)",
+		    a->code, router_natpmp_result_text(a->code));
+}
+
+static void
+helper_setup(int fd, pid_t parent)
+{
+	long max = sysconf(_SC_OPEN_MAX), i;
+	sigset_t none;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != parent)
+		_exit(0);
+	prctl(PR_SET_NAME, "qured-router", 0, 0, 0);
+	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	closelog();
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (i = 3; i < max; i++)
+		if (i != fd)
+			close((int)i);
+}
+
+static void
+helper_main(int fd, const struct router_conf *conf)
+{
+	static struct helper h;
+	struct msg q, a;
+	ssize_t n;
+
+	h.fd = fd;
+	memcpy(h.ifname, conf->ifname, sizeof(h.ifname));
+	for (;;) {
+		n = recv(fd, &q, sizeof(q), 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(q))
+			_exit(0); /* qured is gone */
+		memset(&a, 0, sizeof(a));
+		if (q.type == Q_PUBLIC)
+			helper_public(&h, &a);
+		else if (q.type == Q_MAP)
+			helper_map(&h, &q, &a);
+		else
+			continue;
+		if (send(fd, &a, sizeof(a), MSG_NOSIGNAL) != (ssize_t)sizeof(a))
+			_exit(0);
+	}
+}
+
+/* ---- qured's side ---- */
+
+static void
+stop_helper(struct router *r)
+{
+	if (r->ev != NULL)
+		event_free(r->ev);
+	r->ev = NULL;
+	if (r->fd != -1)
+		close(r->fd);
+	r->fd = -1;
+	if (r->pid > 0) {
+		kill(r->pid, SIGKILL);
+		while (waitpid(r->pid, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
+	r->pid = 0;
+	r->inflight = 0;
+	r->sent_ms = 0;
+}
+
+static void
+set_error(struct router *r, const char *text)
+{
+	snprintf(r->st.last_error, sizeof(r->st.last_error), "%s", text);
+}
+
+static void
+on_public(struct router *r, const struct msg *a)
+{
+	struct router_public res;
+	router_public_cb *cb = r->cb;
+
+	memset(&res, 0, sizeof(res));
+	if (a->method == ROUTER_UPNP || (a->ok && a->method == ROUTER_UPNP))
+		r->st.igd = "upnp";
+	else if (a->ok)
+		r->st.igd = "natpmp";
+	else if (a->method == 0 || a->code == -1)
+		r->st.igd = "none";
+	if (a->ok) {
+		char ext[ROUTER_EXT_LEN];
+
+		memcpy(ext, a->ext, sizeof(ext));
+		ext[sizeof(ext) - 1] = '\0';
+		if (!router_parse_external(ext, strlen(ext), &res.addr)) {
+			char safe[20];
+			size_t i;
+
+			for (i = 0; i < sizeof(safe) - 1 && ext[i]; i++)
+				safe[i] = (ext[i] >= 0x20 && ext[i] < 0x7f)
+					      ? ext[i]
+					      : '?';
+			safe[i] = '\0';
+			snprintf(res.error, sizeof(res.error),
+			    "the router's external address is not an "
+			    "address (\"%s%s\"): ignored",
+			    safe, strlen(ext) > i ? "..." : "");
+			log_warnx("router: %s", res.error);
+		} else {
+			res.ok = true;
+			res.source = (enum router_method)a->method;
+			res.unreachable = router_unreachable_reason(res.addr);
+		}
+	} else {
+		snprintf(res.error, sizeof(res.error), "%s",
+		    a->error[0] ? a->error
+				: "no UPnP IGD and no NAT-PMP gateway answer");
+	}
+	if (res.ok) {
+		inet_ntop(
+		    AF_INET, &res.addr, r->st.external, sizeof(r->st.external));
+		r->st.reachable = res.unreachable == NULL;
+		r->st.reason = res.unreachable;
+		if (res.unreachable != NULL && !r->said_unreachable) {
+			log_warnx("router: external address %s: %s; the site "
+				  "cannot be reached from the internet "
+				  "through port forwarding",
+			    r->st.external, res.unreachable);
+			r->said_unreachable = true;
+		} else if (res.unreachable == NULL) {
+			r->said_unreachable = false;
+		}
+	} else {
+		set_error(r, res.error);
+		if (router_cause_new(&r->causes,
+			(enum router_method)(a->method ? a->method : 3),
+			1000 + a->code))
+			log_warnx("router: no external address: %s", res.error);
+	}
+	r->cb = NULL;
+	if (cb != NULL)
+		cb(r->cb_arg, &res);
+}
+
+static void
+on_map(struct router *r, const struct msg *a, uint64_t now)
+{
+	struct map_slot *m = NULL;
+	size_t i;
+	unsigned mapped = 0, refused = 0;
+
+	for (i = 0; i < r->n_maps; i++)
+		if (r->maps[i].p.port == a->port &&
+		    r->maps[i].p.proto == a->proto)
+			m = &r->maps[i];
+	if (m == NULL || !r->mapping)
+		return; /* unmapped meanwhile */
+	if (a->method == ROUTER_UPNP)
+		r->st.igd = "upnp";
+	else if (a->ok)
+		r->st.igd = "natpmp";
+	m->ok = a->ok != 0;
+	if (m->ok) {
+		if (m->fails > 0)
+			log_info("router: %s port %u now forwarded",
+			    a->proto == IPPROTO_TCP ? "TCP" : "UDP", a->port);
+		m->fails = 0;
+	} else {
+		m->fails++;
+		set_error(r, a->error);
+		if (router_cause_new(
+			&r->causes, (enum router_method)a->method, a->code))
+			log_warnx("router: the router refuses to forward %s "
+				  "port %u to the DMZ address: %s (said once "
+				  "per cause; asked again later)",
+			    a->proto == IPPROTO_TCP ? "TCP" : "UDP", a->port,
+			    a->error);
+	}
+	m->due_ms = now + router_renew_after_ms(m->ok, a->lease, m->fails);
+	for (i = 0; i < r->n_maps; i++) {
+		if (r->maps[i].ok)
+			mapped++;
+		else if (r->maps[i].fails > 0)
+			refused++;
+	}
+	r->st.mapped = mapped;
+	r->st.refused = refused;
+}
+
+static void
+read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct router *r = arg;
+	struct msg a;
+	ssize_t n;
+
+	(void)what;
+	n = recv(fd, &a, sizeof(a), MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n != (ssize_t)sizeof(a)) {
+		stop_helper(r);
+		return;
+	}
+	r->inflight = 0;
+	r->sent_ms = 0;
+	if (r->said_silent)
+		log_info("router: the router helper answers again");
+	r->said_silent = false;
+	if (a.type == R_PUBLIC)
+		on_public(r, &a);
+	else if (a.type == R_MAP)
+		on_map(r, &a, clock_now_ms());
+}
+
+static bool
+spawn(struct router *r)
+{
+	pid_t parent = getpid(), pid;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("router: socketpair for the helper");
+		return false;
+	}
+	if ((pid = fork()) == -1) {
+		log_warn("router: fork the helper");
+		close(sv[0]);
+		close(sv[1]);
+		return false;
+	}
+	if (pid == 0) {
+		helper_setup(sv[1], parent);
+		helper_main(sv[1], &r->conf);
+	}
+	close(sv[1]);
+	r->fd = sv[0];
+	r->pid = pid;
+	r->ev = event_new(r->base, r->fd, EV_READ | EV_PERSIST, read_cb, r);
+	if (r->ev == NULL || event_add(r->ev, NULL) == -1)
+		abort();
+	return true;
+}
+
+static void
+send_q(struct router *r, struct msg *q, uint64_t now)
+{
+	if (r->fd == -1 && !spawn(r))
+		return;
+	if (send(r->fd, q, sizeof(*q), MSG_DONTWAIT | MSG_NOSIGNAL) !=
+	    (ssize_t)sizeof(*q))
+		return; /* the next tick tries again */
+	r->inflight = (int)q->type;
+	r->sent_ms = now;
+}
+
+/* The next request, if none is in flight: the external address first. */
+static void
+pump(struct router *r, uint64_t now)
+{
+	struct msg q;
+	size_t i;
+
+	if (r->inflight != 0)
+		return;
+	memset(&q, 0, sizeof(q));
+	if (r->public_wanted) {
+		r->public_wanted = false;
+		q.type = Q_PUBLIC;
+		send_q(r, &q, now);
+		if (r->inflight == 0)
+			r->public_wanted = true;
+		return;
+	}
+	if (!r->mapping)
+		return;
+	for (i = 0; i < r->n_maps; i++) {
+		if (r->maps[i].due_ms > now)
+			continue;
+		q.type = Q_MAP;
+		q.dmz = r->dmz;
+		q.port = r->maps[i].p.port;
+		q.proto = r->maps[i].p.proto;
+		q.lease = ROUTER_LEASE_S;
+		send_q(r, &q, now);
+		r->inflight_map = i;
+		return;
+	}
+}
+
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct router *r = arg;
+	uint64_t now = clock_now_ms();
+
+	(void)fd;
+	(void)what;
+	if (r->inflight != 0 && now >= r->sent_ms + ROUTER_DEADLINE_MS) {
+		int was = r->inflight;
+
+		if (!r->said_silent)
+			log_warnx("router: the router does not answer within "
+				  "%u s; asked again later",
+			    ROUTER_DEADLINE_MS / 1000);
+		r->said_silent = true;
+		set_error(r, "the router does not answer");
+		stop_helper(r);
+		if (was == Q_PUBLIC) {
+			struct msg a;
+
+			memset(&a, 0, sizeof(a));
+			a.type = R_PUBLIC;
+			a.code = -2;
+			snprintf(a.error, sizeof(a.error),
+			    "the router does not answer");
+			on_public(r, &a);
+		} else if (r->inflight_map < r->n_maps) {
+			struct map_slot *m = &r->maps[r->inflight_map];
+
+			m->fails++;
+			m->due_ms =
+			    now + router_renew_after_ms(false, 0, m->fails);
+		}
+	}
+	pump(r, now);
+}
+
+struct router *
+router_new(struct event_base *base, const struct router_conf *conf)
+{
+	struct router *r = xcalloc(1, sizeof(*r));
+	struct timeval every = {
+	    ROUTER_TICK_MS / 1000, (ROUTER_TICK_MS % 1000) * 1000};
+
+	r->base = base;
+	r->conf = *conf;
+	r->fd = -1;
+	r->st.igd = "searching";
+	r->tick = event_new(base, -1, EV_PERSIST, tick_cb, r);
+	if (r->tick == NULL || event_add(r->tick, &every) == -1)
+		abort();
+	return r;
+}
+
+void
+router_free(struct router *r)
+{
+	if (r == NULL)
+		return;
+	stop_helper(r);
+	if (r->tick != NULL)
+		event_free(r->tick);
+	free(r);
+}
+
+void
+router_get_public(struct router *r, router_public_cb *cb, void *arg)
+{
+	r->cb = cb;
+	r->cb_arg = arg;
+	if (r->inflight != Q_PUBLIC)
+		r->public_wanted = true;
+	pump(r, clock_now_ms());
+}
+
+void
+router_map(struct router *r, struct in_addr dmz,
+    const struct router_port *ports, size_t n)
+{
+	size_t i;
+
+	if (n > ROUTER_MAX_PORTS)
+		n = ROUTER_MAX_PORTS;
+	r->mapping = true;
+	r->dmz = dmz;
+	r->n_maps = n;
+	for (i = 0; i < n; i++) {
+		memset(&r->maps[i], 0, sizeof(r->maps[i]));
+		r->maps[i].p = ports[i];
+	}
+	r->st.mapped = r->st.refused = 0;
+	pump(r, clock_now_ms());
+}
+
+void
+router_unmap(struct router *r)
+{
+	r->mapping = false;
+	r->n_maps = 0;
+}
+
+void
+router_get_status(const struct router *r, struct router_status *out)
+{
+	*out = r->st;
+}
