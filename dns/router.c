@@ -674,8 +674,10 @@ router_free(struct router *r)
 void
 router_get_public(struct router *r, router_public_cb *cb, void *arg)
 {
-	r->cb = cb;
-	r->cb_arg = arg;
+	if (cb != NULL || r->cb == NULL) { /* NULL keeps a caller's */
+		r->cb = cb;
+		r->cb_arg = arg;
+	}
 	if (r->inflight != Q_PUBLIC)
 		r->public_wanted = true;
 	pump(r, clock_now_ms());

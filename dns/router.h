@@ -70,7 +70,8 @@ void router_free(struct router *r);
 /*
  * Asks for the external address: UPnP first, then NAT-PMP. cb runs once,
  * later, from the loop (never inside this call). A call while one is
- * pending replaces the callback (the old one is not called).
+ * pending replaces the callback (the old one is not called); cb NULL
+ * (just refresh the status) keeps a pending caller's callback.
  */
 void router_get_public(struct router *r, router_public_cb *cb, void *arg);
 

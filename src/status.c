@@ -188,6 +188,34 @@ cloud_to_json(const struct status *st)
 	return o;
 }
 
+/* {"igd": "upnp", "external_address": "100.64.0.2", "reachable": false,
+ *  "reason": "...", "mapped": 0, "refused": 2, "last_error": "..."} */
+static json_t *
+router_to_json(const struct status *st)
+{
+	json_t *o;
+
+	if (!st->router.present)
+		return json_null();
+	o = jobj();
+	jset(o, "igd", jstr(st->router.igd));
+	jset(o, "external_address",
+	    st->router.external_address[0] ? jstr(st->router.external_address)
+					   : json_null());
+	jset(o, "reachable",
+	    st->router.external_address[0] == '\0' ? json_null()
+	    : st->router.reachable		    ? json_true()
+						    : json_false());
+	jset(o, "reason",
+	    st->router.reason[0] ? jstr(st->router.reason) : json_null());
+	jset(o, "mapped", jint(st->router.mapped));
+	jset(o, "refused", jint(st->router.refused));
+	jset(o, "last_error",
+	    st->router.last_error[0] ? jstr(st->router.last_error)
+				     : json_null());
+	return o;
+}
+
 /* {"ok": true, "error": null}, or ok false and why the write failed. */
 static json_t *
 persist_to_json(const struct status *st)
@@ -231,6 +259,7 @@ status_to_json(const struct status *st)
 	jset(o, "members", members_to_json(st));
 	jset(o, "counters", counters_to_json(&st->counters));
 	jset(o, "cloud", cloud_to_json(st));
+	jset(o, "router", router_to_json(st));
 	jset(o, "conflict",
 	    st->conflict[0] != '\0' ? jstr(st->conflict) : json_null());
 	jset(o, "persist", persist_to_json(st));
