@@ -197,7 +197,27 @@ helper_natpmp(int type, const struct msg *q, natpmpresp_t *resp)
 		r = readnatpmpresponseorretry(&n, resp);
 	} while (r == NATPMP_TRYAGAIN);
 	closenatpmp(&n);
-	return r;
+	/* libnatpmp turns the router's result code into an error: back to
+	 * the code (RFC 6886 §3.5), which is what the router said. */
+	switch (r) {
+	case NATPMP_ERR_UNSUPPORTEDVERSION:
+		resp->resultcode = 1;
+		return 0;
+	case NATPMP_ERR_NOTAUTHORIZED:
+		resp->resultcode = 2;
+		return 0;
+	case NATPMP_ERR_NETWORKFAILURE:
+		resp->resultcode = 3;
+		return 0;
+	case NATPMP_ERR_OUTOFRESOURCES:
+		resp->resultcode = 4;
+		return 0;
+	case NATPMP_ERR_UNSUPPORTEDOPCODE:
+		resp->resultcode = 5;
+		return 0;
+	default:
+		return r;
+	}
 }
 
 static void
@@ -449,6 +469,22 @@ on_public(struct router *r, const struct msg *a)
 		}
 	} else {
 		set_error(r, res.error);
+		/* An IGD that answers but gives no address (miniupnpd with a
+		 * reserved WAN address), a NAT-PMP "network failure": the
+		 * router itself sits behind another NAT. */
+		if (a->method == ROUTER_UPNP ||
+		    (a->method == ROUTER_NATPMP && a->code == 3)) {
+			r->st.reachable = false;
+			r->st.reason = "the router has no public external "
+				       "address (it reports none: carrier-"
+				       "grade or double NAT)";
+			if (!r->said_unreachable)
+				log_warnx("router: %s; the site cannot be "
+					  "reached from the internet through "
+					  "port forwarding",
+				    r->st.reason);
+			r->said_unreachable = true;
+		}
 		if (router_cause_new(&r->causes,
 			(enum router_method)(a->method ? a->method : 3),
 			1000 + a->code))

@@ -203,9 +203,10 @@ router_to_json(const struct status *st)
 	    st->router.external_address[0] ? jstr(st->router.external_address)
 					   : json_null());
 	jset(o, "reachable",
-	    st->router.external_address[0] == '\0' ? json_null()
-	    : st->router.reachable		    ? json_true()
-						    : json_false());
+	    st->router.external_address[0] == '\0' && !st->router.reason[0]
+		? json_null()
+	    : st->router.reachable ? json_true()
+				   : json_false());
 	jset(o, "reason",
 	    st->router.reason[0] ? jstr(st->router.reason) : json_null());
 	jset(o, "mapped", jint(st->router.mapped));

@@ -41,6 +41,7 @@ NETNS_TESTS = \
 	tests/netns/asan.sh \
 	tests/netns/avahi.sh \
 	tests/netns/avahi_absent.sh \
+	tests/netns/upnp.sh \
 	tests/netns/avahi_hint.sh \
 	tests/netns/avahi_flood.sh \
 	tests/netns/ipv6.sh \
