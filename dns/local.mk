@@ -19,3 +19,29 @@ TESTS += tests/unit/test_router_core
 tests_unit_test_router_core_SOURCES = tests/unit/test_router_core.c
 tests_unit_test_router_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_router_core_LDADD = $(ROUTER_CORE_LIBS) $(CMOCKA_LIBS)
+
+# The router's answers as a fuzz target, seeds in tests/fuzz/corpus/router/
+# (conventions: tests/fuzz/local.mk).
+check_PROGRAMS += tests/fuzz/replay_router
+TESTS += tests/fuzz/replay_router
+EXTRA_DIST += tests/fuzz/corpus/router
+tests_fuzz_replay_router_SOURCES = tests/fuzz/fuzz_router.c \
+	tests/fuzz/fuzz_replay.c
+tests_fuzz_replay_router_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS='"$(abs_top_srcdir)/tests/fuzz/corpus/router"'
+tests_fuzz_replay_router_LDADD = $(ROUTER_CORE_LIBS)
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_router
+tests_fuzz_fuzz_router_SOURCES = tests/fuzz/fuzz_router.c
+tests_fuzz_fuzz_router_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_router_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_router_LDADD = $(ROUTER_CORE_LIBS)
+
+fuzz-router: tests/fuzz/fuzz_router$(EXEEXT)
+	rm -rf tests/fuzz/work/router
+	$(MKDIR_P) tests/fuzz/work/router
+	tests/fuzz/fuzz_router$(EXEEXT) -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=256 -print_final_stats=1 \
+	    tests/fuzz/work/router $(srcdir)/tests/fuzz/corpus/router
+endif
+.PHONY: fuzz-router
