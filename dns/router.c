@@ -153,7 +153,13 @@ helper_natpmp(int type, const struct msg *q, natpmpresp_t *resp)
 		src.sin_addr = q->dmz;
 		gw.sin_addr.s_addr = n.gateway;
 		gw.sin_port = htons(NATPMP_PORT);
+		int one = 1;
+
+		/* IP_FREEBIND: the claim may add the address a moment after
+		 * the state change that asked for the mapping. */
 		if (s == -1 ||
+		    setsockopt(s, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) ==
+			-1 ||
 		    bind(s, (struct sockaddr *)&src, sizeof(src)) == -1 ||
 		    connect(s, (struct sockaddr *)&gw, sizeof(gw)) == -1 ||
 		    fcntl(s, F_SETFL, O_NONBLOCK) == -1) {

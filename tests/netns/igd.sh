@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The success paths of the router part (issue 10 items 1, 4) against a
+# router of the tests' own (igd_responder.py: SSDP, UPnP IGD, NAT-PMP;
+# external address 198.51.100.7, a documentation one that no interface
+# carries):
+#  1. UPnP: the holder learns the external address (reachable) and maps
+#     each [dmz] ports entry to the DMZ address, lease 3600; after a
+#     failover the new holder maps them to the same DMZ address again;
+#  2. NAT-PMP alone: the same, the requests sent from the DMZ address;
+#  3. a hostile IGD whose NewExternalIPAddress is not an address: rejected
+#     and logged, no external address in the status.
+. "$(dirname "$0")/lib.sh"
+
+command -v python3 >/dev/null || qn_skip "no python3"
+qn_setup 2
+R="$QN_LIB_DIR/igd_responder.py"
+echo "c2l0ZWtleXNpdGVrZXlzaXRla2V5c2l0ZWtleXNpdGU=" >"$T/tsig"
+chmod 600 "$T/tsig"
+extra=("[cloud]" "name = site.example.test" "server = 198.51.100.53:53"
+    "tsig-name = site-key" "tsig-secret-file = $T/tsig"
+    "[dmz]" "ports = tcp:8080,tcp:8443,udp:5060")
+
+responder() { # MODE
+	ip netns exec "$QN_ROUTER" python3 "$R" "$1" "$QN_ROUTER_IP" \
+	    "$T/igd-$1.log" >"$T/igd-$1.out" 2>&1 &
+	RPID=$!
+	QN_PIDS+=($RPID)
+	sleep 0.5
+}
+field_is() { [ "$(qn_field "$1" "$2")" = "$3" ]; }
+maps_to() { # LOG SRC: all three ports mapped to the DMZ address by SRC
+	local p
+	for p in "TCP 8080 -> $QN_DMZ:8080" "TCP 8443 -> $QN_DMZ:8443" \
+	    "UDP 5060 -> $QN_DMZ:5060"; do
+		grep -q "$p lease 3600${2:+ from $2}" "$1" || return 1
+	done
+}
+
+# 1. UPnP
+responder upnp
+qn_start_host 1 "${extra[@]}"
+sleep 0.3
+qn_start_host 2 "${extra[@]}"
+qn_elected 8000
+h=$QN_HOLDER
+o=$((3 - h))
+qn_wait_for 15000 field_is "$h" .router.external_address 198.51.100.7
+field_is "$h" .router.reachable true || qn_fail "h$h: not reachable?"
+field_is "$h" .router.igd upnp || qn_fail "h$h: igd $(qn_field "$h" .router.igd)"
+qn_wait_for 15000 field_is "$h" .router.mapped 3
+maps_to "$T/igd-upnp.log" "$(qn_ip "$h")" ||
+    qn_fail "the holder's mappings are not all in the IGD's log"
+! grep -q "from $(qn_ip "$o")" <(grep ' map ' "$T/igd-upnp.log") ||
+    qn_fail "standby h$o asked for mappings"
+qn_log "h$h mapped 3 ports to $QN_DMZ by UPnP"
+qn_stop_host "$h"
+qn_wait_for 6000 field_is "$o" .node.state holder
+qn_wait_for 15000 field_is "$o" .router.mapped 3
+maps_to "$T/igd-upnp.log" "$(qn_ip "$o")" ||
+    qn_fail "the new holder h$o did not map the ports to $QN_DMZ again"
+qn_log "after the failover h$o renewed them, same DMZ address"
+qn_stop_host "$o"
+kill "$RPID"
+wait "$RPID" 2>/dev/null || true
+
+# 2. NAT-PMP alone (no SSDP answer: the helper waits for it, not the loop)
+responder natpmp
+qn_start_host 1 "${extra[@]}"
+qn_elected 8000
+qn_wait_for 20000 field_is 1 .router.external_address 198.51.100.7
+field_is 1 .router.igd natpmp || qn_fail "igd $(qn_field 1 .router.igd)"
+qn_wait_for 30000 field_is 1 .router.mapped 3
+sed 's/natpmp map/map/' "$T/igd-natpmp.log" >"$T/igd-natpmp.norm"
+maps_to "$T/igd-natpmp.norm" "" ||
+    qn_fail "NAT-PMP mappings not from/to the DMZ address: $(cat "$T/igd-natpmp.log")"
+qn_log "NAT-PMP: 3 ports mapped, sent from $QN_DMZ"
+qn_stop_host 1
+kill "$RPID"
+wait "$RPID" 2>/dev/null || true
+
+# 3. A hostile IGD
+responder hostile
+qn_start_host 1 "${extra[@]}"
+qn_elected 8000
+rejected() { grep -q 'external address is not an address' "$T/h1/log"; }
+qn_wait_for 15000 rejected
+field_is 1 .router.external_address null ||
+    qn_fail "a hostile external address in the status: $(qn_field 1 .router.external_address)"
+field_is 1 .node.state holder || qn_fail "h1 is not the holder any more"
+echo "PASS: $QN_NAME: UPnP and NAT-PMP mappings to $QN_DMZ (kept across a" \
+    "failover), external address learnt; a hostile answer rejected"
