@@ -43,7 +43,8 @@
 #define ROUTER_SSDP_MS 2000   /* miniupnpc's discovery wait */
 #define ROUTER_NATPMP_MS 3000 /* NAT-PMP: the answer within this */
 #define ROUTER_TICK_MS 1000
-#define ROUTER_EXT_LEN 64 /* of the router's text, kept for the check */
+#define ROUTER_RESEARCH_MS 300000 /* no IGD: SSDP again after this */
+#define ROUTER_EXT_LEN 64	  /* of the router's text, kept for the check */
 
 enum msg_type {
 	Q_PUBLIC = 1,
@@ -99,6 +100,7 @@ struct router {
 struct helper {
 	int fd;
 	int igd; /* 0 not searched, 1 found, -1 none */
+	uint64_t searched_ms;
 	struct UPNPUrls urls;
 	struct IGDdatas data;
 	char lanaddr[64];
@@ -113,6 +115,12 @@ helper_find_igd(struct helper *h)
 
 	if (h->igd == 1)
 		return; /* an IGD that fails later is not searched again */
+	/* none found: searched again after a while, not at each request
+	 * (miniupnpc waits ROUTER_SSDP_MS for each of the types it asks) */
+	if (h->igd == -1 &&
+	    clock_now_ms() < h->searched_ms + ROUTER_RESEARCH_MS)
+		return;
+	h->searched_ms = clock_now_ms();
 	devs = upnpDiscover(ROUTER_SSDP_MS, h->ifname[0] ? h->ifname : NULL,
 	    NULL, 0, 0, 2, &err);
 	if (devs == NULL) {
@@ -423,6 +431,8 @@ on_public(struct router *r, const struct msg *a)
 	struct router_public res;
 	router_public_cb *cb = r->cb;
 
+	bool rejected = false;
+
 	memset(&res, 0, sizeof(res));
 	if (a->method == ROUTER_UPNP || (a->ok && a->method == ROUTER_UPNP))
 		r->st.igd = "upnp";
@@ -448,7 +458,11 @@ on_public(struct router *r, const struct msg *a)
 			    "the router's external address is not an "
 			    "address (\"%s%s\"): ignored",
 			    safe, strlen(ext) > i ? "..." : "");
-			log_warnx("router: %s", res.error);
+			rejected = true;
+			set_error(r, res.error);
+			if (router_cause_new(
+				&r->causes, (enum router_method)a->method, -3))
+				log_warnx("router: %s", res.error);
 		} else {
 			res.ok = true;
 			res.source = (enum router_method)a->method;
@@ -473,7 +487,7 @@ on_public(struct router *r, const struct msg *a)
 		} else if (res.unreachable == NULL) {
 			r->said_unreachable = false;
 		}
-	} else {
+	} else if (!rejected) {
 		set_error(r, res.error);
 		/* An IGD that answers but gives no address (miniupnpd with a
 		 * reserved WAN address), a NAT-PMP "network failure": the

@@ -87,5 +87,8 @@ qn_wait_for 15000 rejected
 field_is 1 .router.external_address null ||
     qn_fail "a hostile external address in the status: $(qn_field 1 .router.external_address)"
 field_is 1 .node.state holder || qn_fail "h1 is not the holder any more"
+sleep 2
+n=$(grep -c 'router:' "$T/h1/log" || true)
+[ "$n" -eq 1 ] || qn_fail "h1 logged $n router lines, not 1: $(grep router: "$T/h1/log")"
 echo "PASS: $QN_NAME: UPnP and NAT-PMP mappings to $QN_DMZ (kept across a" \
     "failover), external address learnt; a hostile answer rejected"
