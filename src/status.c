@@ -483,6 +483,19 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_str(rd, o, "status", st->cloud.status,
 		    sizeof(st->cloud.status));
 	}
+	if ((o = rd_obj(rd, obj, "router")) != NULL) {
+		st->router.present = true;
+		rd_str(rd, o, "igd", st->router.igd, sizeof(st->router.igd));
+		rd_str(rd, o, "external_address", st->router.external_address,
+		    sizeof(st->router.external_address));
+		rd_bool(rd, o, "reachable", &st->router.reachable);
+		rd_str(rd, o, "reason", st->router.reason,
+		    sizeof(st->router.reason));
+		rd_uint(rd, o, "mapped", &st->router.mapped);
+		rd_uint(rd, o, "refused", &st->router.refused);
+		rd_str(rd, o, "last_error", st->router.last_error,
+		    sizeof(st->router.last_error));
+	}
 	rd_str(rd, obj, "conflict", st->conflict, sizeof(st->conflict));
 	/* An older daemon says nothing of it: its writes were not checked. */
 	st->persist.ok = true;
