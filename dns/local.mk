@@ -45,3 +45,9 @@ fuzz-router: tests/fuzz/fuzz_router$(EXEEXT)
 	    tests/fuzz/work/router $(srcdir)/tests/fuzz/corpus/router
 endif
 .PHONY: fuzz-router
+
+# The edge alone, for tests/netns/igd.sh ([dmz] address = auto, (a)).
+check_PROGRAMS += tests/netns/router_tool
+tests_netns_router_tool_SOURCES = tests/netns/router_tool.c
+tests_netns_router_tool_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)
+tests_netns_router_tool_LDADD = $(ROUTER_LIBS) $(BASE_LIBS)

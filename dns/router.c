@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -51,6 +52,13 @@ enum msg_type {
 	Q_MAP,
 	R_PUBLIC,
 	R_MAP,
+	Q_SCAN,
+	R_SCAN,
+};
+
+/* A mapping-table row of one of our ports, as the router wrote it. */
+struct scan_row {
+	char client[24], port[8], proto[8];
 };
 
 struct msg {
@@ -64,6 +72,9 @@ struct msg {
 	uint8_t proto;
 	char ext[ROUTER_EXT_LEN]; /* R_PUBLIC: as the router wrote it */
 	char error[160];	  /* R_*: !ok */
+	uint32_t n;		  /* Q_SCAN ports, R_SCAN rows */
+	struct router_port ports[ROUTER_MAX_PORTS]; /* Q_SCAN */
+	struct scan_row rows[ROUTER_SCAN_ROWS];	    /* R_SCAN */
 };
 
 struct map_slot {
@@ -90,7 +101,12 @@ struct router {
 	struct map_slot maps[ROUTER_MAX_PORTS];
 	size_t n_maps;
 	struct router_causes causes;
-	bool said_silent, said_unreachable;
+	bool said_silent, said_unreachable, said_foreign;
+	bool scan_wanted;
+	struct router_port scan_ports[ROUTER_MAX_PORTS];
+	size_t n_scan;
+	router_found_cb *scan_cb;
+	void *scan_arg;
 	struct router_status st;
 	char ext_text[INET_ADDRSTRLEN];
 };
@@ -346,6 +362,51 @@ helper_map(struct helper *h, const struct msg *q, struct msg *a)
 		    a->code, router_natpmp_result_text(a->code));
 }
 
+/* Rows of the mapping table whose external port and protocol are ours;
+ * their text goes to qured as it came (qured checks it). */
+static void
+helper_scan(struct helper *h, const struct msg *q, struct msg *a)
+{
+	int i, r;
+	uint32_t k;
+
+	a->type = R_SCAN;
+	helper_find_igd(h);
+	if (h->igd != 1) {
+		a->code = -1;
+		snprintf(a->error, sizeof(a->error), "no UPnP IGD answers");
+		return;
+	}
+	a->method = ROUTER_UPNP;
+	a->ok = 1;
+	for (i = 0; i < ROUTER_SCAN_MAX && a->n < ROUTER_SCAN_ROWS; i++) {
+		char idx[12], ext[8] = "", client[20] = "", in[8] = "",
+			      proto[8] = "", desc[96], en[8], rhost[72],
+			      dur[20];
+		unsigned long port;
+
+		snprintf(idx, sizeof(idx), "%d", i);
+		r = UPNP_GetGenericPortMappingEntry(h->urls.controlURL,
+		    h->data.first.servicetype, idx, ext, client, in, proto,
+		    desc, en, rhost, dur);
+		if (r != 0)
+			break; /* 713: past the end; or an error */
+		port = strtoul(ext, NULL, 10);
+		for (k = 0; k < q->n && k < ROUTER_MAX_PORTS; k++)
+			if (q->ports[k].port == port &&
+			    strcasecmp(proto, q->ports[k].proto == IPPROTO_TCP
+						  ? "TCP"
+						  : "UDP") == 0)
+				break;
+		if (k == q->n || k == ROUTER_MAX_PORTS)
+			continue;
+		memcpy(a->rows[a->n].client, client, sizeof(client));
+		memcpy(a->rows[a->n].port, ext, sizeof(ext));
+		memcpy(a->rows[a->n].proto, proto, sizeof(proto));
+		a->n++;
+	}
+}
+
 static void
 helper_setup(int fd, pid_t parent)
 {
@@ -391,6 +452,8 @@ helper_main(int fd, const struct router_conf *conf)
 			helper_public(&h, &a);
 		else if (q.type == Q_MAP)
 			helper_map(&h, &q, &a);
+		else if (q.type == Q_SCAN)
+			helper_scan(&h, &q, &a);
 		else
 			continue;
 		if (send(fd, &a, sizeof(a), MSG_NOSIGNAL) != (ssize_t)sizeof(a))
@@ -561,6 +624,53 @@ on_map(struct router *r, const struct msg *a, uint64_t now)
 }
 
 static void
+on_scan(struct router *r, const struct msg *a)
+{
+	struct router_found res;
+	router_found_cb *cb = r->scan_cb;
+	uint32_t i;
+
+	memset(&res, 0, sizeof(res));
+	if (!a->ok)
+		snprintf(res.error, sizeof(res.error), "%s",
+		    a->error[0] ? a->error : "the router does not answer");
+	for (i = 0; a->ok && i < a->n && i < ROUTER_SCAN_ROWS; i++) {
+		struct scan_row row = a->rows[i];
+		struct in_addr c;
+		uint16_t port;
+		uint8_t proto;
+
+		row.client[sizeof(row.client) - 1] = '\0';
+		row.port[sizeof(row.port) - 1] = '\0';
+		row.proto[sizeof(row.proto) - 1] = '\0';
+		if (!router_entry_check(row.client, row.port, row.proto,
+			r->conf.lan, r->conf.prefix, &c, &port, &proto)) {
+			res.rejected++;
+			continue;
+		}
+		if (!res.ok) {
+			res.ok = true;
+			res.addr = c;
+			res.port.port = port;
+			res.port.proto = proto;
+		}
+	}
+	if (res.rejected > 0 && !r->said_foreign) {
+		log_warnx("router: %u row(s) of the router's mapping table "
+			  "forward our ports to an address that is not on "
+			  "the LAN, or are malformed: ignored",
+		    res.rejected);
+		r->said_foreign = true;
+	}
+	if (a->ok && !res.ok)
+		snprintf(res.error, sizeof(res.error),
+		    "the router forwards none of the ports to a LAN address");
+	r->scan_cb = NULL;
+	if (cb != NULL)
+		cb(r->scan_arg, &res);
+}
+
+static void
 read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct router *r = arg;
@@ -584,6 +694,8 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 		on_public(r, &a);
 	else if (a.type == R_MAP)
 		on_map(r, &a, clock_now_ms());
+	else if (a.type == R_SCAN)
+		on_scan(r, &a);
 }
 
 static bool
@@ -645,6 +757,16 @@ pump(struct router *r, uint64_t now)
 			r->public_wanted = true;
 		return;
 	}
+	if (r->scan_wanted) {
+		r->scan_wanted = false;
+		q.type = Q_SCAN;
+		q.n = (uint32_t)r->n_scan;
+		memcpy(q.ports, r->scan_ports, sizeof(q.ports));
+		send_q(r, &q, now);
+		if (r->inflight == 0)
+			r->scan_wanted = true;
+		return;
+	}
 	if (!r->mapping)
 		return;
 	for (i = 0; i < r->n_maps; i++) {
@@ -688,6 +810,12 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 			snprintf(a.error, sizeof(a.error),
 			    "the router does not answer");
 			on_public(r, &a);
+		} else if (was == Q_SCAN) {
+			struct msg a;
+
+			memset(&a, 0, sizeof(a));
+			a.type = R_SCAN;
+			on_scan(r, &a);
 		} else if (r->inflight_map < r->n_maps) {
 			struct map_slot *m = &r->maps[r->inflight_map];
 
@@ -763,6 +891,22 @@ router_unmap(struct router *r)
 {
 	r->mapping = false;
 	r->n_maps = 0;
+}
+
+void
+router_find_dmz(struct router *r, const struct router_port *ports, size_t n,
+    router_found_cb *cb, void *arg)
+{
+	if (n > ROUTER_MAX_PORTS)
+		n = ROUTER_MAX_PORTS;
+	memset(r->scan_ports, 0, sizeof(r->scan_ports));
+	memcpy(r->scan_ports, ports, n * sizeof(*ports));
+	r->n_scan = n;
+	r->scan_cb = cb;
+	r->scan_arg = arg;
+	if (r->inflight != Q_SCAN)
+		r->scan_wanted = true;
+	pump(r, clock_now_ms());
 }
 
 void

@@ -88,4 +88,28 @@ void router_unmap(struct router *r);
 
 void router_get_status(const struct router *r, struct router_status *out);
 
+/*
+ * [dmz] address = auto, (a): does the router's UPnP mapping table
+ * (GetGenericPortMappingEntry, the first ROUTER_SCAN_MAX rows) already
+ * forward one of ports to a LAN address? cb runs once, later, from the
+ * loop, with the first such row that passes router_entry_check (rows for
+ * a non-LAN address are rejected, counted and logged once). UPnP only:
+ * NAT-PMP lists nothing. A call while one is pending replaces it.
+ */
+#define ROUTER_SCAN_MAX 128 /* rows read */
+#define ROUTER_SCAN_ROWS 8  /* rows of ours sent back */
+
+struct router_found {
+	bool ok;		 /* a LAN address forwards one of the ports */
+	struct in_addr addr;	 /* ok: that address */
+	struct router_port port; /* ok: the port that matched */
+	unsigned rejected;	 /* rows of our ports for a non-LAN address */
+	char error[160];	 /* !ok: no IGD, no such row, ... */
+};
+
+typedef void router_found_cb(void *arg, const struct router_found *res);
+
+void router_find_dmz(struct router *r, const struct router_port *ports,
+    size_t n, router_found_cb *cb, void *arg);
+
 #endif

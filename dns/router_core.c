@@ -248,3 +248,30 @@ router_renew_after_ms(bool ok, uint32_t granted_s, unsigned fails)
 	}
 	return ms > ROUTER_RETRY_MAX_MS ? ROUTER_RETRY_MAX_MS : ms;
 }
+
+bool
+router_pick_free(struct in_addr lan, unsigned prefix,
+    const struct in_addr *exclude, size_t n_exclude, unsigned skip,
+    struct in_addr *out)
+{
+	uint32_t mask, net, host, h;
+	size_t i;
+
+	if (prefix == 0 || prefix > 30)
+		return false;
+	mask = 0xffffffffu << (32 - prefix);
+	net = ntohl(lan.s_addr) & mask;
+	for (host = ~mask - 1; host >= 1; host--) {
+		h = net | host;
+		for (i = 0; i < n_exclude; i++)
+			if (ntohl(exclude[i].s_addr) == h)
+				break;
+		if (i < n_exclude)
+			continue;
+		if (skip-- > 0)
+			continue;
+		out->s_addr = htonl(h);
+		return true;
+	}
+	return false;
+}

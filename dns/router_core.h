@@ -82,4 +82,15 @@ bool router_cause_new(struct router_causes *c, enum router_method m, int code);
  */
 uint64_t router_renew_after_ms(bool ok, uint32_t granted_s, unsigned fails);
 
+/*
+ * [dmz] address = auto, (b): the n-th free address from the top of the
+ * LAN lan/prefix (the broadcast address's neighbour first, downwards),
+ * skipping the excluded ones (the router's, the members' own) and the
+ * `skip` free ones before it (those an ARP probe found taken). False when
+ * the subnet has no such address (prefix > 30, all excluded).
+ */
+bool router_pick_free(struct in_addr lan, unsigned prefix,
+    const struct in_addr *exclude, size_t n_exclude, unsigned skip,
+    struct in_addr *out);
+
 #endif

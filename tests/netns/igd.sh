@@ -8,12 +8,16 @@
 #     failover the new holder maps them to the same DMZ address again;
 #  2. NAT-PMP alone: the same, the requests sent from the DMZ address;
 #  3. a hostile IGD whose NewExternalIPAddress is not an address: rejected
-#     and logged, no external address in the status.
+#     and logged, no external address in the status;
+#  and router_tool (dns/router.c alone) reads the mapping table for
+#  [dmz] address = auto (a): after 1. it finds the DMZ address; the
+#  hostile table's rows (off the LAN, junk) are rejected.
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || qn_skip "no python3"
 qn_setup 2
 R="$QN_LIB_DIR/igd_responder.py"
+TOOL=${ROUTER_TOOL:-$qn_top_build/tests/netns/router_tool}
 echo "c2l0ZWtleXNpdGVrZXlzaXRla2V5c2l0ZWtleXNpdGU=" >"$T/tsig"
 chmod 600 "$T/tsig"
 extra=("[cloud]" "name = site.example.test" "server = 198.51.100.53:53"
@@ -53,6 +57,16 @@ maps_to "$T/igd-upnp.log" "$(qn_ip "$h")" ||
 ! grep -q "from $(qn_ip "$o")" <(grep ' map ' "$T/igd-upnp.log") ||
     qn_fail "standby h$o asked for mappings"
 qn_log "h$h mapped 3 ports to $QN_DMZ by UPnP"
+scan() { # HOST PORTS
+	ip netns exec "$(qn_ns "$1")" "$TOOL" "$(qn_ip "$1")/24" scan "$2" \
+	    2>>"$T/tool.err"
+}
+out=$(scan "$o" udp:9,udp:5060)
+[ "$out" = "found $QN_DMZ udp:5060 rejected 0" ] ||
+    qn_fail "router_tool scan: '$out', not the DMZ address"
+out=$(scan "$o" tcp:1)
+case $out in "none rejected 0:"*) ;; *) qn_fail "scan tcp:1: '$out'" ;; esac
+qn_log "the mapping table gives $QN_DMZ for udp:5060 (address = auto (a))"
 qn_stop_host "$h"
 qn_wait_for 6000 field_is "$o" .node.state holder
 qn_wait_for 15000 field_is "$o" .router.mapped 3
@@ -80,6 +94,9 @@ wait "$RPID" 2>/dev/null || true
 
 # 3. A hostile IGD
 responder hostile
+# before a holder maps its ports over the hostile rows
+out=$(scan 2 tcp:8080,tcp:8443,udp:5060)
+case $out in "none rejected 3:"*) ;; *) qn_fail "hostile scan: '$out'" ;; esac
 qn_start_host 1 "${extra[@]}"
 qn_elected 8000
 rejected() { grep -q 'external address is not an address' "$T/h1/log"; }
@@ -90,5 +107,8 @@ field_is 1 .node.state holder || qn_fail "h1 is not the holder any more"
 sleep 2
 n=$(grep -c 'router:' "$T/h1/log" || true)
 [ "$n" -eq 1 ] || qn_fail "h1 logged $n router lines, not 1: $(grep router: "$T/h1/log")"
+cat "$T/tool.err"
+gap=$(sed -n 's/.*longest loop gap \([0-9]*\) ms/\1/p' "$T/tool.err" | sort -n | tail -1)
+[ "${gap:-9999}" -lt 500 ] || qn_fail "router_tool's loop was held up $gap ms"
 echo "PASS: $QN_NAME: UPnP and NAT-PMP mappings to $QN_DMZ (kept across a" \
     "failover), external address learnt; a hostile answer rejected"

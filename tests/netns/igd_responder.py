@@ -8,7 +8,8 @@ non-public WAN address, and no public address may be used here).
 usage: igd_responder.py MODE LAN_IP LOGFILE
   MODE  upnp        UPnP only, external address 198.51.100.7
         natpmp      NAT-PMP only, external address 198.51.100.7
-        hostile     UPnP only, NewExternalIPAddress is not an address
+        hostile     UPnP only, NewExternalIPAddress is not an address,
+                    the mapping table forwards our ports off the LAN
 Every request it serves is one line in LOGFILE (flushed)."""
 import http.server
 import socket
@@ -23,6 +24,10 @@ SVC = "urn:schemas-upnp-org:service:WANIPConnection:1"
 logf = open(LOG, "a", buffering=1)
 lock = threading.Lock()
 table = []  # (ext_port, proto, client, int_port, lease)
+if MODE == "hostile":  # rows of our ports for a non-LAN address, junk
+    table = [("8080", "TCP", "198.51.100.9", "8080", "0"),
+             ("8443", "TCP", "<b>x</b>", "8443", "0"),
+             ("5060", "UDP", "999.1.1.1", "5060", "0")]
 
 
 def log(line):

@@ -183,6 +183,43 @@ test_renew(void **state)
 	    router_renew_after_ms(false, 0, 1000), ROUTER_RETRY_MAX_MS);
 }
 
+static const char *
+pick(const char *lan, unsigned prefix, const char *const *ex, size_t n,
+    unsigned skip)
+{
+	static char buf[INET_ADDRSTRLEN];
+	struct in_addr l, e[8], out;
+	size_t i;
+
+	inet_pton(AF_INET, lan, &l);
+	for (i = 0; i < n; i++)
+		inet_pton(AF_INET, ex[i], &e[i]);
+	if (!router_pick_free(l, prefix, e, n, skip, &out))
+		return "none";
+	inet_ntop(AF_INET, &out, buf, sizeof(buf));
+	return buf;
+}
+
+static void
+test_pick_free(void **state)
+{
+	static const char *const ex[] = {
+	    "10.88.0.254", "10.88.0.252", "10.88.0.1"};
+	static const char *const all[] = {"192.168.7.1", "192.168.7.2"};
+
+	(void)state;
+	assert_string_equal(pick("10.88.0.11", 24, NULL, 0, 0), "10.88.0.254");
+	assert_string_equal(pick("10.88.0.11", 24, ex, 3, 0), "10.88.0.253");
+	assert_string_equal(pick("10.88.0.11", 24, ex, 3, 1), "10.88.0.251");
+	assert_string_equal(pick("10.88.0.11", 23, NULL, 0, 0), "10.88.1.254");
+	assert_string_equal(pick("192.168.7.1", 30, all, 2, 0), "none");
+	assert_string_equal(pick("192.168.7.1", 30, all, 1, 0), "192.168.7.2");
+	assert_string_equal(pick("192.168.7.1", 31, NULL, 0, 0), "none");
+	assert_string_equal(pick("192.168.7.1", 0, NULL, 0, 0), "none");
+	assert_string_equal(pick("10.88.0.11", 24, NULL, 0, 254), "none");
+	assert_string_equal(pick("10.88.0.11", 24, NULL, 0, 253), "10.88.0.1");
+}
+
 int
 main(void)
 {
@@ -194,6 +231,7 @@ main(void)
 	    cmocka_unit_test(test_entry),
 	    cmocka_unit_test(test_causes),
 	    cmocka_unit_test(test_renew),
+	    cmocka_unit_test(test_pick_free),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
