@@ -16,6 +16,7 @@
 
 #include <arpa/inet.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -46,6 +47,17 @@
 #define ROUTER_TICK_MS 1000
 #define ROUTER_RESEARCH_MS 300000 /* no IGD: SSDP again after this */
 #define ROUTER_EXT_LEN 64	  /* of the router's text, kept for the check */
+/* The helper's heap: a router's huge description or answer (miniupnpc
+ * reads each whole into memory) fails an allocation, not the host. */
+#define ROUTER_HELPER_DATA (64u << 20)
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ROUTER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ROUTER_ASAN 1
+#endif
+#endif
 
 enum msg_type {
 	Q_PUBLIC = 1,
@@ -423,6 +435,13 @@ helper_setup(int fd, pid_t parent)
 	if (getppid() != parent)
 		_exit(0);
 	prctl(PR_SET_NAME, "qured-router", 0, 0, 0);
+#ifndef ROUTER_ASAN /* its shadow memory counts as data */
+	{
+		struct rlimit rl = {ROUTER_HELPER_DATA, ROUTER_HELPER_DATA};
+
+		(void)setrlimit(RLIMIT_DATA, &rl);
+	}
+#endif
 	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	closelog();
 	if (max < 0 || max > 65536)

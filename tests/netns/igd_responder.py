@@ -10,6 +10,7 @@ usage: igd_responder.py MODE LAN_IP LOGFILE
         natpmp      NAT-PMP only, external address 198.51.100.7
         hostile     UPnP only, NewExternalIPAddress is not an address,
                     the mapping table forwards our ports off the LAN
+        huge        UPnP only, the description never ends (chunked)
 Every request it serves is one line in LOGFILE (flushed)."""
 import http.server
 import socket
@@ -91,6 +92,22 @@ class H(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         log("GET %s from %s" % (self.path, self.client_address[0]))
+        if MODE == "huge":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk = b"<x>" + b"A" * 65536 + b"</x>"
+            frame = b"%x\r\n" % len(chunk) + chunk + b"\r\n"
+            sent = 0
+            try:
+                while sent < (2 << 30):
+                    self.wfile.write(frame)
+                    sent += len(chunk)
+            except OSError:
+                pass
+            log("huge: %d bytes sent" % sent)
+            return
         self.reply(200, DESC if self.path == "/rootDesc.xml" else "<scpd/>")
 
     def do_POST(self):
