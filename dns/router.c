@@ -19,7 +19,9 @@
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -435,6 +437,17 @@ helper_setup(int fd, pid_t parent)
 	if (getppid() != parent)
 		_exit(0);
 	prctl(PR_SET_NAME, "qured-router", 0, 0, 0);
+	{
+		/* No capability: it parses what the router sends, and needs
+		 * none (SSDP, HTTP, NAT-PMP from a free-bound address). */
+		struct __user_cap_header_struct hdr = {
+		    _LINUX_CAPABILITY_VERSION_3, 0};
+		struct __user_cap_data_struct data[2];
+
+		memset(data, 0, sizeof(data));
+		if (syscall(SYS_capset, &hdr, data) == -1)
+			log_warn("router: the helper keeps its capabilities");
+	}
 #ifndef ROUTER_ASAN /* its shadow memory counts as data */
 	{
 		struct rlimit rl = {ROUTER_HELPER_DATA, ROUTER_HELPER_DATA};

@@ -57,6 +57,11 @@ maps_to "$T/igd-upnp.log" "$(qn_ip "$h")" ||
 ! grep -q "from $(qn_ip "$o")" <(grep ' map ' "$T/igd-upnp.log") ||
     qn_fail "standby h$o asked for mappings"
 qn_log "h$h mapped 3 ports to $QN_DMZ by UPnP"
+# The helper (qured-router) runs without a capability.
+hp=$(pgrep -P "${QN_PID[$h]}" -x qured-router | head -n 1)
+[ -n "$hp" ] || qn_fail "h$h has no qured-router helper"
+grep -q '^CapEff:[[:space:]]*0*$' "/proc/$hp/status" ||
+    qn_fail "the router helper has capabilities: $(grep CapEff "/proc/$hp/status")"
 scan() { # HOST PORTS
 	ip netns exec "$(qn_ns "$1")" "$TOOL" "$(qn_ip "$1")/24" scan "$2" \
 	    2>>"$T/tool.err"
