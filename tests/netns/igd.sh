@@ -93,6 +93,10 @@ sed 's/natpmp map/map/' "$T/igd-natpmp.log" >"$T/igd-natpmp.norm"
 maps_to "$T/igd-natpmp.norm" "" ||
     qn_fail "NAT-PMP mappings not from/to the DMZ address: $(cat "$T/igd-natpmp.log")"
 qn_log "NAT-PMP: 3 ports mapped, sent from $QN_DMZ"
+# No SSDP answer: the helper waits for it (2 s a search type), the loop
+# does not (router_tool's longest gap, checked at the end).
+out=$(ip netns exec "$(qn_ns 2)" "$TOOL" "$(qn_ip 2)/24" public 2>>"$T/tool.err")
+[ "$out" = "external 198.51.100.7 natpmp" ] || qn_fail "router_tool public: '$out'"
 qn_stop_host 1
 kill "$RPID"
 wait "$RPID" 2>/dev/null || true
