@@ -597,6 +597,16 @@ status_print(const struct status *st, FILE *fp)
 		fprintf(fp, "cloud:    %s, updated %s, %s\n",
 		    or_dash(st->cloud.public_address),
 		    or_dash(st->cloud.last_update), or_dash(st->cloud.status));
+	if (st->router.present)
+		fprintf(fp,
+		    "router:   %s, external %s%s%s, %u port(s) mapped, %u "
+		    "refused%s%s\n",
+		    or_dash(st->router.igd),
+		    or_dash(st->router.external_address),
+		    st->router.reason[0] ? ", not reachable: " : "",
+		    st->router.reason, st->router.mapped, st->router.refused,
+		    st->router.last_error[0] ? "; last error: " : "",
+		    st->router.last_error);
 }
 
 static int

@@ -98,5 +98,8 @@ o=$((3 - h))
     qn_fail "standby h$o asked the router for mappings"
 [ "$(qn_field "$h" .node.state)" = holder ] || qn_fail "h$h lost the address"
 [ "$(qn_field "$o" .counters.failovers)" = 0 ] || qn_fail "a failover happened"
+out=$("$QURECTL" -s "$T/h$h/sock" status)
+grep -q '^router: *upnp, external -, not reachable: .*, 0 port(s) mapped, 3 refused' <<<"$out" ||
+    qn_fail "qurectl status has no router line: $out"
 echo "PASS: $QN_NAME: h$h found miniupnpd's IGD, reported it unreachable" \
     "($reason) and the refusal ($err) once each"
