@@ -1843,6 +1843,8 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 	reload_check(c, &live);
 	if (ports_changed)
 		reload_watch(c);
+	if (ports_changed && elect_get_state(c->core) == ELECT_ST_HOLDER)
+		router_holder(c, true); /* the new list, asked now */
 	log_info("reload: %zu change(s) seen, live ones applied", diff.n);
 }
 

@@ -72,6 +72,13 @@ out=$(scan "$o" udp:9,udp:5060)
 out=$(scan "$o" tcp:1)
 case $out in "none rejected 0:"*) ;; *) qn_fail "scan tcp:1: '$out'" ;; esac
 qn_log "the mapping table gives $QN_DMZ for udp:5060 (address = auto (a))"
+# [dmz] ports is live: a reload maps the new list at once.
+sed -i 's/^ports = .*/ports = tcp:8080,tcp:8443,udp:5060,tcp:9000/' "$T/h$h/qured.conf"
+kill -HUP "${QN_PID[$h]}"
+mapped9000() { grep -q "TCP 9000 -> $QN_DMZ:9000 lease 3600" "$T/igd-upnp.log"; }
+qn_wait_for 10000 mapped9000
+qn_wait_for 10000 field_is "$h" .router.mapped 4
+qn_log "a reload added tcp:9000: mapped at once"
 qn_stop_host "$h"
 qn_wait_for 6000 field_is "$o" .node.state holder
 qn_wait_for 15000 field_is "$o" .router.mapped 3
