@@ -84,6 +84,8 @@ qn_wait_for 6000 field_is "$o" .node.state holder
 qn_wait_for 15000 field_is "$o" .router.mapped 3
 maps_to "$T/igd-upnp.log" "$(qn_ip "$o")" ||
     qn_fail "the new holder h$o did not map the ports to $QN_DMZ again"
+! grep -q 'action DeletePortMapping' "$T/igd-upnp.log" ||
+    qn_fail "a holder that stopped deleted its mappings"
 qn_log "after the failover h$o renewed them, same DMZ address"
 qn_stop_host "$o"
 kill "$RPID"

@@ -145,6 +145,7 @@ class H(http.server.BaseHTTPRequestHandler):
                     "<NewPortMappingDescription>x</NewPortMappingDescription>"
                     "<NewLeaseDuration>%s</NewLeaseDuration>" % (t[0], t[1], t[3], t[2], t[4])))
         else:
+            log("action %s from %s" % (action, src))
             self.reply(500, fault(401, "Invalid Action"))
 
 
