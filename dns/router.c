@@ -86,6 +86,7 @@ struct msg {
 	uint8_t proto;
 	char ext[ROUTER_EXT_LEN]; /* R_PUBLIC: as the router wrote it */
 	char error[160];	  /* R_*: !ok */
+	int32_t igd;		  /* R_*: the helper's UPnP IGD: 1, -1 none */
 	uint32_t n;		  /* Q_SCAN ports, R_SCAN rows */
 	struct router_port ports[ROUTER_MAX_PORTS]; /* Q_SCAN */
 	struct scan_row rows[ROUTER_SCAN_ROWS];	    /* R_SCAN */
@@ -488,6 +489,7 @@ helper_main(int fd, const struct router_conf *conf)
 			helper_scan(&h, &q, &a);
 		else
 			continue;
+		a.igd = h.igd;
 		if (send(fd, &a, sizeof(a), MSG_NOSIGNAL) != (ssize_t)sizeof(a))
 			_exit(0);
 	}
@@ -520,6 +522,19 @@ set_error(struct router *r, const char *text)
 	snprintf(r->st.last_error, sizeof(r->st.last_error), "%s", text);
 }
 
+/* Who answered: a UPnP IGD, else a NAT-PMP gateway (a result code, even
+ * a refusal, is an answer), else none once the helper searched. */
+static void
+set_igd(struct router *r, const struct msg *a)
+{
+	if (a->igd == 1)
+		r->st.igd = "upnp";
+	else if (a->method == ROUTER_NATPMP && (a->ok || a->code > 0))
+		r->st.igd = "natpmp";
+	else if (a->igd == -1)
+		r->st.igd = "none";
+}
+
 static void
 on_public(struct router *r, const struct msg *a)
 {
@@ -529,12 +544,7 @@ on_public(struct router *r, const struct msg *a)
 	bool rejected = false;
 
 	memset(&res, 0, sizeof(res));
-	if (a->method == ROUTER_UPNP || (a->ok && a->method == ROUTER_UPNP))
-		r->st.igd = "upnp";
-	else if (a->ok)
-		r->st.igd = "natpmp";
-	else if (a->method == 0 || a->code == -1)
-		r->st.igd = "none";
+	set_igd(r, a);
 	if (a->ok) {
 		char ext[ROUTER_EXT_LEN];
 
@@ -623,10 +633,7 @@ on_map(struct router *r, const struct msg *a, uint64_t now)
 			m = &r->maps[i];
 	if (m == NULL || !r->mapping)
 		return; /* unmapped meanwhile */
-	if (a->method == ROUTER_UPNP)
-		r->st.igd = "upnp";
-	else if (a->ok)
-		r->st.igd = "natpmp";
+	set_igd(r, a);
 	m->ok = a->ok != 0;
 	if (m->ok) {
 		if (m->fails > 0)
