@@ -13,6 +13,7 @@ PKGS=(
 	# libraries (configure.ac: QURE_REQUIRE_PKG)
 	libssl-dev libevent-dev libnl-3-dev libnl-route-3-dev libinih-dev
 	libjansson-dev libcmocka-dev libnftables-dev libavahi-client-dev libldns-dev
+	libminiupnpc-dev libnatpmp-dev # dns/router.c
 	# fuzzing (libFuzzer and the sanitizer runtimes of clang 14), format
 	clang libclang-rt-14-dev clang-format-14
 	# tests/netns (network namespaces, bridges, veth)
@@ -25,6 +26,9 @@ PKGS=(
 	# tests/netns/dyndns.sh: BIND 9 as the primary taking RFC 2136 updates
 	# (never started in the root namespace: policy-rc.d), dig
 	bind9 bind9-utils dnsutils
+	# tests/netns/upnp.sh: the router's IGD (never started in the root
+	# namespace: policy-rc.d) and its clients
+	miniupnpd miniupnpd-nftables miniupnpc natpmpc
 )
 
 log() { printf 'deps: %s\n' "$*"; }

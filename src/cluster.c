@@ -24,6 +24,7 @@
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "discovery/disc_avahi.h"
+#include "dns/router.h"
 #include "discovery/disc6.h"
 #include "discovery/discovery.h"
 #include "election/election.h"
@@ -118,6 +119,7 @@ struct cluster {
 	uint64_t defended_ms;
 	bool defended_again;
 	struct disc_avahi *avahi; /* NULL until open, or [discovery] off */
+	struct router *router;	  /* NULL: [cloud] off (dns/router.h) */
 	struct disc_hint hint;
 	char fingerprint[DISC_TXT_CLUSTER_LEN + 1];
 	/* Discovery beside the group (issue 9): the IGMP observer (NULL:
@@ -352,6 +354,34 @@ dmz6_cidr(const struct cluster *c, char *buf, size_t len)
 	snprintf(buf, len, "%s/%u", ip, c->conf.dmz.address6.prefix);
 }
 
+/*
+ * The holder alone maps [dmz] ports to the DMZ address and asks for the
+ * external address at once; a resign stops the renewals and leaves the
+ * mappings (they point at the DMZ address: the next holder renews them).
+ */
+static void
+router_holder(struct cluster *c, bool holder)
+{
+	struct router_port p[ROUTER_MAX_PORTS];
+	size_t i, n = c->conf.dmz.ports.n;
+
+	if (c->router == NULL)
+		return;
+	if (!holder) {
+		router_unmap(c->router);
+		return;
+	}
+	if (n > ROUTER_MAX_PORTS)
+		n = ROUTER_MAX_PORTS;
+	for (i = 0; i < n; i++) {
+		p[i].proto = c->conf.dmz.ports.p[i].proto;
+		p[i].port = c->conf.dmz.ports.p[i].port;
+	}
+	router_get_public(c->router, NULL, NULL);
+	if (n > 0 && c->conf.dmz.address.prefix != 0)
+		router_map(c->router, c->conf.dmz.address.addr, p, n);
+}
+
 static void
 apply_state(struct cluster *c, const struct elect_action *a)
 {
@@ -366,6 +396,7 @@ apply_state(struct cluster *c, const struct elect_action *a)
 	    elect_get_epoch(c->core), cidr);
 	if (a->state == ELECT_ST_HOLDER || a->reason == ELECT_WHY_HOLDER_HEARD)
 		c->conflict[0] = '\0'; /* the cluster owns the address now */
+	router_holder(c, a->state == ELECT_ST_HOLDER);
 	/* Only a standby watches the holder's clients: not the holder. */
 	if (c->watch != NULL)
 		netcfg_watch_set_enabled(
@@ -1413,6 +1444,58 @@ open_avahi(struct cluster *c)
 	c->avahi = disc_avahi_new(c->base, &a, avahi_peer_cb, c);
 }
 
+/* The router's word on the public address, to the dyndns of now (a
+ * reload may have replaced the one that asked). */
+static void
+router_public_done(void *arg, const struct router_public *res)
+{
+	struct cluster *c = arg;
+	struct dyndns_router_answer a = {.ok = res->ok};
+
+	if (c->dyndns == NULL)
+		return;
+	if (res->ok) {
+		a.addr = res->addr;
+		a.source = res->source == ROUTER_NATPMP ? "natpmp" : "upnp";
+	} else {
+		a.error = res->error;
+	}
+	dyndns_router_answer(c->dyndns, &a);
+}
+
+/* [cloud] public-address = upnp | natpmp | auto asks the router. */
+static void
+router_ask_public(void *arg)
+{
+	struct cluster *c = arg;
+
+	if (c->router != NULL)
+		router_get_public(c->router, router_public_done, c);
+}
+
+static void
+connect_cloud_router(struct cluster *c)
+{
+	if (c->dyndns != NULL && c->router != NULL)
+		dyndns_set_router(c->dyndns, router_ask_public, c);
+}
+
+/* The home router ([cloud] on, an IPv4 DMZ address): an extra too. */
+static void
+open_router(struct cluster *c)
+{
+	struct router_conf rc;
+
+	if (!c->conf.cloud.enabled || c->conf.dmz.address.prefix == 0)
+		return;
+	memset(&rc, 0, sizeof(rc));
+	rc.lan = c->conf.dmz.address.addr;
+	rc.prefix = c->conf.dmz.address.prefix;
+	snprintf(rc.ifname, sizeof(rc.ifname), "%s", c->ifname);
+	c->router = router_new(c->base, &rc);
+	connect_cloud_router(c);
+}
+
 /*
  * The IGMP observer is a hint, like the watcher an optimisation: without
  * CAP_NET_RAW the cluster still meets on the group's HELLOs.
@@ -1660,6 +1743,7 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	cluster_run(c, &start);
 	/* After START: the TXT has our id (made then on a first start). */
 	open_avahi(c);
+	open_router(c);
 	/* netcfg reports changes only: a link down from the start is told. */
 	if (!netcfg_is_link_up(c->nc)) {
 		struct elect_event down = {.type = ELECT_EV_LINK, .up = false};
@@ -1680,6 +1764,7 @@ cluster_free(struct cluster *c)
 		return;
 	disc_avahi_free(c->avahi); /* withdraws our service */
 	dyndns_free(c->dyndns);
+	router_free(c->router); /* the mappings stay on the router */
 	if (c->timer != NULL)
 		event_free(c->timer);
 	if (c->persist_ev != NULL)
@@ -1801,6 +1886,7 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 	c->econf = next;
 	c->dyndns = cloud_reload(c->dyndns, c->base, &c->conf, &live,
 	    elect_get_state(c->core) == ELECT_ST_HOLDER);
+	connect_cloud_router(c);
 	ports_changed =
 	    c->conf.dmz.ports.n != live.dmz.ports.n ||
 	    memcmp(c->conf.dmz.ports.p, live.dmz.ports.p,
@@ -1810,6 +1896,8 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 	reload_check(c, &live);
 	if (ports_changed)
 		reload_watch(c);
+	if (ports_changed && elect_get_state(c->core) == ELECT_ST_HOLDER)
+		router_holder(c, true); /* the new list, asked now */
 	log_info("reload: %zu change(s) seen, live ones applied", diff.n);
 }
 
@@ -1892,6 +1980,27 @@ status_member_conflict(
 	snprintf(out->conflict, sizeof(out->conflict),
 	    "member %s (%s) at %s: %s", cf.name[0] != '\0' ? cf.name : "?",
 	    elect_id_hex(&cf.id, id), ip, what);
+}
+
+static void
+status_router(const struct cluster *c, struct status *out)
+{
+	struct router_status rs;
+
+	if (c->router == NULL)
+		return;
+	router_get_status(c->router, &rs);
+	out->router.present = true;
+	snprintf(out->router.igd, sizeof(out->router.igd), "%s", rs.igd);
+	snprintf(out->router.external_address,
+	    sizeof(out->router.external_address), "%s", rs.external);
+	out->router.reachable = rs.reachable;
+	snprintf(out->router.reason, sizeof(out->router.reason), "%s",
+	    rs.reason != NULL ? rs.reason : "");
+	out->router.mapped = rs.mapped;
+	out->router.refused = rs.refused;
+	snprintf(out->router.last_error, sizeof(out->router.last_error), "%s",
+	    rs.last_error);
 }
 
 static void
@@ -1979,6 +2088,7 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.loss_handovers = ctr.loss_handovers;
 	status_discovery(c, out);
 	cloud_status(c->dyndns, out);
+	status_router(c, out);
 	out->persist.ok = c->persist_ok;
 	if (!c->persist_ok)
 		snprintf(out->persist.error, sizeof(out->persist.error), "%s",

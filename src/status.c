@@ -198,6 +198,35 @@ cloud_to_json(const struct status *st)
 	return o;
 }
 
+/* {"igd": "upnp", "external_address": "100.64.0.2", "reachable": false,
+ *  "reason": "...", "mapped": 0, "refused": 2, "last_error": "..."} */
+static json_t *
+router_to_json(const struct status *st)
+{
+	json_t *o;
+
+	if (!st->router.present)
+		return json_null();
+	o = jobj();
+	jset(o, "igd", jstr(st->router.igd));
+	jset(o, "external_address",
+	    st->router.external_address[0] ? jstr(st->router.external_address)
+					   : json_null());
+	jset(o, "reachable",
+	    st->router.external_address[0] == '\0' && !st->router.reason[0]
+		? json_null()
+	    : st->router.reachable ? json_true()
+				   : json_false());
+	jset(o, "reason",
+	    st->router.reason[0] ? jstr(st->router.reason) : json_null());
+	jset(o, "mapped", jint(st->router.mapped));
+	jset(o, "refused", jint(st->router.refused));
+	jset(o, "last_error",
+	    st->router.last_error[0] ? jstr(st->router.last_error)
+				     : json_null());
+	return o;
+}
+
 /* {"ok": true, "error": null}, or ok false and why the write failed. */
 static json_t *
 persist_to_json(const struct status *st)
@@ -241,6 +270,7 @@ status_to_json(const struct status *st)
 	jset(o, "members", members_to_json(st));
 	jset(o, "counters", counters_to_json(&st->counters));
 	jset(o, "cloud", cloud_to_json(st));
+	jset(o, "router", router_to_json(st));
 	jset(o, "conflict",
 	    st->conflict[0] != '\0' ? jstr(st->conflict) : json_null());
 	jset(o, "persist", persist_to_json(st));
@@ -473,6 +503,19 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 			rd_bool(rd, o, "reachable", &st->cloud.reachable);
 		}
 	}
+	if ((o = rd_obj(rd, obj, "router")) != NULL) {
+		st->router.present = true;
+		rd_str(rd, o, "igd", st->router.igd, sizeof(st->router.igd));
+		rd_str(rd, o, "external_address", st->router.external_address,
+		    sizeof(st->router.external_address));
+		rd_bool(rd, o, "reachable", &st->router.reachable);
+		rd_str(rd, o, "reason", st->router.reason,
+		    sizeof(st->router.reason));
+		rd_uint(rd, o, "mapped", &st->router.mapped);
+		rd_uint(rd, o, "refused", &st->router.refused);
+		rd_str(rd, o, "last_error", st->router.last_error,
+		    sizeof(st->router.last_error));
+	}
 	rd_str(rd, obj, "conflict", st->conflict, sizeof(st->conflict));
 	/* An older daemon says nothing of it: its writes were not checked. */
 	st->persist.ok = true;
@@ -582,6 +625,16 @@ status_print(const struct status *st, FILE *fp)
 			fprintf(fp, "          last error: %s\n",
 			    st->cloud.last_error);
 	}
+	if (st->router.present)
+		fprintf(fp,
+		    "router:   %s, external %s%s%s, %u port(s) mapped, %u "
+		    "refused%s%s\n",
+		    or_dash(st->router.igd),
+		    or_dash(st->router.external_address),
+		    st->router.reason[0] ? ", not reachable: " : "",
+		    st->router.reason, st->router.mapped, st->router.refused,
+		    st->router.last_error[0] ? "; last error: " : "",
+		    st->router.last_error);
 }
 
 static int

@@ -93,6 +93,21 @@ struct status {
 		char reason[192]; /* why not reachable; "": null */
 	} cloud;
 	/*
+	 * The home router (dns/router.h; [cloud] on): "searching", "upnp",
+	 * "natpmp" or "none"; its external address ("": not known), whether
+	 * the site can be reached through it and why not; the holder's
+	 * mappings the router accepted and refused; the last error.
+	 */
+	struct {
+		bool present; /* false ([cloud] off): JSON null */
+		char igd[STATUS_STATE_LEN];
+		char external_address[STATUS_ADDR_LEN];
+		bool reachable; /* meaningful when external_address is set */
+		char reason[STATUS_ERR_LEN];
+		unsigned mapped, refused;
+		char last_error[STATUS_ERR_LEN];
+	} router;
+	/*
 	 * MAC of a foreign host answering ARP for the DMZ address, or
 	 * "member NAME (ID) at ADDR: other ..." for a member whose settings
 	 * differ (it takes no part in the election); "": none.

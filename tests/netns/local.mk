@@ -41,6 +41,8 @@ NETNS_TESTS = \
 	tests/netns/asan.sh \
 	tests/netns/avahi.sh \
 	tests/netns/avahi_absent.sh \
+	tests/netns/upnp.sh \
+	tests/netns/igd.sh \
 	tests/netns/avahi_hint.sh \
 	tests/netns/avahi_flood.sh \
 	tests/netns/ipv6.sh \
@@ -52,7 +54,7 @@ NETNS_TESTS = \
 
 TESTS += $(NETNS_TESTS)
 dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh
-EXTRA_DIST += tests/netns/lib.sh tests/netns/avahi_lib.sh
+EXTRA_DIST += tests/netns/lib.sh tests/netns/avahi_lib.sh tests/netns/igd_responder.py
 
 # Crafted datagrams for badpkts.sh, made by the daemon's own codec.
 check_PROGRAMS += tests/netns/qure-forge

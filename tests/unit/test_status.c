@@ -66,6 +66,11 @@ fill(struct status *st)
 	st->discovery.peers_browsed = 2;
 	st->discovery.txt_rejected = 3;
 	st->discovery.over_limit = 4;
+	st->router.present = true;
+	snprintf(st->router.igd, sizeof(st->router.igd), "upnp");
+	snprintf(
+	    st->router.reason, sizeof(st->router.reason), "carrier-grade NAT");
+	st->router.refused = 2;
 }
 
 /* Asserts that obj has exactly these keys, in this order. */
@@ -114,7 +119,7 @@ status_json_has_exactly_the_design_keys(void **state)
 	fill(&st);
 	o = status_to_json(&st);
 	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
-	    "cloud", "conflict", "persist", "discovery");
+	    "cloud", "router", "conflict", "persist", "discovery");
 	ASSERT_KEYS(path(o, "node", NULL), "id", "name", "priority", "state");
 	ASSERT_KEYS(path(o, "persist", NULL), "ok", "error");
 	ASSERT_KEYS(path(o, "discovery", NULL), "avahi", "peers_browsed",
@@ -132,6 +137,19 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "probes", "probes_lost", "acks_lost", "loss_handovers");
 	ASSERT_KEYS(path(o, "cloud", NULL), "public_address", "last_update",
 	    "status", "source", "last_error", "reachable", "reason");
+	ASSERT_KEYS(path(o, "router", NULL), "igd", "external_address",
+	    "reachable", "reason", "mapped", "refused", "last_error");
+	/* no external address, but a reason: reachable is false */
+	assert_true(json_is_null(
+	    path(o, "router", NULL) != NULL
+		? json_object_get(path(o, "router", NULL), "external_address")
+		: NULL));
+	assert_true(json_is_false(
+	    json_object_get(path(o, "router", NULL), "reachable")));
+	json_decref(o);
+	st.router.present = false;
+	o = status_to_json(&st);
+	assert_true(json_is_null(json_object_get(o, "router")));
 	json_decref(o);
 }
 
