@@ -13,6 +13,7 @@ PKGS=(
 	# libraries (configure.ac: QURE_REQUIRE_PKG)
 	libssl-dev libevent-dev libnl-3-dev libnl-route-3-dev libinih-dev
 	libjansson-dev libcmocka-dev libnftables-dev libavahi-client-dev
+	libldns-dev
 	# fuzzing (libFuzzer and the sanitizer runtimes of clang 14), format
 	clang libclang-rt-14-dev clang-format-14
 	# tests/netns (network namespaces, bridges, veth)
@@ -22,6 +23,8 @@ PKGS=(
 	# per host namespace (never started in the root one: policy-rc.d);
 	# python3-dbus publishes the hostile flood of avahi_flood.sh
 	avahi-daemon avahi-utils dbus python3-dbus
+	# tests/netns/dnsresp.sh: the responder's clients
+	dnsutils knot-dnsutils
 )
 
 log() { printf 'deps: %s\n' "$*"; }
