@@ -68,6 +68,13 @@ struct conf_hostport {
 	uint16_t port;
 };
 
+/* [dns] listen: [ADDR:]PORT; family 0: every address (IPv4 and IPv6). */
+struct conf_listen {
+	uint8_t family; /* 0, 4 or 6 */
+	uint8_t addr[16];
+	uint16_t port;
+};
+
 enum conf_pubaddr_mode {
 	CONF_PUBADDR_AUTO = 0, /* UPnP IGD, then NAT-PMP */
 	CONF_PUBADDR_UPNP,
@@ -153,7 +160,8 @@ struct conf {
 	struct {
 		bool enabled; /* the file has a [dns] section */
 		char zone[CONF_DNAME_MAX + 1];
-		uint16_t listen; /* port */
+		struct conf_listen listen;
+		uint32_t rrl; /* answers per second per client /24; 0: off */
 	} dns;
 };
 
