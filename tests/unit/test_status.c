@@ -66,6 +66,20 @@ fill(struct status *st)
 	st->discovery.peers_browsed = 2;
 	st->discovery.txt_rejected = 3;
 	st->discovery.over_limit = 4;
+	st->dns.present = true;
+	snprintf(st->dns.listen, sizeof(st->dns.listen), "192.168.1.11:53");
+	st->dns.queries_udp = 120;
+	st->dns.queries_tcp = 2;
+	st->dns.answers = 101;
+	st->dns.nxdomain = 3;
+	st->dns.refused = 1;
+	st->dns.formerr = 4;
+	st->dns.notimp = 5;
+	st->dns.dropped = 6;
+	st->dns.truncated = 7;
+	st->dns.rrl_dropped = 10;
+	st->dns.rrl_slipped = 11;
+	st->dns.tcp_rejected = 12;
 }
 
 /* Asserts that obj has exactly these keys, in this order. */
@@ -114,7 +128,11 @@ status_json_has_exactly_the_design_keys(void **state)
 	fill(&st);
 	o = status_to_json(&st);
 	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
-	    "cloud", "conflict", "persist", "discovery");
+	    "cloud", "conflict", "persist", "discovery", "dns");
+	ASSERT_KEYS(path(o, "dns", NULL), "listen", "queries_udp",
+	    "queries_tcp", "answers", "nxdomain", "refused", "formerr",
+	    "notimp", "dropped", "truncated", "rrl_dropped", "rrl_slipped",
+	    "tcp_rejected");
 	ASSERT_KEYS(path(o, "node", NULL), "id", "name", "priority", "state");
 	ASSERT_KEYS(path(o, "persist", NULL), "ok", "error");
 	ASSERT_KEYS(path(o, "discovery", NULL), "avahi", "peers_browsed",
@@ -212,8 +230,10 @@ holder_cloud_and_conflict_are_null_when_absent(void **state)
 	fill(&st);
 	st.holder.present = false;
 	st.cloud.present = false;
+	st.dns.present = false;
 	st.n_members = 0;
 	o = status_to_json(&st);
+	assert_true(json_is_null(path(o, "dns", NULL)));
 	assert_true(json_is_null(path(o, "holder", NULL)));
 	assert_true(json_is_null(path(o, "cloud", NULL)));
 	assert_true(json_is_null(path(o, "conflict", NULL)));
