@@ -288,14 +288,22 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		s->out[1] = (uint8_t)n;
 		bufferevent_write(bev, s->out, n + 2);
 	}
+	/* More may be waiting: its turn comes after the loop's other work. */
+	if (evbuffer_get_length(in) >= 2)
+		bufferevent_trigger(bev, EV_READ,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 }
 
 static void
 conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	(void)arg;
-	/* The output drained (low watermark 0): read again. */
+	/* The output drained (low watermark 0): read again, starting with
+	 * what the client sent meanwhile. */
 	bufferevent_enable(bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(bev)) >= 2)
+		bufferevent_trigger(bev, EV_READ,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 }
 
 static void

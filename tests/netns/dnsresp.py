@@ -95,6 +95,31 @@ def bad(server, port, zone):
                                       len(v)))
         print("tcp_%s %s qsize=%d" % (k, result(tcp_ask(server, port, v)),
                                       len(v)))
+    # 100 queries pipelined on one connection, in one write: 100 answers.
+    s = socket.create_connection((server, port), timeout=3)
+    q = query("h1." + zone, 1)
+    s.sendall((struct.pack(">H", len(q)) + q) * 100)
+    got = b""
+    try:
+        while True:
+            c = s.recv(65536)
+            if not c:
+                break
+            got += c
+            n, off = 0, 0
+            while off + 2 <= len(got):
+                off += 2 + struct.unpack(">H", got[off:off + 2])[0]
+                n += 1
+            if n >= 100 and off == len(got):
+                break
+    except socket.timeout:
+        pass
+    s.close()
+    n, off = 0, 0
+    while off + 2 <= len(got):
+        off += 2 + struct.unpack(">H", got[off:off + 2])[0]
+        n += 1
+    print("tcp_pipeline answers=%d" % n)
     # A TCP message that says 64 KiB and sends 10 bytes, then hangs up.
     s = socket.create_connection((server, port), timeout=2)
     s.sendall(b"\xff\xff" + b"x" * 10)

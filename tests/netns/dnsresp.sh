@@ -128,6 +128,11 @@ while read -r what res size qsize; do
 	*_chaos_class | *_opcode_*) want=rcode=4 ;;
 	*_oversized_outside) want='rcode=[15]' ;;
 	*_partial) continue ;;
+	tcp_pipeline)
+		[ "$res" = answers=100 ] ||
+		    qn_fail "100 pipelined TCP queries: $res"
+		continue
+		;;
 	*) want=rcode=1 ;;
 	esac
 	[[ $res =~ ^($want)$ ]] || qn_fail "$what: $res, expected $want"
