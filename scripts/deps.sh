@@ -23,8 +23,9 @@ PKGS=(
 	# per host namespace (never started in the root one: policy-rc.d);
 	# python3-dbus publishes the hostile flood of avahi_flood.sh
 	avahi-daemon avahi-utils dbus python3-dbus
-	# tests/netns/dnsresp.sh: the responder's clients
-	dnsutils knot-dnsutils
+	# tests/netns/dnsresp.sh: the responder's clients; tests/bench/dns:
+	# dnsperf, and BIND 9 as the authoritative server to compare with
+	dnsutils knot-dnsutils dnsperf bind9
 )
 
 log() { printf 'deps: %s\n' "$*"; }
