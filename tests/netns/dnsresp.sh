@@ -119,6 +119,23 @@ for tr in +notcp +tcp; do
 done
 qn_log "kdig: UDP and TCP, with and without EDNS"
 
+# ---- each host knows its own name; IPv6 (link-local) transport ----------
+for n in 1 2 3; do
+	o=$(rdig @"$(qn_ip "$n")" h$n.$ZONE A +short)
+	expect "h$n's own name" "$o" "^$(qn_ip "$n")\$"
+done
+ll=$(ip -n "$(qn_ns 2)" -6 -o addr show dev eth0 scope link |
+    sed -n 's/.* inet6 \(fe80::[0-9a-f:]*\)\/64.*/\1/p' | head -n 1)
+if [ -n "$ll" ]; then
+	for tr in +notcp +tcp; do
+		o=$(rdig @"$ll%lan0" $tr h3.$ZONE A +short)
+		expect "IPv6 $tr" "$o" "^$(qn_ip 3)\$"
+	done
+	qn_log "IPv6: answers from $ll over UDP and TCP"
+else
+	qn_log "IPv6: h2 has no link-local address, not tried"
+fi
+
 # ---- hostile queries ---------------------------------------------------
 o=$(ip netns exec "$QN_ROUTER" $PY bad "$(qn_ip 1)" 53)
 printf '%s\n' "$o" | sed 's/^/  /'
