@@ -106,8 +106,13 @@ enum dns_rrl_verdict dns_rrl_check(
 struct event_base;
 struct dns_server;
 
+#define DNS_LISTEN_MAX 8
+
 struct dns_server_conf {
-	struct dns_addr addr; /* family 0: every address, v4 and v6 */
+	/* Where to answer; none: every address, IPv4 and IPv6. A given
+	 * address need not be held yet (the DMZ address): IP_FREEBIND. */
+	struct dns_addr addrs[DNS_LISTEN_MAX];
+	size_t n_addrs;
 	uint16_t port;
 	uint32_t rrl; /* answers per second per client prefix; 0: off */
 };

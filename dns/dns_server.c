@@ -50,9 +50,9 @@ struct dns_server {
 	struct event_base *base;
 	dns_view_fn view_fn;
 	void *view_arg;
-	struct udp_sock udp[2];
+	struct udp_sock udp[DNS_LISTEN_MAX + 2];
 	size_t n_udp;
-	struct evconnlistener *tcp[2];
+	struct evconnlistener *tcp[DNS_LISTEN_MAX + 2];
 	size_t n_tcp;
 	size_t n_conns;
 	struct tcp_conn *conns[TCP_MAX_CONNS];
@@ -377,6 +377,20 @@ sockaddr_of(const struct dns_addr *a, int family, uint16_t port,
 	}
 }
 
+static void
+fail_text(char *err, size_t errlen, const char *proto, const struct dns_addr *a,
+    int family, uint16_t port)
+{
+	char t[INET6_ADDRSTRLEN] = "";
+	int e = errno;
+
+	if (a->family != 0)
+		inet_ntop(family, a->b, t, sizeof(t));
+	snprintf(err, errlen, "DNS %s port %u (%s%s%s): %s", proto, port,
+	    family == AF_INET ? "IPv4" : "IPv6", t[0] != '\0' ? " " : "", t,
+	    strerror(e));
+}
+
 static int
 sock_prep(int fd, int family, bool specific)
 {
@@ -393,8 +407,8 @@ sock_prep(int fd, int family, bool specific)
 }
 
 static int
-open_udp(struct dns_server *s, const struct dns_server_conf *cf, int family,
-    char *err, size_t errlen)
+open_udp(struct dns_server *s, const struct dns_addr *a, uint16_t port,
+    int family, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -404,8 +418,8 @@ open_udp(struct dns_server *s, const struct dns_server_conf *cf, int family,
 	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		goto fail;
-	sockaddr_of(&cf->addr, family, cf->port, &ss, &len);
-	if (sock_prep(fd, family, cf->addr.family != 0) == -1 ||
+	sockaddr_of(a, family, port, &ss, &len);
+	if (sock_prep(fd, family, a->family != 0) == -1 ||
 	    (family == AF_INET && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one,
 				      sizeof(one)) == -1) ||
 	    (family == AF_INET6 &&
@@ -421,16 +435,15 @@ open_udp(struct dns_server *s, const struct dns_server_conf *cf, int family,
 	s->n_udp++;
 	return 0;
 fail:
-	snprintf(err, errlen, "DNS UDP port %u (%s): %s", cf->port,
-	    family == AF_INET ? "IPv4" : "IPv6", strerror(errno));
+	fail_text(err, errlen, "UDP", a, family, port);
 	if (fd != -1)
 		close(fd);
 	return -1;
 }
 
 static int
-open_tcp(struct dns_server *s, const struct dns_server_conf *cf, int family,
-    char *err, size_t errlen)
+open_tcp(struct dns_server *s, const struct dns_addr *a, uint16_t port,
+    int family, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -440,8 +453,8 @@ open_tcp(struct dns_server *s, const struct dns_server_conf *cf, int family,
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		goto fail;
-	sockaddr_of(&cf->addr, family, cf->port, &ss, &len);
-	if (sock_prep(fd, family, cf->addr.family != 0) == -1 ||
+	sockaddr_of(a, family, port, &ss, &len);
+	if (sock_prep(fd, family, a->family != 0) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
 	    bind(fd, (struct sockaddr *)&ss, len) == -1)
 		goto fail;
@@ -452,8 +465,7 @@ open_tcp(struct dns_server *s, const struct dns_server_conf *cf, int family,
 	s->tcp[s->n_tcp++] = l;
 	return 0;
 fail:
-	snprintf(err, errlen, "DNS TCP port %u (%s): %s", cf->port,
-	    family == AF_INET ? "IPv4" : "IPv6", strerror(errno));
+	fail_text(err, errlen, "TCP", a, family, port);
 	if (fd != -1)
 		close(fd);
 	return -1;
@@ -464,35 +476,37 @@ dns_server_new(struct event_base *base, const struct dns_server_conf *cf,
     dns_view_fn fn, void *arg, char *err, size_t errlen)
 {
 	struct dns_server *s = xcalloc(1, sizeof(*s));
-	int fams[2] = {AF_INET, AF_INET6};
+	static const struct dns_addr any; /* family 0: the wildcard */
+	char e6[256];
 	size_t i;
 
 	s->base = base;
 	s->view_fn = fn;
 	s->view_arg = arg;
 	dns_rrl_init(&s->rrl, cf->rrl);
-	for (i = 0; i < 2; i++) {
-		int f = fams[i];
-		char e6[256];
+	for (i = 0; i < cf->n_addrs && i < DNS_LISTEN_MAX; i++) {
+		const struct dns_addr *a = &cf->addrs[i];
+		int f = a->family == 4 ? AF_INET : AF_INET6;
 
-		if ((cf->addr.family == 4 && f != AF_INET) ||
-		    (cf->addr.family == 6 && f != AF_INET6))
-			continue;
-		/* Every address: a host without IPv6 answers on IPv4. */
-		if (f == AF_INET6 && cf->addr.family == 0) {
-			if (open_udp(s, cf, f, e6, sizeof(e6)) == 0 &&
-			    open_tcp(s, cf, f, e6, sizeof(e6)) == -1) {
-				dns_server_free(s);
-				snprintf(err, errlen, "%s", e6);
-				return NULL;
-			}
-			continue;
-		}
-		if (open_udp(s, cf, f, err, errlen) == -1 ||
-		    open_tcp(s, cf, f, err, errlen) == -1) {
+		if (open_udp(s, a, cf->port, f, err, errlen) == -1 ||
+		    open_tcp(s, a, cf->port, f, err, errlen) == -1) {
 			dns_server_free(s);
 			return NULL;
 		}
+	}
+	if (cf->n_addrs > 0)
+		return s;
+	/* Every address: IPv4, and IPv6 where the host has it. */
+	if (open_udp(s, &any, cf->port, AF_INET, err, errlen) == -1 ||
+	    open_tcp(s, &any, cf->port, AF_INET, err, errlen) == -1) {
+		dns_server_free(s);
+		return NULL;
+	}
+	if (open_udp(s, &any, cf->port, AF_INET6, e6, sizeof(e6)) == 0 &&
+	    open_tcp(s, &any, cf->port, AF_INET6, e6, sizeof(e6)) == -1) {
+		snprintf(err, errlen, "%s", e6);
+		dns_server_free(s);
+		return NULL;
 	}
 	return s;
 }

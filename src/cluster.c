@@ -1893,19 +1893,66 @@ dns_listen_text(const struct conf_listen *l, char *buf, size_t len)
 		snprintf(buf, len, "%u", l->port);
 }
 
+/*
+ * Port 53 of every address is taken when a local resolver holds it on one
+ * (systemd-resolved on 127.0.0.53): then the DMZ address (bound before it
+ * is held) and our LAN addresses, each alone.
+ */
+static size_t
+dns_own_addrs(const struct cluster *c, struct dns_server_conf *dc)
+{
+	size_t i, n = 0;
+
+	if (c->dmz4) {
+		dc->addrs[n].family = 4;
+		memcpy(dc->addrs[n++].b, &c->conf.dmz.address.addr, 4);
+	}
+	if (c->conf.dmz.address6.prefix != 0) {
+		dc->addrs[n].family = 6;
+		memcpy(dc->addrs[n++].b, &c->conf.dmz.address6.addr, 16);
+	}
+	for (i = 0; i < c->econf.n_addrs && n < DNS_LISTEN_MAX; i++) {
+		const struct elect_addr *a = &c->econf.addrs[i];
+
+		/* A link-local address needs its scope: not bound alone. */
+		if (a->family == 6 && a->b[0] == 0xfe &&
+		    (a->b[1] & 0xc0) == 0x80)
+			continue;
+		if (a->family != 4 && a->family != 6)
+			continue;
+		dns_addr_from(a, &dc->addrs[n++]);
+	}
+	return n;
+}
+
 static int
 open_dns(struct cluster *c, char *err, size_t errlen)
 {
 	struct dns_server_conf dc = {
 	    .port = c->conf.dns.listen.port, .rrl = c->conf.dns.rrl};
-	char where[STATUS_ADDR_LEN + 8], why[256];
+	char where[STATUS_ADDR_LEN + 8], why[256], why2[256];
 
 	if (!c->conf.dns.enabled)
 		return 0;
-	dc.addr.family = c->conf.dns.listen.family;
-	memcpy(dc.addr.b, c->conf.dns.listen.addr, sizeof(dc.addr.b));
+	if (c->conf.dns.listen.family != 0) {
+		dc.addrs[0].family = c->conf.dns.listen.family;
+		memcpy(dc.addrs[0].b, c->conf.dns.listen.addr,
+		    sizeof(dc.addrs[0].b));
+		dc.n_addrs = 1;
+	}
 	dns_listen_text(&c->conf.dns.listen, where, sizeof(where));
 	c->dns = dns_server_new(c->base, &dc, dns_view_cb, c, why, sizeof(why));
+	if (c->dns == NULL && dc.n_addrs == 0 &&
+	    (dc.n_addrs = dns_own_addrs(c, &dc)) > 0) {
+		c->dns = dns_server_new(
+		    c->base, &dc, dns_view_cb, c, why2, sizeof(why2));
+		if (c->dns != NULL)
+			log_warnx("dns: %s; answering on the DMZ and LAN "
+				  "addresses alone",
+			    why);
+		else
+			snprintf(why, sizeof(why), "%s", why2);
+	}
 	if (c->dns == NULL) {
 		snprintf(err, errlen,
 		    "[dns] listen = %s: %s (another DNS server there? set "

@@ -30,12 +30,25 @@ chmod 600 "$T/tsig.key"
 conf=("[cluster]" "hello-interval = 1s" "[cloud]" "name = $SITE" "server = $QN_ROUTER_IP:53"
     "tsig-name = site1-key" "tsig-secret-file = $T/tsig.key"
     "public-address = static:$PUB" "[dns]" "zone = $ZONE")
+# h3 has a local resolver on 127.0.0.53:53 (as systemd-resolved): port
+# 53 of every address is not to be had there, so its qured answers on
+# the DMZ and LAN addresses alone.
+ip netns exec "$(qn_ns 3)" socat UDP-LISTEN:53,bind=127.0.0.53 \
+    SYSTEM:true >/dev/null 2>&1 &
+QN_PIDS+=($!)
+ip netns exec "$(qn_ns 3)" socat TCP-LISTEN:53,bind=127.0.0.53 \
+    SYSTEM:true >/dev/null 2>&1 &
+QN_PIDS+=($!)
+qn_wait_for 5000 qn_listening 3 udp 53
+qn_wait_for 5000 qn_listening 3 tcp 53
 for n in 1 2 3; do
 	qn_start_host "$n" "${conf[@]}"
 done
 qn_elected 6000
 H=$QN_HOLDER
 qn_log "h$H holds $QN_DMZ"
+qn_wait_for 3000 grep -q 'answering on the DMZ and LAN addresses alone' \
+    "$T/h3/log"
 for n in 1 2 3; do
 	qn_wait_for 5000 qn_listening "$n" udp 53
 	qn_wait_for 5000 qn_listening "$n" tcp 53
@@ -120,6 +133,10 @@ done
 qn_log "kdig: UDP and TCP, with and without EDNS"
 
 # ---- each host knows its own name; IPv6 (link-local) transport ----------
+for tr in +notcp +tcp; do
+	o=$(rdig @"$(qn_ip 3)" $tr $ZONE TXT +short)
+	expect "h3 (beside a local resolver) $tr" "$o" "^\"h$H\"\$"
+done
 for n in 1 2 3; do
 	o=$(rdig @"$(qn_ip "$n")" h$n.$ZONE A +short)
 	expect "h$n's own name" "$o" "^$(qn_ip "$n")\$"
