@@ -289,9 +289,12 @@ in_zone(ldns_pkt *p, const struct dns_view *v, const ldns_rdf *qname,
 			push(p, LDNS_SECTION_ANSWER, rr_soa(v, apex));
 		else if (qt == LDNS_RR_TYPE_NS) {
 			push(p, LDNS_SECTION_ANSWER, rr_ns(v, apex));
-			if (lv == FULL)
+			if (lv == FULL) {
 				push_addrs(p, LDNS_SECTION_ADDITIONAL, v, apex,
 				    v->pub, v->n_pub, LDNS_RR_TYPE_A);
+				push_addrs(p, LDNS_SECTION_ADDITIONAL, v, apex,
+				    v->pub, v->n_pub, LDNS_RR_TYPE_AAAA);
+			}
 		} else if (qt == LDNS_RR_TYPE_TXT && v->holder[0] != '\0')
 			push(p, LDNS_SECTION_ANSWER,
 			    rr_txt(v, qname, v->holder));
