@@ -4,6 +4,8 @@ hostile queries no client sends, and a query storm from one address.
 
   dnsresp.py bad SERVER PORT      one line per hostile query: NAME RESULT
                                   (RESULT: rcode=N size=N, or none)
+  dnsresp.py conns SERVER PORT N  N idle TCP connections held, one more
+                                  asked: prints extra RESULT after RESULT
   dnsresp.py storm SRC SERVER PORT SECONDS RATE
                                   prints: sent N answers N tc N
 """
@@ -163,10 +165,31 @@ def storm(src, server, port, seconds, rate):
     print("sent %d answers %d tc %d" % (sent, answers, tc))
 
 
+def conns(server, port, n):
+    """Holds n idle TCP connections open, then asks on one more; closes
+    them all and asks again. Prints: extra RESULT after RESULT."""
+    held = []
+    for _ in range(n):
+        try:
+            held.append(socket.create_connection((server, port), timeout=2))
+        except OSError:
+            break
+    time.sleep(0.3)
+    extra = result(tcp_ask(server, port, query(ZONE, 6)))
+    for c in held:
+        c.close()
+    time.sleep(0.3)
+    after = result(tcp_ask(server, port, query(ZONE, 6)))
+    print("extra %s after %s" % (extra.replace(" ", ","),
+                                 after.replace(" ", ",")))
+
+
 ZONE = "cloud.example.org"
 if __name__ == "__main__":
     if sys.argv[1] == "bad":
         bad(sys.argv[2], int(sys.argv[3]), ZONE)
+    elif sys.argv[1] == "conns":
+        conns(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif sys.argv[1] == "storm":
         storm(sys.argv[2], sys.argv[3], int(sys.argv[4]),
               float(sys.argv[5]), int(sys.argv[6]))

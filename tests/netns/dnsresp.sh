@@ -178,6 +178,13 @@ o=$(rdig @"$(qn_ip 1)" $ZONE SOA)
 expect "SOA after the hostile queries" "$o" 'status: NOERROR'
 expect "counters" "$(qn_field 1 .dns)" '"formerr": [1-9]'
 
+# ---- TCP connections are bounded (32 open) ------------------------------
+o=$(ip netns exec "$QN_ROUTER" $PY conns "$(qn_ip 1)" 53 40)
+qn_log "40 idle TCP connections, then one more: $o"
+[[ $o =~ ^extra\ none\ after\ rcode=0, ]] ||
+    qn_fail "TCP connections over the limit: $o"
+expect "tcp_rejected" "$(qn_field 1 .dns)" '"tcp_rejected": [1-9]'
+
 # ---- a failover shows in the next answer --------------------------------
 o=$(rdig @"$(qn_ip $((H % 3 + 1)))" $ZONE TXT +short)
 expect "TXT before" "$o" "^\"h$H\"\$"
