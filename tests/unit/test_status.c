@@ -489,6 +489,9 @@ text_status_names_the_holder_or_says_none(void **state)
 	assert_non_null(strstr(t, "at 10.0.0.11"));
 	assert_non_null(strstr(t, "192.168.1.11/24, held here, lease 600 ms"));
 	assert_non_null(strstr(t, "cloud:    203.0.113.5"));
+	assert_non_null(
+	    strstr(t, "dns:      on 192.168.1.11:53, 122 queries (udp 120, tcp "
+		      "2), 101 answers, rate-limited 10 dropped 11 slipped"));
 	assert_null(strstr(t, "conflict"));
 	free(t);
 	st.holder.present = false;
