@@ -12,20 +12,19 @@ PKGS=(
 	build-essential autoconf automake libtool autoconf-archive pkg-config
 	# libraries (configure.ac: QURE_REQUIRE_PKG)
 	libssl-dev libevent-dev libnl-3-dev libnl-route-3-dev libinih-dev
-	libjansson-dev libcmocka-dev libnftables-dev libavahi-client-dev
-	libldns-dev
+	libjansson-dev libcmocka-dev libnftables-dev libavahi-client-dev libldns-dev
 	# fuzzing (libFuzzer and the sanitizer runtimes of clang 14), format
 	clang libclang-rt-14-dev clang-format-14
 	# tests/netns (network namespaces, bridges, veth)
 	iproute2 jq socat nftables
 	keepalived # tests/bench/failover: the peer to beat
+	# tests/netns/dnsresp.sh: the responder's clients (dig, kdig);
+	# tests/bench/dns: dnsperf, and BIND 9 serving the same zone
+	dnsutils knot-dnsutils dnsperf bind9
 	# tests/netns/avahi*.sh: an avahi-daemon with its own D-Bus system bus
 	# per host namespace (never started in the root one: policy-rc.d);
 	# python3-dbus publishes the hostile flood of avahi_flood.sh
 	avahi-daemon avahi-utils dbus python3-dbus
-	# tests/netns/dnsresp.sh: the responder's clients; tests/bench/dns:
-	# dnsperf, and BIND 9 as the authoritative server to compare with
-	dnsutils knot-dnsutils dnsperf bind9
 )
 
 log() { printf 'deps: %s\n' "$*"; }

@@ -1817,8 +1817,10 @@ dns_addr_from(const struct elect_addr *a, struct dns_addr *d)
 }
 
 /*
- * The public address the zone gives out. Until the public-address part
- * (h10-dyndns) fills it, [cloud] public-address = static:A.B.C.D.
+ * The public address the zone gives out: [cloud] public-address =
+ * static:A.B.C.D. The public-address part (issue 10 item 1, branch
+ * h10-dyndns) learns it otherwise; merged, this is the one place to ask
+ * it (its dyndns_public_v4()).
  */
 static void
 dns_public(const struct cluster *c, struct dns_view *v)
