@@ -1673,7 +1673,6 @@ cluster_free(struct cluster *c)
 	if (c == NULL)
 		return;
 	disc_avahi_free(c->avahi); /* withdraws our service */
-	dns_server_free(c->dns);
 	if (c->timer != NULL)
 		event_free(c->timer);
 	if (c->persist_ev != NULL)
@@ -1687,6 +1686,7 @@ cluster_free(struct cluster *c)
 	if (c->disc_tick != NULL)
 		event_free(c->disc_tick);
 	disc_igmp_free(c->igmp);
+	dns_server_free(c->dns); /* before the core its view reads */
 	elect_free(c->core);
 	disc_udp_free(c->udp);
 	disc_udp6_free(c->udp6);

@@ -582,6 +582,16 @@ status_print(const struct status *st, FILE *fp)
 	if (st->discovery.avahi[0] != '\0')
 		fprintf(fp, "dns-sd:   avahi %s, %" PRIu64 " peer(s) browsed\n",
 		    st->discovery.avahi, st->discovery.peers_browsed);
+	if (st->dns.present)
+		fprintf(fp,
+		    "dns:      on %s, %" PRIu64 " queries (udp %" PRIu64
+		    ", tcp %" PRIu64 "), %" PRIu64
+		    " answers, rate-limited %" PRIu64 " dropped %" PRIu64
+		    " slipped\n",
+		    or_dash(st->dns.listen),
+		    st->dns.queries_udp + st->dns.queries_tcp,
+		    st->dns.queries_udp, st->dns.queries_tcp, st->dns.answers,
+		    st->dns.rrl_dropped, st->dns.rrl_slipped);
 	fprintf(fp,
 	    "counters: rx %" PRIu64 ", tx %" PRIu64 ", dropped auth %" PRIu64
 	    ", malformed %" PRIu64 ", replay %" PRIu64 ", version %" PRIu64
@@ -596,16 +606,6 @@ status_print(const struct status *st, FILE *fp)
 		fprintf(fp, "cloud:    %s, updated %s, %s\n",
 		    or_dash(st->cloud.public_address),
 		    or_dash(st->cloud.last_update), or_dash(st->cloud.status));
-	if (st->dns.present)
-		fprintf(fp,
-		    "dns:      on %s, %" PRIu64 " queries (udp %" PRIu64
-		    ", tcp %" PRIu64 "), %" PRIu64
-		    " answers, rate-limited %" PRIu64 " dropped %" PRIu64
-		    " slipped\n",
-		    or_dash(st->dns.listen),
-		    st->dns.queries_udp + st->dns.queries_tcp,
-		    st->dns.queries_udp, st->dns.queries_tcp, st->dns.answers,
-		    st->dns.rrl_dropped, st->dns.rrl_slipped);
 }
 
 static int
