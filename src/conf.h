@@ -21,7 +21,7 @@
 #define CONF_SOCK_MAX 107  /* control-socket: sizeof(sun_path) - 1 */
 #define CONF_DNAME_MAX 253 /* DNS names, bytes, without a final dot */
 #define CONF_MAX_PORTS 16  /* [dmz] ports entries */
-#define CONF_MAX_KEYS 40   /* rows of the key table, upper bound */
+#define CONF_MAX_KEYS 64   /* rows of the key table, upper bound */
 #define CONF_KEY_LEN 32	   /* cluster key, bytes */
 
 struct conf_cidr4 {
