@@ -19,6 +19,9 @@ PKGS=(
 	# tests/netns (network namespaces, bridges, veth)
 	iproute2 jq socat nftables
 	keepalived # tests/bench/failover: the peer to beat
+	# tests/netns/dnsresp.sh: the responder's clients (dig, kdig);
+	# tests/bench/dns: dnsperf, and BIND 9 serving the same zone
+	dnsutils knot-dnsutils dnsperf bind9
 	# tests/netns/avahi*.sh: an avahi-daemon with its own D-Bus system bus
 	# per host namespace (never started in the root one: policy-rc.d);
 	# python3-dbus publishes the hostile flood of avahi_flood.sh

@@ -27,6 +27,7 @@
 #include "dns/router.h"
 #include "discovery/disc6.h"
 #include "discovery/discovery.h"
+#include "dns/dns_resp.h"
 #include "election/election.h"
 #include "netcfg/netcfg.h"
 #include "netcfg/netcfg6.h"
@@ -147,9 +148,12 @@ struct cluster {
 	/* A conflict from a MAC not (yet) a member's, judged later. */
 	struct event *probe_later;
 	uint8_t later_mac[6];
+	struct dns_server *dns; /* NULL: [dns] off */
 };
 
 static void cluster_run(struct cluster *, const struct elect_event *);
+static int open_dns(struct cluster *, char *, size_t);
+static void status_dns(const struct cluster *, struct status *);
 
 /* ---- addresses (discovery/disc_addr.c decides) ---- */
 
@@ -1718,6 +1722,8 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	}
 	open_igmp(c);
 	open_watch(c);
+	if (open_dns(c, err, errlen) == -1)
+		goto fail;
 	if (conf->dmz.check.type != CONF_CHECK_NONE)
 		c->check =
 		    check_new(base, &conf->dmz.check, service_checked_cb, c);
@@ -1778,6 +1784,7 @@ cluster_free(struct cluster *c)
 	if (c->disc_tick != NULL)
 		event_free(c->disc_tick);
 	disc_igmp_free(c->igmp);
+	dns_server_free(c->dns); /* before the core its view reads */
 	elect_free(c->core);
 	disc_udp_free(c->udp);
 	disc_udp6_free(c->udp6);
@@ -1894,11 +1901,203 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 	c->conf = live;
 	hooks_set(c->hooks, live.hooks.on_holder, live.hooks.on_standby);
 	reload_check(c, &live);
+	if (c->dns != NULL)
+		dns_server_set_rrl(c->dns, live.dns.rrl);
 	if (ports_changed)
 		reload_watch(c);
 	if (ports_changed && elect_get_state(c->core) == ELECT_ST_HOLDER)
 		router_holder(c, true); /* the new list, asked now */
 	log_info("reload: %zu change(s) seen, live ones applied", diff.n);
+}
+
+/* ---- the DNS responder ([dns], issue 10 item 3) ---- */
+
+static void
+dns_addr_from(const struct elect_addr *a, struct dns_addr *d)
+{
+	d->family = a->family;
+	memcpy(d->b, a->b, sizeof(d->b));
+}
+
+/*
+ * The public address the zone gives out: what the public-address part
+ * learnt (dyndns_public_v4(): the holder's, from the router or the check
+ * URL), or a static one, which every member knows.
+ */
+static void
+dns_public(const struct cluster *c, struct dns_view *v)
+{
+	const struct conf_pubaddr *pa = &c->conf.cloud.public_address;
+	struct in_addr a;
+
+	v->n_pub = 0;
+	if (c->dyndns != NULL && dyndns_public_v4(c->dyndns, &a) == 0) {
+		v->pub[0].family = 4;
+		memcpy(v->pub[0].b, &a, 4);
+		v->n_pub = 1;
+	} else if (c->conf.cloud.enabled && pa->mode == CONF_PUBADDR_STATIC) {
+		/* every member knows a static one, holder or not */
+		v->pub[0].family = 4;
+		memcpy(v->pub[0].b, &pa->addr, 4);
+		v->n_pub = 1;
+	}
+}
+
+/* A snapshot for one query: who is live, who holds, what is public. */
+static void
+dns_view_cb(void *arg, struct dns_view *v)
+{
+	static struct elect_member_info members[ELECT_MAX_MEMBERS];
+	struct cluster *c = arg;
+	struct elect_id holder, me;
+	bool has_holder;
+	size_t i, j, n;
+
+	snprintf(v->zone, sizeof(v->zone), "%s", c->conf.dns.zone);
+	snprintf(v->cloud_name, sizeof(v->cloud_name), "%s",
+	    c->conf.cloud.enabled ? c->conf.cloud.name : "");
+	dns_public(c, v);
+	v->serial = (uint32_t)elect_get_epoch(c->core);
+	v->ttl = c->conf.cloud.enabled ? c->conf.cloud.ttl : 60;
+	v->srv_port = c->conf.cluster.port;
+	v->holder[0] = '\0';
+	has_holder = elect_get_holder(c->core, &holder);
+	elect_get_id(c->core, &me);
+
+	/* Ourselves first, with the addresses we advertise. */
+	snprintf(v->members[0].name, sizeof(v->members[0].name), "%s",
+	    c->econf.name);
+	for (j = 0; j < c->econf.n_addrs && j < DNS_VIEW_ADDRS; j++)
+		dns_addr_from(&c->econf.addrs[j], &v->members[0].addrs[j]);
+	v->members[0].n_addrs = j;
+	if (has_holder && elect_id_cmp(&holder, &me) == 0)
+		snprintf(v->holder, sizeof(v->holder), "%s", c->econf.name);
+	n = elect_get_members(
+	    c->core, clock_now_ms(), members, ELECT_MAX_MEMBERS);
+	for (i = 0; i < n && i + 1 < DNS_VIEW_MEMBERS; i++) {
+		struct dns_view_member *m = &v->members[i + 1];
+
+		snprintf(m->name, sizeof(m->name), "%s", members[i].name);
+		for (j = 0; j < members[i].n_addrs && j < DNS_VIEW_ADDRS; j++)
+			dns_addr_from(&members[i].addrs[j], &m->addrs[j]);
+		m->n_addrs = j;
+		if (has_holder && elect_id_cmp(&holder, &members[i].id) == 0)
+			snprintf(v->holder, sizeof(v->holder), "%s",
+			    members[i].name);
+	}
+	v->n_members = i + 1;
+}
+
+static void
+dns_listen_text(const struct conf_listen *l, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (l->family == 4)
+		snprintf(buf, len, "%s:%u",
+		    inet_ntop(AF_INET, l->addr, a, sizeof(a)), l->port);
+	else if (l->family == 6)
+		snprintf(buf, len, "[%s]:%u",
+		    inet_ntop(AF_INET6, l->addr, a, sizeof(a)), l->port);
+	else
+		snprintf(buf, len, "%u", l->port);
+}
+
+/*
+ * Port 53 of every address is taken when a local resolver holds it on one
+ * (systemd-resolved on 127.0.0.53): then the DMZ address (bound before it
+ * is held) and our LAN addresses, each alone.
+ */
+static size_t
+dns_own_addrs(const struct cluster *c, struct dns_server_conf *dc)
+{
+	size_t i, n = 0;
+
+	if (c->dmz4) {
+		dc->addrs[n].family = 4;
+		memcpy(dc->addrs[n++].b, &c->conf.dmz.address.addr, 4);
+	}
+	if (c->conf.dmz.address6.prefix != 0) {
+		dc->addrs[n].family = 6;
+		memcpy(dc->addrs[n++].b, &c->conf.dmz.address6.addr, 16);
+	}
+	for (i = 0; i < c->econf.n_addrs && n < DNS_LISTEN_MAX; i++) {
+		const struct elect_addr *a = &c->econf.addrs[i];
+
+		/* A link-local address needs its scope: not bound alone. */
+		if (a->family == 6 && a->b[0] == 0xfe &&
+		    (a->b[1] & 0xc0) == 0x80)
+			continue;
+		if (a->family != 4 && a->family != 6)
+			continue;
+		dns_addr_from(a, &dc->addrs[n++]);
+	}
+	return n;
+}
+
+static int
+open_dns(struct cluster *c, char *err, size_t errlen)
+{
+	struct dns_server_conf dc = {
+	    .port = c->conf.dns.listen.port, .rrl = c->conf.dns.rrl};
+	char where[STATUS_ADDR_LEN + 8], why[256], why2[256];
+
+	if (!c->conf.dns.enabled)
+		return 0;
+	if (c->conf.dns.listen.family != 0) {
+		dc.addrs[0].family = c->conf.dns.listen.family;
+		memcpy(dc.addrs[0].b, c->conf.dns.listen.addr,
+		    sizeof(dc.addrs[0].b));
+		dc.n_addrs = 1;
+	}
+	dns_listen_text(&c->conf.dns.listen, where, sizeof(where));
+	c->dns = dns_server_new(c->base, &dc, dns_view_cb, c, why, sizeof(why));
+	if (c->dns == NULL && dc.n_addrs == 0 &&
+	    (dc.n_addrs = dns_own_addrs(c, &dc)) > 0) {
+		c->dns = dns_server_new(
+		    c->base, &dc, dns_view_cb, c, why2, sizeof(why2));
+		if (c->dns != NULL)
+			log_warnx("dns: %s; answering on the DMZ and LAN "
+				  "addresses alone",
+			    why);
+		else
+			snprintf(why, sizeof(why), "%s", why2);
+	}
+	if (c->dns == NULL) {
+		snprintf(err, errlen,
+		    "[dns] listen = %s: %s (another DNS server there? set "
+		    "listen = ADDRESS:PORT)",
+		    where, why);
+		return -1;
+	}
+	log_info("dns: answering for %s on %s, rate limit %u/s",
+	    c->conf.dns.zone, where, c->conf.dns.rrl);
+	return 0;
+}
+
+static void
+status_dns(const struct cluster *c, struct status *out)
+{
+	struct dns_stats st;
+
+	if (c->dns == NULL)
+		return;
+	dns_server_get_stats(c->dns, &st);
+	out->dns.present = true;
+	dns_listen_text(
+	    &c->conf.dns.listen, out->dns.listen, sizeof(out->dns.listen));
+	out->dns.queries_udp = st.queries_udp;
+	out->dns.queries_tcp = st.queries_tcp;
+	out->dns.answers = st.answers;
+	out->dns.nxdomain = st.nxdomain;
+	out->dns.refused = st.refused;
+	out->dns.formerr = st.formerr;
+	out->dns.notimp = st.notimp;
+	out->dns.dropped = st.dropped;
+	out->dns.truncated = st.truncated;
+	out->dns.rrl_dropped = st.rrl_dropped;
+	out->dns.rrl_slipped = st.rrl_slipped;
+	out->dns.tcp_rejected = st.tcp_rejected;
 }
 
 /* ---- status and handover ---- */
@@ -2103,6 +2302,7 @@ cluster_status(struct cluster *c, struct status *out)
 		    out->conflict, sizeof(out->conflict), "%s", c->defended);
 	else
 		status_member_conflict(c, now, out);
+	status_dns(c, out);
 }
 
 int

@@ -48,6 +48,8 @@ enum ktype {
 	T_PUBADDR,  /* struct conf_pubaddr */
 	T_VMAC,	    /* struct conf_vmac */
 	T_AVAHI,    /* enum conf_avahi */
+	T_LISTEN,   /* struct conf_listen */
+	T_RATE,	    /* uint32_t per second: "N/s", 0: off */
 };
 
 enum kflag {
@@ -164,8 +166,11 @@ static const struct key keys[] = {
 	"TTL of the published record, seconds"},
     {"dns", "zone", T_DNAME, NULL, 0, 0, FIELD(dns.zone), F_REQUIRED | F_LIVE,
 	"the zone every instance answers for"},
-    {"dns", "listen", T_UINT, "53", 1, 65535, FIELD(dns.listen), 0,
-	"UDP and TCP port of the DNS responder"},
+    {"dns", "listen", T_LISTEN, "53", 0, 0, FIELD(dns.listen), 0,
+	"[ADDR:]PORT of the DNS responder (UDP and TCP); a port alone: "
+	"every address"},
+    {"dns", "rrl", T_RATE, "20/s", 0, 100000, FIELD(dns.rrl), F_LIVE,
+	"answers per second to one client /24 (/56) over UDP; 0: no limit"},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -1074,6 +1079,93 @@ print_avahi(const struct key *k, const void *f, char *buf, size_t n)
 	say(buf, n, "%s", modes[m <= CONF_AVAHI_NO ? m : 0]);
 }
 
+static int
+parse_listen(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	struct conf_listen l = {0};
+	const char *colon = strrchr(v, ':'), *ps = v;
+	char a[INET6_ADDRSTRLEN + 2], s[48];
+	uint32_t port;
+	size_t alen;
+
+	(void)k;
+	if (colon != NULL) {
+		alen = (size_t)(colon - v);
+		ps = colon + 1;
+		if (alen >= 2 && v[0] == '[' && v[alen - 1] == ']' &&
+		    alen - 2 < sizeof(a)) {
+			memcpy(a, v + 1, alen - 2);
+			a[alen - 2] = '\0';
+			if (inet_pton(AF_INET6, a, l.addr) == 1)
+				l.family = 6;
+		} else if (alen < sizeof(a)) {
+			memcpy(a, v, alen);
+			a[alen] = '\0';
+			if (inet_pton(AF_INET, a, l.addr) == 1)
+				l.family = 4;
+		}
+		if (l.family == 0)
+			goto bad;
+	}
+	if (parse_u32(ps, strlen(ps), &port) == -1 || port < 1 || port > 65535)
+		goto bad;
+	l.port = (uint16_t)port;
+	*(struct conf_listen *)f = l;
+	return 0;
+bad:
+	shown(v, s, sizeof(s));
+	say(why, n,
+	    "\"%s\" is not [ADDRESS:]PORT, expected e.g. 53, "
+	    "192.168.1.11:53 or [fd00::11]:53",
+	    s);
+	return -1;
+}
+
+static void
+print_listen(const struct key *k, const void *f, char *buf, size_t n)
+{
+	const struct conf_listen *l = f;
+	char a[INET6_ADDRSTRLEN];
+
+	(void)k;
+	if (l->family == 4) {
+		inet_ntop(AF_INET, l->addr, a, sizeof(a));
+		say(buf, n, "%s:%u", a, l->port);
+	} else if (l->family == 6) {
+		inet_ntop(AF_INET6, l->addr, a, sizeof(a));
+		say(buf, n, "[%s]:%u", a, l->port);
+	} else
+		say(buf, n, "%u", l->port);
+}
+
+static int
+parse_rate(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	size_t len = strlen(v);
+	uint32_t r;
+	char s[48];
+
+	if (len >= 2 && strcmp(v + len - 2, "/s") == 0)
+		len -= 2;
+	if (parse_u32(v, len, &r) == -1 || r > k->max) {
+		shown(v, s, sizeof(s));
+		say(why, n,
+		    "\"%s\" is not a rate, expected e.g. 20/s (at most "
+		    "%u/s; 0: no limit)",
+		    s, k->max);
+		return -1;
+	}
+	*(uint32_t *)f = r;
+	return 0;
+}
+
+static void
+print_rate(const struct key *k, const void *f, char *buf, size_t n)
+{
+	(void)k;
+	say(buf, n, "%u/s", *(const uint32_t *)f);
+}
+
 static const struct ktype_ops {
 	const char *name; /* for conf_key_info() and the man page */
 	parse_fn *parse;
@@ -1097,6 +1189,8 @@ static const struct ktype_ops {
     [T_PUBADDR] = {"address source", parse_pubaddr, print_pubaddr},
     [T_VMAC] = {"no, yes or MAC", parse_vmac, print_vmac},
     [T_AVAHI] = {"auto, yes or no", parse_avahi, print_avahi},
+    [T_LISTEN] = {"[address:]port", parse_listen, print_listen},
+    [T_RATE] = {"rate", parse_rate, print_rate},
 };
 
 #define VALUE_MAX 400 /* a printed value: ports, paths, DNS names */
@@ -1394,12 +1488,13 @@ check_all(struct pctx *p)
 		fail(p, 0,
 		    "[dmz] address: missing, expected e.g. 192.168.1.11/24 "
 		    "(or address6, e.g. fd00::11/64)");
-	if (!p->failed && c->dns.enabled && c->dns.listen == c->cluster.port) {
+	if (!p->failed && c->dns.enabled &&
+	    c->dns.listen.port == c->cluster.port) {
 		k = key_find("dns", "listen");
 		fail(p, p->seen[k - keys],
 		    "[dns] listen: %u is the cluster "
 		    "port too, expected another port",
-		    c->dns.listen);
+		    c->dns.listen.port);
 	}
 }
 

@@ -21,7 +21,7 @@
 #define CONF_SOCK_MAX 107  /* control-socket: sizeof(sun_path) - 1 */
 #define CONF_DNAME_MAX 253 /* DNS names, bytes, without a final dot */
 #define CONF_MAX_PORTS 16  /* [dmz] ports entries */
-#define CONF_MAX_KEYS 40   /* rows of the key table, upper bound */
+#define CONF_MAX_KEYS 64   /* rows of the key table, upper bound */
 #define CONF_KEY_LEN 32	   /* cluster key, bytes */
 
 struct conf_cidr4 {
@@ -65,6 +65,13 @@ struct conf_check {
 /* An IPv4 address and port (host byte order), e.g. a DNS server. */
 struct conf_hostport {
 	struct in_addr addr;
+	uint16_t port;
+};
+
+/* [dns] listen: [ADDR:]PORT; family 0: every address (IPv4 and IPv6). */
+struct conf_listen {
+	uint8_t family; /* 0, 4 or 6 */
+	uint8_t addr[16];
 	uint16_t port;
 };
 
@@ -159,7 +166,8 @@ struct conf {
 	struct {
 		bool enabled; /* the file has a [dns] section */
 		char zone[CONF_DNAME_MAX + 1];
-		uint16_t listen; /* port */
+		struct conf_listen listen;
+		uint32_t rrl; /* answers per second per client /24; 0: off */
 	} dns;
 };
 

@@ -258,6 +258,31 @@ discovery_to_json(const struct status *st)
 	return o;
 }
 
+/* {"listen": "53", "queries_udp": 10, ...}, or null ([dns] off). */
+static json_t *
+dns_to_json(const struct status *st)
+{
+	json_t *o;
+
+	if (!st->dns.present)
+		return json_null();
+	o = jobj();
+	jset(o, "listen", jstr(st->dns.listen));
+	jset(o, "queries_udp", jint(st->dns.queries_udp));
+	jset(o, "queries_tcp", jint(st->dns.queries_tcp));
+	jset(o, "answers", jint(st->dns.answers));
+	jset(o, "nxdomain", jint(st->dns.nxdomain));
+	jset(o, "refused", jint(st->dns.refused));
+	jset(o, "formerr", jint(st->dns.formerr));
+	jset(o, "notimp", jint(st->dns.notimp));
+	jset(o, "dropped", jint(st->dns.dropped));
+	jset(o, "truncated", jint(st->dns.truncated));
+	jset(o, "rrl_dropped", jint(st->dns.rrl_dropped));
+	jset(o, "rrl_slipped", jint(st->dns.rrl_slipped));
+	jset(o, "tcp_rejected", jint(st->dns.tcp_rejected));
+	return o;
+}
+
 json_t *
 status_to_json(const struct status *st)
 {
@@ -275,6 +300,7 @@ status_to_json(const struct status *st)
 	    st->conflict[0] != '\0' ? jstr(st->conflict) : json_null());
 	jset(o, "persist", persist_to_json(st));
 	jset(o, "discovery", discovery_to_json(st));
+	jset(o, "dns", dns_to_json(st));
 	return o;
 }
 
@@ -537,6 +563,22 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_u64(rd, o, "igmp_hints_limited",
 		    &st->discovery.igmp_hints_limited);
 	}
+	if ((o = rd_obj(rd, obj, "dns")) != NULL) {
+		st->dns.present = true;
+		rd_str(rd, o, "listen", st->dns.listen, sizeof(st->dns.listen));
+		rd_u64(rd, o, "queries_udp", &st->dns.queries_udp);
+		rd_u64(rd, o, "queries_tcp", &st->dns.queries_tcp);
+		rd_u64(rd, o, "answers", &st->dns.answers);
+		rd_u64(rd, o, "nxdomain", &st->dns.nxdomain);
+		rd_u64(rd, o, "refused", &st->dns.refused);
+		rd_u64(rd, o, "formerr", &st->dns.formerr);
+		rd_u64(rd, o, "notimp", &st->dns.notimp);
+		rd_u64(rd, o, "dropped", &st->dns.dropped);
+		rd_u64(rd, o, "truncated", &st->dns.truncated);
+		rd_u64(rd, o, "rrl_dropped", &st->dns.rrl_dropped);
+		rd_u64(rd, o, "rrl_slipped", &st->dns.rrl_slipped);
+		rd_u64(rd, o, "tcp_rejected", &st->dns.tcp_rejected);
+	}
 }
 
 int
@@ -603,6 +645,16 @@ status_print(const struct status *st, FILE *fp)
 	if (st->discovery.avahi[0] != '\0')
 		fprintf(fp, "dns-sd:   avahi %s, %" PRIu64 " peer(s) browsed\n",
 		    st->discovery.avahi, st->discovery.peers_browsed);
+	if (st->dns.present)
+		fprintf(fp,
+		    "dns:      on %s, %" PRIu64 " queries (udp %" PRIu64
+		    ", tcp %" PRIu64 "), %" PRIu64
+		    " answers, rate-limited %" PRIu64 " dropped %" PRIu64
+		    " slipped\n",
+		    or_dash(st->dns.listen),
+		    st->dns.queries_udp + st->dns.queries_tcp,
+		    st->dns.queries_udp, st->dns.queries_tcp, st->dns.answers,
+		    st->dns.rrl_dropped, st->dns.rrl_slipped);
 	fprintf(fp,
 	    "counters: rx %" PRIu64 ", tx %" PRIu64 ", dropped auth %" PRIu64
 	    ", malformed %" PRIu64 ", replay %" PRIu64 ", version %" PRIu64

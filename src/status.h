@@ -134,13 +134,26 @@ struct status {
 		uint64_t igmp_hints;   /* of those, HELLOs sent for them */
 		uint64_t igmp_hints_limited; /* and held back by the limit */
 	} discovery; /* how instances find each other beside the group */
+	/* The DNS responder ([dns]; issue 10 item 3), counters since the
+	 * start. */
+	struct {
+		bool present; /* false ([dns] off): JSON null */
+		char listen[STATUS_ADDR_LEN + 8];
+		uint64_t queries_udp, queries_tcp;
+		uint64_t answers, nxdomain, refused, formerr, notimp;
+		uint64_t dropped; /* no answer: garbage, responses */
+		uint64_t truncated;
+		uint64_t rrl_dropped, rrl_slipped; /* rate-limited */
+		uint64_t tcp_rejected; /* connections over the limit */
+	} dns;
 };
 
 /*
  * The status object of doc/design.md §8.3: node, epoch, holder (or null),
  * dmz, members, counters, cloud (null if off), conflict (null if none),
  * persist ({"ok": bool, "error": string or null}), discovery ({"avahi":
- * string, "peers_browsed": number, ..., "igmp": string, ...}). Returns
+ * string, "peers_browsed": number, ..., "igmp": string, ...}), dns (null
+ * if off; {"listen": string, "queries_udp": number, ...}). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.
  */

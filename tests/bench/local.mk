@@ -18,3 +18,7 @@ noinst_PROGRAMS += tests/bench/scale_cap
 tests_bench_scale_cap_SOURCES = tests/bench/scale_cap.c
 dist_noinst_SCRIPTS += tests/bench/scale
 EXTRA_DIST += tests/bench/keepalived.conf.in
+
+# The DNS responder against BIND 9 with dnsperf (tests/bench/dns, by hand
+# as root: a minute); doc/benchmark.md has its figures.
+dist_noinst_SCRIPTS += tests/bench/dns

@@ -5,6 +5,7 @@
 
 NETNS_TESTS = \
 	tests/netns/elect.sh \
+	tests/netns/dnsresp.sh \
 	tests/netns/service.sh \
 	tests/netns/linkcut.sh \
 	tests/netns/sigterm.sh \
@@ -54,7 +55,8 @@ NETNS_TESTS = \
 
 TESTS += $(NETNS_TESTS)
 dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh
-EXTRA_DIST += tests/netns/lib.sh tests/netns/avahi_lib.sh tests/netns/igd_responder.py
+EXTRA_DIST += tests/netns/lib.sh tests/netns/avahi_lib.sh tests/netns/igd_responder.py \
+	tests/netns/dnsresp.py
 
 # Crafted datagrams for badpkts.sh, made by the daemon's own codec.
 check_PROGRAMS += tests/netns/qure-forge

@@ -67,7 +67,8 @@ static const char every_key[] = "[node]\n"
 				"allow-private = yes\n"
 				"[dns]\n"
 				"zone = cloud.example.org\n"
-				"listen = 5300\n";
+				"listen = 5300\n"
+				"rrl = 20/s\n";
 
 static char tmpdir[64];
 
@@ -162,7 +163,9 @@ defaults_are_those_of_the_design(void **state)
 	assert_int_equal(c.cloud.refresh_ms, 600000);
 	assert_int_equal(c.cloud.ttl, 60);
 	assert_false(c.dns.enabled);
-	assert_int_equal(c.dns.listen, 53);
+	assert_int_equal(c.dns.listen.port, 53);
+	assert_int_equal(c.dns.listen.family, 0);
+	assert_int_equal(c.dns.rrl, 20);
 }
 
 static void
@@ -235,7 +238,7 @@ every_key_is_parsed_into_its_field(void **state)
 	assert_int_equal(c.cloud.ttl, 120);
 	assert_true(c.dns.enabled);
 	assert_string_equal(c.dns.zone, "cloud.example.org");
-	assert_int_equal(c.dns.listen, 5300);
+	assert_int_equal(c.dns.listen.port, 5300);
 }
 
 static void
@@ -480,6 +483,12 @@ static const struct bad {
     {MINIMAL "[dns]\nzone = z\nlisten = 5182\n",
 	"t.conf:5: [dns] listen: 5182 is the cluster port too, expected "
 	"another port"},
+    {MINIMAL "[dns]\nzone = z\nlisten = 1.2.3:53\n",
+	"t.conf:5: [dns] listen: \"1.2.3:53\" is not [ADDRESS:]PORT, "
+	"expected e.g. 53, 192.168.1.11:53 or [fd00::11]:53"},
+    {MINIMAL "[dns]\nzone = z\nrrl = fast\n",
+	"t.conf:5: [dns] rrl: \"fast\" is not a rate, expected e.g. 20/s "
+	"(at most 100000/s; 0: no limit)"},
     {MINIMAL "this is not ini\n",
 	"t.conf:3: syntax error, expected [section] or key = value"},
     {MINIMAL "[node\n",

@@ -71,6 +71,20 @@ fill(struct status *st)
 	snprintf(
 	    st->router.reason, sizeof(st->router.reason), "carrier-grade NAT");
 	st->router.refused = 2;
+	st->dns.present = true;
+	snprintf(st->dns.listen, sizeof(st->dns.listen), "192.168.1.11:53");
+	st->dns.queries_udp = 120;
+	st->dns.queries_tcp = 2;
+	st->dns.answers = 101;
+	st->dns.nxdomain = 3;
+	st->dns.refused = 1;
+	st->dns.formerr = 4;
+	st->dns.notimp = 5;
+	st->dns.dropped = 6;
+	st->dns.truncated = 7;
+	st->dns.rrl_dropped = 10;
+	st->dns.rrl_slipped = 11;
+	st->dns.tcp_rejected = 12;
 }
 
 /* Asserts that obj has exactly these keys, in this order. */
@@ -119,7 +133,11 @@ status_json_has_exactly_the_design_keys(void **state)
 	fill(&st);
 	o = status_to_json(&st);
 	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
-	    "cloud", "router", "conflict", "persist", "discovery");
+	    "cloud", "router", "conflict", "persist", "discovery", "dns");
+	ASSERT_KEYS(path(o, "dns", NULL), "listen", "queries_udp",
+	    "queries_tcp", "answers", "nxdomain", "refused", "formerr",
+	    "notimp", "dropped", "truncated", "rrl_dropped", "rrl_slipped",
+	    "tcp_rejected");
 	ASSERT_KEYS(path(o, "node", NULL), "id", "name", "priority", "state");
 	ASSERT_KEYS(path(o, "persist", NULL), "ok", "error");
 	ASSERT_KEYS(path(o, "discovery", NULL), "avahi", "peers_browsed",
@@ -230,8 +248,10 @@ holder_cloud_and_conflict_are_null_when_absent(void **state)
 	fill(&st);
 	st.holder.present = false;
 	st.cloud.present = false;
+	st.dns.present = false;
 	st.n_members = 0;
 	o = status_to_json(&st);
+	assert_true(json_is_null(path(o, "dns", NULL)));
 	assert_true(json_is_null(path(o, "holder", NULL)));
 	assert_true(json_is_null(path(o, "cloud", NULL)));
 	assert_true(json_is_null(path(o, "conflict", NULL)));
@@ -487,6 +507,9 @@ text_status_names_the_holder_or_says_none(void **state)
 	assert_non_null(strstr(t, "at 10.0.0.11"));
 	assert_non_null(strstr(t, "192.168.1.11/24, held here, lease 600 ms"));
 	assert_non_null(strstr(t, "cloud:    203.0.113.5"));
+	assert_non_null(
+	    strstr(t, "dns:      on 192.168.1.11:53, 122 queries (udp 120, tcp "
+		      "2), 101 answers, rate-limited 10 dropped 11 slipped"));
 	assert_null(strstr(t, "conflict"));
 	free(t);
 	st.holder.present = false;
