@@ -18,6 +18,7 @@ PKGS=(
 	clang libclang-rt-14-dev clang-format-14
 	# tests/netns (network namespaces, bridges, veth)
 	iproute2 jq socat nftables
+	procps python3 # pgrep in several tests; the tests' small servers
 	keepalived # tests/bench/failover: the peer to beat
 	# tests/netns/dnsresp.sh: the responder's clients (dig, kdig);
 	# tests/bench/dns: dnsperf, and BIND 9 serving the same zone
