@@ -101,8 +101,18 @@ elect_on_timer_holder(
 			elect_become_standby(c, ELECT_WHY_PERSIST_FAILED, out);
 			return;
 		}
-		elect_refresh_lease(c, ELECT_ACT_ADDR_REFRESH, out);
+		/*
+		 * The HEARTBEAT first, then the kernel's lease: stopped
+		 * between the two (a paused VM), the kernel keeps the lease
+		 * the peers already count, never one they never heard of
+		 * (frozen.sh, with busy cores: the lease renewed, the
+		 * HEARTBEAT not sent, a peer claimed by the older one while
+		 * the frozen kernel answered ARP for 160 ms). The edge gives
+		 * the kernel what is left of the lease counted from this
+		 * step, which ends before the one counted from the arrival.
+		 */
 		elect_send_holder_msg(c, ELECT_MSG_HEARTBEAT, out);
+		elect_refresh_lease(c, ELECT_ACT_ADDR_REFRESH, out);
 		if (c->conf.check_enabled)
 			elect_push(out, ELECT_ACT_CHECK);
 	}
