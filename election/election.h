@@ -309,6 +309,27 @@ void elect_replay_seen_start(struct elect_replay *, const struct elect_id *,
 bool elect_replay_is_known(
     const struct elect_replay *, const struct elect_id *);
 
+/*
+ * A learned timeout (elect_rto.c): RFC 6298's smoothed round-trip time
+ * and variance over answered requests (client requests to the DMZ
+ * address, PROBEs to the holder). Fixed size whatever it is fed.
+ */
+struct elect_rto {
+	uint32_t srtt8;	  /* smoothed RTT, 1/8 ms */
+	uint32_t rttvar8; /* its mean deviation, 1/8 ms */
+	uint32_t samples;
+};
+
+void elect_rto_init(struct elect_rto *);
+/* One answer, rtt_ms after its request (capped at a minute). */
+void elect_rto_sample(struct elect_rto *, uint64_t rtt_ms);
+/*
+ * SRTT + max(1 ms, 4 RTTVAR), within [min_ms, max_ms]; max_ms (the
+ * ceiling) while fewer than min_samples answers were measured.
+ */
+uint32_t elect_rto_timeout(const struct elect_rto *, uint32_t min_ms,
+    uint32_t max_ms, uint32_t min_samples);
+
 /* ---- the election core ---- */
 
 struct elect_conf {

@@ -8,6 +8,7 @@ election_libqure_elect_a_SOURCES = \
 	election/elect_member.c \
 	election/elect_detector.c \
 	election/elect_reqs.c \
+	election/elect_rto.c \
 	election/elect_fsm.c \
 	election/elect_trans.c \
 	election/elect_send.c \

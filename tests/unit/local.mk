@@ -17,6 +17,7 @@
 UNIT_TESTS = \
 	tests/unit/test_elect_wire \
 	tests/unit/test_elect_member \
+	tests/unit/test_elect_rto \
 	tests/unit/test_elect_fsm
 
 check_PROGRAMS += $(UNIT_TESTS)
@@ -35,6 +36,11 @@ dist_noinst_SCRIPTS += tests/unit/parts.sh
 tests_unit_test_elect_wire_SOURCES = tests/unit/test_elect_wire.c
 tests_unit_test_elect_wire_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_elect_wire_LDADD = $(ELECT_LIBS) $(CMOCKA_LIBS)
+
+# The learned timeout (RFC 6298).
+tests_unit_test_elect_rto_SOURCES = tests/unit/test_elect_rto.c
+tests_unit_test_elect_rto_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_elect_rto_LDADD = $(ELECT_LIBS) $(CMOCKA_LIBS)
 
 # Membership table.
 tests_unit_test_elect_member_SOURCES = tests/unit/test_elect_member.c
