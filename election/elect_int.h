@@ -43,6 +43,18 @@ struct elect_member {
 	uint32_t probe_seq;
 	uint64_t probe_gap_ms;
 	uint64_t probe_nonce; /* of its last PROBE, which we acked */
+	/*
+	 * The fence (elect_fence.c): its FENCE_MS (0: none); when it last
+	 * showed that our datagrams pass its replay window (it answered a
+	 * PROBE or echoed a PING of ours; 0: never, this boot of it); our
+	 * first PROBE to it since we last heard it (0: none).
+	 */
+	uint32_t fence_ms;
+	uint64_t fence_trust_ms;
+	uint64_t fence_probe_ms;
+	/* While we hold: its last PING, echoed in our next HEARTBEAT. */
+	uint64_t echo_nonce;
+	uint64_t echo_heard_ms; /* 0: nothing to echo */
 };
 
 /*
@@ -255,7 +267,26 @@ struct elect {
 	 * in line if it goes silent, whatever our own views of the members
 	 * say (they differ after a restart); zero: none named. */
 	struct elect_id successor;
-	uint64_t probe_sent_ms[2]; /* the last two PROBEs, older first */
+	/* The last ELECT_PROBE_TRIES PROBEs, oldest first: no more than
+	 * that many within a request-timeout (ceiling). */
+	uint64_t probe_sent_ms[ELECT_PROBE_TRIES];
+	/* HOLDER: the kernel's lease end (the fence, or the lease if
+	 * shorter) and when to renew it. */
+	uint64_t fence_until_ms;
+	uint64_t next_fence_ms;
+	/* Round trips to the holder we follow (rto_of): PROBE -> ack, and
+	 * PING (HELLO) -> ECHO (HEARTBEAT) less the time it held it. */
+	struct elect_rto probe_rto;
+	struct elect_id rto_of;
+	uint64_t rtt_nonce, rtt_sent_ms;   /* a PROBE sent once: a sample */
+	uint64_t ping_nonce, ping_sent_ms; /* our last PING; 0: none */
+	/* STANDBY: a sign of loss on the way from the holder (a heartbeat
+	 * missed, a PROBE answered only on a retry): no fence gate for a
+	 * while (ELECT_FENCE_QUIET_HEARTBEATS). */
+	uint64_t loss_seen_ms;
+	uint64_t last_hb_ms; /* the followed holder's last HEARTBEAT */
+	bool silence_round;  /* the silence PROBEs count as a round */
+	unsigned silence_tries;
 	/* PROBE_SEQ: PROBEs sent to probe_seq_to, counted from 1 again for
 	 * another holder (numbers we sent one are no gap in another's count),
 	 * not when we follow the same one again after a failed round: those
@@ -412,6 +443,21 @@ elect_fsm_handler elect_on_silent_holder_ack;
 elect_fsm_handler elect_on_probe_ack;
 elect_fsm_handler elect_on_request;
 elect_fsm_handler elect_on_answer;
+
+/* elect_fence.c */
+uint32_t elect_probe_timeout(const struct elect *c);
+void elect_fence_heard(
+    struct elect *c, struct elect_member *mb, const struct elect_msg *m);
+void elect_fence_probe_sent(
+    struct elect *c, struct elect_member *h, uint64_t nonce, bool retry);
+void elect_fence_ack(struct elect *c, const struct elect_msg *m, bool retried);
+uint64_t elect_member_gate(const struct elect *c, const struct elect_member *m);
+bool elect_fence_trusted(const struct elect *c, const struct elect_member *m);
+bool elect_fence_usable(const struct elect *c, const struct elect_member *m);
+void elect_fence_ping(struct elect *c, struct elect_msg *m);
+void elect_fence_echoes(struct elect *c, struct elect_msg *m);
+void elect_fence_renew(struct elect *c, struct elect_out *out);
+bool elect_fence_lapsed(const struct elect *c);
 
 /* elect_timers.c */
 void elect_hello_heard(struct elect *c);

@@ -30,6 +30,27 @@
  * holder + its LEASE_MS + this: the holder's kernel lease (nftables, ms
  * precise) has run out by then, whatever its process does (D3). */
 #define ELECT_LEASE_MARGIN_MS 20
+/*
+ * The fence (doc/protocol.md, "The fence"): a holder renews its kernel
+ * lease every fence/3 for fence ms, only while its loop runs, and answers
+ * every PROBE before it renews again. A PROBE it left unanswered, sent at
+ * p, therefore proves its kernel silent by p + FENCE_MS + this margin,
+ * unless the PROBE or its answer was lost (a standby that saw loss lately
+ * does not use the fence: ELECT_FENCE_QUIET_HEARTBEATS).
+ */
+#define ELECT_FENCE_MARGIN_MS 5
+#define ELECT_FENCE_MIN_MS 10
+/* No fence gate for this many heartbeats after a sign of loss on the way
+ * from the holder (a heartbeat missed, a PROBE answered only on a retry). */
+#define ELECT_FENCE_QUIET_HEARTBEATS 25
+/* PROBE tries of a round, each after the (learned) probe-timeout. */
+#define ELECT_PROBE_TRIES 3
+/* The floor of a learned probe-timeout, and the answers it needs. */
+#define ELECT_PROBE_TIMEOUT_MIN_MS 10
+#define ELECT_PROBE_MIN_SAMPLES 2
+/* PING/ECHO (HELLO/HEARTBEAT): echoes a holder keeps for its next
+ * HEARTBEAT, and how long a ping waits for one. */
+#define ELECT_MAX_ECHOES 4
 /* Epochs reserved ahead on disk (D4): a claim normally never waits for a
  * write. Epochs above ELECT_EPOCH_MAX are refused (counted malformed) and
  * never reached by a claim, so epoch + 1 never wraps to 0. */
@@ -98,6 +119,9 @@ enum elect_reason {
 	ELECT_WHY_CONFIG_CONFLICT,
 	/* HOLDER: PROBEs from two members went missing on our link */
 	ELECT_WHY_LINK_LOSS,
+	/* HOLDER: our loop did not run for the fence: the kernel dropped
+	 * the address, and a standby may have claimed */
+	ELECT_WHY_FENCE_LAPSED,
 };
 
 /* What differs in a member's settings (ELECT_ACT_CONFLICT, bits). */
@@ -152,6 +176,9 @@ enum elect_has {
 	ELECT_HAS_PROBE_SEQ = 1u << 16, /* PROBE: how many to this holder */
 	ELECT_HAS_REASON = 1u << 17, /* RESIGN: why (enum elect_resign_why) */
 	ELECT_HAS_DMZ6_ALSO = 1u << 18, /* a dual stack's IPv6 DMZ address */
+	ELECT_HAS_FENCE = 1u << 19,	/* HEARTBEAT, CLAIM: the kernel fence */
+	ELECT_HAS_PING = 1u << 20,	/* HELLO: echo this in a HEARTBEAT */
+	ELECT_HAS_ECHO = 1u << 21,	/* HEARTBEAT: pings heard (1..4) */
 };
 
 /* RESIGN's REASON TLV: why the holder leaves. Unknown values are kept
@@ -200,6 +227,16 @@ struct elect_msg {
 	 * address beside the IPv4 one in dmz (DMZ6_ALSO). */
 	struct elect_addr dmz6;
 	uint8_t dmz6_prefix;
+	/* HEARTBEAT, CLAIM: the holder's kernel answers for the address no
+	 * longer than this after its loop last ran (0: no fence). */
+	uint32_t fence_ms;
+	uint64_t ping; /* HELLO: a nonce the holder echoes */
+	/* HEARTBEAT: pings it heard, each with how long it kept it. */
+	struct elect_echo {
+		uint64_t nonce;
+		uint16_t held_ms;
+	} echoes[ELECT_MAX_ECHOES];
+	size_t n_echoes;
 };
 
 /*
@@ -360,7 +397,12 @@ struct elect_conf {
 	/* Fast detection (doc/design.md §6). */
 	uint32_t request_timeout_ms; /* unanswered request: PROBE; 150 */
 	uint32_t probe_timeout_ms;   /* two PROBE tries within it; 100 */
-	bool check_enabled;	     /* the holder runs a service check */
+	/* Learn the probe-timeout from PROBE and PING round trips, with
+	 * probe_timeout_ms as the ceiling (default on). */
+	bool probe_timeout_auto;
+	/* The kernel fence (ELECT_FENCE_MARGIN_MS); 0: off. Default 40. */
+	uint32_t fence_ms;
+	bool check_enabled;   /* the holder runs a service check */
 	uint32_t holddown_ms; /* no claim after our check failed; 10 x hb */
 	/*
 	 * keepalived's fall and rise: the service counts as failed after
@@ -533,6 +575,8 @@ struct elect_counters {
 	uint64_t loss_handovers; /* times we handed over for a lossy link */
 	/* datagrams of a newcomer refused: the membership table was full */
 	uint64_t members_refused;
+	uint64_t fence_claims; /* claims the fence let in before the lease */
+	uint64_t fence_lapses; /* HOLDER: our loop missed the fence */
 };
 
 /* A member as the core knows it, for status output. */
@@ -579,6 +623,10 @@ uint64_t elect_get_lease_until(const struct elect *);
 void elect_get_counters(const struct elect *, struct elect_counters *);
 /* Whether the last PERSIST was written (true until one fails). */
 bool elect_get_persist_ok(const struct elect *);
+/* One PROBE try's timeout in use (learned or fixed: a round is
+ * ELECT_PROBE_TRIES of them) and the round trips it was learned from (to
+ * the holder followed now). */
+uint32_t elect_get_probe_timeout(const struct elect *, uint32_t *samples);
 
 /* A live member whose settings differ from ours, for status. */
 struct elect_conflict {

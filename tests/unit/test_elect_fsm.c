@@ -517,12 +517,15 @@ candidate_stands_down_when_a_better_ranked_peer_claims(void **state)
 	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
 }
 
+/* Without a fence ([cluster] fence = off), the kernel gets the lease. */
 static void
 holder_refreshes_its_lease_with_every_heartbeat(void **state)
 {
 	struct fx *f = *state;
 	size_t i;
 
+	f->conf.fence_ms = 0;
+	fx_start_with(f);
 	fx_make_holder(f);
 	fx_advance(f, 10 * f->conf.heartbeat_ms);
 	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_REFRESH), 10);
@@ -1507,18 +1510,21 @@ answered_request_never_probes(void **state)
 }
 
 static void
-silent_holder_is_declared_dead_after_two_probe_tries(void **state)
+silent_holder_is_declared_dead_after_a_round_of_probe_tries(void **state)
 {
 	struct fx *f = *state;
 	uint64_t t0;
+	uint32_t try_ms = elect_get_probe_timeout(f->e, NULL);
 
+	/* Nothing learned yet: a try waits a third of the probe-timeout. */
+	assert_int_equal(try_ms, f->conf.probe_timeout_ms / ELECT_PROBE_TRIES);
 	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
 	t0 = f->now;
 	fx_event(f, ELECT_EV_REQUEST, 7, false);
 	fx_clear(f);
 	fx_advance(
-	    f, f->conf.request_timeout_ms + f->conf.probe_timeout_ms - 1);
-	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), 2);
+	    f, f->conf.request_timeout_ms + ELECT_PROBE_TRIES * try_ms - 1);
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), ELECT_PROBE_TRIES);
 	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
 	fx_advance(f, 1);
 	/* Long before dead-after heartbeats it gives up on the holder, but
@@ -3033,7 +3039,8 @@ a_claim_is_sent_before_the_address_is_added(void **state)
 	add = fx_find(f, ELECT_ACT_ADDR_ADD, 0);
 	assert_true(claim >= 0 && add >= 0);
 	assert_true(claim < add);
-	assert_int_equal(f->log[add].lease_ms, f->conf.lease_ms);
+	/* The kernel gets the fence, not the whole lease. */
+	assert_int_equal(f->log[add].lease_ms, f->conf.fence_ms);
 }
 
 /* A hint (a DNS-SD browse, an IGMP report) draws one unicast HELLO with
@@ -3298,21 +3305,276 @@ a_standby_numbers_its_probes(void **state)
 	fx_event(f, ELECT_EV_REQUEST, 7, false);
 	fx_advance(f, f->conf.request_timeout_ms);
 	assert_int_equal(fx_last_probe_seq(f), 1);
-	fx_advance(f, f->conf.probe_timeout_ms / 2);
-	assert_int_equal(fx_last_probe_seq(f), 2);
-	fx_advance(f, f->conf.probe_timeout_ms / 2);
+	for (int i = 2; i <= ELECT_PROBE_TRIES; i++) {
+		fx_advance(f, elect_get_probe_timeout(f->e, NULL));
+		assert_int_equal(fx_last_probe_seq(f), i);
+	}
+	fx_advance(f, elect_get_probe_timeout(f->e, NULL));
 	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE); /* probe-failed */
 	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
 	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
 	fx_clear(f);
 	fx_event(f, ELECT_EV_REQUEST, 8, false);
 	fx_advance(f, f->conf.request_timeout_ms);
-	assert_int_equal(fx_last_probe_seq(f), 3);
+	assert_int_equal(fx_last_probe_seq(f), ELECT_PROBE_TRIES + 1);
 	fx_hear(f, PEER_OTHER, ELECT_MSG_HEARTBEAT, 5, 100);
 	fx_clear(f);
 	fx_event(f, ELECT_EV_REQUEST, 9, false);
 	fx_advance(f, f->conf.request_timeout_ms);
 	assert_int_equal(fx_last_probe_seq(f), 1);
+}
+
+/* ---- the fence (doc/protocol.md, "The fence") ---- */
+
+/* A HEARTBEAT from peer n with its fence, echoing nonce (0: none). */
+static void
+fx_hear_fenced_hb(struct fx *f, int n, uint64_t echo, uint16_t held)
+{
+	struct elect_msg m = {.type = ELECT_MSG_HEARTBEAT,
+	    .epoch = 4,
+	    .priority = 100,
+	    .has = ELECT_HAS_FENCE,
+	    .fence_ms = 40};
+
+	if (echo != 0) {
+		m.has |= ELECT_HAS_ECHO;
+		m.echoes[0].nonce = echo;
+		m.echoes[0].held_ms = held;
+		m.n_echoes = 1;
+	}
+	fx_hear_msg(f, &m, n);
+}
+
+/* The PING of the last HELLO we sent, or 0. */
+static uint64_t
+fx_last_ping(const struct fx *f)
+{
+	struct elect_msg m;
+
+	for (size_t i = f->nlog; i-- > 0;)
+		if (f->log[i].type == ELECT_ACT_SEND &&
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) == ELECT_WIRE_OK &&
+		    m.type == ELECT_MSG_HELLO && (m.has & ELECT_HAS_PING))
+			return m.ping;
+	return 0;
+}
+
+/* Follows PEER_HIGH as a fenced holder that echoed our PING: trusted. */
+static void
+fx_follow_trusted(struct fx *f)
+{
+	struct elect_msg solicit = {.type = ELECT_MSG_HELLO,
+	    .priority = 100,
+	    .flags = ELECT_FLAG_SOLICIT,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE,
+	    .state = ELECT_ST_HOLDER};
+	uint64_t ping;
+
+	fx_hear_fenced_hb(f, PEER_HIGH, 0, 0);
+	snprintf(solicit.name, sizeof(solicit.name), "peer%d", PEER_HIGH);
+	fx_clear(f);
+	fx_hear_msg(f, &solicit, PEER_HIGH); /* our HELLO answers it */
+	ping = fx_last_ping(f);
+	assert_true(ping != 0);
+	/* It held the PING until its next HEARTBEAT: no time on the LAN. */
+	fx_advance(f, f->conf.heartbeat_ms / 2);
+	fx_hear_fenced_hb(
+	    f, PEER_HIGH, ping, (uint16_t)(f->conf.heartbeat_ms / 2));
+	fx_clear(f);
+}
+
+/* The holder: HEARTBEAT and CLAIM say the fence; the kernel gets the
+ * fence, renewed every fence/3, never past the lease the peers count. */
+static void
+a_holder_renews_its_fence_between_heartbeats(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m;
+	size_t refreshes = 0;
+
+	fx_make_holder(f);
+	fx_advance(f, 5 * f->conf.heartbeat_ms);
+	for (size_t i = 0; i < f->nlog; i++) {
+		if (f->log[i].type == ELECT_ACT_ADDR_REFRESH) {
+			refreshes++;
+			assert_true(f->log[i].lease_ms <= f->conf.fence_ms);
+			assert_true(f->log[i].lease_ms > 0);
+		}
+		if (f->log[i].type == ELECT_ACT_SEND) {
+			fx_decode(f, (int)i, &m);
+			if (m.type == ELECT_MSG_HEARTBEAT) {
+				assert_true(m.has & ELECT_HAS_FENCE);
+				assert_int_equal(m.fence_ms, f->conf.fence_ms);
+			}
+		}
+	}
+	/* Every fence/3 (13 ms), heartbeats included. */
+	assert_true(
+	    refreshes >= 5 * f->conf.heartbeat_ms / (f->conf.fence_ms / 3 + 1));
+	assert_true(elect_get_lease_until(f->e) <= f->now + f->conf.fence_ms);
+}
+
+/* A holder whose loop did not run for the fence (a paused VM) hands
+ * over: the address first, then RESIGN naming a successor; no renewal. */
+static void
+a_holder_past_its_fence_resigns(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_TIMER};
+	struct elect_counters ctr;
+	struct elect_msg m;
+	int del, resign;
+
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	fx_make_holder(f);
+	f->now += f->conf.fence_ms; /* late, less than a heartbeat */
+	fx_step(f, &ev);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	del = fx_find(f, ELECT_ACT_ADDR_DEL, 0);
+	resign = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_RESIGN);
+	assert_true(del >= 0 && resign > del);
+	fx_decode(f, resign, &m);
+	assert_memory_equal(m.holder.b, id_of(PEER_LOW).b, 16);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_REFRESH), 0);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.fence_lapses, 1);
+}
+
+/* A holder echoes a member's PING in its next HEARTBEAT. */
+static void
+a_holder_echoes_a_ping(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg hello = {.type = ELECT_MSG_HELLO,
+	    .priority = 100,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_PING,
+	    .state = ELECT_ST_STANDBY,
+	    .ping = 0x1234};
+	struct elect_msg m;
+	int hb;
+
+	snprintf(hello.name, sizeof(hello.name), "peer%d", PEER_LOW);
+	fx_make_holder(f);
+	fx_hear_msg(f, &hello, PEER_LOW);
+	fx_clear(f);
+	fx_advance(f, f->conf.heartbeat_ms);
+	hb = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT);
+	fx_decode(f, hb, &m);
+	assert_int_equal(m.n_echoes, 1);
+	assert_true(m.echoes[0].nonce == 0x1234);
+	assert_true(m.echoes[0].held_ms <= f->conf.heartbeat_ms);
+	fx_clear(f);
+	fx_advance(f, f->conf.heartbeat_ms); /* once only */
+	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT), &m);
+	assert_int_equal(m.n_echoes, 0);
+}
+
+/* Trusted, quiet, fenced: a holder that leaves a round unanswered is
+ * claimed from at the first PROBE + fence + margin, not the lease. */
+static void
+the_fence_lets_a_standby_claim_before_the_lease(void **state)
+{
+	struct fx *f = *state;
+	struct elect_counters ctr;
+	uint64_t heard, p1;
+
+	fx_follow_trusted(f);
+	fx_follow_trusted(f); /* two round trips: tries of 10 ms */
+	heard = f->now;
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_advance(f, f->conf.request_timeout_ms);
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), 1);
+	p1 = f->now;
+	fx_advance(f, 40 + ELECT_FENCE_MARGIN_MS - 1);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	fx_advance(f, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_true(f->now == p1 + 40 + ELECT_FENCE_MARGIN_MS);
+	assert_true(f->now < heard + f->conf.lease_ms);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.fence_claims, 1);
+}
+
+/* No echo, no trust: the holder may not hear our PROBEs (it has not
+ * verified this boot of ours), so its lease is waited out. */
+static void
+an_untrusted_fence_waits_the_lease(void **state)
+{
+	struct fx *f = *state;
+	uint64_t heard;
+
+	fx_hear_fenced_hb(f, PEER_HIGH, 0, 0);
+	heard = f->now;
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_advance(
+	    f, heard + f->conf.lease_ms + ELECT_LEASE_MARGIN_MS - 1 - f->now);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	fx_advance(f, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+/* A HEARTBEAT missed lately (loss on the way from the holder): the
+ * fence is not used until the LAN has been quiet for a while. */
+static void
+a_lost_heartbeat_turns_the_fence_off_for_a_while(void **state)
+{
+	struct fx *f = *state;
+	uint64_t heard;
+
+	fx_follow_trusted(f);
+	fx_advance(f, 2 * f->conf.heartbeat_ms); /* one missed */
+	fx_hear_fenced_hb(f, PEER_HIGH, 0, 0);
+	heard = f->now;
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_advance(f, f->conf.request_timeout_ms + 100);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	fx_advance(
+	    f, heard + f->conf.lease_ms + ELECT_LEASE_MARGIN_MS - f->now);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+/* An answer to the failed round, before the fence opens: the holder
+ * lives (a try or an answer was lost): follow it, do not claim. */
+static void
+a_late_answer_keeps_the_holder(void **state)
+{
+	struct fx *f = *state;
+	uint64_t nonce;
+
+	fx_follow_trusted(f);
+	fx_follow_trusted(f);
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_advance(f, f->conf.request_timeout_ms);
+	nonce = fx_last_probe(f, PEER_HIGH);
+	fx_advance(f, ELECT_PROBE_TRIES * elect_get_probe_timeout(f->e, NULL));
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_hear_ack(f, PEER_HIGH, nonce, true);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	fx_advance(f, f->conf.heartbeat_ms);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
+/* The probe-timeout is learned from PING/ECHO round trips (less the
+ * time the holder held the ping): a LAN's gets the floor. */
+static void
+the_probe_timeout_is_learned_from_echoes(void **state)
+{
+	struct fx *f = *state;
+	uint32_t samples;
+
+	assert_int_equal(elect_get_probe_timeout(f->e, &samples),
+	    f->conf.probe_timeout_ms / ELECT_PROBE_TRIES);
+	fx_follow_trusted(f);
+	/* One answer is not enough (ELECT_PROBE_MIN_SAMPLES): the ceiling. */
+	assert_int_equal(elect_get_probe_timeout(f->e, &samples),
+	    f->conf.probe_timeout_ms / ELECT_PROBE_TRIES);
+	assert_int_equal(samples, 1);
+	fx_follow_trusted(f);
+	assert_int_equal(elect_get_probe_timeout(f->e, &samples),
+	    ELECT_PROBE_TIMEOUT_MIN_MS);
+	assert_int_equal(samples, 2);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
@@ -3333,7 +3595,15 @@ main(void)
 	    TU(same_turn_goes_to_the_higher_priority_first),
 	    TU(standby_says_when_its_service_fails_and_is_ranked_last),
 	    T(candidate_stands_down_when_a_better_ranked_peer_claims),
-	    T(holder_refreshes_its_lease_with_every_heartbeat),
+	    TU(holder_refreshes_its_lease_with_every_heartbeat),
+	    T(a_holder_renews_its_fence_between_heartbeats),
+	    T(a_holder_past_its_fence_resigns),
+	    T(a_holder_echoes_a_ping),
+	    T(the_fence_lets_a_standby_claim_before_the_lease),
+	    T(an_untrusted_fence_waits_the_lease),
+	    T(a_lost_heartbeat_turns_the_fence_off_for_a_while),
+	    T(a_late_answer_keeps_the_holder),
+	    T(the_probe_timeout_is_learned_from_echoes),
 	    T(holder_yields_at_once_to_a_higher_epoch),
 	    T(holder_keeps_the_address_against_a_lesser_holder),
 	    T(equal_epochs_resolve_by_priority_then_by_lower_id),
@@ -3384,7 +3654,7 @@ main(void)
 	    TU(preempting_standby_tells_a_lesser_holder_once_per_window),
 	    T(unanswered_request_makes_the_standby_probe_the_holder),
 	    T(answered_request_never_probes),
-	    T(silent_holder_is_declared_dead_after_two_probe_tries),
+	    T(silent_holder_is_declared_dead_after_a_round_of_probe_tries),
 	    T(standby_asks_a_silent_holder_before_judging_it),
 	    T(candidate_follows_a_silent_holder_that_answers),
 	    T(named_successor_claims_first_when_the_holder_goes_silent),
