@@ -822,14 +822,26 @@ persist_done_cb(evutil_socket_t fd, short what, void *arg)
 	cluster_run(c, &ev);
 }
 
+/*
+ * A holder reads what arrived before it steps: a PROBE that came before
+ * this step's fence renewal is answered before it (doc/protocol.md, "The
+ * fence": an unanswered PROBE must mean a loop that stopped before it).
+ * Our callbacks never free the sockets, so the drains return false.
+ */
 static void
 timer_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct cluster *c = arg;
 	struct elect_event ev = {.type = ELECT_EV_TIMER};
 
 	(void)fd;
 	(void)what;
-	cluster_run(arg, &ev);
+	if (elect_get_state(c->core) == ELECT_ST_HOLDER) {
+		(void)disc_udp_drain(c->udp);
+		if (c->udp6 != NULL)
+			(void)disc_udp6_drain(c->udp6);
+	}
+	cluster_run(c, &ev);
 }
 
 /*
@@ -1252,6 +1264,31 @@ link_new_cb(void *arg, int ifindex)
 
 /* ---- set-up ---- */
 
+/*
+ * [cluster] fence must be shorter than the lease (3 heartbeats) to be of
+ * use, and at least ELECT_FENCE_MIN_MS; a short heartbeat makes the
+ * default too long: then half the lease, said once.
+ */
+static uint32_t
+fence_for(uint32_t want, uint32_t lease_ms)
+{
+	static uint32_t said;
+	uint32_t fence = want;
+
+	if (want == 0 || want < lease_ms)
+		return want < ELECT_FENCE_MIN_MS && want != 0
+			   ? ELECT_FENCE_MIN_MS
+			   : want;
+	fence = lease_ms / 2 >= ELECT_FENCE_MIN_MS ? lease_ms / 2 : 0;
+	if (said != want)
+		log_warnx("config: [cluster] fence %ums is not shorter than "
+			  "the lease (3 x heartbeat = %ums): using %ums; set "
+			  "fence below the lease, or 0 to turn it off",
+		    (unsigned)want, (unsigned)lease_ms, (unsigned)fence);
+	said = want;
+	return fence;
+}
+
 static void
 elect_conf_from(
     struct cluster *c, const struct conf *conf, struct elect_conf *e)
@@ -1292,6 +1329,7 @@ elect_conf_from(
 	e->check_fall = conf->dmz.check_fall;
 	e->check_rise = conf->dmz.check_rise;
 	elect_conf_derive(e); /* lease, hold-down: the core's rule */
+	e->fence_ms = fence_for(conf->cluster.fence_ms, e->lease_ms);
 	if (c->nc == NULL)
 		return;
 	netcfg_get_mac(c->nc, e->mac);

@@ -103,6 +103,10 @@ static const struct key keys[] = {
 	FIELD(cluster.heartbeat_ms), F_LIVE, "the holder's heartbeat interval"},
     {"cluster", "dead-after", T_UINT, "3", 1, 100, FIELD(cluster.dead_after),
 	F_LIVE, "missed heartbeats before the holder is declared dead"},
+    {"cluster", "fence", T_MS, "40ms", 0, 60000, FIELD(cluster.fence_ms),
+	F_LIVE,
+	"the holder's kernel lease, renewed from its loop: a standby claims "
+	"this long after an unanswered PROBE; 0: wait the whole lease"},
     {"cluster", "claim-stagger", T_MS, "20ms", 0, 10000,
 	FIELD(cluster.claim_stagger_ms), F_LIVE,
 	"wait per rank before a standby claims"},

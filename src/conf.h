@@ -128,6 +128,7 @@ struct conf {
 		uint16_t port;
 		uint32_t heartbeat_ms;
 		uint32_t dead_after; /* missed heartbeats */
+		uint32_t fence_ms;   /* 0: off */
 		uint32_t claim_stagger_ms;
 		uint32_t hello_interval_ms;
 	} cluster;
