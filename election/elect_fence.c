@@ -50,14 +50,12 @@ elect_probe_timeout(const struct elect *c)
 	    ceiling, ELECT_PROBE_MIN_SAMPLES);
 }
 
-/* Round trips count for one holder: another one starts over. */
+/* Round trips to whichever member held: one LAN, one estimate (a new
+ * holder after a failover is measured from the first answer on). */
 static void
 rtt_sample(struct elect *c, const struct elect_id *of, uint64_t rtt_ms)
 {
-	if (elect_id_cmp(&c->rto_of, of) != 0) {
-		elect_rto_init(&c->probe_rto);
-		c->rto_of = *of;
-	}
+	(void)of;
 	elect_rto_sample(&c->probe_rto, rtt_ms);
 }
 
@@ -76,9 +74,15 @@ note_heartbeat_gap(struct elect *c, const struct elect_msg *m)
 
 	if (m->type != ELECT_MSG_HEARTBEAT || !is_followed(c, &m->id))
 		return;
-	if (c->last_hb_ms != 0 && c->now_ms > c->last_hb_ms + hb + hb / 2)
+	/* Gaps within one tenure (holder and epoch): the first HEARTBEAT of
+	 * a new holder follows no other of its own. */
+	if (c->last_hb_ms != 0 && c->last_hb_epoch == m->epoch &&
+	    elect_id_cmp(&c->last_hb_of, &m->id) == 0 &&
+	    c->now_ms > c->last_hb_ms + hb + hb / 2)
 		c->loss_seen_ms = c->now_ms;
 	c->last_hb_ms = c->now_ms;
+	c->last_hb_of = m->id;
+	c->last_hb_epoch = m->epoch;
 }
 
 /* A HEARTBEAT echoing our last PING: it verified us; a round trip. */
@@ -170,7 +174,6 @@ elect_fence_trusted(const struct elect *c, const struct elect_member *m)
 
 	return m->fence_ms >= ELECT_FENCE_MIN_MS && m->fence_trust_ms != 0 &&
 	       c->now_ms <= m->fence_trust_ms + c->members.expire_ms &&
-	       elect_id_cmp(&c->rto_of, &m->id) == 0 &&
 	       c->probe_rto.samples >= ELECT_PROBE_MIN_SAMPLES &&
 	       (c->loss_seen_ms == 0 || c->now_ms >= c->loss_seen_ms + quiet);
 }
@@ -207,6 +210,26 @@ elect_member_gate(const struct elect *c, const struct elect_member *m)
 		return gate;
 	fence = m->fence_probe_ms + m->fence_ms + fence_margin(c);
 	return fence < gate ? fence : gate;
+}
+
+/*
+ * A holder we did not follow before hears a HELLO from us at once, with
+ * a PING: its echo in its next HEARTBEAT shows that it hears us, and the
+ * fence can serve within a heartbeat of a failover, not at our next
+ * periodic HELLO (one datagram per new holder, none per period).
+ */
+void
+elect_fence_greet(struct elect *c, const struct elect_claim *h, bool new_holder,
+    struct elect_out *out)
+{
+	const struct elect_member *mb;
+
+	if (!new_holder || c->state == ELECT_ST_HOLDER || c->link_down)
+		return;
+	mb = elect_members_find(&c->members, &h->id);
+	if (mb == NULL || mb->src.family == 0 || mb->fence_ms == 0)
+		return;
+	elect_send_hello(c, &mb->src, out);
 }
 
 /* A HELLO of ours that reaches the holder we follow asks for an echo. */

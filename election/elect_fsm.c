@@ -701,6 +701,18 @@ elect_get_persist_ok(const struct elect *c)
 	return c->persist_ok;
 }
 
+bool
+elect_get_fence_trusted(const struct elect *c)
+{
+	const struct elect_member *h;
+
+	if (!c->has_holder)
+		return false;
+	h = elect_members_find(
+	    (struct elect_members *)&c->members, &c->holder.id);
+	return h != NULL && elect_fence_trusted(c, h);
+}
+
 uint32_t
 elect_get_probe_timeout(const struct elect *c, uint32_t *samples)
 {

@@ -277,15 +277,17 @@ struct elect {
 	/* Round trips to the holder we follow (rto_of): PROBE -> ack, and
 	 * PING (HELLO) -> ECHO (HEARTBEAT) less the time it held it. */
 	struct elect_rto probe_rto;
-	struct elect_id rto_of;
-	uint64_t rtt_nonce, rtt_sent_ms;   /* a PROBE sent once: a sample */
+	struct elect_id greeted;	 /* the last holder we said HELLO to */
+	uint64_t rtt_nonce, rtt_sent_ms; /* a PROBE sent once: a sample */
 	uint64_t ping_nonce, ping_sent_ms; /* our last PING; 0: none */
 	/* STANDBY: a sign of loss on the way from the holder (a heartbeat
 	 * missed, a PROBE answered only on a retry): no fence gate for a
 	 * while (ELECT_FENCE_QUIET_HEARTBEATS). */
 	uint64_t loss_seen_ms;
-	uint64_t last_hb_ms; /* the followed holder's last HEARTBEAT */
-	bool silence_round;  /* the silence PROBEs count as a round */
+	uint64_t last_hb_ms;	    /* the followed holder's last HEARTBEAT */
+	struct elect_id last_hb_of; /* ... its id and epoch */
+	uint64_t last_hb_epoch;
+	bool silence_round; /* the silence PROBEs count as a round */
 	unsigned silence_tries;
 	/* PROBE_SEQ: PROBEs sent to probe_seq_to, counted from 1 again for
 	 * another holder (numbers we sent one are no gap in another's count),
@@ -455,6 +457,8 @@ uint64_t elect_member_gate(const struct elect *c, const struct elect_member *m);
 bool elect_fence_trusted(const struct elect *c, const struct elect_member *m);
 bool elect_fence_usable(const struct elect *c, const struct elect_member *m);
 void elect_fence_ping(struct elect *c, struct elect_msg *m);
+void elect_fence_greet(struct elect *c, const struct elect_claim *h,
+    bool new_holder, struct elect_out *out);
 void elect_fence_echoes(struct elect *c, struct elect_msg *m);
 void elect_fence_renew(struct elect *c, struct elect_out *out);
 bool elect_fence_lapsed(const struct elect *c);

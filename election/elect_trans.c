@@ -249,7 +249,9 @@ void
 elect_follow(
     struct elect *c, const struct elect_claim *h, struct elect_out *out)
 {
-	if (!c->has_holder || elect_id_cmp(&c->holder.id, &h->id) != 0)
+	bool other = !c->has_holder || elect_id_cmp(&c->holder.id, &h->id) != 0;
+
+	if (other)
 		elect_fast_reset(c);
 	c->has_holder = true;
 	c->holder_seen = true;
@@ -258,6 +260,10 @@ elect_follow(
 	if (c->state == ELECT_ST_STARTING || c->state == ELECT_ST_CANDIDATE)
 		elect_set_state(
 		    c, ELECT_ST_STANDBY, ELECT_WHY_HOLDER_HEARD, out);
+	elect_fence_greet(
+	    c, h, other && elect_id_cmp(&h->id, &c->greeted) != 0, out);
+	if (other)
+		c->greeted = h->id;
 }
 
 /*

@@ -627,6 +627,10 @@ bool elect_get_persist_ok(const struct elect *);
  * ELECT_PROBE_TRIES of them) and the round trips it was learned from (to
  * the holder followed now). */
 uint32_t elect_get_probe_timeout(const struct elect *, uint32_t *samples);
+/* Whether the fence of the holder we follow would serve now (it hears
+ * us, round trips measured, no loss lately): a silent holder is then
+ * claimed from a PROBE round + its fence after, not a lease. */
+bool elect_get_fence_trusted(const struct elect *);
 
 /* A live member whose settings differ from ours, for status. */
 struct elect_conflict {

@@ -2296,6 +2296,15 @@ cluster_status(struct cluster *c, struct status *out)
 	dmz6_cidr(c, out->dmz.address6, sizeof(out->dmz.address6));
 	out->dmz.held6 = c->nc6 != NULL && netcfg6_is_held(c->nc6);
 	out->dmz.guard_restarts = netcfg_guard_restarts(c->nc);
+	out->dmz.fence_ms = c->econf.fence_ms;
+	out->dmz.fence_trusted = elect_get_fence_trusted(c->core);
+	{
+		uint32_t samples;
+
+		out->dmz.probe_timeout_ms =
+		    elect_get_probe_timeout(c->core, &samples);
+		out->dmz.probe_samples = samples;
+	}
 	if (c->conf.dmz.vmac.mode != CONF_VMAC_NO)
 		netcfg_get_vmac(c->nc, out->dmz.vmac, sizeof(out->dmz.vmac));
 	n = elect_get_members(c->core, now, members, STATUS_MAX_MEMBERS);
@@ -2323,6 +2332,8 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.probes_lost = ctr.probes_lost;
 	out->counters.acks_lost = ctr.acks_lost;
 	out->counters.loss_handovers = ctr.loss_handovers;
+	out->counters.fence_claims = ctr.fence_claims;
+	out->counters.fence_lapses = ctr.fence_lapses;
 	status_discovery(c, out);
 	cloud_status(c->dyndns, out);
 	status_router(c, out);

@@ -115,6 +115,10 @@ dmz_to_json(const struct status *st)
 	jset(o, "address6",
 	    st->dmz.address6[0] != '\0' ? jstr(st->dmz.address6) : json_null());
 	jset(o, "held6", json_boolean(st->dmz.held6));
+	jset(o, "fence_ms", jint(st->dmz.fence_ms));
+	jset(o, "fence_trusted", json_boolean(st->dmz.fence_trusted));
+	jset(o, "probe_timeout_ms", jint(st->dmz.probe_timeout_ms));
+	jset(o, "probe_samples", jint(st->dmz.probe_samples));
 	return o;
 }
 
@@ -171,6 +175,8 @@ counters_to_json(const struct status_counters *c)
 	jset(o, "probes_lost", jint(c->probes_lost));
 	jset(o, "acks_lost", jint(c->acks_lost));
 	jset(o, "loss_handovers", jint(c->loss_handovers));
+	jset(o, "fence_claims", jint(c->fence_claims));
+	jset(o, "fence_lapses", jint(c->fence_lapses));
 	return o;
 }
 
@@ -475,6 +481,8 @@ rd_counters(struct rd *rd, const json_t *o, struct status_counters *c)
 	rd_u64(rd, o, "probes_lost", &c->probes_lost);
 	rd_u64(rd, o, "acks_lost", &c->acks_lost);
 	rd_u64(rd, o, "loss_handovers", &c->loss_handovers);
+	rd_u64(rd, o, "fence_claims", &c->fence_claims);
+	rd_u64(rd, o, "fence_lapses", &c->fence_lapses);
 }
 
 static void
@@ -506,6 +514,10 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_u64(rd, o, "lease_ms", &st->dmz.lease_ms);
 		rd_u64(rd, o, "kernel_lifetime_s", &st->dmz.kernel_lifetime_s);
 		rd_u64(rd, o, "guard_restarts", &st->dmz.guard_restarts);
+		rd_u64(rd, o, "fence_ms", &st->dmz.fence_ms);
+		rd_bool(rd, o, "fence_trusted", &st->dmz.fence_trusted);
+		rd_u64(rd, o, "probe_timeout_ms", &st->dmz.probe_timeout_ms);
+		rd_u64(rd, o, "probe_samples", &st->dmz.probe_samples);
 		rd_str(rd, o, "vmac", st->dmz.vmac, sizeof(st->dmz.vmac));
 	}
 	rd_members(rd, obj, st);
@@ -660,11 +672,13 @@ status_print(const struct status *st, FILE *fp)
 	    ", malformed %" PRIu64 ", replay %" PRIu64 ", version %" PRIu64
 	    ", unverified %" PRIu64 ", challenges %" PRIu64 ", ttl %" PRIu64
 	    ", failovers %" PRIu64 ", probes %" PRIu64 ", probes lost %" PRIu64
-	    ", acks lost %" PRIu64 ", loss handovers %" PRIu64 "\n",
+	    ", acks lost %" PRIu64 ", loss handovers %" PRIu64
+	    ", fence claims %" PRIu64 ", fence lapses %" PRIu64 "\n",
 	    c->rx, c->tx, c->rx_dropped_auth, c->rx_dropped_malformed,
 	    c->rx_dropped_replay, c->rx_dropped_version, c->rx_unverified,
 	    c->challenges, c->rx_dropped_ttl, c->failovers, c->probes,
-	    c->probes_lost, c->acks_lost, c->loss_handovers);
+	    c->probes_lost, c->acks_lost, c->loss_handovers, c->fence_claims,
+	    c->fence_lapses);
 	if (st->cloud.present) {
 		fprintf(fp, "cloud:    %s (%s), updated %s, %s\n",
 		    or_dash(st->cloud.public_address),

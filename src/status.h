@@ -52,6 +52,8 @@ struct status_counters {
 	uint64_t probes_lost; /* holder: members' PROBEs that never came */
 	uint64_t acks_lost;   /* holder: PROBEs asked again: ack lost */
 	uint64_t loss_handovers; /* handed over for a lossy link */
+	uint64_t fence_claims;	 /* claims a fence let in before a lease */
+	uint64_t fence_lapses;	 /* holder: our loop missed the fence */
 };
 
 struct status {
@@ -77,6 +79,10 @@ struct status {
 		uint64_t kernel_lifetime_s; /* the backstop, 0: not held */
 		uint64_t guard_restarts;    /* address guard deaths */
 		char vmac[STATUS_MAC_LEN];  /* [dmz] vmac's MAC; "": null */
+		uint64_t fence_ms;	    /* [cluster] fence; 0: off */
+		bool fence_trusted; /* the holder's fence would serve now */
+		uint64_t probe_timeout_ms; /* one PROBE try, learned or not */
+		uint64_t probe_samples;	   /* round trips it was learned from */
 	} dmz;
 	struct status_member members[STATUS_MAX_MEMBERS]; /* self excluded */
 	size_t n_members;
