@@ -36,6 +36,7 @@ static const char every_key[] = "[node]\n"
 				"port = 6000\n"
 				"heartbeat = 1s\n"
 				"dead-after = 5\n"
+				"fence = 30ms\n"
 				"claim-stagger = 0ms\n"
 				"hello-interval = 2m\n"
 				"[dmz]\n"
@@ -317,8 +318,8 @@ static const struct bad {
 	"path, expected e.g. /etc/qured/x"},
     {MINIMAL "[cluster]\nspeed = 3\n",
 	"t.conf:4: [cluster] speed: unknown key, expected one of interface, "
-	"key-file, group, group6, port, heartbeat, dead-after, claim-stagger, "
-	"hello-interval"},
+	"key-file, group, group6, port, heartbeat, dead-after, fence, "
+	"claim-stagger, hello-interval"},
     {MINIMAL "[cluster]\nport = 1\nport = 2\n",
 	"t.conf:5: [cluster] port: set twice (first on line 4), expected one "
 	"value"},

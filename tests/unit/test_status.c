@@ -145,14 +145,16 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "igmp_hints_limited");
 	ASSERT_KEYS(path(o, "holder", NULL), "id", "name", "address");
 	ASSERT_KEYS(path(o, "dmz", NULL), "address", "held", "lease_ms",
-	    "kernel_lifetime_s", "guard_restarts", "vmac", "address6", "held6");
+	    "kernel_lifetime_s", "guard_restarts", "vmac", "address6", "held6",
+	    "fence_ms", "fence_trusted", "probe_timeout_ms", "probe_samples");
 	assert_int_equal(json_array_size(path(o, "members", NULL)), 1);
 	ASSERT_KEYS(json_array_get(path(o, "members", NULL), 0), "id", "name",
 	    "addresses", "address", "priority", "state", "last_seen_ms");
 	ASSERT_KEYS(path(o, "counters", NULL), "rx", "tx", "rx_dropped_auth",
 	    "rx_dropped_malformed", "rx_dropped_replay", "rx_dropped_version",
 	    "rx_unverified", "challenges", "rx_dropped_ttl", "failovers",
-	    "probes", "probes_lost", "acks_lost", "loss_handovers");
+	    "probes", "probes_lost", "acks_lost", "loss_handovers",
+	    "fence_claims", "fence_lapses");
 	ASSERT_KEYS(path(o, "cloud", NULL), "public_address", "last_update",
 	    "status", "source", "last_error", "reachable", "reason");
 	ASSERT_KEYS(path(o, "router", NULL), "igd", "external_address",
