@@ -9,11 +9,12 @@
 
 #include "election/elect_int.h"
 
-/* What we watched was owed by the old holder: forget it. */
+/* What we watched was owed by the old holder, or the holder just
+ * answered a PROBE: owed no longer (late answers still teach). */
 void
 elect_fast_reset(struct elect *c)
 {
-	elect_reqs_clear(&c->reqs);
+	elect_reqs_forgive(&c->reqs);
 	c->probe_tries = 0;
 }
 
@@ -186,7 +187,8 @@ elect_on_request(
 {
 	(void)out;
 	if (c->has_holder)
-		elect_reqs_request(&c->reqs, in->ev->flow, c->now_ms);
+		elect_reqs_request(&c->reqs, in->ev->flow, in->ev->proto,
+		    in->ev->port, c->now_ms);
 }
 
 void
@@ -194,7 +196,8 @@ elect_on_answer(
     struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
 {
 	(void)out;
-	elect_reqs_answer(&c->reqs, in->ev->flow);
+	elect_reqs_answer(&c->reqs, in->ev->flow, in->ev->proto, in->ev->port,
+	    c->now_ms, c->conf.request_timeout_ms);
 }
 
 /* PROBEs are counted, and their rate kept (at most two a request-timeout,
@@ -241,16 +244,15 @@ send_probe(struct elect *c, struct elect_out *out)
 }
 
 /*
- * When the oldest unanswered request may start a PROBE round; 0: never.
- * A round ends in an ack that clears every request, or in a failover, so
- * rounds come at most once per request-timeout whatever a flood sends.
+ * When the first unanswered request, by its own port's timeout (learned,
+ * at least request-timeout-min), may start a PROBE round; 0: never. A
+ * round ends in an ack that forgives every request, or in a failover, so
+ * rounds come at most once per request timeout whatever a flood sends.
  */
 static uint64_t
 probe_due(const struct elect *c)
 {
-	uint64_t oldest = elect_reqs_oldest(&c->reqs);
-
-	return oldest == 0 ? 0 : oldest + c->conf.request_timeout_ms;
+	return elect_reqs_due(&c->reqs, &c->conf);
 }
 
 /*
