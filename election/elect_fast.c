@@ -246,13 +246,21 @@ send_probe(struct elect *c, struct elect_out *out)
 /*
  * When the first unanswered request, by its own port's timeout (learned,
  * at least request-timeout-min), may start a PROBE round; 0: never. A
- * round ends in an ack that forgives every request, or in a failover, so
- * rounds come at most once per request timeout whatever a flood sends.
+ * round ends in an ack that forgives every request, or in a failover.
+ * A round starts no sooner than request-timeout (the ceiling) after the
+ * last PROBE, so a round of two stays within two PROBEs per
+ * request-timeout whatever a flood sends: a learned timeout makes the
+ * first round early, never the rounds of a flood more frequent.
  */
 static uint64_t
 probe_due(const struct elect *c)
 {
-	return elect_reqs_due(&c->reqs, &c->conf);
+	uint64_t due = elect_reqs_due(&c->reqs, &c->conf);
+	uint64_t rate = c->probe_sent_ms[1] + c->conf.request_timeout_ms;
+
+	if (due != 0 && c->probe_sent_ms[1] != 0 && rate > due)
+		due = rate;
+	return due;
 }
 
 /*

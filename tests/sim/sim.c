@@ -733,10 +733,9 @@ static int
 note_probe(struct sim *s, int i)
 {
 	struct sim_node *n = &s->node[i];
-	/* A learned timeout may be as short as its floor. */
-	uint64_t rt = n->conf.request_timeout_auto
-			  ? n->conf.request_timeout_min_ms
-			  : n->conf.request_timeout_ms;
+	/* The fixed timeout, or a learned one's ceiling: learned, the
+	 * first round comes early, the rounds of a flood no more often. */
+	uint64_t rt = n->conf.request_timeout_ms;
 
 	s->stats.probes++;
 	if (n->probe_at[0] != 0 && s->now < n->probe_at[0] + rt)

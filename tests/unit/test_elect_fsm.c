@@ -3604,6 +3604,40 @@ per_port_state_is_bounded_and_unknown_ports_get_the_ceiling(void **state)
 	assert_true(fx_sent(f, ELECT_MSG_PROBE));
 }
 
+/* A learned timeout makes the first round early, not a flood's rounds
+ * more frequent: still two PROBEs per request-timeout (the ceiling). */
+static void
+a_learned_timeout_keeps_probes_within_two_per_ceiling(void **state)
+{
+	struct fx *f = *state;
+	struct elect_counters ctr;
+	uint64_t flow, start;
+
+	fx_answered(f, 100, 2 * ELECT_RTO_MIN_SAMPLES, 1);
+	assert_int_equal(
+	    fx_port(f, TCP, 80).timeout_ms, f->conf.request_timeout_min_ms);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_clear(f);
+	start = f->now;
+	for (flow = 1000; flow < 3000; flow++) { /* a SYN flood, unanswered */
+		fx_watch(f, ELECT_EV_REQUEST, flow, TCP, 80);
+		if (flow % 4 == 0) {
+			fx_advance(f, 2);
+			fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+		}
+		if (fx_sent(f, ELECT_MSG_PROBE) && flow % 10 == 0) {
+			fx_hear_ack(
+			    f, PEER_HIGH, fx_last_probe(f, PEER_HIGH), true);
+			fx_clear(f);
+		}
+	}
+	elect_get_counters(f->e, &ctr);
+	assert_true(ctr.probes > 0);
+	assert_true(ctr.probes <=
+		    2 * ((f->now - start) / f->conf.request_timeout_ms + 1));
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
 /* A reload keeps what was learned for the ports still watched. */
 static void
 reconf_keeps_the_estimates_of_ports_still_watched(void **state)
@@ -3725,6 +3759,7 @@ main(void)
 	    TW(answers_later_than_the_ceiling_are_no_sample),
 	    TW(per_port_state_is_bounded_and_unknown_ports_get_the_ceiling),
 	    TW(reconf_keeps_the_estimates_of_ports_still_watched),
+	    TW(a_learned_timeout_keeps_probes_within_two_per_ceiling),
 	    TU(holder_answers_a_probe_with_its_check_and_checks_again),
 	    TU(a_claim_is_sent_before_the_address_is_added),
 	    TU(holder_hands_over_when_probes_of_two_members_go_missing),
