@@ -1179,9 +1179,11 @@ print_rate(const struct key *k, const void *f, char *buf, size_t n)
 static int
 parse_auto_ms(const struct key *k, const char *v, void *f, char *why, size_t n)
 {
-	struct conf_auto_ms a = {.is_auto = true, .ms = 0};
+	struct conf_auto_ms a;
 	char s[48], lo[24], hi[24];
 
+	memset(&a, 0, sizeof(a)); /* padding too: the struct is memcpy'd */
+	a.is_auto = true;
 	if (strcmp(v, "auto") != 0) {
 		a.is_auto = false;
 		if (parse_ms(k, v, &a.ms, why, n) == -1) {
@@ -1195,7 +1197,7 @@ parse_auto_ms(const struct key *k, const char *v, void *f, char *why, size_t n)
 			return -1;
 		}
 	}
-	*(struct conf_auto_ms *)f = a;
+	memcpy(f, &a, sizeof(a));
 	return 0;
 }
 
