@@ -9,11 +9,12 @@
 
 #include "election/elect_int.h"
 
-/* What we watched was owed by the old holder: forget it. */
+/* What we watched was owed by the old holder, or the holder just
+ * answered a PROBE: owed no longer (late answers still teach). */
 void
 elect_fast_reset(struct elect *c)
 {
-	elect_reqs_clear(&c->reqs);
+	elect_reqs_forgive(&c->reqs);
 	c->probe_tries = 0;
 }
 
@@ -192,7 +193,8 @@ elect_on_request(
 {
 	(void)out;
 	if (c->has_holder)
-		elect_reqs_request(&c->reqs, in->ev->flow, c->now_ms);
+		elect_reqs_request(&c->reqs, in->ev->flow, in->ev->proto,
+		    in->ev->port, c->now_ms);
 }
 
 void
@@ -200,7 +202,8 @@ elect_on_answer(
     struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
 {
 	(void)out;
-	elect_reqs_answer(&c->reqs, in->ev->flow);
+	elect_reqs_answer(&c->reqs, in->ev->flow, in->ev->proto, in->ev->port,
+	    c->now_ms, c->conf.request_timeout_ms);
 }
 
 /* PROBEs are counted, and their rate kept (at most ELECT_PROBE_TRIES a
@@ -258,21 +261,30 @@ send_probe(struct elect *c, struct elect_out *out)
 }
 
 /*
- * When the oldest unanswered request may start a PROBE round; 0: never.
- * A round ends in an ack that clears every request, or in a failover, so
- * rounds come at most once per request-timeout whatever a flood sends.
+ * When the first unanswered request, by its own port's timeout (learned,
+ * at least request-timeout-min), may start a PROBE round; 0: never. A
+ * round ends in an ack that forgives every request, or in a failover.
+ * A round starts no sooner than request-timeout (the ceiling) after the
+ * last PROBE, so a round stays within ELECT_PROBE_TRIES PROBEs per
+ * request-timeout whatever a flood sends: a learned timeout makes the
+ * first round early, never the rounds of a flood more frequent.
  */
 static uint64_t
 probe_due(const struct elect *c)
 {
-	uint64_t oldest = elect_reqs_oldest(&c->reqs);
+	uint64_t due = elect_reqs_due(&c->reqs, &c->conf);
+	uint64_t last = c->probe_sent_ms[ELECT_PROBE_TRIES - 1];
+	uint64_t rate = last + c->conf.request_timeout_ms;
 
-	return oldest == 0 ? 0 : oldest + c->conf.request_timeout_ms;
+	if (due != 0 && last != 0 && rate > due)
+		due = rate;
+	return due;
 }
 
 /*
- * A request left unanswered for request-timeout: PROBE the holder, two
- * tries within probe-timeout; silence declares it dead at once.
+ * A request left unanswered for request-timeout: PROBE the holder,
+ * ELECT_PROBE_TRIES tries a probe-timeout apart; silence declares it
+ * dead at once (its lease or its fence decides when we may claim).
  */
 void
 elect_run_fast_timers(struct elect *c, struct elect_out *out)
@@ -293,8 +305,6 @@ elect_run_fast_timers(struct elect *c, struct elect_out *out)
 		return;
 	}
 	due = probe_due(c);
-	if (due != 0 && probe_rate_due(c) > due)
-		due = probe_rate_due(c);
 	if (due == 0 || c->now_ms < due)
 		return;
 	c->probe_nonce = elect_rng_next(c) | 1; /* never 0: "none" */

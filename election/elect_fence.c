@@ -32,22 +32,26 @@
 #include "election/elect_int.h"
 
 /*
- * How long one PROBE waits for its answer before the next try: the
- * probe-timeout is a round's (ELECT_PROBE_TRIES tries), fixed, or learned
- * from round trips to the holder we follow (RFC 6298) with the fixed one
- * as the ceiling and ELECT_PROBE_TIMEOUT_MIN_MS a try as the floor.
+ * How long one PROBE waits for its answer before the next try. Fixed
+ * (and auto, until round trips were measured): half the probe-timeout,
+ * two tries within it as it always meant. Learned: the round-trip
+ * timeout (RFC 6298) of PROBE and PING/ECHO round trips, at least
+ * ELECT_PROBE_TIMEOUT_MIN_MS and, like TCP's, not capped by a guess: a
+ * retry sent before an answer could come back would only look, to the
+ * holder, like a lost answer (acks_lost), and a slow LAN is slow.
  */
 uint32_t
 elect_probe_timeout(const struct elect *c)
 {
-	uint32_t ceiling = c->conf.probe_timeout_ms / ELECT_PROBE_TRIES;
+	uint32_t fixed = c->conf.probe_timeout_ms / 2;
 
-	if (!c->conf.probe_timeout_auto)
-		return ceiling > 0 ? ceiling : 1;
-	if (ceiling < ELECT_PROBE_TIMEOUT_MIN_MS)
-		ceiling = ELECT_PROBE_TIMEOUT_MIN_MS;
+	if (fixed == 0)
+		fixed = 1;
+	if (!c->conf.probe_timeout_auto ||
+	    c->probe_rto.samples < ELECT_PROBE_MIN_SAMPLES)
+		return fixed;
 	return elect_rto_timeout(&c->probe_rto, ELECT_PROBE_TIMEOUT_MIN_MS,
-	    ceiling, ELECT_PROBE_MIN_SAMPLES);
+	    ELECT_PROBE_TRY_MAX_MS, ELECT_PROBE_MIN_SAMPLES);
 }
 
 /* Round trips to whichever member held: one LAN, one estimate (a new

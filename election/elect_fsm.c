@@ -88,6 +88,8 @@ elect_conf_defaults(struct elect_conf *conf)
 	conf->hello_interval_ms = 10000;
 	conf->probe_wait_ms = 1000;
 	conf->request_timeout_ms = 150;
+	conf->request_timeout_min_ms = 20;
+	conf->request_timeout_auto = true;
 	conf->probe_timeout_ms = 100;
 	conf->probe_timeout_auto = true;
 	conf->fence_ms = 40;
@@ -383,6 +385,11 @@ conf_is_valid(const struct elect_conf *conf)
 	       conf->lease_ms > conf->heartbeat_ms &&
 	       conf->hello_interval_ms > 0 && conf->request_timeout_ms > 0 &&
 	       conf->probe_timeout_ms > 0 && conf->n_addrs <= ELECT_MAX_ADDRS &&
+	       (!conf->request_timeout_auto ||
+		   (conf->request_timeout_min_ms > 0 &&
+		       conf->request_timeout_min_ms <=
+			   conf->request_timeout_ms)) &&
+	       conf->n_watch <= ELECT_MAX_WATCH_PORTS &&
 	       conf->priority != 255 &&
 	       (conf->fence_ms == 0 || (conf->fence_ms >= ELECT_FENCE_MIN_MS &&
 					   conf->fence_ms < conf->lease_ms));
@@ -403,6 +410,7 @@ reconf(struct elect *c, const struct elect_conf *conf)
 	next.dmz6 = c->conf.dmz6;
 	next.dmz6_prefix = c->conf.dmz6_prefix;
 	c->conf = next;
+	elect_reqs_set_ports(&c->reqs, next.watch, next.n_watch);
 	elect_detector_init(&c->detector, next.heartbeat_ms, next.dead_after,
 	    c->detector.last_heard_ms);
 	c->replay.challenge_every_ms = next.heartbeat_ms;
@@ -479,6 +487,8 @@ elect_new(const struct elect_conf *conf, const struct elect_persist *p,
 	elect_replay_init(&c->replay);
 	c->replay.challenge_every_ms = conf->heartbeat_ms;
 	c->replay.stale_ms = elect_detect_window(c);
+	elect_reqs_init(&c->reqs);
+	elect_reqs_set_ports(&c->reqs, conf->watch, conf->n_watch);
 	return c;
 }
 

@@ -170,24 +170,66 @@ bool elect_detector_expired(const struct elect_detector *, uint64_t now_ms);
 
 /*
  * Client requests to the DMZ address that the holder has not answered yet,
- * as a standby's watcher sees them. Fixed size: when full, new requests
- * are ignored and the oldest, the ones that matter, stay.
+ * as a standby's watcher sees them, and the request timeout learned per
+ * watched port from the answers (elect_reqs.c). Fixed size: when full, a
+ * new request takes the place of a forgiven one, or is ignored, and the
+ * oldest, the ones that matter, stay.
  */
+#define ELECT_REQ_NO_PORT 0xff /* a request to a port not watched */
+
 struct elect_req {
 	uint64_t flow;
 	uint64_t seen_ms;
+	uint16_t port;
+	uint8_t proto;
+	uint8_t slot; /* its port in elect_reqs.port, or ELECT_REQ_NO_PORT */
+	bool again;   /* seen twice (a retransmission): no sample (Karn) */
+	/* the holder answered a PROBE since: owed no longer, but its own
+	 * answer, if it comes within the ceiling, is still a sample */
+	bool forgiven;
+};
+
+struct elect_port_rto {
+	uint8_t proto;
+	uint16_t port;
+	struct elect_rto rto;
 };
 
 struct elect_reqs {
 	struct elect_req r[ELECT_MAX_REQS];
 	size_t n;
+	struct elect_port_rto port[ELECT_MAX_WATCH_PORTS];
+	size_t n_ports;
 };
 
+/* Empty, no port watched. */
+void elect_reqs_init(struct elect_reqs *);
+/* The watched ports (conf order): those watched before keep what was
+ * learned, the others start from nothing; n is capped. */
+void elect_reqs_set_ports(
+    struct elect_reqs *, const struct elect_watch_port *, size_t n);
+/* Forgets the requests (the learned timeouts stay). */
 void elect_reqs_clear(struct elect_reqs *);
-void elect_reqs_request(struct elect_reqs *, uint64_t flow, uint64_t now_ms);
-void elect_reqs_answer(struct elect_reqs *, uint64_t flow);
-/* When the oldest outstanding request was seen; 0 if none. */
+/* Every request is owed no longer (a PROBE was answered, the holder
+ * changed); their answers may still teach. */
+void elect_reqs_forgive(struct elect_reqs *);
+void elect_reqs_request(struct elect_reqs *, uint64_t flow, uint8_t proto,
+    uint16_t port, uint64_t now_ms);
+/*
+ * The answer to a request: the request goes; it is a sample of its
+ * port's timeout unless it was retransmitted, its port is not watched, or
+ * it is max_age_ms old or older. Returns whether it was a sample.
+ */
+bool elect_reqs_answer(struct elect_reqs *, uint64_t flow, uint8_t proto,
+    uint16_t port, uint64_t now_ms, uint64_t max_age_ms);
+/* When the oldest request still owed was seen; 0 if none. */
 uint64_t elect_reqs_oldest(const struct elect_reqs *);
+/* A watched port's request timeout (slot < n_ports) under conf. */
+uint32_t elect_reqs_timeout(
+    const struct elect_reqs *, size_t slot, const struct elect_conf *);
+/* The earliest deadline of a request still owed, each by its own port's
+ * timeout (an unwatched port's: the ceiling); 0 if none. */
+uint64_t elect_reqs_due(const struct elect_reqs *, const struct elect_conf *);
 
 /* ---- the state machine (elect_fsm.c and the files it names) ---- */
 

@@ -48,6 +48,7 @@
 /* The floor of a learned probe-timeout, and the answers it needs. */
 #define ELECT_PROBE_TIMEOUT_MIN_MS 10
 #define ELECT_PROBE_MIN_SAMPLES 2
+#define ELECT_PROBE_TRY_MAX_MS 1000 /* a learned try waits at most this */
 /* PING/ECHO (HELLO/HEARTBEAT): echoes a holder keeps for its next
  * HEARTBEAT, and how long a ping waits for one. */
 #define ELECT_MAX_ECHOES 4
@@ -63,6 +64,18 @@
  * off after one failed): rank it after members whose check passes. */
 #define ELECT_FLAG_UNFIT 0x0002
 #define ELECT_MAX_REQS 256 /* outstanding client requests watched */
+/* Watched service ports ([dmz] ports): one learned request timeout each. */
+#define ELECT_MAX_WATCH_PORTS 16
+/* probe-timeout = auto stays within these (D2). */
+#define ELECT_PROBE_TIMEOUT_AUTO_MAX_MS 100
+/*
+ * Answers a port's request timeout is learned from before it leaves the
+ * ceiling. RFC 6298's SRTT has a gain of 1/8: after 8 answers the first
+ * one weighs a third of the estimate, so one odd answer (the first SYN
+ * after the service started, a forged one) no longer decides it, and a
+ * client every 10 ms gives 8 in under a tenth of a second.
+ */
+#define ELECT_RTO_MIN_SAMPLES 8
 
 /* Message types on the wire (doc/protocol.md). */
 enum elect_msg_type {
@@ -394,14 +407,30 @@ struct elect_conf {
 	bool probe_first;
 	uint32_t probe_wait_ms; /* give up waiting for the result; 1000 */
 	uint8_t mac[6];		/* of the cluster link, in HELLO; 0: none */
-	/* Fast detection (doc/design.md §6). */
-	uint32_t request_timeout_ms; /* unanswered request: PROBE; 150 */
-	uint32_t probe_timeout_ms;   /* two PROBE tries within it; 100 */
-	/* Learn the probe-timeout from PROBE and PING round trips, with
-	 * probe_timeout_ms as the ceiling (default on). */
-	bool probe_timeout_auto;
+	/*
+	 * Fast detection (doc/design.md §6). A request unanswered for its
+	 * port's request timeout starts a PROBE round. With
+	 * request_timeout_auto (the default) that timeout is learned per
+	 * watched port from the answers' times (RFC 6298), within
+	 * [request_timeout_min_ms, request_timeout_ms], and is the ceiling
+	 * until ELECT_RTO_MIN_SAMPLES answers were measured; without it,
+	 * request_timeout_ms is the timeout. probe_timeout_ms is likewise the
+	 * fixed PROBE timeout, or auto's ceiling (floor
+	 * ELECT_PROBE_TIMEOUT_MIN_MS).
+	 */
+	uint32_t request_timeout_ms;	 /* fixed, or auto's ceiling; 150 */
+	uint32_t request_timeout_min_ms; /* auto's floor; 20 */
+	bool request_timeout_auto;	 /* default true */
+	uint32_t probe_timeout_ms;	 /* a round's (three tries); 100 */
+	bool probe_timeout_auto;	 /* learned from round trips; true */
 	/* The kernel fence (ELECT_FENCE_MARGIN_MS); 0: off. Default 40. */
 	uint32_t fence_ms;
+	/* The ports the watcher reports (requests to others: the ceiling). */
+	struct elect_watch_port {
+		uint8_t proto; /* 6 (TCP) or 17 (UDP) */
+		uint16_t port;
+	} watch[ELECT_MAX_WATCH_PORTS];
+	size_t n_watch;
 	bool check_enabled;   /* the holder runs a service check */
 	uint32_t holddown_ms; /* no claim after our check failed; 10 x hb */
 	/*
@@ -460,7 +489,7 @@ enum elect_event_type {
 	 */
 	ELECT_EV_RECONF,
 	ELECT_EV_REQUEST, /* watcher: a client request to the DMZ address */
-	ELECT_EV_ANSWER,  /* watcher: the answer to it (same flow) */
+	ELECT_EV_ANSWER,  /* watcher: the answer to it (same flow, port) */
 	ELECT_EV_CHECK,	  /* result of ELECT_ACT_CHECK: ok */
 	/* Result of the last ELECT_ACT_PERSIST: ok if written and synced. */
 	ELECT_EV_PERSIST_DONE,
@@ -502,6 +531,8 @@ struct elect_event {
 	bool conflict;		       /* PROBE_DONE: someone else answers */
 	const struct elect_conf *conf; /* RECONF: borrowed for the call */
 	uint64_t flow;		       /* REQUEST/ANSWER: the client side */
+	uint16_t port;		       /* REQUEST/ANSWER: the watched port */
+	uint8_t proto;		       /* REQUEST/ANSWER: 6 (TCP), 17 (UDP) */
 	bool ok;		       /* CHECK, PERSIST_DONE */
 };
 
@@ -631,6 +662,18 @@ uint32_t elect_get_probe_timeout(const struct elect *, uint32_t *samples);
  * us, round trips measured, no loss lately): a silent holder is then
  * claimed from a PROBE round + its fence after, not a lease. */
 bool elect_get_fence_trusted(const struct elect *);
+
+/* A watched port's request timeout, for status. */
+struct elect_watch_info {
+	uint8_t proto; /* 6 (TCP) or 17 (UDP) */
+	uint16_t port;
+	uint32_t timeout_ms; /* the deadline a request to it has now */
+	uint32_t samples;    /* answers measured (auto or not) */
+};
+
+/* Copies up to max watched ports, in conf order; returns how many. */
+size_t elect_get_watch(
+    const struct elect *, struct elect_watch_info *, size_t max);
 
 /* A live member whose settings differ from ours, for status. */
 struct elect_conflict {

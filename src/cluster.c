@@ -1136,7 +1136,8 @@ addr_lost_cb(void *arg)
 static void
 watch_seen_cb(void *arg, const struct netcfg_watch_seen *seen)
 {
-	struct elect_event ev = {.flow = seen->flow};
+	struct elect_event ev = {
+	    .flow = seen->flow, .port = seen->port, .proto = seen->proto};
 
 	ev.type = seen->kind == NETCFG_WATCH_REQUEST ? ELECT_EV_REQUEST
 						     : ELECT_EV_ANSWER;
@@ -1294,6 +1295,7 @@ elect_conf_from(
     struct cluster *c, const struct conf *conf, struct elect_conf *e)
 {
 	struct in_addr addrs[ELECT_MAX_ADDRS + 1];
+	size_t w;
 	int i, n;
 
 	elect_conf_defaults(e);
@@ -1323,8 +1325,21 @@ elect_conf_from(
 		e->dmz_prefix = conf->dmz.address6.prefix;
 	}
 	e->probe_first = true; /* we can ARP-probe: a foreign host may own it */
-	e->request_timeout_ms = conf->dmz.request_timeout_ms;
-	e->probe_timeout_ms = conf->dmz.probe_timeout_ms;
+	/* D2: the fixed value, or auto's ceiling. */
+	e->request_timeout_auto = conf->dmz.request_timeout.is_auto;
+	e->request_timeout_ms = conf->dmz.request_timeout.is_auto
+				    ? conf->dmz.request_timeout_max_ms
+				    : conf->dmz.request_timeout.ms;
+	e->request_timeout_min_ms = conf->dmz.request_timeout_min_ms;
+	e->probe_timeout_auto = conf->dmz.probe_timeout.is_auto;
+	e->probe_timeout_ms = conf->dmz.probe_timeout.is_auto
+				  ? ELECT_PROBE_TIMEOUT_AUTO_MAX_MS
+				  : conf->dmz.probe_timeout.ms;
+	for (w = 0; w < conf->dmz.ports.n && w < ELECT_MAX_WATCH_PORTS; w++) {
+		e->watch[w].proto = conf->dmz.ports.p[w].proto;
+		e->watch[w].port = conf->dmz.ports.p[w].port;
+	}
+	e->n_watch = w;
 	e->check_enabled = conf->dmz.check.type != CONF_CHECK_NONE;
 	e->check_fall = conf->dmz.check_fall;
 	e->check_rise = conf->dmz.check_rise;
@@ -2269,6 +2284,25 @@ status_discovery(const struct cluster *c, struct status *out)
 	out->discovery.over_limit = st.ignored;
 }
 
+/* The request timeout per watched port (issue 13). */
+static void
+status_watch(const struct cluster *c, struct status *out)
+{
+	struct elect_watch_info w[STATUS_MAX_WATCH];
+	size_t i, n = elect_get_watch(c->core, w, STATUS_MAX_WATCH);
+
+	out->watch.is_auto = c->econf.request_timeout_auto;
+	for (i = 0; i < n; i++) {
+		out->watch.ports[i].port = w[i].port;
+		snprintf(out->watch.ports[i].proto,
+		    sizeof(out->watch.ports[i].proto), "%s",
+		    w[i].proto == CONF_PROTO_UDP ? "udp" : "tcp");
+		out->watch.ports[i].timeout_ms = w[i].timeout_ms;
+		out->watch.ports[i].samples = w[i].samples;
+	}
+	out->watch.n_ports = n;
+}
+
 void
 cluster_status(struct cluster *c, struct status *out)
 {
@@ -2334,6 +2368,7 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.loss_handovers = ctr.loss_handovers;
 	out->counters.fence_claims = ctr.fence_claims;
 	out->counters.fence_lapses = ctr.fence_lapses;
+	status_watch(c, out);
 	status_discovery(c, out);
 	cloud_status(c->dyndns, out);
 	status_router(c, out);

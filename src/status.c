@@ -289,6 +289,29 @@ dns_to_json(const struct status *st)
 	return o;
 }
 
+/* {"auto": true, "ports": [{"port": 80, "proto": "tcp", "timeout_ms": 20,
+ *  "samples": 143}]} */
+static json_t *
+watch_to_json(const struct status *st)
+{
+	json_t *o = jobj(), *a = jarr(), *p;
+	size_t i, n = st->watch.n_ports;
+
+	if (n > STATUS_MAX_WATCH)
+		n = STATUS_MAX_WATCH;
+	for (i = 0; i < n; i++) {
+		p = jobj();
+		jset(p, "port", jint(st->watch.ports[i].port));
+		jset(p, "proto", jstr(st->watch.ports[i].proto));
+		jset(p, "timeout_ms", jint(st->watch.ports[i].timeout_ms));
+		jset(p, "samples", jint(st->watch.ports[i].samples));
+		jappend(a, p);
+	}
+	jset(o, "auto", json_boolean(st->watch.is_auto));
+	jset(o, "ports", a);
+	return o;
+}
+
 json_t *
 status_to_json(const struct status *st)
 {
@@ -307,6 +330,7 @@ status_to_json(const struct status *st)
 	jset(o, "persist", persist_to_json(st));
 	jset(o, "discovery", discovery_to_json(st));
 	jset(o, "dns", dns_to_json(st));
+	jset(o, "watch", watch_to_json(st));
 	return o;
 }
 
@@ -486,6 +510,39 @@ rd_counters(struct rd *rd, const json_t *o, struct status_counters *c)
 }
 
 static void
+rd_watch(struct rd *rd, const json_t *o, struct status *st)
+{
+	const json_t *arr, *p;
+	struct status_watch_port *w;
+	size_t i;
+
+	if (o == NULL)
+		return;
+	rd_bool(rd, o, "auto", &st->watch.is_auto);
+	arr = json_object_get(o, "ports");
+	if (arr == NULL || json_is_null(arr))
+		return;
+	if (!json_is_array(arr)) {
+		rd_fail(rd, "ports", "an array");
+		return;
+	}
+	json_array_foreach(arr, i, p)
+	{
+		if (!json_is_object(p)) {
+			rd_fail(rd, "ports[]", "an object");
+			return;
+		}
+		if (st->watch.n_ports == STATUS_MAX_WATCH)
+			break;
+		w = &st->watch.ports[st->watch.n_ports++];
+		rd_uint(rd, p, "port", &w->port);
+		rd_str(rd, p, "proto", w->proto, sizeof(w->proto));
+		rd_u64(rd, p, "timeout_ms", &w->timeout_ms);
+		rd_u64(rd, p, "samples", &w->samples);
+	}
+}
+
+static void
 rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 {
 	const json_t *o;
@@ -591,6 +648,7 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_u64(rd, o, "rrl_slipped", &st->dns.rrl_slipped);
 		rd_u64(rd, o, "tcp_rejected", &st->dns.tcp_rejected);
 	}
+	rd_watch(rd, rd_obj(rd, obj, "watch"), st);
 }
 
 int
@@ -620,6 +678,7 @@ void
 status_print(const struct status *st, FILE *fp)
 {
 	const struct status_counters *c = &st->counters;
+	size_t i;
 
 	fprintf(fp, "node:     %s (%s), priority %u, %s\n",
 	    or_dash(st->node.name), or_dash(st->node.id), st->node.priority,
@@ -654,6 +713,15 @@ status_print(const struct status *st, FILE *fp)
 		    "disk)\n",
 		    or_dash(st->persist.error));
 	fprintf(fp, "members:  %zu\n", st->n_members);
+	for (i = 0; i < st->watch.n_ports && i < STATUS_MAX_WATCH; i++)
+		fprintf(fp,
+		    "%s %s:%u request timeout %" PRIu64 " ms, %s (%" PRIu64
+		    " answers)\n",
+		    i == 0 ? "watch:   " : "         ",
+		    st->watch.ports[i].proto, st->watch.ports[i].port,
+		    st->watch.ports[i].timeout_ms,
+		    st->watch.is_auto ? "auto" : "fixed",
+		    st->watch.ports[i].samples);
 	if (st->discovery.avahi[0] != '\0')
 		fprintf(fp, "dns-sd:   avahi %s, %" PRIu64 " peer(s) browsed\n",
 		    st->discovery.avahi, st->discovery.peers_browsed);
