@@ -89,6 +89,36 @@ note_heartbeat_gap(struct elect *c, const struct elect_msg *m)
 	c->last_hb_epoch = m->epoch;
 }
 
+static uint64_t fence_margin(const struct elect *c);
+
+/*
+ * A datagram of the holder that took longer than its fastest ones by
+ * more than the margin the fence adds (a loaded host's network stack, a
+ * LAN whose delay jumped): our PROBEs may be as slow, and the fence's
+ * promise counts from their arrival. Every datagram carries the sender's
+ * uptime: now - uptime is its start plus this datagram's delay; the
+ * smallest seen is the start plus the least delay. It creeps up a ms a
+ * datagram, so clocks drifting apart (ppm) never look like a delay.
+ */
+static void
+note_delay(struct elect *c, struct elect_member *mb, const struct elect_msg *m)
+{
+	/* Offset: a peer up longer than our clock has run gives a start
+	 * before our zero (2^40 ms: 34 years of uptime). */
+	uint64_t obs = c->now_ms + (1ull << 40) - m->uptime_ms;
+
+	if (m->uptime_ms > (1ull << 40))
+		return;
+	if (mb->boot != m->boot || mb->delay_base_ms == 0 ||
+	    obs < mb->delay_base_ms + 1) {
+		mb->delay_base_ms = obs;
+		return;
+	}
+	mb->delay_base_ms++;
+	if (is_followed(c, &m->id) && obs > mb->delay_base_ms + fence_margin(c))
+		c->loss_seen_ms = c->now_ms;
+}
+
 /* A HEARTBEAT echoing our last PING: it verified us; a round trip. */
 static void
 take_echoes(struct elect *c, struct elect_member *mb, const struct elect_msg *m)
@@ -119,6 +149,7 @@ elect_fence_heard(
 	if (mb->boot != m->boot)
 		mb->fence_trust_ms = 0; /* a new start knows nothing of us */
 	mb->fence_probe_ms = 0;
+	note_delay(c, mb, m);
 	if (m->type == ELECT_MSG_HEARTBEAT || m->type == ELECT_MSG_CLAIM)
 		mb->fence_ms = (m->has & ELECT_HAS_FENCE) ? m->fence_ms : 0;
 	if (m->type == ELECT_MSG_HEARTBEAT) {

@@ -55,6 +55,9 @@ struct elect_member {
 	/* While we hold: its last PING, echoed in our next HEARTBEAT. */
 	uint64_t echo_nonce;
 	uint64_t echo_heard_ms; /* 0: nothing to echo */
+	/* Its start + the least delay of its datagrams, in our clock
+	 * (elect_fence.c: a datagram much slower says the LAN is slow). */
+	uint64_t delay_base_ms;
 };
 
 /*

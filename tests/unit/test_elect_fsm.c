@@ -3540,6 +3540,36 @@ a_lost_heartbeat_turns_the_fence_off_for_a_while(void **state)
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
 }
 
+/* A HEARTBEAT that took 100 ms longer than the others (its uptime says
+ * when it was sent): the LAN is slow now, our PROBEs may be as slow, and
+ * the fence is not used until it has been quiet for a while. */
+static void
+a_late_heartbeat_turns_the_fence_off_for_a_while(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_HEARTBEAT,
+	    .epoch = 4,
+	    .priority = 100,
+	    .has = ELECT_HAS_FENCE | ELECT_HAS_UPTIME,
+	    .fence_ms = 40};
+	uint64_t heard;
+
+	fx_follow_trusted(f);
+	fx_follow_trusted(f);
+	assert_true(elect_get_fence_trusted(f->e));
+	fx_advance(f, f->conf.heartbeat_ms);
+	m.uptime_ms = f->now - 100; /* sent 100 ms ago */
+	fx_hear_msg(f, &m, PEER_HIGH);
+	assert_false(elect_get_fence_trusted(f->e));
+	heard = f->now;
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_advance(f, f->conf.request_timeout_ms + 100);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	fx_advance(
+	    f, heard + f->conf.lease_ms + ELECT_LEASE_MARGIN_MS - f->now);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
 /* An answer to the failed round, before the fence opens: the holder
  * lives (a try or an answer was lost): follow it, do not claim. */
 static void
@@ -3964,6 +3994,7 @@ main(void)
 	    T(an_untrusted_fence_waits_the_lease),
 	    T(a_lost_heartbeat_turns_the_fence_off_for_a_while),
 	    T(a_late_answer_keeps_the_holder),
+	    T(a_late_heartbeat_turns_the_fence_off_for_a_while),
 	    T(the_probe_timeout_is_learned_from_echoes),
 	    T(holder_yields_at_once_to_a_higher_epoch),
 	    T(holder_keeps_the_address_against_a_lesser_holder),
