@@ -161,6 +161,30 @@ elect_on_silent_holder_ack(
 	elect_follow(c, &h, out);
 }
 
+/*
+ * A round for unanswered requests that the holder answered: the
+ * requests were slow, not the holder. The next round waits longer after
+ * this one, doubling from a quarter of request-timeout (the ceiling) up
+ * to it: a flood of unanswered SYNs soon gets a round per
+ * request-timeout, while a LAN whose answers are all prompt starts its
+ * round for a real failure at the first request's learned timeout.
+ * Quiet for four ceilings, the wait is forgotten.
+ */
+static void
+false_alarm(struct elect *c)
+{
+	uint32_t ceiling = c->conf.request_timeout_ms;
+	uint64_t quiet = 4 * (uint64_t)ceiling;
+	uint32_t gap = c->round_gap_ms * 2;
+
+	if (c->last_alarm_ms == 0 || c->now_ms >= c->last_alarm_ms + quiet)
+		gap = 0;
+	if (gap < ceiling / 4)
+		gap = ceiling / 4;
+	c->round_gap_ms = gap < ceiling ? gap : ceiling;
+	c->last_alarm_ms = c->now_ms;
+}
+
 /* A standby's PROBE answered: alive and serving, or not serving. */
 void
 elect_on_probe_ack(
@@ -185,6 +209,7 @@ elect_on_probe_ack(
 	}
 	elect_fast_reset(c); /* lost requests, not a lost holder */
 	elect_detector_heard(&c->detector, c->now_ms);
+	false_alarm(c);
 }
 
 void
@@ -212,18 +237,24 @@ static void
 note_probe_sent(struct elect *c)
 {
 	c->ctr.probes++;
-	for (size_t i = 0; i + 1 < ELECT_PROBE_TRIES; i++)
+	for (size_t i = 0; i + 1 < ELECT_PROBE_RING; i++)
 		c->probe_sent_ms[i] = c->probe_sent_ms[i + 1];
-	c->probe_sent_ms[ELECT_PROBE_TRIES - 1] = c->now_ms;
+	c->probe_sent_ms[ELECT_PROBE_RING - 1] = c->now_ms;
 }
 
-/* When the next PROBE may go at the earliest (0: now). */
+/*
+ * When a round (or a lone silence PROBE) may start at the earliest (0:
+ * now): once at most ELECT_PROBE_TRIES PROBEs were sent within the last
+ * request-timeout, so that with its own tries no more than
+ * ELECT_PROBE_RING go within one, whatever a flood of requests sends.
+ */
 static uint64_t
 probe_rate_due(const struct elect *c)
 {
-	if (c->probe_sent_ms[0] == 0)
-		return 0;
-	return c->probe_sent_ms[0] + c->conf.request_timeout_ms;
+	uint64_t fourth =
+	    c->probe_sent_ms[ELECT_PROBE_RING - 1 - ELECT_PROBE_TRIES];
+
+	return fourth == 0 ? 0 : fourth + c->conf.request_timeout_ms;
 }
 
 /* A PROBE to the holder we follow (or lost); none without its address:
@@ -264,20 +295,28 @@ send_probe(struct elect *c, struct elect_out *out)
  * When the first unanswered request, by its own port's timeout (learned,
  * at least request-timeout-min), may start a PROBE round; 0: never. A
  * round ends in an ack that forgives every request, or in a failover.
- * A round starts no sooner than request-timeout (the ceiling) after the
- * last PROBE, so a round stays within ELECT_PROBE_TRIES PROBEs per
- * request-timeout whatever a flood sends: a learned timeout makes the
- * first round early, never the rounds of a flood more frequent.
+ * After a false alarm, a round waits (false_alarm()); and at most
+ * ELECT_PROBE_TRIES PROBEs go per request-timeout (the ceiling) whatever
+ * a flood sends: a learned timeout makes the first round early, never
+ * the rounds of a flood more frequent.
  */
 static uint64_t
 probe_due(const struct elect *c)
 {
 	uint64_t due = elect_reqs_due(&c->reqs, &c->conf);
-	uint64_t last = c->probe_sent_ms[ELECT_PROBE_TRIES - 1];
-	uint64_t rate = last + c->conf.request_timeout_ms;
+	uint64_t last = c->probe_sent_ms[ELECT_PROBE_RING - 1];
+	uint64_t quiet = 4 * (uint64_t)c->conf.request_timeout_ms;
+	uint64_t gap = c->round_gap_ms;
 
-	if (due != 0 && last != 0 && rate > due)
-		due = rate;
+	if (due == 0)
+		return 0;
+	if (c->last_alarm_ms == 0 || c->now_ms >= c->last_alarm_ms + quiet)
+		gap = 0; /* false_alarm(): forgotten */
+	if (last != 0 && last + gap > due)
+		due = last + gap;
+	/* And never more than a round's PROBEs per request-timeout. */
+	if (probe_rate_due(c) > due)
+		due = probe_rate_due(c);
 	return due;
 }
 

@@ -300,6 +300,8 @@ struct elect {
 	uint64_t probe_nonce;
 	unsigned probe_tries; /* 0: no round running */
 	uint64_t probe_deadline_ms;
+	uint32_t round_gap_ms;	/* after a false alarm (elect_fast.c) */
+	uint64_t last_alarm_ms; /* the last one */
 	/*
 	 * A holder whose heartbeats stop is asked (a PROBE) before it is
 	 * judged dead, and while we wait out its lease: lost heartbeats are
@@ -312,9 +314,9 @@ struct elect {
 	 * in line if it goes silent, whatever our own views of the members
 	 * say (they differ after a restart); zero: none named. */
 	struct elect_id successor;
-	/* The last ELECT_PROBE_TRIES PROBEs, oldest first: no more than
+	/* The last ELECT_PROBE_RING PROBEs, oldest first: no more than
 	 * that many within a request-timeout (ceiling). */
-	uint64_t probe_sent_ms[ELECT_PROBE_TRIES];
+	uint64_t probe_sent_ms[ELECT_PROBE_RING];
 	/* HOLDER: the kernel's lease end (the fence, or the lease if
 	 * shorter) and when to renew it. */
 	uint64_t fence_until_ms;

@@ -45,6 +45,8 @@
 #define ELECT_FENCE_QUIET_HEARTBEATS 25
 /* PROBE tries of a round, each after the (learned) probe-timeout. */
 #define ELECT_PROBE_TRIES 3
+/* PROBEs within a request-timeout at most: two rounds' worth. */
+#define ELECT_PROBE_RING (2 * ELECT_PROBE_TRIES)
 /* The floor of a learned probe-timeout, and the answers it needs. */
 #define ELECT_PROBE_TIMEOUT_MIN_MS 10
 #define ELECT_PROBE_MIN_SAMPLES 2

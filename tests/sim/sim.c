@@ -787,8 +787,8 @@ apply_addr(
 	return 0;
 }
 
-/* (f): at most ELECT_PROBE_TRIES (a round's) PROBEs per request-timeout,
- * whatever clients send. */
+/* (f): at most ELECT_PROBE_RING (two rounds') PROBEs per
+ * request-timeout, whatever clients send. */
 static int
 note_probe(struct sim *s, int i)
 {
@@ -803,10 +803,10 @@ note_probe(struct sim *s, int i)
 		return sim_fail(s, i,
 		    "invariant (f): PROBE %d within %" PRIu64
 		    " ms (request-timeout) of the one at %" PRIu64,
-		    ELECT_PROBE_TRIES + 1, rt, n->probe_at[0]);
-	for (k = 0; k + 1 < ELECT_PROBE_TRIES; k++)
+		    ELECT_PROBE_RING + 1, rt, n->probe_at[0]);
+	for (k = 0; k + 1 < ELECT_PROBE_RING; k++)
 		n->probe_at[k] = n->probe_at[k + 1];
-	n->probe_at[ELECT_PROBE_TRIES - 1] = s->now;
+	n->probe_at[ELECT_PROBE_RING - 1] = s->now;
 	return 0;
 }
 

@@ -88,7 +88,7 @@ struct sim_node {
 	bool arp_out;	/* ELECT_ACT_PROBE asked, no result yet */
 	bool conflict;	/* (g): its probe saw a foreign answer since */
 	uint64_t svc_fail_ms; /* last step-down for a failed check; 0 */
-	uint64_t probe_at[ELECT_PROBE_TRIES]; /* (f): its last PROBE sends */
+	uint64_t probe_at[ELECT_PROBE_RING]; /* (f): its last PROBE sends */
 	/* issue 7 */
 	struct elect_id id; /* (k): from its first start, for good */
 	bool has_id;
