@@ -640,6 +640,7 @@ elect_step(struct elect *c, uint64_t now_ms, const struct elect_event *ev,
 	out->handover = ELECT_HANDOVER_NOT_HOLDER;
 	if (now_ms < c->now_ms || !event_is_valid(ev))
 		return -1;
+	c->prev_now_ms = c->now_ms;
 	c->now_ms = now_ms;
 	if (c->state == ELECT_ST_STOPPED) {
 		/* No row: a datagram is still verified and counted. */

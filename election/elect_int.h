@@ -248,7 +248,8 @@ struct elect {
 	uint64_t rng;  /* splitmix64 state */
 	uint64_t started_ms;
 	uint64_t now_ms;
-	uint64_t due_ms; /* the wake-up we asked for last */
+	uint64_t prev_now_ms; /* the step before this one */
+	uint64_t due_ms;      /* the wake-up we asked for last */
 
 	uint64_t epoch; /* highest seen; claims at most disk.epoch */
 	uint64_t seq;	/* next sequence to send; below disk.seq_reserved */

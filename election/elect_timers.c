@@ -78,18 +78,25 @@ elect_on_late_listening(
 }
 
 /*
- * Our loop did not run while the fence ran out (a paused VM, a stall):
- * the kernel let the address go, and a standby that PROBEd us meanwhile
- * may claim it. Renewing now could make two holders: we hand over, as a
- * SIGTERM does (the address is gone already; RESIGN says so).
+ * Our loop did not run while the fence ran out (a stall, a paused VM):
+ * the kernel let the address go for a moment. A standby may claim only
+ * once a PROBE of its went unanswered for fence + margin; we answer every
+ * PROBE at our next step, so a loop that ran again within a fence of its
+ * last step answered in time, and renews. Silent for a whole fence or
+ * more, a standby may be claiming: renewing could make two holders, so
+ * we hand over, as a SIGTERM does (the address is gone; RESIGN says so).
  */
 static void
 fence_lapsed(struct elect *c, struct elect_out *out)
 {
-	const struct elect_member *best =
-	    elect_members_best(&c->members, c->now_ms, NULL);
+	const struct elect_member *best;
 
 	c->ctr.fence_lapses++;
+	if (c->now_ms - c->prev_now_ms < c->conf.fence_ms) {
+		elect_fence_renew(c, out);
+		return;
+	}
+	best = elect_members_best(&c->members, c->now_ms, NULL);
 	elect_resign(c, best ? &best->id : NULL, ELECT_WHY_FENCE_LAPSED, out);
 }
 
@@ -104,7 +111,8 @@ elect_on_timer_holder(
 	}
 	if (elect_fence_lapsed(c)) {
 		fence_lapsed(c, out);
-		return;
+		if (c->state != ELECT_ST_HOLDER)
+			return;
 	}
 	if (elect_conflict_side(c) != ELECT_SIDE_OURS) {
 		elect_become_standby(c, ELECT_WHY_CONFIG_CONFLICT, out);

@@ -24,6 +24,7 @@ netcfg_libqure_netcfg_a_SOURCES = \
 	netcfg/netcfg_guard.c \
 	netcfg/netcfg_nft.c \
 	netcfg/netcfg_arp.c \
+	netcfg/packet_pause.c \
 	netcfg/netcfg_vmac.c
 netcfg_libqure_netcfg_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(NL_CFLAGS) \
 	$(NFT_CFLAGS)

@@ -222,6 +222,19 @@ rx_open(struct netcfg *nc)
 
 /* ---- the holder's defence (RFC 5227 2.4) */
 
+/* Closes the defence's socket for good (a relink, the end). */
+static void
+arp_defend_free(struct netcfg *nc)
+{
+	if (nc->ev_arp_def != NULL)
+		event_free(nc->ev_arp_def);
+	if (nc->arp_def != -1)
+		close(nc->arp_def);
+	nc->ev_arp_def = NULL;
+	nc->arp_def = -1;
+	nc->arp_def_paused = false;
+}
+
 bool
 netcfg_is_member_mac(const struct netcfg *nc, const uint8_t mac[6])
 {
@@ -288,29 +301,46 @@ def_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* The defence's socket stays bound once made: a holder that leaves
+ * pauses it (packet_pause.c: a close would stall the loop before the
+ * RESIGN), the next holding resumes it. */
 void
 netcfg_arp_defend_open(struct netcfg *nc)
 {
-	if (nc->arp_def != -1 || nc->ifindex == 0)
+	if (nc->ifindex == 0)
+		return;
+	if (nc->arp_def != -1 && nc->arp_def_paused) {
+		if (netcfg_packet_resume(nc->arp_def, NULL) == 0 &&
+		    event_add(nc->ev_arp_def, NULL) == 0) {
+			nc->arp_def_paused = false;
+			return;
+		}
+		arp_defend_free(nc); /* could not: make it again */
+	}
+	if (nc->arp_def != -1)
 		return;
 	nc->ev_arp_def = rx_socket(nc, &nc->arp_def, def_cb);
+	nc->arp_def_paused = false;
 }
 
 void
 netcfg_arp_defend_close(struct netcfg *nc)
 {
-	if (nc->ev_arp_def != NULL)
-		event_free(nc->ev_arp_def);
-	if (nc->arp_def != -1)
-		close(nc->arp_def);
-	nc->ev_arp_def = NULL;
-	nc->arp_def = -1;
+	if (nc->arp_def == -1 || nc->arp_def_paused)
+		return;
+	event_del(nc->ev_arp_def);
+	if (netcfg_packet_pause(nc->arp_def) == -1) {
+		arp_defend_free(nc);
+		return;
+	}
+	nc->arp_def_paused = true;
 }
 
+/* A recreated interface: the socket is bound to the old index. */
 void
 netcfg_arp_relink(struct netcfg *nc)
 {
-	netcfg_arp_defend_close(nc);
+	arp_defend_free(nc);
 }
 
 static void
@@ -454,7 +484,7 @@ void
 netcfg_arp_close(struct netcfg *nc)
 {
 	rx_close(nc);
-	netcfg_arp_defend_close(nc);
+	arp_defend_free(nc);
 	if (nc->ev_probe != NULL)
 		event_free(nc->ev_probe);
 	if (nc->ev_announce != NULL)

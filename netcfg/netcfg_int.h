@@ -236,6 +236,7 @@ struct netcfg {
 	int arp_tx;  /* send-only AF_PACKET socket */
 	int arp_rx;  /* ARP receiver, open only while probing; else -1 */
 	int arp_def; /* ARP receiver of the holder's defence; else -1 */
+	bool arp_def_paused; /* deaf while not holding (packet_pause.c) */
 	struct event *ev_arp_def;
 	struct netcfg_defend defend;
 	struct netcfg_arp_up arp_up;
@@ -274,6 +275,15 @@ void netcfg_arp_announce_stop(struct netcfg *);
 /* The holder's defence receiver (RFC 5227 2.4): open while held. */
 void netcfg_arp_defend_open(struct netcfg *);
 void netcfg_arp_defend_close(struct netcfg *);
+
+/*
+ * packet_pause.c: a bound AF_PACKET socket made deaf (a drop-all filter,
+ * its queue drained) or hearing again (fp, or no filter if NULL), where
+ * a close would stall the loop for an RCU grace period. 0 or -1.
+ */
+struct sock_fprog;
+int netcfg_packet_pause(int fd);
+int netcfg_packet_resume(int fd, const struct sock_fprog *fp);
 /* After the ifindex changed: sockets bound to the old one go. */
 void netcfg_arp_relink(struct netcfg *);
 /* The RTM_DELADDR request for the DMZ address (prefix as configured). */

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "base/log.h"
+#include "netcfg/netcfg_int.h"
 #include "netcfg/watch.h"
 
 /*
@@ -44,7 +45,8 @@ struct netcfg_watch {
 	void (*seen)(void *, const struct netcfg_watch_seen *);
 	void *arg;
 	int ifindex;
-	int fd; /* -1 while disabled */
+	int fd;	     /* -1 while disabled */
+	bool paused; /* deaf while holding: netcfg_watch_set_enabled() */
 	struct event *ev;
 	unsigned gen;	/* bumped by every close: a callback closed us */
 	int last_errno; /* of the last failed read, logged once */
@@ -164,7 +166,24 @@ watch_close(struct netcfg_watch *w)
 	w->ev = NULL;
 	close(w->fd); /* leaves promiscuous mode with it */
 	w->fd = -1;
+	w->paused = false;
 	w->gen++;
+}
+
+/*
+ * A hub-like bridge or a mirror port delivers frames for the holder's
+ * MAC: without promiscuous mode the NIC drops them. op: add or drop (a
+ * paused watcher leaves it, as a closed one did).
+ */
+static int
+promisc(struct netcfg_watch *w, int fd, int op)
+{
+	struct packet_mreq mr;
+
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = w->ifindex;
+	mr.mr_type = PACKET_MR_PROMISC;
+	return setsockopt(fd, SOL_PACKET, op, &mr, sizeof(mr));
 }
 
 /*
@@ -175,7 +194,6 @@ static int
 socket_setup(struct netcfg_watch *w, int fd)
 {
 	struct sock_fprog fp = {(unsigned short)w->prog_len, w->prog};
-	struct packet_mreq mr;
 	struct sockaddr_ll sll;
 	int one = 1, rcvbuf = WATCH_RCVBUF;
 
@@ -194,13 +212,7 @@ socket_setup(struct netcfg_watch *w, int fd)
 	sll.sll_ifindex = w->ifindex;
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1)
 		return -1;
-	/* A hub-like bridge or a mirror port delivers frames for the
-	 * holder's MAC: without promiscuous mode the NIC drops them. */
-	memset(&mr, 0, sizeof(mr));
-	mr.mr_ifindex = w->ifindex;
-	mr.mr_type = PACKET_MR_PROMISC;
-	return setsockopt(
-	    fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr));
+	return promisc(w, fd, PACKET_ADD_MEMBERSHIP);
 }
 
 static int
@@ -332,15 +344,51 @@ netcfg_watch_free(struct netcfg_watch *w)
 	free(w);
 }
 
+/*
+ * A standby that starts holding makes the watcher deaf rather than
+ * closing it (packet_pause.c: a close would stall the new holder's loop
+ * past its fence); the next standby time resumes it, unless the
+ * interface was made again meanwhile (a new index: a new socket).
+ */
+static int
+watch_pause(struct netcfg_watch *w)
+{
+	read_drops(w);
+	event_del(w->ev);
+	if (netcfg_packet_pause(w->fd) == -1 ||
+	    promisc(w, w->fd, PACKET_DROP_MEMBERSHIP) == -1)
+		return -1;
+	w->paused = true;
+	w->gen++;
+	return 0;
+}
+
+static int
+watch_resume(struct netcfg_watch *w)
+{
+	struct sock_fprog fp = {(unsigned short)w->prog_len, w->prog};
+
+	if ((int)if_nametoindex(w->conf.ifname) != w->ifindex ||
+	    promisc(w, w->fd, PACKET_ADD_MEMBERSHIP) == -1 ||
+	    netcfg_packet_resume(w->fd, &fp) == -1 ||
+	    event_add(w->ev, NULL) == -1)
+		return -1;
+	w->paused = false;
+	return 0;
+}
+
 int
 netcfg_watch_set_enabled(struct netcfg_watch *w, bool enabled)
 {
 	char err[160];
 
 	if (!enabled) {
-		watch_close(w);
+		if (w->fd != -1 && !w->paused && watch_pause(w) == -1)
+			watch_close(w);
 		return 0;
 	}
+	if (w->fd != -1 && w->paused && watch_resume(w) == -1)
+		watch_close(w);
 	if (w->fd != -1)
 		return 0;
 	if (watch_open(w, err, sizeof(err)) == -1) {
@@ -353,7 +401,7 @@ netcfg_watch_set_enabled(struct netcfg_watch *w, bool enabled)
 bool
 netcfg_watch_is_enabled(const struct netcfg_watch *w)
 {
-	return w->fd != -1;
+	return w->fd != -1 && !w->paused;
 }
 
 void

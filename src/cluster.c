@@ -78,6 +78,9 @@ struct drop_log {
 };
 
 struct cluster {
+	/* the last two steps' times and the wake-up the last one asked for
+	 * (a fence lapse says which was late) */
+	uint64_t step_ms, prev_step_ms, prev_wake_ms;
 	struct event_base *base;
 	struct conf conf;
 	char ifname[NETCFG_IFNAME_MAX];
@@ -394,6 +397,14 @@ apply_state(struct cluster *c, const struct elect_action *a)
 	log_info("cluster: %s -> %s (%s), epoch %llu", elect_state_name(a->old),
 	    elect_state_name(a->state), elect_reason_name(a->reason),
 	    (unsigned long long)elect_get_epoch(c->core));
+	/* Why the loop missed its fence: a stall (how long), or a late
+	 * wake-up of the timer (when it was due). */
+	if (a->reason == ELECT_WHY_FENCE_LAPSED)
+		log_warnx("cluster: the fence lapsed: the step before this "
+			  "one ran %llu ms earlier, its wake-up was due %lld "
+			  "ms before this one",
+		    (unsigned long long)(c->step_ms - c->prev_step_ms),
+		    (long long)c->step_ms - (long long)c->prev_wake_ms);
 	dmz_cidr(c, cidr, sizeof(cidr));
 	hooks_run(c->hooks, elect_state_name(a->state),
 	    elect_state_name(a->old), elect_reason_name(a->reason),
@@ -791,11 +802,14 @@ step(struct cluster *c, const struct elect_event *ev)
 	uint64_t now = clock_now_ms();
 	size_t i;
 
+	c->prev_step_ms = c->step_ms;
+	c->step_ms = now;
 	if (elect_step(c->core, now, ev, &out) == -1)
 		return -1;
 	for (i = 0; i < out.nact; i++)
 		apply(c, &out.act[i], now);
 	arm_timer(c, out.wake_ms, now);
+	c->prev_wake_ms = out.wake_ms;
 	c->handover = out.handover;
 	avahi_sync(c);
 	return 0;

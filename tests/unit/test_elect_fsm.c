@@ -3445,6 +3445,32 @@ a_holder_past_its_fence_resigns(void **state)
 	assert_int_equal(ctr.fence_lapses, 1);
 }
 
+/* A loop late past the fence but silent for less than a whole one (a
+ * step ran in between): every PROBE was answered within a fence, no
+ * standby can claim on it: the holder renews and keeps the address. */
+static void
+a_holder_briefly_past_its_fence_renews(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_TIMER};
+	struct elect_counters ctr;
+	uint64_t until;
+
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	fx_make_holder(f);
+	until = elect_get_lease_until(f->e);
+	f->now = until - 28; /* a step (a HELLO heard), no renewal due yet */
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	fx_clear(f);
+	f->now = until + 5; /* then nothing until 5 ms past the fence */
+	fx_step(f, &ev);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_true(fx_count(f, ELECT_ACT_ADDR_REFRESH) >= 1);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_DEL), 0);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.fence_lapses, 1);
+}
+
 /* A holder echoes a member's PING in its next HEARTBEAT. */
 static void
 a_holder_echoes_a_ping(void **state)
@@ -3991,6 +4017,7 @@ main(void)
 	    TU(holder_refreshes_its_lease_with_every_heartbeat),
 	    T(a_holder_renews_its_fence_between_heartbeats),
 	    T(a_holder_past_its_fence_resigns),
+	    T(a_holder_briefly_past_its_fence_renews),
 	    T(a_holder_echoes_a_ping),
 	    T(the_fence_lets_a_standby_claim_before_the_lease),
 	    T(an_untrusted_fence_waits_the_lease),
