@@ -21,8 +21,8 @@
 # that holds the SYNs (bench_client delay: its comment says why); the
 # hosts' own service checks go through it too, as they would to a slow
 # server. Run length: NOFALSE_SECS (default 15; the issue's cases run
-# 60). The PROBEs the standbys sent and a standby's view of the watched
-# ports (.dmz of its status) are printed, not asserted.
+# 60). The PROBEs the standbys sent and a standby's learned timeouts
+# (.watch, .dmz.probe_timeout_ms) are printed, not asserted.
 #
 # Assertions are on states and events, with a generous bound on how many
 # of the client's connections must be answered (a quarter: a loaded test
@@ -191,7 +191,9 @@ nf_run() {
 	    "PROBEs sent, client answered $answered of ~$expected"
 	for n in 1 2 3; do
 		[ "$n" = "$NF_OLD" ] && continue
-		qn_log "h$n's dmz: $(qn_field "$n" '.dmz | tojson')"
+		qn_log "h$n's view: $(qn_field "$n" '{watch, dmz: (.dmz |
+		    {probe_timeout_ms, probe_samples, fence_ms}),
+		    fence_claims: .counters.fence_claims} | tojson')"
 		break
 	done
 	[ "$NF_READ" -ge 10 ] ||
