@@ -88,7 +88,7 @@ nf_check_views() {
 
 # nf_run CASE: the whole test.
 nf_run() {
-	local n t_end flood= sent cores i probes answered expected others held
+	local n t_end flood="" sent cores i probes answered expected others held
 	declare -A fo0 pr0
 	NF_CASE=$1
 	NF_READ=0
