@@ -19,6 +19,7 @@ PKGS=(
 	# tests/netns (network namespaces, bridges, veth)
 	iproute2 jq socat nftables
 	procps python3 # pgrep in several tests; the tests' small servers
+	iptables # tests/netns/nofalse_slow*.sh: SYNs to an NFQUEUE (no nft queue)
 	keepalived # tests/bench/failover: the peer to beat
 	# tests/netns/dnsresp.sh: the responder's clients (dig, kdig);
 	# tests/bench/dns: dnsperf, and BIND 9 serving the same zone

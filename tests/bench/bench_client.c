@@ -17,6 +17,31 @@
  *   bench_client arp IFNAME ADDR WAIT_MS
  *	broadcasts one ARP request for ADDR on IFNAME and prints, one a
  *	line, each distinct MAC that answers within WAIT_MS
+ *   bench_client delay QUEUE DELAY_MS [EVERY_N]
+ *	a slow service: holds the packets that netfilter queue QUEUE hands
+ *	it (the service's incoming SYNs) for DELAY_MS before letting them
+ *	on, every one of them, or 1 in EVERY_N (the others at once); prints
+ *	"ready" once bound, and "held N passed M" on SIGTERM
+ *
+ * Why `delay` holds SYNs in an NFQUEUE: the standbys' watcher times a
+ * request from the client's SYN to the holder's SYN-ACK (or RST), both
+ * sent by the kernel. A service that accepts late, or writes late, is not
+ * slow for the watcher: the kernel answers the SYN from the listen queue
+ * at once. To be slow where the watcher looks, the SYN-ACK itself must
+ * leave D ms after the SYN. This machine has no netem (nor any qdisc
+ * that delays chosen packets), and its kernel has no nft `queue`
+ * expression (CONFIG_NFT_QUEUE unset) but does have the xtables NFQUEUE
+ * target; so a test adds, in the service's namespace,
+ *   iptables -I INPUT -p tcp --dport PORT --syn -j NFQUEUE \
+ *	--queue-num QUEUE --queue-bypass
+ * and runs `delay` there: each SYN reaches the TCP stack D ms late, the
+ * SYN-ACK leaves D ms late, and the client's connect, the standbys'
+ * watcher and the holder's own service check (it connects through the
+ * same INPUT hook) all see a service that answers after D ms, as a
+ * loaded server whose accept path is slow would look. --queue-bypass:
+ * when `delay` is gone, SYNs pass at once. Plain nfnetlink, no
+ * libnetfilter_queue; metadata only (the verdict needs the packet id
+ * alone).
  *
  * Test tool, not product code: Linux only, exits 1 with one line on
  * stderr when it cannot do its job.
@@ -33,6 +58,11 @@
 #include <netinet/if_ether.h>
 #include <netinet/in.h>
 #include <netpacket/packet.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <linux/netlink.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,7 +104,8 @@ usage(void)
 	    "usage: bench_client now\n"
 	    "       bench_client serve PORT NAME\n"
 	    "       bench_client probe ADDR PORT [INTERVAL_MS [TIMEOUT_MS]]\n"
-	    "       bench_client arp IFNAME ADDR WAIT_MS\n");
+	    "       bench_client arp IFNAME ADDR WAIT_MS\n"
+	    "       bench_client delay QUEUE DELAY_MS [EVERY_N]\n");
 	exit(1);
 }
 
@@ -363,6 +394,226 @@ cmd_arp(int argc, char **argv)
 	return 0;
 }
 
+/* ---- delay: the slow service's SYNs, held in an NFQUEUE -------------- */
+
+/* SYNs held at once: a client every 10 ms and a delay of a second hold
+ * 100; a queue fuller than this lets the newest pass at once. */
+#define DELAY_HELD_MAX 4096
+#define NL_BUF 8192
+
+struct held {
+	uint32_t id;
+	uint64_t due_ms;
+};
+
+static volatile sig_atomic_t delay_stop;
+
+static void
+on_delay_stop(int sig)
+{
+	(void)sig;
+	delay_stop = 1;
+}
+
+/* Appends attribute TYPE with LEN bytes of DATA to the message in BUF. */
+static void
+nl_attr(char *buf, uint16_t type, const void *data, size_t len)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)(void *)buf;
+	struct nlattr *a =
+	    (struct nlattr *)(void *)(buf + NLMSG_ALIGN(nlh->nlmsg_len));
+
+	a->nla_type = type;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + len);
+	memcpy((char *)a + NLA_HDRLEN, data, len);
+	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+/* A queue message (NFQNL_MSG_*) for QUEUE: the headers, no attribute. */
+static void
+nfq_msg(char *buf, uint16_t msg, uint16_t queue, uint16_t flags)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)(void *)buf;
+	struct nfgenmsg *nfg;
+
+	memset(buf, 0, NLMSG_SPACE(sizeof(*nfg)) + 64);
+	nlh->nlmsg_len = NLMSG_LENGTH(sizeof(*nfg));
+	nlh->nlmsg_type = (uint16_t)((NFNL_SUBSYS_QUEUE << 8) | msg);
+	nlh->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
+	nfg = NLMSG_DATA(nlh);
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons(queue);
+}
+
+static void
+nl_send(int fd, const char *buf)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)(const void *)buf;
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+
+	if (sendto(fd, buf, nlh->nlmsg_len, 0, (struct sockaddr *)&kernel,
+		sizeof(kernel)) == -1)
+		die("nfnetlink send");
+}
+
+/* Waits for the kernel's ack of the last request (NLM_F_ACK). */
+static void
+nl_ack(int fd, const char *what)
+{
+	char buf[NL_BUF];
+	struct nlmsghdr *nlh;
+	struct nlmsgerr *e;
+	ssize_t r;
+
+	r = recv(fd, buf, sizeof(buf), 0);
+	if (r == -1)
+		die(what);
+	nlh = (struct nlmsghdr *)(void *)buf;
+	if (!NLMSG_OK(nlh, (size_t)r) || nlh->nlmsg_type != NLMSG_ERROR)
+		return;
+	e = NLMSG_DATA(nlh);
+	if (e->error != 0) {
+		errno = -e->error;
+		die(what);
+	}
+}
+
+static void
+nfq_verdict(int fd, uint16_t queue, uint32_t id)
+{
+	char buf[256];
+	struct nfqnl_msg_verdict_hdr vh = {
+	    .verdict = htonl(NF_ACCEPT), .id = htonl(id)};
+
+	nfq_msg(buf, NFQNL_MSG_VERDICT, queue, 0);
+	nl_attr(buf, NFQA_VERDICT_HDR, &vh, sizeof(vh));
+	nl_send(fd, buf);
+}
+
+static int
+nfq_open(uint16_t queue)
+{
+	struct sockaddr_nl local = {.nl_family = AF_NETLINK};
+	struct nfqnl_msg_config_cmd cmd = {.command = NFQNL_CFG_CMD_BIND};
+	struct nfqnl_msg_config_params params = {
+	    .copy_range = htonl(0), .copy_mode = NFQNL_COPY_META};
+	char buf[256];
+	int fd, rcvbuf = 1 << 20;
+
+	fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER);
+	if (fd == -1)
+		die("netlink socket (root needed)");
+	if (bind(fd, (struct sockaddr *)&local, sizeof(local)) == -1)
+		die("bind netlink");
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	nfq_msg(buf, NFQNL_MSG_CONFIG, queue, NLM_F_ACK);
+	nl_attr(buf, NFQA_CFG_CMD, &cmd, sizeof(cmd));
+	nl_send(fd, buf);
+	nl_ack(fd, "bind NFQUEUE (another process on it?)");
+	nfq_msg(buf, NFQNL_MSG_CONFIG, queue, NLM_F_ACK);
+	nl_attr(buf, NFQA_CFG_PARAMS, &params, sizeof(params));
+	nl_send(fd, buf);
+	nl_ack(fd, "NFQUEUE copy mode");
+	return fd;
+}
+
+/* The packet id of a queued packet's message, 0 when it is none. */
+static uint32_t
+nfq_packet_id(struct nlmsghdr *nlh)
+{
+	struct nlattr *a;
+	struct nfqnl_msg_packet_hdr ph;
+	int len;
+
+	if (nlh->nlmsg_type != ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET))
+		return 0;
+	len = (int)nlh->nlmsg_len - NLMSG_LENGTH(sizeof(struct nfgenmsg));
+	a = (struct nlattr *)(void *)((char *)NLMSG_DATA(nlh) +
+				      NLMSG_ALIGN(sizeof(struct nfgenmsg)));
+	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
+	       a->nla_len <= len) {
+		if ((a->nla_type & NLA_TYPE_MASK) == NFQA_PACKET_HDR &&
+		    a->nla_len >= NLA_HDRLEN + sizeof(ph)) {
+			memcpy(&ph, (char *)a + NLA_HDRLEN, sizeof(ph));
+			return ntohl(ph.packet_id);
+		}
+		len -= NLA_ALIGN(a->nla_len);
+		a = (struct nlattr *)(void *)((char *)a +
+					      NLA_ALIGN(a->nla_len));
+	}
+	return 0;
+}
+
+static int
+cmd_delay(int argc, char **argv)
+{
+	static struct held held[DELAY_HELD_MAX];
+	char buf[NL_BUF];
+	struct pollfd pfd;
+	struct nlmsghdr *nlh;
+	uint64_t delay_ms, every = 1, seen = 0, n_held = 0, n_passed = 0, now;
+	size_t head = 0, count = 0;
+	uint16_t queue;
+	uint32_t id;
+	ssize_t r;
+	int timeout;
+
+	if (argc < 4 || argc > 5)
+		usage();
+	queue = (uint16_t)num_arg(argv[2], 0, 65535);
+	delay_ms = (uint64_t)num_arg(argv[3], 0, 60000);
+	if (argc > 4)
+		every = (uint64_t)num_arg(argv[4], 1, 1000000);
+	signal(SIGTERM, on_delay_stop);
+	signal(SIGINT, on_delay_stop);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pfd.fd = nfq_open(queue);
+	pfd.events = POLLIN;
+	printf("ready\n");
+	while (!delay_stop) {
+		now = now_ms();
+		/* Equal delays: the oldest held is the first due. */
+		while (count > 0 && held[head].due_ms <= now) {
+			nfq_verdict(pfd.fd, queue, held[head].id);
+			head = (head + 1) % DELAY_HELD_MAX;
+			count--;
+		}
+		timeout = count > 0 ? (int)(held[head].due_ms - now) : 1000;
+		if (poll(&pfd, 1, timeout) <= 0)
+			continue;
+		r = recv(pfd.fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r == -1) {
+			if (errno == EINTR || errno == EAGAIN ||
+			    errno == ENOBUFS) /* lost: the kernel drops them */
+				continue;
+			die("nfnetlink recv");
+		}
+		for (nlh = (struct nlmsghdr *)(void *)buf; NLMSG_OK(nlh, r);
+		     nlh = NLMSG_NEXT(nlh, r)) {
+			id = nfq_packet_id(nlh);
+			if (id == 0)
+				continue;
+			if (seen++ % every != every - 1 || delay_ms == 0 ||
+			    count == DELAY_HELD_MAX) {
+				nfq_verdict(pfd.fd, queue, id);
+				n_passed++;
+				continue;
+			}
+			held[(head + count) % DELAY_HELD_MAX] = (struct held){
+			    .id = id, .due_ms = now_ms() + delay_ms};
+			count++;
+			n_held++;
+		}
+	}
+	/* Let the held ones on before going: none is lost to the exit. */
+	for (; count > 0; count--, head = (head + 1) % DELAY_HELD_MAX)
+		nfq_verdict(pfd.fd, queue, held[head].id);
+	printf("held %" PRIu64 " passed %" PRIu64 "\n", n_held, n_passed);
+	close(pfd.fd);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -378,6 +629,8 @@ main(int argc, char **argv)
 		cmd_probe(argc, argv);
 	if (strcmp(argv[1], "arp") == 0)
 		return cmd_arp(argc, argv);
+	if (strcmp(argv[1], "delay") == 0)
+		return cmd_delay(argc, argv);
 	usage();
 	return 1;
 }

@@ -52,12 +52,16 @@ NETNS_TESTS = \
 	tests/netns/fastfail6.sh \
 	tests/netns/conflict6.sh \
 	tests/netns/defend6.sh \
-	tests/netns/scale20.sh
+	tests/netns/scale20.sh \
+	tests/netns/nofalse_slow.sh \
+	tests/netns/nofalse_slow20.sh \
+	tests/netns/nofalse_busy.sh \
+	tests/netns/nofalse_flood.sh
 
 TESTS += $(NETNS_TESTS)
 dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh
 EXTRA_DIST += tests/netns/lib.sh tests/netns/avahi_lib.sh tests/netns/igd_responder.py \
-	tests/netns/dnsresp.py
+	tests/netns/dnsresp.py tests/netns/nofalse_lib.sh
 
 # Crafted datagrams for badpkts.sh, made by the daemon's own codec.
 check_PROGRAMS += tests/netns/qure-forge
