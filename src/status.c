@@ -115,6 +115,9 @@ dmz_to_json(const struct status *st)
 	jset(o, "address6",
 	    st->dmz.address6[0] != '\0' ? jstr(st->dmz.address6) : json_null());
 	jset(o, "held6", json_boolean(st->dmz.held6));
+	/* config, or with [dmz] address = auto router or chosen */
+	jset(o, "source",
+	    jstr(st->dmz.source[0] != '\0' ? st->dmz.source : "config"));
 	return o;
 }
 
@@ -507,6 +510,7 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_u64(rd, o, "kernel_lifetime_s", &st->dmz.kernel_lifetime_s);
 		rd_u64(rd, o, "guard_restarts", &st->dmz.guard_restarts);
 		rd_str(rd, o, "vmac", st->dmz.vmac, sizeof(st->dmz.vmac));
+		rd_str(rd, o, "source", st->dmz.source, sizeof(st->dmz.source));
 	}
 	rd_members(rd, obj, st);
 	rd_counters(rd, rd_obj(rd, obj, "counters"), &st->counters);
@@ -623,6 +627,8 @@ status_print(const struct status *st, FILE *fp)
 	    "dmz:      %s, %s, lease %" PRIu64 " ms (kernel %" PRIu64 " s)\n",
 	    or_dash(st->dmz.address), st->dmz.held ? "held here" : "not held",
 	    st->dmz.lease_ms, st->dmz.kernel_lifetime_s);
+	if (st->dmz.source[0] != '\0' && strcmp(st->dmz.source, "config") != 0)
+		fprintf(fp, "dmz from: %s (address = auto)\n", st->dmz.source);
 	if (st->dmz.vmac[0] != '\0')
 		fprintf(
 		    fp, "vmac:     %s, up only on the holder\n", st->dmz.vmac);

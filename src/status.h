@@ -77,6 +77,9 @@ struct status {
 		uint64_t kernel_lifetime_s; /* the backstop, 0: not held */
 		uint64_t guard_restarts;    /* address guard deaths */
 		char vmac[STATUS_MAC_LEN];  /* [dmz] vmac's MAC; "": null */
+		/* where address came from: "config", or with [dmz]
+		 * address = auto "router" or "chosen" (src/dmz_auto.h) */
+		char source[8];
 	} dmz;
 	struct status_member members[STATUS_MAX_MEMBERS]; /* self excluded */
 	size_t n_members;
