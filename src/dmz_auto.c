@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -39,9 +40,14 @@ struct resolver {
 	struct event_base *base;
 	struct dmz_facts f;
 	struct elect_key *key;
+	struct event *timer; /* wait_ms() */
+	uint64_t listen_ms;  /* how long members are listened for */
 	bool listen_done, router_done, probe_done;
 	enum netcfg_probe_result probe;
 	uint64_t heard; /* authenticated datagrams */
+	/* the members' MACs (HELLO): their ARP is not a foreign host's */
+	uint8_t f_macs[NETCFG_MAX_MEMBER_MACS][6];
+	size_t n_macs;
 };
 
 static void
@@ -186,6 +192,17 @@ fail:
 	return -1;
 }
 
+static bool
+known_mac(const struct resolver *r, const uint8_t *mac)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_macs; i++)
+		if (memcmp(r->f_macs[i], mac, 6) == 0)
+			return true;
+	return false;
+}
+
 static void
 rx_cb(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
 {
@@ -198,6 +215,9 @@ rx_cb(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
 	r->heard++;
 	if (src != NULL)
 		dmz_facts_exclude(&r->f, src->sin_addr);
+	if ((m.has & ELECT_HAS_MAC) && r->n_macs < NETCFG_MAX_MEMBER_MACS &&
+	    !known_mac(r, m.mac))
+		memcpy(r->f_macs[r->n_macs++], m.mac, 6);
 	if (!dmz_facts_hear(&r->f, &m))
 		return;
 	ntoa(r->f.peer_addr, a, sizeof(a));
@@ -257,16 +277,80 @@ run_until(struct resolver *r, const bool *done)
 			break; /* an error, or nothing left to wait for */
 }
 
-/* 4: the first candidate nobody answers ARP for. */
-static int
-pick(struct resolver *r, const char *ifname, struct dmz_choice *out, char *err,
-    size_t errlen)
+/* Runs the loop for ms (and whatever else is due meanwhile). */
+static void
+wait_ms(struct resolver *r, uint64_t ms)
+{
+	struct timeval tv = {
+	    (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+
+	r->listen_done = false;
+	if (evtimer_add(r->timer, &tv) == -1)
+		abort();
+	run_until(r, &r->listen_done);
+}
+
+static uint64_t
+jitter_ms(void)
+{
+	uint32_t v = 0;
+
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		v = (uint32_t)getpid() * 2654435761u;
+	return v % DMZ_JITTER_MS;
+}
+
+/* One ARP probe of c: FREE, CONFLICT or FAILED. */
+static enum netcfg_probe_result
+probe(struct resolver *r, const char *ifname, const struct dmz_choice *c,
+    char *err, size_t errlen)
 {
 	static const struct netcfg_cb cb = {.probe_done = probe_cb};
 	struct netcfg_conf nc;
 	struct netcfg *n;
-	char nerr[NETCFG_ERR_MAX], a[INET_ADDRSTRLEN];
-	unsigned skip;
+	char nerr[NETCFG_ERR_MAX];
+
+	memset(&nc, 0, sizeof(nc));
+	snprintf(nc.ifname, sizeof(nc.ifname), "%s", ifname);
+	nc.dmz = c->addr;
+	nc.dmz_prefix = c->prefix;
+	nc.now_ms = clock_now_ms;
+	n = netcfg_new(r->base, &nc, &cb, r, nerr);
+	if (n == NULL) {
+		snprintf(err, errlen, "dmz: address = auto: %s", nerr);
+		return NETCFG_PROBE_FAILED;
+	}
+	netcfg_set_member_macs(n, (const uint8_t(*)[6])r->f_macs, r->n_macs);
+	r->probe_done = false;
+	if (netcfg_probe(n, DMZ_PROBE_COUNT, DMZ_PROBE_GAP_MS,
+		DMZ_PROBE_WAIT_MS) == -1) {
+		r->probe_done = true;
+		r->probe = NETCFG_PROBE_FAILED;
+	}
+	run_until(r, &r->probe_done);
+	netcfg_free(n);
+	if (r->probe == NETCFG_PROBE_FAILED)
+		snprintf(err, errlen,
+		    "dmz: address = auto: cannot ARP-probe on %s (link "
+		    "down?)",
+		    ifname);
+	return r->probe;
+}
+
+/*
+ * 4: the first candidate nobody answers ARP for. Each probe waits a
+ * random while first, so that members started together seldom probe at
+ * once. A conflict (an answer, or a probe at the same time: perhaps
+ * another member starting) sends us back to listening, so a member that
+ * took the address meanwhile is heard and followed (step 1); a candidate
+ * is given up only after DMZ_PROBE_ROUNDS conflicts with no member heard.
+ */
+static int
+pick(struct resolver *r, const char *ifname, struct dmz_choice *out, char *err,
+    size_t errlen)
+{
+	char a[INET_ADDRSTRLEN];
+	unsigned skip, round;
 
 	for (skip = 0; skip < DMZ_PICK_TRIES; skip++) {
 		if (!dmz_pick(&r->f, skip, out)) {
@@ -276,40 +360,32 @@ pick(struct resolver *r, const char *ifname, struct dmz_choice *out, char *err,
 			return -1;
 		}
 		ntoa(out->addr, a, sizeof(a));
-		memset(&nc, 0, sizeof(nc));
-		snprintf(nc.ifname, sizeof(nc.ifname), "%s", ifname);
-		nc.dmz = out->addr;
-		nc.dmz_prefix = out->prefix;
-		nc.now_ms = clock_now_ms;
-		n = netcfg_new(r->base, &nc, &cb, r, nerr);
-		if (n == NULL) {
-			snprintf(err, errlen, "dmz: address = auto: %s", nerr);
-			return -1;
-		}
-		r->probe_done = false;
-		if (netcfg_probe(n, DMZ_PROBE_COUNT, DMZ_PROBE_GAP_MS,
-			DMZ_PROBE_WAIT_MS) == -1) {
-			r->probe_done = true;
-			r->probe = NETCFG_PROBE_FAILED;
-		}
-		run_until(r, &r->probe_done);
-		netcfg_free(n);
-		if (r->probe == NETCFG_PROBE_FREE) {
-			log_info("dmz: address = auto: %s is free (ARP "
-				 "probe): chosen",
+		for (round = 0; round < DMZ_PROBE_ROUNDS; round++) {
+			wait_ms(r, jitter_ms());
+			if (dmz_decide(&r->f, out))
+				return 0; /* a member spoke meanwhile */
+			switch (probe(r, ifname, out, err, errlen)) {
+			case NETCFG_PROBE_FREE:
+				if (dmz_decide(&r->f, out))
+					return 0;
+				log_info("dmz: address = auto: %s is free "
+					 "(ARP probe): chosen",
+				    a);
+				return 0;
+			case NETCFG_PROBE_FAILED:
+				return -1;
+			case NETCFG_PROBE_CONFLICT:
+			default:
+				break;
+			}
+			log_info("dmz: address = auto: a host answers or "
+				 "probes ARP for %s; listening for members",
 			    a);
-			return 0;
+			wait_ms(r, 2 * r->listen_ms);
+			if (dmz_decide(&r->f, out))
+				return 0;
 		}
-		if (r->probe == NETCFG_PROBE_FAILED) {
-			snprintf(err, errlen,
-			    "dmz: address = auto: cannot ARP-probe %s on %s "
-			    "(link down?)",
-			    a, ifname);
-			return -1;
-		}
-		log_info("dmz: address = auto: %s is taken (a host answers "
-			 "ARP): the next one",
-		    a);
+		log_info("dmz: address = auto: %s is taken: the next one", a);
 	}
 	snprintf(err, errlen,
 	    "dmz: address = auto: %u addresses at the top of the LAN are "
@@ -328,11 +404,8 @@ dmz_auto_resolve(struct event_base *base, const struct conf *conf,
 	struct router *rt = NULL;
 	struct router_conf rc;
 	struct router_port ports[ROUTER_MAX_PORTS];
-	struct event *timer = NULL;
-	struct timeval tv;
 	char ifname[NETCFG_IFNAME_MAX], nerr[NETCFG_ERR_MAX],
 	    a[INET_ADDRSTRLEN], uerr[256];
-	uint64_t listen_ms;
 	size_t i;
 	int rc_ = -1;
 
@@ -350,12 +423,12 @@ dmz_auto_resolve(struct event_base *base, const struct conf *conf,
 	exclude_gateway(&r.f, ifname);
 	read_file(&r.f, conf->node.state_dir);
 	r.key = elect_key_new(key);
-	if (r.key == NULL) {
-		snprintf(err, errlen, "dmz: address = auto: out of memory");
-		return -1;
-	}
+	r.timer = evtimer_new(base, listen_cb, &r);
+	if (r.key == NULL || r.timer == NULL)
+		abort();
 
-	/* 1: the members, for dead-after heartbeats and more. */
+	/* 1: the members, for dead-after heartbeats and more; the socket
+	 * stays open while candidates are probed. */
 	disc_udp_conf_defaults(&uc);
 	uc.group = conf->cluster.group;
 	uc.port = conf->cluster.port;
@@ -365,15 +438,10 @@ dmz_auto_resolve(struct event_base *base, const struct conf *conf,
 		log_warnx("dmz: address = auto: cannot listen for members "
 			  "(%s); deciding without them",
 		    uerr);
-	listen_ms = (uint64_t)(conf->cluster.dead_after + 2) *
-		    conf->cluster.heartbeat_ms;
-	if (listen_ms < DMZ_LISTEN_MIN_MS)
-		listen_ms = DMZ_LISTEN_MIN_MS;
-	tv.tv_sec = (time_t)(listen_ms / 1000);
-	tv.tv_usec = (suseconds_t)(listen_ms % 1000) * 1000;
-	timer = evtimer_new(base, listen_cb, &r);
-	if (timer == NULL || evtimer_add(timer, &tv) == -1)
-		abort();
+	r.listen_ms = (uint64_t)(conf->cluster.dead_after + 2) *
+		      conf->cluster.heartbeat_ms;
+	if (r.listen_ms < DMZ_LISTEN_MIN_MS)
+		r.listen_ms = DMZ_LISTEN_MIN_MS;
 
 	/* 2: the router's mapping table, meanwhile (UPnP, in its helper). */
 	if (conf->dmz.ports.n > 0) {
@@ -396,23 +464,21 @@ dmz_auto_resolve(struct event_base *base, const struct conf *conf,
 	ntoa(r.f.lan, a, sizeof(a));
 	log_info("dmz: address = auto: listening %" PRIu64
 		 " ms for members on %s (%s/%u)%s",
-	    listen_ms, ifname, a, r.f.prefix,
+	    r.listen_ms, ifname, a, r.f.prefix,
 	    rt != NULL ? ", asking the router" : "");
-	run_until(&r, &r.listen_done);
+	wait_ms(&r, r.listen_ms);
 	run_until(&r, &r.router_done);
-	disc_udp_free(udp);
-	udp = NULL;
 	router_free(rt); /* the cluster opens its own */
-	rt = NULL;
-	if (r.f.rejected > 0)
-		log_warnx("dmz: address = auto: %u datagram(s) of members "
-			  "named a DMZ address off our LAN: ignored",
-		    r.f.rejected);
 
 	if (dmz_decide(&r.f, out))
 		rc_ = 0;
 	else
 		rc_ = pick(&r, ifname, out, err, errlen);
+	disc_udp_free(udp);
+	if (r.f.rejected > 0)
+		log_warnx("dmz: address = auto: %u datagram(s) of members "
+			  "named a DMZ address off our LAN: ignored",
+		    r.f.rejected);
 	if (rc_ == 0) {
 		ntoa(out->addr, a, sizeof(a));
 		log_info("dmz: address = auto: %s/%u, source %s (%s)", a,
@@ -426,7 +492,7 @@ dmz_auto_resolve(struct event_base *base, const struct conf *conf,
 			  "ports to it");
 		write_file(conf->node.state_dir, out);
 	}
-	event_free(timer);
+	event_free(r.timer);
 	elect_key_free(r.key);
 	return rc_;
 }

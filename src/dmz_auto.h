@@ -36,11 +36,13 @@ struct event_base;
 #define DMZ_FILE "dmz"	       /* inside the state dir */
 #define DMZ_FILE_MAX 512       /* bytes read of it at most */
 #define DMZ_EXCLUDE_MAX 64     /* addresses never picked */
-#define DMZ_PICK_TRIES 16      /* taken addresses skipped, at most */
+#define DMZ_PICK_TRIES 8       /* candidates tried, at most */
 #define DMZ_LISTEN_MIN_MS 1000 /* listening for members, at least */
-#define DMZ_PROBE_COUNT 3      /* ARP probes of a candidate */
+#define DMZ_PROBE_COUNT 2      /* ARP probes of a candidate */
+#define DMZ_PROBE_ROUNDS 3     /* conflicts before the next one */
 #define DMZ_PROBE_GAP_MS 100   /* between them */
-#define DMZ_PROBE_WAIT_MS 400  /* then answers awaited */
+#define DMZ_PROBE_WAIT_MS 300  /* then answers awaited */
+#define DMZ_JITTER_MS 2000     /* a random wait before each probe */
 
 /* dmz.source of the status ("config", "router", "chosen"). */
 enum dmz_source {
