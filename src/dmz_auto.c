@@ -17,6 +17,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -228,6 +229,62 @@ rx_cb(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
 	    elect_msg_type_name(m.type), from, a, r->f.peer_prefix);
 }
 
+/*
+ * qured.socket: systemd holds the cluster port and passes it as fd 3
+ * while LISTEN_PID is ours (disc_udp.c takes it later, so it is read
+ * here, not taken: the variables stay). -1 when there is none.
+ */
+static int
+systemd_sock(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+
+	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid() ||
+	    strcmp(fds, "1") != 0)
+		return -1;
+	return 3;
+}
+
+/* The systemd socket, joined to the group on ifindex (the cluster's
+ * transport finds it joined: EADDRINUSE, which it accepts). */
+static int
+systemd_join(int fd, const struct conf *conf, unsigned ifindex)
+{
+	struct ip_mreqn mr;
+
+	memset(&mr, 0, sizeof(mr));
+	mr.imr_multiaddr = conf->cluster.group;
+	mr.imr_ifindex = (int)ifindex;
+	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) ==
+		-1 &&
+	    errno != EADDRINUSE)
+		return -1;
+	return 0;
+}
+
+static void rx_cb(
+    void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src);
+
+static void
+systemd_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	uint8_t buf[DISC_DGRAM_MAX];
+	struct sockaddr_in src;
+	socklen_t slen;
+	ssize_t n;
+	int i;
+
+	(void)what;
+	for (i = 0; i < DISC_RX_BURST; i++) {
+		slen = sizeof(src);
+		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+		    (struct sockaddr *)&src, &slen);
+		if (n < 0)
+			return;
+		rx_cb(arg, buf, (size_t)n, &src);
+	}
+}
+
 static void
 listen_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -406,8 +463,9 @@ dmz_auto_resolve(struct event_base *base, const struct conf *conf,
 	struct router_port ports[ROUTER_MAX_PORTS];
 	char ifname[NETCFG_IFNAME_MAX], nerr[NETCFG_ERR_MAX],
 	    a[INET_ADDRSTRLEN], uerr[256];
+	struct event *sd_ev = NULL;
 	size_t i;
-	int rc_ = -1;
+	int rc_ = -1, sd;
 
 	memset(&r, 0, sizeof(r));
 	r.base = base;
@@ -433,8 +491,17 @@ dmz_auto_resolve(struct event_base *base, const struct conf *conf,
 	uc.group = conf->cluster.group;
 	uc.port = conf->cluster.port;
 	uc.ifindex = if_nametoindex(ifname);
-	udp = disc_udp_new(base, &uc, rx_cb, &r, uerr, sizeof(uerr));
-	if (udp == NULL)
+	if ((sd = systemd_sock()) != -1) {
+		if (systemd_join(sd, conf, uc.ifindex) == -1)
+			log_warnx("dmz: address = auto: cannot join the "
+				  "group on the socket from systemd: %s",
+			    strerror(errno));
+		sd_ev = event_new(
+		    base, sd, EV_READ | EV_PERSIST, systemd_read_cb, &r);
+		if (sd_ev == NULL || event_add(sd_ev, NULL) == -1)
+			abort();
+	} else if ((udp = disc_udp_new(
+			base, &uc, rx_cb, &r, uerr, sizeof(uerr))) == NULL)
 		log_warnx("dmz: address = auto: cannot listen for members "
 			  "(%s); deciding without them",
 		    uerr);
@@ -463,8 +530,9 @@ dmz_auto_resolve(struct event_base *base, const struct conf *conf,
 	}
 	ntoa(r.f.lan, a, sizeof(a));
 	log_info("dmz: address = auto: listening %" PRIu64
-		 " ms for members on %s (%s/%u)%s",
+		 " ms for members on %s (%s/%u%s)%s",
 	    r.listen_ms, ifname, a, r.f.prefix,
+	    sd_ev != NULL ? ", the socket from systemd" : "",
 	    rt != NULL ? ", asking the router" : "");
 	wait_ms(&r, r.listen_ms);
 	run_until(&r, &r.router_done);
@@ -475,6 +543,8 @@ dmz_auto_resolve(struct event_base *base, const struct conf *conf,
 	else
 		rc_ = pick(&r, ifname, out, err, errlen);
 	disc_udp_free(udp);
+	if (sd_ev != NULL)
+		event_free(sd_ev); /* the socket stays, for the cluster */
 	if (r.f.rejected > 0)
 		log_warnx("dmz: address = auto: %u datagram(s) of members "
 			  "named a DMZ address off our LAN: ignored",

@@ -8,8 +8,8 @@
 #     holder for it, say dmz.source chosen and keep it in the state dir;
 #     the holder asked miniupnpd to forward the ports (refused: 501,
 #     logged once);
-#  2. a third member started later follows the holder (same address,
-#     "as the members say"); all stopped, one restarted alone keeps the
+#  2. a third member started later, on a socket passed as systemd does,
+#     follows the holder (same address, "as the members say"); all stopped, one restarted alone keeps the
 #     address from its state dir; another, with a corrupt state file,
 #     follows it and writes the file anew;
 #  3. the tests' own IGD (igd_responder.py, as igd.sh) whose table
@@ -112,11 +112,26 @@ grep -q '^dmz from: chosen (address = auto)' <<<"$out" ||
     qn_fail "no 'dmz from' line in qurectl status: $out"
 
 # ---- 2. a latecomer follows; the state dir keeps the address
-qn_start_host 3 "${auto[@]}"
+# h3 runs as under qured.socket: the cluster port bound before qured
+# starts, passed as fd 3 (LISTEN_PID, LISTEN_FDS), as portheld.sh does.
+cat >"$T/sd-qured" <<EOS
+#!/usr/bin/env python3
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5182))
+os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
+os.environ["LISTEN_PID"] = str(os.getpid())
+os.environ["LISTEN_FDS"] = "1"
+os.execv("$QURED", ["$QURED"] + sys.argv[1:])
+EOS
+chmod +x "$T/sd-qured"
+QURED="$T/sd-qured" qn_start_host 3 "${auto[@]}"
 qn_wait_for 30000 field_is 3 .node.state standby
 field_is 3 .dmz.address "$QN_DMZ/24" ||
     qn_fail "h3: $(qn_field 3 .dmz.address), not the holder's $QN_DMZ/24"
 grep -q "as the members say" "$T/h3/log" || qn_fail "h3 did not follow the members"
+grep -q "the socket from systemd" "$T/h3/log" || qn_fail "h3 did not listen on fd 3"
 qn_wait_for 5000 qn_holder >/dev/null
 [ "$(qn_holder)" = "h$h" ] || qn_fail "the holder changed: $(qn_holder)"
 qn_log "h3 started later: took $QN_DMZ from the holder h$h"
