@@ -58,6 +58,14 @@ ntoa(struct in_addr a, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+static bool
+is_dmz_label(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 4 && strcmp(name + n - 4, ":dmz") == 0;
+}
+
 /* Our address on ifname (the first one that has a host part: not
  * link-local), its prefix; every IPv4 address of ifname excluded. */
 static int
@@ -98,11 +106,14 @@ lan_of(const char *ifname, struct dmz_facts *f, char *err, size_t errlen)
 		return -1;
 	}
 	dmz_facts_init(f, lan, prefix);
-	/* Every address of ours is excluded, not only the first. */
+	/* Every address of ours is excluded, not only the first; not a DMZ
+	 * address a crash left behind (label "<if>:dmz", netcfg's), which
+	 * the router's table or the file may well name. */
 	if (getifaddrs(&ifa) == 0) {
 		for (i = ifa; i != NULL; i = i->ifa_next)
 			if (i->ifa_addr != NULL &&
-			    i->ifa_addr->sa_family == AF_INET)
+			    i->ifa_addr->sa_family == AF_INET &&
+			    !is_dmz_label(i->ifa_name))
 				dmz_facts_exclude(f,
 				    ((struct sockaddr_in *)(void *)i->ifa_addr)
 					->sin_addr);
