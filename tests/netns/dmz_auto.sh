@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # [dmz] address = auto (issue 10 item 5): no member is told the DMZ
 # address; they find one and agree on it.
+#  0. three members started at once, no [dmz] ports: one address;
 #  1. miniupnpd (nftables) as the router, its WAN in 100.64/10 as in
 #     upnp.sh: it lists no mapping and refuses new ones (carrier-grade
 #     NAT). A foreign host answers ARP for the top address (.254). Two
@@ -68,9 +69,6 @@ UPNPD=$!
 QN_PIDS+=($UPNPD)
 http_up() { ip netns exec "$QN_ROUTER" ss -ltn | grep -q ':5000 '; }
 qn_wait_for 5000 http_up
-# A foreign host on the top address of the LAN (here: the router).
-ip -n "$QN_ROUTER" addr add "$QN_NET.254/24" dev lan0
-
 export QN_NO_DMZ4=1 # no address line: the lines below say auto
 auto=("[dmz]" "address = auto" "ports = tcp:8080,tcp:8443,udp:5060")
 field_is() { [ "$(qn_field "$1" "$2" 2>/dev/null)" = "$3" ]; }
@@ -78,6 +76,25 @@ file_says() { # HOST ADDRESS SOURCE: the state dir's dmz file
 	grep -qx "address=$2/24" "$T/h$1/state/dmz" &&
 	    grep -qx "source=$3" "$T/h$1/state/dmz"
 }
+
+# ---- 0. three members started at once, no ports (no router asked):
+# the first to probe the top address takes it, the others hear it.
+QN_DMZ=$QN_NET.254
+for n in 1 2 3; do qn_start_host "$n" "[dmz]" "address = auto"; done
+qn_elected 60000
+for n in 1 2 3; do
+	field_is "$n" .dmz.address "$QN_DMZ/24" ||
+	    qn_fail "h$n: $(qn_field "$n" .dmz.address), not $QN_DMZ/24"
+done
+qn_log "h1, h2, h3 started at once: all $QN_DMZ, h$QN_HOLDER holds it"
+for n in 1 2 3; do qn_stop_host "$n"; done
+for n in 1 2 3; do
+	rm -f "$T/h$n/state/dmz"
+	mv "$T/h$n/log" "$T/h$n/log.0" # the checks below read fresh logs
+done
+
+# A foreign host on the top address of the LAN (here: the router).
+ip -n "$QN_ROUTER" addr add "$QN_NET.254/24" dev lan0
 
 QN_DMZ=$QN_NET.253
 qn_start_host 1 "${auto[@]}"
