@@ -16,7 +16,10 @@
 #  3. the tests' own IGD (igd_responder.py, as igd.sh) whose table
 #     already forwards tcp:8443 to .77: the members take .77, dmz.source
 #     router, whatever their state dirs say, and the holder maps the
-#     ports to it.
+#     ports to it;
+#  4. the same IGD with an empty table: a member alone chooses .253 and
+#     has it mapped; another, started alone after it stopped (no state
+#     file), finds .253 in the router's table (source router).
 . "$(dirname "$0")/lib.sh"
 
 command -v miniupnpd >/dev/null || qn_skip "no miniupnpd (scripts/deps.sh)"
@@ -206,6 +209,32 @@ mapped() { grep -q "TCP 8080 -> $QN_DMZ:8080 lease 3600 from $(qn_ip "$h")" "$T/
 qn_wait_for 15000 mapped
 qn_wait_for 15000 field_is "$h" .router.mapped 3
 qn_log "the router forwarded tcp:8443 to $QN_DMZ: both took it, h$h mapped the rest"
+
+# ---- 4. a chosen address is mapped, and the router then tells it
+qn_stop_host 1
+qn_stop_host 2
+kill "$IGD"
+wait "$IGD" 2>/dev/null || true
+qn_wait_for 5000 http_down
+rm -f "$T"/h[123]/state/dmz
+ip netns exec "$QN_ROUTER" python3 "$QN_LIB_DIR/igd_responder.py" upnp \
+    "$QN_ROUTER_IP" "$T/igd4.log" >"$T/igd.out" 2>&1 &
+IGD=$!
+QN_PIDS+=($IGD)
+qn_wait_for 10000 igd_up
+QN_DMZ=$QN_NET.253 # .254 is still the foreign host's
+qn_start_host 1 "${auto[@]}"
+qn_elected 60000
+field_is 1 .dmz.source chosen || qn_fail "h1: $(qn_field 1 .dmz.source)"
+mapped4() { grep -q "TCP 8080 -> $QN_DMZ:8080 lease 3600" "$T/igd4.log"; }
+qn_wait_for 15000 mapped4
+qn_stop_host 1
+qn_start_host 2 "${auto[@]}"
+qn_elected 30000
+field_is 2 .dmz.address "$QN_DMZ/24" || qn_fail "h2: $(qn_field 2 .dmz.address)"
+field_is 2 .dmz.source router || qn_fail "h2: $(qn_field 2 .dmz.source), not router"
+qn_log "h1 alone chose $QN_DMZ and had it mapped; h2, started alone after," \
+    "found it in the router's table"
 echo "PASS: $QN_NAME: address = auto: members started together agree on" \
     "a free address (ARP-probed, kept across restarts, followed by" \
     "latecomers), and take the router's forward when there is one"
