@@ -613,6 +613,29 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 		destroy(d);
 }
 
+/*
+ * Reads now what is queued (a burst at most), as the read event would
+ * later. The fence's holder calls this before it renews its kernel lease
+ * (doc/protocol.md, "The fence"): a PROBE that arrived before the
+ * renewal is answered before it. True if d was freed meanwhile (by a
+ * callback): the caller must not use it again.
+ */
+bool
+disc_udp_drain(struct disc_udp *d)
+{
+	int i;
+
+	if (d->in_cb)
+		return false; /* inside our own callback: reading already */
+	for (i = 0; i < DISC_RX_BURST; i++)
+		if (read_one(d) <= 0 || d->dead)
+			break;
+	if (!d->dead)
+		return false;
+	destroy(d);
+	return true;
+}
+
 int
 disc_udp_send(struct disc_udp *d, const struct sockaddr_in *dest,
     const void *buf, size_t len)

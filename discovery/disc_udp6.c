@@ -464,6 +464,23 @@ retry_cb(evutil_socket_t fd, short what, void *arg)
 	arm_retry(d);
 }
 
+/* As disc_udp_drain(): what is queued now, before a fence renewal. */
+bool
+disc_udp6_drain(struct disc_udp6 *d)
+{
+	int i;
+
+	if (d->in_cb)
+		return false;
+	for (i = 0; i < DISC_RX_BURST; i++)
+		if (read_one(d) <= 0 || d->dead)
+			break;
+	if (!d->dead)
+		return false;
+	destroy(d);
+	return true;
+}
+
 int
 disc_udp6_send(struct disc_udp6 *d, const struct sockaddr_in6 *dest,
     const void *buf, size_t len)

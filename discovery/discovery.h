@@ -137,6 +137,10 @@ int disc_udp_send(struct disc_udp *, const struct sockaddr_in *dest,
  * interface (followed by disc_udp_set_ifindex()). Not to be read from.
  */
 int disc_udp_get_fd(const struct disc_udp *);
+/* Reads what is queued now, as the read event would (the fence renews
+ * only after every PROBE that arrived was answered). True if d was
+ * freed by a callback meanwhile. */
+bool disc_udp_drain(struct disc_udp *);
 
 /* The bound port, host order (the ephemeral one if conf->port was 0). */
 uint16_t disc_udp_get_port(const struct disc_udp *);

@@ -9,11 +9,12 @@
 
 #include "election/elect_int.h"
 
-/* What we watched was owed by the old holder: forget it. */
+/* What we watched was owed by the old holder, or the holder just
+ * answered a PROBE: owed no longer (late answers still teach). */
 void
 elect_fast_reset(struct elect *c)
 {
-	elect_reqs_clear(&c->reqs);
+	elect_reqs_forgive(&c->reqs);
 	c->probe_tries = 0;
 }
 
@@ -123,7 +124,10 @@ elect_on_probe(
 static bool
 acks_our_probe(const struct elect *c, const struct elect_msg *m, bool *fast)
 {
-	bool round = c->probe_tries > 0 && m->nonce == c->probe_nonce;
+	/* A round's nonce stays ours after the round: an answer that comes
+	 * after it failed still says the holder lives (the fence, above all,
+	 * must not claim beside it). */
+	bool round = c->probe_nonce != 0 && m->nonce == c->probe_nonce;
 	bool silence = c->silence_sent_ms != 0 && m->nonce == c->silence_nonce;
 
 	if (fast != NULL)
@@ -144,6 +148,7 @@ elect_on_silent_holder_ack(
 
 	if (!acks_our_probe(c, in->m, NULL) || !c->lost_by_silence)
 		return;
+	elect_fence_ack(c, in->m, true); /* late: a try or an answer lost */
 	mb = elect_members_find(&c->members, &h.id);
 	/* Heartbeats we lost renewed its lease: it may run until now + a
 	 * lease, and our turn counts from there if it goes silent again. */
@@ -166,6 +171,8 @@ elect_on_probe_ack(
 
 	if (!acks_our_probe(c, m, &fast) || !c->has_holder)
 		return;
+	elect_fence_ack(
+	    c, m, fast ? c->probe_tries != 1 : c->silence_tries > 1);
 	if (!fast) { /* alive: its next heartbeat may come through */
 		c->silence_sent_ms = 0;
 		elect_detector_heard(&c->detector, c->now_ms);
@@ -186,7 +193,8 @@ elect_on_request(
 {
 	(void)out;
 	if (c->has_holder)
-		elect_reqs_request(&c->reqs, in->ev->flow, c->now_ms);
+		elect_reqs_request(&c->reqs, in->ev->flow, in->ev->proto,
+		    in->ev->port, c->now_ms);
 }
 
 void
@@ -194,26 +202,36 @@ elect_on_answer(
     struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
 {
 	(void)out;
-	elect_reqs_answer(&c->reqs, in->ev->flow);
+	elect_reqs_answer(&c->reqs, in->ev->flow, in->ev->proto, in->ev->port,
+	    c->now_ms, c->conf.request_timeout_ms);
 }
 
-/* PROBEs are counted, and their rate kept (at most two a request-timeout,
- * whatever asks: a flood of requests, a silent holder). */
+/* PROBEs are counted, and their rate kept (at most ELECT_PROBE_TRIES a
+ * request-timeout, whatever asks: a flood of requests, a silent holder). */
 static void
 note_probe_sent(struct elect *c)
 {
 	c->ctr.probes++;
-	c->probe_sent_ms[0] = c->probe_sent_ms[1];
-	c->probe_sent_ms[1] = c->now_ms;
+	for (size_t i = 0; i + 1 < ELECT_PROBE_TRIES; i++)
+		c->probe_sent_ms[i] = c->probe_sent_ms[i + 1];
+	c->probe_sent_ms[ELECT_PROBE_TRIES - 1] = c->now_ms;
+}
+
+/* When the next PROBE may go at the earliest (0: now). */
+static uint64_t
+probe_rate_due(const struct elect *c)
+{
+	if (c->probe_sent_ms[0] == 0)
+		return 0;
+	return c->probe_sent_ms[0] + c->conf.request_timeout_ms;
 }
 
 /* A PROBE to the holder we follow (or lost); none without its address:
  * the caller's deadline, or the lease, decides then. */
 static void
-probe_holder(struct elect *c, uint64_t nonce, struct elect_out *out)
+probe_holder(struct elect *c, uint64_t nonce, bool retry, struct elect_out *out)
 {
-	const struct elect_member *h =
-	    elect_members_find(&c->members, &c->holder.id);
+	struct elect_member *h = elect_members_find(&c->members, &c->holder.id);
 	struct elect_msg m;
 
 	if (h == NULL || h->src.family == 0)
@@ -228,34 +246,45 @@ probe_holder(struct elect *c, uint64_t nonce, struct elect_out *out)
 	m.probe_seq = ++c->probe_seq_out;
 	elect_send_msg(c, &m, &h->src, out);
 	note_probe_sent(c);
+	elect_fence_probe_sent(c, h, nonce, retry);
 }
 
 static void
 send_probe(struct elect *c, struct elect_out *out)
 {
-	/* Two tries within probe-timeout: a LAN answers in a millisecond,
-	 * and a holder silent for that long is dead. */
+	/* ELECT_PROBE_TRIES tries, each waiting a probe-timeout: a LAN
+	 * answers in a millisecond, and a holder silent for that long,
+	 * three times, is dead (or fenced: elect_fence.c). */
 	c->probe_tries++;
-	c->probe_deadline_ms = c->now_ms + c->conf.probe_timeout_ms / 2;
-	probe_holder(c, c->probe_nonce, out);
+	c->probe_deadline_ms = c->now_ms + elect_probe_timeout(c);
+	probe_holder(c, c->probe_nonce, c->probe_tries > 1, out);
 }
 
 /*
- * When the oldest unanswered request may start a PROBE round; 0: never.
- * A round ends in an ack that clears every request, or in a failover, so
- * rounds come at most once per request-timeout whatever a flood sends.
+ * When the first unanswered request, by its own port's timeout (learned,
+ * at least request-timeout-min), may start a PROBE round; 0: never. A
+ * round ends in an ack that forgives every request, or in a failover.
+ * A round starts no sooner than request-timeout (the ceiling) after the
+ * last PROBE, so a round stays within ELECT_PROBE_TRIES PROBEs per
+ * request-timeout whatever a flood sends: a learned timeout makes the
+ * first round early, never the rounds of a flood more frequent.
  */
 static uint64_t
 probe_due(const struct elect *c)
 {
-	uint64_t oldest = elect_reqs_oldest(&c->reqs);
+	uint64_t due = elect_reqs_due(&c->reqs, &c->conf);
+	uint64_t last = c->probe_sent_ms[ELECT_PROBE_TRIES - 1];
+	uint64_t rate = last + c->conf.request_timeout_ms;
 
-	return oldest == 0 ? 0 : oldest + c->conf.request_timeout_ms;
+	if (due != 0 && last != 0 && rate > due)
+		due = rate;
+	return due;
 }
 
 /*
- * A request left unanswered for request-timeout: PROBE the holder, two
- * tries within probe-timeout; silence declares it dead at once.
+ * A request left unanswered for request-timeout: PROBE the holder,
+ * ELECT_PROBE_TRIES tries a probe-timeout apart; silence declares it
+ * dead at once (its lease or its fence decides when we may claim).
  */
 void
 elect_run_fast_timers(struct elect *c, struct elect_out *out)
@@ -267,7 +296,7 @@ elect_run_fast_timers(struct elect *c, struct elect_out *out)
 	if (c->probe_tries > 0) {
 		if (c->now_ms < c->probe_deadline_ms)
 			return;
-		if (c->probe_tries >= 2) {
+		if (c->probe_tries >= ELECT_PROBE_TRIES) {
 			elect_become_candidate(c, &c->holder.id, 0, 0,
 			    ELECT_WHY_PROBE_FAILED, out);
 			return;
@@ -278,21 +307,40 @@ elect_run_fast_timers(struct elect *c, struct elect_out *out)
 	due = probe_due(c);
 	if (due == 0 || c->now_ms < due)
 		return;
-	c->probe_nonce = elect_rng_next(c);
+	c->probe_nonce = elect_rng_next(c) | 1; /* never 0: "none" */
 	send_probe(c, out);
 }
 
 /*
+ * Whether the silence PROBEs to the holder we follow make a round (tries
+ * a probe-timeout apart, then it is dead): only where its fence can
+ * shorten the wait (elect_fence.c); otherwise its lease must be waited
+ * out anyway, and the detector judges it after dead-after heartbeats.
+ */
+static bool
+silence_is_round(const struct elect *c)
+{
+	const struct elect_member *h;
+
+	if (c->state != ELECT_ST_STANDBY || !c->has_holder)
+		return false;
+	h = elect_members_find(
+	    (struct elect_members *)&c->members, &c->holder.id);
+	return h != NULL && elect_fence_trusted(c, h);
+}
+
+/*
  * The holder's heartbeat is half a heartbeat overdue: ask it, every half
- * heartbeat, until it is heard again or we claim. Two tries fit before a
- * standby declares it dead at the defaults, and two more in its lease.
+ * heartbeat, until it is heard again or we claim (with a fence: a round
+ * of tries a probe-timeout apart, above). Two tries fit before a standby
+ * declares it dead at the defaults, and two more in its lease.
  */
 uint64_t
 elect_silence_probe_due(const struct elect *c)
 {
 	uint64_t hb = c->conf.heartbeat_ms;
 	uint64_t due = c->detector.last_heard_ms + hb + hb / 2;
-	uint64_t rate = c->probe_sent_ms[0] + c->conf.request_timeout_ms;
+	uint64_t gap = silence_is_round(c) ? elect_probe_timeout(c) : hb / 2;
 
 	if (!((c->state == ELECT_ST_STANDBY && c->has_holder) ||
 		(c->state == ELECT_ST_CANDIDATE && c->lost_by_silence)))
@@ -300,10 +348,11 @@ elect_silence_probe_due(const struct elect *c)
 	/* A round for unanswered requests is asking it already. */
 	if (c->probe_tries > 0 || elect_reqs_oldest(&c->reqs) != 0)
 		return 0;
-	if (c->silence_sent_ms != 0 && c->silence_sent_ms + hb / 2 > due)
-		due = c->silence_sent_ms + hb / 2;
-	if (c->probe_sent_ms[0] != 0 && rate > due)
-		due = rate;
+	if (c->silence_sent_ms > c->detector.last_heard_ms &&
+	    c->silence_sent_ms + gap > due)
+		due = c->silence_sent_ms + gap;
+	if (probe_rate_due(c) > due)
+		due = probe_rate_due(c);
 	return due;
 }
 
@@ -314,10 +363,19 @@ elect_run_silence_probe(struct elect *c, struct elect_out *out)
 
 	if (due == 0 || c->now_ms < due)
 		return;
+	/* Tries count since the holder was last heard. */
+	if (c->silence_sent_ms <= c->detector.last_heard_ms)
+		c->silence_tries = 0;
+	if (silence_is_round(c) && c->silence_tries >= ELECT_PROBE_TRIES) {
+		elect_become_candidate(
+		    c, &c->holder.id, 0, 0, ELECT_WHY_HOLDER_DEAD, out);
+		return;
+	}
 	if (c->silence_sent_ms == 0)
-		c->silence_nonce = elect_rng_next(c);
+		c->silence_nonce = elect_rng_next(c) | 1;
 	c->silence_sent_ms = c->now_ms;
-	probe_holder(c, c->silence_nonce, out);
+	c->silence_tries++;
+	probe_holder(c, c->silence_nonce, c->silence_tries > 1, out);
 }
 
 uint64_t

@@ -56,6 +56,7 @@ static const char *const reason_names[] = {
     [ELECT_WHY_PERSIST_FAILED] = "persist-failed",
     [ELECT_WHY_CONFIG_CONFLICT] = "config-conflict",
     [ELECT_WHY_LINK_LOSS] = "link-loss",
+    [ELECT_WHY_FENCE_LAPSED] = "fence-lapsed",
 };
 
 const char *
@@ -87,7 +88,11 @@ elect_conf_defaults(struct elect_conf *conf)
 	conf->hello_interval_ms = 10000;
 	conf->probe_wait_ms = 1000;
 	conf->request_timeout_ms = 150;
+	conf->request_timeout_min_ms = 20;
+	conf->request_timeout_auto = true;
 	conf->probe_timeout_ms = 100;
+	conf->probe_timeout_auto = true;
+	conf->fence_ms = 40;
 	elect_conf_derive(conf);
 }
 
@@ -225,12 +230,12 @@ on_addr_lost(
 	struct elect_action *a;
 
 	(void)in;
-	if (c->now_ms >= c->lease_until_ms) {
+	if (c->now_ms >= c->fence_until_ms) {
 		elect_become_standby(c, ELECT_WHY_LEASE_EXPIRED, out);
 		return;
 	}
 	a = elect_push(out, ELECT_ACT_ADDR_ADD);
-	a->lease_ms = (uint32_t)(c->lease_until_ms - c->now_ms);
+	a->lease_ms = (uint32_t)(c->fence_until_ms - c->now_ms);
 }
 
 static void
@@ -380,7 +385,14 @@ conf_is_valid(const struct elect_conf *conf)
 	       conf->lease_ms > conf->heartbeat_ms &&
 	       conf->hello_interval_ms > 0 && conf->request_timeout_ms > 0 &&
 	       conf->probe_timeout_ms > 0 && conf->n_addrs <= ELECT_MAX_ADDRS &&
-	       conf->priority != 255;
+	       (!conf->request_timeout_auto ||
+		   (conf->request_timeout_min_ms > 0 &&
+		       conf->request_timeout_min_ms <=
+			   conf->request_timeout_ms)) &&
+	       conf->n_watch <= ELECT_MAX_WATCH_PORTS &&
+	       conf->priority != 255 &&
+	       (conf->fence_ms == 0 || (conf->fence_ms >= ELECT_FENCE_MIN_MS &&
+					   conf->fence_ms < conf->lease_ms));
 }
 
 /* SIGHUP: new timings and priority apply from now on (conf is valid:
@@ -398,6 +410,7 @@ reconf(struct elect *c, const struct elect_conf *conf)
 	next.dmz6 = c->conf.dmz6;
 	next.dmz6_prefix = c->conf.dmz6_prefix;
 	c->conf = next;
+	elect_reqs_set_ports(&c->reqs, next.watch, next.n_watch);
 	elect_detector_init(&c->detector, next.heartbeat_ms, next.dead_after,
 	    c->detector.last_heard_ms);
 	c->replay.challenge_every_ms = next.heartbeat_ms;
@@ -474,6 +487,8 @@ elect_new(const struct elect_conf *conf, const struct elect_persist *p,
 	elect_replay_init(&c->replay);
 	c->replay.challenge_every_ms = conf->heartbeat_ms;
 	c->replay.stale_ms = elect_detect_window(c);
+	elect_reqs_init(&c->reqs);
+	elect_reqs_set_ports(&c->reqs, conf->watch, conf->n_watch);
 	return c;
 }
 
@@ -680,7 +695,8 @@ elect_get_holder(const struct elect *c, struct elect_id *out)
 uint64_t
 elect_get_lease_until(const struct elect *c)
 {
-	return c->state == ELECT_ST_HOLDER ? c->lease_until_ms : 0;
+	/* The kernel's lease end: the fence's, or the lease's without. */
+	return c->state == ELECT_ST_HOLDER ? c->fence_until_ms : 0;
 }
 
 void
@@ -693,6 +709,26 @@ bool
 elect_get_persist_ok(const struct elect *c)
 {
 	return c->persist_ok;
+}
+
+bool
+elect_get_fence_trusted(const struct elect *c)
+{
+	const struct elect_member *h;
+
+	if (!c->has_holder)
+		return false;
+	h = elect_members_find(
+	    (struct elect_members *)&c->members, &c->holder.id);
+	return h != NULL && elect_fence_trusted(c, h);
+}
+
+uint32_t
+elect_get_probe_timeout(const struct elect *c, uint32_t *samples)
+{
+	if (samples != NULL)
+		*samples = c->probe_rto.samples;
+	return elect_probe_timeout(c);
 }
 
 size_t

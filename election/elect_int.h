@@ -43,6 +43,21 @@ struct elect_member {
 	uint32_t probe_seq;
 	uint64_t probe_gap_ms;
 	uint64_t probe_nonce; /* of its last PROBE, which we acked */
+	/*
+	 * The fence (elect_fence.c): its FENCE_MS (0: none); when it last
+	 * showed that our datagrams pass its replay window (it answered a
+	 * PROBE or echoed a PING of ours; 0: never, this boot of it); our
+	 * first PROBE to it since we last heard it (0: none).
+	 */
+	uint32_t fence_ms;
+	uint64_t fence_trust_ms;
+	uint64_t fence_probe_ms;
+	/* While we hold: its last PING, echoed in our next HEARTBEAT. */
+	uint64_t echo_nonce;
+	uint64_t echo_heard_ms; /* 0: nothing to echo */
+	/* Its start + the least delay of its datagrams, in our clock
+	 * (elect_fence.c: a datagram much slower says the LAN is slow). */
+	uint64_t delay_base_ms;
 };
 
 /*
@@ -158,24 +173,66 @@ bool elect_detector_expired(const struct elect_detector *, uint64_t now_ms);
 
 /*
  * Client requests to the DMZ address that the holder has not answered yet,
- * as a standby's watcher sees them. Fixed size: when full, new requests
- * are ignored and the oldest, the ones that matter, stay.
+ * as a standby's watcher sees them, and the request timeout learned per
+ * watched port from the answers (elect_reqs.c). Fixed size: when full, a
+ * new request takes the place of a forgiven one, or is ignored, and the
+ * oldest, the ones that matter, stay.
  */
+#define ELECT_REQ_NO_PORT 0xff /* a request to a port not watched */
+
 struct elect_req {
 	uint64_t flow;
 	uint64_t seen_ms;
+	uint16_t port;
+	uint8_t proto;
+	uint8_t slot; /* its port in elect_reqs.port, or ELECT_REQ_NO_PORT */
+	bool again;   /* seen twice (a retransmission): no sample (Karn) */
+	/* the holder answered a PROBE since: owed no longer, but its own
+	 * answer, if it comes within the ceiling, is still a sample */
+	bool forgiven;
+};
+
+struct elect_port_rto {
+	uint8_t proto;
+	uint16_t port;
+	struct elect_rto rto;
 };
 
 struct elect_reqs {
 	struct elect_req r[ELECT_MAX_REQS];
 	size_t n;
+	struct elect_port_rto port[ELECT_MAX_WATCH_PORTS];
+	size_t n_ports;
 };
 
+/* Empty, no port watched. */
+void elect_reqs_init(struct elect_reqs *);
+/* The watched ports (conf order): those watched before keep what was
+ * learned, the others start from nothing; n is capped. */
+void elect_reqs_set_ports(
+    struct elect_reqs *, const struct elect_watch_port *, size_t n);
+/* Forgets the requests (the learned timeouts stay). */
 void elect_reqs_clear(struct elect_reqs *);
-void elect_reqs_request(struct elect_reqs *, uint64_t flow, uint64_t now_ms);
-void elect_reqs_answer(struct elect_reqs *, uint64_t flow);
-/* When the oldest outstanding request was seen; 0 if none. */
+/* Every request is owed no longer (a PROBE was answered, the holder
+ * changed); their answers may still teach. */
+void elect_reqs_forgive(struct elect_reqs *);
+void elect_reqs_request(struct elect_reqs *, uint64_t flow, uint8_t proto,
+    uint16_t port, uint64_t now_ms);
+/*
+ * The answer to a request: the request goes; it is a sample of its
+ * port's timeout unless it was retransmitted, its port is not watched, or
+ * it is max_age_ms old or older. Returns whether it was a sample.
+ */
+bool elect_reqs_answer(struct elect_reqs *, uint64_t flow, uint8_t proto,
+    uint16_t port, uint64_t now_ms, uint64_t max_age_ms);
+/* When the oldest request still owed was seen; 0 if none. */
 uint64_t elect_reqs_oldest(const struct elect_reqs *);
+/* A watched port's request timeout (slot < n_ports) under conf. */
+uint32_t elect_reqs_timeout(
+    const struct elect_reqs *, size_t slot, const struct elect_conf *);
+/* The earliest deadline of a request still owed, each by its own port's
+ * timeout (an unwatched port's: the ceiling); 0 if none. */
+uint64_t elect_reqs_due(const struct elect_reqs *, const struct elect_conf *);
 
 /* ---- the state machine (elect_fsm.c and the files it names) ---- */
 
@@ -255,7 +312,28 @@ struct elect {
 	 * in line if it goes silent, whatever our own views of the members
 	 * say (they differ after a restart); zero: none named. */
 	struct elect_id successor;
-	uint64_t probe_sent_ms[2]; /* the last two PROBEs, older first */
+	/* The last ELECT_PROBE_TRIES PROBEs, oldest first: no more than
+	 * that many within a request-timeout (ceiling). */
+	uint64_t probe_sent_ms[ELECT_PROBE_TRIES];
+	/* HOLDER: the kernel's lease end (the fence, or the lease if
+	 * shorter) and when to renew it. */
+	uint64_t fence_until_ms;
+	uint64_t next_fence_ms;
+	/* Round trips to the holder we follow (rto_of): PROBE -> ack, and
+	 * PING (HELLO) -> ECHO (HEARTBEAT) less the time it held it. */
+	struct elect_rto probe_rto;
+	struct elect_id greeted;	 /* the last holder we said HELLO to */
+	uint64_t rtt_nonce, rtt_sent_ms; /* a PROBE sent once: a sample */
+	uint64_t ping_nonce, ping_sent_ms; /* our last PING; 0: none */
+	/* STANDBY: a sign of loss on the way from the holder (a heartbeat
+	 * missed, a PROBE answered only on a retry): no fence gate for a
+	 * while (ELECT_FENCE_QUIET_HEARTBEATS). */
+	uint64_t loss_seen_ms;
+	uint64_t last_hb_ms;	    /* the followed holder's last HEARTBEAT */
+	struct elect_id last_hb_of; /* ... its id and epoch */
+	uint64_t last_hb_epoch;
+	bool silence_round; /* the silence PROBEs count as a round */
+	unsigned silence_tries;
 	/* PROBE_SEQ: PROBEs sent to probe_seq_to, counted from 1 again for
 	 * another holder (numbers we sent one are no gap in another's count),
 	 * not when we follow the same one again after a failed round: those
@@ -412,6 +490,23 @@ elect_fsm_handler elect_on_silent_holder_ack;
 elect_fsm_handler elect_on_probe_ack;
 elect_fsm_handler elect_on_request;
 elect_fsm_handler elect_on_answer;
+
+/* elect_fence.c */
+uint32_t elect_probe_timeout(const struct elect *c);
+void elect_fence_heard(
+    struct elect *c, struct elect_member *mb, const struct elect_msg *m);
+void elect_fence_probe_sent(
+    struct elect *c, struct elect_member *h, uint64_t nonce, bool retry);
+void elect_fence_ack(struct elect *c, const struct elect_msg *m, bool retried);
+uint64_t elect_member_gate(const struct elect *c, const struct elect_member *m);
+bool elect_fence_trusted(const struct elect *c, const struct elect_member *m);
+bool elect_fence_usable(const struct elect *c, const struct elect_member *m);
+void elect_fence_ping(struct elect *c, struct elect_msg *m);
+void elect_fence_greet(struct elect *c, const struct elect_claim *h,
+    bool new_holder, struct elect_out *out);
+void elect_fence_echoes(struct elect *c, struct elect_msg *m);
+void elect_fence_renew(struct elect *c, struct elect_out *out);
+bool elect_fence_lapsed(const struct elect *c);
 
 /* elect_timers.c */
 void elect_hello_heard(struct elect *c);

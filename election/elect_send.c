@@ -110,6 +110,19 @@ add_challenges(
 	}
 }
 
+/* Whether dest is where the holder we follow speaks from. */
+static bool
+to_holder(struct elect *c, const struct elect_addr *dest)
+{
+	const struct elect_member *h;
+
+	if (!c->has_holder)
+		return false;
+	h = elect_members_find(&c->members, &c->holder.id);
+	return h != NULL && h->src.family == dest->family &&
+	       memcmp(h->src.b, dest->b, sizeof(dest->b)) == 0;
+}
+
 void
 elect_send_hello_flags(struct elect *c, const struct elect_addr *dest,
     uint16_t flags, struct elect_out *out)
@@ -136,6 +149,8 @@ elect_send_hello_flags(struct elect *c, const struct elect_addr *dest,
 		m.has |= ELECT_HAS_HOLDER;
 	}
 	add_challenges(c, &m, dest);
+	if (dest == NULL || to_holder(c, dest))
+		elect_fence_ping(c, &m);
 	elect_send_msg(c, &m, dest, out);
 }
 
@@ -189,9 +204,14 @@ elect_send_holder_msg(
 		m.dmz_prefix = c->conf.dmz_prefix;
 		m.lease_ms = c->conf.lease_ms;
 		name_successor(c, &m);
+		elect_fence_echoes(c, &m);
 	} else if (type == ELECT_MSG_CLAIM) {
 		m.has |= ELECT_HAS_LEASE; /* how long peers must wait (D3) */
 		m.lease_ms = c->conf.lease_ms;
+	}
+	if (c->conf.fence_ms != 0) {
+		m.has |= ELECT_HAS_FENCE;
+		m.fence_ms = c->conf.fence_ms;
 	}
 	elect_send_msg(c, &m, NULL, out);
 }

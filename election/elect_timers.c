@@ -77,6 +77,22 @@ elect_on_late_listening(
 	late(c, out);
 }
 
+/*
+ * Our loop did not run while the fence ran out (a paused VM, a stall):
+ * the kernel let the address go, and a standby that PROBEd us meanwhile
+ * may claim it. Renewing now could make two holders: we hand over, as a
+ * SIGTERM does (the address is gone already; RESIGN says so).
+ */
+static void
+fence_lapsed(struct elect *c, struct elect_out *out)
+{
+	const struct elect_member *best =
+	    elect_members_best(&c->members, c->now_ms, NULL);
+
+	c->ctr.fence_lapses++;
+	elect_resign(c, best ? &best->id : NULL, ELECT_WHY_FENCE_LAPSED, out);
+}
+
 void
 elect_on_timer_holder(
     struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
@@ -84,6 +100,10 @@ elect_on_timer_holder(
 	(void)in;
 	if (c->now_ms >= c->lease_until_ms) {
 		elect_become_standby(c, ELECT_WHY_LEASE_EXPIRED, out);
+		return;
+	}
+	if (elect_fence_lapsed(c)) {
+		fence_lapsed(c, out);
 		return;
 	}
 	if (elect_conflict_side(c) != ELECT_SIDE_OURS) {
@@ -115,6 +135,8 @@ elect_on_timer_holder(
 		elect_refresh_lease(c, ELECT_ACT_ADDR_REFRESH, out);
 		if (c->conf.check_enabled)
 			elect_push(out, ELECT_ACT_CHECK);
+	} else if (c->next_fence_ms != 0 && c->now_ms >= c->next_fence_ms) {
+		elect_fence_renew(c, out);
 	}
 }
 
@@ -358,6 +380,8 @@ elect_next_wake(const struct elect *c)
 		break;
 	case ELECT_ST_HOLDER:
 		w = min_nonzero(c->next_heartbeat_ms, c->lease_until_ms);
+		w = min_nonzero(w, c->next_fence_ms);
+		w = min_nonzero(w, c->fence_until_ms);
 		w = min_nonzero(w, c->preempt_at_ms);
 		break;
 	case ELECT_ST_STOPPED:

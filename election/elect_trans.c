@@ -229,6 +229,7 @@ elect_become_standby(
 		    c, out); /* the guard speaks for holders */
 		elect_push(out, ELECT_ACT_ADDR_DEL);
 		c->lease_until_ms = 0;
+		c->fence_until_ms = 0;
 	}
 	elect_fast_reset(c);
 	c->has_holder = false;
@@ -248,7 +249,9 @@ void
 elect_follow(
     struct elect *c, const struct elect_claim *h, struct elect_out *out)
 {
-	if (!c->has_holder || elect_id_cmp(&c->holder.id, &h->id) != 0)
+	bool other = !c->has_holder || elect_id_cmp(&c->holder.id, &h->id) != 0;
+
+	if (other)
 		elect_fast_reset(c);
 	c->has_holder = true;
 	c->holder_seen = true;
@@ -257,6 +260,10 @@ elect_follow(
 	if (c->state == ELECT_ST_STARTING || c->state == ELECT_ST_CANDIDATE)
 		elect_set_state(
 		    c, ELECT_ST_STANDBY, ELECT_WHY_HOLDER_HEARD, out);
+	elect_fence_greet(
+	    c, h, other && elect_id_cmp(&h->id, &c->greeted) != 0, out);
+	if (other)
+		c->greeted = h->id;
 }
 
 /*
@@ -306,6 +313,23 @@ other_address(const struct elect *c, const struct elect_member *m)
  */
 uint64_t
 elect_lease_gate(const struct elect *c)
+{
+	uint64_t gate = 0;
+	size_t i;
+
+	for (i = 0; i < c->members.n; i++) {
+		uint64_t g = elect_member_gate(c, &c->members.m[i]);
+
+		if (g > gate && !other_address(c, &c->members.m[i]))
+			gate = g;
+	}
+	return gate;
+}
+
+/* The gate the leases alone would set: a claim before it was let in by
+ * a fence (counted). */
+static uint64_t
+lease_only_gate(const struct elect *c)
 {
 	uint64_t gate = 0;
 	size_t i;
@@ -388,14 +412,23 @@ elect_become_candidate(struct elect *c, const struct elect_id *gone,
 		elect_start_probe(c, out);
 }
 
+/*
+ * The lease the peers count from our HEARTBEAT or CLAIM; the kernel gets
+ * the fence of it (elect_fence.c), renewed every fence/3 in between.
+ */
 void
 elect_refresh_lease(
     struct elect *c, enum elect_action_type type, struct elect_out *out)
 {
 	struct elect_action *a = elect_push(out, type);
+	uint32_t kernel =
+	    c->conf.fence_ms != 0 ? c->conf.fence_ms : c->conf.lease_ms;
 
-	a->lease_ms = c->conf.lease_ms;
+	a->lease_ms = kernel;
 	c->lease_until_ms = c->now_ms + c->conf.lease_ms;
+	c->fence_until_ms = c->now_ms + kernel;
+	c->next_fence_ms =
+	    c->conf.fence_ms != 0 ? c->now_ms + c->conf.fence_ms / 3 : 0;
 	c->next_heartbeat_ms = c->now_ms + c->conf.heartbeat_ms;
 }
 
@@ -403,6 +436,8 @@ void
 elect_claim_now(struct elect *c, struct elect_out *out)
 {
 	assert(elect_may_claim(c));
+	if (c->now_ms < lease_only_gate(c))
+		c->ctr.fence_claims++;
 	elect_see_epoch(c, c->epoch + 1);
 	c->held_epoch = c->epoch;
 	c->has_holder = false;

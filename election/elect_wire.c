@@ -55,7 +55,10 @@ enum tlv_type {
 	TLV_PROBE_SEQ = 20,
 	TLV_REASON = 21,
 	TLV_DMZ6_ALSO = 22,
-	TLV_LAST = TLV_DMZ6_ALSO,
+	TLV_FENCE_MS = 23,
+	TLV_PING = 24,
+	TLV_ECHO = 25,
+	TLV_LAST = TLV_ECHO,
 };
 
 /* Allowed value lengths per TLV type; only NAME has a range. */
@@ -84,9 +87,12 @@ static const struct {
     [TLV_PROBE_SEQ] = {4, 4},
     [TLV_REASON] = {1, 1},
     [TLV_DMZ6_ALSO] = {17, 17},
+    [TLV_FENCE_MS] = {4, 4},
+    [TLV_PING] = {8, 8},
+    [TLV_ECHO] = {10, 10},
 };
 
-#define ELECT_HAS_ALL ((1u << 19) - 1)
+#define ELECT_HAS_ALL ((1u << 22) - 1)
 #define STATE_COUNT (ELECT_ST_STOPPED + 1)
 
 /*
@@ -468,6 +474,22 @@ decode_tlv(struct elect_msg *m, uint8_t type, const uint8_t *v, size_t len)
 		m->reason = v[0];
 		m->has |= ELECT_HAS_REASON;
 		return true;
+	case TLV_FENCE_MS:
+		m->fence_ms = (uint32_t)be_get(v, 4);
+		m->has |= ELECT_HAS_FENCE;
+		return true;
+	case TLV_PING:
+		m->ping = be_get(v, 8);
+		m->has |= ELECT_HAS_PING;
+		return true;
+	case TLV_ECHO:
+		if (m->n_echoes >= ELECT_MAX_ECHOES)
+			return false;
+		m->echoes[m->n_echoes].nonce = be_get(v, 8);
+		m->echoes[m->n_echoes].held_ms = (uint16_t)be_get(v + 8, 2);
+		m->n_echoes++;
+		m->has |= ELECT_HAS_ECHO;
+		return true;
 	}
 	return false;
 }
@@ -475,7 +497,7 @@ decode_tlv(struct elect_msg *m, uint8_t type, const uint8_t *v, size_t len)
 static bool
 tlv_is_repeatable(uint8_t type)
 {
-	return type == TLV_ADDR4 || type == TLV_ADDR6;
+	return type == TLV_ADDR4 || type == TLV_ADDR6 || type == TLV_ECHO;
 }
 
 static enum elect_wire_err
@@ -578,6 +600,9 @@ msg_is_encodable(const struct elect_msg *m)
 		return false;
 	if (m->n_addrs > ELECT_MAX_ADDRS)
 		return false;
+	if (m->n_echoes > ELECT_MAX_ECHOES ||
+	    ((m->has & ELECT_HAS_ECHO) != 0) != (m->n_echoes > 0))
+		return false;
 	for (i = 0; i < m->n_addrs; i++)
 		if (!addr_is_valid(&m->addrs[i]))
 			return false;
@@ -633,7 +658,9 @@ encode_addrs(struct wcur *c, const struct elect_msg *m)
 	    TLV_SIZE(1) /* MEMBERS */ + TLV_SIZE(8) /* CHALLENGE */ +          \
 	    TLV_SIZE(8) /* RESPONSE */ + TLV_SIZE(4) /* HEARTBEAT_MS */ +      \
 	    TLV_SIZE(4) /* PROBE_SEQ */ + TLV_SIZE(1) /* REASON */ +           \
-	    TLV_SIZE(17) /* DMZ6_ALSO */)
+	    TLV_SIZE(17) /* DMZ6_ALSO */ + TLV_SIZE(4) /* FENCE_MS */ +        \
+	    TLV_SIZE(8) /* PING */ +                                           \
+	    ELECT_MAX_ECHOES * TLV_SIZE(10) /* ECHO */)
 _Static_assert(ELECT_WIRE_HDR_LEN + WIRE_BODY_LARGEST + ELECT_WIRE_TAG_LEN <=
 		   ELECT_WIRE_MAX,
     "ELECT_WIRE_MAX must hold the largest message we encode");
@@ -685,6 +712,19 @@ encode_body(struct wcur *c, const struct elect_msg *m)
 		memcpy(v, m->dmz6.b, 16);
 		v[16] = m->dmz6_prefix;
 		wr_tlv(c, TLV_DMZ6_ALSO, v, sizeof(v));
+	}
+	if (has & ELECT_HAS_FENCE)
+		wr_tlv_int(c, TLV_FENCE_MS, m->fence_ms, 4);
+	if (has & ELECT_HAS_PING)
+		wr_tlv_int(c, TLV_PING, m->ping, 8);
+	for (size_t i = 0; (has & ELECT_HAS_ECHO) && i < m->n_echoes; i++) {
+		uint8_t v[10];
+
+		for (int k = 0; k < 8; k++)
+			v[k] = (uint8_t)(m->echoes[i].nonce >> (56 - 8 * k));
+		v[8] = (uint8_t)(m->echoes[i].held_ms >> 8);
+		v[9] = (uint8_t)m->echoes[i].held_ms;
+		wr_tlv(c, TLV_ECHO, v, sizeof(v));
 	}
 }
 

@@ -30,6 +30,28 @@
  * holder + its LEASE_MS + this: the holder's kernel lease (nftables, ms
  * precise) has run out by then, whatever its process does (D3). */
 #define ELECT_LEASE_MARGIN_MS 20
+/*
+ * The fence (doc/protocol.md, "The fence"): a holder renews its kernel
+ * lease every fence/3 for fence ms, only while its loop runs, and answers
+ * every PROBE before it renews again. A PROBE it left unanswered, sent at
+ * p, therefore proves its kernel silent by p + FENCE_MS + this margin,
+ * unless the PROBE or its answer was lost (a standby that saw loss lately
+ * does not use the fence: ELECT_FENCE_QUIET_HEARTBEATS).
+ */
+#define ELECT_FENCE_MARGIN_MS 5
+#define ELECT_FENCE_MIN_MS 10
+/* No fence gate for this many heartbeats after a sign of loss on the way
+ * from the holder (a heartbeat missed, a PROBE answered only on a retry). */
+#define ELECT_FENCE_QUIET_HEARTBEATS 25
+/* PROBE tries of a round, each after the (learned) probe-timeout. */
+#define ELECT_PROBE_TRIES 3
+/* The floor of a learned probe-timeout, and the answers it needs. */
+#define ELECT_PROBE_TIMEOUT_MIN_MS 10
+#define ELECT_PROBE_MIN_SAMPLES 2
+#define ELECT_PROBE_TRY_MAX_MS 1000 /* a learned try waits at most this */
+/* PING/ECHO (HELLO/HEARTBEAT): echoes a holder keeps for its next
+ * HEARTBEAT, and how long a ping waits for one. */
+#define ELECT_MAX_ECHOES 4
 /* Epochs reserved ahead on disk (D4): a claim normally never waits for a
  * write. Epochs above ELECT_EPOCH_MAX are refused (counted malformed) and
  * never reached by a claim, so epoch + 1 never wraps to 0. */
@@ -42,6 +64,18 @@
  * off after one failed): rank it after members whose check passes. */
 #define ELECT_FLAG_UNFIT 0x0002
 #define ELECT_MAX_REQS 256 /* outstanding client requests watched */
+/* Watched service ports ([dmz] ports): one learned request timeout each. */
+#define ELECT_MAX_WATCH_PORTS 16
+/* probe-timeout = auto stays within these (D2). */
+#define ELECT_PROBE_TIMEOUT_AUTO_MAX_MS 100
+/*
+ * Answers a port's request timeout is learned from before it leaves the
+ * ceiling. RFC 6298's SRTT has a gain of 1/8: after 8 answers the first
+ * one weighs a third of the estimate, so one odd answer (the first SYN
+ * after the service started, a forged one) no longer decides it, and a
+ * client every 10 ms gives 8 in under a tenth of a second.
+ */
+#define ELECT_RTO_MIN_SAMPLES 8
 
 /* Message types on the wire (doc/protocol.md). */
 enum elect_msg_type {
@@ -98,6 +132,9 @@ enum elect_reason {
 	ELECT_WHY_CONFIG_CONFLICT,
 	/* HOLDER: PROBEs from two members went missing on our link */
 	ELECT_WHY_LINK_LOSS,
+	/* HOLDER: our loop did not run for the fence: the kernel dropped
+	 * the address, and a standby may have claimed */
+	ELECT_WHY_FENCE_LAPSED,
 };
 
 /* What differs in a member's settings (ELECT_ACT_CONFLICT, bits). */
@@ -152,6 +189,9 @@ enum elect_has {
 	ELECT_HAS_PROBE_SEQ = 1u << 16, /* PROBE: how many to this holder */
 	ELECT_HAS_REASON = 1u << 17, /* RESIGN: why (enum elect_resign_why) */
 	ELECT_HAS_DMZ6_ALSO = 1u << 18, /* a dual stack's IPv6 DMZ address */
+	ELECT_HAS_FENCE = 1u << 19,	/* HEARTBEAT, CLAIM: the kernel fence */
+	ELECT_HAS_PING = 1u << 20,	/* HELLO: echo this in a HEARTBEAT */
+	ELECT_HAS_ECHO = 1u << 21,	/* HEARTBEAT: pings heard (1..4) */
 };
 
 /* RESIGN's REASON TLV: why the holder leaves. Unknown values are kept
@@ -200,6 +240,16 @@ struct elect_msg {
 	 * address beside the IPv4 one in dmz (DMZ6_ALSO). */
 	struct elect_addr dmz6;
 	uint8_t dmz6_prefix;
+	/* HEARTBEAT, CLAIM: the holder's kernel answers for the address no
+	 * longer than this after its loop last ran (0: no fence). */
+	uint32_t fence_ms;
+	uint64_t ping; /* HELLO: a nonce the holder echoes */
+	/* HEARTBEAT: pings it heard, each with how long it kept it. */
+	struct elect_echo {
+		uint64_t nonce;
+		uint16_t held_ms;
+	} echoes[ELECT_MAX_ECHOES];
+	size_t n_echoes;
 };
 
 /*
@@ -357,10 +407,31 @@ struct elect_conf {
 	bool probe_first;
 	uint32_t probe_wait_ms; /* give up waiting for the result; 1000 */
 	uint8_t mac[6];		/* of the cluster link, in HELLO; 0: none */
-	/* Fast detection (doc/design.md §6). */
-	uint32_t request_timeout_ms; /* unanswered request: PROBE; 150 */
-	uint32_t probe_timeout_ms;   /* two PROBE tries within it; 100 */
-	bool check_enabled;	     /* the holder runs a service check */
+	/*
+	 * Fast detection (doc/design.md §6). A request unanswered for its
+	 * port's request timeout starts a PROBE round. With
+	 * request_timeout_auto (the default) that timeout is learned per
+	 * watched port from the answers' times (RFC 6298), within
+	 * [request_timeout_min_ms, request_timeout_ms], and is the ceiling
+	 * until ELECT_RTO_MIN_SAMPLES answers were measured; without it,
+	 * request_timeout_ms is the timeout. probe_timeout_ms is likewise the
+	 * fixed PROBE timeout, or auto's ceiling (floor
+	 * ELECT_PROBE_TIMEOUT_MIN_MS).
+	 */
+	uint32_t request_timeout_ms;	 /* fixed, or auto's ceiling; 150 */
+	uint32_t request_timeout_min_ms; /* auto's floor; 20 */
+	bool request_timeout_auto;	 /* default true */
+	uint32_t probe_timeout_ms;	 /* a round's (three tries); 100 */
+	bool probe_timeout_auto;	 /* learned from round trips; true */
+	/* The kernel fence (ELECT_FENCE_MARGIN_MS); 0: off. Default 40. */
+	uint32_t fence_ms;
+	/* The ports the watcher reports (requests to others: the ceiling). */
+	struct elect_watch_port {
+		uint8_t proto; /* 6 (TCP) or 17 (UDP) */
+		uint16_t port;
+	} watch[ELECT_MAX_WATCH_PORTS];
+	size_t n_watch;
+	bool check_enabled;   /* the holder runs a service check */
 	uint32_t holddown_ms; /* no claim after our check failed; 10 x hb */
 	/*
 	 * keepalived's fall and rise: the service counts as failed after
@@ -418,7 +489,7 @@ enum elect_event_type {
 	 */
 	ELECT_EV_RECONF,
 	ELECT_EV_REQUEST, /* watcher: a client request to the DMZ address */
-	ELECT_EV_ANSWER,  /* watcher: the answer to it (same flow) */
+	ELECT_EV_ANSWER,  /* watcher: the answer to it (same flow, port) */
 	ELECT_EV_CHECK,	  /* result of ELECT_ACT_CHECK: ok */
 	/* Result of the last ELECT_ACT_PERSIST: ok if written and synced. */
 	ELECT_EV_PERSIST_DONE,
@@ -460,6 +531,8 @@ struct elect_event {
 	bool conflict;		       /* PROBE_DONE: someone else answers */
 	const struct elect_conf *conf; /* RECONF: borrowed for the call */
 	uint64_t flow;		       /* REQUEST/ANSWER: the client side */
+	uint16_t port;		       /* REQUEST/ANSWER: the watched port */
+	uint8_t proto;		       /* REQUEST/ANSWER: 6 (TCP), 17 (UDP) */
 	bool ok;		       /* CHECK, PERSIST_DONE */
 };
 
@@ -533,6 +606,8 @@ struct elect_counters {
 	uint64_t loss_handovers; /* times we handed over for a lossy link */
 	/* datagrams of a newcomer refused: the membership table was full */
 	uint64_t members_refused;
+	uint64_t fence_claims; /* claims the fence let in before the lease */
+	uint64_t fence_lapses; /* HOLDER: our loop missed the fence */
 };
 
 /* A member as the core knows it, for status output. */
@@ -579,6 +654,26 @@ uint64_t elect_get_lease_until(const struct elect *);
 void elect_get_counters(const struct elect *, struct elect_counters *);
 /* Whether the last PERSIST was written (true until one fails). */
 bool elect_get_persist_ok(const struct elect *);
+/* One PROBE try's timeout in use (learned or fixed: a round is
+ * ELECT_PROBE_TRIES of them) and the round trips it was learned from (to
+ * the holder followed now). */
+uint32_t elect_get_probe_timeout(const struct elect *, uint32_t *samples);
+/* Whether the fence of the holder we follow would serve now (it hears
+ * us, round trips measured, no loss lately): a silent holder is then
+ * claimed from a PROBE round + its fence after, not a lease. */
+bool elect_get_fence_trusted(const struct elect *);
+
+/* A watched port's request timeout, for status. */
+struct elect_watch_info {
+	uint8_t proto; /* 6 (TCP) or 17 (UDP) */
+	uint16_t port;
+	uint32_t timeout_ms; /* the deadline a request to it has now */
+	uint32_t samples;    /* answers measured (auto or not) */
+};
+
+/* Copies up to max watched ports, in conf order; returns how many. */
+size_t elect_get_watch(
+    const struct elect *, struct elect_watch_info *, size_t max);
 
 /* A live member whose settings differ from ours, for status. */
 struct elect_conflict {

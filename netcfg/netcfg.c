@@ -463,8 +463,8 @@ netcfg_free(struct netcfg *nc)
 	free(nc);
 }
 
-int
-netcfg_addr_add(struct netcfg *nc, uint32_t lease_ms)
+static int
+add(struct netcfg *nc, uint32_t lease_ms, bool refresh)
 {
 	/* The lease first: the address is never there without it. A failed
 	 * nft request is logged; the kernel lifetime still covers. */
@@ -473,8 +473,14 @@ netcfg_addr_add(struct netcfg *nc, uint32_t lease_ms)
 	 * only with the address, or under us: then addr_lost said so). */
 	if (!nc->held && netcfg_vmac_up(nc) == -1)
 		return -1;
-	if (netcfg_nl_add(nc, netcfg_lease_secs(lease_ms)) == -1)
-		return -1;
+	/* The kernel's lifetime (whole seconds, a backstop) needs no
+	 * renewal at every fence renewal (every 13 ms at the defaults). */
+	if (!refresh || !nc->held ||
+	    nc->conf.now_ms() >= nc->nl_renewed_ms + 250) {
+		if (netcfg_nl_add(nc, netcfg_lease_secs(lease_ms)) == -1)
+			return -1;
+		nc->nl_renewed_ms = nc->conf.now_ms();
+	}
 	nc->held = true;
 	netcfg_arp_defend_open(nc);
 	nc->lease_ms = lease_ms;
@@ -484,9 +490,15 @@ netcfg_addr_add(struct netcfg *nc, uint32_t lease_ms)
 }
 
 int
+netcfg_addr_add(struct netcfg *nc, uint32_t lease_ms)
+{
+	return add(nc, lease_ms, false);
+}
+
+int
 netcfg_addr_refresh(struct netcfg *nc, uint32_t lease_ms)
 {
-	return netcfg_addr_add(nc, lease_ms);
+	return add(nc, lease_ms, true);
 }
 
 static int

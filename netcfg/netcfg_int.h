@@ -218,7 +218,8 @@ struct netcfg {
 	struct sockaddr_in farewell_to;
 	uint8_t farewell[NETCFG_FAREWELL_MAX]; /* the holder's; or none */
 	size_t farewell_len;
-	uint32_t lease_ms; /* of the last add or refresh */
+	uint32_t lease_ms;	/* of the last add or refresh */
+	uint64_t nl_renewed_ms; /* the kernel's lifetime, last renewed */
 
 	struct nft_ctx *nft;	  /* NULL: no nftables lease (logged) */
 	bool nft_failing;	  /* the last nft command failed (logged) */

@@ -823,14 +823,26 @@ persist_done_cb(evutil_socket_t fd, short what, void *arg)
 	cluster_run(c, &ev);
 }
 
+/*
+ * A holder reads what arrived before it steps: a PROBE that came before
+ * this step's fence renewal is answered before it (doc/protocol.md, "The
+ * fence": an unanswered PROBE must mean a loop that stopped before it).
+ * Our callbacks never free the sockets, so the drains return false.
+ */
 static void
 timer_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct cluster *c = arg;
 	struct elect_event ev = {.type = ELECT_EV_TIMER};
 
 	(void)fd;
 	(void)what;
-	cluster_run(arg, &ev);
+	if (elect_get_state(c->core) == ELECT_ST_HOLDER) {
+		(void)disc_udp_drain(c->udp);
+		if (c->udp6 != NULL)
+			(void)disc_udp6_drain(c->udp6);
+	}
+	cluster_run(c, &ev);
 }
 
 /*
@@ -1125,7 +1137,8 @@ addr_lost_cb(void *arg)
 static void
 watch_seen_cb(void *arg, const struct netcfg_watch_seen *seen)
 {
-	struct elect_event ev = {.flow = seen->flow};
+	struct elect_event ev = {
+	    .flow = seen->flow, .port = seen->port, .proto = seen->proto};
 
 	ev.type = seen->kind == NETCFG_WATCH_REQUEST ? ELECT_EV_REQUEST
 						     : ELECT_EV_ANSWER;
@@ -1253,11 +1266,37 @@ link_new_cb(void *arg, int ifindex)
 
 /* ---- set-up ---- */
 
+/*
+ * [cluster] fence must be shorter than the lease (3 heartbeats) to be of
+ * use, and at least ELECT_FENCE_MIN_MS; a short heartbeat makes the
+ * default too long: then half the lease, said once.
+ */
+static uint32_t
+fence_for(uint32_t want, uint32_t lease_ms)
+{
+	static uint32_t said;
+	uint32_t fence = want;
+
+	if (want == 0 || want < lease_ms)
+		return want < ELECT_FENCE_MIN_MS && want != 0
+			   ? ELECT_FENCE_MIN_MS
+			   : want;
+	fence = lease_ms / 2 >= ELECT_FENCE_MIN_MS ? lease_ms / 2 : 0;
+	if (said != want)
+		log_warnx("config: [cluster] fence %ums is not shorter than "
+			  "the lease (3 x heartbeat = %ums): using %ums; set "
+			  "fence below the lease, or 0 to turn it off",
+		    (unsigned)want, (unsigned)lease_ms, (unsigned)fence);
+	said = want;
+	return fence;
+}
+
 static void
 elect_conf_from(
     struct cluster *c, const struct conf *conf, struct elect_conf *e)
 {
 	struct in_addr addrs[ELECT_MAX_ADDRS + 1];
+	size_t w;
 	int i, n;
 
 	elect_conf_defaults(e);
@@ -1287,12 +1326,26 @@ elect_conf_from(
 		e->dmz_prefix = conf->dmz.address6.prefix;
 	}
 	e->probe_first = true; /* we can ARP-probe: a foreign host may own it */
-	e->request_timeout_ms = conf->dmz.request_timeout_ms;
-	e->probe_timeout_ms = conf->dmz.probe_timeout_ms;
+	/* D2: the fixed value, or auto's ceiling. */
+	e->request_timeout_auto = conf->dmz.request_timeout.is_auto;
+	e->request_timeout_ms = conf->dmz.request_timeout.is_auto
+				    ? conf->dmz.request_timeout_max_ms
+				    : conf->dmz.request_timeout.ms;
+	e->request_timeout_min_ms = conf->dmz.request_timeout_min_ms;
+	e->probe_timeout_auto = conf->dmz.probe_timeout.is_auto;
+	e->probe_timeout_ms = conf->dmz.probe_timeout.is_auto
+				  ? ELECT_PROBE_TIMEOUT_AUTO_MAX_MS
+				  : conf->dmz.probe_timeout.ms;
+	for (w = 0; w < conf->dmz.ports.n && w < ELECT_MAX_WATCH_PORTS; w++) {
+		e->watch[w].proto = conf->dmz.ports.p[w].proto;
+		e->watch[w].port = conf->dmz.ports.p[w].port;
+	}
+	e->n_watch = w;
 	e->check_enabled = conf->dmz.check.type != CONF_CHECK_NONE;
 	e->check_fall = conf->dmz.check_fall;
 	e->check_rise = conf->dmz.check_rise;
 	elect_conf_derive(e); /* lease, hold-down: the core's rule */
+	e->fence_ms = fence_for(conf->cluster.fence_ms, e->lease_ms);
 	if (c->nc == NULL)
 		return;
 	netcfg_get_mac(c->nc, e->mac);
@@ -2235,6 +2288,25 @@ status_discovery(const struct cluster *c, struct status *out)
 	out->discovery.over_limit = st.ignored;
 }
 
+/* The request timeout per watched port (issue 13). */
+static void
+status_watch(const struct cluster *c, struct status *out)
+{
+	struct elect_watch_info w[STATUS_MAX_WATCH];
+	size_t i, n = elect_get_watch(c->core, w, STATUS_MAX_WATCH);
+
+	out->watch.is_auto = c->econf.request_timeout_auto;
+	for (i = 0; i < n; i++) {
+		out->watch.ports[i].port = w[i].port;
+		snprintf(out->watch.ports[i].proto,
+		    sizeof(out->watch.ports[i].proto), "%s",
+		    w[i].proto == CONF_PROTO_UDP ? "udp" : "tcp");
+		out->watch.ports[i].timeout_ms = w[i].timeout_ms;
+		out->watch.ports[i].samples = w[i].samples;
+	}
+	out->watch.n_ports = n;
+}
+
 void
 cluster_set_dmz_source(struct cluster *c, const char *source)
 {
@@ -2268,6 +2340,15 @@ cluster_status(struct cluster *c, struct status *out)
 	dmz6_cidr(c, out->dmz.address6, sizeof(out->dmz.address6));
 	out->dmz.held6 = c->nc6 != NULL && netcfg6_is_held(c->nc6);
 	out->dmz.guard_restarts = netcfg_guard_restarts(c->nc);
+	out->dmz.fence_ms = c->econf.fence_ms;
+	out->dmz.fence_trusted = elect_get_fence_trusted(c->core);
+	{
+		uint32_t samples;
+
+		out->dmz.probe_timeout_ms =
+		    elect_get_probe_timeout(c->core, &samples);
+		out->dmz.probe_samples = samples;
+	}
 	if (c->conf.dmz.vmac.mode != CONF_VMAC_NO)
 		netcfg_get_vmac(c->nc, out->dmz.vmac, sizeof(out->dmz.vmac));
 	snprintf(out->dmz.source, sizeof(out->dmz.source), "%s",
@@ -2297,6 +2378,9 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.probes_lost = ctr.probes_lost;
 	out->counters.acks_lost = ctr.acks_lost;
 	out->counters.loss_handovers = ctr.loss_handovers;
+	out->counters.fence_claims = ctr.fence_claims;
+	out->counters.fence_lapses = ctr.fence_lapses;
+	status_watch(c, out);
 	status_discovery(c, out);
 	cloud_status(c->dyndns, out);
 	status_router(c, out);

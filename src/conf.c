@@ -50,6 +50,7 @@ enum ktype {
 	T_AVAHI,    /* enum conf_avahi */
 	T_LISTEN,   /* struct conf_listen */
 	T_RATE,	    /* uint32_t per second: "N/s", 0: off */
+	T_AUTO_MS,  /* struct conf_auto_ms: "auto" or a T_MS duration */
 };
 
 enum kflag {
@@ -103,6 +104,10 @@ static const struct key keys[] = {
 	FIELD(cluster.heartbeat_ms), F_LIVE, "the holder's heartbeat interval"},
     {"cluster", "dead-after", T_UINT, "3", 1, 100, FIELD(cluster.dead_after),
 	F_LIVE, "missed heartbeats before the holder is declared dead"},
+    {"cluster", "fence", T_MS, "40ms", 0, 60000, FIELD(cluster.fence_ms),
+	F_LIVE,
+	"the holder's kernel lease, renewed from its loop: a standby claims "
+	"this long after an unanswered PROBE; 0: wait the whole lease"},
     {"cluster", "claim-stagger", T_MS, "20ms", 0, 10000,
 	FIELD(cluster.claim_stagger_ms), F_LIVE,
 	"wait per rank before a standby claims"},
@@ -116,12 +121,20 @@ static const struct key keys[] = {
 	"the IPv6 DMZ address, held with (or instead of) address"},
     {"dmz", "ports", T_PORTS, "none", 0, 0, FIELD(dmz.ports), F_LIVE,
 	"the forwarded service ports"},
-    {"dmz", "request-timeout", T_MS, "150ms", 10, 60000,
-	FIELD(dmz.request_timeout_ms), F_LIVE,
-	"unanswered client request before a standby probes the holder"},
-    {"dmz", "probe-timeout", T_MS, "100ms", 10, 60000,
-	FIELD(dmz.probe_timeout_ms), F_LIVE,
-	"wait for a PROBE_ACK (two tries)"},
+    {"dmz", "request-timeout", T_AUTO_MS, "auto", 10, 60000,
+	FIELD(dmz.request_timeout), F_LIVE,
+	"unanswered client request before a standby probes the holder: "
+	"auto (learned per port) or a fixed duration"},
+    {"dmz", "request-timeout-min", T_MS, "20ms", 1, 60000,
+	FIELD(dmz.request_timeout_min_ms), F_LIVE,
+	"the floor of a learned request timeout"},
+    {"dmz", "request-timeout-max", T_MS, "150ms", 10, 60000,
+	FIELD(dmz.request_timeout_max_ms), F_LIVE,
+	"the ceiling of a learned request timeout, used until it is learned"},
+    {"dmz", "probe-timeout", T_AUTO_MS, "auto", 10, 60000,
+	FIELD(dmz.probe_timeout), F_LIVE,
+	"wait for a PROBE_ACK (two tries): auto (learned, 10ms to 100ms) "
+	"or a fixed duration"},
     {"dmz", "check", T_CHECK, "none", 0, 0, FIELD(dmz.check), F_LIVE,
 	"the holder's own service check"},
     {"dmz", "check-interval", T_MS, "200ms", 10, 60000,
@@ -1176,6 +1189,44 @@ print_rate(const struct key *k, const void *f, char *buf, size_t n)
 	say(buf, n, "%u/s", *(const uint32_t *)f);
 }
 
+/* "auto", or a duration as parse_ms() takes it. */
+static int
+parse_auto_ms(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	struct conf_auto_ms a;
+	char s[48], lo[24], hi[24];
+
+	memset(&a, 0, sizeof(a)); /* padding too: the struct is memcpy'd */
+	a.is_auto = true;
+	if (strcmp(v, "auto") != 0) {
+		a.is_auto = false;
+		if (parse_ms(k, v, &a.ms, why, n) == -1) {
+			shown(v, s, sizeof(s));
+			fmt_ms(k->min, lo, sizeof(lo));
+			fmt_ms(k->max, hi, sizeof(hi));
+			say(why, n,
+			    "\"%s\" is neither auto nor a duration from %s to "
+			    "%s, expected auto or e.g. 100ms",
+			    s, lo, hi);
+			return -1;
+		}
+	}
+	memcpy(f, &a, sizeof(a));
+	return 0;
+}
+
+static void
+print_auto_ms(const struct key *k, const void *f, char *buf, size_t n)
+{
+	const struct conf_auto_ms *a = f;
+
+	(void)k;
+	if (a->is_auto)
+		say(buf, n, "auto");
+	else
+		fmt_ms(a->ms, buf, n);
+}
+
 static const struct ktype_ops {
 	const char *name; /* for conf_key_info() and the man page */
 	parse_fn *parse;
@@ -1201,6 +1252,7 @@ static const struct ktype_ops {
     [T_AVAHI] = {"auto, yes or no", parse_avahi, print_avahi},
     [T_LISTEN] = {"[address:]port", parse_listen, print_listen},
     [T_RATE] = {"rate", parse_rate, print_rate},
+    [T_AUTO_MS] = {"auto or duration", parse_auto_ms, print_auto_ms},
 };
 
 #define VALUE_MAX 400 /* a printed value: ports, paths, DNS names */
@@ -1498,6 +1550,25 @@ check_all(struct pctx *p)
 		fail(p, 0,
 		    "[dmz] address: missing, expected e.g. 192.168.1.11/24 "
 		    "(or address6, e.g. fd00::11/64)");
+	if (!p->failed &&
+	    c->dmz.request_timeout_min_ms > c->dmz.request_timeout_max_ms) {
+		char lo[24], hi[24];
+		size_t i_min = (size_t)(key_find("dmz", "request-timeout-min") -
+					keys),
+		       i_max = (size_t)(key_find("dmz", "request-timeout-max") -
+					keys);
+
+		fmt_ms(c->dmz.request_timeout_min_ms, lo, sizeof(lo));
+		fmt_ms(c->dmz.request_timeout_max_ms, hi, sizeof(hi));
+		/* The line of whichever was set last is the one to fix. */
+		fail(p,
+		    p->seen[i_min] > p->seen[i_max] ? p->seen[i_min]
+						    : p->seen[i_max],
+		    "[dmz] request-timeout-min (%s) is above "
+		    "request-timeout-max (%s), expected a floor at or below "
+		    "the ceiling",
+		    lo, hi);
+	}
 	if (!p->failed && c->dns.enabled &&
 	    c->dns.listen.port == c->cluster.port) {
 		k = key_find("dns", "listen");

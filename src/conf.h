@@ -94,6 +94,12 @@ struct conf_pubaddr {
 	char url[CONF_URL_MAX + 1]; /* CONF_PUBADDR_HTTP */
 };
 
+/* A timeout that is "auto" (learned, ms unused: 0) or a fixed duration. */
+struct conf_auto_ms {
+	bool is_auto;
+	uint32_t ms;
+};
+
 /* [dmz] vmac: the DMZ address on a macvlan with one MAC for the cluster. */
 enum conf_vmac_mode {
 	CONF_VMAC_NO = 0, /* the address on the cluster interface itself */
@@ -131,6 +137,7 @@ struct conf {
 		uint16_t port;
 		uint32_t heartbeat_ms;
 		uint32_t dead_after; /* missed heartbeats */
+		uint32_t fence_ms;   /* 0: off */
 		uint32_t claim_stagger_ms;
 		uint32_t hello_interval_ms;
 	} cluster;
@@ -138,8 +145,10 @@ struct conf {
 		struct conf_cidr4 address;  /* this or address6 required */
 		struct conf_cidr6 address6; /* prefix 0: none */
 		struct conf_ports ports;
-		uint32_t request_timeout_ms;
-		uint32_t probe_timeout_ms;
+		struct conf_auto_ms request_timeout; /* auto or fixed */
+		uint32_t request_timeout_min_ms;     /* auto's floor */
+		uint32_t request_timeout_max_ms;     /* auto's ceiling */
+		struct conf_auto_ms probe_timeout;   /* auto or fixed */
 		struct conf_check check;
 		uint32_t check_interval_ms; /* start to start */
 		uint32_t check_timeout_ms;  /* a run longer fails */

@@ -115,6 +115,10 @@ dmz_to_json(const struct status *st)
 	jset(o, "address6",
 	    st->dmz.address6[0] != '\0' ? jstr(st->dmz.address6) : json_null());
 	jset(o, "held6", json_boolean(st->dmz.held6));
+	jset(o, "fence_ms", jint(st->dmz.fence_ms));
+	jset(o, "fence_trusted", json_boolean(st->dmz.fence_trusted));
+	jset(o, "probe_timeout_ms", jint(st->dmz.probe_timeout_ms));
+	jset(o, "probe_samples", jint(st->dmz.probe_samples));
 	/* config, or with [dmz] address = auto router or chosen */
 	jset(o, "source",
 	    jstr(st->dmz.source[0] != '\0' ? st->dmz.source : "config"));
@@ -174,6 +178,8 @@ counters_to_json(const struct status_counters *c)
 	jset(o, "probes_lost", jint(c->probes_lost));
 	jset(o, "acks_lost", jint(c->acks_lost));
 	jset(o, "loss_handovers", jint(c->loss_handovers));
+	jset(o, "fence_claims", jint(c->fence_claims));
+	jset(o, "fence_lapses", jint(c->fence_lapses));
 	return o;
 }
 
@@ -286,6 +292,29 @@ dns_to_json(const struct status *st)
 	return o;
 }
 
+/* {"auto": true, "ports": [{"port": 80, "proto": "tcp", "timeout_ms": 20,
+ *  "samples": 143}]} */
+static json_t *
+watch_to_json(const struct status *st)
+{
+	json_t *o = jobj(), *a = jarr(), *p;
+	size_t i, n = st->watch.n_ports;
+
+	if (n > STATUS_MAX_WATCH)
+		n = STATUS_MAX_WATCH;
+	for (i = 0; i < n; i++) {
+		p = jobj();
+		jset(p, "port", jint(st->watch.ports[i].port));
+		jset(p, "proto", jstr(st->watch.ports[i].proto));
+		jset(p, "timeout_ms", jint(st->watch.ports[i].timeout_ms));
+		jset(p, "samples", jint(st->watch.ports[i].samples));
+		jappend(a, p);
+	}
+	jset(o, "auto", json_boolean(st->watch.is_auto));
+	jset(o, "ports", a);
+	return o;
+}
+
 json_t *
 status_to_json(const struct status *st)
 {
@@ -304,6 +333,7 @@ status_to_json(const struct status *st)
 	jset(o, "persist", persist_to_json(st));
 	jset(o, "discovery", discovery_to_json(st));
 	jset(o, "dns", dns_to_json(st));
+	jset(o, "watch", watch_to_json(st));
 	return o;
 }
 
@@ -478,6 +508,41 @@ rd_counters(struct rd *rd, const json_t *o, struct status_counters *c)
 	rd_u64(rd, o, "probes_lost", &c->probes_lost);
 	rd_u64(rd, o, "acks_lost", &c->acks_lost);
 	rd_u64(rd, o, "loss_handovers", &c->loss_handovers);
+	rd_u64(rd, o, "fence_claims", &c->fence_claims);
+	rd_u64(rd, o, "fence_lapses", &c->fence_lapses);
+}
+
+static void
+rd_watch(struct rd *rd, const json_t *o, struct status *st)
+{
+	const json_t *arr, *p;
+	struct status_watch_port *w;
+	size_t i;
+
+	if (o == NULL)
+		return;
+	rd_bool(rd, o, "auto", &st->watch.is_auto);
+	arr = json_object_get(o, "ports");
+	if (arr == NULL || json_is_null(arr))
+		return;
+	if (!json_is_array(arr)) {
+		rd_fail(rd, "ports", "an array");
+		return;
+	}
+	json_array_foreach(arr, i, p)
+	{
+		if (!json_is_object(p)) {
+			rd_fail(rd, "ports[]", "an object");
+			return;
+		}
+		if (st->watch.n_ports == STATUS_MAX_WATCH)
+			break;
+		w = &st->watch.ports[st->watch.n_ports++];
+		rd_uint(rd, p, "port", &w->port);
+		rd_str(rd, p, "proto", w->proto, sizeof(w->proto));
+		rd_u64(rd, p, "timeout_ms", &w->timeout_ms);
+		rd_u64(rd, p, "samples", &w->samples);
+	}
 }
 
 static void
@@ -509,6 +574,10 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_u64(rd, o, "lease_ms", &st->dmz.lease_ms);
 		rd_u64(rd, o, "kernel_lifetime_s", &st->dmz.kernel_lifetime_s);
 		rd_u64(rd, o, "guard_restarts", &st->dmz.guard_restarts);
+		rd_u64(rd, o, "fence_ms", &st->dmz.fence_ms);
+		rd_bool(rd, o, "fence_trusted", &st->dmz.fence_trusted);
+		rd_u64(rd, o, "probe_timeout_ms", &st->dmz.probe_timeout_ms);
+		rd_u64(rd, o, "probe_samples", &st->dmz.probe_samples);
 		rd_str(rd, o, "vmac", st->dmz.vmac, sizeof(st->dmz.vmac));
 		rd_str(rd, o, "source", st->dmz.source, sizeof(st->dmz.source));
 	}
@@ -583,6 +652,7 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_u64(rd, o, "rrl_slipped", &st->dns.rrl_slipped);
 		rd_u64(rd, o, "tcp_rejected", &st->dns.tcp_rejected);
 	}
+	rd_watch(rd, rd_obj(rd, obj, "watch"), st);
 }
 
 int
@@ -612,6 +682,7 @@ void
 status_print(const struct status *st, FILE *fp)
 {
 	const struct status_counters *c = &st->counters;
+	size_t i;
 
 	fprintf(fp, "node:     %s (%s), priority %u, %s\n",
 	    or_dash(st->node.name), or_dash(st->node.id), st->node.priority,
@@ -648,6 +719,15 @@ status_print(const struct status *st, FILE *fp)
 		    "disk)\n",
 		    or_dash(st->persist.error));
 	fprintf(fp, "members:  %zu\n", st->n_members);
+	for (i = 0; i < st->watch.n_ports && i < STATUS_MAX_WATCH; i++)
+		fprintf(fp,
+		    "%s %s:%u request timeout %" PRIu64 " ms, %s (%" PRIu64
+		    " answers)\n",
+		    i == 0 ? "watch:   " : "         ",
+		    st->watch.ports[i].proto, st->watch.ports[i].port,
+		    st->watch.ports[i].timeout_ms,
+		    st->watch.is_auto ? "auto" : "fixed",
+		    st->watch.ports[i].samples);
 	if (st->discovery.avahi[0] != '\0')
 		fprintf(fp, "dns-sd:   avahi %s, %" PRIu64 " peer(s) browsed\n",
 		    st->discovery.avahi, st->discovery.peers_browsed);
@@ -666,11 +746,13 @@ status_print(const struct status *st, FILE *fp)
 	    ", malformed %" PRIu64 ", replay %" PRIu64 ", version %" PRIu64
 	    ", unverified %" PRIu64 ", challenges %" PRIu64 ", ttl %" PRIu64
 	    ", failovers %" PRIu64 ", probes %" PRIu64 ", probes lost %" PRIu64
-	    ", acks lost %" PRIu64 ", loss handovers %" PRIu64 "\n",
+	    ", acks lost %" PRIu64 ", loss handovers %" PRIu64
+	    ", fence claims %" PRIu64 ", fence lapses %" PRIu64 "\n",
 	    c->rx, c->tx, c->rx_dropped_auth, c->rx_dropped_malformed,
 	    c->rx_dropped_replay, c->rx_dropped_version, c->rx_unverified,
 	    c->challenges, c->rx_dropped_ttl, c->failovers, c->probes,
-	    c->probes_lost, c->acks_lost, c->loss_handovers);
+	    c->probes_lost, c->acks_lost, c->loss_handovers, c->fence_claims,
+	    c->fence_lapses);
 	if (st->cloud.present) {
 		fprintf(fp, "cloud:    %s (%s), updated %s, %s\n",
 		    or_dash(st->cloud.public_address),

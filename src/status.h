@@ -28,6 +28,7 @@
 #define STATUS_TEXT_LEN 64	/* cloud last_update and status */
 #define STATUS_ERR_LEN 256	/* persist.error */
 #define STATUS_CONFLICT_LEN 192 /* "member NAME (ID) at ADDR: ..." */
+#define STATUS_MAX_WATCH 16	/* ELECT_MAX_WATCH_PORTS */
 
 struct status_member {
 	char id[STATUS_ID_LEN];
@@ -52,6 +53,16 @@ struct status_counters {
 	uint64_t probes_lost; /* holder: members' PROBEs that never came */
 	uint64_t acks_lost;   /* holder: PROBEs asked again: ack lost */
 	uint64_t loss_handovers; /* handed over for a lossy link */
+	uint64_t fence_claims;	 /* claims a fence let in before a lease */
+	uint64_t fence_lapses;	 /* holder: our loop missed the fence */
+};
+
+/* A watched port's request timeout (issue 13): learned, or fixed. */
+struct status_watch_port {
+	unsigned port;
+	char proto[4];	     /* "tcp" or "udp" */
+	uint64_t timeout_ms; /* what a request to it is given now */
+	uint64_t samples;    /* answers measured */
 };
 
 struct status {
@@ -77,6 +88,10 @@ struct status {
 		uint64_t kernel_lifetime_s; /* the backstop, 0: not held */
 		uint64_t guard_restarts;    /* address guard deaths */
 		char vmac[STATUS_MAC_LEN];  /* [dmz] vmac's MAC; "": null */
+		uint64_t fence_ms;	    /* [cluster] fence; 0: off */
+		bool fence_trusted; /* the holder's fence would serve now */
+		uint64_t probe_timeout_ms; /* one PROBE try, learned or not */
+		uint64_t probe_samples;	   /* round trips it was learned from */
 		/* where address came from: "config", or with [dmz]
 		 * address = auto "router" or "chosen" (src/dmz_auto.h) */
 		char source[8];
@@ -137,6 +152,13 @@ struct status {
 		uint64_t igmp_hints;   /* of those, HELLOs sent for them */
 		uint64_t igmp_hints_limited; /* and held back by the limit */
 	} discovery; /* how instances find each other beside the group */
+	/* The standby's watcher ([dmz] ports): the request timeout per
+	 * port; auto: learned ([dmz] request-timeout = auto). */
+	struct {
+		bool is_auto;
+		struct status_watch_port ports[STATUS_MAX_WATCH];
+		size_t n_ports;
+	} watch;
 	/* The DNS responder ([dns]; issue 10 item 3), counters since the
 	 * start. */
 	struct {
@@ -156,7 +178,9 @@ struct status {
  * dmz, members, counters, cloud (null if off), conflict (null if none),
  * persist ({"ok": bool, "error": string or null}), discovery ({"avahi":
  * string, "peers_browsed": number, ..., "igmp": string, ...}), dns (null
- * if off; {"listen": string, "queries_udp": number, ...}). Returns
+ * if off; {"listen": string, "queries_udp": number, ...}), watch
+ * ({"auto": bool, "ports": [{"port": 80, "proto": "tcp", "timeout_ms":
+ * 20, "samples": 143}, ...]}). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.
  */

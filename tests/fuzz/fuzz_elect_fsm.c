@@ -145,6 +145,9 @@ next_event(struct rd *r, struct elect_key *key, uint64_t *seq,
 	case 7:
 		ev->type = (u8(r) & 1) ? ELECT_EV_REQUEST : ELECT_EV_ANSWER;
 		ev->flow = u8(r) % 4;
+		/* two watched ports (conf.watch) and one not watched */
+		ev->proto = 6;
+		ev->port = (uint16_t)(80 + u8(r) % 3);
 		break;
 	case 8:
 		/* A check result, or the answer to a PERSIST (D4). */
@@ -183,6 +186,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf.preempt = u8(&r) & 1;
 	conf.probe_first = u8(&r) & 1;
 	conf.check_enabled = u8(&r) & 1;
+	conf.request_timeout_auto = u8(&r) & 1;
+	conf.watch[0].proto = conf.watch[1].proto = 6;
+	conf.watch[0].port = 80;
+	conf.watch[1].port = 81;
+	conf.n_watch = 2;
 	memset(p.id.b, 0x50, sizeof(p.id.b));
 	e = elect_new(&conf, &p, now, 1);
 	if (e == NULL)

@@ -185,6 +185,8 @@ add_stats(struct sim_stats *t, const struct sim_stats *a)
 	t->named_handovers += a->named_handovers;
 	t->farewells += a->farewells;
 	t->loss_handovers += a->loss_handovers;
+	t->lossy_claims += a->lossy_claims;
+	t->fence_claims += a->fence_claims;
 }
 
 static int
@@ -229,7 +231,9 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    "  %" PRIu64 " state dirs reverted, %" PRIu64
 	    " datagrams replayed by the adversary, %" PRIu64
 	    " conflicts noted,\n"
-	    "  %" PRIu64 " handovers off a lossy link,\n"
+	    "  %" PRIu64 " handovers off a lossy link, %" PRIu64
+	    " claims let in by a fence, %" PRIu64 " beside a held address"
+	    " after losses,\n"
 	    "  %.1f s simulated in %.2f s wall: %s\n",
 	    k, o->seed, o->seed + (k ? k - 1 : 0), total.steps, total.events,
 	    total.failovers, total.crashes, total.restarts, total.pauses,
@@ -240,7 +244,8 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    total.contended, total.settled, total.frozen, total.disk_faults,
 	    total.persist_failed, total.named_handovers, total.farewells,
 	    total.reverts, total.replayed, total.mismatch_notes,
-	    total.loss_handovers, (double)sim_ms / 1000.0, wall_s() - t0,
+	    total.loss_handovers, total.fence_claims, total.lossy_claims,
+	    (double)sim_ms / 1000.0, wall_s() - t0,
 	    rc == 0 ? "all invariants held" : "FAILED");
 	if (failed > 1)
 		printf("%" PRIu64 " scenarios failed\n", failed);

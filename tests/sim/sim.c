@@ -141,6 +141,22 @@ heap_pop(struct sim *s)
 
 /* ---- datagrams in flight ---- */
 
+/*
+ * (h): the lease a HEARTBEAT/CLAIM announces (LEASE_MS from now): the
+ * sender's kernel holds at most that long unless it speaks again, and
+ * with a fence (FENCE_MS) only as long as its loop runs.
+ */
+static uint64_t
+announced_lease(struct sim *s, int i, const uint8_t *buf, size_t len)
+{
+	struct elect_msg m;
+
+	if (elect_wire_decode(buf, len, s->key, &m) != ELECT_WIRE_OK ||
+	    !(m.has & ELECT_HAS_LEASE))
+		return s->node[i].addr_until;
+	return s->now + m.lease_ms;
+}
+
 static int
 pkt_new(struct sim *s, int src, const uint8_t *buf, size_t len, int type)
 {
@@ -164,7 +180,7 @@ pkt_new(struct sim *s, int src, const uint8_t *buf, size_t len, int type)
 	s->pkt[p].tenure = s->node[src].tenure;
 	if ((type == ELECT_MSG_HEARTBEAT || type == ELECT_MSG_CLAIM) &&
 	    s->node[src].addr_held)
-		s->pkt[p].lease_until = s->node[src].addr_until;
+		s->pkt[p].lease_until = announced_lease(s, src, buf, len);
 	return p;
 }
 
@@ -241,6 +257,9 @@ sim_node_conf(struct sim *s, int i, const char *name)
 	c->dmz.family = 4;
 	memcpy(c->dmz.b, dmz_addr, sizeof(dmz_addr));
 	c->dmz_prefix = 24;
+	c->watch[0].proto = 6; /* the clients' service (flow_port()) */
+	c->watch[0].port = 80;
+	c->n_watch = 1;
 }
 
 bool
@@ -346,7 +365,7 @@ trace_step(
 		printf(" %s<%s", elect_msg_type_name(rx_type),
 		    rx_src >= 0 ? s->node[rx_src].name : "?");
 	else if (ev->type == ELECT_EV_REQUEST || ev->type == ELECT_EV_ANSWER)
-		printf(" flow %" PRIu64, ev->flow);
+		printf(" flow %" PRIu64 " port %u", ev->flow, ev->port);
 	else if (ev->type == ELECT_EV_LINK)
 		printf(" %s", ev->up ? "up" : "down");
 	else if (ev->type == ELECT_EV_PROBE_DONE)
@@ -410,6 +429,17 @@ timeline_act(struct sim *s, int i, const struct elect_action *a)
 
 /* ---- the network ---- */
 
+/* (h): what a lossy LAN, a cut link or a partition kept between two
+ * nodes: a claim beside a live holder may follow (the fence's price). */
+static void
+note_lost(struct sim *s, int a, int b)
+{
+	if (a < 0 || b < 0 || a == b)
+		return;
+	s->node[a].lost_since_heard[b]++;
+	s->node[b].lost_since_heard[a]++;
+}
+
 static void
 deliver_one(
     struct sim *s, int from, int to, const uint8_t *buf, size_t len, int type)
@@ -421,10 +451,13 @@ deliver_one(
 
 	if (sim_rng_permille(&s->rng, net->loss_pm)) {
 		s->stats.lost++;
+		note_lost(s, from, to);
 		return;
 	}
-	if (!s->node[to].link_up)
+	if (!s->node[to].link_up) {
+		note_lost(s, from, to);
 		return;
+	}
 	if (sim_rng_permille(&s->rng, net->dup_pm))
 		copies = 2;
 	for (c = 0; c < copies; c++) {
@@ -470,7 +503,7 @@ capture(struct sim *s, int i, const struct elect_action *a, int type)
 	c->lease_until = 0;
 	if ((type == ELECT_MSG_HEARTBEAT || type == ELECT_MSG_CLAIM) &&
 	    s->node[i].addr_held)
-		c->lease_until = s->node[i].addr_until;
+		c->lease_until = announced_lease(s, i, a->buf, a->len);
 }
 
 static int
@@ -512,18 +545,25 @@ route_send(struct sim *s, int i, const struct elect_action *a)
 		    "invariant (h): sends RESIGN while its kernel "
 		    "still holds the address (until %" PRIu64 " ms)",
 		    s->node[i].addr_until);
-	if (!s->node[i].link_up)
+	if (!s->node[i].link_up) {
+		for (j = 0; j < s->n_nodes; j++)
+			note_lost(s, i, j);
 		return m.type; /* a cut link sends nothing */
+	}
 	capture(s, i, a, m.type);
 	if (a->dest.family == 0) {
 		for (j = 0; j < s->n_nodes; j++)
 			if (j != i && s->node[j].group == s->node[i].group)
 				deliver_one(s, i, j, a->buf, a->len, m.type);
+			else
+				note_lost(s, i, j);
 		return m.type;
 	}
 	j = node_by_addr(s, &a->dest);
 	if (j >= 0 && j != i && s->node[j].group == s->node[i].group)
 		deliver_one(s, i, j, a->buf, a->len, m.type);
+	else
+		note_lost(s, i, j);
 	return m.type;
 }
 
@@ -629,8 +669,23 @@ check_frozen_lease(struct sim *s, int i)
 	if (!site_dmz(n))
 		return 0; /* (l): another address, not the site's */
 	for (j = 0; j < s->n_nodes; j++) {
-		if (j == i || !kernel_has(s, j) || s->now > n->heard_lease[j] ||
+		if (j == i || !kernel_has(s, j) ||
 		    n->heard_tenure[j] != s->node[j].tenure)
+			continue;
+		/*
+		 * The fence (doc/protocol.md): within the lease it heard, a
+		 * node may claim once the holder left a round of PROBEs
+		 * unanswered — its loop stopped, so its kernel lets the
+		 * address go within the fence. Beside a live holder that
+		 * happens only when the LAN lost what was between them: a
+		 * live holder then hears the CLAIM and yields ((a) says how
+		 * soon). Beside a frozen or killed one, never.
+		 */
+		if (n->lost_since_heard[j] > 0) {
+			s->stats.lossy_claims++;
+			continue;
+		}
+		if (s->node[j].run == SIM_UP && s->now > n->heard_lease[j])
 			continue;
 		return sim_fail(s, i,
 		    "invariant (h): becomes holder while %s's kernel "
@@ -673,6 +728,13 @@ apply_state(
 	if (a->old == ELECT_ST_HOLDER && a->reason == ELECT_WHY_SERVICE_FAILED)
 		n->svc_fail_ms = s->now;
 	if (a->state == ELECT_ST_HOLDER && a->old != ELECT_ST_HOLDER) {
+		struct elect_counters ctr;
+
+		elect_get_counters(n->core, &ctr);
+		if (ctr.fence_claims > n->fence_claims_seen)
+			s->stats.fence_claims +=
+			    ctr.fence_claims - n->fence_claims_seen;
+		n->fence_claims_seen = ctr.fence_claims;
 		s->stats.failovers++;
 		if (check_mismatched_claim(s, i) != 0)
 			return -1;
@@ -725,22 +787,26 @@ apply_addr(
 	return 0;
 }
 
-/* (f): at most two PROBEs per request-timeout, whatever clients send. */
+/* (f): at most ELECT_PROBE_TRIES (a round's) PROBEs per request-timeout,
+ * whatever clients send. */
 static int
 note_probe(struct sim *s, int i)
 {
 	struct sim_node *n = &s->node[i];
+	/* The fixed timeout, or a learned one's ceiling: learned, the
+	 * first round comes early, the rounds of a flood no more often. */
 	uint64_t rt = n->conf.request_timeout_ms;
+	size_t k;
 
 	s->stats.probes++;
 	if (n->probe_at[0] != 0 && s->now < n->probe_at[0] + rt)
 		return sim_fail(s, i,
-		    "invariant (f): a third PROBE within %" PRIu64
-		    " ms (request-timeout): at %" PRIu64 ", %" PRIu64
-		    " and now",
-		    rt, n->probe_at[0], n->probe_at[1]);
-	n->probe_at[0] = n->probe_at[1];
-	n->probe_at[1] = s->now;
+		    "invariant (f): PROBE %d within %" PRIu64
+		    " ms (request-timeout) of the one at %" PRIu64,
+		    ELECT_PROBE_TRIES + 1, rt, n->probe_at[0]);
+	for (k = 0; k + 1 < ELECT_PROBE_TRIES; k++)
+		n->probe_at[k] = n->probe_at[k + 1];
+	n->probe_at[ELECT_PROBE_TRIES - 1] = s->now;
 	return 0;
 }
 
@@ -1164,6 +1230,7 @@ step(
 	}
 	n->state = x.state;
 	if (rx_pkt != NULL && !dropped(s, i, unverified)) {
+		n->lost_since_heard[rx_pkt->src] = 0;
 		/* (h): what this node now knows of the sender's lease (a
 		 * datagram the replay window dropped told it nothing). */
 		if (rx_pkt->tenure != n->heard_tenure[rx_pkt->src] ||
@@ -1481,10 +1548,20 @@ on_client(struct sim *s)
 }
 
 /* A hub-like LAN: every node on the holder's side sees the frame. */
+/* The service port of a flow: the watched tcp:80 (sim_node_conf()),
+ * and one flow in 8 to tcp:8080, which nobody watches (its requests get
+ * the ceiling, its answers teach nothing). */
+static uint16_t
+flow_port(uint64_t flow)
+{
+	return flow % 8 == 0 ? 8080 : 80;
+}
+
 static int
 watchers_see(struct sim *s, int h, enum elect_event_type type, uint64_t flow)
 {
-	struct elect_event e = {.type = type, .flow = flow};
+	struct elect_event e = {
+	    .type = type, .flow = flow, .proto = 6, .port = flow_port(flow)};
 	int j;
 
 	for (j = 0; j < s->n_nodes; j++) {
@@ -1872,7 +1949,7 @@ sim_start(struct sim *s, int i)
 	n->max_epoch = n->used_epoch;
 	/* (h): a new process knows no lease of anybody. */
 	memset(n->heard_lease, 0, sizeof(n->heard_lease));
-	n->probe_at[0] = n->probe_at[1] = 0;
+	memset(n->probe_at, 0, sizeof(n->probe_at));
 	if (n->starts++ > 0)
 		s->stats.restarts++;
 	if (s->verbosity >= SIM_TIMELINE)

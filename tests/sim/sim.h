@@ -88,7 +88,7 @@ struct sim_node {
 	bool arp_out;	/* ELECT_ACT_PROBE asked, no result yet */
 	bool conflict;	/* (g): its probe saw a foreign answer since */
 	uint64_t svc_fail_ms; /* last step-down for a failed check; 0 */
-	uint64_t probe_at[2]; /* (f): its last two PROBE sends */
+	uint64_t probe_at[ELECT_PROBE_TRIES]; /* (f): its last PROBE sends */
 	/* issue 7 */
 	struct elect_id id; /* (k): from its first start, for good */
 	bool has_id;
@@ -101,6 +101,10 @@ struct sim_node {
 	 * HEARTBEAT/CLAIM of j delivered to this node (this start). */
 	uint64_t heard_lease[SIM_MAX_NODES];
 	uint64_t heard_tenure[SIM_MAX_NODES]; /* ... and of which tenure */
+	/* (h): datagrams between it and node j that the network lost (or
+	 * a cut link, a partition kept) since it last heard j. */
+	uint32_t lost_since_heard[SIM_MAX_NODES];
+	uint64_t fence_claims_seen; /* its core's counter, last read */
 	uint64_t tenure; /* times its kernel took the address, unheld */
 	/* (i): the epoch of its last CLAIM/HEARTBEAT sent */
 	uint64_t held_epoch;
@@ -132,6 +136,10 @@ struct sim_stats {
 	uint64_t reverts, replayed, mismatch_notes;
 	uint64_t farewells; /* a killed holder's guard said goodbye for it */
 	uint64_t loss_handovers; /* a holder on a lossy link stepped aside */
+	/* (h): claims beside a kernel holding the address, after the LAN lost
+	 * datagrams between the two (the fence on a lossy LAN) */
+	uint64_t lossy_claims;
+	uint64_t fence_claims; /* claims the fence let in before a lease */
 };
 
 enum sim_verbosity {

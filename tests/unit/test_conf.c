@@ -36,6 +36,7 @@ static const char every_key[] = "[node]\n"
 				"port = 6000\n"
 				"heartbeat = 1s\n"
 				"dead-after = 5\n"
+				"fence = 30ms\n"
 				"claim-stagger = 0ms\n"
 				"hello-interval = 2m\n"
 				"[dmz]\n"
@@ -43,6 +44,8 @@ static const char every_key[] = "[node]\n"
 				"address6 = fd00::11/64\n"
 				"ports = tcp:80, udp:53 ,tcp:443\n"
 				"request-timeout = 300ms\n"
+				"request-timeout-min = 5ms\n"
+				"request-timeout-max = 400ms\n"
 				"probe-timeout = 50ms\n"
 				"check = exec:/usr/local/bin/check\n"
 				"check-interval = 1s\n"
@@ -147,8 +150,10 @@ defaults_are_those_of_the_design(void **state)
 	assert_int_equal(c.cluster.hello_interval_ms, 10000);
 	assert_int_equal(c.dmz.address.prefix, 0);
 	assert_int_equal(c.dmz.ports.n, 0);
-	assert_int_equal(c.dmz.request_timeout_ms, 150);
-	assert_int_equal(c.dmz.probe_timeout_ms, 100);
+	assert_true(c.dmz.request_timeout.is_auto);
+	assert_int_equal(c.dmz.request_timeout_min_ms, 20);
+	assert_int_equal(c.dmz.request_timeout_max_ms, 150);
+	assert_true(c.dmz.probe_timeout.is_auto);
 	assert_int_equal(c.dmz.check.type, CONF_CHECK_NONE);
 	assert_int_equal(c.dmz.check_interval_ms, 200);
 	assert_int_equal(c.dmz.check_timeout_ms, 500);
@@ -235,8 +240,12 @@ every_key_is_parsed_into_its_field(void **state)
 	assert_int_equal(c.dmz.ports.p[1].proto, CONF_PROTO_UDP);
 	assert_int_equal(c.dmz.ports.p[1].port, 53);
 	assert_int_equal(c.dmz.ports.p[2].port, 443);
-	assert_int_equal(c.dmz.request_timeout_ms, 300);
-	assert_int_equal(c.dmz.probe_timeout_ms, 50);
+	assert_false(c.dmz.request_timeout.is_auto);
+	assert_int_equal(c.dmz.request_timeout.ms, 300);
+	assert_int_equal(c.dmz.request_timeout_min_ms, 5);
+	assert_int_equal(c.dmz.request_timeout_max_ms, 400);
+	assert_false(c.dmz.probe_timeout.is_auto);
+	assert_int_equal(c.dmz.probe_timeout.ms, 50);
 	assert_int_equal(c.dmz.check.type, CONF_CHECK_EXEC);
 	assert_string_equal(c.dmz.check.path, "/usr/local/bin/check");
 	assert_int_equal(c.dmz.check_interval_ms, 1000);
@@ -283,6 +292,29 @@ other_value_forms_are_parsed(void **state)
 	assert_int_equal(c.dmz.ports.n, 0);
 	assert_int_equal(c.cloud.server.port, 53);
 	assert_int_equal(c.cloud.public_address.mode, CONF_PUBADDR_NATPMP);
+}
+
+/* D2: auto or a fixed value; a fixed value needs no floor below it, the
+ * floor and ceiling only bound what auto learns. */
+static void
+request_and_probe_timeouts_are_auto_or_fixed(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	load_ok(MINIMAL "request-timeout = auto\nprobe-timeout = auto\n"
+			"request-timeout-min = 150ms\n",
+	    &c);
+	assert_true(c.dmz.request_timeout.is_auto);
+	assert_true(c.dmz.probe_timeout.is_auto);
+	assert_int_equal(c.dmz.request_timeout_min_ms, 150);
+	load_ok(MINIMAL "request-timeout = 10ms\nprobe-timeout = 1s\n"
+			"request-timeout-min = 1ms\n",
+	    &c);
+	assert_false(c.dmz.request_timeout.is_auto);
+	assert_int_equal(c.dmz.request_timeout.ms, 10);
+	assert_int_equal(c.dmz.probe_timeout.ms, 1000);
+	assert_int_equal(c.dmz.request_timeout_min_ms, 1);
 }
 
 /* Each bad input and the exact line it must produce. */
@@ -340,8 +372,8 @@ static const struct bad {
 	"path, expected e.g. /etc/qured/x"},
     {MINIMAL "[cluster]\nspeed = 3\n",
 	"t.conf:4: [cluster] speed: unknown key, expected one of interface, "
-	"key-file, group, group6, port, heartbeat, dead-after, claim-stagger, "
-	"hello-interval"},
+	"key-file, group, group6, port, heartbeat, dead-after, fence, "
+	"claim-stagger, hello-interval"},
     {MINIMAL "[cluster]\nport = 1\nport = 2\n",
 	"t.conf:5: [cluster] port: set twice (first on line 4), expected one "
 	"value"},
@@ -482,6 +514,45 @@ static const struct bad {
     {MINIMAL "vmac = YES\n",
 	"t.conf:3: [dmz] vmac: \"YES\" is not a MAC, expected no, yes (a MAC "
 	"from the cluster key) or a unicast MAC such as 02:51:52:00:00:01"},
+    {MINIMAL "request-timeout = fast\n",
+	"t.conf:3: [dmz] request-timeout: \"fast\" is neither auto nor a "
+	"duration from 10ms to 1m, expected auto or e.g. 100ms"},
+    {MINIMAL "request-timeout = Auto\n",
+	"t.conf:3: [dmz] request-timeout: \"Auto\" is neither auto nor a "
+	"duration from 10ms to 1m, expected auto or e.g. 100ms"},
+    {MINIMAL "request-timeout = 5ms\n",
+	"t.conf:3: [dmz] request-timeout: \"5ms\" is neither auto nor a "
+	"duration from 10ms to 1m, expected auto or e.g. 100ms"},
+    {MINIMAL "request-timeout = 100\n",
+	"t.conf:3: [dmz] request-timeout: \"100\" is neither auto nor a "
+	"duration from 10ms to 1m, expected auto or e.g. 100ms"},
+    {MINIMAL "request-timeout-min = 0ms\n",
+	"t.conf:3: [dmz] request-timeout-min: 0ms is out of range, expected "
+	"1ms to 1m"},
+    {MINIMAL "request-timeout-min = auto\n",
+	"t.conf:3: [dmz] request-timeout-min: \"auto\" is not a duration, "
+	"expected e.g. 200ms"},
+    {MINIMAL "request-timeout-max = 5ms\n",
+	"t.conf:3: [dmz] request-timeout-max: 5ms is out of range, expected "
+	"10ms to 1m"},
+    {MINIMAL "request-timeout-min = 200ms\n",
+	"t.conf:3: [dmz] request-timeout-min (200ms) is above "
+	"request-timeout-max (150ms), expected a floor at or below the "
+	"ceiling"},
+    {MINIMAL "request-timeout-max = 30ms\nrequest-timeout-min = 40ms\n",
+	"t.conf:4: [dmz] request-timeout-min (40ms) is above "
+	"request-timeout-max (30ms), expected a floor at or below the "
+	"ceiling"},
+    {MINIMAL "request-timeout-min = 40ms\nrequest-timeout-max = 30ms\n",
+	"t.conf:4: [dmz] request-timeout-min (40ms) is above "
+	"request-timeout-max (30ms), expected a floor at or below the "
+	"ceiling"},
+    {MINIMAL "probe-timeout = 9ms\n",
+	"t.conf:3: [dmz] probe-timeout: \"9ms\" is neither auto nor a "
+	"duration from 10ms to 1m, expected auto or e.g. 100ms"},
+    {MINIMAL "probe-timeout = automatic\n",
+	"t.conf:3: [dmz] probe-timeout: \"automatic\" is neither auto nor a "
+	"duration from 10ms to 1m, expected auto or e.g. 100ms"},
     {MINIMAL "check-rise = two\n",
 	"t.conf:3: [dmz] check-rise: \"two\" is not a number, expected 1 "
 	"to 100"},
@@ -1154,6 +1225,7 @@ main(void)
 	    cmocka_unit_test(every_key_is_parsed_into_its_field),
 	    cmocka_unit_test(dmz_address_auto_is_a_mode_that_prints_back),
 	    cmocka_unit_test(other_value_forms_are_parsed),
+	    cmocka_unit_test(request_and_probe_timeouts_are_auto_or_fixed),
 	    cmocka_unit_test(
 		each_bad_value_gives_one_line_with_file_line_section_and_key),
 	    cmocka_unit_test(an_overlong_line_is_an_error_not_two_lines),

@@ -517,12 +517,15 @@ candidate_stands_down_when_a_better_ranked_peer_claims(void **state)
 	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
 }
 
+/* Without a fence ([cluster] fence = off), the kernel gets the lease. */
 static void
 holder_refreshes_its_lease_with_every_heartbeat(void **state)
 {
 	struct fx *f = *state;
 	size_t i;
 
+	f->conf.fence_ms = 0;
+	fx_start_with(f);
 	fx_make_holder(f);
 	fx_advance(f, 10 * f->conf.heartbeat_ms);
 	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_REFRESH), 10);
@@ -1507,18 +1510,21 @@ answered_request_never_probes(void **state)
 }
 
 static void
-silent_holder_is_declared_dead_after_two_probe_tries(void **state)
+silent_holder_is_declared_dead_after_a_round_of_probe_tries(void **state)
 {
 	struct fx *f = *state;
 	uint64_t t0;
+	uint32_t try_ms = elect_get_probe_timeout(f->e, NULL);
 
+	/* Nothing learned yet: a try waits half the probe-timeout. */
+	assert_int_equal(try_ms, f->conf.probe_timeout_ms / 2);
 	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
 	t0 = f->now;
 	fx_event(f, ELECT_EV_REQUEST, 7, false);
 	fx_clear(f);
 	fx_advance(
-	    f, f->conf.request_timeout_ms + f->conf.probe_timeout_ms - 1);
-	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), 2);
+	    f, f->conf.request_timeout_ms + ELECT_PROBE_TRIES * try_ms - 1);
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), ELECT_PROBE_TRIES);
 	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
 	fx_advance(f, 1);
 	/* Long before dead-after heartbeats it gives up on the holder, but
@@ -3033,7 +3039,8 @@ a_claim_is_sent_before_the_address_is_added(void **state)
 	add = fx_find(f, ELECT_ACT_ADDR_ADD, 0);
 	assert_true(claim >= 0 && add >= 0);
 	assert_true(claim < add);
-	assert_int_equal(f->log[add].lease_ms, f->conf.lease_ms);
+	/* The kernel gets the fence, not the whole lease. */
+	assert_int_equal(f->log[add].lease_ms, f->conf.fence_ms);
 }
 
 /* A hint (a DNS-SD browse, an IGMP report) draws one unicast HELLO with
@@ -3298,25 +3305,671 @@ a_standby_numbers_its_probes(void **state)
 	fx_event(f, ELECT_EV_REQUEST, 7, false);
 	fx_advance(f, f->conf.request_timeout_ms);
 	assert_int_equal(fx_last_probe_seq(f), 1);
-	fx_advance(f, f->conf.probe_timeout_ms / 2);
-	assert_int_equal(fx_last_probe_seq(f), 2);
-	fx_advance(f, f->conf.probe_timeout_ms / 2);
+	for (int i = 2; i <= ELECT_PROBE_TRIES; i++) {
+		fx_advance(f, elect_get_probe_timeout(f->e, NULL));
+		assert_int_equal(fx_last_probe_seq(f), i);
+	}
+	fx_advance(f, elect_get_probe_timeout(f->e, NULL));
 	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE); /* probe-failed */
 	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
 	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
 	fx_clear(f);
 	fx_event(f, ELECT_EV_REQUEST, 8, false);
-	fx_advance(f, f->conf.request_timeout_ms);
-	assert_int_equal(fx_last_probe_seq(f), 3);
+	/* A round comes a request-timeout after the last PROBE at the
+	 * soonest (a flood's rounds are no more frequent). */
+	while (fx_count_sent(f, ELECT_MSG_PROBE) == 0)
+		fx_advance(f, 1);
+	assert_true(fx_last_probe_seq(f) > ELECT_PROBE_TRIES); /* counting on */
 	fx_hear(f, PEER_OTHER, ELECT_MSG_HEARTBEAT, 5, 100);
 	fx_clear(f);
 	fx_event(f, ELECT_EV_REQUEST, 9, false);
-	fx_advance(f, f->conf.request_timeout_ms);
+	while (fx_count_sent(f, ELECT_MSG_PROBE) == 0)
+		fx_advance(f, 1);
 	assert_int_equal(fx_last_probe_seq(f), 1);
+}
+
+/* ---- the fence (doc/protocol.md, "The fence") ---- */
+
+/* A HEARTBEAT from peer n with its fence, echoing nonce (0: none). */
+static void
+fx_hear_fenced_hb(struct fx *f, int n, uint64_t echo, uint16_t held)
+{
+	struct elect_msg m = {.type = ELECT_MSG_HEARTBEAT,
+	    .epoch = 4,
+	    .priority = 100,
+	    .has = ELECT_HAS_FENCE,
+	    .fence_ms = 40};
+
+	if (echo != 0) {
+		m.has |= ELECT_HAS_ECHO;
+		m.echoes[0].nonce = echo;
+		m.echoes[0].held_ms = held;
+		m.n_echoes = 1;
+	}
+	fx_hear_msg(f, &m, n);
+}
+
+/* The PING of the last HELLO we sent, or 0. */
+static uint64_t
+fx_last_ping(const struct fx *f)
+{
+	struct elect_msg m;
+
+	for (size_t i = f->nlog; i-- > 0;)
+		if (f->log[i].type == ELECT_ACT_SEND &&
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			&m) == ELECT_WIRE_OK &&
+		    m.type == ELECT_MSG_HELLO && (m.has & ELECT_HAS_PING))
+			return m.ping;
+	return 0;
+}
+
+/* Follows PEER_HIGH as a fenced holder that echoed our PING: trusted. */
+static void
+fx_follow_trusted(struct fx *f)
+{
+	struct elect_msg solicit = {.type = ELECT_MSG_HELLO,
+	    .priority = 100,
+	    .flags = ELECT_FLAG_SOLICIT,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE,
+	    .state = ELECT_ST_HOLDER};
+	uint64_t ping;
+
+	fx_hear_fenced_hb(f, PEER_HIGH, 0, 0);
+	snprintf(solicit.name, sizeof(solicit.name), "peer%d", PEER_HIGH);
+	fx_clear(f);
+	fx_hear_msg(f, &solicit, PEER_HIGH); /* our HELLO answers it */
+	ping = fx_last_ping(f);
+	assert_true(ping != 0);
+	/* It held the PING until its next HEARTBEAT: no time on the LAN. */
+	fx_advance(f, f->conf.heartbeat_ms / 2);
+	fx_hear_fenced_hb(
+	    f, PEER_HIGH, ping, (uint16_t)(f->conf.heartbeat_ms / 2));
+	fx_clear(f);
+}
+
+/* The holder: HEARTBEAT and CLAIM say the fence; the kernel gets the
+ * fence, renewed every fence/3, never past the lease the peers count. */
+static void
+a_holder_renews_its_fence_between_heartbeats(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m;
+	size_t refreshes = 0;
+
+	fx_make_holder(f);
+	fx_advance(f, 5 * f->conf.heartbeat_ms);
+	for (size_t i = 0; i < f->nlog; i++) {
+		if (f->log[i].type == ELECT_ACT_ADDR_REFRESH) {
+			refreshes++;
+			assert_true(f->log[i].lease_ms <= f->conf.fence_ms);
+			assert_true(f->log[i].lease_ms > 0);
+		}
+		if (f->log[i].type == ELECT_ACT_SEND) {
+			fx_decode(f, (int)i, &m);
+			if (m.type == ELECT_MSG_HEARTBEAT) {
+				assert_true(m.has & ELECT_HAS_FENCE);
+				assert_int_equal(m.fence_ms, f->conf.fence_ms);
+			}
+		}
+	}
+	/* Every fence/3 (13 ms), heartbeats included. */
+	assert_true(
+	    refreshes >= 5 * f->conf.heartbeat_ms / (f->conf.fence_ms / 3 + 1));
+	assert_true(elect_get_lease_until(f->e) <= f->now + f->conf.fence_ms);
+}
+
+/* A holder whose loop did not run for the fence (a paused VM) hands
+ * over: the address first, then RESIGN naming a successor; no renewal. */
+static void
+a_holder_past_its_fence_resigns(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_TIMER};
+	struct elect_counters ctr;
+	struct elect_msg m;
+	int del, resign;
+
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	fx_make_holder(f);
+	f->now += f->conf.fence_ms; /* late, less than a heartbeat */
+	fx_step(f, &ev);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	del = fx_find(f, ELECT_ACT_ADDR_DEL, 0);
+	resign = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_RESIGN);
+	assert_true(del >= 0 && resign > del);
+	fx_decode(f, resign, &m);
+	assert_memory_equal(m.holder.b, id_of(PEER_LOW).b, 16);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_REFRESH), 0);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.fence_lapses, 1);
+}
+
+/* A holder echoes a member's PING in its next HEARTBEAT. */
+static void
+a_holder_echoes_a_ping(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg hello = {.type = ELECT_MSG_HELLO,
+	    .priority = 100,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_PING,
+	    .state = ELECT_ST_STANDBY,
+	    .ping = 0x1234};
+	struct elect_msg m;
+	int hb;
+
+	snprintf(hello.name, sizeof(hello.name), "peer%d", PEER_LOW);
+	fx_make_holder(f);
+	fx_hear_msg(f, &hello, PEER_LOW);
+	fx_clear(f);
+	fx_advance(f, f->conf.heartbeat_ms);
+	hb = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT);
+	fx_decode(f, hb, &m);
+	assert_int_equal(m.n_echoes, 1);
+	assert_true(m.echoes[0].nonce == 0x1234);
+	assert_true(m.echoes[0].held_ms <= f->conf.heartbeat_ms);
+	fx_clear(f);
+	fx_advance(f, f->conf.heartbeat_ms); /* once only */
+	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT), &m);
+	assert_int_equal(m.n_echoes, 0);
+}
+
+/* Trusted, quiet, fenced: a holder that leaves a round unanswered is
+ * claimed from at the first PROBE + fence + margin, not the lease. */
+static void
+the_fence_lets_a_standby_claim_before_the_lease(void **state)
+{
+	struct fx *f = *state;
+	struct elect_counters ctr;
+	uint64_t heard, p1;
+
+	fx_follow_trusted(f);
+	fx_follow_trusted(f); /* two round trips: tries of 10 ms */
+	heard = f->now;
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_advance(f, f->conf.request_timeout_ms);
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), 1);
+	p1 = f->now;
+	fx_advance(f, 40 + ELECT_FENCE_MARGIN_MS - 1);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	fx_advance(f, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_true(f->now == p1 + 40 + ELECT_FENCE_MARGIN_MS);
+	assert_true(f->now < heard + f->conf.lease_ms);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.fence_claims, 1);
+}
+
+/* No echo, no trust: the holder may not hear our PROBEs (it has not
+ * verified this boot of ours), so its lease is waited out. */
+static void
+an_untrusted_fence_waits_the_lease(void **state)
+{
+	struct fx *f = *state;
+	uint64_t heard;
+
+	fx_hear_fenced_hb(f, PEER_HIGH, 0, 0);
+	heard = f->now;
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_advance(
+	    f, heard + f->conf.lease_ms + ELECT_LEASE_MARGIN_MS - 1 - f->now);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	fx_advance(f, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+/* A HEARTBEAT missed lately (loss on the way from the holder): the
+ * fence is not used until the LAN has been quiet for a while. */
+static void
+a_lost_heartbeat_turns_the_fence_off_for_a_while(void **state)
+{
+	struct fx *f = *state;
+	uint64_t heard;
+
+	fx_follow_trusted(f);
+	fx_follow_trusted(f);			 /* learned: tries of 10 ms */
+	fx_advance(f, 2 * f->conf.heartbeat_ms); /* one missed */
+	fx_hear_fenced_hb(f, PEER_HIGH, 0, 0);
+	heard = f->now;
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_advance(f, f->conf.request_timeout_ms + 100);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	fx_advance(
+	    f, heard + f->conf.lease_ms + ELECT_LEASE_MARGIN_MS - f->now);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+/* A HEARTBEAT that took 100 ms longer than the others (its uptime says
+ * when it was sent): the LAN is slow now, our PROBEs may be as slow, and
+ * the fence is not used until it has been quiet for a while. */
+static void
+a_late_heartbeat_turns_the_fence_off_for_a_while(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_HEARTBEAT,
+	    .epoch = 4,
+	    .priority = 100,
+	    .has = ELECT_HAS_FENCE | ELECT_HAS_UPTIME,
+	    .fence_ms = 40};
+	uint64_t heard;
+
+	fx_follow_trusted(f);
+	fx_follow_trusted(f);
+	assert_true(elect_get_fence_trusted(f->e));
+	fx_advance(f, f->conf.heartbeat_ms);
+	m.uptime_ms = f->now - 100; /* sent 100 ms ago */
+	fx_hear_msg(f, &m, PEER_HIGH);
+	assert_false(elect_get_fence_trusted(f->e));
+	heard = f->now;
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_advance(f, f->conf.request_timeout_ms + 100);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	fx_advance(
+	    f, heard + f->conf.lease_ms + ELECT_LEASE_MARGIN_MS - f->now);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+/* An answer to the failed round, before the fence opens: the holder
+ * lives (a try or an answer was lost): follow it, do not claim. */
+static void
+a_late_answer_keeps_the_holder(void **state)
+{
+	struct fx *f = *state;
+	uint64_t nonce;
+
+	fx_follow_trusted(f);
+	fx_follow_trusted(f);
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_advance(f, f->conf.request_timeout_ms);
+	nonce = fx_last_probe(f, PEER_HIGH);
+	fx_advance(f, ELECT_PROBE_TRIES * elect_get_probe_timeout(f->e, NULL));
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_hear_ack(f, PEER_HIGH, nonce, true);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	fx_advance(f, f->conf.heartbeat_ms);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
+/* The probe-timeout is learned from PING/ECHO round trips (less the
+ * time the holder held the ping): a LAN's gets the floor. */
+static void
+the_probe_timeout_is_learned_from_echoes(void **state)
+{
+	struct fx *f = *state;
+	uint32_t samples;
+
+	assert_int_equal(elect_get_probe_timeout(f->e, &samples),
+	    f->conf.probe_timeout_ms / 2);
+	fx_follow_trusted(f);
+	/* One answer is not enough (ELECT_PROBE_MIN_SAMPLES): half the
+	 * probe-timeout, as a fixed one. */
+	assert_int_equal(elect_get_probe_timeout(f->e, &samples),
+	    f->conf.probe_timeout_ms / 2);
+	assert_int_equal(samples, 1);
+	fx_follow_trusted(f);
+	assert_int_equal(elect_get_probe_timeout(f->e, &samples),
+	    ELECT_PROBE_TIMEOUT_MIN_MS);
+	assert_int_equal(samples, 2);
+}
+
+/* ---- learned request timeouts (issue 13) ---- */
+
+#define TCP 6
+#define UDP 17
+
+/* Started, following PEER_HIGH, watching tcp:80 and udp:53. */
+static int
+setup_watching(void **state)
+{
+	struct fx *f;
+
+	setup(state);
+	f = *state;
+	f->conf.watch[0].proto = TCP;
+	f->conf.watch[0].port = 80;
+	f->conf.watch[1].proto = UDP;
+	f->conf.watch[1].port = 53;
+	f->conf.n_watch = 2;
+	fx_start_with(f);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	return 0;
+}
+
+/* A request (SYN) or answer (SYN-ACK, RST) the watcher saw. */
+static void
+fx_watch(struct fx *f, enum elect_event_type type, uint64_t flow, uint8_t proto,
+    uint16_t port)
+{
+	struct elect_event ev = {
+	    .type = type, .flow = flow, .proto = proto, .port = port};
+
+	fx_step(f, &ev);
+}
+
+/* The watched port's entry of elect_get_watch(). */
+static struct elect_watch_info
+fx_port(const struct fx *f, uint8_t proto, uint16_t port)
+{
+	struct elect_watch_info w[ELECT_MAX_WATCH_PORTS];
+	size_t i, n = elect_get_watch(f->e, w, ELECT_MAX_WATCH_PORTS);
+
+	for (i = 0; i < n; i++)
+		if (w[i].proto == proto && w[i].port == port)
+			return w[i];
+	fail_msg("port %u/%u not watched", port, proto);
+	return w[0];
+}
+
+/* n requests to tcp:80, each answered after rtt_ms, the holder heard
+ * between them (no silence PROBE). */
+static void
+fx_answered(struct fx *f, uint64_t first_flow, int n, uint64_t rtt_ms)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+		fx_watch(
+		    f, ELECT_EV_REQUEST, first_flow + (uint64_t)i, TCP, 80);
+		fx_advance(f, rtt_ms);
+		fx_watch(f, ELECT_EV_ANSWER, first_flow + (uint64_t)i, TCP, 80);
+		fx_advance(f, 10);
+	}
+}
+
+static void
+the_ceiling_applies_until_enough_answers_then_the_learned_timeout(void **state)
+{
+	struct fx *f = *state;
+	struct elect_watch_info w;
+
+	w = fx_port(f, TCP, 80);
+	assert_int_equal(w.timeout_ms, f->conf.request_timeout_ms);
+	assert_int_equal(w.samples, 0);
+	fx_answered(f, 100, ELECT_RTO_MIN_SAMPLES - 1, 1);
+	w = fx_port(f, TCP, 80);
+	assert_int_equal(w.samples, ELECT_RTO_MIN_SAMPLES - 1);
+	assert_int_equal(w.timeout_ms, f->conf.request_timeout_ms);
+	fx_answered(f, 200, 1, 1);
+	w = fx_port(f, TCP, 80);
+	assert_int_equal(w.samples, ELECT_RTO_MIN_SAMPLES);
+	/* 1 ms answers: RFC 6298 gives a few ms, the floor is 20. */
+	assert_int_equal(w.timeout_ms, f->conf.request_timeout_min_ms);
+	/* The other port learned nothing: its ceiling. */
+	assert_int_equal(fx_port(f, UDP, 53).timeout_ms, 150);
+	/* A request left unanswered: PROBE at the learned timeout. */
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_clear(f);
+	fx_watch(f, ELECT_EV_REQUEST, 300, TCP, 80);
+	fx_advance(f, f->conf.request_timeout_min_ms - 1);
+	assert_false(fx_sent(f, ELECT_MSG_PROBE));
+	fx_advance(f, 1);
+	fx_hear_ack(f, PEER_HIGH, fx_last_probe(f, PEER_HIGH), true);
+	fx_advance(f, f->conf.probe_timeout_ms);
+	/* The PROBE decides: the holder answered, it stays. */
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), 1);
+}
+
+static void
+a_pinned_request_timeout_ignores_what_is_learned(void **state)
+{
+	struct fx *f = *state;
+	struct elect_conf next = f->conf;
+	struct elect_event ev = {.type = ELECT_EV_RECONF, .conf = &next};
+	struct elect_watch_info w;
+
+	next.request_timeout_auto = false;
+	next.request_timeout_ms = 80;
+	next.request_timeout_min_ms = 200; /* unused when pinned */
+	fx_step(f, &ev);
+	fx_answered(f, 100, 3 * ELECT_RTO_MIN_SAMPLES, 1);
+	w = fx_port(f, TCP, 80);
+	assert_int_equal(w.samples, 3 * ELECT_RTO_MIN_SAMPLES);
+	assert_int_equal(w.timeout_ms, 80);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_clear(f);
+	fx_watch(f, ELECT_EV_REQUEST, 300, TCP, 80);
+	fx_advance(f, 79);
+	assert_false(fx_sent(f, ELECT_MSG_PROBE));
+	fx_advance(f, 1);
+	assert_true(fx_sent(f, ELECT_MSG_PROBE));
+}
+
+/* Bad input: answers nobody asked for (a flood of RSTs, forged
+ * SYN-ACKs for flows never seen) teach nothing. */
+static void
+an_answer_without_a_request_teaches_nothing(void **state)
+{
+	struct fx *f = *state;
+	uint64_t flow;
+
+	for (flow = 1; flow <= 5000; flow++) {
+		if (flow % 100 == 0) {
+			fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+			fx_advance(f, 1);
+		}
+		fx_watch(f, ELECT_EV_ANSWER, flow, TCP, 80);
+	}
+	assert_int_equal(fx_port(f, TCP, 80).samples, 0);
+	assert_int_equal(fx_port(f, TCP, 80).timeout_ms, 150);
+	assert_false(fx_sent(f, ELECT_MSG_PROBE));
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
+/*
+ * Bad input: a flood of requests each answered at once (an attacker's
+ * SYNs and forged SYN-ACKs or RSTs, 0 ms apart) pulls the timeout to its
+ * floor and no further, and makes no failover: a slow but live holder
+ * answers the PROBEs that follow.
+ */
+static void
+forged_answers_stop_at_the_floor_and_cannot_fail_the_holder_over(void **state)
+{
+	struct fx *f = *state;
+	uint64_t flow, t0;
+	int rounds = 0;
+
+	for (flow = 1; flow <= 10000; flow++) {
+		if (flow % 50 == 0) {
+			fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+			fx_advance(f, 1);
+		}
+		fx_watch(f, ELECT_EV_REQUEST, flow, TCP, 80);
+		fx_watch(f, ELECT_EV_ANSWER, flow, TCP, 80);
+	}
+	assert_int_equal(fx_port(f, TCP, 80).samples, 10000);
+	assert_int_equal(
+	    fx_port(f, TCP, 80).timeout_ms, f->conf.request_timeout_min_ms);
+	/* Now the real clients get answers after 50 ms: every request is
+	 * PROBEd about at 20 ms, and the holder answers each PROBE. */
+	t0 = f->now;
+	fx_clear(f);
+	for (flow = 20000; f->now < t0 + 2000; flow++) {
+		fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+		fx_watch(f, ELECT_EV_REQUEST, flow, TCP, 80);
+		fx_advance(f, 25);
+		if (fx_sent(f, ELECT_MSG_PROBE)) {
+			fx_hear_ack(
+			    f, PEER_HIGH, fx_last_probe(f, PEER_HIGH), true);
+			rounds++;
+			fx_clear(f);
+		}
+		fx_advance(f, 25);
+		fx_watch(f, ELECT_EV_ANSWER, flow, TCP, 80);
+		fx_advance(f, 10);
+		assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	}
+	/* The slow answers, answered after the PROBE, still taught: the
+	 * timeout rose above them and the PROBEs stopped. */
+	assert_true(rounds > 0 && rounds < 20);
+	assert_true(fx_port(f, TCP, 80).timeout_ms > 50);
+	assert_int_equal(fx_port(f, TCP, 80).timeout_ms <= 150, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
+/*
+ * Bad input: a half-open client (its SYN answered, never completed) is
+ * one honest sample; the holder's retransmitted SYN-ACKs answer nothing,
+ * and a retransmitted SYN is no sample at all (Karn: which try did the
+ * answer answer?).
+ */
+static void
+a_half_open_client_teaches_nothing_wrong(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	fx_watch(f, ELECT_EV_REQUEST, 7, TCP, 80);
+	fx_advance(f, 2);
+	fx_watch(f, ELECT_EV_ANSWER, 7, TCP, 80);
+	assert_int_equal(fx_port(f, TCP, 80).samples, 1);
+	for (i = 0; i < 3; i++) { /* SYN-ACK again at 1 s, 3 s, 7 s */
+		fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+		fx_advance(f, 100);
+		fx_watch(f, ELECT_EV_ANSWER, 7, TCP, 80);
+	}
+	assert_int_equal(fx_port(f, TCP, 80).samples, 1);
+	/* A SYN sent twice, then answered: no sample. */
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_watch(f, ELECT_EV_REQUEST, 8, TCP, 80);
+	fx_advance(f, 30);
+	fx_watch(f, ELECT_EV_REQUEST, 8, TCP, 80);
+	fx_advance(f, 1);
+	fx_watch(f, ELECT_EV_ANSWER, 8, TCP, 80);
+	assert_int_equal(fx_port(f, TCP, 80).samples, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
+/* An answer later than the ceiling is no sample: the request was
+ * PROBEd about, and the ack said the holder lives. */
+static void
+answers_later_than_the_ceiling_are_no_sample(void **state)
+{
+	struct fx *f = *state;
+
+	fx_clear(f);
+	fx_watch(f, ELECT_EV_REQUEST, 7, TCP, 80);
+	fx_advance(f, f->conf.request_timeout_ms);
+	fx_hear_ack(f, PEER_HIGH, fx_last_probe(f, PEER_HIGH), true);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_advance(f, 50);
+	fx_watch(f, ELECT_EV_ANSWER, 7, TCP, 80);
+	assert_int_equal(fx_port(f, TCP, 80).samples, 0);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
+/*
+ * The state is bounded: one estimator per watched port, fixed. Requests
+ * to a port not watched (or another protocol) get the ceiling and their
+ * answers teach nothing, however many ports they use.
+ */
+static void
+per_port_state_is_bounded_and_unknown_ports_get_the_ceiling(void **state)
+{
+	struct fx *f = *state;
+	struct elect_watch_info w[ELECT_MAX_WATCH_PORTS];
+	uint64_t flow;
+
+	fx_answered(f, 100, 2 * ELECT_RTO_MIN_SAMPLES, 1);
+	assert_int_equal(
+	    fx_port(f, TCP, 80).timeout_ms, f->conf.request_timeout_min_ms);
+	for (flow = 1; flow <= 3000; flow++) {
+		if (flow % 100 == 0) {
+			fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+			fx_advance(f, 1);
+		}
+		fx_watch(
+		    f, ELECT_EV_REQUEST, flow, TCP, (uint16_t)(1000 + flow));
+		fx_watch(
+		    f, ELECT_EV_ANSWER, flow, TCP, (uint16_t)(1000 + flow));
+		fx_watch(f, ELECT_EV_REQUEST, flow, UDP, 80); /* udp, not tcp */
+		fx_watch(f, ELECT_EV_ANSWER, flow, UDP, 80);
+	}
+	assert_int_equal(elect_get_watch(f->e, w, ELECT_MAX_WATCH_PORTS), 2);
+	assert_int_equal(
+	    fx_port(f, TCP, 80).samples, 2 * ELECT_RTO_MIN_SAMPLES);
+	assert_int_equal(fx_port(f, UDP, 53).samples, 0);
+	/* An unwatched port's request: PROBEd at the ceiling only. */
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_clear(f);
+	fx_watch(f, ELECT_EV_REQUEST, 9999, TCP, 8080);
+	fx_advance(f, f->conf.request_timeout_ms - 1);
+	assert_false(fx_sent(f, ELECT_MSG_PROBE));
+	fx_advance(f, 1);
+	assert_true(fx_sent(f, ELECT_MSG_PROBE));
+}
+
+/* A learned timeout makes the first round early, not a flood's rounds
+ * more frequent: still two PROBEs per request-timeout (the ceiling). */
+static void
+a_learned_timeout_keeps_probes_within_two_per_ceiling(void **state)
+{
+	struct fx *f = *state;
+	struct elect_counters ctr;
+	uint64_t flow, start;
+
+	fx_answered(f, 100, 2 * ELECT_RTO_MIN_SAMPLES, 1);
+	assert_int_equal(
+	    fx_port(f, TCP, 80).timeout_ms, f->conf.request_timeout_min_ms);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_clear(f);
+	start = f->now;
+	for (flow = 1000; flow < 3000; flow++) { /* a SYN flood, unanswered */
+		fx_watch(f, ELECT_EV_REQUEST, flow, TCP, 80);
+		if (flow % 4 == 0) {
+			fx_advance(f, 2);
+			fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+		}
+		if (fx_sent(f, ELECT_MSG_PROBE) && flow % 10 == 0) {
+			fx_hear_ack(
+			    f, PEER_HIGH, fx_last_probe(f, PEER_HIGH), true);
+			fx_clear(f);
+		}
+	}
+	elect_get_counters(f->e, &ctr);
+	assert_true(ctr.probes > 0);
+	assert_true(ctr.probes <=
+		    2 * ((f->now - start) / f->conf.request_timeout_ms + 1));
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
+/* A reload keeps what was learned for the ports still watched. */
+static void
+reconf_keeps_the_estimates_of_ports_still_watched(void **state)
+{
+	struct fx *f = *state;
+	struct elect_conf next = f->conf;
+	struct elect_event ev = {.type = ELECT_EV_RECONF, .conf = &next};
+
+	fx_answered(f, 100, ELECT_RTO_MIN_SAMPLES, 1);
+	next.watch[0] = f->conf.watch[1]; /* udp:53 first now */
+	next.watch[1].proto = TCP;
+	next.watch[1].port = 443;
+	next.watch[2] = f->conf.watch[0];
+	next.n_watch = 3;
+	fx_step(f, &ev);
+	assert_int_equal(fx_port(f, TCP, 80).samples, ELECT_RTO_MIN_SAMPLES);
+	assert_int_equal(fx_port(f, TCP, 443).samples, 0);
+	next.n_watch = 2; /* tcp:80 no longer watched */
+	fx_step(f, &ev);
+	next.n_watch = 3; /* and back: it starts over */
+	fx_step(f, &ev);
+	assert_int_equal(fx_port(f, TCP, 80).samples, 0);
+	/* A floor above the ceiling is refused. */
+	next.request_timeout_min_ms = next.request_timeout_ms + 1;
+	{
+		struct elect_out out;
+
+		assert_int_equal(elect_step(f->e, f->now, &ev, &out), -1);
+	}
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_started, teardown)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define TW(name) cmocka_unit_test_setup_teardown(name, setup_watching, teardown)
 
 int
 main(void)
@@ -3333,7 +3986,16 @@ main(void)
 	    TU(same_turn_goes_to_the_higher_priority_first),
 	    TU(standby_says_when_its_service_fails_and_is_ranked_last),
 	    T(candidate_stands_down_when_a_better_ranked_peer_claims),
-	    T(holder_refreshes_its_lease_with_every_heartbeat),
+	    TU(holder_refreshes_its_lease_with_every_heartbeat),
+	    T(a_holder_renews_its_fence_between_heartbeats),
+	    T(a_holder_past_its_fence_resigns),
+	    T(a_holder_echoes_a_ping),
+	    T(the_fence_lets_a_standby_claim_before_the_lease),
+	    T(an_untrusted_fence_waits_the_lease),
+	    T(a_lost_heartbeat_turns_the_fence_off_for_a_while),
+	    T(a_late_answer_keeps_the_holder),
+	    T(a_late_heartbeat_turns_the_fence_off_for_a_while),
+	    T(the_probe_timeout_is_learned_from_echoes),
 	    T(holder_yields_at_once_to_a_higher_epoch),
 	    T(holder_keeps_the_address_against_a_lesser_holder),
 	    T(equal_epochs_resolve_by_priority_then_by_lower_id),
@@ -3384,7 +4046,7 @@ main(void)
 	    TU(preempting_standby_tells_a_lesser_holder_once_per_window),
 	    T(unanswered_request_makes_the_standby_probe_the_holder),
 	    T(answered_request_never_probes),
-	    T(silent_holder_is_declared_dead_after_two_probe_tries),
+	    T(silent_holder_is_declared_dead_after_a_round_of_probe_tries),
 	    T(standby_asks_a_silent_holder_before_judging_it),
 	    T(candidate_follows_a_silent_holder_that_answers),
 	    T(named_successor_claims_first_when_the_holder_goes_silent),
@@ -3396,6 +4058,15 @@ main(void)
 	    T(probe_ack_from_a_serving_holder_clears_the_requests),
 	    T(probe_ack_with_a_failed_check_declares_the_holder_dead),
 	    T(request_flood_probes_at_most_once_per_request_timeout),
+	    TW(the_ceiling_applies_until_enough_answers_then_the_learned_timeout),
+	    TW(a_pinned_request_timeout_ignores_what_is_learned),
+	    TW(an_answer_without_a_request_teaches_nothing),
+	    TW(forged_answers_stop_at_the_floor_and_cannot_fail_the_holder_over),
+	    TW(a_half_open_client_teaches_nothing_wrong),
+	    TW(answers_later_than_the_ceiling_are_no_sample),
+	    TW(per_port_state_is_bounded_and_unknown_ports_get_the_ceiling),
+	    TW(reconf_keeps_the_estimates_of_ports_still_watched),
+	    TW(a_learned_timeout_keeps_probes_within_two_per_ceiling),
 	    TU(holder_answers_a_probe_with_its_check_and_checks_again),
 	    TU(a_claim_is_sent_before_the_address_is_added),
 	    TU(holder_hands_over_when_probes_of_two_members_go_missing),

@@ -217,14 +217,14 @@ request_table_keeps_first_sighting_and_oldest_when_full(void **state)
 	uint64_t i;
 
 	(void)state;
-	elect_reqs_clear(&t);
+	elect_reqs_init(&t);
 	assert_int_equal(elect_reqs_oldest(&t), 0);
-	elect_reqs_request(&t, 1, 100);
-	elect_reqs_request(&t, 1, 150); /* a retransmitted SYN */
+	elect_reqs_request(&t, 1, 6, 80, 100);
+	elect_reqs_request(&t, 1, 6, 80, 150); /* a retransmitted SYN */
 	assert_int_equal(t.n, 1);
 	assert_int_equal(elect_reqs_oldest(&t), 100);
 	for (i = 2; i <= ELECT_MAX_REQS + 10; i++)
-		elect_reqs_request(&t, i, 200 + i);
+		elect_reqs_request(&t, i, 6, 80, 200 + i);
 	assert_int_equal(t.n, ELECT_MAX_REQS);
 	assert_int_equal(elect_reqs_oldest(&t), 100);
 }
@@ -235,15 +235,16 @@ answer_removes_only_its_request(void **state)
 	struct elect_reqs t;
 
 	(void)state;
-	elect_reqs_clear(&t);
-	elect_reqs_request(&t, 1, 100);
-	elect_reqs_request(&t, 2, 200);
-	elect_reqs_answer(&t, 9); /* an answer without a request */
+	elect_reqs_init(&t);
+	elect_reqs_request(&t, 1, 6, 80, 100);
+	elect_reqs_request(&t, 2, 6, 80, 200);
+	elect_reqs_answer(
+	    &t, 9, 6, 80, 300, 150); /* an answer without a request */
 	assert_int_equal(t.n, 2);
-	elect_reqs_answer(&t, 1);
+	elect_reqs_answer(&t, 1, 6, 80, 300, 150);
 	assert_int_equal(t.n, 1);
 	assert_int_equal(elect_reqs_oldest(&t), 200);
-	elect_reqs_answer(&t, 2);
+	elect_reqs_answer(&t, 2, 6, 80, 300, 150);
 	assert_int_equal(elect_reqs_oldest(&t), 0);
 }
 

@@ -209,7 +209,8 @@ msg_full(struct elect_msg *m, uint8_t type)
 			  ELECT_HAS_DMZ6_ALSO | ELECT_HAS_PREEMPT |
 			  ELECT_HAS_MAC | ELECT_HAS_DMZ | ELECT_HAS_LEASE |
 			  ELECT_HAS_HEARTBEAT | ELECT_HAS_CHALLENGE |
-			  ELECT_HAS_RESPONSE;
+			  ELECT_HAS_RESPONSE | ELECT_HAS_PING;
+		m->ping = 0x1122334455667788ull;
 		m->dmz =
 		    (struct elect_addr){.family = 4, .b = {192, 168, 1, 11}};
 		m->dmz_prefix = 24;
@@ -234,7 +235,14 @@ msg_full(struct elect_msg *m, uint8_t type)
 	case ELECT_MSG_HEARTBEAT:
 	case ELECT_MSG_CLAIM:
 		m->has |= ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_MEMBERS |
-			  ELECT_HAS_HEARTBEAT;
+			  ELECT_HAS_HEARTBEAT | ELECT_HAS_FENCE |
+			  ELECT_HAS_ECHO;
+		m->fence_ms = 40;
+		for (size_t k = 0; k < ELECT_MAX_ECHOES; k++) {
+			m->echoes[k].nonce = 0xa0a0a0a0a0a0a0a0ull + k;
+			m->echoes[k].held_ms = (uint16_t)(65535 - k);
+		}
+		m->n_echoes = ELECT_MAX_ECHOES;
 		m->n_members = 7;
 		m->heartbeat_ms = 250;
 		m->dmz =
@@ -328,6 +336,15 @@ msg_assert_equal(const struct elect_msg *a, const struct elect_msg *b)
 	if (a->has & ELECT_HAS_DMZ6_ALSO) {
 		addr_assert_equal(&a->dmz6, &b->dmz6);
 		assert_int_equal(a->dmz6_prefix, b->dmz6_prefix);
+	}
+	if (a->has & ELECT_HAS_FENCE)
+		assert_int_equal(a->fence_ms, b->fence_ms);
+	if (a->has & ELECT_HAS_PING)
+		assert_true(a->ping == b->ping);
+	assert_int_equal(a->n_echoes, b->n_echoes);
+	for (i = 0; i < a->n_echoes; i++) {
+		assert_true(a->echoes[i].nonce == b->echoes[i].nonce);
+		assert_int_equal(a->echoes[i].held_ms, b->echoes[i].held_ms);
 	}
 }
 
@@ -869,7 +886,7 @@ unknown_tlvs_are_skipped(void **state)
 
 	memset(big, 0x5a, sizeof(big));
 	body_tlv(&bd, 0, "", 0);
-	body_tlv(&bd, 23, big, 1);
+	body_tlv(&bd, 26, big, 1);
 	body_tlv(&bd, 99, big, 255);
 	body_tlv(&bd, 255, big, 17);
 	assert_int_equal(
@@ -922,8 +939,44 @@ the_encoder_refuses_what_the_decoder_would_reject(void **state)
 	m.check_ok = 2;
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
 	msg_full(&m, ELECT_MSG_PROBE_ACK);
-	m.has |= 1u << 20;
+	m.has |= 1u << 22;
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+	msg_full(&m, ELECT_MSG_HEARTBEAT);
+	m.n_echoes = ELECT_MAX_ECHOES + 1;
+	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+	m.n_echoes = 0; /* ECHO flagged, none there */
+	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+}
+
+/* Bad input: a fifth ECHO, an ECHO or a FENCE_MS of the wrong length. */
+static void
+echoes_and_fences_of_bad_shape_are_rejected(void **state)
+{
+	struct fx *f = *state;
+	struct body bd = {.n = 0};
+	uint8_t v[16] = {0};
+
+	for (int i = 0; i < ELECT_MAX_ECHOES; i++)
+		body_tlv(&bd, 25, v, 10);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_HEARTBEAT, &bd), ELECT_WIRE_OK);
+	assert_int_equal(f->out.n_echoes, ELECT_MAX_ECHOES);
+	body_tlv(&bd, 25, v, 10);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_HEARTBEAT, &bd), ELECT_WIRE_MALFORMED);
+	bd.n = 0;
+	body_tlv(&bd, 25, v, 9);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_HEARTBEAT, &bd), ELECT_WIRE_MALFORMED);
+	bd.n = 0;
+	body_tlv(&bd, 23, v, 2);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_HEARTBEAT, &bd), ELECT_WIRE_MALFORMED);
+	bd.n = 0;
+	body_tlv(&bd, 24, v, 8);
+	body_tlv(&bd, 24, v, 8); /* PING twice */
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_HELLO, &bd), ELECT_WIRE_MALFORMED);
 }
 
 static void
@@ -1269,6 +1322,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    T(every_message_type_survives_an_encode_decode_round_trip),
 	    T(a_message_with_only_its_required_fields_round_trips),
+	    T(echoes_and_fences_of_bad_shape_are_rejected),
 	    T(the_header_fields_are_big_endian_at_their_offsets),
 	    T(the_tag_is_hmac_sha256_of_header_and_body_with_the_key),
 	    T(tlvs_in_any_order_are_accepted),

@@ -86,6 +86,17 @@ fill(struct status *st)
 	st->dns.rrl_dropped = 10;
 	st->dns.rrl_slipped = 11;
 	st->dns.tcp_rejected = 12;
+	st->watch.is_auto = true;
+	st->watch.ports[0].port = 80;
+	snprintf(
+	    st->watch.ports[0].proto, sizeof(st->watch.ports[0].proto), "tcp");
+	st->watch.ports[0].timeout_ms = 20;
+	st->watch.ports[0].samples = 143;
+	st->watch.ports[1].port = 53;
+	snprintf(
+	    st->watch.ports[1].proto, sizeof(st->watch.ports[1].proto), "udp");
+	st->watch.ports[1].timeout_ms = 150;
+	st->watch.n_ports = 2;
 }
 
 /* Asserts that obj has exactly these keys, in this order. */
@@ -134,7 +145,12 @@ status_json_has_exactly_the_design_keys(void **state)
 	fill(&st);
 	o = status_to_json(&st);
 	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
-	    "cloud", "router", "conflict", "persist", "discovery", "dns");
+	    "cloud", "router", "conflict", "persist", "discovery", "dns",
+	    "watch");
+	ASSERT_KEYS(path(o, "watch", NULL), "auto", "ports");
+	assert_int_equal(json_array_size(path(o, "watch", "ports")), 2);
+	ASSERT_KEYS(json_array_get(path(o, "watch", "ports"), 0), "port",
+	    "proto", "timeout_ms", "samples");
 	ASSERT_KEYS(path(o, "dns", NULL), "listen", "queries_udp",
 	    "queries_tcp", "answers", "nxdomain", "refused", "formerr",
 	    "notimp", "dropped", "truncated", "rrl_dropped", "rrl_slipped",
@@ -147,6 +163,7 @@ status_json_has_exactly_the_design_keys(void **state)
 	ASSERT_KEYS(path(o, "holder", NULL), "id", "name", "address");
 	ASSERT_KEYS(path(o, "dmz", NULL), "address", "held", "lease_ms",
 	    "kernel_lifetime_s", "guard_restarts", "vmac", "address6", "held6",
+	    "fence_ms", "fence_trusted", "probe_timeout_ms", "probe_samples",
 	    "source");
 	assert_int_equal(json_array_size(path(o, "members", NULL)), 1);
 	ASSERT_KEYS(json_array_get(path(o, "members", NULL), 0), "id", "name",
@@ -154,7 +171,8 @@ status_json_has_exactly_the_design_keys(void **state)
 	ASSERT_KEYS(path(o, "counters", NULL), "rx", "tx", "rx_dropped_auth",
 	    "rx_dropped_malformed", "rx_dropped_replay", "rx_dropped_version",
 	    "rx_unverified", "challenges", "rx_dropped_ttl", "failovers",
-	    "probes", "probes_lost", "acks_lost", "loss_handovers");
+	    "probes", "probes_lost", "acks_lost", "loss_handovers",
+	    "fence_claims", "fence_lapses");
 	ASSERT_KEYS(path(o, "cloud", NULL), "public_address", "last_update",
 	    "status", "source", "last_error", "reachable", "reason");
 	ASSERT_KEYS(path(o, "router", NULL), "igd", "external_address",
@@ -469,6 +487,12 @@ reading_rejects_wrong_types_with_the_field_name(void **state)
 	    "{\"members\":[{\"addresses\":\"10.0.0.1\"}]}",
 	    "{\"members\":[{\"addresses\":[1]}]}",
 	    "{\"counters\":{\"rx\":1.5}}",
+	    "{\"watch\":[]}",
+	    "{\"watch\":{\"auto\":1}}",
+	    "{\"watch\":{\"ports\":{}}}",
+	    "{\"watch\":{\"ports\":[80]}}",
+	    "{\"watch\":{\"ports\":[{\"timeout_ms\":-20}]}}",
+	    "{\"watch\":{\"ports\":[{\"proto\":6}]}}",
 	};
 	struct status *st = malloc(sizeof(*st));
 	char err[128];
@@ -573,6 +597,51 @@ members_table_lists_self_then_each_member(void **state)
 	free(t);
 }
 
+/* Issue 13: per watched port, the request timeout and its samples. */
+static void
+watch_shows_each_ports_timeout_and_samples(void **state)
+{
+	struct status st;
+	json_t *o, *p;
+	char *t;
+
+	(void)state;
+	fill(&st);
+	o = status_to_json(&st);
+	assert_true(json_is_true(path(o, "watch", "auto")));
+	p = json_array_get(path(o, "watch", "ports"), 0);
+	assert_int_equal(json_integer_value(json_object_get(p, "port")), 80);
+	assert_string_equal(
+	    json_string_value(json_object_get(p, "proto")), "tcp");
+	assert_int_equal(
+	    json_integer_value(json_object_get(p, "timeout_ms")), 20);
+	assert_int_equal(
+	    json_integer_value(json_object_get(p, "samples")), 143);
+	p = json_array_get(path(o, "watch", "ports"), 1);
+	assert_string_equal(
+	    json_string_value(json_object_get(p, "proto")), "udp");
+	assert_int_equal(
+	    json_integer_value(json_object_get(p, "timeout_ms")), 150);
+	assert_int_equal(json_integer_value(json_object_get(p, "samples")), 0);
+	json_decref(o);
+	t = render(status_print, &st);
+	assert_non_null(strstr(t, "watch:    tcp:80 request timeout 20 ms, "
+				  "auto (143 answers)\n"));
+	assert_non_null(strstr(t, "          udp:53 request timeout 150 ms, "
+				  "auto (0 answers)\n"));
+	free(t);
+	/* No port watched: an empty list, and no line. */
+	st.watch.n_ports = 0;
+	st.watch.is_auto = false;
+	o = status_to_json(&st);
+	assert_int_equal(json_array_size(path(o, "watch", "ports")), 0);
+	assert_true(json_is_false(path(o, "watch", "auto")));
+	json_decref(o);
+	t = render(status_print, &st);
+	assert_null(strstr(t, "watch:"));
+	free(t);
+}
+
 int
 main(void)
 {
@@ -581,6 +650,7 @@ main(void)
 	    cmocka_unit_test(
 		status_json_fields_have_the_right_types_and_values),
 	    cmocka_unit_test(holder_cloud_and_conflict_are_null_when_absent),
+	    cmocka_unit_test(watch_shows_each_ports_timeout_and_samples),
 	    cmocka_unit_test(a_conflict_shows_the_foreign_mac),
 	    cmocka_unit_test(a_failed_persist_shows_ok_false_and_why),
 	    cmocka_unit_test(a_conflict_names_a_member_with_other_settings),
