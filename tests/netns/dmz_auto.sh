@@ -152,9 +152,10 @@ field_is 3 .dmz.address "$QN_DMZ/24" ||
     qn_fail "h3: $(qn_field 3 .dmz.address), not the holder's $QN_DMZ/24"
 grep -q "as the members say" "$T/h3/log" || qn_fail "h3 did not follow the members"
 grep -q "the socket from systemd" "$T/h3/log" || qn_fail "h3 did not listen on fd 3"
-qn_wait_for 5000 qn_holder >/dev/null
-[ "$(qn_holder)" = "h$h" ] || qn_fail "the holder changed: $(qn_holder)"
-qn_log "h3 started later: took $QN_DMZ from the holder h$h"
+# One holder for the three (not necessarily h$h: a loaded machine may
+# fail over while h3 starts; that is the election's business).
+qn_elected 10000
+qn_log "h3 started later: took $QN_DMZ from the holder h$h; now h$QN_HOLDER holds it"
 for n in 1 2 3; do qn_stop_host "$n"; done
 # h1 alone: no member, no row in the router's table: its state dir gives
 # the address (written by hand here, as the daemon writes it).
