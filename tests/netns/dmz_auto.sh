@@ -210,6 +210,14 @@ mapped() { grep -q "TCP 8080 -> $QN_DMZ:8080 lease 3600 from $(qn_ip "$h")" "$T/
 qn_wait_for 15000 mapped
 qn_wait_for 15000 field_is "$h" .router.mapped 3
 qn_log "the router forwarded tcp:8443 to $QN_DMZ: both took it, h$h mapped the rest"
+# A reload reads "address = auto" again: no change, the address stays.
+kill -HUP "${QN_PID[$h]}"
+reloaded() { grep -q 'reload: 0 change(s) seen' "$T/h$h/log"; }
+qn_wait_for 10000 reloaded
+! grep -q 'reload: \[dmz\] address changed' "$T/h$h/log" ||
+    qn_fail "h$h: a reload saw the address change"
+field_is "$h" .dmz.address "$QN_DMZ/24" || qn_fail "h$h: $(qn_field "$h" .dmz.address) after a reload"
+field_is "$h" .node.state holder || qn_fail "h$h: not holder after a reload"
 
 # ---- 4. a chosen address is mapped, and the router then tells it
 qn_stop_host 1
