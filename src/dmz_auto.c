@@ -45,7 +45,6 @@ struct resolver {
 	uint64_t listen_ms;  /* how long members are listened for */
 	bool listen_done, router_done, probe_done;
 	enum netcfg_probe_result probe;
-	uint64_t heard; /* authenticated datagrams */
 	/* the members' MACs (HELLO): their ARP is not a foreign host's */
 	uint8_t f_macs[NETCFG_MAX_MEMBER_MACS][6];
 	size_t n_macs;
@@ -224,7 +223,6 @@ rx_cb(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
 
 	if (elect_wire_decode(buf, len, r->key, &m) != ELECT_WIRE_OK)
 		return; /* not ours, or not authentic: not a member's word */
-	r->heard++;
 	if (src != NULL)
 		dmz_facts_exclude(&r->f, src->sin_addr);
 	if ((m.has & ELECT_HAS_MAC) && r->n_macs < NETCFG_MAX_MEMBER_MACS &&

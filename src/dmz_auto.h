@@ -7,14 +7,18 @@
  *   1. a member: an authenticated HEARTBEAT or CLAIM (the holder's; else
  *      a HELLO) heard on the cluster group carries its DMZ4: every member
  *      agrees with the cluster that runs (the first holder decided);
+ *      under qured.socket the socket systemd passes is read, not taken;
  *   2. the router: its UPnP port-mapping table forwards one of [dmz]
  *      ports to a LAN address (router_find_dmz), source "router";
  *   3. the state dir's `dmz` file: what this node used last time;
  *   4. a free address from the top of the LAN (router_pick_free: the
  *      default gateway's, our own and the members' addresses skipped),
- *      ARP-probed, taken ones skipped; source "chosen". The holder then
- *      maps [dmz] ports to it (router_map), so the next one to start
- *      finds it at 2 even with no member up.
+ *      ARP-probed after a random wait (members started together seldom
+ *      probe at once), a conflict answered by listening again (a member
+ *      that took it meanwhile is followed), skipped after
+ *      DMZ_PROBE_ROUNDS conflicts; source "chosen". The holder then maps
+ *      [dmz] ports to it (router_map), so the next one to start finds it
+ *      at 2 even with no member up.
  * The result is written to DIR/dmz, so a restart keeps it.
  *
  * The pure half (src/dmz_auto_core.c: the file, what was heard, the
