@@ -19,7 +19,9 @@
 #     ports to it;
 #  4. the same IGD with an empty table: a member alone chooses .253 and
 #     has it mapped; another, started alone after it stopped (no state
-#     file), finds .253 in the router's table (source router).
+#     file), finds .253 in the router's table (source router);
+#  5. a hostile IGD whose table forwards our ports off the LAN or to
+#     junk: the rows are rejected and logged, the address is chosen.
 . "$(dirname "$0")/lib.sh"
 
 command -v miniupnpd >/dev/null || qn_skip "no miniupnpd (scripts/deps.sh)"
@@ -244,6 +246,28 @@ field_is 2 .dmz.address "$QN_DMZ/24" || qn_fail "h2: $(qn_field 2 .dmz.address)"
 field_is 2 .dmz.source router || qn_fail "h2: $(qn_field 2 .dmz.source), not router"
 qn_log "h1 alone chose $QN_DMZ and had it mapped; h2, started alone after," \
     "found it in the router's table"
+
+# ---- 5. a hostile table (rows of our ports off the LAN, junk): rejected,
+# logged; the address is chosen as if the table were empty.
+qn_stop_host 2
+kill "$IGD"
+wait "$IGD" 2>/dev/null || true
+qn_wait_for 5000 http_down
+rm -f "$T"/h[123]/state/dmz
+ip netns exec "$QN_ROUTER" python3 "$QN_LIB_DIR/igd_responder.py" hostile \
+    "$QN_ROUTER_IP" "$T/igd5.log" >"$T/igd.out" 2>&1 &
+IGD=$!
+QN_PIDS+=($IGD)
+qn_wait_for 10000 igd_up
+mv "$T/h3/log" "$T/h3/log.2"
+qn_start_host 3 "${auto[@]}"
+qn_elected 60000
+field_is 3 .dmz.address "$QN_DMZ/24" || qn_fail "h3: $(qn_field 3 .dmz.address)"
+field_is 3 .dmz.source chosen || qn_fail "h3: $(qn_field 3 .dmz.source)"
+grep -q "mapping table forward our ports to an address that is not on the LAN" \
+    "$T/h3/log" || qn_fail "h3 did not log the hostile rows"
+! grep -q "198.51.100.9\|999.1.1.1" "$T/h3/state/dmz" || qn_fail "a hostile row in the file"
+qn_log "a hostile table: its rows rejected and logged, h3 chose $QN_DMZ"
 echo "PASS: $QN_NAME: address = auto: members started together agree on" \
     "a free address (ARP-probed, kept across restarts, followed by" \
     "latecomers), and take the router's forward when there is one"
