@@ -124,6 +124,7 @@ struct cluster {
 	bool defended_again;
 	struct disc_avahi *avahi; /* NULL until open, or [discovery] off */
 	struct router *router;	  /* NULL: [cloud] off (dns/router.h) */
+	const char *dmz_source;	  /* status dmz.source (src/dmz_auto.h) */
 	struct disc_hint hint;
 	char fingerprint[DISC_TXT_CLUSTER_LEN + 1];
 	/* Discovery beside the group (issue 9): the IGMP observer (NULL:
@@ -1557,7 +1558,10 @@ open_router(struct cluster *c)
 {
 	struct router_conf rc;
 
-	if (!c->conf.cloud.enabled || c->conf.dmz.address.prefix == 0)
+	/* [dmz] address = auto: the holder has the router forward the
+	 * ports to the address, so it is asked even without [cloud]. */
+	if ((!c->conf.cloud.enabled && !c->conf.dmz.address.automatic) ||
+	    c->conf.dmz.address.prefix == 0)
 		return;
 	memset(&rc, 0, sizeof(rc));
 	rc.lan = c->conf.dmz.address.addr;
@@ -2318,6 +2322,12 @@ status_watch(const struct cluster *c, struct status *out)
 }
 
 void
+cluster_set_dmz_source(struct cluster *c, const char *source)
+{
+	c->dmz_source = source;
+}
+
+void
 cluster_status(struct cluster *c, struct status *out)
 {
 	static struct elect_member_info members[STATUS_MAX_MEMBERS];
@@ -2355,6 +2365,8 @@ cluster_status(struct cluster *c, struct status *out)
 	}
 	if (c->conf.dmz.vmac.mode != CONF_VMAC_NO)
 		netcfg_get_vmac(c->nc, out->dmz.vmac, sizeof(out->dmz.vmac));
+	snprintf(out->dmz.source, sizeof(out->dmz.source), "%s",
+	    c->dmz_source != NULL ? c->dmz_source : "config");
 	n = elect_get_members(c->core, now, members, STATUS_MAX_MEMBERS);
 	for (i = 0; i < n; i++)
 		status_member_from(c, &members[i], &out->members[i]);

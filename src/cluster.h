@@ -38,6 +38,9 @@ void cluster_reload(struct cluster *, const struct conf *);
 
 /* A snapshot for the control socket. */
 void cluster_status(struct cluster *, struct status *out);
+/* status dmz.source: "config" (the default), "router" or "chosen"
+ * ([dmz] address = auto, src/dmz_auto.h); a static string. */
+void cluster_set_dmz_source(struct cluster *, const char *source);
 
 /* qurectl handover [NAME]; NULL: the best standby. 0, or -1 with err. */
 int cluster_handover(

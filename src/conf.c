@@ -115,7 +115,8 @@ static const struct key keys[] = {
 	FIELD(cluster.hello_interval_ms), F_LIVE,
 	"interval of a standby's HELLO"},
     {"dmz", "address", T_CIDR4, NULL, 0, 0, FIELD(dmz.address), 0,
-	"the DMZ address and prefix that one instance holds"},
+	"the DMZ address and prefix that one instance holds, or auto: "
+	"found from the router or chosen free on the LAN"},
     {"dmz", "address6", T_CIDR6, "", 0, 0, FIELD(dmz.address6), F_EMPTY,
 	"the IPv6 DMZ address, held with (or instead of) address"},
     {"dmz", "ports", T_PORTS, "none", 0, 0, FIELD(dmz.ports), F_LIVE,
@@ -598,6 +599,11 @@ parse_cidr4(const struct key *k, const char *v, void *f, char *why, size_t n)
 	char s[48];
 
 	(void)k;
+	if (strcmp(v, "auto") == 0) {
+		c.automatic = true;
+		*(struct conf_cidr4 *)f = c;
+		return 0;
+	}
 	if (slash != NULL && parse_in4(v, (size_t)(slash - v), &c.addr) == 0 &&
 	    parse_u32(slash + 1, strlen(slash + 1), &prefix) == 0 &&
 	    prefix >= 1 && prefix <= 32) {
@@ -606,8 +612,8 @@ parse_cidr4(const struct key *k, const char *v, void *f, char *why, size_t n)
 	}
 	if (problem != NULL) {
 		shown(v, s, sizeof(s));
-		say(why, n, "\"%s\" %s, expected e.g. 192.168.1.11/24", s,
-		    problem);
+		say(why, n, "\"%s\" %s, expected e.g. 192.168.1.11/24 or auto",
+		    s, problem);
 		return -1;
 	}
 	*(struct conf_cidr4 *)f = c;
@@ -621,6 +627,10 @@ print_cidr4(const struct key *k, const void *f, char *buf, size_t n)
 	char a[INET_ADDRSTRLEN];
 
 	(void)k;
+	if (c->automatic) {
+		say(buf, n, "%s", "auto");
+		return;
+	}
 	if (c->prefix == 0) {
 		say(buf, n, "%s", "");
 		return;
@@ -1536,7 +1546,7 @@ check_all(struct pctx *p)
 						 : "a value");
 	}
 	if (!p->failed && c->dmz.address.prefix == 0 &&
-	    c->dmz.address6.prefix == 0)
+	    !c->dmz.address.automatic && c->dmz.address6.prefix == 0)
 		fail(p, 0,
 		    "[dmz] address: missing, expected e.g. 192.168.1.11/24 "
 		    "(or address6, e.g. fd00::11/64)");

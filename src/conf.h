@@ -27,6 +27,9 @@
 struct conf_cidr4 {
 	struct in_addr addr; /* network byte order */
 	uint8_t prefix;	     /* 1..32; 0: unset */
+	/* [dmz] address = auto: found at start (src/dmz_auto.h), which
+	 * fills addr and prefix and leaves this set (printed "auto"). */
+	bool automatic;
 };
 
 struct conf_cidr6 {

@@ -238,3 +238,33 @@ dist_noinst_SCRIPTS += tests/unit/qured_t_v.sh
 AM_DISTCHECK_CONFIGURE_FLAGS = \
 	--with-systemdsystemunitdir="$$dc_install_base/lib/systemd/system"
 # ---- end pkg
+
+# ---- dmz_auto: [dmz] address = auto (issue 10 item 5, src/dmz_auto.h):
+# found at start, before the cluster opens. The pure half (the state dir's
+# `dmz` file, what members say, the choice) links the router's pure core
+# only; the edge is qured's.
+src_qured_SOURCES += src/dmz_auto.c src/dmz_auto.h src/dmz_auto_core.c
+check_PROGRAMS += tests/unit/test_dmz_auto
+TESTS += tests/unit/test_dmz_auto
+tests_unit_test_dmz_auto_SOURCES = tests/unit/test_dmz_auto.c \
+	src/dmz_auto_core.c src/dmz_auto.h
+tests_unit_test_dmz_auto_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_dmz_auto_LDADD = $(ROUTER_CORE_LIBS) $(CMOCKA_LIBS)
+# The `dmz` file parser's fuzz target (scheme of tests/fuzz/local.mk).
+check_PROGRAMS += tests/fuzz/replay_dmz_file
+TESTS += tests/fuzz/replay_dmz_file
+EXTRA_DIST += tests/fuzz/corpus/dmz_file
+tests_fuzz_replay_dmz_file_SOURCES = tests/fuzz/fuzz_dmz_file.c \
+	tests/fuzz/fuzz_replay.c src/dmz_auto_core.c src/dmz_auto.h
+tests_fuzz_replay_dmz_file_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS='"$(abs_top_srcdir)/tests/fuzz/corpus/dmz_file"'
+tests_fuzz_replay_dmz_file_LDADD = $(ROUTER_CORE_LIBS)
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_dmz_file
+tests_fuzz_fuzz_dmz_file_SOURCES = tests/fuzz/fuzz_dmz_file.c \
+	src/dmz_auto_core.c src/dmz_auto.h
+tests_fuzz_fuzz_dmz_file_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_dmz_file_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_dmz_file_LDADD = $(ROUTER_CORE_LIBS)
+endif
+# ---- end dmz_auto

@@ -19,6 +19,7 @@
 #include "src/cluster.h"
 #include "src/conf.h"
 #include "src/ctl.h"
+#include "src/dmz_auto.h"
 #include "src/lock.h"
 #include "src/status.h"
 
@@ -156,6 +157,7 @@ start(struct daemon *d, char *err, size_t errlen)
 	static const struct ctl_ops ops = {
 	    ctl_status, ctl_handover, ctl_reload};
 	uint8_t key[CONF_KEY_LEN];
+	struct dmz_choice dmz;
 
 	/* First: a second qured must not touch the holder's address. */
 	d->lock_fd = lock_state_dir(d->conf.node.state_dir, err, errlen);
@@ -164,10 +166,23 @@ start(struct daemon *d, char *err, size_t errlen)
 	run_realtime(d->conf.node.rt_priority); /* before any child forks */
 	if (conf_read_key(d->conf.cluster.key_file, key, err, errlen) == -1)
 		return -1;
+	/* [dmz] address = auto: found now, before the cluster opens netcfg
+	 * and the election with it (src/dmz_auto.h). */
+	if (d->conf.dmz.address.automatic &&
+	    dmz_auto_resolve(d->base, &d->conf, key, &dmz, err, errlen) == -1) {
+		OPENSSL_cleanse(key, sizeof(key));
+		return -1;
+	}
+	if (d->conf.dmz.address.automatic) {
+		d->conf.dmz.address.addr = dmz.addr;
+		d->conf.dmz.address.prefix = dmz.prefix;
+	}
 	d->cluster = cluster_new(d->base, &d->conf, key, err, errlen);
 	OPENSSL_cleanse(key, sizeof(key));
 	if (d->cluster == NULL)
 		return -1;
+	if (d->conf.dmz.address.automatic)
+		cluster_set_dmz_source(d->cluster, dmz_source_name(dmz.source));
 	d->ctl =
 	    ctl_new(d->base, d->conf.node.control_socket, &ops, d, err, errlen);
 	if (d->ctl == NULL)

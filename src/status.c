@@ -119,6 +119,9 @@ dmz_to_json(const struct status *st)
 	jset(o, "fence_trusted", json_boolean(st->dmz.fence_trusted));
 	jset(o, "probe_timeout_ms", jint(st->dmz.probe_timeout_ms));
 	jset(o, "probe_samples", jint(st->dmz.probe_samples));
+	/* config, or with [dmz] address = auto router or chosen */
+	jset(o, "source",
+	    jstr(st->dmz.source[0] != '\0' ? st->dmz.source : "config"));
 	return o;
 }
 
@@ -576,6 +579,7 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_u64(rd, o, "probe_timeout_ms", &st->dmz.probe_timeout_ms);
 		rd_u64(rd, o, "probe_samples", &st->dmz.probe_samples);
 		rd_str(rd, o, "vmac", st->dmz.vmac, sizeof(st->dmz.vmac));
+		rd_str(rd, o, "source", st->dmz.source, sizeof(st->dmz.source));
 	}
 	rd_members(rd, obj, st);
 	rd_counters(rd, rd_obj(rd, obj, "counters"), &st->counters);
@@ -694,6 +698,8 @@ status_print(const struct status *st, FILE *fp)
 	    "dmz:      %s, %s, lease %" PRIu64 " ms (kernel %" PRIu64 " s)\n",
 	    or_dash(st->dmz.address), st->dmz.held ? "held here" : "not held",
 	    st->dmz.lease_ms, st->dmz.kernel_lifetime_s);
+	if (st->dmz.source[0] != '\0' && strcmp(st->dmz.source, "config") != 0)
+		fprintf(fp, "dmz from: %s (address = auto)\n", st->dmz.source);
 	if (st->dmz.vmac[0] != '\0')
 		fprintf(
 		    fp, "vmac:     %s, up only on the holder\n", st->dmz.vmac);

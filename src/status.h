@@ -92,6 +92,9 @@ struct status {
 		bool fence_trusted; /* the holder's fence would serve now */
 		uint64_t probe_timeout_ms; /* one PROBE try, learned or not */
 		uint64_t probe_samples;	   /* round trips it was learned from */
+		/* where address came from: "config", or with [dmz]
+		 * address = auto "router" or "chosen" (src/dmz_auto.h) */
+		char source[8];
 	} dmz;
 	struct status_member members[STATUS_MAX_MEMBERS]; /* self excluded */
 	size_t n_members;

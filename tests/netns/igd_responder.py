@@ -11,8 +11,12 @@ usage: igd_responder.py MODE LAN_IP LOGFILE
         hostile     UPnP only, NewExternalIPAddress is not an address,
                     the mapping table forwards our ports off the LAN
         huge        UPnP only, the description never ends (chunked)
-Every request it serves is one line in LOGFILE (flushed)."""
+Every request it serves is one line in LOGFILE (flushed).
+IGD_SEED="PORT PROTO CLIENT" in the environment: the mapping table starts
+with that row (a forward someone set up before qured: [dmz] address =
+auto (a))."""
 import http.server
+import os
 import socket
 import struct
 import sys
@@ -25,6 +29,9 @@ SVC = "urn:schemas-upnp-org:service:WANIPConnection:1"
 logf = open(LOG, "a", buffering=1)
 lock = threading.Lock()
 table = []  # (ext_port, proto, client, int_port, lease)
+if os.environ.get("IGD_SEED"):
+    _p, _proto, _client = os.environ["IGD_SEED"].split()
+    table.append((_p, _proto, _client, _p, "0"))
 if MODE == "hostile":  # rows of our ports for a non-LAN address, junk
     table = [("8080", "TCP", "198.51.100.9", "8080", "0"),
              ("8443", "TCP", "<b>x</b>", "8443", "0"),

@@ -45,6 +45,7 @@ NETNS_TESTS = \
 	tests/netns/avahi_absent.sh \
 	tests/netns/upnp.sh \
 	tests/netns/igd.sh \
+	tests/netns/dmz_auto.sh \
 	tests/netns/avahi_hint.sh \
 	tests/netns/avahi_flood.sh \
 	tests/netns/ipv6.sh \

@@ -189,6 +189,29 @@ a_file_with_only_the_dmz_address_gets_every_default(void **state)
 	assert_false(c.dns.enabled);
 }
 
+/* [dmz] address = auto: no address yet, printed back as auto; a reload
+ * of the same file sees no change though start filled the address in. */
+static void
+dmz_address_auto_is_a_mode_that_prints_back(void **state)
+{
+	struct conf c, d;
+	struct conf_diff diff;
+
+	(void)state;
+	load_ok("[dmz]\naddress = auto\n", &c);
+	assert_true(c.dmz.address.automatic);
+	assert_int_equal(c.dmz.address.prefix, 0);
+	d = c;
+	d.dmz.address.addr.s_addr = ip("192.168.1.254");
+	d.dmz.address.prefix = 24;
+	conf_diff(&d, &c, &diff);
+	assert_int_equal(diff.n, 0);
+	load_ok(MINIMAL, &d);
+	conf_diff(&d, &c, &diff);
+	assert_int_equal(diff.n, 1);
+	assert_string_equal(diff.change[0].key, "address");
+}
+
 static void
 every_key_is_parsed_into_its_field(void **state)
 {
@@ -393,22 +416,31 @@ static const struct bad {
 	"IPv6 multicast address, expected e.g. ff02::5152"},
     {"[dmz]\naddress = 192.168.1.11\n",
 	"t.conf:2: [dmz] address: \"192.168.1.11\" is not an IPv4 CIDR, "
-	"expected e.g. 192.168.1.11/24"},
+	"expected e.g. 192.168.1.11/24 or auto"},
     {"[dmz]\naddress = 192.168.1.11/33\n",
 	"t.conf:2: [dmz] address: \"192.168.1.11/33\" is not an IPv4 CIDR, "
-	"expected e.g. 192.168.1.11/24"},
+	"expected e.g. 192.168.1.11/24 or auto"},
     {"[dmz]\naddress = 192.168.1.0/24\n",
 	"t.conf:2: [dmz] address: \"192.168.1.0/24\" is the network address "
-	"of its subnet, expected e.g. 192.168.1.11/24"},
+	"of its subnet, expected e.g. 192.168.1.11/24 or auto"},
     {"[dmz]\naddress = 192.168.1.255/24\n",
 	"t.conf:2: [dmz] address: \"192.168.1.255/24\" is the broadcast "
-	"address of its subnet, expected e.g. 192.168.1.11/24"},
+	"address of its subnet, expected e.g. 192.168.1.11/24 or auto"},
     {"[dmz]\naddress = 127.0.0.2/8\n",
 	"t.conf:2: [dmz] address: \"127.0.0.2/8\" is not a unicast LAN "
-	"address, expected e.g. 192.168.1.11/24"},
+	"address, expected e.g. 192.168.1.11/24 or auto"},
+    {"[dmz]\naddress = AUTO\n",
+	"t.conf:2: [dmz] address: \"AUTO\" is not an IPv4 CIDR, "
+	"expected e.g. 192.168.1.11/24 or auto"},
+    {"[dmz]\naddress = auto/24\n",
+	"t.conf:2: [dmz] address: \"auto/24\" is not an IPv4 CIDR, "
+	"expected e.g. 192.168.1.11/24 or auto"},
+    {"[dmz]\naddress = autox\n",
+	"t.conf:2: [dmz] address: \"autox\" is not an IPv4 CIDR, "
+	"expected e.g. 192.168.1.11/24 or auto"},
     {"[dmz]\naddress = fe80::1/64\n",
 	"t.conf:2: [dmz] address: \"fe80::1/64\" is not an IPv4 CIDR, "
-	"expected e.g. 192.168.1.11/24"},
+	"expected e.g. 192.168.1.11/24 or auto"},
     {MINIMAL "ports = tcp:80,http\n",
 	"t.conf:3: [dmz] ports: \"http\" is not a port, expected e.g. "
 	"tcp:80,udp:53"},
@@ -1191,6 +1223,7 @@ main(void)
 	    cmocka_unit_test(
 		a_file_with_only_the_dmz_address_gets_every_default),
 	    cmocka_unit_test(every_key_is_parsed_into_its_field),
+	    cmocka_unit_test(dmz_address_auto_is_a_mode_that_prints_back),
 	    cmocka_unit_test(other_value_forms_are_parsed),
 	    cmocka_unit_test(request_and_probe_timeouts_are_auto_or_fixed),
 	    cmocka_unit_test(

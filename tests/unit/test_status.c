@@ -33,6 +33,7 @@ fill(struct status *st)
 	st->dmz.held = true;
 	st->dmz.lease_ms = 600;
 	snprintf(st->dmz.vmac, sizeof(st->dmz.vmac), "02:51:52:aa:bb:cc");
+	snprintf(st->dmz.source, sizeof(st->dmz.source), "router");
 	st->n_members = 1;
 	snprintf(st->members[0].id, sizeof(st->members[0].id), "%s",
 	    "ffeeddccbbaa99887766554433221100");
@@ -162,7 +163,8 @@ status_json_has_exactly_the_design_keys(void **state)
 	ASSERT_KEYS(path(o, "holder", NULL), "id", "name", "address");
 	ASSERT_KEYS(path(o, "dmz", NULL), "address", "held", "lease_ms",
 	    "kernel_lifetime_s", "guard_restarts", "vmac", "address6", "held6",
-	    "fence_ms", "fence_trusted", "probe_timeout_ms", "probe_samples");
+	    "fence_ms", "fence_trusted", "probe_timeout_ms", "probe_samples",
+	    "source");
 	assert_int_equal(json_array_size(path(o, "members", NULL)), 1);
 	ASSERT_KEYS(json_array_get(path(o, "members", NULL), 0), "id", "name",
 	    "addresses", "address", "priority", "state", "last_seen_ms");
@@ -186,6 +188,36 @@ status_json_has_exactly_the_design_keys(void **state)
 	st.router.present = false;
 	o = status_to_json(&st);
 	assert_true(json_is_null(json_object_get(o, "router")));
+	json_decref(o);
+}
+
+/* [dmz] address = auto: where the address came from; config when the
+ * snapshot says nothing (a configured address). */
+static void
+dmz_source_says_where_the_address_came_from(void **state)
+{
+	struct status st;
+	json_t *o;
+	char *text;
+	size_t len;
+	FILE *fp;
+
+	(void)state;
+	fill(&st);
+	o = status_to_json(&st);
+	assert_string_equal(
+	    json_string_value(path(o, "dmz", "source")), "router");
+	json_decref(o);
+	fp = open_memstream(&text, &len);
+	assert_non_null(fp);
+	status_print(&st, fp);
+	fclose(fp);
+	assert_non_null(strstr(text, "dmz from: router (address = auto)"));
+	free(text);
+	st.dmz.source[0] = '\0';
+	o = status_to_json(&st);
+	assert_string_equal(
+	    json_string_value(path(o, "dmz", "source")), "config");
 	json_decref(o);
 }
 
@@ -628,6 +660,7 @@ main(void)
 	    cmocka_unit_test(members_reply_has_ok_node_and_members),
 	    cmocka_unit_test(json_round_trip_gives_the_same_snapshot),
 	    cmocka_unit_test(dmz_vmac_is_the_mac_or_null_without_one),
+	    cmocka_unit_test(dmz_source_says_where_the_address_came_from),
 	    cmocka_unit_test(reading_rejects_wrong_types_with_the_field_name),
 	    cmocka_unit_test(reading_is_lenient_about_missing_and_extra_fields),
 	    cmocka_unit_test(text_status_names_the_holder_or_says_none),
