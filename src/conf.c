@@ -397,7 +397,7 @@ print_uint(const struct key *k, const void *f, char *buf, size_t n)
 /*
  * Durations need a unit (ms, s or m): a bare "200" is rejected rather
  * than guessed, since heartbeat = 200 and refresh = 600 would want
- * different units.
+ * different units. A bare 0 is 0 in any unit ([cluster] fence = 0).
  */
 static int
 parse_ms(const struct key *k, const char *v, void *f, char *why, size_t n)
@@ -409,6 +409,8 @@ parse_ms(const struct key *k, const char *v, void *f, char *why, size_t n)
 	char s[48], lo[24], hi[24];
 
 	shown(v, s, sizeof(s));
+	if (strcmp(v, "0") == 0)
+		unit = "ms";
 	if (parse_u32(v, digits, &u) == -1 ||
 	    (strcmp(unit, "ms") != 0 && strcmp(unit, "s") != 0 &&
 		strcmp(unit, "m") != 0)) {

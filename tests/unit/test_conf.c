@@ -128,6 +128,19 @@ load_ok(const char *text, struct conf *c)
 		fail_msg("unexpected error: %s", err);
 }
 
+/* A bare 0 is a duration (no unit needed): the fence off. */
+static void
+a_bare_zero_is_a_duration(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	load_ok(MINIMAL "[cluster]\nfence = 0\n", &c);
+	assert_int_equal(c.cluster.fence_ms, 0);
+	load_ok(MINIMAL "[cluster]\nfence = 25ms\n", &c);
+	assert_int_equal(c.cluster.fence_ms, 25);
+}
+
 static void
 defaults_are_those_of_the_design(void **state)
 {
@@ -146,6 +159,7 @@ defaults_are_those_of_the_design(void **state)
 	assert_int_equal(c.cluster.port, 5182);
 	assert_int_equal(c.cluster.heartbeat_ms, 200);
 	assert_int_equal(c.cluster.dead_after, 3);
+	assert_int_equal(c.cluster.fence_ms, 40);
 	assert_int_equal(c.cluster.claim_stagger_ms, 20);
 	assert_int_equal(c.cluster.hello_interval_ms, 10000);
 	assert_int_equal(c.dmz.address.prefix, 0);
@@ -1220,6 +1234,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(defaults_are_those_of_the_design),
+	    cmocka_unit_test(a_bare_zero_is_a_duration),
 	    cmocka_unit_test(
 		a_file_with_only_the_dmz_address_gets_every_default),
 	    cmocka_unit_test(every_key_is_parsed_into_its_field),
