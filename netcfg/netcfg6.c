@@ -491,8 +491,9 @@ guard_main(int rd, const struct guard6_job *j)
 			break;
 	}
 	guard_drop(j);
+	/* Dead within a second of its last tick (netcfg_guard.c). */
 	if (!(last.flags & GUARD6_STOP) && last.lease_end != 0 &&
-	    j->now_ms() < last.lease_end && j->farewell_fd != -1 &&
+	    j->now_ms() < last.lease_end + 1000 && j->farewell_fd != -1 &&
 	    last.len > 0 && last.len <= sizeof(last.farewell))
 		(void)sendto(j->farewell_fd, last.farewell, last.len, 0,
 		    (const struct sockaddr *)&j->farewell_to,

@@ -82,6 +82,8 @@ struct guard_msg {
 };
 /* qured stops the guard on purpose: drop the address, say nothing. */
 #define GUARD_STOP 0x0001
+/* A farewell for a qured dead within this long after its last tick. */
+#define GUARD_FAREWELL_GRACE_MS 1000
 
 _Static_assert(sizeof(struct guard_msg) == 512, "guard_msg: 512 bytes");
 _Static_assert(sizeof(struct guard_msg) <= PIPE_BUF, "atomic pipe writes");
@@ -217,10 +219,14 @@ guard_main(int rd, const struct guard_job *j)
 			break;
 	}
 	guard_drop(j);
-	/* qured died holding the address under a lease still running: the
-	 * address is gone now; say so for it. */
+	/* qured died holding the address (its last tick less than a second
+	 * ago, under a lease that may still run at its peers: its kernel's,
+	 * the fence, is 40 ms, and a dying qured closes its packet sockets,
+	 * an RCU grace period each, before its pipe to us): the address is
+	 * gone now; say so for it. A qured stuck past its lease was handled
+	 * above (last cleared: no farewell). */
 	if (!(last.flags & GUARD_STOP) && last.lease_end != 0 &&
-	    j->now_ms() < last.lease_end)
+	    j->now_ms() < last.lease_end + GUARD_FAREWELL_GRACE_MS)
 		guard_farewell(j, &last);
 	/* Stopped on purpose, qured undoes it itself (netcfg_free), or
 	 * starts another guard for a new index (a relink). */

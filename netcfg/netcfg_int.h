@@ -237,6 +237,7 @@ struct netcfg {
 	int arp_rx;  /* ARP receiver, open only while probing; else -1 */
 	int arp_def; /* ARP receiver of the holder's defence; else -1 */
 	bool arp_def_paused; /* deaf while not holding (packet_pause.c) */
+	bool arp_rx_paused;  /* the probe's receiver, between probes */
 	struct event *ev_arp_def;
 	struct netcfg_defend defend;
 	struct netcfg_arp_up arp_up;

@@ -1768,6 +1768,10 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	c->conf = *conf;
 	c->key = elect_key_new(key);
 	c->timer = evtimer_new(base, timer_cb, c);
+	/* First in its loop iteration (main.c): the fence's renewals. */
+	if (c->timer != NULL && event_get_base(c->timer) != NULL &&
+	    event_base_get_npriorities(base) > 1)
+		(void)event_priority_set(c->timer, 0);
 	c->persist_ev = evtimer_new(base, persist_done_cb, c);
 	c->probe_later = evtimer_new(base, probe_later_cb, c);
 	c->writer =

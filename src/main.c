@@ -264,7 +264,10 @@ run(struct daemon *d, const struct opts *o)
 	log_init(o->foreground, o->verbose, "qured");
 	signal(SIGPIPE, SIG_IGN);
 	d->base = event_base_new();
-	if (d->base == NULL)
+	/* Two priorities: the core's timer first (0), everything else (1,
+	 * the default): a holder renews its fence even while datagrams,
+	 * watched frames and IGMP reports keep the loop busy. */
+	if (d->base == NULL || event_base_priority_init(d->base, 2) == -1)
 		fatalx("qured: cannot make the event loop");
 	/* Start before detaching, so a bad start-up fails the command. */
 	if (start(d, err, sizeof(err)) == -1) {
