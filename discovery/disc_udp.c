@@ -620,6 +620,14 @@ read_cb(evutil_socket_t fd, short what, void *arg)
  * renewal is answered before it. True if d was freed meanwhile (by a
  * callback): the caller must not use it again.
  */
+/* The loop's first priority, with the core's timer (src/main.c). */
+void
+disc_udp_set_priority(struct disc_udp *d, int prio)
+{
+	if (event_base_get_npriorities(event_get_base(d->ev)) > prio)
+		(void)event_priority_set(d->ev, prio);
+}
+
 bool
 disc_udp_drain(struct disc_udp *d)
 {

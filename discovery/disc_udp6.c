@@ -464,6 +464,13 @@ retry_cb(evutil_socket_t fd, short what, void *arg)
 	arm_retry(d);
 }
 
+void
+disc_udp6_set_priority(struct disc_udp6 *d, int prio)
+{
+	if (event_base_get_npriorities(event_get_base(d->ev)) > prio)
+		(void)event_priority_set(d->ev, prio);
+}
+
 /* As disc_udp_drain(): what is queued now, before a fence renewal. */
 bool
 disc_udp6_drain(struct disc_udp6 *d)

@@ -141,6 +141,8 @@ int disc_udp_get_fd(const struct disc_udp *);
  * only after every PROBE that arrived was answered). True if d was
  * freed by a callback meanwhile. */
 bool disc_udp_drain(struct disc_udp *);
+/* The read event's priority (src/main.c: 0 is the first). */
+void disc_udp_set_priority(struct disc_udp *, int prio);
 
 /* The bound port, host order (the ephemeral one if conf->port was 0). */
 uint16_t disc_udp_get_port(const struct disc_udp *);

@@ -92,7 +92,7 @@ elect_conf_defaults(struct elect_conf *conf)
 	conf->request_timeout_auto = true;
 	conf->probe_timeout_ms = 100;
 	conf->probe_timeout_auto = true;
-	conf->fence_ms = 40;
+	conf->fence_ms = 50;
 	elect_conf_derive(conf);
 }
 

@@ -425,7 +425,7 @@ struct elect_conf {
 	bool request_timeout_auto;	 /* default true */
 	uint32_t probe_timeout_ms;	 /* a round's (three tries); 100 */
 	bool probe_timeout_auto;	 /* learned from round trips; true */
-	/* The kernel fence (ELECT_FENCE_MARGIN_MS); 0: off. Default 40. */
+	/* The kernel fence (ELECT_FENCE_MARGIN_MS); 0: off. Default 50. */
 	uint32_t fence_ms;
 	/* The ports the watcher reports (requests to others: the ceiling). */
 	struct elect_watch_port {

@@ -474,7 +474,7 @@ add(struct netcfg *nc, uint32_t lease_ms, bool refresh)
 	if (!nc->held && netcfg_vmac_up(nc) == -1)
 		return -1;
 	/* The kernel's lifetime (whole seconds, a backstop) needs no
-	 * renewal at every fence renewal (every 13 ms at the defaults). */
+	 * renewal at every fence renewal (every 16 ms at the defaults). */
 	if (!refresh || !nc->held ||
 	    nc->conf.now_ms() >= nc->nl_renewed_ms + 250) {
 		if (netcfg_nl_add(nc, netcfg_lease_secs(lease_ms)) == -1)

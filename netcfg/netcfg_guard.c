@@ -221,7 +221,7 @@ guard_main(int rd, const struct guard_job *j)
 	guard_drop(j);
 	/* qured died holding the address (its last tick less than a second
 	 * ago, under a lease that may still run at its peers: its kernel's,
-	 * the fence, is 40 ms, and a dying qured closes its packet sockets,
+	 * the fence, is 50 ms, and a dying qured closes its packet sockets,
 	 * an RCU grace period each, before its pipe to us): the address is
 	 * gone now; say so for it. A qured stuck past its lease was handled
 	 * above (last cleared: no farewell). */

@@ -1458,7 +1458,10 @@ open_udp(struct cluster *c, char *err, size_t errlen)
 	c->systemd_socket = getenv("LISTEN_PID") != NULL &&
 			    atol(getenv("LISTEN_PID")) == (long)getpid();
 	c->udp = disc_udp_new(c->base, &dconf, rx_cb, c, err, errlen);
-	return c->udp == NULL ? -1 : 0;
+	if (c->udp == NULL)
+		return -1;
+	disc_udp_set_priority(c->udp, 0); /* PROBEs answered first */
+	return 0;
 }
 
 /*
@@ -1686,8 +1689,10 @@ open_udp6(struct cluster *c, char *err, size_t errlen)
 	dconf.ifindex = if_nametoindex(c->ifname);
 	dconf.on_drop = udp6_drop_cb;
 	c->udp6 = disc_udp6_new(c->base, &dconf, rx6_cb, c, e6, sizeof(e6));
-	if (c->udp6 != NULL)
+	if (c->udp6 != NULL) {
+		disc_udp6_set_priority(c->udp6, 0);
 		return 0;
+	}
 	/* Taken by another program: fatal, as for IPv4 (a second qured on
 	 * this host) -- unless systemd holds our IPv4 port (qured.socket):
 	 * then whoever took the IPv6 one cannot keep us from starting. */
@@ -1769,8 +1774,7 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	c->key = elect_key_new(key);
 	c->timer = evtimer_new(base, timer_cb, c);
 	/* First in its loop iteration (main.c): the fence's renewals. */
-	if (c->timer != NULL && event_get_base(c->timer) != NULL &&
-	    event_base_get_npriorities(base) > 1)
+	if (c->timer != NULL && event_base_get_npriorities(base) > 1)
 		(void)event_priority_set(c->timer, 0);
 	c->persist_ev = evtimer_new(base, persist_done_cb, c);
 	c->probe_later = evtimer_new(base, probe_later_cb, c);

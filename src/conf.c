@@ -104,7 +104,7 @@ static const struct key keys[] = {
 	FIELD(cluster.heartbeat_ms), F_LIVE, "the holder's heartbeat interval"},
     {"cluster", "dead-after", T_UINT, "3", 1, 100, FIELD(cluster.dead_after),
 	F_LIVE, "missed heartbeats before the holder is declared dead"},
-    {"cluster", "fence", T_MS, "40ms", 0, 60000, FIELD(cluster.fence_ms),
+    {"cluster", "fence", T_MS, "50ms", 0, 60000, FIELD(cluster.fence_ms),
 	F_LIVE,
 	"the holder's kernel lease, renewed from its loop: a standby claims "
 	"this long after an unanswered PROBE; 0: wait the whole lease"},

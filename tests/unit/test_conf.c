@@ -159,7 +159,7 @@ defaults_are_those_of_the_design(void **state)
 	assert_int_equal(c.cluster.port, 5182);
 	assert_int_equal(c.cluster.heartbeat_ms, 200);
 	assert_int_equal(c.cluster.dead_after, 3);
-	assert_int_equal(c.cluster.fence_ms, 40);
+	assert_int_equal(c.cluster.fence_ms, 50);
 	assert_int_equal(c.cluster.claim_stagger_ms, 20);
 	assert_int_equal(c.cluster.hello_interval_ms, 10000);
 	assert_int_equal(c.dmz.address.prefix, 0);

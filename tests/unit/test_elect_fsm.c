@@ -3459,7 +3459,8 @@ a_holder_briefly_past_its_fence_renews(void **state)
 	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
 	fx_make_holder(f);
 	until = elect_get_lease_until(f->e);
-	f->now = until - 28; /* a step (a HELLO heard), no renewal due yet */
+	/* a step (a HELLO heard) just before a renewal was due */
+	f->now = until - f->conf.fence_ms + f->conf.fence_ms / 3 - 1;
 	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
 	fx_clear(f);
 	f->now = until + 5; /* then nothing until 5 ms past the fence */
