@@ -105,6 +105,7 @@ elect_on_probe(
 {
 	struct elect_msg ack;
 
+	c->probe_rx_ms = c->now_ms; /* the fence: elect_timers.c */
 	elect_msg_init(c, &ack, ELECT_MSG_PROBE_ACK);
 	ack.has |= ELECT_HAS_NONCE | ELECT_HAS_CHECK;
 	ack.nonce = in->m->nonce;

@@ -320,6 +320,8 @@ elect_fence_renew(struct elect *c, struct elect_out *out)
 	a = elect_push(out, ELECT_ACT_ADDR_REFRESH);
 	a->lease_ms = (uint32_t)(until - c->now_ms);
 	c->fence_until_ms = until;
+	c->fence_renewed_ms = c->now_ms;
+	c->stall_ms = 0;
 	c->next_fence_ms = c->now_ms + (c->conf.fence_ms ? c->conf.fence_ms / 3
 							 : c->conf.lease_ms);
 }

@@ -642,6 +642,11 @@ elect_step(struct elect *c, uint64_t now_ms, const struct elect_event *ev,
 		return -1;
 	c->prev_now_ms = c->now_ms;
 	c->now_ms = now_ms;
+	/* The fence: the longest the loop went without a step since the
+	 * kernel's lease was last renewed (elect_timers.c). */
+	if (now_ms - c->prev_now_ms > c->stall_ms)
+		c->stall_ms = now_ms - c->prev_now_ms;
+	c->timer_step = ev->type == ELECT_EV_TIMER;
 	if (c->state == ELECT_ST_STOPPED) {
 		/* No row: a datagram is still verified and counted. */
 		if (ev->type == ELECT_EV_RX)

@@ -249,7 +249,13 @@ struct elect {
 	uint64_t started_ms;
 	uint64_t now_ms;
 	uint64_t prev_now_ms; /* the step before this one */
-	uint64_t due_ms;      /* the wake-up we asked for last */
+	bool timer_step;      /* this step is ELECT_EV_TIMER's */
+	/* HOLDER, the fence (elect_timers.c): the last renewal, the longest
+	 * gap between steps since, and the last PROBE received. */
+	uint64_t fence_renewed_ms;
+	uint64_t stall_ms;
+	uint64_t probe_rx_ms;
+	uint64_t due_ms; /* the wake-up we asked for last */
 
 	uint64_t epoch; /* highest seen; claims at most disk.epoch */
 	uint64_t seq;	/* next sequence to send; below disk.seq_reserved */

@@ -160,6 +160,10 @@ nudge_lesser_holder(
 static void
 reassert(struct elect *c, struct elect_out *out)
 {
+	/* Our fence lapsed and the TIMER step has not decided yet: no word
+	 * of holding, no announcement, until it has (elect_timers.c). */
+	if (elect_fence_lapsed(c))
+		return;
 	elect_send_holder_msg(c, ELECT_MSG_HEARTBEAT, out);
 	if (c->last_announce_ms != 0 &&
 	    c->now_ms < c->last_announce_ms + c->conf.heartbeat_ms)

@@ -78,13 +78,16 @@ elect_on_late_listening(
 }
 
 /*
- * Our loop did not run while the fence ran out (a stall, a paused VM):
- * the kernel let the address go for a moment. A standby may claim only
- * once a PROBE of its went unanswered for fence + margin; we answer every
- * PROBE at our next step, so a loop that ran again within a fence of its
- * last step answered in time, and renews. Silent for a whole fence or
- * more, a standby may be claiming: renewing could make two holders, so
- * we hand over, as a SIGTERM does (the address is gone; RESIGN says so).
+ * Our loop did not renew the fence in time (a stall, a busy host, a
+ * paused VM): the kernel let the address go for a moment. A standby may
+ * claim only once a PROBE of its went unanswered for fence + margin. The
+ * decision waits for the TIMER step, which the edge takes only after it
+ * read every datagram that arrived (timer_cb: drain): by then every PROBE
+ * that came during the stall was answered and noted. The loop never went
+ * a whole fence without a step, or no PROBE came since the renewal: no
+ * standby can be claiming on the fence: renew. Otherwise one may be, and
+ * renewing could make two holders: hand over, as a SIGTERM does (the
+ * address is gone; RESIGN says so).
  */
 static void
 fence_lapsed(struct elect *c, struct elect_out *out)
@@ -92,7 +95,8 @@ fence_lapsed(struct elect *c, struct elect_out *out)
 	const struct elect_member *best;
 
 	c->ctr.fence_lapses++;
-	if (c->now_ms - c->prev_now_ms < c->conf.fence_ms) {
+	if (c->stall_ms < c->conf.fence_ms ||
+	    c->probe_rx_ms < c->fence_renewed_ms) {
 		elect_fence_renew(c, out);
 		return;
 	}
@@ -110,6 +114,8 @@ elect_on_timer_holder(
 		return;
 	}
 	if (elect_fence_lapsed(c)) {
+		if (!c->timer_step)
+			return; /* a datagram's step: the TIMER step decides */
 		fence_lapsed(c, out);
 		if (c->state != ELECT_ST_HOLDER)
 			return;

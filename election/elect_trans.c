@@ -430,6 +430,8 @@ elect_refresh_lease(
 	c->next_fence_ms =
 	    c->conf.fence_ms != 0 ? c->now_ms + c->conf.fence_ms / 3 : 0;
 	c->next_heartbeat_ms = c->now_ms + c->conf.heartbeat_ms;
+	c->fence_renewed_ms = c->now_ms;
+	c->stall_ms = 0;
 }
 
 void

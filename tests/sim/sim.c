@@ -537,6 +537,8 @@ route_send(struct sim *s, int i, const struct elect_action *a)
 		s->node[i].held_epoch = m.epoch;
 		if (m.epoch > s->node[i].used_epoch)
 			s->node[i].used_epoch = m.epoch;
+		if (m.has & ELECT_HAS_LEASE)
+			s->node[i].lease_announced = s->now + m.lease_ms;
 	}
 	/* (h): a RESIGN lets the successor claim at once: the holder must
 	 * have dropped the address before it says so. */
@@ -770,15 +772,14 @@ apply_addr(
 			    "invariant (c): %s refreshes "
 			    "the lease",
 			    elect_state_name(x->state));
-		if (!n->addr_held)
-			return sim_fail(s, i,
-			    "invariant (c): refreshes an "
-			    "address its lease already "
-			    "removed at %" PRIu64 " ms",
-			    n->addr_until);
-	}
-	if (!kernel_has(s, i))
+		/* A holder whose fence lapsed while no PROBE came renews
+		 * (elect_timers.c): the same tenure, resumed; (h) still
+		 * holds every other node's claim against it. */
+		if (!n->addr_held || s->now > n->addr_until)
+			s->stats.fence_resumes++;
+	} else if (!kernel_has(s, i)) {
 		n->tenure++; /* (h): a new tenure of the address */
+	}
 	n->addr_held = true;
 	n->addr_until = s->now + a->lease_ms;
 	/* Gratuitous ARP after an add moves the router's neighbour entry. */
@@ -1267,22 +1268,31 @@ sim_holder(const struct sim *s)
 	return h;
 }
 
-/* (c) on every live node: nobody is holder past its lease end. */
+/*
+ * (c) on every live node: nobody is holder past its lease end: the
+ * kernel's (the last ADDR_ADD/ADDR_REFRESH), or, while its fence has
+ * lapsed and its TIMER step has not yet decided (elect_timers.c), the
+ * lease its last HEARTBEAT/CLAIM announced.
+ */
 static int
 check_leases(struct sim *s)
 {
 	const struct sim_node *n;
+	uint64_t end;
 	int i;
 
 	for (i = 0; i < s->n_nodes; i++) {
 		n = &s->node[i];
 		if (n->run != SIM_UP || n->state != ELECT_ST_HOLDER)
 			continue;
-		if (!n->addr_held || s->now > n->addr_until)
+		end = n->addr_held ? n->addr_until : 0;
+		if (n->conf.fence_ms != 0 && n->lease_announced > end)
+			end = n->lease_announced;
+		if (end == 0 || s->now > end)
 			return sim_fail(s, i,
 			    "invariant (c): holder past its "
 			    "lease end %" PRIu64 " ms",
-			    n->addr_until);
+			    end);
 	}
 	return 0;
 }
@@ -1471,6 +1481,9 @@ on_deliver(struct sim *s, const struct sim_ev *ev)
 		return 0;
 	}
 	if (n->run != SIM_UP || !n->link_up) {
+		/* (h): a paused VM whose queue overflowed lost it. */
+		if (n->run == SIM_PAUSED)
+			note_lost(s, p->src, ev->node);
 		pkt_free(s, ev->pkt);
 		return 0;
 	}
@@ -1949,6 +1962,7 @@ sim_start(struct sim *s, int i)
 	n->max_epoch = n->used_epoch;
 	/* (h): a new process knows no lease of anybody. */
 	memset(n->heard_lease, 0, sizeof(n->heard_lease));
+	n->lease_announced = 0;
 	memset(n->probe_at, 0, sizeof(n->probe_at));
 	if (n->starts++ > 0)
 		s->stats.restarts++;
@@ -2103,13 +2117,18 @@ sim_resume(struct sim *s, int i)
 	ev.at_ms = s->now;
 	ev.node = i;
 	ev.type = EV_DELIVER;
+	/* What its socket queued is read first, as qured's timer callback
+	 * reads its socket before the core's TIMER step (the fence: a
+	 * holder decides on a lapse knowing every PROBE that came). A
+	 * holder whose lease ran out meanwhile demotes in the first of
+	 * these steps (its TIMER row runs after every event). */
 	for (k = 0; k < n->n_queue; k++) {
 		ev.pkt = n->queue[k];
-		heap_push(s, ev);
+		if (on_deliver(s, &ev) != 0)
+			return -1;
 	}
 	n->n_queue = 0;
-	/* Its timer fires late, now, before anything else runs: a holder
-	 * whose lease ran out meanwhile must demote in this very step. */
+	/* Its timer fires late, now. */
 	if (n->wake_due) {
 		n->wake_due = false;
 		if (step(s, i, &e, 0, -1) != 0)

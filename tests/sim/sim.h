@@ -105,7 +105,9 @@ struct sim_node {
 	 * a cut link, a partition kept) since it last heard j. */
 	uint32_t lost_since_heard[SIM_MAX_NODES];
 	uint64_t fence_claims_seen; /* its core's counter, last read */
-	uint64_t tenure; /* times its kernel took the address, unheld */
+	uint64_t
+	    lease_announced; /* (c): its last HEARTBEAT/CLAIM's lease end */
+	uint64_t tenure;     /* times its kernel took the address, unheld */
 	/* (i): the epoch of its last CLAIM/HEARTBEAT sent */
 	uint64_t held_epoch;
 	/* D4: the state disk. A write lands SIM_PERSIST_MAX_MS at most
@@ -139,7 +141,8 @@ struct sim_stats {
 	/* (h): claims beside a kernel holding the address, after the LAN lost
 	 * datagrams between the two (the fence on a lossy LAN) */
 	uint64_t lossy_claims;
-	uint64_t fence_claims; /* claims the fence let in before a lease */
+	uint64_t fence_claims;	/* claims the fence let in before a lease */
+	uint64_t fence_resumes; /* holders that renewed a lapsed fence */
 };
 
 enum sim_verbosity {

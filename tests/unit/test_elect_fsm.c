@@ -3419,20 +3419,28 @@ a_holder_renews_its_fence_between_heartbeats(void **state)
 	assert_true(elect_get_lease_until(f->e) <= f->now + f->conf.fence_ms);
 }
 
-/* A holder whose loop did not run for the fence (a paused VM) hands
- * over: the address first, then RESIGN naming a successor; no renewal. */
+/* A holder whose loop did not run for the fence (a paused VM) while a
+ * PROBE came (read, as the edge does, before the TIMER step) hands over:
+ * the address first, then RESIGN naming a successor; no renewal. */
 static void
 a_holder_past_its_fence_resigns(void **state)
 {
 	struct fx *f = *state;
 	struct elect_event ev = {.type = ELECT_EV_TIMER};
+	struct elect_msg probe = {.type = ELECT_MSG_PROBE,
+	    .priority = 100,
+	    .has = ELECT_HAS_NONCE,
+	    .nonce = 77};
 	struct elect_counters ctr;
 	struct elect_msg m;
 	int del, resign;
 
 	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
 	fx_make_holder(f);
-	f->now += f->conf.fence_ms; /* late, less than a heartbeat */
+	f->now += f->conf.fence_ms;	  /* late, less than a heartbeat */
+	fx_hear_msg(f, &probe, PEER_LOW); /* answered; decides nothing */
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_REFRESH), 0);
 	fx_step(f, &ev);
 	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
 	del = fx_find(f, ELECT_ACT_ADDR_DEL, 0);
@@ -3443,6 +3451,24 @@ a_holder_past_its_fence_resigns(void **state)
 	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_REFRESH), 0);
 	elect_get_counters(f->e, &ctr);
 	assert_int_equal(ctr.fence_lapses, 1);
+}
+
+/* Silent for a whole fence, but no PROBE came since the renewal: no
+ * standby is in a round against us, none can claim on the fence: the
+ * holder renews (a busy host's stall is no reason to hand over). */
+static void
+a_holder_past_its_fence_unprobed_renews(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_TIMER};
+
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	fx_make_holder(f);
+	f->now += f->conf.fence_ms + 20;
+	fx_step(f, &ev);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_true(fx_count(f, ELECT_ACT_ADDR_REFRESH) >= 1);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_DEL), 0);
 }
 
 /* A loop late past the fence but silent for less than a whole one (a
@@ -4019,6 +4045,7 @@ main(void)
 	    T(a_holder_renews_its_fence_between_heartbeats),
 	    T(a_holder_past_its_fence_resigns),
 	    T(a_holder_briefly_past_its_fence_renews),
+	    T(a_holder_past_its_fence_unprobed_renews),
 	    T(a_holder_echoes_a_ping),
 	    T(the_fence_lets_a_standby_claim_before_the_lease),
 	    T(an_untrusted_fence_waits_the_lease),
