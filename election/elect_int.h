@@ -42,7 +42,8 @@ struct elect_member {
 	uint64_t probe_epoch;
 	uint32_t probe_seq;
 	uint64_t probe_gap_ms;
-	uint64_t probe_nonce; /* of its last PROBE, which we acked */
+	uint64_t probe_nonce;  /* of its last PROBE, which we acked */
+	uint64_t probe_ack_ms; /* when we first acked that nonce */
 	/*
 	 * The fence (elect_fence.c): its FENCE_MS (0: none); when it last
 	 * showed that our datagrams pass its replay window (it answered a
@@ -307,8 +308,10 @@ struct elect {
 	uint64_t probe_nonce;
 	unsigned probe_tries; /* 0: no round running */
 	uint64_t probe_deadline_ms;
-	uint32_t round_gap_ms;	/* after a false alarm (elect_fast.c) */
-	uint64_t last_alarm_ms; /* the last one */
+	uint32_t round_gap_ms;	 /* after a false alarm (elect_fast.c) */
+	uint64_t round_start_ms; /* the running round's first PROBE */
+	uint64_t answer_ms;	 /* the watcher saw the holder answer */
+	uint64_t last_alarm_ms;	 /* the last one */
 	/*
 	 * A holder whose heartbeats stop is asked (a PROBE) before it is
 	 * judged dead, and while we wait out its lease: lost heartbeats are

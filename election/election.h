@@ -50,6 +50,9 @@
 /* The floor of a learned probe-timeout, and the answers it needs. */
 #define ELECT_PROBE_TIMEOUT_MIN_MS 10
 #define ELECT_PROBE_MIN_SAMPLES 2
+/* A PROBE asked again this long after our ack at the least is a lost ack
+ * (a sooner one may be a slow LAN delaying it past a short try). */
+#define ELECT_ACK_LOST_MIN_MS 50
 #define ELECT_PROBE_TRY_MAX_MS 1000 /* a learned try waits at most this */
 /* PING/ECHO (HELLO/HEARTBEAT): echoes a holder keeps for its next
  * HEARTBEAT, and how long a ping waits for one. */

@@ -81,6 +81,7 @@ struct cluster {
 	/* the last two steps' times and the wake-up the last one asked for
 	 * (a fence lapse says which was late) */
 	uint64_t step_ms, prev_step_ms, prev_wake_ms;
+	uint64_t slow_logged_ms; /* note_slow_action() */
 	struct event_base *base;
 	struct conf conf;
 	char ifname[NETCFG_IFNAME_MAX];
@@ -796,6 +797,25 @@ avahi_sync(struct cluster *c)
 	disc_avahi_set_txt(c->avahi, &t);
 }
 
+/*
+ * An action that held the loop for 10 ms or more: a holder must step
+ * within its fence (50 ms), so such a one is worth a line (once a
+ * minute at most): which action, how long.
+ */
+static void
+note_slow_action(struct cluster *c, const struct elect_action *a, uint64_t t)
+{
+	uint64_t took = clock_now_ms() - t;
+
+	if (took < 10 || (c->slow_logged_ms != 0 &&
+			     clock_now_ms() < c->slow_logged_ms + 60000))
+		return;
+	c->slow_logged_ms = clock_now_ms();
+	log_warnx("cluster: applying action %d took %llu ms (a holder must "
+		  "step within its fence; logged once a minute)",
+	    (int)a->type, (unsigned long long)took);
+}
+
 static int
 step(struct cluster *c, const struct elect_event *ev)
 {
@@ -807,8 +827,12 @@ step(struct cluster *c, const struct elect_event *ev)
 	c->step_ms = now;
 	if (elect_step(c->core, now, ev, &out) == -1)
 		return -1;
-	for (i = 0; i < out.nact; i++)
+	for (i = 0; i < out.nact; i++) {
+		uint64_t t = clock_now_ms();
+
 		apply(c, &out.act[i], now);
+		note_slow_action(c, &out.act[i], t);
+	}
 	arm_timer(c, out.wake_ms, now);
 	c->prev_wake_ms = out.wake_ms;
 	c->handover = out.handover;

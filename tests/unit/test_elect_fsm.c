@@ -3259,13 +3259,17 @@ holder_hands_over_when_its_acks_to_two_members_are_lost(void **state)
 	fx_holder_with_two_standbys(f);
 	m.nonce = 77, m.probe_seq = 1;
 	fx_hear_msg(f, &m, PEER_LOW);
-	m.probe_seq = 2; /* the retry: our ack did not arrive */
+	/* the retry, 50 ms later: our ack did not arrive (one sooner may
+	 * only be a slow LAN's: not counted) */
+	fx_advance(f, ELECT_ACK_LOST_MIN_MS);
+	m.probe_seq = 2;
 	fx_hear_msg(f, &m, PEER_LOW);
 	m.nonce = 78, m.probe_seq = 3; /* a new round: nothing lost */
 	fx_hear_msg(f, &m, PEER_LOW);
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
 	m.nonce = 99, m.probe_seq = 1;
 	fx_hear_msg(f, &m, PEER_OTHER);
+	fx_advance(f, ELECT_ACK_LOST_MIN_MS);
 	m.probe_seq = 2;
 	fx_hear_msg(f, &m, PEER_OTHER);
 	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
@@ -3623,6 +3627,28 @@ a_late_heartbeat_turns_the_fence_off_for_a_while(void **state)
 	fx_advance(
 	    f, heard + f->conf.lease_ms + ELECT_LEASE_MARGIN_MS - f->now);
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+/* Every try of a round unanswered, but the holder answered a client
+ * meanwhile: it lives and serves (the LAN lost our PROBEs): no claim, and
+ * no fence for a while. */
+static void
+a_round_lost_while_the_holder_serves_claims_nothing(void **state)
+{
+	struct fx *f = *state;
+
+	fx_follow_trusted(f);
+	fx_follow_trusted(f);
+	fx_event(f, ELECT_EV_REQUEST, 7, false);
+	fx_advance(f, f->conf.request_timeout_ms);
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), 1);
+	fx_event(f, ELECT_EV_REQUEST, 8, false);
+	fx_event(f, ELECT_EV_ANSWER, 8, false); /* another client served */
+	fx_advance(f, ELECT_PROBE_TRIES * elect_get_probe_timeout(f->e, NULL));
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_false(elect_get_fence_trusted(f->e));
+	fx_advance(f, 100);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
 }
 
 /* An answer to the failed round, before the fence opens: the holder
@@ -4051,6 +4077,7 @@ main(void)
 	    T(an_untrusted_fence_waits_the_lease),
 	    T(a_lost_heartbeat_turns_the_fence_off_for_a_while),
 	    T(a_late_answer_keeps_the_holder),
+	    T(a_round_lost_while_the_holder_serves_claims_nothing),
 	    T(a_late_heartbeat_turns_the_fence_off_for_a_while),
 	    T(the_probe_timeout_is_learned_from_echoes),
 	    T(holder_yields_at_once_to_a_higher_epoch),
