@@ -54,15 +54,6 @@ elect_probe_timeout(const struct elect *c)
 	    ELECT_PROBE_TRY_MAX_MS, ELECT_PROBE_MIN_SAMPLES);
 }
 
-/* Round trips to whichever member held: one LAN, one estimate (a new
- * holder after a failover is measured from the first answer on). */
-static void
-rtt_sample(struct elect *c, const struct elect_id *of, uint64_t rtt_ms)
-{
-	(void)of;
-	elect_rto_sample(&c->probe_rto, rtt_ms);
-}
-
 static bool
 is_followed(const struct elect *c, const struct elect_id *id)
 {
@@ -132,7 +123,10 @@ take_echoes(struct elect *c, struct elect_member *mb, const struct elect_msg *m)
 		mb->fence_trust_ms = c->now_ms;
 		took = c->now_ms - c->ping_sent_ms;
 		if (took >= m->echoes[i].held_ms)
-			rtt_sample(c, &mb->id, took - m->echoes[i].held_ms);
+			/* Round trips to whichever member held: one LAN, one
+			 * estimate. */
+			elect_rto_sample(
+			    &c->probe_rto, took - m->echoes[i].held_ms);
 		c->ping_nonce = 0;
 	}
 }
@@ -194,7 +188,7 @@ elect_fence_ack(struct elect *c, const struct elect_msg *m, bool retried)
 	if (retried)
 		c->loss_seen_ms = c->now_ms;
 	if (c->rtt_nonce != 0 && m->nonce == c->rtt_nonce) {
-		rtt_sample(c, &m->id, c->now_ms - c->rtt_sent_ms);
+		elect_rto_sample(&c->probe_rto, c->now_ms - c->rtt_sent_ms);
 		c->rtt_nonce = 0;
 	}
 }

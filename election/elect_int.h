@@ -344,7 +344,6 @@ struct elect {
 	uint64_t last_hb_ms;	    /* the followed holder's last HEARTBEAT */
 	struct elect_id last_hb_of; /* ... its id and epoch */
 	uint64_t last_hb_epoch;
-	bool silence_round; /* the silence PROBEs count as a round */
 	unsigned silence_tries;
 	/* PROBE_SEQ: PROBEs sent to probe_seq_to, counted from 1 again for
 	 * another holder (numbers we sent one are no gap in another's count),
