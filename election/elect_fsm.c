@@ -705,6 +705,12 @@ elect_get_lease_until(const struct elect *c)
 	return c->state == ELECT_ST_HOLDER ? c->fence_until_ms : 0;
 }
 
+uint64_t
+elect_get_peer_lease_until(const struct elect *c)
+{
+	return c->state == ELECT_ST_HOLDER ? c->lease_until_ms : 0;
+}
+
 void
 elect_get_counters(const struct elect *c, struct elect_counters *out)
 {

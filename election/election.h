@@ -656,6 +656,9 @@ void elect_get_id(const struct elect *, struct elect_id *);
 bool elect_get_holder(const struct elect *, struct elect_id *);
 /* Lease end (ms) while holder; 0 otherwise. */
 uint64_t elect_get_lease_until(const struct elect *);
+/* While holder, the end of the lease the peers count from our last
+ * HEARTBEAT (never before the fence's end); 0 otherwise. */
+uint64_t elect_get_peer_lease_until(const struct elect *);
 void elect_get_counters(const struct elect *, struct elect_counters *);
 /* Whether the last PERSIST was written (true until one fails). */
 bool elect_get_persist_ok(const struct elect *);

@@ -532,6 +532,18 @@ netcfg_addr_remove_stale(struct netcfg *nc)
 	return del(nc, true);
 }
 
+void
+netcfg_set_peer_lease_end(struct netcfg *nc, uint64_t until_ms)
+{
+	nc->peer_lease_end_ms = until_ms;
+}
+
+bool
+netcfg_lease_enforced(const struct netcfg *nc)
+{
+	return nc->nft != NULL && !nc->nft_failing;
+}
+
 bool
 netcfg_is_held(const struct netcfg *nc)
 {
@@ -544,8 +556,7 @@ netcfg_enforced_lease_ms(const struct netcfg *nc)
 	if (!nc->held)
 		return 0;
 	/* Without the nftables element the kernel lifetime is the lease. */
-	return nc->nft != NULL && !nc->nft_failing
-		   ? nc->lease_ms
+	return netcfg_lease_enforced(nc) ? nc->lease_ms
 		   : netcfg_lease_secs(nc->lease_ms) * 1000;
 }
 

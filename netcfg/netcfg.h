@@ -106,6 +106,19 @@ uint32_t netcfg_lease_secs(uint32_t lease_ms);
 int netcfg_addr_add(struct netcfg *, uint32_t lease_ms);
 /* The same as netcfg_addr_add(); no allocation, meant per heartbeat. */
 int netcfg_addr_refresh(struct netcfg *, uint32_t lease_ms);
+/*
+ * The end of the lease the peers count from our last HEARTBEAT (on
+ * conf.now_ms; 0: none), given before each add or refresh whose lease_ms
+ * is shorter (the fence). The nftables element silences the address at
+ * the end of lease_ms; the guard deletes it only when qured's loop has
+ * not ticked by this end, so a stall past the fence that the core may
+ * renew after (doc/protocol.md, "The fence") costs no RTM_DELADDR.
+ * Without nftables (or while it fails) the guard keeps to lease_ms.
+ */
+void netcfg_set_peer_lease_end(struct netcfg *, uint64_t until_ms);
+/* Whether the nftables element enforces lease_ms (ms, not the kernel's
+ * whole seconds): false without nftables or while its commands fail. */
+bool netcfg_lease_enforced(const struct netcfg *);
 /* Removes the DMZ address (absent is fine), takes the macvlan down (with
  * vmac) and stops any announcements still scheduled: they would pull the
  * neighbours back to us. 0 or -1. */

@@ -70,6 +70,7 @@ struct netcfg6 {
 	bool refused; /* the last add was refused (said once) */
 	uint32_t lease_ms;
 	uint64_t lease_end_ms;
+	uint64_t peer_lease_end_ms; /* netcfg6_set_peer_lease_end(); or 0 */
 
 	int nl;		  /* rtnetlink: requests, acks, IPv6 address events */
 	uint32_t nl_seq;  /* of the last request */
@@ -401,13 +402,24 @@ struct guard6_job {
 	uint64_t (*now_ms)(void);
 };
 
+/* As netcfg_guard.c's: the peers' lease end where nftables silences the
+ * address at the fence, the fence where nothing else would. */
+static uint64_t
+guard_deadline(const struct netcfg6 *nc)
+{
+	if (netcfg6_lease_enforced(nc) &&
+	    nc->peer_lease_end_ms > nc->lease_end_ms)
+		return nc->peer_lease_end_ms;
+	return nc->lease_end_ms;
+}
+
 static ssize_t
 guard_write(struct netcfg6 *nc, uint16_t flags)
 {
 	struct guard6_msg m;
 
 	memset(&m, 0, sizeof(m));
-	m.lease_end = nc->held ? nc->lease_end_ms : 0;
+	m.lease_end = nc->held ? guard_deadline(nc) : 0;
 	m.flags = flags;
 	if (nc->held && !(flags & GUARD6_STOP) && nc->farewell_len > 0) {
 		m.len = (uint16_t)nc->farewell_len;
@@ -914,13 +926,24 @@ netcfg6_is_held(const struct netcfg6 *nc)
 	return nc->held;
 }
 
+void
+netcfg6_set_peer_lease_end(struct netcfg6 *nc, uint64_t until_ms)
+{
+	nc->peer_lease_end_ms = until_ms;
+}
+
+bool
+netcfg6_lease_enforced(const struct netcfg6 *nc)
+{
+	return nc->nft != NULL && !nc->nft_failing;
+}
+
 uint32_t
 netcfg6_enforced_lease_ms(const struct netcfg6 *nc)
 {
 	if (!nc->held)
 		return 0;
-	return nc->nft != NULL && !nc->nft_failing
-		   ? nc->lease_ms
+	return netcfg6_lease_enforced(nc) ? nc->lease_ms
 		   : netcfg_lease_secs(nc->lease_ms) * 1000;
 }
 

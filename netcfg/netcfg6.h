@@ -67,6 +67,9 @@ int netcfg6_addr_del(struct netcfg6 *);
 /* At start-up: a crash may have left it behind. */
 int netcfg6_addr_remove_stale(struct netcfg6 *);
 bool netcfg6_is_held(const struct netcfg6 *);
+/* As netcfg_set_peer_lease_end() and netcfg_lease_enforced() (netcfg.h). */
+void netcfg6_set_peer_lease_end(struct netcfg6 *, uint64_t until_ms);
+bool netcfg6_lease_enforced(const struct netcfg6 *);
 /* The lease in force (ms; the kernel's when nftables is missing), or 0. */
 uint32_t netcfg6_enforced_lease_ms(const struct netcfg6 *);
 /* The kernel lifetimes of the last add (s), 0 when not held. */

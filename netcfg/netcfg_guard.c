@@ -11,7 +11,13 @@
  *   - when the lease end passes without a new tick (qured stopped, its
  *     loop blocked): the address does not outlive the lease by the whole
  *     seconds of the kernel lifetime. When qured runs again its core finds
- *     itself past its lease and demotes (election/: LEASE_EXPIRED);
+ *     itself past its lease and demotes (election/: LEASE_EXPIRED). The
+ *     lease is the one the peers count (netcfg_set_peer_lease_end()), not
+ *     the fence: nftables silences the address at the fence already, and
+ *     a loop that stalled past the fence may renew it (doc/protocol.md,
+ *     "The fence"); deleting the address there made each such stall an
+ *     outage of up to a kernel-lifetime renewal (250 ms) more. Without
+ *     nftables the guard keeps to the fence;
  *   - the moment qured dies (kill -9 included): EOF on the pipe.
  *
  * The farewell (issue 7). A silent holder costs the peers its whole lease
@@ -366,13 +372,28 @@ guard_alive_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(nc->ev_guard_restart, &tv);
 }
 
+/*
+ * When the guard drops the address of a qured that stopped ticking: at the
+ * end of the lease its peers count, where nftables silences the address
+ * at the fence already (a stall the core renews after costs no deletion);
+ * at the fence itself where nothing else would.
+ */
+static uint64_t
+guard_deadline(const struct netcfg *nc)
+{
+	if (netcfg_lease_enforced(nc) &&
+	    nc->peer_lease_end_ms > nc->lease_end_ms)
+		return nc->peer_lease_end_ms;
+	return nc->lease_end_ms;
+}
+
 static ssize_t
 guard_write(struct netcfg *nc, uint16_t flags)
 {
 	struct guard_msg m;
 
 	memset(&m, 0, sizeof(m));
-	m.lease_end = nc->held ? nc->lease_end_ms : 0;
+	m.lease_end = nc->held ? guard_deadline(nc) : 0;
 	m.flags = flags;
 	/* A farewell only for a holder: a standby has nothing to resign. */
 	if (nc->held && !(flags & GUARD_STOP) && nc->farewell_len > 0) {

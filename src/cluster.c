@@ -555,9 +555,23 @@ apply_conflict(const struct elect_action *a)
 
 /* On dual stack both addresses are added, refreshed and deleted in the
  * same step: whoever holds one holds the other. */
+/* Before each add and refresh: the guard drops the address of a stalled
+ * loop at the end of the lease the peers count, not at the fence. */
+static void
+set_peer_lease_end(struct cluster *c)
+{
+	uint64_t until = elect_get_peer_lease_until(c->core);
+
+	if (c->dmz4)
+		netcfg_set_peer_lease_end(c->nc, until);
+	if (c->nc6 != NULL)
+		netcfg6_set_peer_lease_end(c->nc6, until);
+}
+
 static void
 apply_addr_add(struct cluster *c, uint32_t lease_ms)
 {
+	set_peer_lease_end(c);
 	if (c->dmz4 && netcfg_addr_add(c->nc, lease_ms) == 0)
 		netcfg_announce(c->nc, ANNOUNCE_COUNT, ANNOUNCE_GAP_MS);
 	if (c->nc6 != NULL && netcfg6_addr_add(c->nc6, lease_ms) == 0)
@@ -567,6 +581,7 @@ apply_addr_add(struct cluster *c, uint32_t lease_ms)
 static void
 addr_refresh(struct cluster *c, uint32_t lease_ms)
 {
+	set_peer_lease_end(c);
 	if (c->dmz4)
 		netcfg_addr_refresh(c->nc, lease_ms);
 	if (c->nc6 != NULL)
@@ -1329,6 +1344,28 @@ fence_for(uint32_t want, uint32_t lease_ms)
 	return fence;
 }
 
+/*
+ * The fence is the nftables element's timeout: a standby claims on it
+ * trusting that the kernel went silent. Without nftables (or with it
+ * failing when we start) nothing silences a frozen holder's kernel before
+ * the address's own lifetime: the fence is off, said once.
+ */
+static bool
+fence_enforced(const struct cluster *c)
+{
+	static bool said;
+	bool ok = (c->nc == NULL || netcfg_lease_enforced(c->nc)) &&
+		  (c->nc6 == NULL || netcfg6_lease_enforced(c->nc6));
+
+	if (!ok && !said)
+		log_warnx("cluster: [cluster] fence is off: without the "
+			  "nftables lease (see above) a silent holder is "
+			  "claimed from at the end of its lease; install "
+			  "nftables to fail over faster");
+	said = said || !ok;
+	return ok;
+}
+
 static void
 elect_conf_from(
     struct cluster *c, const struct conf *conf, struct elect_conf *e)
@@ -1384,6 +1421,8 @@ elect_conf_from(
 	e->check_rise = conf->dmz.check_rise;
 	elect_conf_derive(e); /* lease, hold-down: the core's rule */
 	e->fence_ms = fence_for(conf->cluster.fence_ms, e->lease_ms);
+	if (e->fence_ms != 0 && !fence_enforced(c))
+		e->fence_ms = 0;
 	if (c->nc == NULL)
 		return;
 	netcfg_get_mac(c->nc, e->mac);

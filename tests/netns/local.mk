@@ -14,6 +14,7 @@ NETNS_TESTS = \
 	tests/netns/resume.sh \
 	tests/netns/frozen.sh \
 	tests/netns/guard.sh \
+	tests/netns/stall.sh \
 	tests/netns/recreate.sh \
 	tests/netns/defend.sh \
 	tests/netns/flush.sh \
