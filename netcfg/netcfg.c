@@ -556,7 +556,8 @@ netcfg_enforced_lease_ms(const struct netcfg *nc)
 	if (!nc->held)
 		return 0;
 	/* Without the nftables element the kernel lifetime is the lease. */
-	return netcfg_lease_enforced(nc) ? nc->lease_ms
+	return netcfg_lease_enforced(nc)
+		   ? nc->lease_ms
 		   : netcfg_lease_secs(nc->lease_ms) * 1000;
 }
 

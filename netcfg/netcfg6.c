@@ -943,7 +943,8 @@ netcfg6_enforced_lease_ms(const struct netcfg6 *nc)
 {
 	if (!nc->held)
 		return 0;
-	return netcfg6_lease_enforced(nc) ? nc->lease_ms
+	return netcfg6_lease_enforced(nc)
+		   ? nc->lease_ms
 		   : netcfg_lease_secs(nc->lease_ms) * 1000;
 }
 

@@ -213,9 +213,9 @@ struct netcfg {
 	struct event *ev_guard_alive, *ev_guard_restart;
 	uint64_t guard_restarts;
 	uint64_t guard_started_ms;
-	uint64_t lease_end_ms; /* on conf.now_ms; 0: not held */
+	uint64_t lease_end_ms;	    /* on conf.now_ms; 0: not held */
 	uint64_t peer_lease_end_ms; /* netcfg_set_peer_lease_end(); or 0 */
-	int farewell_fd;       /* the guard sends the farewell on it; -1 */
+	int farewell_fd;	    /* the guard sends the farewell on it; -1 */
 	struct sockaddr_in farewell_to;
 	uint8_t farewell[NETCFG_FAREWELL_MAX]; /* the holder's; or none */
 	size_t farewell_len;
