@@ -74,6 +74,14 @@ tests_unit_test_netcfg_nl_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(NL_CFLAGS) \
 	$(CMOCKA_CFLAGS)
 tests_unit_test_netcfg_nl_LDADD = $(NETCFG_LIBS) $(CMOCKA_LIBS)
 
+# packet_pause.c on a real AF_PACKET socket (skipped without CAP_NET_RAW).
+check_PROGRAMS += tests/unit/test_netcfg_packet
+TESTS += tests/unit/test_netcfg_packet
+tests_unit_test_netcfg_packet_SOURCES = tests/unit/test_netcfg_packet.c
+tests_unit_test_netcfg_packet_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) \
+	$(NL_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_netcfg_packet_LDADD = $(NETCFG_LIBS) $(CMOCKA_LIBS)
+
 # The netns test of the library: a tool driven by a script that builds two
 # namespaces and a veth pair (root only; exit 77 otherwise).
 check_PROGRAMS += tests/netns/netcfg_tool

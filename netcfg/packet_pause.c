@@ -50,11 +50,19 @@ netcfg_packet_resume(int fd, const struct sock_fprog *fp)
 {
 	int r;
 
+	/* SO_DETACH_FILTER takes no value, but the kernel refuses any
+	 * option shorter than an int (EINVAL): without one every resume
+	 * failed, and its caller closed and reopened the socket, the grace
+	 * period this file exists to avoid (10-19 ms in a new holder's
+	 * first step, between its CLAIM and its address). */
+	int none = 0;
+
 	if (fp != NULL)
 		r = setsockopt(
 		    fd, SOL_SOCKET, SO_ATTACH_FILTER, fp, sizeof(*fp));
 	else
-		r = setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+		r = setsockopt(
+		    fd, SOL_SOCKET, SO_DETACH_FILTER, &none, sizeof(none));
 	/* Nothing to drain: the drop-all filter queued nothing, and what
 	 * came before it was drained by the pause. */
 	return r;
