@@ -336,6 +336,20 @@ probe_due(const struct elect *c)
  * lossy.sh in CI). A sign of loss, so no fence for a while, and a false
  * alarm. Otherwise the holder is dead, or fenced (elect_fence.c).
  */
+/* For the failover's log line: did the holder's fence serve, and why not. */
+static void
+note_round_fence(struct elect *c)
+{
+	const struct elect_member *h =
+	    elect_members_find(&c->members, &c->holder.id);
+
+	c->round_fence_why =
+	    h != NULL ? elect_fence_why(c, h) : ELECT_FENCE_OFF;
+	c->round_loss_age_ms = c->round_fence_why == ELECT_FENCE_LOSS
+				   ? c->now_ms - c->loss_seen_ms
+				   : 0;
+}
+
 static void
 round_failed(struct elect *c, struct elect_out *out)
 {
@@ -345,6 +359,7 @@ round_failed(struct elect *c, struct elect_out *out)
 		false_alarm(c);
 		return;
 	}
+	note_round_fence(c);
 	elect_become_candidate(
 	    c, &c->holder.id, 0, 0, ELECT_WHY_PROBE_FAILED, out);
 }

@@ -195,16 +195,46 @@ elect_fence_ack(struct elect *c, const struct elect_msg *m, bool retried)
 
 /* Whether m has a fence we may rely on: it showed lately that it hears
  * us, and nothing was lost on the way from it for a while. */
-bool
-elect_fence_trusted(const struct elect *c, const struct elect_member *m)
+enum elect_fence_why
+elect_fence_why(const struct elect *c, const struct elect_member *m)
 {
 	uint64_t quiet =
 	    (uint64_t)ELECT_FENCE_QUIET_HEARTBEATS * c->conf.heartbeat_ms;
 
-	return m->fence_ms >= ELECT_FENCE_MIN_MS && m->fence_trust_ms != 0 &&
-	       c->now_ms <= m->fence_trust_ms + c->members.expire_ms &&
-	       c->probe_rto.samples >= ELECT_PROBE_MIN_SAMPLES &&
-	       (c->loss_seen_ms == 0 || c->now_ms >= c->loss_seen_ms + quiet);
+	if (m->fence_ms < ELECT_FENCE_MIN_MS)
+		return ELECT_FENCE_OFF;
+	if (m->fence_trust_ms == 0 ||
+	    c->now_ms > m->fence_trust_ms + c->members.expire_ms)
+		return ELECT_FENCE_UNHEARD;
+	if (c->probe_rto.samples < ELECT_PROBE_MIN_SAMPLES)
+		return ELECT_FENCE_UNMEASURED;
+	if (c->loss_seen_ms != 0 && c->now_ms < c->loss_seen_ms + quiet)
+		return ELECT_FENCE_LOSS;
+	return ELECT_FENCE_SERVES;
+}
+
+bool
+elect_fence_trusted(const struct elect *c, const struct elect_member *m)
+{
+	return elect_fence_why(c, m) == ELECT_FENCE_SERVES;
+}
+
+const char *
+elect_fence_why_name(enum elect_fence_why why)
+{
+	switch (why) {
+	case ELECT_FENCE_SERVES:
+		return "it serves";
+	case ELECT_FENCE_OFF:
+		return "the holder has no fence";
+	case ELECT_FENCE_UNHEARD:
+		return "the holder has not shown lately that it hears us";
+	case ELECT_FENCE_UNMEASURED:
+		return "too few round trips to it measured";
+	case ELECT_FENCE_LOSS:
+		return "a sign of loss or delay on the way from it lately";
+	}
+	return "?";
 }
 
 /* Whether m's fence opens our gate now: trusted, and PROBEd unanswered. */

@@ -735,6 +735,14 @@ elect_get_fence_trusted(const struct elect *c)
 	return h != NULL && elect_fence_trusted(c, h);
 }
 
+enum elect_fence_why
+elect_get_round_fence(const struct elect *c, uint64_t *loss_age_ms)
+{
+	if (loss_age_ms != NULL)
+		*loss_age_ms = c->round_loss_age_ms;
+	return c->round_fence_why;
+}
+
 uint32_t
 elect_get_probe_timeout(const struct elect *c, uint32_t *samples)
 {

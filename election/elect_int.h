@@ -341,6 +341,10 @@ struct elect {
 	 * missed, a PROBE answered only on a retry): no fence gate for a
 	 * while (ELECT_FENCE_QUIET_HEARTBEATS). */
 	uint64_t loss_seen_ms;
+	/* The last failed round: why its holder's fence did not serve,
+	 * and how old the sign of loss was (elect_get_round_fence()). */
+	enum elect_fence_why round_fence_why;
+	uint64_t round_loss_age_ms;
 	uint64_t last_hb_ms;	    /* the followed holder's last HEARTBEAT */
 	struct elect_id last_hb_of; /* ... its id and epoch */
 	uint64_t last_hb_epoch;
@@ -511,6 +515,8 @@ void elect_fence_probe_sent(
 void elect_fence_ack(struct elect *c, const struct elect_msg *m, bool retried);
 uint64_t elect_member_gate(const struct elect *c, const struct elect_member *m);
 bool elect_fence_trusted(const struct elect *c, const struct elect_member *m);
+enum elect_fence_why elect_fence_why(
+    const struct elect *c, const struct elect_member *m);
 bool elect_fence_usable(const struct elect *c, const struct elect_member *m);
 void elect_fence_ping(struct elect *c, struct elect_msg *m);
 void elect_fence_greet(struct elect *c, const struct elect_claim *h,

@@ -671,6 +671,24 @@ uint32_t elect_get_probe_timeout(const struct elect *, uint32_t *samples);
  * claimed from a PROBE round + its fence after, not a lease. */
 bool elect_get_fence_trusted(const struct elect *);
 
+/* Why a holder's fence would not serve (or ELECT_FENCE_SERVES). */
+enum elect_fence_why {
+	ELECT_FENCE_SERVES = 0,
+	ELECT_FENCE_OFF,	/* the holder announces no fence */
+	ELECT_FENCE_UNHEARD,	/* it has not shown lately that it hears us */
+	ELECT_FENCE_UNMEASURED, /* too few round trips measured */
+	ELECT_FENCE_LOSS,	/* a sign of loss or delay lately */
+};
+const char *elect_fence_why_name(enum elect_fence_why);
+/*
+ * For the log of a failover: whether the fence of the holder whose last
+ * PROBE round failed served, and if not why; with LOSS, how long before
+ * the failed round the last sign of loss came (*loss_age_ms, else 0).
+ * ELECT_FENCE_SERVES before any round failed.
+ */
+enum elect_fence_why elect_get_round_fence(
+    const struct elect *, uint64_t *loss_age_ms);
+
 /* A watched port's request timeout, for status. */
 struct elect_watch_info {
 	uint8_t proto; /* 6 (TCP) or 17 (UDP) */

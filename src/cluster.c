@@ -391,6 +391,30 @@ router_holder(struct cluster *c, bool holder)
 		router_map(c->router, c->conf.dmz.address.addr, p, n);
 }
 
+/*
+ * A silent holder is claimed from its fence (tens of ms) or, when the
+ * fence does not serve, its lease (600 ms at the defaults): an operator
+ * reading why a failover was slow finds the reason here.
+ */
+static void
+log_round_fence(struct cluster *c)
+{
+	uint64_t age;
+	enum elect_fence_why why = elect_get_round_fence(c->core, &age);
+
+	if (why == ELECT_FENCE_SERVES)
+		return;
+	if (why == ELECT_FENCE_LOSS)
+		log_info("cluster: the holder's fence does not serve (a sign "
+			 "of loss or delay on the way from it %llu ms ago): "
+			 "its lease is waited out",
+		    (unsigned long long)age);
+	else
+		log_info("cluster: the holder's fence does not serve (%s): "
+			 "its lease is waited out",
+		    elect_fence_why_name(why));
+}
+
 static void
 apply_state(struct cluster *c, const struct elect_action *a)
 {
@@ -407,6 +431,8 @@ apply_state(struct cluster *c, const struct elect_action *a)
 			  "ms before this one",
 		    (unsigned long long)(c->step_ms - c->prev_step_ms),
 		    (long long)c->step_ms - (long long)c->prev_wake_ms);
+	if (a->reason == ELECT_WHY_PROBE_FAILED)
+		log_round_fence(c);
 	dmz_cidr(c, cidr, sizeof(cidr));
 	hooks_run(c->hooks, elect_state_name(a->state),
 	    elect_state_name(a->old), elect_reason_name(a->reason),

@@ -3555,6 +3555,7 @@ the_fence_lets_a_standby_claim_before_the_lease(void **state)
 	assert_true(f->now < heard + f->conf.lease_ms);
 	elect_get_counters(f->e, &ctr);
 	assert_int_equal(ctr.fence_claims, 1);
+	assert_int_equal(elect_get_round_fence(f->e, NULL), ELECT_FENCE_SERVES);
 }
 
 /* No echo, no trust: the holder may not hear our PROBEs (it has not
@@ -3571,6 +3572,9 @@ an_untrusted_fence_waits_the_lease(void **state)
 	fx_advance(
 	    f, heard + f->conf.lease_ms + ELECT_LEASE_MARGIN_MS - 1 - f->now);
 	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	/* The log of the failover says why (cluster.c). */
+	assert_int_equal(
+	    elect_get_round_fence(f->e, NULL), ELECT_FENCE_UNHEARD);
 	fx_advance(f, 1);
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
 }
@@ -3581,7 +3585,7 @@ static void
 a_lost_heartbeat_turns_the_fence_off_for_a_while(void **state)
 {
 	struct fx *f = *state;
-	uint64_t heard;
+	uint64_t heard, age;
 
 	fx_follow_trusted(f);
 	fx_follow_trusted(f); /* learned: tries of 10 ms */
@@ -3595,6 +3599,11 @@ a_lost_heartbeat_turns_the_fence_off_for_a_while(void **state)
 	    f, heard + f->conf.lease_ms + ELECT_LEASE_MARGIN_MS - 1 - f->now);
 	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
 	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	/* The sign came at the late HEARTBEAT; the round failed after the
+	 * request timeout and its tries: that long before. */
+	assert_int_equal(elect_get_round_fence(f->e, &age), ELECT_FENCE_LOSS);
+	assert_true(age >= f->conf.request_timeout_ms);
+	assert_true(age < f->conf.lease_ms);
 	fx_advance(f, 1);
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
 }
