@@ -8,6 +8,18 @@
  * core's lease, and never 0 (which would not mean "one instant" but be
  * refused or, for preferred_lft, mark the address deprecated).
  */
+/*
+ * When the guard drops the address of a qured that stopped ticking: at the
+ * end of the lease its peers count, where nftables silences the address
+ * at the fence already (a stall the core renews after costs no deletion);
+ * at the fence (lease_end) itself where nothing else would.
+ */
+uint64_t
+netcfg_guard_deadline(bool nft_enforced, uint64_t lease_end, uint64_t peer_end)
+{
+	return nft_enforced && peer_end > lease_end ? peer_end : lease_end;
+}
+
 uint32_t
 netcfg_lease_secs(uint32_t lease_ms)
 {

@@ -92,6 +92,10 @@ void netcfg_free(struct netcfg *);
 
 /* Kernel lifetime (s) for a lease: rounded up, at least 1 (pure). */
 uint32_t netcfg_lease_secs(uint32_t lease_ms);
+/* The guard's deadline for a held address (lease.c): the peers' lease end
+ * where nftables enforces the fence (lease_end), else the fence. */
+uint64_t netcfg_guard_deadline(
+    bool nft_enforced, uint64_t lease_end, uint64_t peer_end);
 
 /*
  * Adds the DMZ address as a labelled ("<if>:dmz") secondary (with vmac:

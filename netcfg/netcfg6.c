@@ -402,24 +402,16 @@ struct guard6_job {
 	uint64_t (*now_ms)(void);
 };
 
-/* As netcfg_guard.c's: the peers' lease end where nftables silences the
- * address at the fence, the fence where nothing else would. */
-static uint64_t
-guard_deadline(const struct netcfg6 *nc)
-{
-	if (netcfg6_lease_enforced(nc) &&
-	    nc->peer_lease_end_ms > nc->lease_end_ms)
-		return nc->peer_lease_end_ms;
-	return nc->lease_end_ms;
-}
-
 static ssize_t
 guard_write(struct netcfg6 *nc, uint16_t flags)
 {
 	struct guard6_msg m;
 
 	memset(&m, 0, sizeof(m));
-	m.lease_end = nc->held ? guard_deadline(nc) : 0;
+	m.lease_end = nc->held
+			  ? netcfg_guard_deadline(netcfg6_lease_enforced(nc),
+				nc->lease_end_ms, nc->peer_lease_end_ms)
+			  : 0;
 	m.flags = flags;
 	if (nc->held && !(flags & GUARD6_STOP) && nc->farewell_len > 0) {
 		m.len = (uint16_t)nc->farewell_len;

@@ -372,28 +372,16 @@ guard_alive_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(nc->ev_guard_restart, &tv);
 }
 
-/*
- * When the guard drops the address of a qured that stopped ticking: at the
- * end of the lease its peers count, where nftables silences the address
- * at the fence already (a stall the core renews after costs no deletion);
- * at the fence itself where nothing else would.
- */
-static uint64_t
-guard_deadline(const struct netcfg *nc)
-{
-	if (netcfg_lease_enforced(nc) &&
-	    nc->peer_lease_end_ms > nc->lease_end_ms)
-		return nc->peer_lease_end_ms;
-	return nc->lease_end_ms;
-}
-
 static ssize_t
 guard_write(struct netcfg *nc, uint16_t flags)
 {
 	struct guard_msg m;
 
 	memset(&m, 0, sizeof(m));
-	m.lease_end = nc->held ? guard_deadline(nc) : 0;
+	m.lease_end = nc->held
+			  ? netcfg_guard_deadline(netcfg_lease_enforced(nc),
+				nc->lease_end_ms, nc->peer_lease_end_ms)
+			  : 0;
 	m.flags = flags;
 	/* A farewell only for a holder: a standby has nothing to resign. */
 	if (nc->held && !(flags & GUARD_STOP) && nc->farewell_len > 0) {

@@ -36,6 +36,19 @@ the_largest_lease_does_not_overflow(void **state)
 	assert_int_equal(netcfg_lease_secs(UINT32_MAX), 4294968u);
 }
 
+/* The guard drops a stalled holder's address at the peers' lease end
+ * where nftables silences it at the fence; at the fence otherwise. */
+static void
+the_guard_waits_for_the_peers_lease_only_under_nftables(void **state)
+{
+	(void)state;
+	assert_int_equal(netcfg_guard_deadline(true, 1050, 1600), 1600);
+	assert_int_equal(netcfg_guard_deadline(false, 1050, 1600), 1050);
+	/* No peers' lease given, or one before the fence: the fence. */
+	assert_int_equal(netcfg_guard_deadline(true, 1050, 0), 1050);
+	assert_int_equal(netcfg_guard_deadline(true, 1050, 1000), 1050);
+}
+
 int
 main(void)
 {
@@ -43,6 +56,8 @@ main(void)
 	    cmocka_unit_test(a_zero_lease_still_gets_one_second),
 	    cmocka_unit_test(leases_round_up_to_whole_seconds),
 	    cmocka_unit_test(the_largest_lease_does_not_overflow),
+	    cmocka_unit_test(
+		the_guard_waits_for_the_peers_lease_only_under_nftables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
