@@ -63,6 +63,7 @@ int disc_udp6_send(struct disc_udp6 *, const struct sockaddr_in6 *dest,
     const void *buf, size_t len);
 int disc_udp6_get_fd(const struct disc_udp6 *);
 bool disc_udp6_drain(struct disc_udp6 *); /* as disc_udp_drain() */
+uint64_t disc_udp6_rx_age_ms(const struct disc_udp6 *); /* as disc_udp_... */
 void disc_udp6_set_priority(struct disc_udp6 *, int prio);
 uint16_t disc_udp6_get_port(const struct disc_udp6 *);
 void disc_udp6_get_stats(const struct disc_udp6 *, struct disc_udp_stats *);

@@ -35,6 +35,8 @@
 
 #include <event2/event.h>
 
+#include "base/clock.h"
+
 /*
  * The receive buffer holds the largest IPv4 datagram, so one longer than
  * DISC_DGRAM_MAX arrives whole and is handed up with its real length and
@@ -50,9 +52,10 @@ struct disc_udp {
 	struct event *ev;
 	disc_rx_cb *cb;
 	void *arg;
-	bool inherited; /* the socket came from systemd (qured.socket) */
-	bool in_cb;	/* the read callback is running */
-	bool dead;	/* disc_udp_free() was called from it: free on return */
+	bool inherited;	    /* the socket came from systemd (qured.socket) */
+	bool in_cb;	    /* the read callback is running */
+	uint64_t rx_age_ms; /* the datagram in the callback: its wait */
+	bool dead; /* disc_udp_free() was called from it: free on return */
 	struct in_addr group_src; /* source of group datagrams; 0: kernel's */
 	struct disc_udp_stats stats;
 	uint8_t rx_buf[RX_BUF_LEN];
@@ -108,6 +111,8 @@ set_int(int fd, int level, int opt, int val, const char *what, char *err,
  *   detector in the core, hearing ourselves would look like a clone.
  * - TOS CS6 (network control), as VRRP uses: WiFi (WMM) and switches
  *   queue heartbeats ahead of bulk traffic.
+ * - SO_TIMESTAMPNS: when each datagram arrived, so a stall of ours is not
+ *   taken for the LAN's delay (disc_stamp.c).
  */
 static int
 set_options(int fd, const struct disc_udp_conf *conf, char *err, size_t errlen)
@@ -127,6 +132,8 @@ set_options(int fd, const struct disc_udp_conf *conf, char *err, size_t errlen)
 	    set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, loop,
 		"IP_MULTICAST_LOOP", err, errlen) == -1 ||
 	    set_int(fd, IPPROTO_IP, IP_TOS, IPTOS_CLASS_CS6, "IP_TOS", err,
+		errlen) == -1 ||
+	    set_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS", err,
 		errlen) == -1)
 		return -1;
 	return 0;
@@ -542,7 +549,8 @@ read_one(struct disc_udp *d)
 	union {
 		struct cmsghdr align;
 		uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo)) +
-			  CMSG_SPACE(sizeof(int))];
+			  CMSG_SPACE(sizeof(int)) +
+			  CMSG_SPACE(sizeof(struct timespec))];
 	} cbuf;
 	struct msghdr msg;
 	ssize_t n;
@@ -586,6 +594,7 @@ read_one(struct disc_udp *d)
 	if ((size_t)n > DISC_DGRAM_MAX)
 		d->stats.rx_oversize++;
 	d->stats.rx++;
+	d->rx_age_ms = disc_rx_age_ms(&msg, clock_wall_ms());
 	d->in_cb = true;
 	d->cb(d->arg, d->rx_buf, len, &src);
 	d->in_cb = false;
@@ -626,6 +635,12 @@ disc_udp_set_priority(struct disc_udp *d, int prio)
 {
 	if (event_base_get_npriorities(event_get_base(d->ev)) > prio)
 		(void)event_priority_set(d->ev, prio);
+}
+
+uint64_t
+disc_udp_rx_age_ms(const struct disc_udp *d)
+{
+	return d->rx_age_ms;
 }
 
 bool

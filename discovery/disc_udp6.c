@@ -37,6 +37,7 @@
 
 #include <event2/event.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 
 #define RX_BUF_LEN 65536
@@ -52,6 +53,7 @@ struct disc_udp6 {
 	disc_rx6_cb *cb;
 	void *arg;
 	bool in_cb, dead;
+	uint64_t rx_age_ms; /* the datagram in the callback: its wait */
 	struct disc_udp_stats stats;
 	uint64_t tx_retries;
 	/* Group datagrams that failed, oldest first, sent again in order
@@ -111,7 +113,9 @@ set_options(int fd, const struct disc_udp6_conf *conf, char *err, size_t errlen)
 	    set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, loop,
 		"IPV6_MULTICAST_LOOP", err, errlen) == -1 ||
 	    set_int(fd, IPPROTO_IPV6, IPV6_TCLASS, IPTOS_CLASS_CS6,
-		"IPV6_TCLASS", err, errlen) == -1)
+		"IPV6_TCLASS", err, errlen) == -1 ||
+	    set_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS", err,
+		errlen) == -1)
 		return -1;
 	return 0;
 }
@@ -296,7 +300,8 @@ read_one(struct disc_udp6 *d)
 	union {
 		struct cmsghdr align;
 		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-			  CMSG_SPACE(sizeof(int))];
+			  CMSG_SPACE(sizeof(int)) +
+			  CMSG_SPACE(sizeof(struct timespec))];
 	} cbuf;
 	struct msghdr msg;
 	unsigned int ifindex;
@@ -342,6 +347,7 @@ read_one(struct disc_udp6 *d)
 	if ((size_t)n > DISC_DGRAM_MAX)
 		d->stats.rx_oversize++;
 	d->stats.rx++;
+	d->rx_age_ms = disc_rx_age_ms(&msg, clock_wall_ms());
 	d->in_cb = true;
 	d->cb(d->arg, d->rx_buf, len, &src);
 	d->in_cb = false;
@@ -472,6 +478,12 @@ disc_udp6_set_priority(struct disc_udp6 *d, int prio)
 }
 
 /* As disc_udp_drain(): what is queued now, before a fence renewal. */
+uint64_t
+disc_udp6_rx_age_ms(const struct disc_udp6 *d)
+{
+	return d->rx_age_ms;
+}
+
 bool
 disc_udp6_drain(struct disc_udp6 *d)
 {

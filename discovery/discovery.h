@@ -141,6 +141,21 @@ int disc_udp_get_fd(const struct disc_udp *);
  * only after every PROBE that arrived was answered). True if d was
  * freed by a callback meanwhile. */
 bool disc_udp_drain(struct disc_udp *);
+/*
+ * How long the datagram being handed to the callback waited in the socket
+ * before we read it, in ms (0 if unknown): from the kernel's arrival stamp
+ * (SO_TIMESTAMPNS). Only meaningful inside the callback.
+ */
+uint64_t disc_udp_rx_age_ms(const struct disc_udp *);
+
+/*
+ * The wait of a received datagram (discovery/disc_stamp.c; pure): wall
+ * clock now (ms since the epoch) less the SCM_TIMESTAMPNS stamp in msg's
+ * control data; 0 without a stamp, with one from the future, or older
+ * than a minute (the date was set meanwhile).
+ */
+struct msghdr;
+uint64_t disc_rx_age_ms(struct msghdr *msg, uint64_t wall_now_ms);
 /* The read event's priority (src/main.c: 0 is the first). */
 void disc_udp_set_priority(struct disc_udp *, int prio);
 

@@ -7,6 +7,7 @@ noinst_LIBRARIES += discovery/libqure_disc_core.a
 discovery_libqure_disc_core_a_SOURCES = \
 	discovery/discovery.h \
 	discovery/disc_addr.c \
+	discovery/disc_stamp.c \
 	discovery/disc_igmp_limit.c \
 	discovery/disc_igmp.c
 DISC_CORE_LIBS = discovery/libqure_disc_core.a

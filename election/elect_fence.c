@@ -61,7 +61,9 @@ is_followed(const struct elect *c, const struct elect_id *id)
 }
 
 /* The holder's HEARTBEATs came further apart than one and a half: one
- * was lost on the way (or it stalled): no fence gate for a while. */
+ * was lost on the way (or it stalled): no fence gate for a while. Timed
+ * by their arrival, not by when we read them: a stall of ours (stopped,
+ * starved) is no loss on the LAN. */
 static void
 note_heartbeat_gap(struct elect *c, const struct elect_msg *m)
 {
@@ -73,9 +75,9 @@ note_heartbeat_gap(struct elect *c, const struct elect_msg *m)
 	 * a new holder follows no other of its own. */
 	if (c->last_hb_ms != 0 && c->last_hb_epoch == m->epoch &&
 	    elect_id_cmp(&c->last_hb_of, &m->id) == 0 &&
-	    c->now_ms > c->last_hb_ms + hb + hb / 2)
+	    c->rx_at_ms > c->last_hb_ms + hb + hb / 2)
 		c->loss_seen_ms = c->now_ms;
-	c->last_hb_ms = c->now_ms;
+	c->last_hb_ms = c->rx_at_ms;
 	c->last_hb_of = m->id;
 	c->last_hb_epoch = m->epoch;
 }
@@ -90,15 +92,20 @@ static uint64_t fence_margin(const struct elect *c);
  * uptime: now - uptime is its start plus this datagram's delay; the
  * smallest seen is the start plus the least delay. It creeps up a ms a
  * datagram, so clocks drifting apart (ppm) never look like a delay.
+ * Timed by its arrival (the kernel's stamp), as above.
  */
 static void
 note_delay(struct elect *c, struct elect_member *mb, const struct elect_msg *m)
 {
 	/* Offset: a peer up longer than our clock has run gives a start
 	 * before our zero (2^40 ms: 34 years of uptime). */
-	uint64_t obs = c->now_ms + (1ull << 40) - m->uptime_ms;
+	uint64_t obs = c->rx_at_ms + (1ull << 40) - m->uptime_ms;
 
-	if (m->uptime_ms > (1ull << 40))
+	/* A RESIGN ends the tenure a sign would guard; and the guard's
+	 * farewell carries the uptime of the datagram before it, by design
+	 * (elect_send.c): stale, not slow. Every kill -9 of a holder made
+	 * every standby distrust the next holder's fence for seconds. */
+	if (m->uptime_ms > (1ull << 40) || m->type == ELECT_MSG_RESIGN)
 		return;
 	if (mb->boot != m->boot || mb->delay_base_ms == 0 ||
 	    obs < mb->delay_base_ms + 1) {

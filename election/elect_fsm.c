@@ -647,6 +647,7 @@ elect_step(struct elect *c, uint64_t now_ms, const struct elect_event *ev,
 	if (now_ms - c->prev_now_ms > c->stall_ms)
 		c->stall_ms = now_ms - c->prev_now_ms;
 	c->timer_step = ev->type == ELECT_EV_TIMER;
+	c->rx_at_ms = now_ms - (ev->rx_age_ms < now_ms ? ev->rx_age_ms : 0);
 	if (c->state == ELECT_ST_STOPPED) {
 		/* No row: a datagram is still verified and counted. */
 		if (ev->type == ELECT_EV_RX)

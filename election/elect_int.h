@@ -250,7 +250,10 @@ struct elect {
 	uint64_t started_ms;
 	uint64_t now_ms;
 	uint64_t prev_now_ms; /* the step before this one */
-	bool timer_step;      /* this step is ELECT_EV_TIMER's */
+	/* RX: when the datagram of this step arrived (now less its wait in
+	 * our socket): the loss signs of the fence time the LAN, not us. */
+	uint64_t rx_at_ms;
+	bool timer_step; /* this step is ELECT_EV_TIMER's */
 	/* HOLDER, the fence (elect_timers.c): the last renewal, the longest
 	 * gap between steps since, and the last PROBE received. */
 	uint64_t fence_renewed_ms;
@@ -334,8 +337,11 @@ struct elect {
 	/* Round trips to the holder we follow (rto_of): PROBE -> ack, and
 	 * PING (HELLO) -> ECHO (HEARTBEAT) less the time it held it. */
 	struct elect_rto probe_rto;
-	struct elect_id greeted;	 /* the last holder we said HELLO to */
-	uint64_t rtt_nonce, rtt_sent_ms; /* a PROBE sent once: a sample */
+	/* The last tenure (holder, epoch) we said HELLO to: one greeting per
+	 * tenure, not per holder (we may have held in between). */
+	struct elect_id greeted;
+	uint64_t greeted_epoch;
+	uint64_t rtt_nonce, rtt_sent_ms;   /* a PROBE sent once: a sample */
 	uint64_t ping_nonce, ping_sent_ms; /* our last PING; 0: none */
 	/* STANDBY: a sign of loss on the way from the holder (a heartbeat
 	 * missed, a PROBE answered only on a retry): no fence gate for a
@@ -355,8 +361,9 @@ struct elect {
 	 * rounds are the very losses its count must show. */
 	uint32_t probe_seq_out;
 	struct elect_id probe_seq_to;
-	/* A RESIGN for a lossy link was heard: no such handover before. */
-	uint64_t loss_damp_until_ms;
+	/* The last two handovers for a lossy link (heard or ours), latest
+	 * first: a third within the damping window waits (elect_fast.c). */
+	uint64_t loss_handover_ms[2];
 	/* HOLDER: the last service check result; no claims while held down. */
 	bool check_ok;
 	uint32_t check_fails;  /* failed checks in a row */
@@ -495,6 +502,7 @@ elect_fsm_handler elect_on_own_id_holder;
 
 /* elect_fast.c */
 void elect_fast_reset(struct elect *c);
+void elect_note_loss_handover(struct elect *c);
 void elect_run_fast_timers(struct elect *c, struct elect_out *out);
 uint64_t elect_silence_probe_due(const struct elect *c);
 void elect_run_silence_probe(struct elect *c, struct elect_out *out);

@@ -259,12 +259,8 @@ elect_on_resign(
 
 	if (c->has_holder && elect_id_cmp(&c->holder.id, &m->id) != 0)
 		return; /* not the holder we follow: nothing changes */
-	/* Its link lost datagrams: whoever holds next keeps the address
-	 * a while, even if its own link seems to lose some too. */
 	if ((m->has & ELECT_HAS_REASON) && m->reason == ELECT_RESIGN_LINK_LOSS)
-		c->loss_damp_until_ms =
-		    c->now_ms +
-		    (uint64_t)ELECT_LOSS_DAMP_HEARTBEATS * c->conf.heartbeat_ms;
+		elect_note_loss_handover(c);
 	/*
 	 * Named, we claim at once (the holder dropped the address before
 	 * it resigned); unless a member that would preempt us is known:
@@ -477,8 +473,11 @@ rx_is_fresh(struct elect *c, const struct elect_msg *m,
 
 	if (elect_is_me(c, &m->id) && m->boot == c->boot)
 		return false;
-	/* Sent long ago (captured, replayed now): as good as unverified. */
-	if (elect_replay_is_stale(&c->replay, &m->id, m->uptime_ms, c->now_ms))
+	/* Sent long before it arrived (captured, replayed now): as good as
+	 * unverified. Arrived, not read: what waited in our socket while we
+	 * were stopped came on time (the kernel's stamp, elect_step). */
+	if (elect_replay_is_stale(
+		&c->replay, &m->id, m->uptime_ms, c->rx_at_ms))
 		err = ELECT_WIRE_UNVERIFIED;
 	else
 		err = elect_replay_check(
@@ -493,7 +492,7 @@ rx_is_fresh(struct elect *c, const struct elect_msg *m,
 		elect_replay_verify(
 		    &c->replay, &m->id, m->boot, m->seq, c->now_ms);
 		elect_replay_seen_start(
-		    &c->replay, &m->id, m->uptime_ms, c->now_ms);
+		    &c->replay, &m->id, m->uptime_ms, c->rx_at_ms);
 		return true;
 	}
 	if (err == ELECT_WIRE_UNVERIFIED) {
@@ -504,7 +503,7 @@ rx_is_fresh(struct elect *c, const struct elect_msg *m,
 		count_drop(c, err, src, out);
 		return false;
 	}
-	elect_replay_seen_start(&c->replay, &m->id, m->uptime_ms, c->now_ms);
+	elect_replay_seen_start(&c->replay, &m->id, m->uptime_ms, c->rx_at_ms);
 	return true;
 }
 

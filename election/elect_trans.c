@@ -250,6 +250,8 @@ elect_follow(
     struct elect *c, const struct elect_claim *h, struct elect_out *out)
 {
 	bool other = !c->has_holder || elect_id_cmp(&c->holder.id, &h->id) != 0;
+	bool greeted = elect_id_cmp(&h->id, &c->greeted) == 0 &&
+		       h->epoch == c->greeted_epoch;
 
 	if (other)
 		elect_fast_reset(c);
@@ -260,10 +262,11 @@ elect_follow(
 	if (c->state == ELECT_ST_STARTING || c->state == ELECT_ST_CANDIDATE)
 		elect_set_state(
 		    c, ELECT_ST_STANDBY, ELECT_WHY_HOLDER_HEARD, out);
-	elect_fence_greet(
-	    c, h, other && elect_id_cmp(&h->id, &c->greeted) != 0, out);
-	if (other)
+	elect_fence_greet(c, h, other && !greeted, out);
+	if (other) {
 		c->greeted = h->id;
+		c->greeted_epoch = h->epoch;
+	}
 }
 
 /*

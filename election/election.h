@@ -461,9 +461,10 @@ void elect_conf_defaults(struct elect_conf *);
  * A holder whose link loses datagrams hands over (doc/protocol.md, "A
  * lossy holder steps aside"): when PROBEs from at least
  * ELECT_LOSS_WITNESSES members went missing on the way to it within
- * ELECT_LOSS_WINDOW_HEARTBEATS. After such a handover no member hands
- * over for loss for ELECT_LOSS_DAMP_HEARTBEATS (a whole LAN that loses
- * packets must not move the address round and round).
+ * ELECT_LOSS_WINDOW_HEARTBEATS. After two such handovers within
+ * ELECT_LOSS_DAMP_HEARTBEATS no member hands over for loss until the
+ * older is that old (a whole LAN that loses packets must not move the
+ * address round and round; one bad link after another is still left).
  */
 #define ELECT_LOSS_WITNESSES 2
 #define ELECT_LOSS_WINDOW_HEARTBEATS 5
@@ -528,6 +529,9 @@ struct elect_event {
 	const uint8_t *buf; /* RX: borrowed for the call */
 	size_t len;
 	struct elect_addr src; /* RX: source address; HINT: where to */
+	/* RX: how long it waited in our socket (the kernel's arrival stamp;
+	 * 0 if unknown): a stall of ours is not the LAN's delay. */
+	uint64_t rx_age_ms;
 	/* HANDOVER: to the live member of that name (borrowed), else to
 	 * target, else (NULL and zero) to the best standby */
 	const char *target_name;

@@ -966,6 +966,7 @@ rx_cb(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
 		return; /* heard on IPv6 already */
 	ev.src.family = 4;
 	memcpy(ev.src.b, &src->sin_addr, 4);
+	ev.rx_age_ms = disc_udp_rx_age_ms(c->udp);
 	elect_get_counters(c->core, &was);
 	cluster_run(c, &ev);
 	elect_get_counters(c->core, &now);
@@ -987,6 +988,7 @@ rx6_cb(
 		return; /* heard on IPv4 already */
 	ev.src.family = 6;
 	memcpy(ev.src.b, &src->sin6_addr, 16);
+	ev.rx_age_ms = disc_udp6_rx_age_ms(c->udp6);
 	cluster_run(c, &ev);
 }
 

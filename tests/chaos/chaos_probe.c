@@ -5,11 +5,18 @@
  *
  *   chaos_probe serve PORT NAME
  *	accepts on 0.0.0.0:PORT and writes "NAME\n" to each connection
- *   chaos_probe probe IFNAME DMZ PORT
+ *   chaos_probe probe IFNAME DMZ PORT WATCH
  *	every 10 ms starts a connection to DMZ:PORT; a probe is answered
  *	when a line arrives within 500 ms. Every 20 ms it broadcasts an
- *	ARP request for DMZ on IFNAME (from IFNAME's MAC and address) and
- *	collects the MACs that answer it within that round. Prints, one a
+ *	ARP request for DMZ on IFNAME and collects the MACs that answer it
+ *	within that round. It asks as a bystander, from the address WATCH
+ *	(unused on the LAN) and a MAC of its own (IFNAME's with the last
+ *	byte flipped), not as the router: an answer to the router would
+ *	overwrite the router's neighbour entry (locktime 0, lib.sh) every
+ *	round, and with two holders (a partition) flip it every 20 ms, each
+ *	flip breaking the connections under way: the instrument's outage,
+ *	not the site's. The answers reach it on the hub (ageing 0) and are
+ *	no business of the router's kernel (not addressed to it). Prints, one a
  *	line, times in ms of CLOCK_REALTIME (bash's $EPOCHREALTIME):
  *	  start MS
  *	  out FIRST NEXT          an outage: the first unanswered probe's
@@ -112,7 +119,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: chaos_probe serve PORT NAME\n"
-			"       chaos_probe probe IFNAME DMZ PORT\n"
+			"       chaos_probe probe IFNAME DMZ PORT WATCH\n"
 			"       chaos_probe burn N MS\n");
 	exit(1);
 }
@@ -295,7 +302,7 @@ probe_account(struct probe *p)
 /* ---- the ARP watch ------------------------------------------------- */
 
 static void
-arp_open(struct probe *p, const char *ifname)
+arp_open(struct probe *p, const char *ifname, struct in_addr watch)
 {
 	struct ifreq ifr = {0};
 	uint8_t mac[ETH_ALEN];
@@ -312,11 +319,8 @@ arp_open(struct probe *p, const char *ifname)
 	if (ioctl(p->arp_fd, SIOCGIFHWADDR, &ifr) == -1)
 		die(ifname);
 	memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-	if (ioctl(p->arp_fd, SIOCGIFADDR, &ifr) == -1)
-		die(ifname);
-	memcpy(&p->src,
-	    &((struct sockaddr_in *)(void *)&ifr.ifr_addr)->sin_addr,
-	    sizeof(p->src));
+	mac[ETH_ALEN - 1] ^= 0x80; /* a bystander's, not the router's */
+	p->src = watch;
 	p->sll.sll_family = AF_PACKET;
 	p->sll.sll_protocol = htons(ETH_P_ARP);
 	p->sll.sll_ifindex = (int)if_nametoindex(ifname);
@@ -384,7 +388,7 @@ arp_round(struct probe *p, uint64_t now)
 		die("send ARP request");
 }
 
-/* Answers to the router's address only: gratuitous ARP is an
+/* Answers to the watch's address only: gratuitous ARP is an
  * announcement, not an answer to this round's question. */
 static void
 arp_on_ready(struct probe *p)
@@ -421,7 +425,7 @@ cmd_probe(int argc, char **argv)
 	struct slot *s;
 	size_t i, n;
 
-	if (argc != 5)
+	if (argc != 6)
 		usage();
 	p.target = addr_arg(argv[3]);
 	p.dst.sin_family = AF_INET;
@@ -429,7 +433,7 @@ cmd_probe(int argc, char **argv)
 	p.dst.sin_port = htons((uint16_t)num_arg(argv[4], 1, 65535));
 	for (i = 0; i < PROBE_SLOTS; i++)
 		p.slot[i].fd = -1;
-	arp_open(&p, argv[2]);
+	arp_open(&p, argv[2], addr_arg(argv[5]));
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);

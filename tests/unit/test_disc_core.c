@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -12,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -533,6 +535,76 @@ a_full_table_of_recent_sources_limits_new_ones(void **state)
 	assert_true(disc_igmp_limit_allow(&l, &a, 1010));
 }
 
+/* ---- the arrival stamp (disc_stamp.c) ---- */
+
+struct stamped {
+	struct msghdr msg;
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(int)) +
+			  CMSG_SPACE(sizeof(struct timespec))];
+	} cbuf;
+};
+
+/* A control buffer as recvmsg() fills it: a TTL, then the stamp (sec,
+ * nsec; sec < 0: none). */
+static void
+stamp_msg(struct stamped *s, long long sec, long nsec)
+{
+	struct cmsghdr *c;
+	struct timespec ts = {.tv_sec = (time_t)sec, .tv_nsec = nsec};
+	int ttl = 255;
+
+	memset(s, 0, sizeof(*s));
+	s->msg.msg_control = s->cbuf.b;
+	s->msg.msg_controllen = sizeof(s->cbuf.b);
+	c = CMSG_FIRSTHDR(&s->msg);
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_TTL;
+	c->cmsg_len = CMSG_LEN(sizeof(ttl));
+	memcpy(CMSG_DATA(c), &ttl, sizeof(ttl));
+	c = CMSG_NXTHDR(&s->msg, c);
+	if (sec < 0) {
+		s->msg.msg_controllen = CMSG_SPACE(sizeof(ttl));
+		return;
+	}
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_TIMESTAMPNS;
+	c->cmsg_len = CMSG_LEN(sizeof(ts));
+	memcpy(CMSG_DATA(c), &ts, sizeof(ts));
+}
+
+/* The wait is now less the kernel's stamp, to the ms. */
+static void
+a_datagram_waited_now_less_its_stamp(void **state)
+{
+	struct stamped s;
+
+	(void)state;
+	stamp_msg(&s, 1700000000, 250000000); /* ...000.250 */
+	assert_int_equal(disc_rx_age_ms(&s.msg, 1700000001000ull), 750);
+	assert_int_equal(disc_rx_age_ms(&s.msg, 1700000000250ull), 0);
+}
+
+/* No stamp, one from the future, one over a minute old (the date was
+ * set), a negative one: unknown, 0. */
+static void
+a_missing_or_senseless_stamp_is_no_wait(void **state)
+{
+	struct stamped s;
+
+	(void)state;
+	stamp_msg(&s, -1, 0);
+	assert_int_equal(disc_rx_age_ms(&s.msg, 1700000001000ull), 0);
+	stamp_msg(&s, 1700000002, 0);
+	assert_int_equal(disc_rx_age_ms(&s.msg, 1700000001000ull), 0);
+	stamp_msg(&s, 1700000000, 0);
+	assert_int_equal(disc_rx_age_ms(&s.msg, 1700000061000ull), 0);
+	assert_int_equal(disc_rx_age_ms(&s.msg, 1700000060000ull), 60000);
+	stamp_msg(&s, 1, -5);
+	assert_int_equal(disc_rx_age_ms(&s.msg, 1700000001000ull), 0);
+}
+
 int
 main(void)
 {
@@ -555,6 +627,8 @@ main(void)
 	    cmocka_unit_test(a_flood_from_one_host_makes_one_hint_a_second),
 	    cmocka_unit_test(a_flood_from_many_sources_keeps_the_overall_rate),
 	    cmocka_unit_test(a_full_table_of_recent_sources_limits_new_ones),
+	    cmocka_unit_test(a_datagram_waited_now_less_its_stamp),
+	    cmocka_unit_test(a_missing_or_senseless_stamp_is_no_wait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
