@@ -265,6 +265,9 @@ on_link_down(
 	if (c->link_down)
 		return;
 	c->link_down = true;
+	/* The heartbeats we miss now are our link's loss, not the way from
+	 * the holder's: no gap is measured across it (elect_fence.c). */
+	c->last_hb_ms = 0;
 	elect_become_standby(c, ELECT_WHY_LINK_DOWN, out);
 }
 

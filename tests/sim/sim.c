@@ -1477,7 +1477,9 @@ on_deliver(struct sim *s, const struct sim_ev *ev)
 
 	if (n->run == SIM_PAUSED && s->net.pause_queue &&
 	    n->n_queue < SIM_PAUSE_QUEUE) {
-		n->queue[n->n_queue++] = ev->pkt; /* handed over at resume */
+		/* Handed over at resume, with the kernel's arrival stamp. */
+		n->queue_at[n->n_queue] = s->now;
+		n->queue[n->n_queue++] = ev->pkt;
 		return 0;
 	}
 	if (n->run != SIM_UP || !n->link_up) {
@@ -1490,6 +1492,7 @@ on_deliver(struct sim *s, const struct sim_ev *ev)
 	e.buf = p->buf;
 	e.len = p->len;
 	e.src = s->node[p->src].conf.addrs[0];
+	e.rx_age_ms = n->rx_age;
 	/* A copy: the step's own sends may move s->pkt (realloc). */
 	rx = *p;
 	e.buf = rx.buf;
@@ -2124,9 +2127,11 @@ sim_resume(struct sim *s, int i)
 	 * these steps (its TIMER row runs after every event). */
 	for (k = 0; k < n->n_queue; k++) {
 		ev.pkt = n->queue[k];
+		n->rx_age = s->now - n->queue_at[k];
 		if (on_deliver(s, &ev) != 0)
 			return -1;
 	}
+	n->rx_age = 0;
 	n->n_queue = 0;
 	/* Its timer fires late, now. */
 	if (n->wake_due) {

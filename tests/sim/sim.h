@@ -73,8 +73,10 @@ struct sim_node {
 	uint32_t wake_gen;	/* supersedes older wake-ups */
 	bool wake_due;		/* fired while paused */
 	int queue[SIM_PAUSE_QUEUE];
+	uint64_t queue_at[SIM_PAUSE_QUEUE]; /* when each arrived */
 	size_t n_queue;
-	bool addr_held; /* the node's kernel holds the DMZ address */
+	uint64_t rx_age; /* the datagram being delivered waited this long */
+	bool addr_held;	 /* the node's kernel holds the DMZ address */
 	uint64_t addr_until;
 	uint64_t max_epoch; /* highest elect_get_epoch() of this slot */
 	struct elect_counters counters;
