@@ -128,6 +128,9 @@ hand_over_if_lossy(struct elect *c, struct elect_out *out)
 		return;
 	c->ctr.loss_handovers++;
 	elect_note_loss_handover(c);
+	/* Our link loses datagrams: as a standby, a silent holder may be
+	 * only our loss. No fence until our link has been quiet a while. */
+	c->loss_seen_ms = c->now_ms;
 	elect_resign(c, &best->id, ELECT_WHY_LINK_LOSS, out);
 }
 
@@ -477,12 +480,24 @@ elect_run_silence_probe(struct elect *c, struct elect_out *out)
 	if (c->silence_sent_ms <= c->detector.last_heard_ms)
 		c->silence_tries = 0;
 	if (silence_is_round(c) && c->silence_tries >= ELECT_PROBE_TRIES) {
+		/* It answered a client since the round began: alive (a
+		 * frozen holder's kernel fell silent a fence after its
+		 * last heartbeat was due, before this round), and what
+		 * went missing was lost on the way to us (as
+		 * round_failed()). No round while the sign lasts: the
+		 * detector and the lease judge it. */
+		if (c->answer_ms != 0 && c->answer_ms >= c->silence_round_ms) {
+			c->loss_seen_ms = c->now_ms;
+			return;
+		}
 		elect_become_candidate(
 		    c, &c->holder.id, 0, 0, ELECT_WHY_HOLDER_DEAD, out);
 		return;
 	}
 	if (c->silence_sent_ms == 0)
 		c->silence_nonce = elect_rng_next(c) | 1;
+	if (c->silence_tries == 0)
+		c->silence_round_ms = c->now_ms;
 	c->silence_sent_ms = c->now_ms;
 	c->silence_tries++;
 	probe_holder(c, c->silence_nonce, c->silence_tries > 1, out);

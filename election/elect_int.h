@@ -347,6 +347,9 @@ struct elect {
 	 * missed, a PROBE answered only on a retry): no fence gate for a
 	 * while (ELECT_FENCE_QUIET_HEARTBEATS). */
 	uint64_t loss_seen_ms;
+	/* loss_seen_ms when we began to follow this holder tenure: what a
+	 * RESIGN for its link loss brings back (elect_rx.c). */
+	uint64_t loss_seen_before_ms;
 	/* The last failed round: why its holder's fence did not serve,
 	 * and how old the sign of loss was (elect_get_round_fence()). */
 	enum elect_fence_why round_fence_why;
@@ -355,6 +358,7 @@ struct elect {
 	struct elect_id last_hb_of; /* ... its id and epoch */
 	uint64_t last_hb_epoch;
 	unsigned silence_tries;
+	uint64_t silence_round_ms; /* its first try */
 	/* PROBE_SEQ: PROBEs sent to probe_seq_to, counted from 1 again for
 	 * another holder (numbers we sent one are no gap in another's count),
 	 * not when we follow the same one again after a failed round: those

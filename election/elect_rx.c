@@ -259,8 +259,17 @@ elect_on_resign(
 
 	if (c->has_holder && elect_id_cmp(&c->holder.id, &m->id) != 0)
 		return; /* not the holder we follow: nothing changes */
-	if ((m->has & ELECT_HAS_REASON) && m->reason == ELECT_RESIGN_LINK_LOSS)
+	/*
+	 * Its own link lost datagrams (two members' PROBEs went missing):
+	 * the signs of loss we saw while we followed it are its link's, and
+	 * end with its tenure. Those from before stay. A LAN that loses
+	 * everywhere shows them again on the way from its successor.
+	 */
+	if ((m->has & ELECT_HAS_REASON) &&
+	    m->reason == ELECT_RESIGN_LINK_LOSS) {
 		elect_note_loss_handover(c);
+		c->loss_seen_ms = c->loss_seen_before_ms;
+	}
 	/*
 	 * Named, we claim at once (the holder dropped the address before
 	 * it resigned); unless a member that would preempt us is known:

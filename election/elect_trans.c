@@ -263,6 +263,8 @@ elect_follow(
 		elect_set_state(
 		    c, ELECT_ST_STANDBY, ELECT_WHY_HOLDER_HEARD, out);
 	elect_fence_greet(c, h, other && !greeted, out);
+	if (other && !greeted)
+		c->loss_seen_before_ms = c->loss_seen_ms;
 	if (other) {
 		c->greeted = h->id;
 		c->greeted_epoch = h->epoch;

@@ -3751,6 +3751,81 @@ our_own_link_outage_is_no_sign_of_loss(void **state)
 	assert_true(elect_get_fence_trusted(f->e));
 }
 
+/* The holder resigns for link loss: its own link lost datagrams (two
+ * members' PROBEs went missing). The signs of loss we saw while we
+ * followed it are explained by its link, and its successor's fence
+ * serves (they outlived it: a cut link 3 s after a loss handover waited
+ * out the whole lease at every standby in a chaos run). */
+static void
+signs_of_a_holder_that_resigned_for_link_loss_end_with_it(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg resign = {.type = ELECT_MSG_RESIGN,
+	    .priority = 100,
+	    .has = ELECT_HAS_HOLDER | ELECT_HAS_REASON,
+	    .reason = ELECT_RESIGN_LINK_LOSS};
+	struct elect_msg claim = {.type = ELECT_MSG_CLAIM,
+	    .epoch = 5,
+	    .priority = 100,
+	    .has = ELECT_HAS_FENCE,
+	    .fence_ms = 40};
+
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 100);
+	fx_follow_trusted(f);
+	fx_follow_trusted(f);
+	/* A HEARTBEAT lost on the way from it: a sign. */
+	fx_advance(f, f->conf.heartbeat_ms + f->conf.heartbeat_ms * 6 / 10);
+	fx_hear_fenced_hb(f, PEER_HIGH, 0, 0);
+	assert_false(elect_get_fence_trusted(f->e));
+	resign.holder = id_of(PEER_OTHER);
+	fx_hear_msg(f, &resign, PEER_HIGH);
+	fx_hear_msg(f, &claim, PEER_OTHER);
+	fx_hear_fenced_hb_epoch(f, PEER_OTHER, 5, 0, 0);
+	fx_trust(f, PEER_OTHER, 5);
+	assert_true(elect_get_fence_trusted(f->e));
+}
+
+/* We handed over because our own link loses datagrams: as a standby we
+ * trust no holder's fence until our link has been quiet for a while (a
+ * lossy standby that trusted its successor's fence lost a silence round
+ * and claimed beside it in a chaos run). */
+static void
+after_our_own_loss_handover_no_fence_is_trusted(void **state)
+{
+	struct fx *f = *state;
+
+	fx_holder_with_two_standbys(f);
+	fx_lose_probes_of_two(f, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	fx_hear_fenced_hb_epoch(f, PEER_LOW, 9, 0, 0);
+	fx_trust(f, PEER_LOW, 9);
+	fx_trust(f, PEER_LOW, 9);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_false(elect_get_fence_trusted(f->e));
+}
+
+/* The holder went silent to us, but our watcher saw it answer a client
+ * while we asked it: it lives, and what went missing was on the way to
+ * us. No claim on the fence, and no fence for a while (a standby on a
+ * lossy link lost a heartbeat and a silence round and claimed beside the
+ * live holder in a chaos run: a false failover). */
+static void
+a_silent_holder_that_serves_clients_is_not_declared_dead(void **state)
+{
+	struct fx *f = *state;
+	uint64_t heard;
+
+	fx_follow_trusted(f);
+	fx_follow_trusted(f);
+	heard = f->now;
+	fx_advance(f, f->conf.heartbeat_ms + f->conf.heartbeat_ms / 2);
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_PROBE), 1);
+	fx_event(f, ELECT_EV_ANSWER, 9, false); /* it served a client */
+	fx_advance(f, heard + f->conf.lease_ms - f->now);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	assert_false(elect_get_fence_trusted(f->e));
+}
+
 /* A holder we followed in an earlier tenure, before we held ourselves, is
  * greeted again (a HELLO with a PING) when we follow it again: its echo
  * shows it hears us, and its fence serves at the next failover. Greeted
@@ -4258,6 +4333,9 @@ main(void)
 	    T(a_holder_followed_again_after_we_held_is_greeted),
 	    T(our_own_stall_is_no_sign_of_loss),
 	    T(our_own_link_outage_is_no_sign_of_loss),
+	    T(after_our_own_loss_handover_no_fence_is_trusted),
+	    T(signs_of_a_holder_that_resigned_for_link_loss_end_with_it),
+	    T(a_silent_holder_that_serves_clients_is_not_declared_dead),
 	    T(the_probe_timeout_is_learned_from_echoes),
 	    T(holder_yields_at_once_to_a_higher_epoch),
 	    T(holder_keeps_the_address_against_a_lesser_holder),
