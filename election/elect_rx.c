@@ -462,6 +462,12 @@ challenge_sender(struct elect *c, const struct elect_msg *m,
 		&c->replay, &m->id, m->boot, src, chal, c->now_ms)) {
 		queue_reply(c, m, chal);
 		elect_send_hello(c, src, out);
+	} else if (m->type == ELECT_MSG_HELLO &&
+		   (m->has & ELECT_HAS_CHALLENGE) &&
+		   (chal = elect_replay_echo(
+			&c->replay, &m->id, m->boot, src)) != 0) {
+		queue_reply(c, m, chal); /* crossed challenges */
+		elect_send_hello(c, src, out);
 	}
 	if (c->muted &&
 	    (m->type == ELECT_MSG_HEARTBEAT || m->type == ELECT_MSG_CLAIM))

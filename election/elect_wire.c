@@ -855,7 +855,21 @@ elect_replay_challenge(struct elect_replay *r, const struct elect_id *id,
 	s->chal_boot = boot;
 	s->chal_ms = now_ms;
 	s->chal_to = *to;
+	s->chal_echoed = false;
 	return true;
+}
+
+uint64_t
+elect_replay_echo(struct elect_replay *r, const struct elect_id *id,
+    uint64_t boot, const struct elect_addr *to)
+{
+	struct elect_replay_slot *s = slot_find(r, id);
+
+	if (s == NULL || s->chal == 0 || s->chal_echoed ||
+	    s->chal_boot != boot || memcmp(&s->chal_to, to, sizeof(*to)) != 0)
+		return 0;
+	s->chal_echoed = true;
+	return s->chal;
 }
 
 bool

@@ -303,6 +303,7 @@ struct elect_replay_slot {
 	uint64_t chal_ms;	   /* when it was sent */
 	struct elect_addr chal_to; /* where it was sent */
 	uint64_t chal_boot;	   /* the boot that drew it */
+	bool chal_echoed;  /* a challenge of the peer's went out with it */
 	uint64_t start_ms; /* the boot's start in our clock (UPTIME_MS) */
 	bool verified;
 };
@@ -334,6 +335,16 @@ enum elect_wire_err elect_replay_check(struct elect_replay *,
 bool elect_replay_challenge(struct elect_replay *, const struct elect_id *,
     uint64_t boot, const struct elect_addr *to, uint64_t value,
     uint64_t now_ms);
+/*
+ * While elect_replay_challenge() holds a new challenge off, the peer's own
+ * challenge may still be answered: two nodes that challenge each other at
+ * once (crossed first HELLOs) would otherwise each wait for the other's
+ * answer for good. Returns the outstanding challenge to `to` from boot, to
+ * be sent again along with the answer, once per outstanding challenge (so
+ * the limit still bounds what the network makes us send); 0 when none.
+ */
+uint64_t elect_replay_echo(struct elect_replay *, const struct elect_id *,
+    uint64_t boot, const struct elect_addr *to);
 /*
  * Whether response answers the challenge outstanding for id, sent at most
  * max_age_ms ago. A match is used up: it never matches again.

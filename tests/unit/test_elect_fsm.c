@@ -321,6 +321,17 @@ fx_hear_resign(struct fx *f, int n, int successor)
 	fx_hear_msg(f, &m, n);
 }
 
+/* Decodes logged action i (a SEND or a FAREWELL) into m. */
+static void
+fx_decode(const struct fx *f, int i, struct elect_msg *m)
+{
+	assert_true(i >= 0);
+	assert_true(f->log[i].len > 0);
+	assert_int_equal(
+	    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, m),
+	    ELECT_WIRE_OK);
+}
+
 /* Index of the first logged action of this type (and message type). */
 static int
 fx_find(const struct fx *f, enum elect_action_type t, int msg_type)
@@ -1099,6 +1110,55 @@ newcomer_gets_a_unicast_hello_back(void **state)
 	assert_true(i >= 0);
 	assert_int_equal(f->log[i].dest.family, 4);
 	assert_int_equal(f->log[i].dest.b[3], PEER_LOW);
+	fx_clear(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100); /* known: silence */
+	assert_false(fx_sent(f, ELECT_MSG_HELLO));
+}
+
+/*
+ * Two nodes that hear of each other at once (crossed hints, crossed
+ * first HELLOs) each challenge the other before either answer arrives.
+ * The peer's challenge, held off by our own outstanding one, is still
+ * answered, once, with that same challenge along: otherwise each waits
+ * for the other's answer for good (CI: avahi_hint, the group dropped).
+ */
+static void
+crossed_challenges_are_answered_once(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = 100,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE};
+	struct elect_msg sent;
+	struct elect_counters ctr;
+	uint64_t ours;
+
+	fx_clear(f);
+	snprintf(m.name, sizeof(m.name), "new");
+	fx_send_raw(f, &m, PEER_LOW); /* its hint: our challenge goes out */
+	ours = f->chal_to[PEER_LOW];
+	assert_true(ours != 0);
+	fx_clear(f);
+	/* Its challenge of us, sent before ours reached it. */
+	m.challenge = 0x5eed;
+	m.has |= ELECT_HAS_CHALLENGE;
+	fx_send_raw(f, &m, PEER_LOW);
+	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO), &sent);
+	assert_true(sent.has & ELECT_HAS_RESPONSE);
+	assert_true(sent.response == 0x5eed);
+	assert_true(sent.has & ELECT_HAS_CHALLENGE);
+	assert_true(sent.challenge == ours); /* no second challenge */
+	/* Once per challenge of ours: a replay of it draws nothing. */
+	fx_clear(f);
+	m.challenge = 0x5eee;
+	fx_send_raw(f, &m, PEER_LOW);
+	assert_false(fx_sent(f, ELECT_MSG_HELLO));
+	/* Its answer makes it a member; ours answered its challenge. */
+	m.has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_RESPONSE;
+	m.response = ours;
+	fx_send_raw(f, &m, PEER_LOW);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.rx_unverified, 3);
 	fx_clear(f);
 	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100); /* known: silence */
 	assert_false(fx_sent(f, ELECT_MSG_HELLO));
@@ -2746,17 +2806,6 @@ preempting_standby_without_an_epoch_on_disk_does_not_nudge(void **state)
 
 /* ---- the guard's farewell (issue 7: a RESIGN for a dead qured) ---- */
 
-/* Decodes logged action i (a SEND or a FAREWELL) into m. */
-static void
-fx_decode(const struct fx *f, int i, struct elect_msg *m)
-{
-	assert_true(i >= 0);
-	assert_true(f->log[i].len > 0);
-	assert_int_equal(
-	    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, m),
-	    ELECT_WIRE_OK);
-}
-
 /* The last FAREWELL logged, or -1. */
 static int
 fx_last_farewell(const struct fx *f)
@@ -4369,6 +4418,7 @@ main(void)
 	    T(time_going_backwards_is_rejected),
 	    T(invalid_conf_is_refused),
 	    T(newcomer_gets_a_unicast_hello_back),
+	    T(crossed_challenges_are_answered_once),
 	    T(full_cluster_refuses_the_next_member_and_keeps_working),
 	    cmocka_unit_test_setup_teardown(
 		mute_start_listens_from_its_first_hello, setup, teardown),

@@ -1161,6 +1161,33 @@ a_challenge_is_rate_limited_and_answered_once(void **state)
 	assert_false(elect_replay_challenge(&r, &a, 6, &to, 86, 2503));
 }
 
+/* A held-off challenge is re-sent once, with an answer to the peer's. */
+static void
+a_held_off_challenge_is_echoed_once(void **state)
+{
+	struct elect_replay r;
+	struct elect_id a, b;
+
+	(void)state;
+	elect_replay_init(&r);
+	id_of(&a, 1);
+	id_of(&b, 2);
+	assert_int_equal(elect_replay_echo(&r, &a, 0, &to), 0); /* none */
+	assert_true(elect_replay_challenge(&r, &a, 0, &to, 77, 1000));
+	assert_int_equal(elect_replay_echo(&r, &a, 0, &other), 0);
+	assert_int_equal(elect_replay_echo(&r, &a, 1, &to), 0);
+	assert_int_equal(elect_replay_echo(&r, &b, 0, &to), 0);
+	assert_int_equal(elect_replay_echo(&r, &a, 0, &to), 77);
+	assert_int_equal(elect_replay_echo(&r, &a, 0, &to), 0); /* once */
+	/* A new challenge (the interval past) may be echoed once again. */
+	assert_true(elect_replay_challenge(&r, &a, 0, &to, 78, 1200));
+	assert_int_equal(elect_replay_echo(&r, &a, 0, &to), 78);
+	/* Answered: nothing outstanding to send along. */
+	assert_true(elect_replay_challenge(&r, &a, 0, &to, 79, 1400));
+	assert_true(elect_replay_answered(&r, &a, 79, 1401, 1200));
+	assert_int_equal(elect_replay_echo(&r, &a, 0, &to), 0);
+}
+
 static void
 a_full_window_forgets_the_least_recently_heard_sender(void **state)
 {
@@ -1356,6 +1383,7 @@ main(void)
 		an_unknown_id_or_boot_is_unverified_and_takes_no_slot),
 	    cmocka_unit_test(a_restarted_sender_is_verified_from_its_answer_on),
 	    cmocka_unit_test(a_challenge_is_rate_limited_and_answered_once),
+	    cmocka_unit_test(a_held_off_challenge_is_echoed_once),
 	    cmocka_unit_test(a_datagram_sent_long_before_it_arrives_is_stale),
 	    cmocka_unit_test(
 		a_full_window_forgets_the_least_recently_heard_sender),
