@@ -59,6 +59,7 @@ enum peer_kind {
 
 struct peer {
 	enum peer_kind kind;
+	uint8_t id[16]; /* P_OURS: its TXT's id= */
 	AvahiIfIndex iface;
 	AvahiProtocol proto;
 	char name[AVAHI_LABEL_MAX];
@@ -164,6 +165,21 @@ peer_clear(struct peer *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Whether a peer below i has the same id: one instance browsed over both
+ * IPv4 and IPv6 (or on two interfaces) is one member. */
+static bool
+id_seen_before(const struct disc_engine *d, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (d->peer[j].kind == P_OURS &&
+		    memcmp(d->peer[j].id, d->peer[i].id,
+			sizeof(d->peer[j].id)) == 0)
+			return true;
+	return false;
+}
+
 static void
 count_peers(struct disc_engine *d)
 {
@@ -172,7 +188,8 @@ count_peers(struct disc_engine *d)
 	d->stats.peers_browsed = 0;
 	d->stats.others = 0;
 	for (i = 0; i < DISC_AVAHI_MAX_PEERS; i++) {
-		d->stats.peers_browsed += d->peer[i].kind == P_OURS;
+		d->stats.peers_browsed +=
+		    d->peer[i].kind == P_OURS && !id_seen_before(d, i);
 		d->stats.others += d->peer[i].kind == P_OTHER;
 	}
 }
@@ -244,11 +261,34 @@ txt_of(AvahiStringList *l, struct disc_txt *out)
 	return disc_txt_parse(buf, len, out);
 }
 
+/* A resolved address as a socket address; false: neither family. */
+static bool
+sockaddr_of(const AvahiAddress *a, uint16_t port, AvahiIfIndex iface,
+    struct sockaddr_in *sin, struct sockaddr_in6 *sin6)
+{
+	memset(sin, 0, sizeof(*sin));
+	memset(sin6, 0, sizeof(*sin6));
+	if (a->proto == AVAHI_PROTO_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = a->data.ipv4.address;
+		sin->sin_port = htons(port);
+		return true;
+	}
+	if (a->proto != AVAHI_PROTO_INET6)
+		return false;
+	sin6->sin6_family = AF_INET6;
+	memcpy(&sin6->sin6_addr, a->data.ipv6.address, 16);
+	sin6->sin6_port = htons(port);
+	sin6->sin6_scope_id = iface > 0 ? (uint32_t)iface : 0;
+	return true;
+}
+
 static void
 resolved(struct disc_engine *d, struct peer *p, const AvahiAddress *a,
-    uint16_t port, AvahiStringList *l)
+    uint16_t port, AvahiIfIndex iface, AvahiStringList *l)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
 	struct disc_txt txt;
 	enum disc_txt_err e;
 
@@ -258,17 +298,19 @@ resolved(struct disc_engine *d, struct peer *p, const AvahiAddress *a,
 		return;
 	}
 	if (strcmp(txt.cluster, d->conf.txt.cluster) != 0 ||
-	    a->proto != AVAHI_PROTO_INET)
+	    !sockaddr_of(a, port, iface, &sin, &sin6))
 		return; /* another cluster: never ours (doc/design.md §5.6) */
 	if (memcmp(txt.id, d->conf.txt.id, sizeof(txt.id)) == 0) {
 		p->kind = P_SELF;
 		return;
 	}
 	p->kind = P_OURS;
-	sin.sin_addr.s_addr = a->data.ipv4.address;
-	sin.sin_port = htons(port);
+	_Static_assert(sizeof(p->id) == sizeof(txt.id), "an id is an id");
+	memcpy(p->id, txt.id, sizeof(p->id));
 	count_peers(d);
-	d->cb(d->arg, &txt, &sin);
+	d->cb(d->arg, &txt,
+	    sin.sin_family == AF_INET ? (const struct sockaddr *)&sin
+				      : (const struct sockaddr *)&sin6);
 }
 
 static void
@@ -280,12 +322,12 @@ resolve_cb(AvahiServiceResolver *r, AvahiIfIndex iface, AvahiProtocol proto,
 	struct disc_engine *d = arg;
 	struct peer *p = peer_by_resolver(d, r);
 
-	(void)iface, (void)proto, (void)name, (void)type, (void)domain;
+	(void)proto, (void)name, (void)type, (void)domain;
 	(void)host, (void)flags;
 	if (p == NULL)
 		return;
 	if (event == AVAHI_RESOLVER_FOUND && a != NULL)
-		resolved(d, p, a, port, txt);
+		resolved(d, p, a, port, iface, txt);
 	else if (event == AVAHI_RESOLVER_FAILURE) {
 		/* Unresolvable (gone, or never answering): tracked until the
 		 * browser removes it, so it is not resolved again and again. */
@@ -294,6 +336,12 @@ resolve_cb(AvahiServiceResolver *r, AvahiIfIndex iface, AvahiProtocol proto,
 		p->r = NULL;
 	}
 	count_peers(d);
+}
+
+static AvahiProtocol
+resolve_family(const struct disc_engine *d)
+{
+	return d->conf.addr.s_addr != 0 ? AVAHI_PROTO_INET : AVAHI_PROTO_INET6;
 }
 
 static void
@@ -325,8 +373,11 @@ browse_new(struct disc_engine *d, AvahiIfIndex iface, AvahiProtocol proto,
 	p->proto = proto;
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	snprintf(p->domain, sizeof(p->domain), "%s", domain);
+	/* Browsed over IPv4 or IPv6 mDNS (a dual-stack instance on both),
+	 * resolved to an address of the family we advertise first: an A
+	 * when we have an IPv4 address, else an AAAA (an IPv6-only LAN). */
 	p->r = avahi_service_resolver_new(d->client, iface, proto, name, type,
-	    domain, AVAHI_PROTO_INET, 0, resolve_cb, d);
+	    domain, resolve_family(d), 0, resolve_cb, d);
 	p->kind = p->r != NULL ? P_RESOLVING : P_OTHER;
 }
 
@@ -393,38 +444,56 @@ rename_service(struct disc_engine *d)
 	d->stats.collisions++;
 }
 
+/* One address of our host record; false (logged) when refused. */
+static bool
+add_host_address(struct disc_engine *d, const char *host, const AvahiAddress *a)
+{
+	int err = avahi_entry_group_add_address(d->group, iface_of(d),
+	    AVAHI_PROTO_UNSPEC, AVAHI_PUBLISH_NO_REVERSE, host, a);
+
+	if (err != AVAHI_OK)
+		log_debug("discovery: no %s record for %s: %s",
+		    a->proto == AVAHI_PROTO_INET ? "A" : "AAAA", host,
+		    avahi_strerror(err));
+	return err == AVAHI_OK;
+}
+
 /*
- * Our own host record (disc_avahi_conf.addr): "qure-XXXXXXXX.local" with
- * that one address, no reverse entry (the daemon has one for it). Sets
- * host to the name, or to "" when there is none to point at.
+ * Our own host record (disc_avahi_conf.addr and addr6): "qure-XXXX.local"
+ * with those addresses, no reverse entry (the daemon has one for them).
+ * Sets host to the name, or to "" when there is none to point at (the
+ * service then points at the daemon's host name).
  */
 static void
 add_host(struct disc_engine *d, char *host, size_t len)
 {
+	static const struct in6_addr none6;
 	AvahiAddress a;
+	bool any = false;
 	size_t i;
-	int err;
 
 	host[0] = '\0';
-	if (d->conf.addr.s_addr == 0 || d->no_host)
+	if (d->no_host)
 		return;
-	memset(&a, 0, sizeof(a));
-	a.proto = AVAHI_PROTO_INET;
-	a.data.ipv4.address = d->conf.addr.s_addr;
 	/* The whole id: unique unless cloned (the core renames a clone). */
 	snprintf(host, len, "qure-");
 	for (i = 0; i < sizeof(d->conf.txt.id); i++)
 		snprintf(host + 5 + 2 * i, len - 5 - 2 * i, "%02x",
 		    d->conf.txt.id[i]);
 	snprintf(host + 5 + 2 * i, len - 5 - 2 * i, ".local");
-	err = avahi_entry_group_add_address(d->group, iface_of(d),
-	    AVAHI_PROTO_UNSPEC, AVAHI_PUBLISH_NO_REVERSE, host, &a);
-	if (err != AVAHI_OK) {
-		log_debug("discovery: no host record %s: %s; the service "
-			  "points at the daemon's host name",
-		    host, avahi_strerror(err));
-		host[0] = '\0';
+	memset(&a, 0, sizeof(a));
+	if (d->conf.addr.s_addr != 0) {
+		a.proto = AVAHI_PROTO_INET;
+		a.data.ipv4.address = d->conf.addr.s_addr;
+		any = add_host_address(d, host, &a);
 	}
+	if (memcmp(&d->conf.addr6, &none6, sizeof(none6)) != 0) {
+		a.proto = AVAHI_PROTO_INET6;
+		memcpy(a.data.ipv6.address, &d->conf.addr6, 16);
+		any = add_host_address(d, host, &a) || any;
+	}
+	if (!any)
+		host[0] = '\0';
 }
 
 static void
@@ -573,7 +642,8 @@ on_running(struct disc_engine *d, AvahiClient *c)
 	publish(d);
 	if (d->browser == NULL)
 		d->browser = avahi_service_browser_new(c, iface_of(d),
-		    AVAHI_PROTO_INET, DISC_SERVICE_TYPE, NULL, 0, browse_cb, d);
+		    AVAHI_PROTO_UNSPEC, DISC_SERVICE_TYPE, NULL, 0, browse_cb,
+		    d);
 	if (d->browser == NULL)
 		log_warnx("discovery: cannot browse %s: %s", DISC_SERVICE_TYPE,
 		    avahi_strerror(avahi_client_errno(c)));

@@ -167,15 +167,23 @@ struct disc_avahi_conf {
 	 * daemon's host name and all its addresses.
 	 */
 	struct in_addr addr;
+	/* The same for IPv6 (an AAAA record beside the A one, under the
+	 * same name; a link-local one is scoped by ifindex); all zero:
+	 * none. */
+	struct in6_addr addr6;
 	struct disc_txt txt;
 };
 
 /*
  * A browsed instance of our cluster (cluster= is ours, id= not ours),
- * resolved: txt and addr (port included) are borrowed for the call.
+ * resolved: txt and addr (port included) are borrowed for the call. addr
+ * is a sockaddr_in (an A record, resolved over mDNS on IPv4) or a
+ * sockaddr_in6 (an AAAA, when conf.addr is 0: an IPv6-only host;
+ * sin6_scope_id: the interface it was resolved on). An instance browsed
+ * over both IPv4 and IPv6 mDNS may be reported twice.
  */
 typedef void disc_avahi_peer_cb(
-    void *arg, const struct disc_txt *txt, const struct sockaddr_in *addr);
+    void *arg, const struct disc_txt *txt, const struct sockaddr *addr);
 
 struct disc_avahi_stats {
 	uint64_t peers_browsed; /* instances of our cluster browsed now */

@@ -65,7 +65,11 @@ struct msg {
 	uint32_t state; /* enum disc_avahi_state */
 	struct disc_avahi_stats stats;
 	struct disc_txt txt;
-	struct sockaddr_in addr;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} addr; /* M_PEER: AF_INET or AF_INET6 */
 };
 
 struct disc_avahi {
@@ -101,7 +105,7 @@ helper_send(const struct helper *h, const struct msg *m)
 
 static void
 helper_peer_cb(
-    void *arg, const struct disc_txt *txt, const struct sockaddr_in *addr)
+    void *arg, const struct disc_txt *txt, const struct sockaddr *addr)
 {
 	struct helper *h = arg;
 	struct msg m;
@@ -109,7 +113,12 @@ helper_peer_cb(
 	memset(&m, 0, sizeof(m));
 	m.type = M_PEER;
 	m.txt = *txt;
-	m.addr = *addr;
+	if (addr->sa_family == AF_INET)
+		memcpy(&m.addr.in, addr, sizeof(m.addr.in));
+	else if (addr->sa_family == AF_INET6)
+		memcpy(&m.addr.in6, addr, sizeof(m.addr.in6));
+	else
+		return;
 	helper_send(h, &m);
 }
 
@@ -292,8 +301,9 @@ on_msg(struct disc_avahi *d, const struct msg *m, uint64_t now)
 		d->stats = m->stats;
 		if (d->state == DISC_AVAHI_RUNNING)
 			d->retry_ms = DISC_AVAHI_RETRY_MIN_MS;
-	} else if (m->type == M_PEER) {
-		d->cb(d->arg, &m->txt, &m->addr);
+	} else if (m->type == M_PEER && (m->addr.sa.sa_family == AF_INET ||
+					    m->addr.sa.sa_family == AF_INET6)) {
+		d->cb(d->arg, &m->txt, &m->addr.sa);
 	}
 }
 

@@ -1052,6 +1052,29 @@ is_known(struct cluster *c, const struct elect_addr *a, uint64_t now)
 	return false;
 }
 
+/* A resolved DNS-SD address as the core's, with its port (host order). */
+static bool
+hint_of_sockaddr(
+    const struct sockaddr *sa, struct elect_addr *out, uint16_t *port)
+{
+	const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+	memset(out, 0, sizeof(*out));
+	if (sa->sa_family == AF_INET) {
+		out->family = 4;
+		memcpy(out->b, &in->sin_addr, 4);
+		*port = ntohs(in->sin_port);
+		return true;
+	}
+	if (sa->sa_family != AF_INET6)
+		return false;
+	out->family = 6;
+	memcpy(out->b, &in6->sin6_addr, 16);
+	*port = ntohs(in6->sin6_port);
+	return true;
+}
+
 /*
  * A browsed instance of our cluster (its TXT says our fingerprint, which
  * anyone may copy): a hint, rate-limited; only an authenticated answer to
@@ -1059,28 +1082,30 @@ is_known(struct cluster *c, const struct elect_addr *a, uint64_t now)
  */
 static void
 avahi_peer_cb(
-    void *arg, const struct disc_txt *txt, const struct sockaddr_in *addr)
+    void *arg, const struct disc_txt *txt, const struct sockaddr *addr)
 {
 	struct cluster *c = arg;
 	struct elect_event ev = {.type = ELECT_EV_HINT};
 	uint64_t now = clock_now_ms();
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
+	uint16_t port;
 
-	inet_ntop(AF_INET, &addr->sin_addr, ip, sizeof(ip));
-	if (ntohs(addr->sin_port) != c->conf.cluster.port) {
+	if (!hint_of_sockaddr(addr, &ev.src, &port) ||
+	    (ev.src.family == 6 && c->udp6 == NULL))
+		return; /* no IPv6 socket: nowhere to send the HELLO */
+	inet_ntop(
+	    ev.src.family == 4 ? AF_INET : AF_INET6, ev.src.b, ip, sizeof(ip));
+	if (port != c->conf.cluster.port) {
 		log_debug("discovery: browsed a member at %s on port %u, not "
 			  "ours (%u); no hint",
-		    ip, ntohs(addr->sin_port), c->conf.cluster.port);
+		    ip, port, c->conf.cluster.port);
 		return;
 	}
-	if (is_member(c, txt->id, now) ||
-	    !disc_hint_allow(
-		&c->hint, (const uint8_t *)&addr->sin_addr, 4, now))
+	if (is_member(c, txt->id, now) || !disc_hint_allow(&c->hint, ev.src.b,
+					      ev.src.family == 4 ? 4 : 16, now))
 		return;
 	log_debug("discovery: browsed a member at %s (%s): HELLO there", ip,
 	    txt->state);
-	ev.src.family = 4;
-	memcpy(ev.src.b, &addr->sin_addr, 4);
 	cluster_run(c, &ev);
 }
 
@@ -1594,6 +1619,7 @@ static void
 open_avahi(struct cluster *c)
 {
 	struct disc_avahi_conf a;
+	size_t i;
 
 	memset(&a, 0, sizeof(a));
 	a.mode = c->conf.discovery.avahi == CONF_AVAHI_NO    ? DISC_AVAHI_NO
@@ -1603,8 +1629,13 @@ open_avahi(struct cluster *c)
 	a.port = c->conf.cluster.port;
 	a.ifindex = netcfg_get_ifindex(c->nc);
 	/* What our HELLO advertises first: never the DMZ address. */
-	if (c->econf.n_addrs > 0 && c->econf.addrs[0].family == 4)
-		memcpy(&a.addr, c->econf.addrs[0].b, 4);
+	for (i = 0; i < c->econf.n_addrs && i < ELECT_MAX_ADDRS; i++) {
+		if (c->econf.addrs[i].family == 4 && a.addr.s_addr == 0)
+			memcpy(&a.addr, c->econf.addrs[i].b, 4);
+		if (c->econf.addrs[i].family == 6 &&
+		    IN6_IS_ADDR_UNSPECIFIED(&a.addr6))
+			memcpy(&a.addr6, c->econf.addrs[i].b, 16);
+	}
 	txt_from(c, &a.txt);
 	disc_hint_init(&c->hint, HINT_PER_ADDR_MS, HINT_BURST, HINT_REFILL_MS);
 	c->avahi = disc_avahi_new(c->base, &a, avahi_peer_cb, c);

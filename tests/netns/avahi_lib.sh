@@ -48,14 +48,15 @@ av_bus() {
 }
 
 # av_daemon NS IFNAME: avahi-daemon in NS on IFNAME (host name $NS); its
-# pid in AV_PID[NS]. Ready: av_running NS.
+# pid in AV_PID[NS]. Ready: av_running NS. mDNS over IPv4 only, unless
+# AV_IPV6=yes (then over IPv6 too).
 av_daemon() {
 	cat >"$T/$1.avahi.conf" <<EOF
 [server]
 host-name=$1
 domain-name=local
 use-ipv4=yes
-use-ipv6=no
+use-ipv6=${AV_IPV6:-no}
 allow-interfaces=$2
 enable-dbus=yes
 [wide-area]

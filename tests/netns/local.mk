@@ -48,6 +48,7 @@ NETNS_TESTS = \
 	tests/netns/igd.sh \
 	tests/netns/dmz_auto.sh \
 	tests/netns/avahi_hint.sh \
+	tests/netns/avahi_hint6.sh \
 	tests/netns/avahi_flood.sh \
 	tests/netns/ipv6.sh \
 	tests/netns/dualstack.sh \

@@ -27,7 +27,7 @@
 static int peers;
 
 static void
-peer_cb(void *arg, const struct disc_txt *txt, const struct sockaddr_in *a)
+peer_cb(void *arg, const struct disc_txt *txt, const struct sockaddr *a)
 {
 	(void)arg;
 	(void)txt;
