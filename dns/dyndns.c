@@ -83,7 +83,8 @@ struct dyndns {
 	char last_error[192];
 	bool reachable;
 	const char *reason;
-	struct dd_addr told; /* the unreachable address last logged */
+	char router_unreachable[192]; /* no address: the router's verdict */
+	struct dd_addr told;	      /* the unreachable address last logged */
 	char logged_err[192];
 };
 
@@ -411,6 +412,7 @@ got_addr(struct dyndns *d, const struct dd_addr *a, const char *source)
 
 	d->addr = *a;
 	d->have_addr = true;
+	d->router_unreachable[0] = '\0';
 	d->source = source;
 	d->reachable = dd_addr_reachable(a, &reason);
 	d->reason = d->reachable ? NULL : reason;
@@ -476,6 +478,10 @@ dyndns_router_answer(struct dyndns *d, const struct dyndns_router_answer *r)
 	d->router_wait = false;
 	evtimer_del(d->no_router);
 	if (!r->ok) {
+		/* No address, but a verdict all the same (status: cloud.
+		 * reachable false, with the router's reason). */
+		snprintf(d->router_unreachable, sizeof(d->router_unreachable),
+		    "%s", r->unreachable != NULL ? r->unreachable : "");
 		lookup_failed(
 		    d, r->error != NULL ? r->error : "the router did not say");
 		return;
@@ -874,4 +880,10 @@ dyndns_get_status(const struct dyndns *d, struct dyndns_status *out)
 	out->reachable = d->reachable;
 	snprintf(out->reason, sizeof(out->reason), "%s",
 	    d->reason != NULL ? d->reason : "");
+	if (!d->have_addr && d->router_unreachable[0] != '\0') {
+		out->reachable_known = true;
+		out->reachable = false;
+		snprintf(out->reason, sizeof(out->reason), "%s",
+		    d->router_unreachable);
+	}
 }

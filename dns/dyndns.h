@@ -98,6 +98,9 @@ struct dyndns_router_answer {
 	struct in_addr addr; /* ok */
 	const char *source;  /* ok: "upnp" or "natpmp" */
 	const char *error;   /* !ok: why, in words */
+	/* !ok: the router has no public address at all (carrier-grade or
+	 * double NAT): why, in words; NULL when not known */
+	const char *unreachable;
 };
 
 void dyndns_set_router(struct dyndns *d, dyndns_router_ask *ask, void *arg);

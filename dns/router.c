@@ -603,6 +603,7 @@ on_public(struct router *r, const struct msg *a)
 			r->st.reason = "the router has no public external "
 				       "address (it reports none: carrier-"
 				       "grade or double NAT)";
+			res.unreachable = r->st.reason;
 			if (!r->said_unreachable)
 				log_warnx("router: %s; the site cannot be "
 					  "reached from the internet through "

@@ -47,8 +47,11 @@ struct router_public {
 	bool ok;
 	struct in_addr addr;	   /* ok: checked (router_parse_external) */
 	enum router_method source; /* ok: who told */
-	const char *unreachable;   /* ok: router_unreachable_reason, or NULL */
-	char error[160];	   /* !ok: why, in words */
+	/* ok: router_unreachable_reason, or NULL; !ok: why the router has
+	 * no public address to give (carrier-grade or double NAT), or NULL
+	 * when that is not known */
+	const char *unreachable;
+	char error[160]; /* !ok: why, in words */
 };
 
 typedef void router_public_cb(void *arg, const struct router_public *res);

@@ -1656,6 +1656,7 @@ router_public_done(void *arg, const struct router_public *res)
 		a.source = res->source == ROUTER_NATPMP ? "natpmp" : "upnp";
 	} else {
 		a.error = res->error;
+		a.unreachable = res->unreachable;
 	}
 	dyndns_router_answer(c->dyndns, &a);
 }

@@ -77,6 +77,12 @@ unreachable() { [ "$(qn_field "$h" .router.reachable)" = false ]; }
 qn_wait_for 15000 unreachable
 reason=$(qn_field "$h" .router.reason)
 grep -qi 'NAT' <<<"$reason" || qn_fail "h$h: router.reason is '$reason'"
+# The cloud says it too (public-address = auto asked the same router).
+cloud_unreachable() {
+	[ "$(qn_field "$h" .cloud.reachable)" = false ] &&
+	    qn_field "$h" .cloud.reason | grep -qi 'NAT'
+}
+qn_wait_for 15000 cloud_unreachable
 refused() { [ "$(qn_field "$h" .router.refused)" = 3 ]; }
 qn_wait_for 20000 refused
 [ "$(qn_field "$h" .router.mapped)" = 0 ] ||

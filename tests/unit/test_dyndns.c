@@ -353,7 +353,12 @@ fake_answer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	inet_pton(AF_INET, r->addr, &a.addr);
+	if (r->addr == NULL) { /* miniupnpd with a reserved WAN address */
+		a.ok = false;
+		a.error = "UPnP GetExternalIPAddress: 501";
+		a.unreachable = "the router has no public external address";
+	}
+	inet_pton(AF_INET, r->addr != NULL ? r->addr : "0.0.0.0", &a.addr);
 	dyndns_router_answer(r->d, &a);
 	dyndns_router_answer(r->d, &a); /* a second answer: ignored */
 }
@@ -401,6 +406,22 @@ router_answers_through_the_seam(void **state)
 	assert_non_null(strstr(st.reason, "carrier-grade NAT"));
 	assert_int_equal(dyndns_public_v4(r.d, &a), 0);
 	dyndns_free(r.d);
+	/* A router that has no public address to give: no address, but
+	 * the verdict, with the router's reason. */
+	r.addr = NULL;
+	r.d = dyndns_new(base, &c, err, sizeof(err));
+	assert_non_null(r.d);
+	dyndns_set_router(r.d, fake_ask, &r);
+	dyndns_set_holder(r.d, true);
+	run_for(base, 200, &t);
+	dyndns_get_status(r.d, &st);
+	assert_string_equal(st.public_address, "");
+	assert_true(st.reachable_known);
+	assert_false(st.reachable);
+	assert_non_null(strstr(st.reason, "no public external address"));
+	assert_int_equal(dyndns_public_v4(r.d, &a), -1);
+	dyndns_free(r.d);
+	r.addr = "100.64.1.2";
 	/* No router and no check URL: an error that says so. */
 	r.d = dyndns_new(base, &c, err, sizeof(err));
 	assert_non_null(r.d);
