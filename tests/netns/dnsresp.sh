@@ -109,7 +109,13 @@ $o"
 			expect "$w NXDOMAIN SOA" "$o" "^$ZONE\..*SOA"
 			o=$(rdig @"$server" $tr $ed example.com A)
 			expect "$w other zone" "$o" 'status: REFUSED'
-			n_q=$((n_q + 10))
+			# The public address is IPv4: the apex has no AAAA
+			# (NOERROR, no answer, the SOA for the negative TTL).
+			o=$(rdig @"$server" $tr $ed $ZONE AAAA)
+			expect "$w apex AAAA" "$o" 'status: NOERROR'
+			expect "$w apex AAAA" "$o" 'ANSWER: 0,'
+			expect "$w apex AAAA SOA" "$o" "^$ZONE\..*SOA"
+			n_q=$((n_q + 11))
 		done
 	done
 done
@@ -128,6 +134,15 @@ for tr in +notcp +tcp; do
 		expect "$w member" "$o" "^$(qn_ip 1)\$"
 		o=$(rkdig @"$(qn_ip 3)" $tr $ed x.h1.$ZONE A)
 		expect "$w NXDOMAIN" "$o" 'status: NXDOMAIN'
+		o=$(rkdig @"$(qn_ip 1)" $tr $ed $ZONE NS +short)
+		expect "$w NS" "$o" "^$ZONE\.\$"
+		o=$(rkdig @"$(qn_ip 1)" $tr $ed $ZONE TXT +short)
+		expect "$w TXT" "$o" "^\"h$H\"\$"
+		o=$(rkdig @"$(qn_ip 2)" $tr $ed example.com A)
+		expect "$w other zone" "$o" 'status: REFUSED'
+		o=$(rkdig @"$(qn_ip 2)" $tr $ed $ZONE AAAA)
+		expect "$w apex AAAA" "$o" 'status: NOERROR'
+		refuse "$w apex AAAA" "$o" 'AAAA[[:space:]]+[0-9a-f:]+$'
 	done
 done
 qn_log "kdig: UDP and TCP, with and without EDNS"
