@@ -222,13 +222,24 @@ fail_errno(struct dyndns *d, const char *what, int e)
 	failed(d, why);
 }
 
-static void
-server_sa(const struct dyndns *d, struct sockaddr_in *sa)
+/* [cloud] server as a socket address; returns its length. */
+static socklen_t
+server_sa(const struct dyndns *d, struct sockaddr_storage *ss)
 {
-	memset(sa, 0, sizeof(*sa));
+	struct sockaddr_in *sa = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (d->conf.server_family == AF_INET6) {
+		sa6->sin6_family = AF_INET6;
+		sa6->sin6_addr = d->conf.server6;
+		sa6->sin6_port = htons(d->conf.port);
+		return sizeof(*sa6);
+	}
 	sa->sin_family = AF_INET;
 	sa->sin_addr = d->conf.server;
 	sa->sin_port = htons(d->conf.port);
+	return sizeof(*sa);
 }
 
 static void
@@ -297,11 +308,11 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 static void
 send_tcp(struct dyndns *d)
 {
-	struct sockaddr_in sa;
+	struct sockaddr_storage sa;
 	struct timeval tv = {TCP_TIMEOUT_MS / 1000, 0};
 	uint8_t hdr[2] = {(uint8_t)(d->wlen >> 8), (uint8_t)d->wlen};
+	socklen_t len = server_sa(d, &sa);
 
-	server_sa(d, &sa);
 	d->tcp = bufferevent_socket_new(d->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (d->tcp == NULL) {
 		fail_errno(d, "opening a TCP socket", ENOMEM);
@@ -312,7 +323,7 @@ send_tcp(struct dyndns *d)
 	if (bufferevent_write(d->tcp, hdr, 2) == -1 ||
 	    bufferevent_write(d->tcp, d->wire, d->wlen) == -1 ||
 	    bufferevent_socket_connect(
-		d->tcp, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		d->tcp, (struct sockaddr *)&sa, (int)len) == -1) {
 		fail_errno(d, "connecting over TCP", errno ? errno : EIO);
 		return;
 	}
@@ -365,9 +376,10 @@ send_update(struct dyndns *d)
 	    .secret = d->secret,
 	    .id = (uint16_t)arc4random(),
 	};
-	struct sockaddr_in sa;
+	struct sockaddr_storage sa;
 	struct timeval tv = {UDP_TIMEOUT_MS / 1000, 0};
 	char err[DD_ERR_LEN];
+	socklen_t len;
 
 	d->phase = PH_UPDATE;
 	if (strcmp(d->status, "error") !=
@@ -378,13 +390,14 @@ send_update(struct dyndns *d)
 		failed(d, err);
 		return;
 	}
-	server_sa(d, &sa);
-	d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	len = server_sa(d, &sa);
+	d->fd =
+	    socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->fd == -1) {
 		fail_errno(d, "opening a UDP socket", errno);
 		return;
 	}
-	if (connect(d->fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+	if (connect(d->fd, (struct sockaddr *)&sa, len) == -1) {
 		fail_errno(d, "connecting the UDP socket", errno);
 		return;
 	}
@@ -860,6 +873,15 @@ dyndns_public_v4(const struct dyndns *d, struct in_addr *out)
 	if (d == NULL || !d->have_addr || !d->addr.has4)
 		return -1;
 	*out = d->addr.a4;
+	return 0;
+}
+
+int
+dyndns_public_v6(const struct dyndns *d, struct in6_addr *out)
+{
+	if (d == NULL || !d->have_addr || !d->addr.has6)
+		return -1;
+	*out = d->addr.a6;
 	return 0;
 }
 

@@ -33,7 +33,9 @@ enum dyndns_source {
 
 struct dyndns_conf {
 	char name[DYNDNS_NAME_MAX]; /* [cloud] name */
+	int server_family;	    /* AF_INET6: server6; else server */
 	struct in_addr server;	    /* [cloud] server */
+	struct in6_addr server6;
 	uint16_t port;
 	char tsig_name[DYNDNS_NAME_MAX]; /* [cloud] tsig-name */
 	char tsig_secret_file[DYNDNS_PATH_MAX];
@@ -81,6 +83,8 @@ void dyndns_get_status(const struct dyndns *d, struct dyndns_status *out);
  * responder answers [cloud] name with it).
  */
 int dyndns_public_v4(const struct dyndns *d, struct in_addr *out);
+/* The same for an IPv6 public address (the check URL's answer). */
+int dyndns_public_v6(const struct dyndns *d, struct in6_addr *out);
 
 /*
  * The router seam (UPnP IGD GetExternalIPAddress, then NAT-PMP): ask(arg)

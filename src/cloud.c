@@ -26,7 +26,9 @@ conf_from(const struct conf *conf, struct dyndns_conf *dc)
 
 	memset(dc, 0, sizeof(*dc));
 	snprintf(dc->name, sizeof(dc->name), "%s", conf->cloud.name);
+	dc->server_family = conf->cloud.server.family == 6 ? AF_INET6 : AF_INET;
 	dc->server = conf->cloud.server.addr;
+	dc->server6 = conf->cloud.server.addr6;
 	dc->port = conf->cloud.server.port;
 	snprintf(
 	    dc->tsig_name, sizeof(dc->tsig_name), "%s", conf->cloud.tsig_name);

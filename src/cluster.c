@@ -2122,26 +2122,30 @@ dns_addr_from(const struct elect_addr *a, struct dns_addr *d)
 }
 
 /*
- * The public address the zone gives out: what the public-address part
- * learnt (dyndns_public_v4(): the holder's, from the router or the check
- * URL), or a static one, which every member knows.
+ * The public address(es) the zone gives out: what the public-address part
+ * learnt (dyndns_public_v4/v6(): the holder's, from the router or the
+ * check URL; an IPv6 one is the zone's AAAA), or a static one, which
+ * every member knows.
  */
 static void
 dns_public(const struct cluster *c, struct dns_view *v)
 {
 	const struct conf_pubaddr *pa = &c->conf.cloud.public_address;
 	struct in_addr a;
+	struct in6_addr a6;
 
 	v->n_pub = 0;
 	if (c->dyndns != NULL && dyndns_public_v4(c->dyndns, &a) == 0) {
-		v->pub[0].family = 4;
-		memcpy(v->pub[0].b, &a, 4);
-		v->n_pub = 1;
+		v->pub[v->n_pub].family = 4;
+		memcpy(v->pub[v->n_pub++].b, &a, 4);
 	} else if (c->conf.cloud.enabled && pa->mode == CONF_PUBADDR_STATIC) {
 		/* every member knows a static one, holder or not */
-		v->pub[0].family = 4;
-		memcpy(v->pub[0].b, &pa->addr, 4);
-		v->n_pub = 1;
+		v->pub[v->n_pub].family = 4;
+		memcpy(v->pub[v->n_pub++].b, &pa->addr, 4);
+	}
+	if (c->dyndns != NULL && dyndns_public_v6(c->dyndns, &a6) == 0) {
+		v->pub[v->n_pub].family = 6;
+		memcpy(v->pub[v->n_pub++].b, &a6, 16);
 	}
 }
 

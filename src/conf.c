@@ -895,24 +895,57 @@ print_check(const struct key *k, const void *f, char *buf, size_t n)
 	}
 }
 
+/*
+ * The address of ADDRESS[:PORT]: A.B.C.D, A.B.C.D:P, an IPv6 address
+ * alone, or [IPV6]:P. Sets *port_at to where ":P" starts, or NULL.
+ */
+static int
+parse_host_of(const char *v, struct conf_hostport *hp, const char **port_at)
+{
+	const char *colon = strchr(v, ':'), *close;
+
+	*port_at = NULL;
+	if (v[0] == '[') {
+		close = strchr(v, ']');
+		if (close == NULL || (close[1] != '\0' && close[1] != ':') ||
+		    parse_in6(v + 1, (size_t)(close - v - 1), &hp->addr6) == -1)
+			return -1;
+		hp->family = 6;
+		*port_at = close[1] == ':' ? close + 1 : NULL;
+		return 0;
+	}
+	if (colon != NULL && strchr(colon + 1, ':') != NULL) {
+		if (parse_in6(v, strlen(v), &hp->addr6) == -1)
+			return -1;
+		hp->family = 6; /* no port without brackets */
+		return 0;
+	}
+	if (parse_in4(v, colon != NULL ? (size_t)(colon - v) : strlen(v),
+		&hp->addr) == -1)
+		return -1;
+	hp->family = 4;
+	*port_at = colon;
+	return 0;
+}
+
 static int
 parse_hostport(const struct key *k, const char *v, void *f, char *why, size_t n)
 {
 	struct conf_hostport hp = {.port = 53};
-	const char *colon = strchr(v, ':');
-	size_t alen = colon != NULL ? (size_t)(colon - v) : strlen(v);
+	const char *port_at;
 	uint32_t port = 53;
 	char s[48];
 
 	(void)k;
-	if (parse_in4(v, alen, &hp.addr) == -1 ||
-	    (colon != NULL &&
-		(parse_u32(colon + 1, strlen(colon + 1), &port) == -1 ||
+	if (parse_host_of(v, &hp, &port_at) == -1 ||
+	    (port_at != NULL &&
+		(parse_u32(port_at + 1, strlen(port_at + 1), &port) == -1 ||
 		    port < 1 || port > 65535))) {
 		shown(v, s, sizeof(s));
 		say(why, n,
-		    "\"%s\" is not an IPv4 address and port, expected e.g. "
-		    "198.51.100.53:53",
+		    "\"%s\" is not an address and port, expected e.g. "
+		    "198.51.100.53:53, 2001:db8::53 or [2001:db8::53]:53 "
+		    "(a host name is not resolved here)",
 		    s);
 		return -1;
 	}
@@ -925,11 +958,16 @@ static void
 print_hostport(const struct key *k, const void *f, char *buf, size_t n)
 {
 	const struct conf_hostport *hp = f;
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 
 	(void)k;
-	if (hp->addr.s_addr == 0 && hp->port == 0) {
+	if (hp->family == 0) {
 		say(buf, n, "%s", "");
+		return;
+	}
+	if (hp->family == 6) {
+		inet_ntop(AF_INET6, &hp->addr6, a, sizeof(a));
+		say(buf, n, "[%s]:%u", a, hp->port);
 		return;
 	}
 	fmt_in4(hp->addr, a, sizeof(a));

@@ -66,8 +66,11 @@ struct conf_check {
 };
 
 /* An IPv4 address and port (host byte order), e.g. a DNS server. */
+/* [cloud] server: ADDRESS[:PORT], IPv4 (addr) or IPv6 (addr6). */
 struct conf_hostport {
+	uint8_t family; /* 4 or 6; 0: not set */
 	struct in_addr addr;
+	struct in6_addr addr6;
 	uint16_t port;
 };
 

@@ -304,8 +304,34 @@ other_value_forms_are_parsed(void **state)
 	assert_int_equal(c.dmz.check.addr.s_addr, ip("127.0.0.1"));
 	assert_int_equal(c.dmz.check.port, 8080);
 	assert_int_equal(c.dmz.ports.n, 0);
+	assert_int_equal(c.cloud.server.family, 4);
 	assert_int_equal(c.cloud.server.port, 53);
 	assert_int_equal(c.cloud.public_address.mode, CONF_PUBADDR_NATPMP);
+}
+
+/* [cloud] server over IPv6: bare (port 53) or bracketed with a port. */
+static void
+cloud_server_may_be_ipv6(void **state)
+{
+	static const char *const forms[][2] = {{"2001:db8::53", "53"},
+	    {"[2001:db8::53]:5353", "5353"}, {"[2001:db8::53]", "53"}};
+	struct in6_addr want;
+	struct conf c;
+	char text[512];
+	size_t i;
+
+	(void)state;
+	inet_pton(AF_INET6, "2001:db8::53", &want);
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		snprintf(text, sizeof(text),
+		    MINIMAL "[cloud]\nname = a\nserver = %s\ntsig-name = "
+			    "k\ntsig-secret-file = /k\n",
+		    forms[i][0]);
+		load_ok(text, &c);
+		assert_int_equal(c.cloud.server.family, 6);
+		assert_memory_equal(&c.cloud.server.addr6, &want, 16);
+		assert_int_equal(c.cloud.server.port, atoi(forms[i][1]));
+	}
 }
 
 /* D2: auto or a fixed value; a fixed value needs no floor below it, the
@@ -579,8 +605,25 @@ static const struct bad {
     {MINIMAL "[cloud]\nname = a.b\n",
 	"t.conf: [cloud] server: missing, expected e.g. 198.51.100.53:53"},
     {MINIMAL "[cloud]\nname = a\nserver = ns1:53\n",
-	"t.conf:5: [cloud] server: \"ns1:53\" is not an IPv4 address and "
-	"port, expected e.g. 198.51.100.53:53"},
+	"t.conf:5: [cloud] server: \"ns1:53\" is not an address and port, "
+	"expected e.g. 198.51.100.53:53, 2001:db8::53 or [2001:db8::53]:53 "
+	"(a host name is not resolved here)"},
+    {MINIMAL "[cloud]\nname = a\nserver = [2001:db8::53\n",
+	"t.conf:5: [cloud] server: \"[2001:db8::53\" is not an address and "
+	"port, expected e.g. 198.51.100.53:53, 2001:db8::53 or "
+	"[2001:db8::53]:53 (a host name is not resolved here)"},
+    {MINIMAL "[cloud]\nname = a\nserver = [2001:db8::53]53\n",
+	"t.conf:5: [cloud] server: \"[2001:db8::53]53\" is not an address "
+	"and port, expected e.g. 198.51.100.53:53, 2001:db8::53 or "
+	"[2001:db8::53]:53 (a host name is not resolved here)"},
+    {MINIMAL "[cloud]\nname = a\nserver = [2001:db8::53]:0\n",
+	"t.conf:5: [cloud] server: \"[2001:db8::53]:0\" is not an address "
+	"and port, expected e.g. 198.51.100.53:53, 2001:db8::53 or "
+	"[2001:db8::53]:53 (a host name is not resolved here)"},
+    {MINIMAL "[cloud]\nname = a\nserver = 2001:db8::53:99999\n",
+	"t.conf:5: [cloud] server: \"2001:db8::53:99999\" is not an address "
+	"and port, expected e.g. 198.51.100.53:53, 2001:db8::53 or "
+	"[2001:db8::53]:53 (a host name is not resolved here)"},
     {MINIMAL "[cloud]\npublic-address = 1.2.3.4\n",
 	"t.conf:4: [cloud] public-address: \"1.2.3.4\" is not an address "
 	"source, expected auto, upnp, natpmp, http://HOST[:PORT]/PATH or "
@@ -1240,6 +1283,7 @@ main(void)
 	    cmocka_unit_test(every_key_is_parsed_into_its_field),
 	    cmocka_unit_test(dmz_address_auto_is_a_mode_that_prints_back),
 	    cmocka_unit_test(other_value_forms_are_parsed),
+	    cmocka_unit_test(cloud_server_may_be_ipv6),
 	    cmocka_unit_test(request_and_probe_timeouts_are_auto_or_fixed),
 	    cmocka_unit_test(
 		each_bad_value_gives_one_line_with_file_line_section_and_key),

@@ -3,13 +3,16 @@
  * (dns/dyndns.c) on its own loop, against servers on 127.0.0.1 that this
  * test plays: an HTTP check that accepts and never answers, a DNS server
  * that never answers, one that truncates over UDP and answers (signed)
- * over TCP; a 50 ms ticker shows that the loop never stalls meanwhile.
+ * over TCP, an HTTP check that answers with an IPv6 address; a 50 ms
+ * ticker shows that the loop never stalls meanwhile.
  * And the secret file: readable by others, or not a bare secret, refused.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <event2/buffer.h>
 #include <event2/event.h>
+#include <event2/http.h>
 #include <ldns/ldns.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -33,21 +36,55 @@
 static char dir[] = "/tmp/qure-dyndns.XXXXXX";
 static char secret_path[64];
 
-static int
-bound(int type, uint16_t *port)
+/* The loopback address of family, on port (0: any); its length. */
+static socklen_t
+loopback(int family, uint16_t port, struct sockaddr_storage *ss)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	struct sockaddr_in *sa = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)ss;
 
-	assert_true(fd >= 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6) {
+		sa6->sin6_family = AF_INET6;
+		sa6->sin6_addr = in6addr_loopback;
+		sa6->sin6_port = htons(port);
+		return sizeof(*sa6);
+	}
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa->sin_port = htons(port);
+	return sizeof(*sa);
+}
+
+/* A socket bound on the loopback of family, on *port (0: any, then
+ * set); -1 when that family has no loopback here (IPv6 off). */
+static int
+bound_on(int family, int type, uint16_t *port)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = loopback(family, *port, &sa);
+	int fd = socket(family, type | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, len) == -1) {
+		assert_true(family == AF_INET6);
+		close(fd);
+		return -1;
+	}
+	assert_true(fd >= 0 || family == AF_INET6);
+	if (fd < 0)
+		return -1;
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	*port = ntohs(sa.sin_port);
+	*port = ntohs(((struct sockaddr_in *)&sa)->sin_port);
 	if (type == SOCK_STREAM)
 		assert_int_equal(listen(fd, 4), 0);
 	return fd;
+}
+
+static int
+bound(int type, uint16_t *port)
+{
+	*port = 0;
+	return bound_on(AF_INET, type, port);
 }
 
 static void
@@ -209,7 +246,7 @@ static void
 udp_server_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
-	struct sockaddr_in from;
+	struct sockaddr_storage from;
 	socklen_t flen = sizeof(from);
 	uint8_t q[4096], a[12];
 	ssize_t n =
@@ -278,8 +315,9 @@ tcp_accept_cb(evutil_socket_t fd, short what, void *arg)
 	event_add(s->cev, NULL);
 }
 
+/* A server of family: TC over UDP, the answer over TCP. */
 static void
-truncated_over_udp_goes_over_tcp(void **state)
+truncated_goes_over_tcp_on(int family)
 {
 	struct event_base *base = event_base_new();
 	struct server s = {.base = base, .cfd = -1};
@@ -287,26 +325,27 @@ truncated_over_udp_goes_over_tcp(void **state)
 	struct dyndns *d;
 	struct dyndns_status st;
 	struct ticker t = {0};
-	uint16_t port;
+	uint16_t port = 0;
 	char err[256];
 
-	(void)state;
 	/* UDP and TCP on the same port number. */
-	s.lfd = bound(SOCK_STREAM, &port);
-	{
-		struct sockaddr_in sa = {.sin_family = AF_INET};
-
-		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sa.sin_port = htons(port);
-		s.ufd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		assert_int_equal(
-		    bind(s.ufd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	s.lfd = bound_on(family, SOCK_STREAM, &port);
+	if (s.lfd == -1) {
+		event_base_free(base);
+		skip(); /* no IPv6 loopback here */
 	}
+	s.ufd = bound_on(family, SOCK_DGRAM, &port);
+	assert_true(s.ufd >= 0);
 	s.uev = event_new(base, s.ufd, EV_READ | EV_PERSIST, udp_server_cb, &s);
 	s.lev = event_new(base, s.lfd, EV_READ | EV_PERSIST, tcp_accept_cb, &s);
 	event_add(s.uev, NULL);
 	event_add(s.lev, NULL);
 	base_conf(&c, port);
+	if (family == AF_INET6) {
+		c.server_family = AF_INET6;
+		c.server6 = in6addr_loopback;
+		c.server.s_addr = 0;
+	}
 	d = dyndns_new(base, &c, err, sizeof(err));
 	assert_non_null(d);
 	dyndns_set_holder(d, true);
@@ -335,6 +374,21 @@ truncated_over_udp_goes_over_tcp(void **state)
 	close(s.ufd);
 	close(s.lfd);
 	event_base_free(base);
+}
+
+static void
+truncated_over_udp_goes_over_tcp(void **state)
+{
+	(void)state;
+	truncated_goes_over_tcp_on(AF_INET);
+}
+
+/* [cloud] server over IPv6: the same exchange with a server on ::1. */
+static void
+truncated_over_udp_goes_over_tcp_on_ipv6(void **state)
+{
+	(void)state;
+	truncated_goes_over_tcp_on(AF_INET6);
 }
 
 /* The router seam: the caller's router answers later, from the loop. */
@@ -444,6 +498,63 @@ router_answers_through_the_seam(void **state)
 	event_base_free(base);
 }
 
+/* The check URL's answer: the caller's address, an IPv6 one here. */
+static void
+echo_v6_cb(struct evhttp_request *req, void *arg)
+{
+	struct evbuffer *body = evbuffer_new();
+
+	(void)arg;
+	evbuffer_add_printf(body, "2001:db8::7\n");
+	evhttp_send_reply(req, HTTP_OK, "OK", body);
+	evbuffer_free(body);
+}
+
+/* An IPv6 public address is kept as such: the zone's AAAA. */
+static void
+http_check_gives_an_ipv6_public_address(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct evhttp *http = evhttp_new(base);
+	struct evhttp_bound_socket *bs;
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	struct dyndns_conf c;
+	struct dyndns *d;
+	struct dyndns_status st;
+	struct ticker t = {0};
+	struct in6_addr a6, want;
+	struct in_addr a4;
+	char err[256];
+
+	(void)state;
+	bs = evhttp_bind_socket_with_handle(http, "127.0.0.1", 0);
+	assert_non_null(bs);
+	assert_int_equal(getsockname(evhttp_bound_socket_get_fd(bs),
+			     (struct sockaddr *)&sa, &len),
+	    0);
+	evhttp_set_gencb(http, echo_v6_cb, NULL);
+	base_conf(&c, 9); /* nothing answers the update: not the point */
+	c.source = DYNDNS_SRC_HTTP;
+	snprintf(
+	    c.url, sizeof(c.url), "http://127.0.0.1:%u/ip", ntohs(sa.sin_port));
+	d = dyndns_new(base, &c, err, sizeof(err));
+	assert_non_null(d);
+	assert_int_equal(dyndns_public_v6(d, &a6), -1);
+	dyndns_set_holder(d, true);
+	run_for(base, 300, &t);
+	inet_pton(AF_INET6, "2001:db8::7", &want);
+	assert_int_equal(dyndns_public_v6(d, &a6), 0);
+	assert_memory_equal(&a6, &want, sizeof(want));
+	assert_int_equal(dyndns_public_v4(d, &a4), -1);
+	dyndns_get_status(d, &st);
+	assert_string_equal(st.public_address, "2001:db8::7");
+	assert_string_equal(st.source, "http");
+	dyndns_free(d);
+	evhttp_free(http);
+	event_base_free(base);
+}
+
 static void
 secret_file_refused(void **state)
 {
@@ -487,6 +598,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(secret_file_refused),
 	    cmocka_unit_test(truncated_over_udp_goes_over_tcp),
+	    cmocka_unit_test(truncated_over_udp_goes_over_tcp_on_ipv6),
+	    cmocka_unit_test(http_check_gives_an_ipv6_public_address),
 	    cmocka_unit_test(router_answers_through_the_seam),
 	    cmocka_unit_test(silent_peers_time_out_without_stalling_the_loop),
 	};
