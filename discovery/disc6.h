@@ -26,7 +26,7 @@ struct disc_udp6_conf {
 	/* The cluster interface, as in struct disc_udp_conf; also the
 	 * scope of link-local peers. 0: unicast only. */
 	unsigned int ifindex;
-	unsigned int flags; /* DISC_UDP_MCAST_LOOP only (no systemd socket) */
+	unsigned int flags; /* DISC_UDP_MCAST_LOOP, DISC_UDP_SYSTEMD */
 	disc_drop6_cb *on_drop;
 };
 

@@ -262,45 +262,6 @@ bind_port(struct disc_udp *d, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * sd_listen_fds(3) without libsystemd: the socket qured.socket holds is
- * fd 3 when LISTEN_PID is ours. The variables are unset so that hooks and
- * checks do not inherit them; the socket moves off fd 3, close-on-exec.
- * Returns the fd, -1 when systemd passed nothing, -2 on an error (err).
- */
-static int
-systemd_fd(const struct disc_udp_conf *conf, char *err, size_t errlen)
-{
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	bool ours = pid != NULL && fds != NULL && atol(pid) == (long)getpid();
-	bool one = ours && strcmp(fds, "1") == 0;
-	int fd;
-
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	if (!ours)
-		return -1;
-	if (!one) {
-		snprintf(err, errlen,
-		    "discovery: systemd passed %s sockets, expected one "
-		    "(qured.socket: one ListenDatagram=)",
-		    fds);
-		return -2;
-	}
-	fd = fcntl(3, F_DUPFD_CLOEXEC, 3);
-	if (fd == -1 || fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
-		snprintf(err, errlen, "discovery: the socket from systemd: %s",
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -2;
-	}
-	close(3);
-	(void)conf;
-	return fd;
-}
-
 /* The socket from systemd must be what bind_port() would have made. */
 static int
 check_inherited(struct disc_udp *d, char *err, size_t errlen)
@@ -449,7 +410,7 @@ disc_udp_new(struct event_base *base, const struct disc_udp_conf *conf,
 	d->arg = arg;
 	d->fd = -1;
 	if (conf->flags & DISC_UDP_SYSTEMD) {
-		d->fd = systemd_fd(conf, err, errlen);
+		d->fd = disc_systemd_fd(AF_INET, err, errlen);
 		if (d->fd == -2) {
 			d->fd = -1;
 			goto fail;

@@ -93,15 +93,17 @@ set_int(int fd, int level, int opt, int val, const char *what, char *err,
  * ENOPROTOOPT and deliver other groups too, which the group check in
  * read_one() does not need (the core authenticates all). */
 static int
-set_options(int fd, const struct disc_udp6_conf *conf, char *err, size_t errlen)
+set_options(int fd, const struct disc_udp6_conf *conf, bool bound, char *err,
+    size_t errlen)
 {
 	int loop = (conf->flags & DISC_UDP_MCAST_LOOP) ? 1 : 0;
 	int all = 0;
 
 	(void)setsockopt(
 	    fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &all, sizeof(all));
-	if (set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY", err,
-		errlen) == -1 ||
+	/* A bound socket (systemd's) cannot change it: checked instead. */
+	if ((!bound && set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY",
+			   err, errlen) == -1) ||
 	    set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO",
 		err, errlen) == -1 ||
 	    set_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, DISC_TTL,
@@ -117,6 +119,42 @@ set_options(int fd, const struct disc_udp6_conf *conf, char *err, size_t errlen)
 	    set_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS", err,
 		errlen) == -1)
 		return -1;
+	return 0;
+}
+
+/*
+ * The socket from systemd must be what bind_port() would have made: UDP,
+ * IPv6 only, on [::]:port. What queued on it while no qured read it is
+ * stale (old heartbeats, answered challenges): dropped.
+ */
+static int
+check_inherited(struct disc_udp6 *d, char *err, size_t errlen)
+{
+	struct sockaddr_in6 sin6;
+	socklen_t slen = sizeof(sin6), ilen = sizeof(int);
+	int type = 0, v6only = 0, i;
+	uint8_t junk[1];
+
+	memset(&sin6, 0, sizeof(sin6));
+	if (getsockopt(d->fd, SOL_SOCKET, SO_TYPE, &type, &ilen) == -1 ||
+	    getsockopt(d->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &ilen) ==
+		-1 ||
+	    getsockname(d->fd, (struct sockaddr *)&sin6, &slen) == -1 ||
+	    type != SOCK_DGRAM || !v6only ||
+	    !IN6_IS_ADDR_UNSPECIFIED(&sin6.sin6_addr) ||
+	    (d->conf.port != 0 && ntohs(sin6.sin6_port) != d->conf.port)) {
+		snprintf(err, errlen,
+		    "discovery: the IPv6 socket from systemd (qured.socket) is "
+		    "not UDP on [::]:%u, IPv6 only; set "
+		    "ListenDatagram=[::]:%u and BindIPv6Only=ipv6-only",
+		    (unsigned)d->conf.port, (unsigned)d->conf.port);
+		return -1;
+	}
+	d->port = ntohs(sin6.sin6_port);
+	for (i = 0; i < 4 * DISC_RX_BURST; i++)
+		if (recv(d->fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC) <
+		    0)
+			break;
 	return 0;
 }
 
@@ -199,6 +237,7 @@ disc_udp6_new(struct event_base *base, const struct disc_udp6_conf *conf,
     disc_rx6_cb *cb, void *arg, char *err, size_t errlen)
 {
 	struct disc_udp6 *d;
+	bool inherited;
 
 	if (conf->ifindex != 0 && !IN6_IS_ADDR_MULTICAST(&conf->group)) {
 		char group[INET6_ADDRSTRLEN];
@@ -215,14 +254,26 @@ disc_udp6_new(struct event_base *base, const struct disc_udp6_conf *conf,
 	d->conf = *conf;
 	d->cb = cb;
 	d->arg = arg;
-	d->fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	d->fd = -1;
+	if (conf->flags & DISC_UDP_SYSTEMD) {
+		d->fd = disc_systemd_fd(AF_INET6, err, errlen);
+		if (d->fd == -2) {
+			d->fd = -1;
+			goto fail;
+		}
+	}
+	inherited = d->fd != -1;
+	if (!inherited)
+		d->fd = socket(
+		    AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->fd == -1) {
 		snprintf(err, errlen, "discovery: socket (IPv6): %s",
 		    strerror(errno));
 		goto fail;
 	}
-	if (set_options(d->fd, conf, err, errlen) == -1 ||
-	    bind_port(d, err, errlen) == -1)
+	if ((inherited && check_inherited(d, err, errlen) == -1) ||
+	    set_options(d->fd, conf, inherited, err, errlen) == -1 ||
+	    (!inherited && bind_port(d, err, errlen) == -1))
 		goto fail;
 	if (conf->ifindex != 0 && join_group(d, err, errlen) == -1)
 		goto fail;

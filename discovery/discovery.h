@@ -30,12 +30,26 @@ enum disc_udp_flags {
 	DISC_UDP_MCAST_LOOP = 1u << 0,
 	/*
 	 * Take the socket systemd passes (qured.socket; sd_listen_fds(3):
-	 * LISTEN_PID is ours, LISTEN_FDS=1, fd 3) instead of binding: it is
-	 * held across restarts, so nobody can take the port meanwhile. It
-	 * must be UDP on 0.0.0.0:port. Without LISTEN_*, binds as usual.
+	 * LISTEN_PID is ours, LISTEN_FDS=1 or 2, fds 3 and 4; see
+	 * disc_systemd_fd()) instead of binding: it is held across
+	 * restarts, so nobody can take the port meanwhile. It must be UDP
+	 * on 0.0.0.0:port (disc_udp) or [::]:port, IPv6 only (disc_udp6).
+	 * Without LISTEN_*, or no socket of the family, binds as usual.
 	 */
 	DISC_UDP_SYSTEMD = 1u << 1,
 };
+
+/*
+ * The socket of family (AF_INET or AF_INET6) that systemd passed, once:
+ * the first call reads and unsets LISTEN_PID/LISTEN_FDS (when LISTEN_PID
+ * is ours) and keeps every passed socket, close-on-exec and non-blocking,
+ * for the call of its family. Returns the fd, -1 when there is none, -2
+ * when systemd passed something else than one IPv4 and at most one IPv6
+ * socket (err says what).
+ */
+int disc_systemd_fd(int family, char *err, size_t errlen);
+/* Closes what systemd passed and no transport claimed (no IPv6). */
+void disc_systemd_close_unclaimed(void);
 
 /* Why the transport dropped a datagram before handing it up. */
 enum disc_drop {

@@ -18,6 +18,7 @@ discovery_libqure_disc_a_SOURCES = \
 	discovery/disc_if.c \
 	discovery/disc_igmp_watch.c \
 	discovery/disc_udp.c \
+	discovery/disc_systemd.c \
 	discovery/disc6.h \
 	discovery/disc_udp6.c \
 	discovery/disc_dedup.c

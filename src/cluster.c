@@ -1811,14 +1811,17 @@ open_udp6(struct cluster *c, char *err, size_t errlen)
 	dconf.port = disc_udp_get_port(c->udp);
 	dconf.ifindex = if_nametoindex(c->ifname);
 	dconf.on_drop = udp6_drop_cb;
+	dconf.flags = DISC_UDP_SYSTEMD; /* qured.socket's [::]:port, if any */
 	c->udp6 = disc_udp6_new(c->base, &dconf, rx6_cb, c, e6, sizeof(e6));
+	disc_systemd_close_unclaimed();
 	if (c->udp6 != NULL) {
 		disc_udp6_set_priority(c->udp6, 0);
 		return 0;
 	}
 	/* Taken by another program: fatal, as for IPv4 (a second qured on
-	 * this host) -- unless systemd holds our IPv4 port (qured.socket):
-	 * then whoever took the IPv6 one cannot keep us from starting. */
+	 * this host) -- unless systemd holds our IPv4 port (a qured.socket
+	 * without the IPv6 line): then whoever took the IPv6 one cannot
+	 * keep us from starting. */
 	if (strstr(e6, "Address already in use") != NULL &&
 	    !c->systemd_socket) {
 		snprintf(err, errlen, "%s", e6);

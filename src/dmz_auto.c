@@ -239,19 +239,30 @@ rx_cb(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
 }
 
 /*
- * qured.socket: systemd holds the cluster port and passes it as fd 3
- * while LISTEN_PID is ours (disc_udp.c takes it later, so it is read
- * here, not taken: the variables stay). -1 when there is none.
+ * qured.socket: systemd holds the cluster port and passes its IPv4 socket
+ * as fd 3 or 4 while LISTEN_PID is ours (disc_systemd.c takes them later,
+ * so they are read here, not taken: the variables stay). -1 when there
+ * is none.
  */
 static int
 systemd_sock(void)
 {
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int n, fd;
 
-	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid() ||
-	    strcmp(fds, "1") != 0)
+	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid())
 		return -1;
-	return 3;
+	n = atoi(fds);
+	for (fd = 3; n >= 1 && n <= 2 && fd < 3 + n; fd++) {
+		len = sizeof(ss);
+		memset(&ss, 0, sizeof(ss));
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+		    ss.ss_family == AF_INET)
+			return fd;
+	}
+	return -1;
 }
 
 /* The systemd socket, joined to the group on ifindex (the cluster's

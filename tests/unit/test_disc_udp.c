@@ -23,6 +23,7 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
+#include "discovery/disc6.h"
 #include "discovery/discovery.h"
 
 #define MAX_RX 256
@@ -604,6 +605,154 @@ socket_from_systemd_on_another_port_is_refused_naming_both(void **state)
 	assert_non_null(strstr(err, want));
 }
 
+/* A UDP socket of family bound on the wildcard address, port. */
+static int
+wildcard_socket(int family, uint16_t port, int v6only)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
+	int s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(s >= 0);
+	sin.sin_port = sin6.sin6_port = htons(port);
+	if (family == AF_INET6) {
+		assert_int_equal(setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY,
+				     &v6only, sizeof(v6only)),
+		    0);
+		if (bind(s, (struct sockaddr *)&sin6, sizeof(sin6)) == -1) {
+			close(s);
+			return -1; /* no IPv6 here */
+		}
+		return s;
+	}
+	assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return s;
+}
+
+/*
+ * What systemd does with a socket unit of n ListenDatagram= lines: s[i]
+ * at fd 3 + i, LISTEN_PID ours, LISTEN_FDS n. The test's own fds there
+ * are kept in saved[] (restore_fds() puts them back).
+ */
+static void
+pass_fds(int *s, int n, int *saved)
+{
+	char pid[32], fds[8];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		saved[i] = dup(3 + i);
+		assert_true(saved[i] >= 0);
+	}
+	for (i = 0; i < n; i++) {
+		assert_int_equal(dup2(s[i], 3 + i), 3 + i);
+		close(s[i]);
+	}
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(fds, sizeof(fds), "%d", n);
+	setenv("LISTEN_PID", pid, 1);
+	setenv("LISTEN_FDS", fds, 1);
+}
+
+static void
+restore_fds(int *saved, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		assert_int_equal(dup2(saved[i], 3 + i), 3 + i);
+		close(saved[i]);
+	}
+}
+
+static void
+on_rx6(
+    void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in6 *src)
+{
+	(void)arg, (void)buf, (void)len, (void)src;
+}
+
+/*
+ * qured.socket with its IPv6 line: the IPv4 transport takes the IPv4
+ * socket, the IPv6 one the other (binding the port itself would fail:
+ * the passed socket holds it), whatever their order.
+ */
+static void
+both_sockets_from_systemd_go_to_their_transports(void **state)
+{
+	struct fx *f = *state;
+	uint16_t port = free_port();
+	struct disc_udp_conf conf;
+	struct disc_udp6_conf conf6;
+	struct disc_udp *d;
+	struct disc_udp6 *d6;
+	struct event_base *base;
+	char err[256] = "";
+	int s[2], saved[2];
+
+	s[0] = wildcard_socket(AF_INET6, port, 1);
+	if (s[0] == -1)
+		skip();
+	s[1] = wildcard_socket(AF_INET, port, 0);
+	pass_fds(s, 2, saved); /* IPv6 first: the order is the unit's */
+	base = event_base_new();
+	disc_udp_conf_defaults(&conf);
+	conf.port = port;
+	conf.flags = DISC_UDP_SYSTEMD;
+	d = disc_udp_new(base, &conf, on_rx, f, err, sizeof(err));
+	if (d == NULL)
+		fail_msg("disc_udp_new: %s", err);
+	assert_null(getenv("LISTEN_FDS")); /* not for our children */
+	disc_udp6_conf_defaults(&conf6);
+	conf6.port = port;
+	conf6.flags = DISC_UDP_SYSTEMD;
+	d6 = disc_udp6_new(base, &conf6, on_rx6, f, err, sizeof(err));
+	restore_fds(saved, 2);
+	if (d6 == NULL)
+		fail_msg("disc_udp6_new: %s", err);
+	assert_int_equal(disc_udp_get_port(d), port);
+	assert_int_equal(disc_udp6_get_port(d6), port);
+	disc_udp6_free(d6);
+	disc_udp_free(d);
+	event_base_free(base);
+}
+
+/* Two IPv4 sockets, or an IPv6 one that also takes IPv4: refused. */
+static void
+wrong_sockets_from_systemd_are_refused_saying_what(void **state)
+{
+	struct fx *f = *state;
+	uint16_t port = free_port(), port2 = free_port();
+	struct disc_udp_conf conf;
+	struct disc_udp6_conf conf6;
+	struct event_base *base = event_base_new();
+	char err[256] = "";
+	int s[2], saved[2];
+
+	s[0] = wildcard_socket(AF_INET, port, 0);
+	s[1] = wildcard_socket(AF_INET, port2, 0);
+	pass_fds(s, 2, saved);
+	disc_udp_conf_defaults(&conf);
+	conf.port = port;
+	conf.flags = DISC_UDP_SYSTEMD;
+	assert_null(disc_udp_new(base, &conf, on_rx, f, err, sizeof(err)));
+	restore_fds(saved, 2);
+	assert_non_null(strstr(err, "two sockets of one family"));
+	s[0] = wildcard_socket(AF_INET6, port2, 0); /* dual-stack */
+	if (s[0] == -1) {
+		event_base_free(base);
+		skip();
+	}
+	pass_fds(s, 1, saved);
+	disc_udp6_conf_defaults(&conf6);
+	conf6.port = port2;
+	conf6.flags = DISC_UDP_SYSTEMD;
+	assert_null(disc_udp6_new(base, &conf6, on_rx6, f, err, sizeof(err)));
+	restore_fds(saved, 1);
+	assert_non_null(strstr(err, "BindIPv6Only=ipv6-only"));
+	event_base_free(base);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -625,6 +774,8 @@ main(void)
 	    T(our_datagrams_leave_with_ttl_255),
 	    T(socket_from_systemd_is_used_instead_of_binding),
 	    T(socket_from_systemd_on_another_port_is_refused_naming_both),
+	    T(both_sockets_from_systemd_go_to_their_transports),
+	    T(wrong_sockets_from_systemd_are_refused_saying_what),
 	    cmocka_unit_test(defaults_are_the_design_group_and_port),
 	};
 
