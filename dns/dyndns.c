@@ -56,7 +56,7 @@ struct dyndns {
 	void *router_arg;
 	bool router_wait;	 /* an answer from the router is awaited */
 	struct event *no_router; /* "no router client", from the loop */
-	struct evdns_base *dns;	 /* for a check URL's host name */
+	struct evdns_base *dns;	 /* for a check URL's or server's name */
 	struct evhttp_connection *hc;
 	char hc_url[DYNDNS_URL_MAX];
 	struct evhttp_request *hreq;
@@ -64,6 +64,9 @@ struct dyndns {
 	char lookup_err[DYNDNS_URL_MAX * 2 + 160];
 
 	/* the update in flight */
+	struct evdns_getaddrinfo_request *sreq; /* [cloud] server's name */
+	struct sockaddr_storage server_ss;	/* ... and its address */
+	socklen_t server_len;
 	struct dd_update *u;
 	uint8_t *wire;
 	size_t wlen;
@@ -111,6 +114,12 @@ arm(struct dyndns *d, uint64_t ms)
 static void
 update_stop(struct dyndns *d)
 {
+	if (d->sreq != NULL) { /* its callback sees EVUTIL_EAI_CANCEL */
+		struct evdns_getaddrinfo_request *r = d->sreq;
+
+		d->sreq = NULL;
+		evdns_getaddrinfo_cancel(r);
+	}
 	if (d->udp_ev != NULL) {
 		event_free(d->udp_ev);
 		d->udp_ev = NULL;
@@ -230,6 +239,10 @@ server_sa(const struct dyndns *d, struct sockaddr_storage *ss)
 	struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)ss;
 
 	memset(ss, 0, sizeof(*ss));
+	if (d->conf.server_name[0] != '\0') { /* resolved for this update */
+		memcpy(ss, &d->server_ss, d->server_len);
+		return d->server_len;
+	}
 	if (d->conf.server_family == AF_INET6) {
 		sa6->sin6_family = AF_INET6;
 		sa6->sin6_addr = d->conf.server6;
@@ -364,6 +377,62 @@ answer(struct dyndns *d, const uint8_t *buf, size_t n, bool tcp)
 	}
 }
 
+static void send_udp(struct dyndns *d);
+
+static void
+server_resolved(int err, struct evutil_addrinfo *res, void *arg)
+{
+	struct dyndns *d = arg;
+	char why[DYNDNS_NAME_MAX + 96];
+
+	if (err == EVUTIL_EAI_CANCEL) /* update_stop(): d may be going */
+		return;
+	d->sreq = NULL;
+	if (err != 0 || res == NULL || res->ai_addrlen > sizeof(d->server_ss)) {
+		snprintf(why, sizeof(why),
+		    "cannot resolve [cloud] server %s: %s", d->conf.server_name,
+		    err != 0 ? evutil_gai_strerror(err) : "no address");
+		if (res != NULL)
+			evutil_freeaddrinfo(res);
+		update_stop(d);
+		failed(d, why);
+		return;
+	}
+	memcpy(&d->server_ss, res->ai_addr, res->ai_addrlen);
+	d->server_len = (socklen_t)res->ai_addrlen;
+	evutil_freeaddrinfo(res);
+	send_udp(d);
+}
+
+/*
+ * [cloud] server given by name: resolved before each update, through
+ * evdns (never the blocking resolver; /etc/hosts first), so a server that
+ * moved is followed. The first address is used.
+ */
+static void
+resolve_server(struct dyndns *d)
+{
+	struct evutil_addrinfo hints;
+	char port[8];
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_protocol = IPPROTO_UDP;
+	snprintf(port, sizeof(port), "%u", (unsigned)d->conf.port);
+	if (d->dns == NULL)
+		d->dns =
+		    evdns_base_new(d->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+	if (d->dns == NULL) {
+		update_stop(d);
+		failed(d, "cannot resolve [cloud] server: no resolver");
+		return;
+	}
+	/* The callback may run before this returns (/etc/hosts). */
+	d->sreq = evdns_getaddrinfo(
+	    d->dns, d->conf.server_name, port, &hints, server_resolved, d);
+}
+
 static void
 send_update(struct dyndns *d)
 {
@@ -376,10 +445,7 @@ send_update(struct dyndns *d)
 	    .secret = d->secret,
 	    .id = (uint16_t)arc4random(),
 	};
-	struct sockaddr_storage sa;
-	struct timeval tv = {UDP_TIMEOUT_MS / 1000, 0};
 	char err[DD_ERR_LEN];
-	socklen_t len;
 
 	d->phase = PH_UPDATE;
 	if (strcmp(d->status, "error") !=
@@ -390,6 +456,20 @@ send_update(struct dyndns *d)
 		failed(d, err);
 		return;
 	}
+	if (d->conf.server_name[0] != '\0')
+		resolve_server(d);
+	else
+		send_udp(d);
+}
+
+/* The update, made: over UDP to the server (TCP if it truncates). */
+static void
+send_udp(struct dyndns *d)
+{
+	struct sockaddr_storage sa;
+	struct timeval tv = {UDP_TIMEOUT_MS / 1000, 0};
+	socklen_t len;
+
 	len = server_sa(d, &sa);
 	d->fd =
 	    socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

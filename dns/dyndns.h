@@ -32,9 +32,10 @@ enum dyndns_source {
 #define DYNDNS_PATH_MAX 256
 
 struct dyndns_conf {
-	char name[DYNDNS_NAME_MAX]; /* [cloud] name */
-	int server_family;	    /* AF_INET6: server6; else server */
-	struct in_addr server;	    /* [cloud] server */
+	char name[DYNDNS_NAME_MAX];	   /* [cloud] name */
+	int server_family;		   /* AF_INET6: server6; else server */
+	char server_name[DYNDNS_NAME_MAX]; /* not "": resolve this instead */
+	struct in_addr server;		   /* [cloud] server */
 	struct in6_addr server6;
 	uint16_t port;
 	char tsig_name[DYNDNS_NAME_MAX]; /* [cloud] tsig-name */

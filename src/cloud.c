@@ -29,6 +29,8 @@ conf_from(const struct conf *conf, struct dyndns_conf *dc)
 	dc->server_family = conf->cloud.server.family == 6 ? AF_INET6 : AF_INET;
 	dc->server = conf->cloud.server.addr;
 	dc->server6 = conf->cloud.server.addr6;
+	snprintf(dc->server_name, sizeof(dc->server_name), "%s",
+	    conf->cloud.server.host);
 	dc->port = conf->cloud.server.port;
 	snprintf(
 	    dc->tsig_name, sizeof(dc->tsig_name), "%s", conf->cloud.tsig_name);

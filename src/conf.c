@@ -920,11 +920,23 @@ parse_host_of(const char *v, struct conf_hostport *hp, const char **port_at)
 		hp->family = 6; /* no port without brackets */
 		return 0;
 	}
-	if (parse_in4(v, colon != NULL ? (size_t)(colon - v) : strlen(v),
-		&hp->addr) == -1)
-		return -1;
-	hp->family = 4;
 	*port_at = colon;
+	if (parse_in4(v, colon != NULL ? (size_t)(colon - v) : strlen(v),
+		&hp->addr) == 0) {
+		hp->family = 4;
+		return 0;
+	}
+	/* A name: resolved when an update goes (dns/dyndns.c). */
+	if (colon != NULL && (size_t)(colon - v) >= sizeof(hp->host))
+		return -1;
+	snprintf(hp->host, sizeof(hp->host), "%.*s",
+	    (int)(colon != NULL ? (size_t)(colon - v) : strlen(v)), v);
+	if (hp->host[0] == '\0' || strlen(hp->host) + 1 >= sizeof(hp->host) ||
+	    !dname_ok(hp->host) || strchr(hp->host, '.') == NULL ||
+	    strspn(strrchr(hp->host, '.') + 1, "0123456789") ==
+		strlen(strrchr(hp->host, '.') + 1))
+		return -1; /* not a name: 198.51.100.300 is a mistyped address
+			    */
 	return 0;
 }
 
@@ -943,9 +955,9 @@ parse_hostport(const struct key *k, const char *v, void *f, char *why, size_t n)
 		    port < 1 || port > 65535))) {
 		shown(v, s, sizeof(s));
 		say(why, n,
-		    "\"%s\" is not an address and port, expected e.g. "
-		    "198.51.100.53:53, 2001:db8::53 or [2001:db8::53]:53 "
-		    "(a host name is not resolved here)",
+		    "\"%s\" is not a host and port, expected e.g. "
+		    "ns1.example.org, 198.51.100.53:53, 2001:db8::53 or "
+		    "[2001:db8::53]:53",
 		    s);
 		return -1;
 	}
@@ -962,7 +974,10 @@ print_hostport(const struct key *k, const void *f, char *buf, size_t n)
 
 	(void)k;
 	if (hp->family == 0) {
-		say(buf, n, "%s", "");
+		if (hp->host[0] != '\0')
+			say(buf, n, "%s:%u", hp->host, hp->port);
+		else
+			say(buf, n, "%s", "");
 		return;
 	}
 	if (hp->family == 6) {

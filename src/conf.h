@@ -66,11 +66,12 @@ struct conf_check {
 };
 
 /* An IPv4 address and port (host byte order), e.g. a DNS server. */
-/* [cloud] server: ADDRESS[:PORT], IPv4 (addr) or IPv6 (addr6). */
+/* [cloud] server: HOST[:PORT]: IPv4 (addr), IPv6 (addr6) or a name. */
 struct conf_hostport {
-	uint8_t family; /* 4 or 6; 0: not set */
+	uint8_t family; /* 4 or 6; 0: a name (host), or not set */
 	struct in_addr addr;
 	struct in6_addr addr6;
+	char host[254]; /* family 0: the DNS name, resolved when used */
 	uint16_t port;
 };
 

@@ -10,6 +10,8 @@
 # named's update-policy lets the site's TSIG key change only the site's
 # name. The members learn the public address through the HTTP check (the
 # router's NATed 203.0.113.5, a documentation address: allow-private).
+# h1 gives [cloud] server as an address, h2 as a name (in its own
+# /etc/hosts): each holds once, before or after the failover.
 #  1. after election, dig @named site A gives 203.0.113.5 (within 2 s of
 #     the election); the standby sends nothing; status shows cloud.*;
 #  2. the key cannot change another name (nsupdate: REFUSED);
@@ -145,14 +147,20 @@ QN_PIDS+=($!)
 printf '%s\n' "$SECRET" >"$T/tsig.key"
 chmod 600 "$T/tsig.key"
 cloud() {
-	printf '%s\n' "[cloud]" "name = $SITE" "server = $NS_ADDR" \
+	printf '%s\n' "[cloud]" "name = $SITE" "server = ${2:-$NS_ADDR}" \
 	    "tsig-name = site-key" "tsig-secret-file = $1" \
 	    "public-address = http://$ECHO_ADDR:8080/ip" \
 	    "allow-private = yes" "refresh = 10s" "ttl = 60"
 }
 mapfile -t CLOUD < <(cloud "$T/tsig.key")
+# h2 names the server: its own /etc/hosts says where it is (ip netns exec
+# mounts /etc/netns/NS/hosts over /etc/hosts; resolv.conf points nowhere
+# but the namespace's own loopback, so nothing leaves the test bed).
+qn_etc_file "$(qn_ns 2)" hosts "$NS_ADDR ns1.$ZONE"
+qn_etc_file "$(qn_ns 2)" resolv.conf "nameserver 127.0.0.1"
+mapfile -t CLOUDN < <(cloud "$T/tsig.key" "ns1.$ZONE")
 qn_start_host 1 "${CLOUD[@]}"
-qn_start_host 2 "${CLOUD[@]}"
+qn_start_host 2 "${CLOUDN[@]}"
 
 # 1. Published after the election.
 qn_elected 6000

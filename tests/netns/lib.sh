@@ -124,7 +124,10 @@ qn_cleanup() {
 	fi
 	for ns in "${QN_NSES[@]}"; do
 		ip netns del "$ns" 2>/dev/null
+		# a test's /etc/hosts or resolv.conf for it (qn_etc_file)
+		[ -n "$ns" ] && rm -rf "/etc/netns/$ns"
 	done
+	[ "${QN_MADE_ETC_NETNS:-0}" = 1 ] && rmdir /etc/netns 2>/dev/null
 	# A set-up cut short may leave a veth in the root namespace.
 	for l in $(ip -o link show 2>/dev/null |
 	    sed -n "s/^[0-9]*: \(${QN_P}[^:@]*\).*/\1/p"); do
@@ -283,6 +286,17 @@ qn_lan_snooping() {
 # the host's namespace as a direct child (ip execs it: $! is qured).
 # [cluster] interface is $QN_IFACE (default eth0; empty: not set, qured
 # picks it).
+# qn_etc_file NS FILE LINE...: /etc/FILE as processes started with `ip
+# netns exec NS` see it (ip-netns(8) mounts /etc/netns/NS/FILE over it);
+# removed on exit, with /etc/netns if this run made it.
+qn_etc_file() {
+	local ns=$1 f=$2
+	shift 2
+	[ -d /etc/netns ] || QN_MADE_ETC_NETNS=1
+	mkdir -p "/etc/netns/$ns"
+	printf '%s\n' "$@" >"/etc/netns/$ns/$f"
+}
+
 qn_start_host() {
 	local n=$1 d=$T/h$1 v=-v
 	shift

@@ -309,6 +309,25 @@ other_value_forms_are_parsed(void **state)
 	assert_int_equal(c.cloud.public_address.mode, CONF_PUBADDR_NATPMP);
 }
 
+/* [cloud] server by name: kept as such, resolved when used. */
+static void
+cloud_server_may_be_a_name(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	load_ok(MINIMAL "[cloud]\nname = a\nserver = ns1.example.org:5353\n"
+			"tsig-name = k\ntsig-secret-file = /k\n",
+	    &c);
+	assert_int_equal(c.cloud.server.family, 0);
+	assert_string_equal(c.cloud.server.host, "ns1.example.org");
+	assert_int_equal(c.cloud.server.port, 5353);
+	load_ok(MINIMAL "[cloud]\nname = a\nserver = ns1.example.org\n"
+			"tsig-name = k\ntsig-secret-file = /k\n",
+	    &c);
+	assert_int_equal(c.cloud.server.port, 53);
+}
+
 /* [cloud] server over IPv6: bare (port 53) or bracketed with a port. */
 static void
 cloud_server_may_be_ipv6(void **state)
@@ -605,25 +624,33 @@ static const struct bad {
     {MINIMAL "[cloud]\nname = a.b\n",
 	"t.conf: [cloud] server: missing, expected e.g. 198.51.100.53:53"},
     {MINIMAL "[cloud]\nname = a\nserver = ns1:53\n",
-	"t.conf:5: [cloud] server: \"ns1:53\" is not an address and port, "
-	"expected e.g. 198.51.100.53:53, 2001:db8::53 or [2001:db8::53]:53 "
-	"(a host name is not resolved here)"},
+	"t.conf:5: [cloud] server: \"ns1:53\" is not a host and port, "
+	"expected e.g. ns1.example.org, 198.51.100.53:53, 2001:db8::53 or "
+	"[2001:db8::53]:53"},
+    {MINIMAL "[cloud]\nname = a\nserver = 198.51.100.300\n",
+	"t.conf:5: [cloud] server: \"198.51.100.300\" is not a host and "
+	"port, expected e.g. ns1.example.org, 198.51.100.53:53, 2001:db8::53 "
+	"or [2001:db8::53]:53"},
+    {MINIMAL "[cloud]\nname = a\nserver = ns1..example.org:53\n",
+	"t.conf:5: [cloud] server: \"ns1..example.org:53\" is not a host "
+	"and port, expected e.g. ns1.example.org, 198.51.100.53:53, "
+	"2001:db8::53 or [2001:db8::53]:53"},
     {MINIMAL "[cloud]\nname = a\nserver = [2001:db8::53\n",
-	"t.conf:5: [cloud] server: \"[2001:db8::53\" is not an address and "
-	"port, expected e.g. 198.51.100.53:53, 2001:db8::53 or "
-	"[2001:db8::53]:53 (a host name is not resolved here)"},
+	"t.conf:5: [cloud] server: \"[2001:db8::53\" is not a host and "
+	"port, expected e.g. ns1.example.org, 198.51.100.53:53, 2001:db8::53 "
+	"or [2001:db8::53]:53"},
     {MINIMAL "[cloud]\nname = a\nserver = [2001:db8::53]53\n",
-	"t.conf:5: [cloud] server: \"[2001:db8::53]53\" is not an address "
-	"and port, expected e.g. 198.51.100.53:53, 2001:db8::53 or "
-	"[2001:db8::53]:53 (a host name is not resolved here)"},
+	"t.conf:5: [cloud] server: \"[2001:db8::53]53\" is not a host "
+	"and port, expected e.g. ns1.example.org, 198.51.100.53:53, "
+	"2001:db8::53 or [2001:db8::53]:53"},
     {MINIMAL "[cloud]\nname = a\nserver = [2001:db8::53]:0\n",
-	"t.conf:5: [cloud] server: \"[2001:db8::53]:0\" is not an address "
-	"and port, expected e.g. 198.51.100.53:53, 2001:db8::53 or "
-	"[2001:db8::53]:53 (a host name is not resolved here)"},
+	"t.conf:5: [cloud] server: \"[2001:db8::53]:0\" is not a host "
+	"and port, expected e.g. ns1.example.org, 198.51.100.53:53, "
+	"2001:db8::53 or [2001:db8::53]:53"},
     {MINIMAL "[cloud]\nname = a\nserver = 2001:db8::53:99999\n",
-	"t.conf:5: [cloud] server: \"2001:db8::53:99999\" is not an address "
-	"and port, expected e.g. 198.51.100.53:53, 2001:db8::53 or "
-	"[2001:db8::53]:53 (a host name is not resolved here)"},
+	"t.conf:5: [cloud] server: \"2001:db8::53:99999\" is not a host "
+	"and port, expected e.g. ns1.example.org, 198.51.100.53:53, "
+	"2001:db8::53 or [2001:db8::53]:53"},
     {MINIMAL "[cloud]\npublic-address = 1.2.3.4\n",
 	"t.conf:4: [cloud] public-address: \"1.2.3.4\" is not an address "
 	"source, expected auto, upnp, natpmp, http://HOST[:PORT]/PATH or "
@@ -1284,6 +1311,7 @@ main(void)
 	    cmocka_unit_test(dmz_address_auto_is_a_mode_that_prints_back),
 	    cmocka_unit_test(other_value_forms_are_parsed),
 	    cmocka_unit_test(cloud_server_may_be_ipv6),
+	    cmocka_unit_test(cloud_server_may_be_a_name),
 	    cmocka_unit_test(request_and_probe_timeouts_are_auto_or_fixed),
 	    cmocka_unit_test(
 		each_bad_value_gives_one_line_with_file_line_section_and_key),
