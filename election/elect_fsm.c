@@ -677,6 +677,36 @@ elect_get_state(const struct elect *c)
 	return c->state;
 }
 
+void
+elect_set_public(struct elect *c, const struct elect_addr *pub, size_t n)
+{
+	bool has4 = false, has6 = false;
+	size_t i;
+
+	c->n_pub = 0;
+	for (i = 0; i < n && c->n_pub < ELECT_MAX_PUBLIC; i++) {
+		if ((pub[i].family == 4 && !has4) ||
+		    (pub[i].family == 6 && !has6)) {
+			has4 = has4 || pub[i].family == 4;
+			has6 = has6 || pub[i].family == 6;
+			c->pub[c->n_pub++] = pub[i];
+		}
+	}
+}
+
+size_t
+elect_get_holder_public(
+    const struct elect *c, struct elect_addr *out, size_t max)
+{
+	size_t n;
+
+	if (c->state == ELECT_ST_HOLDER || !c->has_holder)
+		return 0;
+	n = c->n_holder_pub < max ? c->n_holder_pub : max;
+	memcpy(out, c->holder_pub, n * sizeof(*out));
+	return n;
+}
+
 uint64_t
 elect_get_epoch(const struct elect *c)
 {

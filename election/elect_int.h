@@ -281,6 +281,12 @@ struct elect {
 	enum elect_state state;
 	bool has_holder; /* followed holder, when not HOLDER ourselves */
 	struct elect_claim holder;
+	/* The site's public address(es): ours to announce as holder (the
+	 * edge's), and what the followed holder announced. */
+	struct elect_addr pub[ELECT_MAX_PUBLIC];
+	size_t n_pub;
+	struct elect_addr holder_pub[ELECT_MAX_PUBLIC];
+	size_t n_holder_pub;
 	struct elect_detector detector;
 	uint64_t listen_until_ms; /* STARTING */
 	uint64_t claim_at_ms;	  /* CANDIDATE */

@@ -547,6 +547,17 @@ elect_rx_verify(struct elect *c, const struct elect_event *ev,
 	return rx_is_fresh(c, m, &ev->src, out);
 }
 
+/* The public address(es) the holder we follow announces (or none). */
+static void
+note_holder_public(struct elect *c, const struct elect_msg *m)
+{
+	if (m->type != ELECT_MSG_HEARTBEAT || !c->has_holder ||
+	    elect_id_cmp(&c->holder.id, &m->id) != 0)
+		return;
+	memcpy(c->holder_pub, m->pub, sizeof(c->holder_pub));
+	c->n_holder_pub = m->n_pub;
+}
+
 /*
  * A datagram: verified, its sender noted as a member, then its type is
  * the table's event. Our own id from another boot is a clone (OWN_ID);
@@ -573,6 +584,7 @@ elect_on_rx(
 			elect_see_epoch(c, m.epoch);
 			if (msg_event(&m, &fev))
 				elect_fsm_dispatch(c, fev, &in, out);
+			note_holder_public(c, &m);
 		}
 	}
 	/* A challenge not answered by a HELLO above is answered now. */

@@ -205,6 +205,11 @@ elect_send_holder_msg(
 		m.lease_ms = c->conf.lease_ms;
 		name_successor(c, &m);
 		elect_fence_echoes(c, &m);
+		if (c->n_pub > 0) {
+			m.has |= ELECT_HAS_PUBLIC;
+			memcpy(m.pub, c->pub, sizeof(m.pub));
+			m.n_pub = c->n_pub;
+		}
 	} else if (type == ELECT_MSG_CLAIM) {
 		m.has |= ELECT_HAS_LEASE; /* how long peers must wait (D3) */
 		m.lease_ms = c->conf.lease_ms;

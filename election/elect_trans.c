@@ -253,8 +253,10 @@ elect_follow(
 	bool greeted = elect_id_cmp(&h->id, &c->greeted) == 0 &&
 		       h->epoch == c->greeted_epoch;
 
-	if (other)
+	if (other) {
 		elect_fast_reset(c);
+		c->n_holder_pub = 0; /* until its first HEARTBEAT */
+	}
 	c->has_holder = true;
 	c->holder_seen = true;
 	c->holder = *h;

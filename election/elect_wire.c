@@ -58,7 +58,9 @@ enum tlv_type {
 	TLV_FENCE_MS = 23,
 	TLV_PING = 24,
 	TLV_ECHO = 25,
-	TLV_LAST = TLV_ECHO,
+	TLV_PUBLIC4 = 26,
+	TLV_PUBLIC6 = 27,
+	TLV_LAST = TLV_PUBLIC6,
 };
 
 /* Allowed value lengths per TLV type; only NAME has a range. */
@@ -90,9 +92,11 @@ static const struct {
     [TLV_FENCE_MS] = {4, 4},
     [TLV_PING] = {8, 8},
     [TLV_ECHO] = {10, 10},
+    [TLV_PUBLIC4] = {4, 4},
+    [TLV_PUBLIC6] = {16, 16},
 };
 
-#define ELECT_HAS_ALL ((1u << 22) - 1)
+#define ELECT_HAS_ALL ((1u << 23) - 1)
 #define STATE_COUNT (ELECT_ST_STOPPED + 1)
 
 /*
@@ -490,6 +494,13 @@ decode_tlv(struct elect_msg *m, uint8_t type, const uint8_t *v, size_t len)
 		m->n_echoes++;
 		m->has |= ELECT_HAS_ECHO;
 		return true;
+	case TLV_PUBLIC4:
+	case TLV_PUBLIC6: /* once each (decode_body): never more than 2 */
+		m->pub[m->n_pub].family = type == TLV_PUBLIC4 ? 4 : 6;
+		memcpy(m->pub[m->n_pub].b, v, len);
+		m->n_pub++;
+		m->has |= ELECT_HAS_PUBLIC;
+		return true;
 	}
 	return false;
 }
@@ -589,6 +600,21 @@ elect_wire_decode(const uint8_t *buf, size_t len, struct elect_key *key,
 
 /* ---- encoding ---- */
 
+/* At most one public address of each family, and only with the flag. */
+static bool
+public_is_encodable(const struct elect_msg *m)
+{
+	if (((m->has & ELECT_HAS_PUBLIC) != 0) != (m->n_pub > 0) ||
+	    m->n_pub > ELECT_MAX_PUBLIC)
+		return false;
+	if (m->n_pub == 2 && m->pub[0].family == m->pub[1].family)
+		return false;
+	for (size_t i = 0; i < m->n_pub; i++)
+		if (m->pub[i].family != 4 && m->pub[i].family != 6)
+			return false;
+	return true;
+}
+
 /* Whether the decoder would accept msg: the encoder refuses the rest. */
 static bool
 msg_is_encodable(const struct elect_msg *m)
@@ -602,6 +628,8 @@ msg_is_encodable(const struct elect_msg *m)
 		return false;
 	if (m->n_echoes > ELECT_MAX_ECHOES ||
 	    ((m->has & ELECT_HAS_ECHO) != 0) != (m->n_echoes > 0))
+		return false;
+	if (!public_is_encodable(m))
 		return false;
 	for (i = 0; i < m->n_addrs; i++)
 		if (!addr_is_valid(&m->addrs[i]))
@@ -660,7 +688,8 @@ encode_addrs(struct wcur *c, const struct elect_msg *m)
 	    TLV_SIZE(4) /* PROBE_SEQ */ + TLV_SIZE(1) /* REASON */ +           \
 	    TLV_SIZE(17) /* DMZ6_ALSO */ + TLV_SIZE(4) /* FENCE_MS */ +        \
 	    TLV_SIZE(8) /* PING */ +                                           \
-	    ELECT_MAX_ECHOES * TLV_SIZE(10) /* ECHO */)
+	    ELECT_MAX_ECHOES * TLV_SIZE(10) /* ECHO */ +                       \
+	    TLV_SIZE(4) /* PUBLIC4 */ + TLV_SIZE(16) /* PUBLIC6 */)
 _Static_assert(ELECT_WIRE_HDR_LEN + WIRE_BODY_LARGEST + ELECT_WIRE_TAG_LEN <=
 		   ELECT_WIRE_MAX,
     "ELECT_WIRE_MAX must hold the largest message we encode");
@@ -726,6 +755,9 @@ encode_body(struct wcur *c, const struct elect_msg *m)
 		v[9] = (uint8_t)m->echoes[i].held_ms;
 		wr_tlv(c, TLV_ECHO, v, sizeof(v));
 	}
+	for (size_t i = 0; (has & ELECT_HAS_PUBLIC) && i < m->n_pub; i++)
+		wr_tlv(c, m->pub[i].family == 4 ? TLV_PUBLIC4 : TLV_PUBLIC6,
+		    m->pub[i].b, m->pub[i].family == 4 ? 4 : 16);
 }
 
 size_t

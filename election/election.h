@@ -57,6 +57,8 @@
 /* PING/ECHO (HELLO/HEARTBEAT): echoes a holder keeps for its next
  * HEARTBEAT, and how long a ping waits for one. */
 #define ELECT_MAX_ECHOES 4
+/* HEARTBEAT: the site's public addresses, one IPv4 and one IPv6 at most */
+#define ELECT_MAX_PUBLIC 2
 /* Epochs reserved ahead on disk (D4): a claim normally never waits for a
  * write. Epochs above ELECT_EPOCH_MAX are refused (counted malformed) and
  * never reached by a claim, so epoch + 1 never wraps to 0. */
@@ -197,6 +199,7 @@ enum elect_has {
 	ELECT_HAS_FENCE = 1u << 19,	/* HEARTBEAT, CLAIM: the kernel fence */
 	ELECT_HAS_PING = 1u << 20,	/* HELLO: echo this in a HEARTBEAT */
 	ELECT_HAS_ECHO = 1u << 21,	/* HEARTBEAT: pings heard (1..4) */
+	ELECT_HAS_PUBLIC = 1u << 22,	/* HEARTBEAT: the public address(es) */
 };
 
 /* RESIGN's REASON TLV: why the holder leaves. Unknown values are kept
@@ -255,6 +258,11 @@ struct elect_msg {
 		uint16_t held_ms;
 	} echoes[ELECT_MAX_ECHOES];
 	size_t n_echoes;
+	/* HEARTBEAT: the site's public address(es) as the holder learnt
+	 * them (PUBLIC4, PUBLIC6: at most one of each), for the members'
+	 * DNS responders; nothing of the election. */
+	struct elect_addr pub[ELECT_MAX_PUBLIC];
+	size_t n_pub;
 };
 
 /*
@@ -669,6 +677,16 @@ uint64_t elect_get_epoch(const struct elect *);
 void elect_get_id(const struct elect *, struct elect_id *);
 /* The holder this node believes in; false if none. */
 bool elect_get_holder(const struct elect *, struct elect_id *);
+/*
+ * The site's public address(es) as the edge learnt them (dyndns): sent
+ * in our HEARTBEATs while we hold, so that every member's DNS responder
+ * answers alike. At most one per family (4 or 6; others are ignored);
+ * n 0: none. Nothing of the election depends on it.
+ */
+void elect_set_public(struct elect *, const struct elect_addr *pub, size_t n);
+/* What the holder we follow announced; 0 when nothing (or we hold). */
+size_t elect_get_holder_public(
+    const struct elect *, struct elect_addr *out, size_t max);
 /* Lease end (ms) while holder; 0 otherwise. */
 uint64_t elect_get_lease_until(const struct elect *);
 /* While holder, the end of the lease the peers count from our last

@@ -857,6 +857,43 @@ note_slow_action(struct cluster *c, const struct elect_action *a, uint64_t t)
 	    (int)a->type, (unsigned long long)took);
 }
 
+/*
+ * The public address(es) this member knows by itself: learnt by its
+ * public-address part (as holder), or static ([cloud] public-address =
+ * static:, known everywhere). At most one per family; returns how many.
+ */
+static size_t
+own_public(const struct cluster *c, struct elect_addr pub[ELECT_MAX_PUBLIC])
+{
+	const struct conf_pubaddr *pa = &c->conf.cloud.public_address;
+	struct in_addr a;
+	struct in6_addr a6;
+	size_t n = 0;
+
+	memset(pub, 0, ELECT_MAX_PUBLIC * sizeof(*pub));
+	if (c->dyndns != NULL && dyndns_public_v4(c->dyndns, &a) == 0) {
+		pub[n].family = 4;
+		memcpy(pub[n++].b, &a, 4);
+	} else if (c->conf.cloud.enabled && pa->mode == CONF_PUBADDR_STATIC) {
+		pub[n].family = 4;
+		memcpy(pub[n++].b, &pa->addr, 4);
+	}
+	if (c->dyndns != NULL && dyndns_public_v6(c->dyndns, &a6) == 0) {
+		pub[n].family = 6;
+		memcpy(pub[n++].b, &a6, 16);
+	}
+	return n;
+}
+
+/* What the core announces as holder: our own public address(es). */
+static void
+public_to_core(struct cluster *c)
+{
+	struct elect_addr pub[ELECT_MAX_PUBLIC];
+
+	elect_set_public(c->core, pub, own_public(c, pub));
+}
+
 static int
 step(struct cluster *c, const struct elect_event *ev)
 {
@@ -866,6 +903,7 @@ step(struct cluster *c, const struct elect_event *ev)
 
 	c->prev_step_ms = c->step_ms;
 	c->step_ms = now;
+	public_to_core(c);
 	if (elect_step(c->core, now, ev, &out) == -1)
 		return -1;
 	for (i = 0; i < out.nact; i++) {
@@ -2125,31 +2163,27 @@ dns_addr_from(const struct elect_addr *a, struct dns_addr *d)
 }
 
 /*
- * The public address(es) the zone gives out: what the public-address part
- * learnt (dyndns_public_v4/v6(): the holder's, from the router or the
- * check URL; an IPv6 one is the zone's AAAA), or a static one, which
- * every member knows.
+ * The zone's public address(es) from the view of this member: the holder's
+ * in its HEARTBEAT (it learnt them), else what our own public-address part
+ * learnt (dyndns_public_v4/v6(): we hold, or the address is static, which
+ * every member knows). An IPv6 one is the zone's AAAA.
  */
 static void
 dns_public(const struct cluster *c, struct dns_view *v)
 {
-	const struct conf_pubaddr *pa = &c->conf.cloud.public_address;
-	struct in_addr a;
-	struct in6_addr a6;
+	struct elect_addr pub[ELECT_MAX_PUBLIC];
+	size_t i, n;
 
-	v->n_pub = 0;
-	if (c->dyndns != NULL && dyndns_public_v4(c->dyndns, &a) == 0) {
-		v->pub[v->n_pub].family = 4;
-		memcpy(v->pub[v->n_pub++].b, &a, 4);
-	} else if (c->conf.cloud.enabled && pa->mode == CONF_PUBADDR_STATIC) {
-		/* every member knows a static one, holder or not */
-		v->pub[v->n_pub].family = 4;
-		memcpy(v->pub[v->n_pub++].b, &pa->addr, 4);
+	_Static_assert(sizeof(v->pub) / sizeof(v->pub[0]) >= ELECT_MAX_PUBLIC,
+	    "the view holds what a HEARTBEAT carries");
+	n = elect_get_holder_public(c->core, pub, ELECT_MAX_PUBLIC);
+	if (n == 0)
+		n = own_public(c, pub);
+	for (i = 0; i < n; i++) {
+		v->pub[i].family = pub[i].family;
+		memcpy(v->pub[i].b, pub[i].b, sizeof(v->pub[i].b));
 	}
-	if (c->dyndns != NULL && dyndns_public_v6(c->dyndns, &a6) == 0) {
-		v->pub[v->n_pub].family = 6;
-		memcpy(v->pub[v->n_pub++].b, &a6, 16);
-	}
+	v->n_pub = n;
 }
 
 /* A snapshot for one query: who is live, who holds, what is public. */

@@ -14,6 +14,8 @@
 # /etc/hosts): each holds once, before or after the failover.
 #  1. after election, dig @named site A gives 203.0.113.5 (within 2 s of
 #     the election); the standby sends nothing; status shows cloud.*;
+#     both members' own DNS responders ([dns] zone = the site's name)
+#     answer it too: the standby learns it from the holder's HEARTBEAT;
 #  2. the key cannot change another name (nsupdate: REFUSED);
 #  3. after a failover the new holder's update is in named's log;
 #  4. named stopped: the refresh fails, the error is kept, the retries back
@@ -150,7 +152,8 @@ cloud() {
 	printf '%s\n' "[cloud]" "name = $SITE" "server = ${2:-$NS_ADDR}" \
 	    "tsig-name = site-key" "tsig-secret-file = $1" \
 	    "public-address = http://$ECHO_ADDR:8080/ip" \
-	    "allow-private = yes" "refresh = 10s" "ttl = 60"
+	    "allow-private = yes" "refresh = 10s" "ttl = 60" \
+	    "[dns]" "zone = $SITE"
 }
 mapfile -t CLOUD < <(cloud "$T/tsig.key")
 # h2 names the server: its own /etc/hosts says where it is (ip netns exec
@@ -179,6 +182,15 @@ jq -e --arg a "$WAN" '.cloud.public_address == $a and .cloud.source ==
     <<<"$j" >/dev/null || qn_fail "h$H's cloud status: $(jq -c .cloud <<<"$j")"
 [ "$(qn_field "$S" .cloud.status)" = standby ] ||
     qn_fail "h$S's cloud status is not standby"
+# Every member's DNS responder gives the address the holder learnt (it
+# rides on the HEARTBEAT): the standby answers as the holder does.
+lan_a() {
+	ip netns exec "$QN_ROUTER" dig +short +time=1 +tries=1 \
+	    @"$(qn_ip "$1")" "$SITE" A 2>/dev/null
+}
+standby_answers() { [ "$(lan_a "$S")" = "$WAN" ]; }
+qn_wait_for 3000 standby_answers
+[ "$(lan_a "$H")" = "$WAN" ] || qn_fail "h$H answers $SITE A with $(lan_a "$H")"
 grep -q "documentation address (RFC 5737): the site cannot be reached" \
     "$T/h$H/log" || qn_fail "h$H did not say the address is unreachable"
 n=$(updates)

@@ -463,6 +463,47 @@ heartbeats_keep_a_standby_from_claiming(void **state)
 	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
 }
 
+/*
+ * The site's public address rides on the holder's HEARTBEAT (nothing of
+ * the election): the holder sends what the edge set; a standby keeps what
+ * the holder it follows sent, and forgets it with that holder.
+ */
+static void
+public_address_rides_on_the_holders_heartbeat(void **state)
+{
+	struct fx *f = *state;
+	struct elect_addr pub[3] = {{.family = 4, .b = {203, 0, 113, 5}},
+	    {.family = 4, .b = {203, 0, 113, 6}}, {.family = 6, .b = {0x20}}};
+	struct elect_addr got[ELECT_MAX_PUBLIC];
+	struct elect_msg m = {.type = ELECT_MSG_HEARTBEAT,
+	    .epoch = 4,
+	    .priority = 100,
+	    .has = ELECT_HAS_PUBLIC};
+
+	/* A standby: what its holder announces, and nothing once another
+	 * holder (that announces nothing) takes over. */
+	assert_int_equal(elect_get_holder_public(f->e, got, 2), 0);
+	m.pub[0] = pub[0];
+	m.n_pub = 1;
+	fx_hear_msg(f, &m, PEER_HIGH);
+	assert_int_equal(elect_get_holder_public(f->e, got, 2), 1);
+	assert_memory_equal(&got[0], &pub[0], sizeof(got[0]));
+	fx_hear(f, PEER_OTHER, ELECT_MSG_CLAIM, 5, 100);
+	assert_int_equal(elect_get_holder_public(f->e, got, 2), 0);
+	/* A holder: one per family of what it was given, in its HEARTBEAT. */
+	fx_advance(f, 10 * f->conf.lease_ms);
+	elect_set_public(f->e, pub, 3);
+	fx_clear(f);
+	fx_advance(f, listen_ms(f) + 10 * f->conf.claim_stagger_ms +
+			  2 * f->conf.heartbeat_ms);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HEARTBEAT), &m);
+	assert_int_equal(m.n_pub, 2);
+	assert_memory_equal(&m.pub[0], &pub[0], sizeof(pub[0]));
+	assert_memory_equal(&m.pub[1], &pub[2], sizeof(pub[2]));
+	assert_int_equal(elect_get_holder_public(f->e, got, 2), 0); /* ours */
+}
+
 static void
 lower_ranked_standby_waits_one_stagger_per_better_member(void **state)
 {
@@ -4362,6 +4403,7 @@ main(void)
 	    T(starting_node_follows_a_heard_holder),
 	    T(standby_claims_after_dead_after_missed_heartbeats),
 	    T(heartbeats_keep_a_standby_from_claiming),
+	    T(public_address_rides_on_the_holders_heartbeat),
 	    T(lower_ranked_standby_waits_one_stagger_per_better_member),
 	    TU(same_turn_goes_to_the_higher_priority_first),
 	    TU(standby_says_when_its_service_fails_and_is_ranked_last),

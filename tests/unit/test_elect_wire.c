@@ -243,6 +243,12 @@ msg_full(struct elect_msg *m, uint8_t type)
 			m->echoes[k].held_ms = (uint16_t)(65535 - k);
 		}
 		m->n_echoes = ELECT_MAX_ECHOES;
+		m->has |= ELECT_HAS_PUBLIC;
+		m->pub[0] =
+		    (struct elect_addr){.family = 4, .b = {203, 0, 113, 5}};
+		m->pub[1].family = 6;
+		memcpy(m->pub[1].b, v6, 16);
+		m->n_pub = 2;
 		m->n_members = 7;
 		m->heartbeat_ms = 250;
 		m->dmz =
@@ -346,6 +352,9 @@ msg_assert_equal(const struct elect_msg *a, const struct elect_msg *b)
 		assert_true(a->echoes[i].nonce == b->echoes[i].nonce);
 		assert_int_equal(a->echoes[i].held_ms, b->echoes[i].held_ms);
 	}
+	assert_int_equal(a->n_pub, b->n_pub);
+	for (i = 0; i < a->n_pub; i++)
+		addr_assert_equal(&a->pub[i], &b->pub[i]);
 }
 
 static void
@@ -372,6 +381,24 @@ every_message_type_survives_an_encode_decode_round_trip(void **state)
 		    ELECT_WIRE_OK);
 		msg_assert_equal(&f->in, &f->out);
 	}
+}
+
+/* PUBLIC4/PUBLIC6: one of each at most, each its own length. */
+static void
+public_addresses_are_one_per_family(void **state)
+{
+	struct fx *f = *state;
+
+	msg_full(&f->in, ELECT_MSG_HEARTBEAT);
+	f->in.pub[1] = f->in.pub[0]; /* two IPv4 ones: not encodable */
+	assert_int_equal(
+	    elect_wire_encode(&f->in, f->key, f->buf, sizeof(f->buf)), 0);
+	f->in.n_pub = 0; /* the flag without one: neither */
+	assert_int_equal(
+	    elect_wire_encode(&f->in, f->key, f->buf, sizeof(f->buf)), 0);
+	f->in.has &= ~(uint32_t)ELECT_HAS_PUBLIC;
+	assert_true(
+	    elect_wire_encode(&f->in, f->key, f->buf, sizeof(f->buf)) > 0);
 }
 
 static void
@@ -886,7 +913,7 @@ unknown_tlvs_are_skipped(void **state)
 
 	memset(big, 0x5a, sizeof(big));
 	body_tlv(&bd, 0, "", 0);
-	body_tlv(&bd, 26, big, 1);
+	body_tlv(&bd, 28, big, 1); /* the first type after ours */
 	body_tlv(&bd, 99, big, 255);
 	body_tlv(&bd, 255, big, 17);
 	assert_int_equal(
@@ -939,13 +966,41 @@ the_encoder_refuses_what_the_decoder_would_reject(void **state)
 	m.check_ok = 2;
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
 	msg_full(&m, ELECT_MSG_PROBE_ACK);
-	m.has |= 1u << 22;
+	m.has |= 1u << 23; /* no such field */
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
 	msg_full(&m, ELECT_MSG_HEARTBEAT);
 	m.n_echoes = ELECT_MAX_ECHOES + 1;
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
 	m.n_echoes = 0; /* ECHO flagged, none there */
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
+}
+
+/* PUBLIC4 and PUBLIC6: one of each; twice, or the wrong length, bad. */
+static void
+public_addresses_of_bad_shape_are_rejected(void **state)
+{
+	struct fx *f = *state;
+	struct body bd = {.n = 0};
+	uint8_t v[16] = {203, 0, 113, 5};
+
+	body_tlv(&bd, 26, v, 4);
+	body_tlv(&bd, 27, v, 16);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_HEARTBEAT, &bd), ELECT_WIRE_OK);
+	assert_int_equal(f->out.n_pub, 2);
+	assert_int_equal(f->out.pub[0].family, 4);
+	assert_int_equal(f->out.pub[1].family, 6);
+	body_tlv(&bd, 26, v, 4); /* a second PUBLIC4 */
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_HEARTBEAT, &bd), ELECT_WIRE_MALFORMED);
+	bd.n = 0;
+	body_tlv(&bd, 26, v, 16);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_HEARTBEAT, &bd), ELECT_WIRE_MALFORMED);
+	bd.n = 0;
+	body_tlv(&bd, 27, v, 4);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_HEARTBEAT, &bd), ELECT_WIRE_MALFORMED);
 }
 
 /* Bad input: a fifth ECHO, an ECHO or a FENCE_MS of the wrong length. */
@@ -1349,6 +1404,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    T(every_message_type_survives_an_encode_decode_round_trip),
 	    T(a_message_with_only_its_required_fields_round_trips),
+	    T(public_addresses_are_one_per_family),
+	    T(public_addresses_of_bad_shape_are_rejected),
 	    T(echoes_and_fences_of_bad_shape_are_rejected),
 	    T(the_header_fields_are_big_endian_at_their_offsets),
 	    T(the_tag_is_hmac_sha256_of_header_and_body_with_the_key),
