@@ -155,11 +155,15 @@ failover() {
 # sysctls back; qured is started again. Sets T_FAIL.
 kill_round() {
 	gone() { ! ip -n "$(qn_ns "$OLD")" link show $VDEV >/dev/null 2>&1; }
+	# The guard deletes the macvlan first, then writes the sysctls back:
+	# wait for both (CI once looked between the two).
+	eth0_sysctls_restored_after_kill_9() {
+		[ "$(sysctl_of "$OLD" eth0 arp_ignore)" = 0 ] &&
+		    [ "$(sysctl_of "$OLD" eth0 arp_announce)" = 0 ]
+	}
 	failover kill
 	qn_wait_for 2000 gone
-	[ "$(sysctl_of "$OLD" eth0 arp_ignore)" = 0 ] &&
-	    [ "$(sysctl_of "$OLD" eth0 arp_announce)" = 0 ] ||
-	    qn_fail "h$OLD's eth0 sysctls not restored after kill -9"
+	qn_wait_for 2000 eth0_sysctls_restored_after_kill_9
 	qn_start_host "$OLD" '[dmz]' 'vmac = yes' 'ports = tcp:8080'
 	qn_elected 8000
 }
