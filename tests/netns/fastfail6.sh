@@ -34,7 +34,13 @@ new=$(qn_one_dmz6_host)
 prober=
 for n in 1 2 3; do
 	[ "$n" != "$old" ] || continue
-	if grep -q 'standby -> candidate (probe-failed)' "$T/h$n/log"; then
+	# A round of PROBEs drawn by an unanswered request fails as
+	# "probe-failed"; one drawn by the heartbeat that came half a
+	# heartbeat late (the fence trusted; first on a loaded host, where
+	# the client is slow) as "holder-dead". Either way a failed round:
+	# the PROBE counter tells it from heartbeats merely missed.
+	if grep -Eq 'standby -> candidate \((probe-failed|holder-dead)\)' \
+	    "$T/h$n/log" && [ "$(qn_field "$n" .counters.probes)" -ge 1 ]; then
 		prober=$n
 	fi
 done
