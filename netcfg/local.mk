@@ -23,15 +23,17 @@ netcfg_libqure_netcfg_a_SOURCES = \
 	netcfg/netcfg_nl.c \
 	netcfg/netcfg_guard.c \
 	netcfg/netcfg_nft.c \
+	netcfg/nft_batch.h \
+	netcfg/nft_batch.c \
 	netcfg/netcfg_arp.c \
 	netcfg/packet_pause.c \
 	netcfg/netcfg_vmac.c
 netcfg_libqure_netcfg_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(NL_CFLAGS) \
-	$(NFT_CFLAGS)
+	$(NFT_CFLAGS) $(NFTNL_CFLAGS)
 
 # What a program using netcfg/netcfg.h links (base/ for its log lines).
 NETCFG_LIBS = netcfg/libqure_netcfg.a netcfg/libqure_netcfg_core.a \
-	$(BASE_LIBS) $(NL_LIBS) $(NFT_LIBS) $(EVENT_LIBS)
+	$(BASE_LIBS) $(NL_LIBS) $(NFT_LIBS) $(NFTNL_LIBS) $(EVENT_LIBS)
 
 # Unit tests of the pure parts (cmocka).
 NETCFG_UNIT_TESTS = \
@@ -63,6 +65,16 @@ tests_unit_test_netcfg_lease_SOURCES = tests/unit/test_netcfg_lease.c
 tests_unit_test_netcfg_lease_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_netcfg_lease_LDADD = netcfg/libqure_netcfg_core.a \
 	$(CMOCKA_LIBS)
+
+# The lease's renewal batch (nft_batch.c); its kernel case runs in a
+# network namespace of its own (root only, else skipped).
+check_PROGRAMS += tests/unit/test_netcfg_nft_batch
+TESTS += tests/unit/test_netcfg_nft_batch
+tests_unit_test_netcfg_nft_batch_SOURCES = \
+	tests/unit/test_netcfg_nft_batch.c
+tests_unit_test_netcfg_nft_batch_CFLAGS = $(AM_CFLAGS) $(NFT_CFLAGS) \
+	$(NFTNL_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_netcfg_nft_batch_LDADD = $(NETCFG_LIBS) $(CMOCKA_LIBS)
 
 # The netlink half alone (netcfg_nl.c, as netcfg.c opens it): requests for
 # an interface that does not exist, which the kernel refuses; needs no root

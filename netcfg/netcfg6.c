@@ -49,11 +49,13 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <linux/netfilter.h>
 #include <nftables/libnftables.h>
 
 #include "base/log.h"
 #include "netcfg/nd.h"
 #include "netcfg/netcfg_int.h"
+#include "netcfg/nft_batch.h"
 
 #define NL_BUF 256
 #define NL_RXBUF 16384
@@ -89,7 +91,9 @@ struct netcfg6 {
 	uint8_t member[NETCFG_MAX_MEMBER_MACS][6];
 	size_t n_member;
 
-	struct nft_ctx *nft;
+	struct nft_ctx *nft;	   /* the table (made once) */
+	struct mnl_socket *nft_nl; /* the renewals (nft_batch.c) */
+	uint32_t nft_seq;
 	bool nft_failing;
 	char nft_table[48];
 	char nft_clear[96];
@@ -338,8 +342,11 @@ nft_open(struct netcfg6 *nc)
 		goto fail;
 	nft_ctx_buffer_output(nc->nft);
 	nft_ctx_buffer_error(nc->nft);
-	if (nft_install(nc) == 0)
+	nc->nft_nl = nft_batch_open();
+	if (nc->nft_nl != NULL && nft_install(nc) == 0)
 		return;
+	nft_batch_close(nc->nft_nl);
+	nc->nft_nl = NULL;
 	nft_ctx_free(nc->nft);
 	nc->nft = NULL;
 fail:
@@ -348,27 +355,50 @@ fail:
 	    nc->cidr);
 }
 
+/* Replaces the lease element (timeout_ms 0: empties the set). */
 static int
-nft_lease(struct netcfg6 *nc, uint32_t lease_ms)
+nft_renew(struct netcfg6 *nc, uint32_t timeout_ms)
 {
-	char cmd[384], ip[INET6_ADDRSTRLEN];
+	struct nft_batch_lease l = {
+	    .table = nc->nft_table,
+	    .families = {NFPROTO_INET},
+	    .n_families = 1,
+	    .key = nc->conf.dmz.s6_addr,
+	    .key_len = sizeof(nc->conf.dmz.s6_addr),
+	};
+	char buf[1024];
+	uint32_t seq = nc->nft_seq;
+	size_t acks,
+	    len = nft_batch_build(buf, sizeof(buf), seq, &l, timeout_ms, &acks);
 
+	if (len == 0)
+		abort(); /* sizes are fixed: a bug, not input */
+	nc->nft_seq += 2 + 2 * NFT_BATCH_TABLES_MAX;
+	return nft_batch_send(nc->nft_nl, buf, len, seq, acks);
+}
+
+/* nft_renew(), or the table again and once more: ours was gone (a flush
+ * ruleset). A failure is logged once. */
+static int
+nft_lease(struct netcfg6 *nc, uint32_t timeout_ms, const char *what)
+{
 	if (nc->nft == NULL)
 		return 0;
-	inet_ntop(AF_INET6, &nc->conf.dmz, ip, sizeof(ip));
-	snprintf(cmd, sizeof(cmd),
-	    "%sadd element inet %s lease { %s timeout %ums }\n", nc->nft_clear,
-	    nc->nft_table, ip, (unsigned)lease_ms);
-	if (nft_run_cmd_from_buffer(nc->nft, cmd) == 0) {
+	if (nft_renew(nc, timeout_ms) == 0) {
 		nc->nft_failing = false;
 		return 0;
 	}
-	/* Our table gone (a flush ruleset): make it again. */
-	if (nft_install(nc) == -1 || nft_run(nc, cmd, "lease") == -1)
-		return -1;
-	log_warnx(
-	    "netcfg: nftables table %s was gone; made it again", nc->nft_table);
-	return 0;
+	if (nft_install(nc) == 0 && nft_renew(nc, timeout_ms) == 0) {
+		nc->nft_failing = false;
+		log_warnx("netcfg: nftables table %s was gone; made it again",
+		    nc->nft_table);
+		return 0;
+	}
+	if (!nc->nft_failing)
+		log_warnx("netcfg: nft %s for %s: %s", what, nc->cidr,
+		    strerror(errno));
+	nc->nft_failing = true;
+	return -1;
 }
 
 /* ---- the guard ---- */
@@ -873,7 +903,7 @@ netcfg6_set_member_macs(struct netcfg6 *nc, const uint8_t (*macs)[6], size_t n)
 int
 netcfg6_addr_add(struct netcfg6 *nc, uint32_t lease_ms)
 {
-	(void)nft_lease(nc, lease_ms);
+	(void)nft_lease(nc, lease_ms > 0 ? lease_ms : 1, "lease");
 	nc->add_seq = nc->nl_seq + 1;
 	if (nl_send(nc, netcfg_lease_secs(lease_ms), "add") == -1)
 		return -1;
@@ -894,8 +924,7 @@ del(struct netcfg6 *nc)
 	nc->lease_end_ms = 0;
 	nc->announce_left = 0;
 	evtimer_del(nc->ev_announce);
-	if (nc->nft != NULL)
-		(void)nft_run(nc, nc->nft_clear, "clear lease");
+	(void)nft_lease(nc, 0, "clear lease");
 	guard_tick(nc);
 	return nl_send(nc, 0, "delete");
 }
@@ -1063,6 +1092,7 @@ netcfg6_free(struct netcfg6 *nc)
 		(void)nft_run(nc, cmd, "delete table");
 		nft_ctx_free(nc->nft);
 	}
+	nft_batch_close(nc->nft_nl);
 	if (nc->nl != -1)
 		close(nc->nl);
 	if (nc->tx != -1)

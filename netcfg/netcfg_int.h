@@ -157,6 +157,7 @@ void netcfg_vmac_name(
  */
 
 struct event;
+struct mnl_socket;
 struct nft_ctx;
 struct nl_sock;
 
@@ -222,11 +223,13 @@ struct netcfg {
 	uint32_t lease_ms;	/* of the last add or refresh */
 	uint64_t nl_renewed_ms; /* the kernel's lifetime, last renewed */
 
-	struct nft_ctx *nft;	  /* NULL: no nftables lease (logged) */
-	bool nft_failing;	  /* the last nft command failed (logged) */
-	char nft_table[48];	  /* qure_<if>_<dmz hex> */
-	char nft_clear[160];	  /* flushes both lease sets */
-	struct nl_sock *nl_watch; /* RTNLGRP_IPV4_IFADDR, RTNLGRP_LINK */
+	struct nft_ctx *nft;	   /* NULL: no nftables lease (logged) */
+	struct mnl_socket *nft_nl; /* the renewals (nft_batch.c) */
+	uint32_t nft_seq;	   /* of the next renewal's batch */
+	bool nft_failing;	   /* the last nft command failed (logged) */
+	char nft_table[48];	   /* qure_<if>_<dmz hex> */
+	char nft_clear[160];	   /* flushes both lease sets */
+	struct nl_sock *nl_watch;  /* RTNLGRP_IPV4_IFADDR, RTNLGRP_LINK */
 	struct event *ev_req, *ev_watch;
 	struct netcfg_nl_up nl_up;
 	uint32_t nl_seq;

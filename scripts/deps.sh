@@ -13,6 +13,7 @@ PKGS=(
 	# libraries (configure.ac: QURE_REQUIRE_PKG)
 	libssl-dev libevent-dev libnl-3-dev libnl-route-3-dev libinih-dev
 	libjansson-dev libcmocka-dev libnftables-dev libavahi-client-dev libldns-dev
+	libnftnl-dev libmnl-dev # netcfg/nft_batch.c
 	libminiupnpc-dev libnatpmp-dev # dns/router.c
 	# fuzzing (libFuzzer and the sanitizer runtimes of clang 14), format
 	clang libclang-rt-14-dev clang-format-14
