@@ -526,8 +526,8 @@ elect_fsm_handler elect_on_answer;
 
 /* elect_fence.c */
 uint32_t elect_probe_timeout(const struct elect *c);
-void elect_fence_heard(
-    struct elect *c, struct elect_member *mb, const struct elect_msg *m);
+void elect_fence_heard(struct elect *c, struct elect_member *mb,
+    const struct elect_msg *m, struct elect_out *out);
 void elect_fence_probe_sent(
     struct elect *c, struct elect_member *h, uint64_t nonce, bool retry);
 void elect_fence_ack(struct elect *c, const struct elect_msg *m, bool retried);

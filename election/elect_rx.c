@@ -28,7 +28,7 @@ note_member(struct elect *c, const struct elect_msg *m,
 		return;
 	}
 	mb->src = *src;
-	elect_fence_heard(c, mb, m); /* before the boot is recorded */
+	elect_fence_heard(c, mb, m, out); /* before the boot is recorded */
 	mb->boot = m->boot;
 	/* Its start in our clock, for which side of a conflict came first
 	 * (the delay of the datagram aside). */

@@ -703,6 +703,11 @@ uint32_t elect_get_probe_timeout(const struct elect *, uint32_t *samples);
  * us, round trips measured, no loss lately): a silent holder is then
  * claimed from a PROBE round + its fence after, not a lease. */
 bool elect_get_fence_trusted(const struct elect *);
+/* How late our first PROBE may reach a silent holder for the fence's
+ * gate to hold (the learned round-trip timeout, at least
+ * ELECT_FENCE_MARGIN_MS): the fence counts a datagram to it that took
+ * longer as lost, as every timeout does (tests/sim: invariant (h)). */
+uint32_t elect_get_fence_margin(const struct elect *);
 
 /* Why a holder's fence would not serve (or ELECT_FENCE_SERVES). */
 enum elect_fence_why {

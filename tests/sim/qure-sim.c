@@ -186,6 +186,7 @@ add_stats(struct sim_stats *t, const struct sim_stats *a)
 	t->farewells += a->farewells;
 	t->loss_handovers += a->loss_handovers;
 	t->lossy_claims += a->lossy_claims;
+	t->late_claims += a->late_claims;
 	t->fence_claims += a->fence_claims;
 	t->fence_resumes += a->fence_resumes;
 }
@@ -235,7 +236,8 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    "  %" PRIu64 " handovers off a lossy link, %" PRIu64
 	    " claims let in by a fence, %" PRIu64 " beside a held address"
 	    " after losses,\n"
-	    "  %" PRIu64 " lapsed fences renewed,\n"
+	    "  %" PRIu64 " after a datagram slower than the margin, %" PRIu64
+	    " lapsed fences renewed,\n"
 	    "  %.1f s simulated in %.2f s wall: %s\n",
 	    k, o->seed, o->seed + (k ? k - 1 : 0), total.steps, total.events,
 	    total.failovers, total.crashes, total.restarts, total.pauses,
@@ -247,8 +249,8 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    total.persist_failed, total.named_handovers, total.farewells,
 	    total.reverts, total.replayed, total.mismatch_notes,
 	    total.loss_handovers, total.fence_claims, total.lossy_claims,
-	    total.fence_resumes, (double)sim_ms / 1000.0, wall_s() - t0,
-	    rc == 0 ? "all invariants held" : "FAILED");
+	    total.late_claims, total.fence_resumes, (double)sim_ms / 1000.0,
+	    wall_s() - t0, rc == 0 ? "all invariants held" : "FAILED");
 	if (failed > 1)
 		printf("%" PRIu64 " scenarios failed\n", failed);
 	return rc == 0 ? 0 : 1;

@@ -106,6 +106,9 @@ struct sim_node {
 	/* (h): datagrams between it and node j that the network lost (or
 	 * a cut link, a partition kept) since it last heard j. */
 	uint32_t lost_since_heard[SIM_MAX_NODES];
+	/* ... or delivered to j later than this node's fence margin: to a
+	 * timeout, lost (elect_get_fence_margin()). */
+	uint32_t late_since_heard[SIM_MAX_NODES];
 	uint64_t fence_claims_seen; /* its core's counter, last read */
 	uint64_t
 	    lease_announced; /* (c): its last HEARTBEAT/CLAIM's lease end */
@@ -143,6 +146,9 @@ struct sim_stats {
 	/* (h): claims beside a kernel holding the address, after the LAN lost
 	 * datagrams between the two (the fence on a lossy LAN) */
 	uint64_t lossy_claims;
+	/* ... after a datagram to it took longer than the claimant's fence
+	 * margin (a slow LAN whose delay jumped) */
+	uint64_t late_claims;
 	uint64_t fence_claims;	/* claims the fence let in before a lease */
 	uint64_t fence_resumes; /* holders that renewed a lapsed fence */
 };

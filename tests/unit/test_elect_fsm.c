@@ -3937,6 +3937,34 @@ a_holder_followed_again_after_we_held_is_greeted(void **state)
 	assert_true(fx_last_ping(f) != 0);
 }
 
+/* A fresh start has one round trip, from its greeting; the fence wants
+ * ELECT_PROBE_MIN_SAMPLES. It asks again at once (a HELLO with a PING to
+ * the holder), not at its next periodic HELLO 10 s later: a standby just
+ * restarted, named successor, waited out the whole lease (chaos run:
+ * 110-120 ms failovers against 80). Measured, an echo asks nothing. */
+static void
+a_fresh_start_pings_again_until_measured(void **state)
+{
+	struct fx *f = *state;
+	uint64_t ping;
+
+	fx_hear_fenced_hb(f, PEER_HIGH, 0, 0); /* followed: greeted */
+	ping = fx_last_ping(f);
+	assert_true(ping != 0);
+	fx_advance(f, 10);
+	fx_clear(f);
+	fx_hear_fenced_hb(f, PEER_HIGH, ping, 5);
+	assert_false(elect_get_fence_trusted(f->e)); /* one sample */
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_HELLO), 1);
+	ping = fx_last_ping(f);
+	assert_true(ping != 0);
+	fx_advance(f, 10);
+	fx_clear(f);
+	fx_hear_fenced_hb(f, PEER_HIGH, ping, 5);
+	assert_true(elect_get_fence_trusted(f->e));
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_HELLO), 0);
+}
+
 /* The guard's farewell for a holder killed outright carries the uptime
  * of the datagram before it: old, not slow. The next holder's fence
  * serves at once (it was distrusted for 25 heartbeats: a paused VM 4 s
@@ -4422,6 +4450,7 @@ main(void)
 	    T(a_late_heartbeat_turns_the_fence_off_for_a_while),
 	    T(a_farewells_stale_uptime_is_no_sign_of_delay),
 	    T(a_holder_followed_again_after_we_held_is_greeted),
+	    T(a_fresh_start_pings_again_until_measured),
 	    T(our_own_stall_is_no_sign_of_loss),
 	    T(our_own_link_outage_is_no_sign_of_loss),
 	    T(signs_of_a_holder_that_resigned_for_link_loss_end_with_it),
