@@ -28,15 +28,25 @@ static void
 note_probe_seq(struct elect *c, const struct elect_msg *m)
 {
 	struct elect_member *mb = elect_members_find(&c->members, &m->id);
-	bool same_epoch;
+	uint64_t window =
+	    (uint64_t)ELECT_LOSS_WINDOW_HEARTBEATS * c->conf.heartbeat_ms;
+	bool same_epoch, recent;
 
 	if (mb == NULL || !(m->has & ELECT_HAS_PROBE_SEQ))
 		return;
 	same_epoch = mb->probe_epoch == c->held_epoch;
+	/* A gap after a long pause may be old news: the PROBEs went missing
+	 * some time since the last one came (the simulator: ones lost in a
+	 * lossy spell, counted at the first PROBE after the LAN healed, made
+	 * a sound holder hand over). Our link's loss now shows in PROBEs
+	 * that come close together (a round's tries). */
+	recent = mb->probe_rx_ms != 0 && c->now_ms <= mb->probe_rx_ms + window;
+	mb->probe_rx_ms = c->now_ms;
 	if (same_epoch && m->probe_seq > mb->probe_seq &&
 	    m->probe_seq - mb->probe_seq > 1) {
 		c->ctr.probes_lost += m->probe_seq - mb->probe_seq - 1;
-		mb->probe_gap_ms = c->now_ms;
+		if (recent)
+			mb->probe_gap_ms = c->now_ms;
 	}
 	/* Asked again with the nonce we acked: our ack (and, for a silence
 	 * PROBE, our heartbeats) never reached it. Late it is not: both ends
@@ -128,6 +138,7 @@ hand_over_if_lossy(struct elect *c, struct elect_out *out)
 		return;
 	c->ctr.loss_handovers++;
 	elect_note_loss_handover(c);
+	c->own_loss_handover_ms = c->now_ms;
 	/* Our link loses datagrams: as a standby, a silent holder may be
 	 * only our loss. No fence until our link has been quiet a while. */
 	c->loss_seen_ms = c->now_ms;

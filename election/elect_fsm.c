@@ -543,6 +543,7 @@ static const struct {
     {ST_NOT_HOLDER, ELECT_FSM_RESIGN, elect_on_resign,
 	"=|candidate|holder|standby"},
     {ST(HOLDER), ELECT_FSM_PROBE, elect_on_probe, "=|standby"},
+    {ST_NOT_HOLDER, ELECT_FSM_PROBE, elect_on_probe_resigned, "="},
     {ST(STANDBY), ELECT_FSM_PROBE_ACK, elect_on_probe_ack, "=|candidate"},
     {ST(CANDIDATE), ELECT_FSM_PROBE_ACK, elect_on_silent_holder_ack,
 	"=|standby"},

@@ -42,6 +42,7 @@ struct elect_member {
 	uint64_t probe_epoch;
 	uint32_t probe_seq;
 	uint64_t probe_gap_ms;
+	uint64_t probe_rx_ms;  /* when its last PROBE came */
 	uint64_t probe_nonce;  /* of its last PROBE, which we acked */
 	uint64_t probe_ack_ms; /* when we first acked that nonce */
 	/*
@@ -374,6 +375,17 @@ struct elect {
 	/* The last two handovers for a lossy link (heard or ours), latest
 	 * first: a third within the damping window waits (elect_fast.c). */
 	uint64_t loss_handover_ms[2];
+	/* When we last handed over for our own link's loss (0: never): we
+	 * claim last for a while (elect_become_candidate()). */
+	uint64_t own_loss_handover_ms;
+	/* Our last RESIGN, said again once to each member that PROBEs us
+	 * while it may still follow us (it lost the first): when (0: none),
+	 * the successor named, why, and the members told (bit per slot). */
+	uint64_t resign_ms;
+	uint64_t resign_epoch; /* held_epoch then: a claim since ends it */
+	struct elect_id resign_successor;
+	enum elect_reason resign_why;
+	uint64_t resign_told;
 	/* HOLDER: the last service check result; no claims while held down. */
 	bool check_ok;
 	uint32_t check_fails;  /* failed checks in a row */
@@ -523,6 +535,7 @@ elect_fsm_handler elect_on_silent_holder_ack;
 elect_fsm_handler elect_on_probe_ack;
 elect_fsm_handler elect_on_request;
 elect_fsm_handler elect_on_answer;
+elect_fsm_handler elect_on_probe_resigned; /* elect_send.c */
 
 /* elect_fence.c */
 uint32_t elect_probe_timeout(const struct elect *c);

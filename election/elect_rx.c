@@ -46,6 +46,19 @@ note_member(struct elect *c, const struct elect_msg *m,
 			memcpy(mb->mac, m->mac, sizeof(mb->mac));
 		memcpy(mb->addrs, m->addrs, sizeof(mb->addrs));
 		mb->n_addrs = m->n_addrs;
+		/* A holder's HELLO (its greeting after a CLAIM, an answer to
+		 * a SOLICIT) says it holds: its kernel may answer until a
+		 * lease from now. Its CLAIM may be lost, or come after this
+		 * HELLO and be dropped by the window (sequences only go up):
+		 * the simulator's reordering LAN made a member claim beside
+		 * such a holder's kernel (seed 10001, scenario 15295). */
+		if (m->state == ELECT_ST_HOLDER) {
+			uint64_t until = c->now_ms + c->conf.lease_ms +
+					 ELECT_LEASE_MARGIN_MS;
+
+			if (until > mb->lease_until_ms)
+				mb->lease_until_ms = until;
+		}
 	} else if (m->type == ELECT_MSG_HEARTBEAT ||
 		   m->type == ELECT_MSG_CLAIM) {
 		mb->state = ELECT_ST_HOLDER;

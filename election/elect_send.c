@@ -243,21 +243,62 @@ resign_why(enum elect_reason why)
  * claiming at once, and a second copy costs nothing to the others (they
  * follow nobody once the first one came, the successor is holder).
  */
+static void
+send_last_resign(
+    struct elect *c, const struct elect_addr *to, struct elect_out *out)
+{
+	struct elect_msg m;
+
+	elect_msg_init(c, &m, ELECT_MSG_RESIGN);
+	m.has |= ELECT_HAS_HOLDER | ELECT_HAS_REASON;
+	m.reason = resign_why(c->resign_why);
+	m.holder = c->resign_successor; /* all zero: none */
+	elect_send_msg(c, &m, to, out);
+}
+
 void
 elect_send_resign(struct elect *c, const struct elect_id *successor,
     enum elect_reason why, struct elect_out *out)
 {
 	unsigned copies = why == ELECT_WHY_LINK_LOSS ? 2 : 1;
-	struct elect_msg m;
 
-	for (unsigned i = 0; i < copies; i++) {
-		elect_msg_init(c, &m, ELECT_MSG_RESIGN);
-		m.has |= ELECT_HAS_HOLDER | ELECT_HAS_REASON;
-		m.reason = resign_why(why);
-		if (successor != NULL)
-			m.holder = *successor;
-		elect_send_msg(c, &m, NULL, out);
-	}
+	c->resign_ms = c->now_ms;
+	c->resign_epoch = c->held_epoch;
+	c->resign_why = why;
+	c->resign_told = 0;
+	memset(&c->resign_successor, 0, sizeof(c->resign_successor));
+	if (successor != NULL)
+		c->resign_successor = *successor;
+	for (unsigned i = 0; i < copies; i++)
+		send_last_resign(c, NULL, out);
+}
+
+/*
+ * A PROBE after we resigned: its sender still follows us, so it lost our
+ * RESIGN (both copies, off a lossy link: every standby then found us
+ * silent, distrusted our fence for the loss it had seen, and waited out
+ * the lease: 450 ms of outage in a chaos run). Said again, to it alone,
+ * once per member, while a member may still follow us (the lease after
+ * the RESIGN) and if we did not claim since. The RESIGN is true: the
+ * address went before the first copy.
+ */
+void
+elect_on_probe_resigned(
+    struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
+{
+	const struct elect_member *mb =
+	    elect_members_find(&c->members, &in->m->id);
+	uint64_t bit;
+
+	if (c->resign_ms == 0 || mb == NULL ||
+	    c->resign_epoch != c->held_epoch ||
+	    c->now_ms > c->resign_ms + c->conf.lease_ms + ELECT_LEASE_MARGIN_MS)
+		return;
+	bit = 1ull << (size_t)(mb - c->members.m);
+	if (c->resign_told & bit)
+		return;
+	c->resign_told |= bit;
+	send_last_resign(c, in->src, out);
 }
 
 /*

@@ -406,6 +406,15 @@ elect_become_candidate(struct elect *c, const struct elect_id *gone,
 	/* A failing service goes last: any fit member claims first. */
 	if (!c->check_ok)
 		extra_turns += (unsigned)c->members.n + 1;
+	/* So does a link that lost datagrams lately (we handed over for
+	 * it): what we missed may be our successor's CLAIM (a chaos run: the
+	 * lossy ex-holder went candidate, claimed the successor's epoch, won
+	 * on rank and took the address back onto its lossy link). */
+	if (c->own_loss_handover_ms != 0 &&
+	    c->now_ms <
+		c->own_loss_handover_ms +
+		    (uint64_t)ELECT_LOSS_DAMP_HEARTBEATS * c->conf.heartbeat_ms)
+		extra_turns += (unsigned)c->members.n + 1;
 	elect_wait_turn(
 	    c, elect_turns_ms(c, rank + extra_turns) + extra_ms, why, out);
 	c->lost_by_silence = gone != NULL && (why == ELECT_WHY_HOLDER_DEAD ||

@@ -671,15 +671,6 @@ static bool kernel_has(const struct sim *s, int j);
 static bool site_dmz(const struct sim_node *);
 static int check_mismatched_claim(struct sim *, int);
 
-/*
- * (h): a node never becomes holder while another node's kernel still
- * answers for the address under a lease this node heard of: the lease end
- * carried (as the sender's kernel had it) by the last HEARTBEAT/CLAIM of
- * that node accepted by this one since its start, in the same tenure (the
- * sender has not dropped the address and taken it again since). A frozen
- * (paused) or killed holder keeps the address until then. What a partition or a
- * cut link kept from it, it could not know.
- */
 /* Whether the claim being made was let in by a fence (its core counted
  * one more than we saw): only a fence claims on a margin. */
 static bool
@@ -691,6 +682,15 @@ claims_by_fence(const struct sim_node *n)
 	return ctr.fence_claims > n->fence_claims_seen;
 }
 
+/*
+ * (h): a node never becomes holder while another node's kernel still
+ * answers for the address under a lease this node heard of: the lease end
+ * carried (as the sender's kernel had it) by the last HEARTBEAT/CLAIM of
+ * that node accepted by this one since its start, in the same tenure (the
+ * sender has not dropped the address and taken it again since). A frozen
+ * (paused) or killed holder keeps the address until then. What a partition or a
+ * cut link kept from it, it could not know.
+ */
 static int
 check_frozen_lease(struct sim *s, int i)
 {

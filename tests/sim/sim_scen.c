@@ -696,6 +696,40 @@ mism_join(struct scen *c)
 	return sim_start(s, c->mism);
 }
 
+/*
+ * The heal gave every disk back, but a core whose persist failed retries
+ * on its own backoff (up to 16 heartbeats: elect_trans.c), which may be
+ * longer than W; until then it takes no part (D4), and a member with
+ * preempt on and a better priority then hands the address over to it,
+ * as a joiner would (seed 1, scenario 3796: its retry came 46 ms before
+ * W ended, the handover 10 ms after). So the stable phase starts W after
+ * the last live node could write again (sends_since_ms).
+ */
+static int
+wait_for_disks(struct scen *c)
+{
+	struct sim *s = c->s;
+	uint64_t end = s->now + 32 * (uint64_t)c->hb_ms, last = 0;
+	int i;
+
+	for (;;) {
+		for (i = 0; i < s->n_nodes; i++)
+			if (sim_is_live(s, i) && s->node[i].core != NULL &&
+			    !elect_get_persist_ok(s->node[i].core))
+				break;
+		if (i == s->n_nodes || s->now >= end)
+			break;
+		if (sim_run_until(s, s->now + c->hb_ms) != 0)
+			return -1;
+	}
+	for (i = 0; i < s->n_nodes; i++)
+		if (sim_is_live(s, i) && s->node[i].sends_since_ms > last)
+			last = s->node[i].sends_since_ms;
+	if (last + c->settle_ms <= s->now)
+		return 0;
+	return sim_run_until(s, last + c->settle_ms);
+}
+
 static int
 stable(struct scen *c)
 {
@@ -703,7 +737,8 @@ stable(struct scen *c)
 	uint64_t w = c->settle_ms;
 	uint64_t margin = w > 1000 ? w : 1000;
 
-	if (sim_run_until(s, s->now + w) != 0 || settle(c) != 0)
+	if (sim_run_until(s, s->now + w) != 0 || wait_for_disks(c) != 0 ||
+	    settle(c) != 0)
 		return -1;
 	sim_adversary_start(s);
 	if (c->joiner >= 0) {

@@ -3329,6 +3329,97 @@ fx_lose_probes_of_two(struct fx *f, uint32_t seq)
 	fx_hear_probe_seq(f, PEER_OTHER, seq + 2);
 }
 
+/* A HELLO that says its sender holds (its greeting after a CLAIM we
+ * lost, or dropped: it came after the HELLO) gates our claim as its
+ * CLAIM would have: its kernel may answer until a lease from then. */
+static void
+a_holders_hello_gates_our_claim_by_its_lease(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg hello = {.type = ELECT_MSG_HELLO,
+	    .priority = 1,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE,
+	    .state = ELECT_ST_HOLDER};
+	uint64_t heard;
+
+	snprintf(hello.name, sizeof(hello.name), "peer%d", PEER_LOW);
+	fx_advance(f, listen_ms(f) - 10);
+	heard = f->now;
+	fx_hear_msg(f, &hello, PEER_LOW);
+	while (fx_count_sent(f, ELECT_MSG_CLAIM) == 0 && f->now < 10000)
+		fx_advance(f, 1);
+	assert_true(f->now >= heard + f->conf.lease_ms + ELECT_LEASE_MARGIN_MS);
+}
+
+/* PROBEs that went missing long ago (a lossy spell since healed) show
+ * as a gap only at the next PROBE: not a witness of loss now. */
+static void
+a_gap_after_a_long_pause_is_no_witness(void **state)
+{
+	struct fx *f = *state;
+
+	fx_holder_with_two_standbys(f);
+	fx_hear_probe_seq(f, PEER_LOW, 1);
+	fx_hear_probe_seq(f, PEER_OTHER, 1);
+	fx_advance(
+	    f, (ELECT_LOSS_WINDOW_HEARTBEATS + 1) * f->conf.heartbeat_ms);
+	fx_hear_probe_seq(f, PEER_LOW, 3);
+	fx_hear_probe_seq(f, PEER_OTHER, 3);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	assert_false(fx_sent(f, ELECT_MSG_RESIGN));
+}
+
+/* A PROBE after our RESIGN: its sender lost the RESIGN (both copies, off
+ * our lossy link) and still follows us. It hears the RESIGN again, to it
+ * alone and once; nobody does after the lease it could still count. */
+static void
+a_probe_after_our_resign_is_answered_with_it_once(void **state)
+{
+	struct fx *f = *state;
+
+	fx_holder_with_two_standbys(f);
+	fx_lose_probes_of_two(f, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	fx_advance(f, 10);
+	fx_clear(f);
+	fx_hear_probe_seq(f, PEER_OTHER, 5);
+	assert_int_equal(fx_resigns(f, ELECT_RESIGN_LINK_LOSS, PEER_LOW), 1);
+	assert_true(
+	    f->log[fx_find(f, ELECT_ACT_SEND, ELECT_MSG_RESIGN)].dest.family !=
+	    0); /* unicast, to the prober */
+	fx_clear(f);
+	fx_hear_probe_seq(f, PEER_OTHER, 6);
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_RESIGN), 0);
+	fx_hear_probe_seq(f, PEER_LOW, 5);
+	assert_int_equal(fx_resigns(f, ELECT_RESIGN_LINK_LOSS, PEER_LOW), 1);
+	fx_advance(f, f->conf.lease_ms + ELECT_LEASE_MARGIN_MS);
+	fx_clear(f);
+	fx_hear_probe_seq(f, PEER_LOW, 6);
+	assert_int_equal(fx_count_sent(f, ELECT_MSG_RESIGN), 0);
+}
+
+/* After our own loss handover we claim last: what we missed may be our
+ * successor's CLAIM, and on rank we would take the address back onto
+ * our lossy link. */
+static void
+after_our_own_loss_handover_we_claim_last(void **state)
+{
+	struct fx *f = *state;
+	uint64_t candidate = 0;
+	unsigned turns = 3; /* two standbys known, and the extra one */
+
+	fx_holder_with_two_standbys(f);
+	fx_lose_probes_of_two(f, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	while (fx_state(f) != ELECT_ST_HOLDER && f->now < 10000) {
+		fx_advance(f, 1);
+		if (candidate == 0 && fx_state(f) == ELECT_ST_CANDIDATE)
+			candidate = f->now;
+	}
+	assert_true(candidate != 0);
+	assert_true(f->now >= candidate + turns * f->conf.claim_stagger_ms);
+}
+
 /* One handover for loss says nothing of the LAN: the next holder, lossy
  * too (another host's bad link, seconds later), hands over as well. */
 static void
@@ -4451,6 +4542,10 @@ main(void)
 	    T(a_farewells_stale_uptime_is_no_sign_of_delay),
 	    T(a_holder_followed_again_after_we_held_is_greeted),
 	    T(a_fresh_start_pings_again_until_measured),
+	    T(a_holders_hello_gates_our_claim_by_its_lease),
+	    T(a_gap_after_a_long_pause_is_no_witness),
+	    T(a_probe_after_our_resign_is_answered_with_it_once),
+	    T(after_our_own_loss_handover_we_claim_last),
 	    T(our_own_stall_is_no_sign_of_loss),
 	    T(our_own_link_outage_is_no_sign_of_loss),
 	    T(signs_of_a_holder_that_resigned_for_link_loss_end_with_it),
