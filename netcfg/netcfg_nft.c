@@ -172,15 +172,8 @@ renew(struct netcfg *nc, uint32_t timeout_ms)
 	    .key = (const uint8_t *)&nc->conf.dmz.s_addr,
 	    .key_len = sizeof(nc->conf.dmz.s_addr),
 	};
-	char buf[1024];
-	uint32_t seq = nc->nft_seq;
-	size_t acks,
-	    len = nft_batch_build(buf, sizeof(buf), seq, &l, timeout_ms, &acks);
 
-	if (len == 0)
-		abort(); /* sizes are fixed: a bug, not input */
-	nc->nft_seq += 2 + 2 * NFT_BATCH_TABLES_MAX;
-	return nft_batch_send(nc->nft_nl, buf, len, seq, acks);
+	return nft_batch_renew(nc->nft_nl, &nc->nft_seq, &l, timeout_ms);
 }
 
 /* renew(), or on failure the tables again and renew() once more: ours

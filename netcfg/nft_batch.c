@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -174,4 +175,19 @@ nft_batch_send(struct mnl_socket *nl, const void *batch, size_t len,
 		return -1;
 	}
 	return 0;
+}
+
+int
+nft_batch_renew(struct mnl_socket *nl, uint32_t *seq,
+    const struct nft_batch_lease *l, uint32_t timeout_ms)
+{
+	char buf[1024];
+	uint32_t first = *seq;
+	size_t acks, len = nft_batch_build(
+			 buf, sizeof(buf), first, l, timeout_ms, &acks);
+
+	if (len == 0)
+		abort(); /* sizes are fixed: a bug, not input */
+	*seq += 2 + 2 * NFT_BATCH_TABLES_MAX;
+	return nft_batch_send(nl, buf, len, first, acks);
 }

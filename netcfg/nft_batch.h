@@ -55,4 +55,12 @@ void nft_batch_close(struct mnl_socket *);
 int nft_batch_send(struct mnl_socket *, const void *batch, size_t len,
     uint32_t seq, size_t n_acks);
 
+/*
+ * Builds and sends one renewal (timeout_ms 0: empties the sets), its
+ * messages numbered from *seq on; advances *seq past them. As
+ * nft_batch_send().
+ */
+int nft_batch_renew(struct mnl_socket *, uint32_t *seq,
+    const struct nft_batch_lease *l, uint32_t timeout_ms);
+
 #endif

@@ -194,6 +194,7 @@ the_kernel_takes_a_renewal_and_refuses_a_missing_table(void **state)
 	struct mnl_socket *nl;
 	char buf[1024], out[2048];
 	size_t acks, len;
+	uint32_t seq;
 
 	(void)state;
 	if (unshare(CLONE_NEWNET) == -1)
@@ -212,7 +213,7 @@ the_kernel_takes_a_renewal_and_refuses_a_missing_table(void **state)
 			     "flags timeout; }\n}\n",
 			     NULL, 0),
 	    0);
-	for (uint32_t seq = 10; seq < 40; seq += 6) { /* again and again */
+	for (seq = 10; seq < 40; seq += 6) { /* again and again */
 		len = nft_batch_build(buf, sizeof(buf), seq, &l, 60000, &acks);
 		if (nft_batch_send(nl, buf, len, seq, acks) != 0)
 			fail_msg(
@@ -225,8 +226,9 @@ the_kernel_takes_a_renewal_and_refuses_a_missing_table(void **state)
 
 	/* A shorter lease replaces the longer one (an add alone would leave
 	 * the element as it was: the flush is what makes it a renewal). */
-	len = nft_batch_build(buf, sizeof(buf), 44, &l, 30000, &acks);
-	assert_int_equal(nft_batch_send(nl, buf, len, 44, acks), 0);
+	seq = 44;
+	assert_int_equal(nft_batch_renew(nl, &seq, &l, 30000), 0);
+	assert_int_equal(seq, 44 + 2 + 2 * NFT_BATCH_TABLES_MAX);
 	assert_int_equal(nft("list set arp qtest lease", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "10.0.0.200 timeout 30s"));
 
