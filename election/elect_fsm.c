@@ -568,6 +568,7 @@ static const struct {
     {ST(CANDIDATE), ELECT_FSM_PERSIST_DONE, on_persist_done_candidate,
 	"=|starting"},
     {ST_LIVE, ELECT_FSM_HINT, on_hint, "="},
+    {ST(HOLDER), ELECT_FSM_GUARD_RESIGNED, elect_on_guard_resigned, "standby"},
 };
 
 void
@@ -613,6 +614,8 @@ caller_event(const struct elect_event *ev)
 		return ELECT_FSM_PERSIST_DONE;
 	case ELECT_EV_HINT:
 		return ELECT_FSM_HINT;
+	case ELECT_EV_GUARD_RESIGNED:
+		return ELECT_FSM_GUARD_RESIGNED;
 	case ELECT_EV_RX:
 	case ELECT_EV_TIMER:
 		break;
@@ -623,7 +626,8 @@ caller_event(const struct elect_event *ev)
 static bool
 event_is_valid(const struct elect_event *ev)
 {
-	if (ev == NULL || ev->type < ELECT_EV_START || ev->type > ELECT_EV_HINT)
+	if (ev == NULL || ev->type < ELECT_EV_START ||
+	    ev->type > ELECT_EV_GUARD_RESIGNED)
 		return false;
 	if (ev->type == ELECT_EV_RX && ev->buf == NULL && ev->len > 0)
 		return false;

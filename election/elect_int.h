@@ -278,6 +278,7 @@ struct elect {
 	 * sequence right after the last datagram sent while it is out). */
 	bool farewell_out;
 	uint64_t farewell_seq;
+	struct elect_id farewell_successor; /* it names; zero: none */
 
 	enum elect_state state;
 	bool has_holder; /* followed holder, when not HOLDER ourselves */
@@ -432,6 +433,7 @@ enum elect_fsm_event {
 	ELECT_FSM_CHECK,
 	ELECT_FSM_PERSIST_DONE,
 	ELECT_FSM_HINT,
+	ELECT_FSM_GUARD_RESIGNED,
 };
 
 /* What a handler of the table is given. */
@@ -562,6 +564,7 @@ void elect_run_timers(struct elect *c, struct elect_out *out);
 uint64_t elect_next_wake(const struct elect *c);
 /* handlers of the table */
 elect_fsm_handler elect_on_late_holder;
+elect_fsm_handler elect_on_guard_resigned;
 elect_fsm_handler elect_on_late_candidate;
 elect_fsm_handler elect_on_late_starting;
 elect_fsm_handler elect_on_late_listening;

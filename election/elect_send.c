@@ -352,8 +352,10 @@ elect_sync_farewell(struct elect *c, struct elect_out *out)
 	best = elect_members_best(&c->members, c->now_ms, NULL);
 	if (best != NULL)
 		m.holder = best->id;
+	c->farewell_successor = m.holder;
 	m.seq = c->farewell_seq = c->seq++;
 	a = elect_push(out, ELECT_ACT_FAREWELL);
+	a->peer = m.holder;
 	a->len = elect_wire_encode(&m, c->conf.key, a->buf, sizeof(a->buf));
 	assert(a->len > 0);
 	c->farewell_out = true;

@@ -104,6 +104,27 @@ fence_lapsed(struct elect *c, struct elect_out *out)
 	elect_resign(c, best ? &best->id : NULL, ELECT_WHY_FENCE_LAPSED, out);
 }
 
+/*
+ * The address guard resigned for us (netcfg/netcfg_guard.c): our loop
+ * went a whole fence without renewing it while the guard ran (qured
+ * stopped, its loop blocked), so the guard deleted the address and sent
+ * our farewell, and a standby may hold already. The peers took us for a
+ * standby then; we follow, and send the same RESIGN again for a member
+ * that lost the farewell: naming the farewell's successor, as another
+ * one would claim at once beside it.
+ */
+void
+elect_on_guard_resigned(
+    struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
+{
+	(void)in;
+	c->ctr.fence_lapses++;
+	elect_resign(c,
+	    elect_id_is_zero(&c->farewell_successor) ? NULL
+						     : &c->farewell_successor,
+	    ELECT_WHY_FENCE_LAPSED, out);
+}
+
 void
 elect_on_timer_holder(
     struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)

@@ -531,6 +531,16 @@ enum elect_event_type {
 	 * makes a member. The caller rate-limits hints.
 	 */
 	ELECT_EV_HINT,
+	/*
+	 * The address guard resigned for us (netcfg/netcfg_guard.c): our
+	 * loop missed its fence while the guard ran, so the guard deleted
+	 * the address and sent the farewell. A holder steps down and sends
+	 * the same RESIGN again (the farewell's successor); otherwise
+	 * nothing. A stop longer than a heartbeat runs the LATE row first
+	 * (elect_step()): past its lease a holder has demoted there
+	 * (lease-expired), and this finds it a standby.
+	 */
+	ELECT_EV_GUARD_RESIGNED,
 };
 
 /* What ELECT_EV_HANDOVER did (elect_out.handover). */
@@ -609,7 +619,7 @@ struct elect_action {
 	struct elect_persist persist;
 	enum elect_wire_err err;
 	struct elect_addr src;
-	struct elect_id peer;	       /* CONFLICT */
+	struct elect_id peer;	       /* CONFLICT; FAREWELL: its successor */
 	unsigned mismatch;	       /* CONFLICT: enum elect_mismatch bits */
 	char name[ELECT_NAME_MAX + 1]; /* CONFLICT: the peer's; may be "" */
 };

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <stdatomic.h>
+
 #include "netcfg/netcfg.h"
 
 /*
@@ -26,4 +28,28 @@ netcfg_lease_secs(uint32_t lease_ms)
 	uint32_t s = lease_ms / 1000 + (lease_ms % 1000 != 0);
 
 	return s == 0 ? 1 : s;
+}
+
+bool
+netcfg_fence_extend(_Atomic uint64_t *word, uint64_t until)
+{
+	uint64_t cur = atomic_load(word);
+
+	do {
+		if (cur == NETCFG_FENCE_RESIGNED)
+			return false;
+	} while (!atomic_compare_exchange_weak(word, &cur, until));
+	return true;
+}
+
+bool
+netcfg_fence_take(_Atomic uint64_t *word, uint64_t now)
+{
+	uint64_t cur = atomic_load(word);
+
+	if (cur == 0 || cur == NETCFG_FENCE_RESIGNED || now < cur)
+		return false;
+	/* Renewed in between: the guard waits for the new end. */
+	return atomic_compare_exchange_strong(
+	    word, &cur, NETCFG_FENCE_RESIGNED);
 }

@@ -416,6 +416,7 @@ netcfg_new(struct event_base *base, const struct netcfg_conf *conf,
 	nc->arp_tx = nc->arp_rx = nc->arp_def = -1;
 	nc->guard_fd = nc->guard_alive_fd = -1;
 	nc->farewell_fd = -1;
+	netcfg_guard_page_open(nc);
 	fill_names(nc);
 	nc->ifindex = (int)if_nametoindex(conf->ifname);
 	if (nc->ifindex == 0) {
@@ -456,6 +457,7 @@ netcfg_free(struct netcfg *nc)
 	if (nc == NULL)
 		return;
 	netcfg_guard_stop(nc);
+	netcfg_guard_page_close(nc);
 	netcfg_vmac_close(nc);
 	netcfg_nft_close(nc);
 	netcfg_arp_close(nc);
@@ -466,6 +468,13 @@ netcfg_free(struct netcfg *nc)
 static int
 add(struct netcfg *nc, uint32_t lease_ms, bool refresh)
 {
+	/* The guard resigned for a loop that missed its fence: the address
+	 * is gone and not ours to renew; the core learns it before its next
+	 * step (netcfg_guard_resigned()). Before the nftables renewal: from
+	 * here the guard waits for this fence's end. */
+	if (nc->gpage != NULL && !netcfg_fence_extend(&nc->gpage->fence_end,
+				     nc->conf.now_ms() + lease_ms))
+		return -1;
 	/* The lease first: the address is never there without it. A failed
 	 * nft request is logged; the kernel lifetime still covers. */
 	(void)netcfg_nft_lease(nc, lease_ms);
@@ -506,8 +515,11 @@ del(struct netcfg *nc, bool any)
 {
 	int r;
 
-	/* Not ours from now on: its RTM_DELADDR is no loss. */
+	/* Not ours from now on: its RTM_DELADDR is no loss; nor is the
+	 * fence the guard's to run out (a resignation of its is acked). */
 	nc->held = false;
+	if (nc->gpage != NULL)
+		atomic_store(&nc->gpage->fence_end, 0);
 	nc->lease_end_ms = 0;
 	netcfg_arp_announce_stop(nc);
 	netcfg_arp_defend_close(nc);

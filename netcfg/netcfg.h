@@ -98,6 +98,23 @@ uint64_t netcfg_guard_deadline(
     bool nft_enforced, uint64_t lease_end, uint64_t peer_end);
 
 /*
+ * The fence word (lease.c), shared by qured and its guard (a MAP_SHARED
+ * page): the end of the fence qured last renewed (ms on conf.now_ms; 0:
+ * none), or NETCFG_FENCE_RESIGNED once the guard resigned for a loop
+ * that let it run out. qured extends it before each renewal, and renews
+ * only if that worked; the guard takes it over only once it ran out
+ * unrenewed. One compare-and-swap each way: after the guard's, no
+ * renewal of qured's can start; before it, the guard waits for the
+ * fence qured renewed.
+ */
+#define NETCFG_FENCE_RESIGNED UINT64_MAX
+/* qured, before a renewal up to `until`: false once the guard resigned. */
+bool netcfg_fence_extend(_Atomic uint64_t *word, uint64_t until);
+/* The guard at `now`: true if it took the word over (the fence ran out,
+ * not renewed meanwhile); then it speaks for qured. */
+bool netcfg_fence_take(_Atomic uint64_t *word, uint64_t now);
+
+/*
  * Adds the DMZ address as a labelled ("<if>:dmz") secondary (with vmac:
  * on the macvlan, brought up first, without a prefix route) with valid =
  * preferred lifetime netcfg_lease_secs(lease_ms), NLM_F_REPLACE: adding
@@ -162,6 +179,20 @@ int netcfg_guard_start(struct netcfg *);
 void netcfg_guard_set_farewell_to(
     struct netcfg *, int fd, const struct sockaddr_in *to);
 int netcfg_guard_farewell(struct netcfg *, const uint8_t *buf, size_t len);
+/*
+ * Arms the guard's farewell at the fence (netcfg_guard.c): when qured's
+ * loop lets the fence run out unrenewed while the guard runs (qured
+ * stopped, its loop blocked), the guard deletes the address and sends
+ * the farewell then, not only when qured dies. Only where a farewell
+ * speaks for every address held (one family) and a fence is in force.
+ */
+void netcfg_set_guard_fence(struct netcfg *, bool on);
+/* Whether the next farewell names a successor: only then does the guard
+ * speak at the fence (a lone holder's stall is better waited out). */
+void netcfg_guard_farewell_named(struct netcfg *, bool named);
+/* The guard resigned for us (netcfg_fence_take()): the address is gone
+ * and no renewal works until the core let it go (netcfg_addr_del). */
+bool netcfg_guard_resigned(const struct netcfg *);
 /* How many times the guard died and was started again. */
 uint64_t netcfg_guard_restarts(const struct netcfg *);
 /* At start-up: removes the DMZ address with any prefix if present. */

@@ -37,14 +37,30 @@
  * with and the next one, which consumes it: a farewell that arrives after
  * any later datagram of its sender, or a copy replayed later, is a replay
  * to every receiver (doc/protocol.md, "The guard's farewell").
- * No farewell when ticks stop (qured frozen, not dead): that qured may
- * run again in the very moment the guard acts, refresh the address and
- * send a heartbeat the peers follow, while one of them claimed on the
- * farewell: two holders, what the lease gate exists to prevent. It would
- * gain little too: the guard acts at the lease end, the peers' gate
- * (the same lease from the last heartbeat, + 20 ms) opens a moment later.
- * So the guard forgets the farewell when it drops for a missed tick, and
- * qured stopping it on purpose (netcfg_guard_stop) says "no farewell".
+ * The farewell at the fence (netcfg_set_guard_fence()). A qured that
+ * stops running while it holds (SIGSTOP, a loop blocked) lets its fence
+ * run out: its kernel falls silent for the address, but the peers only
+ * learn it from a round of PROBEs, a request-timeout after the first
+ * unanswered request, and wait the fence again from there (80 ms at the
+ * defaults where the farewell takes a few). So the guard, when the fence
+ * qured last renewed has run out unrenewed, takes the fence word over
+ * (netcfg_fence_take(): from then no renewal of qured's can start),
+ * deletes the address and empties the lease sets, and sends the
+ * farewell. When that qured runs again, its edge sees the word before
+ * its next step and the core resigns (ELECT_EV_GUARD_RESIGNED), naming
+ * the same successor; the renewal it may have been about to make fails
+ * on the word and makes nothing. A renewal that passed the word before
+ * the guard took it over and reaches the kernel only after (qured
+ * stopped for a whole fence between the two calls, microseconds apart)
+ * is the one race left; it is the fence's own (doc/protocol.md, "The
+ * fence": a loop stopped between reading its sockets and renewing) and
+ * finds the address deleted. Not armed with two families (one farewell
+ * speaks for both addresses; the IPv6 guard would keep its own) or
+ * without a fence. Unarmed, or with no farewell kept, the guard drops
+ * the address of a qured that stopped ticking at the lease end and says
+ * nothing: that qured may run again in the very moment the guard acts,
+ * refresh the address and send a heartbeat the peers follow while one
+ * of them claimed on a farewell.
  *
  * The guard holds the write end of a second pipe; qured watches its read
  * end, so a dead guard is seen at once (EOF), logged, counted and started
@@ -54,6 +70,7 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -88,6 +105,8 @@ struct guard_msg {
 };
 /* qured stops the guard on purpose: drop the address, say nothing. */
 #define GUARD_STOP 0x0001
+/* The farewell names a successor: the guard may speak at the fence. */
+#define GUARD_NAMED 0x0002
 /* A farewell for a qured dead within this long after its last tick. */
 #define GUARD_FAREWELL_GRACE_MS 1000
 
@@ -107,6 +126,7 @@ struct guard_job {
 	int farewell_fd;     /* qured's cluster socket; -1: no farewell */
 	struct sockaddr_in farewell_to;
 	uint64_t (*now_ms)(void); /* the parent's clock (a fork: the same) */
+	struct netcfg_guard_page *page; /* shared with qured; or NULL */
 };
 
 /* In the child: the address and the lease sets go, now. */
@@ -183,6 +203,54 @@ wait_ms(const struct guard_job *j, uint64_t deadline)
 	return deadline - now > 60000 ? 60000 : (int)(deadline - now);
 }
 
+/* The end of the fence qured renewed, if the guard may speak there: 0
+ * when not armed, without a farewell naming a successor (a lone holder's
+ * stall is better waited out: nobody would take over), or after the
+ * guard spoke. */
+static uint64_t
+fence_deadline(const struct guard_job *j, const struct guard_msg *last)
+{
+	uint64_t end;
+
+	if (j->page == NULL || !atomic_load(&j->page->armed) ||
+	    last->lease_end == 0 || last->len == 0 ||
+	    !(last->flags & GUARD_NAMED))
+		return 0;
+	end = atomic_load(&j->page->fence_end);
+	return end == NETCFG_FENCE_RESIGNED ? 0 : end;
+}
+
+static uint64_t
+earliest(uint64_t a, uint64_t b)
+{
+	if (a == 0)
+		return b;
+	return b != 0 && b < a ? b : a;
+}
+
+/*
+ * No tick came in time (poll timed out: nothing queued). At the fence's
+ * end, if qured renewed nothing since, the guard speaks for it (see
+ * above); at the lease end it drops the address and says nothing. True
+ * when it acted: what it knew is spent.
+ */
+static bool
+guard_timeout(const struct guard_job *j, const struct guard_msg *last)
+{
+	uint64_t now = j->now_ms();
+
+	if (fence_deadline(j, last) != 0 &&
+	    netcfg_fence_take(&j->page->fence_end, now)) {
+		guard_drop(j);
+		guard_farewell(j, last);
+		return true;
+	}
+	if (now < last->lease_end)
+		return false;
+	guard_drop(j);
+	return true;
+}
+
 /* In the child: poll(), read(), the drop, the farewell, and _exit(). */
 static void
 guard_main(int rd, const struct guard_job *j)
@@ -200,14 +268,12 @@ guard_main(int rd, const struct guard_job *j)
 	prctl(PR_SET_NAME, "qured-guard", 0, 0, 0);
 	memset(&last, 0, sizeof(last));
 	for (;;) {
-		r = poll(&p, 1, wait_ms(j, last.lease_end));
+		r = poll(&p, 1,
+		    wait_ms(
+			j, earliest(last.lease_end, fence_deadline(j, &last))));
 		if (r == 0) {
-			if (j->now_ms() < last.lease_end)
-				continue;
-			/* No tick within the lease: qured is stuck, not
-			 * gone; it may run again: no farewell (see above). */
-			guard_drop(j);
-			memset(&last, 0, sizeof(last));
+			if (guard_timeout(j, &last))
+				memset(&last, 0, sizeof(last));
 			continue;
 		}
 		if (r == -1 && errno == EINTR)
@@ -229,8 +295,8 @@ guard_main(int rd, const struct guard_job *j)
 	 * ago, under a lease that may still run at its peers: its kernel's,
 	 * the fence, is 50 ms, and a dying qured closes its packet sockets,
 	 * an RCU grace period each, before its pipe to us): the address is
-	 * gone now; say so for it. A qured stuck past its lease was handled
-	 * above (last cleared: no farewell). */
+	 * gone now; say so for it. A qured stuck past its fence or lease was
+	 * handled above (last cleared: no second farewell). */
 	if (!(last.flags & GUARD_STOP) && last.lease_end != 0 &&
 	    j->now_ms() < last.lease_end + GUARD_FAREWELL_GRACE_MS)
 		guard_farewell(j, &last);
@@ -272,6 +338,7 @@ guard_spawn(struct netcfg *nc)
 	j.farewell_fd = nc->farewell_fd;
 	j.farewell_to = nc->farewell_to;
 	j.now_ms = nc->conf.now_ms;
+	j.page = nc->gpage;
 	if (pipe2(tick, O_CLOEXEC) == -1)
 		return -1;
 	if (pipe2(alive, O_CLOEXEC) == -1) {
@@ -387,6 +454,8 @@ guard_write(struct netcfg *nc, uint16_t flags)
 	if (nc->held && !(flags & GUARD_STOP) && nc->farewell_len > 0) {
 		m.len = (uint16_t)nc->farewell_len;
 		memcpy(m.farewell, nc->farewell, nc->farewell_len);
+		if (nc->farewell_named)
+			m.flags |= GUARD_NAMED;
 	}
 	/* EPIPE: it died; guard_alive_cb restarts it, and the new one
 	 * learns the lease from its first tick. XXX (issue 7) EAGAIN: the
@@ -466,6 +535,51 @@ netcfg_guard_stop(struct netcfg *nc)
 	if (pid > 0)
 		(void)waitpid(pid, NULL, 0);
 	nc->guard_pid = 0;
+}
+
+void
+netcfg_guard_page_open(struct netcfg *nc)
+{
+	void *p = mmap(NULL, sizeof(*nc->gpage), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	/* Without it the guard keeps to the lease end and to qured's death,
+	 * as before: slower, as safe. */
+	if (p == MAP_FAILED) {
+		log_warn("netcfg: the guard's shared page");
+		return;
+	}
+	nc->gpage = p;
+	atomic_init(&nc->gpage->fence_end, 0);
+	atomic_init(&nc->gpage->armed, false);
+}
+
+void
+netcfg_guard_page_close(struct netcfg *nc)
+{
+	if (nc->gpage != NULL)
+		(void)munmap(nc->gpage, sizeof(*nc->gpage));
+	nc->gpage = NULL;
+}
+
+void
+netcfg_set_guard_fence(struct netcfg *nc, bool on)
+{
+	if (nc->gpage != NULL)
+		atomic_store(&nc->gpage->armed, on);
+}
+
+void
+netcfg_guard_farewell_named(struct netcfg *nc, bool named)
+{
+	nc->farewell_named = named;
+}
+
+bool
+netcfg_guard_resigned(const struct netcfg *nc)
+{
+	return nc->gpage != NULL &&
+	       atomic_load(&nc->gpage->fence_end) == NETCFG_FENCE_RESIGNED;
 }
 
 uint64_t

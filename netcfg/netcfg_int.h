@@ -7,6 +7,7 @@
 #define QURE_NETCFG_INT_H
 
 #include <sys/types.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -194,6 +195,12 @@ struct netcfg_arp_up {
 	void (*conflict)(void *arg, const uint8_t *mac, bool again);
 };
 
+/* Shared with the guard (MAP_SHARED, made before its fork; netcfg.h). */
+struct netcfg_guard_page {
+	_Atomic uint64_t fence_end; /* netcfg_fence_extend()/_take() */
+	_Atomic bool armed;	    /* netcfg_set_guard_fence() */
+};
+
 struct netcfg {
 	struct event_base *base;
 	struct netcfg_conf conf;
@@ -214,12 +221,14 @@ struct netcfg {
 	struct event *ev_guard_alive, *ev_guard_restart;
 	uint64_t guard_restarts;
 	uint64_t guard_started_ms;
-	uint64_t lease_end_ms;	    /* on conf.now_ms; 0: not held */
-	uint64_t peer_lease_end_ms; /* netcfg_set_peer_lease_end(); or 0 */
-	int farewell_fd;	    /* the guard sends the farewell on it; -1 */
+	struct netcfg_guard_page *gpage; /* NULL: no shared page */
+	uint64_t lease_end_ms;		 /* on conf.now_ms; 0: not held */
+	uint64_t peer_lease_end_ms;	 /* netcfg_set_peer_lease_end(); or 0 */
+	int farewell_fd; /* the guard sends the farewell on it; -1 */
 	struct sockaddr_in farewell_to;
 	uint8_t farewell[NETCFG_FAREWELL_MAX]; /* the holder's; or none */
 	size_t farewell_len;
+	bool farewell_named;	/* it names a successor */
 	uint32_t lease_ms;	/* of the last add or refresh */
 	uint64_t nl_renewed_ms; /* the kernel's lifetime, last renewed */
 
@@ -305,6 +314,9 @@ void netcfg_nft_clear_in_child(const char *cmd);
 void netcfg_guard_stop(struct netcfg *);
 /* Tells the guard the lease end (0: none); see netcfg_guard.c. */
 void netcfg_guard_tick(struct netcfg *);
+/* The shared page, made once (netcfg_new) and unmapped by netcfg_free. */
+void netcfg_guard_page_open(struct netcfg *);
+void netcfg_guard_page_close(struct netcfg *);
 /* The add request again, after the ifindex changed. */
 void netcfg_nl_rebuild(struct netcfg *);
 /*

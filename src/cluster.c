@@ -779,9 +779,11 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 	case ELECT_ACT_FAREWELL:
 		/* The guard sends it if we die holding (netcfg_guard.c);
 		 * without an IPv4 address, the IPv6 one's (netcfg6.c). */
-		if (c->dmz4)
+		if (c->dmz4) {
+			netcfg_guard_farewell_named(
+			    c->nc, !elect_id_is_zero(&a->peer));
 			(void)netcfg_guard_farewell(c->nc, a->buf, a->len);
-		else if (c->nc6 != NULL)
+		} else if (c->nc6 != NULL)
 			(void)netcfg6_guard_farewell(c->nc6, a->buf, a->len);
 		break;
 	case ELECT_ACT_CHECK:
@@ -894,8 +896,42 @@ public_to_core(struct cluster *c)
 	elect_set_public(c->core, pub, own_public(c, pub));
 }
 
+static int step_core(struct cluster *, const struct elect_event *);
+
+/*
+ * The address guard resigned for us (netcfg_guard.c): our loop let the
+ * fence run out unrenewed (stopped, blocked), so the guard deleted the
+ * address and sent our farewell; a standby may hold already. The core
+ * learns it before any other event of ours, so it says nothing more as
+ * holder. A core that let the address go meanwhile (its lease ran out
+ * during a longer stop) has nothing to resign: the word is acked.
+ */
+static void
+guard_spoke(struct cluster *c)
+{
+	struct elect_event ev = {.type = ELECT_EV_GUARD_RESIGNED};
+
+	if (!c->dmz4 || !netcfg_guard_resigned(c->nc))
+		return;
+	log_warnx("cluster: the address guard resigned for this process: "
+		  "its loop left the fence unrenewed (the step before this "
+		  "one ran %llu ms earlier); the address is gone and a standby "
+		  "takes it",
+	    (unsigned long long)(clock_now_ms() - c->step_ms));
+	if (elect_get_state(c->core) != ELECT_ST_HOLDER ||
+	    step_core(c, &ev) == -1 || netcfg_guard_resigned(c->nc))
+		netcfg_addr_del(c->nc);
+}
+
 static int
 step(struct cluster *c, const struct elect_event *ev)
+{
+	guard_spoke(c);
+	return step_core(c, ev);
+}
+
+static int
+step_core(struct cluster *c, const struct elect_event *ev)
 {
 	static struct elect_out out; /* 13 KiB: off the stack, one loop */
 	uint64_t now = clock_now_ms();
@@ -1455,6 +1491,20 @@ fence_enforced(const struct cluster *c)
 			  "nftables to fail over faster");
 	said = said || !ok;
 	return ok;
+}
+
+/*
+ * The guard may resign for a stopped loop at the fence (netcfg_guard.c)
+ * where a fence is in force and its farewell speaks for every address
+ * held: IPv4 alone (with an IPv6 address too, its own guard would keep
+ * it to the lease end).
+ */
+static void
+arm_guard_fence(struct cluster *c)
+{
+	if (c->nc != NULL)
+		netcfg_set_guard_fence(
+		    c->nc, c->dmz4 && c->nc6 == NULL && c->econf.fence_ms != 0);
 }
 
 static void
@@ -2047,6 +2097,7 @@ cluster_guard(struct cluster *c)
 	group.sin_addr = c->conf.cluster.group;
 	group.sin_port = htons(c->conf.cluster.port);
 	netcfg_guard_set_farewell_to(c->nc, disc_udp_get_fd(c->udp), &group);
+	arm_guard_fence(c);
 	if (c->dmz4 && netcfg_guard_start(c->nc) == -1)
 		log_warnx("netcfg: no address guard; a crash leaves the "
 			  "address to the kernel lease");
@@ -2134,6 +2185,7 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 		return;
 	}
 	c->econf = next;
+	arm_guard_fence(c);
 	c->dyndns = cloud_reload(c->dyndns, c->base, &c->conf, &live,
 	    elect_get_state(c->core) == ELECT_ST_HOLDER);
 	connect_cloud_router(c);

@@ -7,7 +7,9 @@
 # (a paused VM: guard included). Asserted each time: the frozen host sends
 # no ARP answer later than its lease (600 ms) + 150 ms after the freeze,
 # no request is ever answered by two MACs, and after SIGCONT the old
-# holder drops the address and follows the new holder.
+# holder drops the address and follows the new holder. (1) also: the
+# guard resigns for its stopped qured at the fence, sending its farewell,
+# and the best standby claims at once on it.
 . "$(dirname "$0")/lib.sh"
 
 ARP_MON=${ARP_MON:-$qn_top_build/tests/netns/arp_mon}
@@ -20,6 +22,40 @@ for n in 1 2 3; do
 	qn_start_host "$n"
 done
 qn_elected 6000
+
+peer_holds() {
+	local n
+	for n in $(qn_dmz_hosts); do
+		[ "$n" = "$1" ] || return 0
+	done
+	return 1
+}
+
+# What host N logged since the freeze (lines[N] lines before it).
+since_freeze() {
+	tail -n +$((lines[$1] + 1)) "$T/h$1/log"
+}
+
+# qured alone stopped, its guard running: at the end of the fence the
+# guard deletes the address and sends the farewell; the best standby
+# claims at once ("standby -> holder (claimed)"), nobody waits for a
+# round of PROBEs (probe-failed) or the lease (holder-dead).
+guard_spoke() {
+	local h=$1 n named=
+	for n in 1 2 3; do
+		[ "$n" != "$h" ] || continue
+		! since_freeze "$n" | grep -E "\((probe-failed|holder-dead)\)" ||
+		    qn_fail "(qured) h$n judged the frozen h$h itself:" \
+		    "no farewell from its guard"
+		if since_freeze "$n" | grep -q "standby -> holder (claimed)"; then
+			named=h$n
+		fi
+	done
+	[ -n "$named" ] || qn_fail "(qured) no peer claimed at once on" \
+	    "the guard's farewell: $(since_freeze 1; since_freeze 2;
+	    since_freeze 3)"
+	qn_log "(qured) $named claimed at once on h$h's farewell"
+}
 
 # freeze MODE: MODE qured or ns; the holder is $QN_HOLDER.
 freeze() {
@@ -36,9 +72,16 @@ freeze() {
 	else
 		pids=$(ip netns pids "$(qn_ns "$h")" | xargs)
 	fi
+	for n in 1 2 3; do
+		lines[n]=$(wc -l <"$T/h$n/log")
+	done
 	t_stop=$(qn_now_ms)
 	kill -STOP $pids
 	qn_log "($mode) h$h frozen: pids $pids"
+	qn_wait_for 3000 peer_holds "$h"
+	qn_log "($mode) a peer holds $(($(qn_now_ms) - t_stop)) ms after" \
+	    "the freeze"
+	[ "$mode" = ns ] || guard_spoke "$h"
 	sleep 3
 	t_cont=$(qn_now_ms)
 	kill -CONT $pids
@@ -63,6 +106,10 @@ freeze() {
 	    "$out") - t_stop)) ms after the freeze; no double answer"
 	qn_elected 3000
 	[ "$QN_HOLDER" != "$h" ] || qn_fail "($mode) h$h holds again"
+	[ "$mode" = ns ] || since_freeze "$h" |
+	    grep -q "address guard resigned for this process" ||
+	    qn_fail "(qured) resumed h$h did not learn that its guard" \
+	    "resigned for it"
 }
 
 freeze qured

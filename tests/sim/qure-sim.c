@@ -180,6 +180,8 @@ add_stats(struct sim_stats *t, const struct sim_stats *a)
 	t->replayed += a->replayed;
 	t->mismatch_notes += a->mismatch_notes;
 	t->frozen += a->frozen;
+	t->frozen_daemons += a->frozen_daemons;
+	t->guard_resigns += a->guard_resigns;
 	t->disk_faults += a->disk_faults;
 	t->persist_failed += a->persist_failed;
 	t->named_handovers += a->named_handovers;
@@ -238,6 +240,7 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    " after losses,\n"
 	    "  %" PRIu64 " after a datagram slower than the margin, %" PRIu64
 	    " lapsed fences renewed,\n"
+	    "  %" PRIu64 " frozen daemons, %" PRIu64 " guard resignations,\n"
 	    "  %.1f s simulated in %.2f s wall: %s\n",
 	    k, o->seed, o->seed + (k ? k - 1 : 0), total.steps, total.events,
 	    total.failovers, total.crashes, total.restarts, total.pauses,
@@ -249,8 +252,9 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    total.persist_failed, total.named_handovers, total.farewells,
 	    total.reverts, total.replayed, total.mismatch_notes,
 	    total.loss_handovers, total.fence_claims, total.lossy_claims,
-	    total.late_claims, total.fence_resumes, (double)sim_ms / 1000.0,
-	    wall_s() - t0, rc == 0 ? "all invariants held" : "FAILED");
+	    total.late_claims, total.fence_resumes, total.frozen_daemons,
+	    total.guard_resigns, (double)sim_ms / 1000.0, wall_s() - t0,
+	    rc == 0 ? "all invariants held" : "FAILED");
 	if (failed > 1)
 		printf("%" PRIu64 " scenarios failed\n", failed);
 	return rc == 0 ? 0 : 1;

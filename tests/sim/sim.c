@@ -27,6 +27,7 @@ enum sim_ev_type {
 	EV_ARP,	      /* node's ARP probe is done; gen = its start */
 	EV_PERSIST,   /* node's state write is done; gen = its start */
 	EV_ADVERSARY, /* the adversary replays a captured datagram */
+	EV_GUARD,     /* a frozen node's fence runs out; gen = guard_gen */
 };
 
 struct sim_ev {
@@ -345,6 +346,8 @@ ev_name(enum elect_event_type t)
 		return "addr-lost";
 	case ELECT_EV_HINT:
 		return "hint";
+	case ELECT_EV_GUARD_RESIGNED:
+		return "guard-resigned";
 	}
 	return "?";
 }
@@ -727,9 +730,10 @@ check_frozen_lease(struct sim *s, int i)
 		    "holds the address under a lease it heard of "
 		    "(until %" PRIu64 " ms; %s %s)",
 		    s->node[j].name, n->heard_lease[j], s->node[j].name,
-		    s->node[j].run == SIM_PAUSED ? "paused"
-		    : s->node[j].run == SIM_DOWN ? "killed"
-						 : "running");
+		    s->node[j].frozen		   ? "frozen"
+		    : s->node[j].run == SIM_PAUSED ? "paused"
+		    : s->node[j].run == SIM_DOWN   ? "killed"
+						   : "running");
 	}
 	return 0;
 }
@@ -1657,7 +1661,7 @@ on_answer(struct sim *s, const struct sim_ev *ev)
 
 /* What an ARP probe from node i hears: a foreign host, or another node
  * whose kernel holds the address (a paused VM answers nothing; a host
- * whose daemon was killed still does). */
+ * whose daemon was killed or is frozen still does). */
 static bool
 arp_conflict(const struct sim *s, int i)
 {
@@ -1669,7 +1673,7 @@ arp_conflict(const struct sim *s, int i)
 		return true;
 	for (j = 0; j < s->n_nodes; j++)
 		if (j != i && kernel_has(s, j) && s->node[j].link_up &&
-		    s->node[j].run != SIM_PAUSED &&
+		    (s->node[j].run != SIM_PAUSED || s->node[j].frozen) &&
 		    s->node[j].group == s->node[i].group)
 			return true;
 	return false;
@@ -1757,6 +1761,7 @@ on_node_result(struct sim *s, const struct sim_ev *ev)
 /* ---- issue 7: snapshots, reverts, an adversary that replays ---- */
 
 static void node_down(struct sim *, int);
+static int on_guard(struct sim *, const struct sim_ev *);
 
 void
 sim_snapshot(struct sim *s, int i)
@@ -1913,6 +1918,8 @@ run_ev(struct sim *s, const struct sim_ev *ev)
 		return on_answer(s, ev);
 	case EV_ADVERSARY:
 		return on_adversary(s);
+	case EV_GUARD:
+		return on_guard(s, ev);
 	default:
 		return on_node_result(s, ev);
 	}
@@ -1985,6 +1992,7 @@ sim_start(struct sim *s, int i)
 	/* The edge removes a DMZ address it finds at start-up. */
 	n->addr_held = false;
 	n->farewell_len = 0;
+	n->frozen = n->guard_resigned = false;
 	memset(&n->counters, 0, sizeof(n->counters));
 	n->link_due = n->arp_due = n->arp_out = n->conflict = false;
 	n->checks_due = 0;
@@ -2032,6 +2040,8 @@ node_down(struct sim *s, int i)
 	n->wake_ms = 0;
 	n->wake_gen++;
 	n->wake_due = false;
+	n->frozen = n->guard_resigned = false;
+	n->guard_gen++;
 	for (k = 0; k < n->n_queue; k++)
 		pkt_free(s, n->queue[k]);
 	n->n_queue = 0;
@@ -2068,7 +2078,8 @@ sim_crash(struct sim *s, int i, bool guard)
 		return -1;
 	if (n->run == SIM_DOWN)
 		return 0;
-	guard = guard && n->run == SIM_UP; /* a paused VM's guard sleeps */
+	/* A paused VM's guard sleeps; a frozen qured's runs. */
+	guard = guard && (n->run == SIM_UP || n->frozen);
 	if (s->verbosity >= SIM_TIMELINE)
 		printf("%7" PRIu64 " ms  %-3s is killed (kill -9)%s\n", s->now,
 		    n->name,
@@ -2098,6 +2109,93 @@ sim_pause(struct sim *s, int i)
 		printf("%7" PRIu64 " ms  %-3s is paused\n", s->now, n->name);
 	n->run = SIM_PAUSED;
 	s->stats.pauses++;
+	return sim_check_all(s);
+}
+
+/*
+ * qured alone is frozen (SIGSTOP, its loop blocked): not stepped, like a
+ * paused VM, but its host runs: the kernel answers ARP for the address
+ * until the fence, and the guard (netcfg/netcfg_guard.c) watches that
+ * fence. With a fence on, its deadline is the fence of the last renewal
+ * (addr_until): on_guard().
+ */
+int
+sim_freeze(struct sim *s, int i)
+{
+	struct sim_node *n = &s->node[i];
+	struct sim_ev ev = {0};
+
+	if (s->failed)
+		return -1;
+	if (n->run != SIM_UP)
+		return 0;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  %-3s qured is frozen (SIGSTOP; its "
+		       "guard runs)\n",
+		    s->now, n->name);
+	n->run = SIM_PAUSED;
+	n->frozen = true;
+	n->guard_resigned = false;
+	n->guard_gen++;
+	s->stats.frozen_daemons++;
+	/* (Its own address: a member with other settings has a guard too.) */
+	if (n->conf.fence_ms != 0 && n->addr_held && s->now <= n->addr_until) {
+		ev.at_ms = n->addr_until;
+		ev.type = EV_GUARD;
+		ev.node = i;
+		ev.gen = n->guard_gen;
+		heap_push(s, ev);
+	}
+	return sim_check_all(s);
+}
+
+/* The farewell kept for the guard names a successor (GUARD_NAMED in
+ * netcfg_guard.c: only then does the guard speak at the fence; a lone
+ * holder's stall is waited out, nobody would take over). */
+static bool
+farewell_named(const struct sim *s, const struct sim_node *n)
+{
+	struct elect_msg m;
+
+	return n->farewell_len > 0 &&
+	       elect_wire_decode(n->farewell, n->farewell_len, s->key, &m) ==
+		   ELECT_WIRE_OK &&
+	       (m.has & ELECT_HAS_HOLDER) && !elect_id_is_zero(&m.holder);
+}
+
+/*
+ * The fence of a frozen node's last renewal runs out: if its guard holds
+ * a farewell naming a successor (only a holder's core hands one over),
+ * it drops the address and sends the farewell, as for a killed qured
+ * (guard_says_goodbye()), and remembers it did, for the resume. Without
+ * one it does nothing: the address expires at its lease end
+ * (kernel_has()). Nothing either if the node resumed (or died) first, or
+ * its fence moved.
+ */
+static int
+on_guard(struct sim *s, const struct sim_ev *ev)
+{
+	struct sim_node *n = &s->node[ev->node];
+	struct elect_action a = {.type = ELECT_ACT_SEND};
+
+	if (ev->gen != n->guard_gen || !n->frozen || n->run != SIM_PAUSED ||
+	    !n->addr_held || n->addr_until != ev->at_ms ||
+	    !farewell_named(s, n))
+		return 0;
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  %-3s its guard drops the address and "
+		       "says goodbye for it\n",
+		    s->now, n->name);
+	/* (h): the address goes first; route_send() fails a RESIGN sent
+	 * while the kernel holds it. */
+	n->addr_held = false;
+	memcpy(a.buf, n->farewell, n->farewell_len);
+	a.len = n->farewell_len;
+	n->farewell_len = 0; /* said once; the guard forgets it */
+	n->guard_resigned = true;
+	s->stats.guard_resigns++;
+	if (route_send(s, ev->node, &a) < 0)
+		return -1;
 	return sim_check_all(s);
 }
 
@@ -2146,11 +2244,33 @@ sim_resume(struct sim *s, int i)
 	if (n->run != SIM_PAUSED)
 		return 0;
 	if (s->verbosity >= SIM_TIMELINE)
-		printf("%7" PRIu64 " ms  %-3s resumes\n", s->now, n->name);
+		printf("%7" PRIu64 " ms  %-3s resumes%s\n", s->now, n->name,
+		    !n->frozen		? ""
+		    : n->guard_resigned ? " (qured runs again; its guard "
+					  "resigned for it)"
+					: " (qured runs again)");
 	n->run = SIM_UP;
+	n->frozen = false;
+	n->guard_gen++; /* a guard deadline still queued: void */
 	/* A suspended VM's address expired on its own at the lease end. */
 	if (n->addr_held && n->addr_until < s->now)
 		n->addr_held = false;
+	/* Its guard resigned for it: the edge says so before anything
+	 * else (the datagrams queued meanwhile, the late timer), if the core
+	 * still holds; it resigns too and steps down. */
+	if (n->guard_resigned) {
+		n->guard_resigned = false;
+		if (elect_get_state(n->core) == ELECT_ST_HOLDER) {
+			e.type = ELECT_EV_GUARD_RESIGNED;
+			if (step(s, i, &e, 0, -1) != 0)
+				return -1;
+			if (n->state == ELECT_ST_HOLDER)
+				return sim_fail(s, i,
+				    "sanity: still HOLDER after its guard "
+				    "resigned for it");
+			e.type = ELECT_EV_TIMER;
+		}
+	}
 	ev.at_ms = s->now;
 	ev.node = i;
 	ev.type = EV_DELIVER;

@@ -5,8 +5,9 @@
  * deliveries and wake-ups ordered by (time, insertion number), a network
  * that delays, loses, duplicates, reorders and partitions datagrams, and
  * nodes that crash (keeping only what they persisted), restart, pause (a
- * suspended VM), shut down orderly and hand over; since issue 4 also a
- * service per node (checked by the holder), clients whose requests and
+ * suspended VM) or freeze (qured alone stopped, its guard running), shut
+ * down orderly and hand over; since issue 4 also a service per node
+ * (checked by the holder), clients whose requests and
  * answers the standbys watch, ARP probes, link cuts, a foreign host on the
  * DMZ address and live reconfiguration. Every step of every core is
  * followed by the invariant checks (README.md); the first broken one stops
@@ -127,6 +128,12 @@ struct sim_node {
 	/* Its guard's farewell (the last ELECT_ACT_FAREWELL); len 0: none */
 	uint8_t farewell[ELECT_WIRE_MAX];
 	size_t farewell_len;
+	/* Paused as qured alone (SIGSTOP, a blocked loop): its guard runs
+	 * and, at the fence of its last renewal, drops the address and
+	 * sends the farewell (guard_resigned); told at resume. */
+	bool frozen;
+	bool guard_resigned;
+	uint32_t guard_gen; /* supersedes an older guard deadline */
 };
 
 struct sim_stats {
@@ -135,9 +142,11 @@ struct sim_stats {
 	uint64_t replays;
 	uint64_t requests, answered, probes, checks, checks_failed;
 	uint64_t arp_probes, conflicts, link_cuts, reconfs, svc_downs;
-	uint64_t contended; /* (d): a second claim in a failover window */
-	uint64_t settled;   /* (d): a handover in a failover window */
-	uint64_t frozen;    /* (h): a holder paused in the stable phase */
+	uint64_t contended;	 /* (d): a second claim in a failover window */
+	uint64_t settled;	 /* (d): a handover in a failover window */
+	uint64_t frozen;	 /* (h): a holder stopped in the stable phase */
+	uint64_t frozen_daemons; /* qured stopped, not its guard */
+	uint64_t guard_resigns;	 /* ... and its guard resigned for it */
 	uint64_t disk_faults, persist_failed;
 	uint64_t named_handovers; /* (m): stable-phase handovers to a name */
 	uint64_t reverts, replayed, mismatch_notes;
@@ -241,15 +250,20 @@ void sim_cleanup(struct sim *);
 void sim_node_conf(struct sim *, int i, const char *name);
 
 /* Node life: start (or restart from its disk), crash (kill -9), pause,
- * resume, orderly shutdown (SIGTERM), operator handover. Each returns -1
- * if the run has failed. A crash with guard: the address guard outlives
- * the daemon (a running node only): the address goes at once, then the
- * holder's last farewell (ELECT_ACT_FAREWELL) goes out as a datagram of
- * the node; without: the guard died too, the kernel keeps the address
- * until its lease end. */
+ * freeze, resume, orderly shutdown (SIGTERM), operator handover. Each
+ * returns -1 if the run has failed. A crash with guard: the address guard
+ * outlives the daemon (a running or frozen node; a paused VM's guard
+ * sleeps): the address goes at once, then the holder's last farewell
+ * (ELECT_ACT_FAREWELL) goes out as a datagram of the node; without: the
+ * guard died too, the kernel keeps the address until its lease end.
+ * A pause suspends the whole VM, guard included; a freeze stops qured
+ * alone (SIGSTOP): with a fence on, its guard drops the address at the
+ * fence of its last renewal and sends the farewell, and the resume tells
+ * the core first (ELECT_EV_GUARD_RESIGNED, if it is still HOLDER). */
 int sim_start(struct sim *, int i);
 int sim_crash(struct sim *, int i, bool guard);
 int sim_pause(struct sim *, int i);
+int sim_freeze(struct sim *, int i);
 int sim_resume(struct sim *, int i);
 int sim_shutdown(struct sim *, int i);
 int sim_handover(struct sim *, int i, int target);

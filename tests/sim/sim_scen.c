@@ -320,8 +320,13 @@ inject(struct scen *c)
 		i = pick_node(c, SIM_DOWN);
 		return i < 0 ? 0 : sim_start(s, i);
 	case F_PAUSE:
+		/* Half of them qured alone (SIGSTOP: its guard runs), the
+		 * other half the whole VM; chosen without a draw (the parity
+		 * of the time, itself drawn), so no other scenario moves. */
 		i = pick_node(c, SIM_UP);
-		return i < 0 ? 0 : sim_pause(s, i);
+		if (i < 0)
+			return 0;
+		return s->now % 2 ? sim_freeze(s, i) : sim_pause(s, i);
 	case F_RESUME:
 		i = pick_node(c, SIM_PAUSED);
 		return i < 0 ? 0 : sim_resume(s, i);
@@ -518,8 +523,13 @@ final_check(struct scen *c)
  * A frozen holder (SIGSTOP, a paused VM) on the healthy network, now and
  * then: paused for longer than the detection time, maybe longer than its
  * lease, then resumed. Its kernel keeps answering for the address until
- * the lease end: (h) wants no claim before. (a) and (d) are off from the
- * pause until W after the resume; then whoever holds is the steady holder.
+ * the lease end: (h) wants no claim before. Half the time qured alone is
+ * frozen (SIGSTOP) and its guard runs: at the fence it drops the address
+ * and says goodbye for it; the successor claims at once, and the resumed
+ * core is told before anything else (ELECT_EV_GUARD_RESIGNED). Which half: the
+ * parity of the pause's length, drawn already (no other draw moves). (a)
+ * and (d) are off from the pause until W after the resume; then whoever
+ * holds is the steady holder.
  */
 static int
 frozen_holder(struct scen *c)
@@ -540,8 +550,8 @@ frozen_holder(struct scen *c)
 	s->stats.frozen++;
 	k->converged = false;
 	k->steady = false;
-	if (sim_pause(s, h) != 0 || sim_run_until(s, s->now + pause_ms) != 0 ||
-	    sim_resume(s, h) != 0 ||
+	if ((pause_ms % 2 ? sim_freeze(s, h) : sim_pause(s, h)) != 0 ||
+	    sim_run_until(s, s->now + pause_ms) != 0 || sim_resume(s, h) != 0 ||
 	    sim_run_until(s, s->now + c->settle_ms) != 0)
 		return -1;
 	k->converged = true;

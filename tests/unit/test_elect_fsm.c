@@ -2982,6 +2982,71 @@ shutdown_withdraws_the_farewell(void **state)
 	assert_true(bye < fx_find(f, ELECT_ACT_ADDR_DEL, 0));
 }
 
+/*
+ * The guard resigned for a loop that let the fence run out (SIGSTOP):
+ * it deleted the address and sent the farewell. The holder steps down
+ * and says the same RESIGN again, numbered after the farewell, naming
+ * the farewell's successor even where another member now ranks first
+ * (two named successors would claim at once).
+ */
+static void
+guard_resignation_is_followed_by_the_same_resign(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_GUARD_RESIGNED};
+	struct elect_msg bye, again;
+	struct elect_counters ctr;
+	int del, rs;
+
+	fx_make_holder(f);
+	fx_advance(f, 1);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 100);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HELLO, 0, 50);
+	fx_advance(f, f->conf.heartbeat_ms); /* a HEARTBEAT, a farewell */
+	fx_decode(f, fx_last_farewell(f), &bye);
+	assert_memory_equal(bye.holder.b, id_of(PEER_LOW).b, 16);
+	/* The edge learns whom it names (the guard speaks at the fence
+	 * only for a farewell that names a successor). */
+	assert_memory_equal(
+	    f->log[fx_last_farewell(f)].peer.b, id_of(PEER_LOW).b, 16);
+	/* A member now ranks above it; nothing is sent (the farewell
+	 * stays as it was). */
+	fx_clear(f);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HELLO, 0, 150);
+	assert_int_equal(fx_last_farewell(f), -1);
+	fx_clear(f);
+	fx_step(f, &ev);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	del = fx_find(f, ELECT_ACT_ADDR_DEL, 0);
+	rs = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_RESIGN);
+	assert_true(del >= 0 && rs > del);
+	fx_decode(f, rs, &again);
+	assert_int_equal(again.seq, bye.seq + 1);
+	assert_memory_equal(again.holder.b, id_of(PEER_LOW).b, 16);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.fence_lapses, 1);
+	/* No farewell is left for the guard to send again. */
+	assert_true(
+	    fx_last_farewell(f) < 0 || f->log[fx_last_farewell(f)].len == 0);
+}
+
+/* A core that is no holder (it let the address go meanwhile) has
+ * nothing to resign. */
+static void
+guard_resignation_is_nothing_to_a_standby(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_GUARD_RESIGNED};
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	fx_clear(f);
+	fx_step(f, &ev);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_false(fx_sent(f, ELECT_MSG_RESIGN));
+	assert_int_equal(fx_find(f, ELECT_ACT_ADDR_DEL, 0), -1);
+}
+
 /* A second core, a peer of the one under test, answering its own
  * PERSISTs at once; its actions are dropped. */
 static struct elect *
@@ -4660,6 +4725,8 @@ main(void)
 	    T(holder_renews_its_farewell_after_every_datagram),
 	    T(no_farewell_outside_holder),
 	    T(shutdown_withdraws_the_farewell),
+	    T(guard_resignation_is_followed_by_the_same_resign),
+	    T(guard_resignation_is_nothing_to_a_standby),
 	    T(peer_claims_at_once_on_the_farewell),
 	    T(farewell_after_a_later_datagram_is_a_replay_to_a_peer),
 	    T(a_hint_sends_one_unicast_solicit_hello_and_adds_no_member),

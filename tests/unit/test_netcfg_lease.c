@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <cmocka.h>
@@ -49,6 +50,33 @@ the_guard_waits_for_the_peers_lease_only_under_nftables(void **state)
 	assert_int_equal(netcfg_guard_deadline(true, 1050, 1000), 1050);
 }
 
+/* qured renews while the guard has not spoken; the guard speaks only at
+ * the end of a fence nobody renewed, and after it no renewal works. */
+static void
+the_guard_takes_the_fence_only_once_it_ran_out(void **state)
+{
+	_Atomic uint64_t word = 0;
+
+	(void)state;
+	/* Nothing renewed yet (not held): nothing to take. */
+	assert_false(netcfg_fence_take(&word, 5000));
+	assert_true(netcfg_fence_extend(&word, 1050));
+	/* Before its end, and at a renewed end, the fence is qured's. */
+	assert_false(netcfg_fence_take(&word, 1049));
+	assert_true(netcfg_fence_extend(&word, 1066));
+	assert_false(netcfg_fence_take(&word, 1050));
+	/* Run out: the guard takes it, once. */
+	assert_true(netcfg_fence_take(&word, 1066));
+	assert_int_equal(atomic_load(&word), NETCFG_FENCE_RESIGNED);
+	assert_false(netcfg_fence_take(&word, 9999));
+	/* From then on qured renews nothing, however late it comes. */
+	assert_false(netcfg_fence_extend(&word, 1100));
+	assert_int_equal(atomic_load(&word), NETCFG_FENCE_RESIGNED);
+	/* Until it let the address go (netcfg_addr_del clears the word). */
+	atomic_store(&word, 0);
+	assert_true(netcfg_fence_extend(&word, 2050));
+}
+
 int
 main(void)
 {
@@ -58,6 +86,7 @@ main(void)
 	    cmocka_unit_test(the_largest_lease_does_not_overflow),
 	    cmocka_unit_test(
 		the_guard_waits_for_the_peers_lease_only_under_nftables),
+	    cmocka_unit_test(the_guard_takes_the_fence_only_once_it_ran_out),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
