@@ -22,16 +22,9 @@ pgrep -P "${QN_PID[$old]}" -x qured-guard >/dev/null ||
 sleep 0.5
 qn_log "h$old holds $QN_DMZ; kill -9 of its qured"
 
-peer_holds() {
-	local n
-	for n in $(qn_dmz_hosts); do
-		[ "$n" = "$1" ] || return 0
-	done
-	return 1
-}
 t0=$(qn_now_ms)
 qn_stop_host "$old" KILL
-qn_wait_for 5000 peer_holds "$old"
+qn_wait_for 5000 qn_peer_holds "$old"
 t_peer=$(($(qn_now_ms) - t0))
 qn_has_dmz "$old" && qn_fail "h$old still has the address"
 qn_elected 2000

@@ -23,14 +23,6 @@ for n in 1 2 3; do
 done
 qn_elected 6000
 
-peer_holds() {
-	local n
-	for n in $(qn_dmz_hosts); do
-		[ "$n" = "$1" ] || return 0
-	done
-	return 1
-}
-
 # What host N logged since the freeze (lines[N] lines before it).
 since_freeze() {
 	tail -n +$((lines[$1] + 1)) "$T/h$1/log"
@@ -78,7 +70,7 @@ freeze() {
 	t_stop=$(qn_now_ms)
 	kill -STOP $pids
 	qn_log "($mode) h$h frozen: pids $pids"
-	qn_wait_for 3000 peer_holds "$h"
+	qn_wait_for 3000 qn_peer_holds "$h"
 	qn_log "($mode) a peer holds $(($(qn_now_ms) - t_stop)) ms after" \
 	    "the freeze"
 	[ "$mode" = ns ] || guard_spoke "$h"

@@ -18,18 +18,11 @@ guard=$(pgrep -P "${QN_PID[$old]}" -x qured-guard) ||
     qn_fail "h$old's qured has no address guard"
 qn_log "h$old holds $QN_DMZ; kill -9 of its qured (guard $guard)"
 
-peer_holds() {
-	local n
-	for n in $(qn_dmz_hosts); do
-		[ "$n" = "$1" ] || return 0
-	done
-	return 1
-}
 t0=$(qn_now_ms)
 qn_stop_host "$old" KILL
 qn_wait_for 5000 eval '! qn_has_dmz '"$old"
 t_gone=$(($(qn_now_ms) - t0))
-qn_wait_for 5000 peer_holds "$old"
+qn_wait_for 5000 qn_peer_holds "$old"
 t_peer=$(($(qn_now_ms) - t0))
 qn_log "h$old's address gone after $t_gone ms; a peer has it after" \
     "$t_peer ms"

@@ -397,6 +397,16 @@ qn_dmz_moved_from() {
 	h=$(qn_one_dmz_host) && [ "$h" != "$1" ]
 }
 
+# qn_peer_holds N: a host other than N has the DMZ address (N may still
+# have it too).
+qn_peer_holds() {
+	local n
+	for n in $(qn_dmz_hosts); do
+		[ "$n" = "$1" ] || return 0
+	done
+	return 1
+}
+
 # qn_elected DEADLINE_MS: waits until all live hosts agree on a holder
 # that is the one host with the address; sets QN_HOLDER (its number).
 qn_elected() {
