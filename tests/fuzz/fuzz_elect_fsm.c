@@ -139,8 +139,10 @@ next_event(struct rd *r, struct elect_key *key, uint64_t *seq,
 		ev->up = u8(r) & 1;
 		break;
 	case 6:
-		ev->type = ELECT_EV_PROBE_DONE;
+		/* The ARP probe's answer, or the guard resigned for us. */
 		ev->conflict = u8(r) & 1;
+		ev->type =
+		    (u8(r) % 4) ? ELECT_EV_PROBE_DONE : ELECT_EV_GUARD_RESIGNED;
 		break;
 	case 7:
 		ev->type = (u8(r) & 1) ? ELECT_EV_REQUEST : ELECT_EV_ANSWER;
