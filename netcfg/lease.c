@@ -53,3 +53,39 @@ netcfg_fence_take(_Atomic uint64_t *word, uint64_t now)
 	return atomic_compare_exchange_strong(
 	    word, &cur, NETCFG_FENCE_RESIGNED);
 }
+
+char
+netcfg_proc_state(const char *stat, size_t len)
+{
+	size_t i;
+
+	/* "pid (comm) S ...": comm may hold spaces and parentheses; the
+	 * state follows the last ')'. */
+	for (i = len; i > 0; i--)
+		if (stat[i - 1] == ')')
+			break;
+	if (i == 0 || i + 1 >= len || stat[i] != ' ')
+		return '\0';
+	return stat[i + 1];
+}
+
+uint64_t
+netcfg_proc_runtime(const char *schedstat, size_t len)
+{
+	uint64_t ns = 0;
+	size_t i;
+
+	for (i = 0; i < len && schedstat[i] >= '0' && schedstat[i] <= '9';
+	     i++) {
+		if (ns > (UINT64_MAX - 9) / 10)
+			return 0;
+		ns = ns * 10 + (uint64_t)(schedstat[i] - '0');
+	}
+	return ns;
+}
+
+bool
+netcfg_guard_may_speak(char state, uint64_t ran_before, uint64_t ran_after)
+{
+	return state != 'R' && ran_after == ran_before;
+}

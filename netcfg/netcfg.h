@@ -113,6 +113,23 @@ bool netcfg_fence_extend(_Atomic uint64_t *word, uint64_t until);
 /* The guard at `now`: true if it took the word over (the fence ran out,
  * not renewed meanwhile); then it speaks for qured. */
 bool netcfg_fence_take(_Atomic uint64_t *word, uint64_t now);
+/* The state letter of a /proc/PID/stat line (R, S, D, T, ...), or '\0'
+ * if it is not one. */
+char netcfg_proc_state(const char *stat, size_t len);
+/* The CPU time (ns) of a /proc/PID/schedstat line, its first field; 0
+ * if none. */
+uint64_t netcfg_proc_runtime(const char *schedstat, size_t len);
+/*
+ * Whether the guard speaks for a qured once its fence ran out: given its
+ * state letter and its CPU time before and after a short look. Not while
+ * it is runnable (R: a vCPU the host descheduled for a moment, the guard
+ * running on the other), nor while it ran meanwhile (a loop busy with a
+ * flood of other events: it renews in a moment, and a handover would
+ * cost its clients more than the fence's silence). Stopped (T) or
+ * blocked (D, S) without running: it speaks.
+ */
+bool netcfg_guard_may_speak(
+    char state, uint64_t ran_before, uint64_t ran_after);
 
 /*
  * Adds the DMZ address as a labelled ("<if>:dmz") secondary (with vmac:

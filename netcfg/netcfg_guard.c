@@ -46,7 +46,13 @@
  * qured last renewed has run out unrenewed, takes the fence word over
  * (netcfg_fence_take(): from then no renewal of qured's can start),
  * deletes the address and empties the lease sets, and sends the
- * farewell. When that qured runs again, its edge sees the word before
+ * farewell; not while qured is runnable (its /proc stat says R: a
+ * vCPU the host took for a moment, the guard on the other one) or ran
+ * in a look of 2 ms at its CPU time (a loop busy with a flood of other
+ * events: CI's igmp.sh, 1,000 IGMP reports a second, made one 52 ms
+ * late): such a loop renews in a moment, and a handover would cost its
+ * clients more than the fence's silence did.
+ * When that qured runs again, its edge sees the word before
  * its next step and the core resigns (ELECT_EV_GUARD_RESIGNED), naming
  * the same successor; the renewal it may have been about to make fails
  * on the word and makes nothing. A renewal that passed the word before
@@ -81,8 +87,10 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -107,6 +115,9 @@ struct guard_msg {
 #define GUARD_STOP 0x0001
 /* The farewell names a successor: the guard may speak at the fence. */
 #define GUARD_NAMED 0x0002
+/* How long the guard watches qured's CPU time before it speaks at the
+ * fence (qured_stuck()). */
+#define GUARD_LOOK_MS 2
 /* A farewell for a qured dead within this long after its last tick. */
 #define GUARD_FAREWELL_GRACE_MS 1000
 
@@ -127,6 +138,8 @@ struct guard_job {
 	struct sockaddr_in farewell_to;
 	uint64_t (*now_ms)(void); /* the parent's clock (a fork: the same) */
 	struct netcfg_guard_page *page; /* shared with qured; or NULL */
+	int stat_fd;	  /* qured's /proc/PID/stat (the guard's); or -1 */
+	int schedstat_fd; /* ... and /proc/PID/schedstat; or -1 */
 };
 
 /* In the child: the address and the lease sets go, now. */
@@ -228,6 +241,47 @@ earliest(uint64_t a, uint64_t b)
 	return b != 0 && b < a ? b : a;
 }
 
+/* qured's state now (its parent's /proc/PID/stat), '\0' if unknown. */
+static char
+qured_state(const struct guard_job *j)
+{
+	char buf[512];
+	ssize_t n;
+
+	if (j->stat_fd == -1)
+		return '\0';
+	n = pread(j->stat_fd, buf, sizeof(buf), 0);
+	return n > 0 ? netcfg_proc_state(buf, (size_t)n) : '\0';
+}
+
+/* qured's CPU time so far (ns; /proc/PID/schedstat), 0 if unknown. */
+static uint64_t
+qured_runtime(const struct guard_job *j)
+{
+	char buf[128];
+	ssize_t n;
+
+	if (j->schedstat_fd == -1)
+		return 0;
+	n = pread(j->schedstat_fd, buf, sizeof(buf), 0);
+	return n > 0 ? netcfg_proc_runtime(buf, (size_t)n) : 0;
+}
+
+/* The fence ran out unrenewed: is qured stopped or blocked, not merely
+ * late (netcfg_guard_may_speak())? A look of GUARD_LOOK_MS at its CPU
+ * time: a loop that runs at all runs within it. */
+static bool
+qured_stuck(const struct guard_job *j)
+{
+	struct timespec look = {0, GUARD_LOOK_MS * 1000000L};
+	uint64_t before = qured_runtime(j), after;
+
+	while (nanosleep(&look, &look) == -1 && errno == EINTR)
+		;
+	after = qured_runtime(j);
+	return netcfg_guard_may_speak(qured_state(j), before, after);
+}
+
 /*
  * No tick came in time (poll timed out: nothing queued). At the fence's
  * end, if qured renewed nothing since, the guard speaks for it (see
@@ -239,7 +293,7 @@ guard_timeout(const struct guard_job *j, const struct guard_msg *last)
 {
 	uint64_t now = j->now_ms();
 
-	if (fence_deadline(j, last) != 0 &&
+	if (fence_deadline(j, last) != 0 && qured_stuck(j) &&
 	    netcfg_fence_take(&j->page->fence_end, now)) {
 		guard_drop(j);
 		guard_farewell(j, last);
@@ -319,6 +373,17 @@ close_all_but(int keep1, int keep2, int keep3)
 			close(fd);
 }
 
+/* In the child: qured's stat, to tell a stopped loop from one whose CPU
+ * was taken for a moment (netcfg_guard_may_speak()). */
+static int
+open_parent_proc(const char *what)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)getppid(), what);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 static void guard_alive_cb(evutil_socket_t, short, void *);
 
 static int
@@ -349,6 +414,8 @@ guard_spawn(struct netcfg *nc)
 	pid = fork();
 	if (pid == 0) {
 		close_all_but(tick[0], alive[1], j.farewell_fd);
+		j.stat_fd = open_parent_proc("stat");
+		j.schedstat_fd = open_parent_proc("schedstat");
 		guard_main(tick[0], &j);
 	}
 	close(tick[0]);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -77,6 +78,54 @@ the_guard_takes_the_fence_only_once_it_ran_out(void **state)
 	assert_true(netcfg_fence_extend(&word, 2050));
 }
 
+/* The guard reads qured's state from /proc/PID/stat: the letter after
+ * the last ')', whatever the command name holds. */
+static void
+the_guard_reads_the_state_after_the_last_parenthesis(void **state)
+{
+	const char *plain = "1234 (qured) T 1 1234 1234 0 -1 4194560";
+	const char *odd = "77 (a) b) R (c) S 1 77 77";
+	const char *cut = "77 (qured)";
+
+	(void)state;
+	assert_int_equal(netcfg_proc_state(plain, strlen(plain)), 'T');
+	assert_int_equal(netcfg_proc_state(odd, strlen(odd)), 'S');
+	assert_int_equal(netcfg_proc_state(cut, strlen(cut)), '\0');
+	assert_int_equal(netcfg_proc_state("", 0), '\0');
+	assert_int_equal(netcfg_proc_state("no parens", 9), '\0');
+}
+
+/* It speaks for a stopped or blocked qured that did not run during its
+ * look; not for a runnable one (a vCPU taken for a moment) nor one that
+ * ran (a loop busy with a flood of other events). */
+static void
+the_guard_waits_for_a_runnable_or_running_qured(void **state)
+{
+	(void)state;
+	assert_false(netcfg_guard_may_speak('R', 100, 100));
+	assert_false(netcfg_guard_may_speak('S', 100, 250));
+	assert_false(netcfg_guard_may_speak('D', 100, 101));
+	assert_true(netcfg_guard_may_speak('T', 100, 100));
+	assert_true(netcfg_guard_may_speak('t', 100, 100));
+	assert_true(netcfg_guard_may_speak('D', 100, 100));
+	assert_true(netcfg_guard_may_speak('S', 100, 100));
+	assert_true(netcfg_guard_may_speak('\0', 0, 0));
+}
+
+/* The CPU time is the first field of /proc/PID/schedstat. */
+static void
+the_guard_reads_the_cpu_time(void **state)
+{
+	const char *line = "467878566 163714964 1444\n";
+
+	(void)state;
+	assert_int_equal(netcfg_proc_runtime(line, strlen(line)), 467878566);
+	assert_int_equal(netcfg_proc_runtime("", 0), 0);
+	assert_int_equal(netcfg_proc_runtime("x 1", 3), 0);
+	/* Too long for 64 bits: unknown, not a wrapped number. */
+	assert_int_equal(netcfg_proc_runtime("99999999999999999999999", 23), 0);
+}
+
 int
 main(void)
 {
@@ -87,6 +136,10 @@ main(void)
 	    cmocka_unit_test(
 		the_guard_waits_for_the_peers_lease_only_under_nftables),
 	    cmocka_unit_test(the_guard_takes_the_fence_only_once_it_ran_out),
+	    cmocka_unit_test(
+		the_guard_reads_the_state_after_the_last_parenthesis),
+	    cmocka_unit_test(the_guard_waits_for_a_runnable_or_running_qured),
+	    cmocka_unit_test(the_guard_reads_the_cpu_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
