@@ -682,6 +682,13 @@ elect_get_state(const struct elect *c)
 	return c->state;
 }
 
+bool
+elect_is_probing(const struct elect *c)
+{
+	/* A candidate that heard a holder left with the flag still up. */
+	return c->state == ELECT_ST_CANDIDATE && c->probing;
+}
+
 void
 elect_set_public(struct elect *c, const struct elect_addr *pub, size_t n)
 {

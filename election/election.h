@@ -683,6 +683,8 @@ int elect_step(struct elect *, uint64_t now_ms, const struct elect_event *,
     struct elect_out *);
 
 enum elect_state elect_get_state(const struct elect *);
+/* The core waits for a PROBE_DONE: the edge's probe is still wanted. */
+bool elect_is_probing(const struct elect *);
 uint64_t elect_get_epoch(const struct elect *);
 void elect_get_id(const struct elect *, struct elect_id *);
 /* The holder this node believes in; false if none. */

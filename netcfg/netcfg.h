@@ -233,6 +233,8 @@ int netcfg_announce(struct netcfg *, unsigned count, unsigned gap_ms);
  */
 int netcfg_probe(
     struct netcfg *, unsigned count, unsigned gap_ms, unsigned wait_ms);
+/* Ends a running probe with no callback (nothing when none runs). */
+void netcfg_probe_stop(struct netcfg *);
 /* MACs of cluster members (6 bytes each) that a probe and the holder's
  * defence ignore; copied, at most NETCFG_MAX_MEMBER_MACS, replacing the
  * previous list. */

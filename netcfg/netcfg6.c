@@ -854,6 +854,14 @@ probe_cb(evutil_socket_t fd, short what, void *arg)
 	    nc->probe_sent < nc->probe_count ? nc->probe_gap : nc->probe_wait);
 }
 
+void
+netcfg6_probe_stop(struct netcfg6 *nc)
+{
+	evtimer_del(nc->ev_probe);
+	nc->probing = false;
+	rx_update(nc);
+}
+
 int
 netcfg6_probe(
     struct netcfg6 *nc, unsigned count, unsigned gap_ms, unsigned wait_ms)

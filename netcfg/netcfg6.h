@@ -81,6 +81,8 @@ int netcfg6_announce(struct netcfg6 *, unsigned count, unsigned gap_ms);
  * reports FREE or CONFLICT. -1 if the first cannot be sent (no callback). */
 int netcfg6_probe(
     struct netcfg6 *, unsigned count, unsigned gap_ms, unsigned wait_ms);
+/* Ends a running probe with no callback (nothing when none runs). */
+void netcfg6_probe_stop(struct netcfg6 *);
 /* MACs of members, which a probe ignores (copied, at most
  * NETCFG_MAX_MEMBER_MACS). */
 void netcfg6_set_member_macs(

@@ -399,6 +399,12 @@ probe_cancel(struct netcfg *nc)
 	netcfg_seq_stop(&nc->probe);
 }
 
+void
+netcfg_probe_stop(struct netcfg *nc)
+{
+	probe_cancel(nc);
+}
+
 int
 netcfg_probe(
     struct netcfg *nc, unsigned count, unsigned gap_ms, unsigned wait_ms)

@@ -683,6 +683,29 @@ start_probe(struct cluster *c, uint64_t now)
 	/* Nothing out: no PROBE_DONE, as netcfg_probe() -1 always meant. */
 }
 
+/*
+ * The core heard a holder and waits for no probe result: the probe ends
+ * now. Left running, a member's answer restarts it, and a standby's NSs
+ * made a foreign host that took the address answer to all nodes, a
+ * second claim within the holder's defend interval, which it does not
+ * answer (defend6.sh, loaded: the router moved to the foreign MAC).
+ */
+static void
+probe_drop_unwanted(struct cluster *c)
+{
+	bool later =
+	    c->probe_later != NULL && evtimer_pending(c->probe_later, NULL);
+
+	if (elect_is_probing(c->core) || (c->probes_out == 0 && !later))
+		return;
+	netcfg_probe_stop(c->nc);
+	if (c->nc6 != NULL)
+		netcfg6_probe_stop(c->nc6);
+	if (later)
+		evtimer_del(c->probe_later);
+	c->probes_out = 0;
+}
+
 static void
 apply_probe(struct cluster *c, uint64_t now)
 {
@@ -948,6 +971,7 @@ step_core(struct cluster *c, const struct elect_event *ev)
 		apply(c, &out.act[i], now);
 		note_slow_action(c, &out.act[i], t);
 	}
+	probe_drop_unwanted(c);
 	arm_timer(c, out.wake_ms, now);
 	c->prev_wake_ms = out.wake_ms;
 	c->handover = out.handover;

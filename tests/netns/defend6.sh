@@ -29,6 +29,33 @@ c=$(qn_field "$h" '.conflict // empty')
 
 PY=/usr/bin/python3
 [ -x "$PY" ] || qn_skip "no $PY to send the foreign NA"
+# dad_probes MS: the DAD probes (NS from ::) for the DMZ6 address the
+# router sees on the LAN within MS.
+dad_probes() {
+	ip netns exec "$QN_ROUTER" timeout 10 "$PY" - lan0 "$QN_DMZ6" "$1" <<'EOS'
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86dd))
+s.bind((sys.argv[1], 0))
+target = socket.inet_pton(socket.AF_INET6, sys.argv[2])
+end = time.monotonic() + int(sys.argv[3]) / 1000
+n = 0
+while time.monotonic() < end:
+    s.settimeout(end - time.monotonic())
+    try:
+        f = s.recv(2048)
+    except (socket.timeout, ValueError):
+        break
+    if (len(f) >= 78 and f[20] == 58 and f[54] == 135 and
+            f[22:38] == bytes(16) and f[62:78] == target):
+        n += 1
+print(n)
+EOS
+}
+# Every member named the holder: none probes the address any more. A
+# probe a candidate left running as a standby made h4, below, answer it
+# to all nodes: a second claim the holder did not defend (loaded CI).
+n=$(dad_probes 1500)
+[ "$n" = 0 ] || qn_fail "$n DAD probes for $QN_DMZ6 after the election"
 # na: h4 sends an unsolicited NA for the DMZ6 address (override flag, its
 # MAC as target link-layer address) to all nodes, as a host that took
 # the address would; the kernel fills in the checksum.

@@ -1420,6 +1420,23 @@ first_claim_waits_for_a_free_probe(void **state)
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
 }
 
+/* The edge ends its probe when the core stops waiting for it
+ * (cluster.c: probe_drop_unwanted): a candidate that hears the holder. */
+static void
+a_holder_heard_while_probing_ends_the_probe(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf.probe_first = true;
+	fx_start_with(f);
+	fx_advance(f, listen_ms(f));
+	assert_int_equal(fx_count(f, ELECT_ACT_PROBE), 1);
+	assert_true(elect_is_probing(f->e));
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_false(elect_is_probing(f->e));
+}
+
 static void
 probe_conflict_keeps_the_node_off_the_address(void **state)
 {
@@ -4660,6 +4677,7 @@ main(void)
 	    T(link_down_drops_the_address_and_silences_the_node),
 	    T(link_up_listens_before_claiming_again),
 	    TU(first_claim_waits_for_a_free_probe),
+	    TU(a_holder_heard_while_probing_ends_the_probe),
 	    TU(probe_conflict_keeps_the_node_off_the_address),
 	    TU(failover_after_a_known_holder_skips_the_probe),
 	    T(reconf_to_priority_zero_resigns_and_observes),
