@@ -22,4 +22,11 @@ uint64_t clock_now_ms(void);
  */
 uint64_t clock_wall_ms(void);
 
+/*
+ * Milliseconds of CPU this process has run (CLOCK_PROCESS_CPUTIME_ID):
+ * beside clock_now_ms() it tells a loop busy with its own work from one
+ * the host did not run (a stall's diagnosis, never a timing).
+ */
+uint64_t clock_cpu_ms(void);
+
 #endif

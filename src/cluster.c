@@ -42,7 +42,8 @@
 
 #define ANNOUNCE_COUNT 3 /* gratuitous ARPs after taking the address */
 #define ANNOUNCE_GAP_MS 100
-#define PROBE_COUNT 2 /* RFC 5227 style, with failover-friendly timings */
+#define STALL_NOTE_MS 10 /* a gap between steps worth remembering */
+#define PROBE_COUNT 2	 /* RFC 5227 style, with failover-friendly timings */
 #define PROBE_GAP_MS 50
 #define PROBE_WAIT_MS 100
 #define DROP_LOG_SLOTS 16
@@ -80,7 +81,10 @@ struct drop_log {
 struct cluster {
 	/* the last two steps' times and the wake-up the last one asked for
 	 * (a fence lapse says which was late) */
-	uint64_t step_ms, prev_step_ms, prev_wake_ms;
+	uint64_t step_ms, prev_wake_ms;
+	/* The last long gap between steps: its length, the CPU qured ran
+	 * in it, when it ended (a lapse's diagnosis, stall_note()). */
+	uint64_t step_cpu_ms, gap_ms, gap_cpu_ms, gap_end_ms;
 	uint64_t slow_logged_ms; /* note_slow_action() */
 	struct event_base *base;
 	struct conf conf;
@@ -415,6 +419,32 @@ log_round_fence(struct cluster *c)
 		    elect_fence_why_name(why));
 }
 
+/*
+ * Why the loop missed its fence: its last long gap between steps, and
+ * whether qured ran in it (busy with its own work: a defect to find) or
+ * not (stopped, blocked in the kernel, or not scheduled by a busy or
+ * paused host: the fence doing its job).
+ */
+static const char *
+stall_why(uint64_t gap_ms, uint64_t cpu_ms)
+{
+	return 2 * cpu_ms >= gap_ms
+		   ? "busy with its own work"
+		   : "not running: stopped, blocked or not scheduled";
+}
+
+static void
+log_fence_lapse(struct cluster *c)
+{
+	log_warnx("cluster: the fence lapsed: the loop went %llu ms without a "
+		  "step and ran %llu ms of them (%s), ending %llu ms ago; "
+		  "its wake-up was due %lld ms before this step",
+	    (unsigned long long)c->gap_ms, (unsigned long long)c->gap_cpu_ms,
+	    stall_why(c->gap_ms, c->gap_cpu_ms),
+	    (unsigned long long)(c->step_ms - c->gap_end_ms),
+	    (long long)c->step_ms - (long long)c->prev_wake_ms);
+}
+
 static void
 apply_state(struct cluster *c, const struct elect_action *a)
 {
@@ -426,11 +456,7 @@ apply_state(struct cluster *c, const struct elect_action *a)
 	/* Why the loop missed its fence: a stall (how long), or a late
 	 * wake-up of the timer (when it was due). */
 	if (a->reason == ELECT_WHY_FENCE_LAPSED)
-		log_warnx("cluster: the fence lapsed: the step before this "
-			  "one ran %llu ms earlier, its wake-up was due %lld "
-			  "ms before this one",
-		    (unsigned long long)(c->step_ms - c->prev_step_ms),
-		    (long long)c->step_ms - (long long)c->prev_wake_ms);
+		log_fence_lapse(c);
 	if (a->reason == ELECT_WHY_PROBE_FAILED)
 		log_round_fence(c);
 	dmz_cidr(c, cidr, sizeof(cidr));
@@ -936,11 +962,14 @@ guard_spoke(struct cluster *c)
 
 	if (!c->dmz4 || !netcfg_guard_resigned(c->nc))
 		return;
+	uint64_t gap = clock_now_ms() - c->step_ms;
+	uint64_t cpu = clock_cpu_ms() - c->step_cpu_ms;
+
 	log_warnx("cluster: the address guard resigned for this process: "
-		  "its loop left the fence unrenewed (the step before this "
-		  "one ran %llu ms earlier); the address is gone and a standby "
-		  "takes it",
-	    (unsigned long long)(clock_now_ms() - c->step_ms));
+		  "its loop went %llu ms without a step and ran %llu ms of "
+		  "them (%s); the address is gone and a standby takes it",
+	    (unsigned long long)gap, (unsigned long long)cpu,
+	    stall_why(gap, cpu));
 	if (elect_get_state(c->core) != ELECT_ST_HOLDER ||
 	    step_core(c, &ev) == -1 || netcfg_guard_resigned(c->nc))
 		netcfg_addr_del(c->nc);
@@ -953,6 +982,22 @@ step(struct cluster *c, const struct elect_event *ev)
 	return step_core(c, ev);
 }
 
+/* A gap of STALL_NOTE_MS or more between steps is remembered, with the
+ * CPU qured ran in it, for log_fence_lapse(). */
+static void
+stall_note(struct cluster *c, uint64_t now)
+{
+	uint64_t cpu = clock_cpu_ms();
+
+	if (c->step_ms != 0 && now >= c->step_ms + STALL_NOTE_MS) {
+		c->gap_ms = now - c->step_ms;
+		c->gap_cpu_ms =
+		    cpu >= c->step_cpu_ms ? cpu - c->step_cpu_ms : 0;
+		c->gap_end_ms = now;
+	}
+	c->step_cpu_ms = cpu;
+}
+
 static int
 step_core(struct cluster *c, const struct elect_event *ev)
 {
@@ -960,7 +1005,7 @@ step_core(struct cluster *c, const struct elect_event *ev)
 	uint64_t now = clock_now_ms();
 	size_t i;
 
-	c->prev_step_ms = c->step_ms;
+	stall_note(c, now);
 	c->step_ms = now;
 	public_to_core(c);
 	if (elect_step(c->core, now, ev, &out) == -1)

@@ -102,6 +102,10 @@ freeze() {
 	    grep -q "address guard resigned for this process" ||
 	    qn_fail "(qured) resumed h$h did not learn that its guard" \
 	    "resigned for it"
+	# Its log tells a stopped loop from a busy one (the CPU it ran).
+	[ "$mode" = ns ] || since_freeze "$h" |
+	    grep -q "without a step and ran .*(not running: " ||
+	    qn_fail "(qured) h$h's log does not say its loop was not running"
 }
 
 freeze qured

@@ -409,6 +409,16 @@ qn_peer_holds() {
 
 # qn_elected DEADLINE_MS: waits until all live hosts agree on a holder
 # that is the one host with the address; sets QN_HOLDER (its number).
+# qn_host_stalled N: host N's qured gave the address up because its loop
+# went a whole fence without running (stopped, blocked in the kernel, or
+# not scheduled by a busy host): its log says so, with the CPU it ran.
+# That is the fence doing its job, not a failover for what a test does;
+# a loop busy with its own work does not count.
+qn_host_stalled() {
+	grep -qE "(fence lapsed|guard resigned for this process): .* without a step and ran .*\(not running: " \
+	    "$T/h$1/log"
+}
+
 qn_elected() {
 	qn_wait_for "$1" qn_agreed
 	QN_HOLDER=$QN_AGREED
