@@ -195,7 +195,10 @@ int netcfg_guard_start(struct netcfg *);
  */
 void netcfg_guard_set_farewell_to(
     struct netcfg *, int fd, const struct sockaddr_in *to);
-int netcfg_guard_farewell(struct netcfg *, const uint8_t *buf, size_t len);
+/* named: the farewell names a successor; only then does the guard speak
+ * at the fence too (a lone holder's stall is better waited out). */
+int netcfg_guard_farewell(
+    struct netcfg *, const uint8_t *buf, size_t len, bool named);
 /*
  * Arms the guard's farewell at the fence (netcfg_guard.c): when qured's
  * loop lets the fence run out unrenewed while the guard runs (qured
@@ -204,9 +207,6 @@ int netcfg_guard_farewell(struct netcfg *, const uint8_t *buf, size_t len);
  * speaks for every address held (one family) and a fence is in force.
  */
 void netcfg_set_guard_fence(struct netcfg *, bool on);
-/* Whether the next farewell names a successor: only then does the guard
- * speak at the fence (a lone holder's stall is better waited out). */
-void netcfg_guard_farewell_named(struct netcfg *, bool named);
 /* The guard resigned for us (netcfg_fence_take()): the address is gone
  * and no renewal works until the core let it go (netcfg_addr_del). */
 bool netcfg_guard_resigned(const struct netcfg *);

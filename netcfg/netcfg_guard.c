@@ -551,10 +551,12 @@ netcfg_guard_set_farewell_to(
 }
 
 int
-netcfg_guard_farewell(struct netcfg *nc, const uint8_t *buf, size_t len)
+netcfg_guard_farewell(
+    struct netcfg *nc, const uint8_t *buf, size_t len, bool named)
 {
 	int r = 0;
 
+	nc->farewell_named = named;
 	if (len > sizeof(nc->farewell)) {
 		log_warnx("netcfg: a farewell of %zu bytes does not fit the "
 			  "guard's %zu; none kept",
@@ -634,12 +636,6 @@ netcfg_set_guard_fence(struct netcfg *nc, bool on)
 {
 	if (nc->gpage != NULL)
 		atomic_store(&nc->gpage->armed, on);
-}
-
-void
-netcfg_guard_farewell_named(struct netcfg *nc, bool named)
-{
-	nc->farewell_named = named;
 }
 
 bool

@@ -828,11 +828,10 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 	case ELECT_ACT_FAREWELL:
 		/* The guard sends it if we die holding (netcfg_guard.c);
 		 * without an IPv4 address, the IPv6 one's (netcfg6.c). */
-		if (c->dmz4) {
-			netcfg_guard_farewell_named(
-			    c->nc, !elect_id_is_zero(&a->peer));
-			(void)netcfg_guard_farewell(c->nc, a->buf, a->len);
-		} else if (c->nc6 != NULL)
+		if (c->dmz4)
+			(void)netcfg_guard_farewell(
+			    c->nc, a->buf, a->len, !elect_id_is_zero(&a->peer));
+		else if (c->nc6 != NULL)
 			(void)netcfg6_guard_farewell(c->nc6, a->buf, a->len);
 		break;
 	case ELECT_ACT_CHECK:
@@ -1411,16 +1410,16 @@ service_checked_cb(void *arg, bool ok, const char *why)
 }
 
 /*
- * A foreign host sent ARP as the DMZ address while we hold it (RFC 5227
- * 2.4): netcfg defended it once (a gratuitous ARP, at most once per
- * DEFEND_INTERVAL). We keep the address, 2.4 (c): it is the site's, and
- * giving it up would hand the site to the foreign host; the operator
- * sees the conflict in the log and the status.
+ * A foreign host sent ARP as the DMZ address, or an NA for the IPv6 one,
+ * while we hold it (RFC 5227 2.4): netcfg defended it once (a gratuitous
+ * ARP or an override NA, at most once per DEFEND_INTERVAL). We keep the
+ * address, 2.4 (c): it is the site's, and giving it up would hand the
+ * site to the foreign host; the operator sees the conflict in the log
+ * and the status.
  */
 static void
-conflict_cb(void *arg, const uint8_t *mac, bool again)
+conflict(struct cluster *c, const uint8_t *mac, bool again, const char *how)
 {
-	struct cluster *c = arg;
 	uint64_t now = clock_now_ms();
 	char text[STATUS_MAC_LEN];
 
@@ -1431,9 +1430,9 @@ conflict_cb(void *arg, const uint8_t *mac, bool again)
 		return;
 	if (c->defended_ms == 0 || now >= c->defended_ms + DEFEND_SHOW_MS ||
 	    strcmp(text, c->defended) != 0) {
-		log_warnx("netcfg: address conflict: %s sent ARP as the DMZ "
-			  "address on %s; defended it, keeping the address",
-		    text, c->ifname);
+		log_warnx("netcfg: address conflict: %s %s the DMZ address on "
+			  "%s; defended it, keeping the address",
+		    text, how, c->ifname);
 		c->defended_again = false;
 	} else if (again && !c->defended_again) {
 		log_warnx("netcfg: %s keeps claiming the DMZ address; keeping "
@@ -1443,6 +1442,18 @@ conflict_cb(void *arg, const uint8_t *mac, bool again)
 	}
 	memcpy(c->defended, text, sizeof(text));
 	c->defended_ms = now;
+}
+
+static void
+conflict4_cb(void *arg, const uint8_t *mac, bool again)
+{
+	conflict(arg, mac, again, "sent ARP as");
+}
+
+static void
+conflict6_cb(void *arg, const uint8_t *mac, bool again)
+{
+	conflict(arg, mac, again, "advertised (NA)");
 }
 
 /* The group membership, once the recreated interface is up. */
@@ -1653,7 +1664,7 @@ static int
 open_netcfg6(struct cluster *c, char *err, size_t errlen)
 {
 	static const struct netcfg6_cb cb = {
-	    probe_done_cb, addr_lost_cb, conflict_cb};
+	    probe_done_cb, addr_lost_cb, conflict6_cb};
 	struct netcfg6_conf conf;
 	char nerr[NETCFG_ERR_MAX];
 
@@ -1677,7 +1688,7 @@ static int
 open_netcfg(struct cluster *c, const uint8_t *key, char *err, size_t errlen)
 {
 	static const struct netcfg_cb cb = {probe_done_cb, addr_lost_cb,
-	    link_change_cb, link_new_cb, conflict_cb};
+	    link_change_cb, link_new_cb, conflict4_cb};
 	struct netcfg_conf nconf;
 	char nerr[NETCFG_ERR_MAX];
 

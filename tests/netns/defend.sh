@@ -39,7 +39,7 @@ qn_log "h4 ($foreign) sent a gratuitous ARP for $QN_DMZ"
 shown() { [ "$(qn_field "$h" '.conflict // empty')" = "$foreign" ]; }
 qn_wait_for 2000 shown
 qn_wait_for 1000 eval '[ "$(qn_router_mac)" = "$mac" ]'
-grep -q "address conflict: $foreign" "$T/h$h/log" ||
+grep -q "address conflict: $foreign sent ARP as the DMZ" "$T/h$h/log" ||
     qn_fail "h$h did not log the conflict"
 qn_log "h$h shows the conflict and defended: the router has $(qn_router_mac)"
 

@@ -78,7 +78,7 @@ qn_log "h4 ($foreign) took $QN_DMZ6 and announced it"
 shown() { [ "$(qn_field "$h" '.conflict // empty')" = "$foreign" ]; }
 qn_wait_for 2000 shown
 qn_wait_for 1000 eval '[ "$(qn_router_mac6)" = "$mac" ]'
-grep -q "address conflict: $foreign" "$T/h$h/log" ||
+grep -q "address conflict: $foreign advertised (NA) the DMZ" "$T/h$h/log" ||
     qn_fail "h$h did not log the conflict"
 qn_log "h$h shows the conflict and defended: the router has $(qn_router_mac6)"
 # A second one within DEFEND_INTERVAL (10 s) is a repeat, logged once
