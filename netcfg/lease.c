@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdatomic.h>
+#include <string.h>
 
 #include "netcfg/netcfg.h"
 
@@ -85,7 +86,15 @@ netcfg_proc_runtime(const char *schedstat, size_t len)
 }
 
 bool
-netcfg_guard_may_speak(char state, uint64_t ran_before, uint64_t ran_after)
+netcfg_guard_may_speak(
+    char state, uint64_t ran_before, uint64_t ran_after, bool asked)
 {
-	return state != 'R' && ran_after == ran_before;
+	return asked && state != 'R' && ran_after == ran_before;
+}
+
+bool
+netcfg_guard_is_probe(const uint8_t *head, size_t len)
+{
+	return len >= 6 && memcmp(head, "QURE", 4) == 0 &&
+	       head[5] == NETCFG_WIRE_PROBE;
 }

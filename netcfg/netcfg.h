@@ -121,15 +121,27 @@ char netcfg_proc_state(const char *stat, size_t len);
 uint64_t netcfg_proc_runtime(const char *schedstat, size_t len);
 /*
  * Whether the guard speaks for a qured once its fence ran out: given its
- * state letter and its CPU time before and after a short look. Not while
- * it is runnable (R: a vCPU the host descheduled for a moment, the guard
- * running on the other), nor while it ran meanwhile (a loop busy with a
- * flood of other events: it renews in a moment, and a handover would
- * cost its clients more than the fence's silence). Stopped (T) or
- * blocked (D, S) without running: it speaks.
+ * state letter, its CPU time before and after a short look, and whether
+ * datagrams wait unread in its cluster socket. Not while it is runnable
+ * (R: a vCPU the host descheduled for a moment, the guard running on the
+ * other), nor while it ran meanwhile (a loop busy with a flood of other
+ * events: it renews in a moment, and a handover would cost its clients
+ * more than the fence's silence), nor while no PROBE waits for it: the
+ * core's own rule (elect_timers.c: fence_lapsed), for no standby claims
+ * on a fence without a PROBE; a loop blocked for 40 ms in a syscall with
+ * nobody asking renews after it (CI: svcslow.sh, a holder handed over
+ * for it; stall_peer.sh).
+ * Stopped (T) or blocked (D, S) without running, and asked: it speaks.
  */
 bool netcfg_guard_may_speak(
-    char state, uint64_t ran_before, uint64_t ran_after);
+    char state, uint64_t ran_before, uint64_t ran_after, bool asked);
+/* The cluster protocol's PROBE (election/elect_wire.c: "QURE", version,
+ * type at byte 5; tests/unit/test_netcfg_lease.c checks it against
+ * ELECT_MSG_PROBE): netcfg does not depend on the election part. */
+#define NETCFG_WIRE_PROBE 5
+/* Whether the first len bytes of a datagram (the head of qured's socket,
+ * peeked) are a PROBE's: a peer asking whether the holder lives. */
+bool netcfg_guard_is_probe(const uint8_t *head, size_t len);
 
 /*
  * Adds the DMZ address as a labelled ("<if>:dmz") secondary (with vmac:

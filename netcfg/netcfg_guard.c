@@ -267,9 +267,25 @@ qured_runtime(const struct guard_job *j)
 	return n > 0 ? netcfg_proc_runtime(buf, (size_t)n) : 0;
 }
 
+/* A PROBE waits unread at the head of qured's cluster socket (the one it
+ * shares with us for the farewell): a peer asks whether the holder lives.
+ * Only the head can be peeked; anything else there (a HELLO, a standby's
+ * ping) leaves the question to the peers' own detection, as before. */
+static bool
+qured_asked(const struct guard_job *j)
+{
+	uint8_t head[6];
+	ssize_t n;
+
+	if (j->farewell_fd == -1)
+		return false;
+	n = recv(j->farewell_fd, head, sizeof(head), MSG_PEEK | MSG_DONTWAIT);
+	return n > 0 && netcfg_guard_is_probe(head, (size_t)n);
+}
+
 /* The fence ran out unrenewed: is qured stopped or blocked, not merely
- * late (netcfg_guard_may_speak())? A look of GUARD_LOOK_MS at its CPU
- * time: a loop that runs at all runs within it. */
+ * late, and asked (netcfg_guard_may_speak())? A look of GUARD_LOOK_MS at
+ * its CPU time: a loop that runs at all runs within it. */
 static bool
 qured_stuck(const struct guard_job *j)
 {
@@ -279,7 +295,8 @@ qured_stuck(const struct guard_job *j)
 	while (nanosleep(&look, &look) == -1 && errno == EINTR)
 		;
 	after = qured_runtime(j);
-	return netcfg_guard_may_speak(qured_state(j), before, after);
+	return netcfg_guard_may_speak(
+	    qured_state(j), before, after, qured_asked(j));
 }
 
 /*

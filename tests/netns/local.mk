@@ -15,6 +15,7 @@ NETNS_TESTS = \
 	tests/netns/frozen.sh \
 	tests/netns/guard.sh \
 	tests/netns/stall.sh \
+	tests/netns/stall_peer.sh \
 	tests/netns/recreate.sh \
 	tests/netns/defend.sh \
 	tests/netns/flush.sh \

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "election/election.h"
 #include "netcfg/netcfg.h"
 
 static void
@@ -96,20 +97,42 @@ the_guard_reads_the_state_after_the_last_parenthesis(void **state)
 }
 
 /* It speaks for a stopped or blocked qured that did not run during its
- * look; not for a runnable one (a vCPU taken for a moment) nor one that
- * ran (a loop busy with a flood of other events). */
+ * look, and that a peer asks; not for a runnable one (a vCPU taken for a
+ * moment), nor one that ran (a loop busy with a flood of other events),
+ * nor one nobody asks (a short block in a syscall: svcslow.sh). */
 static void
 the_guard_waits_for_a_runnable_or_running_qured(void **state)
 {
 	(void)state;
-	assert_false(netcfg_guard_may_speak('R', 100, 100));
-	assert_false(netcfg_guard_may_speak('S', 100, 250));
-	assert_false(netcfg_guard_may_speak('D', 100, 101));
-	assert_true(netcfg_guard_may_speak('T', 100, 100));
-	assert_true(netcfg_guard_may_speak('t', 100, 100));
-	assert_true(netcfg_guard_may_speak('D', 100, 100));
-	assert_true(netcfg_guard_may_speak('S', 100, 100));
-	assert_true(netcfg_guard_may_speak('\0', 0, 0));
+	assert_false(netcfg_guard_may_speak('R', 100, 100, true));
+	assert_false(netcfg_guard_may_speak('S', 100, 250, true));
+	assert_false(netcfg_guard_may_speak('D', 100, 101, true));
+	assert_true(netcfg_guard_may_speak('T', 100, 100, true));
+	assert_true(netcfg_guard_may_speak('t', 100, 100, true));
+	assert_true(netcfg_guard_may_speak('D', 100, 100, true));
+	assert_true(netcfg_guard_may_speak('S', 100, 100, true));
+	assert_true(netcfg_guard_may_speak('\0', 0, 0, true));
+	assert_false(netcfg_guard_may_speak('T', 100, 100, false));
+	assert_false(netcfg_guard_may_speak('D', 100, 100, false));
+}
+
+/* A PROBE at the head of qured's socket is a peer asking; nothing else
+ * is, and the guard's copy of the type is the protocol's. */
+static void
+the_guard_tells_a_probe_by_its_header(void **state)
+{
+	uint8_t probe[8] = {'Q', 'U', 'R', 'E', 2, ELECT_MSG_PROBE, 0, 0};
+	uint8_t hello[8] = {'Q', 'U', 'R', 'E', 2, ELECT_MSG_HELLO, 0, 0};
+	uint8_t other[8] = {'Q', 'U', 'R', 'X', 2, ELECT_MSG_PROBE, 0, 0};
+
+	(void)state;
+	assert_int_equal(NETCFG_WIRE_PROBE, ELECT_MSG_PROBE);
+	assert_true(netcfg_guard_is_probe(probe, sizeof(probe)));
+	assert_true(netcfg_guard_is_probe(probe, 6));
+	assert_false(netcfg_guard_is_probe(probe, 5));
+	assert_false(netcfg_guard_is_probe(hello, sizeof(hello)));
+	assert_false(netcfg_guard_is_probe(other, sizeof(other)));
+	assert_false(netcfg_guard_is_probe(probe, 0));
 }
 
 /* The CPU time is the first field of /proc/PID/schedstat. */
@@ -139,6 +162,7 @@ main(void)
 	    cmocka_unit_test(
 		the_guard_reads_the_state_after_the_last_parenthesis),
 	    cmocka_unit_test(the_guard_waits_for_a_runnable_or_running_qured),
+	    cmocka_unit_test(the_guard_tells_a_probe_by_its_header),
 	    cmocka_unit_test(the_guard_reads_the_cpu_time),
 	};
 
