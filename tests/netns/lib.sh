@@ -419,6 +419,20 @@ qn_host_stalled() {
 	    "$T/h$1/log"
 }
 
+# qn_stall_holder N COUNT SECONDS: stops host N's qured (SIGSTOP) for
+# SECONDS, COUNT times, 0.4 s apart (a heartbeat or two: the lease is
+# renewed); fails if N loses the DMZ address after a stall.
+qn_stall_holder() {
+	local i pid=${QN_PID[$1]}
+	for i in $(seq "$2"); do
+		kill -STOP "$pid"
+		sleep "$3"
+		kill -CONT "$pid"
+		sleep 0.4
+		qn_has_dmz "$1" || qn_fail "stall $i: h$1 lost the address"
+	done
+}
+
 qn_elected() {
 	qn_wait_for "$1" qn_agreed
 	QN_HOLDER=$QN_AGREED

@@ -22,14 +22,7 @@ ip -n "$(qn_ns 1)" -4 monitor address >"$mon" 2>&1 &
 QN_PIDS+=($!)
 monpid=$!
 sleep 0.2 # the monitor listens
-pid=${QN_PID[1]}
-for i in $(seq "$STALLS"); do
-	kill -STOP "$pid"
-	sleep "$STALL"
-	kill -CONT "$pid"
-	sleep 0.4 # a heartbeat or two: the lease is renewed
-	qn_has_dmz 1 || qn_fail "stall $i: h1 lost the address"
-done
+qn_stall_holder 1 "$STALLS" "$STALL"
 kill "$monpid"
 lapses=$(qn_field 1 .counters.fence_lapses)
 qn_log "$STALLS stalls of ${STALL}s: $lapses fence lapses"

@@ -21,14 +21,7 @@ qn_elected 6000
 qn_wait_for 3000 eval '[ "$(qn_field 2 .holder.name)" = h1 ]'
 sleep 0.5 # the start's HELLOs are answered and read
 epoch=$(qn_field 1 .epoch)
-pid=${QN_PID[1]}
-for i in $(seq "$STALLS"); do
-	kill -STOP "$pid"
-	sleep "$STALL"
-	kill -CONT "$pid"
-	sleep 0.4 # a heartbeat or two: the lease is renewed
-	qn_has_dmz 1 || qn_fail "stall $i: h1 lost the address"
-done
+qn_stall_holder 1 "$STALLS" "$STALL"
 qn_log "$STALLS stalls of ${STALL}s, nobody asking"
 ! grep -q "guard resigned for this process" "$T/h1/log" ||
     qn_fail "h1's guard resigned for it with no peer asking"
