@@ -139,8 +139,8 @@ bool netcfg_guard_may_speak(
  * type at byte 5; tests/unit/test_netcfg_lease.c checks it against
  * ELECT_MSG_PROBE): netcfg does not depend on the election part. */
 #define NETCFG_WIRE_PROBE 5
-/* Whether the first len bytes of a datagram (the head of qured's socket,
- * peeked) are a PROBE's: a peer asking whether the holder lives. */
+/* Whether the first len bytes of a datagram (one waiting in qured's
+ * socket, peeked) are a PROBE's: a peer asking whether the holder lives. */
 bool netcfg_guard_is_probe(const uint8_t *head, size_t len);
 
 /*

@@ -116,7 +116,7 @@ the_guard_waits_for_a_runnable_or_running_qured(void **state)
 	assert_false(netcfg_guard_may_speak('D', 100, 100, false));
 }
 
-/* A PROBE at the head of qured's socket is a peer asking; nothing else
+/* A PROBE waiting in qured's socket is a peer asking; nothing else
  * is, and the guard's copy of the type is the protocol's. */
 static void
 the_guard_tells_a_probe_by_its_header(void **state)
