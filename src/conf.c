@@ -1743,27 +1743,51 @@ origin_text(const struct key *k, const char *v, int line, const char *file,
 		say(buf, n, "; default");
 }
 
-/* One key line; with o, padded and followed by where the value came from. */
+/* The longest line the reader takes (inih hands it INI_MAX_LINE bytes,
+ * the '\0' included): a printed config must load again. */
+#define PRINT_LINE_MAX (INI_MAX_LINE - 1)
+
+/*
+ * One key line; with o, padded and followed by where the value came from.
+ * A line the reader would refuse as too long is made shorter: no padding,
+ * then the origin on a comment line of its own above the key, then no
+ * blanks around "=" (a value that filled a line as "key=value" does so
+ * printed too).
+ */
 static void
 print_key(const struct conf *c, size_t i, const struct conf_origin *o,
     const char *file, FILE *fp)
 {
 	char v[VALUE_MAX], from[CONF_PATH_MAX + 48];
-	int len;
+	const char *eq;
+	size_t len, pad = 0;
 
 	key_print(&keys[i], c, v, sizeof(v));
 	if (v[0] == '\0' && !(keys[i].flags & F_EMPTY)) {
 		fprintf(fp, "; %s = (not set)\n", keys[i].name);
 		return;
 	}
-	len = fprintf(fp, "%s =%s%s", keys[i].name, v[0] != '\0' ? " " : "", v);
+	eq = v[0] != '\0' ? " = " : " =";
+	len = strlen(keys[i].name) + strlen(eq) + strlen(v);
+	if (len > PRINT_LINE_MAX) {
+		eq = "=";
+		len = strlen(keys[i].name) + 1 + strlen(v);
+	}
 	if (o != NULL) {
 		origin_text(&keys[i], v, o->line[i], file, from, sizeof(from));
 		/* inih takes ";" as a comment only after a blank. */
-		fprintf(fp, "%*s%s",
-		    len >= 0 && len < ORIGIN_COLUMN ? ORIGIN_COLUMN - len : 1,
-		    "", from);
+		pad = len < ORIGIN_COLUMN ? ORIGIN_COLUMN - len : 1;
+		if (len + pad + strlen(from) > PRINT_LINE_MAX)
+			pad = 1;
+		if (len + pad + strlen(from) > PRINT_LINE_MAX) {
+			/* A path of hundreds of bytes: cut, as a comment. */
+			fprintf(fp, "%.*s\n", PRINT_LINE_MAX, from);
+			o = NULL;
+		}
 	}
+	fprintf(fp, "%s%s%s", keys[i].name, eq, v);
+	if (o != NULL)
+		fprintf(fp, "%*s%s", (int)pad, "", from);
 	fputc('\n', fp);
 }
 
@@ -1776,8 +1800,8 @@ print_conf(const struct conf *c, const struct conf_origin *o, const char *file,
 	if (o != NULL)
 		fprintf(fp,
 		    "; the effective configuration: after each key, the line "
-		    "of\n; %s that set it, or default\n",
-		    file);
+		    "of\n; %.*s that set it, or default\n",
+		    PRINT_LINE_MAX - 32, file);
 	else
 		fprintf(fp, "; qured.conf: the effective configuration\n");
 	for (s = 0; s < NSECTIONS; s++) {
