@@ -19,12 +19,42 @@ elect_fast_reset(struct elect *c)
 }
 
 /*
+ * A member's MISSED, while we hold: our acks to it that it knows went
+ * missing (note_ack()). More than it said before, in our epoch: our link
+ * lost one. Its older peers send none: a PROBE again with the nonce we
+ * acked said so, unless it came soon after our ack (a slow LAN delays
+ * acks past a short learned try timeout: the simulator's slow members
+ * made a sound holder hand over for "lost" acks).
+ */
+static void
+note_acks_missed(struct elect *c, struct elect_member *mb,
+    const struct elect_msg *m, bool same_epoch, bool recent)
+{
+	if (m->has & ELECT_HAS_MISSED) {
+		if (same_epoch && m->missed > mb->acks_missed) {
+			c->ctr.acks_lost += m->missed - mb->acks_missed;
+			if (recent)
+				mb->probe_gap_ms = c->now_ms;
+		}
+		mb->acks_missed = m->missed;
+		return;
+	}
+	if (same_epoch && m->nonce == mb->probe_nonce &&
+	    m->probe_seq == mb->probe_seq + 1 &&
+	    c->now_ms >= mb->probe_ack_ms + ELECT_ACK_LOST_MIN_MS) {
+		c->ctr.acks_lost++;
+		mb->probe_gap_ms = c->now_ms;
+	}
+}
+
+/*
  * A member's PROBE_SEQ, while we hold: a PROBE of it that never came
  * went missing on the way, since datagrams from one sender arrive in
  * order (a late one comes before the next, not instead of it). Counts
  * only within our epoch; a count that goes back (a restart) starts over.
+ * The member, or NULL.
  */
-static void
+static struct elect_member *
 note_probe_seq(struct elect *c, const struct elect_msg *m)
 {
 	struct elect_member *mb = elect_members_find(&c->members, &m->id);
@@ -33,7 +63,7 @@ note_probe_seq(struct elect *c, const struct elect_msg *m)
 	bool same_epoch, recent;
 
 	if (mb == NULL || !(m->has & ELECT_HAS_PROBE_SEQ))
-		return;
+		return NULL;
 	same_epoch = mb->probe_epoch == c->held_epoch;
 	/* A gap after a long pause may be old news: the PROBEs went missing
 	 * some time since the last one came (the simulator: ones lost in a
@@ -45,29 +75,21 @@ note_probe_seq(struct elect *c, const struct elect_msg *m)
 	if (same_epoch && m->probe_seq > mb->probe_seq &&
 	    m->probe_seq - mb->probe_seq > 1) {
 		c->ctr.probes_lost += m->probe_seq - mb->probe_seq - 1;
+		mb->probes_missed += m->probe_seq - mb->probe_seq - 1;
 		if (recent)
 			mb->probe_gap_ms = c->now_ms;
 	}
-	/* Asked again with the nonce we acked: our ack (and, for a silence
-	 * PROBE, our heartbeats) never reached it. Late it is not: both ends
-	 * run real-time and a LAN answers in a millisecond, well inside the
-	 * half probe-timeout before a second try. */
-	/* Not when the try came soon after our ack: a slow LAN delays
-	 * acks past a short learned try timeout (the simulator's slow
-	 * members made a sound holder hand over for "lost" acks). */
-	if (same_epoch && m->nonce == mb->probe_nonce &&
-	    m->probe_seq == mb->probe_seq + 1 &&
-	    c->now_ms >= mb->probe_ack_ms + ELECT_ACK_LOST_MIN_MS) {
-		c->ctr.acks_lost++;
-		mb->probe_gap_ms = c->now_ms;
-	}
-	if (!same_epoch)
+	note_acks_missed(c, mb, m, same_epoch, recent);
+	if (!same_epoch) {
 		mb->probe_gap_ms = 0;
+		mb->probes_missed = 0;
+	}
 	mb->probe_epoch = c->held_epoch;
 	mb->probe_seq = m->probe_seq;
 	if (mb->probe_nonce != m->nonce)
 		mb->probe_ack_ms = c->now_ms; /* acked below, first time */
 	mb->probe_nonce = m->nonce;
+	return mb;
 }
 
 /*
@@ -150,6 +172,7 @@ void
 elect_on_probe(
     struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
 {
+	struct elect_member *mb = note_probe_seq(c, in->m);
 	struct elect_msg ack;
 
 	c->probe_rx_ms = c->now_ms; /* the fence: elect_timers.c */
@@ -158,11 +181,59 @@ elect_on_probe(
 	ack.nonce = in->m->nonce;
 	/* The last result answers now; a fresh check follows the probe. */
 	ack.check_ok = c->check_ok;
+	/* Which PROBE this answers, and how many of its PROBEs before it
+	 * we missed: it tells our lost acks from its lost PROBEs. */
+	if (mb != NULL) {
+		ack.has |= ELECT_HAS_PROBE_SEQ | ELECT_HAS_MISSED;
+		ack.probe_seq = in->m->probe_seq;
+		ack.missed = mb->probes_missed;
+	}
 	elect_send_msg(c, &ack, in->src, out);
 	if (c->conf.check_enabled)
 		elect_push(out, ELECT_ACT_CHECK);
-	note_probe_seq(c, in->m);
 	hand_over_if_lossy(c, out);
+}
+
+/*
+ * A PROBE_ACK of the holder we PROBE (any of our PROBEs, answered in
+ * order): the PROBEs below it that got no ack, less those it says it
+ * missed, are its acks that went missing, on its link or ours. Counted
+ * from the first ack of its epoch we get (its MISSED then is the base),
+ * and sent in our next PROBE as MISSED, all told: the holder learns
+ * from it that its own link loses datagrams (hand_over_if_lossy()).
+ * Exact where a try's timing is not: a slow ack is late, not missing.
+ */
+void
+elect_fast_note_ack(struct elect *c, const struct elect_msg *m)
+{
+	uint32_t unacked, missed, lost;
+
+	if (m->type != ELECT_MSG_PROBE_ACK ||
+	    (m->has & (ELECT_HAS_PROBE_SEQ | ELECT_HAS_MISSED)) !=
+		(ELECT_HAS_PROBE_SEQ | ELECT_HAS_MISSED) ||
+	    elect_id_cmp(&m->id, &c->probe_seq_to) != 0 || m->probe_seq == 0 ||
+	    m->probe_seq > c->probe_seq_out)
+		return;
+	if (c->ack_seq == 0 || m->epoch != c->ack_epoch ||
+	    m->missed < c->ack_missed_base) {
+		c->ack_epoch = m->epoch;
+		c->ack_seq = m->probe_seq;
+		c->ack_missed_base = m->missed;
+		c->ack_unacked = 0;
+		c->ack_lost_in_epoch = 0;
+		return;
+	}
+	if (m->probe_seq <= c->ack_seq)
+		return; /* a copy, or out of order: nothing new */
+	c->ack_unacked += m->probe_seq - c->ack_seq - 1;
+	c->ack_seq = m->probe_seq;
+	missed = m->missed - c->ack_missed_base;
+	unacked = c->ack_unacked;
+	lost = unacked > missed ? unacked - missed : 0;
+	if (lost > c->ack_lost_in_epoch) {
+		c->acks_missed += lost - c->ack_lost_in_epoch;
+		c->ack_lost_in_epoch = lost;
+	}
 }
 
 /*
@@ -319,11 +390,14 @@ probe_holder(struct elect *c, uint64_t nonce, bool retry, struct elect_out *out)
 	if (elect_id_cmp(&c->probe_seq_to, &h->id) != 0) {
 		c->probe_seq_to = h->id;
 		c->probe_seq_out = 0;
+		c->ack_seq = 0;
+		c->acks_missed = 0;
 	}
 	elect_msg_init(c, &m, ELECT_MSG_PROBE);
-	m.has |= ELECT_HAS_NONCE | ELECT_HAS_PROBE_SEQ;
+	m.has |= ELECT_HAS_NONCE | ELECT_HAS_PROBE_SEQ | ELECT_HAS_MISSED;
 	m.nonce = nonce;
 	m.probe_seq = ++c->probe_seq_out;
+	m.missed = c->acks_missed;
 	elect_send_msg(c, &m, &h->src, out);
 	note_probe_sent(c);
 	elect_fence_probe_sent(c, h, nonce, retry);

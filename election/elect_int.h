@@ -45,6 +45,10 @@ struct elect_member {
 	uint64_t probe_rx_ms;  /* when its last PROBE came */
 	uint64_t probe_nonce;  /* of its last PROBE, which we acked */
 	uint64_t probe_ack_ms; /* when we first acked that nonce */
+	/* Its PROBEs we missed in probe_epoch (sent as MISSED in our acks),
+	 * and the MISSED of its last PROBE: our acks that it missed. */
+	uint32_t probes_missed;
+	uint32_t acks_missed;
 	/*
 	 * The fence (elect_fence.c): its FENCE_MS (0: none); when it last
 	 * showed that our datagrams pass its replay window (it answered a
@@ -373,6 +377,16 @@ struct elect {
 	 * rounds are the very losses its count must show. */
 	uint32_t probe_seq_out;
 	struct elect_id probe_seq_to;
+	/* Its acks to them (note_ack()): in the epoch of the last one, the
+	 * highest PROBE_SEQ acked and how many below it went unacked, less
+	 * those it said it missed (its acks lost, as of that ack); and all
+	 * its acks we missed, sent as MISSED. */
+	uint64_t ack_epoch;
+	uint32_t ack_seq; /* 0: none yet */
+	uint32_t ack_missed_base;
+	uint32_t ack_unacked;
+	uint32_t ack_lost_in_epoch;
+	uint32_t acks_missed;
 	/* The last two handovers for a lossy link (heard or ours), latest
 	 * first: a third within the damping window waits (elect_fast.c). */
 	uint64_t loss_handover_ms[2];
@@ -526,6 +540,7 @@ elect_fsm_handler elect_on_own_id_holder;
 
 /* elect_fast.c */
 void elect_fast_reset(struct elect *c);
+void elect_fast_note_ack(struct elect *c, const struct elect_msg *m);
 void elect_note_loss_handover(struct elect *c);
 void elect_run_fast_timers(struct elect *c, struct elect_out *out);
 uint64_t elect_silence_probe_due(const struct elect *c);

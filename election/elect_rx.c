@@ -595,6 +595,7 @@ elect_on_rx(
 		note_member(c, &m, &ev->src, out);
 		if (note_settings(c, &m, &ev->src, out) == 0) {
 			elect_see_epoch(c, m.epoch);
+			elect_fast_note_ack(c, &m); /* in any state */
 			if (msg_event(&m, &fev))
 				elect_fsm_dispatch(c, fev, &in, out);
 			note_holder_public(c, &m);

@@ -60,7 +60,8 @@ enum tlv_type {
 	TLV_ECHO = 25,
 	TLV_PUBLIC4 = 26,
 	TLV_PUBLIC6 = 27,
-	TLV_LAST = TLV_PUBLIC6,
+	TLV_MISSED = 28,
+	TLV_LAST = TLV_MISSED,
 };
 
 /* Allowed value lengths per TLV type; only NAME has a range. */
@@ -94,9 +95,10 @@ static const struct {
     [TLV_ECHO] = {10, 10},
     [TLV_PUBLIC4] = {4, 4},
     [TLV_PUBLIC6] = {16, 16},
+    [TLV_MISSED] = {4, 4},
 };
 
-#define ELECT_HAS_ALL ((1u << 23) - 1)
+#define ELECT_HAS_ALL ((1u << 24) - 1)
 #define STATE_COUNT (ELECT_ST_STOPPED + 1)
 
 /*
@@ -468,6 +470,10 @@ decode_tlv(struct elect_msg *m, uint8_t type, const uint8_t *v, size_t len)
 		m->probe_seq = (uint32_t)be_get(v, 4);
 		m->has |= ELECT_HAS_PROBE_SEQ;
 		return true;
+	case TLV_MISSED:
+		m->missed = (uint32_t)be_get(v, 4);
+		m->has |= ELECT_HAS_MISSED;
+		return true;
 	case TLV_DMZ6_ALSO:
 		m->dmz6.family = 6;
 		memcpy(m->dmz6.b, v, 16);
@@ -689,7 +695,8 @@ encode_addrs(struct wcur *c, const struct elect_msg *m)
 	    TLV_SIZE(17) /* DMZ6_ALSO */ + TLV_SIZE(4) /* FENCE_MS */ +        \
 	    TLV_SIZE(8) /* PING */ +                                           \
 	    ELECT_MAX_ECHOES * TLV_SIZE(10) /* ECHO */ +                       \
-	    TLV_SIZE(4) /* PUBLIC4 */ + TLV_SIZE(16) /* PUBLIC6 */)
+	    TLV_SIZE(4) /* PUBLIC4 */ + TLV_SIZE(16) /* PUBLIC6 */ +           \
+	    TLV_SIZE(4) /* MISSED */)
 _Static_assert(ELECT_WIRE_HDR_LEN + WIRE_BODY_LARGEST + ELECT_WIRE_TAG_LEN <=
 		   ELECT_WIRE_MAX,
     "ELECT_WIRE_MAX must hold the largest message we encode");
@@ -733,6 +740,8 @@ encode_body(struct wcur *c, const struct elect_msg *m)
 		wr_tlv_int(c, TLV_HEARTBEAT_MS, m->heartbeat_ms, 4);
 	if (has & ELECT_HAS_PROBE_SEQ)
 		wr_tlv_int(c, TLV_PROBE_SEQ, m->probe_seq, 4);
+	if (has & ELECT_HAS_MISSED)
+		wr_tlv_int(c, TLV_MISSED, m->missed, 4);
 	if (has & ELECT_HAS_REASON)
 		wr_tlv_int(c, TLV_REASON, m->reason, 1);
 	if (has & ELECT_HAS_DMZ6_ALSO) {

@@ -200,6 +200,7 @@ enum elect_has {
 	ELECT_HAS_PING = 1u << 20,	/* HELLO: echo this in a HEARTBEAT */
 	ELECT_HAS_ECHO = 1u << 21,	/* HEARTBEAT: pings heard (1..4) */
 	ELECT_HAS_PUBLIC = 1u << 22,	/* HEARTBEAT: the public address(es) */
+	ELECT_HAS_MISSED = 1u << 23,	/* PROBE, PROBE_ACK: yours it missed */
 };
 
 /* RESIGN's REASON TLV: why the holder leaves. Unknown values are kept
@@ -241,8 +242,15 @@ struct elect_msg {
 	uint64_t response;     /* HELLO: a challenge we were sent */
 	uint32_t heartbeat_ms; /* HELLO, HEARTBEAT, CLAIM: sender's timing */
 	/* PROBE: the sender's count of PROBEs sent to the holder it follows,
-	 * this one included: a gap is a PROBE lost on the way (FIFO). */
+	 * this one included: a gap is a PROBE lost on the way (FIFO).
+	 * PROBE_ACK: the PROBE_SEQ of the PROBE it answers. */
 	uint32_t probe_seq;
+	/* MISSED: how many of the receiver's datagrams the sender knows went
+	 * missing. PROBE_ACK: the PROBEs of the receiver's that the holder
+	 * missed in its epoch, before the one answered (PROBE_SEQ gaps).
+	 * PROBE: the holder's acks to the sender that went missing, all
+	 * told (elect_fast.c: note_ack()). */
+	uint32_t missed;
 	uint8_t reason; /* RESIGN: enum elect_resign_why */
 	/* HELLO, HEARTBEAT, CLAIM of a dual-stack site: its IPv6 DMZ
 	 * address beside the IPv4 one in dmz (DMZ6_ALSO). */

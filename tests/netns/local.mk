@@ -32,6 +32,7 @@ NETNS_TESTS = \
 	tests/netns/learnrto.sh \
 	tests/netns/synflood.sh \
 	tests/netns/lossy.sh \
+	tests/netns/lossy_out.sh \
 	tests/netns/rtprio.sh \
 	tests/netns/clone.sh \
 	tests/netns/diskro.sh \

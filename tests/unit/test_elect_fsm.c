@@ -3583,6 +3583,138 @@ holder_hands_over_when_its_acks_to_two_members_are_lost(void **state)
 	assert_int_equal(ctr.probes_lost, 0);
 }
 
+/* Peer n's PROBE number seq to us, the holder, saying it missed `missed`
+ * of our acks in all. */
+static void
+fx_hear_probe_missed(struct fx *f, int n, uint32_t seq, uint32_t missed)
+{
+	struct elect_msg m = {.type = ELECT_MSG_PROBE,
+	    .priority = 1,
+	    .has = ELECT_HAS_NONCE | ELECT_HAS_PROBE_SEQ | ELECT_HAS_MISSED,
+	    .nonce = 2000u + seq,
+	    .probe_seq = seq,
+	    .missed = missed};
+
+	fx_hear_msg(f, &m, n);
+}
+
+/* A member's MISSED that grows: acks of ours it knows went missing, at
+ * once (no wait for a try's timing, unlike the older same-nonce rule).
+ * Its first in our epoch is a base; one member's is its own link's. */
+static void
+holder_hands_over_when_two_members_miss_its_acks(void **state)
+{
+	struct fx *f = *state;
+	struct elect_counters ctr;
+
+	fx_holder_with_two_standbys(f);
+	fx_hear_probe_missed(f, PEER_LOW, 1, 5); /* a base: none new */
+	fx_hear_probe_missed(f, PEER_OTHER, 1, 2);
+	fx_hear_probe_missed(f, PEER_OTHER, 2, 2);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_hear_probe_missed(f, PEER_LOW, 2, 6); /* one witness */
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_hear_probe_missed(f, PEER_OTHER, 3, 3); /* the second */
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_int_equal(fx_resigns(f, ELECT_RESIGN_LINK_LOSS, PEER_LOW), 2);
+	elect_get_counters(f->e, &ctr);
+	assert_int_equal(ctr.acks_lost, 2);
+	assert_int_equal(ctr.probes_lost, 0);
+}
+
+/* Our ack names the PROBE it answers and how many of that member's
+ * PROBEs we missed in our epoch: the member tells lost acks from lost
+ * PROBEs with it. */
+static void
+the_holders_ack_says_which_probe_and_how_many_it_missed(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg ack;
+
+	fx_holder_with_two_standbys(f);
+	fx_hear_probe_missed(f, PEER_LOW, 1, 0);
+	fx_hear_probe_missed(f, PEER_LOW, 4, 0); /* 2 and 3 missing */
+	fx_clear(f);
+	fx_hear_probe_missed(f, PEER_LOW, 6, 0); /* and 5 */
+	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_PROBE_ACK), &ack);
+	assert_true(ack.has & ELECT_HAS_PROBE_SEQ);
+	assert_true(ack.has & ELECT_HAS_MISSED);
+	assert_int_equal(ack.probe_seq, 6);
+	assert_int_equal(ack.missed, 3);
+}
+
+/* The last PROBE logged, into m; false: none. */
+static bool
+fx_probe_sent_last(const struct fx *f, struct elect_msg *m)
+{
+	size_t i;
+
+	for (i = f->nlog; i-- > 0;)
+		if (f->log[i].type == ELECT_ACT_SEND &&
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			m) == ELECT_WIRE_OK &&
+		    m->type == ELECT_MSG_PROBE)
+			return true;
+	return false;
+}
+
+/* A round of two tries for a fresh unanswered request; the holder
+ * (PEER_HIGH) answers the second try, as number seq, having missed
+ * `missed` of our PROBEs in its epoch. */
+static void
+fx_round_acked_at_try_2(struct fx *f, uint64_t flow, uint32_t missed)
+{
+	struct elect_msg probe,
+	    ack = {.type = ELECT_MSG_PROBE_ACK,
+		.epoch = 4,
+		.priority = 100,
+		.has = ELECT_HAS_NONCE | ELECT_HAS_CHECK | ELECT_HAS_PROBE_SEQ |
+		       ELECT_HAS_MISSED,
+		.check_ok = true};
+
+	fx_clear(f);
+	fx_event(f, ELECT_EV_REQUEST, flow, false);
+	while (fx_count_sent(f, ELECT_MSG_PROBE) < 2)
+		fx_advance(f, 1);
+	assert_true(fx_probe_sent_last(f, &probe));
+	ack.nonce = probe.nonce;
+	ack.probe_seq = probe.probe_seq;
+	ack.missed = missed;
+	fx_hear_msg(f, &ack, PEER_HIGH);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+}
+
+/* A standby counts the holder's acks it missed: PROBEs below an acked
+ * one that got no ack, less those the holder says it missed; from the
+ * first ack on (a base), and says the count in each PROBE. */
+static void
+a_standby_counts_the_holders_acks_it_missed(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg probe;
+
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 4, 100);
+	fx_round_acked_at_try_2(f, 7, 1); /* 2 acked: a base */
+	fx_round_acked_at_try_2(f, 8, 1); /* 3 not acked, 4 acked */
+	assert_true(fx_probe_sent_last(f, &probe));
+	assert_true(probe.has & ELECT_HAS_MISSED);
+	assert_int_equal(probe.missed, 0); /* sent before it knew */
+	fx_round_acked_at_try_2(f, 9, 2);  /* 5: the holder missed it */
+	assert_true(fx_probe_sent_last(f, &probe));
+	assert_int_equal(probe.probe_seq, 6);
+	assert_int_equal(probe.missed, 1); /* number 3's ack */
+	fx_round_acked_at_try_2(f, 10, 2); /* 7's ack missing too */
+	assert_true(fx_probe_sent_last(f, &probe));
+	assert_int_equal(probe.missed, 1);
+	fx_clear(f);
+	fx_event(f, ELECT_EV_REQUEST, 11, false);
+	while (fx_count_sent(f, ELECT_MSG_PROBE) < 1)
+		fx_advance(f, 1);
+	assert_true(fx_probe_sent_last(f, &probe));
+	assert_int_equal(probe.probe_seq, 9);
+	assert_int_equal(probe.missed, 2);
+}
+
 /* The PROBE_SEQ of the last PROBE logged; 0: none. */
 static uint32_t
 fx_last_probe_seq(const struct fx *f)
@@ -4711,6 +4843,9 @@ main(void)
 	    TU(holder_hands_over_when_probes_of_two_members_go_missing),
 	    TU(one_members_lost_probes_are_its_own_links_loss),
 	    TU(holder_hands_over_when_its_acks_to_two_members_are_lost),
+	    TU(holder_hands_over_when_two_members_miss_its_acks),
+	    TU(the_holders_ack_says_which_probe_and_how_many_it_missed),
+	    T(a_standby_counts_the_holders_acks_it_missed),
 	    TU(losses_further_apart_than_the_window_move_nothing),
 	    TU(a_probe_count_that_restarts_is_no_loss),
 	    TU(a_holder_after_one_loss_handover_hands_over_for_its_own_loss),

@@ -262,14 +262,19 @@ msg_full(struct elect_msg *m, uint8_t type)
 		m->reason = ELECT_RESIGN_LINK_LOSS;
 		break;
 	case ELECT_MSG_PROBE:
-		m->has |= ELECT_HAS_NONCE | ELECT_HAS_PROBE_SEQ;
+		m->has |=
+		    ELECT_HAS_NONCE | ELECT_HAS_PROBE_SEQ | ELECT_HAS_MISSED;
 		m->nonce = 0x8877665544332211ull;
 		m->probe_seq = 0xfffffffeu;
+		m->missed = 0xfffffffdu;
 		break;
 	case ELECT_MSG_PROBE_ACK:
-		m->has |= ELECT_HAS_NONCE | ELECT_HAS_CHECK;
+		m->has |= ELECT_HAS_NONCE | ELECT_HAS_CHECK |
+			  ELECT_HAS_PROBE_SEQ | ELECT_HAS_MISSED;
 		m->nonce = 0x8877665544332211ull;
 		m->check_ok = 1;
+		m->probe_seq = 7;
+		m->missed = 3;
 		break;
 	case ELECT_MSG_STATE:
 		m->has |= ELECT_HAS_DMZ;
@@ -337,6 +342,8 @@ msg_assert_equal(const struct elect_msg *a, const struct elect_msg *b)
 		assert_int_equal(a->heartbeat_ms, b->heartbeat_ms);
 	if (a->has & ELECT_HAS_PROBE_SEQ)
 		assert_true(a->probe_seq == b->probe_seq);
+	if (a->has & ELECT_HAS_MISSED)
+		assert_true(a->missed == b->missed);
 	if (a->has & ELECT_HAS_REASON)
 		assert_int_equal(a->reason, b->reason);
 	if (a->has & ELECT_HAS_DMZ6_ALSO) {
@@ -913,7 +920,7 @@ unknown_tlvs_are_skipped(void **state)
 
 	memset(big, 0x5a, sizeof(big));
 	body_tlv(&bd, 0, "", 0);
-	body_tlv(&bd, 28, big, 1); /* the first type after ours */
+	body_tlv(&bd, 29, big, 1); /* the first type after ours */
 	body_tlv(&bd, 99, big, 255);
 	body_tlv(&bd, 255, big, 17);
 	assert_int_equal(
@@ -966,7 +973,7 @@ the_encoder_refuses_what_the_decoder_would_reject(void **state)
 	m.check_ok = 2;
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
 	msg_full(&m, ELECT_MSG_PROBE_ACK);
-	m.has |= 1u << 23; /* no such field */
+	m.has |= 1u << 24; /* no such field */
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
 	msg_full(&m, ELECT_MSG_HEARTBEAT);
 	m.n_echoes = ELECT_MAX_ECHOES + 1;
