@@ -89,7 +89,8 @@ bool
 netcfg_guard_may_speak(
     char state, uint64_t ran_before, uint64_t ran_after, bool asked)
 {
-	return asked && state != 'R' && ran_after == ran_before;
+	return state != 'R' && ran_after == ran_before &&
+	       (asked || state == 'T');
 }
 
 bool

@@ -126,12 +126,16 @@ uint64_t netcfg_proc_runtime(const char *schedstat, size_t len);
  * (R: a vCPU the host descheduled for a moment, the guard running on the
  * other), nor while it ran meanwhile (a loop busy with a flood of other
  * events: it renews in a moment, and a handover would cost its clients
- * more than the fence's silence), nor while no PROBE waits for it: the
- * core's own rule (elect_timers.c: fence_lapsed), for no standby claims
- * on a fence without a PROBE; a loop blocked for 40 ms in a syscall with
- * nobody asking renews after it (CI: svcslow.sh, a holder handed over
- * for it; stall_peer.sh).
- * Stopped (T) or blocked (D, S) without running, and asked: it speaks.
+ * more than the fence's silence). Blocked in the kernel (D, S) or
+ * unknown, not while no PROBE waits for it: the core's own rule
+ * (elect_timers.c: fence_lapsed), for no standby claims on a fence
+ * without a PROBE; a loop blocked for 40 ms in a syscall with nobody
+ * asking renews after it (CI: svcslow.sh, a holder handed over for it;
+ * stall_peer.sh). Stopped by a signal (T), without running: it speaks,
+ * asked or not; such a qured runs again only when someone continues it,
+ * and waiting for a standby's PROBE cost a request-timeout per stop
+ * (doc/benchmark.md, run AC). A debugger's stop (t) is waited for like
+ * a block: strace stops a running loop at every syscall.
  */
 bool netcfg_guard_may_speak(
     char state, uint64_t ran_before, uint64_t ran_after, bool asked);

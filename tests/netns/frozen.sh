@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Issue 7 fault 3: a frozen holder must stop answering for the DMZ address
 # when its lease runs out, so that no two MACs ever answer ARP for it.
-# Twice, with the router asking "who has DMZ?" every 20 ms throughout:
-# (1) the holder's qured is stopped (SIGSTOP) for 3 s, its address guard
-# still running; (2) every process of the holder's namespace is stopped
-# (a paused VM: guard included). Asserted each time: the frozen host sends
+# Three times, with the router asking "who has DMZ?" every 20 ms
+# throughout: (1) the holder's qured is stopped (SIGSTOP) for 3 s, its
+# address guard still running; (2) its qured is blocked in the kernel
+# for 3 s (the cgroup freezer: state D, a loop stuck in a syscall); (3)
+# every process of the holder's namespace is stopped (a paused VM: guard
+# included). Asserted each time: the frozen host sends
 # no ARP answer later than its lease (600 ms) + 150 ms after the freeze,
 # no request is ever answered by two MACs, and after SIGCONT the old
-# holder drops the address and follows the new holder. (1) also: the
-# guard resigns for its stopped qured at the fence, sending its farewell,
-# and the best standby claims at once on it, though a datagram that is no
-# PROBE (from the router) stands ahead of the PROBEs in qured's queue.
+# holder drops the address and follows the new holder. (1) and (2) also:
+# the guard resigns for its stuck qured, sending its farewell, and the
+# best standby claims at once on it: at the fence for a stopped qured,
+# once a standby's PROBE waits for a blocked one, though a datagram that
+# is no PROBE (from the router) stands ahead of it in qured's queue.
 . "$(dirname "$0")/lib.sh"
 
 ARP_MON=${ARP_MON:-$qn_top_build/tests/netns/arp_mon}
@@ -29,7 +32,8 @@ since_freeze() {
 	tail -n +$((lines[$1] + 1)) "$T/h$1/log"
 }
 
-# qured alone stopped, its guard running: at the end of the fence the
+# qured alone stopped or blocked, its guard running: at the end of the
+# fence (stopped), or once a PROBE waits for it (blocked), the
 # guard deletes the address and sends the farewell; the best standby
 # claims at once ("standby -> holder (claimed)"), nobody waits for a
 # round of PROBEs (probe-failed) or the lease (holder-dead).
@@ -38,19 +42,19 @@ guard_spoke() {
 	for n in 1 2 3; do
 		[ "$n" != "$h" ] || continue
 		! since_freeze "$n" | grep -E "\((probe-failed|holder-dead)\)" ||
-		    qn_fail "(qured) h$n judged the frozen h$h itself:" \
+		    qn_fail "($mode) h$n judged the frozen h$h itself:" \
 		    "no farewell from its guard"
 		if since_freeze "$n" | grep -q "standby -> holder (claimed)"; then
 			named=h$n
 		fi
 	done
-	[ -n "$named" ] || qn_fail "(qured) no peer claimed at once on" \
+	[ -n "$named" ] || qn_fail "($mode) no peer claimed at once on" \
 	    "the guard's farewell: $(since_freeze 1; since_freeze 2;
 	    since_freeze 3)"
-	qn_log "(qured) $named claimed at once on h$h's farewell"
+	qn_log "($mode) $named claimed at once on h$h's farewell"
 }
 
-# freeze MODE: MODE qured or ns; the holder is $QN_HOLDER.
+# freeze MODE: MODE qured, blocked or ns; the holder is $QN_HOLDER.
 freeze() {
 	local mode=$1 h=$QN_HOLDER mac out mon pids t_stop t_cont late n
 	mac=$(qn_mac "$h")
@@ -60,7 +64,7 @@ freeze() {
 	mon=$!
 	QN_PIDS+=($mon)
 	sleep 0.5
-	if [ "$mode" = qured ]; then
+	if [ "$mode" != ns ]; then
 		pids=${QN_PID[$h]}
 	else
 		pids=$(ip netns pids "$(qn_ns "$h")" | xargs)
@@ -69,20 +73,29 @@ freeze() {
 		lines[n]=$(wc -l <"$T/h$n/log")
 	done
 	t_stop=$(qn_now_ms)
-	kill -STOP $pids
+	if [ "$mode" = blocked ]; then
+		qn_block "$h"
+	else
+		kill -STOP $pids
+	fi
 	qn_log "($mode) h$h frozen: pids $pids"
-	# Something other than a PROBE first in the stopped qured's queue
+	# Something other than a PROBE first in the blocked qured's queue
 	# (a HELLO, a challenge): the guard must look past it (CI's run had
 	# one there and the guard kept silent).
-	[ "$mode" = ns ] || echo "not a probe" | ip netns exec "$QN_ROUTER" \
-	    socat -u - "UDP4-SENDTO:$(qn_ip "$h"):5182,bind=$QN_ROUTER_IP"
+	[ "$mode" != blocked ] || echo "not a probe" |
+	    ip netns exec "$QN_ROUTER" socat -u - \
+	    "UDP4-SENDTO:$(qn_ip "$h"):5182,bind=$QN_ROUTER_IP"
 	qn_wait_for 3000 qn_peer_holds "$h"
 	qn_log "($mode) a peer holds $(($(qn_now_ms) - t_stop)) ms after" \
 	    "the freeze"
 	[ "$mode" = ns ] || guard_spoke "$h"
 	sleep 3
 	t_cont=$(qn_now_ms)
-	kill -CONT $pids
+	if [ "$mode" = blocked ]; then
+		qn_unblock "$h"
+	else
+		kill -CONT $pids
+	fi
 	qn_log "($mode) h$h resumed"
 	not_holding() { ! qn_has_dmz "$h"; }
 	qn_wait_for 3000 not_holding
@@ -106,14 +119,15 @@ freeze() {
 	[ "$QN_HOLDER" != "$h" ] || qn_fail "($mode) h$h holds again"
 	[ "$mode" = ns ] || since_freeze "$h" |
 	    grep -q "address guard resigned for this process" ||
-	    qn_fail "(qured) resumed h$h did not learn that its guard" \
+	    qn_fail "($mode) resumed h$h did not learn that its guard" \
 	    "resigned for it"
 	# Its log tells a stopped loop from a busy one (the CPU it ran).
 	[ "$mode" = ns ] || since_freeze "$h" |
 	    grep -q "without a step and ran .*(not running: " ||
-	    qn_fail "(qured) h$h's log does not say its loop was not running"
+	    qn_fail "($mode) h$h's log does not say its loop was not running"
 }
 
 freeze qured
+freeze blocked
 freeze ns
 echo "PASS: $QN_NAME: frozen holders went quiet within their lease"

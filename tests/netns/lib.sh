@@ -81,6 +81,7 @@ QN_ROUTER_IP6=$QN_NET6::1
 QN_ROUTER=$QN_P-r
 QN_HOSTS=()  # host numbers made by qn_add_host
 QN_PIDS=()   # every process started, killed by pid on exit
+QN_FREEZERS=() # freezer cgroups made (qn_block): thawed, removed on exit
 QN_NSES=()   # every namespace made, deleted on exit
 declare -A QN_PID=()      # host number -> its qured's pid
 declare -A QN_START_MS=() # host number -> when its qured was started
@@ -104,6 +105,7 @@ qn_cleanup() {
 	local rc=$? pid ns l deadline
 	trap - EXIT INT TERM
 	set +e
+	qn_unblock_all # a frozen process takes no signal
 	for pid in "${QN_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
 	done
@@ -419,15 +421,63 @@ qn_host_stalled() {
 	    "$T/h$1/log"
 }
 
-# qn_stall_holder N COUNT SECONDS: stops host N's qured (SIGSTOP) for
+# qn_block N / qn_unblock N: host N's qured (not its guard) blocked in
+# the kernel, as a loop stuck in a syscall is (state D, no CPU time): the
+# cgroup freezer (v1 here, cgroup2's cgroup.freeze where that is all).
+# Not SIGSTOP: a stopped qured (T) is spoken for by its guard at once.
+qn_freezer_dir() {
+	if [ -d /sys/fs/cgroup/freezer ]; then
+		echo "/sys/fs/cgroup/freezer/${QN_P}h$1"
+	elif [ -f /sys/fs/cgroup/cgroup.subtree_control ]; then
+		echo "/sys/fs/cgroup/${QN_P}h$1"
+	else
+		echo "ERROR: $QN_NAME: no cgroup freezer (v1 or cgroup2)" >&2
+		exit 99
+	fi
+}
+qn_freeze_write() { # DIR 1|0
+	if [ -f "$1/freezer.state" ]; then
+		[ "$2" = 1 ] && echo FROZEN >"$1/freezer.state" ||
+		    echo THAWED >"$1/freezer.state"
+	else
+		echo "$2" >"$1/cgroup.freeze"
+	fi
+}
+qn_block() {
+	local d
+	d=$(qn_freezer_dir "$1")
+	if [ ! -d "$d" ]; then
+		mkdir "$d" || qn_fail "cannot make the freezer cgroup $d"
+		QN_FREEZERS+=("$d")
+	fi
+	echo "${QN_PID[$1]}" >"$d/cgroup.procs" || qn_fail "cannot move" \
+	    "h$1's qured into $d"
+	qn_freeze_write "$d" 1
+}
+qn_unblock() {
+	qn_freeze_write "$(qn_freezer_dir "$1")" 0
+}
+qn_unblock_all() {
+	local d pid
+	for d in "${QN_FREEZERS[@]}"; do
+		qn_freeze_write "$d" 0 2>/dev/null
+		for pid in $(cat "$d/cgroup.procs" 2>/dev/null); do
+			echo "$pid" >"${d%/*}/cgroup.procs" 2>/dev/null
+		done
+		rmdir "$d" 2>/dev/null
+	done
+	QN_FREEZERS=()
+}
+
+# qn_stall_holder N COUNT SECONDS: blocks host N's qured (qn_block) for
 # SECONDS, COUNT times, 0.4 s apart (a heartbeat or two: the lease is
 # renewed); fails if N loses the DMZ address after a stall.
 qn_stall_holder() {
-	local i pid=${QN_PID[$1]}
+	local i
 	for i in $(seq "$2"); do
-		kill -STOP "$pid"
+		qn_block "$1"
 		sleep "$3"
-		kill -CONT "$pid"
+		qn_unblock "$1"
 		sleep 0.4
 		qn_has_dmz "$1" || qn_fail "stall $i: h$1 lost the address"
 	done

@@ -6,8 +6,9 @@
 # The address guard must not delete it at the fence's end: that turned
 # every stall of a loaded holder into an RTM_DELADDR and an address gone
 # for up to 250 ms more (CI, igmp.sh: "the address left h1 alone").
-# One member: nobody probes it. qured is stopped (SIGSTOP; its guard
-# runs on) for 150 ms, five times; `ip monitor` must see no deletion.
+# One member: nobody probes it. qured is blocked in the kernel (the
+# cgroup freezer; its guard runs on) for 150 ms, five times; `ip
+# monitor` must see no deletion.
 . "$(dirname "$0")/lib.sh"
 
 STALLS=5

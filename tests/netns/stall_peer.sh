@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# stall.sh with a peer: a holder whose qured stops (SIGSTOP) for 70 ms,
+# stall.sh with a peer: a holder whose qured is blocked in the kernel
+# (the cgroup freezer: state D, as a loop stuck in a syscall) for 70 ms,
 # past its fence (50 ms) but short of what makes a standby ask (a
 # heartbeat half a heartbeat overdue: 100 ms), eight times, while no
 # client sends requests (no PROBE for them) and no periodic HELLO comes
 # (hello-interval 3600 s), keeps the address and its epoch. Its guard,
-# which speaks at the fence for a stopped qured when the farewell names
+# which speaks at the fence for a blocked qured when the farewell names
 # a successor, must wait for a PROBE, as the core's own rule does: CI's
 # svcslow.sh saw a holder's loop block 39 ms in a syscall with nobody
-# asking, and the guard hand the address over for nothing.
+# asking, and the guard hand the address over for nothing. (A qured
+# stopped by a signal is spoken for at once: frozen.sh.)
 . "$(dirname "$0")/lib.sh"
 
 STALLS=8

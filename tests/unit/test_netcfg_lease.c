@@ -97,9 +97,10 @@ the_guard_reads_the_state_after_the_last_parenthesis(void **state)
 }
 
 /* It speaks for a stopped or blocked qured that did not run during its
- * look, and that a peer asks; not for a runnable one (a vCPU taken for a
- * moment), nor one that ran (a loop busy with a flood of other events),
- * nor one nobody asks (a short block in a syscall: svcslow.sh). */
+ * look, and that a peer asks, or that a signal stopped; not for a
+ * runnable one (a vCPU taken for a moment), nor one that ran (a loop
+ * busy with a flood of other events), nor a blocked one nobody asks (a
+ * short block in a syscall: svcslow.sh). */
 static void
 the_guard_waits_for_a_runnable_or_running_qured(void **state)
 {
@@ -112,8 +113,12 @@ the_guard_waits_for_a_runnable_or_running_qured(void **state)
 	assert_true(netcfg_guard_may_speak('D', 100, 100, true));
 	assert_true(netcfg_guard_may_speak('S', 100, 100, true));
 	assert_true(netcfg_guard_may_speak('\0', 0, 0, true));
-	assert_false(netcfg_guard_may_speak('T', 100, 100, false));
+	assert_true(netcfg_guard_may_speak('T', 100, 100, false));
+	assert_false(netcfg_guard_may_speak('T', 100, 101, false));
+	assert_false(netcfg_guard_may_speak('t', 100, 100, false));
 	assert_false(netcfg_guard_may_speak('D', 100, 100, false));
+	assert_false(netcfg_guard_may_speak('S', 100, 100, false));
+	assert_false(netcfg_guard_may_speak('\0', 0, 0, false));
 }
 
 /* A PROBE waiting in qured's socket is a peer asking; nothing else
