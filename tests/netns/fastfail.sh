@@ -10,15 +10,7 @@
 # lease end, whether it saw the requests itself or not.
 . "$(dirname "$0")/lib.sh"
 
-qn_setup 3
-# A hub: every frame floods to every port, as a WiFi segment or a
-# mirror port would show the standbys their holder's clients.
-ip -n "$QN_LAN" link set br0 type bridge ageing_time 0
-for n in 1 2 3; do
-	qn_service "$n"
-	qn_start_host "$n" '[dmz]' 'ports = tcp:8080'
-done
-qn_elected 6000
+qn_hub_cluster 3 # the standbys see the holder's clients
 old=$QN_HOLDER
 qn_ask >/dev/null || qn_fail "the service on h$old does not answer"
 

@@ -10,15 +10,7 @@
 # and the new holder is the one every live status names.
 . "$(dirname "$0")/lib.sh"
 
-qn_setup 3
-# A hub: every frame floods to every port (as in fastfail.sh).
-ip -n "$QN_LAN" link set br0 type bridge ageing_time 0
-for n in 1 2 3; do
-	qn_service "$n"
-	# request-timeout = auto is the default: not written.
-	qn_start_host "$n" '[dmz]' 'ports = tcp:8080'
-done
-qn_elected 6000
+qn_hub_cluster 3 # request-timeout = auto is the default: not written
 old=$QN_HOLDER
 qn_ask >/dev/null || qn_fail "the service on h$old does not answer"
 

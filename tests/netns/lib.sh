@@ -483,6 +483,21 @@ qn_stall_holder() {
 	done
 }
 
+# qn_hub_cluster N: N hosts on a hub (the bridge floods every frame to
+# every port, as a WiFi segment or a mirror port would show the standbys
+# their holder's clients), each serving tcp:8080 (qn_service) with qured
+# watching it; returns once they elected a holder ($QN_HOLDER).
+qn_hub_cluster() {
+	local n
+	qn_setup "$1"
+	ip -n "$QN_LAN" link set br0 type bridge ageing_time 0
+	for n in $(seq "$1"); do
+		qn_service "$n"
+		qn_start_host "$n" '[dmz]' 'ports = tcp:8080'
+	done
+	qn_elected 6000
+}
+
 qn_elected() {
 	qn_wait_for "$1" qn_agreed
 	QN_HOLDER=$QN_AGREED

@@ -16,13 +16,7 @@ TOOL=${WATCH_TOOL:-$qn_top_build/tests/netns/watch_tool}
 [ -x "$TOOL" ] || qn_fail "$TOOL not built (make check builds it)"
 BOUND_MS=${LOSSY_OUT_BOUND_MS:-5000}
 
-qn_setup 3
-ip -n "$QN_LAN" link set br0 type bridge ageing_time 0 # a hub
-for n in 1 2 3; do
-	qn_service "$n"
-	qn_start_host "$n" '[dmz]' 'ports = tcp:8080'
-done
-qn_elected 6000
+qn_hub_cluster 3
 old=$QN_HOLDER
 qn_log "h$old holds at epoch $(qn_field "$old" .epoch)"
 

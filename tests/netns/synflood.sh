@@ -16,13 +16,7 @@ RATE=10000
 MS=5000
 REQUEST_TIMEOUT_MS=150
 
-qn_setup 3
-ip -n "$QN_LAN" link set br0 type bridge ageing_time 0
-for n in 1 2 3; do
-	qn_service "$n"
-	qn_start_host "$n" '[dmz]' 'ports = tcp:8080'
-done
-qn_elected 6000
+qn_hub_cluster 3
 old=$QN_HOLDER
 epoch=$(qn_field "$old" .epoch)
 
