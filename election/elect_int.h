@@ -390,6 +390,10 @@ struct elect {
 	/* The last two handovers for a lossy link (heard or ours), latest
 	 * first: a third within the damping window waits (elect_fast.c). */
 	uint64_t loss_handover_ms[2];
+	/* The holder (id, epoch) of the last loss RESIGN heard: its second
+	 * copy is the same handover, not another one. */
+	struct elect_id loss_resign_id;
+	uint64_t loss_resign_epoch;
 	/* When we last handed over for our own link's loss (0: never): we
 	 * claim last for a while (elect_become_candidate()). */
 	uint64_t own_loss_handover_ms;

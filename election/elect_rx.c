@@ -262,6 +262,24 @@ defers_to_us(const struct elect *c, const struct elect_id *succ)
 	       c->now_ms < c->last_nudge_ms + elect_detect_window(c);
 }
 
+/*
+ * Whether this loss RESIGN's handover was noted already: a holder leaving
+ * a lossy link sends two copies, and a member that no longer follows it
+ * after the first (a candidate now) hears the second too. Noted twice,
+ * one handover damped the next for 10 s (two chaos runs: a lossy holder
+ * 5.4 s after another kept the address through its 2.3 s of loss).
+ */
+static bool
+loss_resign_heard(struct elect *c, const struct elect_msg *m)
+{
+	if (elect_id_cmp(&c->loss_resign_id, &m->id) == 0 &&
+	    c->loss_resign_epoch == m->epoch)
+		return true;
+	c->loss_resign_id = m->id;
+	c->loss_resign_epoch = m->epoch;
+	return false;
+}
+
 void
 elect_on_resign(
     struct elect *c, const struct elect_fsm_in *in, struct elect_out *out)
@@ -279,7 +297,7 @@ elect_on_resign(
 	 * everywhere shows them again on the way from its successor.
 	 */
 	if ((m->has & ELECT_HAS_REASON) &&
-	    m->reason == ELECT_RESIGN_LINK_LOSS) {
+	    m->reason == ELECT_RESIGN_LINK_LOSS && !loss_resign_heard(c, m)) {
 		elect_note_loss_handover(c);
 		c->loss_seen_ms = c->loss_seen_before_ms;
 	}

@@ -3518,6 +3518,40 @@ a_holder_after_one_loss_handover_hands_over_for_its_own_loss(void **state)
 	assert_true(fx_count_sent(f, ELECT_MSG_RESIGN) == 2);
 }
 
+/* A loss RESIGN comes twice (two copies of one handover); a member no
+ * longer following its sender after the first (a candidate) hears the
+ * second too. One handover still: a holder after it hands over for its
+ * own loss (two chaos runs: noted twice, it damped the next holder's
+ * handover for 10 s). */
+static void
+both_copies_of_a_loss_resign_are_one_handover(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_RESIGN,
+	    .epoch = 3,
+	    .priority = 100,
+	    .has = ELECT_HAS_HOLDER | ELECT_HAS_REASON,
+	    .reason = ELECT_RESIGN_LINK_LOSS};
+
+	fx_start_with(f);
+	fx_hear(f, PEER_LOW, ELECT_MSG_HELLO, 0, 1);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 1);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_HEARTBEAT, 3, 100);
+	m.holder = id_of(PEER_LOW); /* not us: we stand by, then wait */
+	fx_hear_msg(f, &m, PEER_HIGH);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_hear_msg(f, &m, PEER_HIGH); /* the second copy */
+	/* We come to hold (PEER_LOW hands over to us, not for loss)... */
+	fx_hear(f, PEER_LOW, ELECT_MSG_HEARTBEAT, 4, 1);
+	fx_hear_resign(f, PEER_LOW, ME);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+	fx_clear(f);
+	/* ...and our own link loses: we hand over. */
+	fx_lose_probes_of_two(f, 1);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_true(fx_count_sent(f, ELECT_MSG_RESIGN) == 2);
+}
+
 /* After two handovers for loss, the next holder keeps the address a
  * while even if its PROBEs go missing too: the whole LAN may lose
  * packets, and the address must not go round. */
@@ -4849,6 +4883,7 @@ main(void)
 	    TU(losses_further_apart_than_the_window_move_nothing),
 	    TU(a_probe_count_that_restarts_is_no_loss),
 	    TU(a_holder_after_one_loss_handover_hands_over_for_its_own_loss),
+	    TU(both_copies_of_a_loss_resign_are_one_handover),
 	    TU(a_holder_after_two_loss_handovers_does_not_hand_over_again_soon),
 	    TU(after_our_own_loss_handover_no_fence_is_trusted),
 	    T(a_standby_numbers_its_probes),
