@@ -106,6 +106,15 @@ bool elect_member_is_live(
 unsigned elect_members_rank(const struct elect_members *, uint64_t now_ms,
     uint8_t priority, const struct elect_id *id, const struct elect_id *skip);
 
+/*
+ * The latest start (in our clock) among live eligible members that rank
+ * before (priority, id), started by started_by_ms and are still starting
+ * or candidates: they have yet to claim. 0 if none.
+ */
+uint64_t elect_members_last_costart(const struct elect_members *,
+    uint64_t now_ms, uint8_t priority, const struct elect_id *id,
+    uint64_t started_by_ms);
+
 /* The best live eligible member other than skip, a fit one if any; NULL
  * if none. */
 const struct elect_member *elect_members_best(
@@ -498,6 +507,7 @@ void elect_follow(
     struct elect *c, const struct elect_claim *h, struct elect_out *out);
 uint64_t elect_turns_ms(const struct elect *c, unsigned turns);
 uint64_t elect_lease_gate(const struct elect *c);
+uint64_t elect_claim_gate(const struct elect *c);
 void elect_wait_turn(struct elect *c, uint64_t turns, enum elect_reason why,
     struct elect_out *out);
 void elect_become_candidate(struct elect *c, const struct elect_id *gone,

@@ -119,6 +119,26 @@ elect_members_rank(const struct elect_members *t, uint64_t now_ms,
 	return rank;
 }
 
+uint64_t
+elect_members_last_costart(const struct elect_members *t, uint64_t now_ms,
+    uint8_t priority, const struct elect_id *id, uint64_t started_by_ms)
+{
+	uint64_t last = 0;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const struct elect_member *m = &t->m[i];
+
+		if ((m->state == ELECT_ST_STARTING ||
+			m->state == ELECT_ST_CANDIDATE) &&
+		    m->start_ms <= started_by_ms && m->start_ms > last &&
+		    is_candidate(t, m, now_ms, NULL) && !m->unfit &&
+		    ranks_before(m->priority, &m->id, priority, id))
+			last = m->start_ms;
+	}
+	return last;
+}
+
 const struct elect_member *
 elect_members_best(
     const struct elect_members *t, uint64_t now_ms, const struct elect_id *skip)

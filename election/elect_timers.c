@@ -190,9 +190,10 @@ run_candidate_timers(struct elect *c, struct elect_out *out)
 	}
 	if (c->now_ms < c->claim_at_ms)
 		return;
-	if (c->now_ms < elect_lease_gate(c)) {
-		/* A holder was heard meanwhile (and lost): its lease first. */
-		c->claim_at_ms = elect_lease_gate(c) + c->claim_turns_ms;
+	if (c->now_ms < elect_claim_gate(c)) {
+		/* A holder was heard meanwhile (and lost): its lease first.
+		 * Or a better member that started with us: its claim. */
+		c->claim_at_ms = elect_claim_gate(c) + c->claim_turns_ms;
 		return;
 	}
 	if (elect_conflict_forbids_claim(c)) {

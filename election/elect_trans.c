@@ -348,13 +348,48 @@ lease_only_gate(const struct elect *c)
 	return gate;
 }
 
-/* CANDIDATE: our turn counts from the lease gate, so the order of the
+/*
+ * A cold start (no holder heard since we started): a member that ranks
+ * before us and started while we listened claims once its own listening
+ * and probe are over. Without this gate the first node up held whatever
+ * the priorities said (CI, diskro.sh: h2 started 200 ms before h1, at
+ * priority 100 to h1's 200, and held). Its latest claim: its listening
+ * may start over once (a first start listens again once its new id is
+ * written), then it probes. One started after we listened is a late
+ * joiner: we do not wait for it, so no chain of starts delays us.
+ */
+static uint64_t
+costart_gate(const struct elect *c)
+{
+	uint64_t last;
+
+	if (c->holder_seen)
+		return 0;
+	last = elect_members_last_costart(&c->members, c->now_ms,
+	    c->conf.priority, &c->id, c->listen_until_ms);
+	if (last == 0)
+		return 0;
+	return last + 2 * elect_listen_ms(c) +
+	       (c->conf.probe_first ? c->conf.probe_wait_ms : 0);
+}
+
+/* Before this, no claim: a lease it could meet, or a better co-starter's
+ * turn. */
+uint64_t
+elect_claim_gate(const struct elect *c)
+{
+	uint64_t lease = elect_lease_gate(c), costart = costart_gate(c);
+
+	return lease > costart ? lease : costart;
+}
+
+/* CANDIDATE: our turn counts from the claim gate, so the order of the
  * claims is kept and no claim comes before a lease it could meet. */
 void
 elect_wait_turn(struct elect *c, uint64_t turns, enum elect_reason why,
     struct elect_out *out)
 {
-	uint64_t gate = elect_lease_gate(c);
+	uint64_t gate = elect_claim_gate(c);
 
 	c->claim_turns_ms = turns;
 	c->claim_at_ms = (gate > c->now_ms ? gate : c->now_ms) + turns;

@@ -1420,6 +1420,98 @@ first_claim_waits_for_a_free_probe(void **state)
 	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
 }
 
+/* Peer n says HELLO as a node that started `ago` ms before now and is
+ * in state st. */
+static void
+fx_hear_started(
+    struct fx *f, int n, uint8_t prio, enum elect_state st, uint64_t ago)
+{
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = prio,
+	    .state = (uint8_t)st,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_UPTIME,
+	    .uptime_ms = ago};
+
+	snprintf(m.name, sizeof(m.name), "peer%d", n);
+	fx_hear_msg(f, &m, n);
+}
+
+/*
+ * A cold start: a better member that started while we listened claims
+ * first, though we were up first (CI, diskro.sh: the first VM up held
+ * whatever the priorities said). It stays silent: we claim once its
+ * latest claim (two listenings and a probe after its start) is past.
+ */
+static void
+a_better_member_started_while_we_listened_claims_first(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event done = {.type = ELECT_EV_PROBE_DONE};
+	uint64_t its_start, latest;
+
+	f->conf.probe_first = true;
+	fx_start_with(f);
+	fx_advance(f, listen_ms(f) / 2);
+	its_start = f->now;
+	fx_hear_started(f, PEER_HIGH, 200, ELECT_ST_STARTING, 0);
+	fx_advance(f, listen_ms(f) / 2 + listen_ms(f) % 2);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_step(f, &done);
+	fx_advance(f, 10 * f->conf.claim_stagger_ms);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	latest = its_start + 2 * listen_ms(f) + f->conf.probe_wait_ms;
+	fx_advance(f, latest - 1 - f->now);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+	fx_advance(f, 10 * f->conf.claim_stagger_ms);
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+/* It claims in its turn: we follow it. */
+static void
+a_candidate_follows_the_better_co_starter_that_claims(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event done = {.type = ELECT_EV_PROBE_DONE};
+	struct elect_id h;
+
+	f->conf.probe_first = true;
+	fx_start_with(f);
+	fx_advance(f, listen_ms(f) / 2);
+	fx_hear_started(f, PEER_HIGH, 200, ELECT_ST_STARTING, 0);
+	fx_advance(f, listen_ms(f));
+	fx_step(f, &done);
+	fx_advance(f, listen_ms(f) / 2 + 100);
+	fx_hear(f, PEER_HIGH, ELECT_MSG_CLAIM, 1, 200);
+	assert_int_equal(fx_state(f), ELECT_ST_STANDBY);
+	assert_true(elect_get_holder(f->e, &h));
+	assert_memory_equal(h.b, id_of(PEER_HIGH).b, 16);
+	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
+}
+
+/*
+ * A member that started after we listened is a late joiner: it ranks
+ * before us, we wait our turn for it, no more (or a chain of starts
+ * would keep the address unheld); so is one already in standby.
+ */
+static void
+a_late_joiner_or_a_standby_does_not_hold_a_claim_back(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event done = {.type = ELECT_EV_PROBE_DONE};
+
+	f->conf.probe_first = true;
+	fx_start_with(f);
+	fx_hear_started(f, PEER_OTHER, 250, ELECT_ST_STANDBY, 0);
+	fx_advance(f, listen_ms(f));
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_advance(f, 1);
+	fx_hear_started(f, PEER_HIGH, 200, ELECT_ST_STARTING, 0);
+	fx_step(f, &done);
+	fx_advance(f, 3 * f->conf.claim_stagger_ms); /* our turn: 2 */
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
 /* The edge ends its probe when the core stops waiting for it
  * (cluster.c: probe_drop_unwanted): a candidate that hears the holder. */
 static void
@@ -4843,6 +4935,9 @@ main(void)
 	    T(link_down_drops_the_address_and_silences_the_node),
 	    T(link_up_listens_before_claiming_again),
 	    TU(first_claim_waits_for_a_free_probe),
+	    TU(a_better_member_started_while_we_listened_claims_first),
+	    TU(a_candidate_follows_the_better_co_starter_that_claims),
+	    TU(a_late_joiner_or_a_standby_does_not_hold_a_claim_back),
 	    TU(a_holder_heard_while_probing_ends_the_probe),
 	    TU(probe_conflict_keeps_the_node_off_the_address),
 	    TU(failover_after_a_known_holder_skips_the_probe),
