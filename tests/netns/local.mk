@@ -36,6 +36,7 @@ NETNS_TESTS = \
 	tests/netns/rtprio.sh \
 	tests/netns/clone.sh \
 	tests/netns/diskro.sh \
+	tests/netns/startorder.sh \
 	tests/netns/revert.sh \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \
