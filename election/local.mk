@@ -1,4 +1,4 @@
-# election/: the pure cluster core. Links only libc and libcrypto (HMAC):
+# election/: the pure cluster core. Links only libc and nettle (HMAC):
 # that is what keeps it pure (doc/style.md §1).
 noinst_LIBRARIES += election/libqure_elect.a
 election_libqure_elect_a_SOURCES = \

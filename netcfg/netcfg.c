@@ -553,7 +553,7 @@ netcfg_set_peer_lease_end(struct netcfg *nc, uint64_t until_ms)
 bool
 netcfg_lease_enforced(const struct netcfg *nc)
 {
-	return nc->nft != NULL && !nc->nft_failing;
+	return nc->nft_on && !nc->nft_failing;
 }
 
 bool

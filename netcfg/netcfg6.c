@@ -50,7 +50,6 @@
 
 #include <event2/event.h>
 #include <linux/netfilter.h>
-#include <nftables/libnftables.h>
 
 #include "base/log.h"
 #include "netcfg/nd.h"
@@ -91,7 +90,7 @@ struct netcfg6 {
 	uint8_t member[NETCFG_MAX_MEMBER_MACS][6];
 	size_t n_member;
 
-	struct nft_ctx *nft;	   /* the table (made once) */
+	bool nft_on;		   /* the table is made (once) */
 	struct mnl_socket *nft_nl; /* the renewals (nft_batch.c) */
 	uint32_t nft_seq;
 	bool nft_failing;
@@ -278,17 +277,14 @@ nl_cb(evutil_socket_t fd, short what, void *arg)
 static int
 nft_run(struct netcfg6 *nc, const char *cmd, const char *what)
 {
-	const char *e;
+	char e[256];
 
-	if (nft_run_cmd_from_buffer(nc->nft, cmd) == 0) {
+	if (netcfg_nft_run(cmd, e, sizeof(e)) == 0) {
 		nc->nft_failing = false;
 		return 0;
 	}
-	if (!nc->nft_failing) {
-		e = nft_ctx_get_error_buffer(nc->nft);
-		log_warnx("netcfg: nft %s for %s: %.*s", what, nc->cidr,
-		    (int)strcspn(e != NULL ? e : "", "\n"), e != NULL ? e : "");
-	}
+	if (!nc->nft_failing)
+		log_warnx("netcfg: nft %s for %s: %s", what, nc->cidr, e);
 	nc->nft_failing = true;
 	return -1;
 }
@@ -337,19 +333,13 @@ nft_open(struct netcfg6 *nc)
 	    (unsigned)h);
 	snprintf(nc->nft_clear, sizeof(nc->nft_clear),
 	    "flush set inet %s lease\n", nc->nft_table);
-	nc->nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (nc->nft == NULL)
-		goto fail;
-	nft_ctx_buffer_output(nc->nft);
-	nft_ctx_buffer_error(nc->nft);
 	nc->nft_nl = nft_batch_open();
-	if (nc->nft_nl != NULL && nft_install(nc) == 0)
+	if (nc->nft_nl != NULL && nft_install(nc) == 0) {
+		nc->nft_on = true;
 		return;
+	}
 	nft_batch_close(nc->nft_nl);
 	nc->nft_nl = NULL;
-	nft_ctx_free(nc->nft);
-	nc->nft = NULL;
-fail:
 	log_warnx("netcfg: no nftables lease for %s; the kernel lifetime "
 		  "(whole seconds) is the only lease",
 	    nc->cidr);
@@ -375,7 +365,7 @@ nft_renew(struct netcfg6 *nc, uint32_t timeout_ms)
 static int
 nft_lease(struct netcfg6 *nc, uint32_t timeout_ms, const char *what)
 {
-	if (nc->nft == NULL)
+	if (!nc->nft_on)
 		return 0;
 	if (nft_renew(nc, timeout_ms) == 0) {
 		nc->nft_failing = false;
@@ -457,7 +447,6 @@ static void
 guard_drop(const struct guard6_job *j)
 {
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	struct nft_ctx *ctx;
 	int fd;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -466,13 +455,7 @@ guard_drop(const struct guard6_job *j)
 		    sizeof(kernel));
 		close(fd);
 	}
-	if (j->nft_clear[0] == '\0' ||
-	    (ctx = nft_ctx_new(NFT_CTX_DEFAULT)) == NULL)
-		return;
-	nft_ctx_buffer_output(ctx);
-	nft_ctx_buffer_error(ctx);
-	(void)nft_run_cmd_from_buffer(ctx, j->nft_clear);
-	nft_ctx_free(ctx);
+	netcfg_nft_clear_in_child(j->nft_clear);
 }
 
 static void
@@ -567,7 +550,7 @@ netcfg6_guard_start(struct netcfg6 *nc)
 		return 0;
 	memset(&j, 0, sizeof(j));
 	j.len = build(nc, 0, 0, j.req);
-	if (nc->nft != NULL)
+	if (nc->nft_on)
 		snprintf(j.nft_clear, sizeof(j.nft_clear), "%s", nc->nft_clear);
 	j.farewell_fd = nc->farewell_fd;
 	j.farewell_to = nc->farewell_to;
@@ -957,7 +940,7 @@ netcfg6_set_peer_lease_end(struct netcfg6 *nc, uint64_t until_ms)
 bool
 netcfg6_lease_enforced(const struct netcfg6 *nc)
 {
-	return nc->nft != NULL && !nc->nft_failing;
+	return nc->nft_on && !nc->nft_failing;
 }
 
 uint32_t
@@ -1087,11 +1070,10 @@ netcfg6_free(struct netcfg6 *nc)
 		event_free(nc->ev_probe);
 	if (nc->ev_announce != NULL)
 		event_free(nc->ev_announce);
-	if (nc->nft != NULL) {
+	if (nc->nft_on) {
 		snprintf(
 		    cmd, sizeof(cmd), "delete table inet %s\n", nc->nft_table);
 		(void)nft_run(nc, cmd, "delete table");
-		nft_ctx_free(nc->nft);
 	}
 	nft_batch_close(nc->nft_nl);
 	if (nc->nl != -1)

@@ -439,7 +439,7 @@ guard_spawn(struct netcfg *nc)
 	j.vdown_len = netcfg_vmac_build_down(nc, j.vdown, sizeof(j.vdown));
 	j.vdel_len = netcfg_vmac_build_del(nc, j.vdel, sizeof(j.vdel));
 	memcpy(j.vsaved, nc->vsaved, sizeof(j.vsaved));
-	if (nc->nft != NULL)
+	if (nc->nft_on)
 		memcpy(j.nft_clear, nc->nft_clear, sizeof(j.nft_clear));
 	j.farewell_fd = nc->farewell_fd;
 	j.farewell_to = nc->farewell_to;

@@ -232,7 +232,7 @@ struct netcfg {
 	uint32_t lease_ms;	/* of the last add or refresh */
 	uint64_t nl_renewed_ms; /* the kernel's lifetime, last renewed */
 
-	struct nft_ctx *nft;	   /* NULL: no nftables lease (logged) */
+	bool nft_on;		   /* false: no nftables lease (logged) */
 	struct mnl_socket *nft_nl; /* the renewals (nft_batch.c) */
 	uint32_t nft_seq;	   /* of the next renewal's batch */
 	bool nft_failing;	   /* the last nft command failed (logged) */
@@ -310,6 +310,9 @@ void netcfg_nft_close(struct netcfg *);
 int netcfg_nft_lease(struct netcfg *, uint32_t lease_ms);
 int netcfg_nft_clear(struct netcfg *);
 void netcfg_nft_clear_in_child(const char *cmd);
+/* An nft script in a context made and freed for it (netcfg6.c too): 0,
+ * or -1 with nft's first error line in err (errlen 0: none). */
+int netcfg_nft_run(const char *cmd, char *err, size_t errlen);
 /* Stops the guard without a farewell (netcfg_free, a relink). */
 void netcfg_guard_stop(struct netcfg *);
 /* Tells the guard the lease end (0: none); see netcfg_guard.c. */

@@ -61,6 +61,39 @@ table_name(const struct netcfg *nc, char *buf, size_t len)
 }
 
 /*
+ * Runs an nft script in a context of its own, freed at once: a context
+ * keeps its parser's buffers, a megabyte, for good (issue 9: each qured
+ * under 8 MiB), and the tables change only at the start, on a repair
+ * and at the end. 0, or -1 with nft's first error line in err.
+ */
+int
+netcfg_nft_run(const char *cmd, char *err, size_t errlen)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *e;
+	int rc = -1;
+
+	if (ctx == NULL) {
+		if (errlen > 0)
+			snprintf(err, errlen,
+			    "no nftables context (out of "
+			    "memory?)");
+		return -1;
+	}
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	if (nft_run_cmd_from_buffer(ctx, cmd) == 0)
+		rc = 0;
+	else if (errlen > 0) {
+		e = nft_ctx_get_error_buffer(ctx);
+		e = e != NULL ? e : "";
+		snprintf(err, errlen, "%.*s", (int)strcspn(e, "\n"), e);
+	}
+	nft_ctx_free(ctx);
+	return rc;
+}
+
+/*
  * Runs cmd; on failure logs nft's own first error line, unless the last
  * command failed too (a broken state is said once, not every heartbeat).
  * 0 or -1.
@@ -68,20 +101,16 @@ table_name(const struct netcfg *nc, char *buf, size_t len)
 static int
 run(struct netcfg *nc, const char *cmd, const char *what)
 {
-	const char *e;
-	size_t n;
+	char e[256];
 
-	if (nft_run_cmd_from_buffer(nc->nft, cmd) == 0) {
+	if (netcfg_nft_run(cmd, e, sizeof(e)) == 0) {
 		nc->nft_failing = false;
 		return 0;
 	}
 	if (nc->nft_failing)
 		return -1;
 	nc->nft_failing = true;
-	e = nft_ctx_get_error_buffer(nc->nft);
-	n = strcspn(e != NULL ? e : "", "\n");
-	log_warnx("netcfg: nft %s for %s: %.*s", what, nc->cidr, (int)n,
-	    e != NULL ? e : "");
+	log_warnx("netcfg: nft %s for %s: %s", what, nc->cidr, e);
 	return -1;
 }
 
@@ -126,21 +155,15 @@ netcfg_nft_open(struct netcfg *nc)
 	    nc->nft_table);
 	if (n < 0 || (size_t)n >= sizeof(nc->nft_clear))
 		abort(); /* sizes are fixed: a bug, not input */
-	nc->nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (nc->nft == NULL)
-		return -1;
-	nft_ctx_buffer_output(nc->nft);
-	nft_ctx_buffer_error(nc->nft);
 	nc->nft_nl = nft_batch_open();
 	if (nc->nft_nl == NULL)
 		log_warn("netcfg: nftables netlink socket for %s", nc->cidr);
 	if (nc->nft_nl == NULL || install(nc) == -1) {
 		nft_batch_close(nc->nft_nl);
 		nc->nft_nl = NULL;
-		nft_ctx_free(nc->nft);
-		nc->nft = NULL;
 		return -1;
 	}
+	nc->nft_on = true;
 	return 0;
 }
 
@@ -149,7 +172,7 @@ netcfg_nft_close(struct netcfg *nc)
 {
 	char cmd[160];
 
-	if (nc->nft == NULL)
+	if (!nc->nft_on)
 		return;
 	snprintf(cmd, sizeof(cmd),
 	    "delete table arp %s\ndelete table inet %s\n", nc->nft_table,
@@ -157,8 +180,7 @@ netcfg_nft_close(struct netcfg *nc)
 	(void)run(nc, cmd, "delete tables");
 	nft_batch_close(nc->nft_nl);
 	nc->nft_nl = NULL;
-	nft_ctx_free(nc->nft);
-	nc->nft = NULL;
+	nc->nft_on = false;
 }
 
 /* Replaces both lease elements (timeout_ms 0: empties the sets). */
@@ -203,7 +225,7 @@ renew_or_repair(struct netcfg *nc, uint32_t timeout_ms, const char *what)
 int
 netcfg_nft_lease(struct netcfg *nc, uint32_t lease_ms)
 {
-	if (nc->nft == NULL)
+	if (!nc->nft_on)
 		return 0;
 	return renew_or_repair(nc, lease_ms > 0 ? lease_ms : 1, "lease");
 }
@@ -211,24 +233,15 @@ netcfg_nft_lease(struct netcfg *nc, uint32_t lease_ms)
 int
 netcfg_nft_clear(struct netcfg *nc)
 {
-	if (nc->nft == NULL)
+	if (!nc->nft_on)
 		return 0;
 	return renew_or_repair(nc, 0, "clear lease");
 }
 
-/* In the guard, after fork(): a context of its own, used once. */
+/* In the guard, after fork(). */
 void
 netcfg_nft_clear_in_child(const char *cmd)
 {
-	struct nft_ctx *ctx;
-
-	if (cmd[0] == '\0')
-		return;
-	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (ctx == NULL)
-		return;
-	nft_ctx_buffer_output(ctx);
-	nft_ctx_buffer_error(ctx);
-	(void)nft_run_cmd_from_buffer(ctx, cmd);
-	nft_ctx_free(ctx);
+	if (cmd[0] != '\0')
+		(void)netcfg_nft_run(cmd, NULL, 0);
 }

@@ -11,7 +11,7 @@ PKGS=(
 	# build
 	build-essential autoconf automake libtool autoconf-archive pkg-config
 	# libraries (configure.ac: QURE_REQUIRE_PKG)
-	libssl-dev libevent-dev libnl-3-dev libnl-route-3-dev libinih-dev
+	libssl-dev nettle-dev libevent-dev libnl-3-dev libnl-route-3-dev libinih-dev
 	libjansson-dev libcmocka-dev libnftables-dev libavahi-client-dev libldns-dev
 	libnftnl-dev libmnl-dev # netcfg/nft_batch.c
 	libminiupnpc-dev libnatpmp-dev # dns/router.c

@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <nettle/sha2.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -1762,23 +1762,21 @@ open_udp(struct cluster *c, char *err, size_t errlen)
 static int
 cluster_fingerprint(const uint8_t *key, char *out, size_t outlen)
 {
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint8_t md[SHA256_DIGEST_SIZE];
+	struct sha256_ctx ctx;
 	size_t i;
-	int ok;
 
-	ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	     EVP_DigestUpdate(
-		 ctx, FINGERPRINT_LABEL, strlen(FINGERPRINT_LABEL)) == 1 &&
-	     EVP_DigestUpdate(ctx, key, ELECT_KEY_LEN) == 1 &&
-	     EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
-	EVP_MD_CTX_free(ctx);
-	if (!ok || outlen < DISC_TXT_CLUSTER_LEN + 1)
+	if (outlen < DISC_TXT_CLUSTER_LEN + 1)
 		return -1;
+	sha256_init(&ctx);
+	sha256_update(&ctx, strlen(FINGERPRINT_LABEL),
+	    (const uint8_t *)FINGERPRINT_LABEL);
+	sha256_update(&ctx, ELECT_KEY_LEN, key);
+	sha256_digest(&ctx, sizeof(md), md);
 	for (i = 0; i < DISC_TXT_CLUSTER_LEN / 2; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	OPENSSL_cleanse(md, sizeof(md));
+	OPENSSL_cleanse(&ctx, sizeof(ctx));
 	return 0;
 }
 

@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include <ini.h>
+#include <nettle/hmac.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 /*
  * The key table drives everything: parsing (inih calls on_kv() per key),
@@ -2036,14 +2036,14 @@ void
 conf_vmac_derive(const uint8_t key[CONF_KEY_LEN], uint8_t mac[6])
 {
 	static const char label[] = "QuRe vmac v1";
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
+	uint8_t md[SHA256_DIGEST_SIZE];
+	struct hmac_sha256_ctx ctx;
 
-	if (HMAC(EVP_sha256(), key, CONF_KEY_LEN, (const uint8_t *)label,
-		sizeof(label) - 1, md, &mdlen) == NULL ||
-	    mdlen < 6)
-		abort(); /* SHA-256 is always there: a broken libcrypto */
+	hmac_sha256_set_key(&ctx, CONF_KEY_LEN, key);
+	hmac_sha256_update(&ctx, sizeof(label) - 1, (const uint8_t *)label);
+	hmac_sha256_digest(&ctx, sizeof(md), md);
 	memcpy(mac, md, 6);
 	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02); /* local, unicast */
 	OPENSSL_cleanse(md, sizeof(md));
+	OPENSSL_cleanse(&ctx, sizeof(ctx));
 }

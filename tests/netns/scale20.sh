@@ -6,7 +6,10 @@
 # cluster datagrams a second over any 10 s once they agree, the first
 # periodic HELLOs included. Without QURE_STRICT_TIMING=1 the bounds are
 # generous (4.5 s; 8 datagrams a second: a loaded host runs late and
-# asks for HELLOs again), like lib.sh's qn_timing. About 40 s.
+# asks for HELLOs again), like lib.sh's qn_timing. And each qured's
+# resident memory under 8 MiB (VmRSS, shared library pages included), a
+# size, not a time: asserted always (not for a sanitizer build's qured).
+# About 40 s.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 rc=0
@@ -25,6 +28,7 @@ line=$(grep '^RESULT n=20 ' <<<"$out") || {
 val() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
 agree=$(val agree_ms)
 bg10=$(val bg_max10_pps)
+rss=$(val rss_max_kib)
 agree_max=4500
 pps_max=8
 if [ "${QURE_STRICT_TIMING:-0}" = 1 ]; then
@@ -41,4 +45,14 @@ awk -v v="$bg10" -v m="$pps_max" 'BEGIN { exit !(v <= m) }' || {
 	echo "FAIL: scale20: $bg10 datagrams/s in a 10 s window"
 	exit 1
 }
+qured=${QURED:-${top_builddir:-$here/../..}/src/qured}
+if ldd "$qured" 2>/dev/null | grep -q 'lib[at]san'; then
+	echo "memory: a sanitizer build's qured ($rss KiB): not asserted"
+else
+	echo "memory: the largest qured = $rss KiB (bound 8192 KiB)"
+	[ "$rss" -lt 8192 ] || {
+		echo "FAIL: scale20: a qured's VmRSS is $rss KiB, not under 8 MiB"
+		exit 1
+	}
+fi
 echo "PASS: scale20: agreed in $agree ms, at most $bg10 datagrams/s"
