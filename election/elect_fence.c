@@ -117,23 +117,12 @@ note_delay(struct elect *c, struct elect_member *mb, const struct elect_msg *m)
 		c->loss_seen_ms = c->now_ms;
 }
 
-/*
- * A HEARTBEAT echoing our last PING: it verified us; a round trip. A
- * fresh start has one from its greeting (elect_fence_greet()) and the
- * fence wants ELECT_PROBE_MIN_SAMPLES: it asks again at once, not at its
- * next periodic HELLO (10 s). Until then the holder, which names the
- * best member successor, named one that must wait out the whole lease
- * when it goes silent, and every other member waited a turn more (chaos
- * runs: 110-120 ms failovers after a restart, 80 ms otherwise). One
- * HELLO more per start, none per period.
- */
+/* A HEARTBEAT echoing our last PING: it verified us; a round trip. */
 static void
-take_echoes(struct elect *c, struct elect_member *mb, const struct elect_msg *m,
-    struct elect_out *out)
+take_echoes(struct elect *c, struct elect_member *mb, const struct elect_msg *m)
 {
 	size_t i;
 	uint64_t took;
-	bool sampled = false;
 
 	for (i = 0; i < m->n_echoes; i++) {
 		if (c->ping_nonce == 0 || m->echoes[i].nonce != c->ping_nonce)
@@ -145,13 +134,37 @@ take_echoes(struct elect *c, struct elect_member *mb, const struct elect_msg *m,
 			 * estimate. */
 			elect_rto_sample(
 			    &c->probe_rto, took - m->echoes[i].held_ms);
-			sampled = true;
 		}
 		c->ping_nonce = 0;
 	}
-	if (sampled && c->probe_rto.samples < ELECT_PROBE_MIN_SAMPLES &&
-	    is_followed(c, &m->id) && c->state != ELECT_ST_HOLDER)
-		elect_send_hello(c, &mb->src, out);
+}
+
+/*
+ * A fresh start has one round trip, from its greeting
+ * (elect_fence_greet()), and the fence wants ELECT_PROBE_MIN_SAMPLES.
+ * Named successor, we ask again at once (a HELLO with a PING), not at our
+ * next periodic HELLO: until then, named, we would wait out the whole
+ * lease when the holder goes silent, and every other member a turn more
+ * (chaos runs: 110-120 ms failovers after a restart, 80 ms otherwise).
+ * Only the named one asks: the others claim a turn later anyway, and 19
+ * standbys asking at once after a cold start (the holder echoes four
+ * PINGs a heartbeat) kept the LAN above 6 datagrams/s for a second more
+ * (issue 9). Called on each HEARTBEAT of the holder we follow.
+ */
+void
+elect_fence_measure_successor(struct elect *c, struct elect_out *out)
+{
+	const struct elect_member *mb;
+
+	if (c->state == ELECT_ST_HOLDER || !c->has_holder || c->link_down ||
+	    c->ping_nonce != 0 ||
+	    c->probe_rto.samples >= ELECT_PROBE_MIN_SAMPLES ||
+	    !elect_is_me(c, &c->successor))
+		return;
+	mb = elect_members_find(&c->members, &c->holder.id);
+	if (mb == NULL || mb->src.family == 0 || mb->fence_ms == 0)
+		return;
+	elect_send_hello(c, &mb->src, out);
 }
 
 /*
@@ -160,8 +173,8 @@ take_echoes(struct elect *c, struct elect_member *mb, const struct elect_msg *m,
  * HEARTBEAT may echo our PING; a HELLO's PING is echoed while we hold.
  */
 void
-elect_fence_heard(struct elect *c, struct elect_member *mb,
-    const struct elect_msg *m, struct elect_out *out)
+elect_fence_heard(
+    struct elect *c, struct elect_member *mb, const struct elect_msg *m)
 {
 	if (mb->boot != m->boot)
 		mb->fence_trust_ms = 0; /* a new start knows nothing of us */
@@ -171,7 +184,7 @@ elect_fence_heard(struct elect *c, struct elect_member *mb,
 		mb->fence_ms = (m->has & ELECT_HAS_FENCE) ? m->fence_ms : 0;
 	if (m->type == ELECT_MSG_HEARTBEAT) {
 		note_heartbeat_gap(c, m);
-		take_echoes(c, mb, m, out);
+		take_echoes(c, mb, m);
 	}
 	if (m->type == ELECT_MSG_HELLO && (m->has & ELECT_HAS_PING) &&
 	    c->state == ELECT_ST_HOLDER) {

@@ -570,8 +570,8 @@ elect_fsm_handler elect_on_probe_resigned; /* elect_send.c */
 
 /* elect_fence.c */
 uint32_t elect_probe_timeout(const struct elect *c);
-void elect_fence_heard(struct elect *c, struct elect_member *mb,
-    const struct elect_msg *m, struct elect_out *out);
+void elect_fence_heard(
+    struct elect *c, struct elect_member *mb, const struct elect_msg *m);
 void elect_fence_probe_sent(
     struct elect *c, struct elect_member *h, uint64_t nonce, bool retry);
 void elect_fence_ack(struct elect *c, const struct elect_msg *m, bool retried);
@@ -581,6 +581,7 @@ enum elect_fence_why elect_fence_why(
     const struct elect *c, const struct elect_member *m);
 bool elect_fence_usable(const struct elect *c, const struct elect_member *m);
 void elect_fence_ping(struct elect *c, struct elect_msg *m);
+void elect_fence_measure_successor(struct elect *c, struct elect_out *out);
 void elect_fence_greet(struct elect *c, const struct elect_claim *h,
     bool new_holder, struct elect_out *out);
 void elect_fence_echoes(struct elect *c, struct elect_msg *m);

@@ -28,7 +28,7 @@ note_member(struct elect *c, const struct elect_msg *m,
 		return;
 	}
 	mb->src = *src;
-	elect_fence_heard(c, mb, m, out); /* before the boot is recorded */
+	elect_fence_heard(c, mb, m); /* before the boot is recorded */
 	mb->boot = m->boot;
 	/* Its start in our clock, for which side of a conflict came first
 	 * (the delay of the datagram aside). */
@@ -223,6 +223,8 @@ elect_on_holder_msg(
 	memset(&c->successor, 0, sizeof(c->successor));
 	if (m->type == ELECT_MSG_HEARTBEAT && (m->has & ELECT_HAS_HOLDER))
 		c->successor = m->holder;
+	if (m->type == ELECT_MSG_HEARTBEAT)
+		elect_fence_measure_successor(c, out);
 	nudge_lesser_holder(c, m->priority, out);
 	if (m->type == ELECT_MSG_HEARTBEAT && (m->has & ELECT_HAS_MEMBERS))
 		sync_members(c, m->n_members, out);
