@@ -107,13 +107,12 @@ unsigned elect_members_rank(const struct elect_members *, uint64_t now_ms,
     uint8_t priority, const struct elect_id *id, const struct elect_id *skip);
 
 /*
- * The latest start (in our clock) among live eligible members that rank
- * before (priority, id), started by started_by_ms and are still starting
+ * The latest start (in our clock) among live eligible members of a
+ * higher priority than ours, started by started_by_ms and still starting
  * or candidates: they have yet to claim. 0 if none.
  */
 uint64_t elect_members_last_costart(const struct elect_members *,
-    uint64_t now_ms, uint8_t priority, const struct elect_id *id,
-    uint64_t started_by_ms);
+    uint64_t now_ms, uint8_t priority, uint64_t started_by_ms);
 
 /* The best live eligible member other than skip, a fit one if any; NULL
  * if none. */

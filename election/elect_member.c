@@ -121,7 +121,7 @@ elect_members_rank(const struct elect_members *t, uint64_t now_ms,
 
 uint64_t
 elect_members_last_costart(const struct elect_members *t, uint64_t now_ms,
-    uint8_t priority, const struct elect_id *id, uint64_t started_by_ms)
+    uint8_t priority, uint64_t started_by_ms)
 {
 	uint64_t last = 0;
 	size_t i;
@@ -133,7 +133,7 @@ elect_members_last_costart(const struct elect_members *t, uint64_t now_ms,
 			m->state == ELECT_ST_CANDIDATE) &&
 		    m->start_ms <= started_by_ms && m->start_ms > last &&
 		    is_candidate(t, m, now_ms, NULL) && !m->unfit &&
-		    ranks_before(m->priority, &m->id, priority, id))
+		    m->priority > priority)
 			last = m->start_ms;
 	}
 	return last;

@@ -1489,6 +1489,26 @@ a_candidate_follows_the_better_co_starter_that_claims(void **state)
 	assert_int_equal(fx_count(f, ELECT_ACT_ADDR_ADD), 0);
 }
 
+/* An equal priority ranks by id: no one's wish, no wait beyond the turn
+ * (20 instances of one priority agreed up to 0.5 s later waiting for the
+ * lowest id's slow start). */
+static void
+an_equal_priority_co_starter_costs_a_turn_only(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event done = {.type = ELECT_EV_PROBE_DONE};
+
+	f->conf.probe_first = true;
+	fx_start_with(f);
+	fx_advance(f, listen_ms(f) / 2);
+	fx_hear_started(f, PEER_LOW, 100, ELECT_ST_STARTING, 0);
+	fx_advance(f, listen_ms(f) / 2 + listen_ms(f) % 2);
+	assert_int_equal(fx_state(f), ELECT_ST_CANDIDATE);
+	fx_step(f, &done);
+	fx_advance(f, 2 * f->conf.claim_stagger_ms); /* our turn: 1 */
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
 /*
  * A member that started after we listened is a late joiner: it ranks
  * before us, we wait our turn for it, no more (or a chain of starts
@@ -4984,6 +5004,7 @@ main(void)
 	    TU(first_claim_waits_for_a_free_probe),
 	    TU(a_better_member_started_while_we_listened_claims_first),
 	    TU(a_candidate_follows_the_better_co_starter_that_claims),
+	    TU(an_equal_priority_co_starter_costs_a_turn_only),
 	    TU(a_late_joiner_or_a_standby_does_not_hold_a_claim_back),
 	    TU(a_holder_heard_while_probing_ends_the_probe),
 	    TU(probe_conflict_keeps_the_node_off_the_address),
