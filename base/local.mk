@@ -6,6 +6,14 @@ noinst_LIBRARIES += base/libqure_base.a
 base_libqure_base_a_SOURCES = \
 	base/log.c base/log.h \
 	base/clock.c base/clock.h \
-	base/xmalloc.c base/xmalloc.h
+	base/xmalloc.c base/xmalloc.h \
+	base/fds.c base/fds.h
 # Last on a link line: the other parts' archives call into it.
 BASE_LIBS = base/libqure_base.a
+
+# The child's descriptors (base/fds.c).
+check_PROGRAMS += tests/unit/test_fds
+TESTS += tests/unit/test_fds
+tests_unit_test_fds_SOURCES = tests/unit/test_fds.c
+tests_unit_test_fds_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_fds_LDADD = $(BASE_LIBS) $(CMOCKA_LIBS)

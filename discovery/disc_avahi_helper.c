@@ -42,6 +42,7 @@
 #include <event2/event.h>
 
 #include "base/clock.h"
+#include "base/fds.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "discovery/disc_int.h"
@@ -177,7 +178,6 @@ drop_caps(void)
 static void
 helper_setup(int fd, pid_t parent)
 {
-	long max = sysconf(_SC_OPEN_MAX), i;
 	sigset_t none;
 	int sig;
 
@@ -192,11 +192,7 @@ helper_setup(int fd, pid_t parent)
 	prctl(PR_SET_NAME, "qured-avahi", 0, 0, 0);
 	drop_caps();
 	closelog(); /* its socket goes below; syslog() opens a new one */
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (i = 3; i < max; i++)
-		if (i != fd)
-			close((int)i);
+	fds_close_except(&fd, 1);
 }
 
 static void

@@ -41,6 +41,7 @@
 #include <natpmp.h>
 
 #include "base/clock.h"
+#include "base/fds.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 
@@ -425,7 +426,6 @@ helper_scan(struct helper *h, const struct msg *q, struct msg *a)
 static void
 helper_setup(int fd, pid_t parent)
 {
-	long max = sysconf(_SC_OPEN_MAX), i;
 	sigset_t none;
 	int sig;
 
@@ -458,11 +458,7 @@ helper_setup(int fd, pid_t parent)
 #endif
 	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	closelog();
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (i = 3; i < max; i++)
-		if (i != fd)
-			close((int)i);
+	fds_close_except(&fd, 1);
 }
 
 static void

@@ -51,6 +51,7 @@
 #include <event2/event.h>
 #include <linux/netfilter.h>
 
+#include "base/fds.h"
 #include "base/log.h"
 #include "netcfg/nd.h"
 #include "netcfg/netcfg_int.h"
@@ -543,7 +544,7 @@ int
 netcfg6_guard_start(struct netcfg6 *nc)
 {
 	struct guard6_job j;
-	int p[2], fd, max;
+	int p[2];
 	pid_t pid;
 
 	if (nc->guard_fd != -1)
@@ -561,10 +562,9 @@ netcfg6_guard_start(struct netcfg6 *nc)
 	}
 	pid = fork();
 	if (pid == 0) {
-		max = (int)sysconf(_SC_OPEN_MAX);
-		for (fd = 3; fd < max && fd < 65536; fd++)
-			if (fd != p[0] && fd != j.farewell_fd)
-				close(fd);
+		int keep[2] = {p[0], j.farewell_fd};
+
+		fds_close_except(keep, 2);
 		guard_main(p[0], &j);
 	}
 	close(p[0]);

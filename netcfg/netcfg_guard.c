@@ -95,6 +95,7 @@
 
 #include <event2/event.h>
 
+#include "base/fds.h"
 #include "base/log.h"
 #include "netcfg/netcfg.h"
 #include "netcfg/netcfg_int.h"
@@ -402,18 +403,6 @@ guard_main(int rd, const struct guard_job *j)
 	_exit(0);
 }
 
-/* Closes every descriptor but three: the guard holds nothing of qured's
- * but its pipes and the cluster socket (for the farewell; never read). */
-static void
-close_all_but(int keep1, int keep2, int keep3)
-{
-	int fd, max = (int)sysconf(_SC_OPEN_MAX);
-
-	for (fd = 3; fd < max && fd < 65536; fd++)
-		if (fd != keep1 && fd != keep2 && fd != keep3)
-			close(fd);
-}
-
 /* In the child: qured's stat, to tell a stopped loop from one whose CPU
  * was taken for a moment (netcfg_guard_may_speak()). */
 static int
@@ -454,7 +443,11 @@ guard_spawn(struct netcfg *nc)
 	}
 	pid = fork();
 	if (pid == 0) {
-		close_all_but(tick[0], alive[1], j.farewell_fd);
+		int keep[3] = {tick[0], alive[1], j.farewell_fd};
+
+		/* The guard holds nothing of qured's but its pipes and the
+		 * cluster socket (for the farewell; never read). */
+		fds_close_except(keep, 3);
 		j.stat_fd = open_parent_proc("stat");
 		j.schedstat_fd = open_parent_proc("schedstat");
 		guard_main(tick[0], &j);

@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "base/fds.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 
@@ -161,7 +162,7 @@ exec_child(const char *path, char *const argv[], char *const envp[],
 	struct sched_param normal = {.sched_priority = 0};
 	struct sigaction sa;
 	sigset_t none;
-	int sig, fd;
+	int sig;
 
 	(void)setpgid(0, 0);
 	memset(&sa, 0, sizeof(sa));
@@ -183,9 +184,7 @@ exec_child(const char *path, char *const argv[], char *const envp[],
 		(void)fcntl(STDOUT_FILENO, F_SETFD, 0);
 	/* Close-on-exec is the rule, this is the backstop for any
 	 * descriptor that some library opened without it. */
-	if (close_range(3, ~0U, 0) == -1)
-		for (fd = 3; fd < 1024; fd++)
-			(void)close(fd);
+	fds_close_except(NULL, 0);
 	if (chdir("/") == -1)
 		_exit(127);
 	execve(path, argv, envp);

@@ -27,6 +27,7 @@
 #include <event2/event.h>
 
 #include "election/election.h"
+#include "base/fds.h"
 #include "src/lock.h"
 #include "src/state.h"
 
@@ -76,23 +77,6 @@ static void __attribute__((noreturn)) child_main(int fd, const char *dir)
 	}
 }
 
-/* Whether descriptor fd is the state dir's lock (its path is lock). */
-static bool
-is_lock(int fd, const char *lock)
-{
-	char link[64], target[4096];
-	ssize_t n;
-
-	if (lock[0] == '\0')
-		return false;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n <= 0)
-		return false;
-	target[n] = '\0';
-	return strcmp(target, lock) == 0;
-}
-
 /*
  * In the child: nothing of the daemon's but fd, stderr and the state
  * dir's lock (src/lock.c): a write under way when the daemon is killed
@@ -103,19 +87,16 @@ static void
 child_setup(int fd, const char *lock)
 {
 	sigset_t none;
-	long max = sysconf(_SC_OPEN_MAX), i;
-	int sig;
+	int sig, keep[2];
 
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (i = 3; i < max; i++)
-		if (i != fd && !is_lock((int)i, lock))
-			close((int)i);
+	keep[0] = fd;
+	keep[1] = lock[0] != '\0' ? fds_find_path(lock) : -1;
+	fds_close_except(keep, 2);
 }
 
 /* The child is gone: its end closed. A write it had failed with it. */

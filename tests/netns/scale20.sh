@@ -2,7 +2,8 @@
 # 20 instances released at once (issue 9 item 6; tests/bench/scale's
 # 20-instance case, without serf): they agree on one holder, which alone
 # has the DMZ address, no CLAIM comes after (the script checks these);
-# here the bounds: agreement within 1.5 s of the start, and at most 6
+# here the bounds: every instance names the holder within 1.5 s of the
+# start (all_agree_ms: the last to follow, not only the CLAIM), at most 6
 # cluster datagrams a second over any 10 s once they agree, the first
 # periodic HELLOs included. Without QURE_STRICT_TIMING=1 the bounds are
 # generous (4.5 s; 8 datagrams a second: a loaded host runs late and
@@ -26,7 +27,7 @@ line=$(grep '^RESULT n=20 ' <<<"$out") || {
 	exit 1
 }
 val() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
-agree=$(val agree_ms)
+agree=$(val all_agree_ms)
 bg10=$(val bg_max10_pps)
 rss=$(val rss_max_kib)
 agree_max=4500
