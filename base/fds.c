@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -39,11 +40,13 @@ cmp_int(const void *a, const void *b)
 void
 fds_close_except(const int *keep, size_t n)
 {
-	int sorted[16];
+	int sorted[FDS_KEEP_MAX];
 	unsigned int lo = 3;
 	size_t i, m = 0;
 
-	for (i = 0; i < n && m < sizeof(sorted) / sizeof(sorted[0]); i++)
+	/* More would be closed without a word: a caller's bug. */
+	assert(n <= FDS_KEEP_MAX);
+	for (i = 0; i < n; i++)
 		if (keep[i] >= 3)
 			sorted[m++] = keep[i];
 	qsort(sorted, m, sizeof(sorted[0]), cmp_int);

@@ -6,12 +6,14 @@
 
 #include <stddef.h>
 
+#define FDS_KEEP_MAX 16 /* descriptors a child keeps: a handful */
+
 /*
- * Closes every descriptor from 3 up but the n in keep (any order; -1 and
- * those under 3 are ignored). For a child between fork and its work:
- * close_range(2) over the gaps, a handful of system calls whatever the
- * descriptor limit. A loop of close(2) up to sysconf(_SC_OPEN_MAX) costs
- * a call per possible descriptor: 20,000 of them under a raised limit,
+ * Closes every descriptor from 3 up but the n in keep (any order, at
+ * most FDS_KEEP_MAX; -1 and those under 3 are ignored). For a child between
+ * fork and its work: close_range(2) over the gaps, a handful of system calls
+ * whatever the descriptor limit. A loop of close(2) up to sysconf(_SC_OPEN_MAX)
+ * costs a call per possible descriptor: 20,000 of them under a raised limit,
  * most of the CPU of a qured's start, 50 of which start at once on a
  * 2-core host (doc/benchmark.md, "Scale").
  */
