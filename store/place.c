@@ -1,0 +1,114 @@
+/*
+ * store/place.c — weighted rendezvous hashing (store/place.h).
+ */
+#include "config.h"
+
+#include "store/place.h"
+
+#include <math.h>
+
+/* splitmix64's finaliser: a bijection that mixes every input bit into
+ * every output bit. */
+static uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/*
+ * Member m's score for key: weight / -ln(u), u uniform in (0, 1) drawn
+ * from the pair. With weights w_i, member i wins a share w_i / sum(w)
+ * of the keys (the minimum of exponentials of rates w_i). The 53 bits
+ * of u keep it off 0 and 1, so the logarithm is finite and negative.
+ */
+static double
+score(const struct place_member *m, uint64_t key)
+{
+	/* Two rounds: one xor of two mixes alone would give the pairs a
+	 * structure (key ^ M(a) == key' ^ M(b) swaps a and b's scores). */
+	uint64_t h = mix64(mix64(m->id) ^ key);
+	h = mix64(h + mix64(key ^ 0x5152u));
+	double u = ((double)(h >> 11) + 0.5) / 9007199254740992.0;
+
+	return (double)m->weight / -log(u);
+}
+
+/* Whether a beats b: the higher score, ties (never seen in practice)
+ * to the higher id, so every instance decides alike. */
+static int
+beats(double sa, uint64_t ida, double sb, uint64_t idb)
+{
+	return sa > sb || (sa == sb && ida > idb);
+}
+
+int
+place_owner(const struct place_member *m, size_t n, uint64_t key)
+{
+	size_t out;
+
+	return place_rank(m, n, key, &out, 1) == 1 ? (int)out : -1;
+}
+
+size_t
+place_rank(const struct place_member *m, size_t n, uint64_t key,
+    size_t *out, size_t r)
+{
+	double best[16];
+	size_t k = 0, i, j;
+
+	if (r > sizeof(best) / sizeof(best[0]))
+		r = sizeof(best) / sizeof(best[0]);
+	for (i = 0; i < n; i++) {
+		double s;
+
+		if (m[i].weight == 0)
+			continue;
+		s = score(&m[i], key);
+		/* Insertion into the r best so far, best first. */
+		for (j = k; j > 0 && beats(s, m[i].id, best[j - 1],
+					 m[out[j - 1]].id);
+		     j--) {
+			if (j < r) {
+				best[j] = best[j - 1];
+				out[j] = out[j - 1];
+			}
+		}
+		if (j < r) {
+			best[j] = s;
+			out[j] = i;
+			if (k < r)
+				k++;
+		}
+	}
+	return k;
+}
+
+void
+place_buckets(
+    const struct place_member *m, size_t n, int table[PLACE_BUCKETS])
+{
+	size_t b;
+
+	for (b = 0; b < PLACE_BUCKETS; b++)
+		table[b] = place_owner(m, n, b);
+}
+
+size_t
+place_moved(const struct place_member *ma, const int *a,
+    const struct place_member *mb, const int *b, size_t nbuckets)
+{
+	size_t i, moved = 0;
+
+	for (i = 0; i < nbuckets; i++) {
+		int ha = a[i] >= 0, hb = b[i] >= 0;
+
+		if (ha != hb || (ha && ma[a[i]].id != mb[b[i]].id))
+			moved++;
+	}
+	return moved;
+}
