@@ -1,8 +1,11 @@
 # store/: the site store's pure cores (issue 11): where keys and buckets
-# go (place.c, weighted rendezvous hashing). Links libc and libm only.
+# go (place.c, weighted rendezvous hashing) and the site settings
+# (settings.c: versioned entries, digests, their codec). Links libc and
+# libm only.
 noinst_LIBRARIES += store/libqure_store.a
 store_libqure_store_a_SOURCES = \
-	store/place.c store/place.h
+	store/place.c store/place.h \
+	store/settings.c store/settings.h
 STORE_LIBS = store/libqure_store.a -lm
 
 # Placement: shares by weight, and what moves on a join or a leave.
@@ -11,3 +14,37 @@ TESTS += tests/unit/test_store_place
 tests_unit_test_store_place_SOURCES = tests/unit/test_store_place.c
 tests_unit_test_store_place_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_store_place_LDADD = $(STORE_LIBS) $(CMOCKA_LIBS)
+
+# The site settings: keys, values, versions, convergence, the codec.
+check_PROGRAMS += tests/unit/test_store_settings
+TESTS += tests/unit/test_store_settings
+tests_unit_test_store_settings_SOURCES = tests/unit/test_store_settings.c
+tests_unit_test_store_settings_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_store_settings_LDADD = $(STORE_LIBS) $(CMOCKA_LIBS)
+
+# The settings' entry codec and merge as a fuzz target, seeds in
+# tests/fuzz/corpus/store_settings/ (conventions: tests/fuzz/local.mk).
+check_PROGRAMS += tests/fuzz/replay_store_settings
+TESTS += tests/fuzz/replay_store_settings
+EXTRA_DIST += tests/fuzz/corpus/store_settings
+tests_fuzz_replay_store_settings_SOURCES = tests/fuzz/fuzz_store_settings.c \
+	tests/fuzz/fuzz_replay.c
+tests_fuzz_replay_store_settings_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS='"$(abs_top_srcdir)/tests/fuzz/corpus/store_settings"'
+tests_fuzz_replay_store_settings_LDADD = $(STORE_LIBS)
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_store_settings
+tests_fuzz_fuzz_store_settings_SOURCES = tests/fuzz/fuzz_store_settings.c
+tests_fuzz_fuzz_store_settings_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_store_settings_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_store_settings_LDADD = $(STORE_LIBS)
+
+# New inputs go to a scratch directory, never into the source tree.
+fuzz-store-settings: tests/fuzz/fuzz_store_settings$(EXEEXT)
+	rm -rf tests/fuzz/work/store_settings
+	$(MKDIR_P) tests/fuzz/work/store_settings
+	tests/fuzz/fuzz_store_settings$(EXEEXT) -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=70000 -print_final_stats=1 \
+	    tests/fuzz/work/store_settings $(srcdir)/tests/fuzz/corpus/store_settings
+endif
+.PHONY: fuzz-store-settings
