@@ -9,7 +9,7 @@
  *     tag: HMAC-SHA256 over header and body (32)
  *
  * A datagram is exactly 42 + body_len + 32 bytes and at most
- * ELECT_WIRE_MAX. The tag is checked before a single body byte is parsed,
+ * ELECT_WIRE_CTRL_MAX, a STATE at most ELECT_WIRE_MAX. The tag is checked before a single body byte is parsed,
  * so the TLV parser only ever sees bytes from a key holder; it is still
  * written as if it did not, because a key may leak and a bug here must not
  * become a crash of every member at once.
@@ -59,7 +59,10 @@ enum tlv_type {
 	TLV_PUBLIC4 = 26,
 	TLV_PUBLIC6 = 27,
 	TLV_MISSED = 28,
-	TLV_LAST = TLV_MISSED,
+	TLV_SITE = 29,
+	TLV_ENTRY = 30,
+	TLV_RANGES = 31,
+	TLV_LAST = TLV_RANGES, /* decode_body's bit per type: 31 at most */
 };
 
 /* Allowed value lengths per TLV type; only NAME has a range. */
@@ -94,9 +97,12 @@ static const struct {
     [TLV_PUBLIC4] = {4, 4},
     [TLV_PUBLIC6] = {16, 16},
     [TLV_MISSED] = {4, 4},
+    [TLV_SITE] = {10, 10},
+    [TLV_ENTRY] = {1, 255},
+    [TLV_RANGES] = {8 * ELECT_SITE_RANGES, 8 * ELECT_SITE_RANGES},
 };
 
-#define ELECT_HAS_ALL ((1u << 24) - 1)
+#define ELECT_HAS_ALL ((1u << 27) - 1)
 #define STATE_COUNT (ELECT_ST_STOPPED + 1)
 
 /*
@@ -481,6 +487,23 @@ decode_tlv(struct elect_msg *m, uint8_t type, const uint8_t *v, size_t len)
 		m->n_echoes++;
 		m->has |= ELECT_HAS_ECHO;
 		return true;
+	case TLV_SITE:
+		m->site_digest = be_get(v, 8);
+		m->site_count = (uint16_t)be_get(v + 8, 2);
+		m->has |= ELECT_HAS_SITE;
+		return true;
+	case TLV_ENTRY: /* the parts of one block, in order */
+		if (len > ELECT_ENTRIES_MAX - m->entries_len)
+			return false;
+		memcpy(m->entries + m->entries_len, v, len);
+		m->entries_len += len;
+		m->has |= ELECT_HAS_ENTRIES;
+		return true;
+	case TLV_RANGES:
+		for (size_t i = 0; i < ELECT_SITE_RANGES; i++)
+			m->ranges[i] = be_get(v + 8 * i, 8);
+		m->has |= ELECT_HAS_RANGES;
+		return true;
 	case TLV_PUBLIC4:
 	case TLV_PUBLIC6: /* once each (decode_body): never more than 2 */
 		m->pub[m->n_pub].family = type == TLV_PUBLIC4 ? 4 : 6;
@@ -495,7 +518,8 @@ decode_tlv(struct elect_msg *m, uint8_t type, const uint8_t *v, size_t len)
 static bool
 tlv_is_repeatable(uint8_t type)
 {
-	return type == TLV_ADDR4 || type == TLV_ADDR6 || type == TLV_ECHO;
+	return type == TLV_ADDR4 || type == TLV_ADDR6 || type == TLV_ECHO ||
+	       type == TLV_ENTRY;
 }
 
 static enum elect_wire_err
@@ -576,6 +600,8 @@ elect_wire_decode(const uint8_t *buf, size_t len, struct elect_key *key,
 	memcpy(out->id.b, id, sizeof(out->id.b));
 	if (!type_is_known(out->type))
 		return ELECT_WIRE_MALFORMED;
+	if (out->type != ELECT_MSG_STATE && len > ELECT_WIRE_CTRL_MAX)
+		return ELECT_WIRE_MALFORMED;
 	if ((err = decode_body(&c, out)) != ELECT_WIRE_OK)
 		return err;
 	if ((out->has & required_has[out->type]) != required_has[out->type])
@@ -615,6 +641,9 @@ msg_is_encodable(const struct elect_msg *m)
 	    ((m->has & ELECT_HAS_ECHO) != 0) != (m->n_echoes > 0))
 		return false;
 	if (!public_is_encodable(m))
+		return false;
+	if (m->entries_len > ELECT_ENTRIES_MAX ||
+	    ((m->has & ELECT_HAS_ENTRIES) != 0) != (m->entries_len > 0))
 		return false;
 	for (i = 0; i < m->n_addrs; i++)
 		if (!addr_is_valid(&m->addrs[i]))
@@ -675,10 +704,45 @@ encode_addrs(struct wcur *c, const struct elect_msg *m)
 	    TLV_SIZE(8) /* PING */ +                                           \
 	    ELECT_MAX_ECHOES * TLV_SIZE(10) /* ECHO */ +                       \
 	    TLV_SIZE(4) /* PUBLIC4 */ + TLV_SIZE(16) /* PUBLIC6 */ +           \
-	    TLV_SIZE(4) /* MISSED */)
+	    TLV_SIZE(4) /* MISSED */ + TLV_SIZE(10) /* SITE */)
 _Static_assert(ELECT_WIRE_HDR_LEN + WIRE_BODY_LARGEST + ELECT_WIRE_TAG_LEN <=
+		   ELECT_WIRE_CTRL_MAX,
+    "ELECT_WIRE_CTRL_MAX must hold the largest message we encode");
+/* A STATE: its start, the entries in 255-byte parts, a pull. */
+#define WIRE_STATE_LARGEST                                                     \
+	(TLV_SIZE(8) /* BOOT */ + TLV_SIZE(8) /* UPTIME_MS */ +               \
+	    ELECT_ENTRIES_MAX + 2 * ((ELECT_ENTRIES_MAX + 254) / 255) +        \
+	    TLV_SIZE(8 * ELECT_SITE_RANGES) /* RANGES */)
+_Static_assert(ELECT_WIRE_HDR_LEN + WIRE_STATE_LARGEST + ELECT_WIRE_TAG_LEN <=
 		   ELECT_WIRE_MAX,
-    "ELECT_WIRE_MAX must hold the largest message we encode");
+    "ELECT_WIRE_MAX must hold the largest STATE we encode");
+
+/* SITE; the entries in parts of 255 bytes, joined in order by the
+ * receiver; RANGES. */
+static void
+encode_site(struct wcur *c, const struct elect_msg *m)
+{
+	uint8_t v[8 * ELECT_SITE_RANGES];
+	size_t off, n, i;
+
+	if (m->has & ELECT_HAS_SITE) {
+		for (i = 0; i < 8; i++)
+			v[i] = (uint8_t)(m->site_digest >> (56 - 8 * i));
+		v[8] = (uint8_t)(m->site_count >> 8);
+		v[9] = (uint8_t)m->site_count;
+		wr_tlv(c, TLV_SITE, v, 10);
+	}
+	for (off = 0; (m->has & ELECT_HAS_ENTRIES) && off < m->entries_len;
+	     off += n) {
+		n = m->entries_len - off < 255 ? m->entries_len - off : 255;
+		wr_tlv(c, TLV_ENTRY, m->entries + off, n);
+	}
+	if (m->has & ELECT_HAS_RANGES) {
+		for (i = 0; i < 8 * ELECT_SITE_RANGES; i++)
+			v[i] = (uint8_t)(m->ranges[i / 8] >> (56 - 8 * (i % 8)));
+		wr_tlv(c, TLV_RANGES, v, sizeof(v));
+	}
+}
 
 /* TLVs in type order; the decoder accepts any order. */
 static void
@@ -746,14 +810,16 @@ encode_body(struct wcur *c, const struct elect_msg *m)
 	for (size_t i = 0; (has & ELECT_HAS_PUBLIC) && i < m->n_pub; i++)
 		wr_tlv(c, m->pub[i].family == 4 ? TLV_PUBLIC4 : TLV_PUBLIC6,
 		    m->pub[i].b, m->pub[i].family == 4 ? 4 : 16);
+	encode_site(c, m);
 }
 
 size_t
 elect_wire_encode(const struct elect_msg *msg, struct elect_key *key,
     uint8_t *buf, size_t len)
 {
-	struct wcur c = {
-	    buf, len < ELECT_WIRE_MAX ? len : ELECT_WIRE_MAX, 0, false};
+	size_t most = msg->type == ELECT_MSG_STATE ? ELECT_WIRE_MAX
+						   : ELECT_WIRE_CTRL_MAX;
+	struct wcur c = {buf, len < most ? len : most, 0, false};
 	size_t body_len;
 
 	assert(msg != NULL && key != NULL);

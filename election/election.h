@@ -16,7 +16,13 @@
 #define ELECT_PROTO_VERSION 2
 #define ELECT_WIRE_HDR_LEN 42 /* magic..body_len, see elect_wire.c */
 #define ELECT_WIRE_TAG_LEN 32 /* HMAC-SHA256 */
-#define ELECT_WIRE_MAX 512    /* largest datagram sent or accepted */
+/* The largest datagram sent or accepted: a STATE carrying a site
+ * setting (a value of up to 1 KiB, store/settings.h) within an
+ * Ethernet MTU; every other type is at most ELECT_WIRE_CTRL_MAX. */
+#define ELECT_WIRE_MAX 1400
+#define ELECT_WIRE_CTRL_MAX 512
+#define ELECT_ENTRIES_MAX 1120	 /* STATE: settings entries, bytes */
+#define ELECT_SITE_RANGES 16 /* STATE: range digests of a pull */
 #define ELECT_KEY_LEN 32
 #define ELECT_NAME_MAX 63 /* bytes, without the terminating NUL */
 #define ELECT_MAX_ADDRS 4 /* advertised addresses per member */
@@ -201,6 +207,9 @@ enum elect_has {
 	ELECT_HAS_ECHO = 1u << 21,	/* HEARTBEAT: pings heard (1..4) */
 	ELECT_HAS_PUBLIC = 1u << 22,	/* HEARTBEAT: the public address(es) */
 	ELECT_HAS_MISSED = 1u << 23,	/* PROBE, PROBE_ACK: yours it missed */
+	ELECT_HAS_SITE = 1u << 24,	/* HELLO, HEARTBEAT: site digest */
+	ELECT_HAS_ENTRIES = 1u << 25,	/* STATE: site settings entries */
+	ELECT_HAS_RANGES = 1u << 26,	/* STATE: a pull (range digests) */
 };
 
 /* RESIGN's REASON TLV: why the holder leaves. Unknown values are kept
@@ -271,6 +280,15 @@ struct elect_msg {
 	 * DNS responders; nothing of the election. */
 	struct elect_addr pub[ELECT_MAX_PUBLIC];
 	size_t n_pub;
+	/* HELLO, HEARTBEAT: the sender's site settings, their digest and
+	 * how many (store/settings.h); nothing of the election. */
+	uint64_t site_digest;
+	uint16_t site_count;
+	/* STATE: settings entries back to back (ENTRY TLVs, joined in
+	 * order), and a pull: the sender's digest of each range. */
+	uint8_t entries[ELECT_ENTRIES_MAX];
+	size_t entries_len;
+	uint64_t ranges[ELECT_SITE_RANGES];
 };
 
 /*

@@ -30,7 +30,7 @@ static const uint8_t other_secret[ELECT_KEY_LEN] =
 
 struct fx {
 	struct elect_key *key;
-	uint8_t buf[1024];
+	uint8_t buf[2048];
 	size_t len;
 	struct elect_msg in, out;
 };
@@ -77,7 +77,7 @@ retag(uint8_t *buf, size_t len)
 }
 
 struct body {
-	uint8_t b[1024];
+	uint8_t b[2048];
 	size_t n;
 };
 
@@ -207,10 +207,13 @@ msg_full(struct elect_msg *m, uint8_t type)
 	case ELECT_MSG_HELLO:
 		m->has |= ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_HOLDER |
 			  ELECT_HAS_DMZ6_ALSO | ELECT_HAS_PREEMPT |
+			  ELECT_HAS_SITE |
 			  ELECT_HAS_MAC | ELECT_HAS_DMZ | ELECT_HAS_LEASE |
 			  ELECT_HAS_HEARTBEAT | ELECT_HAS_CHALLENGE |
 			  ELECT_HAS_RESPONSE | ELECT_HAS_PING;
 		m->ping = 0x1122334455667788ull;
+		m->site_digest = 0x8899aabbccddeeffull;
+		m->site_count = 512;
 		m->dmz =
 		    (struct elect_addr){.family = 4, .b = {192, 168, 1, 11}};
 		m->dmz_prefix = 24;
@@ -277,10 +280,16 @@ msg_full(struct elect_msg *m, uint8_t type)
 		m->missed = 3;
 		break;
 	case ELECT_MSG_STATE:
-		m->has |= ELECT_HAS_DMZ;
+		m->has |= ELECT_HAS_DMZ | ELECT_HAS_ENTRIES | ELECT_HAS_RANGES;
 		m->dmz.family = 6;
 		memcpy(m->dmz.b, v6, 16);
 		m->dmz_prefix = 64;
+		/* All the entries it may carry: five parts, the last short. */
+		m->entries_len = ELECT_ENTRIES_MAX - 100;
+		for (size_t k = 0; k < m->entries_len; k++)
+			m->entries[k] = (uint8_t)(k * 7);
+		for (size_t k = 0; k < ELECT_SITE_RANGES; k++)
+			m->ranges[k] = 0x0101010101010101ull * k;
 		break;
 	}
 }
@@ -362,6 +371,12 @@ msg_assert_equal(const struct elect_msg *a, const struct elect_msg *b)
 	assert_int_equal(a->n_pub, b->n_pub);
 	for (i = 0; i < a->n_pub; i++)
 		addr_assert_equal(&a->pub[i], &b->pub[i]);
+	assert_true(a->site_digest == b->site_digest);
+	assert_int_equal(a->site_count, b->site_count);
+	assert_int_equal(a->entries_len, b->entries_len);
+	if (a->entries_len > 0)
+		assert_memory_equal(a->entries, b->entries, a->entries_len);
+	assert_memory_equal(a->ranges, b->ranges, sizeof(a->ranges));
 }
 
 static void
@@ -382,7 +397,8 @@ every_message_type_survives_an_encode_decode_round_trip(void **state)
 
 	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_STATE; type++) {
 		fx_encode_full(f, type);
-		assert_int_equal(f->len, HDR + f->buf[41] + TAG);
+		assert_int_equal(
+		    f->len, HDR + (f->buf[40] << 8 | f->buf[41]) + TAG);
 		assert_int_equal(
 		    elect_wire_decode(f->buf, f->len, f->key, &f->out),
 		    ELECT_WIRE_OK);
@@ -517,13 +533,13 @@ a_datagram_with_trailing_bytes_is_malformed(void **state)
 
 /* Pads the body of a CLAIM with unknown TLVs to a total of len bytes. */
 static size_t
-raw_padded(uint8_t *buf, size_t len)
+raw_padded_type(uint8_t *buf, size_t len, uint8_t type)
 {
 	static const uint8_t pad[255];
 	struct body bd = {.n = 0};
 	size_t left, n;
 
-	body_required(&bd, ELECT_MSG_CLAIM);
+	body_required(&bd, type);
 	while ((left = len - HDR - TAG - bd.n) > 0) {
 		assert_true(left >= 2);
 		n = left - 2 > sizeof(pad) ? sizeof(pad) : left - 2;
@@ -531,7 +547,13 @@ raw_padded(uint8_t *buf, size_t len)
 			n--; /* leave room for the next TLV's type and length */
 		body_tlv(&bd, 200, pad, n);
 	}
-	return raw_make(buf, ELECT_MSG_CLAIM, &bd);
+	return raw_make(buf, type, &bd);
+}
+
+static size_t
+raw_padded(uint8_t *buf, size_t len)
+{
+	return raw_padded_type(buf, len, ELECT_MSG_CLAIM);
 }
 
 static void
@@ -539,7 +561,7 @@ a_datagram_of_512_bytes_is_accepted(void **state)
 {
 	struct fx *f = *state;
 
-	f->len = raw_padded(f->buf, ELECT_WIRE_MAX);
+	f->len = raw_padded(f->buf, ELECT_WIRE_CTRL_MAX);
 	assert_int_equal(f->len, 512);
 	assert_int_equal(
 	    elect_wire_decode(f->buf, f->len, f->key, &f->out), ELECT_WIRE_OK);
@@ -550,10 +572,88 @@ a_datagram_of_513_bytes_is_malformed_even_with_a_valid_tag(void **state)
 {
 	struct fx *f = *state;
 
-	f->len = raw_padded(f->buf, ELECT_WIRE_MAX + 1);
+	f->len = raw_padded(f->buf, ELECT_WIRE_CTRL_MAX + 1);
 	assert_int_equal(f->len, 513);
 	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
 	    ELECT_WIRE_MALFORMED);
+}
+
+/* A STATE carries a setting of up to 1 KiB: 1400 bytes, no more. */
+static void
+a_state_of_1400_bytes_is_accepted_and_of_1401_malformed(void **state)
+{
+	struct fx *f = *state;
+
+	f->len = raw_padded_type(f->buf, ELECT_WIRE_MAX, ELECT_MSG_STATE);
+	assert_int_equal(f->len, 1400);
+	assert_int_equal(
+	    elect_wire_decode(f->buf, f->len, f->key, &f->out), ELECT_WIRE_OK);
+	f->len = raw_padded_type(f->buf, ELECT_WIRE_MAX + 1, ELECT_MSG_STATE);
+	assert_int_equal(f->len, 1401);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_MALFORMED);
+	/* A HELLO that long is malformed, tag and all. */
+	f->len = raw_padded_type(f->buf, 1000, ELECT_MSG_HELLO);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_MALFORMED);
+}
+
+/* ENTRY parts join in order up to ELECT_ENTRIES_MAX; one byte more is
+ * malformed; RANGES has one length. */
+static void
+settings_entries_are_bounded_and_ranges_sized(void **state)
+{
+	static const uint8_t part[255], ranges[8 * ELECT_SITE_RANGES];
+	struct fx *f = *state;
+	struct body bd = {.n = 0};
+	size_t k;
+
+	body_required(&bd, ELECT_MSG_STATE);
+	for (k = 0; k < ELECT_ENTRIES_MAX / 255; k++)
+		body_tlv(&bd, 30, part, 255);
+	body_tlv(&bd, 30, part, ELECT_ENTRIES_MAX % 255);
+	f->len = raw_make(f->buf, ELECT_MSG_STATE, &bd);
+	assert_int_equal(
+	    elect_wire_decode(f->buf, f->len, f->key, &f->out), ELECT_WIRE_OK);
+	assert_int_equal(f->out.entries_len, ELECT_ENTRIES_MAX);
+	body_tlv(&bd, 30, part, 1);
+	f->len = raw_make(f->buf, ELECT_MSG_STATE, &bd);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_MALFORMED);
+	bd.n = 0;
+	body_required(&bd, ELECT_MSG_STATE);
+	body_tlv(&bd, 31, ranges, sizeof(ranges) - 8);
+	f->len = raw_make(f->buf, ELECT_MSG_STATE, &bd);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_MALFORMED);
+	bd.n = 0;
+	body_required(&bd, ELECT_MSG_HELLO);
+	body_tlv(&bd, 29, ranges, 9); /* SETTINGS is 10 bytes */
+	f->len = raw_make(f->buf, ELECT_MSG_HELLO, &bd);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_MALFORMED);
+}
+
+/* The encoder refuses what the decoder would: entries over the bound,
+ * or entries without their flag. */
+static void
+entries_the_decoder_would_refuse_are_not_encoded(void **state)
+{
+	struct fx *f = *state;
+
+	msg_full(&f->in, ELECT_MSG_STATE);
+	f->in.entries_len = ELECT_ENTRIES_MAX + 1;
+	assert_int_equal(
+	    elect_wire_encode(&f->in, f->key, f->buf, sizeof(f->buf)), 0);
+	msg_full(&f->in, ELECT_MSG_STATE);
+	f->in.has &= ~ELECT_HAS_ENTRIES;
+	assert_int_equal(
+	    elect_wire_encode(&f->in, f->key, f->buf, sizeof(f->buf)), 0);
+	/* The largest STATE fits its bound. */
+	msg_full(&f->in, ELECT_MSG_STATE);
+	f->in.entries_len = ELECT_ENTRIES_MAX;
+	f->len = elect_wire_encode(&f->in, f->key, f->buf, sizeof(f->buf));
+	assert_true(f->len > 0 && f->len <= ELECT_WIRE_MAX);
 }
 
 static void
@@ -920,7 +1020,7 @@ unknown_tlvs_are_skipped(void **state)
 
 	memset(big, 0x5a, sizeof(big));
 	body_tlv(&bd, 0, "", 0);
-	body_tlv(&bd, 29, big, 1); /* the first type after ours */
+	body_tlv(&bd, 32, big, 1); /* the first type after ours */
 	body_tlv(&bd, 99, big, 255);
 	body_tlv(&bd, 255, big, 17);
 	assert_int_equal(
@@ -973,7 +1073,7 @@ the_encoder_refuses_what_the_decoder_would_reject(void **state)
 	m.check_ok = 2;
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
 	msg_full(&m, ELECT_MSG_PROBE_ACK);
-	m.has |= 1u << 24; /* no such field */
+	m.has |= 1u << 27; /* no such field */
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
 	msg_full(&m, ELECT_MSG_HEARTBEAT);
 	m.n_echoes = ELECT_MAX_ECHOES + 1;
@@ -1422,6 +1522,9 @@ main(void)
 	    T(a_datagram_with_trailing_bytes_is_malformed),
 	    T(a_datagram_of_512_bytes_is_accepted),
 	    T(a_datagram_of_513_bytes_is_malformed_even_with_a_valid_tag),
+	    T(a_state_of_1400_bytes_is_accepted_and_of_1401_malformed),
+	    T(settings_entries_are_bounded_and_ranges_sized),
+	    T(entries_the_decoder_would_refuse_are_not_encoded),
 	    T(a_bad_magic_is_malformed),
 	    T(an_unknown_version_is_counted_as_version),
 	    T(an_unknown_message_type_with_a_valid_tag_is_malformed),
