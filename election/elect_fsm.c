@@ -618,6 +618,7 @@ caller_event(const struct elect_event *ev)
 		return ELECT_FSM_GUARD_RESIGNED;
 	case ELECT_EV_RX:
 	case ELECT_EV_TIMER:
+	case ELECT_EV_SITE_SEND:
 		break;
 	}
 	return ELECT_FSM_TIMER; /* not reached: elect_step() handles those */
@@ -627,8 +628,13 @@ static bool
 event_is_valid(const struct elect_event *ev)
 {
 	if (ev == NULL || ev->type < ELECT_EV_START ||
-	    ev->type > ELECT_EV_GUARD_RESIGNED)
+	    ev->type > ELECT_EV_SITE_SEND)
 		return false;
+	if (ev->type == ELECT_EV_SITE_SEND)
+		return ev->len <= ELECT_ENTRIES_MAX &&
+		       (ev->buf != NULL || ev->len == 0) &&
+		       (ev->src.family == 0 || ev->src.family == 4 ||
+			   ev->src.family == 6);
 	if (ev->type == ELECT_EV_RX && ev->buf == NULL && ev->len > 0)
 		return false;
 	if (ev->type == ELECT_EV_RECONF)
@@ -666,6 +672,8 @@ elect_step(struct elect *c, uint64_t now_ms, const struct elect_event *ev,
 		elect_fsm_dispatch(c, ELECT_FSM_LATE, &in, out);
 	if (ev->type == ELECT_EV_RX)
 		elect_on_rx(c, ev, out);
+	else if (ev->type == ELECT_EV_SITE_SEND)
+		elect_site_send(c, ev, out);
 	else if (ev->type != ELECT_EV_TIMER) /* timers run after any event */
 		elect_fsm_dispatch(c, caller_event(ev), &in, out);
 	if (c->state != ELECT_ST_STOPPED)

@@ -301,6 +301,11 @@ struct elect {
 	size_t n_pub;
 	struct elect_addr holder_pub[ELECT_MAX_PUBLIC];
 	size_t n_holder_pub;
+	/* The site settings' digest and count (elect_site.c): sent once
+	 * the edge has set them. */
+	bool site_on;
+	uint64_t site_digest;
+	uint16_t site_count;
 	struct elect_detector detector;
 	uint64_t listen_until_ms; /* STARTING */
 	uint64_t claim_at_ms;	  /* CANDIDATE */
@@ -539,6 +544,14 @@ void elect_withdraw_farewell(struct elect *c, struct elect_out *out);
 void elect_sync_farewell(struct elect *c, struct elect_out *out);
 
 /* elect_rx.c */
+/* elect_site.c: the site settings' part of messages (nothing of the
+ * election): in what we send, what a member sent, a STATE to send. */
+void elect_site_add(const struct elect *c, struct elect_msg *m);
+void elect_site_heard(const struct elect *c, const struct elect_msg *m,
+    const struct elect_addr *src, struct elect_out *out);
+void elect_site_send(
+    struct elect *c, const struct elect_event *ev, struct elect_out *out);
+
 bool elect_rx_verify(struct elect *c, const struct elect_event *ev,
     struct elect_msg *m, struct elect_out *out);
 void elect_on_rx(

@@ -619,6 +619,7 @@ elect_on_rx(
 			if (msg_event(&m, &fev))
 				elect_fsm_dispatch(c, fev, &in, out);
 			note_holder_public(c, &m);
+			elect_site_heard(c, &m, &ev->src, out);
 		}
 	}
 	/* A challenge not answered by a HELLO above is answered now. */

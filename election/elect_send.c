@@ -50,6 +50,7 @@ elect_msg_init(struct elect *c, struct elect_msg *m, enum elect_msg_type type)
 			m->dmz6_prefix = c->conf.dmz6_prefix;
 		}
 	}
+	elect_site_add(c, m);
 }
 
 void

@@ -30,7 +30,7 @@
  * (ELECT_MAX_MEMBERS - 1); a newcomer beyond is refused (elect_member.c). */
 #define ELECT_MAX_MEMBERS 64
 #define ELECT_REPLAY_SLOTS 128 /* senders remembered by the replay window */
-#define ELECT_MAX_ACTIONS 26   /* per elect_step() */
+#define ELECT_MAX_ACTIONS 28   /* per elect_step() */
 #define ELECT_SEQ_BLOCK 1024   /* sequence numbers reserved per persist */
 /* A standby claims no earlier than the last HEARTBEAT/CLAIM heard from a
  * holder + its LEASE_MS + this: the holder's kernel lease (nftables, ms
@@ -567,6 +567,14 @@ enum elect_event_type {
 	 * (lease-expired), and this finds it a standby.
 	 */
 	ELECT_EV_GUARD_RESIGNED,
+	/*
+	 * The site settings (store/settings.h; nothing of the election):
+	 * send a STATE to src (family 0: the group) carrying the entries
+	 * buf, len (borrowed; 0 to ELECT_ENTRIES_MAX bytes) and, when
+	 * ranges is not NULL, a pull: our digest of each range. Not while
+	 * stopped; nothing when the disk has not acknowledged a sequence.
+	 */
+	ELECT_EV_SITE_SEND,
 };
 
 /* What ELECT_EV_HANDOVER did (elect_out.handover). */
@@ -598,6 +606,7 @@ struct elect_event {
 	uint16_t port;		       /* REQUEST/ANSWER: the watched port */
 	uint8_t proto;		       /* REQUEST/ANSWER: 6 (TCP), 17 (UDP) */
 	bool ok;		       /* CHECK, PERSIST_DONE */
+	const uint64_t *ranges;	       /* SITE_SEND: ELECT_SITE_RANGES */
 };
 
 enum elect_action_type {
@@ -632,6 +641,17 @@ enum elect_action_type {
 	 * ADDR_DEL of leaving HOLDER). Never sent by the edge itself.
 	 */
 	ELECT_ACT_FAREWELL,
+	/*
+	 * The site settings: a member (peer, src) of our election says its
+	 * digest (site_digest) differs from ours, in a HELLO or a HEARTBEAT;
+	 * each time it is heard. The edge pulls, as often as it sees fit.
+	 */
+	ELECT_ACT_SITE_DIFFERS,
+	/*
+	 * A member (peer, src) sent a STATE: entries (buf, len; may be 0)
+	 * and, when has_ranges, a pull (ranges: its digest per range).
+	 */
+	ELECT_ACT_SITE_STATE,
 };
 
 struct elect_action {
@@ -648,6 +668,9 @@ struct elect_action {
 	struct elect_id peer;	       /* CONFLICT; FAREWELL: its successor */
 	unsigned mismatch;	       /* CONFLICT: enum elect_mismatch bits */
 	char name[ELECT_NAME_MAX + 1]; /* CONFLICT: the peer's; may be "" */
+	uint64_t site_digest;	       /* SITE_DIFFERS */
+	bool has_ranges;	       /* SITE_STATE: a pull */
+	uint64_t ranges[ELECT_SITE_RANGES];
 };
 
 struct elect_out {
@@ -722,6 +745,13 @@ bool elect_get_holder(const struct elect *, struct elect_id *);
  * n 0: none. Nothing of the election depends on it.
  */
 void elect_set_public(struct elect *, const struct elect_addr *pub, size_t n);
+/*
+ * The site settings' digest and count (store/settings.h), sent in our
+ * HELLOs and HEARTBEATs from the first call on; members whose digest
+ * differs are reported (ELECT_ACT_SITE_DIFFERS). Nothing of the
+ * election depends on it.
+ */
+void elect_set_site(struct elect *, uint64_t digest, uint16_t count);
 /* What the holder we follow announced; 0 when nothing (or we hold). */
 size_t elect_get_holder_public(
     const struct elect *, struct elect_addr *out, size_t max);

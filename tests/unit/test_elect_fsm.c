@@ -4917,6 +4917,148 @@ reconf_keeps_the_estimates_of_ports_still_watched(void **state)
 #define TU(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 #define TW(name) cmocka_unit_test_setup_teardown(name, setup_watching, teardown)
 
+/* ---- the site settings (elect_site.c): nothing of the election ---- */
+
+/* The last SEND of a message type, decoded; false if none. */
+static bool
+fx_last_sent(const struct fx *f, int msg_type, struct elect_msg *m)
+{
+	size_t i;
+
+	for (i = f->nlog; i-- > 0;)
+		if (f->log[i].type == ELECT_ACT_SEND &&
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, m) ==
+			ELECT_WIRE_OK &&
+		    m->type == msg_type)
+			return true;
+	return false;
+}
+
+static void
+the_site_digest_rides_in_hellos_and_heartbeats_once_set(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m;
+
+	fx_make_holder(f);
+	fx_advance(f, f->conf.heartbeat_ms);
+	assert_true(fx_last_sent(f, ELECT_MSG_HEARTBEAT, &m));
+	assert_false(m.has & ELECT_HAS_SITE); /* not set: not sent */
+	elect_set_site(f->e, 0xfeedULL, 3);
+	fx_advance(f, f->conf.heartbeat_ms);
+	assert_true(fx_last_sent(f, ELECT_MSG_HEARTBEAT, &m));
+	assert_true(m.has & ELECT_HAS_SITE);
+	assert_true(m.site_digest == 0xfeedULL);
+	assert_int_equal(m.site_count, 3);
+	assert_true(fx_next_group_hello(f, f->now + 60000) > 0);
+	assert_true(fx_last_sent(f, ELECT_MSG_HELLO, &m));
+	assert_true(m.has & ELECT_HAS_SITE);
+	assert_true(m.site_digest == 0xfeedULL);
+}
+
+static void
+a_member_with_another_digest_is_reported_each_time(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = 100,
+	    .state = ELECT_ST_STANDBY,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE | ELECT_HAS_SITE,
+	    .site_digest = 0x1111,
+	    .site_count = 1};
+	int i;
+
+	fx_make_holder(f);
+	elect_set_site(f->e, 0x2222, 2);
+	snprintf(m.name, sizeof(m.name), "peer%d", PEER_LOW);
+	fx_hear_msg(f, &m, PEER_LOW);
+	i = fx_find(f, ELECT_ACT_SITE_DIFFERS, 0);
+	assert_true(i >= 0);
+	assert_int_equal(f->log[i].peer.b[0], PEER_LOW);
+	assert_true(f->log[i].site_digest == 0x1111);
+	assert_int_equal(f->log[i].src.b[3], PEER_LOW);
+	fx_clear(f);
+	m.has &= ~(uint32_t)ELECT_HAS_RESPONSE;
+	fx_send_raw(f, &m, PEER_LOW);
+	assert_int_equal(fx_count(f, ELECT_ACT_SITE_DIFFERS), 1);
+	/* The same digest: nothing to say. */
+	fx_clear(f);
+	m.site_digest = 0x2222;
+	fx_send_raw(f, &m, PEER_LOW);
+	assert_int_equal(fx_count(f, ELECT_ACT_SITE_DIFFERS), 0);
+}
+
+static void
+a_members_state_is_handed_to_the_edge(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m = {.type = ELECT_MSG_STATE,
+	    .priority = 100,
+	    .has = ELECT_HAS_ENTRIES | ELECT_HAS_RANGES};
+	size_t k;
+	int i;
+
+	fx_make_holder(f);
+	elect_set_site(f->e, 0x2222, 2);
+	m.entries_len = 700; /* three ENTRY parts */
+	for (k = 0; k < m.entries_len; k++)
+		m.entries[k] = (uint8_t)(k * 13);
+	for (k = 0; k < ELECT_SITE_RANGES; k++)
+		m.ranges[k] = k + 1;
+	fx_hear_msg(f, &m, PEER_HIGH);
+	i = fx_find(f, ELECT_ACT_SITE_STATE, 0);
+	assert_true(i >= 0);
+	assert_int_equal(f->log[i].len, 700);
+	assert_memory_equal(f->log[i].buf, m.entries, 700);
+	assert_true(f->log[i].has_ranges);
+	assert_memory_equal(f->log[i].ranges, m.ranges, sizeof(m.ranges));
+	assert_int_equal(f->log[i].src.b[3], PEER_HIGH);
+	/* It counts as hearing a member, not as an election message. */
+	assert_int_equal(fx_state(f), ELECT_ST_HOLDER);
+}
+
+static void
+the_edge_sends_a_state_to_a_member_or_the_group(void **state)
+{
+	struct fx *f = *state;
+	uint8_t entries[ELECT_ENTRIES_MAX + 1];
+	uint64_t ranges[ELECT_SITE_RANGES] = {5, 6, 7};
+	struct elect_event ev = {.type = ELECT_EV_SITE_SEND,
+	    .buf = entries,
+	    .len = ELECT_ENTRIES_MAX,
+	    .ranges = ranges,
+	    .src = addr_of(PEER_HIGH)};
+	struct elect_msg m;
+	int i;
+
+	memset(entries, 0x41, sizeof(entries));
+	fx_make_holder(f);
+	fx_step(f, &ev);
+	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_STATE);
+	assert_true(i >= 0);
+	assert_true(f->log[i].len <= ELECT_WIRE_MAX);
+	assert_int_equal(f->log[i].dest.b[3], PEER_HIGH);
+	fx_decode(f, i, &m);
+	assert_int_equal(m.entries_len, ELECT_ENTRIES_MAX);
+	assert_true(m.has & ELECT_HAS_RANGES);
+	assert_true(m.ranges[2] == 7);
+	/* To the group, entries alone. */
+	fx_clear(f);
+	ev.src.family = 0;
+	ev.ranges = NULL;
+	ev.len = 10;
+	fx_step(f, &ev);
+	i = fx_find(f, ELECT_ACT_SEND, ELECT_MSG_STATE);
+	assert_int_equal(f->log[i].dest.family, 0);
+	fx_decode(f, i, &m);
+	assert_false(m.has & ELECT_HAS_RANGES);
+	assert_int_equal(m.entries_len, 10);
+	/* Too many entries: the step is refused. */
+	ev.len = ELECT_ENTRIES_MAX + 1;
+	assert_int_equal(elect_step(f->e, f->now, &ev, &(struct elect_out){0}),
+	    -1);
+}
+
 int
 main(void)
 {
@@ -5082,6 +5224,10 @@ main(void)
 	    T(farewell_after_a_later_datagram_is_a_replay_to_a_peer),
 	    T(a_hint_sends_one_unicast_solicit_hello_and_adds_no_member),
 	    T(a_hint_sends_nothing_while_the_link_is_down_or_stopped),
+	    T(the_site_digest_rides_in_hellos_and_heartbeats_once_set),
+	    T(a_member_with_another_digest_is_reported_each_time),
+	    T(a_members_state_is_handed_to_the_edge),
+	    T(the_edge_sends_a_state_to_a_member_or_the_group),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
