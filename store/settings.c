@@ -389,3 +389,60 @@ settings_entry_decode(const uint8_t *buf, size_t len,
 	*used = off + vlen;
 	return SETTINGS_OK;
 }
+
+size_t
+settings_pack(const struct settings *s,
+    const uint64_t theirs[SETTINGS_RANGES], struct settings_cursor *cur,
+    uint8_t *buf, size_t len)
+{
+	uint64_t ours[SETTINGS_RANGES];
+	size_t i, start = 0, used = 0, n;
+	bool found;
+
+	settings_range_digests(s, ours);
+	if (cur->after[0] != '\0') {
+		start = slot_of(s, cur->after, &found);
+		start += found; /* after it */
+	}
+	for (i = start; i < s->n; i++) {
+		if (ours[settings_range_of(s->e[i].key)] ==
+		    theirs[settings_range_of(s->e[i].key)])
+			continue;
+		n = settings_entry_encode(&s->e[i], buf + used, len - used);
+		if (n == 0) { /* full: the next call goes on from here */
+			if (i > 0)
+				memcpy(cur->after, s->e[i - 1].key,
+				    sizeof(cur->after));
+			else
+				cur->after[0] = '\0';
+			return used;
+		}
+		used += n;
+	}
+	cur->after[0] = '\0'; /* the end: the next call starts over */
+	return used;
+}
+
+size_t
+settings_unpack(struct settings *s, const uint8_t *buf, size_t len, size_t *bad)
+{
+	struct settings_entry e;
+	size_t off = 0, used, kept = 0;
+	enum settings_err err;
+
+	*bad = 0;
+	while (off < len) {
+		if (settings_entry_decode(buf + off, len - off, &e, &used) !=
+		    SETTINGS_OK) {
+			(*bad)++;
+			break;
+		}
+		off += used;
+		err = settings_merge(s, &e);
+		if (err == SETTINGS_OK)
+			kept++;
+		else if (err != SETTINGS_E_OLDER)
+			(*bad)++;
+	}
+	return kept;
+}

@@ -111,4 +111,28 @@ size_t settings_entry_encode(
 enum settings_err settings_entry_decode(const uint8_t *buf, size_t len,
     struct settings_entry *out, size_t *used);
 
+/*
+ * The pull's answer: entries of the ranges whose digest differs from
+ * theirs, packed back to back into buf (up to len bytes, whole entries
+ * only), in key order from the cursor on. The cursor (zeroed at first)
+ * remembers where a full buffer stopped, so that the next call goes on
+ * from there and every entry gets its turn however many a range holds;
+ * it wraps to the first key after the last. Returns the bytes packed; 0:
+ * nothing differs (or nothing left before the wrap).
+ */
+struct settings_cursor {
+	char after[SETTINGS_KEY_MAX + 1]; /* "": from the first key */
+};
+size_t settings_pack(const struct settings *,
+    const uint64_t theirs[SETTINGS_RANGES], struct settings_cursor *,
+    uint8_t *buf, size_t len);
+
+/*
+ * Merges every entry of buf (len bytes, as packed). Returns how many
+ * were newer and kept; *bad counts those that did not parse (the rest
+ * of buf is then skipped) or were refused (full).
+ */
+size_t settings_unpack(
+    struct settings *, const uint8_t *buf, size_t len, size_t *bad);
+
 #endif

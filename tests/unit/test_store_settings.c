@@ -364,6 +364,127 @@ a_counter_at_the_end_of_its_range_is_refused(void **state)
 	settings_free(s);
 }
 
+/* One answer to a pull: from packs for to (to's ranges), to merges;
+ * false when nothing was packed. */
+static bool
+answer_pull(const struct settings *from, struct settings *to,
+    struct settings_cursor *cur)
+{
+	uint64_t theirs[SETTINGS_RANGES];
+	uint8_t buf[1120];
+	size_t n, bad;
+
+	settings_range_digests(to, theirs);
+	n = settings_pack(from, theirs, cur, buf, sizeof(buf));
+	if (n > 0) {
+		(void)settings_unpack(to, buf, n, &bad);
+		assert_int_equal(bad, 0);
+	}
+	return n > 0;
+}
+
+/* A and B pull from each other round after round, as the edge does (a
+ * pull carries the puller's ranges, the answer at most one STATE, and
+ * pulls back): the rounds end with both holding the same. */
+static size_t
+pull_until_equal(struct settings *a, struct settings *b, size_t cap)
+{
+	struct settings_cursor ca = {""}, cb = {""};
+	size_t rounds = 0;
+	bool more;
+
+	do {
+		more = answer_pull(a, b, &ca);
+		more = answer_pull(b, a, &cb) || more;
+		rounds += more;
+		assert_true(rounds <= cap);
+	} while (more);
+	assert_int_equal(settings_digest(a), settings_digest(b));
+	return rounds;
+}
+
+static void
+a_pull_brings_every_entry_even_when_ranges_are_large(void **state)
+{
+	struct settings *a = fresh(), *b = fresh();
+	char key[32], big[SETTINGS_VALUE_MAX + 1];
+	size_t i, rounds;
+
+	(void)state;
+	memset(big, 'x', SETTINGS_VALUE_MAX);
+	big[SETTINGS_VALUE_MAX] = '\0';
+	for (i = 0; i < 100; i++) { /* one entry per STATE: 100 rounds */
+		snprintf(key, sizeof(key), "app.big%zu", i);
+		set(a, key, big, A);
+	}
+	/* b's unset made before it saw a's 100 sets is older than a's set
+	 * (counter 1 against 8); b's other key is its own. */
+	set(b, "app.big7", NULL, B);
+	set(b, "app.mine", "b", B);
+	rounds = pull_until_equal(a, b, 110);
+	assert_true(rounds >= 99);
+	assert_non_null(value_of(b, "app.big7"));
+	assert_int_equal(settings_count(b), 101);
+	assert_string_equal(value_of(a, "app.mine"), "b");
+	settings_free(a);
+	settings_free(b);
+}
+
+static void
+small_entries_come_many_to_a_state(void **state)
+{
+	struct settings *a = fresh(), *b = fresh();
+	char key[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < SETTINGS_MAX; i++) {
+		snprintf(key, sizeof(key), "app.k%zu", i);
+		set(a, key, "80,443", A);
+	}
+	/* 512 entries of about 40 bytes: some 20 STATEs. */
+	assert_true(pull_until_equal(a, b, 30) <= 25);
+	settings_free(a);
+	settings_free(b);
+}
+
+static void
+nothing_is_packed_when_the_ranges_agree(void **state)
+{
+	struct settings *a = fresh();
+	struct settings_cursor cur = {""};
+	uint64_t theirs[SETTINGS_RANGES];
+	uint8_t buf[1120];
+
+	(void)state;
+	set(a, "app.k", "v", A);
+	settings_range_digests(a, theirs);
+	assert_int_equal(settings_pack(a, theirs, &cur, buf, sizeof(buf)), 0);
+	settings_free(a);
+}
+
+static void
+an_unpack_stops_at_the_first_bad_entry(void **state)
+{
+	struct settings_entry e = {.key = "app.k", .value = "v",
+	    .value_len = 1, .ver = {1, 1, A}};
+	struct settings *s = fresh();
+	uint8_t buf[256];
+	size_t n, bad;
+
+	(void)state;
+	n = settings_entry_encode(&e, buf, sizeof(buf));
+	buf[n] = 0; /* no key: malformed */
+	memset(buf + n + 1, 0xff, 20);
+	assert_int_equal(settings_unpack(s, buf, n + 21, &bad), 1);
+	assert_int_equal(bad, 1);
+	assert_string_equal(value_of(s, "app.k"), "v");
+	/* The same again: older, not bad. */
+	assert_int_equal(settings_unpack(s, buf, n, &bad), 0);
+	assert_int_equal(bad, 0);
+	settings_free(s);
+}
+
 int
 main(void)
 {
@@ -380,6 +501,11 @@ main(void)
 	    cmocka_unit_test(an_entry_survives_the_wire),
 	    cmocka_unit_test(a_bad_entry_is_refused_at_every_length),
 	    cmocka_unit_test(a_counter_at_the_end_of_its_range_is_refused),
+	    cmocka_unit_test(
+		a_pull_brings_every_entry_even_when_ranges_are_large),
+	    cmocka_unit_test(small_entries_come_many_to_a_state),
+	    cmocka_unit_test(nothing_is_packed_when_the_ranges_agree),
+	    cmocka_unit_test(an_unpack_stops_at_the_first_bad_entry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
