@@ -73,6 +73,11 @@ elect_site_send(
 	if (ev->ranges != NULL) {
 		memcpy(m.ranges, ev->ranges, sizeof(m.ranges));
 		m.has |= ELECT_HAS_RANGES;
+		/* A pull says our digest: the member pulls us in turn when
+		 * it differs from its own. */
+		m.has |= ELECT_HAS_SITE;
+		m.site_digest = c->site_digest;
+		m.site_count = c->site_count;
 	}
 	elect_send_msg(c, &m, ev->src.family == 0 ? NULL : &ev->src, out);
 }

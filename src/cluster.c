@@ -36,6 +36,7 @@
 #include "src/cloud.h"
 #include "src/conf.h"
 #include "src/hooks.h"
+#include "src/site.h"
 #include "src/state.h"
 #include "src/state_writer.h"
 #include "src/status.h"
@@ -45,6 +46,7 @@
 #define STALL_NOTE_MS 10 /* a gap between steps worth remembering */
 #define PROBE_COUNT 2	 /* RFC 5227 style, with failover-friendly timings */
 #define PROBE_GAP_MS 50
+#define SITE_OUT_MAX 4 /* STATEs asked for within one step: a few */
 #define PROBE_WAIT_MS 100
 #define DROP_LOG_SLOTS 16
 #define DROP_LOG_EVERY_MS 60000
@@ -114,6 +116,20 @@ struct cluster {
 	struct check *check;	    /* NULL: no [dmz] check */
 	bool check_failing;	    /* to log a failing check once */
 	struct hooks *hooks;
+	/* The site settings (src/site.c), and the STATEs it asked for
+	 * while a step ran: sent after it (a step within a step would
+	 * clobber the step's actions and timer). */
+	struct site *site;
+	struct site_out {
+		struct elect_addr to;
+		uint8_t entries[ELECT_ENTRIES_MAX];
+		size_t len;
+		bool has_ranges;
+		uint64_t ranges[ELECT_SITE_RANGES];
+	} site_out[SITE_OUT_MAX];
+	size_t n_site_out;
+	unsigned stepping; /* steps under way: 0 or 1 */
+	uint64_t site_out_dropped;
 	char conflict[STATUS_MAC_LEN]; /* a foreign MAC on the DMZ address */
 	struct elect_id id;	       /* as last persisted */
 	struct state_writer *writer;   /* PERSIST, off the loop (D4) */
@@ -840,6 +856,15 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		 * schedule (check_schedule()), whose results answer this.
 		 */
 		break;
+	case ELECT_ACT_SITE_DIFFERS:
+		if (c->site != NULL)
+			site_on_differs(c->site, &a->peer, &a->src, now);
+		break;
+	case ELECT_ACT_SITE_STATE:
+		if (c->site != NULL)
+			site_on_state(c->site, &a->peer, &a->src, a->buf,
+			    a->len, a->has_ranges ? a->ranges : NULL, now);
+		break;
 	}
 }
 
@@ -997,10 +1022,12 @@ stall_note(struct cluster *c, uint64_t now)
 	c->step_cpu_ms = cpu;
 }
 
+static void site_flush(struct cluster *c);
+
 static int
 step_core(struct cluster *c, const struct elect_event *ev)
 {
-	static struct elect_out out; /* 13 KiB: off the stack, one loop */
+	static struct elect_out out; /* 40 KiB: off the stack, one loop */
 	uint64_t now = clock_now_ms();
 	size_t i;
 
@@ -1009,6 +1036,7 @@ step_core(struct cluster *c, const struct elect_event *ev)
 	public_to_core(c);
 	if (elect_step(c->core, now, ev, &out) == -1)
 		return -1;
+	c->stepping++;
 	for (i = 0; i < out.nact; i++) {
 		uint64_t t = clock_now_ms();
 
@@ -1020,6 +1048,8 @@ step_core(struct cluster *c, const struct elect_event *ev)
 	c->prev_wake_ms = out.wake_ms;
 	c->handover = out.handover;
 	avahi_sync(c);
+	c->stepping--;
+	site_flush(c);
 	return 0;
 }
 
@@ -1029,6 +1059,95 @@ cluster_run(struct cluster *c, const struct elect_event *ev)
 	if (step(c, ev) == -1)
 		fatalx("cluster: election core rejected its own event %d",
 		    (int)ev->type);
+}
+
+/* ---- the site settings ---- */
+
+/* The STATEs asked for, each a step of its own. */
+static void
+site_flush(struct cluster *c)
+{
+	struct elect_event ev = {.type = ELECT_EV_SITE_SEND};
+	struct site_out o;
+
+	while (c->stepping == 0 && c->n_site_out > 0) {
+		o = c->site_out[0];
+		memmove(&c->site_out[0], &c->site_out[1],
+		    --c->n_site_out * sizeof(c->site_out[0]));
+		ev.src = o.to;
+		ev.buf = o.entries;
+		ev.len = o.len;
+		ev.ranges = o.has_ranges ? o.ranges : NULL;
+		cluster_run(c, &ev);
+	}
+}
+
+static void
+site_send(void *arg, const struct elect_addr *to, const uint8_t *entries,
+    size_t len, const uint64_t *ranges)
+{
+	struct cluster *c = arg;
+	struct site_out *o;
+
+	if (c->n_site_out == SITE_OUT_MAX || len > ELECT_ENTRIES_MAX) {
+		c->site_out_dropped++; /* the digests bring it back */
+		return;
+	}
+	o = &c->site_out[c->n_site_out++];
+	o->to = *to;
+	if (len > 0)
+		memcpy(o->entries, entries, len);
+	o->len = len;
+	o->has_ranges = ranges != NULL;
+	if (ranges != NULL)
+		memcpy(o->ranges, ranges, sizeof(o->ranges));
+	site_flush(c);
+}
+
+static void
+site_changed(void *arg, uint64_t digest, uint16_t count)
+{
+	struct cluster *c = arg;
+
+	elect_set_site(c->core, digest, count);
+}
+
+/* After START: the node id is made then on a first start. */
+static int
+open_site(struct cluster *c, char *err, size_t errlen)
+{
+	const struct settings *set;
+	struct elect_id me;
+
+	elect_get_id(c->core, &me);
+	c->site = site_new(c->base, c->conf.node.state_dir, &me, site_send,
+	    site_changed, c, err, errlen);
+	if (c->site == NULL)
+		return -1;
+	set = site_settings(c->site);
+	elect_set_site(
+	    c->core, settings_digest(set), (uint16_t)settings_count(set));
+	return 0;
+}
+
+int
+cluster_site_set(struct cluster *c, const char *key, const char *value,
+    char *err, size_t errlen)
+{
+	enum settings_err e;
+
+	e = site_set(c->site, key, value, elect_get_epoch(c->core));
+	if (e != SETTINGS_OK) {
+		snprintf(err, errlen, "%s: %s", key, settings_strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+const struct settings *
+cluster_site(const struct cluster *c)
+{
+	return c->site != NULL ? site_settings(c->site) : NULL;
 }
 
 /* ---- callbacks ---- */
@@ -2118,6 +2237,8 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	    c->ifname, c->econf.priority, cidr,
 	    c->dmz4 && cidr6[0] != '\0' ? " and " : "", c->dmz4 ? cidr6 : "");
 	cluster_run(c, &start);
+	if (open_site(c, err, errlen) == -1)
+		goto fail;
 	/* After START: the TXT has our id (made then on a first start). */
 	open_avahi(c);
 	open_router(c);
@@ -2151,6 +2272,7 @@ cluster_free(struct cluster *c)
 	state_writer_free(c->writer);
 	check_free(c->check);
 	hooks_free(c->hooks);
+	site_free(c->site);
 	netcfg_watch_free(c->watch);
 	if (c->disc_tick != NULL)
 		event_free(c->disc_tick);

@@ -14,6 +14,7 @@ struct event_base;
 struct status;
 
 struct cluster;
+struct settings;
 
 /*
  * Starts the cluster part of qured: state dir, interface, address, UDP,
@@ -41,6 +42,12 @@ void cluster_status(struct cluster *, struct status *out);
 /* status dmz.source: "config" (the default), "router" or "chosen"
  * ([dmz] address = auto, src/dmz_auto.h); a static string. */
 void cluster_set_dmz_source(struct cluster *, const char *source);
+
+/* qurectl config set|unset: value NULL unsets. 0, or -1 with err. */
+int cluster_site_set(struct cluster *, const char *key, const char *value,
+    char *err, size_t errlen);
+/* The site settings (store/settings.h), for config get|list. */
+const struct settings *cluster_site(const struct cluster *);
 
 /* qurectl handover [NAME]; NULL: the best standby. 0, or -1 with err. */
 int cluster_handover(

@@ -248,15 +248,17 @@ sync_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* Writes text to a new temp file in dir, fsynced; its name into tmp. */
+/* Writes len bytes to a new temp file in dir, fsynced; its name into
+ * tmp ("." name ".XXXXXX"). */
 static int
-write_temp(const char *dir, const char *text, char *tmp, size_t tmplen,
-    char *err, size_t errlen)
+write_temp(const char *dir, const char *name, const void *buf, size_t len,
+    char *tmp, size_t tmplen, char *err, size_t errlen)
 {
+	char pattern[64];
 	int fd;
 
-	if (state_path(
-		dir, "." STATE_FILE ".XXXXXX", tmp, tmplen, err, errlen) == -1)
+	snprintf(pattern, sizeof(pattern), ".%s.XXXXXX", name);
+	if (state_path(dir, pattern, tmp, tmplen, err, errlen) == -1)
 		return -1;
 	/* mkostemp: a fresh name, O_EXCL, mode 0600. */
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
@@ -264,7 +266,7 @@ write_temp(const char *dir, const char *text, char *tmp, size_t tmplen,
 		    strerror(errno));
 		return -1;
 	}
-	if (write_all(fd, text, strlen(text)) == -1 || fsync(fd) == -1) {
+	if (write_all(fd, buf, len) == -1 || fsync(fd) == -1) {
 		snprintf(
 		    err, errlen, "state: write %s: %s", tmp, strerror(errno));
 		close(fd);
@@ -281,23 +283,20 @@ write_temp(const char *dir, const char *text, char *tmp, size_t tmplen,
 }
 
 int
-state_save(
-    const char *dir, const struct elect_persist *p, char *err, size_t errlen)
+state_save_file(const char *dir, const char *name, const void *buf,
+    size_t len, char *err, size_t errlen)
 {
-	char path[4096], tmp[4096], text[256], hex[33];
+	char path[4096], tmp[4096];
 
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
 		snprintf(
 		    err, errlen, "state: mkdir %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (state_path(dir, STATE_FILE, path, sizeof(path), err, errlen) == -1)
+	if (state_path(dir, name, path, sizeof(path), err, errlen) == -1)
 		return -1;
-	snprintf(text, sizeof(text),
-	    "# qured state: node id, highest epoch, sequence reserved\n"
-	    "id=%s\nepoch=%" PRIu64 "\nseq=%" PRIu64 "\n",
-	    elect_id_hex(&p->id, hex), p->epoch, p->seq_reserved);
-	if (write_temp(dir, text, tmp, sizeof(tmp), err, errlen) == -1)
+	if (write_temp(dir, name, buf, len, tmp, sizeof(tmp), err, errlen) ==
+	    -1)
 		return -1;
 	if (rename(tmp, path) == -1) {
 		snprintf(err, errlen, "state: rename %s to %s: %s", tmp, path,
@@ -306,4 +305,60 @@ state_save(
 		return -1;
 	}
 	return sync_dir(dir, err, errlen);
+}
+
+int
+state_save(
+    const char *dir, const struct elect_persist *p, char *err, size_t errlen)
+{
+	char text[256], hex[33];
+
+	snprintf(text, sizeof(text),
+	    "# qured state: node id, highest epoch, sequence reserved\n"
+	    "id=%s\nepoch=%" PRIu64 "\nseq=%" PRIu64 "\n",
+	    elect_id_hex(&p->id, hex), p->epoch, p->seq_reserved);
+	return state_save_file(dir, STATE_FILE, text, strlen(text), err, errlen);
+}
+
+int
+state_load_file(const char *dir, const char *name, size_t max, uint8_t **buf,
+    size_t *len, char *err, size_t errlen)
+{
+	char path[4096];
+	ssize_t n;
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	if (state_path(dir, name, path, sizeof(path), err, errlen) == -1)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(
+		    err, errlen, "state: open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((*buf = malloc(max + 1)) == NULL) {
+		snprintf(err, errlen, "state: read %s: out of memory", path);
+		close(fd);
+		return -1;
+	}
+	n = read_all(fd, (char *)*buf, max + 1);
+	close(fd);
+	if (n == -1 || (size_t)n > max) {
+		if (n == -1)
+			snprintf(err, errlen, "state: read %s: %s", path,
+			    strerror(errno));
+		else
+			snprintf(err, errlen,
+			    "state: %s is over %zu bytes: not ours, or "
+			    "damaged; move it away",
+			    path, max);
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	*len = (size_t)n;
+	return 0;
 }

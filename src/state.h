@@ -14,6 +14,7 @@
 #define QURE_STATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct elect_persist;
 
@@ -46,5 +47,20 @@ int state_parse(char *buf, size_t len, const char *path,
  */
 int state_save(
     const char *dir, const struct elect_persist *p, char *err, size_t errlen);
+
+/*
+ * Writes len bytes of buf to DIR/name as state_save() does (temp file,
+ * fsync, rename, fsync of the dir): 0, or -1 with one line in err.
+ */
+int state_save_file(const char *dir, const char *name, const void *buf,
+    size_t len, char *err, size_t errlen);
+
+/*
+ * Reads DIR/name (at most max bytes) into a new *buf (free() it) and
+ * *len: 0 (a missing file: *buf NULL, *len 0), or -1 with one line in
+ * err (unreadable, or longer than max).
+ */
+int state_load_file(const char *dir, const char *name, size_t max,
+    uint8_t **buf, size_t *len, char *err, size_t errlen);
 
 #endif

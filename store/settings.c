@@ -404,7 +404,11 @@ settings_pack(const struct settings *s,
 		start = slot_of(s, cur->after, &found);
 		start += found; /* after it */
 	}
-	for (i = start; i < s->n; i++) {
+	for (i = start; i < s->n || (used == 0 && start > 0); i++) {
+		if (i == s->n) { /* nothing after the cursor: wrap once */
+			i = 0;
+			start = 0;
+		}
 		if (ours[settings_range_of(s->e[i].key)] ==
 		    theirs[settings_range_of(s->e[i].key)])
 			continue;

@@ -118,7 +118,8 @@ enum settings_err settings_entry_decode(const uint8_t *buf, size_t len,
  * remembers where a full buffer stopped, so that the next call goes on
  * from there and every entry gets its turn however many a range holds;
  * it wraps to the first key after the last. Returns the bytes packed; 0:
- * nothing differs (or nothing left before the wrap).
+ * no entry of ours is in a range that differs. len must hold the
+ * largest entry (SETTINGS_WIRE_MAX).
  */
 struct settings_cursor {
 	char after[SETTINGS_KEY_MAX + 1]; /* "": from the first key */
