@@ -88,6 +88,7 @@ parse_cmd(const json_t *v, struct ctl_req *out, char *err, size_t errlen)
 	    {"members", CTL_CMD_MEMBERS},
 	    {"handover", CTL_CMD_HANDOVER},
 	    {"reload", CTL_CMD_RELOAD},
+	    {"config", CTL_CMD_CONFIG},
 	};
 	char echo[CTL_ECHO_MAX + 1];
 	size_t i;
@@ -108,7 +109,8 @@ parse_cmd(const json_t *v, struct ctl_req *out, char *err, size_t errlen)
 	}
 	echo_copy(echo, sizeof(echo), json_string_value(v));
 	snprintf(err, errlen,
-	    "unknown cmd \"%s\" (status, members, handover, reload)", echo);
+	    "unknown cmd \"%s\" (status, members, handover, reload, config)",
+	    echo);
 	return -1;
 }
 
@@ -147,6 +149,70 @@ parse_name(const json_t *v, struct ctl_req *out, char *err, size_t errlen)
 	return 0;
 }
 
+/* A config string field into out (size bytes): present iff wanted. */
+static int
+parse_config_str(const json_t *v, const char *field, bool wanted, char *out,
+    size_t size, char *err, size_t errlen)
+{
+	if (v == NULL || json_is_null(v)) {
+		if (!wanted)
+			return 0;
+		snprintf(err, errlen, "%s: missing", field);
+		return -1;
+	}
+	if (!wanted) {
+		snprintf(err, errlen, "%s: not for this op", field);
+		return -1;
+	}
+	if (!json_is_string(v) || json_string_length(v) >= size ||
+	    memchr(json_string_value(v), '\0', json_string_length(v))) {
+		snprintf(err, errlen,
+		    "%s: expected a string of at most %zu bytes", field,
+		    size - 1);
+		return -1;
+	}
+	memcpy(out, json_string_value(v), json_string_length(v) + 1);
+	return 0;
+}
+
+/* op, key and value of config: key with get, set, unset; value with set.
+ * What a key and value may be is the settings' to say (store/). */
+static int
+parse_config(const json_t *obj, struct ctl_req *out, char *err, size_t errlen)
+{
+	static const char *ops[] = {"list", "get", "set", "unset"};
+	const json_t *op = json_object_get(obj, "op");
+	size_t i;
+
+	if (out->cmd != CTL_CMD_CONFIG) {
+		if (op != NULL || json_object_get(obj, "key") != NULL ||
+		    json_object_get(obj, "value") != NULL) {
+			snprintf(err, errlen,
+			    "op, key, value: only config takes them");
+			return -1;
+		}
+		return 0;
+	}
+	for (i = 0; op != NULL && json_is_string(op) &&
+		    i < sizeof(ops) / sizeof(ops[0]);
+	     i++)
+		if (strcmp(json_string_value(op), ops[i]) == 0)
+			break;
+	if (op == NULL || !json_is_string(op) ||
+	    i == sizeof(ops) / sizeof(ops[0])) {
+		snprintf(err, errlen, "op: expected list, get, set or unset");
+		return -1;
+	}
+	out->op = (enum ctl_config_op)i;
+	if (parse_config_str(json_object_get(obj, "key"), "key",
+		out->op != CTL_CONFIG_LIST, out->key, sizeof(out->key), err,
+		errlen) == -1)
+		return -1;
+	return parse_config_str(json_object_get(obj, "value"), "value",
+	    out->op == CTL_CONFIG_SET, out->value, sizeof(out->value), err,
+	    errlen);
+}
+
 static int
 check_fields(const json_t *obj, char *err, size_t errlen)
 {
@@ -156,7 +222,9 @@ check_fields(const json_t *obj, char *err, size_t errlen)
 
 	json_object_foreach((json_t *)obj, key, v)
 	{
-		if (strcmp(key, "cmd") == 0 || strcmp(key, "name") == 0)
+		if (strcmp(key, "cmd") == 0 || strcmp(key, "name") == 0 ||
+		    strcmp(key, "op") == 0 || strcmp(key, "key") == 0 ||
+		    strcmp(key, "value") == 0)
 			continue;
 		echo_copy(echo, sizeof(echo), key);
 		snprintf(err, errlen, "unknown field \"%s\"", echo);
@@ -189,7 +257,8 @@ ctl_req_parse(
 	}
 	if (check_fields(obj, err, errlen) == -1 ||
 	    parse_cmd(json_object_get(obj, "cmd"), out, err, errlen) == -1 ||
-	    parse_name(json_object_get(obj, "name"), out, err, errlen) == -1)
+	    parse_name(json_object_get(obj, "name"), out, err, errlen) == -1 ||
+	    parse_config(obj, out, err, errlen) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -302,6 +371,77 @@ do_action(struct ctl_client *cl, const struct ctl_req *req)
 	return 0;
 }
 
+/* One entry as JSON: key, value (null: unset), its version. */
+static json_t *
+entry_to_json(const struct settings_entry *e)
+{
+	json_t *o = json_pack("{s:s, s:o, s:I, s:I, s:s}", "key", e->key,
+	    "value",
+	    e->value != NULL ? json_stringn(e->value, e->value_len)
+			     : json_null(),
+	    "epoch", (json_int_t)e->ver.epoch, "counter",
+	    (json_int_t)e->ver.counter, "source", "site");
+
+	if (o == NULL)
+		abort();
+	return o;
+}
+
+static int
+do_config(struct ctl_client *cl, const struct ctl_req *req)
+{
+	struct ctl *ctl = cl->ctl;
+	const struct settings_entry *e;
+	const struct settings *set;
+	char err[CTL_ERR_LEN] = "";
+	json_t *o, *list;
+	size_t i;
+	int rc;
+
+	if (ctl->ops.config_set == NULL || ctl->ops.config_settings == NULL) {
+		client_send_error(cl, "config: not supported");
+		return 0;
+	}
+	if (req->op == CTL_CONFIG_SET || req->op == CTL_CONFIG_UNSET) {
+		log_info("ctl: config %s %s", req->op == CTL_CONFIG_SET ? "set"
+									: "unset",
+		    req->key);
+		ctl->busy++;
+		rc = ctl->ops.config_set(ctl->arg, req->key,
+		    req->op == CTL_CONFIG_SET ? req->value : NULL, err,
+		    sizeof(err));
+		if (ctl_leave(ctl) == -1)
+			return -1;
+		if (rc == 0)
+			client_send_ok(cl);
+		else
+			client_send_error(cl, err[0] != '\0' ? err : "failed");
+		return 0;
+	}
+	set = ctl->ops.config_settings(ctl->arg);
+	if (req->op == CTL_CONFIG_GET) {
+		e = set != NULL ? settings_find(set, req->key) : NULL;
+		if (e == NULL || e->value == NULL) {
+			snprintf(err, sizeof(err), "%s: no such key", req->key);
+			client_send_error(cl, err);
+			return 0;
+		}
+		client_send(cl, entry_to_json(e));
+		return 0;
+	}
+	if ((list = json_array()) == NULL)
+		abort();
+	for (i = 0; set != NULL && i < settings_count(set); i++)
+		if (settings_at(set, i)->value != NULL &&
+		    json_array_append_new(
+			list, entry_to_json(settings_at(set, i))) == -1)
+			abort();
+	if ((o = json_pack("{s:o}", "settings", list)) == NULL)
+		abort();
+	client_send(cl, o);
+	return 0;
+}
+
 /* One request line. Returns -1 if the ctl is gone (freed by an op). */
 static int
 client_request(struct ctl_client *cl, const char *line, size_t len)
@@ -321,6 +461,8 @@ client_request(struct ctl_client *cl, const char *line, size_t len)
 	case CTL_CMD_HANDOVER:
 	case CTL_CMD_RELOAD:
 		return do_action(cl, &req);
+	case CTL_CMD_CONFIG:
+		return do_config(cl, &req);
 	}
 	return 0;
 }

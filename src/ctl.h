@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "src/status.h"
+#include "store/settings.h"
 
 struct event_base;
 
@@ -29,12 +30,24 @@ enum ctl_cmd {
 	CTL_CMD_MEMBERS,
 	CTL_CMD_HANDOVER,
 	CTL_CMD_RELOAD,
+	CTL_CMD_CONFIG, /* the site settings: op set|get|unset|list */
+};
+
+enum ctl_config_op {
+	CTL_CONFIG_LIST = 0,
+	CTL_CONFIG_GET,
+	CTL_CONFIG_SET,
+	CTL_CONFIG_UNSET,
 };
 
 struct ctl_req {
 	enum ctl_cmd cmd;
 	bool has_name; /* handover: false means "the best standby" */
 	char name[CTL_NAME_MAX + 1];
+	/* config: op, key (get, set, unset), value (set) */
+	enum ctl_config_op op;
+	char key[SETTINGS_KEY_MAX + 1];
+	char value[SETTINGS_VALUE_MAX + 1];
 };
 
 /*
@@ -58,6 +71,12 @@ struct ctl_ops {
 	int (*handover)(void *arg, const char *name, char *err, size_t errlen);
 	/* Reloads the config (SIGHUP's work). 0 / -1 with err. */
 	int (*reload)(void *arg, char *err, size_t errlen);
+	/* config set (value) or unset (value NULL): 0 / -1 with err. */
+	int (*config_set)(
+	    void *arg, const char *key, const char *value, char *err,
+	    size_t errlen);
+	/* config get, list: the site settings (NULL: "not supported"). */
+	const struct settings *(*config_settings)(void *arg);
 };
 
 struct ctl;

@@ -103,7 +103,7 @@ QURED_CTL_SOURCES = \
 	src/ctl.c src/ctl.h \
 	src/status.c src/status.h
 QURED_CTL_CFLAGS = $(EVENT_CFLAGS) $(JANSSON_CFLAGS)
-QURED_CTL_LIBS = $(EVENT_LIBS) $(JANSSON_LIBS)
+QURED_CTL_LIBS = $(STORE_LIBS) $(EVENT_LIBS) $(JANSSON_LIBS)
 
 bin_PROGRAMS += src/qurectl
 src_qurectl_SOURCES = src/qurectl.c src/status.c src/status.h
@@ -192,6 +192,7 @@ sbin_PROGRAMS += src/qured
 src_qured_SOURCES = \
 	src/main.c \
 	src/cluster.c src/cluster.h \
+	src/site.c src/site.h \
 	$(QURED_IO_SOURCES) \
 	$(QURED_STATE_WRITER_SOURCES) \
 	$(QURED_CONF_SOURCES) \

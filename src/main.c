@@ -109,6 +109,23 @@ ctl_reload(void *arg, char *err, size_t errlen)
 	return reload(arg, err, errlen);
 }
 
+static int
+ctl_config_set(
+    void *arg, const char *key, const char *value, char *err, size_t errlen)
+{
+	struct daemon *d = arg;
+
+	return cluster_site_set(d->cluster, key, value, err, errlen);
+}
+
+static const struct settings *
+ctl_config_settings(void *arg)
+{
+	struct daemon *d = arg;
+
+	return cluster_site(d->cluster);
+}
+
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -155,7 +172,8 @@ static int
 start(struct daemon *d, char *err, size_t errlen)
 {
 	static const struct ctl_ops ops = {
-	    ctl_status, ctl_handover, ctl_reload};
+	    ctl_status, ctl_handover, ctl_reload, ctl_config_set,
+	    ctl_config_settings};
 	uint8_t key[CONF_KEY_LEN];
 	struct dmz_choice dmz;
 

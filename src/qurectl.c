@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "base/clock.h"
 #include "src/status.h"
+#include "store/settings.h"
 
 /*
  * qurectl: asks a running qured over its control socket (src/ctl.h), one
@@ -64,6 +66,14 @@ usage(FILE *fp)
 	    "  members [--json]  the members this node knows, as a table\n"
 	    "  handover [NAME]   the holder hands the address over (to NAME)\n"
 	    "  reload            qured reloads its config file\n"
+	    "  config list [--json]\n"
+	    "                    the site settings, shared by every member\n"
+	    "  config get KEY [--json]\n"
+	    "                    one setting's value (exit 2: no such key)\n"
+	    "  config set KEY VALUE|-\n"
+	    "                    sets KEY (section.name) on every member; -:\n"
+	    "                    the value from standard input\n"
+	    "  config unset KEY  removes KEY on every member\n"
 	    "  keygen [-f] [-o FILE]\n"
 	    "                    a new cluster key (base64 of 32 bytes), "
 	    "printed\n"
@@ -172,11 +182,12 @@ recv_line(int fd, struct reply *r, long long deadline, const char *path)
 }
 
 /*
- * Sends req (consumed) and reads the reply object. A reply with "error"
- * ends the program: "qurectl: <what>: <error>".
+ * Sends req (consumed) and reads the reply object; returns its "error"
+ * (NULL: none), which lives as long as r.
  */
-static void
-request(const char *path, const char *what, json_t *req, struct reply *r)
+static const char *
+request_may_fail(
+    const char *path, const char *what, json_t *req, struct reply *r)
 {
 	long long deadline = (long long)clock_now_ms() + QURECTL_TIMEOUT_MS;
 	json_error_t jerr;
@@ -198,9 +209,20 @@ request(const char *path, const char *what, json_t *req, struct reply *r)
 	if (r->obj == NULL || !json_is_object(r->obj))
 		die("%s: reply from %s is not a JSON object", what, path);
 	e = json_object_get(r->obj, "error");
+	if (e == NULL)
+		return NULL;
+	return json_is_string(e) ? json_string_value(e) : "failed";
+}
+
+/* The same; a reply with "error" ends the program: "qurectl: <what>:
+ * <error>". */
+static void
+request(const char *path, const char *what, json_t *req, struct reply *r)
+{
+	const char *e = request_may_fail(path, what, req, r);
+
 	if (e != NULL)
-		die("%s: %s", what,
-		    json_is_string(e) ? json_string_value(e) : "failed");
+		die("%s: %s", what, e);
 }
 
 static void
@@ -417,6 +439,97 @@ keygen_args(int argc, char **argv)
 	cmd_keygen(path, force);
 }
 
+/* A config request: op, and key and value when given. */
+static json_t *
+config_req(const char *op, const char *key, const char *value)
+{
+	json_t *o = req_new("config");
+
+	if (json_object_set_new(o, "op", json_string(op)) == -1 ||
+	    (key != NULL &&
+		json_object_set_new(o, "key", json_string(key)) == -1) ||
+	    (value != NULL &&
+		json_object_set_new(o, "value", json_string(value)) == -1))
+		die("config: the key or value is not valid UTF-8");
+	return o;
+}
+
+/* VALUE, or with "-" standard input (one trailing newline dropped). */
+static char *
+config_value(const char *arg)
+{
+	char *v;
+	size_t n;
+
+	if (strcmp(arg, "-") != 0) {
+		if ((v = strdup(arg)) == NULL)
+			die("out of memory");
+		return v;
+	}
+	if ((v = calloc(1, SETTINGS_VALUE_MAX + 2)) == NULL)
+		die("out of memory");
+	n = fread(v, 1, SETTINGS_VALUE_MAX + 1, stdin);
+	if (ferror(stdin))
+		die("config set: cannot read standard input");
+	if (n > 0 && v[n - 1] == '\n')
+		v[--n] = '\0';
+	if (n > SETTINGS_VALUE_MAX)
+		die("config set: the value on standard input is over %d bytes",
+		    SETTINGS_VALUE_MAX);
+	return v;
+}
+
+/* qurectl config list|get|set|unset: exit 2 when get finds no key. */
+static void
+cmd_config(const char *path, int argc, char **argv)
+{
+	const char *op = argc > 1 ? argv[1] : "", *e;
+	bool json = argc > 2 && strcmp(argv[argc - 1], "--json") == 0;
+	const json_t *list, *v;
+	struct reply r;
+	char *value;
+	size_t i;
+
+	if (strcmp(op, "list") == 0 && (argc == 2 || (argc == 3 && json))) {
+		request(path, "config list", config_req("list", NULL, NULL), &r);
+		if (json) {
+			printf("%s\n", r.line);
+		} else {
+			list = json_object_get(r.obj, "settings");
+			json_array_foreach(list, i, v)
+			printf("%s = %s\n",
+			    json_string_value(json_object_get(v, "key")),
+			    json_string_value(json_object_get(v, "value")));
+		}
+	} else if (strcmp(op, "get") == 0 &&
+		   (argc == 3 || (argc == 4 && json))) {
+		e = request_may_fail(
+		    path, "config get", config_req("get", argv[2], NULL), &r);
+		if (e != NULL && strstr(e, "no such key") != NULL) {
+			fprintf(stderr, "qurectl: config get: %s\n", e);
+			exit(2);
+		}
+		if (e != NULL)
+			die("config get: %s", e);
+		if (json)
+			printf("%s\n", r.line);
+		else
+			printf("%s\n", json_string_value(
+					   json_object_get(r.obj, "value")));
+	} else if (strcmp(op, "set") == 0 && argc == 4) {
+		value = config_value(argv[3]);
+		request(path, "config set", config_req("set", argv[2], value),
+		    &r);
+		free(value);
+	} else if (strcmp(op, "unset") == 0 && argc == 3) {
+		request(path, "config unset", config_req("unset", argv[2], NULL),
+		    &r);
+	} else {
+		die("config: wrong arguments (see qurectl -h)");
+	}
+	reply_free(&r);
+}
+
 /* Runs argv[0] (a command) with its arguments; dies on a usage error. */
 static void
 run(const char *path, int argc, char **argv)
@@ -439,6 +552,8 @@ run(const char *path, int argc, char **argv)
 		cmd_simple(path, "reload", NULL);
 	else if (strcmp(cmd, "keygen") == 0)
 		keygen_args(argc, argv);
+	else if (strcmp(cmd, "config") == 0)
+		cmd_config(path, argc, argv);
 	else if (strcmp(cmd, "status") == 0 || strcmp(cmd, "members") == 0 ||
 		 strcmp(cmd, "handover") == 0 || strcmp(cmd, "reload") == 0 ||
 		 strcmp(cmd, "keygen") == 0)

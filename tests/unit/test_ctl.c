@@ -106,6 +106,23 @@ parser_rejects_bad_requests_with_a_reason(void **state)
 	     "abcdefghijabcdefghijabcdefghijabcd\"}",
 		"name: expected 1 to 63"},
 	    {"{\"cmd\":\"\xff\"}", "not JSON"},
+	    /* config: its op, key and value */
+	    {"{\"cmd\":\"config\"}", "op: expected list, get, set or unset"},
+	    {"{\"cmd\":\"config\",\"op\":\"put\"}", "op: expected"},
+	    {"{\"cmd\":\"config\",\"op\":1}", "op: expected"},
+	    {"{\"cmd\":\"config\",\"op\":\"get\"}", "key: missing"},
+	    {"{\"cmd\":\"config\",\"op\":\"set\",\"key\":\"a.b\"}",
+		"value: missing"},
+	    {"{\"cmd\":\"config\",\"op\":\"get\",\"key\":\"a.b\","
+	     "\"value\":\"v\"}",
+		"value: not for this op"},
+	    {"{\"cmd\":\"config\",\"op\":\"list\",\"key\":\"a.b\"}",
+		"key: not for this op"},
+	    {"{\"cmd\":\"config\",\"op\":\"get\",\"key\":7}",
+		"key: expected a string of at most 63 bytes"},
+	    {"{\"cmd\":\"config\",\"op\":\"get\",\"key\":\"a\\u0000b\"}",
+		"key: expected a string"},
+	    {"{\"cmd\":\"status\",\"op\":\"list\"}", "only config"},
 	    /* Found by fuzz_ctl: jansson quotes the newlines near an error. */
 	    {"{\"cmd\":\"handover\",\"name\":\"a\\u00\n\n\n01\"}",
 		"not JSON: invalid escape near '\"a\\u00?"},
@@ -126,6 +143,42 @@ parser_rejects_bad_requests_with_a_reason(void **state)
 		if (strchr(err, '\n') != NULL)
 			fail_msg("%s: reason is not one line", bad[i].line);
 	}
+}
+
+static void
+parser_takes_a_config_op_key_and_value(void **state)
+{
+	char line[1200], big[SETTINGS_VALUE_MAX + 2];
+	struct ctl_req req;
+	char err[256];
+
+	(void)state;
+	parse_ok("{\"cmd\":\"config\",\"op\":\"list\"}", &req);
+	assert_int_equal(req.cmd, CTL_CMD_CONFIG);
+	assert_int_equal(req.op, CTL_CONFIG_LIST);
+	parse_ok("{\"cmd\":\"config\",\"op\":\"unset\",\"key\":\"app.x\"}",
+	    &req);
+	assert_int_equal(req.op, CTL_CONFIG_UNSET);
+	assert_string_equal(req.key, "app.x");
+	/* A value of 1 KiB is taken, one byte more is not. */
+	memset(big, 'v', sizeof(big));
+	big[SETTINGS_VALUE_MAX] = '\0';
+	snprintf(line, sizeof(line),
+	    "{\"cmd\":\"config\",\"op\":\"set\",\"key\":\"app.x\","
+	    "\"value\":\"%s\"}",
+	    big);
+	parse_ok(line, &req);
+	assert_int_equal(req.op, CTL_CONFIG_SET);
+	assert_int_equal(strlen(req.value), SETTINGS_VALUE_MAX);
+	big[SETTINGS_VALUE_MAX] = 'v';
+	big[SETTINGS_VALUE_MAX + 1] = '\0';
+	snprintf(line, sizeof(line),
+	    "{\"cmd\":\"config\",\"op\":\"set\",\"key\":\"app.x\","
+	    "\"value\":\"%s\"}",
+	    big);
+	assert_int_equal(
+	    ctl_req_parse(line, strlen(line), &req, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "value: expected a string of at most"));
 }
 
 static void
@@ -910,6 +963,7 @@ main(void)
 	    cmocka_unit_test(parser_accepts_each_command),
 	    cmocka_unit_test(parser_takes_a_handover_name_or_none),
 	    cmocka_unit_test(parser_rejects_bad_requests_with_a_reason),
+	    cmocka_unit_test(parser_takes_a_config_op_key_and_value),
 	    cmocka_unit_test(parser_reads_only_len_bytes),
 	    T(server_answers_status_with_the_design_object),
 	    T(members_reply_lists_the_members),
