@@ -37,6 +37,7 @@ NETNS_TESTS = \
 	tests/netns/clone.sh \
 	tests/netns/diskro.sh \
 	tests/netns/startorder.sh \
+	tests/netns/settings.sh \
 	tests/netns/revert.sh \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \
