@@ -129,6 +129,7 @@ struct cluster {
 	} site_out[SITE_OUT_MAX];
 	size_t n_site_out;
 	unsigned stepping; /* steps under way: 0 or 1 */
+	bool site_flushing; /* site_flush() under way: its steps flush not */
 	uint64_t site_out_dropped;
 	char conflict[STATUS_MAC_LEN]; /* a foreign MAC on the DMZ address */
 	struct elect_id id;	       /* as last persisted */
@@ -1070,6 +1071,9 @@ site_flush(struct cluster *c)
 	struct elect_event ev = {.type = ELECT_EV_SITE_SEND};
 	struct site_out o;
 
+	if (c->site_flushing)
+		return;
+	c->site_flushing = true;
 	while (c->stepping == 0 && c->n_site_out > 0) {
 		o = c->site_out[0];
 		memmove(&c->site_out[0], &c->site_out[1],
@@ -1080,6 +1084,7 @@ site_flush(struct cluster *c)
 		ev.ranges = o.has_ranges ? o.ranges : NULL;
 		cluster_run(c, &ev);
 	}
+	c->site_flushing = false;
 }
 
 static void
