@@ -310,6 +310,10 @@ act_name(enum elect_action_type t)
 		return "conflict";
 	case ELECT_ACT_FAREWELL:
 		return "farewell";
+	case ELECT_ACT_SITE_DIFFERS:
+		return "site-differs";
+	case ELECT_ACT_SITE_STATE:
+		return "site-state";
 	}
 	return "?";
 }
@@ -348,6 +352,8 @@ ev_name(enum elect_event_type t)
 		return "hint";
 	case ELECT_EV_GUARD_RESIGNED:
 		return "guard-resigned";
+	case ELECT_EV_SITE_SEND:
+		return "site-send";
 	}
 	return "?";
 }
@@ -1032,6 +1038,10 @@ apply_action(
 		return apply_conflict(s, i, a);
 	case ELECT_ACT_FAREWELL:
 		return apply_farewell(s, i, x, a);
+	case ELECT_ACT_SITE_DIFFERS:
+	case ELECT_ACT_SITE_STATE:
+		/* The simulated nodes set no site settings (elect_set_site). */
+		break;
 	}
 	return sim_fail(s, i, "sanity: unexpected action %d", (int)a->type);
 }
