@@ -186,6 +186,16 @@ tests_unit_test_hooks_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_hooks_LDADD = $(BASE_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
 # ---- end check
 
+# ---- site: the site settings in qured (src/site.c), two or three
+# members wired in-process.
+check_PROGRAMS += tests/unit/test_site
+TESTS += tests/unit/test_site
+tests_unit_test_site_SOURCES = tests/unit/test_site.c src/site.c src/site.h \
+	$(QURED_IO_SOURCES)
+tests_unit_test_site_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_site_LDADD = $(STORE_LIBS) $(ELECT_LIBS) $(BASE_LIBS) \
+	$(EVENT_LIBS) $(CMOCKA_LIBS)
+
 # ---- lead: the daemon, wired from the blocks above and the folders'
 # libraries.
 sbin_PROGRAMS += src/qured

@@ -85,9 +85,10 @@ load(struct site *s, const uint8_t *buf, size_t len)
 	(void)settings_unpack(
 	    s->set, buf + SITE_MAGIC_LEN, len - SITE_MAGIC_LEN, &bad);
 	if (bad > 0)
-		log_warnx("site: %s/%s: %zu entries did not parse and are "
-			  "left out (the members' copies come back)",
-		    s->dir, SITE_FILE, bad);
+		log_warnx("site: %s/%s is damaged: the entries from the "
+			  "first bad one on are left out (the members' copies "
+			  "come back)",
+		    s->dir, SITE_FILE);
 }
 
 struct site *
@@ -327,9 +328,9 @@ site_on_differs(struct site *s, const struct elect_id *peer,
 
 	if (p->pulled_ms != 0 && now_ms < p->pulled_ms + PULL_EVERY_MS)
 		return;
+	p->pulled_ms = now_ms; /* first: the send may come back to us */
 	settings_range_digests(s->set, ranges);
 	s->send(s->arg, src, NULL, 0, ranges);
-	p->pulled_ms = now_ms;
 }
 
 void
