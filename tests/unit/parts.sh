@@ -4,6 +4,8 @@
 #   election/   its own headers, libc and OpenSSL: nothing of the project
 #               outside election/, no third-party library but OpenSSL;
 #   base/       its own headers and libc;
+#   store/      its own headers and libc (libm): a pure core, like the
+#               election's;
 #   netcfg/, discovery/, dns/ (the edge parts)
 #               their own headers and base/: never src/, election/ or
 #               another edge part.
@@ -39,8 +41,9 @@ check() {
 third_party='event2/|netlink/|nftables/|jansson|ini\.h|cmocka|ldns/|systemd/'
 check election 'config\.h"|election/' "$third_party"
 check base 'config\.h"|base/' "$third_party|openssl/"
+check store 'config\.h"|store/' "$third_party|openssl/"
 for edge in netcfg discovery dns; do
 	check "$edge" "config\\.h\"|base/|$edge/" ''
 done
-[ "$fail" = 0 ] && echo "parts: election/, base/ and the edge parts include only what they may"
+[ "$fail" = 0 ] && echo "parts: election/, base/, store/ and the edge parts include only what they may"
 exit "$fail"
