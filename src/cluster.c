@@ -130,6 +130,8 @@ struct cluster {
 	size_t n_site_out;
 	unsigned stepping; /* steps under way: 0 or 1 */
 	bool site_flushing; /* site_flush() under way: its steps flush not */
+	void (*site_cb)(void *); /* the settings changed: the daemon's */
+	void *site_cb_arg;
 	uint64_t site_out_dropped;
 	char conflict[STATUS_MAC_LEN]; /* a foreign MAC on the DMZ address */
 	struct elect_id id;	       /* as last persisted */
@@ -1115,6 +1117,15 @@ site_changed(void *arg, uint64_t digest, uint16_t count)
 	struct cluster *c = arg;
 
 	elect_set_site(c->core, digest, count);
+	if (c->site_cb != NULL)
+		c->site_cb(c->site_cb_arg);
+}
+
+void
+cluster_on_site_change(struct cluster *c, void (*cb)(void *), void *arg)
+{
+	c->site_cb = cb;
+	c->site_cb_arg = arg;
 }
 
 /* After START: the node id is made then on a first start. */

@@ -48,6 +48,8 @@ int cluster_site_set(struct cluster *, const char *key, const char *value,
     char *err, size_t errlen);
 /* The site settings (store/settings.h), for config get|list. */
 const struct settings *cluster_site(const struct cluster *);
+/* cb(arg) after the site settings changed (here or from a member). */
+void cluster_on_site_change(struct cluster *, void (*cb)(void *), void *arg);
 
 /* qurectl handover [NAME]; NULL: the best standby. 0, or -1 with err. */
 int cluster_handover(

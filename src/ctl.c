@@ -371,20 +371,29 @@ do_action(struct ctl_client *cl, const struct ctl_req *req)
 	return 0;
 }
 
-/* One entry as JSON: key, value (null: unset), its version. */
+/* One entry as JSON: key, value (null: unset), its version, and where
+ * this host's value comes from. */
 static json_t *
-entry_to_json(const struct settings_entry *e)
+entry_to_json(const struct settings_entry *e, const char *source)
 {
 	json_t *o = json_pack("{s:s, s:o, s:I, s:I, s:s}", "key", e->key,
 	    "value",
 	    e->value != NULL ? json_stringn(e->value, e->value_len)
 			     : json_null(),
 	    "epoch", (json_int_t)e->ver.epoch, "counter",
-	    (json_int_t)e->ver.counter, "source", "site");
+	    (json_int_t)e->ver.counter, "source", source);
 
 	if (o == NULL)
 		abort();
 	return o;
+}
+
+static const char *
+source_of(struct ctl *ctl, const char *key)
+{
+	return ctl->ops.config_source != NULL
+		   ? ctl->ops.config_source(ctl->arg, key)
+		   : "site";
 }
 
 static int
@@ -426,15 +435,16 @@ do_config(struct ctl_client *cl, const struct ctl_req *req)
 			client_send_error(cl, err);
 			return 0;
 		}
-		client_send(cl, entry_to_json(e));
+		client_send(cl, entry_to_json(e, source_of(ctl, e->key)));
 		return 0;
 	}
 	if ((list = json_array()) == NULL)
 		abort();
 	for (i = 0; set != NULL && i < settings_count(set); i++)
 		if (settings_at(set, i)->value != NULL &&
-		    json_array_append_new(
-			list, entry_to_json(settings_at(set, i))) == -1)
+		    json_array_append_new(list,
+			entry_to_json(settings_at(set, i),
+			    source_of(ctl, settings_at(set, i)->key))) == -1)
 			abort();
 	if ((o = json_pack("{s:o}", "settings", list)) == NULL)
 		abort();

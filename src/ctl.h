@@ -77,6 +77,9 @@ struct ctl_ops {
 	    size_t errlen);
 	/* config get, list: the site settings (NULL: "not supported"). */
 	const struct settings *(*config_settings)(void *arg);
+	/* config get, list: "site", "file" (the local file's value wins)
+	 * or "app" (may be NULL: "site"). */
+	const char *(*config_source)(void *arg, const char *key);
 };
 
 struct ctl;

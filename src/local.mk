@@ -203,6 +203,7 @@ src_qured_SOURCES = \
 	src/main.c \
 	src/cluster.c src/cluster.h \
 	src/site.c src/site.h \
+	src/site_conf.c src/site_conf.h \
 	$(QURED_IO_SOURCES) \
 	$(QURED_STATE_WRITER_SOURCES) \
 	$(QURED_CONF_SOURCES) \

@@ -21,6 +21,8 @@
 #include "src/ctl.h"
 #include "src/dmz_auto.h"
 #include "src/lock.h"
+#include "src/site.h"
+#include "src/site_conf.h"
 #include "src/status.h"
 
 #define DEFAULT_CONF "/etc/qured/qured.conf"
@@ -48,17 +50,48 @@ usage(FILE *fp)
 	    "  -h       print this help and exit\n");
 }
 
+/* The config file's text (free() it), or NULL with err. */
+static char *
+read_text(const char *path, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = fopen(path, "re");
+
+	if (fp == NULL || getdelim(&text, &len, '\0', fp) == -1) {
+		snprintf(err, errlen, "%s: %s", path,
+		    fp == NULL ? strerror(errno) : "cannot read it");
+		if (fp != NULL)
+			fclose(fp);
+		free(text);
+		return NULL;
+	}
+	fclose(fp);
+	return text;
+}
+
 /*
  * Reads and completes the config: a missing name becomes the hostname.
- * origin: where each value came from (NULL: not wanted).
+ * origin: where each value came from (NULL: not wanted). site: the site
+ * settings, whose values of the keys the file does not set go over it
+ * (NULL: none; then origin is filled, else not).
  */
 static int
-load_conf(const char *path, struct conf *out, struct conf_origin *origin,
-    char *err, size_t errlen)
+load_conf(const char *path, const struct settings *site, struct conf *out,
+    struct conf_origin *origin, char *err, size_t errlen)
 {
-	char host[256];
+	char host[256], *text;
+	int rc;
 
-	if (conf_load_origin(path, out, origin, err, errlen) == -1)
+	if (site == NULL) {
+		rc = conf_load_origin(path, out, origin, err, errlen);
+	} else {
+		if ((text = read_text(path, err, errlen)) == NULL)
+			return -1;
+		rc = site_conf_load(text, path, site, out, NULL, err, errlen);
+		free(text);
+	}
+	if (rc == -1)
 		return -1;
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "qure");
@@ -78,7 +111,8 @@ reload(struct daemon *d, char *err, size_t errlen)
 {
 	struct conf next;
 
-	if (load_conf(d->conf_path, &next, NULL, err, errlen) == -1) {
+	if (load_conf(d->conf_path, cluster_site(d->cluster), &next, NULL, err,
+		errlen) == -1) {
 		log_warnx("reload: %s; keeping the running config", err);
 		return -1;
 	}
@@ -109,13 +143,55 @@ ctl_reload(void *arg, char *err, size_t errlen)
 	return reload(arg, err, errlen);
 }
 
+/*
+ * A site setting: a key of qured's must parse over this host's file
+ * (other members' files may differ: each leaves out what does not parse
+ * over its own, and says so).
+ */
 static int
 ctl_config_set(
     void *arg, const char *key, const char *value, char *err, size_t errlen)
 {
 	struct daemon *d = arg;
+	char *text;
+	int rc = 0;
 
+	if (site_conf_check_key(key, err, errlen) == -1)
+		return -1;
+	if (value != NULL) {
+		if ((text = read_text(d->conf_path, err, errlen)) == NULL)
+			return -1;
+		rc = site_conf_check_value(
+		    text, d->conf_path, key, value, err, errlen);
+		free(text);
+	}
+	if (rc == -1)
+		return -1;
 	return cluster_site_set(d->cluster, key, value, err, errlen);
+}
+
+static const char *
+ctl_config_source(void *arg, const char *key)
+{
+	struct daemon *d = arg;
+	const char *source;
+	char err[256], *text = read_text(d->conf_path, err, sizeof(err));
+
+	if (text == NULL)
+		return "site";
+	source = site_conf_source(text, d->conf_path, key);
+	free(text);
+	return source;
+}
+
+/* The site settings changed: they may change the running config. */
+static void
+site_changed(void *arg)
+{
+	struct daemon *d = arg;
+	char err[512];
+
+	(void)reload(d, err, sizeof(err));
 }
 
 static const struct settings *
@@ -173,7 +249,7 @@ start(struct daemon *d, char *err, size_t errlen)
 {
 	static const struct ctl_ops ops = {
 	    ctl_status, ctl_handover, ctl_reload, ctl_config_set,
-	    ctl_config_settings};
+	    ctl_config_settings, ctl_config_source};
 	uint8_t key[CONF_KEY_LEN];
 	struct dmz_choice dmz;
 
@@ -199,6 +275,7 @@ start(struct daemon *d, char *err, size_t errlen)
 	OPENSSL_cleanse(key, sizeof(key));
 	if (d->cluster == NULL)
 		return -1;
+	cluster_on_site_change(d->cluster, site_changed, d);
 	if (d->conf.dmz.address.automatic)
 		cluster_set_dmz_source(d->cluster, dmz_source_name(dmz.source));
 	d->ctl =
@@ -335,6 +412,7 @@ main(int argc, char **argv)
 	struct opts o = {.conf_path = DEFAULT_CONF};
 	struct daemon d = {.lock_fd = -1};
 	struct conf_origin origin;
+	struct settings *site;
 	char *abs_path = NULL;
 	char err[512];
 	int rc;
@@ -342,7 +420,8 @@ main(int argc, char **argv)
 	if ((rc = parse_opts(argc, argv, &o)) != -1)
 		return rc;
 	d.conf_path = o.conf_path;
-	if (load_conf(d.conf_path, &d.conf, &origin, err, sizeof(err)) == -1) {
+	if (load_conf(d.conf_path, NULL, &d.conf, &origin, err, sizeof(err)) ==
+	    -1) {
 		fprintf(stderr, "qured: %s\n", err);
 		return 1;
 	}
@@ -359,6 +438,18 @@ main(int argc, char **argv)
 	/* daemon() moves to /: SIGHUP must find the same file. */
 	if ((abs_path = realpath(d.conf_path, NULL)) != NULL)
 		d.conf_path = abs_path;
+	/* The site settings as this host last saw them, from the start: a
+	 * key that is not live would otherwise wait for a restart. */
+	if ((site = site_peek(d.conf.node.state_dir)) != NULL &&
+	    settings_count(site) > 0 &&
+	    load_conf(d.conf_path, site, &d.conf, NULL, err, sizeof(err)) ==
+		-1) {
+		fprintf(stderr, "qured: %s\n", err);
+		settings_free(site);
+		free(abs_path);
+		return 1;
+	}
+	settings_free(site);
 	rc = run(&d, &o);
 	stop(&d);
 	free(abs_path);

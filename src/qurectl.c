@@ -497,9 +497,15 @@ cmd_config(const char *path, int argc, char **argv)
 		} else {
 			list = json_object_get(r.obj, "settings");
 			json_array_foreach(list, i, v)
-			printf("%s = %s\n",
+			printf("%s = %s%s\n",
 			    json_string_value(json_object_get(v, "key")),
-			    json_string_value(json_object_get(v, "value")));
+			    json_string_value(json_object_get(v, "value")),
+			    json_is_string(json_object_get(v, "source")) &&
+				    strcmp(json_string_value(
+					       json_object_get(v, "source")),
+					"file") == 0
+				? "  (here the local file's value applies)"
+				: "");
 		}
 	} else if (strcmp(op, "get") == 0 &&
 		   (argc == 3 || (argc == 4 && json))) {

@@ -71,24 +71,51 @@ origin_of(const struct elect_id *id)
 	return v;
 }
 
-static void
-load(struct site *s, const uint8_t *buf, size_t len)
+/* DIR/site into set; quiet: say nothing of a damaged file. */
+static int
+load(const char *dir, struct settings *set, bool quiet, char *err,
+    size_t errlen)
 {
-	size_t bad;
+	uint8_t *buf;
+	size_t len, bad;
 
+	if (state_load_file(
+		dir, SITE_FILE, SITE_FILE_MAX, &buf, &len, err, errlen) == -1)
+		return -1;
+	if (buf == NULL)
+		return 0;
 	if (len < SITE_MAGIC_LEN || memcmp(buf, SITE_MAGIC, SITE_MAGIC_LEN)) {
-		log_warnx("site: %s/%s is not a settings file; starting "
-			  "without it (the members' settings come back)",
-		    s->dir, SITE_FILE);
-		return;
+		if (!quiet)
+			log_warnx("site: %s/%s is not a settings file; "
+				  "starting without it (the members' settings "
+				  "come back)",
+			    dir, SITE_FILE);
+	} else {
+		(void)settings_unpack(
+		    set, buf + SITE_MAGIC_LEN, len - SITE_MAGIC_LEN, &bad);
+		if (bad > 0 && !quiet)
+			log_warnx("site: %s/%s is damaged: the entries from "
+				  "the first bad one on are left out (the "
+				  "members' copies come back)",
+			    dir, SITE_FILE);
 	}
-	(void)settings_unpack(
-	    s->set, buf + SITE_MAGIC_LEN, len - SITE_MAGIC_LEN, &bad);
-	if (bad > 0)
-		log_warnx("site: %s/%s is damaged: the entries from the "
-			  "first bad one on are left out (the members' copies "
-			  "come back)",
-		    s->dir, SITE_FILE);
+	free(buf);
+	return 0;
+}
+
+struct settings *
+site_peek(const char *dir)
+{
+	struct settings *set = settings_new();
+	char err[256];
+
+	if (set == NULL)
+		abort();
+	if (load(dir, set, true, err, sizeof(err)) == -1) {
+		settings_free(set);
+		return NULL;
+	}
+	return set;
 }
 
 struct site *
@@ -97,12 +124,7 @@ site_new(struct event_base *base, const char *dir,
     site_changed_cb *changed, void *arg, char *err, size_t errlen)
 {
 	struct site *s;
-	uint8_t *buf;
-	size_t len;
 
-	if (state_load_file(
-		dir, SITE_FILE, SITE_FILE_MAX, &buf, &len, err, errlen) == -1)
-		return NULL;
 	s = xcalloc(1, sizeof(*s));
 	s->base = base;
 	snprintf(s->dir, sizeof(s->dir), "%s", dir);
@@ -114,9 +136,11 @@ site_new(struct event_base *base, const char *dir,
 	s->changed = changed;
 	s->arg = arg;
 	s->writer_fd = -1;
-	if (buf != NULL)
-		load(s, buf, len);
-	free(buf);
+	if (load(dir, s->set, false, err, errlen) == -1) {
+		settings_free(s->set);
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 

@@ -47,6 +47,10 @@ struct site *site_new(struct event_base *, const char *dir,
     void *arg, char *err, size_t errlen);
 void site_free(struct site *);
 
+/* DIR/site's settings alone (settings_free() them), for the config at
+ * start, before the cluster runs; NULL when it cannot be read. */
+struct settings *site_peek(const char *dir);
+
 const struct settings *site_settings(const struct site *);
 
 /* Sets (value != NULL) or unsets key in cluster epoch, sends it to the
