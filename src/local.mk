@@ -196,6 +196,16 @@ tests_unit_test_site_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_site_LDADD = $(STORE_LIBS) $(ELECT_LIBS) $(BASE_LIBS) \
 	$(EVENT_LIBS) $(CMOCKA_LIBS)
 
+# qured's keys among the site settings: the file, the site, the defaults.
+check_PROGRAMS += tests/unit/test_site_conf
+TESTS += tests/unit/test_site_conf
+tests_unit_test_site_conf_SOURCES = tests/unit/test_site_conf.c \
+	src/site_conf.c src/site_conf.h $(QURED_CONF_SOURCES)
+tests_unit_test_site_conf_CFLAGS = $(AM_CFLAGS) $(QURED_CONF_CFLAGS) \
+	$(CMOCKA_CFLAGS)
+tests_unit_test_site_conf_LDADD = $(STORE_LIBS) $(BASE_LIBS) \
+	$(QURED_CONF_LIBS) $(CMOCKA_LIBS)
+
 # ---- lead: the daemon, wired from the blocks above and the folders'
 # libraries.
 sbin_PROGRAMS += src/qured
