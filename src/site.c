@@ -151,16 +151,37 @@ reap_writer(struct site *s, int flags)
 		s->writer = 0;
 }
 
+static uint8_t *pack_all(const struct site *s, size_t *len);
+
+/*
+ * At the end: the writer finishes its rename, then what changed since
+ * is written here, in the loop's last moments (a stop must not lose a
+ * set that came just before it).
+ */
 void
 site_free(struct site *s)
 {
+	char err[300];
+	uint8_t *buf;
+	size_t len;
+
 	if (s == NULL)
 		return;
-	if (s->writer_ev != NULL)
+	if (s->writer_ev != NULL) {
 		event_free(s->writer_ev);
+		s->dirty = true; /* its answer will not be read */
+	}
 	if (s->writer_fd != -1)
 		close(s->writer_fd);
-	reap_writer(s, 0); /* it finishes its rename, then exits */
+	reap_writer(s, 0);
+	if (s->dirty) {
+		buf = pack_all(s, &len);
+		if (state_save_file(s->dir, SITE_FILE, buf, len, err,
+			sizeof(err)) == -1)
+			log_warnx("site: the last changes are not kept: %s",
+			    err);
+		free(buf);
+	}
 	settings_free(s->set);
 	free(s);
 }

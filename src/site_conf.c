@@ -45,7 +45,7 @@ int
 site_conf_check_key(const char *key, char *err, size_t errlen)
 {
 	char section[SETTINGS_KEY_MAX + 1];
-	const char *name;
+	const char *name = "";
 
 	if (!split(key, section, sizeof(section), &name)) {
 		snprintf(err, errlen, "%s: %s", key,
@@ -85,7 +85,7 @@ static bool
 applies(const struct settings_entry *e, const struct conf_origin *origin)
 {
 	char section[SETTINGS_KEY_MAX + 1];
-	const char *name;
+	const char *name = "";
 	int row;
 
 	if (e->value == NULL || !split(e->key, section, sizeof(section), &name))
@@ -122,7 +122,7 @@ overlay(const char *text, const struct settings *set,
 	char *out = xcalloc(1, cap), section[SETTINGS_KEY_MAX + 1];
 	unsigned line = count_lines(text) + 2;
 	const struct settings_entry *e;
-	const char *name;
+	const char *name = "";
 	size_t i, used;
 
 	used = (size_t)snprintf(out, cap, "%s\n", text);
@@ -211,7 +211,7 @@ site_conf_source(const char *text, const char *path, const char *key)
 	static struct conf_origin origin;
 	static struct conf c;
 	char section[SETTINGS_KEY_MAX + 1], err[256];
-	const char *name;
+	const char *name = "";
 	int row;
 
 	if (!split(key, section, sizeof(section), &name) ||
@@ -233,7 +233,7 @@ site_conf_check_value(const char *text, const char *path, const char *key,
 	static struct conf c;
 	char section[SETTINGS_KEY_MAX + 1], *all;
 	struct settings_entry e = {.value = value};
-	const char *name;
+	const char *name = "";
 	size_t cap;
 	int rc;
 

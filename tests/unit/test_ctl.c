@@ -121,7 +121,7 @@ parser_rejects_bad_requests_with_a_reason(void **state)
 	    {"{\"cmd\":\"config\",\"op\":\"get\",\"key\":7}",
 		"key: expected a string of at most 63 bytes"},
 	    {"{\"cmd\":\"config\",\"op\":\"get\",\"key\":\"a\\u0000b\"}",
-		"key: expected a string"},
+		"not JSON"},
 	    {"{\"cmd\":\"status\",\"op\":\"list\"}", "only config"},
 	    /* Found by fuzz_ctl: jansson quotes the newlines near an error. */
 	    {"{\"cmd\":\"handover\",\"name\":\"a\\u00\n\n\n01\"}",
@@ -210,6 +210,7 @@ struct fx {
 	bool handover_null;
 	char handover_name[CTL_NAME_MAX + 1];
 	bool free_in_reload;
+	struct settings *site; /* config's */
 };
 
 static void
@@ -271,8 +272,41 @@ fake_reload(void *arg, char *err, size_t errlen)
 	return 0;
 }
 
-static const struct ctl_ops fake_ops = {
-    fake_status, fake_handover, fake_reload};
+static int
+fake_config_set(
+    void *arg, const char *key, const char *value, char *err, size_t errlen)
+{
+	struct fx *f = arg;
+	enum settings_err e;
+
+	e = settings_set(f->site, key, value, value ? strlen(value) : 0, 1, 1,
+	    NULL);
+	if (e != SETTINGS_OK) {
+		snprintf(err, errlen, "%s: %s", key, settings_strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+static const struct settings *
+fake_config_settings(void *arg)
+{
+	return ((struct fx *)arg)->site;
+}
+
+static const char *
+fake_config_source(void *arg, const char *key)
+{
+	(void)arg;
+	return strncmp(key, "app.", 4) == 0 ? "app" : "site";
+}
+
+static const struct ctl_ops fake_ops = {.status = fake_status,
+    .handover = fake_handover,
+    .reload = fake_reload,
+    .config_set = fake_config_set,
+    .config_settings = fake_config_settings,
+    .config_source = fake_config_source};
 
 static int
 setup(void **state)
@@ -281,6 +315,7 @@ setup(void **state)
 	char err[256];
 
 	assert_non_null(f);
+	f->site = settings_new();
 	snprintf(f->dir, sizeof(f->dir), "/tmp/qure-ctl-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	/* A missing directory: ctl_new() makes it. */
@@ -305,6 +340,7 @@ teardown(void **state)
 	rmdir(f->run);
 	rmdir(f->dir);
 	event_base_free(f->base);
+	settings_free(f->site);
 	free(f);
 	return 0;
 }
@@ -634,6 +670,57 @@ a_client_that_does_not_read_is_throttled_not_buffered(void **state)
 		assert_true(cl_line(f, fd, buf, sizeof(buf)) > 0);
 	assert_int_equal(f->n_status, N);
 	free(reqs);
+	close(fd);
+}
+
+static void
+config_sets_gets_lists_and_unsets_through_the_ops(void **state)
+{
+	struct fx *f = *state;
+	int fd = cl_connect(f);
+	json_t *o, *list;
+
+	o = roundtrip(f, fd,
+	    "{\"cmd\":\"config\",\"op\":\"set\",\"key\":\"app.a\","
+	    "\"value\":\"1\"}\n");
+	assert_true(json_is_true(json_object_get(o, "ok")));
+	json_decref(o);
+	o = roundtrip(f, fd,
+	    "{\"cmd\":\"config\",\"op\":\"get\",\"key\":\"app.a\"}\n");
+	assert_string_equal(json_string_value(json_object_get(o, "value")), "1");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "source")), "app");
+	json_decref(o);
+	assert_error(roundtrip(f, fd,
+			 "{\"cmd\":\"config\",\"op\":\"set\",\"key\":"
+			 "\"Bad\",\"value\":\"1\"}\n"),
+	    "Bad: a key is section.name");
+	assert_error(roundtrip(f, fd,
+			 "{\"cmd\":\"config\",\"op\":\"get\",\"key\":"
+			 "\"app.none\"}\n"),
+	    "app.none: no such key");
+	o = roundtrip(f, fd,
+	    "{\"cmd\":\"config\",\"op\":\"set\",\"key\":\"dmz.ports\","
+	    "\"value\":\"tcp:80\"}\n");
+	json_decref(o);
+	o = roundtrip(f, fd, "{\"cmd\":\"config\",\"op\":\"list\"}\n");
+	list = json_object_get(o, "settings");
+	assert_int_equal(json_array_size(list), 2);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(list, 1), "key")),
+	    "dmz.ports");
+	json_decref(o);
+	/* An unset key is not listed, and get says there is none. */
+	o = roundtrip(f, fd,
+	    "{\"cmd\":\"config\",\"op\":\"unset\",\"key\":\"app.a\"}\n");
+	json_decref(o);
+	o = roundtrip(f, fd, "{\"cmd\":\"config\",\"op\":\"list\"}\n");
+	assert_int_equal(json_array_size(json_object_get(o, "settings")), 1);
+	json_decref(o);
+	assert_error(roundtrip(f, fd,
+			 "{\"cmd\":\"config\",\"op\":\"get\",\"key\":"
+			 "\"app.a\"}\n"),
+	    "no such key");
 	close(fd);
 }
 
@@ -975,6 +1062,7 @@ main(void)
 	    T(oversized_line_gets_an_error_and_is_closed),
 	    T(a_line_of_exactly_the_limit_is_served),
 	    T(a_client_that_does_not_read_is_throttled_not_buffered),
+	    T(config_sets_gets_lists_and_unsets_through_the_ops),
 	    T(handover_and_reload_reach_the_ops),
 	    T(the_client_past_the_limit_is_told_too_many_clients),
 	    T(a_second_server_on_a_live_socket_is_refused),
