@@ -131,6 +131,7 @@ struct cluster {
 	unsigned stepping; /* steps under way: 0 or 1 */
 	bool site_flushing; /* site_flush() under way: its steps flush not */
 	void (*site_cb)(void *); /* the settings changed: the daemon's */
+	bool reload_quiet;	  /* its reload: no line for no change */
 	void *site_cb_arg;
 	uint64_t site_out_dropped;
 	char conflict[STATUS_MAC_LEN]; /* a foreign MAC on the DMZ address */
@@ -1117,8 +1118,11 @@ site_changed(void *arg, uint64_t digest, uint16_t count)
 	struct cluster *c = arg;
 
 	elect_set_site(c->core, digest, count);
-	if (c->site_cb != NULL)
+	if (c->site_cb != NULL) {
+		c->reload_quiet = true;
 		c->site_cb(c->site_cb_arg);
+		c->reload_quiet = false;
+	}
 }
 
 void
@@ -2418,7 +2422,11 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 		reload_watch(c);
 	if (ports_changed && elect_get_state(c->core) == ELECT_ST_HOLDER)
 		router_holder(c, true); /* the new list, asked now */
-	log_info("reload: %zu change(s) seen, live ones applied", diff.n);
+	/* A site settings change of the application's keys changes nothing
+	 * of qured's: said only when something did. */
+	if (diff.n > 0 || !c->reload_quiet)
+		log_info(
+		    "reload: %zu change(s) seen, live ones applied", diff.n);
 }
 
 /* ---- the DNS responder ([dns], issue 10 item 3) ---- */

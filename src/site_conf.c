@@ -47,7 +47,8 @@ site_conf_check_key(const char *key, char *err, size_t errlen)
 	char section[SETTINGS_KEY_MAX + 1];
 	const char *name = "";
 
-	if (!split(key, section, sizeof(section), &name)) {
+	if (settings_check_key(key) != SETTINGS_OK ||
+	    !split(key, section, sizeof(section), &name)) {
 		snprintf(err, errlen, "%s: %s", key,
 		    settings_strerror(SETTINGS_E_KEY));
 		return -1;

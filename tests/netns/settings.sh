@@ -53,7 +53,7 @@ done
 if out=$(s_set 1 app.big "$(head -c 1025 /dev/zero | tr '\0' v)" 2>&1); then
 	qn_fail "config set accepted a value of 1025 bytes"
 fi
-grep -q "up to 1024 bytes" <<<"$out" || qn_fail "no reason: $out"
+grep -qE "(up to|at most) 1024 bytes" <<<"$out" || qn_fail "no reason: $out"
 rc=0
 "$QURECTL" -s "$T/h1/sock" config get app.none >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || qn_fail "config get of a missing key exited $rc, not 2"
