@@ -331,6 +331,10 @@ site_set(struct site *s, const char *key, const char *value, uint64_t epoch)
 	struct elect_addr group = {.family = 0};
 	size_t n;
 
+	/* Unsetting what is not set changes nothing, and takes no slot. */
+	e = settings_find(s->set, key);
+	if (value == NULL && (e == NULL || e->value == NULL))
+		return settings_check_key(key);
 	err = settings_set(s->set, key, value, value ? strlen(value) : 0,
 	    s->origin, epoch, NULL);
 	if (err != SETTINGS_OK)

@@ -275,6 +275,17 @@ a_bad_key_is_refused_and_nothing_sent(void **state)
 	assert_int_equal(settings_count(site_settings(m[1].site)), 0);
 }
 
+static void
+unsetting_what_is_not_set_changes_nothing(void **state)
+{
+	(void)state;
+	assert_int_equal(site_set(m[0].site, "app.none", NULL, 1), SETTINGS_OK);
+	assert_int_equal(settings_count(site_settings(m[0].site)), 0);
+	assert_int_equal(m[0].changes, 0);
+	assert_int_equal(m[1].changes, 0);
+	assert_int_equal(site_set(m[0].site, "NoDot", NULL, 1), SETTINGS_E_KEY);
+}
+
 int
 main(void)
 {
@@ -292,6 +303,8 @@ main(void)
 		teardown),
 	    cmocka_unit_test_setup_teardown(
 		a_bad_key_is_refused_and_nothing_sent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		unsetting_what_is_not_set_changes_nothing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
