@@ -22,8 +22,8 @@ struct event_base;
 #define DISC_GROUP "239.255.81.82"
 #define DISC_PORT 5182
 #define DISC_DGRAM_MAX 1400 /* = ELECT_WIRE_MAX: largest datagram sent */
-#define DISC_RX_BURST 64   /* datagrams read per read event at most */
-#define DISC_TTL 255	   /* sent, and required on receipt (RFC 5082) */
+#define DISC_RX_BURST 64    /* datagrams read per read event at most */
+#define DISC_TTL 255	    /* sent, and required on receipt (RFC 5082) */
 
 enum disc_udp_flags {
 	/* Tests only: receive our own group datagrams (IP_MULTICAST_LOOP). */

@@ -9,10 +9,10 @@
  *     tag: HMAC-SHA256 over header and body (32)
  *
  * A datagram is exactly 42 + body_len + 32 bytes and at most
- * ELECT_WIRE_CTRL_MAX, a STATE at most ELECT_WIRE_MAX. The tag is checked before a single body byte is parsed,
- * so the TLV parser only ever sees bytes from a key holder; it is still
- * written as if it did not, because a key may leak and a bug here must not
- * become a crash of every member at once.
+ * ELECT_WIRE_CTRL_MAX, a STATE at most ELECT_WIRE_MAX. The tag is checked
+ * before a single body byte is parsed, so the TLV parser only ever sees bytes
+ * from a key holder; it is still written as if it did not, because a key may
+ * leak and a bug here must not become a crash of every member at once.
  */
 #include "config.h"
 
@@ -710,7 +710,7 @@ _Static_assert(ELECT_WIRE_HDR_LEN + WIRE_BODY_LARGEST + ELECT_WIRE_TAG_LEN <=
     "ELECT_WIRE_CTRL_MAX must hold the largest message we encode");
 /* A STATE: its start, the entries in 255-byte parts, a pull. */
 #define WIRE_STATE_LARGEST                                                     \
-	(TLV_SIZE(8) /* BOOT */ + TLV_SIZE(8) /* UPTIME_MS */ +               \
+	(TLV_SIZE(8) /* BOOT */ + TLV_SIZE(8) /* UPTIME_MS */ +                \
 	    ELECT_ENTRIES_MAX + 2 * ((ELECT_ENTRIES_MAX + 254) / 255) +        \
 	    TLV_SIZE(8 * ELECT_SITE_RANGES) /* RANGES */)
 _Static_assert(ELECT_WIRE_HDR_LEN + WIRE_STATE_LARGEST + ELECT_WIRE_TAG_LEN <=
@@ -739,7 +739,8 @@ encode_site(struct wcur *c, const struct elect_msg *m)
 	}
 	if (m->has & ELECT_HAS_RANGES) {
 		for (i = 0; i < 8 * ELECT_SITE_RANGES; i++)
-			v[i] = (uint8_t)(m->ranges[i / 8] >> (56 - 8 * (i % 8)));
+			v[i] =
+			    (uint8_t)(m->ranges[i / 8] >> (56 - 8 * (i % 8)));
 		wr_tlv(c, TLV_RANGES, v, sizeof(v));
 	}
 }
@@ -817,8 +818,8 @@ size_t
 elect_wire_encode(const struct elect_msg *msg, struct elect_key *key,
     uint8_t *buf, size_t len)
 {
-	size_t most = msg->type == ELECT_MSG_STATE ? ELECT_WIRE_MAX
-						   : ELECT_WIRE_CTRL_MAX;
+	size_t most =
+	    msg->type == ELECT_MSG_STATE ? ELECT_WIRE_MAX : ELECT_WIRE_CTRL_MAX;
 	struct wcur c = {buf, len < most ? len : most, 0, false};
 	size_t body_len;
 

@@ -21,8 +21,8 @@
  * Ethernet MTU; every other type is at most ELECT_WIRE_CTRL_MAX. */
 #define ELECT_WIRE_MAX 1400
 #define ELECT_WIRE_CTRL_MAX 512
-#define ELECT_ENTRIES_MAX 1120	 /* STATE: settings entries, bytes */
-#define ELECT_SITE_RANGES 16 /* STATE: range digests of a pull */
+#define ELECT_ENTRIES_MAX 1120 /* STATE: settings entries, bytes */
+#define ELECT_SITE_RANGES 16   /* STATE: range digests of a pull */
 #define ELECT_KEY_LEN 32
 #define ELECT_NAME_MAX 63 /* bytes, without the terminating NUL */
 #define ELECT_MAX_ADDRS 4 /* advertised addresses per member */

@@ -128,10 +128,10 @@ struct cluster {
 		uint64_t ranges[ELECT_SITE_RANGES];
 	} site_out[SITE_OUT_MAX];
 	size_t n_site_out;
-	unsigned stepping; /* steps under way: 0 or 1 */
+	unsigned stepping;  /* steps under way: 0 or 1 */
 	bool site_flushing; /* site_flush() under way: its steps flush not */
 	void (*site_cb)(void *); /* the settings changed: the daemon's */
-	bool reload_quiet;	  /* its reload: no line for no change */
+	bool reload_quiet;	 /* its reload: no line for no change */
 	void *site_cb_arg;
 	uint64_t site_out_dropped;
 	char conflict[STATUS_MAC_LEN]; /* a foreign MAC on the DMZ address */

@@ -376,12 +376,12 @@ do_action(struct ctl_client *cl, const struct ctl_req *req)
 static json_t *
 entry_to_json(const struct settings_entry *e, const char *source)
 {
-	json_t *o = json_pack("{s:s, s:o, s:I, s:I, s:s}", "key", e->key,
-	    "value",
-	    e->value != NULL ? json_stringn(e->value, e->value_len)
-			     : json_null(),
-	    "epoch", (json_int_t)e->ver.epoch, "counter",
-	    (json_int_t)e->ver.counter, "source", source);
+	json_t *o =
+	    json_pack("{s:s, s:o, s:I, s:I, s:s}", "key", e->key, "value",
+		e->value != NULL ? json_stringn(e->value, e->value_len)
+				 : json_null(),
+		"epoch", (json_int_t)e->ver.epoch, "counter",
+		(json_int_t)e->ver.counter, "source", source);
 
 	if (o == NULL)
 		abort();
@@ -412,9 +412,8 @@ do_config(struct ctl_client *cl, const struct ctl_req *req)
 		return 0;
 	}
 	if (req->op == CTL_CONFIG_SET || req->op == CTL_CONFIG_UNSET) {
-		log_info("ctl: config %s %s", req->op == CTL_CONFIG_SET ? "set"
-									: "unset",
-		    req->key);
+		log_info("ctl: config %s %s",
+		    req->op == CTL_CONFIG_SET ? "set" : "unset", req->key);
 		ctl->busy++;
 		rc = ctl->ops.config_set(ctl->arg, req->key,
 		    req->op == CTL_CONFIG_SET ? req->value : NULL, err,

@@ -72,9 +72,8 @@ struct ctl_ops {
 	/* Reloads the config (SIGHUP's work). 0 / -1 with err. */
 	int (*reload)(void *arg, char *err, size_t errlen);
 	/* config set (value) or unset (value NULL): 0 / -1 with err. */
-	int (*config_set)(
-	    void *arg, const char *key, const char *value, char *err,
-	    size_t errlen);
+	int (*config_set)(void *arg, const char *key, const char *value,
+	    char *err, size_t errlen);
 	/* config get, list: the site settings (NULL: "not supported"). */
 	const struct settings *(*config_settings)(void *arg);
 	/* config get, list: "site", "file" (the local file's value wins)

@@ -247,9 +247,8 @@ run_realtime(unsigned priority)
 static int
 start(struct daemon *d, char *err, size_t errlen)
 {
-	static const struct ctl_ops ops = {
-	    ctl_status, ctl_handover, ctl_reload, ctl_config_set,
-	    ctl_config_settings, ctl_config_source};
+	static const struct ctl_ops ops = {ctl_status, ctl_handover, ctl_reload,
+	    ctl_config_set, ctl_config_settings, ctl_config_source};
 	uint8_t key[CONF_KEY_LEN];
 	struct dmz_choice dmz;
 

@@ -491,13 +491,13 @@ cmd_config(const char *path, int argc, char **argv)
 	size_t i;
 
 	if (strcmp(op, "list") == 0 && (argc == 2 || (argc == 3 && json))) {
-		request(path, "config list", config_req("list", NULL, NULL), &r);
+		request(
+		    path, "config list", config_req("list", NULL, NULL), &r);
 		if (json) {
 			printf("%s\n", r.line);
 		} else {
 			list = json_object_get(r.obj, "settings");
-			json_array_foreach(list, i, v)
-			printf("%s = %s%s\n",
+			json_array_foreach(list, i, v) printf("%s = %s%s\n",
 			    json_string_value(json_object_get(v, "key")),
 			    json_string_value(json_object_get(v, "value")),
 			    json_is_string(json_object_get(v, "source")) &&
@@ -520,16 +520,16 @@ cmd_config(const char *path, int argc, char **argv)
 		if (json)
 			printf("%s\n", r.line);
 		else
-			printf("%s\n", json_string_value(
-					   json_object_get(r.obj, "value")));
+			printf("%s\n",
+			    json_string_value(json_object_get(r.obj, "value")));
 	} else if (strcmp(op, "set") == 0 && argc == 4) {
 		value = config_value(argv[3]);
-		request(path, "config set", config_req("set", argv[2], value),
-		    &r);
+		request(
+		    path, "config set", config_req("set", argv[2], value), &r);
 		free(value);
 	} else if (strcmp(op, "unset") == 0 && argc == 3) {
-		request(path, "config unset", config_req("unset", argv[2], NULL),
-		    &r);
+		request(path, "config unset",
+		    config_req("unset", argv[2], NULL), &r);
 	} else {
 		die("config: wrong arguments (see qurectl -h)");
 	}

@@ -73,8 +73,8 @@ origin_of(const struct elect_id *id)
 
 /* DIR/site into set; quiet: say nothing of a damaged file. */
 static int
-load(const char *dir, struct settings *set, bool quiet, char *err,
-    size_t errlen)
+load(
+    const char *dir, struct settings *set, bool quiet, char *err, size_t errlen)
 {
 	uint8_t *buf;
 	size_t len, bad;
@@ -120,8 +120,8 @@ site_peek(const char *dir)
 
 struct site *
 site_new(struct event_base *base, const char *dir,
-    const struct elect_id *origin, site_send_cb *send,
-    site_changed_cb *changed, void *arg, char *err, size_t errlen)
+    const struct elect_id *origin, site_send_cb *send, site_changed_cb *changed,
+    void *arg, char *err, size_t errlen)
 {
 	struct site *s;
 
@@ -176,10 +176,10 @@ site_free(struct site *s)
 	reap_writer(s, 0);
 	if (s->dirty) {
 		buf = pack_all(s, &len);
-		if (state_save_file(s->dir, SITE_FILE, buf, len, err,
-			sizeof(err)) == -1)
-			log_warnx("site: the last changes are not kept: %s",
-			    err);
+		if (state_save_file(
+			s->dir, SITE_FILE, buf, len, err, sizeof(err)) == -1)
+			log_warnx(
+			    "site: the last changes are not kept: %s", err);
 		free(buf);
 	}
 	settings_free(s->set);
@@ -202,7 +202,8 @@ site_get_counters(const struct site *s, struct site_counters *out)
 
 static void write_file(struct site *);
 
-static void __attribute__((__noreturn__)) writer_main(int fd, const char *dir, const uint8_t *buf, size_t len)
+static void __attribute__((__noreturn__))
+writer_main(int fd, const char *dir, const uint8_t *buf, size_t len)
 {
 	char msg[300];
 	sigset_t none;
@@ -215,8 +216,8 @@ static void __attribute__((__noreturn__)) writer_main(int fd, const char *dir, c
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	fds_close_except(&fd, 1);
 	msg[0] = '1';
-	if (state_save_file(dir, SITE_FILE, buf, len, msg + 1,
-		sizeof(msg) - 1) == -1)
+	if (state_save_file(
+		dir, SITE_FILE, buf, len, msg + 1, sizeof(msg) - 1) == -1)
 		msg[0] = '0';
 	else
 		msg[1] = '\0';
@@ -241,8 +242,8 @@ writer_done_cb(evutil_socket_t fd, short what, void *arg)
 	reap_writer(s, WNOHANG);
 	if (msg[0] == '1') {
 		if (s->write_failing)
-			log_info("site: %s/%s written again", s->dir,
-			    SITE_FILE);
+			log_info(
+			    "site: %s/%s written again", s->dir, SITE_FILE);
 		s->write_failing = false;
 	} else {
 		s->ctr.write_failed++;
@@ -266,8 +267,8 @@ pack_all(const struct site *s, size_t *len)
 	memcpy(buf, SITE_MAGIC, SITE_MAGIC_LEN);
 	*len = SITE_MAGIC_LEN;
 	for (i = 0; i < settings_count(s->set); i++) {
-		n = settings_entry_encode(settings_at(s->set, i), buf + *len,
-		    SITE_FILE_MAX - *len);
+		n = settings_entry_encode(
+		    settings_at(s->set, i), buf + *len, SITE_FILE_MAX - *len);
 		*len += n;
 	}
 	return buf;
@@ -318,8 +319,8 @@ static void
 changed(struct site *s)
 {
 	write_file(s);
-	s->changed(s->arg, settings_digest(s->set),
-	    (uint16_t)settings_count(s->set));
+	s->changed(
+	    s->arg, settings_digest(s->set), (uint16_t)settings_count(s->set));
 }
 
 enum settings_err

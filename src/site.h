@@ -43,8 +43,8 @@ typedef void site_changed_cb(void *arg, uint64_t digest, uint16_t count);
  * versions' origin).
  */
 struct site *site_new(struct event_base *, const char *dir,
-    const struct elect_id *origin, site_send_cb *, site_changed_cb *,
-    void *arg, char *err, size_t errlen);
+    const struct elect_id *origin, site_send_cb *, site_changed_cb *, void *arg,
+    char *err, size_t errlen);
 void site_free(struct site *);
 
 /* DIR/site's settings alone (settings_free() them), for the config at

@@ -118,8 +118,8 @@ overlay(const char *text, const struct settings *set,
     size_t nlines)
 {
 	size_t cap = strlen(text) + 2 +
-		     settings_count(set) * (2 * SETTINGS_KEY_MAX + 8 +
-					       SETTINGS_VALUE_MAX);
+		     settings_count(set) *
+			 (2 * SETTINGS_KEY_MAX + 8 + SETTINGS_VALUE_MAX);
 	char *out = xcalloc(1, cap), section[SETTINGS_KEY_MAX + 1];
 	unsigned line = count_lines(text) + 2;
 	const struct settings_entry *e;
@@ -156,9 +156,8 @@ error_line(const char *err, const char *path)
 }
 
 int
-site_conf_load(const char *text, const char *path,
-    const struct settings *set, struct conf *out, bool *left, char *err,
-    size_t errlen)
+site_conf_load(const char *text, const char *path, const struct settings *set,
+    struct conf *out, bool *left, char *err, size_t errlen)
 {
 	static struct conf_origin origin; /* one loop: off the stack */
 	bool own_left[SETTINGS_MAX] = {false};
@@ -190,10 +189,12 @@ site_conf_load(const char *text, const char *path,
 		line = error_line(why, path);
 		if (line == 0 || line >= nlines || line_of[line] < 0) {
 			/* Not one entry's: the site's values all stay out. */
-			log_warnx("site: the settings do not apply over %s: %s; "
-				  "running on the file alone",
+			log_warnx(
+			    "site: the settings do not apply over %s: %s; "
+			    "running on the file alone",
 			    path, why);
-			(void)file_origin(text, path, out, &origin, err, errlen);
+			(void)file_origin(
+			    text, path, out, &origin, err, errlen);
 			rc = 0;
 			break;
 		}

@@ -38,8 +38,8 @@ int site_conf_load(const char *text, const char *path,
  * 0, or -1 with the parser's line in err. An app.NAME key, or one the
  * file sets, always passes.
  */
-int site_conf_check_value(const char *text, const char *path,
-    const char *key, const char *value, char *err, size_t errlen);
+int site_conf_check_value(const char *text, const char *path, const char *key,
+    const char *value, char *err, size_t errlen);
 
 /* Where key's value comes from: "file" (the local file sets it: the
  * site's does not apply), "site", or "app" (the application's). */

@@ -283,8 +283,8 @@ write_temp(const char *dir, const char *name, const void *buf, size_t len,
 }
 
 int
-state_save_file(const char *dir, const char *name, const void *buf,
-    size_t len, char *err, size_t errlen)
+state_save_file(const char *dir, const char *name, const void *buf, size_t len,
+    char *err, size_t errlen)
 {
 	char path[4096], tmp[4096];
 
@@ -317,7 +317,8 @@ state_save(
 	    "# qured state: node id, highest epoch, sequence reserved\n"
 	    "id=%s\nepoch=%" PRIu64 "\nseq=%" PRIu64 "\n",
 	    elect_id_hex(&p->id, hex), p->epoch, p->seq_reserved);
-	return state_save_file(dir, STATE_FILE, text, strlen(text), err, errlen);
+	return state_save_file(
+	    dir, STATE_FILE, text, strlen(text), err, errlen);
 }
 
 int

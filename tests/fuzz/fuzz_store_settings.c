@@ -33,7 +33,8 @@ check_held(const struct settings *s)
 			abort();
 		len = settings_entry_encode(e, buf, sizeof(buf));
 		if (len == 0 ||
-		    settings_entry_decode(buf, len, &back, &used) != SETTINGS_OK ||
+		    settings_entry_decode(buf, len, &back, &used) !=
+			SETTINGS_OK ||
 		    used != len || strcmp(back.key, e->key) != 0 ||
 		    settings_version_cmp(&back.ver, &e->ver) != 0 ||
 		    (back.value == NULL) != (e->value == NULL) ||
@@ -58,9 +59,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (s == NULL)
 		abort();
-	while (off < size &&
-	       settings_entry_decode(data + off, size - off, &e, &used) ==
-		   SETTINGS_OK) {
+	while (off < size && settings_entry_decode(data + off, size - off, &e,
+				 &used) == SETTINGS_OK) {
 		(void)settings_merge(s, &e);
 		off += used;
 	}

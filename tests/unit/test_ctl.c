@@ -156,8 +156,8 @@ parser_takes_a_config_op_key_and_value(void **state)
 	parse_ok("{\"cmd\":\"config\",\"op\":\"list\"}", &req);
 	assert_int_equal(req.cmd, CTL_CMD_CONFIG);
 	assert_int_equal(req.op, CTL_CONFIG_LIST);
-	parse_ok("{\"cmd\":\"config\",\"op\":\"unset\",\"key\":\"app.x\"}",
-	    &req);
+	parse_ok(
+	    "{\"cmd\":\"config\",\"op\":\"unset\",\"key\":\"app.x\"}", &req);
 	assert_int_equal(req.op, CTL_CONFIG_UNSET);
 	assert_string_equal(req.key, "app.x");
 	/* A value of 1 KiB is taken, one byte more is not. */
@@ -279,8 +279,8 @@ fake_config_set(
 	struct fx *f = arg;
 	enum settings_err e;
 
-	e = settings_set(f->site, key, value, value ? strlen(value) : 0, 1, 1,
-	    NULL);
+	e = settings_set(
+	    f->site, key, value, value ? strlen(value) : 0, 1, 1, NULL);
 	if (e != SETTINGS_OK) {
 		snprintf(err, errlen, "%s: %s", key, settings_strerror(e));
 		return -1;
@@ -685,9 +685,10 @@ config_sets_gets_lists_and_unsets_through_the_ops(void **state)
 	    "\"value\":\"1\"}\n");
 	assert_true(json_is_true(json_object_get(o, "ok")));
 	json_decref(o);
-	o = roundtrip(f, fd,
-	    "{\"cmd\":\"config\",\"op\":\"get\",\"key\":\"app.a\"}\n");
-	assert_string_equal(json_string_value(json_object_get(o, "value")), "1");
+	o = roundtrip(
+	    f, fd, "{\"cmd\":\"config\",\"op\":\"get\",\"key\":\"app.a\"}\n");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "value")), "1");
 	assert_string_equal(
 	    json_string_value(json_object_get(o, "source")), "app");
 	json_decref(o);
@@ -706,13 +707,13 @@ config_sets_gets_lists_and_unsets_through_the_ops(void **state)
 	o = roundtrip(f, fd, "{\"cmd\":\"config\",\"op\":\"list\"}\n");
 	list = json_object_get(o, "settings");
 	assert_int_equal(json_array_size(list), 2);
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(list, 1), "key")),
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(list, 1), "key")),
 	    "dmz.ports");
 	json_decref(o);
 	/* An unset key is not listed, and get says there is none. */
-	o = roundtrip(f, fd,
-	    "{\"cmd\":\"config\",\"op\":\"unset\",\"key\":\"app.a\"}\n");
+	o = roundtrip(
+	    f, fd, "{\"cmd\":\"config\",\"op\":\"unset\",\"key\":\"app.a\"}\n");
 	json_decref(o);
 	o = roundtrip(f, fd, "{\"cmd\":\"config\",\"op\":\"list\"}\n");
 	assert_int_equal(json_array_size(json_object_get(o, "settings")), 1);

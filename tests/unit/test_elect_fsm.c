@@ -4927,8 +4927,8 @@ fx_last_sent(const struct fx *f, int msg_type, struct elect_msg *m)
 
 	for (i = f->nlog; i-- > 0;)
 		if (f->log[i].type == ELECT_ACT_SEND &&
-		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key, m) ==
-			ELECT_WIRE_OK &&
+		    elect_wire_decode(f->log[i].buf, f->log[i].len, f->key,
+			m) == ELECT_WIRE_OK &&
 		    m->type == msg_type)
 			return true;
 	return false;
@@ -5055,8 +5055,8 @@ the_edge_sends_a_state_to_a_member_or_the_group(void **state)
 	assert_int_equal(m.entries_len, 10);
 	/* Too many entries: the step is refused. */
 	ev.len = ELECT_ENTRIES_MAX + 1;
-	assert_int_equal(elect_step(f->e, f->now, &ev, &(struct elect_out){0}),
-	    -1);
+	assert_int_equal(
+	    elect_step(f->e, f->now, &ev, &(struct elect_out){0}), -1);
 }
 
 int

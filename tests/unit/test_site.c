@@ -61,8 +61,8 @@ deliver(int from, int to, const uint8_t *entries, size_t len,
 		return;
 	if (ranges != NULL && m[from].digest != m[to].digest)
 		site_on_differs(m[to].site, &m[from].id, &src, now_ms);
-	site_on_state(m[to].site, &m[from].id, &src, entries, len, ranges,
-	    now_ms);
+	site_on_state(
+	    m[to].site, &m[from].id, &src, entries, len, ranges, now_ms);
 }
 
 static void
@@ -114,7 +114,8 @@ hellos(void)
 			if (i != k && m[i].site != NULL && m[k].site != NULL &&
 			    m[i].digest != m[k].digest) {
 				src.b[3] = (uint8_t)i;
-				site_on_differs(m[k].site, &m[i].id, &src, now_ms);
+				site_on_differs(
+				    m[k].site, &m[i].id, &src, now_ms);
 			}
 }
 
@@ -153,7 +154,8 @@ setup(void **state)
 	lose_all = false;
 	for (i = 0; i < N; i++) {
 		memset(&m[i], 0, sizeof(m[i]));
-		snprintf(m[i].dir, sizeof(m[i].dir), "/tmp/qure-test-site.XXXXXX");
+		snprintf(
+		    m[i].dir, sizeof(m[i].dir), "/tmp/qure-test-site.XXXXXX");
 		assert_non_null(mkdtemp(m[i].dir));
 		memset(m[i].id.b, 0x10 * (i + 1), sizeof(m[i].id.b));
 		open_member(i);
@@ -182,8 +184,8 @@ static void
 a_set_spreads_by_its_push(void **state)
 {
 	(void)state;
-	assert_int_equal(site_set(m[0].site, "app.max-memory", "64M", 1),
-	    SETTINGS_OK);
+	assert_int_equal(
+	    site_set(m[0].site, "app.max-memory", "64M", 1), SETTINGS_OK);
 	assert_string_equal(value_of(1, "app.max-memory"), "64M");
 	assert_string_equal(value_of(2, "app.max-memory"), "64M");
 	assert_int_equal(m[1].digest, m[0].digest);
@@ -195,8 +197,8 @@ a_lost_push_comes_with_the_next_digest(void **state)
 {
 	(void)state;
 	lose_all = true;
-	assert_int_equal(site_set(m[1].site, "dmz.ports", "80,443", 1),
-	    SETTINGS_OK);
+	assert_int_equal(
+	    site_set(m[1].site, "dmz.ports", "80,443", 1), SETTINGS_OK);
 	lose_all = false;
 	assert_null(value_of(0, "dmz.ports"));
 	hellos();
@@ -226,8 +228,8 @@ static void
 the_state_dir_keeps_the_settings(void **state)
 {
 	(void)state;
-	assert_int_equal(site_set(m[0].site, "cloud.name", "home", 1),
-	    SETTINGS_OK);
+	assert_int_equal(
+	    site_set(m[0].site, "cloud.name", "home", 1), SETTINGS_OK);
 	assert_int_equal(site_set(m[0].site, "app.gone", "x", 1), SETTINGS_OK);
 	assert_int_equal(site_set(m[0].site, "app.gone", NULL, 1), SETTINGS_OK);
 	settle_writes();
@@ -249,7 +251,9 @@ a_damaged_file_is_not_fatal_and_one_too_big_is(void **state)
 	snprintf(path, sizeof(path), "%s/site", m[0].dir);
 	fp = fopen(path, "w");
 	assert_non_null(fp);
-	fputs("QURESITE1\n\x05" "app.k garbage", fp);
+	fputs("QURESITE1\n\x05"
+	      "app.k garbage",
+	    fp);
 	fclose(fp);
 	open_member(0); /* logged, and empty */
 	assert_int_equal(settings_count(site_settings(m[0].site)), 0);

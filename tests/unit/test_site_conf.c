@@ -29,8 +29,8 @@ site_of(const char *key, const char *value)
 	struct settings *s = settings_new();
 
 	assert_non_null(s);
-	assert_int_equal(
-	    settings_set(s, key, value, strlen(value), 1, 1, NULL), SETTINGS_OK);
+	assert_int_equal(settings_set(s, key, value, strlen(value), 1, 1, NULL),
+	    SETTINGS_OK);
 	return s;
 }
 
@@ -44,7 +44,8 @@ only_shared_keys_of_qured_or_the_apps_may_be_set(void **state)
 	assert_int_equal(site_conf_check_key("dmz.ports", err, 256), 0);
 	assert_int_equal(site_conf_check_key("node.name", err, 256), -1);
 	assert_non_null(strstr(err, "each host's own"));
-	assert_int_equal(site_conf_check_key("cluster.interface", err, 256), -1);
+	assert_int_equal(
+	    site_conf_check_key("cluster.interface", err, 256), -1);
 	assert_int_equal(site_conf_check_key("dmz.bogus", err, 256), -1);
 	assert_non_null(strstr(err, "not a key of qured.conf(5)"));
 	assert_int_equal(site_conf_check_key("nodot", err, 256), -1);
@@ -60,8 +61,8 @@ the_site_fills_what_the_file_leaves_unset(void **state)
 	assert_int_equal(
 	    site_conf_load(FILE_TEXT, PATH, s, &c, NULL, err, sizeof(err)), 0);
 	assert_int_equal(c.dmz.ports.n, 2);
-	assert_string_equal(site_conf_source(FILE_TEXT, PATH, "dmz.ports"),
-	    "site");
+	assert_string_equal(
+	    site_conf_source(FILE_TEXT, PATH, "dmz.ports"), "site");
 	settings_free(s);
 }
 
@@ -89,8 +90,8 @@ a_site_value_that_does_not_parse_is_left_out(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(settings_set(s, "dmz.check-interval", "500ms", 5, 1, 1,
-			     NULL),
+	assert_int_equal(
+	    settings_set(s, "dmz.check-interval", "500ms", 5, 1, 1, NULL),
 	    SETTINGS_OK);
 	assert_int_equal(
 	    site_conf_load(FILE_TEXT, PATH, s, &c, left, err, sizeof(err)), 0);

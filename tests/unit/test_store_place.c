@@ -155,8 +155,8 @@ the_order_of_the_members_does_not_matter(void **state)
 	for (i = 0; i < 9; i++)
 		rev[i] = m[8 - i];
 	for (k = 0; k < 5000; k++)
-		assert_int_equal(m[place_owner(m, 9, k)].id,
-		    rev[place_owner(rev, 9, k)].id);
+		assert_int_equal(
+		    m[place_owner(m, 9, k)].id, rev[place_owner(rev, 9, k)].id);
 }
 
 static void

@@ -32,8 +32,8 @@ fresh(void)
 static void
 set(struct settings *s, const char *key, const char *value, uint64_t origin)
 {
-	assert_int_equal(settings_set(s, key, value,
-			     value ? strlen(value) : 0, origin, 1, NULL),
+	assert_int_equal(settings_set(s, key, value, value ? strlen(value) : 0,
+			     origin, 1, NULL),
 	    SETTINGS_OK);
 }
 
@@ -104,9 +104,10 @@ values_are_a_kibibyte_without_control_bytes(void **state)
 
 	(void)state;
 	memset(v, 'v', sizeof(v));
-	assert_int_equal(settings_check_value(v, SETTINGS_VALUE_MAX), SETTINGS_OK);
-	assert_int_equal(settings_check_value(v, SETTINGS_VALUE_MAX + 1),
-	    SETTINGS_E_VALUE);
+	assert_int_equal(
+	    settings_check_value(v, SETTINGS_VALUE_MAX), SETTINGS_OK);
+	assert_int_equal(
+	    settings_check_value(v, SETTINGS_VALUE_MAX + 1), SETTINGS_E_VALUE);
 	assert_int_equal(settings_check_value("a\tb", 3), SETTINGS_E_VALUE);
 	assert_int_equal(settings_check_value("a\x7f", 2), SETTINGS_E_VALUE);
 	assert_int_equal(settings_check_value("a\0b", 3), SETTINGS_E_VALUE);
@@ -115,8 +116,8 @@ values_are_a_kibibyte_without_control_bytes(void **state)
 	/* Refused, nothing stored. */
 	assert_int_equal(settings_set(s, "app.x", v, sizeof(v), A, 1, NULL),
 	    SETTINGS_E_VALUE);
-	assert_int_equal(settings_set(s, "bad", "v", 1, A, 1, NULL),
-	    SETTINGS_E_KEY);
+	assert_int_equal(
+	    settings_set(s, "bad", "v", 1, A, 1, NULL), SETTINGS_E_KEY);
 	assert_int_equal(settings_count(s), 0);
 	settings_free(s);
 }
@@ -182,8 +183,8 @@ static void
 an_older_or_equal_version_is_not_taken(void **state)
 {
 	struct settings *s = fresh();
-	struct settings_entry e = {.key = "app.k", .value = "old",
-	    .value_len = 3, .ver = {1, 5, A}};
+	struct settings_entry e = {
+	    .key = "app.k", .value = "old", .value_len = 3, .ver = {1, 5, A}};
 
 	(void)state;
 	assert_int_equal(settings_merge(s, &e), SETTINGS_OK);
@@ -201,8 +202,8 @@ an_older_or_equal_version_is_not_taken(void **state)
 	assert_string_equal(value_of(s, "app.k"), "same");
 	/* A set on a lower epoch (a member restarted on an old state) still
 	 * wins over what it has seen. */
-	assert_int_equal(settings_set(s, "app.k", "mine", 4, A, 1, NULL),
-	    SETTINGS_OK);
+	assert_int_equal(
+	    settings_set(s, "app.k", "mine", 4, A, 1, NULL), SETTINGS_OK);
 	assert_string_equal(value_of(s, "app.k"), "mine");
 	settings_free(s);
 }
@@ -221,7 +222,8 @@ replicas_agree_whatever_the_order(void **state)
 		src[i] = fresh();
 		dst[i] = fresh();
 		for (k = 0; k < 40; k++) {
-			snprintf(key, sizeof(key), "app.k%zu", (k * 7 + i) % 50);
+			snprintf(
+			    key, sizeof(key), "app.k%zu", (k * 7 + i) % 50);
 			snprintf(val, sizeof(val), "%zu-%zu", i, k);
 			set(src[i], key, k % 9 == 0 ? NULL : val, A + i);
 		}
@@ -230,11 +232,15 @@ replicas_agree_whatever_the_order(void **state)
 		for (k = 0; k < 3; k++)
 			send_all(src[(i + k) % 3], dst[i]);
 	for (i = 1; i < 3; i++) {
-		assert_int_equal(settings_count(dst[i]), settings_count(dst[0]));
-		assert_int_equal(settings_digest(dst[i]), settings_digest(dst[0]));
+		assert_int_equal(
+		    settings_count(dst[i]), settings_count(dst[0]));
+		assert_int_equal(
+		    settings_digest(dst[i]), settings_digest(dst[0]));
 		for (k = 0; k < settings_count(dst[0]); k++) {
-			const struct settings_entry *e0 = settings_at(dst[0], k),
-						    *ei = settings_at(dst[i], k);
+			const struct settings_entry *e0 =
+							settings_at(dst[0], k),
+						    *ei =
+							settings_at(dst[i], k);
 
 			assert_string_equal(e0->key, ei->key);
 			assert_true((e0->value == NULL) == (ei->value == NULL));
@@ -279,8 +285,10 @@ a_change_moves_the_digest_of_its_range_only(void **state)
 static void
 an_entry_survives_the_wire(void **state)
 {
-	struct settings_entry e = {.key = "cloud.name", .value = "home",
-	    .value_len = 4, .ver = {7, 0x0102030405060708ULL, B}},
+	struct settings_entry e = {.key = "cloud.name",
+				  .value = "home",
+				  .value_len = 4,
+				  .ver = {7, 0x0102030405060708ULL, B}},
 			      t = {.key = "dmz.ports", .ver = {1, 2, A}}, out;
 	uint8_t buf[SETTINGS_WIRE_MAX];
 	size_t len, used;
@@ -288,8 +296,8 @@ an_entry_survives_the_wire(void **state)
 	(void)state;
 	len = settings_entry_encode(&e, buf, sizeof(buf));
 	assert_int_equal(len, 1 + 10 + 24 + 3 + 4);
-	assert_int_equal(settings_entry_decode(buf, len, &out, &used),
-	    SETTINGS_OK);
+	assert_int_equal(
+	    settings_entry_decode(buf, len, &out, &used), SETTINGS_OK);
 	assert_int_equal(used, len);
 	assert_string_equal(out.key, "cloud.name");
 	assert_int_equal(out.value_len, 4);
@@ -297,8 +305,8 @@ an_entry_survives_the_wire(void **state)
 	assert_int_equal(settings_version_cmp(&out.ver, &e.ver), 0);
 	/* A tombstone. */
 	len = settings_entry_encode(&t, buf, sizeof(buf));
-	assert_int_equal(settings_entry_decode(buf, len, &out, &used),
-	    SETTINGS_OK);
+	assert_int_equal(
+	    settings_entry_decode(buf, len, &out, &used), SETTINGS_OK);
 	assert_null(out.value);
 	/* Too short a buffer to encode into. */
 	assert_int_equal(settings_entry_encode(&e, buf, 10), 0);
@@ -307,8 +315,10 @@ an_entry_survives_the_wire(void **state)
 static void
 a_bad_entry_is_refused_at_every_length(void **state)
 {
-	struct settings_entry e = {.key = "cloud.name", .value = "home",
-	    .value_len = 4, .ver = {7, 8, B}},
+	struct settings_entry e = {.key = "cloud.name",
+				  .value = "home",
+				  .value_len = 4,
+				  .ver = {7, 8, B}},
 			      out;
 	uint8_t buf[SETTINGS_WIRE_MAX], bad[SETTINGS_WIRE_MAX];
 	size_t len, cut, used;
@@ -350,16 +360,18 @@ static void
 a_counter_at_the_end_of_its_range_is_refused(void **state)
 {
 	struct settings *s = fresh();
-	struct settings_entry e = {.key = "app.k", .value = "v",
-	    .value_len = 1, .ver = {1, UINT64_MAX, A}};
+	struct settings_entry e = {.key = "app.k",
+	    .value = "v",
+	    .value_len = 1,
+	    .ver = {1, UINT64_MAX, A}};
 
 	(void)state;
 	/* Taken, the next set could not be newer. */
 	assert_int_equal(settings_merge(s, &e), SETTINGS_E_WIRE);
 	e.ver.counter = SETTINGS_COUNTER_MAX;
 	assert_int_equal(settings_merge(s, &e), SETTINGS_OK);
-	assert_int_equal(settings_set(s, "app.k", "w", 1, A, 1, NULL),
-	    SETTINGS_E_SPENT);
+	assert_int_equal(
+	    settings_set(s, "app.k", "w", 1, A, 1, NULL), SETTINGS_E_SPENT);
 	assert_string_equal(value_of(s, "app.k"), "v");
 	settings_free(s);
 }
@@ -466,8 +478,8 @@ nothing_is_packed_when_the_ranges_agree(void **state)
 static void
 an_unpack_stops_at_the_first_bad_entry(void **state)
 {
-	struct settings_entry e = {.key = "app.k", .value = "v",
-	    .value_len = 1, .ver = {1, 1, A}};
+	struct settings_entry e = {
+	    .key = "app.k", .value = "v", .value_len = 1, .ver = {1, 1, A}};
 	struct settings *s = fresh();
 	uint8_t buf[256];
 	size_t n, bad;
