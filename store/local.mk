@@ -5,7 +5,8 @@
 noinst_LIBRARIES += store/libqure_store.a
 store_libqure_store_a_SOURCES = \
 	store/place.c store/place.h \
-	store/settings.c store/settings.h
+	store/settings.c store/settings.h \
+	store/store_int.h
 STORE_LIBS = store/libqure_store.a -lm
 
 # Placement: shares by weight, and what moves on a join or a leave.

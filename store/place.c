@@ -7,18 +7,7 @@
 
 #include <math.h>
 
-/* splitmix64's finaliser: a bijection that mixes every input bit into
- * every output bit. */
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
+#include "store/store_int.h"
 
 /*
  * Member m's score for key: weight / -ln(u), u uniform in (0, 1) drawn
@@ -31,8 +20,8 @@ score(const struct place_member *m, uint64_t key)
 {
 	/* Two rounds: one xor of two mixes alone would give the pairs a
 	 * structure (key ^ M(a) == key' ^ M(b) swaps a and b's scores). */
-	uint64_t h = mix64(mix64(m->id) ^ key);
-	h = mix64(h + mix64(key ^ 0x5152u));
+	uint64_t h = store_mix64(store_mix64(m->id) ^ key);
+	h = store_mix64(h + store_mix64(key ^ 0x5152u));
 	double u = ((double)(h >> 11) + 0.5) / 9007199254740992.0;
 
 	return (double)m->weight / -log(u);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store_int.h"
+
 struct settings {
 	struct settings_entry e[SETTINGS_MAX]; /* by key, ascending */
 	size_t n;
@@ -250,18 +252,6 @@ settings_merge(struct settings *s, const struct settings_entry *e)
 	return err != SETTINGS_OK ? err : store(s, e);
 }
 
-/* splitmix64's finaliser. */
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
 /* FNV-1a of the key, mixed. */
 static uint64_t
 key_hash(const char *key)
@@ -270,7 +260,7 @@ key_hash(const char *key)
 
 	for (; *key != '\0'; key++)
 		h = (h ^ (unsigned char)*key) * 0x100000001b3ULL;
-	return mix64(h);
+	return store_mix64(h);
 }
 
 size_t
@@ -286,9 +276,9 @@ entry_digest(const struct settings_entry *e)
 {
 	uint64_t h = key_hash(e->key);
 
-	h = mix64(h ^ e->ver.epoch);
-	h = mix64(h ^ e->ver.counter);
-	return mix64(h ^ e->ver.origin);
+	h = store_mix64(h ^ e->ver.epoch);
+	h = store_mix64(h ^ e->ver.counter);
+	return store_mix64(h ^ e->ver.origin);
 }
 
 uint64_t
