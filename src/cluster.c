@@ -1150,6 +1150,23 @@ open_site(struct cluster *c, char *err, size_t errlen)
 	return 0;
 }
 
+static void
+status_site(const struct cluster *c, struct status *out)
+{
+	const struct settings *set;
+	struct site_counters ctr;
+
+	if (c->site == NULL)
+		return;
+	set = site_settings(c->site);
+	site_get_counters(c->site, &ctr);
+	out->site.settings = settings_count(set);
+	snprintf(out->site.digest, sizeof(out->site.digest), "%016llx",
+	    (unsigned long long)settings_digest(set));
+	out->site.rx_bad = ctr.rx_bad;
+	out->site.write_failed = ctr.write_failed;
+}
+
 int
 cluster_site_set(struct cluster *c, const char *key, const char *value,
     char *err, size_t errlen)
@@ -2844,6 +2861,7 @@ cluster_status(struct cluster *c, struct status *out)
 	out->counters.fence_lapses = ctr.fence_lapses;
 	status_watch(c, out);
 	status_discovery(c, out);
+	status_site(c, out);
 	cloud_status(c->dyndns, out);
 	status_router(c, out);
 	out->persist.ok = c->persist_ok;

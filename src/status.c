@@ -267,6 +267,19 @@ discovery_to_json(const struct status *st)
 	return o;
 }
 
+/* {"settings": 3, "digest": "0123456789abcdef", "rx_bad": 0, ...} */
+static json_t *
+site_to_json(const struct status *st)
+{
+	json_t *o = jobj();
+
+	jset(o, "settings", jint(st->site.settings));
+	jset(o, "digest", jstr(st->site.digest));
+	jset(o, "rx_bad", jint(st->site.rx_bad));
+	jset(o, "write_failed", jint(st->site.write_failed));
+	return o;
+}
+
 /* {"listen": "53", "queries_udp": 10, ...}, or null ([dns] off). */
 static json_t *
 dns_to_json(const struct status *st)
@@ -334,6 +347,7 @@ status_to_json(const struct status *st)
 	jset(o, "discovery", discovery_to_json(st));
 	jset(o, "dns", dns_to_json(st));
 	jset(o, "watch", watch_to_json(st));
+	jset(o, "site", site_to_json(st));
 	return o;
 }
 
@@ -635,6 +649,13 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_u64(rd, o, "igmp_hints", &st->discovery.igmp_hints);
 		rd_u64(rd, o, "igmp_hints_limited",
 		    &st->discovery.igmp_hints_limited);
+	}
+	if ((o = rd_obj(rd, obj, "site")) != NULL) {
+		rd_u64(rd, o, "settings", &st->site.settings);
+		rd_str(rd, o, "digest", st->site.digest,
+		    sizeof(st->site.digest));
+		rd_u64(rd, o, "rx_bad", &st->site.rx_bad);
+		rd_u64(rd, o, "write_failed", &st->site.write_failed);
 	}
 	if ((o = rd_obj(rd, obj, "dns")) != NULL) {
 		st->dns.present = true;

@@ -171,6 +171,16 @@ struct status {
 		uint64_t rrl_dropped, rrl_slipped; /* rate-limited */
 		uint64_t tcp_rejected; /* connections over the limit */
 	} dns;
+	/* The site settings (issue 11 item 1): how many (unsets
+	 * included), their digest (16 hex digits: equal on members that
+	 * agree), entries refused from members and writes of DIR/site that
+	 * failed, since the start. */
+	struct {
+		uint64_t settings;
+		char digest[17];
+		uint64_t rx_bad;
+		uint64_t write_failed;
+	} site;
 };
 
 /*
@@ -180,7 +190,8 @@ struct status {
  * string, "peers_browsed": number, ..., "igmp": string, ...}), dns (null
  * if off; {"listen": string, "queries_udp": number, ...}), watch
  * ({"auto": bool, "ports": [{"port": 80, "proto": "tcp", "timeout_ms":
- * 20, "samples": 143}, ...]}). Returns
+ * 20, "samples": 143}, ...]}), site ({"settings": number, "digest":
+ * string, "rx_bad": number, "write_failed": number}). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.
  */

@@ -65,6 +65,10 @@ fill(struct status *st)
 	snprintf(st->cloud.status, sizeof(st->cloud.status), "ok");
 	snprintf(st->discovery.avahi, sizeof(st->discovery.avahi), "running");
 	st->discovery.peers_browsed = 2;
+	st->site.settings = 3;
+	snprintf(st->site.digest, sizeof(st->site.digest), "0123456789abcdef");
+	st->site.rx_bad = 1;
+	st->site.write_failed = 2;
 	st->discovery.txt_rejected = 3;
 	st->discovery.over_limit = 4;
 	st->router.present = true;
@@ -146,7 +150,9 @@ status_json_has_exactly_the_design_keys(void **state)
 	o = status_to_json(&st);
 	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
 	    "cloud", "router", "conflict", "persist", "discovery", "dns",
-	    "watch");
+	    "watch", "site");
+	ASSERT_KEYS(path(o, "site", NULL), "settings", "digest", "rx_bad",
+	    "write_failed");
 	ASSERT_KEYS(path(o, "watch", NULL), "auto", "ports");
 	assert_int_equal(json_array_size(path(o, "watch", "ports")), 2);
 	ASSERT_KEYS(json_array_get(path(o, "watch", "ports"), 0), "port",
