@@ -103,4 +103,13 @@ s_gone() {
 	done
 }
 qn_wait_for 10000 s_gone
+# Members that agree show one digest in their status.
+s_one_digest() {
+	local d1
+	d1=$(qn_field 1 .site.digest) || return 1
+	[ -n "$d1" ] && [ "$(qn_field 2 .site.digest)" = "$d1" ] &&
+	    [ "$(qn_field 3 .site.digest)" = "$d1" ]
+}
+qn_wait_for 10000 s_one_digest
+[ "$(qn_field 1 .site.rx_bad)" = 0 ] || qn_fail "h1 refused entries"
 echo "PASS: $QN_NAME: set, learnt, kept, one value, unset"
