@@ -41,8 +41,17 @@ check_request(const uint8_t *data, size_t size)
 	memset(err, 0, sizeof(err));
 	if (ctl_req_parse((const char *)data, size, &req, err, sizeof(err)) ==
 	    0) {
-		CHECK(req.cmd >= CTL_CMD_STATUS && req.cmd <= CTL_CMD_RELOAD);
+		CHECK(req.cmd >= CTL_CMD_STATUS && req.cmd <= CTL_CMD_CONFIG);
 		CHECK(!req.has_name || req.cmd == CTL_CMD_HANDOVER);
+		/* config: a key but for list, a value only with set; none of
+		 * them for another command. */
+		CHECK(req.op >= CTL_CONFIG_LIST && req.op <= CTL_CONFIG_UNSET);
+		CHECK(strnlen(req.key, sizeof(req.key)) < sizeof(req.key));
+		CHECK(strnlen(req.value, sizeof(req.value)) < sizeof(req.value));
+		CHECK(req.key[0] == '\0' ||
+		      (req.cmd == CTL_CMD_CONFIG && req.op != CTL_CONFIG_LIST));
+		CHECK(req.value[0] == '\0' ||
+		      (req.cmd == CTL_CMD_CONFIG && req.op == CTL_CONFIG_SET));
 		n = strnlen(req.name, sizeof(req.name));
 		CHECK(n < sizeof(req.name));
 		CHECK(req.has_name == (n > 0));
