@@ -652,8 +652,8 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 	}
 	if ((o = rd_obj(rd, obj, "site")) != NULL) {
 		rd_u64(rd, o, "settings", &st->site.settings);
-		rd_str(rd, o, "digest", st->site.digest,
-		    sizeof(st->site.digest));
+		rd_str(
+		    rd, o, "digest", st->site.digest, sizeof(st->site.digest));
 		rd_u64(rd, o, "rx_bad", &st->site.rx_bad);
 		rd_u64(rd, o, "write_failed", &st->site.write_failed);
 	}

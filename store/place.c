@@ -44,8 +44,8 @@ place_owner(const struct place_member *m, size_t n, uint64_t key)
 }
 
 size_t
-place_rank(const struct place_member *m, size_t n, uint64_t key,
-    size_t *out, size_t r)
+place_rank(
+    const struct place_member *m, size_t n, uint64_t key, size_t *out, size_t r)
 {
 	double best[16];
 	size_t k = 0, i, j;
@@ -59,8 +59,8 @@ place_rank(const struct place_member *m, size_t n, uint64_t key,
 			continue;
 		s = score(&m[i], key);
 		/* Insertion into the r best so far, best first. */
-		for (j = k; j > 0 && beats(s, m[i].id, best[j - 1],
-					 m[out[j - 1]].id);
+		for (j = k;
+		     j > 0 && beats(s, m[i].id, best[j - 1], m[out[j - 1]].id);
 		     j--) {
 			if (j < r) {
 				best[j] = best[j - 1];
@@ -78,8 +78,7 @@ place_rank(const struct place_member *m, size_t n, uint64_t key,
 }
 
 void
-place_buckets(
-    const struct place_member *m, size_t n, int table[PLACE_BUCKETS])
+place_buckets(const struct place_member *m, size_t n, int table[PLACE_BUCKETS])
 {
 	size_t b;
 

@@ -217,8 +217,8 @@ check_entry(const struct settings_entry *e)
 }
 
 enum settings_err
-settings_set(struct settings *s, const char *key, const char *value,
-    size_t len, uint64_t origin, uint64_t epoch, struct settings_version *ver)
+settings_set(struct settings *s, const char *key, const char *value, size_t len,
+    uint64_t origin, uint64_t epoch, struct settings_version *ver)
 {
 	struct settings_entry e = {.value = value, .value_len = len};
 	const struct settings_entry *old;
@@ -293,8 +293,7 @@ settings_digest(const struct settings *s)
 }
 
 void
-settings_range_digests(
-    const struct settings *s, uint64_t out[SETTINGS_RANGES])
+settings_range_digests(const struct settings *s, uint64_t out[SETTINGS_RANGES])
 {
 	size_t i;
 
@@ -324,8 +323,7 @@ get64(const uint8_t *p)
 }
 
 size_t
-settings_entry_encode(
-    const struct settings_entry *e, uint8_t *buf, size_t len)
+settings_entry_encode(const struct settings_entry *e, uint8_t *buf, size_t len)
 {
 	size_t klen = strlen(e->key), vlen = e->value ? e->value_len : 0;
 	size_t need = 1 + klen + 24 + 1 + 2 + vlen;
@@ -349,8 +347,8 @@ settings_entry_encode(
 }
 
 enum settings_err
-settings_entry_decode(const uint8_t *buf, size_t len,
-    struct settings_entry *out, size_t *used)
+settings_entry_decode(
+    const uint8_t *buf, size_t len, struct settings_entry *out, size_t *used)
 {
 	size_t klen, vlen, off;
 	uint8_t flags;
@@ -381,9 +379,8 @@ settings_entry_decode(const uint8_t *buf, size_t len,
 }
 
 size_t
-settings_pack(const struct settings *s,
-    const uint64_t theirs[SETTINGS_RANGES], struct settings_cursor *cur,
-    uint8_t *buf, size_t len)
+settings_pack(const struct settings *s, const uint64_t theirs[SETTINGS_RANGES],
+    struct settings_cursor *cur, uint8_t *buf, size_t len)
 {
 	uint64_t ours[SETTINGS_RANGES];
 	size_t i, start = 0, used = 0, n;

@@ -105,11 +105,12 @@ size_t settings_range_of(const char *key);
  * decode checks the key and value as a set would; out->value then
  * points into buf (not terminated: value_len bytes).
  */
-#define SETTINGS_WIRE_MAX (1 + SETTINGS_KEY_MAX + 24 + 1 + 2 + SETTINGS_VALUE_MAX)
+#define SETTINGS_WIRE_MAX                                                      \
+	(1 + SETTINGS_KEY_MAX + 24 + 1 + 2 + SETTINGS_VALUE_MAX)
 size_t settings_entry_encode(
     const struct settings_entry *, uint8_t *buf, size_t len);
-enum settings_err settings_entry_decode(const uint8_t *buf, size_t len,
-    struct settings_entry *out, size_t *used);
+enum settings_err settings_entry_decode(
+    const uint8_t *buf, size_t len, struct settings_entry *out, size_t *used);
 
 /*
  * The pull's answer: entries of the ranges whose digest differs from

@@ -47,7 +47,8 @@ check_request(const uint8_t *data, size_t size)
 		 * them for another command. */
 		CHECK(req.op >= CTL_CONFIG_LIST && req.op <= CTL_CONFIG_UNSET);
 		CHECK(strnlen(req.key, sizeof(req.key)) < sizeof(req.key));
-		CHECK(strnlen(req.value, sizeof(req.value)) < sizeof(req.value));
+		CHECK(
+		    strnlen(req.value, sizeof(req.value)) < sizeof(req.value));
 		CHECK(req.key[0] == '\0' ||
 		      (req.cmd == CTL_CMD_CONFIG && req.op != CTL_CONFIG_LIST));
 		CHECK(req.value[0] == '\0' ||
