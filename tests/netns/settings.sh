@@ -4,12 +4,23 @@
 # loss of any member and a restart of all (each member's state dir keeps
 # it); two members setting one key at once end with one value everywhere;
 # a bad key or value is refused with a reason, and get of a missing key
-# exits 2.
+# exits 2; one of qured's own keys (dmz.ports) applies live on the
+# members whose file does not set it, and h3's file, which does, wins
+# there.
 . "$(dirname "$0")/lib.sh"
+
+# h3's file sets [dmz] ports: the site's value does not apply there.
+s_start() {
+	if [ "$1" = 3 ]; then
+		qn_start_host 3 "ports = tcp:9090"
+	else
+		qn_start_host "$1"
+	fi
+}
 
 qn_setup 3
 for n in 1 2; do
-	qn_start_host "$n"
+	s_start "$n"
 done
 qn_elected 6000
 
@@ -38,7 +49,7 @@ qn_wait_for 10000 s_everywhere app.max-memory 64M 1 2
 qn_timing "a setting on every member" $(($(qn_now_ms) - t0)) 1000
 
 # A member started later learns it (it had nothing: a pull).
-qn_start_host 3
+s_start 3
 qn_wait_for 10000 s_everywhere app.max-memory 64M 3
 qn_log "h3, started later, has it"
 
@@ -82,14 +93,14 @@ for n in 1 2 3; do
 	done
 	s_everywhere app.max-memory 64M "${others[@]}" ||
 	    qn_fail "losing h$n lost the setting"
-	qn_start_host "$n"
+	s_start "$n"
 	qn_wait_for 10000 s_everywhere app.max-memory 64M "$n"
 done
 for n in 1 2 3; do
 	qn_stop_host "$n" TERM
 done
 for n in 1 2 3; do
-	qn_start_host "$n"
+	s_start "$n"
 done
 qn_wait_for 10000 s_everywhere app.max-memory 64M 1 2 3
 qn_log "a restart of all: every member has it from its own state dir"
@@ -103,6 +114,30 @@ s_gone() {
 	done
 }
 qn_wait_for 10000 s_gone
+# One of qured's keys: live where the file leaves it unset, the file's
+# value where it sets it.
+s_ports() { # N: host N's watched ports, "proto:port,..."
+	qn_field "$1" '[.watch.ports[] | "\(.proto):\(.port)"] | join(",")'
+}
+timeout 2 "$QURECTL" -s "$T/h1/sock" config set dmz.ports tcp:8080
+s_ports_applied() {
+	[ "$(s_ports 1)" = tcp:8080 ] && [ "$(s_ports 2)" = tcp:8080 ]
+}
+qn_wait_for 10000 s_ports_applied
+[ "$(s_ports 3)" = tcp:9090 ] || qn_fail "h3 watches $(s_ports 3), not its file's tcp:9090"
+timeout 2 "$QURECTL" -s "$T/h3/sock" config list | grep -q \
+    "^dmz.ports = tcp:8080  (here the local file's value applies)" ||
+    qn_fail "h3's config list does not say its file wins"
+if timeout 2 "$QURECTL" -s "$T/h1/sock" config set dmz.ports eighty \
+    >/dev/null 2>&1; then
+	qn_fail "config set took dmz.ports = eighty"
+fi
+if timeout 2 "$QURECTL" -s "$T/h1/sock" config set node.name x \
+    >/dev/null 2>&1; then
+	qn_fail "config set took node.name"
+fi
+qn_log "dmz.ports: tcp:8080 on h1 and h2, h3's file's tcp:9090 on h3"
+
 # Members that agree show one digest in their status.
 s_one_digest() {
 	local d1
