@@ -230,3 +230,15 @@ fuzz-nd: tests/fuzz/fuzz_nd$(EXEEXT)
 endif
 .PHONY: fuzz-nd
 # --- end IPv6 DMZ address ------------------------------------------------
+
+# Load sharing (issue 11 item 4): the nftables ruleset, pure text.
+netcfg_libqure_netcfg_core_a_SOURCES += netcfg/balance.h netcfg/balance.c
+check_PROGRAMS += tests/unit/test_netcfg_balance tests/unit/balance_gen
+TESTS += tests/unit/test_netcfg_balance tests/unit/balance_nft.sh
+dist_noinst_SCRIPTS += tests/unit/balance_nft.sh
+tests_unit_test_netcfg_balance_SOURCES = tests/unit/test_netcfg_balance.c
+tests_unit_test_netcfg_balance_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_netcfg_balance_LDADD = netcfg/libqure_netcfg_core.a \
+	$(CMOCKA_LIBS)
+tests_unit_balance_gen_SOURCES = tests/unit/balance_gen.c
+tests_unit_balance_gen_LDADD = netcfg/libqure_netcfg_core.a
