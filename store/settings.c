@@ -174,6 +174,46 @@ copy_value(const char *value, size_t len)
 	return v;
 }
 
+/* The index of the oldest tombstone, or s->n when there is none. */
+static size_t
+oldest_tombstone(const struct settings *s)
+{
+	size_t i, oldest = s->n;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->e[i].value != NULL)
+			continue;
+		if (oldest == s->n ||
+		    settings_version_cmp(&s->e[i].ver, &s->e[oldest].ver) < 0)
+			oldest = i;
+	}
+	return oldest;
+}
+
+/*
+ * A full set takes a new key e by dropping its oldest tombstone; live
+ * entries are never dropped. Every member keeps the same entries of a
+ * full set, whatever order it heard them in: the live ones and the
+ * newest tombstones, so digests still converge. A tombstone older than
+ * all we keep is itself the one dropped (SETTINGS_E_OLDER: not an error
+ * of the peer's).
+ */
+static enum settings_err
+make_room(struct settings *s, const struct settings_entry *e)
+{
+	size_t t = oldest_tombstone(s);
+
+	if (t == s->n)
+		return SETTINGS_E_FULL;
+	if (e->value == NULL &&
+	    settings_version_cmp(&e->ver, &s->e[t].ver) <= 0)
+		return SETTINGS_E_OLDER;
+	free((char *)s->e[t].value);
+	memmove(&s->e[t], &s->e[t + 1], (s->n - t - 1) * sizeof(s->e[0]));
+	s->n--;
+	return SETTINGS_OK;
+}
+
 /* Stores e (already checked) over the slot of its key, or in a new one. */
 static enum settings_err
 store(struct settings *s, const struct settings_entry *e)
@@ -184,9 +224,14 @@ store(struct settings *s, const struct settings_entry *e)
 
 	if (found && settings_version_cmp(&e->ver, &s->e[i].ver) <= 0)
 		return SETTINGS_E_OLDER;
+	if (!found && s->n == SETTINGS_MAX) {
+		enum settings_err err = make_room(s, e);
+
+		if (err != SETTINGS_OK)
+			return err;
+		i = slot_of(s, e->key, &found);
+	}
 	if (!found) {
-		if (s->n == SETTINGS_MAX)
-			return SETTINGS_E_FULL;
 		memmove(&s->e[i + 1], &s->e[i], (s->n - i) * sizeof(s->e[0]));
 		s->n++;
 		memset(&s->e[i], 0, sizeof(s->e[i]));

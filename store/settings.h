@@ -10,7 +10,10 @@
  * than the highest counter this member has seen, so a set made after
  * seeing a value always replaces it; two sets of one key made at once on
  * two members are ordered by their origins (node ids). An unset is an
- * entry too (a tombstone, kept), so that it spreads like a set.
+ * entry too (a tombstone, kept), so that it spreads like a set. When
+ * the set is full, a new key takes the place of the oldest tombstone:
+ * a member that missed that unset and comes back after the set filled
+ * may bring the old value back (the price of a bounded set).
  */
 #ifndef QURE_STORE_SETTINGS_H
 #define QURE_STORE_SETTINGS_H
@@ -46,7 +49,7 @@ enum settings_err {
 	SETTINGS_OK = 0,
 	SETTINGS_E_KEY,	  /* not section.key of [a-z0-9_-] segments */
 	SETTINGS_E_VALUE, /* over 1 KiB, or a control byte */
-	SETTINGS_E_FULL,  /* a new key beyond SETTINGS_MAX */
+	SETTINGS_E_FULL,  /* a new key beyond SETTINGS_MAX live ones */
 	SETTINGS_E_OLDER, /* a merge no newer than what we hold */
 	SETTINGS_E_WIRE,  /* an encoded entry that does not parse */
 	SETTINGS_E_SPENT, /* the counter is at SETTINGS_COUNTER_MAX */

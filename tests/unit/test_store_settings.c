@@ -142,6 +142,107 @@ a_full_set_refuses_new_keys_only(void **state)
 	settings_free(s);
 }
 
+/* A full set of 511 live keys and one tombstone, oldest first. */
+static struct settings *
+full_with_one_tombstone(void)
+{
+	struct settings *s = fresh();
+	char key[32];
+	size_t i;
+
+	for (i = 0; i < SETTINGS_MAX; i++) {
+		snprintf(key, sizeof(key), "app.k%zu", i);
+		set(s, key, "v", A);
+	}
+	set(s, "app.k3", NULL, A);
+	return s;
+}
+
+static void
+a_new_key_takes_the_place_of_the_oldest_tombstone(void **state)
+{
+	struct settings *s = full_with_one_tombstone();
+
+	(void)state;
+	set(s, "app.new", "v", A);
+	assert_null(settings_find(s, "app.k3"));
+	assert_string_equal(value_of(s, "app.new"), "v");
+	assert_int_equal(settings_count(s), SETTINGS_MAX);
+	/* Every entry live now: the next new key is refused. */
+	assert_int_equal(
+	    settings_set(s, "app.newer", "v", 1, A, 1, NULL), SETTINGS_E_FULL);
+	/* Two tombstones: the older goes first. */
+	set(s, "app.k9", NULL, A);
+	set(s, "app.k1", NULL, A);
+	set(s, "app.newer", "v", A);
+	assert_null(settings_find(s, "app.k9"));
+	assert_non_null(settings_find(s, "app.k1"));
+	settings_free(s);
+}
+
+static void
+a_full_set_drops_a_tombstone_older_than_its_own(void **state)
+{
+	struct settings *s = full_with_one_tombstone();
+	struct settings_entry old = {.key = "app.gone", .ver = {1, 1, B}};
+	struct settings_entry newer = {.key = "app.gone", .ver = {1, 9999, B}};
+
+	(void)state;
+	assert_int_equal(settings_merge(s, &old), SETTINGS_E_OLDER);
+	assert_null(settings_find(s, "app.gone"));
+	assert_non_null(settings_find(s, "app.k3"));
+	assert_int_equal(settings_merge(s, &newer), SETTINGS_OK);
+	assert_null(settings_find(s, "app.k3"));
+	settings_free(s);
+}
+
+/* Members that made room at different times, and hear the entries in
+ * other orders, keep the same ones: their digests agree. */
+static void
+full_sets_converge_whatever_the_order(void **state)
+{
+	struct settings *m1 = full_with_one_tombstone();
+	struct settings *m2 = fresh(), *m3 = fresh(), *late = fresh();
+	char key[32];
+	size_t i, n;
+	uint64_t seen_all;
+
+	(void)state;
+	for (i = 10; i < 20; i++) {
+		snprintf(key, sizeof(key), "app.k%zu", i);
+		set(m1, key, NULL, A);
+	}
+	send_all(m1, m2); /* m2: 11 tombstones */
+	send_all(
+	    m1, late); /* ...and a member that hears no more till the end */
+	for (i = 0; i < 6; i++) {
+		snprintf(key, sizeof(key), "app.n%zu", i);
+		set(m1, key, "v", A); /* m1 drops the 6 oldest */
+	}
+	n = settings_count(m1);
+	seen_all = settings_digest(m1);
+	for (i = 0; i < n; i++)
+		(void)settings_merge(m2, settings_at(m1, n - 1 - i));
+	send_all(m2, m3);
+	send_all(m1, m3);
+	send_all(m2, m1);
+	send_all(m3, m1);
+	send_all(m1, m2);
+	send_all(late, m1);
+	send_all(late, m2);
+	send_all(m1, late);
+	/* m1 had seen everything: older news changed nothing there. */
+	assert_int_equal(settings_digest(m1), seen_all);
+	assert_int_equal(settings_digest(m2), seen_all);
+	assert_int_equal(settings_digest(m3), seen_all);
+	assert_int_equal(settings_digest(late), seen_all);
+	assert_int_equal(settings_count(m3), SETTINGS_MAX);
+	settings_free(late);
+	settings_free(m1);
+	settings_free(m2);
+	settings_free(m3);
+}
+
 static void
 a_set_made_after_seeing_a_value_replaces_it(void **state)
 {
@@ -505,6 +606,9 @@ main(void)
 	    cmocka_unit_test(keys_are_section_dot_name),
 	    cmocka_unit_test(values_are_a_kibibyte_without_control_bytes),
 	    cmocka_unit_test(a_full_set_refuses_new_keys_only),
+	    cmocka_unit_test(a_new_key_takes_the_place_of_the_oldest_tombstone),
+	    cmocka_unit_test(a_full_set_drops_a_tombstone_older_than_its_own),
+	    cmocka_unit_test(full_sets_converge_whatever_the_order),
 	    cmocka_unit_test(a_set_made_after_seeing_a_value_replaces_it),
 	    cmocka_unit_test(two_sets_at_once_end_with_one_value_everywhere),
 	    cmocka_unit_test(an_older_or_equal_version_is_not_taken),
