@@ -824,6 +824,8 @@ elect_get_members(const struct elect *c, uint64_t now_ms,
 		info[n].n_addrs = m->n_addrs;
 		info[n].src = m->src;
 		memcpy(info[n].mac, m->mac, sizeof(info[n].mac));
+		info[n].cpus = m->cpus;
+		info[n].mem_mib = m->mem_mib;
 		info[n].last_seen_ms = now_ms - m->last_seen_ms;
 		n++;
 	}

@@ -26,6 +26,8 @@ struct elect_member {
 	size_t n_addrs;
 	struct elect_addr src;
 	uint8_t mac[6];
+	uint16_t cpus; /* its HELLO's RESOURCES; 0 if unknown */
+	uint32_t mem_mib;
 	uint64_t boot;
 	uint64_t last_seen_ms;
 	/* Its last HEARTBEAT/CLAIM + its LEASE_MS + ELECT_LEASE_MARGIN_MS:

@@ -44,6 +44,10 @@ note_member(struct elect *c, const struct elect_msg *m,
 		mb->unfit = (m->flags & ELECT_FLAG_UNFIT) != 0;
 		if (m->has & ELECT_HAS_MAC)
 			memcpy(mb->mac, m->mac, sizeof(mb->mac));
+		if (m->has & ELECT_HAS_RESOURCES) {
+			mb->cpus = m->cpus;
+			mb->mem_mib = m->mem_mib;
+		}
 		memcpy(mb->addrs, m->addrs, sizeof(mb->addrs));
 		mb->n_addrs = m->n_addrs;
 		/* A holder's HELLO (its greeting after a CLAIM, an answer to

@@ -143,6 +143,11 @@ elect_send_hello_flags(struct elect *c, const struct elect_addr *dest,
 		memcpy(m.mac, c->conf.mac, sizeof(m.mac));
 		m.has |= ELECT_HAS_MAC;
 	}
+	if (c->conf.cpus != 0 || c->conf.mem_mib != 0) {
+		m.cpus = c->conf.cpus;
+		m.mem_mib = c->conf.mem_mib;
+		m.has |= ELECT_HAS_RESOURCES;
+	}
 	memcpy(m.addrs, c->conf.addrs, sizeof(m.addrs));
 	m.n_addrs = c->conf.n_addrs;
 	if (elect_get_holder(c, &holder)) {

@@ -62,7 +62,8 @@ enum tlv_type {
 	TLV_SITE = 29,
 	TLV_ENTRY = 30,
 	TLV_RANGES = 31,
-	TLV_LAST = TLV_RANGES, /* decode_body's bit per type: 31 at most */
+	TLV_RESOURCES = 32,
+	TLV_LAST = TLV_RESOURCES, /* decode_body's bit per type: 63 at most */
 };
 
 /* Allowed value lengths per TLV type; only NAME has a range. */
@@ -100,9 +101,10 @@ static const struct {
     [TLV_SITE] = {10, 10},
     [TLV_ENTRY] = {1, 255},
     [TLV_RANGES] = {8 * ELECT_SITE_RANGES, 8 * ELECT_SITE_RANGES},
+    [TLV_RESOURCES] = {6, 6},
 };
 
-#define ELECT_HAS_ALL ((1u << 27) - 1)
+#define ELECT_HAS_ALL ((1u << 28) - 1)
 #define STATE_COUNT (ELECT_ST_STOPPED + 1)
 
 /*
@@ -504,6 +506,11 @@ decode_tlv(struct elect_msg *m, uint8_t type, const uint8_t *v, size_t len)
 			m->ranges[i] = be_get(v + 8 * i, 8);
 		m->has |= ELECT_HAS_RANGES;
 		return true;
+	case TLV_RESOURCES:
+		m->cpus = (uint16_t)be_get(v, 2);
+		m->mem_mib = (uint32_t)be_get(v + 2, 4);
+		m->has |= ELECT_HAS_RESOURCES;
+		return true;
 	case TLV_PUBLIC4:
 	case TLV_PUBLIC6: /* once each (decode_body): never more than 2 */
 		m->pub[m->n_pub].family = type == TLV_PUBLIC4 ? 4 : 6;
@@ -525,7 +532,7 @@ tlv_is_repeatable(uint8_t type)
 static enum elect_wire_err
 decode_body(struct rcur *c, struct elect_msg *m)
 {
-	uint32_t seen = 0;
+	uint64_t seen = 0;
 	const uint8_t *v;
 	uint8_t type, len;
 
@@ -537,9 +544,9 @@ decode_body(struct rcur *c, struct elect_msg *m)
 			continue; /* a newer peer's field */
 		if (len < tlv_len[type].min || len > tlv_len[type].max)
 			return ELECT_WIRE_MALFORMED;
-		if (!tlv_is_repeatable(type) && (seen & 1u << type))
+		if (!tlv_is_repeatable(type) && (seen & UINT64_C(1) << type))
 			return ELECT_WIRE_MALFORMED;
-		seen |= 1u << type;
+		seen |= UINT64_C(1) << type;
 		if (!decode_tlv(m, type, v, len))
 			return ELECT_WIRE_MALFORMED;
 	}
@@ -704,7 +711,8 @@ encode_addrs(struct wcur *c, const struct elect_msg *m)
 	    TLV_SIZE(8) /* PING */ +                                           \
 	    ELECT_MAX_ECHOES * TLV_SIZE(10) /* ECHO */ +                       \
 	    TLV_SIZE(4) /* PUBLIC4 */ + TLV_SIZE(16) /* PUBLIC6 */ +           \
-	    TLV_SIZE(4) /* MISSED */ + TLV_SIZE(10) /* SITE */)
+	    TLV_SIZE(4) /* MISSED */ + TLV_SIZE(10) /* SITE */ +               \
+	    TLV_SIZE(6) /* RESOURCES */)
 _Static_assert(ELECT_WIRE_HDR_LEN + WIRE_BODY_LARGEST + ELECT_WIRE_TAG_LEN <=
 		   ELECT_WIRE_CTRL_MAX,
     "ELECT_WIRE_CTRL_MAX must hold the largest message we encode");
@@ -718,7 +726,7 @@ _Static_assert(ELECT_WIRE_HDR_LEN + WIRE_STATE_LARGEST + ELECT_WIRE_TAG_LEN <=
     "ELECT_WIRE_MAX must hold the largest STATE we encode");
 
 /* SITE; the entries in parts of 255 bytes, joined in order by the
- * receiver; RANGES. */
+ * receiver; RANGES; RESOURCES (the last TLVs, in type order). */
 static void
 encode_site(struct wcur *c, const struct elect_msg *m)
 {
@@ -742,6 +750,13 @@ encode_site(struct wcur *c, const struct elect_msg *m)
 			v[i] =
 			    (uint8_t)(m->ranges[i / 8] >> (56 - 8 * (i % 8)));
 		wr_tlv(c, TLV_RANGES, v, sizeof(v));
+	}
+	if (m->has & ELECT_HAS_RESOURCES) {
+		v[0] = (uint8_t)(m->cpus >> 8);
+		v[1] = (uint8_t)m->cpus;
+		for (i = 0; i < 4; i++)
+			v[2 + i] = (uint8_t)(m->mem_mib >> (24 - 8 * i));
+		wr_tlv(c, TLV_RESOURCES, v, 6);
 	}
 }
 

@@ -210,6 +210,7 @@ enum elect_has {
 	ELECT_HAS_SITE = 1u << 24,	/* HELLO, HEARTBEAT: site digest */
 	ELECT_HAS_ENTRIES = 1u << 25,	/* STATE: site settings entries */
 	ELECT_HAS_RANGES = 1u << 26,	/* STATE: a pull (range digests) */
+	ELECT_HAS_RESOURCES = 1u << 27, /* HELLO: the sender's CPUs, memory */
 };
 
 /* RESIGN's REASON TLV: why the holder leaves. Unknown values are kept
@@ -289,6 +290,10 @@ struct elect_msg {
 	uint8_t entries[ELECT_ENTRIES_MAX];
 	size_t entries_len;
 	uint64_t ranges[ELECT_SITE_RANGES];
+	/* HELLO: the sender's online CPUs and memory (MiB), for the site
+	 * cache's weights ([store] strategy); nothing of the election. */
+	uint16_t cpus;
+	uint32_t mem_mib;
 };
 
 /*
@@ -457,6 +462,8 @@ struct elect_conf {
 	bool probe_first;
 	uint32_t probe_wait_ms; /* give up waiting for the result; 1000 */
 	uint8_t mac[6];		/* of the cluster link, in HELLO; 0: none */
+	uint16_t cpus;		/* in HELLO (RESOURCES) unless both are 0 */
+	uint32_t mem_mib;
 	/*
 	 * Fast detection (doc/design.md §6). A request unanswered for its
 	 * port's request timeout starts a PROBE round. With
@@ -708,6 +715,8 @@ struct elect_member_info {
 	struct elect_addr src; /* where its last datagram came from */
 	uint8_t mac[6];	       /* from its HELLO; all zero if unknown */
 	uint64_t last_seen_ms; /* age: ms since it was last heard */
+	uint16_t cpus;	       /* from its HELLO; 0 if unknown */
+	uint32_t mem_mib;
 };
 
 struct elect;

@@ -1743,6 +1743,21 @@ arm_guard_fence(struct cluster *c)
 		    c->nc, c->dmz4 && c->nc6 == NULL && c->econf.fence_ms != 0);
 }
 
+/* This host's online CPUs and memory in MiB, told in HELLO for the site
+ * cache's weights ([store] strategy); 0 where sysconf cannot say. */
+static void
+host_resources(uint16_t *cpus, uint32_t *mem_mib)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t mib = 0;
+
+	if (pages > 0 && page > 0)
+		mib = (uint64_t)pages * (uint64_t)page >> 20;
+	*cpus = n > 0 ? (n > UINT16_MAX ? UINT16_MAX : (uint16_t)n) : 0;
+	*mem_mib = mib > UINT32_MAX ? UINT32_MAX : (uint32_t)mib;
+}
+
 static void
 elect_conf_from(
     struct cluster *c, const struct conf *conf, struct elect_conf *e)
@@ -1803,6 +1818,7 @@ elect_conf_from(
 	if (c->nc == NULL)
 		return;
 	netcfg_get_mac(c->nc, e->mac);
+	host_resources(&e->cpus, &e->mem_mib);
 	n = netcfg_get_addrs(c->nc, addrs, ELECT_MAX_ADDRS + 1);
 	for (i = 0; i < n && e->n_addrs < ELECT_MAX_ADDRS; i++) {
 		if (addrs[i].s_addr == conf->dmz.address.addr.s_addr)
@@ -2660,6 +2676,8 @@ status_member_from(struct cluster *c, const struct elect_member_info *m,
 	s->priority = m->priority;
 	snprintf(s->state, sizeof(s->state), "%s", elect_state_name(m->state));
 	s->last_seen_ms = m->last_seen_ms;
+	s->cpus = m->cpus;
+	s->memory_mib = m->mem_mib;
 	for (i = 0; i < m->n_addrs && i < STATUS_MAX_ADDRS; i++)
 		addr_text(&m->addrs[i], s->addrs[i], sizeof(s->addrs[i]));
 	s->n_addrs = i; /* what it advertised: none is none */

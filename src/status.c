@@ -143,6 +143,8 @@ member_to_json(const struct status_member *m)
 	jset(o, "priority", jint(m->priority));
 	jset(o, "state", jstr(m->state));
 	jset(o, "last_seen_ms", jint(m->last_seen_ms));
+	jset(o, "cpus", jint(m->cpus));
+	jset(o, "memory_mib", jint(m->memory_mib));
 	return o;
 }
 
@@ -462,6 +464,8 @@ rd_member(struct rd *rd, const json_t *o, struct status_member *m)
 	rd_uint(rd, o, "priority", &m->priority);
 	rd_str(rd, o, "state", m->state, sizeof(m->state));
 	rd_u64(rd, o, "last_seen_ms", &m->last_seen_ms);
+	rd_uint(rd, o, "cpus", &m->cpus);
+	rd_u64(rd, o, "memory_mib", &m->memory_mib);
 	rd_str(rd, o, "address", m->address, sizeof(m->address));
 	addrs = json_object_get(o, "addresses");
 	if (addrs == NULL || json_is_null(addrs))

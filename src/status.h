@@ -39,6 +39,8 @@ struct status_member {
 	unsigned priority;
 	char state[STATUS_STATE_LEN];
 	uint64_t last_seen_ms; /* age: ms since it was last heard */
+	unsigned cpus;	       /* its HELLO's; 0: unknown */
+	uint64_t memory_mib;
 };
 
 struct status_counters {

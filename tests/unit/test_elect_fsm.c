@@ -3270,6 +3270,29 @@ peer_claims_at_once_on_the_farewell(void **state)
 	elect_free(p);
 }
 
+/* A member's CPUs and memory come from its HELLO (RESOURCES), for the
+ * site cache's weights; a core told none sends none. */
+static void
+members_resources_come_from_their_hello(void **state)
+{
+	struct fx *f = *state;
+	struct elect_conf pc;
+	struct elect_member_info info;
+	struct elect *p;
+
+	f->conf.cpus = 4;
+	f->conf.mem_mib = 2048;
+	p = peer_core(f, PEER_LOW, &pc); /* the peer has them, we do not */
+	peer_meet(f, p, PEER_LOW, 0);	 /* from our start's HELLO on */
+	assert_int_equal(elect_get_members(f->e, f->now, &info, 1), 1);
+	assert_int_equal(info.cpus, 4);
+	assert_int_equal(info.mem_mib, 2048);
+	assert_int_equal(elect_get_members(p, f->now, &info, 1), 1);
+	assert_int_equal(info.cpus, 0);
+	assert_int_equal(info.mem_mib, 0);
+	elect_free(p);
+}
+
 /* The farewell of an earlier heartbeat, arriving after a later datagram
  * (a stale one, replayed or delivered late), is a replay. */
 static void
@@ -5221,6 +5244,7 @@ main(void)
 	    T(guard_resignation_is_followed_by_the_same_resign),
 	    T(guard_resignation_is_nothing_to_a_standby),
 	    T(peer_claims_at_once_on_the_farewell),
+	    T(members_resources_come_from_their_hello),
 	    T(farewell_after_a_later_datagram_is_a_replay_to_a_peer),
 	    T(a_hint_sends_one_unicast_solicit_hello_and_adds_no_member),
 	    T(a_hint_sends_nothing_while_the_link_is_down_or_stopped),

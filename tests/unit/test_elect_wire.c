@@ -210,8 +210,10 @@ msg_full(struct elect_msg *m, uint8_t type)
 			  ELECT_HAS_SITE | ELECT_HAS_MAC | ELECT_HAS_DMZ |
 			  ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT |
 			  ELECT_HAS_CHALLENGE | ELECT_HAS_RESPONSE |
-			  ELECT_HAS_PING;
+			  ELECT_HAS_PING | ELECT_HAS_RESOURCES;
 		m->ping = 0x1122334455667788ull;
+		m->cpus = 0x0102;
+		m->mem_mib = 0x03040506;
 		m->site_digest = 0x8899aabbccddeeffull;
 		m->site_count = 512;
 		m->dmz =
@@ -377,6 +379,8 @@ msg_assert_equal(const struct elect_msg *a, const struct elect_msg *b)
 	if (a->entries_len > 0)
 		assert_memory_equal(a->entries, b->entries, a->entries_len);
 	assert_memory_equal(a->ranges, b->ranges, sizeof(a->ranges));
+	assert_int_equal(a->cpus, b->cpus);
+	assert_int_equal(a->mem_mib, b->mem_mib);
 }
 
 static void
@@ -855,12 +859,19 @@ a_duplicate_tlv_is_malformed(void **state)
 	static const uint8_t dmz6[17] = {0xfd, [15] = 1, [16] = 64};
 	struct fx *f = *state;
 	struct body bd = {.n = 0};
+	static const uint8_t resources[6] = {0, 2, 0, 0, 0x5d, 0xc0};
 
 	body_int(&bd, 2, 100, 1);
 	assert_int_equal(
 	    decode_raw(f, ELECT_MSG_CLAIM, &bd), ELECT_WIRE_MALFORMED);
 	bd.n = 0;
 	body_tlv(&bd, 1, "h2", 2);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_HELLO, &bd), ELECT_WIRE_MALFORMED);
+	/* RESOURCES: the first type past 31 has its bit too. */
+	bd.n = 0;
+	body_tlv(&bd, 32, resources, sizeof(resources));
+	body_tlv(&bd, 32, resources, sizeof(resources));
 	assert_int_equal(
 	    decode_raw(f, ELECT_MSG_HELLO, &bd), ELECT_WIRE_MALFORMED);
 	/* DMZ4 and DMZ6 are one field. */
@@ -956,7 +967,7 @@ a_known_tlv_with_a_wrong_length_is_malformed(void **state)
 	static const uint8_t lens[][2] = {{2, 2}, {3, 0}, {4, 15}, {5, 6},
 	    {6, 4}, {7, 4}, {8, 16}, {9, 8}, {10, 4}, {11, 2}, {12, 4}, {13, 9},
 	    {14, 0}, {17, 7}, {18, 9}, {19, 2}, {20, 3}, {21, 0}, {21, 2},
-	    {22, 16}, {1, 64}};
+	    {22, 16}, {1, 64}, {32, 5}, {32, 7}};
 	struct fx *f = *state;
 	uint8_t val[64];
 	struct body bd;
@@ -1020,7 +1031,7 @@ unknown_tlvs_are_skipped(void **state)
 
 	memset(big, 0x5a, sizeof(big));
 	body_tlv(&bd, 0, "", 0);
-	body_tlv(&bd, 32, big, 1); /* the first type after ours */
+	body_tlv(&bd, 33, big, 1); /* the first type after ours */
 	body_tlv(&bd, 99, big, 255);
 	body_tlv(&bd, 255, big, 17);
 	assert_int_equal(
@@ -1073,7 +1084,7 @@ the_encoder_refuses_what_the_decoder_would_reject(void **state)
 	m.check_ok = 2;
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
 	msg_full(&m, ELECT_MSG_PROBE_ACK);
-	m.has |= 1u << 27; /* no such field */
+	m.has |= 1u << 28; /* no such field */
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
 	msg_full(&m, ELECT_MSG_HEARTBEAT);
 	m.n_echoes = ELECT_MAX_ECHOES + 1;
