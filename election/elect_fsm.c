@@ -825,6 +825,8 @@ elect_get_members(const struct elect *c, uint64_t now_ms,
 		info[n].src = m->src;
 		memcpy(info[n].mac, m->mac, sizeof(info[n].mac));
 		info[n].last_seen_ms = now_ms - m->last_seen_ms;
+		info[n].unfit = m->unfit;
+		info[n].mismatch = m->mismatch;
 		n++;
 	}
 	return n;

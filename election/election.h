@@ -708,6 +708,8 @@ struct elect_member_info {
 	struct elect_addr src; /* where its last datagram came from */
 	uint8_t mac[6];	       /* from its HELLO; all zero if unknown */
 	uint64_t last_seen_ms; /* age: ms since it was last heard */
+	bool unfit;	       /* its last HELLO: its service check fails */
+	unsigned mismatch;     /* enum elect_mismatch bits; 0: our settings */
 };
 
 struct elect;
