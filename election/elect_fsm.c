@@ -827,6 +827,8 @@ elect_get_members(const struct elect *c, uint64_t now_ms,
 		info[n].cpus = m->cpus;
 		info[n].mem_mib = m->mem_mib;
 		info[n].last_seen_ms = now_ms - m->last_seen_ms;
+		info[n].unfit = m->unfit;
+		info[n].mismatch = m->mismatch;
 		n++;
 	}
 	return n;

@@ -717,6 +717,8 @@ struct elect_member_info {
 	uint64_t last_seen_ms; /* age: ms since it was last heard */
 	uint16_t cpus;	       /* from its HELLO; 0 if unknown */
 	uint32_t mem_mib;
+	bool unfit;	   /* its last HELLO: its service check fails */
+	unsigned mismatch; /* enum elect_mismatch bits; 0: our settings */
 };
 
 struct elect;

@@ -441,6 +441,7 @@ netcfg_new(struct event_base *base, const struct netcfg_conf *conf,
 	if (conf->dmz_prefix == 0)
 		return nc;
 	promote_secondaries(nc);
+	netcfg_balance_open(nc);
 	if (netcfg_nft_open(nc) == -1)
 		log_warnx("netcfg: no nftables lease for %s; the kernel "
 			  "lifetime (whole seconds) is the only lease",
@@ -459,6 +460,8 @@ netcfg_free(struct netcfg *nc)
 	netcfg_guard_stop(nc);
 	netcfg_guard_page_close(nc);
 	netcfg_vmac_close(nc);
+	if (nc->bal_on)
+		(void)netcfg_balance_remove(nc);
 	netcfg_nft_close(nc);
 	netcfg_arp_close(nc);
 	netcfg_nl_close(nc);

@@ -22,6 +22,7 @@
 /* RFC 5227: at most one defence of the address per this interval. */
 #define NETCFG_DEFEND_INTERVAL_MS 10000
 
+struct balance_conf;
 struct event_base;
 struct netcfg;
 
@@ -259,6 +260,21 @@ void netcfg_set_member_macs(
 
 /* mac is in the list of netcfg_set_member_macs(). */
 bool netcfg_is_member_mac(const struct netcfg *, const uint8_t mac[6]);
+/*
+ * Load sharing (netcfg/balance.h, issue 11 item 4): installs c's ruleset
+ * as this DMZ address's balance table (sets c->table to its name,
+ * qure_b_<if>_<dmz hex>), replacing the one there in one transaction.
+ * The first time, also net.ipv4.ip_forward = 1 and send_redirects 0
+ * (all and the interface), logged, not written back. 0, or -1 (nft's
+ * error logged, once until an install works again).
+ */
+int netcfg_balance_install(struct netcfg *, struct balance_conf *c);
+/* Removes the table (absent is fine); the guard does so too when this
+ * process dies. 0 or -1 (logged). */
+int netcfg_balance_remove(struct netcfg *);
+/* The table was installed and not removed since. */
+bool netcfg_balance_installed(const struct netcfg *);
+
 /* The interface's index as last seen; 0 while it is gone. */
 int netcfg_get_ifindex(const struct netcfg *);
 /* The interface's MAC as last seen (6 bytes). */

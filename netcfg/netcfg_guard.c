@@ -18,7 +18,10 @@
  *     "The fence"); deleting the address there made each such stall an
  *     outage of up to a kernel-lifetime renewal (250 ms) more. Without
  *     nftables the guard keeps to the fence;
- *   - the moment qured dies (kill -9 included): EOF on the pipe.
+ *   - the moment qured dies (kill -9 included): EOF on the pipe. Then,
+ *     after the farewell, it removes load sharing's table too (netcfg.h:
+ *     netcfg_balance_install()), which a stopped or blocked qured keeps
+ *     until its core demotes it: nothing reaches it without the address.
  *
  * The farewell (issue 7). A silent holder costs the peers its whole lease
  * (D3: a frozen holder's kernel could still answer ARP), so a dead qured
@@ -135,6 +138,7 @@ struct guard_job {
 	size_t vdown_len, vdel_len;
 	struct netcfg_sysctl vsaved[2];
 	char nft_clear[160]; /* "" without nftables */
+	char bal_clear[160]; /* removes load sharing's table; "": none */
 	int farewell_fd;     /* qured's cluster socket; -1: no farewell */
 	struct sockaddr_in farewell_to;
 	uint64_t (*now_ms)(void); /* the parent's clock (a fork: the same) */
@@ -396,6 +400,12 @@ guard_main(int rd, const struct guard_job *j)
 	if (!(last.flags & GUARD_STOP) && last.lease_end != 0 &&
 	    j->now_ms() < last.lease_end + GUARD_FAREWELL_GRACE_MS)
 		guard_farewell(j, &last);
+	/* Load sharing's table goes too, after the farewell (nothing of
+	 * the failover waits for it): the DMZ address is gone, and a table
+	 * left would forward to members from a host that no longer holds.
+	 * Stopped on purpose, qured removed it itself. */
+	if (!(last.flags & GUARD_STOP))
+		netcfg_nft_clear_in_child(j->bal_clear);
 	/* Stopped on purpose, qured undoes it itself (netcfg_free), or
 	 * starts another guard for a new index (a relink). */
 	if (!(last.flags & GUARD_STOP))
@@ -430,6 +440,7 @@ guard_spawn(struct netcfg *nc)
 	memcpy(j.vsaved, nc->vsaved, sizeof(j.vsaved));
 	if (nc->nft_on)
 		memcpy(j.nft_clear, nc->nft_clear, sizeof(j.nft_clear));
+	memcpy(j.bal_clear, nc->bal_clear, sizeof(j.bal_clear));
 	j.farewell_fd = nc->farewell_fd;
 	j.farewell_to = nc->farewell_to;
 	j.now_ms = nc->conf.now_ms;

@@ -238,7 +238,13 @@ struct netcfg {
 	bool nft_failing;	   /* the last nft command failed (logged) */
 	char nft_table[48];	   /* qure_<if>_<dmz hex> */
 	char nft_clear[160];	   /* flushes both lease sets */
-	struct nl_sock *nl_watch;  /* RTNLGRP_IPV4_IFADDR, RTNLGRP_LINK */
+	/* Load sharing's table (netcfg_nft.c): its name, the script that
+	 * removes it (the guard's too), installed, the last install failed
+	 * (logged), the sysctls it needs set (once). */
+	char bal_table[48];
+	char bal_clear[160];
+	bool bal_on, bal_failing, bal_sysctl_done;
+	struct nl_sock *nl_watch; /* RTNLGRP_IPV4_IFADDR, RTNLGRP_LINK */
 	struct event *ev_req, *ev_watch;
 	struct netcfg_nl_up nl_up;
 	uint32_t nl_seq;
@@ -310,6 +316,8 @@ void netcfg_nft_close(struct netcfg *);
 int netcfg_nft_lease(struct netcfg *, uint32_t lease_ms);
 int netcfg_nft_clear(struct netcfg *);
 void netcfg_nft_clear_in_child(const char *cmd);
+/* Names the balance table and makes its removal script. */
+void netcfg_balance_open(struct netcfg *);
 /* An nft script in a context made and freed for it (netcfg6.c too): 0,
  * or -1 with nft's first error line in err (errlen 0: none). */
 int netcfg_nft_run(const char *cmd, char *err, size_t errlen);

@@ -27,20 +27,23 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/netfilter.h>
 #include <nftables/libnftables.h>
 
 #include "base/log.h"
+#include "netcfg/balance.h"
 #include "netcfg/netcfg.h"
 #include "netcfg/netcfg_int.h"
 #include "netcfg/nft_batch.h"
 
 static void
-table_name(const struct netcfg *nc, char *buf, size_t len)
+table_name(const struct netcfg *nc, const char *kind, char *buf, size_t len)
 {
 	char tag[NETCFG_IFNAME_MAX];
 	size_t i;
@@ -56,7 +59,7 @@ table_name(const struct netcfg *nc, char *buf, size_t len)
 			: '_';
 	}
 	tag[i] = '\0';
-	snprintf(buf, len, "qure_%s_%08x", tag,
+	snprintf(buf, len, "qure_%s%s_%08x", kind, tag,
 	    (unsigned)ntohl(nc->conf.dmz.s_addr));
 }
 
@@ -149,7 +152,7 @@ netcfg_nft_open(struct netcfg *nc)
 {
 	int n;
 
-	table_name(nc, nc->nft_table, sizeof(nc->nft_table));
+	table_name(nc, "", nc->nft_table, sizeof(nc->nft_table));
 	n = snprintf(nc->nft_clear, sizeof(nc->nft_clear),
 	    "flush set arp %s lease\nflush set inet %s lease\n", nc->nft_table,
 	    nc->nft_table);
@@ -244,4 +247,128 @@ netcfg_nft_clear_in_child(const char *cmd)
 {
 	if (cmd[0] != '\0')
 		(void)netcfg_nft_run(cmd, NULL, 0);
+}
+
+/* ---- load sharing (netcfg/balance.h, issue 11 item 4) ---- */
+
+/* The removal script of the balance table, for qured and its guard. */
+void
+netcfg_balance_open(struct netcfg *nc)
+{
+	table_name(nc, "b_", nc->bal_table, sizeof(nc->bal_table));
+	if (balance_script_remove(
+		nc->bal_table, nc->bal_clear, sizeof(nc->bal_clear)) == 0)
+		abort(); /* sizes are fixed: a bug, not input */
+}
+
+/* A sysctl's value (a number), or -1. */
+static int
+sysctl_get(const char *path)
+{
+	char buf[16];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
+/* Sets path to v if it is not; appends "name was -> v" to what. */
+static void
+sysctl_want(const char *path, int v, char *what, size_t len)
+{
+	char val[8];
+	int was = sysctl_get(path), fd;
+	size_t used = strlen(what);
+
+	if (was == v)
+		return;
+	snprintf(val, sizeof(val), "%d\n", v);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd == -1 || write(fd, val, strlen(val)) != (ssize_t)strlen(val)) {
+		log_warn("netcfg: load sharing: set %s to %d", path, v);
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	close(fd);
+	snprintf(what + used, len - used, "%s%s %d -> %d", used ? ", " : "",
+	    path + strlen("/proc/sys/"), was, v);
+}
+
+/*
+ * The holder forwards the others' connections: ip_forward on, and no
+ * ICMP redirects (it forwards out of the interface they came in on; the
+ * kernel would tell the client to go to the member directly). Once per
+ * qured, logged; not written back (other users may rely on them by then).
+ */
+static void
+forwarding_on(struct netcfg *nc)
+{
+	char what[512] = "", path[128];
+
+	if (nc->bal_sysctl_done)
+		return;
+	nc->bal_sysctl_done = true;
+	sysctl_want("/proc/sys/net/ipv4/ip_forward", 1, what, sizeof(what));
+	sysctl_want("/proc/sys/net/ipv4/conf/all/send_redirects", 0, what,
+	    sizeof(what));
+	snprintf(path, sizeof(path),
+	    "/proc/sys/net/ipv4/conf/%s/send_redirects", nc->conf.ifname);
+	sysctl_want(path, 0, what, sizeof(what));
+	if (what[0] != '\0')
+		log_info("netcfg: load sharing: set %s", what);
+}
+
+int
+netcfg_balance_install(struct netcfg *nc, struct balance_conf *bc)
+{
+	static char script[BALANCE_SCRIPT_MAX];
+	char e[256];
+
+	snprintf(bc->table, sizeof(bc->table), "%s", nc->bal_table);
+	if (balance_script(bc, script, sizeof(script)) == 0) {
+		log_warnx("netcfg: load sharing for %s: no ports, or the "
+			  "ruleset does not fit (a bug)",
+		    nc->cidr);
+		return -1;
+	}
+	forwarding_on(nc);
+	if (netcfg_nft_run(script, e, sizeof(e)) == -1) {
+		if (!nc->bal_failing)
+			log_warnx("netcfg: nft table %s for %s: %s",
+			    nc->bal_table, nc->cidr, e);
+		nc->bal_failing = true;
+		return -1;
+	}
+	nc->bal_failing = false;
+	nc->bal_on = true;
+	return 0;
+}
+
+int
+netcfg_balance_remove(struct netcfg *nc)
+{
+	char e[256];
+
+	if (nc->bal_table[0] == '\0')
+		return 0;
+	if (netcfg_nft_run(nc->bal_clear, e, sizeof(e)) == -1) {
+		log_warnx("netcfg: delete nft table %s: %s", nc->bal_table, e);
+		return -1;
+	}
+	nc->bal_on = false;
+	return 0;
+}
+
+bool
+netcfg_balance_installed(const struct netcfg *nc)
+{
+	return nc->bal_on;
 }

@@ -29,6 +29,7 @@
 #include "discovery/discovery.h"
 #include "dns/dns_resp.h"
 #include "election/election.h"
+#include "netcfg/balance.h"
 #include "netcfg/netcfg.h"
 #include "netcfg/netcfg6.h"
 #include "dns/dyndns.h"
@@ -40,6 +41,7 @@
 #include "src/state.h"
 #include "src/state_writer.h"
 #include "src/status.h"
+#include "store/share.h"
 
 #define ANNOUNCE_COUNT 3 /* gratuitous ARPs after taking the address */
 #define ANNOUNCE_GAP_MS 100
@@ -178,9 +180,25 @@ struct cluster {
 	struct event *probe_later;
 	uint8_t later_mac[6];
 	struct dns_server *dns; /* NULL: [dns] off */
+	/* Load sharing ([dmz] balance, issue 11 item 4): the members the
+	 * table was last computed from and their names, the table, the
+	 * ruleset installed (valid while bal_installed), the client hash's
+	 * seed (the cluster's), when an install failed (retried a second
+	 * later). */
+	struct share_member bal_in[SHARE_MAX_MEMBERS];
+	char bal_names[SHARE_MAX_MEMBERS][STATUS_ID_LEN > STATUS_NAME_LEN
+					      ? STATUS_ID_LEN
+					      : STATUS_NAME_LEN];
+	size_t bal_n;
+	struct share_table bal_table;
+	struct balance_conf bal_conf;
+	bool bal_installed;
+	uint32_t bal_seed;
+	uint64_t bal_failed_ms;
 };
 
 static void cluster_run(struct cluster *, const struct elect_event *);
+static void balance_sync(struct cluster *, uint64_t now);
 static int open_dns(struct cluster *, char *, size_t);
 static void status_dns(const struct cluster *, struct status *);
 
@@ -1052,6 +1070,7 @@ step_core(struct cluster *c, const struct elect_event *ev)
 	c->prev_wake_ms = out.wake_ms;
 	c->handover = out.handover;
 	avahi_sync(c);
+	balance_sync(c, now);
 	c->stepping--;
 	site_flush(c);
 	return 0;
@@ -1063,6 +1082,225 @@ cluster_run(struct cluster *c, const struct elect_event *ev)
 	if (step(c, ev) == -1)
 		fatalx("cluster: election core rejected its own event %d",
 		    (int)ev->type);
+}
+
+/* ---- load sharing ([dmz] balance, issue 11 item 4) ---- */
+
+#define BALANCE_RETRY_MS 1000 /* a failed install is tried again */
+
+static uint32_t
+dmz_mask(const struct cluster *c)
+{
+	uint8_t p = c->conf.dmz.address.prefix;
+
+	return htonl(p == 0 ? 0 : p >= 32 ? 0xffffffffu : ~(0xffffffffu >> p));
+}
+
+/* Our LAN address (one in the DMZ subnet first), never the DMZ
+ * address; 0 if none: where our own buckets go. From the addresses
+ * the unicast choice reads (at most once a second), not a dump per step. */
+static uint32_t
+own_lan_addr(struct cluster *c, uint64_t now)
+{
+	uint32_t m = dmz_mask(c), dmz = c->conf.dmz.address.addr.s_addr;
+	uint32_t v, first = 0;
+	size_t i;
+
+	refresh_nets(c, now);
+	for (i = 0; i < c->n_nets; i++) {
+		if (c->nets[i].addr.family != 4)
+			continue;
+		memcpy(&v, c->nets[i].addr.b, 4);
+		if (v == dmz || v == 0)
+			continue;
+		if ((v & m) == (dmz & m))
+			return v;
+		if (first == 0)
+			first = v;
+	}
+	return first;
+}
+
+/* A member's IPv4 LAN address: where our unicasts go, else the first
+ * IPv4 address it advertised (a member heard over IPv6); 0 if none. */
+static uint32_t
+member_lan_addr(struct cluster *c, const struct elect_member_info *m)
+{
+	struct elect_addr a = member_address(c, m);
+	uint32_t v, dmz = c->conf.dmz.address.addr.s_addr;
+	size_t i;
+
+	if (a.family == 4) {
+		memcpy(&v, a.b, 4);
+		if (v != dmz && v != 0)
+			return v;
+	}
+	for (i = 0; i < m->n_addrs && i < ELECT_MAX_ADDRS; i++) {
+		if (m->addrs[i].family != 4)
+			continue;
+		memcpy(&v, m->addrs[i].b, 4);
+		if (v != dmz && v != 0)
+			return v;
+	}
+	return 0;
+}
+
+/* Us first (the holder: fit, or it would have handed over), then every
+ * live member as the core knows it; names for the status and the log. */
+static size_t
+balance_members(struct cluster *c, uint64_t now, struct share_member *in,
+    char (*names)[sizeof(c->bal_names[0])])
+{
+	static struct elect_member_info members[ELECT_MAX_MEMBERS];
+	struct elect_id me;
+	size_t i, n, k;
+
+	memset(in, 0, SHARE_MAX_MEMBERS * sizeof(*in));
+	memset(names, 0, SHARE_MAX_MEMBERS * sizeof(names[0]));
+	elect_get_id(c->core, &me);
+	memcpy(in[0].id, me.b, sizeof(in[0].id));
+	in[0].addr = own_lan_addr(c, now);
+	snprintf(names[0], sizeof(names[0]), "%s", c->econf.name);
+	n = elect_get_members(c->core, now, members, ELECT_MAX_MEMBERS);
+	for (i = 0, k = 1; i < n && k < SHARE_MAX_MEMBERS; i++, k++) {
+		const struct elect_member_info *m = &members[i];
+
+		memcpy(in[k].id, m->id.b, sizeof(in[k].id));
+		in[k].addr = member_lan_addr(c, m);
+		in[k].unfit = m->unfit;
+		in[k].stopped = m->state == ELECT_ST_STOPPED;
+		in[k].foreign = m->mismatch != 0;
+		if (m->name[0] != '\0')
+			snprintf(names[k], sizeof(names[k]), "%s", m->name);
+		else
+			elect_id_hex(&m->id, names[k]);
+	}
+	return k;
+}
+
+/* "h1 85, h2 86, h3 85" (the members with buckets). */
+static void
+balance_text(const struct cluster *c, char *buf, size_t len)
+{
+	size_t i, used = 0;
+	int w;
+
+	buf[0] = '\0';
+	for (i = 0; i < c->bal_n && used < len; i++) {
+		if (c->bal_table.count[i] == 0)
+			continue;
+		w = snprintf(buf + used, len - used, "%s%s %u",
+		    used ? ", " : "", c->bal_names[i],
+		    (unsigned)c->bal_table.count[i]);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+static void
+balance_off(struct cluster *c, const char *why)
+{
+	c->bal_n = 0;
+	c->bal_failed_ms = 0;
+	if (!c->bal_installed)
+		return;
+	c->bal_installed = false;
+	if (netcfg_balance_remove(c->nc) == 0)
+		log_info("balance: table removed (%s)", why);
+}
+
+/* The ruleset's settings but the buckets: from the config. */
+static void
+balance_conf_from(
+    const struct cluster *c, uint32_t self, struct balance_conf *bc)
+{
+	size_t i;
+
+	memset(bc, 0, sizeof(*bc));
+	memcpy(bc->table, c->bal_conf.table, sizeof(bc->table));
+	bc->dmz = c->conf.dmz.address.addr;
+	bc->self.s_addr = self;
+	bc->key_port = c->conf.dmz.balance_key == CONF_BALANCE_ADDR_PORT;
+	bc->seed = c->bal_seed;
+	for (i = 0; i < c->conf.dmz.ports.n && i < BALANCE_MAX_PORTS; i++) {
+		bc->ports[i].proto = c->conf.dmz.ports.p[i].proto;
+		bc->ports[i].port = c->conf.dmz.ports.p[i].port;
+	}
+	bc->n_ports = i;
+}
+
+/*
+ * After every step: while we hold the address with [dmz] balance on,
+ * the table from the members as they are now, installed when it changed
+ * (a member joined, left, became unfit or fit again; the config
+ * changed); otherwise none. The table is computed again only when the
+ * members' listing changed.
+ */
+static void
+balance_sync(struct cluster *c, uint64_t now)
+{
+	static struct share_member in[SHARE_MAX_MEMBERS];
+	static char names[SHARE_MAX_MEMBERS][sizeof(c->bal_names[0])];
+	static struct balance_conf bc;
+	char text[512];
+	size_t n, b;
+
+	if (!c->dmz4 || !c->conf.dmz.balance || c->conf.dmz.ports.n == 0) {
+		balance_off(c, "balance off");
+		return;
+	}
+	if (elect_get_state(c->core) != ELECT_ST_HOLDER ||
+	    !netcfg_is_held(c->nc)) {
+		balance_off(c, "not holding");
+		return;
+	}
+	n = balance_members(c, now, in, names);
+	if (n != c->bal_n || memcmp(in, c->bal_in, n * sizeof(in[0])) != 0 ||
+	    memcmp(names, c->bal_names, n * sizeof(names[0])) != 0) {
+		share_compute(in, n, &c->bal_table);
+		memcpy(c->bal_in, in, n * sizeof(in[0]));
+		memcpy(c->bal_names, names, n * sizeof(names[0]));
+		c->bal_n = n;
+	}
+	if (c->bal_table.n_owners == 0) {
+		balance_off(c, "no address of ours on the LAN");
+		return;
+	}
+	balance_conf_from(c, in[0].addr, &bc);
+	for (b = 0; b < BALANCE_BUCKETS; b++)
+		bc.bucket[b].s_addr = c->bal_table.addr[b];
+	if (c->bal_installed && memcmp(&bc, &c->bal_conf, sizeof(bc)) == 0)
+		return;
+	if (c->bal_failed_ms != 0 && now < c->bal_failed_ms + BALANCE_RETRY_MS)
+		return;
+	if (netcfg_balance_install(c->nc, &bc) == -1) {
+		c->bal_failed_ms = now;
+		return;
+	}
+	c->bal_failed_ms = 0;
+	c->bal_conf = bc;
+	c->bal_installed = true;
+	balance_text(c, text, sizeof(text));
+	log_info("balance: table %s installed, buckets: %s", bc.table, text);
+}
+
+static void
+status_balance(const struct cluster *c, struct status *out)
+{
+	size_t i;
+
+	out->balance.enabled = c->conf.dmz.balance;
+	snprintf(out->balance.key, sizeof(out->balance.key), "%s",
+	    c->conf.dmz.balance_key == CONF_BALANCE_ADDR_PORT ? "addr-port"
+							      : "addr");
+	out->balance.installed = c->bal_installed;
+	for (i = 0; i < c->bal_n && i < STATUS_MAX_MEMBERS + 1; i++) {
+		snprintf(out->balance.m[i].name, sizeof(out->balance.m[i].name),
+		    "%s", c->bal_names[i]);
+		out->balance.m[i].buckets = c->bal_table.count[i];
+	}
+	out->balance.n = i;
 }
 
 /* ---- the site settings ---- */
@@ -2236,6 +2474,7 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	c->base = base;
 	c->conf = *conf;
 	c->key = elect_key_new(key);
+	c->bal_seed = conf_balance_seed(key);
 	c->timer = evtimer_new(base, timer_cb, c);
 	/* First in its loop iteration (main.c): the fence's renewals. */
 	if (c->timer != NULL && event_base_get_npriorities(base) > 1)
@@ -2460,6 +2699,7 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 	if (diff.n > 0 || !c->reload_quiet)
 		log_info(
 		    "reload: %zu change(s) seen, live ones applied", diff.n);
+	balance_sync(c, clock_now_ms()); /* [dmz] balance, ports, key */
 }
 
 /* ---- the DNS responder ([dns], issue 10 item 3) ---- */
@@ -2880,6 +3120,7 @@ cluster_status(struct cluster *c, struct status *out)
 	status_watch(c, out);
 	status_discovery(c, out);
 	status_site(c, out);
+	status_balance(c, out);
 	cloud_status(c->dyndns, out);
 	status_router(c, out);
 	out->persist.ok = c->persist_ok;

@@ -48,6 +48,7 @@ enum ktype {
 	T_PUBADDR,  /* struct conf_pubaddr */
 	T_VMAC,	    /* struct conf_vmac */
 	T_AVAHI,    /* enum conf_avahi */
+	T_BALKEY,   /* enum conf_balance_key */
 	T_LISTEN,   /* struct conf_listen */
 	T_RATE,	    /* uint32_t per second: "N/s", 0: off */
 	T_AUTO_MS,  /* struct conf_auto_ms: "auto" or a T_MS duration */
@@ -150,6 +151,13 @@ static const struct key keys[] = {
     {"dmz", "vmac", T_VMAC, "no", 0, 0, FIELD(dmz.vmac), 0,
 	"the address on a macvlan with one MAC for the cluster: no, yes "
 	"(from the key) or the MAC"},
+    {"dmz", "balance", T_BOOL, "no", 0, 0, FIELD(dmz.balance), F_LIVE,
+	"the holder spreads new connections to the ports over the fit "
+	"members (nftables DNAT)"},
+    {"dmz", "balance-key", T_BALKEY, "addr", 0, 0, FIELD(dmz.balance_key),
+	F_LIVE,
+	"what picks a client's member: addr (its address) or addr-port "
+	"(address and port: clients behind one NAT spread too)"},
     {"hooks", "on-holder", T_PATH, "", 0, 0, FIELD(hooks.on_holder),
 	F_EMPTY | F_LIVE, "program run when this instance becomes holder"},
     {"hooks", "on-standby", T_PATH, "", 0, 0, FIELD(hooks.on_standby),
@@ -1158,6 +1166,35 @@ print_avahi(const struct key *k, const void *f, char *buf, size_t n)
 }
 
 static int
+parse_balkey(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	char s[48];
+
+	(void)k;
+	if (strcmp(v, "addr") == 0)
+		*(enum conf_balance_key *)f = CONF_BALANCE_ADDR;
+	else if (strcmp(v, "addr-port") == 0)
+		*(enum conf_balance_key *)f = CONF_BALANCE_ADDR_PORT;
+	else {
+		shown(v, s, sizeof(s));
+		say(why, n,
+		    "\"%s\" is not a choice, expected addr or addr-port", s);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+print_balkey(const struct key *k, const void *f, char *buf, size_t n)
+{
+	(void)k;
+	say(buf, n, "%s",
+	    *(const enum conf_balance_key *)f == CONF_BALANCE_ADDR_PORT
+		? "addr-port"
+		: "addr");
+}
+
+static int
 parse_listen(const struct key *k, const char *v, void *f, char *why, size_t n)
 {
 	struct conf_listen l = {0};
@@ -1305,6 +1342,7 @@ static const struct ktype_ops {
     [T_PUBADDR] = {"address source", parse_pubaddr, print_pubaddr},
     [T_VMAC] = {"no, yes or MAC", parse_vmac, print_vmac},
     [T_AVAHI] = {"auto, yes or no", parse_avahi, print_avahi},
+    [T_BALKEY] = {"addr or addr-port", parse_balkey, print_balkey},
     [T_LISTEN] = {"[address:]port", parse_listen, print_listen},
     [T_RATE] = {"rate", parse_rate, print_rate},
     [T_AUTO_MS] = {"auto or duration", parse_auto_ms, print_auto_ms},
@@ -2046,4 +2084,22 @@ conf_vmac_derive(const uint8_t key[CONF_KEY_LEN], uint8_t mac[6])
 	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02); /* local, unicast */
 	OPENSSL_cleanse(md, sizeof(md));
 	OPENSSL_cleanse(&ctx, sizeof(ctx));
+}
+
+uint32_t
+conf_balance_seed(const uint8_t key[CONF_KEY_LEN])
+{
+	static const char label[] = "QuRe balance v1";
+	uint8_t md[SHA256_DIGEST_SIZE];
+	struct hmac_sha256_ctx ctx;
+	uint32_t seed;
+
+	hmac_sha256_set_key(&ctx, CONF_KEY_LEN, key);
+	hmac_sha256_update(&ctx, sizeof(label) - 1, (const uint8_t *)label);
+	hmac_sha256_digest(&ctx, sizeof(md), md);
+	seed = (uint32_t)md[0] << 24 | (uint32_t)md[1] << 16 |
+	       (uint32_t)md[2] << 8 | md[3];
+	OPENSSL_cleanse(md, sizeof(md));
+	OPENSSL_cleanse(&ctx, sizeof(ctx));
+	return seed;
 }

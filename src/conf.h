@@ -116,6 +116,12 @@ struct conf_vmac {
 	uint8_t mac[6]; /* CONF_VMAC_GIVEN; all zero otherwise */
 };
 
+/* [dmz] balance-key: what the holder hashes to pick a member. */
+enum conf_balance_key {
+	CONF_BALANCE_ADDR = 0, /* the client's address: a client stays put */
+	CONF_BALANCE_ADDR_PORT /* and its port: clients behind one NAT spread */
+};
+
 /* [discovery] avahi: DNS-SD through avahi-daemon. */
 enum conf_avahi {
 	CONF_AVAHI_AUTO = 0, /* use it when the daemon is there */
@@ -159,6 +165,8 @@ struct conf {
 		uint32_t check_fall;	    /* failures in a row: failed */
 		uint32_t check_rise;	    /* passes in a row: passing */
 		struct conf_vmac vmac;
+		bool balance; /* the holder spreads new connections */
+		enum conf_balance_key balance_key;
 	} dmz;
 	struct {
 		char on_holder[CONF_PATH_MAX + 1]; /* "": none */
@@ -301,5 +309,12 @@ int conf_read_key(
  * the MAC says nothing about the HMAC tags of datagrams either.
  */
 void conf_vmac_derive(const uint8_t key[CONF_KEY_LEN], uint8_t mac[6]);
+
+/*
+ * [dmz] balance: the seed of the holder's client hash (netcfg/balance.h),
+ * from the key like conf_vmac_derive() (label "QuRe balance v1"), so
+ * that every member, and so every new holder, hashes a client alike.
+ */
+uint32_t conf_balance_seed(const uint8_t key[CONF_KEY_LEN]);
 
 #endif

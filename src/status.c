@@ -282,6 +282,23 @@ site_to_json(const struct status *st)
 	return o;
 }
 
+/* {"enabled": true, "key": "addr", "installed": true,
+ *  "buckets": {"h1": 85, "h2": 86, "h3": 85}} */
+static json_t *
+balance_to_json(const struct status *st)
+{
+	json_t *o = jobj(), *b = jobj();
+	size_t i;
+
+	jset(o, "enabled", json_boolean(st->balance.enabled));
+	jset(o, "key", jstr(st->balance.key));
+	jset(o, "installed", json_boolean(st->balance.installed));
+	for (i = 0; i < st->balance.n && i < STATUS_MAX_MEMBERS + 1; i++)
+		jset(b, st->balance.m[i].name, jint(st->balance.m[i].buckets));
+	jset(o, "buckets", b);
+	return o;
+}
+
 /* {"listen": "53", "queries_udp": 10, ...}, or null ([dns] off). */
 static json_t *
 dns_to_json(const struct status *st)
@@ -350,6 +367,7 @@ status_to_json(const struct status *st)
 	jset(o, "dns", dns_to_json(st));
 	jset(o, "watch", watch_to_json(st));
 	jset(o, "site", site_to_json(st));
+	jset(o, "balance", balance_to_json(st));
 	return o;
 }
 
@@ -564,6 +582,35 @@ rd_watch(struct rd *rd, const json_t *o, struct status *st)
 }
 
 static void
+rd_balance(struct rd *rd, const json_t *o, struct status *st)
+{
+	const json_t *b, *v;
+	const char *name;
+	size_t n = 0;
+
+	rd_bool(rd, o, "enabled", &st->balance.enabled);
+	rd_str(rd, o, "key", st->balance.key, sizeof(st->balance.key));
+	rd_bool(rd, o, "installed", &st->balance.installed);
+	if ((b = rd_obj(rd, o, "buckets")) == NULL)
+		return;
+	json_object_foreach((json_t *)b, name, v)
+	{
+		struct status_bucket_count *m = &st->balance.m[n];
+
+		if (n == STATUS_MAX_MEMBERS + 1)
+			break;
+		if (!json_is_integer(v) || json_integer_value(v) < 0) {
+			rd_fail(rd, "balance.buckets", "non-negative integers");
+			return;
+		}
+		snprintf(m->name, sizeof(m->name), "%s", name);
+		m->buckets = (uint64_t)json_integer_value(v);
+		n++;
+	}
+	st->balance.n = n;
+}
+
+static void
 rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 {
 	const json_t *o;
@@ -661,6 +708,8 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_u64(rd, o, "rx_bad", &st->site.rx_bad);
 		rd_u64(rd, o, "write_failed", &st->site.write_failed);
 	}
+	if ((o = rd_obj(rd, obj, "balance")) != NULL)
+		rd_balance(rd, o, st);
 	if ((o = rd_obj(rd, obj, "dns")) != NULL) {
 		st->dns.present = true;
 		rd_str(rd, o, "listen", st->dns.listen, sizeof(st->dns.listen));
@@ -744,6 +793,15 @@ status_print(const struct status *st, FILE *fp)
 		    "disk)\n",
 		    or_dash(st->persist.error));
 	fprintf(fp, "members:  %zu\n", st->n_members);
+	if (st->balance.enabled) {
+		fprintf(fp, "balance:  by %s, %s", or_dash(st->balance.key),
+		    st->balance.installed ? "installed:" : "not installed");
+		for (i = 0; i < st->balance.n && i < STATUS_MAX_MEMBERS + 1;
+		     i++)
+			fprintf(fp, "%s %s %" PRIu64, i ? "," : "",
+			    st->balance.m[i].name, st->balance.m[i].buckets);
+		fprintf(fp, "\n");
+	}
 	for (i = 0; i < st->watch.n_ports && i < STATUS_MAX_WATCH; i++)
 		fprintf(fp,
 		    "%s %s:%u request timeout %" PRIu64 " ms, %s (%" PRIu64

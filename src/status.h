@@ -183,6 +183,22 @@ struct status {
 		uint64_t rx_bad;
 		uint64_t write_failed;
 	} site;
+	/* Load sharing ([dmz] balance; issue 11 item 4): whether it is on,
+	 * the key ("addr", "addr-port"), whether this holder installed its
+	 * table, and the buckets of each member it knows (self included;
+	 * by name, the id where it has none), 0 for the unfit. */
+	struct {
+		bool enabled;
+		char key[16];
+		bool installed;
+		size_t n;
+		struct status_bucket_count {
+			char name[STATUS_ID_LEN > STATUS_NAME_LEN
+				      ? STATUS_ID_LEN
+				      : STATUS_NAME_LEN];
+			uint64_t buckets;
+		} m[STATUS_MAX_MEMBERS + 1];
+	} balance;
 };
 
 /*
@@ -193,7 +209,9 @@ struct status {
  * if off; {"listen": string, "queries_udp": number, ...}), watch
  * ({"auto": bool, "ports": [{"port": 80, "proto": "tcp", "timeout_ms":
  * 20, "samples": 143}, ...]}), site ({"settings": number, "digest":
- * string, "rx_bad": number, "write_failed": number}). Returns
+ * string, "rx_bad": number, "write_failed": number}), balance
+ * ({"enabled": bool, "key": string, "installed": bool, "buckets":
+ * {"NAME": number, ...}}). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.
  */

@@ -6,6 +6,7 @@ noinst_LIBRARIES += store/libqure_store.a
 store_libqure_store_a_SOURCES = \
 	store/place.c store/place.h \
 	store/settings.c store/settings.h \
+	store/share.c store/share.h \
 	store/store_int.h
 STORE_LIBS = store/libqure_store.a -lm
 
@@ -15,6 +16,13 @@ TESTS += tests/unit/test_store_place
 tests_unit_test_store_place_SOURCES = tests/unit/test_store_place.c
 tests_unit_test_store_place_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_store_place_LDADD = $(STORE_LIBS) $(CMOCKA_LIBS)
+
+# Load sharing's table: members -> the address of each bucket.
+check_PROGRAMS += tests/unit/test_store_share
+TESTS += tests/unit/test_store_share
+tests_unit_test_store_share_SOURCES = tests/unit/test_store_share.c
+tests_unit_test_store_share_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_store_share_LDADD = $(STORE_LIBS) $(CMOCKA_LIBS)
 
 # The site settings: keys, values, versions, convergence, the codec.
 check_PROGRAMS += tests/unit/test_store_settings

@@ -7,6 +7,7 @@ NETNS_TESTS = \
 	tests/netns/elect.sh \
 	tests/netns/dnsresp.sh \
 	tests/netns/service.sh \
+	tests/netns/balance.sh \
 	tests/netns/linkcut.sh \
 	tests/netns/sigterm.sh \
 	tests/netns/kill9.sh \

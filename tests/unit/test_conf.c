@@ -53,6 +53,8 @@ static const char every_key[] = "[node]\n"
 				"check-fall = 3\n"
 				"check-rise = 5\n"
 				"vmac = 02:51:52:aa:BB:0c\n"
+				"balance = yes\n"
+				"balance-key = addr-port\n"
 				"[hooks]\n"
 				"on-holder = /etc/qured/up\n"
 				"on-standby = /etc/qured/down\n"
@@ -174,6 +176,8 @@ defaults_are_those_of_the_design(void **state)
 	assert_int_equal(c.dmz.check_fall, 2);
 	assert_int_equal(c.dmz.check_rise, 2);
 	assert_int_equal(c.dmz.vmac.mode, CONF_VMAC_NO);
+	assert_false(c.dmz.balance);
+	assert_int_equal(c.dmz.balance_key, CONF_BALANCE_ADDR);
 	assert_string_equal(c.hooks.on_holder, "");
 	assert_string_equal(c.hooks.on_standby, "");
 	assert_int_equal(c.discovery.avahi, CONF_AVAHI_AUTO);
@@ -269,6 +273,8 @@ every_key_is_parsed_into_its_field(void **state)
 	assert_int_equal(c.dmz.vmac.mode, CONF_VMAC_GIVEN);
 	assert_memory_equal(c.dmz.vmac.mac,
 	    ((const uint8_t[6]){0x02, 0x51, 0x52, 0xaa, 0xbb, 0x0c}), 6);
+	assert_true(c.dmz.balance);
+	assert_int_equal(c.dmz.balance_key, CONF_BALANCE_ADDR_PORT);
 	assert_string_equal(c.hooks.on_holder, "/etc/qured/up");
 	assert_string_equal(c.hooks.on_standby, "/etc/qured/down");
 	assert_int_equal(c.discovery.avahi, CONF_AVAHI_NO);
@@ -538,6 +544,20 @@ static const struct bad {
     {MINIMAL "check-rise = 101\n",
 	"t.conf:3: [dmz] check-rise: 101 is out of range, expected 1 to "
 	"100"},
+    {MINIMAL "balance = maybe\n",
+	"t.conf:3: [dmz] balance: \"maybe\" is not a boolean, expected yes "
+	"or no"},
+    {MINIMAL "balance =\n",
+	"t.conf:3: [dmz] balance: \"\" is not a boolean, expected yes or no"},
+    {MINIMAL "balance-key = port\n",
+	"t.conf:3: [dmz] balance-key: \"port\" is not a choice, expected "
+	"addr or addr-port"},
+    {MINIMAL "balance-key = ADDR\n",
+	"t.conf:3: [dmz] balance-key: \"ADDR\" is not a choice, expected "
+	"addr or addr-port"},
+    {MINIMAL "balance-key = addr-port-proto\n",
+	"t.conf:3: [dmz] balance-key: \"addr-port-proto\" is not a choice, "
+	"expected addr or addr-port"},
     {MINIMAL "vmac = maybe\n",
 	"t.conf:3: [dmz] vmac: \"maybe\" is not a MAC, expected no, yes (a "
 	"MAC from the cluster key) or a unicast MAC such as "

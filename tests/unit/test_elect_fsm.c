@@ -2337,8 +2337,10 @@ standby_says_when_its_service_fails_and_is_ranked_last(void **state)
 	    .state = ELECT_ST_STANDBY,
 	    .flags = ELECT_FLAG_UNFIT};
 	struct elect_event ev = {.type = ELECT_EV_SHUTDOWN};
+	struct elect_member_info mi[4];
 	struct elect_msg hello;
 	struct elect_id to;
+	size_t n;
 	int i;
 
 	f->conf.check_enabled = true;
@@ -2356,6 +2358,11 @@ standby_says_when_its_service_fails_and_is_ranked_last(void **state)
 	snprintf(m.name, sizeof(m.name), "unfit");
 	fx_hear_msg(f, &m, PEER_LOW);
 	fx_hear(f, PEER_OTHER, ELECT_MSG_HELLO, 0, 150);
+	/* The members' listing says which is unfit (load sharing). */
+	n = elect_get_members(f->e, f->now, mi, 4);
+	assert_int_equal(n, 2);
+	for (i = 0; i < (int)n; i++)
+		assert_int_equal(mi[i].unfit, strcmp(mi[i].name, "unfit") == 0);
 	fx_make_holder(f);
 	fx_step(f, &ev);
 	to = fx_resigned_to(f);

@@ -42,6 +42,8 @@ only_shared_keys_of_qured_or_the_apps_may_be_set(void **state)
 	(void)state;
 	assert_int_equal(site_conf_check_key("app.max-memory", err, 256), 0);
 	assert_int_equal(site_conf_check_key("dmz.ports", err, 256), 0);
+	assert_int_equal(site_conf_check_key("dmz.balance", err, 256), 0);
+	assert_int_equal(site_conf_check_key("dmz.balance-key", err, 256), 0);
 	assert_int_equal(site_conf_check_key("node.name", err, 256), -1);
 	assert_non_null(strstr(err, "each host's own"));
 	assert_int_equal(

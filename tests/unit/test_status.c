@@ -71,6 +71,16 @@ fill(struct status *st)
 	snprintf(st->site.digest, sizeof(st->site.digest), "0123456789abcdef");
 	st->site.rx_bad = 1;
 	st->site.write_failed = 2;
+	st->balance.enabled = true;
+	snprintf(st->balance.key, sizeof(st->balance.key), "addr-port");
+	st->balance.installed = true;
+	st->balance.n = 3;
+	snprintf(st->balance.m[0].name, sizeof(st->balance.m[0].name), "h1");
+	st->balance.m[0].buckets = 90;
+	snprintf(st->balance.m[1].name, sizeof(st->balance.m[1].name), "h3");
+	st->balance.m[1].buckets = 166;
+	snprintf(st->balance.m[2].name, sizeof(st->balance.m[2].name), "h2");
+	st->balance.m[2].buckets = 0;
 	st->discovery.txt_rejected = 3;
 	st->discovery.over_limit = 4;
 	st->router.present = true;
@@ -152,9 +162,15 @@ status_json_has_exactly_the_design_keys(void **state)
 	o = status_to_json(&st);
 	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
 	    "cloud", "router", "conflict", "persist", "discovery", "dns",
-	    "watch", "site");
+	    "watch", "site", "balance");
 	ASSERT_KEYS(path(o, "site", NULL), "settings", "digest", "rx_bad",
 	    "write_failed");
+	ASSERT_KEYS(
+	    path(o, "balance", NULL), "enabled", "key", "installed", "buckets");
+	ASSERT_KEYS(path(o, "balance", "buckets"), "h1", "h3", "h2");
+	assert_int_equal(json_integer_value(json_object_get(
+			     path(o, "balance", "buckets"), "h3")),
+	    166);
 	ASSERT_KEYS(path(o, "watch", NULL), "auto", "ports");
 	assert_int_equal(json_array_size(path(o, "watch", "ports")), 2);
 	ASSERT_KEYS(json_array_get(path(o, "watch", "ports"), 0), "port",
@@ -505,6 +521,11 @@ reading_rejects_wrong_types_with_the_field_name(void **state)
 	    "{\"watch\":{\"ports\":[80]}}",
 	    "{\"watch\":{\"ports\":[{\"timeout_ms\":-20}]}}",
 	    "{\"watch\":{\"ports\":[{\"proto\":6}]}}",
+	    "{\"balance\":[]}",
+	    "{\"balance\":{\"installed\":\"yes\"}}",
+	    "{\"balance\":{\"buckets\":[85]}}",
+	    "{\"balance\":{\"buckets\":{\"h1\":-1}}}",
+	    "{\"balance\":{\"buckets\":{\"h1\":\"85\"}}}",
 	};
 	struct status *st = malloc(sizeof(*st));
 	char err[128];
