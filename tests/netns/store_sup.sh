@@ -45,6 +45,7 @@ for n in 1 2; do
 	    "redis-server = $REDIS_SERVER"
 done
 qn_elected 6000
+epoch0=$(qn_field "$QN_HOLDER" .epoch)
 
 # ss_cli N IP PORT [--auth] ARGS...: redis-cli from host N's namespace.
 ss_cli() {
@@ -143,6 +144,14 @@ grep -q "apt-get install redis-server" <<<"$err" ||
 grep -q "store: $T/nowhere/redis-server: .*apt-get install redis-server" \
     "$T/h3/log" || qn_fail "h3's log does not name the package"
 qn_log "h3 without redis-server: \"$err\"; it is a member all the same"
+
+# The election went on undisturbed: the first holder holds in its first
+# epoch while instances started, died and restarted.
+[ "$(qn_holder)" = "h$QN_HOLDER" ] || qn_fail "the holder changed"
+for n in 1 2 3; do
+	[ "$(qn_field "$n" .epoch)" = "$epoch0" ] ||
+	    qn_fail "h$n is in epoch $(qn_field "$n" .epoch), not $epoch0"
+done
 
 # qured's exit (SIGTERM) stops its instances, and only its own.
 for n in 1 2; do
