@@ -290,3 +290,18 @@ tests_fuzz_fuzz_dmz_file_LDFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_dmz_file_LDADD = $(ROUTER_CORE_LIBS)
 endif
 # ---- end dmz_auto
+
+# ---- redis_sup: the site cache's redis-server instances ([store], issue
+# 11 item 2, src/redis_sup.h). The pure half (password, redis.conf,
+# backoff) links libcrypto alone; the edge, hiredis on the loop.
+src_qured_SOURCES += src/redis_sup.c src/redis_sup.h src/redis_sup_core.c
+src_qured_CFLAGS += $(HIREDIS_CFLAGS)
+src_qured_LDADD += $(HIREDIS_LIBS)
+check_PROGRAMS += tests/unit/test_redis_sup
+TESTS += tests/unit/test_redis_sup
+tests_unit_test_redis_sup_SOURCES = tests/unit/test_redis_sup.c \
+	src/redis_sup_core.c src/redis_sup.h
+tests_unit_test_redis_sup_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
+	$(CMOCKA_CFLAGS)
+tests_unit_test_redis_sup_LDADD = $(CRYPTO_LIBS) $(CMOCKA_LIBS)
+# ---- end redis_sup
