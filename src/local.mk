@@ -106,9 +106,12 @@ QURED_CTL_CFLAGS = $(EVENT_CFLAGS) $(JANSSON_CFLAGS)
 QURED_CTL_LIBS = $(STORE_LIBS) $(EVENT_LIBS) $(JANSSON_LIBS)
 
 bin_PROGRAMS += src/qurectl
-src_qurectl_SOURCES = src/qurectl.c src/status.c src/status.h
-src_qurectl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
-src_qurectl_LDADD = $(BASE_LIBS) $(JANSSON_LIBS)
+src_qurectl_SOURCES = src/qurectl.c src/status.c src/status.h \
+	src/qurectl_kv.c src/qurectl_kv.h
+src_qurectl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(HIREDIS_CFLAGS)
+src_qurectl_LDADD = libqure/libqure.la $(BASE_LIBS) $(JANSSON_LIBS) \
+	$(HIREDIS_LIBS)
+src_qurectl_LDFLAGS = -static
 
 dist_man_MANS += doc/man/qurectl.8
 
