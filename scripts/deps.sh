@@ -15,6 +15,7 @@ PKGS=(
 	libjansson-dev libcmocka-dev libnftables-dev libavahi-client-dev libldns-dev
 	libnftnl-dev libmnl-dev # netcfg/nft_batch.c
 	libminiupnpc-dev libnatpmp-dev # dns/router.c
+	libhiredis-dev # src/redis_sup.c: the site cache's instances
 	# fuzzing (libFuzzer and the sanitizer runtimes of clang 14), format
 	clang libclang-rt-14-dev clang-format-14
 	# tests/netns (network namespaces, bridges, veth)
@@ -35,14 +36,18 @@ PKGS=(
 	# tests/netns/upnp.sh: the router's IGD (never started in the root
 	# namespace: policy-rc.d) and its clients
 	miniupnpd miniupnpd-nftables miniupnpc natpmpc
+	# the site cache ([store]): qured runs redis-server itself, in the
+	# netns tests in the member namespaces only (the Debian service is
+	# never started: policy-rc.d); redis-cli checks it
+	redis-server redis-tools
 )
 
 log() { printf 'deps: %s\n' "$*"; }
 
 # Packages installed by anyone on this machine (avahi-daemon, bind9,
-# keepalived, miniupnpd for the netns tests) must never start their
-# daemons in the root namespace: tests run them in namespaces of their
-# own. A policy-rc.d that exits 101 denies every start by invoke-rc.d;
+# keepalived, miniupnpd, redis-server for the netns tests) must never
+# start their daemons in the root namespace: tests run them in namespaces
+# of their own. A policy-rc.d that exits 101 denies every start by invoke-rc.d;
 # one that is already there is kept.
 if [ "$(id -u)" -eq 0 ] && [ ! -e /usr/sbin/policy-rc.d ]; then
 	printf '#!/bin/sh\n# qure scripts/deps.sh: no daemon starts from apt\nexit 101\n' \

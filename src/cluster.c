@@ -2320,6 +2320,28 @@ set_group_src(struct cluster *c)
 	c->group_src = src;
 }
 
+int
+cluster_lan_addr(struct cluster *c, struct in_addr *out)
+{
+	struct disc_net dmz = {.addr = {.family = 4}};
+	size_t i;
+
+	refresh_nets(c, clock_now_ms());
+	memcpy(dmz.addr.b, &c->conf.dmz.address.addr, 4);
+	dmz.prefix = c->conf.dmz.address.prefix;
+	for (i = 0; i < c->n_nets; i++) {
+		if (c->nets[i].addr.family != 4 ||
+		    memcmp(c->nets[i].addr.b, dmz.addr.b, 4) == 0)
+			continue;
+		if (dmz.prefix == 0 ||
+		    disc_addr_in_nets(&c->nets[i].addr, &dmz, 1)) {
+			memcpy(out, c->nets[i].addr.b, 4);
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static bool
 advertises_v4(const struct elect_member_info *m)
 {

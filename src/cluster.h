@@ -11,6 +11,7 @@
 
 struct conf;
 struct event_base;
+struct in_addr;
 struct status;
 
 struct cluster;
@@ -36,6 +37,15 @@ void cluster_shutdown(struct cluster *);
 
 /* SIGHUP: applies what can change live, logs what needs a restart. */
 void cluster_reload(struct cluster *, const struct conf *);
+
+/*
+ * This member's LAN address: its own IPv4 address on the cluster
+ * interface in the DMZ address's subnet (the one its group datagrams
+ * come from), never the DMZ address itself; without an IPv4 DMZ
+ * address, its first. For the site cache's instances (src/redis_sup.h).
+ * 0, or -1 if the interface has none now.
+ */
+int cluster_lan_addr(struct cluster *, struct in_addr *out);
 
 /* A snapshot for the control socket. */
 void cluster_status(struct cluster *, struct status *out);

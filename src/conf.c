@@ -52,6 +52,8 @@ enum ktype {
 	T_LISTEN,   /* struct conf_listen */
 	T_RATE,	    /* uint32_t per second: "N/s", 0: off */
 	T_AUTO_MS,  /* struct conf_auto_ms: "auto" or a T_MS duration */
+	T_SIZE,	    /* uint64_t bytes, K/M/G suffixes; [min, max] in MiB */
+	T_STRATEGY, /* enum conf_store_strategy */
 };
 
 enum kflag {
@@ -193,6 +195,31 @@ static const struct key keys[] = {
 	"every address"},
     {"dns", "rrl", T_RATE, "20/s", 0, 100000, FIELD(dns.rrl), F_LIVE,
 	"answers per second to one client /24 (/56) over UDP; 0: no limit"},
+    {"store", "enable", T_BOOL, "no", 0, 0, FIELD(store.enable), 0,
+	"run this member's part of the site cache (redis-server instances "
+	"in cluster mode)"},
+    {"store", "port", T_UINT, "6379", 1, 65535, FIELD(store.port), 0,
+	"TCP port of the first instance; the replicas' follow it, each "
+	"with its cluster bus at port + 10000"},
+    {"store", "memory", T_SIZE, "64M", 1, 1048576, FIELD(store.memory), 0,
+	"each instance's maxmemory, e.g. 64M or 1G (alias max-memory)"},
+    {"store", "replicas", T_UINT, "1", 0, CONF_STORE_MAX_REPLICAS,
+	FIELD(store.replicas), 0,
+	"replica instances per member, beside the master"},
+    {"store", "strategy", T_STRATEGY, "uniform", 0, 0, FIELD(store.strategy), 0,
+	"how slots are weighed over the members: uniform, cpu or memory"},
+    {"store", "redis-server", T_PATH, "/usr/bin/redis-server", 0, 0,
+	FIELD(store.redis_server), 0, "the redis-server program"},
+};
+
+/* Other names of keys: issue 11 (after its seed) calls [store] memory
+ * max-memory. */
+static const struct key_alias {
+	const char *section;
+	const char *alias;
+	const char *name;
+} aliases[] = {
+    {"store", "max-memory", "memory"},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -210,6 +237,7 @@ static const struct section {
     {"discovery", 0},
     {"cloud", offsetof(struct conf, cloud.enabled)},
     {"dns", offsetof(struct conf, dns.enabled)},
+    {"store", 0},
 };
 
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
@@ -1319,6 +1347,92 @@ print_auto_ms(const struct key *k, const void *f, char *buf, size_t n)
 		fmt_ms(a->ms, buf, n);
 }
 
+#define MIB (1024u * 1024u)
+
+/* Sizes are binary (K = 1024) whatever Redis's own "64m" means (10^6):
+ * the instance gets the bytes (src/redis_sup_core.c), never the text. */
+static int
+parse_size(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	static const char units[] = "KMG";
+	size_t digits = strspn(v, "0123456789");
+	const char *u = v + digits;
+	uint64_t bytes;
+	uint32_t num;
+	char s[48];
+	int shift = 0;
+
+	shown(v, s, sizeof(s));
+	if (u[0] != '\0' && u[1] == '\0' &&
+	    strchr(units, toupper((unsigned char)u[0])) != NULL)
+		shift = 10 * (int)(strchr(units, toupper((unsigned char)u[0])) -
+				   units + 1);
+	if (parse_u32(v, digits, &num) == -1 || (u[0] != '\0' && shift == 0)) {
+		say(why, n, "\"%s\" is not a size, expected e.g. 64M or 1G", s);
+		return -1;
+	}
+	bytes = (uint64_t)num << shift;
+	if (bytes < (uint64_t)k->min * MIB || bytes > (uint64_t)k->max * MIB) {
+		say(why, n, "%s is out of range, expected %uM to %uG", s,
+		    k->min, k->max / 1024);
+		return -1;
+	}
+	*(uint64_t *)f = bytes;
+	return 0;
+}
+
+/* The largest unit that divides it exactly. */
+static void
+print_size(const struct key *k, const void *f, char *buf, size_t n)
+{
+	uint64_t b = *(const uint64_t *)f;
+	const char *unit = "GMK";
+	int shift = 30;
+
+	(void)k;
+	for (; shift > 0; shift -= 10, unit++)
+		if (b != 0 && b % ((uint64_t)1 << shift) == 0) {
+			say(buf, n, "%llu%c", (unsigned long long)(b >> shift),
+			    *unit);
+			return;
+		}
+	say(buf, n, "%llu", (unsigned long long)b);
+}
+
+static const char *const strategies[] = {
+    [CONF_STORE_UNIFORM] = "uniform",
+    [CONF_STORE_CPU] = "cpu",
+    [CONF_STORE_MEMORY] = "memory",
+};
+
+static int
+parse_strategy(const struct key *k, const char *v, void *f, char *why, size_t n)
+{
+	char s[48];
+	size_t i;
+
+	(void)k;
+	for (i = 0; i < sizeof(strategies) / sizeof(strategies[0]); i++)
+		if (strcmp(v, strategies[i]) == 0) {
+			*(enum conf_store_strategy *)f =
+			    (enum conf_store_strategy)i;
+			return 0;
+		}
+	shown(v, s, sizeof(s));
+	say(why, n, "\"%s\" is not a strategy, expected uniform, cpu or memory",
+	    s);
+	return -1;
+}
+
+static void
+print_strategy(const struct key *k, const void *f, char *buf, size_t n)
+{
+	enum conf_store_strategy m = *(const enum conf_store_strategy *)f;
+
+	(void)k;
+	say(buf, n, "%s", strategies[m <= CONF_STORE_MEMORY ? m : 0]);
+}
+
 static const struct ktype_ops {
 	const char *name; /* for conf_key_info() and the man page */
 	parse_fn *parse;
@@ -1346,6 +1460,8 @@ static const struct ktype_ops {
     [T_LISTEN] = {"[address:]port", parse_listen, print_listen},
     [T_RATE] = {"rate", parse_rate, print_rate},
     [T_AUTO_MS] = {"auto or duration", parse_auto_ms, print_auto_ms},
+    [T_SIZE] = {"size", parse_size, print_size},
+    [T_STRATEGY] = {"uniform, cpu or memory", parse_strategy, print_strategy},
 };
 
 #define VALUE_MAX 400 /* a printed value: ports, paths, DNS names */
@@ -1379,6 +1495,10 @@ key_find(const char *section, const char *name)
 {
 	size_t i;
 
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcmp(aliases[i].section, section) == 0 &&
+		    strcmp(aliases[i].alias, name) == 0)
+			name = aliases[i].name;
 	for (i = 0; i < NKEYS; i++)
 		if (strcmp(keys[i].section, section) == 0 &&
 		    strcmp(keys[i].name, name) == 0)
@@ -1492,7 +1612,7 @@ on_section_line(struct pctx *p, const char *line)
 		shown(name, name, sizeof(name));
 		fail(p, p->lineno,
 		    "[%s]: unknown section, expected node, cluster, dmz, "
-		    "hooks, discovery, cloud or dns",
+		    "hooks, discovery, cloud, dns or store",
 		    name);
 		return;
 	}
@@ -1595,7 +1715,7 @@ on_kv(void *user, const char *section, const char *name, const char *value)
 		fail(p, p->lineno,
 		    "[%s] %s: set twice (first on line %d), "
 		    "expected one value",
-		    k->section, k->name, p->seen[i]);
+		    k->section, name, p->seen[i]);
 		return 0;
 	}
 	p->seen[i] = p->lineno;
@@ -1603,12 +1723,12 @@ on_kv(void *user, const char *section, const char *name, const char *value)
 		fail(p, p->lineno,
 		    "[%s] %s: value holds a control "
 		    "character, expected printable text",
-		    k->section, k->name);
+		    k->section, name);
 		return 0;
 	}
 	if (ops[k->type].parse(
 		k, value, (char *)p->c + k->off, why, sizeof(why)) == -1) {
-		fail(p, p->lineno, "[%s] %s: %s", k->section, k->name, why);
+		fail(p, p->lineno, "[%s] %s: %s", k->section, name, why);
 		return 0;
 	}
 	return 1;
@@ -1620,6 +1740,40 @@ static const char *const required_eg[] = {
     [T_HOSTPORT] = "e.g. 198.51.100.53:53",
     [T_PATH] = "e.g. /etc/qured/tsig.key",
 };
+
+/*
+ * [store]: instance i listens on port + i and port + i + 10000 (its
+ * cluster bus, fixed by Redis): both must be ports. The DNS responder
+ * must not want one of them.
+ */
+static void
+check_store(struct pctx *p)
+{
+	const struct conf *c = p->c;
+	unsigned last = (unsigned)c->store.port + c->store.replicas;
+	unsigned dns = c->dns.listen.port;
+	const struct key *k = key_find("store", "port");
+
+	if (last + 10000 > 65535) {
+		fail(p, p->seen[k - keys],
+		    "[store] port: %u with replicas = %u needs ports up to "
+		    "%u (cluster bus: port + 10000), expected a port of at "
+		    "most %u",
+		    c->store.port, c->store.replicas, last + 10000,
+		    65535 - 10000 - c->store.replicas);
+		return;
+	}
+	if (c->store.enable && c->dns.enabled &&
+	    ((dns >= c->store.port && dns <= last) ||
+		(dns >= c->store.port + 10000u && dns <= last + 10000))) {
+		k = key_find("dns", "listen");
+		fail(p, p->seen[k - keys],
+		    "[dns] listen: %u is a port of [store] (%u to %u and "
+		    "%u to %u), expected another port",
+		    dns, c->store.port, last, c->store.port + 10000u,
+		    last + 10000);
+	}
+}
 
 /* Whole-file rules, after every key is in: required keys, conflicts. */
 static void
@@ -1670,6 +1824,8 @@ check_all(struct pctx *p)
 		    "port too, expected another port",
 		    c->dns.listen.port);
 	}
+	if (!p->failed)
+		check_store(p);
 }
 
 static int

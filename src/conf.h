@@ -129,6 +129,15 @@ enum conf_avahi {
 	CONF_AVAHI_NO,	     /* never */
 };
 
+/* [store] strategy: how the site cache weighs members (issue 11 item 2). */
+enum conf_store_strategy {
+	CONF_STORE_UNIFORM = 0, /* every member the same */
+	CONF_STORE_CPU,		/* by CPUs */
+	CONF_STORE_MEMORY,	/* by memory */
+};
+
+#define CONF_STORE_MAX_REPLICAS 3 /* [store] replicas */
+
 /* Durations are milliseconds; strings are NUL-terminated, "" is unset. */
 struct conf {
 	struct {
@@ -193,6 +202,16 @@ struct conf {
 		struct conf_listen listen;
 		uint32_t rrl; /* answers per second per client /24; 0: off */
 	} dns;
+	/* The site cache: 1 + replicas redis-server instances per member
+	 * at ports port..port+replicas (src/redis_sup.h). */
+	struct {
+		bool enable;
+		uint16_t port;	  /* the first; each has a bus at +10000 */
+		uint64_t memory;  /* bytes, each instance's maxmemory */
+		uint8_t replicas; /* 0..CONF_STORE_MAX_REPLICAS */
+		enum conf_store_strategy strategy;
+		char redis_server[CONF_PATH_MAX + 1];
+	} store;
 };
 
 /* Fills c with every default of the table (no [dmz] address, name ""). */

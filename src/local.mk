@@ -106,9 +106,12 @@ QURED_CTL_CFLAGS = $(EVENT_CFLAGS) $(JANSSON_CFLAGS)
 QURED_CTL_LIBS = $(STORE_LIBS) $(EVENT_LIBS) $(JANSSON_LIBS)
 
 bin_PROGRAMS += src/qurectl
-src_qurectl_SOURCES = src/qurectl.c src/status.c src/status.h
-src_qurectl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
-src_qurectl_LDADD = $(BASE_LIBS) $(JANSSON_LIBS)
+src_qurectl_SOURCES = src/qurectl.c src/status.c src/status.h \
+	src/qurectl_kv.c src/qurectl_kv.h
+src_qurectl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(HIREDIS_CFLAGS)
+src_qurectl_LDADD = libqure/libqure.la $(BASE_LIBS) $(JANSSON_LIBS) \
+	$(HIREDIS_LIBS)
+src_qurectl_LDFLAGS = -static
 
 dist_man_MANS += doc/man/qurectl.8
 
@@ -290,3 +293,18 @@ tests_fuzz_fuzz_dmz_file_LDFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_dmz_file_LDADD = $(ROUTER_CORE_LIBS)
 endif
 # ---- end dmz_auto
+
+# ---- redis_sup: the site cache's redis-server instances ([store], issue
+# 11 item 2, src/redis_sup.h). The pure half (password, redis.conf,
+# backoff) links libcrypto alone; the edge, hiredis on the loop.
+src_qured_SOURCES += src/redis_sup.c src/redis_sup.h src/redis_sup_core.c
+src_qured_CFLAGS += $(HIREDIS_CFLAGS)
+src_qured_LDADD += $(HIREDIS_LIBS)
+check_PROGRAMS += tests/unit/test_redis_sup
+TESTS += tests/unit/test_redis_sup
+tests_unit_test_redis_sup_SOURCES = tests/unit/test_redis_sup.c \
+	src/redis_sup_core.c src/redis_sup.h
+tests_unit_test_redis_sup_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
+	$(CMOCKA_CFLAGS)
+tests_unit_test_redis_sup_LDADD = $(CRYPTO_LIBS) $(CMOCKA_LIBS)
+# ---- end redis_sup

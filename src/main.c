@@ -21,6 +21,7 @@
 #include "src/ctl.h"
 #include "src/dmz_auto.h"
 #include "src/lock.h"
+#include "src/redis_sup.h"
 #include "src/site.h"
 #include "src/site_conf.h"
 #include "src/status.h"
@@ -32,6 +33,7 @@ struct daemon {
 	const char *conf_path;
 	struct conf conf;
 	struct cluster *cluster;
+	struct redis_sup *store; /* [store] enable = yes; NULL: off */
 	struct ctl *ctl;
 	struct event *ev_term, *ev_int, *ev_hup;
 	int lock_fd; /* the state dir's lock, held for our lifetime */
@@ -127,6 +129,10 @@ ctl_status(void *arg, struct status *out)
 	struct daemon *d = arg;
 
 	cluster_status(d->cluster, out);
+	if (d->store != NULL)
+		redis_sup_status(d->store, out);
+	else if (d->conf.store.enable)
+		out->store.enabled = true; /* and failed to start: logged */
 }
 
 static int
@@ -245,6 +251,29 @@ run_realtime(unsigned priority)
 }
 
 static int
+lan_addr(void *arg, struct in_addr *out)
+{
+	struct daemon *d = arg;
+
+	return cluster_lan_addr(d->cluster, out);
+}
+
+/* The site cache: its failure is logged, never qured's (the election
+ * must not depend on Redis). */
+static void
+start_store(struct daemon *d, const uint8_t *key)
+{
+	char err[512];
+
+	if (!d->conf.store.enable)
+		return;
+	d->store = redis_sup_new(
+	    d->base, &d->conf, key, lan_addr, d, err, sizeof(err));
+	if (d->store == NULL)
+		log_warnx("%s; running without the store", err);
+}
+
+static int
 start(struct daemon *d, char *err, size_t errlen)
 {
 	static const struct ctl_ops ops = {ctl_status, ctl_handover, ctl_reload,
@@ -271,6 +300,8 @@ start(struct daemon *d, char *err, size_t errlen)
 		d->conf.dmz.address.prefix = dmz.prefix;
 	}
 	d->cluster = cluster_new(d->base, &d->conf, key, err, errlen);
+	if (d->cluster != NULL)
+		start_store(d, key);
 	OPENSSL_cleanse(key, sizeof(key));
 	if (d->cluster == NULL)
 		return -1;
@@ -304,6 +335,7 @@ stop(struct daemon *d)
 	if (d->ev_hup != NULL)
 		event_free(d->ev_hup);
 	ctl_free(d->ctl);
+	redis_sup_free(d->store);
 	cluster_free(d->cluster);
 	if (d->base != NULL)
 		event_base_free(d->base);

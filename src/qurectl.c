@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "base/clock.h"
+#include "src/qurectl_kv.h"
 #include "src/status.h"
 #include "store/settings.h"
 
@@ -59,7 +60,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: qurectl [-s SOCKET] COMMAND\n"
+	    "usage: qurectl [-s SOCKET] [-H HOST[:PORT]] [-P FILE] COMMAND\n"
 	    "\n"
 	    "  status [--json]   who holds the DMZ address, this node, "
 	    "counters\n"
@@ -74,6 +75,15 @@ usage(FILE *fp)
 	    "                    sets KEY (section.name) on every member; -:\n"
 	    "                    the value from standard input\n"
 	    "  config unset KEY  removes KEY on every member\n"
+	    "  kv set|append KEY VALUE|-   store, append (- : standard input)\n"
+	    "  kv get|del KEY    (exit 2: no such key)\n"
+	    "  kv list [PATTERN] the keys (a glob)\n"
+	    "  kv init [--strategy uniform|cpu|memory] ID...\n"
+	    "                    creates empty ids spread over the members\n"
+	    "  kv node-id|node-ids KEY\n"
+	    "                    the member that processes KEY / holds it\n"
+	    "                    (kv: each with --json; -H HOST[:PORT] any\n"
+	    "                    member, -P FILE the site cache's password)\n"
 	    "  keygen [-f] [-o FILE]\n"
 	    "                    a new cluster key (base64 of 32 bytes), "
 	    "printed\n"
@@ -536,6 +546,137 @@ cmd_config(const char *path, int argc, char **argv)
 	reply_free(&r);
 }
 
+/* -H and -P: which member's site cache qurectl kv asks, and how. */
+static const char *kv_host_opt, *kv_password_opt;
+
+#define QURECTL_STORE_PASSWORD "/var/lib/qured/store/password"
+
+/* Whether a qured listens on path (connect without dying). */
+static bool
+socket_answers(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	bool ok;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return false;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return false;
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* HOST, HOST:PORT, IPV6 or [IPV6]:PORT into host (len bytes), *port
+ * (0: none given). */
+static void
+parse_host_opt(const char *arg, char *host, size_t len, uint16_t *port)
+{
+	const char *h = arg, *hend, *ps = NULL, *colon;
+	char *stop;
+	long p;
+
+	*port = 0;
+	if (arg[0] == '[') {
+		const char *close = strchr(arg, ']');
+
+		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+			die("-H %s: not [IPV6]:PORT", arg);
+		h = arg + 1;
+		hend = close;
+		ps = close[1] == ':' ? close + 2 : NULL;
+	} else if ((colon = strchr(arg, ':')) != NULL &&
+		   strchr(colon + 1, ':') == NULL) {
+		hend = colon;
+		ps = colon + 1;
+	} else {
+		hend = arg + strlen(arg); /* no port, or a bare IPv6 address */
+	}
+	if (ps != NULL) {
+		p = strtol(ps, &stop, 10);
+		if (*ps == '\0' || *stop != '\0' || p <= 0 || p > 65535)
+			die("-H %s: the port is not 1..65535", arg);
+		*port = (uint16_t)p;
+	}
+	if (hend == h || (size_t)(hend - h) >= len)
+		die("-H %s: no host, or one too long", arg);
+	memcpy(host, h, (size_t)(hend - h));
+	host[hend - h] = '\0';
+}
+
+/* init --strategy S: the site's [store] strategy, set first. */
+static int
+kv_strategy(const char *path, int *argc, char **argv)
+{
+	struct reply r;
+	int i;
+
+	for (i = 1; i + 1 < *argc; i++) {
+		if (strcmp(argv[i], "--strategy") != 0)
+			continue;
+		if (strcmp(argv[i + 1], "uniform") != 0 &&
+		    strcmp(argv[i + 1], "cpu") != 0 &&
+		    strcmp(argv[i + 1], "memory") != 0)
+			die("kv init: --strategy is uniform, cpu or memory");
+		request(path, "kv init --strategy",
+		    config_req("set", "store.strategy", argv[i + 1]), &r);
+		reply_free(&r);
+		memmove(&argv[i], &argv[i + 2],
+		    (size_t)(*argc - i - 2) * sizeof(argv[0]));
+		*argc -= 2;
+		return 1;
+	}
+	return 0;
+}
+
+/* qurectl kv: the member and the password from -H/-P, else from the
+ * local qured's status; exits with kv_main()'s status. */
+static void
+cmd_kv(const char *path, int argc, char **argv)
+{
+	struct kv_opts o = {.host = kv_host_opt};
+	struct status *st = calloc(1, sizeof(*st));
+	char host[STATUS_ADDR_LEN + 2], err[256];
+	bool local = false;
+	struct reply r;
+
+	if (st == NULL)
+		die("out of memory");
+	if (argc > 1 && strcmp(argv[1], "init") == 0)
+		kv_strategy(path, &argc, argv);
+	if ((kv_host_opt == NULL || kv_password_opt == NULL) &&
+	    (kv_host_opt == NULL || socket_answers(path))) {
+		request(path, "kv", req_new("status"), &r);
+		if (status_from_json(r.obj, st, err, sizeof(err)) == -1)
+			die("kv: %s", err);
+		reply_free(&r);
+		local = true;
+	}
+	if (kv_host_opt != NULL) {
+		parse_host_opt(kv_host_opt, host, sizeof(host), &o.port);
+		o.host = host;
+	} else if (!st->store.enabled || st->store.address[0] == '\0' ||
+		   st->store.n_instances == 0) {
+		die("kv: this member runs no site cache%s%s (set [store] "
+		    "enable = yes, or ask another member with -H HOST)",
+		    st->store.error[0] ? ": " : "", st->store.error);
+	} else {
+		o.host = st->store.address;
+		o.port = (uint16_t)st->store.instances[0].port;
+	}
+	o.password_file = kv_password_opt != NULL ? kv_password_opt
+			  : local && st->store.password_file[0] != '\0'
+			      ? st->store.password_file
+			      : QURECTL_STORE_PASSWORD;
+	o.st = local ? st : NULL;
+	if (fflush(stdout) == EOF)
+		die("cannot write to standard output");
+	exit(kv_main(&o, argc - 1, argv + 1));
+}
+
 /* Runs argv[0] (a command) with its arguments; dies on a usage error. */
 static void
 run(const char *path, int argc, char **argv)
@@ -560,6 +701,8 @@ run(const char *path, int argc, char **argv)
 		keygen_args(argc, argv);
 	else if (strcmp(cmd, "config") == 0)
 		cmd_config(path, argc, argv);
+	else if (strcmp(cmd, "kv") == 0)
+		cmd_kv(path, argc, argv);
 	else if (strcmp(cmd, "status") == 0 || strcmp(cmd, "members") == 0 ||
 		 strcmp(cmd, "handover") == 0 || strcmp(cmd, "reload") == 0 ||
 		 strcmp(cmd, "keygen") == 0)
@@ -580,13 +723,20 @@ main(int argc, char **argv)
 
 	/* '+': options end at the command, so "status --json" reaches it. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hs:", longopts, NULL)) != -1) {
+	while (
+	    (c = getopt_long(argc, argv, "+:hs:H:P:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
 			return 0;
 		case 's':
 			path = optarg;
+			break;
+		case 'H':
+			kv_host_opt = optarg;
+			break;
+		case 'P':
+			kv_password_opt = optarg;
 			break;
 		case ':':
 			die("option -%c needs an argument (see qurectl -h)",

@@ -299,6 +299,41 @@ balance_to_json(const struct status *st)
 	return o;
 }
 
+static json_t *
+str_or_null(const char *s)
+{
+	return s[0] != '\0' ? jstr(s) : json_null();
+}
+
+/* {"enabled": true, "address": "10.0.0.11", "instances": [{"port": 6379,
+ *  "pid": 812, "up": true, "restarts": 0, "last_exit": null}], ...} */
+static json_t *
+store_to_json(const struct status *st)
+{
+	const struct status_store_inst *in;
+	json_t *o = jobj(), *a = jarr(), *p;
+	size_t i, n = st->store.n_instances;
+
+	if (n > STATUS_MAX_STORE)
+		n = STATUS_MAX_STORE;
+	for (i = 0; i < n; i++) {
+		in = &st->store.instances[i];
+		p = jobj();
+		jset(p, "port", jint(in->port));
+		jset(p, "pid", in->pid != 0 ? jint(in->pid) : json_null());
+		jset(p, "up", json_boolean(in->up));
+		jset(p, "restarts", jint(in->restarts));
+		jset(p, "last_exit", str_or_null(in->last_exit));
+		jappend(a, p);
+	}
+	jset(o, "enabled", json_boolean(st->store.enabled));
+	jset(o, "address", str_or_null(st->store.address));
+	jset(o, "instances", a);
+	jset(o, "password_file", str_or_null(st->store.password_file));
+	jset(o, "error", str_or_null(st->store.error));
+	return o;
+}
+
 /* {"listen": "53", "queries_udp": 10, ...}, or null ([dns] off). */
 static json_t *
 dns_to_json(const struct status *st)
@@ -368,6 +403,7 @@ status_to_json(const struct status *st)
 	jset(o, "watch", watch_to_json(st));
 	jset(o, "site", site_to_json(st));
 	jset(o, "balance", balance_to_json(st));
+	jset(o, "store", store_to_json(st));
 	return o;
 }
 
@@ -611,6 +647,45 @@ rd_balance(struct rd *rd, const json_t *o, struct status *st)
 }
 
 static void
+rd_store(struct rd *rd, const json_t *o, struct status *st)
+{
+	struct status_store_inst *in;
+	const json_t *arr, *p;
+	size_t i;
+
+	if (o == NULL)
+		return;
+	rd_bool(rd, o, "enabled", &st->store.enabled);
+	rd_str(rd, o, "address", st->store.address, sizeof(st->store.address));
+	rd_str(rd, o, "password_file", st->store.password_file,
+	    sizeof(st->store.password_file));
+	rd_str(rd, o, "error", st->store.error, sizeof(st->store.error));
+	arr = json_object_get(o, "instances");
+	if (arr == NULL || json_is_null(arr))
+		return;
+	if (!json_is_array(arr)) {
+		rd_fail(rd, "instances", "an array");
+		return;
+	}
+	json_array_foreach(arr, i, p)
+	{
+		if (!json_is_object(p)) {
+			rd_fail(rd, "instances[]", "an object");
+			return;
+		}
+		if (st->store.n_instances == STATUS_MAX_STORE)
+			break;
+		in = &st->store.instances[st->store.n_instances++];
+		rd_uint(rd, p, "port", &in->port);
+		rd_u64(rd, p, "pid", &in->pid);
+		rd_bool(rd, p, "up", &in->up);
+		rd_u64(rd, p, "restarts", &in->restarts);
+		rd_str(
+		    rd, p, "last_exit", in->last_exit, sizeof(in->last_exit));
+	}
+}
+
+static void
 rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 {
 	const json_t *o;
@@ -727,6 +802,7 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_u64(rd, o, "tcp_rejected", &st->dns.tcp_rejected);
 	}
 	rd_watch(rd, rd_obj(rd, obj, "watch"), st);
+	rd_store(rd, rd_obj(rd, obj, "store"), st);
 }
 
 int
@@ -750,6 +826,33 @@ static const char *
 or_dash(const char *s)
 {
 	return s[0] != '\0' ? s : "-";
+}
+
+/* "store:    10.0.0.11, 6379 up (pid 812), 6380 down (restarts 2, last
+ * killed by signal 9)" */
+static void
+print_store(const struct status *st, FILE *fp)
+{
+	const struct status_store_inst *in;
+	size_t i;
+
+	if (!st->store.enabled)
+		return;
+	if (st->store.error[0] != '\0') {
+		fprintf(fp, "store:    off: %s\n", st->store.error);
+		return;
+	}
+	fprintf(fp, "store:    %s", or_dash(st->store.address));
+	for (i = 0; i < st->store.n_instances && i < STATUS_MAX_STORE; i++) {
+		in = &st->store.instances[i];
+		fprintf(fp, ", %u %s", in->port, in->up ? "up" : "down");
+		if (in->pid != 0)
+			fprintf(fp, " (pid %" PRIu64 ")", in->pid);
+		if (in->restarts != 0)
+			fprintf(fp, " (restarts %" PRIu64 ", last %s)",
+			    in->restarts, or_dash(in->last_exit));
+	}
+	fprintf(fp, "\n");
 }
 
 void
@@ -848,6 +951,7 @@ status_print(const struct status *st, FILE *fp)
 			fprintf(fp, "          last error: %s\n",
 			    st->cloud.last_error);
 	}
+	print_store(st, fp);
 	if (st->router.present)
 		fprintf(fp,
 		    "router:   %s, external %s%s%s, %u port(s) mapped, %u "

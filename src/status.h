@@ -29,6 +29,7 @@
 #define STATUS_ERR_LEN 256	/* persist.error */
 #define STATUS_CONFLICT_LEN 192 /* "member NAME (ID) at ADDR: ..." */
 #define STATUS_MAX_WATCH 16	/* ELECT_MAX_WATCH_PORTS */
+#define STATUS_MAX_STORE 4	/* 1 + CONF_STORE_MAX_REPLICAS */
 
 struct status_member {
 	char id[STATUS_ID_LEN];
@@ -65,6 +66,15 @@ struct status_watch_port {
 	char proto[4];	     /* "tcp" or "udp" */
 	uint64_t timeout_ms; /* what a request to it is given now */
 	uint64_t samples;    /* answers measured */
+};
+
+/* One redis-server instance of the site cache ([store]). */
+struct status_store_inst {
+	unsigned port;
+	uint64_t pid; /* 0: not running (JSON null) */
+	bool up;      /* answers PING with the password */
+	uint64_t restarts;
+	char last_exit[64]; /* "killed by signal 9"; "": none (null) */
 };
 
 struct status {
@@ -199,6 +209,18 @@ struct status {
 			uint64_t buckets;
 		} m[STATUS_MAX_MEMBERS + 1];
 	} balance;
+	/* The site cache's instances on this member ([store], issue 11
+	 * item 2, src/redis_sup.h): the LAN address they are bound to
+	 * ("": not known yet), the password file, why none runs ("":
+	 * no error). */
+	struct {
+		bool enabled;
+		char address[STATUS_ADDR_LEN];
+		struct status_store_inst instances[STATUS_MAX_STORE];
+		size_t n_instances;
+		char password_file[160];
+		char error[STATUS_ERR_LEN];
+	} store;
 };
 
 /*
@@ -211,7 +233,11 @@ struct status {
  * 20, "samples": 143}, ...]}), site ({"settings": number, "digest":
  * string, "rx_bad": number, "write_failed": number}), balance
  * ({"enabled": bool, "key": string, "installed": bool, "buckets":
- * {"NAME": number, ...}}). Returns
+ * {"NAME": number, ...}}), store
+ * ({"enabled": bool, "address": string or null, "instances": [{"port":
+ * 6379, "pid": number or null, "up": bool, "restarts": number,
+ * "last_exit": string or null}], "password_file": string or null,
+ * "error": string or null}). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.
  */

@@ -39,6 +39,8 @@ NETNS_TESTS = \
 	tests/netns/diskro.sh \
 	tests/netns/startorder.sh \
 	tests/netns/settings.sh \
+	tests/netns/kv_client.sh \
+	tests/netns/store_sup.sh \
 	tests/netns/revert.sh \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \

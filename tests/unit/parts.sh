@@ -6,6 +6,8 @@
 #   base/       its own headers and libc;
 #   store/      its own headers and libc (libm): a pure core, like the
 #               election's;
+#   libqure/    its own headers, libc and hiredis: an installed library
+#               that needs nothing of the project;
 #   netcfg/, discovery/, dns/ (the edge parts)
 #               their own headers and base/: never src/, election/ or
 #               another edge part.
@@ -42,8 +44,9 @@ third_party='event2/|netlink/|nftables/|jansson|ini\.h|cmocka|ldns/|systemd/'
 check election 'config\.h"|election/' "$third_party"
 check base 'config\.h"|base/' "$third_party|openssl/"
 check store 'config\.h"|store/' "$third_party|openssl/"
+check libqure 'config\.h"|libqure/' "$third_party|openssl/"
 for edge in netcfg discovery dns; do
 	check "$edge" "config\\.h\"|base/|$edge/" ''
 done
-[ "$fail" = 0 ] && echo "parts: election/, base/, store/ and the edge parts include only what they may"
+[ "$fail" = 0 ] && echo "parts: election/, base/, store/, libqure/ and the edge parts include only what they may"
 exit "$fail"

@@ -73,7 +73,14 @@ static const char every_key[] = "[node]\n"
 				"[dns]\n"
 				"zone = cloud.example.org\n"
 				"listen = 5300\n"
-				"rrl = 20/s\n";
+				"rrl = 20/s\n"
+				"[store]\n"
+				"enable = yes\n"
+				"port = 7000\n"
+				"memory = 1G\n"
+				"replicas = 2\n"
+				"strategy = memory\n"
+				"redis-server = /opt/redis/bin/redis-server\n";
 
 static char tmpdir[64];
 
@@ -189,6 +196,12 @@ defaults_are_those_of_the_design(void **state)
 	assert_int_equal(c.dns.listen.port, 53);
 	assert_int_equal(c.dns.listen.family, 0);
 	assert_int_equal(c.dns.rrl, 20);
+	assert_false(c.store.enable);
+	assert_int_equal(c.store.port, 6379);
+	assert_int_equal(c.store.memory, 64 * 1024 * 1024);
+	assert_int_equal(c.store.replicas, 1);
+	assert_int_equal(c.store.strategy, CONF_STORE_UNIFORM);
+	assert_string_equal(c.store.redis_server, "/usr/bin/redis-server");
 }
 
 static void
@@ -291,6 +304,53 @@ every_key_is_parsed_into_its_field(void **state)
 	assert_true(c.dns.enabled);
 	assert_string_equal(c.dns.zone, "cloud.example.org");
 	assert_int_equal(c.dns.listen.port, 5300);
+	assert_true(c.store.enable);
+	assert_int_equal(c.store.port, 7000);
+	assert_int_equal(c.store.memory, 1024ull * 1024 * 1024);
+	assert_int_equal(c.store.replicas, 2);
+	assert_int_equal(c.store.strategy, CONF_STORE_MEMORY);
+	assert_string_equal(
+	    c.store.redis_server, "/opt/redis/bin/redis-server");
+}
+
+/* K, M and G are binary; max-memory is memory's other name; a size
+ * prints in the largest unit that divides it. */
+static void
+store_sizes_are_binary_and_max_memory_is_an_alias(void **state)
+{
+	static const struct {
+		const char *in;
+		uint64_t bytes;
+		const char *printed;
+	} cases[] = {
+	    {"memory = 64M", 64ull << 20, "memory = 64M"},
+	    {"memory = 64m", 64ull << 20, "memory = 64M"},
+	    {"max-memory = 2G", 2ull << 30, "memory = 2G"},
+	    {"memory = 1536M", 1536ull << 20, "memory = 1536M"},
+	    {"memory = 65536K", 64ull << 20, "memory = 64M"},
+	    {"memory = 1049601K", 1049601ull << 10, "memory = 1049601K"},
+	    {"memory = 1048576", 1ull << 20, "memory = 1M"},
+	    {"memory = 1024G", 1ull << 40, "memory = 1024G"},
+	};
+	char text[128], *out;
+	struct conf c;
+	size_t i, len;
+	FILE *fp;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(
+		    text, sizeof(text), MINIMAL "[store]\n%s\n", cases[i].in);
+		load_ok(text, &c);
+		assert_int_equal(c.store.memory, cases[i].bytes);
+		fp = open_memstream(&out, &len);
+		assert_non_null(fp);
+		conf_print(&c, fp);
+		fclose(fp);
+		if (strstr(out, cases[i].printed) == NULL)
+			fail_msg("%s printed as\n%s", cases[i].in, out);
+		free(out);
+	}
 }
 
 static void
@@ -447,7 +507,7 @@ static const struct bad {
 	"auto, yes or no"},
     {MINIMAL "[clutser]\n",
 	"t.conf:3: [clutser]: unknown section, expected node, cluster, dmz, "
-	"hooks, discovery, cloud or dns"},
+	"hooks, discovery, cloud, dns or store"},
     {"priority = 1\n" MINIMAL,
 	"t.conf:1: priority: key outside a section, expected a [section] "
 	"line before it"},
@@ -696,6 +756,59 @@ static const struct bad {
     {MINIMAL "[dns]\nzone = z\nrrl = fast\n",
 	"t.conf:5: [dns] rrl: \"fast\" is not a rate, expected e.g. 20/s "
 	"(at most 100000/s; 0: no limit)"},
+    {MINIMAL "[store]\nenable = maybe\n",
+	"t.conf:4: [store] enable: \"maybe\" is not a boolean, expected yes "
+	"or no"},
+    {MINIMAL "[store]\nport = 0\n",
+	"t.conf:4: [store] port: 0 is out of range, expected 1 to 65535"},
+    {MINIMAL "[store]\nport = 60000\n",
+	"t.conf:4: [store] port: 60000 with replicas = 1 needs ports up to "
+	"70001 (cluster bus: port + 10000), expected a port of at most "
+	"55534"},
+    {MINIMAL "[store]\nreplicas = 3\nport = 55533\n",
+	"t.conf:5: [store] port: 55533 with replicas = 3 needs ports up to "
+	"65536 (cluster bus: port + 10000), expected a port of at most "
+	"55532"},
+    {MINIMAL "[store]\nreplicas = 4\n",
+	"t.conf:4: [store] replicas: 4 is out of range, expected 0 to 3"},
+    {MINIMAL "[store]\nreplicas = -1\n",
+	"t.conf:4: [store] replicas: \"-1\" is not a number, expected 0 to 3"},
+    {MINIMAL "[store]\nmemory = 64X\n",
+	"t.conf:4: [store] memory: \"64X\" is not a size, expected e.g. 64M "
+	"or 1G"},
+    {MINIMAL "[store]\nmemory = 64MB\n",
+	"t.conf:4: [store] memory: \"64MB\" is not a size, expected e.g. 64M "
+	"or 1G"},
+    {MINIMAL "[store]\nmemory = M\n",
+	"t.conf:4: [store] memory: \"M\" is not a size, expected e.g. 64M or "
+	"1G"},
+    {MINIMAL "[store]\nmemory = -64M\n",
+	"t.conf:4: [store] memory: \"-64M\" is not a size, expected e.g. 64M "
+	"or 1G"},
+    {MINIMAL "[store]\nmemory = 99999999999M\n",
+	"t.conf:4: [store] memory: \"99999999999M\" is not a size, expected "
+	"e.g. 64M or 1G"},
+    {MINIMAL "[store]\nmemory = 512K\n",
+	"t.conf:4: [store] memory: 512K is out of range, expected 1M to "
+	"1024G"},
+    {MINIMAL "[store]\nmax-memory = 1025G\n",
+	"t.conf:4: [store] max-memory: 1025G is out of range, expected 1M to "
+	"1024G"},
+    {MINIMAL "[store]\nmemory = 1G\nmax-memory = 2G\n",
+	"t.conf:5: [store] max-memory: set twice (first on line 4), expected "
+	"one value"},
+    {MINIMAL "[store]\nstrategy = random\n",
+	"t.conf:4: [store] strategy: \"random\" is not a strategy, expected "
+	"uniform, cpu or memory"},
+    {MINIMAL "[store]\nredis-server = redis-server\n",
+	"t.conf:4: [store] redis-server: \"redis-server\" is not an absolute "
+	"path, expected e.g. /etc/qured/x"},
+    {MINIMAL "[store]\nsize = 1\n",
+	"t.conf:4: [store] size: unknown key, expected one of enable, port, "
+	"memory, replicas, strategy, redis-server"},
+    {MINIMAL "[dns]\nzone = z\nlisten = 16380\n[store]\nenable = yes\n",
+	"t.conf:5: [dns] listen: 16380 is a port of [store] (6379 to 6380 "
+	"and 16379 to 16380), expected another port"},
     {MINIMAL "this is not ini\n",
 	"t.conf:3: syntax error, expected [section] or key = value"},
     {MINIMAL "[node\n",
@@ -914,6 +1027,7 @@ each_printed_key_says_the_line_that_set_it_or_default(void **state)
 	struct conf_keyinfo ki;
 	struct conf_origin o;
 	char err[512] = "", line[256], key[64];
+	const char *sec, *end, *hit;
 	struct conf c;
 	size_t i;
 	char *out;
@@ -938,14 +1052,23 @@ each_printed_key_says_the_line_that_set_it_or_default(void **state)
 	assert_true(
 	    ends_with(line_starting(out, "name = h9 ", line, sizeof(line)),
 		" ; default: the host name"));
-	/* Every key of a section that is on, once; the others are off. */
+	/* Every key of a section that is on, once in its section ([store]
+	 * port beside [cluster] port); the others are off. */
 	for (i = 0; conf_key_info(i, &ki); i++) {
 		if (strcmp(ki.section, "cloud") == 0 ||
 		    strcmp(ki.section, "dns") == 0)
 			continue;
+		snprintf(key, sizeof(key), "\n[%s]\n", ki.section);
+		sec = strstr(out, key);
+		assert_non_null(sec);
+		end = strstr(sec + 1, "\n[");
+		if (end == NULL)
+			end = sec + strlen(sec);
 		snprintf(key, sizeof(key), "\n%s =", ki.key);
-		assert_non_null(strstr(out, key));
-		assert_null(strstr(strstr(out, key) + 1, key));
+		hit = strstr(sec, key);
+		assert_true(hit != NULL && hit < end);
+		hit = strstr(hit + 1, key);
+		assert_true(hit == NULL || hit > end);
 	}
 	assert_non_null(strstr(out, "\n; [cloud] is off\n"));
 	assert_non_null(strstr(out, "\n; [dns] is off\n"));
@@ -1392,6 +1515,7 @@ main(void)
 	    cmocka_unit_test(
 		a_file_with_only_the_dmz_address_gets_every_default),
 	    cmocka_unit_test(every_key_is_parsed_into_its_field),
+	    cmocka_unit_test(store_sizes_are_binary_and_max_memory_is_an_alias),
 	    cmocka_unit_test(dmz_address_auto_is_a_mode_that_prints_back),
 	    cmocka_unit_test(other_value_forms_are_parsed),
 	    cmocka_unit_test(cloud_server_may_be_ipv6),

@@ -81,6 +81,18 @@ fill(struct status *st)
 	st->balance.m[1].buckets = 166;
 	snprintf(st->balance.m[2].name, sizeof(st->balance.m[2].name), "h2");
 	st->balance.m[2].buckets = 0;
+	st->store.enabled = true;
+	snprintf(st->store.address, sizeof(st->store.address), "10.0.0.11");
+	snprintf(st->store.password_file, sizeof(st->store.password_file),
+	    "/var/lib/qured/store/password");
+	st->store.n_instances = 2;
+	st->store.instances[0].port = 6379;
+	st->store.instances[0].pid = 812;
+	st->store.instances[0].up = true;
+	st->store.instances[1].port = 6380;
+	st->store.instances[1].restarts = 2;
+	snprintf(st->store.instances[1].last_exit,
+	    sizeof(st->store.instances[1].last_exit), "killed by signal 9");
 	st->discovery.txt_rejected = 3;
 	st->discovery.over_limit = 4;
 	st->router.present = true;
@@ -162,7 +174,12 @@ status_json_has_exactly_the_design_keys(void **state)
 	o = status_to_json(&st);
 	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
 	    "cloud", "router", "conflict", "persist", "discovery", "dns",
-	    "watch", "site", "balance");
+	    "watch", "site", "balance", "store");
+	ASSERT_KEYS(path(o, "store", NULL), "enabled", "address", "instances",
+	    "password_file", "error");
+	assert_int_equal(json_array_size(path(o, "store", "instances")), 2);
+	ASSERT_KEYS(json_array_get(path(o, "store", "instances"), 0), "port",
+	    "pid", "up", "restarts", "last_exit");
 	ASSERT_KEYS(path(o, "site", NULL), "settings", "digest", "rx_bad",
 	    "write_failed");
 	ASSERT_KEYS(
@@ -243,6 +260,50 @@ dmz_source_says_where_the_address_came_from(void **state)
 	o = status_to_json(&st);
 	assert_string_equal(
 	    json_string_value(path(o, "dmz", "source")), "config");
+	json_decref(o);
+}
+
+/* [store]: each instance's pid (null when not running), whether it
+ * answers, its restarts and why it last exited (null: never). */
+static void
+store_shows_each_instance_and_is_off_without_one(void **state)
+{
+	const json_t *i0, *i1;
+	struct status st;
+	json_t *o;
+	char *text;
+	size_t len;
+	FILE *fp;
+
+	(void)state;
+	fill(&st);
+	o = status_to_json(&st);
+	assert_true(json_is_true(path(o, "store", "enabled")));
+	i0 = json_array_get(path(o, "store", "instances"), 0);
+	i1 = json_array_get(path(o, "store", "instances"), 1);
+	assert_int_equal(json_integer_value(json_object_get(i0, "pid")), 812);
+	assert_true(json_is_true(json_object_get(i0, "up")));
+	assert_true(json_is_null(json_object_get(i0, "last_exit")));
+	assert_true(json_is_null(json_object_get(i1, "pid")));
+	assert_int_equal(
+	    json_integer_value(json_object_get(i1, "restarts")), 2);
+	assert_string_equal(json_string_value(json_object_get(i1, "last_exit")),
+	    "killed by signal 9");
+	assert_true(json_is_null(path(o, "store", "error")));
+	json_decref(o);
+	fp = open_memstream(&text, &len);
+	assert_non_null(fp);
+	status_print(&st, fp);
+	fclose(fp);
+	assert_non_null(strstr(text,
+	    "store:    10.0.0.11, 6379 up (pid 812), 6380 down (restarts 2, "
+	    "last killed by signal 9)\n"));
+	free(text);
+	memset(&st.store, 0, sizeof(st.store));
+	o = status_to_json(&st);
+	assert_true(json_is_false(path(o, "store", "enabled")));
+	assert_int_equal(json_array_size(path(o, "store", "instances")), 0);
+	assert_true(json_is_null(path(o, "store", "password_file")));
 	json_decref(o);
 }
 
@@ -693,6 +754,7 @@ main(void)
 	    cmocka_unit_test(members_reply_has_ok_node_and_members),
 	    cmocka_unit_test(json_round_trip_gives_the_same_snapshot),
 	    cmocka_unit_test(dmz_vmac_is_the_mac_or_null_without_one),
+	    cmocka_unit_test(store_shows_each_instance_and_is_off_without_one),
 	    cmocka_unit_test(dmz_source_says_where_the_address_came_from),
 	    cmocka_unit_test(reading_rejects_wrong_types_with_the_field_name),
 	    cmocka_unit_test(reading_is_lenient_about_missing_and_extra_fields),

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# The site cache's supervisor (issue 11 item 2, src/redis_sup.h): with
+# [store] enable = yes each member runs 1 + replicas redis-server
+# instances in cluster mode, bound to its LAN address at 6379 and 6380,
+# that refuse a command without the password (NOAUTH), answer PING with
+# it (the same on every member: derived from the cluster key) and say
+# cluster_enabled:1; an instance killed with SIGKILL is started again and
+# the status says restarts 1 and why it exited; a qured stopped with
+# SIGTERM leaves none of its instances running; a missing redis-server
+# is reported and that member still takes part in the election.
+. "$(dirname "$0")/lib.sh"
+
+REDIS_SERVER=${REDIS_SERVER:-/usr/bin/redis-server}
+[ -x "$REDIS_SERVER" ] ||
+    qn_skip "$REDIS_SERVER not installed: apt-get install redis-server" \
+	"(scripts/deps.sh)"
+command -v redis-cli >/dev/null 2>&1 ||
+    qn_skip "redis-cli not found: apt-get install redis-tools"
+
+# Every redis-server of this run works in a directory under $T (its
+# `dir`): killed on exit whatever happened, so a failed run leaves none
+# behind. Only those: the test's own, by pid.
+ss_ours() {
+	local p cwd
+	for p in $(pgrep -x redis-server 2>/dev/null); do
+		cwd=$(readlink "/proc/$p/cwd" 2>/dev/null) || continue
+		case $cwd in "$T"/*) echo "$p" ;; esac
+	done
+}
+ss_cleanup() {
+	local rc=$? p
+	for p in $(ss_ours); do
+		kill -KILL "$p" 2>/dev/null
+	done
+	(exit "$rc")
+	qn_cleanup
+}
+trap ss_cleanup EXIT
+
+PORTS="6379 6380"
+
+qn_setup 3
+for n in 1 2; do
+	qn_start_host "$n" "[store]" "enable = yes" \
+	    "redis-server = $REDIS_SERVER"
+done
+qn_elected 6000
+epoch0=$(qn_field "$QN_HOLDER" .epoch)
+
+# ss_cli N IP PORT [--auth] ARGS...: redis-cli from host N's namespace.
+ss_cli() {
+	local n=$1 ip=$2 port=$3
+	shift 3
+	if [ "${1:-}" = --auth ]; then
+		shift
+		REDISCLI_AUTH=$(cat "$T/h$n/state/store/password") \
+		    timeout 3 ip netns exec "$(qn_ns "$n")" redis-cli \
+		    --no-auth-warning -h "$ip" -p "$port" "$@"
+	else
+		timeout 3 ip netns exec "$(qn_ns "$n")" redis-cli \
+		    -h "$ip" -p "$port" "$@"
+	fi
+}
+# ss_all_up N: host N's status shows both instances up.
+ss_all_up() {
+	[ "$(qn_field "$1" '[.store.instances[] | select(.up)] | length')" \
+	    = 2 ]
+}
+ss_pid() { qn_field "$1" ".store.instances[] | select(.port == $2) | .pid"; }
+
+for n in 1 2; do
+	qn_wait_for 10000 ss_all_up "$n"
+	ip=$(qn_ip "$n")
+	[ "$(qn_field "$n" .store.address)" = "$ip" ] ||
+	    qn_fail "h$n's store is not on its LAN address $ip"
+	pwf=$(qn_field "$n" .store.password_file)
+	[ "$pwf" = "$T/h$n/state/store/password" ] ||
+	    qn_fail "h$n's password file is $pwf"
+	[ "$(stat -c %a "$pwf")" = 600 ] || qn_fail "$pwf is not mode 0600"
+	grep -qxE '[0-9a-f]{64}' "$pwf" || qn_fail "$pwf: not 64 hex digits"
+	[ "$(stat -c %a "$T/h$n/state/store/6379/redis.conf")" = 600 ] ||
+	    qn_fail "h$n's redis.conf is not mode 0600"
+	for port in $PORTS; do
+		out=$(ss_cli "$n" "$ip" "$port" PING 2>&1) || true
+		grep -q NOAUTH <<<"$out" ||
+		    qn_fail "h$n:$port answered PING without the password: $out"
+		out=$(ss_cli "$n" "$ip" "$port" --auth PING 2>&1) || true
+		[ "$out" = PONG ] ||
+		    qn_fail "h$n:$port: PING with the password: $out"
+		ss_cli "$n" "$ip" "$port" --auth INFO cluster |
+		    grep -q '^cluster_enabled:1' ||
+		    qn_fail "h$n:$port is not in cluster mode"
+		# Bound to the LAN address alone.
+		out=$(ss_cli "$n" 127.0.0.1 "$port" PING 2>&1) || true
+		! grep -qE 'NOAUTH|PONG' <<<"$out" ||
+		    qn_fail "h$n:$port answers on 127.0.0.1: $out"
+	done
+	qn_log "h$n: instances on $ip:6379 and :6380 up, NOAUTH without the" \
+	    "password, PONG with it, cluster_enabled:1"
+done
+cmp -s "$T/h1/state/store/password" "$T/h2/state/store/password" ||
+    qn_fail "h1 and h2 derived different passwords from one key"
+# A member reaches the other's instances over the LAN.
+out=$(ss_cli 2 "$(qn_ip 1)" 6379 --auth PING 2>&1) || true
+[ "$out" = PONG ] || qn_fail "h2 cannot reach h1:6379: $out"
+
+# kill -9 one instance: started again, counted, the reason shown.
+old=$(ss_pid 1 6379)
+[ -n "$old" ] && [ "$old" != null ] || qn_fail "h1:6379 has no pid"
+t0=$(qn_now_ms)
+kill -KILL "$old"
+ss_restarted() {
+	local j
+	j=$(qn_status 1) || return 1
+	[ "$(jq -r '.store.instances[] | select(.port == 6379) |
+	    "\(.restarts) \(.up) \(.last_exit)"' <<<"$j")" = \
+	    "1 true killed by signal 9" ]
+}
+qn_wait_for 10000 ss_restarted
+new=$(ss_pid 1 6379)
+[ "$new" != "$old" ] || qn_fail "h1:6379 has its old pid $old"
+qn_log "h1:6379 killed (pid $old), up again as pid $new in" \
+    "$(($(qn_now_ms) - t0)) ms: restarts 1, last_exit killed by signal 9"
+grep -q "store: redis-server on port 6379 (pid $old) exited: killed by signal 9" \
+    "$T/h1/log" || qn_fail "h1's log does not say why 6379 exited"
+[ "$(ss_cli 1 "$(qn_ip 1)" 6379 --auth PING 2>&1)" = PONG ] ||
+    qn_fail "h1:6379 does not answer after its restart"
+[ "$(qn_field 1 '.store.instances[] | select(.port == 6380) |
+    .restarts')" = 0 ] || qn_fail "h1:6380 was restarted too"
+
+# A member without redis-server: said, and it still takes part.
+qn_start_host 3 "[store]" "enable = yes" \
+    "redis-server = $T/nowhere/redis-server"
+ss_three() {
+	qn_agreed || return 1
+	[ "$(qn_field 3 '.members | length')" = 2 ]
+}
+qn_wait_for 10000 ss_three
+err=$(qn_field 3 .store.error)
+grep -q "apt-get install redis-server" <<<"$err" ||
+    qn_fail "h3's status does not say what to install: $err"
+[ "$(qn_field 3 '.store.instances | length')" = 0 ] ||
+    qn_fail "h3 shows instances without a redis-server"
+grep -q "store: $T/nowhere/redis-server: .*apt-get install redis-server" \
+    "$T/h3/log" || qn_fail "h3's log does not name the package"
+qn_log "h3 without redis-server: \"$err\"; it is a member all the same"
+
+# The election went on undisturbed: the first holder holds in its first
+# epoch while instances started, died and restarted.
+[ "$(qn_holder)" = "h$QN_HOLDER" ] || qn_fail "the holder changed"
+for n in 1 2 3; do
+	[ "$(qn_field "$n" .epoch)" = "$epoch0" ] ||
+	    qn_fail "h$n is in epoch $(qn_field "$n" .epoch), not $epoch0"
+done
+
+# qured's exit (SIGTERM) stops its instances, and only its own.
+for n in 1 2; do
+	pids="$(ss_pid "$n" 6379) $(ss_pid "$n" 6380)"
+	qn_stop_host "$n" TERM
+	[ "$QN_RC" = 0 ] || qn_fail "h$n's qured exited $QN_RC on SIGTERM"
+	for p in $pids; do
+		! kill -0 "$p" 2>/dev/null ||
+		    qn_fail "h$n's redis-server $p outlived qured"
+	done
+	grep -q "store: stopped 2 redis-server instance(s)" "$T/h$n/log" ||
+	    qn_fail "h$n's log does not say it stopped its instances"
+	qn_log "h$n stopped: its redis-servers ($pids) are gone"
+done
+[ -z "$(ss_ours)" ] || qn_fail "redis-server left running: $(ss_ours)"
+qn_log "store_sup: ok"
