@@ -107,7 +107,11 @@ balance_script(const struct balance_conf *c, char *out, size_t len)
 	put(&o, " }\n chain post {\n  type nat hook postrouting priority "
 		"srcnat; policy accept;\n  ct status dnat ip daddr { ");
 	put_members(&o, c);
-	put(&o, " } snat to %s\n }\n}\n", ip(c->self, a));
+	/* fully-random: the source port of each SNATed connection is drawn,
+	 * not kept from the client's, so that two clients' connections do
+	 * not land on one tuple that the member still keeps in TIME_WAIT
+	 * (its SYN then waits a retransmit, 1 s). */
+	put(&o, " } snat to %s fully-random\n }\n}\n", ip(c->self, a));
 	return o.fail ? 0 : o.used;
 }
 

@@ -16,12 +16,13 @@
 # timings are printed, asserted only loosely (qn_timing).
 #
 # balance-key = addr-port: 30 addresses hashed alone are 30 draws, too
-# few for 33 % +- 8 % on every run; with the port each connection is a
-# draw. The node ids are fixed (the state dir's id=), chosen so that the
+# few for 33 % +- 8 %; with the port each connection is one. The node ids are fixed (the state dir's id=), chosen so that the
 # 256 buckets split 85/87/84 and any two 128 +- 4: the table's fairness
 # is test_store_share's and test_store_place's business, and random ids
 # would make the shares here a lottery (rendezvous gives each of three
 # 85 +- 7.5 buckets).
+# The LAN is fixed too: the client addresses are part of the hash.
+QN_NET_FIXED=10.77.1
 . "$(dirname "$0")/lib.sh"
 
 IDS=(x 10a883801f94d7ec6bc0fbd8b72c0f04 2093aee762fff2d34e2b063f9a172a6b
@@ -30,6 +31,11 @@ CONNS=300
 CLIENTS=30
 
 qn_setup 3
+# A fixed cluster key: the client hash's seed comes from it. With the
+# fixed ids, LAN and the clients' fixed source ports (clients()), which
+# member each connection goes to is decided by the code alone, not by
+# the draw of a run: the shares below are the same on every run.
+echo 'cXVyZSBiYWxhbmNlIHRlc3Q6IGEgZml4ZWQga2V5ISE=' >"$T/key"
 # A hub: the bridge floods every frame to every port.
 ip -n "$QN_LAN" link set br0 type bridge ageing_time 0
 for i in $(seq 0 $((CLIENTS - 1))); do
@@ -62,27 +68,25 @@ buckets() {
 	qn_field "$1" ".balance.buckets.\"$2\" // 0"
 }
 
-# clients COUNT: COUNT connections from the router, spread over the 30
-# client addresses, 10 at a time; one line per connection: the member's
-# name, or FAIL. A connection may take one SYN retransmit (1 s): the
-# holder's SNAT may give a new connection the tuple of one that a member
-# still keeps in TIME_WAIT, which then answers the SYN with an ACK the
-# client resets (our reading of it: the kernel lets NAT reuse a closing
-# conntrack's tuple; not traced to the packet), and the retransmit gets
-# through. connect-timeout=1 counted those as failures (1 in 300 in some
-# rounds of a longer run).
+# clients COUNT ROUND: COUNT connections from the router, spread over
+# the 30 client addresses, each from its own source port (a new range
+# per ROUND: no tuple of an earlier round is reused), 10 at a time; one
+# line per connection: the member's name, or FAIL. The holder's SNAT
+# draws its ports (fully-random): before it did, a new connection could
+# get the tuple of one that a member still kept in TIME_WAIT and wait a
+# SYN retransmit (1 in 300 in a longer run); 3 s still allows one.
 clients() {
 	ip netns exec "$QN_ROUTER" bash -c '
-		n=$1 dmz=$2 net=$3 k=$4
+		n=$1 dmz=$2 net=$3 k=$4 base=$5
 		for ((i = 0; i < n; i++)); do
 			a=$net.$((100 + i % k))
 			(r=$(timeout 6 socat -t 2 -T 2 - \
-			    TCP:$dmz:8080,bind=$a,connect-timeout=3 \
+			    TCP:$dmz:8080,bind=$a:$((base + i)),connect-timeout=3 \
 			    </dev/null 2>/dev/null)
 			echo "${r:-FAIL}") &
 			if ((i % 10 == 9)); then wait; fi
 		done
-		wait' _ "$1" "$QN_DMZ" "$QN_NET" "$CLIENTS"
+		wait' _ "$1" "$QN_DMZ" "$QN_NET" "$CLIENTS" $((20000 + $2 * 1000))
 }
 
 # check_spread FILE HOLDER MEMBERS...: no failure; each member serves
@@ -118,7 +122,7 @@ check_spread() {
 qn_wait_for 10000 balance_members "$holder" 3
 qn_log "h$holder installed the table: $(qn_field "$holder" \
     '.balance.buckets | tostring')"
-clients "$CONNS" >"$T/round1"
+clients "$CONNS" 1 >"$T/round1"
 check_spread "$T/round1" "$holder" 1 2 3
 
 # 2. One member's service dies: it drops out of the table.
@@ -136,7 +140,7 @@ t=$(($(qn_now_ms) - t0))
 [ "$(buckets "$holder" "h$victim")" = 0 ] ||
     qn_fail "h$victim keeps buckets with its service dead"
 qn_timing "h$victim out of the table after its service died" "$t" 1000
-clients "$CONNS" >"$T/round2"
+clients "$CONNS" 2 >"$T/round2"
 check_spread "$T/round2" "$holder" "${others[@]}"
 grep -q 'balance: table .* installed' "$T/h$holder/log" ||
     qn_fail "h$holder's log does not say it installed the table"
@@ -175,7 +179,7 @@ for n in 1 2 3; do
 done
 [ "$(buckets "$holder" "h$old")" = 0 ] ||
     qn_fail "the dead h$old keeps buckets"
-clients "$CONNS" >"$T/round3"
+clients "$CONNS" 3 >"$T/round3"
 check_spread "$T/round3" "$holder" "${survivors[@]}"
 
 # A clean stop removes the table.

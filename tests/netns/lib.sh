@@ -69,7 +69,10 @@ done
 # namespace: the prefix keeps this run's apart from every other one. At
 # most 10 characters, so "${P}h12p" fits IFNAMSIZ (15).
 QN_P=qn$(printf '%x%02x' $$ $((RANDOM % 256)))
-QN_NET=10.$((RANDOM % 200 + 20)).$((RANDOM % 254 + 1))
+# A test may fix its LAN (QN_NET_FIXED=10.X.Y before sourcing this) when
+# its outcome hangs on the addresses (tests/netns/balance.sh): the
+# namespaces keep two runs with the same one apart all the same.
+QN_NET=${QN_NET_FIXED:-10.$((RANDOM % 200 + 20)).$((RANDOM % 254 + 1))}
 QN_DMZ=$QN_NET.200
 QN_ROUTER_IP=$QN_NET.1
 QN_ROUTER_MAC=02:00:00:00:00:01
