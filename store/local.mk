@@ -34,6 +34,17 @@ tests_unit_test_store_rnodes_SOURCES = tests/unit/test_store_rnodes.c
 tests_unit_test_store_rnodes_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_store_rnodes_LDADD = $(STORE_LIBS) $(CMOCKA_LIBS)
 
+# The planner: its rules one by one, then against a model of Redis
+# Cluster through joins, leaves, deaths and half-done migrations.
+check_PROGRAMS += tests/unit/test_store_rplan tests/unit/test_store_rmodel
+TESTS += tests/unit/test_store_rplan tests/unit/test_store_rmodel
+tests_unit_test_store_rplan_SOURCES = tests/unit/test_store_rplan.c
+tests_unit_test_store_rplan_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_store_rplan_LDADD = $(STORE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_store_rmodel_SOURCES = tests/unit/test_store_rmodel.c
+tests_unit_test_store_rmodel_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_store_rmodel_LDADD = $(STORE_LIBS) $(CMOCKA_LIBS)
+
 # The settings' entry codec and merge as a fuzz target, seeds in
 # tests/fuzz/corpus/store_settings/ (conventions: tests/fuzz/local.mk).
 check_PROGRAMS += tests/fuzz/replay_store_settings

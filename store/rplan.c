@@ -261,7 +261,9 @@ plan_resets(struct ctx *c)
 		if (r < 0)
 			continue;
 		(void)emit(c, RPLAN_RESET, r);
-		if ((a = emit(c, RPLAN_MEET, -1)) != NULL)
+		/* Reset, the view's own node knows nobody: its next view
+		 * meets them all. */
+		if (r != c->v->self && (a = emit(c, RPLAN_MEET, -1)) != NULL)
 			set_peer(a, &c->v->node[r]);
 		any = true;
 	}
@@ -301,12 +303,14 @@ in_view(const struct ctx *c, uint32_t addr, uint16_t port)
 	return false;
 }
 
-static void
+/* Whether any instance of a live member is missing from the view. */
+static bool
 plan_meets(struct ctx *c)
 {
 	const struct rplan_conf *cf = &c->in->conf;
 	size_t k;
 	unsigned p;
+	bool any = false;
 
 	for (k = 0; k < c->in->nmembers; k++) {
 		const struct rplan_member *m = &c->in->members[c->order[k]];
@@ -319,12 +323,26 @@ plan_meets(struct ctx *c)
 
 			if (in_view(c, m->addr, (uint16_t)p))
 				continue;
+			any = true;
 			if ((a = emit(c, RPLAN_MEET, -1)) == NULL)
-				return;
+				return any;
 			a->peer_addr = m->addr;
 			a->peer_port = (uint16_t)p;
 		}
 	}
+	return any;
+}
+
+/* Whether a node of the view is still in its handshake. */
+static bool
+handshakes(const struct ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->v->n; i++)
+		if (c->role[i] == R_SKIP && (int)i != c->v->self)
+			return true;
+	return false;
 }
 
 /* ---- 4. open migrations ---- */
@@ -557,12 +575,12 @@ count_replicas(struct ctx *c)
 {
 	size_t i;
 
+	memset(c->replicas, 0, sizeof(c->replicas));
+	memset(c->free_node, 0, sizeof(c->free_node));
 	for (i = 0; i < c->v->n; i++) {
 		const struct rnode *n = &c->v->node[i];
 		int m = n->master;
 
-		c->replicas[i] = 0;
-		c->free_node[i] = false;
 		if (c->role[i] != R_LIVE)
 			continue;
 		if (n->flags & RNODE_SLAVE) {
@@ -676,22 +694,40 @@ fill_short(struct ctx *c)
 	}
 }
 
+/* A replica of no live master (of a gone, dead or forgotten node): it
+ * must be moved even where it protects nothing, or its master can never
+ * be forgotten (Redis refuses to forget a replica's master). */
+static bool
+is_stray(const struct ctx *c, int i)
+{
+	const struct rnode *n = &c->v->node[i];
+
+	return (n->flags & RNODE_SLAVE) && !live_master(c, n->master);
+}
+
 /* Free instances left: each to the slot master with fewest replicas on
- * another member (ties to the first in view order). */
+ * another member (ties to the first in view order); a stray one with
+ * none there, to a live master of its own member. */
 static void
 place_leftovers(struct ctx *c)
 {
 	size_t i, j;
 
 	for (i = 0; i < c->v->n; i++) {
-		int x = -1;
+		int x = -1, own = -1;
 
 		if (!c->free_node[i])
 			continue;
-		for (j = 0; j < c->v->n; j++)
-			if (slot_master(c, (int)j) && c->mem[j] != c->mem[i] &&
-			    (x < 0 || c->replicas[j] < c->replicas[x]))
+		for (j = 0; j < c->v->n; j++) {
+			if (c->mem[j] == c->mem[i]) {
+				if (own < 0 && live_master(c, (int)j))
+					own = (int)j;
+			} else if (slot_master(c, (int)j) &&
+				   (x < 0 || c->replicas[j] < c->replicas[x]))
 				x = (int)j;
+		}
+		if (x < 0 && is_stray(c, (int)i))
+			x = own;
 		if (x >= 0)
 			replicate(c, (int)i, x);
 	}
@@ -814,7 +850,7 @@ rplan_step(const struct rplan_in *in, struct rplan_out *out)
 {
 	struct ctx c; /* 5 KiB */
 	size_t i;
-	bool roles;
+	bool roles, meeting;
 
 	memset(&out->status, 0, sizeof(out->status));
 	memset(out->target, 0, sizeof(out->target));
@@ -843,9 +879,13 @@ rplan_step(const struct rplan_in *in, struct rplan_out *out)
 	roles = plan_resets(&c) || roles;
 	if (!roles) {
 		plan_forgets(&c);
-		plan_meets(&c);
+		meeting = plan_meets(&c) || handshakes(&c);
 		plan_migrations(&c);
-		plan_addslots(&c);
+		/* A view that lacks instances may lack what they serve: free
+		 * slots are only given on a whole view (a new node's own view
+		 * says every slot is free). */
+		if (!meeting)
+			plan_addslots(&c);
 		plan_moves(&c);
 		plan_replicas(&c);
 	}
