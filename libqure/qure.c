@@ -21,6 +21,9 @@
 #include "libqure/slots.h"
 
 #define QURE_RETRY_MS 50 /* between attempts while the cluster heals */
+/* A replica's confirmation takes a round trip; past this, ask whether
+ * the master has one at all. */
+#define QURE_WAIT_FIRST_MS 50
 
 struct conn {
 	char host[SLOTS_HOST_MAX + 1];
@@ -393,31 +396,68 @@ start_call(struct qure *q)
 	q->err[0] = '\0';
 }
 
-/* After a write to t: a replica has it too (WAIT), when there is one. */
+/* WAIT 1 ms on c: the replicas that confirmed, or -1 (I/O error). */
+static long long
+wait_for(redisContext *c, long long ms)
+{
+	redisReply *r = redisCommand(c, "WAIT 1 %lld", ms > 0 ? ms : 1);
+	long long n = -1;
+
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+		n = r->integer;
+	if (r != NULL)
+		freeReplyObject(r);
+	return n;
+}
+
+/* How many replicas are connected to the master c now (ROLE), -1 if
+ * it cannot say. */
+static long long
+replicas_connected(redisContext *c)
+{
+	redisReply *r = redisCommand(c, "ROLE");
+	long long n = -1;
+
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
+	    r->element[2]->type == REDIS_REPLY_ARRAY)
+		n = (long long)r->element[2]->elements;
+	if (r != NULL)
+		freeReplyObject(r);
+	return n;
+}
+
+/*
+ * After a write to t: a replica has it too (WAIT), when the master has
+ * one. A master whose replicas are all gone (their member just died, and
+ * the cluster has not yet given it another) writes unreplicated, as a
+ * cluster of one or two members does: waiting for a replica that is not
+ * there would fail every write to it until then. So a short WAIT first;
+ * if no replica confirmed, ROLE says whether one is connected; only then
+ * is the rest of the deadline waited for.
+ */
 static int
 wait_replica(struct qure *q, const struct target *t)
 {
 	redisContext *c;
-	redisReply *r;
-	long long left = remaining_ms(q);
-	int rc = QURE_OK;
+	long long n;
 
 	if (!t->replicas)
 		return QURE_OK; /* unreplicated: qurectl status says so */
 	if ((c = conn_get(q, t->host, t->port)) == NULL)
 		return QURE_ERR;
-	r = redisCommand(c, "WAIT 1 %lld", left > 0 ? left : 1);
-	if (r == NULL || r->type != REDIS_REPLY_INTEGER || r->integer < 1) {
-		rc = set_err(q,
-		    "%s:%u: written on the master, but no replica confirmed it "
-		    "within %u ms: it may be lost if that master dies",
-		    t->host, t->port, q->timeout_ms);
-		if (r == NULL)
-			conn_forget(q, c);
-	}
-	if (r != NULL)
-		freeReplyObject(r);
-	return rc;
+	n = wait_for(c, QURE_WAIT_FIRST_MS);
+	if (n == 0 && replicas_connected(c) == 0)
+		return QURE_OK;
+	if (n == 0)
+		n = wait_for(c, remaining_ms(q));
+	if (n >= 1)
+		return QURE_OK;
+	if (n < 0)
+		conn_forget(q, c);
+	return set_err(q,
+	    "%s:%u: written on the master, but no replica confirmed it within "
+	    "%u ms: it may be lost if that master dies",
+	    t->host, t->port, q->timeout_ms);
 }
 
 static int

@@ -55,9 +55,10 @@ const char *qure_error(const struct qure *q);
 /*
  * set and append return QURE_OK once the value is on the key's master
  * and, when the master has replicas, on at least one of them (WAIT):
- * an acknowledged write survives the loss of its master. When no replica
- * confirms in time the write may still be on the master: QURE_ERR says
- * so.
+ * an acknowledged write survives the loss of its master. A master with
+ * no replica connected (its replica's member just died) writes
+ * unreplicated. When a connected replica does not confirm in time the
+ * write may still be on the master: QURE_ERR says so.
  */
 int qure_set(struct qure *q, const char *key, const void *value, size_t len);
 int qure_append(struct qure *q, const char *key, const void *value, size_t len);

@@ -17,10 +17,19 @@ command -v redis-server >/dev/null 2>&1 ||
 command -v redis-cli >/dev/null 2>&1 ||
     qn_skip "redis-cli not found: apt-get install redis-tools"
 
-KV_PIDS=()
+# Every redis-server of this run works in a directory under $T (its
+# `dir`): those, and only those, are killed on exit, by pid. (A pid kept
+# from the start may name another process by then: pids wrap.)
+kv_ours() {
+	local p cwd
+	for p in $(pgrep -x redis-server 2>/dev/null); do
+		cwd=$(readlink "/proc/$p/cwd" 2>/dev/null) || continue
+		case $cwd in "$T"/*) echo "$p" ;; esac
+	done
+}
 kv_cleanup() {
 	local rc=$? p
-	for p in "${KV_PIDS[@]}"; do
+	for p in $(kv_ours); do
 		kill -KILL "$p" 2>/dev/null
 	done
 	(exit "$rc")
@@ -52,7 +61,6 @@ kv_redis() {
 		logfile $dir/redis.log
 	CONF
 	ip netns exec "$(qn_ns "$n")" redis-server "$dir/redis.conf" &
-	KV_PIDS+=($!)
 	eval "KV_PID_${n}_$port=$!"
 }
 cli() { # N ARGS...: redis-cli from host N with the password
@@ -174,6 +182,7 @@ heir=$(cli 1 -h "$(qn_ip 1)" -p 7000 cluster nodes |
 [ -n "$heir" ] || qn_fail "h3's master has no replica"
 case $heir in "$h3":*) qn_fail "h3's master's replica is on h3 too" ;; esac
 kill -KILL "$KV_PID_3_7000" "$KV_PID_3_7001"
+wait "$KV_PID_3_7000" "$KV_PID_3_7001" 2>/dev/null || true
 t0=$(qn_now_ms)
 # What qured does as soon as it declares h3 dead.
 heir_host=${heir%:*}
