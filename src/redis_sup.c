@@ -339,6 +339,28 @@ start_timer_cb(evutil_socket_t fd, short what, void *arg)
 	inst_start(in);
 }
 
+/*
+ * Every start is a new, empty node. Without persistence an instance comes
+ * back with no data; under its old identity (nodes.conf) it would claim
+ * its slots again, empty, and its replica would copy the emptiness: the
+ * data loss the Redis Cluster tutorial warns of for masters restarted
+ * without persistence. With nodes.conf gone the old identity never
+ * returns: its replica takes over, and the old node is forgotten.
+ */
+static void
+forget_identity(const struct inst *in)
+{
+	char path[FILE_LEN];
+	int n = snprintf(path, sizeof(path), "%s/nodes.conf", in->dir);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return; /* write_inst_conf() refused such a dir already */
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("store: cannot remove %s (port %u starts as its old "
+			 "node; remove it by hand)",
+		    path, in->port);
+}
+
 static void
 inst_start(struct inst *in)
 {
@@ -352,6 +374,7 @@ inst_start(struct inst *in)
 		arm(in->start_ev, REDIS_SUP_BACKOFF_MAX_MS);
 		return;
 	}
+	forget_identity(in);
 	redis_sup_argv(in->sup->server, in->conf_path, argv);
 	in->started_ms = clock_now_ms();
 	in->pid = child_spawn(in->sup->server, argv, envp, exit_cb, in);

@@ -5,8 +5,10 @@
 # that refuse a command without the password (NOAUTH), answer PING with
 # it (the same on every member: derived from the cluster key) and say
 # cluster_enabled:1; an instance killed with SIGKILL is started again and
-# the status says restarts 1 and why it exited; a qured stopped with
-# SIGTERM leaves none of its instances running; a missing redis-server
+# the status says restarts 1 and why it exited, and it is a new node (a
+# new CLUSTER MYID: with no data it must not claim the old one's slots);
+# a qured stopped with SIGTERM leaves none of its instances running; a
+# missing redis-server
 # is reported and that member still takes part in the election.
 . "$(dirname "$0")/lib.sh"
 
@@ -104,7 +106,10 @@ cmp -s "$T/h1/state/store/password" "$T/h2/state/store/password" ||
 out=$(ss_cli 2 "$(qn_ip 1)" 6379 --auth PING 2>&1) || true
 [ "$out" = PONG ] || qn_fail "h2 cannot reach h1:6379: $out"
 
-# kill -9 one instance: started again, counted, the reason shown.
+# kill -9 one instance: started again, counted, the reason shown, as a
+# new node (without its data, its old identity must not come back).
+myid_old=$(ss_cli 1 "$(qn_ip 1)" 6379 --auth CLUSTER MYID 2>&1)
+[[ $myid_old =~ ^[0-9a-f]{40}$ ]] || qn_fail "h1:6379 CLUSTER MYID: $myid_old"
 old=$(ss_pid 1 6379)
 [ -n "$old" ] && [ "$old" != null ] || qn_fail "h1:6379 has no pid"
 t0=$(qn_now_ms)
@@ -125,6 +130,9 @@ grep -q "store: redis-server on port 6379 (pid $old) exited: killed by signal 9"
     "$T/h1/log" || qn_fail "h1's log does not say why 6379 exited"
 [ "$(ss_cli 1 "$(qn_ip 1)" 6379 --auth PING 2>&1)" = PONG ] ||
     qn_fail "h1:6379 does not answer after its restart"
+myid_new=$(ss_cli 1 "$(qn_ip 1)" 6379 --auth CLUSTER MYID 2>&1)
+[[ $myid_new =~ ^[0-9a-f]{40}$ ]] && [ "$myid_new" != "$myid_old" ] ||
+    qn_fail "h1:6379 came back as node $myid_new (was $myid_old)"
 [ "$(qn_field 1 '.store.instances[] | select(.port == 6380) |
     .restarts')" = 0 ] || qn_fail "h1:6380 was restarted too"
 
