@@ -2,6 +2,7 @@
 
 #include "src/child.h"
 
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <assert.h>
@@ -157,7 +158,7 @@ child_unref(void)
 /* Between fork and execve: async-signal-safe calls only. */
 static void
 exec_child(const char *path, char *const argv[], char *const envp[],
-    int null_in, int null_out)
+    int null_in, int null_out, int deathsig, pid_t parent)
 {
 	struct sched_param normal = {.sched_priority = 0};
 	struct sigaction sa;
@@ -165,6 +166,11 @@ exec_child(const char *path, char *const argv[], char *const envp[],
 	int sig;
 
 	(void)setpgid(0, 0);
+	/* A tied child goes with qured; if qured went before this line, the
+	 * signal would never come: go now. */
+	if (deathsig != 0 &&
+	    (prctl(PR_SET_PDEATHSIG, deathsig) == -1 || getppid() != parent))
+		_exit(127);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	/* Ignored dispositions (SIGPIPE in qured) survive execve. */
@@ -191,13 +197,13 @@ exec_child(const char *path, char *const argv[], char *const envp[],
 	_exit(127);
 }
 
-pid_t
-child_spawn(const char *path, char *const argv[], char *const envp[],
-    child_exit_cb *cb, void *arg)
+static pid_t
+spawn(const char *path, char *const argv[], char *const envp[],
+    child_exit_cb *cb, void *arg, int deathsig)
 {
 	sigset_t all, old;
 	int null_in, null_out, saved;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	assert(disp.refs > 0);
 	null_in = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -220,7 +226,8 @@ child_spawn(const char *path, char *const argv[], char *const envp[],
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		exec_child(path, argv, envp, null_in, null_out);
+		exec_child(
+		    path, argv, envp, null_in, null_out, deathsig, parent);
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(null_in);
@@ -233,6 +240,20 @@ child_spawn(const char *path, char *const argv[], char *const envp[],
 	(void)setpgid(pid, pid);
 	disp.ent[disp.n++] = (struct child_ent){pid, cb, arg, false};
 	return pid;
+}
+
+pid_t
+child_spawn(const char *path, char *const argv[], char *const envp[],
+    child_exit_cb *cb, void *arg)
+{
+	return spawn(path, argv, envp, cb, arg, 0);
+}
+
+pid_t
+child_spawn_tied(const char *path, char *const argv[], char *const envp[],
+    child_exit_cb *cb, void *arg, int deathsig)
+{
+	return spawn(path, argv, envp, cb, arg, deathsig);
 }
 
 void

@@ -55,6 +55,15 @@ void child_unref(void);
 pid_t child_spawn(const char *path, char *const argv[], char *const envp[],
     child_exit_cb *cb, void *arg);
 
+/*
+ * The same, for a child that must not outlive qured: the kernel sends it
+ * deathsig when qured dies, however it dies (PR_SET_PDEATHSIG; the
+ * site cache's redis-server instances: orphans would hold the ports of
+ * the next qured's instances).
+ */
+pid_t child_spawn_tied(const char *path, char *const argv[], char *const envp[],
+    child_exit_cb *cb, void *arg, int deathsig);
+
 /* SIGKILLs the child's whole process group (a hook's own children too).
  * Its callback still comes, once it is reaped. */
 void child_kill(pid_t pid);

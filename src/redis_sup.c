@@ -377,7 +377,8 @@ inst_start(struct inst *in)
 	forget_identity(in);
 	redis_sup_argv(in->sup->server, in->conf_path, argv);
 	in->started_ms = clock_now_ms();
-	in->pid = child_spawn(in->sup->server, argv, envp, exit_cb, in);
+	in->pid =
+	    child_spawn_tied(in->sup->server, argv, envp, exit_cb, in, SIGTERM);
 	if (in->pid == -1) {
 		in->pid = 0;
 		in->backoff_ms = redis_sup_backoff_ms(in->backoff_ms, 0);

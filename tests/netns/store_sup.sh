@@ -7,8 +7,8 @@
 # cluster_enabled:1; an instance killed with SIGKILL is started again and
 # the status says restarts 1 and why it exited, and it is a new node (a
 # new CLUSTER MYID: with no data it must not claim the old one's slots);
-# a qured stopped with SIGTERM leaves none of its instances running; a
-# missing redis-server
+# a qured stopped with SIGTERM, or killed, leaves none of its instances
+# running; a missing redis-server
 # is reported and that member still takes part in the election.
 . "$(dirname "$0")/lib.sh"
 
@@ -162,7 +162,7 @@ for n in 1 2 3; do
 done
 
 # qured's exit (SIGTERM) stops its instances, and only its own.
-for n in 1 2; do
+for n in 1; do
 	pids="$(ss_pid "$n" 6379) $(ss_pid "$n" 6380)"
 	qn_stop_host "$n" TERM
 	[ "$QN_RC" = 0 ] || qn_fail "h$n's qured exited $QN_RC on SIGTERM"
@@ -174,5 +174,17 @@ for n in 1 2; do
 	    qn_fail "h$n's log does not say it stopped its instances"
 	qn_log "h$n stopped: its redis-servers ($pids) are gone"
 done
+# qured killed (SIGKILL): its instances go too (the kernel tells them:
+# PR_SET_PDEATHSIG), so that no orphan holds the next qured's ports.
+pids="$(ss_pid 2 6379) $(ss_pid 2 6380)"
+qn_stop_host 2 KILL
+ss_gone() {
+	local p
+	for p in $pids; do
+		! kill -0 "$p" 2>/dev/null || return 1
+	done
+}
+qn_wait_for 10000 ss_gone
+qn_log "h2 killed: its redis-servers ($pids) went with it"
 [ -z "$(ss_ours)" ] || qn_fail "redis-server left running: $(ss_ours)"
 qn_log "store_sup: ok"
