@@ -3,7 +3,7 @@
 # (settings.c: versioned entries, digests, their codec), the site
 # cache's view of Redis Cluster (rnodes.c: CLUSTER NODES parsed) and its
 # planner (rplan.c: the next commands towards the steady state). Links
-# libc and libm only.
+# libc only (no libm: store/place.c has its own logarithm).
 noinst_LIBRARIES += store/libqure_store.a
 store_libqure_store_a_SOURCES = \
 	store/place.c store/place.h \
@@ -12,14 +12,14 @@ store_libqure_store_a_SOURCES = \
 	store/rnodes.c store/rnodes.h \
 	store/rplan.c store/rplan.h \
 	store/store_int.h
-STORE_LIBS = store/libqure_store.a -lm
+STORE_LIBS = store/libqure_store.a
 
 # Placement: shares by weight, and what moves on a join or a leave.
 check_PROGRAMS += tests/unit/test_store_place
 TESTS += tests/unit/test_store_place
 tests_unit_test_store_place_SOURCES = tests/unit/test_store_place.c
 tests_unit_test_store_place_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_store_place_LDADD = $(STORE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_store_place_LDADD = $(STORE_LIBS) $(CMOCKA_LIBS) -lm
 
 # Load sharing's table: members -> the address of each bucket.
 check_PROGRAMS += tests/unit/test_store_share

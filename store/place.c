@@ -5,15 +5,53 @@
 
 #include "store/place.h"
 
-#include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "store/store_int.h"
+
+#define LN2 0.69314718055994530942
+
+/*
+ * ln(x) for x in (0, 1], without libm: libm's pages cost every qured
+ * 300 KiB of resident memory for this one call (doc/benchmark.md). x =
+ * m * 2^e with m in [sqrt(2)/2, sqrt(2)) from the IEEE 754 fields;
+ * ln(m) = 2 atanh(s), |s| = |m - 1| / (m + 1) < 0.18, whose odd series
+ * has converged to the last bit after 20 terms. The same operations in the same
+ * order on every member: every member places alike.
+ */
+double
+store_ln_unit(double x)
+{
+	uint64_t bits;
+	double m, s, s2, term, sum;
+	int e, k;
+
+	memcpy(&bits, &x, sizeof(bits));
+	e = (int)((bits >> 52) & 0x7ff) - 1023;
+	bits = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1023) << 52);
+	memcpy(&m, &bits, sizeof(m));
+	if (m > 1.4142135623730951) { /* m in [sqrt(2)/2, sqrt(2)): near 1, */
+		m /= 2.0;	      /* no cancellation of ln(m) with e ln 2 */
+		e++;
+	}
+	s = (m - 1.0) / (m + 1.0);
+	s2 = s * s;
+	term = s;
+	sum = 0.0;
+	for (k = 1; k < 40; k += 2) {
+		sum += term / k;
+		term *= s2;
+	}
+	return 2.0 * sum + e * LN2;
+}
 
 /*
  * Member m's score for key: weight / -ln(u), u uniform in (0, 1) drawn
  * from the pair. With weights w_i, member i wins a share w_i / sum(w)
  * of the keys (the minimum of exponentials of rates w_i). The 53 bits
- * of u keep it off 0 and 1, so the logarithm is finite and negative.
+ * of u keep it off 0 and 1, so the logarithm is finite and negative,
+ * and u is a normal number (store_ln_unit() reads its fields).
  */
 static double
 score(const struct place_member *m, uint64_t key)
@@ -24,7 +62,7 @@ score(const struct place_member *m, uint64_t key)
 	h = store_mix64(h + store_mix64(key ^ 0x5152u));
 	double u = ((double)(h >> 11) + 0.5) / 9007199254740992.0;
 
-	return (double)m->weight / -log(u);
+	return (double)m->weight / -store_ln_unit(u);
 }
 
 /* Whether a beats b: the higher score, ties (never seen in practice)

@@ -11,7 +11,10 @@
 #include "store/store_int.h"
 
 struct settings {
-	struct settings_entry e[SETTINGS_MAX]; /* by key, ascending */
+	/* By key, ascending; grown as keys come (most sites have a few: a
+	 * full array would be 52 KiB of every qured's memory). */
+	struct settings_entry *e;
+	size_t cap;
 	size_t n;
 	uint64_t max_counter; /* the highest counter seen: the Lamport clock */
 };
@@ -31,6 +34,7 @@ settings_free(struct settings *s)
 		return;
 	for (i = 0; i < s->n; i++)
 		free((char *)s->e[i].value);
+	free(s->e);
 	free(s);
 }
 
@@ -214,6 +218,25 @@ make_room(struct settings *s, const struct settings_entry *e)
 	return SETTINGS_OK;
 }
 
+/* Room for one more entry (n < SETTINGS_MAX: the caller made sure). */
+static void
+grow(struct settings *s)
+{
+	size_t cap;
+	struct settings_entry *e;
+
+	if (s->n < s->cap)
+		return;
+	cap = s->cap ? 2 * s->cap : 8;
+	if (cap > SETTINGS_MAX)
+		cap = SETTINGS_MAX;
+	e = realloc(s->e, cap * sizeof(*e));
+	if (e == NULL)
+		abort(); /* doc/style.md §4: allocation failure aborts */
+	s->e = e;
+	s->cap = cap;
+}
+
 /* Stores e (already checked) over the slot of its key, or in a new one. */
 static enum settings_err
 store(struct settings *s, const struct settings_entry *e)
@@ -232,6 +255,7 @@ store(struct settings *s, const struct settings_entry *e)
 		i = slot_of(s, e->key, &found);
 	}
 	if (!found) {
+		grow(s);
 		memmove(&s->e[i + 1], &s->e[i], (s->n - i) * sizeof(s->e[0]));
 		s->n++;
 		memset(&s->e[i], 0, sizeof(s->e[i]));

@@ -19,4 +19,7 @@ store_mix64(uint64_t x)
 	return x;
 }
 
+/* ln(x) for a normal x in (0, 1], without libm (store/place.c). */
+double store_ln_unit(double x);
+
 #endif

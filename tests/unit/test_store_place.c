@@ -14,8 +14,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <math.h>
 
 #include "store/place.h"
+#include "store/store_int.h"
 
 #define KEYS 100000
 
@@ -187,11 +189,36 @@ the_rank_is_the_owner_then_the_owner_without_it(void **state)
 	assert_int_equal(place_rank(m, 7, 1, out, 0), 0);
 }
 
+/* The logarithm placement computes without libm agrees with libm's to
+ * within a few units in the last place over (0, 1]. */
+static void
+the_logarithm_is_libms_to_the_last_bits(void **state)
+{
+	static const double fixed[] = {1.0, 0.5, 0.25, 0.75, 1e-16,
+	    1.0 / 9007199254740992.0, 0.9999999999999999, 0.1, 0.3333333333};
+	uint64_t x = 12345;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		assert_true(fabs(store_ln_unit(fixed[i]) - log(fixed[i])) <=
+			    4e-16 * fabs(log(fixed[i])) + 1e-300);
+	for (i = 0; i < 100000; i++) {
+		double u;
+
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		u = ((double)(x >> 11) + 0.5) / 9007199254740992.0;
+		assert_true(fabs(store_ln_unit(u) - log(u)) <=
+			    4e-16 * fabs(log(u)) + 4e-16);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(equal_weights_share_evenly),
+	    cmocka_unit_test(the_logarithm_is_libms_to_the_last_bits),
 	    cmocka_unit_test(shares_follow_the_weights),
 	    cmocka_unit_test(weight_zero_takes_nothing),
 	    cmocka_unit_test(a_leave_moves_only_the_leavers_buckets),
