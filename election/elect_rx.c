@@ -50,6 +50,9 @@ note_member(struct elect *c, const struct elect_msg *m,
 		}
 		memcpy(mb->addrs, m->addrs, sizeof(mb->addrs));
 		mb->n_addrs = m->n_addrs;
+		/* It sends ALIVEs (the short expiry), or not (an older
+		 * build, or off): the long one. */
+		mb->alive_ms = (m->has & ELECT_HAS_ALIVE) ? m->alive_ms : 0;
 		/* A holder's HELLO (its greeting after a CLAIM, an answer to
 		 * a SOLICIT) says it holds: its kernel may answer until a
 		 * lease from now. Its CLAIM may be lost, or come after this
@@ -81,6 +84,7 @@ note_member(struct elect *c, const struct elect_msg *m,
 			: ELECT_ST_STANDBY;
 		mb->lease_until_ms = 0; /* it dropped the address first */
 	}
+	elect_alive_heard(c, mb, added, out);
 	/*
 	 * A newcomer, or a member back from a restart or a sleep (SOLICIT),
 	 * learns of us by a unicast HELLO: no group-wide burst.

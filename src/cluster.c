@@ -803,6 +803,30 @@ lease_left_ms(struct cluster *c)
 	return until > now ? (uint32_t)(until - now) : 0;
 }
 
+/*
+ * The core declared a member dead (nothing heard of it for its expiry:
+ * a few hundred ms with ALIVEs on) or heard it again. Logged; the parts
+ * that act on members (the site cache, load sharing) read the listing
+ * after the step.
+ */
+static void
+apply_member(struct cluster *c, const struct elect_action *a, uint64_t now)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	(void)c;
+	(void)now;
+	addr_text(&a->src, ip, sizeof(ip));
+	if (a->type == ELECT_ACT_MEMBER_DEAD)
+		log_info("cluster: member %s (%s) declared dead: not heard "
+			 "for %llu ms",
+		    a->member.name[0] ? a->member.name : "?", ip,
+		    (unsigned long long)a->member.last_seen_ms);
+	else
+		log_info("cluster: member %s (%s) up",
+		    a->member.name[0] ? a->member.name : "?", ip);
+}
+
 static void
 apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 {
@@ -868,6 +892,10 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		if (c->site != NULL)
 			site_on_state(c->site, &a->peer, &a->src, a->buf,
 			    a->len, a->has_ranges ? a->ranges : NULL, now);
+		break;
+	case ELECT_ACT_MEMBER_DEAD:
+	case ELECT_ACT_MEMBER_UP:
+		apply_member(c, a, now);
 		break;
 	}
 }

@@ -314,6 +314,10 @@ act_name(enum elect_action_type t)
 		return "site-differs";
 	case ELECT_ACT_SITE_STATE:
 		return "site-state";
+	case ELECT_ACT_MEMBER_DEAD:
+		return "member-dead";
+	case ELECT_ACT_MEMBER_UP:
+		return "member-up";
 	}
 	return "?";
 }
@@ -1042,6 +1046,9 @@ apply_action(
 	case ELECT_ACT_SITE_STATE:
 		/* The simulated nodes set no site settings (elect_set_site). */
 		break;
+	case ELECT_ACT_MEMBER_DEAD:
+	case ELECT_ACT_MEMBER_UP:
+		return 0;
 	}
 	return sim_fail(s, i, "sanity: unexpected action %d", (int)a->type);
 }
