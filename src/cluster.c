@@ -1786,6 +1786,33 @@ host_resources(uint16_t *cpus, uint32_t *mem_mib)
 	*mem_mib = mib > UINT32_MAX ? UINT32_MAX : (uint32_t)mib;
 }
 
+/*
+ * Fast member liveness (doc/design.md §5.8): ALIVEs every 100 ms, so the
+ * others declare a dead member in dead-after x 100 + 50 = 350 ms at the
+ * defaults, for the parts that must know within a second (the site
+ * cache's failover, load sharing). auto is on with them; neither is in
+ * this tree yet, so auto is off here. A duration is kept within what the
+ * core takes (10 ms to the hello-interval).
+ */
+#define ALIVE_AUTO_MS 100
+static uint32_t
+alive_interval_for(const struct conf *conf)
+{
+	uint32_t ms = conf->cluster.alive_interval.ms;
+	/* On merge: conf->store.enable || conf->dmz.balance. */
+	bool needed = false;
+
+	if (conf->cluster.alive_interval.is_auto)
+		return needed ? ALIVE_AUTO_MS : 0;
+	if (ms == 0)
+		return 0;
+	if (ms < ELECT_ALIVE_MIN_MS)
+		ms = ELECT_ALIVE_MIN_MS;
+	return ms > conf->cluster.hello_interval_ms
+		   ? conf->cluster.hello_interval_ms
+		   : ms;
+}
+
 static void
 elect_conf_from(
     struct cluster *c, const struct conf *conf, struct elect_conf *e)
@@ -1803,6 +1830,7 @@ elect_conf_from(
 	e->dead_after = conf->cluster.dead_after;
 	e->claim_stagger_ms = conf->cluster.claim_stagger_ms;
 	e->hello_interval_ms = conf->cluster.hello_interval_ms;
+	e->alive_interval_ms = alive_interval_for(conf);
 	/* The core knows one DMZ address, the cluster's identity on the
 	 * wire: the IPv4 one, or the IPv6 one on an IPv6-only LAN. The
 	 * IPv6 one of a dual stack moves with it (apply_addr_add()). */
