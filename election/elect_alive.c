@@ -110,7 +110,12 @@ elect_run_alive(struct elect *c, struct elect_out *out)
 		declare_deaths(c, out);
 }
 
-/* The next ALIVE to send, or the next death to declare; 0: none. */
+/*
+ * The next ALIVE to send, or the next death to declare; 0: none. A death
+ * already due (an RX step passed it, or the election marked a holder
+ * dead and so shortened its expiry) is asked for now, never in the past:
+ * a wake-up asked for in the past looks like a late step (LATE).
+ */
 uint64_t
 elect_alive_wake(const struct elect *c)
 {
@@ -124,6 +129,8 @@ elect_alive_wake(const struct elect *c)
 		if (mb->dead)
 			continue;
 		at = elect_member_dies_at(&c->members, mb);
+		if (at < c->now_ms)
+			at = c->now_ms;
 		if (w == 0 || at < w)
 			w = at;
 	}

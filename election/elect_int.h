@@ -36,6 +36,7 @@ struct elect_member {
 	 * since. */
 	uint32_t alive_ms;
 	bool dead;
+	uint32_t heartbeat_ms; /* its HEARTBEAT_MS, its period as holder */
 	/* Its last HEARTBEAT/CLAIM + its LEASE_MS + ELECT_LEASE_MARGIN_MS:
 	 * its kernel may hold the address until then; 0 after its RESIGN
 	 * (a holder drops the address before it resigns). */
@@ -91,7 +92,7 @@ struct elect_members {
 	size_t n;
 	uint64_t expire_ms;
 	uint32_t dead_after;   /* the short expiry: periods missed */
-	uint32_t heartbeat_ms; /* a holder's period */
+	uint32_t heartbeat_ms; /* a holder's period, unless it said its own */
 	uint64_t silence_from_ms;
 };
 

@@ -75,11 +75,12 @@ elect_member_expire_ms(
     const struct elect_members *t, const struct elect_member *m)
 {
 	uint64_t period = m->alive_ms, short_ms;
+	uint32_t hb = m->heartbeat_ms != 0 ? m->heartbeat_ms : t->heartbeat_ms;
 
 	if (m->alive_ms == 0)
 		return t->expire_ms;
-	if (m->state == ELECT_ST_HOLDER && t->heartbeat_ms > period)
-		period = t->heartbeat_ms;
+	if (m->state == ELECT_ST_HOLDER && hb > period)
+		period = hb; /* its own: a member with other settings too */
 	short_ms = (uint64_t)t->dead_after * period + ELECT_ALIVE_MARGIN_MS;
 	return short_ms < t->expire_ms ? short_ms : t->expire_ms;
 }

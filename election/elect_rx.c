@@ -37,6 +37,8 @@ note_member(struct elect *c, const struct elect_msg *m,
 		    c->now_ms > m->uptime_ms ? c->now_ms - m->uptime_ms : 0;
 	if (m->has & ELECT_HAS_PRIORITY)
 		mb->priority = m->priority;
+	if (m->has & ELECT_HAS_HEARTBEAT)
+		mb->heartbeat_ms = m->heartbeat_ms;
 	if (m->type == ELECT_MSG_HELLO) {
 		snprintf(mb->name, sizeof(mb->name), "%s", m->name);
 		mb->state = m->state;

@@ -1048,7 +1048,7 @@ apply_action(
 		break;
 	case ELECT_ACT_MEMBER_DEAD:
 	case ELECT_ACT_MEMBER_UP:
-		return 0;
+		return sim_alive_member(s, i, a);
 	}
 	return sim_fail(s, i, "sanity: unexpected action %d", (int)a->type);
 }
@@ -1277,6 +1277,8 @@ step(
 	if (rx_type == ELECT_MSG_HEARTBEAT || rx_type == ELECT_MSG_CLAIM ||
 	    rx_type == ELECT_MSG_RESIGN)
 		heard_holder(s, i, unverified);
+	if (rx_pkt != NULL)
+		sim_alive_heard(s, i, rx_pkt->src);
 	for (k = 0; k < s->out.nact; k++) {
 		if (s->verbosity == SIM_TIMELINE)
 			timeline_act(s, i, &s->out.act[k]);
@@ -1500,6 +1502,8 @@ sim_check_all(struct sim *s)
 	    check_converged(s) != 0)
 		return -1;
 	if (s->check.svc_rule && check_service(s) != 0)
+		return -1;
+	if (s->alive.on && sim_alive_check(s) != 0)
 		return -1;
 	return 0;
 }
