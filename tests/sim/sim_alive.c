@@ -136,7 +136,12 @@ sim_alive_member(struct sim *s, int j, const struct elect_action *act)
 	s->alive.judged[j][x] = 1;
 	if (!(node_status(s, x) & ST_SENDS) && s->alive.heard[j][x] != 0 &&
 	    act->member.alive_ms != 0) {
-		uint64_t took = s->now - s->alive.heard[j][x];
+		uint64_t from = s->alive.heard[j][x];
+		uint64_t took;
+
+		if (s->alive.floor[j] > from)
+			from = s->alive.floor[j]; /* (n) counts from there */
+		took = s->now - from;
 
 		s->stats.alive_checked++;
 		if (took > s->stats.alive_max_ms)
