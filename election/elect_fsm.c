@@ -279,6 +279,7 @@ on_link_up(
 	if (!c->link_down)
 		return;
 	c->link_down = false;
+	elect_alive_silence_from_now(c); /* we heard nothing while down */
 	elect_listen_again(c, ELECT_WHY_LINK_UP, out);
 }
 
@@ -394,6 +395,9 @@ conf_is_valid(const struct elect_conf *conf)
 			   conf->request_timeout_ms)) &&
 	       conf->n_watch <= ELECT_MAX_WATCH_PORTS &&
 	       conf->priority != 255 &&
+	       (conf->alive_interval_ms == 0 ||
+		   (conf->alive_interval_ms >= ELECT_ALIVE_MIN_MS &&
+		       conf->alive_interval_ms <= conf->hello_interval_ms)) &&
 	       (conf->fence_ms == 0 || (conf->fence_ms >= ELECT_FENCE_MIN_MS &&
 					   conf->fence_ms < conf->lease_ms));
 }
@@ -416,6 +420,8 @@ reconf(struct elect *c, const struct elect_conf *conf)
 	elect_reqs_set_ports(&c->reqs, next.watch, next.n_watch);
 	elect_detector_init(&c->detector, next.heartbeat_ms, next.dead_after,
 	    c->detector.last_heard_ms);
+	c->members.dead_after = next.dead_after;
+	c->members.heartbeat_ms = next.heartbeat_ms;
 	c->replay.challenge_every_ms = next.heartbeat_ms;
 	c->replay.stale_ms = elect_detect_window(c);
 	/* The periodic HELLO goes now: peers learn the new priority, and
@@ -487,6 +493,8 @@ elect_new(const struct elect_conf *conf, const struct elect_persist *p,
 	/* A member that missed three HELLOs is gone; a heartbeat refreshes. */
 	elect_members_init(&c->members,
 	    3 * (uint64_t)conf->hello_interval_ms + conf->heartbeat_ms);
+	c->members.dead_after = conf->dead_after;
+	c->members.heartbeat_ms = conf->heartbeat_ms;
 	elect_replay_init(&c->replay);
 	c->replay.challenge_every_ms = conf->heartbeat_ms;
 	c->replay.stale_ms = elect_detect_window(c);
@@ -816,20 +824,7 @@ elect_get_members(const struct elect *c, uint64_t now_ms,
 
 		if (!elect_member_is_live(&c->members, m, now_ms))
 			continue;
-		info[n].id = m->id;
-		memcpy(info[n].name, m->name, sizeof(info[n].name));
-		info[n].priority = m->priority;
-		info[n].state = (enum elect_state)m->state;
-		memcpy(info[n].addrs, m->addrs, sizeof(info[n].addrs));
-		info[n].n_addrs = m->n_addrs;
-		info[n].src = m->src;
-		memcpy(info[n].mac, m->mac, sizeof(info[n].mac));
-		info[n].cpus = m->cpus;
-		info[n].mem_mib = m->mem_mib;
-		info[n].last_seen_ms = now_ms - m->last_seen_ms;
-		info[n].unfit = m->unfit;
-		info[n].mismatch = m->mismatch;
-		n++;
+		elect_member_info_fill(m, now_ms, &info[n++]);
 	}
 	return n;
 }

@@ -30,6 +30,13 @@ struct elect_member {
 	uint32_t mem_mib;
 	uint64_t boot;
 	uint64_t last_seen_ms;
+	/* Its HELLO's ALIVE_MS: it sends ALIVEs this often while it does
+	 * not hold, and expires after dead_after of them (0: the long
+	 * expiry). dead: declared so (ELECT_ACT_MEMBER_DEAD), not heard
+	 * since. */
+	uint32_t alive_ms;
+	bool dead;
+	uint32_t heartbeat_ms; /* its HEARTBEAT_MS, its period as holder */
 	/* Its last HEARTBEAT/CLAIM + its LEASE_MS + ELECT_LEASE_MARGIN_MS:
 	 * its kernel may hold the address until then; 0 after its RESIGN
 	 * (a holder drops the address before it resigns). */
@@ -70,20 +77,35 @@ struct elect_member {
 
 /*
  * Fixed-size table: a member stays live for expire_ms after it was last
- * heard. When full, a new member takes the slot of the least recently
- * heard one if that one is no longer live; if every member is live, the
- * newcomer is refused (the cluster is full), unless it speaks as a holder
- * (elect_members_touch()). The table never grows with what the network
- * sends.
+ * heard, or, if it sends ALIVEs, for dead_after of its periods (its
+ * ALIVE interval, the heartbeat while it holds) + ELECT_ALIVE_MARGIN_MS,
+ * counted from silence_from_ms if that is later (our own stall or link
+ * outage: its datagrams may have been lost to us), until declared dead. When
+ * full, a new member takes the slot of the least recently heard one if that one
+ * is no longer live; if every member is live, the newcomer is refused (the
+ * cluster is full), unless it speaks as a holder (elect_members_touch()). The
+ * table never grows with what the network sends.
  */
 #define ELECT_MAX_PEERS (ELECT_MAX_MEMBERS - 1)
 struct elect_members {
 	struct elect_member m[ELECT_MAX_PEERS];
 	size_t n;
 	uint64_t expire_ms;
+	uint32_t dead_after;   /* the short expiry: periods missed */
+	uint32_t heartbeat_ms; /* a holder's period, unless it said its own */
+	uint64_t silence_from_ms;
 };
 
 void elect_members_init(struct elect_members *, uint64_t expire_ms);
+/* How long m stays live after it was last heard (see above). */
+uint64_t elect_member_expire_ms(
+    const struct elect_members *, const struct elect_member *);
+/* When m stops being live unless heard (its death is due). */
+uint64_t elect_member_dies_at(
+    const struct elect_members *, const struct elect_member *);
+/* For status and the MEMBER_ actions. */
+void elect_member_info_fill(
+    const struct elect_member *, uint64_t now_ms, struct elect_member_info *);
 struct elect_member *elect_members_find(
     struct elect_members *, const struct elect_id *);
 /*
@@ -316,6 +338,9 @@ struct elect {
 	uint64_t lease_until_ms;  /* HOLDER */
 	uint64_t next_heartbeat_ms;
 	uint64_t next_hello_ms;
+	/* conf.alive_interval_ms on, not holding: the next ALIVE (any
+	 * group datagram puts it off: it says as much). */
+	uint64_t next_alive_ms;
 	/* Members (self included) the periodic HELLO was last drawn for:
 	 * the cluster grew past it, the next one is drawn again. */
 	uint64_t hello_n;
@@ -601,6 +626,14 @@ void elect_fence_greet(struct elect *c, const struct elect_claim *h,
 void elect_fence_echoes(struct elect *c, struct elect_msg *m);
 void elect_fence_renew(struct elect *c, struct elect_out *out);
 bool elect_fence_lapsed(const struct elect *c);
+
+/* elect_alive.c: fast member liveness */
+void elect_alive_sent_group(struct elect *c);
+void elect_alive_heard(struct elect *c, struct elect_member *mb, bool added,
+    struct elect_out *out);
+void elect_alive_silence_from_now(struct elect *c);
+void elect_run_alive(struct elect *c, struct elect_out *out);
+uint64_t elect_alive_wake(const struct elect *c);
 
 /* elect_timers.c */
 void elect_hello_heard(struct elect *c);

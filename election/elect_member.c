@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "election/elect_int.h"
@@ -64,11 +65,66 @@ elect_members_touch(struct elect_members *t, const struct elect_id *id,
 	return m;
 }
 
+/*
+ * A member that sends ALIVEs misses dead_after of its periods before it
+ * is dead; a holder sends HEARTBEATs instead, every heartbeat. Never
+ * longer than the long expiry: an odd ALIVE_MS cannot keep it longer.
+ */
+uint64_t
+elect_member_expire_ms(
+    const struct elect_members *t, const struct elect_member *m)
+{
+	uint64_t period = m->alive_ms, short_ms;
+	uint32_t hb = m->heartbeat_ms != 0 ? m->heartbeat_ms : t->heartbeat_ms;
+
+	if (m->alive_ms == 0)
+		return t->expire_ms;
+	if (m->state == ELECT_ST_HOLDER && hb > period)
+		period = hb; /* its own: a member with other settings too */
+	short_ms = (uint64_t)t->dead_after * period + ELECT_ALIVE_MARGIN_MS;
+	return short_ms < t->expire_ms ? short_ms : t->expire_ms;
+}
+
+/* Our own stall or link outage gives a short-expiry member a fresh
+ * window: what it sent then may never have reached us. The long expiry
+ * (minutes) is left as it always was. */
+uint64_t
+elect_member_dies_at(
+    const struct elect_members *t, const struct elect_member *m)
+{
+	uint64_t from = m->last_seen_ms;
+
+	if (m->alive_ms != 0 && t->silence_from_ms > from)
+		from = t->silence_from_ms;
+	return from + elect_member_expire_ms(t, m);
+}
+
 bool
 elect_member_is_live(const struct elect_members *t,
     const struct elect_member *m, uint64_t now_ms)
 {
-	return now_ms < m->last_seen_ms + t->expire_ms;
+	return !m->dead && now_ms < elect_member_dies_at(t, m);
+}
+
+void
+elect_member_info_fill(const struct elect_member *m, uint64_t now_ms,
+    struct elect_member_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->id = m->id;
+	memcpy(info->name, m->name, sizeof(info->name));
+	info->priority = m->priority;
+	info->state = (enum elect_state)m->state;
+	memcpy(info->addrs, m->addrs, sizeof(info->addrs));
+	info->n_addrs = m->n_addrs;
+	info->src = m->src;
+	memcpy(info->mac, m->mac, sizeof(info->mac));
+	info->cpus = m->cpus;
+	info->mem_mib = m->mem_mib;
+	info->alive_ms = m->alive_ms;
+	info->unfit = m->unfit;
+	info->mismatch = m->mismatch;
+	info->last_seen_ms = now_ms - m->last_seen_ms;
 }
 
 static bool

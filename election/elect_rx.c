@@ -37,6 +37,8 @@ note_member(struct elect *c, const struct elect_msg *m,
 		    c->now_ms > m->uptime_ms ? c->now_ms - m->uptime_ms : 0;
 	if (m->has & ELECT_HAS_PRIORITY)
 		mb->priority = m->priority;
+	if (m->has & ELECT_HAS_HEARTBEAT)
+		mb->heartbeat_ms = m->heartbeat_ms;
 	if (m->type == ELECT_MSG_HELLO) {
 		snprintf(mb->name, sizeof(mb->name), "%s", m->name);
 		mb->state = m->state;
@@ -50,6 +52,9 @@ note_member(struct elect *c, const struct elect_msg *m,
 		}
 		memcpy(mb->addrs, m->addrs, sizeof(mb->addrs));
 		mb->n_addrs = m->n_addrs;
+		/* It sends ALIVEs (the short expiry), or not (an older
+		 * build, or off): the long one. */
+		mb->alive_ms = (m->has & ELECT_HAS_ALIVE) ? m->alive_ms : 0;
 		/* A holder's HELLO (its greeting after a CLAIM, an answer to
 		 * a SOLICIT) says it holds: its kernel may answer until a
 		 * lease from now. Its CLAIM may be lost, or come after this
@@ -81,6 +86,7 @@ note_member(struct elect *c, const struct elect_msg *m,
 			: ELECT_ST_STANDBY;
 		mb->lease_until_ms = 0; /* it dropped the address first */
 	}
+	elect_alive_heard(c, mb, added, out);
 	/*
 	 * A newcomer, or a member back from a restart or a sleep (SOLICIT),
 	 * learns of us by a unicast HELLO: no group-wide burst.

@@ -64,6 +64,8 @@ elect_send_msg(struct elect *c, struct elect_msg *m,
 	a = elect_push(out, ELECT_ACT_SEND);
 	if (dest != NULL)
 		a->dest = *dest;
+	else
+		elect_alive_sent_group(c);
 	a->len = elect_wire_encode(m, c->conf.key, a->buf, sizeof(a->buf));
 	/* Our own messages are bounded by construction. */
 	assert(a->len > 0);
@@ -147,6 +149,10 @@ elect_send_hello_flags(struct elect *c, const struct elect_addr *dest,
 		m.cpus = c->conf.cpus;
 		m.mem_mib = c->conf.mem_mib;
 		m.has |= ELECT_HAS_RESOURCES;
+	}
+	if (c->conf.alive_interval_ms != 0) {
+		m.alive_ms = c->conf.alive_interval_ms;
+		m.has |= ELECT_HAS_ALIVE;
 	}
 	memcpy(m.addrs, c->conf.addrs, sizeof(m.addrs));
 	m.n_addrs = c->conf.n_addrs;

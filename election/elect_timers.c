@@ -33,6 +33,9 @@ late(struct elect *c, struct elect_out *out)
 	/* Requests seen before the sleep were answered or not long ago:
 	 * either way they say nothing of the holder now. */
 	elect_fast_reset(c);
+	/* What members sent while we slept may be lost to us: their
+	 * silence counts from now (the short expiry, elect_alive.c). */
+	elect_alive_silence_from_now(c);
 	/* Members may have joined, or declared us dead, while we slept. */
 	if (!c->link_down)
 		elect_solicit_hellos(c, out);
@@ -381,6 +384,7 @@ elect_run_timers(struct elect *c, struct elect_out *out)
 		periodic_hello(c, out);
 	else
 		spread_hello(c);
+	elect_run_alive(c, out);
 }
 
 static uint64_t
@@ -429,5 +433,6 @@ elect_next_wake(const struct elect *c)
 		w = min_nonzero(w, c->next_check_ms);
 	if (!c->persist_busy && c->persist_retry_ms > c->now_ms)
 		w = min_nonzero(w, c->persist_retry_ms);
+	w = min_nonzero(w, elect_alive_wake(c));
 	return min_nonzero(w, c->next_hello_ms);
 }

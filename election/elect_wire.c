@@ -63,7 +63,8 @@ enum tlv_type {
 	TLV_ENTRY = 30,
 	TLV_RANGES = 31,
 	TLV_RESOURCES = 32,
-	TLV_LAST = TLV_RESOURCES, /* decode_body's bit per type: 63 at most */
+	TLV_ALIVE_MS = 33,
+	TLV_LAST = TLV_ALIVE_MS, /* decode_body's bit per type: 63 at most */
 };
 
 /* Allowed value lengths per TLV type; only NAME has a range. */
@@ -102,9 +103,10 @@ static const struct {
     [TLV_ENTRY] = {1, 255},
     [TLV_RANGES] = {8 * ELECT_SITE_RANGES, 8 * ELECT_SITE_RANGES},
     [TLV_RESOURCES] = {6, 6},
+    [TLV_ALIVE_MS] = {4, 4},
 };
 
-#define ELECT_HAS_ALL ((1u << 28) - 1)
+#define ELECT_HAS_ALL ((1u << 29) - 1)
 #define STATE_COUNT (ELECT_ST_STOPPED + 1)
 
 /*
@@ -116,7 +118,7 @@ static const struct {
  */
 #define HAS_SETTINGS (ELECT_HAS_DMZ | ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT)
 #define HAS_START (ELECT_HAS_BOOT | ELECT_HAS_UPTIME)
-static const uint32_t required_has[ELECT_MSG_STATE + 1] = {
+static const uint32_t required_has[ELECT_MSG_ALIVE + 1] = {
     [ELECT_MSG_HELLO] = ELECT_HAS_NAME | ELECT_HAS_PRIORITY | ELECT_HAS_STATE |
 			HAS_START | HAS_SETTINGS,
     [ELECT_MSG_HEARTBEAT] = ELECT_HAS_PRIORITY | HAS_START | HAS_SETTINGS,
@@ -125,6 +127,7 @@ static const uint32_t required_has[ELECT_MSG_STATE + 1] = {
     [ELECT_MSG_PROBE] = ELECT_HAS_NONCE | HAS_START,
     [ELECT_MSG_PROBE_ACK] = ELECT_HAS_NONCE | ELECT_HAS_CHECK | HAS_START,
     [ELECT_MSG_STATE] = HAS_START,
+    [ELECT_MSG_ALIVE] = HAS_START,
 };
 
 /*
@@ -283,7 +286,7 @@ wr_tlv_int(struct wcur *c, uint8_t type, uint64_t v, size_t n)
 static bool
 type_is_known(unsigned type)
 {
-	return type >= ELECT_MSG_HELLO && type <= ELECT_MSG_STATE;
+	return type >= ELECT_MSG_HELLO && type <= ELECT_MSG_ALIVE;
 }
 
 /*
@@ -511,6 +514,10 @@ decode_tlv(struct elect_msg *m, uint8_t type, const uint8_t *v, size_t len)
 		m->mem_mib = (uint32_t)be_get(v + 2, 4);
 		m->has |= ELECT_HAS_RESOURCES;
 		return true;
+	case TLV_ALIVE_MS:
+		m->alive_ms = (uint32_t)be_get(v, 4);
+		m->has |= ELECT_HAS_ALIVE;
+		return true;
 	case TLV_PUBLIC4:
 	case TLV_PUBLIC6: /* once each (decode_body): never more than 2 */
 		m->pub[m->n_pub].family = type == TLV_PUBLIC4 ? 4 : 6;
@@ -712,7 +719,7 @@ encode_addrs(struct wcur *c, const struct elect_msg *m)
 	    ELECT_MAX_ECHOES * TLV_SIZE(10) /* ECHO */ +                       \
 	    TLV_SIZE(4) /* PUBLIC4 */ + TLV_SIZE(16) /* PUBLIC6 */ +           \
 	    TLV_SIZE(4) /* MISSED */ + TLV_SIZE(10) /* SITE */ +               \
-	    TLV_SIZE(6) /* RESOURCES */)
+	    TLV_SIZE(6) /* RESOURCES */ + TLV_SIZE(4) /* ALIVE_MS */)
 _Static_assert(ELECT_WIRE_HDR_LEN + WIRE_BODY_LARGEST + ELECT_WIRE_TAG_LEN <=
 		   ELECT_WIRE_CTRL_MAX,
     "ELECT_WIRE_CTRL_MAX must hold the largest message we encode");
@@ -726,7 +733,7 @@ _Static_assert(ELECT_WIRE_HDR_LEN + WIRE_STATE_LARGEST + ELECT_WIRE_TAG_LEN <=
     "ELECT_WIRE_MAX must hold the largest STATE we encode");
 
 /* SITE; the entries in parts of 255 bytes, joined in order by the
- * receiver; RANGES; RESOURCES (the last TLVs, in type order). */
+ * receiver; RANGES; RESOURCES; ALIVE_MS (the last TLVs, in type order). */
 static void
 encode_site(struct wcur *c, const struct elect_msg *m)
 {
@@ -758,6 +765,8 @@ encode_site(struct wcur *c, const struct elect_msg *m)
 			v[2 + i] = (uint8_t)(m->mem_mib >> (24 - 8 * i));
 		wr_tlv(c, TLV_RESOURCES, v, 6);
 	}
+	if (m->has & ELECT_HAS_ALIVE)
+		wr_tlv_int(c, TLV_ALIVE_MS, m->alive_ms, 4);
 }
 
 /* TLVs in type order; the decoder accepts any order. */
@@ -1054,6 +1063,7 @@ elect_msg_type_name(int type)
 	    [ELECT_MSG_PROBE] = "probe",
 	    [ELECT_MSG_PROBE_ACK] = "probe-ack",
 	    [ELECT_MSG_STATE] = "state",
+	    [ELECT_MSG_ALIVE] = "alive",
 	};
 
 	if (type < 0 || !type_is_known((unsigned)type))

@@ -89,6 +89,18 @@
  * client every 10 ms gives 8 in under a tenth of a second.
  */
 #define ELECT_RTO_MIN_SAMPLES 8
+/*
+ * Fast member liveness (doc/protocol.md, "ALIVE"): a member that does not
+ * hold sends an ALIVE to the group every alive_interval_ms (its HELLO
+ * says so, ALIVE_MS); receivers declare it dead once dead_after of its
+ * intervals (heartbeats while it holds) went by unheard, plus this margin
+ * for its loop's and the LAN's jitter.
+ */
+#define ELECT_ALIVE_MARGIN_MS 50
+#define ELECT_ALIVE_MIN_MS 10 /* the shortest interval a conf may set */
+/* MEMBER_DEAD actions per step at most; the others come at once after
+ * (a wake-up at now): a step's actions stay bounded. */
+#define ELECT_DEATHS_PER_STEP 4
 
 /* Message types on the wire (doc/protocol.md). */
 enum elect_msg_type {
@@ -99,6 +111,7 @@ enum elect_msg_type {
 	ELECT_MSG_PROBE = 5,
 	ELECT_MSG_PROBE_ACK = 6,
 	ELECT_MSG_STATE = 7,
+	ELECT_MSG_ALIVE = 8, /* a member that does not hold: still here */
 };
 
 /* Why a datagram was rejected; the caller counts each (doc/design.md §8.3). */
@@ -211,6 +224,7 @@ enum elect_has {
 	ELECT_HAS_ENTRIES = 1u << 25,	/* STATE: site settings entries */
 	ELECT_HAS_RANGES = 1u << 26,	/* STATE: a pull (range digests) */
 	ELECT_HAS_RESOURCES = 1u << 27, /* HELLO: the sender's CPUs, memory */
+	ELECT_HAS_ALIVE = 1u << 28,	/* HELLO: it sends ALIVEs, how often */
 };
 
 /* RESIGN's REASON TLV: why the holder leaves. Unknown values are kept
@@ -294,6 +308,9 @@ struct elect_msg {
 	 * cache's weights ([store] strategy); nothing of the election. */
 	uint16_t cpus;
 	uint32_t mem_mib;
+	/* HELLO: the sender sends an ALIVE every alive_ms while it does
+	 * not hold (ALIVE_MS); hold it to the short expiry. */
+	uint32_t alive_ms;
 };
 
 /*
@@ -498,6 +515,14 @@ struct elect_conf {
 	 */
 	uint32_t check_fall;
 	uint32_t check_rise;
+	/*
+	 * Fast member liveness: while not holding, send an ALIVE to the
+	 * group every this many ms (and say so in HELLO), so that the
+	 * others declare us dead dead_after intervals + ELECT_ALIVE_MARGIN_MS
+	 * after our last datagram, not 3 hello-intervals. 0: off (the
+	 * default); else ELECT_ALIVE_MIN_MS..hello_interval_ms.
+	 */
+	uint32_t alive_interval_ms;
 };
 
 /* Fills conf with defaults (key and addresses left empty): those of
@@ -659,6 +684,42 @@ enum elect_action_type {
 	 * and, when has_ranges, a pull (ranges: its digest per range).
 	 */
 	ELECT_ACT_SITE_STATE,
+	/*
+	 * A member was declared dead now (member: who, its addresses, and
+	 * in last_seen_ms how long ago it was last heard): nothing heard of
+	 * it for its expiry (ALIVE: dead_after of its intervals +
+	 * ELECT_ALIVE_MARGIN_MS; otherwise 3 hello periods + a heartbeat).
+	 * Once per death, and never while our link is down or across a
+	 * stall of ours (LATE: silence counts from the resume); only on
+	 * ELECT_EV_TIMER steps, which the edge takes after reading every
+	 * datagram that arrived. It no longer shows in elect_get_members().
+	 */
+	ELECT_ACT_MEMBER_DEAD,
+	/*
+	 * A member is heard for the first time, or again after its
+	 * MEMBER_DEAD (a death declared by mistake, a restart): member.
+	 */
+	ELECT_ACT_MEMBER_UP,
+};
+
+/* A member as the core knows it, for status output. */
+struct elect_member_info {
+	struct elect_id id;
+	char name[ELECT_NAME_MAX + 1];
+	uint8_t priority;
+	enum elect_state state;
+	struct elect_addr addrs[ELECT_MAX_ADDRS];
+	size_t n_addrs;
+	struct elect_addr src; /* where its last datagram came from */
+	uint8_t mac[6];	       /* from its HELLO; all zero if unknown */
+	uint64_t last_seen_ms; /* age: ms since it was last heard */
+	uint16_t cpus;	       /* from its HELLO; 0 if unknown */
+	uint32_t mem_mib;
+	/* from its HELLO: it sends an ALIVE this often while it does not
+	 * hold, and is held to the short expiry; 0: the long one */
+	uint32_t alive_ms;
+	bool unfit;	   /* its last HELLO: its service check fails */
+	unsigned mismatch; /* enum elect_mismatch bits; 0: our settings */
 };
 
 struct elect_action {
@@ -678,6 +739,7 @@ struct elect_action {
 	uint64_t site_digest;	       /* SITE_DIFFERS */
 	bool has_ranges;	       /* SITE_STATE: a pull */
 	uint64_t ranges[ELECT_SITE_RANGES];
+	struct elect_member_info member; /* MEMBER_DEAD, MEMBER_UP */
 };
 
 struct elect_out {
@@ -702,23 +764,6 @@ struct elect_counters {
 	uint64_t members_refused;
 	uint64_t fence_claims; /* claims the fence let in before the lease */
 	uint64_t fence_lapses; /* HOLDER: our loop missed the fence */
-};
-
-/* A member as the core knows it, for status output. */
-struct elect_member_info {
-	struct elect_id id;
-	char name[ELECT_NAME_MAX + 1];
-	uint8_t priority;
-	enum elect_state state;
-	struct elect_addr addrs[ELECT_MAX_ADDRS];
-	size_t n_addrs;
-	struct elect_addr src; /* where its last datagram came from */
-	uint8_t mac[6];	       /* from its HELLO; all zero if unknown */
-	uint64_t last_seen_ms; /* age: ms since it was last heard */
-	uint16_t cpus;	       /* from its HELLO; 0 if unknown */
-	uint32_t mem_mib;
-	bool unfit;	   /* its last HELLO: its service check fails */
-	unsigned mismatch; /* enum elect_mismatch bits; 0: our settings */
 };
 
 struct elect;

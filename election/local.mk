@@ -6,6 +6,7 @@ election_libqure_elect_a_SOURCES = \
 	election/elect_int.h \
 	election/elect_wire.c \
 	election/elect_member.c \
+	election/elect_alive.c \
 	election/elect_detector.c \
 	election/elect_reqs.c \
 	election/elect_rto.c \

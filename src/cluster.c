@@ -821,6 +821,30 @@ lease_left_ms(struct cluster *c)
 	return until > now ? (uint32_t)(until - now) : 0;
 }
 
+/*
+ * The core declared a member dead (nothing heard of it for its expiry:
+ * a few hundred ms with ALIVEs on) or heard it again. Logged; the parts
+ * that act on members (the site cache, load sharing) read the listing
+ * after the step.
+ */
+static void
+apply_member(struct cluster *c, const struct elect_action *a, uint64_t now)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	(void)c;
+	(void)now;
+	addr_text(&a->src, ip, sizeof(ip));
+	if (a->type == ELECT_ACT_MEMBER_DEAD)
+		log_info("cluster: member %s (%s) declared dead: not heard "
+			 "for %llu ms",
+		    a->member.name[0] ? a->member.name : "?", ip,
+		    (unsigned long long)a->member.last_seen_ms);
+	else
+		log_info("cluster: member %s (%s) up",
+		    a->member.name[0] ? a->member.name : "?", ip);
+}
+
 static void
 apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 {
@@ -886,6 +910,10 @@ apply(struct cluster *c, const struct elect_action *a, uint64_t now)
 		if (c->site != NULL)
 			site_on_state(c->site, &a->peer, &a->src, a->buf,
 			    a->len, a->has_ranges ? a->ranges : NULL, now);
+		break;
+	case ELECT_ACT_MEMBER_DEAD:
+	case ELECT_ACT_MEMBER_UP:
+		apply_member(c, a, now);
 		break;
 	}
 }
@@ -1996,6 +2024,31 @@ host_resources(uint16_t *cpus, uint32_t *mem_mib)
 	*mem_mib = mib > UINT32_MAX ? UINT32_MAX : (uint32_t)mib;
 }
 
+/*
+ * Fast member liveness (doc/design.md §5.8): ALIVEs every 100 ms, so the
+ * others declare a dead member in dead-after x 100 + 50 = 350 ms at the
+ * defaults, for the parts that must know within a second (the site
+ * cache's failover, load sharing). auto is on with them. A duration is
+ * kept within what the core takes (10 ms to the hello-interval).
+ */
+#define ALIVE_AUTO_MS 100
+static uint32_t
+alive_interval_for(const struct conf *conf)
+{
+	uint32_t ms = conf->cluster.alive_interval.ms;
+	bool needed = conf->store.enable || conf->dmz.balance;
+
+	if (conf->cluster.alive_interval.is_auto)
+		return needed ? ALIVE_AUTO_MS : 0;
+	if (ms == 0)
+		return 0;
+	if (ms < ELECT_ALIVE_MIN_MS)
+		ms = ELECT_ALIVE_MIN_MS;
+	return ms > conf->cluster.hello_interval_ms
+		   ? conf->cluster.hello_interval_ms
+		   : ms;
+}
+
 static void
 elect_conf_from(
     struct cluster *c, const struct conf *conf, struct elect_conf *e)
@@ -2013,6 +2066,7 @@ elect_conf_from(
 	e->dead_after = conf->cluster.dead_after;
 	e->claim_stagger_ms = conf->cluster.claim_stagger_ms;
 	e->hello_interval_ms = conf->cluster.hello_interval_ms;
+	e->alive_interval_ms = alive_interval_for(conf);
 	/* The core knows one DMZ address, the cluster's identity on the
 	 * wire: the IPv4 one, or the IPv6 one on an IPv6-only LAN. The
 	 * IPv6 one of a dual stack moves with it (apply_addr_add()). */

@@ -117,6 +117,11 @@ static const struct key keys[] = {
     {"cluster", "hello-interval", T_MS, "10s", 100, 3600000,
 	FIELD(cluster.hello_interval_ms), F_LIVE,
 	"interval of a standby's HELLO"},
+    {"cluster", "alive-interval", T_AUTO_MS, "auto", 0, 60000,
+	FIELD(cluster.alive_interval), F_LIVE,
+	"how often a member that does not hold sends an ALIVE, so the others "
+	"know of its death within dead-after of them: auto (off for now: on "
+	"with the site cache or load sharing), 0 (off) or a duration"},
     {"dmz", "address", T_CIDR4, NULL, 0, 0, FIELD(dmz.address), 0,
 	"the DMZ address and prefix that one instance holds, or auto: "
 	"found from the router or chosen free on the LAN"},

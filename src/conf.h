@@ -159,6 +159,8 @@ struct conf {
 		uint32_t fence_ms;   /* 0: off */
 		uint32_t claim_stagger_ms;
 		uint32_t hello_interval_ms;
+		/* ALIVEs; auto: the edge decides (cluster.c), ms 0: off */
+		struct conf_auto_ms alive_interval;
 	} cluster;
 	struct {
 		struct conf_cidr4 address;  /* this or address6 required */

@@ -89,7 +89,7 @@ check_accepted(const struct elect_msg *m)
 	check(n < sizeof(m->name));
 	check((m->has & ELECT_HAS_NAME) ? n > 0 : n == 0);
 	check(m->version == ELECT_PROTO_VERSION);
-	check(m->type >= ELECT_MSG_HELLO && m->type <= ELECT_MSG_STATE);
+	check(m->type >= ELECT_MSG_HELLO && m->type <= ELECT_MSG_ALIVE);
 	check(m->n_addrs <= ELECT_MAX_ADDRS);
 	check(m->state <= ELECT_ST_STOPPED);
 	check(m->check_ok <= 1 && m->preempt <= 1);

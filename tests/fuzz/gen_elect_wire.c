@@ -142,6 +142,7 @@ static const uint32_t required[] = {
     [ELECT_MSG_PROBE] = ELECT_HAS_NONCE | START,
     [ELECT_MSG_PROBE_ACK] = ELECT_HAS_NONCE | ELECT_HAS_CHECK | START,
     [ELECT_MSG_STATE] = START,
+    [ELECT_MSG_ALIVE] = START,
 };
 
 static void
@@ -152,7 +153,7 @@ gen_valid(void)
 	char name[64];
 	uint8_t type;
 
-	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_STATE; type++) {
+	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_ALIVE; type++) {
 		msg_full(&m, type);
 		snprintf(
 		    name, sizeof(name), "ok-%s", elect_msg_type_name(type));

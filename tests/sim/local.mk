@@ -9,6 +9,7 @@ noinst_LIBRARIES += tests/sim/libqure_sim.a
 tests_sim_libqure_sim_a_SOURCES = \
 	tests/sim/sim.h \
 	tests/sim/sim.c \
+	tests/sim/sim_alive.c \
 	tests/sim/sim_rng.c \
 	tests/sim/sim_scen.c \
 	tests/sim/sim_demo.c

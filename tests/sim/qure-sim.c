@@ -28,7 +28,7 @@ struct opts {
 	uint64_t scenarios;
 	uint64_t seed;
 	uint64_t replay;
-	bool do_replay, trace, timeline, demo, verbose, keep_going;
+	bool do_replay, trace, timeline, demo, verbose, keep_going, alive;
 };
 
 static void
@@ -36,8 +36,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: qure-sim [--scenarios N] [--seed S] [--verbose] "
-	    "[--keep-going]\n"
-	    "       qure-sim --replay SEED [--trace | --timeline]\n"
+	    "[--keep-going] [--alive]\n"
+	    "       qure-sim --replay SEED [--trace | --timeline] [--alive]\n"
 	    "       qure-sim --demo\n");
 	exit(2);
 }
@@ -69,13 +69,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 	    {"demo", no_argument, NULL, 'd'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"keep-going", no_argument, NULL, 'k'},
+	    {"alive", no_argument, NULL, 'a'},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
 	o->scenarios = 1000;
 	o->seed = 1;
-	while ((ch = getopt_long(argc, argv, "n:s:r:tldvk", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "n:s:r:tldvka", longopts, NULL)) !=
 	       -1) {
 		switch (ch) {
 		case 'n':
@@ -102,6 +103,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'k':
 			o->keep_going = true;
+			break;
+		case 'a':
+			o->alive = true;
 			break;
 		default:
 			usage();
@@ -153,6 +157,12 @@ static void
 add_stats(struct sim_stats *t, const struct sim_stats *a)
 {
 	t->steps += a->steps;
+	t->alive_deaths += a->alive_deaths;
+	t->alive_ups += a->alive_ups;
+	t->alive_checked += a->alive_checked;
+	t->alive_exempt += a->alive_exempt;
+	if (a->alive_max_ms > t->alive_max_ms)
+		t->alive_max_ms = a->alive_max_ms;
 	t->events += a->events;
 	t->sends += a->sends;
 	t->deliveries += a->deliveries;
@@ -255,6 +265,13 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    total.late_claims, total.fence_resumes, total.frozen_daemons,
 	    total.guard_resigns, (double)sim_ms / 1000.0, wall_s() - t0,
 	    rc == 0 ? "all invariants held" : "FAILED");
+	if (o->alive)
+		printf("  alive: %" PRIu64 " members declared dead (%" PRIu64
+		       " of them silent with ALIVEs: (n), the longest %" PRIu64
+		       " ms after its last datagram), %" PRIu64
+		       " back up, %" PRIu64 " exempt from (o)\n",
+		    total.alive_deaths, total.alive_checked, total.alive_max_ms,
+		    total.alive_ups, total.alive_exempt);
 	if (failed > 1)
 		printf("%" PRIu64 " scenarios failed\n", failed);
 	return rc == 0 ? 0 : 1;
@@ -268,6 +285,7 @@ main(int argc, char **argv)
 	int rc;
 
 	parse_opts(argc, argv, &o);
+	sim_scenario_alive(o.alive);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	key = elect_key_new(sim_secret);
 	if (key == NULL) {

@@ -5,6 +5,7 @@
 #
 #   QURE_SIM_SCENARIOS=N   run N scenarios instead
 #   QURE_SIM_SEED=S        start at seed S (default 1)
+#   QURE_SIM_ALIVE_SCENARIOS=N  then N with --alive (default a tenth)
 set -eu
 
 SIM=${top_builddir:-.}/tests/sim/qure-sim
@@ -19,4 +20,9 @@ fi
 n=${QURE_SIM_SCENARIOS:-$default}
 seed=${QURE_SIM_SEED:-1}
 echo "run-sim: $SIM --scenarios $n --seed $seed"
-exec "$SIM" --scenarios "$n" --seed "$seed"
+"$SIM" --scenarios "$n" --seed "$seed"
+# The same with fast member liveness (ALIVE, doc/design.md §5.8), on
+# other scenarios: fewer, as each is about 4 times slower.
+n_alive=${QURE_SIM_ALIVE_SCENARIOS:-$((n / 10))}
+echo "run-sim: $SIM --alive --scenarios $n_alive --seed $((seed + 10000))"
+exec "$SIM" --alive --scenarios "$n_alive" --seed "$((seed + 10000))"

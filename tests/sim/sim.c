@@ -314,6 +314,10 @@ act_name(enum elect_action_type t)
 		return "site-differs";
 	case ELECT_ACT_SITE_STATE:
 		return "site-state";
+	case ELECT_ACT_MEMBER_DEAD:
+		return "member-dead";
+	case ELECT_ACT_MEMBER_UP:
+		return "member-up";
 	}
 	return "?";
 }
@@ -1042,6 +1046,9 @@ apply_action(
 	case ELECT_ACT_SITE_STATE:
 		/* The simulated nodes set no site settings (elect_set_site). */
 		break;
+	case ELECT_ACT_MEMBER_DEAD:
+	case ELECT_ACT_MEMBER_UP:
+		return sim_alive_member(s, i, a);
 	}
 	return sim_fail(s, i, "sanity: unexpected action %d", (int)a->type);
 }
@@ -1270,6 +1277,8 @@ step(
 	if (rx_type == ELECT_MSG_HEARTBEAT || rx_type == ELECT_MSG_CLAIM ||
 	    rx_type == ELECT_MSG_RESIGN)
 		heard_holder(s, i, unverified);
+	if (rx_pkt != NULL)
+		sim_alive_heard(s, i, rx_pkt->src);
 	for (k = 0; k < s->out.nact; k++) {
 		if (s->verbosity == SIM_TIMELINE)
 			timeline_act(s, i, &s->out.act[k]);
@@ -1493,6 +1502,8 @@ sim_check_all(struct sim *s)
 	    check_converged(s) != 0)
 		return -1;
 	if (s->check.svc_rule && check_service(s) != 0)
+		return -1;
+	if (s->alive.on && sim_alive_check(s) != 0)
 		return -1;
 	return 0;
 }

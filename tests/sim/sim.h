@@ -160,6 +160,30 @@ struct sim_stats {
 	uint64_t late_claims;
 	uint64_t fence_claims;	/* claims the fence let in before a lease */
 	uint64_t fence_resumes; /* holders that renewed a lapsed fence */
+	/* --alive (sim_alive.c): MEMBER_DEAD and MEMBER_UP actions, deaths
+	 * of silent members held to (n), the longest of them from the
+	 * member's last datagram, false deaths exempted by (o) */
+	uint64_t alive_deaths, alive_ups, alive_checked, alive_max_ms;
+	uint64_t alive_exempt;
+};
+
+/*
+ * Fast member liveness (--alive): every node sends ALIVEs every
+ * heartbeat / 2; (n) and (o) in README.md. Node statuses are sampled
+ * after every step: a change is seen at the next step, never earlier.
+ */
+struct sim_alive {
+	bool on;
+	/* [j][x]: when a datagram of x was last delivered to j */
+	uint64_t heard[SIM_MAX_NODES][SIM_MAX_NODES];
+	/* [j][x]: 0 watching, 1 j declared x dead, 2 j holds x to the long
+	 * expiry (no ALIVE_MS heard); back to 0 at x's next delivery */
+	uint8_t judged[SIM_MAX_NODES][SIM_MAX_NODES];
+	uint64_t floor[SIM_MAX_NODES];	 /* j judges (again) since */
+	uint64_t changed[SIM_MAX_NODES]; /* its status last changed */
+	int status[SIM_MAX_NODES];	 /* sampled: sends, judges, group */
+	uint64_t clean_since;		 /* no loss, no reordering since */
+	struct sim_net net_seen;
 };
 
 enum sim_verbosity {
@@ -228,6 +252,7 @@ struct sim {
 	size_t n_cap;
 	uint32_t adv_every_ms; /* replays in the background; 0: off */
 	struct sim_stats stats;
+	struct sim_alive alive;
 	enum sim_verbosity verbosity;
 	bool failed;
 	char msg[SIM_MSG_MAX];
@@ -314,6 +339,15 @@ int sim_fail(struct sim *, int node, const char *fmt, ...)
 /* One random scenario (README.md); 0 if every invariant held. */
 int sim_scenario_run(
     struct sim *, struct elect_key *, uint64_t seed, enum sim_verbosity);
+/* --alive: the scenarios that follow run with ALIVEs (sim_scen.c). */
+void sim_scenario_alive(bool on);
+
+/* sim_alive.c: a datagram of x delivered to j; j's MEMBER_ action; the
+ * world's checks after every step ((n): deadlines of silent members). */
+void sim_alive_heard(struct sim *, int j, int x);
+int sim_alive_member(struct sim *, int j, const struct elect_action *);
+int sim_alive_check(struct sim *);
+
 /* The fixed three-node demo; prints its timeline. */
 int sim_demo_run(struct elect_key *);
 

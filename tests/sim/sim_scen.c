@@ -827,6 +827,31 @@ pick_mism(struct scen *c, int n_nodes)
 		    m->conf.priority, m->conf.preempt ? "on" : "off");
 }
 
+static bool alive_on; /* qure-sim --alive */
+
+void
+sim_scenario_alive(bool on)
+{
+	alive_on = on;
+}
+
+/* ALIVEs every half heartbeat (qured's default ratio: 100 ms at 200),
+ * for every node, the one with other settings too; no draw: the same
+ * seeds give the same scenarios with or without. */
+static void
+conf_alive(struct sim *s)
+{
+	int i;
+
+	s->alive.on = alive_on;
+	for (i = 0; alive_on && i < s->n_nodes; i++) {
+		uint32_t ms = s->node[i].conf.heartbeat_ms / 2;
+
+		s->node[i].conf.alive_interval_ms =
+		    ms < ELECT_ALIVE_MIN_MS ? ELECT_ALIVE_MIN_MS : ms;
+	}
+}
+
 int
 sim_scenario_run(struct sim *s, struct elect_key *key, uint64_t seed,
     enum sim_verbosity verbosity)
@@ -844,6 +869,7 @@ sim_scenario_run(struct sim *s, struct elect_key *key, uint64_t seed,
 	conf_clients(&c);
 	pick_joiner(&c, n_nodes);
 	pick_mism(&c, n_nodes);
+	conf_alive(s);
 	/* The adversary replays what it captured, every 50..500 ms, from
 	 * the stable phase on (and as a fault of the chaos). */
 	s->adv_every_ms = (uint32_t)sim_rng_range(c.r, 50, 500);

@@ -39,6 +39,7 @@ static const char every_key[] = "[node]\n"
 				"fence = 30ms\n"
 				"claim-stagger = 0ms\n"
 				"hello-interval = 2m\n"
+				"alive-interval = 150ms\n"
 				"[dmz]\n"
 				"address = 10.1.2.3/16\n"
 				"address6 = fd00::11/64\n"
@@ -259,6 +260,8 @@ every_key_is_parsed_into_its_field(void **state)
 	assert_string_equal(c.cluster.key_file, "/etc/k.key");
 	assert_int_equal(c.cluster.group.s_addr, ip("239.1.2.3"));
 	assert_int_equal(c.cluster.port, 6000);
+	assert_false(c.cluster.alive_interval.is_auto);
+	assert_int_equal(c.cluster.alive_interval.ms, 150);
 	assert_int_equal(c.cluster.heartbeat_ms, 1000);
 	assert_int_equal(c.cluster.dead_after, 5);
 	assert_int_equal(c.cluster.claim_stagger_ms, 0);
@@ -498,7 +501,7 @@ static const struct bad {
     {MINIMAL "[cluster]\nspeed = 3\n",
 	"t.conf:4: [cluster] speed: unknown key, expected one of interface, "
 	"key-file, group, group6, port, heartbeat, dead-after, fence, "
-	"claim-stagger, hello-interval"},
+	"claim-stagger, hello-interval, alive-interval"},
     {MINIMAL "[cluster]\nport = 1\nport = 2\n",
 	"t.conf:5: [cluster] port: set twice (first on line 4), expected one "
 	"value"},

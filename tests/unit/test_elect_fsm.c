@@ -3277,6 +3277,289 @@ peer_claims_at_once_on_the_farewell(void **state)
 	elect_free(p);
 }
 
+/* ---- ALIVE: fast member liveness ---- */
+
+#define ALIVE_MS 100
+
+/* Peer n (an observer: it takes no part in our election) says HELLO,
+ * announcing ALIVEs every alive_ms (0: none). */
+static void
+fx_hear_hello_alive(struct fx *f, int n, uint32_t alive_ms)
+{
+	struct elect_msg m = {.type = ELECT_MSG_HELLO,
+	    .priority = 0,
+	    .state = ELECT_ST_OBSERVER,
+	    .has = ELECT_HAS_NAME | ELECT_HAS_STATE};
+
+	snprintf(m.name, sizeof(m.name), "peer%d", n);
+	if (alive_ms != 0) {
+		m.has |= ELECT_HAS_ALIVE;
+		m.alive_ms = alive_ms;
+	}
+	fx_hear_msg(f, &m, n);
+}
+
+static void
+fx_hear_alive(struct fx *f, int n)
+{
+	struct elect_msg m = {.type = ELECT_MSG_ALIVE, .priority = 0};
+
+	fx_send_raw(f, &m, n);
+}
+
+static bool
+fx_lists(const struct fx *f, int n)
+{
+	struct elect_member_info info[8];
+	struct elect_id id = id_of(n);
+	size_t i, k = elect_get_members(f->e, f->now, info, 8);
+
+	for (i = 0; i < k; i++)
+		if (elect_id_cmp(&info[i].id, &id) == 0)
+			return true;
+	return false;
+}
+
+/* The ALIVEs sent to the group, from log index `from` on. */
+static size_t
+fx_count_alives(const struct fx *f)
+{
+	size_t i, n = 0;
+	struct elect_msg m;
+
+	for (i = 0; i < f->nlog; i++) {
+		if (f->log[i].type != ELECT_ACT_SEND)
+			continue;
+		fx_decode(f, (int)i, &m);
+		if (m.type != ELECT_MSG_ALIVE)
+			continue;
+		assert_int_equal(f->log[i].dest.family, 0); /* the group */
+		/* Its start, nothing more: the window's needs. */
+		assert_int_equal(m.has, ELECT_HAS_BOOT | ELECT_HAS_UPTIME);
+		n++;
+	}
+	return n;
+}
+
+/* Off (the default): no ALIVE, no ALIVE_MS in HELLO. */
+static void
+alive_off_sends_none_and_says_none(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m;
+
+	f->conf.priority = 0; /* an observer never holds */
+	fx_start_with(f);
+	fx_advance(f, 2000);
+	assert_int_equal(fx_count_alives(f), 0);
+	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO), &m);
+	assert_false(m.has & ELECT_HAS_ALIVE);
+}
+
+/* On: one ALIVE to the group per interval, and HELLO says how often. */
+static void
+alive_on_sends_one_per_interval_and_says_so(void **state)
+{
+	struct fx *f = *state;
+	struct elect_msg m;
+
+	f->conf.priority = 0;
+	f->conf.alive_interval_ms = ALIVE_MS;
+	fx_start_with(f);
+	fx_decode(f, fx_find(f, ELECT_ACT_SEND, ELECT_MSG_HELLO), &m);
+	assert_true(m.has & ELECT_HAS_ALIVE);
+	assert_int_equal(m.alive_ms, ALIVE_MS);
+	fx_advance(f, 500); /* past the start's HELLOs */
+	fx_clear(f);
+	fx_advance(f, 2000);
+	assert_in_range(fx_count_alives(f), 19, 20);
+}
+
+/* A holder's HEARTBEATs say as much: it sends no ALIVE. */
+static void
+alive_on_holder_sends_heartbeats_not_alives(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf.alive_interval_ms = ALIVE_MS;
+	fx_start_with(f);
+	fx_make_holder(f);
+	fx_advance(f, 2000);
+	assert_int_equal(fx_count_alives(f), 0);
+	assert_true(fx_sent(f, ELECT_MSG_HEARTBEAT));
+}
+
+/* A member that announced ALIVEs is dead dead_after intervals + the
+ * margin after its last datagram, said once; our own setting is off. */
+static void
+member_with_alives_is_declared_dead_after_dead_after_intervals(void **state)
+{
+	struct fx *f = *state;
+	uint64_t last;
+	int i;
+
+	fx_hear_hello_alive(f, PEER_OTHER, ALIVE_MS);
+	assert_int_equal(fx_count(f, ELECT_ACT_MEMBER_UP), 1);
+	fx_advance(f, ALIVE_MS);
+	fx_hear_alive(f, PEER_OTHER);
+	last = f->now;
+	fx_clear(f);
+	fx_advance(f, 3 * ALIVE_MS + ELECT_ALIVE_MARGIN_MS - 1);
+	assert_int_equal(fx_count(f, ELECT_ACT_MEMBER_DEAD), 0);
+	assert_true(fx_lists(f, PEER_OTHER));
+	fx_advance(f, 1);
+	i = fx_find(f, ELECT_ACT_MEMBER_DEAD, 0);
+	assert_true(i >= 0);
+	assert_true(f->now == last + 3 * ALIVE_MS + ELECT_ALIVE_MARGIN_MS);
+	assert_memory_equal(f->log[i].peer.b, id_of(PEER_OTHER).b, 16);
+	assert_string_equal(f->log[i].member.name, "peer160");
+	assert_int_equal(f->log[i].member.alive_ms, ALIVE_MS);
+	assert_true(
+	    f->log[i].member.last_seen_ms == f->now - last); /* its age */
+	assert_false(fx_lists(f, PEER_OTHER));
+	fx_clear(f);
+	fx_advance(f, 1000); /* once per death */
+	assert_int_equal(fx_count(f, ELECT_ACT_MEMBER_DEAD), 0);
+}
+
+/* Loss: one or two ALIVEs in a row lost (dead_after 3) expire nobody. */
+static void
+lost_alives_short_of_dead_after_expire_nobody(void **state)
+{
+	struct fx *f = *state;
+
+	fx_hear_hello_alive(f, PEER_OTHER, ALIVE_MS);
+	fx_clear(f);
+	fx_advance(f, 2 * ALIVE_MS); /* one lost */
+	fx_hear_alive(f, PEER_OTHER);
+	fx_advance(f, 3 * ALIVE_MS); /* two lost */
+	fx_hear_alive(f, PEER_OTHER);
+	fx_advance(f, 3 * ALIVE_MS + ELECT_ALIVE_MARGIN_MS - 1);
+	fx_hear_alive(f, PEER_OTHER);
+	assert_int_equal(fx_count(f, ELECT_ACT_MEMBER_DEAD), 0);
+	assert_true(fx_lists(f, PEER_OTHER));
+}
+
+/* A member whose HELLO announced none (an older build, or off) keeps
+ * the long expiry: 3 hello periods + a heartbeat. */
+static void
+member_without_alives_keeps_the_long_expiry(void **state)
+{
+	struct fx *f = *state;
+	uint64_t heard = f->now;
+
+	fx_hear_hello_alive(f, PEER_OTHER, 0);
+	fx_clear(f);
+	fx_advance(f, 29000);
+	assert_int_equal(fx_count(f, ELECT_ACT_MEMBER_DEAD), 0);
+	assert_true(fx_lists(f, PEER_OTHER));
+	fx_clear(f); /* the log holds LOG_MAX actions */
+	fx_timer_until(f, heard + 3 * 10000 + 200);
+	assert_int_equal(fx_count(f, ELECT_ACT_MEMBER_DEAD), 1);
+	assert_false(fx_lists(f, PEER_OTHER));
+}
+
+/* Declared dead by mistake: its next datagram brings it back (MEMBER_UP)
+ * as it is, with no HELLO, no challenge: nothing sent at all. */
+static void
+member_declared_dead_comes_back_on_its_next_datagram_quietly(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	fx_hear_hello_alive(f, PEER_OTHER, ALIVE_MS);
+	fx_advance(f, 1000);
+	assert_false(fx_lists(f, PEER_OTHER));
+	fx_clear(f);
+	fx_hear_alive(f, PEER_OTHER);
+	assert_int_equal(fx_count(f, ELECT_ACT_SEND), 0);
+	i = fx_find(f, ELECT_ACT_MEMBER_UP, 0);
+	assert_true(i >= 0);
+	assert_string_equal(f->log[i].member.name, "peer160");
+	assert_true(fx_lists(f, PEER_OTHER));
+	/* Still held to the short expiry, and said dead again once. */
+	fx_advance(f, 3 * ALIVE_MS + ELECT_ALIVE_MARGIN_MS);
+	assert_int_equal(fx_count(f, ELECT_ACT_MEMBER_DEAD), 1);
+}
+
+/* A holder sends HEARTBEATs, not ALIVEs: it is held to dead_after
+ * heartbeats, not dead_after ALIVE intervals (sooner only if the
+ * election itself finds it dead: a failed PROBE round, the detector). */
+static void
+member_that_holds_is_held_to_its_heartbeats(void **state)
+{
+	struct fx *f = *state;
+	uint64_t last;
+
+	fx_hear_hello_alive(f, PEER_OTHER, ALIVE_MS);
+	fx_hear(f, PEER_OTHER, ELECT_MSG_HEARTBEAT, 1, 0);
+	last = f->now;
+	fx_clear(f);
+	fx_timer_until(f, last + 3 * ALIVE_MS + ELECT_ALIVE_MARGIN_MS + 1);
+	assert_true(fx_lists(f, PEER_OTHER));
+	assert_int_equal(fx_count(f, ELECT_ACT_MEMBER_DEAD), 0);
+	fx_timer_until(f, last + 3 * 200 + ELECT_ALIVE_MARGIN_MS);
+	assert_false(fx_lists(f, PEER_OTHER));
+	assert_int_equal(fx_count(f, ELECT_ACT_MEMBER_DEAD), 1);
+}
+
+/* Our own stall (a paused VM): what members sent meanwhile may be lost
+ * to us; their silence counts from our resume. */
+static void
+our_own_stall_declares_nobody_dead(void **state)
+{
+	struct fx *f = *state;
+	struct elect_event ev = {.type = ELECT_EV_TIMER};
+	uint64_t resumed;
+
+	fx_hear_hello_alive(f, PEER_OTHER, ALIVE_MS);
+	fx_clear(f);
+	f->now += 2000; /* not stepped for 2 s */
+	fx_step(f, &ev);
+	resumed = f->now;
+	assert_int_equal(fx_count(f, ELECT_ACT_MEMBER_DEAD), 0);
+	fx_timer_until(f, resumed + 3 * ALIVE_MS + ELECT_ALIVE_MARGIN_MS - 1);
+	assert_int_equal(fx_count(f, ELECT_ACT_MEMBER_DEAD), 0);
+	fx_timer_until(f, resumed + 3 * ALIVE_MS + ELECT_ALIVE_MARGIN_MS);
+	assert_int_equal(fx_count(f, ELECT_ACT_MEMBER_DEAD), 1);
+}
+
+/* Deaths are judged on TIMER steps only (the edge reads its socket
+ * first): a datagram's step says nothing of others' silence. */
+static void
+deaths_are_declared_on_timer_steps_only(void **state)
+{
+	struct fx *f = *state;
+
+	fx_hear_hello_alive(f, PEER_OTHER, ALIVE_MS);
+	fx_hear_hello_alive(f, PEER_LOW, ALIVE_MS);
+	fx_clear(f);
+	f->now += 3 * ALIVE_MS + ELECT_ALIVE_MARGIN_MS;
+	fx_hear_alive(f, PEER_LOW); /* an RX step past PEER_OTHER's expiry */
+	assert_int_equal(fx_count(f, ELECT_ACT_MEMBER_DEAD), 0);
+	assert_true(f->wake <= f->now); /* a TIMER step at once */
+	fx_timer_until(f, f->now);
+	assert_int_equal(fx_count(f, ELECT_ACT_MEMBER_DEAD), 1);
+}
+
+/* An interval shorter than ELECT_ALIVE_MIN_MS, or longer than the
+ * hello-interval, is refused. */
+static void
+alive_interval_out_of_range_is_refused(void **state)
+{
+	struct fx *f = *state;
+	struct elect *e;
+
+	f->conf.alive_interval_ms = ELECT_ALIVE_MIN_MS - 1;
+	assert_null(elect_new(&f->conf, &f->persist, f->now, 1));
+	f->conf.alive_interval_ms = f->conf.hello_interval_ms + 1;
+	assert_null(elect_new(&f->conf, &f->persist, f->now, 1));
+	f->conf.alive_interval_ms = ELECT_ALIVE_MIN_MS;
+	e = elect_new(&f->conf, &f->persist, f->now, 1);
+	assert_non_null(e);
+	elect_free(e);
+}
+
 /* A member's CPUs and memory come from its HELLO (RESOURCES), for the
  * site cache's weights; a core told none sends none. */
 static void
@@ -5252,6 +5535,17 @@ main(void)
 	    T(guard_resignation_is_nothing_to_a_standby),
 	    T(peer_claims_at_once_on_the_farewell),
 	    T(members_resources_come_from_their_hello),
+	    TU(alive_off_sends_none_and_says_none),
+	    TU(alive_on_sends_one_per_interval_and_says_so),
+	    TU(alive_on_holder_sends_heartbeats_not_alives),
+	    T(member_with_alives_is_declared_dead_after_dead_after_intervals),
+	    T(lost_alives_short_of_dead_after_expire_nobody),
+	    T(member_without_alives_keeps_the_long_expiry),
+	    T(member_declared_dead_comes_back_on_its_next_datagram_quietly),
+	    T(member_that_holds_is_held_to_its_heartbeats),
+	    T(our_own_stall_declares_nobody_dead),
+	    T(deaths_are_declared_on_timer_steps_only),
+	    TU(alive_interval_out_of_range_is_refused),
 	    T(farewell_after_a_later_datagram_is_a_replay_to_a_peer),
 	    T(a_hint_sends_one_unicast_solicit_hello_and_adds_no_member),
 	    T(a_hint_sends_nothing_while_the_link_is_down_or_stopped),

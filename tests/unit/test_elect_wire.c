@@ -210,7 +210,9 @@ msg_full(struct elect_msg *m, uint8_t type)
 			  ELECT_HAS_SITE | ELECT_HAS_MAC | ELECT_HAS_DMZ |
 			  ELECT_HAS_LEASE | ELECT_HAS_HEARTBEAT |
 			  ELECT_HAS_CHALLENGE | ELECT_HAS_RESPONSE |
-			  ELECT_HAS_PING | ELECT_HAS_RESOURCES;
+			  ELECT_HAS_PING | ELECT_HAS_RESOURCES |
+			  ELECT_HAS_ALIVE;
+		m->alive_ms = 0x01020304;
 		m->ping = 0x1122334455667788ull;
 		m->cpus = 0x0102;
 		m->mem_mib = 0x03040506;
@@ -381,6 +383,7 @@ msg_assert_equal(const struct elect_msg *a, const struct elect_msg *b)
 	assert_memory_equal(a->ranges, b->ranges, sizeof(a->ranges));
 	assert_int_equal(a->cpus, b->cpus);
 	assert_int_equal(a->mem_mib, b->mem_mib);
+	assert_true(a->alive_ms == b->alive_ms);
 }
 
 static void
@@ -399,7 +402,7 @@ every_message_type_survives_an_encode_decode_round_trip(void **state)
 	struct fx *f = *state;
 	uint8_t type;
 
-	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_STATE; type++) {
+	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_ALIVE; type++) {
 		fx_encode_full(f, type);
 		assert_int_equal(
 		    f->len, HDR + (f->buf[40] << 8 | f->buf[41]) + TAG);
@@ -435,7 +438,7 @@ a_message_with_only_its_required_fields_round_trips(void **state)
 	uint8_t type;
 	size_t len;
 
-	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_STATE; type++) {
+	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_ALIVE; type++) {
 		assert_int_equal(decode_raw(f, type, NULL), ELECT_WIRE_OK);
 		f->in = f->out;
 		len = elect_wire_encode(&f->in, f->key, f->buf, sizeof(f->buf));
@@ -692,7 +695,7 @@ an_unknown_version_is_counted_as_version(void **state)
 static void
 an_unknown_message_type_with_a_valid_tag_is_malformed(void **state)
 {
-	static const uint8_t types[] = {0, 8, 9, 255};
+	static const uint8_t types[] = {0, 9, 10, 255};
 	struct fx *f = *state;
 	size_t i;
 
@@ -787,7 +790,7 @@ an_empty_body_is_malformed_for_every_type(void **state)
 	uint8_t type;
 
 	/* Version 2: even STATE carries BOOT. */
-	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_STATE; type++) {
+	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_ALIVE; type++) {
 		f->len = raw_make(f->buf, type, &empty);
 		assert_int_equal(
 		    elect_wire_decode(f->buf, f->len, f->key, &f->out),
@@ -804,7 +807,7 @@ a_message_missing_any_required_field_is_malformed(void **state)
 	size_t off, next;
 	uint8_t type;
 
-	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_STATE; type++) {
+	for (type = ELECT_MSG_HELLO; type <= ELECT_MSG_ALIVE; type++) {
 		full.n = 0;
 		body_required(&full, type);
 		/* Drop each TLV in turn. */
@@ -967,7 +970,8 @@ a_known_tlv_with_a_wrong_length_is_malformed(void **state)
 	static const uint8_t lens[][2] = {{2, 2}, {3, 0}, {4, 15}, {5, 6},
 	    {6, 4}, {7, 4}, {8, 16}, {9, 8}, {10, 4}, {11, 2}, {12, 4}, {13, 9},
 	    {14, 0}, {17, 7}, {18, 9}, {19, 2}, {20, 3}, {21, 0}, {21, 2},
-	    {22, 16}, {1, 64}, {32, 5}, {32, 7}};
+	    {22, 16}, {1, 64}, {32, 5}, {32, 7}, {33, 0}, {33, 3}, {33, 5},
+	    {33, 8}};
 	struct fx *f = *state;
 	uint8_t val[64];
 	struct body bd;
@@ -1031,7 +1035,7 @@ unknown_tlvs_are_skipped(void **state)
 
 	memset(big, 0x5a, sizeof(big));
 	body_tlv(&bd, 0, "", 0);
-	body_tlv(&bd, 33, big, 1); /* the first type after ours */
+	body_tlv(&bd, 34, big, 1); /* the first type after ours */
 	body_tlv(&bd, 99, big, 255);
 	body_tlv(&bd, 255, big, 17);
 	assert_int_equal(
@@ -1068,7 +1072,7 @@ the_encoder_refuses_what_the_decoder_would_reject(void **state)
 	msg_full(&m, ELECT_MSG_HELLO);
 	m.type = 0;
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
-	m.type = ELECT_MSG_STATE + 1;
+	m.type = ELECT_MSG_ALIVE + 1;
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
 
 	msg_full(&m, ELECT_MSG_HELLO);
@@ -1084,7 +1088,7 @@ the_encoder_refuses_what_the_decoder_would_reject(void **state)
 	m.check_ok = 2;
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
 	msg_full(&m, ELECT_MSG_PROBE_ACK);
-	m.has |= 1u << 28; /* no such field */
+	m.has |= 1u << 29; /* no such field */
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
 	msg_full(&m, ELECT_MSG_HEARTBEAT);
 	m.n_echoes = ELECT_MAX_ECHOES + 1;
@@ -1429,6 +1433,75 @@ a_node_id_heard_many_times_takes_one_slot(void **state)
 	assert_true(r.slot[0].last_seq == 2);
 }
 
+/* ---- ALIVE (fast member liveness) ---- */
+
+/* ALIVE needs BOOT and UPTIME_MS alone, and is a small datagram. */
+static void
+an_alive_carries_its_start_and_nothing_else_is_required(void **state)
+{
+	struct fx *f = *state;
+	struct body bd = {.n = 0};
+
+	assert_int_equal(decode_raw(f, ELECT_MSG_ALIVE, NULL), ELECT_WIRE_OK);
+	assert_int_equal(f->out.type, ELECT_MSG_ALIVE);
+	assert_int_equal(f->out.has, ELECT_HAS_BOOT | ELECT_HAS_UPTIME);
+	assert_true(f->out.boot == 42 && f->out.uptime_ms == 5000);
+	assert_int_equal(f->len, HDR + 2 * (2 + 8) + TAG);
+	/* Without BOOT (or UPTIME_MS): malformed. */
+	body_int(&bd, 13, 5000, 8);
+	f->len = raw_make(f->buf, ELECT_MSG_ALIVE, &bd);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_MALFORMED);
+	bd.n = 0;
+	body_int(&bd, 12, 42, 8);
+	f->len = raw_make(f->buf, ELECT_MSG_ALIVE, &bd);
+	assert_int_equal(elect_wire_decode(f->buf, f->len, f->key, &f->out),
+	    ELECT_WIRE_MALFORMED);
+}
+
+/* ALIVE_MS (TLV 33, 4 bytes) in a HELLO: decoded, once, exactly 4. */
+static void
+a_hello_says_how_often_its_sender_sends_alives(void **state)
+{
+	static const uint8_t v[5] = {0, 0, 0, 100, 0};
+	struct fx *f = *state;
+	struct body bd = {.n = 0};
+
+	body_tlv(&bd, 33, v, 4);
+	assert_int_equal(decode_raw(f, ELECT_MSG_HELLO, &bd), ELECT_WIRE_OK);
+	assert_true(f->out.has & ELECT_HAS_ALIVE);
+	assert_int_equal(f->out.alive_ms, 100);
+	body_tlv(&bd, 33, v, 4); /* twice */
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_HELLO, &bd), ELECT_WIRE_MALFORMED);
+	bd.n = 0;
+	body_tlv(&bd, 33, v, 5);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_HELLO, &bd), ELECT_WIRE_MALFORMED);
+	bd.n = 0; /* without it: no ALIVEs from that sender */
+	assert_int_equal(decode_raw(f, ELECT_MSG_HELLO, &bd), ELECT_WIRE_OK);
+	assert_false(f->out.has & ELECT_HAS_ALIVE);
+	assert_int_equal(f->out.alive_ms, 0);
+}
+
+/* Every truncation and every bad length of an ALIVE is refused. */
+static void
+an_alive_of_a_bad_length_is_malformed(void **state)
+{
+	struct fx *f = *state;
+	size_t len, cut;
+
+	fx_encode_full(f, ELECT_MSG_ALIVE);
+	len = f->len;
+	for (cut = 1; cut < len; cut++)
+		assert_int_equal(
+		    elect_wire_decode(f->buf, len - cut, f->key, &f->out),
+		    ELECT_WIRE_MALFORMED);
+	f->buf[41]++; /* body_len one more than there is */
+	assert_int_equal(elect_wire_decode(f->buf, len, f->key, &f->out),
+	    ELECT_WIRE_MALFORMED);
+}
+
 /* ---- names and ids ---- */
 
 static void
@@ -1445,7 +1518,8 @@ message_types_and_reasons_have_names_for_logs(void **state)
 	    elect_msg_type_name(ELECT_MSG_PROBE_ACK), "probe-ack");
 	assert_string_equal(elect_msg_type_name(ELECT_MSG_STATE), "state");
 	assert_string_equal(elect_msg_type_name(0), "unknown");
-	assert_string_equal(elect_msg_type_name(8), "unknown");
+	assert_string_equal(elect_msg_type_name(ELECT_MSG_ALIVE), "alive");
+	assert_string_equal(elect_msg_type_name(9), "unknown");
 	assert_string_equal(elect_msg_type_name(-1), "unknown");
 	assert_string_equal(elect_wire_err_name(ELECT_WIRE_OK), "ok");
 	assert_string_equal(
@@ -1539,6 +1613,9 @@ main(void)
 	    T(a_bad_magic_is_malformed),
 	    T(an_unknown_version_is_counted_as_version),
 	    T(an_unknown_message_type_with_a_valid_tag_is_malformed),
+	    T(an_alive_carries_its_start_and_nothing_else_is_required),
+	    T(a_hello_says_how_often_its_sender_sends_alives),
+	    T(an_alive_of_a_bad_length_is_malformed),
 	    T(a_wrong_tag_fails_authentication),
 	    T(a_datagram_tagged_with_another_key_fails_authentication),
 	    T(a_flipped_bit_anywhere_is_rejected),
