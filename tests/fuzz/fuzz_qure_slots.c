@@ -38,6 +38,33 @@ check_map(const struct slots_map *m)
 	}
 }
 
+/*
+ * Whether an aggregate ("*N") asks for more elements than the input
+ * could hold: hiredis 0.14's reader allocates N pointers before reading
+ * them (it has no maxelements yet), so "*666666664" is an out-of-memory
+ * in hiredis, not in slots.c. Such inputs are skipped; libqure(3) says
+ * that a fake server can make the client allocate.
+ */
+static int
+asks_too_much(const uint8_t *data, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < size; i++) {
+		unsigned long long n = 0;
+		size_t k = i + 1;
+
+		if (data[i] != '*' && data[i] != '%' && data[i] != '~')
+			continue;
+		while (k < size && data[k] >= '0' && data[k] <= '9' &&
+		       n <= size)
+			n = n * 10 + (data[k++] - '0');
+		if (n > size)
+			return 1;
+	}
+	return 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -47,6 +74,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (rd == NULL)
 		abort();
+	if (asks_too_much(data, size)) {
+		redisReaderFree(rd);
+		return 0;
+	}
 	if (slots_of_key((const char *)data, size) >= SLOTS_COUNT)
 		abort();
 	if (redisReaderFeed(rd, (const char *)data, size) == REDIS_OK &&
