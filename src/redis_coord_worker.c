@@ -557,12 +557,36 @@ move_run_add(struct move_run *m, const struct rplan_act *a)
 	m->n++;
 }
 
+/*
+ * Whether addr:port (a master) has a replica in sync ("state=online" in
+ * INFO replication). Slots moved to a master before its replica syncs
+ * make every acknowledged write (WAIT 1) there time out: the moves wait
+ * a step or two for the REPLICATE the same plan sends.
+ */
+static bool
+replica_online(uint32_t addr, uint16_t port)
+{
+	static const char *argv[] = {"INFO", "replication"};
+	char err[256];
+	redisReply *r = run_argv(addr, port, 2, argv, err, sizeof(err));
+	bool ok;
+
+	if (r == NULL)
+		return false;
+	ok = r->type == REDIS_REPLY_STRING &&
+	     strstr(r->str, "state=online") != NULL;
+	freeReplyObject(r);
+	return ok;
+}
+
 /* The actions of one plan, in order, until a CONF interrupts. */
 static void
 execute_all(const struct rplan_out *out)
 {
 	struct move_run run_log = {NULL, 0, 0, 0};
 	char err[256], what[160];
+	uint32_t held_addr = 0, ok_addr = 0;
+	uint16_t held_port = 0, ok_port = 0;
 	size_t i;
 
 	for (i = 0; i < out->nact; i++) {
@@ -570,6 +594,23 @@ execute_all(const struct rplan_out *out)
 
 		if (interrupted())
 			break;
+		if (a->op == RPLAN_MOVE_SLOT && out->status.want_replicas > 0 &&
+		    !(a->peer_addr == ok_addr && a->peer_port == ok_port)) {
+			if (a->peer_addr == held_addr &&
+			    a->peer_port == held_port)
+				continue;
+			if (!replica_online(a->peer_addr, a->peer_port)) {
+				held_addr = a->peer_addr;
+				held_port = a->peer_port;
+				describe(a, what, sizeof(what));
+				log_info("store: moves to %s wait for its "
+					 "replica to sync",
+				    what);
+				continue;
+			}
+			ok_addr = a->peer_addr;
+			ok_port = a->peer_port;
+		}
 		W.rep.actions++;
 		if (execute(a, err, sizeof(err)) == -1) {
 			move_run_flush(&run_log);

@@ -195,10 +195,17 @@ sf_write() { kv "$survivor" set "$dead_slot_key" after >/dev/null 2>&1; }
 qn_wait_for 60000 sf_write
 qn_log "a write to h$victim's slots succeeded $(($(qn_now_ms) - t0)) ms" \
     "after its death"
-grep -h "store: TAKEOVER on .*OK .* ms after the death was declared" \
-    "$T"/h*/log | head -3 | sed 's/^/    /'
-grep -qh "store: TAKEOVER on .*OK" "$T"/h*/log ||
-    qn_fail "no survivor logged its takeover"
+# The survivors' takeover path ran. With the core's detection slower
+# than Redis's own (cluster-node-timeout 2 s: about 4 s), Redis may have
+# failed over first: then the path finds no replica left to promote.
+if grep -qh "store: TAKEOVER on .*OK" "$T"/h*/log; then
+	grep -h "store: TAKEOVER on .*OK .* ms after the death was declared" \
+	    "$T"/h*/log | head -3 | sed 's/^/    /'
+elif grep -qh "store: takeover: none of our replicas" "$T"/h*/log; then
+	qn_log "Redis's own failover came before QuRe's declaration"
+else
+	qn_fail "no survivor ran the takeover path"
+fi
 for i in $(seq 1 40); do
 	want=a$i
 	[ "d$i" != "$dead_slot_key" ] || want=after
