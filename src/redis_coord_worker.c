@@ -63,6 +63,7 @@ struct worker {
 	/* Off the stack: about 50 KiB each, and the plan 100 KiB. */
 	struct rnodes_view view, other, target;
 	bool have_target; /* target: a move's destination's view, this step */
+	uint32_t held_logged; /* the target whose moves wait, logged once */
 	struct rnodes_mig mig[RNODES_MAX];
 	struct rplan_out out;
 };
@@ -599,13 +600,21 @@ execute_all(const struct rplan_out *out)
 			if (a->peer_addr == held_addr &&
 			    a->peer_port == held_port)
 				continue;
-			if (!replica_online(a->peer_addr, a->peer_port)) {
+			/* A source without a replica in sync (a master
+			 * that took over) loses nothing by moving: the
+			 * target may get its replica only afterwards. */
+			if (!replica_online(a->peer_addr, a->peer_port) &&
+			    replica_online(a->addr, a->port)) {
 				held_addr = a->peer_addr;
 				held_port = a->peer_port;
 				describe(a, what, sizeof(what));
-				log_info("store: moves to %s wait for its "
-					 "replica to sync",
-				    what);
+				if (held_addr != W.held_logged) {
+					W.held_logged = held_addr;
+					log_info("store: moves like %s wait "
+						 "for the target's replica "
+						 "to sync",
+					    what);
+				}
 				continue;
 			}
 			ok_addr = a->peer_addr;
