@@ -30,6 +30,7 @@
 #include "dns/dns_resp.h"
 #include "election/election.h"
 #include "netcfg/balance.h"
+#include "src/redis_coord.h"
 #include "netcfg/netcfg.h"
 #include "netcfg/netcfg6.h"
 #include "dns/dyndns.h"
@@ -132,6 +133,8 @@ struct cluster {
 	size_t n_site_out;
 	unsigned stepping;  /* steps under way: 0 or 1 */
 	bool site_flushing; /* site_flush() under way: its steps flush not */
+	void (*step_cb)(void *); /* after every step: the daemon's */
+	void *step_cb_arg;
 	void (*site_cb)(void *); /* the settings changed: the daemon's */
 	bool reload_quiet;	 /* its reload: no line for no change */
 	void *site_cb_arg;
@@ -1101,6 +1104,8 @@ step_core(struct cluster *c, const struct elect_event *ev)
 	balance_sync(c, now);
 	c->stepping--;
 	site_flush(c);
+	if (c->step_cb != NULL)
+		c->step_cb(c->step_cb_arg);
 	return 0;
 }
 
@@ -1311,6 +1316,48 @@ balance_sync(struct cluster *c, uint64_t now)
 	c->bal_installed = true;
 	balance_text(c, text, sizeof(text));
 	log_info("balance: table %s installed, buckets: %s", bc.table, text);
+}
+
+/* ---- the site cache's membership (src/redis_coord.h) ---- */
+
+static void host_resources(uint16_t *cpus, uint32_t *mem_mib);
+
+size_t
+cluster_store_input(struct cluster *c, enum conf_store_strategy strategy,
+    bool *holding, struct coord_seen *seen, size_t max)
+{
+	static struct elect_member_info members[ELECT_MAX_MEMBERS];
+	uint64_t now = clock_now_ms();
+	struct in_addr self = {0};
+	uint16_t cpus;
+	uint32_t mem;
+	size_t i, n, k = 0;
+
+	*holding = elect_get_state(c->core) == ELECT_ST_HOLDER &&
+		   netcfg_is_held(c->nc);
+	if (max == 0)
+		return 0;
+	host_resources(&cpus, &mem);
+	(void)cluster_lan_addr(c, &self);
+	seen[k].addr = ntohl(self.s_addr);
+	seen[k].weight = coord_weight(strategy, cpus, mem);
+	seen[k++].stopped = false;
+	n = elect_get_members(c->core, now, members, ELECT_MAX_MEMBERS);
+	for (i = 0; i < n && k < max; i++) {
+		const struct elect_member_info *m = &members[i];
+
+		seen[k].addr = ntohl(member_lan_addr(c, m));
+		seen[k].weight = coord_weight(strategy, m->cpus, m->mem_mib);
+		seen[k++].stopped = m->state == ELECT_ST_STOPPED;
+	}
+	return k;
+}
+
+void
+cluster_on_step(struct cluster *c, void (*cb)(void *), void *arg)
+{
+	c->step_cb = cb;
+	c->step_cb_arg = arg;
 }
 
 static void

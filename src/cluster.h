@@ -6,13 +6,17 @@
 #ifndef QURE_CLUSTER_H
 #define QURE_CLUSTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "src/conf.h"
 
 struct conf;
 struct event_base;
 struct in_addr;
 struct status;
+struct coord_seen;
 
 struct cluster;
 struct settings;
@@ -46,6 +50,19 @@ void cluster_reload(struct cluster *, const struct conf *);
  * 0, or -1 if the interface has none now.
  */
 int cluster_lan_addr(struct cluster *, struct in_addr *out);
+
+/*
+ * The site cache's membership (src/redis_coord.h): whether we hold the
+ * DMZ address, and us (first) and the live members, each with its LAN
+ * address (host order; 0 if unknown), its weight by strategy and
+ * whether it is stopped. Returns how many went to seen (at most max).
+ */
+size_t cluster_store_input(struct cluster *, enum conf_store_strategy,
+    bool *holding, struct coord_seen *seen, size_t max);
+
+/* cb(arg) after every step of the election (the membership may have
+ * changed). */
+void cluster_on_step(struct cluster *, void (*cb)(void *), void *arg);
 
 /* A snapshot for the control socket. */
 void cluster_status(struct cluster *, struct status *out);

@@ -213,6 +213,10 @@ static const struct key keys[] = {
 	"replica instances per member, beside the master"},
     {"store", "strategy", T_STRATEGY, "uniform", 0, 0, FIELD(store.strategy), 0,
 	"how slots are weighed over the members: uniform, cpu or memory"},
+    {"store", "forget-after", T_MS, "60s", 1000, DAY_MS,
+	FIELD(store.forget_after_ms), 0,
+	"how long a member declared dead stays in the site cache's plan "
+	"before its nodes are forgotten and its replicas replaced"},
     {"store", "redis-server", T_PATH, "/usr/bin/redis-server", 0, 0,
 	FIELD(store.redis_server), 0, "the redis-server program"},
 };

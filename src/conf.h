@@ -212,6 +212,7 @@ struct conf {
 		uint64_t memory;  /* bytes, each instance's maxmemory */
 		uint8_t replicas; /* 0..CONF_STORE_MAX_REPLICAS */
 		enum conf_store_strategy strategy;
+		uint32_t forget_after_ms; /* a dead member, then gone */
 		char redis_server[CONF_PATH_MAX + 1];
 	} store;
 };

@@ -297,7 +297,9 @@ endif
 # ---- redis_sup: the site cache's redis-server instances ([store], issue
 # 11 item 2, src/redis_sup.h). The pure half (password, redis.conf,
 # backoff) links libcrypto alone; the edge, hiredis on the loop.
-src_qured_SOURCES += src/redis_sup.c src/redis_sup.h src/redis_sup_core.c
+src_qured_SOURCES += src/redis_sup.c src/redis_sup.h src/redis_sup_core.c \
+	src/redis_coord.c src/redis_coord.h src/redis_coord_core.c \
+	src/redis_coord_worker.c
 src_qured_CFLAGS += $(HIREDIS_CFLAGS)
 src_qured_LDADD += $(HIREDIS_LIBS)
 check_PROGRAMS += tests/unit/test_redis_sup
@@ -307,4 +309,26 @@ tests_unit_test_redis_sup_SOURCES = tests/unit/test_redis_sup.c \
 tests_unit_test_redis_sup_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
 	$(CMOCKA_CFLAGS)
 tests_unit_test_redis_sup_LDADD = $(CRYPTO_LIBS) $(CMOCKA_LIBS)
+# The coordinator's pure half (weights, the member tracker, the worker's
+# messages) and its codec's fuzz target, seeds in corpus/redis_coord.
+check_PROGRAMS += tests/unit/test_redis_coord
+TESTS += tests/unit/test_redis_coord
+tests_unit_test_redis_coord_SOURCES = tests/unit/test_redis_coord.c \
+	src/redis_coord_core.c src/redis_coord.h
+tests_unit_test_redis_coord_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_redis_coord_LDADD = $(CMOCKA_LIBS)
+check_PROGRAMS += tests/fuzz/replay_redis_coord
+TESTS += tests/fuzz/replay_redis_coord
+EXTRA_DIST += tests/fuzz/corpus/redis_coord
+tests_fuzz_replay_redis_coord_SOURCES = tests/fuzz/fuzz_redis_coord.c \
+	tests/fuzz/fuzz_replay.c src/redis_coord_core.c
+tests_fuzz_replay_redis_coord_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS='"$(abs_top_srcdir)/tests/fuzz/corpus/redis_coord"'
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_redis_coord
+tests_fuzz_fuzz_redis_coord_SOURCES = tests/fuzz/fuzz_redis_coord.c \
+	src/redis_coord_core.c
+tests_fuzz_fuzz_redis_coord_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_redis_coord_LDFLAGS = $(FUZZ_CFLAGS)
+endif
 # ---- end redis_sup

@@ -21,6 +21,7 @@
 #include "src/ctl.h"
 #include "src/dmz_auto.h"
 #include "src/lock.h"
+#include "src/redis_coord.h"
 #include "src/redis_sup.h"
 #include "src/site.h"
 #include "src/site_conf.h"
@@ -33,7 +34,8 @@ struct daemon {
 	const char *conf_path;
 	struct conf conf;
 	struct cluster *cluster;
-	struct redis_sup *store; /* [store] enable = yes; NULL: off */
+	struct redis_sup *store;   /* [store] enable = yes; NULL: off */
+	struct redis_coord *coord; /* its coordinator; NULL: off */
 	struct ctl *ctl;
 	struct event *ev_term, *ev_int, *ev_hup;
 	int lock_fd; /* the state dir's lock, held for our lifetime */
@@ -131,6 +133,8 @@ ctl_status(void *arg, struct status *out)
 	cluster_status(d->cluster, out);
 	if (d->store != NULL)
 		redis_sup_status(d->store, out);
+	if (d->coord != NULL)
+		redis_coord_status(d->coord, out);
 	else if (d->conf.store.enable)
 		out->store.enabled = true; /* and failed to start: logged */
 }
@@ -258,19 +262,51 @@ lan_addr(void *arg, struct in_addr *out)
 	return cluster_lan_addr(d->cluster, out);
 }
 
+static size_t
+store_input(void *arg, bool *holding, struct coord_seen *seen, size_t max)
+{
+	struct daemon *d = arg;
+
+	return cluster_store_input(
+	    d->cluster, d->conf.store.strategy, holding, seen, max);
+}
+
+static void
+step_done(void *arg)
+{
+	struct daemon *d = arg;
+
+	redis_coord_poke(d->coord);
+}
+
 /* The site cache: its failure is logged, never qured's (the election
  * must not depend on Redis). */
 static void
 start_store(struct daemon *d, const uint8_t *key)
 {
-	char err[512];
+	char err[512], password[REDIS_SUP_PASSWORD_LEN + 1];
 
 	if (!d->conf.store.enable)
 		return;
 	d->store = redis_sup_new(
 	    d->base, &d->conf, key, lan_addr, d, err, sizeof(err));
-	if (d->store == NULL)
+	if (d->store == NULL) {
 		log_warnx("%s; running without the store", err);
+		return;
+	}
+	if (redis_sup_password(key, password) == -1) {
+		log_warnx("store: cannot derive the password; the cluster "
+			  "is not formed");
+		return;
+	}
+	d->coord = redis_coord_new(
+	    d->base, &d->conf, password, store_input, d, err, sizeof(err));
+	OPENSSL_cleanse(password, sizeof(password));
+	if (d->coord == NULL) {
+		log_warnx("%s; the cluster is not formed", err);
+		return;
+	}
+	cluster_on_step(d->cluster, step_done, d);
 }
 
 static int
@@ -335,6 +371,7 @@ stop(struct daemon *d)
 	if (d->ev_hup != NULL)
 		event_free(d->ev_hup);
 	ctl_free(d->ctl);
+	redis_coord_free(d->coord);
 	redis_sup_free(d->store);
 	cluster_free(d->cluster);
 	if (d->base != NULL)

@@ -305,6 +305,37 @@ str_or_null(const char *s)
 	return s[0] != '\0' ? jstr(s) : json_null();
 }
 
+/* The coordinator's view (src/redis_coord.h), or null. */
+static json_t *
+store_cluster_to_json(const struct status *st)
+{
+	const struct status_store_cluster *c = &st->store.cluster;
+	json_t *o;
+
+	if (!c->present)
+		return json_null();
+	o = jobj();
+	jset(o, "coordinating", json_boolean(c->coordinating));
+	jset(o, "converged", json_boolean(c->converged));
+	jset(o, "unreplicated", json_boolean(c->unreplicated));
+	jset(o, "members_alive", jint(c->members_alive));
+	jset(o, "want_replicas", jint(c->want_replicas));
+	jset(o, "slots_assigned", jint(c->slots_assigned));
+	jset(o, "slots_stuck", jint(c->slots_stuck));
+	jset(o, "slots_free", jint(c->slots_free));
+	jset(o, "slots_off_target", jint(c->slots_off_target));
+	jset(o, "masters_short", jint(c->masters_short));
+	jset(o, "open_migrations", jint(c->open_migrations));
+	jset(o, "steps", jint(c->steps));
+	jset(o, "actions", jint(c->actions));
+	jset(o, "failures", jint(c->failures));
+	jset(o, "moves", jint(c->moves));
+	jset(o, "takeovers", jint(c->takeovers));
+	jset(o, "forget_after_ms", jint(c->forget_after_ms));
+	jset(o, "last_error", str_or_null(c->last_error));
+	return o;
+}
+
 /* {"enabled": true, "address": "10.0.0.11", "instances": [{"port": 6379,
  *  "pid": 812, "up": true, "restarts": 0, "last_exit": null}], ...} */
 static json_t *
@@ -331,6 +362,7 @@ store_to_json(const struct status *st)
 	jset(o, "instances", a);
 	jset(o, "password_file", str_or_null(st->store.password_file));
 	jset(o, "error", str_or_null(st->store.error));
+	jset(o, "cluster", store_cluster_to_json(st));
 	return o;
 }
 
@@ -647,6 +679,32 @@ rd_balance(struct rd *rd, const json_t *o, struct status *st)
 }
 
 static void
+rd_store_cluster(struct rd *rd, const json_t *o, struct status_store_cluster *c)
+{
+	if (o == NULL)
+		return;
+	c->present = true;
+	rd_bool(rd, o, "coordinating", &c->coordinating);
+	rd_bool(rd, o, "converged", &c->converged);
+	rd_bool(rd, o, "unreplicated", &c->unreplicated);
+	rd_u64(rd, o, "members_alive", &c->members_alive);
+	rd_u64(rd, o, "want_replicas", &c->want_replicas);
+	rd_u64(rd, o, "slots_assigned", &c->slots_assigned);
+	rd_u64(rd, o, "slots_stuck", &c->slots_stuck);
+	rd_u64(rd, o, "slots_free", &c->slots_free);
+	rd_u64(rd, o, "slots_off_target", &c->slots_off_target);
+	rd_u64(rd, o, "masters_short", &c->masters_short);
+	rd_u64(rd, o, "open_migrations", &c->open_migrations);
+	rd_u64(rd, o, "steps", &c->steps);
+	rd_u64(rd, o, "actions", &c->actions);
+	rd_u64(rd, o, "failures", &c->failures);
+	rd_u64(rd, o, "moves", &c->moves);
+	rd_u64(rd, o, "takeovers", &c->takeovers);
+	rd_u64(rd, o, "forget_after_ms", &c->forget_after_ms);
+	rd_str(rd, o, "last_error", c->last_error, sizeof(c->last_error));
+}
+
+static void
 rd_store(struct rd *rd, const json_t *o, struct status *st)
 {
 	struct status_store_inst *in;
@@ -660,6 +718,7 @@ rd_store(struct rd *rd, const json_t *o, struct status *st)
 	rd_str(rd, o, "password_file", st->store.password_file,
 	    sizeof(st->store.password_file));
 	rd_str(rd, o, "error", st->store.error, sizeof(st->store.error));
+	rd_store_cluster(rd, rd_obj(rd, o, "cluster"), &st->store.cluster);
 	arr = json_object_get(o, "instances");
 	if (arr == NULL || json_is_null(arr))
 		return;
@@ -828,6 +887,36 @@ or_dash(const char *s)
 	return s[0] != '\0' ? s : "-";
 }
 
+/* "cluster:  coordinating, converged, 3 members, 16384 slots assigned,
+ * replicated (1 per master); 12 moves, 1 takeover" — and with one or
+ * two members, "unreplicated: a member's loss loses its data" */
+static void
+print_store_cluster(const struct status_store_cluster *c, FILE *fp)
+{
+	if (!c->present)
+		return;
+	fprintf(fp,
+	    "cluster:  %s, %s, %" PRIu64 " members, %" PRIu64 " slots assigned",
+	    c->coordinating ? "coordinating" : "not coordinating (holder does)",
+	    c->converged ? "converged" : "converging", c->members_alive,
+	    c->slots_assigned);
+	if (c->slots_stuck != 0 || c->slots_free != 0)
+		fprintf(fp, " (%" PRIu64 " on dead members, %" PRIu64 " free)",
+		    c->slots_stuck, c->slots_free);
+	if (c->unreplicated)
+		fprintf(fp, ", unreplicated: losing a member loses its data");
+	else
+		fprintf(fp, ", replicated (%" PRIu64 " per master)",
+		    c->want_replicas);
+	if (c->masters_short != 0)
+		fprintf(fp, ", %" PRIu64 " masters short of replicas",
+		    c->masters_short);
+	fprintf(fp, "; %" PRIu64 " moves, %" PRIu64 " takeovers\n", c->moves,
+	    c->takeovers);
+	if (c->last_error[0] != '\0')
+		fprintf(fp, "          last error: %s\n", c->last_error);
+}
+
 /* "store:    10.0.0.11, 6379 up (pid 812), 6380 down (restarts 2, last
  * killed by signal 9)" */
 static void
@@ -853,6 +942,7 @@ print_store(const struct status *st, FILE *fp)
 			    in->restarts, or_dash(in->last_exit));
 	}
 	fprintf(fp, "\n");
+	print_store_cluster(&st->store.cluster, fp);
 }
 
 void

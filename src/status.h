@@ -220,6 +220,25 @@ struct status {
 		size_t n_instances;
 		char password_file[160];
 		char error[STATUS_ERR_LEN];
+		/* The coordinator (src/redis_coord.h; present while the
+		 * store runs): whether this member coordinates (it holds),
+		 * the last step's view of the cluster (slots served by live
+		 * masters, by dead members' masters, by nobody, off their
+		 * target member; masters short of replicas; open
+		 * migrations), counters since the start (steps, actions,
+		 * failed actions, slots moved, takeovers: the worker's and
+		 * the death path's), the last failure ("": none). */
+		struct status_store_cluster {
+			bool present;
+			bool coordinating, converged, unreplicated;
+			uint64_t members_alive, want_replicas;
+			uint64_t slots_assigned, slots_stuck, slots_free;
+			uint64_t slots_off_target, masters_short;
+			uint64_t open_migrations;
+			uint64_t steps, actions, failures, moves, takeovers;
+			uint64_t forget_after_ms;
+			char last_error[STATUS_ERR_LEN];
+		} cluster;
 	} store;
 };
 
@@ -237,7 +256,12 @@ struct status {
  * ({"enabled": bool, "address": string or null, "instances": [{"port":
  * 6379, "pid": number or null, "up": bool, "restarts": number,
  * "last_exit": string or null}], "password_file": string or null,
- * "error": string or null}). Returns
+ * "error": string or null, "cluster": null or {"coordinating": bool,
+ * "converged": bool, "unreplicated": bool, "members_alive": number,
+ * "want_replicas", "slots_assigned", "slots_stuck", "slots_free",
+ * "slots_off_target", "masters_short", "open_migrations", "steps",
+ * "actions", "failures", "moves", "takeovers", "forget_after_ms":
+ * numbers, "last_error": string or null}}). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.
  */

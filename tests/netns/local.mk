@@ -42,6 +42,7 @@ NETNS_TESTS = \
 	tests/netns/settings.sh \
 	tests/netns/kv_client.sh \
 	tests/netns/store_sup.sh \
+	tests/netns/store_form.sh \
 	tests/netns/revert.sh \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \

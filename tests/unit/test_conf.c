@@ -81,6 +81,7 @@ static const char every_key[] = "[node]\n"
 				"memory = 1G\n"
 				"replicas = 2\n"
 				"strategy = memory\n"
+				"forget-after = 90s\n"
 				"redis-server = /opt/redis/bin/redis-server\n";
 
 static char tmpdir[64];
@@ -808,7 +809,7 @@ static const struct bad {
 	"path, expected e.g. /etc/qured/x"},
     {MINIMAL "[store]\nsize = 1\n",
 	"t.conf:4: [store] size: unknown key, expected one of enable, port, "
-	"memory, replicas, strategy, redis-server"},
+	"memory, replicas, strategy, forget-after, redis-server"},
     {MINIMAL "[dns]\nzone = z\nlisten = 16380\n[store]\nenable = yes\n",
 	"t.conf:5: [dns] listen: 16380 is a port of [store] (6379 to 6380 "
 	"and 16379 to 16380), expected another port"},

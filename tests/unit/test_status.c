@@ -93,6 +93,17 @@ fill(struct status *st)
 	st->store.instances[1].restarts = 2;
 	snprintf(st->store.instances[1].last_exit,
 	    sizeof(st->store.instances[1].last_exit), "killed by signal 9");
+	st->store.cluster.present = true;
+	st->store.cluster.coordinating = true;
+	st->store.cluster.converged = true;
+	st->store.cluster.members_alive = 3;
+	st->store.cluster.want_replicas = 1;
+	st->store.cluster.slots_assigned = 16384;
+	st->store.cluster.steps = 9;
+	st->store.cluster.actions = 14;
+	st->store.cluster.moves = 4096;
+	st->store.cluster.takeovers = 1;
+	st->store.cluster.forget_after_ms = 60000;
 	st->discovery.txt_rejected = 3;
 	st->discovery.over_limit = 4;
 	st->router.present = true;
@@ -176,7 +187,12 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "cloud", "router", "conflict", "persist", "discovery", "dns",
 	    "watch", "site", "balance", "store");
 	ASSERT_KEYS(path(o, "store", NULL), "enabled", "address", "instances",
-	    "password_file", "error");
+	    "password_file", "error", "cluster");
+	ASSERT_KEYS(path(o, "store", "cluster"), "coordinating", "converged",
+	    "unreplicated", "members_alive", "want_replicas", "slots_assigned",
+	    "slots_stuck", "slots_free", "slots_off_target", "masters_short",
+	    "open_migrations", "steps", "actions", "failures", "moves",
+	    "takeovers", "forget_after_ms", "last_error");
 	assert_int_equal(json_array_size(path(o, "store", "instances")), 2);
 	ASSERT_KEYS(json_array_get(path(o, "store", "instances"), 0), "port",
 	    "pid", "up", "restarts", "last_exit");
@@ -304,6 +320,55 @@ store_shows_each_instance_and_is_off_without_one(void **state)
 	assert_true(json_is_false(path(o, "store", "enabled")));
 	assert_int_equal(json_array_size(path(o, "store", "instances")), 0);
 	assert_true(json_is_null(path(o, "store", "password_file")));
+	json_decref(o);
+}
+
+/* store.cluster: the coordinator's view; the text says unreplicated
+ * in words (one or two members), null when the store is off. */
+static void
+store_cluster_says_converged_and_unreplicated(void **state)
+{
+	struct status st;
+	json_t *o;
+	char *text;
+	size_t len;
+	FILE *fp;
+
+	(void)state;
+	fill(&st);
+	o = status_to_json(&st);
+	assert_true(json_is_true(
+	    json_object_get(path(o, "store", "cluster"), "converged")));
+	assert_true(json_is_false(
+	    json_object_get(path(o, "store", "cluster"), "unreplicated")));
+	assert_int_equal(json_integer_value(json_object_get(
+			     path(o, "store", "cluster"), "moves")),
+	    4096);
+	assert_true(json_is_null(
+	    json_object_get(path(o, "store", "cluster"), "last_error")));
+	json_decref(o);
+	fp = open_memstream(&text, &len);
+	status_print(&st, fp);
+	fclose(fp);
+	assert_non_null(strstr(text,
+	    "cluster:  coordinating, converged, 3 members, 16384 slots "
+	    "assigned, replicated (1 per master); 4096 moves, 1 takeovers\n"));
+	free(text);
+	st.store.cluster.members_alive = 2;
+	st.store.cluster.unreplicated = true;
+	snprintf(st.store.cluster.last_error,
+	    sizeof(st.store.cluster.last_error), "MEET: refused");
+	fp = open_memstream(&text, &len);
+	status_print(&st, fp);
+	fclose(fp);
+	assert_non_null(
+	    strstr(text, "unreplicated: losing a member loses its data"));
+	assert_non_null(strstr(text, "last error: MEET: refused\n"));
+	free(text);
+	st.store.cluster.present = false;
+	o = status_to_json(&st);
+	assert_true(
+	    json_is_null(json_object_get(path(o, "store", NULL), "cluster")));
 	json_decref(o);
 }
 
@@ -755,6 +820,7 @@ main(void)
 	    cmocka_unit_test(json_round_trip_gives_the_same_snapshot),
 	    cmocka_unit_test(dmz_vmac_is_the_mac_or_null_without_one),
 	    cmocka_unit_test(store_shows_each_instance_and_is_off_without_one),
+	    cmocka_unit_test(store_cluster_says_converged_and_unreplicated),
 	    cmocka_unit_test(dmz_source_says_where_the_address_came_from),
 	    cmocka_unit_test(reading_rejects_wrong_types_with_the_field_name),
 	    cmocka_unit_test(reading_is_lenient_about_missing_and_extra_fields),
