@@ -816,7 +816,14 @@ coord_takeover_main(int fd, const struct coord_conf *conf, const uint32_t *dead,
 		    m != NULL ? (unsigned)m->port : 0u);
 		if (run(r->addr, r->port, err, sizeof(err),
 			"CLUSTER FAILOVER TAKEOVER") == -1) {
-			log_warnx("store: %s failed: %s", what, err);
+			/* The holder's coordinator plans the same TAKEOVER
+			 * (rplan_step) and may come first. */
+			if (strstr(err, "send CLUSTER FAILOVER to a replica"))
+				log_info("store: %s: already a master (the "
+					 "coordinator's TAKEOVER came first)",
+				    what);
+			else
+				log_warnx("store: %s failed: %s", what, err);
 			continue;
 		}
 		done++;

@@ -56,8 +56,8 @@ asks_too_much(const uint8_t *data, size_t size)
 
 		if (data[i] != '*' && data[i] != '%' && data[i] != '~')
 			continue;
-		while (k < size && data[k] >= '0' && data[k] <= '9' &&
-		       n <= size)
+		while (
+		    k < size && data[k] >= '0' && data[k] <= '9' && n <= size)
 			n = n * 10 + (data[k++] - '0');
 		if (n > size)
 			return 1;

@@ -7,9 +7,10 @@
 # and slots move to it online while a client loop of set/get runs, with
 # no failed request and no lost acknowledged write (the count of slots
 # moved is printed); then every process of one member is killed at once
-# (its namespace's: qured, guard, worker, redis-servers): once the others
-# declare it dead, a replica takes over its slots (writes to them succeed
-# again: the time from death to the first write is printed), and after
+# (its namespace's: qured, guard, worker, redis-servers): the others
+# declare it dead (ALIVEs: ~350 ms), QuRe's TAKEOVER puts a replica in its
+# place, and writes to its slots succeed again (the time from death to the
+# first write is printed; the issue's target is 1 s), and after
 # [store] forget-after (short here) its nodes are forgotten and every
 # master has a replica again.
 . "$(dirname "$0")/lib.sh"
@@ -189,23 +190,24 @@ t0=$(qn_now_ms)
 unset "QN_PID[$victim]"
 qn_log "h$victim killed whole (pids $(echo $pids))"
 sf_declared() { grep -q "store: member $vip declared dead" "$T/h$survivor/log"; }
-qn_wait_for 60000 sf_declared
-qn_log "h$survivor declared h$victim dead $(($(qn_now_ms) - t0)) ms after its death"
+qn_wait_for 10000 sf_declared
+qn_timing "h$survivor declared h$victim dead" $(($(qn_now_ms) - t0)) 500
 sf_write() { kv "$survivor" set "$dead_slot_key" after >/dev/null 2>&1; }
-qn_wait_for 60000 sf_write
-qn_log "a write to h$victim's slots succeeded $(($(qn_now_ms) - t0)) ms" \
-    "after its death"
-# The survivors' takeover path ran. With the core's detection slower
-# than Redis's own (cluster-node-timeout 2 s: about 4 s), Redis may have
-# failed over first: then the path finds no replica left to promote.
-if grep -qh "store: TAKEOVER on .*OK" "$T"/h*/log; then
-	grep -h "store: TAKEOVER on .*OK .* ms after the death was declared" \
-	    "$T"/h*/log | head -3 | sed 's/^/    /'
-elif grep -qh "store: takeover: none of our replicas" "$T"/h*/log; then
-	qn_log "Redis's own failover came before QuRe's declaration"
-else
-	qn_fail "no survivor ran the takeover path"
-fi
+qn_wait_for 10000 sf_write
+qn_timing "a write to dead h$victim's slots succeeded" \
+    $(($(qn_now_ms) - t0)) 1000
+# QuRe's takeover did it, not Redis's own failover (cluster-node-timeout
+# 2 s, then a vote: some 4 s): with the site cache on, members send
+# ALIVEs and a death is declared in about 350 ms.
+# Either path of QuRe's: a survivor's takeover child, or the holder's
+# coordinator, which plans the same TAKEOVER (the other then finds a
+# master and says so). (Each logs its OK after Redis answered: a client
+# may be faster.)
+sf_took_over() {
+	grep -qh "store: TAKEOVER on .*: OK" "$T"/h*/log
+}
+qn_wait_for 5000 sf_took_over
+grep -h "store: TAKEOVER on .*: OK" "$T"/h*/log | sed 's/^/    /' || true
 for i in $(seq 1 40); do
 	want=a$i
 	[ "d$i" != "$dead_slot_key" ] || want=after
