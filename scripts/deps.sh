@@ -40,6 +40,8 @@ PKGS=(
 	# netns tests in the member namespaces only (the Debian service is
 	# never started: policy-rc.d); redis-cli checks it
 	redis-server redis-tools
+	# the README's Redis Cluster client example, run by store_form.sh
+	python3-redis
 )
 
 log() { printf 'deps: %s\n' "$*"; }

@@ -141,6 +141,11 @@ redis_sup_conf_text(const struct redis_sup_inst *in, char *buf, size_t len)
 	    (unsigned long long)in->memory_bytes);
 	/* The data survives on replicas, not on disk (qured.conf(5)). */
 	add(&t, "appendonly no\nsave \"\"\n");
+	/* A new replica's first sync starts at once, not after Redis's 5 s
+	 * wait for more replicas: until it is done, a write to its master
+	 * waits (WAIT) when that master has no other replica (a join moves
+	 * replicas; a death leaves masters with none). */
+	add(&t, "repl-diskless-sync yes\nrepl-diskless-sync-delay 0\n");
 	return t.full ? -1 : (int)t.used;
 }
 
