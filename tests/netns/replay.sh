@@ -18,17 +18,27 @@ done
 qn_elected 6000
 h=$QN_HOLDER
 ctl() { "$QURECTL" -s "$T/h$1/sock" "${@:2}"; }
-# capture FILE: the next datagram from h$h to the group, from the router.
-# Joining the group draws a unicast HELLO first (the IGMP hint): skipped.
+# capture FILE TYPE: from the router, the next datagram of h$h of that
+# message type (2 HEARTBEAT, 4 RESIGN) into FILE. One socket for the whole
+# wait (a socat per datagram missed the one sent while it restarted: the
+# RESIGN, under load); FILE.ready appears once it listens.
 capture() {
-	local i
-	for i in 1 2 3 4 5 6 7 8; do
-		ip netns exec "$QN_ROUTER" timeout 5 socat -u \
-		    "UDP4-RECVFROM:$PORT,reuseaddr,ip-add-membership=$GROUP:lan0,range=$(qn_ip "$h")/32" \
-		    OPEN:"$1",creat,trunc ||
-		    qn_fail "captured no datagram of h$h from the router"
-		[ "$(msg_type "$1")" = 1 ] || return 0
-	done
+	ip netns exec "$QN_ROUTER" timeout 20 /usr/bin/python3 - "$GROUP" \
+	    "$PORT" "$QN_ROUTER_IP" "$(qn_ip "$h")" "$1" "$2" <<-'PY'
+		import socket, sys
+		group, port, ifaddr, src, out, want = sys.argv[1:7]
+		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		s.bind(("", int(port)))
+		s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+		    socket.inet_aton(group) + socket.inet_aton(ifaddr))
+		open(out + ".ready", "w").close()
+		while True:
+		    data, (addr, _) = s.recvfrom(2048)
+		    if addr == src and len(data) > 5 and data[5] == int(want):
+		        open(out, "wb").write(data)
+		        sys.exit(0)
+	PY
 }
 send() {
 	ip netns exec "$QN_ROUTER" socat -u FILE:"$1" \
@@ -38,21 +48,12 @@ send() {
 }
 
 msg_type() { od -An -tu1 -j5 -N1 "$1" | tr -d ' '; }
-# capture_resign FILE: datagrams of h$h until one is a RESIGN (type 4).
-capture_resign() {
-	local i
-	for i in $(seq 50); do
-		capture "$1"
-		[ "$(msg_type "$1")" != 4 ] || return 0
-	done
-	return 1
-}
 
-capture "$T/hb.bin"
+capture "$T/hb.bin" 2 || qn_fail "captured no heartbeat of h$h"
 [ "$(msg_type "$T/hb.bin")" = 2 ] || qn_fail "captured no heartbeat"
-capture_resign "$T/resign.bin" &
+capture "$T/resign.bin" 4 &
 cap=$!
-sleep 0.3
+qn_wait_for 5000 test -e "$T/resign.bin.ready"
 qn_log "captured a heartbeat of h$h; h$h hands over and restarts"
 ctl "$h" handover >/dev/null || qn_fail "h$h would not hand over"
 wait "$cap" || qn_fail "no RESIGN of h$h captured"
