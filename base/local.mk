@@ -7,7 +7,8 @@ base_libqure_base_a_SOURCES = \
 	base/log.c base/log.h \
 	base/clock.c base/clock.h \
 	base/xmalloc.c base/xmalloc.h \
-	base/fds.c base/fds.h
+	base/fds.c base/fds.h \
+	base/forked.c base/forked.h
 # Last on a link line: the other parts' archives call into it.
 BASE_LIBS = base/libqure_base.a
 

@@ -43,6 +43,7 @@
 
 #include "base/clock.h"
 #include "base/fds.h"
+#include "base/forked.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "discovery/disc_int.h"
@@ -178,18 +179,8 @@ drop_caps(void)
 static void
 helper_setup(int fd, pid_t parent)
 {
-	sigset_t none;
-	int sig;
-
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() != parent)
-		_exit(0);
-	prctl(PR_SET_NAME, "qured-avahi", 0, 0, 0);
+	forked_reset_signals();
+	forked_tie(parent, "qured-avahi");
 	drop_caps();
 	closelog(); /* its socket goes below; syslog() opens a new one */
 	fds_close_except(&fd, 1);

@@ -42,6 +42,7 @@
 
 #include "base/clock.h"
 #include "base/fds.h"
+#include "base/forked.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 
@@ -426,18 +427,8 @@ helper_scan(struct helper *h, const struct msg *q, struct msg *a)
 static void
 helper_setup(int fd, pid_t parent)
 {
-	sigset_t none;
-	int sig;
-
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() != parent)
-		_exit(0);
-	prctl(PR_SET_NAME, "qured-router", 0, 0, 0);
+	forked_reset_signals();
+	forked_tie(parent, "qured-router");
 	{
 		/* No capability: it parses what the router sends, and needs
 		 * none (SSDP, HTTP, NAT-PMP from a free-bound address). */

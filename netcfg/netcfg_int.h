@@ -321,6 +321,11 @@ void netcfg_balance_open(struct netcfg *);
 /* An nft script in a context made and freed for it (netcfg6.c too): 0,
  * or -1 with nft's first error line in err (errlen 0: none). */
 int netcfg_nft_run(const char *cmd, char *err, size_t errlen);
+
+/* A sysctl under /proc/sys (netcfg_vmac.c): its value (a number) or -1;
+ * set to v: 0, or -1 with errno. */
+int netcfg_sysctl_read(const char *path);
+int netcfg_sysctl_write(const char *path, int v);
 /* Stops the guard without a farewell (netcfg_free, a relink). */
 void netcfg_guard_stop(struct netcfg *);
 /* Tells the guard the lease end (0: none); see netcfg_guard.c. */

@@ -261,43 +261,19 @@ netcfg_balance_open(struct netcfg *nc)
 		abort(); /* sizes are fixed: a bug, not input */
 }
 
-/* A sysctl's value (a number), or -1. */
-static int
-sysctl_get(const char *path)
-{
-	char buf[16];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return atoi(buf);
-}
-
 /* Sets path to v if it is not; appends "name was -> v" to what. */
 static void
 sysctl_want(const char *path, int v, char *what, size_t len)
 {
-	char val[8];
-	int was = sysctl_get(path), fd;
+	int was = netcfg_sysctl_read(path);
 	size_t used = strlen(what);
 
 	if (was == v)
 		return;
-	snprintf(val, sizeof(val), "%d\n", v);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd == -1 || write(fd, val, strlen(val)) != (ssize_t)strlen(val)) {
+	if (netcfg_sysctl_write(path, v) == -1) {
 		log_warn("netcfg: load sharing: set %s to %d", path, v);
-		if (fd != -1)
-			close(fd);
 		return;
 	}
-	close(fd);
 	snprintf(what + used, len - used, "%s%s %d -> %d", used ? ", " : "",
 	    path + strlen("/proc/sys/"), was, v);
 }

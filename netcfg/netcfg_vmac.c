@@ -187,8 +187,8 @@ out:
 
 /* ---- sysctls */
 
-static int
-sysctl_read(const char *path)
+int
+netcfg_sysctl_read(const char *path)
 {
 	char buf[16];
 	ssize_t n;
@@ -204,8 +204,8 @@ sysctl_read(const char *path)
 	return atoi(buf);
 }
 
-static int
-sysctl_write(const char *path, int v)
+int
+netcfg_sysctl_write(const char *path, int v)
 {
 	char buf[16];
 	int n = snprintf(buf, sizeof(buf), "%d\n", v);
@@ -233,12 +233,12 @@ raise_parent(
     struct netcfg *nc, struct netcfg_sysctl *s, const char *key, int want)
 {
 	conf_path(s->path, sizeof(s->path), "ipv4", nc->conf.ifname, key);
-	s->was = sysctl_read(s->path);
+	s->was = netcfg_sysctl_read(s->path);
 	if (s->was >= want) {
 		s->path[0] = '\0'; /* nothing changed, nothing to restore */
 		return;
 	}
-	if (sysctl_write(s->path, want) == -1) {
+	if (netcfg_sysctl_write(s->path, want) == -1) {
 		log_warn("netcfg: set %s to %d", s->path, want);
 		s->path[0] = '\0';
 		return;
@@ -254,8 +254,9 @@ netcfg_vmac_restore(const struct netcfg_sysctl *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (s[i].path[0] != '\0' && sysctl_read(s[i].path) == s[i].set)
-			(void)sysctl_write(s[i].path, s[i].was);
+		if (s[i].path[0] != '\0' &&
+		    netcfg_sysctl_read(s[i].path) == s[i].set)
+			(void)netcfg_sysctl_write(s[i].path, s[i].was);
 }
 
 /* The macvlan's own: it is ours, and goes with it. */
@@ -266,21 +267,21 @@ set_own(const struct netcfg *nc)
 	int rp;
 
 	conf_path(p, sizeof(p), "ipv4", nc->vname, "arp_ignore");
-	if (sysctl_write(p, 1) == -1)
+	if (netcfg_sysctl_write(p, 1) == -1)
 		log_warn("netcfg: set %s", p);
 	conf_path(p, sizeof(p), "ipv4", nc->vname, "arp_announce");
-	if (sysctl_write(p, 2) == -1)
+	if (netcfg_sysctl_write(p, 2) == -1)
 		log_warn("netcfg: set %s", p);
 	conf_path(p, sizeof(p), "ipv4", nc->vname, "rp_filter");
-	rp = sysctl_read(p);
-	if (rp == 1 && sysctl_write(p, 2) == -1)
+	rp = netcfg_sysctl_read(p);
+	if (rp == 1 && netcfg_sysctl_write(p, 2) == -1)
 		log_warn("netcfg: set %s", p);
 	/* No IPv6 on it: nothing to send from the shared MAC. Without IPv6
 	 * in the kernel the file is missing, and there is nothing to do. */
 	conf_path(p, sizeof(p), "ipv6", nc->vname, "disable_ipv6");
-	if (sysctl_write(p, 1) == -1 && errno != ENOENT)
+	if (netcfg_sysctl_write(p, 1) == -1 && errno != ENOENT)
 		log_warn("netcfg: set %s", p);
-	if (sysctl_read("/proc/sys/net/ipv4/conf/all/rp_filter") == 1)
+	if (netcfg_sysctl_read("/proc/sys/net/ipv4/conf/all/rp_filter") == 1)
 		log_warnx("netcfg: net.ipv4.conf.all.rp_filter is 1 (strict): "
 			  "replies to clients leave by %s, not %s, and strict "
 			  "mode drops their requests; set it to 2 (loose)",

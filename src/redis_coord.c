@@ -35,6 +35,7 @@
 
 #include "base/clock.h"
 #include "base/fds.h"
+#include "base/forked.h"
 #include "base/log.h"
 #include "src/status.h"
 
@@ -104,18 +105,9 @@ static void
 child_setup(int fd, pid_t parent, const char *name)
 {
 	struct sched_param normal = {0};
-	sigset_t none;
-	int sig;
 
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() != parent)
-		_exit(0);
-	prctl(PR_SET_NAME, name, 0, 0, 0);
+	forked_reset_signals();
+	forked_tie(parent, name);
 	(void)sched_setscheduler(0, SCHED_OTHER, &normal);
 	closelog(); /* its socket goes below; syslog() opens a new one */
 	fds_close_except(&fd, 1);

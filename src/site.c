@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "base/fds.h"
+#include "base/forked.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "election/election.h"
@@ -206,14 +207,8 @@ static void __attribute__((__noreturn__))
 writer_main(int fd, const char *dir, const uint8_t *buf, size_t len)
 {
 	char msg[300];
-	sigset_t none;
-	int sig;
 
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	forked_reset_signals();
 	fds_close_except(&fd, 1);
 	msg[0] = '1';
 	if (state_save_file(

@@ -28,6 +28,7 @@
 
 #include "election/election.h"
 #include "base/fds.h"
+#include "base/forked.h"
 #include "src/lock.h"
 #include "src/state.h"
 
@@ -86,14 +87,9 @@ static void __attribute__((noreturn)) child_main(int fd, const char *dir)
 static void
 child_setup(int fd, const char *lock)
 {
-	sigset_t none;
-	int sig, keep[2];
+	int keep[2];
 
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	forked_reset_signals();
 	keep[0] = fd;
 	keep[1] = lock[0] != '\0' ? fds_find_path(lock) : -1;
 	fds_close_except(keep, 2);
