@@ -96,8 +96,7 @@ chaos_cleanup() {
 	if [ "$rc" != 0 ] && [ "$CHAOS_DONE" = 0 ]; then
 		echo "chaos: stopped early (exit $rc); seed $CHAOS_SEED" >&2
 	fi
-	(exit "$rc")
-	qn_cleanup
+	qn_cleanup "$rc"
 }
 trap chaos_cleanup EXIT
 

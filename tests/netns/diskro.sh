@@ -17,8 +17,7 @@ diskro_cleanup() {
 		rm -f "$dir"
 		[ ! -d "$dir.away" ] || mv "$dir.away" "$dir"
 	fi
-	(exit "$rc") # qn_cleanup reads the test's status from $?
-	qn_cleanup
+	qn_cleanup "$rc"
 }
 trap diskro_cleanup EXIT
 

@@ -32,8 +32,7 @@ kv_cleanup() {
 	for p in $(kv_ours); do
 		kill -KILL "$p" 2>/dev/null
 	done
-	(exit "$rc")
-	qn_cleanup
+	qn_cleanup "$rc"
 }
 trap kv_cleanup EXIT
 

@@ -104,8 +104,12 @@ qn_log() { printf '[%6d ms] %s\n' $(($(qn_now_ms) - QN_T0)) "$*"; }
 
 # ---- clean-up --------------------------------------------------------------
 
+# qn_cleanup [RC]: RC, else $?, is the test's status. A test's own
+# trap passes its $? as RC: "(exit $rc); qn_cleanup" would stop the
+# trap at the subshell under set -e when the test failed, and leave
+# every namespace and process behind.
 qn_cleanup() {
-	local rc=$? pid ns l deadline
+	local rc=${1:-$?} pid ns l deadline
 	trap - EXIT INT TERM
 	set +e
 	qn_unblock_all # a frozen process takes no signal

@@ -39,8 +39,7 @@ sf_cleanup() {
 	for p in $(sf_ours); do
 		kill -KILL "$p" 2>/dev/null
 	done
-	(exit "$rc")
-	qn_cleanup
+	qn_cleanup "$rc"
 }
 trap sf_cleanup EXIT
 

@@ -34,8 +34,7 @@ ss_cleanup() {
 	for p in $(ss_ours); do
 		kill -KILL "$p" 2>/dev/null
 	done
-	(exit "$rc")
-	qn_cleanup
+	qn_cleanup "$rc"
 }
 trap ss_cleanup EXIT
 
