@@ -9,10 +9,13 @@
 # knowing one address (qurectl -H ADDR -P FILE), for CHAOS_KV_SECONDS
 # (60, longer until an event of each kind settled). Meanwhile, one at a
 # time: a member is killed whole (every process of its namespace at
-# once: qured, guard, workers, redis-servers, as when its VM stops), a
-# member is added (a new one, or a gone one started
-# again with empty instances) or removed cleanly (qured SIGTERM). The
-# first three events are one of each in a random order, then random;
+# once: qured, guard, workers, redis-servers, as when its VM stops),
+# added (a new one, or a gone one started again with empty instances),
+# removed cleanly (qured SIGTERM), or stalled: its qured blocked in the
+# kernel for CHAOS_STALL_MS (1500) while its redis-servers run on, so the
+# others declare it dead and take over its masters, and it comes back (a
+# false death, as on a loaded machine).
+# The first four events are one of each in a random order, then random;
 # never fewer than 3 live members, and no event before the cluster is
 # settled again after the last: the holder's coordinator converged and
 # not unreplicated, every replica's link up and synced, nothing left of
@@ -26,7 +29,7 @@
 # and every read must be one of the values the acknowledged history
 # allows (exit 2 only when "absent" is one). No acknowledged write may be
 # lost and no read may be wrong; failures (exit 1) are allowed only
-# within CHAOS_FAIL_WINDOW_MS (8000) of a death (kill or removal) and
+# within CHAOS_FAIL_WINDOW_MS (8000) of a death (kill, removal, stall) and
 # under 5 % of the operations. Printed: operations, acknowledged,
 # failed (and why), reads checked, each event with the slots moved (the
 # coordinators' "store: moved N slots" lines) and how long it took to
@@ -50,6 +53,7 @@ NKEYS=${CHAOS_KV_KEYS:-50}
 SEED=${CHAOS_KV_SEED:-$((RANDOM * 32768 + RANDOM))}
 FORGET_S=${CHAOS_FORGET_S:-5}
 WINDOW_MS=${CHAOS_FAIL_WINDOW_MS:-8000}
+STALL_MS=${CHAOS_STALL_MS:-1500}
 SETTLE_MS=${CHAOS_SETTLE_MS:-$((120000 + MEMBERS * 3000))}
 DEADLINE_S=${CHAOS_DEADLINE_S:-$((SECONDS_KV + 360 + MEMBERS * 30))}
 MAX_LIVE=$((MEMBERS + 2))
@@ -79,6 +83,7 @@ cx_ns_pids() {
 cx_cleanup() {
 	local rc=$? p n end
 	set +e
+	qn_unblock_all # a frozen qured takes no signal
 	[ -z "$CX_WATCHDOG" ] || kill "$CX_WATCHDOG" 2>/dev/null
 	[ -z "$CX_CLIENT" ] || kill "$CX_CLIENT" 2>/dev/null
 	# qured first (it stops its instances), then whatever is left.
@@ -343,6 +348,20 @@ cx_remove() {
 	GONE+=("$n")
 	EV_WHAT="remove h$n (SIGTERM)"
 }
+# cx_stall N: member N's qured blocked in the kernel (qn_block; its
+# instances run on) for CHAOS_STALL_MS: the others declare it dead and
+# take its masters over (a false death, as on a loaded machine); back,
+# it finds its old master a replica of the new one.
+cx_stall() {
+	local n=$1
+	cx_publish "$n"
+	cx_client_moved_on
+	echo "$(qn_now_ms) stall h$n" >>"$T/events"
+	qn_block "$n"
+	sleep "$(printf '%d.%03d' $((STALL_MS / 1000)) $((STALL_MS % 1000)))"
+	qn_unblock "$n"
+	EV_WHAT="stall h$n ($STALL_MS ms)"
+}
 # cx_add: a gone member started again (its instances empty, new node
 # ids) or a new one: the first add starts a gone one if there is one,
 # later ones either, half and half.
@@ -371,23 +390,24 @@ cx_add() {
 	cx_publish "$n"
 }
 
-order=(kill add remove)
-for i in 2 1; do # shuffle the first three
+order=(kill add remove stall)
+for i in 3 2 1; do # shuffle the first four
 	j=$((RANDOM % (i + 1)))
 	tmp=${order[i]} order[i]=${order[j]} order[j]=$tmp
 done
 nev=0
-declare -A EV_COUNT=([kill]=0 [add]=0 [remove]=0)
+declare -A EV_COUNT=([kill]=0 [add]=0 [remove]=0 [stall]=0)
 # Events until the client's time is up, and at least one of each kind
-# (a join or a leave takes some 30 s here: the slots move one by one).
-while [ "$(qn_now_ms)" -lt "$END_MS" ] || [ "$nev" -lt 3 ]; do
-	if [ "$nev" -lt 3 ]; then
+# (an event takes some 30 s to settle here: the slots move one by one).
+while [ "$(qn_now_ms)" -lt "$END_MS" ] || [ "$nev" -lt 4 ]; do
+	if [ "$nev" -lt 4 ]; then
 		what=${order[$nev]}
 	else
 		r=$((RANDOM % 100))
 		what=add
-		[ "$r" -ge 40 ] || what="kill"
-		[ "$r" -lt 40 ] || [ "$r" -ge 65 ] || what=remove
+		[ "$r" -ge 30 ] || what="kill"
+		[ "$r" -lt 30 ] || [ "$r" -ge 50 ] || what=remove
+		[ "$r" -lt 50 ] || [ "$r" -ge 65 ] || what=stall
 	fi
 	# Never below 3 live members, never above MAX_LIVE.
 	[ "${#LIVE[@]}" -ge 4 ] || what=add
@@ -415,7 +435,7 @@ wait "$CX_CLIENT" || true
 CX_CLIENT=
 qn_log "client stopped after $(($(qn_now_ms) - CLIENT_T0)) ms;" \
     "events: ${EV_COUNT[kill]} kills, ${EV_COUNT[add]} adds," \
-    "${EV_COUNT[remove]} removals"
+    "${EV_COUNT[remove]} removals, ${EV_COUNT[stall]} stalls"
 
 # Every key read back at the end, through two members, both ways: these
 # reads must all succeed.
@@ -501,7 +521,7 @@ check_history() {
 # Failures, each with the death it followed: "in" a window, or "out".
 failure_windows() {
 	awk -v w="$WINDOW_MS" '
-	FILENAME == ARGV[1] { if ($2 == "kill" || $2 == "remove") { ev[++ne] = $1;
+	FILENAME == ARGV[1] { if ($2 != "add") { ev[++ne] = $1;
 	    what[ne] = $2 " " $3 }; next }
 	$6 != 0 && !($6 == 2 && ($3 == "get" || $3 == "del")) {
 		hit = 0
@@ -543,7 +563,7 @@ windows=$(failure_windows) || {
 	qn_fail "operations failed outside the windows after a death;" \
 	    "deaths declared in the logs: $(cat "$T"/h*/log |
 	    grep -c 'declared dead: not heard'), events that caused one:" \
-	    "$((EV_COUNT[kill] + EV_COUNT[remove]))"
+	    "$((EV_COUNT[kill] + EV_COUNT[remove] + EV_COUNT[stall]))"
 }
 echo "$windows"
 echo "slots moved per event:"
@@ -552,10 +572,11 @@ sed 's/^/  /' "$T/moves"
     qn_fail "$nfail of $ops operations failed: over 5 %"
 [ "$ops" -ge "$SECONDS_KV" ] ||
     qn_fail "only $ops operations in $SECONDS_KV s: the client hardly ran"
-for what in kill add remove; do
+for what in kill add remove stall; do
 	[ "${EV_COUNT[$what]}" -ge 1 ] ||
 	    qn_fail "no $what happened (CHAOS_KV_SECONDS too short?)"
 done
 echo "PASS: $QN_NAME: $MEMBERS members, $ops operations, ${EV_COUNT[kill]}" \
-    "kills, ${EV_COUNT[add]} adds, ${EV_COUNT[remove]} removals, no" \
+    "kills, ${EV_COUNT[add]} adds, ${EV_COUNT[remove]} removals," \
+    "${EV_COUNT[stall]} stalls, no" \
     "acknowledged write lost, no wrong read"
