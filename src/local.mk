@@ -316,7 +316,7 @@ TESTS += tests/unit/test_redis_coord
 tests_unit_test_redis_coord_SOURCES = tests/unit/test_redis_coord.c \
 	src/redis_coord_core.c src/redis_coord.h
 tests_unit_test_redis_coord_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_redis_coord_LDADD = $(CMOCKA_LIBS)
+tests_unit_test_redis_coord_LDADD = $(STORE_LIBS) $(CMOCKA_LIBS)
 check_PROGRAMS += tests/fuzz/replay_redis_coord
 TESTS += tests/fuzz/replay_redis_coord
 EXTRA_DIST += tests/fuzz/corpus/redis_coord

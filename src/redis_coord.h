@@ -82,6 +82,17 @@ size_t coord_track_update(struct coord_track *t, const struct coord_seen *seen,
     size_t n, uint64_t now_ms, uint64_t forget_ms, uint32_t *dead,
     size_t max_dead);
 
+/*
+ * Whether a replica may be coming for the master at addr:port: one of
+ * its replicas (not failing) is in the view v, or the plan out still
+ * places replicas (a REPLICATE). Slot moves to a master wait for its
+ * replica to sync only then: with neither, no instance may be free
+ * until the moves' source has drained (a master that took over, whose
+ * old master came back as its replica), and the wait would never end.
+ */
+bool coord_replica_coming(const struct rnodes_view *v,
+    const struct rplan_out *out, uint32_t addr, uint16_t port);
+
 /* What qured tells the worker (a CONF message). */
 struct coord_conf {
 	bool holding;  /* we hold the DMZ address: we coordinate */

@@ -1,8 +1,8 @@
 /*
  * src/redis_coord_core.c — the pure half of src/redis_coord.h: the
- * members' weights, the tracker that declares deaths and forgets the
- * dead after a delay, and the codec of the worker's messages (bytes from
- * a socketpair: checked as any outside input). No I/O, no clock.
+ * members' weights, the slot moves' gate, the tracker that declares deaths and
+ * forgets the dead after a delay, and the codec of the worker's messages (bytes
+ * from a socketpair: checked as any outside input). No I/O, no clock.
  */
 #include "config.h"
 
@@ -29,6 +29,31 @@ coord_weight(enum conf_store_strategy s, uint16_t cpus, uint32_t mem_mib)
 	default:
 		return 1;
 	}
+}
+
+/* ---- the slot moves' gate ---- */
+
+bool
+coord_replica_coming(const struct rnodes_view *v, const struct rplan_out *out,
+    uint32_t addr, uint16_t port)
+{
+	int m = -1;
+	size_t i;
+
+	for (i = 0; i < v->n && m < 0; i++)
+		if (v->node[i].addr == addr && v->node[i].port == port)
+			m = (int)i;
+	for (i = 0; m >= 0 && i < v->n; i++)
+		if (v->node[i].master == m &&
+		    !(v->node[i].flags & (RNODE_FAIL | RNODE_PFAIL)))
+			return true;
+	/* Replicas still being placed may end with one for it (a join:
+	 * the new member's other instance replicates some master first,
+	 * whose spare replica goes to the new one a step later). */
+	for (i = 0; i < out->nact; i++)
+		if (out->act[i].op == RPLAN_REPLICATE)
+			return true;
+	return false;
 }
 
 /* ---- the tracker ---- */

@@ -52,6 +52,8 @@ struct conn {
 	uint64_t failed_ms;
 };
 
+#define HELD_MAX 32
+
 struct worker {
 	int fd;
 	struct coord_conf conf;
@@ -63,7 +65,8 @@ struct worker {
 	/* Off the stack: about 50 KiB each, and the plan 100 KiB. */
 	struct rnodes_view view, other, target;
 	bool have_target; /* target: a move's destination's view, this step */
-	uint32_t held_logged; /* the target whose moves wait, logged once */
+	uint32_t held[HELD_MAX]; /* targets whose moves wait, logged once */
+	size_t nheld;
 	struct rnodes_mig mig[RNODES_MAX];
 	struct rplan_out out;
 };
@@ -580,15 +583,61 @@ replica_online(uint32_t addr, uint16_t port)
 	return ok;
 }
 
+/* A move's gate, decided once a step for each source and target. */
+struct gate {
+	uint32_t src_addr, dst_addr;
+	uint16_t src_port, dst_port;
+	bool wait;
+};
+#define GATES_MAX 256
+
+/*
+ * Whether the move a waits for its target's replica: a source with a
+ * replica in sync and a target without one, while one is coming for it
+ * (coord_replica_coming(): else the wait would never end). A source
+ * without one (a master that took over) loses nothing by moving: the
+ * target may get its replica only afterwards. Logged once per target
+ * while it waits (the moves of one step alternate between targets).
+ */
+static bool
+gate_waits(const struct rplan_out *out, const struct rplan_act *a,
+    struct gate *g, size_t *ng)
+{
+	char what[160];
+	bool wait;
+	size_t i;
+
+	for (i = 0; i < *ng; i++)
+		if (g[i].src_addr == a->addr && g[i].src_port == a->port &&
+		    g[i].dst_addr == a->peer_addr &&
+		    g[i].dst_port == a->peer_port)
+			return g[i].wait;
+	wait = coord_replica_coming(&W.view, out, a->peer_addr, a->peer_port) &&
+	       !replica_online(a->peer_addr, a->peer_port) &&
+	       replica_online(a->addr, a->port);
+	if (*ng < GATES_MAX)
+		g[(*ng)++] = (struct gate){
+		    a->addr, a->peer_addr, a->port, a->peer_port, wait};
+	for (i = 0; wait && i < W.nheld && W.held[i] != a->peer_addr; i++)
+		;
+	if (wait && i == W.nheld && W.nheld < HELD_MAX) {
+		W.held[W.nheld++] = a->peer_addr;
+		describe(a, what, sizeof(what));
+		log_info("store: moves like %s wait for the target's replica "
+			 "to sync",
+		    what);
+	}
+	return wait;
+}
+
 /* The actions of one plan, in order, until a CONF interrupts. */
 static void
 execute_all(const struct rplan_out *out)
 {
+	static struct gate gates[GATES_MAX];
 	struct move_run run_log = {NULL, 0, 0, 0};
 	char err[256], what[160];
-	uint32_t held_addr = 0, ok_addr = 0;
-	uint16_t held_port = 0, ok_port = 0;
-	size_t i;
+	size_t i, ngates = 0, waited = 0;
 
 	for (i = 0; i < out->nact; i++) {
 		const struct rplan_act *a = &out->act[i];
@@ -596,29 +645,9 @@ execute_all(const struct rplan_out *out)
 		if (interrupted())
 			break;
 		if (a->op == RPLAN_MOVE_SLOT && out->status.want_replicas > 0 &&
-		    !(a->peer_addr == ok_addr && a->peer_port == ok_port)) {
-			if (a->peer_addr == held_addr &&
-			    a->peer_port == held_port)
-				continue;
-			/* A source without a replica in sync (a master
-			 * that took over) loses nothing by moving: the
-			 * target may get its replica only afterwards. */
-			if (!replica_online(a->peer_addr, a->peer_port) &&
-			    replica_online(a->addr, a->port)) {
-				held_addr = a->peer_addr;
-				held_port = a->peer_port;
-				describe(a, what, sizeof(what));
-				if (held_addr != W.held_logged) {
-					W.held_logged = held_addr;
-					log_info("store: moves like %s wait "
-						 "for the target's replica "
-						 "to sync",
-					    what);
-				}
-				continue;
-			}
-			ok_addr = a->peer_addr;
-			ok_port = a->peer_port;
+		    gate_waits(out, a, gates, &ngates)) {
+			waited++;
+			continue;
 		}
 		W.rep.actions++;
 		if (execute(a, err, sizeof(err)) == -1) {
@@ -639,6 +668,8 @@ execute_all(const struct rplan_out *out)
 		log_info("store: %s: OK", what);
 	}
 	move_run_flush(&run_log);
+	if (waited == 0)
+		W.nheld = 0; /* a target that waits again is logged again */
 }
 
 /*

@@ -43,6 +43,7 @@ NETNS_TESTS = \
 	tests/netns/kv_client.sh \
 	tests/netns/store_sup.sh \
 	tests/netns/store_form.sh \
+	tests/netns/store_chaos.sh \
 	tests/netns/revert.sh \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \
@@ -85,3 +86,13 @@ tests_netns_qure_forge_LDADD = $(ELECT_LIBS)
 # HELLO, and floods of crafted reports.
 check_PROGRAMS += tests/netns/igmp_tool
 tests_netns_igmp_tool_SOURCES = tests/netns/igmp_tool.c
+
+# The site cache's chaos run with 20 members (opt-in, not in TESTS: some
+# 10 minutes, 40 redis-servers; root only): tests/netns/store_chaos.sh
+# with STORE_CHAOS_MEMBERS=20 (its header: CHAOS_KV_SECONDS, CHAOS_KV_SEED).
+check-store-20: all
+	$(AM_TESTS_ENVIRONMENT) STORE_CHAOS_MEMBERS=20; \
+	export STORE_CHAOS_MEMBERS; \
+	$(BASH_SHELL) $(srcdir)/tests/netns/store_chaos.sh
+
+.PHONY: check-store-20

@@ -1,8 +1,8 @@
 /*
  * tests/unit/test_redis_coord.c — the pure half of the site cache's
  * coordinator (src/redis_coord_core.c): weights by strategy, the member
- * tracker (deaths declared once, the forget delay, returns), and the
- * codec of the worker's messages with bad input.
+ * tracker (deaths declared once, the forget delay, returns), the codec
+ * of the worker's messages with bad input, and the slot moves' gate.
  */
 #include "config.h"
 
@@ -233,6 +233,66 @@ report_round_trips_and_refuses_bad_input(void **state)
 	assert_int_equal(coord_report_encode(&r, buf, sizeof(buf)), -1);
 }
 
+/* Node ids of the gate's view. */
+#define ID_X "1111111111111111111111111111111111111111"
+#define ID_OLD "2222222222222222222222222222222222222222"
+#define ID_T "3333333333333333333333333333333333333333"
+#define ID_P "4444444444444444444444444444444444444444"
+#define ID_R "5555555555555555555555555555555555555555"
+#define ADDR(d) (0x0a000000u | (d)) /* 10.0.0.d */
+
+/*
+ * After a takeover whose dead member came back (a false death): X, on
+ * .16, took over and serves slots; the old master came back as X's
+ * replica and was reset to an empty primary T on .14 (its other
+ * instance is X's replica now). T gets X's slots, but no replica can
+ * come for it until X has drained and is free, and the plan places none:
+ * the gate must not wait (it waited for ever, seen in
+ * tests/netns/store_chaos.sh). P has one.
+ */
+static const char gate_view[] =
+    ID_P " 10.0.0.16:6379@16379 myself,master - 0 0 1 connected 0-8000\n" ID_X
+	 " 10.0.0.16:6380@16380 master - 0 0 5 connected 8001-16383\n" ID_OLD
+	 " 10.0.0.14:6380@16380 slave " ID_X " 0 0 5 connected\n" ID_T
+	 " 10.0.0.14:6379@16379 master - 0 0 0 connected\n" ID_R
+	 " 10.0.0.17:6380@16380 slave " ID_P " 0 0 1 connected\n";
+
+static void
+moves_wait_for_a_replica_only_when_one_is_coming(void **state)
+{
+	static struct rnodes_view v;
+	static struct rplan_out out;
+
+	(void)state;
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(
+	    rnodes_parse(gate_view, strlen(gate_view), &v), RNODES_OK);
+	assert_false(coord_replica_coming(&v, &out, ADDR(14), 6379));
+	assert_true(coord_replica_coming(&v, &out, ADDR(16), 6380));
+	assert_true(coord_replica_coming(&v, &out, ADDR(16), 6379));
+	assert_false(coord_replica_coming(&v, &out, ADDR(99), 6379));
+	/* The plan still places replicas (a join's first step gives the
+	 * new member's other instance to some master, whose spare one goes
+	 * to the new primary a step later): worth the wait. */
+	out.nact = 2;
+	out.act[0].op = RPLAN_MOVE_SLOT;
+	out.act[0].addr = ADDR(16);
+	out.act[0].port = 6380;
+	out.act[0].peer_addr = ADDR(14);
+	out.act[0].peer_port = 6379;
+	out.act[1].op = RPLAN_REPLICATE;
+	out.act[1].addr = ADDR(17);
+	out.act[1].port = 6380;
+	out.act[1].peer_addr = ADDR(16);
+	out.act[1].peer_port = 6379;
+	assert_true(coord_replica_coming(&v, &out, ADDR(14), 6379));
+	out.act[1].op = RPLAN_MEET; /* no replica placed */
+	assert_false(coord_replica_coming(&v, &out, ADDR(14), 6379));
+	/* A failing replica is not coming. */
+	v.node[rnodes_find(&v, ID_R)].flags |= RNODE_FAIL;
+	assert_false(coord_replica_coming(&v, &out, ADDR(16), 6379));
+}
+
 int
 main(void)
 {
@@ -245,6 +305,7 @@ main(void)
 	    cmocka_unit_test(conf_round_trips),
 	    cmocka_unit_test(bad_conf_is_refused),
 	    cmocka_unit_test(report_round_trips_and_refuses_bad_input),
+	    cmocka_unit_test(moves_wait_for_a_replica_only_when_one_is_coming),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
