@@ -17,7 +17,8 @@
  *	(CLUSTER SLOTS, CLUSTER KEYSLOT), and keeps one connection per
  *	master, as libqure does. The kinds take turns in rounds of N/5
  *	calls (after 200 calls of each to warm up), so a drift of the
- *	machine touches them alike. Prints one line per kind:
+ *	machine touches them alike (each command's deadline: 5 s). Prints
+ *	one line per kind:
  *	  LAT kind=K n=N mean_us=M p50_us=P p99_us=Q
  *   store_client failover HOST PORT VICTIM_IP PID...
  *	Reads the slot map from HOST:PORT, picks a key of a slot served by
@@ -56,6 +57,7 @@
 #define MAX_MASTERS 16
 #define POLL_MS 10
 #define CMD_TIMEOUT_MS 100
+#define LAT_TIMEOUT_MS 5000
 #define FAILOVER_LIMIT_MS 30000
 
 static const char *password;
@@ -82,11 +84,15 @@ now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Each command's deadline: short while polling a failover, long for
+ * the latency calls (a loaded machine must not fail them). */
+static long timeout_ms = CMD_TIMEOUT_MS;
+
 /* A connection to host:port, authenticated; NULL (why in err) if not. */
 static redisContext *
 connect_to(const char *host, int port, char *err, size_t errlen)
 {
-	struct timeval tv = {0, CMD_TIMEOUT_MS * 1000};
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
 	redisContext *c = redisConnectWithTimeout(host, port, tv);
 	redisReply *r;
 
@@ -340,6 +346,7 @@ cmd_lat(const char *host, int port, unsigned n)
 
 	if (per == 0)
 		die("lat: N must be at least %d", ROUNDS);
+	timeout_ms = LAT_TIMEOUT_MS;
 	memset(l.value, 'v', sizeof(l.value));
 	if ((l.q = qure_open(&o, err, sizeof(err))) == NULL)
 		die("qure_open %s:%d: %s", host, port, err);
