@@ -22,3 +22,21 @@ EXTRA_DIST += tests/bench/keepalived.conf.in
 # The DNS responder against BIND 9 with dnsperf (tests/bench/dns, by hand
 # as root: a minute); doc/benchmark.md has its figures.
 dist_noinst_SCRIPTS += tests/bench/dns
+
+# The site cache benchmark (tests/bench/store, issue 11 item 6: Redis
+# Cluster formed by QuRe beside one built by hand, libqure beside
+# hiredis, failover beside Redis's own), by hand as root or with
+# `make bench-store` (some 10 minutes; never in make check). Its client
+# links libqure statically, as qurectl does.
+noinst_PROGRAMS += tests/bench/store_client
+tests_bench_store_client_SOURCES = tests/bench/store_client.c
+tests_bench_store_client_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS)
+tests_bench_store_client_LDADD = libqure/libqure.la $(HIREDIS_LIBS)
+tests_bench_store_client_LDFLAGS = -static
+dist_noinst_SCRIPTS += tests/bench/store
+
+bench-store: src/qured$(EXEEXT) src/qurectl$(EXEEXT) \
+	    tests/bench/store_client$(EXEEXT)
+	top_builddir=$(abs_top_builddir) $(top_srcdir)/tests/bench/store \
+	    $(BENCH_STORE_FLAGS)
+.PHONY: bench-store
