@@ -98,8 +98,7 @@ cx_cleanup() {
 	for p in $(cx_ns_pids) $(cx_ours); do
 		kill -KILL "$p" 2>/dev/null
 	done
-	(exit "$rc")
-	qn_cleanup
+	qn_cleanup "$rc"
 }
 trap cx_cleanup EXIT
 
