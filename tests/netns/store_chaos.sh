@@ -54,7 +54,11 @@ SEED=${CHAOS_KV_SEED:-$((RANDOM * 32768 + RANDOM))}
 FORGET_S=${CHAOS_FORGET_S:-5}
 WINDOW_MS=${CHAOS_FAIL_WINDOW_MS:-8000}
 STALL_MS=${CHAOS_STALL_MS:-1500}
-SETTLE_MS=${CHAOS_SETTLE_MS:-$((120000 + MEMBERS * 3000))}
+# An event's heal: some 30 s with 6 members, up to 90 s with 20 (slots
+# move one at a time; with 40 nodes gossip is slow to introduce a new
+# node, and moves to a target that does not know its source fail and
+# are retried).
+SETTLE_MS=${CHAOS_SETTLE_MS:-$((120000 + MEMBERS * 12000))}
 # Formation and four events at most SETTLE_MS each, the client, the end.
 DEADLINE_S=${CHAOS_DEADLINE_S:-$((SECONDS_KV + 120 + SETTLE_MS * 5 / 1000))}
 MAX_LIVE=$((MEMBERS + 2))
