@@ -26,7 +26,7 @@ dist_noinst_SCRIPTS += tests/bench/dns
 # The site cache benchmark (tests/bench/store, issue 11 item 6: Redis
 # Cluster formed by QuRe beside one built by hand, libqure beside
 # hiredis, failover beside Redis's own), by hand as root or with
-# `make bench-store` (some 10 minutes; never in make check). Its client
+# `make bench-store` (some 5 minutes; never in make check). Its client
 # links libqure statically, as qurectl does.
 noinst_PROGRAMS += tests/bench/store_client
 tests_bench_store_client_SOURCES = tests/bench/store_client.c
