@@ -56,6 +56,7 @@ kv_redis() {
 		masterauth $PW
 		save ""
 		appendonly no
+		repl-diskless-sync-delay 0
 		protected-mode no
 		logfile $dir/redis.log
 	CONF
@@ -98,7 +99,9 @@ cluster_ok() {
 	done
 	[ "$(cli 1 -h "$(qn_ip 1)" -p 7000 cluster slots | grep -c '^700[01]$')" = 6 ]
 }
-qn_wait_for 15000 cluster_ok
+# Generous: redis-cli --cluster create waits for the join itself, then the
+# replicas copy; some 11 s on a quiet machine.
+qn_wait_for 60000 cluster_ok
 qn_log "a Redis Cluster of 3 masters and 3 replicas on h1..h3"
 
 # kv ARGS...: qurectl kv from the router, knowing h2's address only.
