@@ -71,6 +71,7 @@ struct redis_coord {
 	struct coord_report rep;
 	struct takeover to[MAX_TAKEOVERS];
 	uint64_t takeovers; /* done by the takeover children */
+	uint64_t declined;  /* not done by them: the master answered */
 	pid_t zombie[MAX_ZOMBIES];
 };
 
@@ -217,13 +218,14 @@ takeover_end(struct redis_coord *rc, struct takeover *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Its answer: how many of our replicas took over; then it ends. */
+/* Its answer: how many of our replicas took over, and how many did not
+ * because their master still answered; then it ends. */
 static void
 takeover_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct redis_coord *rc = arg;
 	struct takeover *t = NULL;
-	uint8_t done = 0;
+	uint8_t answer[2] = {0, 0}; /* done, declined */
 	ssize_t n;
 	size_t i;
 
@@ -233,11 +235,13 @@ takeover_cb(evutil_socket_t fd, short what, void *arg)
 			t = &rc->to[i];
 	if (t == NULL)
 		return;
-	n = recv(fd, &done, 1, MSG_DONTWAIT);
+	n = recv(fd, answer, sizeof(answer), MSG_DONTWAIT);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
 		return;
-	if (n == 1)
-		rc->takeovers += done;
+	if (n == 2) {
+		rc->takeovers += answer[0];
+		rc->declined += answer[1];
+	}
 	takeover_end(rc, t);
 }
 
@@ -444,6 +448,9 @@ redis_coord_status(const struct redis_coord *rc, struct status *out)
 	c->failures = r->failures;
 	c->moves = r->moves;
 	c->takeovers = r->takeovers + rc->takeovers;
+	c->takeovers_declined = r->declined + rc->declined;
+	c->introduced = r->introduced;
+	c->nodes_forgotten = r->forgotten;
 	c->forget_after_ms = rc->forget_ms;
 	snprintf(c->last_error, sizeof(c->last_error), "%s", r->last_error);
 }

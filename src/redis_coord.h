@@ -113,6 +113,11 @@ struct coord_report {
 	uint32_t alive, slots_live, slots_stuck, slots_free, slots_off;
 	uint32_t masters_short, want_replicas, open_migs;
 	uint64_t steps, actions, failures, moves, takeovers;
+	/* MEETs of a node that one named by id did not know (SETSLOT,
+	 * REPLICATE); distinct nodes of no member forgotten (another
+	 * cluster's, or a member's past [store] forget-after); TAKEOVERs
+	 * not done because the dead member's master still answered. */
+	uint64_t introduced, forgotten, declined;
 	char last_error[COORD_ERR_LEN]; /* "": none */
 };
 

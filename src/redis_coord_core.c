@@ -15,7 +15,8 @@
 #define MSG_VERSION 1
 #define CONF_HEAD 75 /* type .. n */
 #define CONF_MEMBER 9
-#define REPORT_HEAD 76 /* type .. errlen */
+#define REPORT_HEAD 100 /* type .. errlen */
+#define REPORT_WIDE 8	/* the 64-bit counters */
 
 uint32_t
 coord_weight(enum conf_store_strategy s, uint16_t cpus, uint32_t mem_mib)
@@ -265,8 +266,8 @@ coord_report_encode(const struct coord_report *r, uint8_t *buf, size_t len)
 	const uint32_t u[8] = {r->alive, r->slots_live, r->slots_stuck,
 	    r->slots_free, r->slots_off, r->masters_short, r->want_replicas,
 	    r->open_migs};
-	const uint64_t w[5] = {
-	    r->steps, r->actions, r->failures, r->moves, r->takeovers};
+	const uint64_t w[REPORT_WIDE] = {r->steps, r->actions, r->failures,
+	    r->moves, r->takeovers, r->introduced, r->forgotten, r->declined};
 	size_t i;
 
 	if (elen == sizeof(r->last_error) || len < REPORT_HEAD + elen ||
@@ -278,9 +279,9 @@ coord_report_encode(const struct coord_report *r, uint8_t *buf, size_t len)
 			   (r->unreplicated ? 4 : 0));
 	for (i = 0; i < 8; i++)
 		put32(buf + 3 + 4 * i, u[i]);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < REPORT_WIDE; i++)
 		put64(buf + 35 + 8 * i, w[i]);
-	buf[75] = (uint8_t)elen;
+	buf[REPORT_HEAD - 1] = (uint8_t)elen;
 	memcpy(buf + REPORT_HEAD, r->last_error, elen);
 	return (int)(REPORT_HEAD + elen);
 }
@@ -289,14 +290,14 @@ int
 coord_report_decode(const uint8_t *buf, size_t len, struct coord_report *r)
 {
 	uint32_t *u[8];
-	uint64_t *w[5];
+	uint64_t *w[REPORT_WIDE];
 	size_t i, elen;
 
 	memset(r, 0, sizeof(*r));
 	if (len < REPORT_HEAD || buf[0] != REPORT_TYPE ||
 	    buf[1] != MSG_VERSION || (buf[2] & ~7u) != 0)
 		return -1;
-	elen = buf[75];
+	elen = buf[REPORT_HEAD - 1];
 	if (elen >= sizeof(r->last_error) || len != REPORT_HEAD + elen ||
 	    !text_clean((const char *)buf + REPORT_HEAD, elen))
 		return -1;
@@ -316,9 +317,12 @@ coord_report_decode(const uint8_t *buf, size_t len, struct coord_report *r)
 	w[2] = &r->failures;
 	w[3] = &r->moves;
 	w[4] = &r->takeovers;
+	w[5] = &r->introduced;
+	w[6] = &r->forgotten;
+	w[7] = &r->declined;
 	for (i = 0; i < 8; i++)
 		*u[i] = get32(buf + 3 + 4 * i);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < REPORT_WIDE; i++)
 		*w[i] = get64(buf + 35 + 8 * i);
 	memcpy(r->last_error, buf + REPORT_HEAD, elen);
 	r->last_error[elen] = '\0';

@@ -44,6 +44,12 @@
 #define IDLE_MS 1000	     /* converged: re-check this often */
 #define SETTLE_MS 200	     /* between steps: gossip spreads the changes */
 #define MAX_CONNS 160
+#define ANSWER_MS 300 /* a dead member's master: does it still answer? */
+#define DECLINED_LOG_MS 10000
+#define FORGOTTEN_MAX 64
+#define INTRO_MAX                                                              \
+	32 /* introductions per step */ /* node ids counted as forgotten, the  \
+					   last ones */
 
 struct conn {
 	uint32_t addr;
@@ -66,6 +72,13 @@ struct worker {
 	struct rnodes_view view, other, target;
 	bool have_target; /* target: a move's destination's view, this step */
 	uint32_t held[HELD_MAX]; /* targets whose moves wait, logged once */
+	struct intro {
+		uint32_t on_addr, addr;
+		uint16_t on_port, port;
+	} intro[INTRO_MAX]; /* MEETs sent this step */
+	size_t nintro;
+	char forgotten[FORGOTTEN_MAX][RNODES_ID_LEN + 1]; /* a ring */
+	size_t nforgotten;
 	size_t nheld;
 	struct rnodes_mig mig[RNODES_MAX];
 	struct rplan_out out;
@@ -205,6 +218,43 @@ run(uint32_t addr, uint16_t port, char *err, size_t errlen, const char *fmt,
 		return -1;
 	freeReplyObject(r);
 	return 0;
+}
+
+/*
+ * Whether the Redis at addr:port answers within ANSWER_MS: any reply
+ * counts, even NOAUTH. QuRe declares a member dead when its ALIVE
+ * messages stop, which a loaded machine can delay while the member's
+ * Redis serves on; taking over a master that serves would cut its writes
+ * in flight for nothing. A dead VM's Redis never answers (the connect
+ * times out), a killed one's port refuses at once, a stopped one's
+ * connect or PING times out: the check costs a real death at most
+ * ANSWER_MS, within the 1 s target.
+ */
+static bool
+answers(uint32_t addr, uint16_t port)
+{
+	struct timeval to = {0, ANSWER_MS * 1000};
+	char ip[INET_ADDRSTRLEN];
+	redisContext *c;
+	redisReply *r;
+	bool ok;
+
+	if (addr == 0 || port == 0)
+		return false;
+	ip_text(addr, ip, sizeof(ip));
+	c = redisConnectWithTimeout(ip, port, to);
+	if (c == NULL || c->err != 0) {
+		if (c != NULL)
+			redisFree(c);
+		return false;
+	}
+	redisSetTimeout(c, to);
+	r = redisCommand(c, "PING");
+	ok = r != NULL;
+	if (r != NULL)
+		freeReplyObject(r);
+	redisFree(c);
+	return ok;
 }
 
 /* CLUSTER NODES of addr:port parsed into *v; 0, or -1 with err. */
@@ -382,12 +432,72 @@ migrate_keys(
 }
 
 /*
+ * SETSLOT and REPLICATE name a node by id, which the node they run on
+ * must know. One that was reset or joined a moment ago learns the others
+ * by gossip only, which among many nodes takes minutes (3,585 failed
+ * moves in one 20-member run), and a node forgotten there stays unknown
+ * for 60 s (FORGET bans it): a MEET introduces it at once (Redis lets a
+ * MEET through the ban). The action that failed is tried again next step,
+ * when the handshake is done.
+ */
+static bool
+unknown_node(const char *err)
+{
+	return strstr(err, "Unknown node") != NULL ||
+	       strstr(err, "I don't know about node") != NULL;
+}
+
+static void
+introduce(uint32_t on_addr, uint16_t on_port, uint32_t addr, uint16_t port,
+    char *err, size_t errlen)
+{
+	char ip[INET_ADDRSTRLEN], ignored[256];
+	size_t i, len = strlen(err);
+
+	if (addr == 0 || port == 0)
+		return;
+	ip_text(addr, ip, sizeof(ip));
+	/* A step's later moves between the same pair fail alike: one MEET. */
+	for (i = 0; i < W.nintro; i++)
+		if (W.intro[i].on_addr == on_addr &&
+		    W.intro[i].on_port == on_port && W.intro[i].addr == addr &&
+		    W.intro[i].port == port)
+			break;
+	if (i == W.nintro && W.nintro < INTRO_MAX &&
+	    run(on_addr, on_port, ignored, sizeof(ignored),
+		"CLUSTER MEET %s %u", ip, (unsigned)port) == 0) {
+		W.intro[W.nintro++] =
+		    (struct intro){on_addr, addr, on_port, port};
+		W.rep.introduced++;
+	}
+	if (len < errlen)
+		snprintf(err + len, errlen - len, " (MEET %s:%u sent there)",
+		    ip, (unsigned)port);
+}
+
+/* CLUSTER SETSLOT slot how id on addr:port; the node id (at id_addr:
+ * id_port) introduced there when it is unknown. */
+static int
+setslot(uint32_t addr, uint16_t port, unsigned slot, const char *how,
+    const char *id, uint32_t id_addr, uint16_t id_port, char *err,
+    size_t errlen)
+{
+	if (run(addr, port, err, errlen, "CLUSTER SETSLOT %u %s %s", slot, how,
+		id) == 0)
+		return 0;
+	if (unknown_node(err))
+		introduce(addr, port, id_addr, id_port, err, errlen);
+	return -1;
+}
+
+/*
  * The target must know that the source serves the slot. A node that
  * joined a moment ago may not know yet, and once the slot is IMPORTING
  * there, gossip never tells it (Redis leaves importing slots alone):
  * then MIGRATE and every ASKING client get "CLUSTERDOWN Hash slot not
  * served". So the target's view is read once a step, and a slot it
- * does not see on the source is bound to the source first.
+ * does not see on the source is bound to the source first (the source
+ * introduced first if the target does not know it at all).
  */
 static int
 bind_owner(const struct rplan_act *a, char *err, size_t errlen)
@@ -405,8 +515,8 @@ bind_owner(const struct rplan_act *a, char *err, size_t errlen)
 	o = t->owner[a->slot];
 	if (o >= 0 && strcmp(t->node[o].id, a->node_id) == 0)
 		return 0;
-	return run(a->peer_addr, a->peer_port, err, errlen,
-	    "CLUSTER SETSLOT %u NODE %s", (unsigned)a->slot, a->node_id);
+	return setslot(a->peer_addr, a->peer_port, a->slot, "NODE", a->node_id,
+	    a->addr, a->port, err, errlen);
 }
 
 /*
@@ -425,15 +535,15 @@ move_slot(const struct rplan_act *a, char *err, size_t errlen)
 	ip_text(a->peer_addr, dst_ip, sizeof(dst_ip));
 	if (bind_owner(a, err, errlen) == -1)
 		return -1;
-	if (run(a->peer_addr, a->peer_port, err, errlen,
-		"CLUSTER SETSLOT %u IMPORTING %s", s, a->node_id) == -1 ||
-	    run(a->addr, a->port, err, errlen,
-		"CLUSTER SETSLOT %u MIGRATING %s", s, a->peer_id) == -1 ||
+	if (setslot(a->peer_addr, a->peer_port, s, "IMPORTING", a->node_id,
+		a->addr, a->port, err, errlen) == -1 ||
+	    setslot(a->addr, a->port, s, "MIGRATING", a->peer_id, a->peer_addr,
+		a->peer_port, err, errlen) == -1 ||
 	    migrate_keys(a, dst_ip, err, errlen) == -1 ||
 	    run(a->peer_addr, a->peer_port, err, errlen,
 		"CLUSTER SETSLOT %u NODE %s", s, a->peer_id) == -1 ||
-	    run(a->addr, a->port, err, errlen, "CLUSTER SETSLOT %u NODE %s", s,
-		a->peer_id) == -1)
+	    setslot(a->addr, a->port, s, "NODE", a->peer_id, a->peer_addr,
+		a->peer_port, err, errlen) == -1)
 		return -1;
 	/* The others learn it by gossip too: this is only quicker. */
 	for (i = 0; i < v->n; i++) {
@@ -517,8 +627,13 @@ execute(const struct rplan_act *a, char *err, size_t errlen)
 	case RPLAN_MOVE_SLOT:
 		return move_slot(a, err, errlen);
 	case RPLAN_REPLICATE:
-		return run(a->addr, a->port, err, errlen,
-		    "CLUSTER REPLICATE %s", a->peer_id);
+		if (run(a->addr, a->port, err, errlen, "CLUSTER REPLICATE %s",
+			a->peer_id) == 0)
+			return 0;
+		if (unknown_node(err))
+			introduce(a->addr, a->port, a->peer_addr, a->peer_port,
+			    err, errlen);
+		return -1;
 	}
 	snprintf(err, errlen, "unknown action %d", (int)a->op);
 	return -1;
@@ -630,6 +745,43 @@ gate_waits(const struct rplan_out *out, const struct rplan_act *a,
 	return wait;
 }
 
+/* A TAKEOVER not done: the master answers. Logged at most every
+ * DECLINED_LOG_MS (a member whose qured hangs while its Redis serves is
+ * planned a TAKEOVER every step). */
+static void
+decline(const struct rplan_act *a)
+{
+	static uint64_t logged_ms;
+	uint64_t now = clock_now_ms();
+	char what[160];
+
+	W.rep.declined++;
+	if (logged_ms != 0 && now - logged_ms < DECLINED_LOG_MS)
+		return;
+	logged_ms = now;
+	describe(a, what, sizeof(what));
+	log_info("store: %s: not done, the master %.8s still answers (its "
+		 "member's death is QuRe's, not Redis's; %llu declined)",
+	    what, a->peer_id, (unsigned long long)W.rep.declined);
+}
+
+/* A node of no member forgotten: counted once, though every live node
+ * is told (FORGET is sent to each) and a step may repeat it. */
+static void
+count_forgotten(const char *id)
+{
+	size_t i,
+	    n = W.nforgotten < FORGOTTEN_MAX ? W.nforgotten : FORGOTTEN_MAX;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(W.forgotten[i], id) == 0)
+			return;
+	snprintf(W.forgotten[W.nforgotten % FORGOTTEN_MAX],
+	    sizeof(W.forgotten[0]), "%s", id);
+	W.nforgotten++;
+	W.rep.forgotten++;
+}
+
 /* The actions of one plan, in order, until a CONF interrupts. */
 static void
 execute_all(const struct rplan_out *out)
@@ -649,6 +801,11 @@ execute_all(const struct rplan_out *out)
 			waited++;
 			continue;
 		}
+		if (a->op == RPLAN_TAKEOVER &&
+		    answers(a->peer_addr, a->peer_port)) {
+			decline(a);
+			continue;
+		}
 		W.rep.actions++;
 		if (execute(a, err, sizeof(err)) == -1) {
 			move_run_flush(&run_log);
@@ -664,6 +821,8 @@ execute_all(const struct rplan_out *out)
 		move_run_flush(&run_log);
 		if (a->op == RPLAN_TAKEOVER)
 			W.rep.takeovers++;
+		if (a->op == RPLAN_FORGET)
+			count_forgotten(a->peer_id);
 		describe(a, what, sizeof(what));
 		log_info("store: %s: OK", what);
 	}
@@ -730,6 +889,7 @@ step(void)
 
 	W.rep.steps++;
 	W.have_target = false;
+	W.nintro = 0;
 	if (own_view(&W.view, err, sizeof(err)) == -1) {
 		fail("reading our instance's CLUSTER NODES", err);
 		return -1;
@@ -821,8 +981,8 @@ coord_takeover_main(int fd, const struct coord_conf *conf, const uint32_t *dead,
 	int chosen[RPLAN_MEMBERS_MAX * (RPLAN_REPLICAS_MAX + 1)];
 	char err[256], what[160], ip[INET_ADDRSTRLEN];
 	size_t i, n;
-	unsigned done = 0, p;
-	uint8_t answer;
+	unsigned done = 0, declined = 0, p;
+	uint8_t answer[2];
 
 	W.conf = *conf;
 	for (p = 0; p <= conf->replicas; p++)
@@ -845,6 +1005,14 @@ coord_takeover_main(int fd, const struct coord_conf *conf, const uint32_t *dead,
 		    "TAKEOVER on %s:%u (replica of %.8s at %s:%u)", r->ip,
 		    (unsigned)r->port, r->master_id, ip,
 		    m != NULL ? (unsigned)m->port : 0u);
+		if (m != NULL && answers(m->addr, m->port)) {
+			declined++;
+			log_info(
+			    "store: %s: not done, the master still answers "
+			    "(its member's death is QuRe's, not Redis's)",
+			    what);
+			continue;
+		}
 		if (run(r->addr, r->port, err, sizeof(err),
 			"CLUSTER FAILOVER TAKEOVER") == -1) {
 			/* The holder's coordinator plans the same TAKEOVER
@@ -864,7 +1032,8 @@ coord_takeover_main(int fd, const struct coord_conf *conf, const uint32_t *dead,
 	if (n == 0)
 		log_info("store: takeover: none of our replicas serves a dead "
 			 "member's master");
-	answer = (uint8_t)(done > 255 ? 255 : done);
-	(void)send(fd, &answer, 1, MSG_NOSIGNAL);
+	answer[0] = (uint8_t)(done > 255 ? 255 : done);
+	answer[1] = (uint8_t)(declined > 255 ? 255 : declined);
+	(void)send(fd, answer, sizeof(answer), MSG_NOSIGNAL);
 	_exit(0);
 }

@@ -331,6 +331,9 @@ store_cluster_to_json(const struct status *st)
 	jset(o, "failures", jint(c->failures));
 	jset(o, "moves", jint(c->moves));
 	jset(o, "takeovers", jint(c->takeovers));
+	jset(o, "takeovers_declined", jint(c->takeovers_declined));
+	jset(o, "introduced", jint(c->introduced));
+	jset(o, "nodes_forgotten", jint(c->nodes_forgotten));
 	jset(o, "forget_after_ms", jint(c->forget_after_ms));
 	jset(o, "last_error", str_or_null(c->last_error));
 	return o;
@@ -700,6 +703,9 @@ rd_store_cluster(struct rd *rd, const json_t *o, struct status_store_cluster *c)
 	rd_u64(rd, o, "failures", &c->failures);
 	rd_u64(rd, o, "moves", &c->moves);
 	rd_u64(rd, o, "takeovers", &c->takeovers);
+	rd_u64(rd, o, "takeovers_declined", &c->takeovers_declined);
+	rd_u64(rd, o, "introduced", &c->introduced);
+	rd_u64(rd, o, "nodes_forgotten", &c->nodes_forgotten);
 	rd_u64(rd, o, "forget_after_ms", &c->forget_after_ms);
 	rd_str(rd, o, "last_error", c->last_error, sizeof(c->last_error));
 }
@@ -913,6 +919,11 @@ print_store_cluster(const struct status_store_cluster *c, FILE *fp)
 		    c->masters_short);
 	fprintf(fp, "; %" PRIu64 " moves, %" PRIu64 " takeovers\n", c->moves,
 	    c->takeovers);
+	if (c->takeovers_declined != 0 || c->nodes_forgotten != 0)
+		fprintf(fp,
+		    "          %" PRIu64 " takeovers declined (the master "
+		    "answered), %" PRIu64 " nodes of no member forgotten\n",
+		    c->takeovers_declined, c->nodes_forgotten);
 	if (c->last_error[0] != '\0')
 		fprintf(fp, "          last error: %s\n", c->last_error);
 }

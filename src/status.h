@@ -227,7 +227,9 @@ struct status {
 		 * target member; masters short of replicas; open
 		 * migrations), counters since the start (steps, actions,
 		 * failed actions, slots moved, takeovers: the worker's and
-		 * the death path's), the last failure ("": none). */
+		 * the death path's; nodes introduced by a MEET, nodes of no
+		 * member forgotten, takeovers declined because the master
+		 * answered), the last failure ("": none). */
 		struct status_store_cluster {
 			bool present;
 			bool coordinating, converged, unreplicated;
@@ -236,6 +238,8 @@ struct status {
 			uint64_t slots_off_target, masters_short;
 			uint64_t open_migrations;
 			uint64_t steps, actions, failures, moves, takeovers;
+			uint64_t introduced, nodes_forgotten;
+			uint64_t takeovers_declined;
 			uint64_t forget_after_ms;
 			char last_error[STATUS_ERR_LEN];
 		} cluster;

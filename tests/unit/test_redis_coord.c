@@ -213,6 +213,9 @@ report_round_trips_and_refuses_bad_input(void **state)
 	r.want_replicas = 1;
 	r.moves = 1ull << 40;
 	r.takeovers = 3;
+	r.introduced = 4;
+	r.forgotten = 5;
+	r.declined = 6;
 	strcpy(r.last_error, "MEET 10.0.0.2:6380 on 10.0.0.1:6379: refused");
 	n = coord_report_encode(&r, buf, sizeof(buf));
 	assert_true(n > 0);
@@ -224,10 +227,10 @@ report_round_trips_and_refuses_bad_input(void **state)
 	bad[2] = 8; /* an unknown flag */
 	assert_int_equal(coord_report_decode(bad, (size_t)n, &back), -1);
 	memcpy(bad, buf, (size_t)n);
-	bad[76] = '\n'; /* a control byte in the error text */
+	bad[100] = '\n'; /* a control byte in the error text */
 	assert_int_equal(coord_report_decode(bad, (size_t)n, &back), -1);
 	memcpy(bad, buf, (size_t)n);
-	bad[75] = 255; /* an error length over the bound */
+	bad[99] = 255; /* an error length over the bound */
 	assert_int_equal(coord_report_decode(bad, (size_t)n, &back), -1);
 	r.last_error[0] = '\t';
 	assert_int_equal(coord_report_encode(&r, buf, sizeof(buf)), -1);

@@ -192,7 +192,8 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "unreplicated", "members_alive", "want_replicas", "slots_assigned",
 	    "slots_stuck", "slots_free", "slots_off_target", "masters_short",
 	    "open_migrations", "steps", "actions", "failures", "moves",
-	    "takeovers", "forget_after_ms", "last_error");
+	    "takeovers", "takeovers_declined", "introduced", "nodes_forgotten",
+	    "forget_after_ms", "last_error");
 	assert_int_equal(json_array_size(path(o, "store", "instances")), 2);
 	ASSERT_KEYS(json_array_get(path(o, "store", "instances"), 0), "port",
 	    "pid", "up", "restarts", "last_exit");
@@ -353,7 +354,10 @@ store_cluster_says_converged_and_unreplicated(void **state)
 	assert_non_null(strstr(text,
 	    "cluster:  coordinating, converged, 3 members, 16384 slots "
 	    "assigned, replicated (1 per master); 4096 moves, 1 takeovers\n"));
+	assert_null(strstr(text, "declined"));
 	free(text);
+	st.store.cluster.takeovers_declined = 2;
+	st.store.cluster.nodes_forgotten = 1;
 	st.store.cluster.members_alive = 2;
 	st.store.cluster.unreplicated = true;
 	snprintf(st.store.cluster.last_error,
@@ -364,6 +368,9 @@ store_cluster_says_converged_and_unreplicated(void **state)
 	assert_non_null(
 	    strstr(text, "unreplicated: losing a member loses its data"));
 	assert_non_null(strstr(text, "last error: MEET: refused\n"));
+	assert_non_null(strstr(text, "2 takeovers declined (the master "
+				     "answered), 1 nodes of no member "
+				     "forgotten\n"));
 	free(text);
 	st.store.cluster.present = false;
 	o = status_to_json(&st);
