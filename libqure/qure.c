@@ -24,6 +24,7 @@
 /* A replica's confirmation takes a round trip; past this, ask whether
  * the master has one at all. */
 #define QURE_WAIT_FIRST_MS 50
+#define QURE_WAIT_STEP_MS 200 /* then: may it write unreplicated yet? */
 
 struct conn {
 	char host[SLOTS_HOST_MAX + 1];
@@ -426,30 +427,89 @@ replicas_connected(redisContext *c)
 	return n;
 }
 
+/* Whether a line of CLUSTER REPLICAS (CLUSTER NODES's format) has the
+ * flag "fail": Redis's cluster agreed the node failed ("fail?" is one
+ * node's suspicion). */
+static bool
+line_flagged_fail(const redisReply *e)
+{
+	char line[512], flags[128], *f, *save = NULL;
+
+	if (e->type != REDIS_REPLY_STRING || e->len >= sizeof(line))
+		return false;
+	memcpy(line, e->str, e->len);
+	line[e->len] = '\0';
+	if (sscanf(line, "%*s %*s %127s", flags) != 1)
+		return false;
+	for (f = strtok_r(flags, ",", &save); f != NULL;
+	     f = strtok_r(NULL, ",", &save))
+		if (strcmp(f, "fail") == 0)
+			return true;
+	return false;
+}
+
+/* Whether every replica the master c lists (CLUSTER REPLICAS of its
+ * own id) is flagged fail; true when it lists none. */
+static bool
+replicas_all_failed(redisContext *c)
+{
+	redisReply *id = redisCommand(c, "CLUSTER MYID"), *r = NULL;
+	bool all = false;
+	size_t i;
+
+	if (id != NULL && id->type == REDIS_REPLY_STRING)
+		r = redisCommand(c, "CLUSTER REPLICAS %b", id->str, id->len);
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY)
+		for (all = true, i = 0; i < r->elements && all; i++)
+			all = line_flagged_fail(r->element[i]);
+	if (id != NULL)
+		freeReplyObject(id);
+	if (r != NULL)
+		freeReplyObject(r);
+	return all;
+}
+
+/* Whether the master c may acknowledge a write unreplicated: no replica
+ * is connected (ROLE), and every replica its own view lists has failed
+ * by Redis's agreement. A replica that merely is not connected may be
+ * the master's heir: a master paused (a suspended VM) while its replica
+ * took over, back before it learns it was demoted, has no replica
+ * connected, and a write it acknowledged would be lost when it follows
+ * its heir. */
+static bool
+may_write_unreplicated(redisContext *c)
+{
+	return replicas_connected(c) == 0 && replicas_all_failed(c);
+}
+
 /*
  * After a write to t: a replica has it too (WAIT), when the master has
- * one. A master whose replicas are all gone (their member just died, and
+ * one. A master whose replicas all died (Redis flagged them fail, and
  * the cluster has not yet given it another) writes unreplicated, as a
  * cluster of one or two members does: waiting for a replica that is not
- * there would fail every write to it until then. So a short WAIT first;
- * if no replica confirmed, ROLE says whether one is connected; only then
- * is the rest of the deadline waited for.
+ * there would fail every write to it until then. So a short WAIT first,
+ * then, until the deadline, whether the master may write unreplicated
+ * (may_write_unreplicated()) between WAITs of QURE_WAIT_STEP_MS.
  */
 static int
 wait_replica(struct qure *q, const struct target *t)
 {
 	redisContext *c;
-	long long n;
+	long long n, left;
 
 	if (!t->replicas)
 		return QURE_OK; /* unreplicated: qurectl status says so */
 	if ((c = conn_get(q, t->host, t->port)) == NULL)
 		return QURE_ERR;
 	n = wait_for(c, QURE_WAIT_FIRST_MS);
-	if (n == 0 && replicas_connected(c) == 0)
-		return QURE_OK;
-	if (n == 0)
-		n = wait_for(c, remaining_ms(q));
+	while (n == 0) {
+		if (may_write_unreplicated(c))
+			return QURE_OK;
+		if ((left = remaining_ms(q)) == 0)
+			break;
+		n = wait_for(
+		    c, left < QURE_WAIT_STEP_MS ? left : QURE_WAIT_STEP_MS);
+	}
 	if (n >= 1)
 		return QURE_OK;
 	if (n < 0)
