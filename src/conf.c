@@ -97,6 +97,9 @@ static const struct key keys[] = {
 	"cluster interface; empty: the DMZ subnet's, else the default route's"},
     {"cluster", "key-file", T_PATH, "/etc/qured/cluster.key", 0, 0,
 	FIELD(cluster.key_file), 0, "the cluster key, base64, mode 0600"},
+    {"cluster", "key-wait", T_BOOL, "no", 0, 0, FIELD(cluster.key_wait), 0,
+	"without a valid key: wait for one, unconfigured (out of the "
+	"cluster, the reason in qurectl status), rather than exit"},
     {"cluster", "group", T_MCAST4, "239.255.81.82", 0, 0, FIELD(cluster.group),
 	0, "IPv4 multicast group of the cluster"},
     {"cluster", "group6", T_MCAST6, "ff02::5152", 0, 0, FIELD(cluster.group6),

@@ -39,7 +39,15 @@ struct daemon {
 	struct ctl *ctl;
 	struct event *ev_term, *ev_int, *ev_hup;
 	int lock_fd; /* the state dir's lock, held for our lifetime */
+	/* [cluster] key-wait: why there is no cluster yet ("": there is),
+	 * and the timer that looks at the key file again. */
+	char unconfigured[STATUS_ERR_LEN];
+	struct event *ev_key;
+	bool foreground;
+	int exit_code; /* of the loop: 1 when a late start failed */
 };
+
+#define KEY_WAIT_MS 2000
 
 static void
 usage(FILE *fp)
@@ -130,6 +138,15 @@ ctl_status(void *arg, struct status *out)
 {
 	struct daemon *d = arg;
 
+	if (d->cluster == NULL) { /* [cluster] key-wait */
+		snprintf(out->node.name, sizeof(out->node.name), "%s",
+		    d->conf.node.name);
+		snprintf(
+		    out->node.state, sizeof(out->node.state), "unconfigured");
+		snprintf(out->unconfigured, sizeof(out->unconfigured), "%s",
+		    d->unconfigured);
+		return;
+	}
 	cluster_status(d->cluster, out);
 	if (d->store != NULL)
 		redis_sup_status(d->store, out);
@@ -139,17 +156,31 @@ ctl_status(void *arg, struct status *out)
 		out->store.enabled = true; /* and failed to start: logged */
 }
 
+/* A command that needs the cluster, while there is none (key-wait). */
+static int
+unconfigured_err(const struct daemon *d, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "unconfigured: %s", d->unconfigured);
+	return -1;
+}
+
 static int
 ctl_handover(void *arg, const char *name, char *err, size_t errlen)
 {
 	struct daemon *d = arg;
 
+	if (d->cluster == NULL)
+		return unconfigured_err(d, err, errlen);
 	return cluster_handover(d->cluster, name, err, errlen);
 }
 
 static int
 ctl_reload(void *arg, char *err, size_t errlen)
 {
+	struct daemon *d = arg;
+
+	if (d->cluster == NULL)
+		return unconfigured_err(d, err, errlen);
 	return reload(arg, err, errlen);
 }
 
@@ -166,6 +197,8 @@ ctl_config_set(
 	char *text;
 	int rc = 0;
 
+	if (d->cluster == NULL)
+		return unconfigured_err(d, err, errlen);
 	if (site_conf_check_key(key, err, errlen) == -1)
 		return -1;
 	if (value != NULL) {
@@ -209,8 +242,10 @@ ctl_config_settings(void *arg)
 {
 	struct daemon *d = arg;
 
-	return cluster_site(d->cluster);
+	return d->cluster != NULL ? cluster_site(d->cluster) : NULL;
 }
+
+static void reload_unconfigured(struct daemon *d);
 
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -219,13 +254,21 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	char err[512];
 
 	(void)what;
+	if (sig == SIGHUP && d->cluster == NULL) {
+		log_info("reload: SIGHUP while unconfigured: reading %s and "
+			 "the key again",
+		    d->conf_path);
+		reload_unconfigured(d);
+		return;
+	}
 	if (sig == SIGHUP) {
 		log_info("reload: SIGHUP, reading %s", d->conf_path);
 		(void)reload(d, err, sizeof(err));
 		return;
 	}
 	log_info("stopping on signal %d", (int)sig);
-	cluster_shutdown(d->cluster);
+	if (d->cluster != NULL)
+		cluster_shutdown(d->cluster);
 	event_base_loopexit(d->base, NULL);
 }
 
@@ -309,41 +352,131 @@ start_store(struct daemon *d, const uint8_t *key)
 	cluster_on_step(d->cluster, step_done, d);
 }
 
+/* The cluster (and the store) with key: 0, or -1 with err. */
+static int
+start_cluster(
+    struct daemon *d, const uint8_t key[CONF_KEY_LEN], char *err, size_t errlen)
+{
+	struct dmz_choice dmz;
+
+	/* [dmz] address = auto: found now, before the cluster opens netcfg
+	 * and the election with it (src/dmz_auto.h). */
+	if (d->conf.dmz.address.automatic &&
+	    dmz_auto_resolve(d->base, &d->conf, key, &dmz, err, errlen) == -1)
+		return -1;
+	if (d->conf.dmz.address.automatic) {
+		d->conf.dmz.address.addr = dmz.addr;
+		d->conf.dmz.address.prefix = dmz.prefix;
+	}
+	d->cluster = cluster_new(d->base, &d->conf, key, err, errlen);
+	if (d->cluster == NULL)
+		return -1;
+	start_store(d, key);
+	cluster_on_site_change(d->cluster, site_changed, d);
+	if (d->conf.dmz.address.automatic)
+		cluster_set_dmz_source(d->cluster, dmz_source_name(dmz.source));
+	return 0;
+}
+
+/*
+ * [cluster] key-wait: the key file is looked at again; once it holds a
+ * valid key, the cluster starts (and its address guard: run() starts
+ * the first one after detaching). A reason that changed is logged.
+ */
+static void
+try_key(struct daemon *d)
+{
+	uint8_t key[CONF_KEY_LEN];
+	char err[STATUS_ERR_LEN];
+	int rc;
+
+	if (conf_read_key(d->conf.cluster.key_file, key, err, sizeof(err)) ==
+	    -1) {
+		if (strcmp(err, d->unconfigured) != 0)
+			log_warnx(
+			    "unconfigured: %s; still out of the cluster", err);
+		snprintf(d->unconfigured, sizeof(d->unconfigured), "%s", err);
+		return;
+	}
+	log_info("configured: %s holds a valid cluster key; joining the "
+		 "cluster",
+	    d->conf.cluster.key_file);
+	rc = start_cluster(d, key, err, sizeof(err));
+	OPENSSL_cleanse(key, sizeof(key));
+	if (rc == -1) {
+		log_warnx("%s", err);
+		d->exit_code = 1;
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	d->unconfigured[0] = '\0';
+	event_free(d->ev_key);
+	d->ev_key = NULL;
+	cluster_guard(d->cluster);
+}
+
+static void
+key_wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval every = {KEY_WAIT_MS / 1000, 0};
+
+	(void)fd;
+	(void)what;
+	try_key(d);
+	if (d->ev_key != NULL)
+		evtimer_add(d->ev_key, &every);
+}
+
+/* SIGHUP while unconfigured: the config again (the key file's path may
+ * have changed), then the key at once. */
+static void
+reload_unconfigured(struct daemon *d)
+{
+	struct conf next;
+	char err[512];
+
+	if (load_conf(d->conf_path, NULL, &next, NULL, err, sizeof(err)) == -1)
+		log_warnx("reload: %s; keeping the running config", err);
+	else
+		d->conf = next;
+	try_key(d);
+}
+
 static int
 start(struct daemon *d, char *err, size_t errlen)
 {
 	static const struct ctl_ops ops = {ctl_status, ctl_handover, ctl_reload,
 	    ctl_config_set, ctl_config_settings, ctl_config_source};
+	struct timeval every = {KEY_WAIT_MS / 1000, 0};
 	uint8_t key[CONF_KEY_LEN];
-	struct dmz_choice dmz;
+	int rc;
 
 	/* First: a second qured must not touch the holder's address. */
 	d->lock_fd = lock_state_dir(d->conf.node.state_dir, err, errlen);
 	if (d->lock_fd == -1)
 		return -1;
 	run_realtime(d->conf.node.rt_priority); /* before any child forks */
-	if (conf_read_key(d->conf.cluster.key_file, key, err, errlen) == -1)
-		return -1;
-	/* [dmz] address = auto: found now, before the cluster opens netcfg
-	 * and the election with it (src/dmz_auto.h). */
-	if (d->conf.dmz.address.automatic &&
-	    dmz_auto_resolve(d->base, &d->conf, key, &dmz, err, errlen) == -1) {
+	if (conf_read_key(d->conf.cluster.key_file, key, err, errlen) == 0) {
+		rc = start_cluster(d, key, err, errlen);
 		OPENSSL_cleanse(key, sizeof(key));
+		if (rc == -1)
+			return -1;
+	} else if (d->conf.cluster.key_wait) {
+		/* Never a default key: out of the cluster until one comes. */
+		snprintf(d->unconfigured, sizeof(d->unconfigured), "%.*s",
+		    (int)sizeof(d->unconfigured) - 1, err);
+		log_warnx("unconfigured: %s; staying out of the cluster, "
+			  "looking again every %d s ([cluster] key-wait)",
+		    err, KEY_WAIT_MS / 1000);
+		d->ev_key = evtimer_new(d->base, key_wait_cb, d);
+		if (d->ev_key == NULL || evtimer_add(d->ev_key, &every) == -1) {
+			snprintf(err, errlen, "qured: cannot arm a timer");
+			return -1;
+		}
+	} else {
 		return -1;
 	}
-	if (d->conf.dmz.address.automatic) {
-		d->conf.dmz.address.addr = dmz.addr;
-		d->conf.dmz.address.prefix = dmz.prefix;
-	}
-	d->cluster = cluster_new(d->base, &d->conf, key, err, errlen);
-	if (d->cluster != NULL)
-		start_store(d, key);
-	OPENSSL_cleanse(key, sizeof(key));
-	if (d->cluster == NULL)
-		return -1;
-	cluster_on_site_change(d->cluster, site_changed, d);
-	if (d->conf.dmz.address.automatic)
-		cluster_set_dmz_source(d->cluster, dmz_source_name(dmz.source));
 	d->ctl =
 	    ctl_new(d->base, d->conf.node.control_socket, &ops, d, err, errlen);
 	if (d->ctl == NULL)
@@ -370,6 +503,8 @@ stop(struct daemon *d)
 		event_free(d->ev_int);
 	if (d->ev_hup != NULL)
 		event_free(d->ev_hup);
+	if (d->ev_key != NULL)
+		event_free(d->ev_key);
 	ctl_free(d->ctl);
 	redis_coord_free(d->coord);
 	redis_sup_free(d->store);
@@ -469,9 +604,10 @@ run(struct daemon *d, const struct opts *o)
 		fatal("qured: cannot detach");
 	if (!o->foreground)
 		lock_note_pid(d->lock_fd); /* the lock is the child's now */
-	cluster_guard(d->cluster);
+	if (d->cluster != NULL)
+		cluster_guard(d->cluster);
 	event_base_dispatch(d->base);
-	return 0;
+	return d->exit_code;
 }
 
 int

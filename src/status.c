@@ -433,6 +433,8 @@ status_to_json(const struct status *st)
 	jset(o, "conflict",
 	    st->conflict[0] != '\0' ? jstr(st->conflict) : json_null());
 	jset(o, "persist", persist_to_json(st));
+	jset(o, "unconfigured",
+	    st->unconfigured[0] != '\0' ? jstr(st->unconfigured) : json_null());
 	jset(o, "discovery", discovery_to_json(st));
 	jset(o, "dns", dns_to_json(st));
 	jset(o, "watch", watch_to_json(st));
@@ -821,6 +823,8 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		    sizeof(st->router.last_error));
 	}
 	rd_str(rd, obj, "conflict", st->conflict, sizeof(st->conflict));
+	rd_str(rd, obj, "unconfigured", st->unconfigured,
+	    sizeof(st->unconfigured));
 	/* An older daemon says nothing of it: its writes were not checked. */
 	st->persist.ok = true;
 	if ((o = rd_obj(rd, obj, "persist")) != NULL) {
@@ -965,6 +969,10 @@ status_print(const struct status *st, FILE *fp)
 	fprintf(fp, "node:     %s (%s), priority %u, %s\n",
 	    or_dash(st->node.name), or_dash(st->node.id), st->node.priority,
 	    or_dash(st->node.state));
+	if (st->unconfigured[0] != '\0') {
+		fprintf(fp, "unconfigured: %s\n", st->unconfigured);
+		return;
+	}
 	fprintf(fp, "epoch:    %" PRIu64 "\n", st->epoch);
 	if (st->holder.present)
 		fprintf(fp, "holder:   %s (%s) at %s\n",

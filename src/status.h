@@ -148,6 +148,9 @@ struct status {
 		bool ok;
 		char error[STATUS_ERR_LEN];
 	} persist;
+	/* [cluster] key-wait: why this node is out of the cluster (no valid
+	 * key: node.state "unconfigured"); "": it is in. */
+	char unconfigured[STATUS_ERR_LEN];
 	/* DNS-SD: "running", "absent", "connecting", "disabled", "failed"
 	 * (disc_avahi_state_name()); instances of our cluster browsed now;
 	 * browsed TXT records ignored as malformed or hostile, and instances

@@ -313,7 +313,7 @@ qn_start_host() {
 	{
 		printf '[node]\nname = h%s\nstate-dir = %s\n' "$n" "$d/state"
 		printf 'control-socket = %s\n' "$d/sock"
-		printf '[cluster]\nkey-file = %s\n' "$T/key"
+		printf '[cluster]\nkey-file = %s\n' "${QN_KEY_FILE:-$T/key}"
 		[ -z "${QN_IFACE-eth0}" ] ||
 		    printf 'interface = %s\n' "${QN_IFACE-eth0}"
 		# QN_NO_DMZ4=1: no [dmz] address (an IPv6-only LAN, where

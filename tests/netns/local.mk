@@ -45,6 +45,7 @@ NETNS_TESTS = \
 	tests/netns/store_form.sh \
 	tests/netns/store_chaos.sh \
 	tests/netns/store_heal.sh \
+	tests/netns/keywait.sh \
 	tests/netns/revert.sh \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \

@@ -31,6 +31,7 @@ static const char every_key[] = "[node]\n"
 				"[cluster]\n"
 				"interface = eth1\n"
 				"key-file = /etc/k.key\n"
+				"key-wait = yes\n"
 				"group = 239.1.2.3\n"
 				"group6 = ff02::1:2\n"
 				"port = 6000\n"
@@ -166,6 +167,7 @@ defaults_are_those_of_the_design(void **state)
 	assert_string_equal(c.node.control_socket, "/run/qured/qured.sock");
 	assert_string_equal(c.cluster.interface, "");
 	assert_string_equal(c.cluster.key_file, "/etc/qured/cluster.key");
+	assert_false(c.cluster.key_wait);
 	assert_int_equal(c.cluster.group.s_addr, ip("239.255.81.82"));
 	assert_int_equal(c.cluster.port, 5182);
 	assert_int_equal(c.cluster.heartbeat_ms, 200);
@@ -259,6 +261,7 @@ every_key_is_parsed_into_its_field(void **state)
 	assert_string_equal(c.node.control_socket, "/run/q.sock");
 	assert_string_equal(c.cluster.interface, "eth1");
 	assert_string_equal(c.cluster.key_file, "/etc/k.key");
+	assert_true(c.cluster.key_wait);
 	assert_int_equal(c.cluster.group.s_addr, ip("239.1.2.3"));
 	assert_int_equal(c.cluster.port, 6000);
 	assert_false(c.cluster.alive_interval.is_auto);
@@ -501,7 +504,8 @@ static const struct bad {
 	"path, expected e.g. /etc/qured/x"},
     {MINIMAL "[cluster]\nspeed = 3\n",
 	"t.conf:4: [cluster] speed: unknown key, expected one of interface, "
-	"key-file, group, group6, port, heartbeat, dead-after, fence, "
+	"key-file, key-wait, group, group6, port, heartbeat, dead-after, "
+	"fence, "
 	"claim-stagger, hello-interval, alive-interval"},
     {MINIMAL "[cluster]\nport = 1\nport = 2\n",
 	"t.conf:5: [cluster] port: set twice (first on line 4), expected one "

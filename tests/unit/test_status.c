@@ -184,8 +184,8 @@ status_json_has_exactly_the_design_keys(void **state)
 	fill(&st);
 	o = status_to_json(&st);
 	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
-	    "cloud", "router", "conflict", "persist", "discovery", "dns",
-	    "watch", "site", "balance", "store");
+	    "cloud", "router", "conflict", "persist", "unconfigured",
+	    "discovery", "dns", "watch", "site", "balance", "store");
 	ASSERT_KEYS(path(o, "store", NULL), "enabled", "address", "instances",
 	    "password_file", "error", "cluster");
 	ASSERT_KEYS(path(o, "store", "cluster"), "coordinating", "converged",
@@ -395,6 +395,43 @@ dmz_vmac_is_the_mac_or_null_without_one(void **state)
 	o = status_to_json(&st);
 	assert_true(json_is_null(path(o, "dmz", "vmac")));
 	json_decref(o);
+}
+
+static void
+an_unconfigured_node_says_why_in_json_and_text(void **state)
+{
+	struct status st, back;
+	char err[256], *text;
+	size_t len;
+	FILE *fp;
+	json_t *o;
+
+	(void)state;
+	fill(&st);
+	o = status_to_json(&st);
+	assert_true(json_is_null(json_object_get(o, "unconfigured")));
+	json_decref(o);
+	memset(&st, 0, sizeof(st));
+	strcpy(st.node.name, "vm1");
+	strcpy(st.node.state, "unconfigured");
+	strcpy(st.unconfigured, "/etc/qured/cluster.key: missing, run "
+				"`qurectl keygen -o /etc/qured/cluster.key`");
+	o = status_to_json(&st);
+	assert_string_equal(
+	    json_string_value(path(o, "node", "state")), "unconfigured");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "unconfigured")),
+	    st.unconfigured);
+	assert_int_equal(status_from_json(o, &back, err, sizeof(err)), 0);
+	assert_string_equal(back.unconfigured, st.unconfigured);
+	json_decref(o);
+	fp = open_memstream(&text, &len);
+	status_print(&st, fp);
+	fclose(fp);
+	assert_non_null(strstr(text, "unconfigured: /etc/qured/cluster.key: "
+				     "missing"));
+	assert_null(strstr(text, "epoch:")); /* nothing else to say */
+	free(text);
 }
 
 static void
@@ -813,6 +850,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(status_json_has_exactly_the_design_keys),
+	    cmocka_unit_test(an_unconfigured_node_says_why_in_json_and_text),
 	    cmocka_unit_test(
 		status_json_fields_have_the_right_types_and_values),
 	    cmocka_unit_test(holder_cloud_and_conflict_are_null_when_absent),
