@@ -42,6 +42,12 @@ PKGS=(
 	redis-server redis-tools
 	# the README's Redis Cluster client example, run by store_form.sh
 	python3-redis
+	# vm/build-image and make check-vm (issue 12): the image from Debian's
+	# packages, qemu under TCG, the test LAN's DHCP (dnsmasq-base has no
+	# service) and ARP probes of the DMZ address, the clone check's
+	# ssh-keyscan
+	qemu-system-x86 qemu-utils debootstrap extlinux syslinux-common parted
+	dnsmasq-base iputils-arping openssh-client
 )
 
 log() { printf 'deps: %s\n' "$*"; }

@@ -2592,7 +2592,8 @@ cluster_new(struct event_base *base, const struct conf *conf,
 {
 	struct cluster *c = xcalloc(1, sizeof(*c));
 	struct elect_event start = {.type = ELECT_EV_START};
-	char cidr[INET6_ADDRSTRLEN + 5], cidr6[INET6_ADDRSTRLEN + 5];
+	char cidr[INET6_ADDRSTRLEN + 5], cidr6[INET6_ADDRSTRLEN + 5], id_hex[33];
+	struct elect_id me;
 
 	c->base = base;
 	c->conf = *conf;
@@ -2648,10 +2649,14 @@ cluster_new(struct event_base *base, const struct conf *conf,
 		goto fail;
 	dmz_cidr(c, cidr, sizeof(cidr));
 	dmz6_cidr(c, cidr6, sizeof(cidr6));
-	log_info("cluster: %s on %s, priority %u, DMZ %s%s%s", c->econf.name,
-	    c->ifname, c->econf.priority, cidr,
-	    c->dmz4 && cidr6[0] != '\0' ? " and " : "", c->dmz4 ? cidr6 : "");
 	cluster_run(c, &start);
+	/* The node id after START, which makes it on a first start: a clone
+	 * check compares it (vm/README.md). */
+	elect_get_id(c->core, &me);
+	elect_id_hex(&me, id_hex);
+	log_info("cluster: %s (node id %s) on %s, priority %u, DMZ %s%s%s",
+	    c->econf.name, id_hex, c->ifname, c->econf.priority, cidr,
+	    c->dmz4 && cidr6[0] != '\0' ? " and " : "", c->dmz4 ? cidr6 : "");
 	if (open_site(c, err, errlen) == -1)
 		goto fail;
 	/* After START: the TXT has our id (made then on a first start). */

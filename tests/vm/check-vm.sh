@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# make check-vm (issue 12 item 5): the appliance, booted.
+#
+# The image (vm/build-image) is built once per content of its inputs (the
+# sources it installs and vm/), cached in $QURE_VM_CACHE (default
+# /var/cache/qure-vm/HASH; the two newest are kept). Then, in a network
+# namespace of its own: a bridge (the home LAN), dnsmasq as the router's
+# DHCP server, and 3 VMs under qemu (TCG: /dev/kvm here cannot boot a
+# Debian guest, vm/README.md; QURE_VM_ACCEL=kvm to try it), each on its
+# own qcow2 overlay, the cluster key and a qured.conf fragment ([dmz]
+# address, ports = tcp:22, the SSH server as the service) through fw_cfg.
+# Checked, with the times printed:
+#  - the clones differ: machine-ids (their hostnames), SSH host keys
+#    (ssh-keyscan) and qured node ids (their logs);
+#  - they elect one holder: one MAC answers ARP for the DMZ address, and a
+#    TCP client from the router's side gets the SSH banner there;
+#  - kill -9 of the holder's qemu (its VM terminated): another VM answers;
+#  - SIGSTOP of the new holder's qemu (its VM suspended): the third
+#    answers; on SIGCONT the resumed VM yields: only the third answers.
+# Everything it made goes on exit (VMs by pid, dnsmasq, the namespace).
+set -uo pipefail
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_srcdir=$(cd "$top_srcdir" && pwd)
+CACHE=${QURE_VM_CACHE:-/var/cache/qure-vm}
+ACCEL=${QURE_VM_ACCEL:-tcg}
+BOOT_MS=${QURE_VM_BOOT_MS:-300000}
+NAME=check-vm
+T0=$(date +%s%N)
+
+now_ms() { echo $((($(date +%s%N) - T0) / 1000000)); }
+log() { printf '[%7d ms] %s\n' "$(now_ms)" "$*"; }
+skip() {
+	echo "SKIP: $NAME: $*"
+	exit 77
+}
+fail() {
+	echo "FAIL: $NAME: $*" >&2
+	dump
+	exit 1
+}
+
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, debootstrap)"
+for t in qemu-system-x86_64 qemu-img debootstrap extlinux dnsmasq arping ssh-keyscan; do
+	command -v "$t" >/dev/null 2>&1 ||
+	    skip "$t not found: apt-get install qemu-system-x86 qemu-utils debootstrap extlinux syslinux-common parted dnsmasq-base iputils-arping openssh-client (scripts/deps.sh)"
+done
+
+T=$(mktemp -d /tmp/qure-vm.XXXXXX)
+NS=qvm$$
+NET=10.$((RANDOM % 200 + 20)).$((RANDOM % 250)).
+DMZ=${NET}200
+PIDS=()
+dump() {
+	local f
+	for f in "$T"/vm*.serial; do
+		[ -f "$f" ] || continue
+		echo "---- $f (last 25 lines)" >&2
+		tail -25 "$f" | tr -d '\r' >&2
+	done
+}
+cleanup() {
+	local rc=$? p
+	for p in "${PIDS[@]}"; do
+		kill -CONT "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	ip netns del "$NS" 2>/dev/null
+	[ "${QURE_VM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- the image, cached by the content of what it is built from ----
+inputs_hash() {
+	(cd "$top_srcdir" &&
+	    find base discovery dns election libqure netcfg src store vm dist \
+		doc/man configure.ac Makefile.am m4 -type f \
+		! -name '*.o' ! -name '*~' 2>/dev/null | LC_ALL=C sort |
+	    xargs sha256sum) | sha256sum | cut -c1-16
+}
+IMG=$CACHE/$(inputs_hash)
+if [ -f "$IMG/qure.qcow2" ] && [ -f "$IMG/qure-image.manifest" ]; then
+	log "image: cached, $IMG"
+else
+	log "image: building into $IMG (vm/build-image)"
+	mkdir -p "$CACHE"
+	t=$(now_ms)
+	rm -rf "$IMG.tmp"
+	"$top_srcdir/vm/build-image" -o "$IMG.tmp" >"$T/build.out" 2>&1 ||
+	    fail "vm/build-image failed: $(tail -5 "$T/build.out")"
+	mv "$IMG.tmp" "$IMG"
+	rm -f "$IMG/qure.raw" # the qcow2 holds the same; 1.5 GiB less
+	log "image built in $((($(now_ms) - t) / 1000)) s: $(tail -1 "$IMG/build.log" | sed 's/^\[ *[0-9]*s\] //')"
+	# Keep the two newest images.
+	ls -1dt "$CACHE"/*/ 2>/dev/null | tail -n +3 | xargs -r rm -rf
+fi
+
+# ---- the LAN: a bridge and the router's DHCP in a namespace ----
+ip netns add "$NS" || fail "cannot add the namespace $NS"
+ip -n "$NS" link set lo up
+ip -n "$NS" link add br0 type bridge
+ip -n "$NS" addr add "${NET}1/24" dev br0
+ip -n "$NS" link set br0 up
+MACS=()
+for i in 1 2 3; do
+	MACS[i]=52:54:00:66:00:1$i
+	ip -n "$NS" tuntap add dev "tap$i" mode tap
+	ip -n "$NS" link set "tap$i" master br0 up
+done
+ip netns exec "$NS" dnsmasq --keep-in-foreground --port=0 --no-resolv \
+    --no-hosts --interface=br0 --bind-interfaces \
+    --dhcp-range="${NET}100,${NET}150,255.255.255.0,1h" \
+    --dhcp-host="${MACS[1]},${NET}11" --dhcp-host="${MACS[2]},${NET}12" \
+    --dhcp-host="${MACS[3]},${NET}13" \
+    --dhcp-leasefile="$T/leases" --log-facility="$T/dnsmasq.log" &
+PIDS+=($!)
+
+# ---- the site's settings, through fw_cfg ----
+head -c 32 /dev/urandom | base64 >"$T/cluster.key"
+cat >"$T/site.conf" <<EOF
+[dmz]
+address = ${DMZ}/24
+ports = tcp:22
+check = tcp:127.0.0.1:22
+EOF
+
+declare -A QPID
+start_vm() {
+	local i=$1
+	qemu-img create -q -f qcow2 -b "$IMG/qure.qcow2" -F qcow2 "$T/vm$i.qcow2"
+	ip netns exec "$NS" qemu-system-x86_64 -accel "$ACCEL" -smp 1 -m 512 \
+	    -machine q35 -nodefaults -display none -monitor none \
+	    -serial "file:$T/vm$i.serial" \
+	    -drive "file=$T/vm$i.qcow2,format=qcow2,if=virtio" \
+	    -netdev "tap,id=n0,ifname=tap$i,script=no,downscript=no" \
+	    -device "virtio-net-pci,netdev=n0,mac=${MACS[i]}" \
+	    -fw_cfg "name=opt/qure/cluster.key,file=$T/cluster.key" \
+	    -fw_cfg "name=opt/qure/qured.conf,file=$T/site.conf" \
+	    >"$T/vm$i.qemu" 2>&1 &
+	QPID[$i]=$!
+	PIDS+=($!)
+}
+# serial N PATTERN: VM N's console has a line matching PATTERN.
+serial() { tr -d '\r' <"$T/vm$1.serial" 2>/dev/null | grep -qE "$2"; }
+wait_for() { # MS DESCRIPTION COMMAND...
+	local ms=$1 what=$2 end
+	shift 2
+	end=$(($(now_ms) + ms))
+	until "$@"; do
+		[ "$(now_ms)" -lt "$end" ] || fail "not within $ms ms: $what"
+		sleep 0.2
+	done
+}
+all_joined() {
+	local i
+	for i in 1 2 3; do
+		serial "$i" 'cluster: .*\(node id [0-9a-f]{32}\)' || return 1
+	done
+}
+
+t_boot=$(now_ms)
+for i in 1 2 3; do start_vm "$i"; done
+log "3 VMs started ($ACCEL, 1 vCPU, 512 MiB each) on ${NET}0/24, DMZ $DMZ"
+wait_for "$BOOT_MS" "qured started in all 3 VMs" all_joined
+log "qured running in all 3 VMs $(($(now_ms) - t_boot)) ms after power-on"
+
+# ---- who answers ARP for the DMZ address ----
+# holders: the VM numbers whose MAC answered, sorted, space-separated.
+holders() {
+	ip netns exec "$NS" arping -c 2 -w 1 -I br0 "$DMZ" 2>/dev/null |
+	    grep -oiE '\[[0-9a-f:]{17}\]' | tr -d '[]' | tr 'A-F' 'a-f' |
+	    sort -u | while read -r mac; do
+		for i in 1 2 3; do
+			[ "$mac" != "${MACS[i]}" ] || echo "$i"
+		done
+	done | sort | tr '\n' ' ' | sed 's/ $//'
+}
+one_holder() {
+	H=$(holders)
+	[ -n "$H" ] && [ "$(wc -w <<<"$H")" = 1 ]
+}
+holder_is_not() { one_holder && [ "$H" != "$1" ]; }
+holder_is() { one_holder && [ "$H" = "$1" ]; }
+banner() {
+	ip netns exec "$NS" timeout 5 bash -c \
+	    "exec 3<>/dev/tcp/$DMZ/22 && head -c 8 <&3" 2>/dev/null |
+	    grep -q '^SSH-2.0-'
+}
+
+t=$(now_ms)
+wait_for 60000 "one holder answers ARP for $DMZ" one_holder
+first=$H
+log "one holder: vm$first ($(($(now_ms) - t)) ms after qured ran everywhere)"
+wait_for 60000 "the SSH banner at $DMZ:22 from the router's side" banner
+log "a TCP client from the router's side reaches the service at $DMZ:22"
+
+# ---- the clones differ ----
+ids=$(for i in 1 2 3; do tr -d '\r' <"$T/vm$i.serial" |
+    grep -oE 'node id [0-9a-f]{32}' | head -1; done | sort -u | wc -l)
+[ "$ids" = 3 ] || fail "node ids not distinct: $(grep -h 'node id' "$T"/vm*.serial)"
+names=$(for i in 1 2 3; do tr -d '\r' <"$T/vm$i.serial" |
+    grep -oE 'qure-vmconfig: hostname qure-[0-9a-f]{6}' | head -1; done |
+    sort -u | wc -l)
+[ "$names" = 3 ] || fail "machine-ids not distinct (their hostnames): $(grep -h 'qure-vmconfig: hostname' "$T"/vm*.serial)"
+keys=$(for i in 1 2 3; do
+	ip netns exec "$NS" ssh-keyscan -T 10 -t ed25519 "${NET}1$i" 2>/dev/null |
+	    awk '{print $3}'
+done | sort -u | grep -c .)
+[ "$keys" = 3 ] || fail "SSH host keys not distinct ($keys of 3)"
+log "the 3 clones differ: node ids, machine-ids, SSH host keys"
+
+# ---- the holder's VM terminated: kill -9 of its qemu ----
+t=$(now_ms)
+kill -KILL "${QPID[$first]}"
+wait_for 30000 "another VM answers for $DMZ after vm$first was killed" \
+    holder_is_not "$first"
+second=$H
+log "kill -9 of vm$first's qemu: vm$second answers for the DMZ address" \
+    "after $(($(now_ms) - t)) ms"
+wait_for 30000 "the SSH banner from vm$second" banner
+
+# ---- the new holder's VM suspended: SIGSTOP, then SIGCONT ----
+third=
+for i in 1 2 3; do
+	[ "$i" = "$first" ] || [ "$i" = "$second" ] || third=$i
+done
+t=$(now_ms)
+kill -STOP "${QPID[$second]}"
+wait_for 30000 "vm$third answers after vm$second was suspended" \
+    holder_is "$third"
+log "SIGSTOP of vm$second's qemu: vm$third answers after $(($(now_ms) - t)) ms"
+kill -CONT "${QPID[$second]}"
+t=$(now_ms)
+# The resumed VM must yield: it learns of the higher epoch (its fence
+# lapsed while stopped) and drops the address; only vm$third answers.
+yielded() {
+	serial "$second" 'holder -> (standby|candidate)|resign|dropp' &&
+	    holder_is "$third"
+}
+wait_for 30000 "the resumed vm$second yields to vm$third" yielded
+sleep 2
+holder_is "$third" || fail "after the resume, ARP answers from: vm${H// /, vm}"
+log "SIGCONT: the resumed vm$second yielded within $(($(now_ms) - t)) ms;" \
+    "only vm$third answers"
+echo "PASS: $NAME: image, 3 VMs, one holder, the service reached, kill -9 and SIGSTOP/SIGCONT handled, clones distinct"
