@@ -13,6 +13,10 @@
 #                tests/chaos (faults every 2-5 s on five qured, build-san's
 #                qured when it built, for leak and UB reports); fails when
 #                a target is missed (tests/chaos/README.md)
+#   vm           build/: make check-vm, the appliance (vm/README.md): its
+#                image (built by vm/build-image once per content of its
+#                inputs, cached in /var/cache/qure-vm) and 3 VMs booted
+#                under qemu on a namespace's bridge
 #   distcheck    build/: make distcheck (netns tests skipped: run above)
 #   format       make format-check (clang-format 14)
 #   headers      make check-headers
@@ -109,6 +113,10 @@ st_chaos() {
 	    timeout $((CHAOS_SECONDS * 2 + 300)) make -C build check-chaos
 }
 
+st_vm() {
+	timeout "$STAGE_TIMEOUT" make -C build check-vm
+}
+
 st_distcheck() {
 	QURE_SKIP_NETNS=1 timeout "$STAGE_TIMEOUT" make -C build -j"$JOBS" \
 	    distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror ||
@@ -196,10 +204,12 @@ else
 	if [ "$build_ok" = 1 ]; then
 		run_stage check st_check
 		run_stage chaos st_chaos
+		run_stage vm st_vm
 		run_stage distcheck st_distcheck
 	else
 		skip_stage check "build failed"
 		skip_stage chaos "build failed"
+		skip_stage vm "build failed"
 		skip_stage distcheck "build failed"
 	fi
 	# Shape checks need only a configured tree.
