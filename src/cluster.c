@@ -2592,7 +2592,8 @@ cluster_new(struct event_base *base, const struct conf *conf,
 {
 	struct cluster *c = xcalloc(1, sizeof(*c));
 	struct elect_event start = {.type = ELECT_EV_START};
-	char cidr[INET6_ADDRSTRLEN + 5], cidr6[INET6_ADDRSTRLEN + 5], id_hex[33];
+	char cidr[INET6_ADDRSTRLEN + 5], cidr6[INET6_ADDRSTRLEN + 5],
+	    id_hex[33];
 	struct elect_id me;
 
 	c->base = base;
