@@ -24,3 +24,15 @@ check-vm: all
 	$(AM_TESTS_ENVIRONMENT) $(BASH_SHELL) $(srcdir)/tests/vm/check-vm.sh
 
 .PHONY: check-vm
+
+# qure-hostd's pure core (vm/hostd_core.h): when a VM is started,
+# recycled or given up, and the drivers' commands. Links libc only.
+noinst_LIBRARIES += vm/libqure_hostd.a
+vm_libqure_hostd_a_SOURCES = vm/hostd_core.c vm/hostd_core.h
+HOSTD_LIBS = vm/libqure_hostd.a
+
+check_PROGRAMS += tests/unit/test_hostd_core
+TESTS += tests/unit/test_hostd_core
+tests_unit_test_hostd_core_SOURCES = tests/unit/test_hostd_core.c
+tests_unit_test_hostd_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_hostd_core_LDADD = $(HOSTD_LIBS) $(CMOCKA_LIBS)

@@ -75,7 +75,7 @@ NETNS_TESTS = \
 
 TESTS += $(NETNS_TESTS)
 dist_noinst_SCRIPTS += $(NETNS_TESTS) tests/netns/demo.sh
-EXTRA_DIST += tests/netns/lib.sh tests/netns/avahi_lib.sh tests/netns/igd_responder.py \
+EXTRA_DIST += tests/netns/lib.sh tests/netns/store_lib.sh tests/netns/avahi_lib.sh tests/netns/igd_responder.py \
 	tests/netns/dnsresp.py tests/netns/nofalse_lib.sh
 
 # Crafted datagrams for badpkts.sh, made by the daemon's own codec.

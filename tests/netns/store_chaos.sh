@@ -41,12 +41,9 @@
 # run (STORE_CHAOS_MEMBERS=20). CHAOS_KV_SEED fixes the random choices.
 . "$(dirname "$0")/lib.sh"
 
-REDIS_SERVER=${REDIS_SERVER:-/usr/bin/redis-server}
-[ -x "$REDIS_SERVER" ] ||
-    qn_skip "$REDIS_SERVER not installed: apt-get install redis-server" \
-	"(scripts/deps.sh)"
-command -v redis-cli >/dev/null 2>&1 ||
-    qn_skip "redis-cli not found: apt-get install redis-tools"
+. "$(dirname "$0")/store_lib.sh"
+# (a copy of the password: members come and go)
+ST_PASSWORD=$T/password
 
 MEMBERS=${STORE_CHAOS_MEMBERS:-6}
 SECONDS_KV=${CHAOS_KV_SECONDS:-60}
@@ -70,14 +67,6 @@ RANDOM=$SEED
 
 CX_CLIENT=
 CX_WATCHDOG=
-# Every redis-server of this run works in a directory under $T.
-cx_ours() {
-	local p cwd
-	for p in $(pgrep -x redis-server 2>/dev/null); do
-		cwd=$(readlink "/proc/$p/cwd" 2>/dev/null) || continue
-		case $cwd in "$T"/*) echo "$p" ;; esac
-	done
-}
 # Anything still running in a namespace of this run (made by it).
 cx_ns_pids() {
 	local n
@@ -100,7 +89,7 @@ cx_cleanup() {
 	while [ -n "$(cx_ns_pids)" ] && [ "$(qn_now_ms)" -lt "$end" ]; do
 		sleep 0.1
 	done
-	for p in $(cx_ns_pids) $(cx_ours); do
+	for p in $(cx_ns_pids) $(st_ours); do
 		kill -KILL "$p" 2>/dev/null
 	done
 	qn_cleanup "$rc"
@@ -123,14 +112,6 @@ CX_WATCHDOG=$!
 cx_start() {
 	qn_start_host "$1" "[store]" "enable = yes" \
 	    "redis-server = $REDIS_SERVER" "forget-after = ${FORGET_S}s"
-}
-# cli N PORT ARGS...: redis-cli from host N's namespace to its instance.
-cli() {
-	local n=$1 port=$2
-	shift 2
-	REDISCLI_AUTH=$(cat "$T/password") timeout 5 \
-	    ip netns exec "$(qn_ns "$n")" redis-cli --no-auth-warning \
-	    -h "$(qn_ip "$n")" -p "$port" "$@"
 }
 # The slots moved so far, by every coordinator this run had.
 cx_moved() {

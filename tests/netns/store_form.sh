@@ -15,30 +15,14 @@
 # master has a replica again.
 . "$(dirname "$0")/lib.sh"
 
-REDIS_SERVER=${REDIS_SERVER:-/usr/bin/redis-server}
-[ -x "$REDIS_SERVER" ] ||
-    qn_skip "$REDIS_SERVER not installed: apt-get install redis-server" \
-	"(scripts/deps.sh)"
-command -v redis-cli >/dev/null 2>&1 ||
-    qn_skip "redis-cli not found: apt-get install redis-tools"
+. "$(dirname "$0")/store_lib.sh"
 
 FORGET_S=8
-# Every redis-server of this run works in a directory under $T: killed
-# on exit whatever happened (only those: the test's own, by pid).
-sf_ours() {
-	local p cwd
-	for p in $(pgrep -x redis-server 2>/dev/null); do
-		cwd=$(readlink "/proc/$p/cwd" 2>/dev/null) || continue
-		case $cwd in "$T"/*) echo "$p" ;; esac
-	done
-}
 SF_LOOP=
 sf_cleanup() {
-	local rc=$? p
+	local rc=$?
 	[ -z "$SF_LOOP" ] || kill "$SF_LOOP" 2>/dev/null
-	for p in $(sf_ours); do
-		kill -KILL "$p" 2>/dev/null
-	done
+	st_kill_ours
 	qn_cleanup "$rc"
 }
 trap sf_cleanup EXIT
@@ -46,22 +30,6 @@ trap sf_cleanup EXIT
 sf_start() {
 	qn_start_host "$1" "[store]" "enable = yes" \
 	    "redis-server = $REDIS_SERVER" "forget-after = ${FORGET_S}s"
-}
-# cli N PORT ARGS...: redis-cli with the password from host N's
-# namespace to host N's instance at PORT.
-cli() {
-	local n=$1 port=$2
-	shift 2
-	REDISCLI_AUTH=$(cat "$T/h1/state/store/password") timeout 5 \
-	    ip netns exec "$(qn_ns "$n")" redis-cli --no-auth-warning \
-	    -h "$(qn_ip "$n")" -p "$port" "$@"
-}
-# kv N ARGS...: qurectl kv through host N's qured.
-kv() {
-	local n=$1
-	shift
-	timeout 20 ip netns exec "$(qn_ns "$n")" "$QURECTL" \
-	    -s "$T/h$n/sock" kv "$@"
 }
 # sf_formed HOSTS...: cluster_state:ok on every instance of HOSTS, one
 # master serving slots on each host, 16384 slots, each master with a

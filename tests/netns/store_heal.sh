@@ -17,30 +17,14 @@
 #     and the slots move to it well within those 60 s.
 . "$(dirname "$0")/lib.sh"
 
-REDIS_SERVER=${REDIS_SERVER:-/usr/bin/redis-server}
-[ -x "$REDIS_SERVER" ] ||
-    qn_skip "$REDIS_SERVER not installed: apt-get install redis-server" \
-	"(scripts/deps.sh)"
-command -v redis-cli >/dev/null 2>&1 ||
-    qn_skip "redis-cli not found: apt-get install redis-tools"
+. "$(dirname "$0")/store_lib.sh"
 
-# Every redis-server of this run works in a directory under $T: killed
-# on exit whatever happened (only those: the test's own, by pid).
-sh_ours() {
-	local p cwd
-	for p in $(pgrep -x redis-server 2>/dev/null); do
-		cwd=$(readlink "/proc/$p/cwd" 2>/dev/null) || continue
-		case $cwd in "$T"/*) echo "$p" ;; esac
-	done
-}
 SH_WORKER=
 sh_cleanup() {
-	local rc=$? p
+	local rc=$?
 	[ -z "$SH_WORKER" ] || kill -CONT "$SH_WORKER" 2>/dev/null
 	qn_unblock_all
-	for p in $(sh_ours); do
-		kill -KILL "$p" 2>/dev/null
-	done
+	st_kill_ours
 	qn_cleanup "$rc"
 }
 trap sh_cleanup EXIT
@@ -48,21 +32,6 @@ trap sh_cleanup EXIT
 sh_start() {
 	qn_start_host "$1" "[store]" "enable = yes" \
 	    "redis-server = $REDIS_SERVER" "[cluster]" "alive-interval = 100ms"
-}
-# cli N PORT ARGS...: redis-cli with the password, from host N's
-# namespace to host N's instance at PORT.
-cli() {
-	local n=$1 port=$2
-	shift 2
-	REDISCLI_AUTH=$(cat "$T/h1/state/store/password") timeout 5 \
-	    ip netns exec "$(qn_ns "$n")" redis-cli --no-auth-warning \
-	    -h "$(qn_ip "$n")" -p "$port" "$@"
-}
-kv() {
-	local n=$1
-	shift
-	timeout 20 ip netns exec "$(qn_ns "$n")" "$QURECTL" \
-	    -s "$T/h$n/sock" kv "$@"
 }
 converged() {
 	[ "$(qn_field "$QN_HOLDER" .store.cluster.converged)" = true ] &&

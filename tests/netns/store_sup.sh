@@ -12,28 +12,13 @@
 # is reported and that member still takes part in the election.
 . "$(dirname "$0")/lib.sh"
 
-REDIS_SERVER=${REDIS_SERVER:-/usr/bin/redis-server}
-[ -x "$REDIS_SERVER" ] ||
-    qn_skip "$REDIS_SERVER not installed: apt-get install redis-server" \
-	"(scripts/deps.sh)"
-command -v redis-cli >/dev/null 2>&1 ||
-    qn_skip "redis-cli not found: apt-get install redis-tools"
+. "$(dirname "$0")/store_lib.sh"
 
-# Every redis-server of this run works in a directory under $T (its
-# `dir`): killed on exit whatever happened, so a failed run leaves none
-# behind. Only those: the test's own, by pid.
-ss_ours() {
-	local p cwd
-	for p in $(pgrep -x redis-server 2>/dev/null); do
-		cwd=$(readlink "/proc/$p/cwd" 2>/dev/null) || continue
-		case $cwd in "$T"/*) echo "$p" ;; esac
-	done
-}
+# This run's redis-servers are killed on exit whatever happened, so a
+# failed run leaves none behind.
 ss_cleanup() {
-	local rc=$? p
-	for p in $(ss_ours); do
-		kill -KILL "$p" 2>/dev/null
-	done
+	local rc=$?
+	st_kill_ours
 	qn_cleanup "$rc"
 }
 trap ss_cleanup EXIT
@@ -185,5 +170,5 @@ ss_gone() {
 }
 qn_wait_for 10000 ss_gone
 qn_log "h2 killed: its redis-servers ($pids) went with it"
-[ -z "$(ss_ours)" ] || qn_fail "redis-server left running: $(ss_ours)"
+[ -z "$(st_ours)" ] || qn_fail "redis-server left running: $(st_ours)"
 qn_log "store_sup: ok"
