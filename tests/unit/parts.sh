@@ -8,6 +8,8 @@
 #               election's;
 #   libqure/    its own headers, libc and hiredis: an installed library
 #               that needs nothing of the project;
+#   vm/         qure-hostd: its own headers and base/ (its pure core,
+#               hostd_core.c, libc alone: its unit test links nothing else);
 #   netcfg/, discovery/, dns/ (the edge parts)
 #               their own headers and base/: never src/, election/ or
 #               another edge part.
@@ -45,8 +47,9 @@ check election 'config\.h"|election/' "$third_party"
 check base 'config\.h"|base/' "$third_party|openssl/"
 check store 'config\.h"|store/' "$third_party|openssl/"
 check libqure 'config\.h"|libqure/' "$third_party|openssl/"
+check vm 'config\.h"|base/|vm/' ''
 for edge in netcfg discovery dns; do
 	check "$edge" "config\\.h\"|base/|$edge/" ''
 done
-[ "$fail" = 0 ] && echo "parts: election/, base/, store/, libqure/ and the edge parts include only what they may"
+[ "$fail" = 0 ] && echo "parts: election/, base/, store/, libqure/, vm/ and the edge parts include only what they may"
 exit "$fail"
