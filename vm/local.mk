@@ -31,6 +31,18 @@ noinst_LIBRARIES += vm/libqure_hostd.a
 vm_libqure_hostd_a_SOURCES = vm/hostd_core.c vm/hostd_core.h
 HOSTD_LIBS = vm/libqure_hostd.a
 
+# Its config file, parsed from text (inih).
+noinst_LIBRARIES += vm/libqure_hostd_conf.a
+vm_libqure_hostd_conf_a_SOURCES = vm/hostd_conf.c vm/hostd_conf.h
+vm_libqure_hostd_conf_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
+HOSTD_CONF_LIBS = vm/libqure_hostd_conf.a $(HOSTD_LIBS) $(INIH_LIBS)
+
+check_PROGRAMS += tests/unit/test_hostd_conf
+TESTS += tests/unit/test_hostd_conf
+tests_unit_test_hostd_conf_SOURCES = tests/unit/test_hostd_conf.c
+tests_unit_test_hostd_conf_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_hostd_conf_LDADD = $(HOSTD_CONF_LIBS) $(CMOCKA_LIBS)
+
 check_PROGRAMS += tests/unit/test_hostd_core
 TESTS += tests/unit/test_hostd_core
 tests_unit_test_hostd_core_SOURCES = tests/unit/test_hostd_core.c
