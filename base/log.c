@@ -18,19 +18,21 @@
 static int log_foreground = 1;
 static int log_verbose;
 static int log_stamp; /* QURE_LOG_STAMP=1: epoch ms before each line */
+static const char *log_ident = "qured"; /* the stderr prefix too */
 
 void
 log_init(int foreground, int verbose, const char *ident)
 {
 	log_foreground = foreground;
 	log_verbose = verbose;
+	if (ident != NULL)
+		log_ident = ident;
 	/* Test beds line the daemons' logs up with their fault schedules
 	 * (tests/chaos); journald and syslog stamp lines themselves. */
 	log_stamp = foreground && getenv("QURE_LOG_STAMP") != NULL &&
 		    strcmp(getenv("QURE_LOG_STAMP"), "1") == 0;
 	if (!foreground)
-		openlog(ident != NULL ? ident : "qured", LOG_PID | LOG_NDELAY,
-		    LOG_DAEMON);
+		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
 /* Renders one line and sends it; errnum != 0 appends its text. */
@@ -53,11 +55,11 @@ log_vemit(int pri, int errnum, const char *fmt, va_list ap)
 		    line + used, sizeof(line) - used, ": %s", strerror(errnum));
 	}
 	if (log_foreground && log_stamp) {
-		fprintf(stderr, "%llu qured: %s\n",
-		    (unsigned long long)clock_wall_ms(), line);
+		fprintf(stderr, "%llu %s: %s\n",
+		    (unsigned long long)clock_wall_ms(), log_ident, line);
 		fflush(stderr);
 	} else if (log_foreground) {
-		fprintf(stderr, "qured: %s\n", line);
+		fprintf(stderr, "%s: %s\n", log_ident, line);
 		fflush(stderr);
 	} else
 		syslog(pri, "%s", line);

@@ -2,9 +2,10 @@
 #define QURE_LOG_H
 
 /*
- * The daemon's one logging API (doc/style.md §5). Before log_init() and in
- * the foreground, lines go to stderr as "qured: ..."; else to syslog with
- * LOG_DAEMON. Lines are lower case, no period, no trailing newline.
+ * The daemons' one logging API (doc/style.md §5). Before log_init() and in
+ * the foreground, lines go to stderr as "qured: ..." (after it, the ident's
+ * name: "qure-hostd: ..."); else to syslog with LOG_DAEMON. Lines are lower
+ * case, no period, no trailing newline.
  */
 
 #include <stdnoreturn.h>

@@ -84,6 +84,9 @@ usage(FILE *fp)
 	    "                    the member that processes KEY / holds it\n"
 	    "                    (kv: each with --json; -H HOST[:PORT] any\n"
 	    "                    member, -P FILE the site cache's password)\n"
+	    "  vms [--json]      with -s HOSTD_SOCKET: qure-hostd's VMs, "
+	    "their\n"
+	    "                    state, restarts and last reason\n"
 	    "  keygen [-f] [-o FILE]\n"
 	    "                    a new cluster key (base64 of 32 bytes), "
 	    "printed\n"
@@ -677,6 +680,57 @@ cmd_kv(const char *path, int argc, char **argv)
 	exit(kv_main(&o, argc - 1, argv + 1));
 }
 
+/* A JSON value as a table cell: strings bare, null "-". */
+static void
+cell(const json_t *v, char *buf, size_t len)
+{
+	if (json_is_string(v))
+		snprintf(buf, len, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, len, "%s", json_is_true(v) ? "yes" : "no");
+	else
+		snprintf(buf, len, "-");
+}
+
+/* qure-hostd's VMs (qure-hostd(8)): a table, or its JSON as sent. */
+static void
+cmd_vms(const char *path, int json)
+{
+	static const char *const cols[] = {"name", "driver", "state", "running",
+	    "restarts", "heard_ms_ago", "reason"};
+	const json_t *list, *v;
+	char c[sizeof(cols) / sizeof(cols[0])][200];
+	struct reply r;
+	size_t i, k;
+
+	request(path, "vms", req_new("vms"), &r);
+	if (json) {
+		printf("%s\n", r.line);
+		reply_free(&r);
+		return;
+	}
+	list = json_object_get(r.obj, "vms");
+	if (!json_is_array(list))
+		die("vms: the reply from %s has no vms (is it qure-hostd's "
+		    "socket?)",
+		    path);
+	if (!json_is_true(json_object_get(r.obj, "cluster_heard")))
+		printf("(the local qured does not answer: no VM is "
+		       "judged)\n");
+	printf("%-16s  %-7s  %-7s  %-7s  %8s  %8s  %s\n", "NAME", "DRIVER",
+	    "STATE", "RUNNING", "RESTARTS", "HEARD_MS", "LAST REASON");
+	json_array_foreach(list, i, v)
+	{
+		for (k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
+			cell(json_object_get(v, cols[k]), c[k], sizeof(c[k]));
+		printf("%-16s  %-7s  %-7s  %-7s  %8s  %8s  %s\n", c[0], c[1],
+		    c[2], c[3], c[4], c[5], c[6]);
+	}
+	reply_free(&r);
+}
+
 /* Runs argv[0] (a command) with its arguments; dies on a usage error. */
 static void
 run(const char *path, int argc, char **argv)
@@ -703,9 +757,12 @@ run(const char *path, int argc, char **argv)
 		cmd_config(path, argc, argv);
 	else if (strcmp(cmd, "kv") == 0)
 		cmd_kv(path, argc, argv);
+	else if (strcmp(cmd, "vms") == 0 &&
+		 (argc == 1 || (argc == 2 && strcmp(argv[1], "--json") == 0)))
+		cmd_vms(path, argc == 2);
 	else if (strcmp(cmd, "status") == 0 || strcmp(cmd, "members") == 0 ||
 		 strcmp(cmd, "handover") == 0 || strcmp(cmd, "reload") == 0 ||
-		 strcmp(cmd, "keygen") == 0)
+		 strcmp(cmd, "keygen") == 0 || strcmp(cmd, "vms") == 0)
 		die("%s: wrong arguments (see qurectl -h)", cmd);
 	else
 		die("unknown command \"%s\" (see qurectl -h)", cmd);

@@ -140,6 +140,8 @@ on_hostd(struct parse *p, int line, const char *key, const char *v)
 		return set_path(p, line, key, v, c->qured_socket);
 	if (strcmp(key, "state-dir") == 0)
 		return set_path(p, line, key, v, c->state_dir);
+	if (strcmp(key, "key-file") == 0)
+		return set_path(p, line, key, v, c->key_file);
 	if (strcmp(key, "vm-dead-after") == 0)
 		return set_ms(p, line, key, v, 1000, &c->timing.dead_after_ms);
 	if (strcmp(key, "vm-boot-timeout") == 0)
@@ -159,7 +161,8 @@ on_hostd(struct parse *p, int line, const char *key, const char *v)
 	}
 	return bad(p, line, key,
 	    "unknown key, expected one of socket, qured-socket, state-dir, "
-	    "vm-dead-after, vm-boot-timeout, command-timeout, max-restarts, "
+	    "key-file, vm-dead-after, vm-boot-timeout, command-timeout, "
+	    "max-restarts, "
 	    "backoff-max");
 }
 
@@ -362,6 +365,7 @@ defaults(struct hostd_conf *c)
 	snprintf(
 	    c->qured_socket, sizeof(c->qured_socket), "/run/qured/qured.sock");
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/qure-hostd");
+	snprintf(c->key_file, sizeof(c->key_file), "/etc/qured/cluster.key");
 	hostd_timing_default(&c->timing);
 	c->command_timeout_ms = 30000;
 }

@@ -44,6 +44,7 @@ struct hostd_conf {
 	char socket[HOSTD_PATH_MAX + 1];       /* its control socket */
 	char qured_socket[HOSTD_PATH_MAX + 1]; /* the local observer's */
 	char state_dir[HOSTD_PATH_MAX + 1];    /* overlays, pidfiles */
+	char key_file[HOSTD_PATH_MAX + 1];     /* the cluster key, for VMs */
 	struct hostd_timing timing;
 	uint64_t command_timeout_ms;
 	struct hostd_vm_conf vm[HOSTD_VMS_MAX];

@@ -211,6 +211,7 @@ hostd_template(enum hostd_driver d, enum hostd_op op)
 			    "-pidfile {pidfile} "
 			    "-drive file={disk},if=virtio "
 			    "-fw_cfg name=opt/qure/qured.conf,file={conf} "
+			    "-fw_cfg name=opt/qure/cluster.key,file={key} "
 			    "{args}",
 		"", ""},
 	    [HOSTD_VIRSH] = {"virsh start {name}", "virsh destroy {name}",
@@ -236,6 +237,7 @@ var(const struct hostd_vars *v, const char *name, size_t len)
 	    {"image", offsetof(struct hostd_vars, image)},
 	    {"pidfile", offsetof(struct hostd_vars, pidfile)},
 	    {"conf", offsetof(struct hostd_vars, conf)},
+	    {"key", offsetof(struct hostd_vars, key)},
 	};
 	const char *val;
 	size_t i;
@@ -345,7 +347,7 @@ put_word(struct out *o, const struct hostd_vars *v, const char *w, size_t n)
 		if (val == NULL)
 			return oops(o,
 			    "unknown {%.*s}: expected {name} {vmx} {disk} "
-			    "{image} {pidfile} {conf} {args}",
+			    "{image} {pidfile} {conf} {key} {args}",
 			    (int)(close - i - 1), w + i + 1);
 		if (val[0] == '\0')
 			return oops(o, "{%.*s} is empty for this VM",

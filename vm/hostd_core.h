@@ -108,9 +108,10 @@ enum hostd_op { HOSTD_OP_START, HOSTD_OP_STOP, HOSTD_OP_STATUS };
 #define HOSTD_CMD_LEN 1024
 
 /* What a command template may name: {name} {vmx} {disk} {image}
- * {pidfile} {conf} {args} (args: the [vm] args, split into words). */
+ * {pidfile} {conf} {key} {args} (args: the [vm] args, split into
+ * words; key: the cluster key file, given to qemu's guests by fw_cfg). */
 struct hostd_vars {
-	const char *name, *vmx, *disk, *image, *pidfile, *conf, *args;
+	const char *name, *vmx, *disk, *image, *pidfile, *conf, *key, *args;
 };
 
 /* The template of op for driver ("": none, e.g. qemu's STOP is a signal

@@ -48,3 +48,29 @@ TESTS += tests/unit/test_hostd_core
 tests_unit_test_hostd_core_SOURCES = tests/unit/test_hostd_core.c
 tests_unit_test_hostd_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_hostd_core_LDADD = $(HOSTD_LIBS) $(CMOCKA_LIBS)
+
+# qure-hostd, the host-side VM manager (qure-hostd(8)): the edge around
+# the two above (libevent, jansson: its control socket and the local
+# qured's), installed with its unit.
+sbin_PROGRAMS += vm/qure-hostd
+vm_qure_hostd_SOURCES = vm/hostd.c
+vm_qure_hostd_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(JANSSON_CFLAGS)
+vm_qure_hostd_LDADD = $(HOSTD_CONF_LIBS) $(BASE_LIBS) $(EVENT_LIBS) \
+	$(JANSSON_LIBS)
+dist_man_MANS += doc/man/qure-hostd.8
+
+# Its unit, the installed qure-hostd named as for qured.service.
+EXTRA_DIST += dist/qure-hostd.service.in
+CLEANFILES += dist/qure-hostd.service
+if SYSTEMD_UNIT
+systemdsystemunit_DATA += dist/qure-hostd.service
+endif
+dist/qure-hostd.service: $(srcdir)/dist/qure-hostd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) dist && \
+	$(SED) -e 's|@sbindir[@]|$(sbindir)|g' \
+	    $(srcdir)/dist/qure-hostd.service.in > $@.tmp && mv -f $@.tmp $@
+
+# qure-hostd with "VMs" that are qured processes in namespaces (a vmrun
+# stand-in among them): tests/netns/hostd.sh.
+TESTS += tests/netns/hostd.sh
+dist_noinst_SCRIPTS += tests/netns/hostd.sh tests/netns/hostd_fakevm.sh

@@ -111,7 +111,7 @@ static const struct {
 	"h.conf:2: [hostd] max-restarts: '0': expected 1 to 1000"},
     {"[hostd]\nspeed = 3\n",
 	"h.conf:2: [hostd] speed: unknown key, expected one of socket, "
-	"qured-socket, state-dir, vm-dead-after, vm-boot-timeout, "
+	"qured-socket, state-dir, key-file, vm-dead-after, vm-boot-timeout, "
 	"command-timeout, max-restarts, backoff-max"},
     {"[vms]\nx = 1\n",
 	"h.conf:2: [vms]: unknown section, expected [hostd], [vm NAME] or "

@@ -326,6 +326,7 @@ args_are_words_of_their_own_and_may_be_empty(void **state)
 	    .disk = "/var/lib/qure-hostd/vm2.qcow2",
 	    .pidfile = "/run/qure-hostd/vm2.pid",
 	    .conf = "/run/qure-hostd/vm2.conf",
+	    .key = "/etc/qured/cluster.key",
 	    .args = "  -accel kvm  -nic bridge,br=br0 "};
 	char buf[HOSTD_CMD_LEN], err[200];
 	const char *s;
@@ -339,6 +340,8 @@ args_are_words_of_their_own_and_may_be_empty(void **state)
 	    strstr(s, "|file=/var/lib/qure-hostd/vm2.qcow2,if=virtio|"));
 	assert_non_null(strstr(
 	    s, "|name=opt/qure/qured.conf,file=/run/qure-hostd/vm2.conf|"));
+	assert_non_null(strstr(
+	    s, "|name=opt/qure/cluster.key,file=/etc/qured/cluster.key|"));
 	assert_non_null(strstr(s, "|-accel|kvm|-nic|bridge,br=br0"));
 	v.args = NULL;
 	s = expand(hostd_template(HOSTD_QEMU, HOSTD_OP_START), &v, buf,
