@@ -61,6 +61,7 @@ struct inst {
 	char disk[HOSTD_PATH_MAX + 1];	  /* qemu: the overlay, or disk */
 	char pidfile[HOSTD_PATH_MAX + 1]; /* qemu */
 	char frag[HOSTD_PATH_MAX + 1];	  /* qemu: its qured.conf fragment */
+	char mac[18];			  /* hostd_mac() of its name */
 	/* The command under way (pid 0: none). */
 	pid_t pid;
 	enum hostd_op op;
@@ -290,8 +291,15 @@ vars_of(const struct inst *in, struct hostd_vars *v)
 {
 	const struct hostd_vm_conf *c = in->conf;
 
-	*v = (struct hostd_vars){in->vm.name, c->vmx, in->disk, c->image,
-	    in->pidfile, in->frag, H.conf.key_file, c->args};
+	*v = (struct hostd_vars){.name = in->vm.name,
+	    .vmx = c->vmx,
+	    .disk = in->disk,
+	    .image = c->image,
+	    .pidfile = in->pidfile,
+	    .conf = in->frag,
+	    .key = H.conf.key_file,
+	    .mac = in->mac,
+	    .args = c->args};
 }
 
 /* Expands op's template (the section's own, else the driver's) and runs
@@ -772,6 +780,7 @@ make_instances(char *err, size_t errlen)
 			in->out_fd = -1;
 			hostd_instance_name(c, k, name, sizeof(name));
 			hostd_vm_init(&in->vm, name);
+			hostd_mac(name, in->mac);
 			if (state_path(in->pidfile, name, "pid") == -1 ||
 			    state_path(in->frag, name, "conf") == -1 ||
 			    (c->disk[0] == '\0' &&

@@ -238,6 +238,7 @@ var(const struct hostd_vars *v, const char *name, size_t len)
 	    {"pidfile", offsetof(struct hostd_vars, pidfile)},
 	    {"conf", offsetof(struct hostd_vars, conf)},
 	    {"key", offsetof(struct hostd_vars, key)},
+	    {"mac", offsetof(struct hostd_vars, mac)},
 	};
 	const char *val;
 	size_t i;
@@ -298,37 +299,23 @@ end_word(struct out *o, size_t start)
 	return 0;
 }
 
-/* {args}: its own words, none when it is empty. */
-static int
-put_args(struct out *o, const char *args)
-{
-	const char *p = args != NULL ? args : "", *e;
-	size_t start;
+static int put_words(
+    struct out *o, const struct hostd_vars *v, const char *text, bool in_args);
 
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			return 0;
-		for (e = p; *e != '\0' && *e != ' ' && *e != '\t'; e++)
-			;
-		start = o->used;
-		if (put(o, p, (size_t)(e - p)) == -1 ||
-		    end_word(o, start) == -1)
-			return -1;
-		p = e;
-	}
-}
-
-/* One word of the template (w, n bytes), its {vars} filled in. */
+/* One word of the template (w, n bytes), its {vars} filled in; {args}
+ * alone, outside args, its words. */
 static int
-put_word(struct out *o, const struct hostd_vars *v, const char *w, size_t n)
+put_word(struct out *o, const struct hostd_vars *v, const char *w, size_t n,
+    bool in_args)
 {
 	size_t i = 0, start = o->used, close;
 	const char *val;
 
-	if (n == 6 && memcmp(w, "{args}", 6) == 0)
-		return put_args(o, v->args);
+	if (n == 6 && memcmp(w, "{args}", 6) == 0) {
+		if (in_args)
+			return oops(o, "{args} in args");
+		return put_words(o, v, v->args != NULL ? v->args : "", true);
+	}
 	while (i < n) {
 		if (w[i] != '{') {
 			if (w[i] == '}')
@@ -347,7 +334,7 @@ put_word(struct out *o, const struct hostd_vars *v, const char *w, size_t n)
 		if (val == NULL)
 			return oops(o,
 			    "unknown {%.*s}: expected {name} {vmx} {disk} "
-			    "{image} {pidfile} {conf} {key} {args}",
+			    "{image} {pidfile} {conf} {key} {mac} {args}",
 			    (int)(close - i - 1), w + i + 1);
 		if (val[0] == '\0')
 			return oops(o, "{%.*s} is empty for this VM",
@@ -362,30 +349,52 @@ put_word(struct out *o, const struct hostd_vars *v, const char *w, size_t n)
 	return end_word(o, start);
 }
 
+/* The words of text (split at blanks), each through put_word. */
+static int
+put_words(
+    struct out *o, const struct hostd_vars *v, const char *text, bool in_args)
+{
+	const char *p = text, *e;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			return 0;
+		for (e = p; *e != '\0' && *e != ' ' && *e != '\t'; e++)
+			;
+		if (put_word(o, v, p, (size_t)(e - p), in_args) == -1)
+			return -1;
+		p = e;
+	}
+}
+
 int
 hostd_expand(const char *tmpl, const struct hostd_vars *v, char *buf,
     size_t len, char *argv[HOSTD_ARGV_MAX], char *err, size_t errlen)
 {
 	struct out o = {buf, len, 0, argv, 0, err, errlen};
-	const char *p = tmpl, *e;
 
 	if (len == 0)
 		return oops(&o, "no room");
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			break;
-		for (e = p; *e != '\0' && *e != ' ' && *e != '\t'; e++)
-			;
-		if (put_word(&o, v, p, (size_t)(e - p)) == -1)
-			return -1;
-		p = e;
-	}
+	if (put_words(&o, v, tmpl, false) == -1)
+		return -1;
 	if (o.argc == 0)
 		return oops(&o, "an empty command");
 	argv[o.argc] = NULL;
 	return o.argc;
+}
+
+void
+hostd_mac(const char *name, char buf[18])
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	snprintf(buf, 18, "52:54:00:%02x:%02x:%02x", (unsigned)(h >> 16) & 0xff,
+	    (unsigned)(h >> 8) & 0xff, (unsigned)h & 0xff);
 }
 
 bool

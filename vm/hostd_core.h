@@ -108,11 +108,18 @@ enum hostd_op { HOSTD_OP_START, HOSTD_OP_STOP, HOSTD_OP_STATUS };
 #define HOSTD_CMD_LEN 1024
 
 /* What a command template may name: {name} {vmx} {disk} {image}
- * {pidfile} {conf} {key} {args} (args: the [vm] args, split into
- * words; key: the cluster key file, given to qemu's guests by fw_cfg). */
+ * {pidfile} {conf} {key} {mac} {args} (args: the [vm] args, split into
+ * words, which may name the others; key: the cluster key file, given to
+ * qemu's guests by fw_cfg; mac: hostd_mac()). */
 struct hostd_vars {
-	const char *name, *vmx, *disk, *image, *pidfile, *conf, *key, *args;
+	const char *name, *vmx, *disk, *image, *pidfile, *conf, *key, *mac;
+	const char *args;
 };
+
+/* A MAC address for the VM called name, the same on every run and
+ * unlike its siblings': 52:54:00 (qemu's) and 3 bytes of a hash of the
+ * name, in buf (18 bytes). */
+void hostd_mac(const char *name, char buf[18]);
 
 /* The template of op for driver ("": none, e.g. qemu's STOP is a signal
  * to the pid in its pidfile, its STATUS that pid being qemu). */

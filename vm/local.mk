@@ -14,14 +14,17 @@ VM_IMAGE_FILES = \
 	vm/image/usr/lib/qure/qured.conf.base \
 	vm/image/usr/lib/qure/qure-vmconfig
 
-EXTRA_DIST += vm/README.md vm/qure.vmx $(VM_IMAGE_FILES)
-dist_noinst_SCRIPTS += vm/build-image vm/make-ovf tests/vm/check-vm.sh
+EXTRA_DIST += vm/README.md vm/qure.vmx $(VM_IMAGE_FILES) tests/vm/lib.sh
+dist_noinst_SCRIPTS += vm/build-image vm/make-ovf tests/vm/check-vm.sh \
+	tests/vm/hostd-vm.sh
 
 TESTS += tests/vm/vmconfig.sh
 dist_noinst_SCRIPTS += tests/vm/vmconfig.sh
 
+# Then qure-hostd keeps 3 of them up with the qemu driver (the same image).
 check-vm: all
 	$(AM_TESTS_ENVIRONMENT) $(BASH_SHELL) $(srcdir)/tests/vm/check-vm.sh
+	$(AM_TESTS_ENVIRONMENT) $(BASH_SHELL) $(srcdir)/tests/vm/hostd-vm.sh
 
 .PHONY: check-vm
 

@@ -351,6 +351,36 @@ args_are_words_of_their_own_and_may_be_empty(void **state)
 }
 
 static void
+args_may_name_the_vars_and_each_vm_has_its_own_mac(void **state)
+{
+	char m1[18], m2[18], m3[18], buf[HOSTD_CMD_LEN], err[200];
+	struct hostd_vars v = {.name = "qure-2",
+	    .mac = m2,
+	    .args = "-netdev tap,id=n0,ifname=t-{name} "
+		    "-device virtio-net-pci,netdev=n0,mac={mac}"};
+	const char *s;
+
+	(void)state;
+	hostd_mac("qure-1", m1);
+	hostd_mac("qure-2", m2);
+	hostd_mac("qure-3", m3);
+	assert_int_equal(strlen(m1), 17);
+	assert_int_equal(strncmp(m1, "52:54:00:", 9), 0);
+	assert_string_not_equal(m1, m2);
+	assert_string_not_equal(m2, m3);
+	assert_string_not_equal(m1, m3);
+	hostd_mac("qure-1", m3); /* the same on every run */
+	assert_string_equal(m1, m3);
+	s = expand("q {args}", &v, buf, sizeof(buf), err);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "|tap,id=n0,ifname=t-qure-2|"));
+	assert_non_null(strstr(s, m2));
+	v.args = "x {args}";
+	assert_null(expand("q {args}", &v, buf, sizeof(buf), err));
+	assert_string_equal(err, "{args} in args");
+}
+
+static void
 a_bad_template_or_value_is_an_error_that_says_which(void **state)
 {
 	struct hostd_vars v = {.name = "vm1", .vmx = "/x.vmx"};
@@ -447,6 +477,8 @@ main(void)
 	    cmocka_unit_test(
 		the_vmrun_and_virsh_commands_are_the_documented_ones),
 	    cmocka_unit_test(args_are_words_of_their_own_and_may_be_empty),
+	    cmocka_unit_test(
+		args_may_name_the_vars_and_each_vm_has_its_own_mac),
 	    cmocka_unit_test(
 		a_bad_template_or_value_is_an_error_that_says_which),
 	    cmocka_unit_test(vmrun_list_and_virsh_domstate_are_read_exactly),
