@@ -48,6 +48,7 @@ PKGS=(
 	# ssh-keyscan
 	qemu-system-x86 qemu-utils debootstrap extlinux syslinux-common parted
 	dnsmasq-base iputils-arping openssh-client
+	dosfstools mtools # check-vm's QURECFG volume, made without a mount
 )
 
 log() { printf 'deps: %s\n' "$*"; }

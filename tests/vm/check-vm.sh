@@ -8,7 +8,9 @@
 # DHCP server, and 3 VMs under qemu (TCG: /dev/kvm here cannot boot a
 # Debian guest, vm/README.md; QURE_VM_ACCEL=kvm to try it), each on its
 # own qcow2 overlay, the cluster key and a qured.conf fragment ([dmz]
-# address, ports = tcp:22, the SSH server as the service) through fw_cfg.
+# address, ports = tcp:22, the SSH server as the service) through fw_cfg
+# for vm1 and vm2, and for vm3 on a small vfat disk labelled QURECFG (as
+# cloud-init's NoCloud volume), made with mtools without a mount.
 # Checked, with the times printed:
 #  - the clones differ: machine-ids (their hostnames), SSH host keys
 #    (ssh-keyscan) and qured node ids (their logs);
@@ -29,19 +31,31 @@ done
 vm_lan tap1 tap2 tap3 -- --dhcp-host="${MACS[1]},${NET}11" \
     --dhcp-host="${MACS[2]},${NET}12" --dhcp-host="${MACS[3]},${NET}13"
 
+command -v mkfs.vfat >/dev/null && command -v mcopy >/dev/null ||
+    skip "mkfs.vfat or mcopy not found: apt-get install dosfstools mtools"
+mkfs.vfat -C -n QURECFG "$T/qurecfg.img" 1440 >/dev/null ||
+    fail "mkfs.vfat of the QURECFG volume"
+mcopy -i "$T/qurecfg.img" "$T/cluster.key" ::cluster.key &&
+    mcopy -i "$T/qurecfg.img" "$T/site.conf" ::qured.conf ||
+    fail "mcopy to the QURECFG volume"
+
 declare -A QPID
 start_vm() {
-	local i=$1
+	local i=$1 settings
 	qemu-img create -q -f qcow2 -b "$IMG/qure.qcow2" -F qcow2 "$T/vm$i.qcow2"
+	if [ "$i" = 3 ]; then
+		settings=(-drive "file=$T/qurecfg.img,format=raw,if=virtio,readonly=on")
+	else
+		settings=(-fw_cfg "name=opt/qure/cluster.key,file=$T/cluster.key"
+		    -fw_cfg "name=opt/qure/qured.conf,file=$T/site.conf")
+	fi
 	ip netns exec "$NS" qemu-system-x86_64 -accel "$ACCEL" -smp 1 -m 512 \
 	    -machine q35 -nodefaults -display none -monitor none \
 	    -serial "file:$T/vm$i.serial" \
 	    -drive "file=$T/vm$i.qcow2,format=qcow2,if=virtio" \
 	    -netdev "tap,id=n0,ifname=tap$i,script=no,downscript=no" \
 	    -device "virtio-net-pci,netdev=n0,mac=${MACS[i]}" \
-	    -fw_cfg "name=opt/qure/cluster.key,file=$T/cluster.key" \
-	    -fw_cfg "name=opt/qure/qured.conf,file=$T/site.conf" \
-	    >"$T/vm$i.qemu" 2>&1 &
+	    "${settings[@]}" >"$T/vm$i.qemu" 2>&1 &
 	QPID[$i]=$!
 	PIDS+=($!)
 }
@@ -59,6 +73,13 @@ for i in 1 2 3; do start_vm "$i"; done
 log "3 VMs started ($ACCEL, 1 vCPU, 512 MiB each) on ${NET}0/24, DMZ $DMZ"
 wait_for "$BOOT_MS" "qured started in all 3 VMs" all_joined
 log "qured running in all 3 VMs $(($(now_ms) - t_boot)) ms after power-on"
+serial 1 'qure-vmconfig: cluster key from fw_cfg opt/qure/cluster.key' ||
+    fail "vm1's key did not come from fw_cfg"
+serial 3 'qure-vmconfig: cluster key from QURECFG /dev/vd[a-z] cluster.key' ||
+    fail "vm3's key did not come from its QURECFG volume"
+serial 3 'qure-vmconfig: qured.conf: .* with the fragment from QURECFG' ||
+    fail "vm3's fragment did not come from its QURECFG volume"
+log "vm1 and vm2 configured by fw_cfg, vm3 by its QURECFG volume"
 
 # ---- who answers ARP for the DMZ address ----
 # holders: the VM numbers whose MAC answered, sorted, space-separated.
