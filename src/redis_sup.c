@@ -346,19 +346,28 @@ start_timer_cb(evutil_socket_t fd, short what, void *arg)
  * data loss the Redis Cluster tutorial warns of for masters restarted
  * without persistence. With nodes.conf gone the old identity never
  * returns: its replica takes over, and the old node is forgotten.
+ * Nor may it come back with old data: Redis loads dump.rdb at start
+ * whatever `save` says, and a replica's full sync left one there before
+ * repl-diskless-load (a store_chaos run saw a restarted member serve,
+ * and append to, values many writes old, in slots moving to it).
  */
 static void
-forget_identity(const struct inst *in)
+forget_past(const struct inst *in)
 {
+	static const char *const files[] = {"nodes.conf", "dump.rdb"};
 	char path[FILE_LEN];
-	int n = snprintf(path, sizeof(path), "%s/nodes.conf", in->dir);
+	size_t i;
+	int n;
 
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return; /* write_inst_conf() refused such a dir already */
-	if (unlink(path) == -1 && errno != ENOENT)
-		log_warn("store: cannot remove %s (port %u starts as its old "
-			 "node; remove it by hand)",
-		    path, in->port);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		n = snprintf(path, sizeof(path), "%s/%s", in->dir, files[i]);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return; /* write_inst_conf() refused such a dir */
+		if (unlink(path) == -1 && errno != ENOENT)
+			log_warn("store: cannot remove %s (port %u would "
+				 "start with its past; remove it by hand)",
+			    path, in->port);
+	}
 }
 
 static void
@@ -374,7 +383,7 @@ inst_start(struct inst *in)
 		arm(in->start_ev, REDIS_SUP_BACKOFF_MAX_MS);
 		return;
 	}
-	forget_identity(in);
+	forget_past(in);
 	redis_sup_argv(in->sup->server, in->conf_path, argv);
 	in->started_ms = clock_now_ms();
 	in->pid =

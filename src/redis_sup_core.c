@@ -146,6 +146,11 @@ redis_sup_conf_text(const struct redis_sup_inst *in, char *buf, size_t len)
 	 * waits (WAIT) when that master has no other replica (a join moves
 	 * replicas; a death leaves masters with none). */
 	add(&t, "repl-diskless-sync yes\nrepl-diskless-sync-delay 0\n");
+	/* A replica loads its full sync from the socket, never through a
+	 * dump.rdb a restart would load again (src/redis_sup.c). swapdb
+	 * keeps the old data in memory while it loads: twice the memory for
+	 * that moment, within maxmemory's margin. */
+	add(&t, "repl-diskless-load swapdb\n");
 	return t.full ? -1 : (int)t.used;
 }
 

@@ -91,7 +91,23 @@ out=$(ss_cli 2 "$(qn_ip 1)" 6379 --auth PING 2>&1) || true
 [ "$out" = PONG ] || qn_fail "h2 cannot reach h1:6379: $out"
 
 # kill -9 one instance: started again, counted, the reason shown, as a
-# new node (without its data, its old identity must not come back).
+# new node (without its data, its old identity must not come back), and
+# empty: a dump.rdb in its directory (what a replica's full sync left
+# there before repl-diskless-load) must not be loaded.
+mkdir -p "$T/rdb"
+(cd "$T/rdb" && ip netns exec "$(qn_ns 1)" "$REDIS_SERVER" --port 6391 \
+    --bind "$(qn_ip 1)" --protected-mode no --save '' --appendonly no \
+    --daemonize yes \
+    --logfile "$T/rdb/log" --pidfile "$T/rdb/pid")
+ss_rdb() { ss_cli 1 "$(qn_ip 1)" 6391 "$@"; }
+qn_wait_for 5000 ss_rdb PING
+[ "$(ss_rdb SET stale "from an old full sync")" = OK ] &&
+    [ "$(ss_rdb SAVE)" = OK ] || qn_fail "the RDB to plant was not saved"
+kill "$(cat "$T/rdb/pid")"
+cp "$T/rdb/dump.rdb" "$T/h1/state/store/6379/dump.rdb" ||
+    qn_fail "no dump.rdb to plant"
+grep -q '^repl-diskless-load swapdb$' "$T/h1/state/store/6379/redis.conf" ||
+    qn_fail "h1:6379 would write a replica's sync to dump.rdb"
 myid_old=$(ss_cli 1 "$(qn_ip 1)" 6379 --auth CLUSTER MYID 2>&1)
 [[ $myid_old =~ ^[0-9a-f]{40}$ ]] || qn_fail "h1:6379 CLUSTER MYID: $myid_old"
 old=$(ss_pid 1 6379)
@@ -119,6 +135,10 @@ myid_new=$(ss_cli 1 "$(qn_ip 1)" 6379 --auth CLUSTER MYID 2>&1)
     qn_fail "h1:6379 came back as node $myid_new (was $myid_old)"
 [ "$(qn_field 1 '.store.instances[] | select(.port == 6380) |
     .restarts')" = 0 ] || qn_fail "h1:6380 was restarted too"
+[ "$(ss_cli 1 "$(qn_ip 1)" 6379 --auth DBSIZE 2>&1)" = 0 ] ||
+    qn_fail "h1:6379 came back with data: DBSIZE $(ss_cli 1 "$(qn_ip 1)" 6379 --auth DBSIZE 2>&1) (a dump.rdb loaded)"
+[ ! -e "$T/h1/state/store/6379/dump.rdb" ] ||
+    qn_fail "h1:6379's dump.rdb is still there"
 
 # A member without redis-server: said, and it still takes part.
 qn_start_host 3 "[store]" "enable = yes" \

@@ -111,6 +111,7 @@ the_config_binds_the_lan_address_in_cluster_mode_with_the_password(void **state)
 	has_line(text, "maxmemory-policy noeviction");
 	has_line(text, "appendonly no");
 	has_line(text, "repl-diskless-sync-delay 0");
+	has_line(text, "repl-diskless-load swapdb");
 	has_line(text, "save \"\"");
 	assert_null(strstr(text, "pidfile"));
 	assert_null(strstr(text, "daemonize yes"));
