@@ -96,6 +96,8 @@ holder_to_json(const struct status *st)
 	jset(o, "id", jstr(st->holder.id));
 	jset(o, "name", jstr(st->holder.name));
 	jset(o, "address", jstr(st->holder.address));
+	jset(o, "since_ms",
+	    st->holder.since_ms != 0 ? jint(st->holder.since_ms) : json_null());
 	return o;
 }
 
@@ -417,6 +419,49 @@ watch_to_json(const struct status *st)
 	return o;
 }
 
+static json_t *
+failover_to_json(const struct status_failover *f)
+{
+	json_t *o = jobj();
+
+	jset(o, "at_ms", jint(f->at_ms));
+	jset(o, "from", f->from[0] != '\0' ? jstr(f->from) : json_null());
+	jset(o, "to", f->to[0] != '\0' ? jstr(f->to) : json_null());
+	jset(o, "cause", jstr(f->cause));
+	jset(o, "duration_ms", jint(f->duration_ms));
+	return o;
+}
+
+static json_t *
+failovers_to_json(const struct status *st)
+{
+	static const uint64_t bounds[] = STATUS_FAILOVER_BOUNDS_MS;
+	json_t *o = jobj(), *causes = jobj(), *buckets = jarr(),
+	       *recent = jarr();
+	json_t *b;
+	size_t i;
+
+	for (i = 0; i < st->failovers.n_causes && i < STATUS_MAX_REASONS; i++)
+		jset(causes, st->failovers.by_cause[i].reason,
+		    jint(st->failovers.by_cause[i].n));
+	for (i = 0; i < STATUS_FAILOVER_BUCKETS; i++) {
+		b = jobj();
+		jset(b, "le_ms",
+		    i < STATUS_FAILOVER_BUCKETS - 1 ? jint(bounds[i])
+						    : json_null());
+		jset(b, "count", jint(st->failovers.buckets[i]));
+		jappend(buckets, b);
+	}
+	for (i = 0; i < st->failovers.n_recent && i < STATUS_MAX_FAILOVERS; i++)
+		jappend(recent, failover_to_json(&st->failovers.recent[i]));
+	jset(o, "count", jint(st->failovers.count));
+	jset(o, "sum_ms", jint(st->failovers.sum_ms));
+	jset(o, "by_cause", causes);
+	jset(o, "buckets", buckets);
+	jset(o, "recent", recent);
+	return o;
+}
+
 json_t *
 status_to_json(const struct status *st)
 {
@@ -441,6 +486,7 @@ status_to_json(const struct status *st)
 	jset(o, "site", site_to_json(st));
 	jset(o, "balance", balance_to_json(st));
 	jset(o, "store", store_to_json(st));
+	jset(o, "failovers", failovers_to_json(st));
 	return o;
 }
 
@@ -683,6 +729,81 @@ rd_balance(struct rd *rd, const json_t *o, struct status *st)
 	st->balance.n = n;
 }
 
+/* An array field: NULL if missing or null, and a failure if no array. */
+static const json_t *
+rd_arr(struct rd *rd, const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (!json_is_array(v)) {
+		rd_fail(rd, key, "an array");
+		return NULL;
+	}
+	return v;
+}
+
+static void
+rd_failover_causes(struct rd *rd, const json_t *o, struct status *st)
+{
+	const char *k;
+	const json_t *v;
+	struct status_reason_count *c;
+
+	json_object_foreach((json_t *)o, k, v)
+	{
+		if (st->failovers.n_causes == STATUS_MAX_REASONS)
+			break;
+		if (!json_is_integer(v) || json_integer_value(v) < 0) {
+			rd_fail(rd, "by_cause", "an object of counts");
+			return;
+		}
+		c = &st->failovers.by_cause[st->failovers.n_causes++];
+		snprintf(c->reason, sizeof(c->reason), "%s", k);
+		c->n = (uint64_t)json_integer_value(v);
+	}
+}
+
+static void
+rd_failovers(struct rd *rd, const json_t *o, struct status *st)
+{
+	const json_t *arr, *v;
+	struct status_failover *f;
+	size_t i;
+
+	if (o == NULL)
+		return;
+	rd_u64(rd, o, "count", &st->failovers.count);
+	rd_u64(rd, o, "sum_ms", &st->failovers.sum_ms);
+	if ((v = rd_obj(rd, o, "by_cause")) != NULL)
+		rd_failover_causes(rd, v, st);
+	if ((arr = rd_arr(rd, o, "buckets")) != NULL)
+		json_array_foreach(arr, i, v)
+		{
+			if (i == STATUS_FAILOVER_BUCKETS || !json_is_object(v))
+				break;
+			rd_u64(rd, v, "count", &st->failovers.buckets[i]);
+		}
+	if ((arr = rd_arr(rd, o, "recent")) == NULL)
+		return;
+	json_array_foreach(arr, i, v)
+	{
+		if (!json_is_object(v)) {
+			rd_fail(rd, "recent[]", "an object");
+			return;
+		}
+		if (st->failovers.n_recent == STATUS_MAX_FAILOVERS)
+			break;
+		f = &st->failovers.recent[st->failovers.n_recent++];
+		rd_u64(rd, v, "at_ms", &f->at_ms);
+		rd_str(rd, v, "from", f->from, sizeof(f->from));
+		rd_str(rd, v, "to", f->to, sizeof(f->to));
+		rd_str(rd, v, "cause", f->cause, sizeof(f->cause));
+		rd_u64(rd, v, "duration_ms", &f->duration_ms);
+	}
+}
+
 static void
 rd_store_cluster(struct rd *rd, const json_t *o, struct status_store_cluster *c)
 {
@@ -770,6 +891,7 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_str(rd, o, "name", st->holder.name, sizeof(st->holder.name));
 		rd_str(rd, o, "address", st->holder.address,
 		    sizeof(st->holder.address));
+		rd_u64(rd, o, "since_ms", &st->holder.since_ms);
 	}
 	if ((o = rd_obj(rd, obj, "dmz")) != NULL) {
 		rd_str(
@@ -789,6 +911,7 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		rd_str(rd, o, "source", st->dmz.source, sizeof(st->dmz.source));
 	}
 	rd_members(rd, obj, st);
+	rd_failovers(rd, rd_obj(rd, obj, "failovers"), st);
 	rd_counters(rd, rd_obj(rd, obj, "counters"), &st->counters);
 	if ((o = rd_obj(rd, obj, "cloud")) != NULL) {
 		st->cloud.present = true;

@@ -30,6 +30,16 @@
 #define STATUS_CONFLICT_LEN 192 /* "member NAME (ID) at ADDR: ..." */
 #define STATUS_MAX_WATCH 16	/* ELECT_MAX_WATCH_PORTS */
 #define STATUS_MAX_STORE 4	/* 1 + CONF_STORE_MAX_REPLICAS */
+#define STATUS_MAX_FAILOVERS 16 /* the last holder changes kept */
+#define STATUS_MAX_REASONS 32	/* distinct reasons counted */
+#define STATUS_REASON_LEN 24	/* elect_reason_name(): "holder_dead" */
+/* The failover-duration histogram's upper bounds (ms); one more bucket,
+ * +Inf, counts the rest. */
+#define STATUS_FAILOVER_BOUNDS_MS                                              \
+	{                                                                      \
+		50, 100, 200, 300, 500, 750, 1000, 2000, 5000                  \
+	}
+#define STATUS_FAILOVER_BUCKETS 10 /* the bounds and +Inf */
 
 struct status_member {
 	char id[STATUS_ID_LEN];
@@ -68,6 +78,29 @@ struct status_watch_port {
 	uint64_t samples;    /* answers measured */
 };
 
+/*
+ * One change of holder as this member saw it (issue 14): when the new
+ * holder was known (unix ms), the old one and the new one (by name, the
+ * id where it has none; "" for none: the first holder, or no successor
+ * yet), why the old one was left (elect_reason_name(): "holder_dead",
+ * "holder_resigned", "probe_failed", "handover", ...) and how long the
+ * site had no known holder: from the old holder's last datagram to the
+ * new holder's first (0 when there was no old holder).
+ */
+struct status_failover {
+	uint64_t at_ms;
+	char from[STATUS_NAME_LEN];
+	char to[STATUS_NAME_LEN];
+	char cause[STATUS_REASON_LEN];
+	uint64_t duration_ms;
+};
+
+/* A count by reason (elect_reason_name()). */
+struct status_reason_count {
+	char reason[STATUS_REASON_LEN];
+	uint64_t n;
+};
+
 /* One redis-server instance of the site cache ([store]). */
 struct status_store_inst {
 	unsigned port;
@@ -90,6 +123,7 @@ struct status {
 		char id[STATUS_ID_LEN];
 		char name[STATUS_NAME_LEN];
 		char address[STATUS_ADDR_LEN];
+		uint64_t since_ms; /* unix ms it was first known; 0: unknown */
 	} holder;
 	struct {
 		char address[STATUS_CIDR_LEN]; /* "192.168.1.11/24" */
@@ -111,6 +145,21 @@ struct status {
 	struct status_member members[STATUS_MAX_MEMBERS]; /* self excluded */
 	size_t n_members;
 	struct status_counters counters;
+	/*
+	 * Changes of holder seen by this member since its start (issue 14):
+	 * how many by cause, the histogram of their durations (counts per
+	 * bucket of STATUS_FAILOVER_BOUNDS_MS, not cumulative; the last is
+	 * +Inf), their sum, and the last STATUS_MAX_FAILOVERS, oldest first.
+	 */
+	struct {
+		struct status_reason_count by_cause[STATUS_MAX_REASONS];
+		size_t n_causes;
+		uint64_t buckets[STATUS_FAILOVER_BUCKETS];
+		uint64_t count;
+		uint64_t sum_ms;
+		struct status_failover recent[STATUS_MAX_FAILOVERS];
+		size_t n_recent;
+	} failovers;
 	struct {
 		bool present;		 /* false ([cloud] off): JSON null */
 		char public_address[96]; /* IPv4, IPv6 or "A, AAAA" */
@@ -268,7 +317,13 @@ struct status {
  * "want_replicas", "slots_assigned", "slots_stuck", "slots_free",
  * "slots_off_target", "masters_short", "open_migrations", "steps",
  * "actions", "failures", "moves", "takeovers", "forget_after_ms":
- * numbers, "last_error": string or null}}). Returns
+ * numbers, "last_error": string or null}}), failovers ({"count":
+ * number, "sum_ms": number, "by_cause": {"holder_dead": number, ...},
+ * "buckets": [{"le_ms": 50, "count": number}, ..., {"le_ms": null,
+ * "count": number}] (not cumulative; null is +Inf), "recent": [{"at_ms":
+ * number, "from": string or null, "to": string or null, "cause": string,
+ * "duration_ms": number}, ...] oldest first}); holder.since_ms (a
+ * number, null if unknown). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.
  */

@@ -14,6 +14,37 @@
 #include "src/status.h"
 
 /* A holder with one standby and a cloud part. */
+/* Two holder changes: h3 died, h2 took 240 ms; then a handover. */
+static void
+fill_failovers(struct status *st)
+{
+	struct status_failover *f = st->failovers.recent;
+
+	st->holder.since_ms = 1796520000500;
+	snprintf(
+	    st->failovers.by_cause[0].reason, STATUS_REASON_LEN, "holder_dead");
+	st->failovers.by_cause[0].n = 1;
+	snprintf(
+	    st->failovers.by_cause[1].reason, STATUS_REASON_LEN, "handover");
+	st->failovers.by_cause[1].n = 1;
+	st->failovers.n_causes = 2;
+	st->failovers.buckets[1] = 1; /* 100 ms */
+	st->failovers.buckets[3] = 1; /* 300 ms */
+	st->failovers.count = 2;
+	st->failovers.sum_ms = 320;
+	f[0].at_ms = 1796510000000;
+	snprintf(f[0].from, sizeof(f[0].from), "h3");
+	snprintf(f[0].to, sizeof(f[0].to), "h2");
+	snprintf(f[0].cause, sizeof(f[0].cause), "holder_dead");
+	f[0].duration_ms = 240;
+	f[1].at_ms = 1796520000500;
+	snprintf(f[1].from, sizeof(f[1].from), "h2");
+	snprintf(f[1].to, sizeof(f[1].to), "h1");
+	snprintf(f[1].cause, sizeof(f[1].cause), "handover");
+	f[1].duration_ms = 80;
+	st->failovers.n_recent = 2;
+}
+
 static void
 fill(struct status *st)
 {
@@ -136,6 +167,7 @@ fill(struct status *st)
 	    st->watch.ports[1].proto, sizeof(st->watch.ports[1].proto), "udp");
 	st->watch.ports[1].timeout_ms = 150;
 	st->watch.n_ports = 2;
+	fill_failovers(st);
 }
 
 /* Asserts that obj has exactly these keys, in this order. */
@@ -185,7 +217,15 @@ status_json_has_exactly_the_design_keys(void **state)
 	o = status_to_json(&st);
 	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
 	    "cloud", "router", "conflict", "persist", "unconfigured",
-	    "discovery", "dns", "watch", "site", "balance", "store");
+	    "discovery", "dns", "watch", "site", "balance", "store",
+	    "failovers");
+	ASSERT_KEYS(path(o, "failovers", NULL), "count", "sum_ms", "by_cause",
+	    "buckets", "recent");
+	ASSERT_KEYS(json_array_get(path(o, "failovers", "recent"), 0), "at_ms",
+	    "from", "to", "cause", "duration_ms");
+	assert_int_equal(json_array_size(path(o, "failovers", "buckets")), 10);
+	assert_true(json_is_null(json_object_get(
+	    json_array_get(path(o, "failovers", "buckets"), 9), "le_ms")));
 	ASSERT_KEYS(path(o, "store", NULL), "enabled", "address", "instances",
 	    "password_file", "error", "cluster");
 	ASSERT_KEYS(path(o, "store", "cluster"), "coordinating", "converged",
@@ -218,7 +258,8 @@ status_json_has_exactly_the_design_keys(void **state)
 	ASSERT_KEYS(path(o, "discovery", NULL), "avahi", "peers_browsed",
 	    "txt_rejected", "over_limit", "igmp", "igmp_reports", "igmp_hints",
 	    "igmp_hints_limited");
-	ASSERT_KEYS(path(o, "holder", NULL), "id", "name", "address");
+	ASSERT_KEYS(
+	    path(o, "holder", NULL), "id", "name", "address", "since_ms");
 	ASSERT_KEYS(path(o, "dmz", NULL), "address", "held", "lease_ms",
 	    "kernel_lifetime_s", "guard_restarts", "vmac", "address6", "held6",
 	    "fence_ms", "fence_trusted", "probe_timeout_ms", "probe_samples",
@@ -696,6 +737,15 @@ reading_rejects_wrong_types_with_the_field_name(void **state)
 	    "{\"balance\":{\"buckets\":[85]}}",
 	    "{\"balance\":{\"buckets\":{\"h1\":-1}}}",
 	    "{\"balance\":{\"buckets\":{\"h1\":\"85\"}}}",
+	    "{\"failovers\":[]}",
+	    "{\"failovers\":{\"count\":-2}}",
+	    "{\"failovers\":{\"by_cause\":[]}}",
+	    "{\"failovers\":{\"by_cause\":{\"holder_dead\":\"1\"}}}",
+	    "{\"failovers\":{\"buckets\":{}}}",
+	    "{\"failovers\":{\"buckets\":[{\"count\":-1}]}}",
+	    "{\"failovers\":{\"recent\":[1]}}",
+	    "{\"failovers\":{\"recent\":[{\"cause\":5}]}}",
+	    "{\"holder\":{\"since_ms\":\"x\"}}",
 	};
 	struct status *st = malloc(sizeof(*st));
 	char err[128];
