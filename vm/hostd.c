@@ -74,6 +74,9 @@ struct inst {
 	/* The hypervisor's last word, and the last command's trouble. */
 	bool running;
 	char last_error[HOSTD_REASON_LEN];
+	/* Its status command fails (no answer): logged once a streak,
+	 * since it runs every tick; `vms` shows the last reason. */
+	bool status_failing;
 };
 
 struct hostd {
@@ -250,9 +253,16 @@ cmd_done(struct inst *in, int status)
 		    WIFEXITED(status) && WEXITSTATUS(status) == 1)
 			ok = false;
 		else if (!ok) {
-			log_warnx("%s: status failed: %s", in->vm.name, why);
+			if (!in->status_failing)
+				log_warnx("%s: status failed: %s (not logged "
+					  "again until it answers)",
+				    in->vm.name, why);
+			in->status_failing = true;
 			break;
 		}
+		if (in->status_failing)
+			log_info("%s: status answers again", in->vm.name);
+		in->status_failing = false;
 		in->last_error[0] = '\0';
 		/* vmrun lists the running VMs; virsh says "running". */
 		if (in->conf->driver == HOSTD_VMRUN)

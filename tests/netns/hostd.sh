@@ -14,6 +14,7 @@
 #    start VMX nogui, vmrun -T player stop VMX hard, vmrun -T player list);
 #  - the broken VM and the hanging one are FAILED after max-restarts,
 #    with their reasons (the hang killed at command-timeout);
+#  - a VM whose status command never answers: logged once, not every tick;
 #  - [site] reaches the VMs' qured (qurectl config get);
 #  - qure-hostd -t refuses a bad config with file:line; SIGTERM stops it
 #    and leaves the VMs running.
@@ -92,6 +93,11 @@ driver = command
 start = /bin/sleep 600
 stop = /bin/true
 status = /bin/false
+[vm mute]
+driver = command
+start = /bin/true
+stop = /bin/true
+status = /bin/ls $T/absent
 [site]
 app.greeting = from the host
 EOF
@@ -171,6 +177,14 @@ qn_wait_for 60000 state_is hang failed
 vm_field hang reason | grep -q "timed out after 2000 ms" ||
     qn_fail "hang's reason: $(vm_field hang reason)"
 qn_log "the broken VM and the hanging one: failed after 3 tries each"
+
+# mute's status never answers (ls exits 2), every tick since the start:
+# logged once, and `vms` has the reason.
+n=$(grep -c "mute: status failed" "$T/hostd.log")
+[ "$n" = 1 ] || qn_fail "mute's failing status logged $n times"
+vm_field mute last_error | grep -q "status: exit 2" ||
+    qn_fail "mute's last_error: $(vm_field mute last_error)"
+qn_log "a status command that never answers: logged once, last_error in vms"
 
 # SIGTERM: qure-hostd goes, the VMs stay.
 kill -TERM "$HD_PID"
