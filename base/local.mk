@@ -8,7 +8,8 @@ base_libqure_base_a_SOURCES = \
 	base/clock.c base/clock.h \
 	base/xmalloc.c base/xmalloc.h \
 	base/fds.c base/fds.h \
-	base/forked.c base/forked.h
+	base/forked.c base/forked.h \
+	base/textfile.c base/textfile.h
 # Last on a link line: the other parts' archives call into it.
 BASE_LIBS = base/libqure_base.a
 
@@ -18,3 +19,10 @@ TESTS += tests/unit/test_fds
 tests_unit_test_fds_SOURCES = tests/unit/test_fds.c
 tests_unit_test_fds_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_fds_LDADD = $(BASE_LIBS) $(CMOCKA_LIBS)
+
+# A config file read whole (base/textfile.c).
+check_PROGRAMS += tests/unit/test_textfile
+TESTS += tests/unit/test_textfile
+tests_unit_test_textfile_SOURCES = tests/unit/test_textfile.c
+tests_unit_test_textfile_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_textfile_LDADD = $(BASE_LIBS) $(CMOCKA_LIBS)

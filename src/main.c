@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "base/log.h"
+#include "base/textfile.h"
 #include "src/cluster.h"
 #include "src/conf.h"
 #include "src/ctl.h"
@@ -62,26 +63,6 @@ usage(FILE *fp)
 	    "  -h       print this help and exit\n");
 }
 
-/* The config file's text (free() it), or NULL with err. */
-static char *
-read_text(const char *path, char *err, size_t errlen)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *fp = fopen(path, "re");
-
-	if (fp == NULL || getdelim(&text, &len, '\0', fp) == -1) {
-		snprintf(err, errlen, "%s: %s", path,
-		    fp == NULL ? strerror(errno) : "cannot read it");
-		if (fp != NULL)
-			fclose(fp);
-		free(text);
-		return NULL;
-	}
-	fclose(fp);
-	return text;
-}
-
 /*
  * Reads and completes the config: a missing name becomes the hostname.
  * origin: where each value came from (NULL: not wanted). site: the site
@@ -98,7 +79,7 @@ load_conf(const char *path, const struct settings *site, struct conf *out,
 	if (site == NULL) {
 		rc = conf_load_origin(path, out, origin, err, errlen);
 	} else {
-		if ((text = read_text(path, err, errlen)) == NULL)
+		if ((text = textfile_read(path, err, errlen)) == NULL)
 			return -1;
 		rc = site_conf_load(text, path, site, out, NULL, err, errlen);
 		free(text);
@@ -202,7 +183,7 @@ ctl_config_set(
 	if (site_conf_check_key(key, err, errlen) == -1)
 		return -1;
 	if (value != NULL) {
-		if ((text = read_text(d->conf_path, err, errlen)) == NULL)
+		if ((text = textfile_read(d->conf_path, err, errlen)) == NULL)
 			return -1;
 		rc = site_conf_check_value(
 		    text, d->conf_path, key, value, err, errlen);
@@ -218,7 +199,7 @@ ctl_config_source(void *arg, const char *key)
 {
 	struct daemon *d = arg;
 	const char *source;
-	char err[256], *text = read_text(d->conf_path, err, sizeof(err));
+	char err[256], *text = textfile_read(d->conf_path, err, sizeof(err));
 
 	if (text == NULL)
 		return "site";

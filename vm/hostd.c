@@ -45,6 +45,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/textfile.h"
 #include "vm/hostd_conf.h"
 #include "vm/hostd_core.h"
 
@@ -807,25 +808,6 @@ make_instances(char *err, size_t errlen)
 	return 0;
 }
 
-static char *
-read_file(const char *path, char *err, size_t errlen)
-{
-	FILE *fp = fopen(path, "re");
-	char *text = NULL;
-	size_t len = 0;
-
-	if (fp == NULL || getdelim(&text, &len, '\0', fp) == -1) {
-		snprintf(err, errlen, "%s: %s", path,
-		    fp == NULL ? strerror(errno) : "cannot read it");
-		if (fp != NULL)
-			fclose(fp);
-		free(text);
-		return NULL;
-	}
-	fclose(fp);
-	return text;
-}
-
 static void
 stop_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -910,7 +892,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if ((text = read_file(H.conf_path, err, sizeof(err))) == NULL ||
+	if ((text = textfile_read(H.conf_path, err, sizeof(err))) == NULL ||
 	    hostd_conf_parse(text, H.conf_path, &H.conf, err, sizeof(err)) ==
 		-1) {
 		fprintf(stderr, "qure-hostd: %s\n", err);
