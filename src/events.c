@@ -208,6 +208,10 @@ events_from_json(const char *line, size_t len, struct events_event *out,
 	memset(out, 0, sizeof(*out));
 	obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (obj == NULL) {
+		/* jansson quotes the bytes near the error, newlines too. */
+		for (i = 0; i < sizeof(jerr.text) && jerr.text[i] != '\0'; i++)
+			if (jerr.text[i] < 0x20 || jerr.text[i] == 0x7f)
+				jerr.text[i] = '?';
 		snprintf(err, errlen, "event: not JSON: %s", jerr.text);
 		return -1;
 	}

@@ -570,6 +570,8 @@ reading_refuses_bad_lines_with_a_reason(void **state)
 	    {"", "not JSON"},
 	    {"{\"type\":", "not JSON"},
 	    {"[1]", "not a JSON object"},
+	    /* Found by fuzz_ctl: jansson quotes the newlines near an error. */
+	    {"{\"type\":\"a\\u00\n\n01\"}", "not JSON: invalid escape"},
 	    {"{}", "type: missing"},
 	    {"{\"type\":3}", "type: expected a string"},
 	    {"{\"type\":\"nope\",\"at_ms\":1,\"node\":\"a\"}", "type: unknown"},
