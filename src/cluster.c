@@ -581,7 +581,10 @@ events_init(struct cluster *c)
 	elect_get_id(c->core, &me);
 	elect_id_hex(&me, self.id);
 	snprintf(self.name, sizeof(self.name), "%s", c->econf.name);
-	events_track_init(&c->track, &self);
+	/* A holder silent past its next heartbeat (and a quarter) when
+	 * another member claimed was dead: that member found it so. */
+	events_track_init(&c->track, &self,
+	    c->econf.heartbeat_ms + c->econf.heartbeat_ms / 4);
 }
 
 void

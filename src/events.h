@@ -112,6 +112,7 @@ struct events_holder {
 /* The tracker; plain values, embed it and events_track_init() it. */
 struct events_track {
 	struct events_peer self;
+	uint64_t silent_ms;	    /* a holder this silent is taken for dead */
 	bool has;		    /* a holder is known */
 	bool ever;		    /* one was, since the start */
 	bool lost;		    /* it was lost, none known since */
@@ -132,8 +133,15 @@ struct events_track {
 	size_t n_recent, next;
 };
 
-/* Starts empty, for this member (self: its id and name). */
-void events_track_init(struct events_track *, const struct events_peer *self);
+/*
+ * Starts empty, for this member (self: its id and name). silent_ms: a
+ * holder replaced while this member followed it, with no state change
+ * here to say why (another member claimed first), counts as dead
+ * (cause holder_dead) if it was silent this long; else the cause is
+ * "holder_changed". 0: never.
+ */
+void events_track_init(
+    struct events_track *, const struct events_peer *self, uint64_t silent_ms);
 
 /*
  * This member's state changed (ELECT_ACT_STATE). Fills ev (a "state"

@@ -16,8 +16,10 @@
  * not the last one known: from has or lost. Its cause is why this
  * member left the old holder: the reason of its last state change away
  * from it (a standby's holder_dead, an old holder's handover, a new
- * holder's own candidacy before its claim); without one, holder_dead
- * if the old holder was declared dead, else "holder_changed". Its
+ * holder's own candidacy before its claim); without one (a standby that
+ * hears another member's claim before it finds the holder dead itself),
+ * holder_dead if the old holder was declared dead or silent for
+ * silent_ms, else "holder_changed". Its
  * duration runs from the old holder's last datagram (the age the
  * member listing gave last, or this member's own step while it held)
  * to the step that knows the new one.
@@ -38,10 +40,12 @@ events_reason_name(enum elect_reason r, char buf[STATUS_REASON_LEN])
 }
 
 void
-events_track_init(struct events_track *t, const struct events_peer *self)
+events_track_init(
+    struct events_track *t, const struct events_peer *self, uint64_t silent_ms)
 {
 	memset(t, 0, sizeof(*t));
 	t->self = *self;
+	t->silent_ms = silent_ms;
 }
 
 /* Reasons that find a holder (or start looking) rather than leave one. */
@@ -167,13 +171,14 @@ record(struct events_track *t, const struct events_event *ev)
 		t->n_recent++;
 }
 
-/* ev's cause: why we left the old holder (see the top). */
+/* ev's cause: why we left the old holder (see the top); gap: how long
+ * it was silent. */
 static void
-cause_of(const struct events_track *t, struct events_event *ev)
+cause_of(const struct events_track *t, uint64_t gap, struct events_event *ev)
 {
 	if (t->has_cause)
 		events_reason_name(t->cause, ev->cause);
-	else if (t->cur_dead)
+	else if (t->cur_dead || (t->silent_ms > 0 && gap >= t->silent_ms))
 		events_reason_name(ELECT_WHY_HOLDER_DEAD, ev->cause);
 	else
 		snprintf(ev->cause, sizeof(ev->cause), CHANGED_CAUSE);
@@ -223,8 +228,8 @@ on_new_holder(struct events_track *t, const struct events_clock *clk,
 		ev_start(t, clk, EVENTS_FAILOVER, ev);
 		snprintf(ev->from, sizeof(ev->from), "%s", t->cur.name);
 		snprintf(ev->from_id, sizeof(ev->from_id), "%s", t->cur.id);
-		cause_of(t, ev);
 		ev->duration_ms = gap_ms(t, clk);
+		cause_of(t, ev->duration_ms, ev);
 	}
 	snprintf(ev->to, sizeof(ev->to), "%s", h->who.name);
 	snprintf(ev->to_id, sizeof(ev->to_id), "%s", h->who.id);

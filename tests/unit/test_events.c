@@ -15,7 +15,8 @@
 
 /* ---- the tracker: a member "h1" on a virtual clock ---- */
 
-#define T0_UNIX 1796510000000ull /* 2026-12-06-ish */
+#define T0_UNIX 1796510000000ull /* 2026-12-05 */
+#define SILENT_MS 250		 /* a heartbeat of 200 ms and a quarter */
 
 struct fx {
 	struct events_track t;
@@ -34,7 +35,7 @@ fx_setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	events_track_init(&f->t, &SELF);
+	events_track_init(&f->t, &SELF, SILENT_MS);
 	f->clk.mono_ms = 1000;
 	f->clk.unix_ms = T0_UNIX;
 	*state = f;
@@ -221,6 +222,23 @@ holder_replaced_without_a_state_change_is_holder_changed(void **state)
 	assert_int_equal(f->ev.type, EVENTS_FAILOVER);
 	assert_string_equal(f->ev.cause, "holder_changed");
 	assert_int_equal(f->ev.duration_ms, 40);
+}
+
+static void
+holder_silent_when_another_claimed_is_holder_dead(void **state)
+{
+	struct fx *f = *state;
+
+	/* h3 goes silent; h2 finds it dead and claims; we hear the claim
+	 * before we find h3 dead ourselves. */
+	fx_follow_h3(f);
+	fx_advance(f, SILENT_MS - 1);
+	assert_true(fx_holder(f, &H2, 0));
+	assert_string_equal(f->ev.cause, "holder_changed");
+	fx_advance(f, SILENT_MS);
+	assert_true(fx_holder(f, &H3, 0));
+	assert_string_equal(f->ev.cause, "holder_dead");
+	assert_int_equal(f->ev.duration_ms, SILENT_MS);
 }
 
 static void
@@ -644,6 +662,7 @@ main(void)
 	    FX(new_holder_gives_the_reason_of_its_own_candidacy),
 	    FX(old_holder_gives_handover_and_times_from_its_leaving),
 	    FX(holder_replaced_without_a_state_change_is_holder_changed),
+	    FX(holder_silent_when_another_claimed_is_holder_dead),
 	    FX(holder_declared_dead_then_replaced_is_holder_dead),
 	    FX(a_reason_from_a_step_that_kept_the_holder_explains_nothing_later),
 	    FX(same_holder_regained_is_not_a_failover),
