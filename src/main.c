@@ -149,6 +149,7 @@ ctl_status(void *arg, struct status *out)
 		return;
 	}
 	cluster_status(d->cluster, out);
+	out->counters.watchers_dropped = ctl_watchers_dropped(d->ctl);
 	if (d->store != NULL)
 		redis_sup_status(d->store, out);
 	if (d->coord != NULL)

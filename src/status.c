@@ -184,6 +184,7 @@ counters_to_json(const struct status_counters *c)
 	jset(o, "loss_handovers", jint(c->loss_handovers));
 	jset(o, "fence_claims", jint(c->fence_claims));
 	jset(o, "fence_lapses", jint(c->fence_lapses));
+	jset(o, "watchers_dropped", jint(c->watchers_dropped));
 	return o;
 }
 
@@ -665,6 +666,7 @@ rd_counters(struct rd *rd, const json_t *o, struct status_counters *c)
 	rd_u64(rd, o, "loss_handovers", &c->loss_handovers);
 	rd_u64(rd, o, "fence_claims", &c->fence_claims);
 	rd_u64(rd, o, "fence_lapses", &c->fence_lapses);
+	rd_u64(rd, o, "watchers_dropped", &c->watchers_dropped);
 }
 
 static void

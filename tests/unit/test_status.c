@@ -80,6 +80,7 @@ fill(struct status *st)
 	st->members[0].memory_mib = 24000;
 	st->counters.rx = 7;
 	st->counters.tx = 8;
+	st->counters.watchers_dropped = 2;
 	st->counters.rx_dropped_auth = 1;
 	st->counters.rx_dropped_malformed = 2;
 	st->counters.rx_dropped_replay = 3;
@@ -272,7 +273,7 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "rx_dropped_malformed", "rx_dropped_replay", "rx_dropped_version",
 	    "rx_unverified", "challenges", "rx_dropped_ttl", "failovers",
 	    "probes", "probes_lost", "acks_lost", "loss_handovers",
-	    "fence_claims", "fence_lapses");
+	    "fence_claims", "fence_lapses", "watchers_dropped");
 	ASSERT_KEYS(path(o, "cloud", NULL), "public_address", "last_update",
 	    "status", "source", "last_error", "reachable", "reason");
 	ASSERT_KEYS(path(o, "router", NULL), "igd", "external_address",
