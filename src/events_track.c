@@ -189,7 +189,9 @@ static void
 adopt(struct events_track *t, const struct events_clock *clk,
     const struct events_holder *h, uint64_t heard)
 {
-	t->cur = h->who;
+	/* Its name may not be known yet; the one lost and back had one. */
+	if (h->who.name[0] != '\0' || strcmp(h->who.id, t->cur.id) != 0)
+		t->cur = h->who;
 	t->cur_heard_ms = heard;
 	t->since_ms = clk->unix_ms;
 	t->has = true;
