@@ -314,6 +314,8 @@ dmz_source_says_where_the_address_came_from(void **state)
 	status_print(&st, fp);
 	fclose(fp);
 	assert_non_null(strstr(text, "dmz from: router (address = auto)"));
+	assert_non_null(strstr(
+	    text, "\nfailovers: 2, the last h2 -> h1 (handover) in 80 ms\n"));
 	free(text);
 	st.dmz.source[0] = '\0';
 	o = status_to_json(&st);
