@@ -99,6 +99,9 @@ check_stream() { # N: its failover event and its status
 	    qn_fail "h$w: buckets: $(jq -c .failovers.buckets <<<"$st")"
 	[ "$(jq -r '.holder.since_ms' <<<"$st")" -gt 0 ] ||
 	    qn_fail "h$w: holder.since_ms: $(jq -c .holder <<<"$st")"
+	timeout 2 "$QURECTL" -s "$T/h$w/sock" status |
+	    grep -q "^failovers: $count1, the last h$old -> h$new (holder_dead)" ||
+	    qn_fail "h$w: no failovers line in qurectl status"
 	qn_log "h$w status: failovers ${COUNT0[$w]} -> $count1, last" \
 	    "$(jq -c '.failovers.recent[-1]' <<<"$st")"
 }
