@@ -37,6 +37,7 @@
 #include "src/check.h"
 #include "src/cloud.h"
 #include "src/conf.h"
+#include "src/events.h"
 #include "src/hooks.h"
 #include "src/site.h"
 #include "src/state.h"
@@ -135,6 +136,10 @@ struct cluster {
 	bool site_flushing; /* site_flush() under way: its steps flush not */
 	void (*step_cb)(void *); /* after every step: the daemon's */
 	void *step_cb_arg;
+	/* qurectl watch and the status failovers (src/events.h) */
+	struct events_track track;
+	cluster_event_cb *event_cb;
+	void *event_cb_arg;
 	void (*site_cb)(void *); /* the settings changed: the daemon's */
 	bool reload_quiet;	 /* its reload: no line for no change */
 	void *site_cb_arg;
@@ -486,11 +491,115 @@ log_fence_lapse(struct cluster *c)
 	    (long long)c->step_ms - (long long)c->prev_wake_ms);
 }
 
+/* ---- events (qurectl watch, status failovers; src/events.h) ---- */
+
+static void
+emit(struct cluster *c, const struct events_event *ev)
+{
+	if (c->event_cb != NULL)
+		c->event_cb(c->event_cb_arg, ev);
+}
+
+static void
+events_clock(struct events_clock *clk, uint64_t now)
+{
+	clk->mono_ms = now;
+	clk->unix_ms = clock_wall_ms();
+}
+
+static void
+events_state(struct cluster *c, const struct elect_action *a)
+{
+	struct events_clock clk;
+	struct events_event ev;
+
+	events_clock(&clk, c->step_ms);
+	events_track_state(&c->track, &clk, a->old, a->state, a->reason, &ev);
+	emit(c, &ev);
+}
+
+static void
+events_member(struct cluster *c, const struct elect_action *a, uint64_t now)
+{
+	struct events_clock clk;
+	struct events_event ev;
+	struct events_peer who;
+	char ip[INET6_ADDRSTRLEN] = "";
+
+	events_clock(&clk, now);
+	elect_id_hex(&a->member.id, who.id);
+	snprintf(who.name, sizeof(who.name), "%s", a->member.name);
+	if (a->src.family != 0)
+		addr_text(&a->src, ip, sizeof(ip));
+	events_track_member(&c->track, &clk, a->type == ELECT_ACT_MEMBER_UP,
+	    &who, ip, a->member.last_seen_ms, &ev);
+	emit(c, &ev);
+}
+
+/* After a step: the holder believed in now, with the age the member
+ * listing gives it (the failover's start, src/events_track.c). */
+static void
+events_holder(struct cluster *c, uint64_t now)
+{
+	static struct elect_member_info m[ELECT_MAX_MEMBERS];
+	struct events_holder h = {0};
+	struct events_clock clk;
+	struct events_event ev;
+	struct elect_id id, me;
+	size_t i, n;
+
+	elect_get_id(c->core, &me);
+	elect_id_hex(&me, c->track.self.id); /* a clone's new id too */
+	if (elect_get_holder(c->core, &id)) {
+		h.present = true;
+		h.self = elect_id_cmp(&id, &me) == 0;
+		elect_id_hex(&id, h.who.id);
+	}
+	if (h.self)
+		snprintf(h.who.name, sizeof(h.who.name), "%s", c->econf.name);
+	n = h.present && !h.self
+		? elect_get_members(c->core, now, m, ELECT_MAX_MEMBERS)
+		: 0;
+	for (i = 0; i < n; i++) {
+		if (elect_id_cmp(&m[i].id, &id) != 0)
+			continue;
+		snprintf(h.who.name, sizeof(h.who.name), "%s", m[i].name);
+		h.heard = true;
+		h.last_seen_ms = m[i].last_seen_ms;
+	}
+	events_clock(&clk, now);
+	if (events_track_holder(&c->track, &clk, &h, &ev))
+		emit(c, &ev);
+}
+
+static void
+events_init(struct cluster *c)
+{
+	struct events_peer self;
+	struct elect_id me;
+
+	elect_get_id(c->core, &me);
+	elect_id_hex(&me, self.id);
+	snprintf(self.name, sizeof(self.name), "%s", c->econf.name);
+	/* A holder silent past its next heartbeat (and a quarter) when
+	 * another member claimed was dead: that member found it so. */
+	events_track_init(&c->track, &self,
+	    c->econf.heartbeat_ms + c->econf.heartbeat_ms / 4);
+}
+
+void
+cluster_on_event(struct cluster *c, cluster_event_cb *cb, void *arg)
+{
+	c->event_cb = cb;
+	c->event_cb_arg = arg;
+}
+
 static void
 apply_state(struct cluster *c, const struct elect_action *a)
 {
 	char cidr[INET6_ADDRSTRLEN + 5];
 
+	events_state(c, a);
 	log_info("cluster: %s -> %s (%s), epoch %llu", elect_state_name(a->old),
 	    elect_state_name(a->state), elect_reason_name(a->reason),
 	    (unsigned long long)elect_get_epoch(c->core));
@@ -835,8 +944,7 @@ apply_member(struct cluster *c, const struct elect_action *a, uint64_t now)
 {
 	char ip[INET6_ADDRSTRLEN] = "?";
 
-	(void)c;
-	(void)now;
+	events_member(c, a, now);
 	addr_text(&a->src, ip, sizeof(ip));
 	if (a->type == ELECT_ACT_MEMBER_DEAD)
 		log_info("cluster: member %s (%s) declared dead: not heard "
@@ -1097,6 +1205,7 @@ step_core(struct cluster *c, const struct elect_event *ev)
 		note_slow_action(c, &out.act[i], t);
 	}
 	probe_drop_unwanted(c);
+	events_holder(c, now);
 	arm_timer(c, out.wake_ms, now);
 	c->prev_wake_ms = out.wake_ms;
 	c->handover = out.handover;
@@ -2583,6 +2692,7 @@ open_core(struct cluster *c, char *err, size_t errlen)
 		    "(heartbeat, dead-after, priority)");
 		return -1;
 	}
+	events_init(c);
 	return 0;
 }
 
@@ -3224,6 +3334,7 @@ cluster_status(struct cluster *c, struct status *out)
 		status_member_from(c, &members[i], &out->members[i]);
 	out->n_members = n;
 	status_holder(c, out, members, n);
+	events_track_status(&c->track, out);
 	elect_get_counters(c->core, &ctr);
 	out->counters.rx = ctr.rx;
 	out->counters.tx = ctr.tx;

@@ -19,6 +19,7 @@ struct status;
 struct coord_seen;
 
 struct cluster;
+struct events_event;
 struct settings;
 
 /*
@@ -63,6 +64,15 @@ size_t cluster_store_input(struct cluster *, enum conf_store_strategy,
 /* cb(arg) after every step of the election (the membership may have
  * changed). */
 void cluster_on_step(struct cluster *, void (*cb)(void *), void *arg);
+
+/*
+ * cb(arg, ev) for every event of `qurectl watch` (src/events.h): this
+ * member's state changes, members up and dead, the holder known and its
+ * changes. ev is borrowed for the call; cb runs inside a step of the
+ * election and must not call back into the cluster.
+ */
+typedef void cluster_event_cb(void *arg, const struct events_event *ev);
+void cluster_on_event(struct cluster *, cluster_event_cb *cb, void *arg);
 
 /* A snapshot for the control socket. */
 void cluster_status(struct cluster *, struct status *out);

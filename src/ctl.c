@@ -28,12 +28,17 @@
 #define CTL_WRITE_S 10	/* a client that does not read is dropped */
 #define CTL_ERR_LEN 256 /* one-line reasons */
 #define CTL_ECHO_MAX 32 /* bytes of a bad value quoted back */
+/* Event lines queued for one watcher: past this it is dropped, so a
+ * watcher that stops reading costs at most this much, never a wait. */
+#define CTL_WATCH_MAX (64 * 1024)
 
 struct ctl_client {
 	struct ctl *ctl;
 	struct bufferevent *bev;
-	bool closing; /* reply queued; free once it is written */
-	bool stalled; /* reading paused until the output drains */
+	bool closing;  /* reply queued; free once it is written */
+	bool stalled;  /* reading paused until the output drains */
+	bool watching; /* {"cmd":"watch"}: events go out, requests are not read
+			*/
 };
 
 struct ctl {
@@ -51,6 +56,7 @@ struct ctl {
 	bool warned_full; /* said "too many clients"; reset by a free slot */
 	int busy;	  /* inside an ops callback */
 	bool dying;	  /* ctl_free() was called from one */
+	uint64_t watchers_dropped; /* for not reading their events */
 };
 
 /* ---- the request parser (pure) ---- */
@@ -89,6 +95,7 @@ parse_cmd(const json_t *v, struct ctl_req *out, char *err, size_t errlen)
 	    {"handover", CTL_CMD_HANDOVER},
 	    {"reload", CTL_CMD_RELOAD},
 	    {"config", CTL_CMD_CONFIG},
+	    {"watch", CTL_CMD_WATCH},
 	};
 	char echo[CTL_ECHO_MAX + 1];
 	size_t i;
@@ -109,7 +116,8 @@ parse_cmd(const json_t *v, struct ctl_req *out, char *err, size_t errlen)
 	}
 	echo_copy(echo, sizeof(echo), json_string_value(v));
 	snprintf(err, errlen,
-	    "unknown cmd \"%s\" (status, members, handover, reload, config)",
+	    "unknown cmd \"%s\" (status, members, handover, reload, config, "
+	    "watch)",
 	    echo);
 	return -1;
 }
@@ -317,6 +325,8 @@ client_send_ok(struct ctl_client *cl)
 
 /* After an ops callback: returns -1 if ctl_free() ran in it. */
 static int ctl_leave(struct ctl *ctl);
+static void watcher_drop(
+    struct ctl *ctl, struct ctl_client *cl, size_t pending);
 
 static int
 do_status(struct ctl_client *cl, enum ctl_cmd cmd)
@@ -451,6 +461,24 @@ do_config(struct ctl_client *cl, const struct ctl_req *req)
 	return 0;
 }
 
+/*
+ * The connection becomes a stream of events (ctl_event()): {"ok":true},
+ * then one line per event. A watcher only reads: what it sends later is
+ * discarded, and it has no idle timeout; the write timeout stays (a
+ * watcher whose output does not move for CTL_WRITE_S is dropped).
+ */
+static void
+do_watch(struct ctl_client *cl)
+{
+	struct timeval wtv = {CTL_WRITE_S, 0};
+
+	client_send_ok(cl);
+	cl->watching = true;
+	bufferevent_set_timeouts(cl->bev, NULL, &wtv);
+	bufferevent_setwatermark(cl->bev, EV_READ, 0, 0);
+	log_debug("ctl: a client watches events");
+}
+
 /* One request line. Returns -1 if the ctl is gone (freed by an op). */
 static int
 client_request(struct ctl_client *cl, const char *line, size_t len)
@@ -472,6 +500,9 @@ client_request(struct ctl_client *cl, const char *line, size_t len)
 		return do_action(cl, &req);
 	case CTL_CMD_CONFIG:
 		return do_config(cl, &req);
+	case CTL_CMD_WATCH:
+		do_watch(cl);
+		return 0;
 	}
 	return 0;
 }
@@ -526,6 +557,10 @@ client_drain(struct ctl_client *cl)
 	char *line;
 
 	while (!cl->closing) {
+		if (cl->watching) {
+			evbuffer_drain(in, evbuffer_get_length(in));
+			return 0;
+		}
 		if (evbuffer_get_length(out) > CTL_OUT_MAX) {
 			cl->stalled = true;
 			bufferevent_disable(cl->bev, EV_READ);
@@ -588,7 +623,11 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 	size_t len = evbuffer_get_length(in);
 
 	if (!(what & BEV_EVENT_EOF) || cl->closing) {
-		client_free(cl);
+		if (cl->watching && (what & BEV_EVENT_TIMEOUT))
+			watcher_drop(cl->ctl, cl,
+			    evbuffer_get_length(bufferevent_get_output(bev)));
+		else
+			client_free(cl);
 		return;
 	}
 	if (len > CTL_LINE_MAX) {
@@ -894,6 +933,52 @@ ctl_new(struct event_base *base, const char *path, const struct ctl_ops *ops,
 fail:
 	ctl_destroy(ctl);
 	return NULL;
+}
+
+/* Drops a watcher whose queue is full: logged and counted. */
+static void
+watcher_drop(struct ctl *ctl, struct ctl_client *cl, size_t pending)
+{
+	ctl->watchers_dropped++;
+	log_warnx("ctl: dropped a watcher on %s: %zu bytes of events "
+		  "unread (it does not read; %llu dropped so far)",
+	    ctl->path, pending, (unsigned long long)ctl->watchers_dropped);
+	client_free(cl);
+}
+
+void
+ctl_event(struct ctl *ctl, const char *line)
+{
+	size_t i = 0, len = strlen(line), pending;
+	struct ctl_client *cl;
+	struct evbuffer *out;
+
+	if (ctl == NULL || ctl->dying)
+		return;
+	while (i < ctl->n_clients) {
+		cl = ctl->client[i];
+		if (!cl->watching || cl->closing) {
+			i++;
+			continue;
+		}
+		out = bufferevent_get_output(cl->bev);
+		pending = evbuffer_get_length(out);
+		if (pending + len + 1 > CTL_WATCH_MAX) {
+			watcher_drop(
+			    ctl, cl, pending); /* moves the last here */
+			continue;
+		}
+		if (evbuffer_add(out, line, len) == -1 ||
+		    evbuffer_add(out, "\n", 1) == -1)
+			abort();
+		i++;
+	}
+}
+
+uint64_t
+ctl_watchers_dropped(const struct ctl *ctl)
+{
+	return ctl != NULL ? ctl->watchers_dropped : 0;
 }
 
 void

@@ -9,12 +9,15 @@
  *   {"cmd":"members"}                -> {"ok":true,"members":[...]}
  *   {"cmd":"handover"[,"name":"h2"]} -> {"ok":true} | {"error":"..."}
  *   {"cmd":"reload"}                 -> {"ok":true} | {"error":"..."}
+ *   {"cmd":"watch"}                  -> {"ok":true}, then one event per
+ *                                       line (src/events.h) until closed
  * A malformed request gets {"error":"..."} and the connection stays
  * usable; a line over CTL_LINE_MAX bytes gets an error and is closed.
  */
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "src/status.h"
 #include "store/settings.h"
@@ -31,6 +34,7 @@ enum ctl_cmd {
 	CTL_CMD_HANDOVER,
 	CTL_CMD_RELOAD,
 	CTL_CMD_CONFIG, /* the site settings: op set|get|unset|list */
+	CTL_CMD_WATCH,	/* the connection becomes a stream of events */
 };
 
 enum ctl_config_op {
@@ -102,5 +106,14 @@ struct ctl *ctl_new(struct event_base *base, const char *path,
  * free then happens when the callback returns.
  */
 void ctl_free(struct ctl *);
+
+/*
+ * Queues line (one JSON object, no newline) and a newline to every
+ * watcher ({"cmd":"watch"}); never blocks. A watcher with 64 KiB of
+ * lines unread is dropped (logged, counted). NULL ctl does nothing.
+ */
+void ctl_event(struct ctl *, const char *line);
+/* Watchers dropped for not reading, since the start. */
+uint64_t ctl_watchers_dropped(const struct ctl *);
 
 #endif

@@ -115,7 +115,8 @@ src_qurectl_LDFLAGS = -static
 
 dist_man_MANS += doc/man/qurectl.8
 
-CTL_TEST_SOURCES = $(QURED_CTL_SOURCES)
+# events.c: the fuzz target reads event lines too (qurectl watch).
+CTL_TEST_SOURCES = $(QURED_CTL_SOURCES) src/events.c src/events.h
 
 check_PROGRAMS += tests/unit/test_status tests/unit/test_ctl
 TESTS += tests/unit/test_status tests/unit/test_ctl
@@ -332,3 +333,20 @@ tests_fuzz_fuzz_redis_coord_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_redis_coord_LDFLAGS = $(FUZZ_CFLAGS)
 endif
 # ---- end redis_sup
+
+# ---- events: `qurectl watch` and the status "failovers" (issue 14 item
+# 2, src/events.h). The record, its JSON and text (events.c: jansson
+# only, qurectl links it) and the failover tracker (events_track.c: the
+# election's names too); qured's edge feeds the tracker.
+QURED_EVENTS_SOURCES = src/events.c src/events_track.c src/events.h
+src_qured_SOURCES += $(QURED_EVENTS_SOURCES)
+src_qurectl_SOURCES += src/events.c src/events.h src/qurectl_watch.c \
+	src/qurectl_watch.h
+check_PROGRAMS += tests/unit/test_events
+TESTS += tests/unit/test_events
+tests_unit_test_events_SOURCES = tests/unit/test_events.c \
+	$(QURED_EVENTS_SOURCES)
+tests_unit_test_events_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
+	$(CMOCKA_CFLAGS)
+tests_unit_test_events_LDADD = $(ELECT_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
+# ---- end events

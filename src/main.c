@@ -21,6 +21,7 @@
 #include "src/conf.h"
 #include "src/ctl.h"
 #include "src/dmz_auto.h"
+#include "src/events.h"
 #include "src/lock.h"
 #include "src/redis_coord.h"
 #include "src/redis_sup.h"
@@ -129,12 +130,25 @@ ctl_status(void *arg, struct status *out)
 		return;
 	}
 	cluster_status(d->cluster, out);
+	out->counters.watchers_dropped = ctl_watchers_dropped(d->ctl);
 	if (d->store != NULL)
 		redis_sup_status(d->store, out);
 	if (d->coord != NULL)
 		redis_coord_status(d->coord, out);
 	else if (d->conf.store.enable)
 		out->store.enabled = true; /* and failed to start: logged */
+}
+
+/* An event of the cluster to the control socket's watchers (qurectl
+ * watch): one JSON line each. */
+static void
+cluster_event(void *arg, const struct events_event *ev)
+{
+	struct daemon *d = arg;
+	char *line = events_to_json(ev);
+
+	ctl_event(d->ctl, line);
+	free(line);
 }
 
 /* A command that needs the cluster, while there is none (key-wait). */
@@ -354,6 +368,7 @@ start_cluster(
 		return -1;
 	start_store(d, key);
 	cluster_on_site_change(d->cluster, site_changed, d);
+	cluster_on_event(d->cluster, cluster_event, d);
 	if (d->conf.dmz.address.automatic)
 		cluster_set_dmz_source(d->cluster, dmz_source_name(dmz.source));
 	return 0;

@@ -19,6 +19,7 @@
 
 #include "base/clock.h"
 #include "src/qurectl_kv.h"
+#include "src/qurectl_watch.h"
 #include "src/status.h"
 #include "store/settings.h"
 
@@ -67,6 +68,9 @@ usage(FILE *fp)
 	    "  members [--json]  the members this node knows, as a table\n"
 	    "  handover [NAME]   the holder hands the address over (to NAME)\n"
 	    "  reload            qured reloads its config file\n"
+	    "  watch [--json]    events as they happen (state changes,\n"
+	    "                    members, failovers) until interrupted; exit\n"
+	    "                    3 when qured closes the stream\n"
 	    "  config list [--json]\n"
 	    "                    the site settings, shared by every member\n"
 	    "  config get KEY [--json]\n"
@@ -751,6 +755,9 @@ run(const char *path, int argc, char **argv)
 		cmd_simple(path, "handover", argc == 2 ? argv[1] : NULL);
 	else if (strcmp(cmd, "reload") == 0 && argc == 1)
 		cmd_simple(path, "reload", NULL);
+	else if (strcmp(cmd, "watch") == 0 &&
+		 (argc == 1 || (argc == 2 && strcmp(argv[1], "--json") == 0)))
+		exit(qurectl_watch(path, argc == 2));
 	else if (strcmp(cmd, "keygen") == 0)
 		keygen_args(argc, argv);
 	else if (strcmp(cmd, "config") == 0)
@@ -762,7 +769,8 @@ run(const char *path, int argc, char **argv)
 		cmd_vms(path, argc == 2);
 	else if (strcmp(cmd, "status") == 0 || strcmp(cmd, "members") == 0 ||
 		 strcmp(cmd, "handover") == 0 || strcmp(cmd, "reload") == 0 ||
-		 strcmp(cmd, "keygen") == 0 || strcmp(cmd, "vms") == 0)
+		 strcmp(cmd, "keygen") == 0 || strcmp(cmd, "vms") == 0 ||
+		 strcmp(cmd, "watch") == 0)
 		die("%s: wrong arguments (see qurectl -h)", cmd);
 	else
 		die("unknown command \"%s\" (see qurectl -h)", cmd);

@@ -184,6 +184,7 @@ counters_to_json(const struct status_counters *c)
 	jset(o, "loss_handovers", jint(c->loss_handovers));
 	jset(o, "fence_claims", jint(c->fence_claims));
 	jset(o, "fence_lapses", jint(c->fence_lapses));
+	jset(o, "watchers_dropped", jint(c->watchers_dropped));
 	return o;
 }
 
@@ -665,6 +666,7 @@ rd_counters(struct rd *rd, const json_t *o, struct status_counters *c)
 	rd_u64(rd, o, "loss_handovers", &c->loss_handovers);
 	rd_u64(rd, o, "fence_claims", &c->fence_claims);
 	rd_u64(rd, o, "fence_lapses", &c->fence_lapses);
+	rd_u64(rd, o, "watchers_dropped", &c->watchers_dropped);
 }
 
 static void
@@ -1014,6 +1016,24 @@ status_from_json(
 
 /* ---- text ---- */
 
+/* "failovers: 2, the last h3 -> h2 (holder_dead) in 240 ms"; nothing
+ * before the first (issue 14). */
+static void
+print_failovers(const struct status *st, FILE *fp)
+{
+	const struct status_failover *f;
+
+	if (st->failovers.count == 0 || st->failovers.n_recent == 0 ||
+	    st->failovers.n_recent > STATUS_MAX_FAILOVERS)
+		return;
+	f = &st->failovers.recent[st->failovers.n_recent - 1];
+	fprintf(fp,
+	    "failovers: %" PRIu64 ", the last %s -> %s (%s) in %" PRIu64
+	    " ms\n",
+	    st->failovers.count, f->from[0] != '\0' ? f->from : "-",
+	    f->to[0] != '\0' ? f->to : "-", f->cause, f->duration_ms);
+}
+
 static const char *
 or_dash(const char *s)
 {
@@ -1171,6 +1191,7 @@ status_print(const struct status *st, FILE *fp)
 	    c->challenges, c->rx_dropped_ttl, c->failovers, c->probes,
 	    c->probes_lost, c->acks_lost, c->loss_handovers, c->fence_claims,
 	    c->fence_lapses);
+	print_failovers(st, fp);
 	if (st->cloud.present) {
 		fprintf(fp, "cloud:    %s (%s), updated %s, %s\n",
 		    or_dash(st->cloud.public_address),

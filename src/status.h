@@ -65,9 +65,10 @@ struct status_counters {
 	uint64_t probes;      /* PROBE rounds' tries sent to a silent holder */
 	uint64_t probes_lost; /* holder: members' PROBEs that never came */
 	uint64_t acks_lost;   /* holder: PROBEs asked again: ack lost */
-	uint64_t loss_handovers; /* handed over for a lossy link */
-	uint64_t fence_claims;	 /* claims a fence let in before a lease */
-	uint64_t fence_lapses;	 /* holder: our loop missed the fence */
+	uint64_t loss_handovers;   /* handed over for a lossy link */
+	uint64_t fence_claims;	   /* claims a fence let in before a lease */
+	uint64_t fence_lapses;	   /* holder: our loop missed the fence */
+	uint64_t watchers_dropped; /* qurectl watch clients that did not read */
 };
 
 /* A watched port's request timeout (issue 13): learned, or fixed. */

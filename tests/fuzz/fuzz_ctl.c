@@ -8,8 +8,10 @@
  * reason; never both, never a crash. The same bytes, if they are a JSON
  * object, are read as a status reply: whatever status_from_json() accepts
  * must survive status_to_json() and a second read unchanged (as JSON),
- * and render as text. Any broken promise aborts, which the fuzzer reports as a
- * crash.
+ * and render as text. The same bytes are read as an event line of
+ * `qurectl watch` (src/events.c): one accepted must read back the same
+ * after its own JSON, and render as one line of text. Any broken promise
+ * aborts, which the fuzzer reports as a crash.
  */
 #include "config.h"
 
@@ -21,6 +23,7 @@
 #include <jansson.h>
 
 #include "src/ctl.h"
+#include "src/events.h"
 #include "src/status.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,7 +44,7 @@ check_request(const uint8_t *data, size_t size)
 	memset(err, 0, sizeof(err));
 	if (ctl_req_parse((const char *)data, size, &req, err, sizeof(err)) ==
 	    0) {
-		CHECK(req.cmd >= CTL_CMD_STATUS && req.cmd <= CTL_CMD_CONFIG);
+		CHECK(req.cmd >= CTL_CMD_STATUS && req.cmd <= CTL_CMD_WATCH);
 		CHECK(!req.has_name || req.cmd == CTL_CMD_HANDOVER);
 		/* config: a key but for list, a value only with set; none of
 		 * them for another command. */
@@ -97,10 +100,36 @@ out:
 	free(a);
 }
 
+static void
+check_event(const uint8_t *data, size_t size)
+{
+	struct events_event a, b;
+	char err[256], text[512];
+	char *s;
+
+	if (events_from_json((const char *)data, size, &a, err, sizeof(err)) ==
+	    -1) {
+		CHECK(err[0] != '\0' && strchr(err, '\n') == NULL);
+		return;
+	}
+	s = events_to_json(&a);
+	CHECK(strchr(s, '\n') == NULL);
+	CHECK(events_from_json(s, strlen(s), &b, err, sizeof(err)) == 0);
+	/* Bytes that are not UTF-8 go out as '?': compare the second. */
+	free(s);
+	s = events_to_json(&b);
+	CHECK(events_from_json(s, strlen(s), &a, err, sizeof(err)) == 0);
+	CHECK(memcmp(&a, &b, sizeof(a)) == 0);
+	free(s);
+	events_to_text(&a, text, sizeof(text));
+	CHECK(strchr(text, '\n') == NULL);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_request(data, size);
 	check_status(data, size);
+	check_event(data, size);
 	return 0;
 }

@@ -11,6 +11,7 @@ NETNS_TESTS = \
 	tests/netns/linkcut.sh \
 	tests/netns/sigterm.sh \
 	tests/netns/kill9.sh \
+	tests/netns/watch_events.sh \
 	tests/netns/member_dead.sh \
 	tests/netns/farewell.sh \
 	tests/netns/resume.sh \

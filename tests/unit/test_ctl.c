@@ -58,6 +58,8 @@ parser_accepts_each_command(void **state)
 	parse_ok("{\"cmd\":\"handover\"}", &req);
 	assert_int_equal(req.cmd, CTL_CMD_HANDOVER);
 	assert_false(req.has_name);
+	parse_ok("{\"cmd\":\"watch\"}", &req);
+	assert_int_equal(req.cmd, CTL_CMD_WATCH);
 }
 
 static void
@@ -123,6 +125,11 @@ parser_rejects_bad_requests_with_a_reason(void **state)
 	    {"{\"cmd\":\"config\",\"op\":\"get\",\"key\":\"a\\u0000b\"}",
 		"not JSON"},
 	    {"{\"cmd\":\"status\",\"op\":\"list\"}", "only config"},
+	    /* watch takes nothing */
+	    {"{\"cmd\":\"watch\",\"name\":\"h2\"}", "only handover"},
+	    {"{\"cmd\":\"watch\",\"op\":\"list\"}", "only config"},
+	    {"{\"cmd\":\"watch\",\"json\":true}", "unknown field \"json\""},
+	    {"{\"cmd\":\"Watch\"}", "unknown cmd \"Watch\""},
 	    /* Found by fuzz_ctl: jansson quotes the newlines near an error. */
 	    {"{\"cmd\":\"handover\",\"name\":\"a\\u00\n\n\n01\"}",
 		"not JSON: invalid escape near '\"a\\u00?"},
@@ -872,6 +879,100 @@ ctl_free_from_inside_an_op_is_safe(void **state)
 	close(other);
 }
 
+/* ---- watchers ({"cmd":"watch"}) ---- */
+
+#define EV_LINE                                                                \
+	"{\"type\":\"failover\",\"at_ms\":1796510000123,\"node\":\"h1\","      \
+	"\"from\":\"h3\",\"from_id\":\"33333333333333333333333333333333\","    \
+	"\"to\":\"h2\",\"to_id\":\"22222222222222222222222222222222\","        \
+	"\"cause\":\"holder_dead\",\"duration_ms\":240}"
+
+/* A watcher: connected, {"cmd":"watch"} sent and {"ok":true} read. */
+static int
+cl_watch(struct fx *f)
+{
+	int fd = cl_connect(f);
+	json_t *o = roundtrip(f, fd, "{\"cmd\":\"watch\"}\n");
+
+	assert_true(json_is_true(json_object_get(o, "ok")));
+	json_decref(o);
+	return fd;
+}
+
+static void
+a_watcher_gets_each_event_line_and_others_do_not(void **state)
+{
+	struct fx *f = *state;
+	int w = cl_watch(f), other = cl_connect(f);
+	char buf[1024];
+	json_t *o;
+
+	ctl_event(f->ctl, EV_LINE);
+	ctl_event(f->ctl, "{\"type\":\"state\"}");
+	assert_true(cl_line(f, w, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, EV_LINE);
+	assert_true(cl_line(f, w, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "{\"type\":\"state\"}");
+	/* What a watcher sends later is not read as requests. */
+	cl_sends(f, w, "{\"cmd\":\"status\"}\n");
+	pump(f, w, POLLIN);
+	assert_int_equal(f->n_status, 0);
+	/* A client that did not ask gets replies, never events. */
+	assert_status(roundtrip(f, other, "{\"cmd\":\"status\"}\n"));
+	o = roundtrip(f, other, "{\"cmd\":\"members\"}\n");
+	assert_non_null(json_object_get(o, "members"));
+	json_decref(o);
+	/* A watcher that hangs up is freed at once. */
+	close(w);
+	pump(f, -1, 0);
+	ctl_event(f->ctl, EV_LINE);
+	close(other);
+}
+
+static void
+a_watcher_that_does_not_read_is_dropped_without_blocking(void **state)
+{
+	enum { N = 1500, LEN = 1000 }; /* 1.5 MB: past the socket buffers */
+	struct fx *f = *state;
+	int slow = cl_watch(f), fast = cl_watch(f), rcv = 4096;
+	char line[LEN + 1], buf[LEN + 2];
+	long long t0, worst = 0;
+	int i, got = 0, slow_lines = 0;
+
+	setsockopt(slow, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	memset(line, 'x', LEN);
+	memcpy(line, "{\"type\":\"state\",\"x\":\"", 21);
+	memcpy(line + LEN - 2, "\"}", 2);
+	line[LEN] = '\0';
+	for (i = 0; i < N; i++) {
+		t0 = now_ms();
+		ctl_event(f->ctl, line);
+		if (now_ms() - t0 > worst)
+			worst = now_ms() - t0;
+		/* The loop runs between events; the fast one reads them. */
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+		while (recv(fast, buf, 1, MSG_PEEK | MSG_DONTWAIT) == 1 &&
+		       cl_line(f, fast, buf, sizeof(buf)) == LEN)
+			got++;
+	}
+	/* Never a wait on the watcher (generous: the machine is busy). */
+	assert_true(worst < 1000);
+	assert_int_equal(ctl_watchers_dropped(f->ctl), 1);
+	while (got < N && cl_line(f, fast, buf, sizeof(buf)) == LEN)
+		got++;
+	assert_int_equal(got, N);
+	/* The slow one gets what was queued before, then the end. */
+	while (cl_line(f, slow, buf, sizeof(buf)) >= 0)
+		slow_lines++;
+	assert_true(slow_lines < N);
+	close(slow);
+	close(fast);
+	/* The server serves on. */
+	slow = cl_connect(f);
+	assert_status(roundtrip(f, slow, "{\"cmd\":\"status\"}\n"));
+	close(slow);
+}
+
 /* ---- the qurectl binary against the server ---- */
 
 struct run {
@@ -956,6 +1057,90 @@ run_qurectl(struct fx *f, struct run *r, const char *const *args)
 	}
 	assert_true(WIFEXITED(st));
 	r->status = WEXITSTATUS(st);
+}
+
+/*
+ * qurectl watch [--json] until its output holds want: events go out
+ * every 20 ms (the first ones may come before it watches); then the
+ * watch is ended: SIGINT, or the server closes (ctl_free()).
+ */
+static void
+run_watch(
+    struct fx *f, struct run *r, bool json, const char *want, bool by_sigint)
+{
+	const char *bin = qurectl_path();
+	char *argv[] = {(char *)bin, (char *)"-s", f->path, (char *)"watch",
+	    json ? (char *)"--json" : NULL, NULL};
+	int out[2], err[2], st = 0;
+	size_t lo = 0, le = 0;
+	long long deadline = now_ms() + 2 * DEADLINE_MS, next = 0;
+	pid_t pid, done = 0;
+	bool ended = false;
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(err, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execv(bin, argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	while (done == 0 || out[0] != -1 || err[0] != -1) {
+		if (now_ms() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			fail_msg("qurectl watch did not finish: %s", r->out);
+		}
+		if (!ended && now_ms() >= next) {
+			ctl_event(f->ctl, EV_LINE);
+			next = now_ms() + 20;
+		}
+		if (!ended && strstr(r->out, want) != NULL) {
+			ended = true;
+			if (by_sigint)
+				kill(pid, SIGINT);
+			else {
+				ctl_free(f->ctl);
+				f->ctl = NULL;
+			}
+		}
+		pump(f, out[0], POLLIN);
+		drain_pipe(&out[0], r->out, sizeof(r->out), &lo);
+		drain_pipe(&err[0], r->err, sizeof(r->err), &le);
+		if (done == 0)
+			done = waitpid(pid, &st, WNOHANG);
+	}
+	assert_true(WIFEXITED(st));
+	r->status = WEXITSTATUS(st);
+}
+
+static void
+qurectl_watch_prints_events_until_interrupted_or_closed(void **state)
+{
+	struct fx *f = *state;
+	struct run r;
+
+	if (qurectl_path() == NULL)
+		skip();
+	/* Text, ended by SIGINT: exit 0. */
+	run_watch(f, &r, false,
+	    "h1: failover h3 -> h2 (holder_dead) in 240 ms\n", true);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_non_null(strstr(r.out, "2026-12-05T22:33:20.123Z h1: "));
+	/* JSON as it came, until qured closes: exit 3, one line why. */
+	run_watch(f, &r, true, EV_LINE "\n", false);
+	assert_int_equal(r.status, 3);
+	assert_null(strstr(r.out, "{\"ok\""));
+	assert_non_null(strstr(r.err, "closed the stream"));
+	assert_string_equal(strchr(r.err, '\n'), "\n"); /* one line */
 }
 
 static void
@@ -1063,6 +1248,8 @@ main(void)
 	    T(oversized_line_gets_an_error_and_is_closed),
 	    T(a_line_of_exactly_the_limit_is_served),
 	    T(a_client_that_does_not_read_is_throttled_not_buffered),
+	    T(a_watcher_gets_each_event_line_and_others_do_not),
+	    T(a_watcher_that_does_not_read_is_dropped_without_blocking),
 	    T(config_sets_gets_lists_and_unsets_through_the_ops),
 	    T(handover_and_reload_reach_the_ops),
 	    T(the_client_past_the_limit_is_told_too_many_clients),
@@ -1072,6 +1259,7 @@ main(void)
 	    T(ctl_free_removes_the_socket_file),
 	    T(ctl_free_from_inside_an_op_is_safe),
 	    T(qurectl_talks_to_the_server),
+	    T(qurectl_watch_prints_events_until_interrupted_or_closed),
 	    T(qurectl_reports_errors_in_one_line_and_exits_1),
 	    T(qurectl_keygen_prints_32_random_bytes_in_base64),
 	};

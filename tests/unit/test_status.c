@@ -80,6 +80,7 @@ fill(struct status *st)
 	st->members[0].memory_mib = 24000;
 	st->counters.rx = 7;
 	st->counters.tx = 8;
+	st->counters.watchers_dropped = 2;
 	st->counters.rx_dropped_auth = 1;
 	st->counters.rx_dropped_malformed = 2;
 	st->counters.rx_dropped_replay = 3;
@@ -272,7 +273,7 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "rx_dropped_malformed", "rx_dropped_replay", "rx_dropped_version",
 	    "rx_unverified", "challenges", "rx_dropped_ttl", "failovers",
 	    "probes", "probes_lost", "acks_lost", "loss_handovers",
-	    "fence_claims", "fence_lapses");
+	    "fence_claims", "fence_lapses", "watchers_dropped");
 	ASSERT_KEYS(path(o, "cloud", NULL), "public_address", "last_update",
 	    "status", "source", "last_error", "reachable", "reason");
 	ASSERT_KEYS(path(o, "router", NULL), "igd", "external_address",
@@ -313,6 +314,8 @@ dmz_source_says_where_the_address_came_from(void **state)
 	status_print(&st, fp);
 	fclose(fp);
 	assert_non_null(strstr(text, "dmz from: router (address = auto)"));
+	assert_non_null(strstr(
+	    text, "\nfailovers: 2, the last h2 -> h1 (handover) in 80 ms\n"));
 	free(text);
 	st.dmz.source[0] = '\0';
 	o = status_to_json(&st);
