@@ -332,3 +332,14 @@ tests_fuzz_fuzz_redis_coord_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_redis_coord_LDFLAGS = $(FUZZ_CFLAGS)
 endif
 # ---- end redis_sup
+
+# ---- priv: systemd and least privilege (issue 14 item 3): Type=notify
+# (src/sdnotify.c, libsystemd's sd-daemon) and the user and three
+# capabilities qured keeps (src/priv.c, libcap-ng).
+src_qured_SOURCES += src/sdnotify.c src/sdnotify.h src/priv.c src/priv.h
+src_qured_CFLAGS += $(SYSTEMD_CFLAGS) $(CAPNG_CFLAGS)
+src_qured_LDADD += $(SYSTEMD_LIBS) $(CAPNG_LIBS)
+# The unit's exposure (systemd-analyze security --offline) at most 3.0.
+TESTS += tests/unit/unit_security.sh
+dist_noinst_SCRIPTS += tests/unit/unit_security.sh
+# ---- end priv

@@ -27,6 +27,7 @@ static const char every_key[] = "[node]\n"
 				"preempt = yes\n"
 				"state-dir = /srv/qured\n"
 				"control-socket = /run/q.sock\n"
+				"status-group = adm\n"
 				"rt-priority = 7\n"
 				"[cluster]\n"
 				"interface = eth1\n"
@@ -60,6 +61,7 @@ static const char every_key[] = "[node]\n"
 				"[hooks]\n"
 				"on-holder = /etc/qured/up\n"
 				"on-standby = /etc/qured/down\n"
+				"user = qured\n"
 				"[discovery]\n"
 				"avahi = no\n"
 				"[cloud]\n"
@@ -1459,7 +1461,7 @@ a_key_file_owned_by_another_user_is_refused(void **state)
 	assert_int_equal(chown(path, 4242, 4242), 0);
 	snprintf(want, sizeof(want),
 	    "%s: owned by uid 4242, expected root or the user qured runs "
-	    "as (uid 0), run chown root %s",
+	    "as (uid 0), run chown 0 %s",
 	    path, path);
 	read_key_fails_with(path, want);
 	assert_null(strchr(want, '\n'));
