@@ -144,9 +144,20 @@ want_caps(capng_type_t type, enum priv_extra extra)
 	return 0;
 }
 
+/*
+ * The bounding set goes too, and the three become ambient: a root
+ * qured's programs (hooks, checks, the site cache's redis-servers) then
+ * start with those three instead of every capability. That also keeps
+ * their PR_SET_PDEATHSIG (src/child.h): the kernel clears it on an exec
+ * that gains capabilities, and an orphaned redis-server would hold the
+ * next qured's ports. Inheritable before the bounding set (the kernel
+ * wants them in both), CAP_SETPCAP to clear it, then without.
+ */
 static int
 drop_here(enum priv_extra extra, char *err, size_t errlen)
 {
+	bool can_bound;
+
 	if (capng_get_caps_process() == -1) {
 		snprintf(err, errlen, "capabilities: cannot read them: %s",
 		    strerror(errno));
@@ -154,11 +165,20 @@ drop_here(enum priv_extra extra, char *err, size_t errlen)
 	}
 	if (!anything_to_drop(extra))
 		return 0;
-	/* Effective and permitted only: the ambient set follows the
-	 * permitted one down, and root's hooks stay what they were. */
-	capng_clear(CAPNG_SELECT_CAPS);
-	if (want_caps(CAPNG_EFFECTIVE | CAPNG_PERMITTED, extra) == -1 ||
-	    capng_apply(CAPNG_SELECT_CAPS) == -1) {
+	can_bound = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP) == 1;
+	capng_clear(CAPNG_SELECT_ALL);
+	if (want_caps(CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE,
+		extra) == -1 ||
+	    want_caps(CAPNG_AMBIENT, PRIV_ONLY_NET) == -1 ||
+	    (can_bound &&
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+		    CAP_SETPCAP) == -1) ||
+	    capng_apply(CAPNG_SELECT_CAPS) == -1 ||
+	    (can_bound && capng_apply(CAPNG_SELECT_BOUNDS) == -1) ||
+	    capng_update(CAPNG_DROP, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+		CAP_SETPCAP) == -1 ||
+	    capng_apply(CAPNG_SELECT_CAPS) == -1 ||
+	    capng_apply(CAPNG_SELECT_AMBIENT) == -1) {
 		snprintf(err, errlen,
 		    "capabilities: cannot drop the others: %s",
 		    strerror(errno));

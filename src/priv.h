@@ -47,9 +47,10 @@ enum priv_extra {
  * keeps exactly the three capabilities (effective, permitted,
  * inheritable and ambient, so hooks and checks have them too, as under
  * systemd's AmbientCapabilities=). to NULL: stays who it is and drops
- * every capability but the three (and extra's); when there is nothing
- * to drop (systemd gave only those) no system call is made, so a
- * seccomp filter without capset is no obstacle. 0, or -1 with err.
+ * every capability but the three (and extra's, not passed on), the
+ * bounding set too when it may (root), the three ambient; when there is
+ * nothing to drop (systemd gave only those) no system call is made, so
+ * a seccomp filter without capset is no obstacle. 0, or -1 with err.
  */
 int priv_drop(const struct priv_user *to, enum priv_extra extra, char *err,
     size_t errlen);

@@ -5,7 +5,8 @@
 # CAP_NET_RAW and CAP_NET_BIND_SERVICE (permitted, effective, ambient; no
 # bounding set, no supplementary groups) and still does a holder's work:
 # it preempts h2 (a root qured), adds the DMZ address and its gratuitous
-# ARP moves the router's entry; its on-holder hook runs as nobody. h2,
+# ARP moves the router's entry; its on-holder hook runs as nobody; its
+# site cache's redis-servers ([store]) run as nobody and answer. h2,
 # root with [hooks] user = nobody, keeps only the three and what a hook
 # user needs, and its on-standby hook runs as nobody. h1's control socket
 # refuses a handover from an unprivileged uid, allows status to a member
@@ -71,6 +72,13 @@ address = $QN_DMZ/24
 [hooks]
 on-holder = $T/h1/hook
 CONF
+REDIS_SERVER=$(command -v redis-server || true)
+if [ -n "$REDIS_SERVER" ]; then
+	printf '[store]\nenable = yes\nredis-server = %s\n' "$REDIS_SERVER" \
+	    >>"$T/h1/qured.conf"
+else
+	echo "note: no redis-server (apt-get install redis-server): [store] not tried"
+fi
 ip netns exec "$(qn_ns 1)" "$QURED" -f -v -u "$RUN_AS:nogroup" \
     -c "$T/h1/qured.conf" >>"$T/h1/log" 2>&1 &
 QN_PID[1]=$!
@@ -95,6 +103,13 @@ for c in CapEff CapPrm CapAmb; do
 done
 [ "$(st CapBnd)" = 0000000000000000 ] ||
     qn_fail "h1's qured: CapBnd $(st CapBnd), want empty"
+store_up() {
+	[ "$(qn_field 1 '[.store.instances[] | select(.up)] | length')" = 2 ]
+}
+if [ -n "$REDIS_SERVER" ]; then
+	qn_wait_for 15000 store_up
+	qn_log "h1's site cache: both redis-servers up"
+fi
 for child in $(pgrep -P "$pid"); do
 	[ "$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' \
 	    "/proc/$child/status")" = "$RUN_UID" ] ||
@@ -111,9 +126,15 @@ qn_wait_for 5000 test -s "$T/h2/run/hook.uid"
     qn_fail "h2's on-standby hook ran as uid $(cat "$T/h2/run/hook.uid")"
 pid2=${QN_PID[2]}
 # h2 stays root: the three, and CAP_KILL 5, CAP_SETGID 6, CAP_SETUID 7
-[ "$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$pid2/status")" = \
-    00000000000034e0 ] ||
-    qn_fail "h2's qured: CapEff $(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$pid2/status")"
+# for its hooks' user; no bounding set, the three ambient (for what it
+# runs as root: the kernel then keeps a redis-server's PDEATHSIG).
+st2() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$pid2/status"; }
+[ "$(st2 CapEff)" = 00000000000034e0 ] ||
+    qn_fail "h2's qured: CapEff $(st2 CapEff), want 00000000000034e0"
+[ "$(st2 CapAmb)" = 0000000000003400 ] ||
+    qn_fail "h2's qured: CapAmb $(st2 CapAmb), want 0000000000003400"
+[ "$(st2 CapBnd)" = 0000000000000000 ] ||
+    qn_fail "h2's qured: CapBnd $(st2 CapBnd), want empty"
 qn_log "hooks ran as uid $RUN_UID (h1: its own user; h2: switched from root)"
 
 # The control socket.
