@@ -6,7 +6,8 @@
 # bounding set, no supplementary groups) and still does a holder's work:
 # it preempts h2 (a root qured), adds the DMZ address and its gratuitous
 # ARP moves the router's entry; its on-holder hook runs as nobody; its
-# site cache's redis-servers ([store]) run as nobody and answer. h2,
+# site cache's redis-servers ([store]) run as nobody and answer; its DNS
+# responder listens on port 53 (CAP_NET_BIND_SERVICE). h2,
 # root with [hooks] user = nobody, keeps only the three and what a hook
 # user needs, and its on-standby hook runs as nobody. h1's control socket
 # refuses a handover from an unprivileged uid, allows status to a member
@@ -71,6 +72,8 @@ interface = eth0
 address = $QN_DMZ/24
 [hooks]
 on-holder = $T/h1/hook
+[dns]
+zone = site.test
 CONF
 REDIS_SERVER=$(command -v redis-server || true)
 if [ -n "$REDIS_SERVER" ]; then
@@ -110,6 +113,11 @@ if [ -n "$REDIS_SERVER" ]; then
 	qn_wait_for 15000 store_up
 	qn_log "h1's site cache: both redis-servers up"
 fi
+dns53() {
+	[ -n "$(ip netns exec "$(qn_ns 1)" ss -Hlun 'sport = :53')" ]
+}
+qn_wait_for 5000 dns53
+qn_log "h1's DNS responder listens on port 53"
 for child in $(pgrep -P "$pid"); do
 	[ "$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' \
 	    "/proc/$child/status")" = "$RUN_UID" ] ||
