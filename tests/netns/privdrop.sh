@@ -124,6 +124,12 @@ for child in $(pgrep -P "$pid"); do
 	    qn_fail "h1's child $child ($(cat "/proc/$child/comm")) is not $RUN_AS"
 done
 qn_log "h1: uid $RUN_UID, gid $RUN_GID, CapEff/CapPrm/CapAmb 0x3400, CapBnd 0"
+# Its helpers work as nobody: the address guard (no restart) and the
+# state writer (the state file is nobody's).
+[ "$(qn_field 1 .dmz.guard_restarts)" = 0 ] ||
+    qn_fail "h1's address guard restarted $(qn_field 1 .dmz.guard_restarts) times"
+[ "$(stat -c %u "$T/h1/state/state")" = "$RUN_UID" ] ||
+    qn_fail "h1's state file: $(ls -l "$T/h1/state/state")"
 
 # The hooks: h1's as its own user, h2's switched to [hooks] user.
 qn_wait_for 5000 test -s "$T/h1/run/hook.uid"
