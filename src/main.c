@@ -19,11 +19,11 @@
 
 #include "base/log.h"
 #include "base/textfile.h"
+#include "src/child.h"
 #include "src/cluster.h"
 #include "src/conf.h"
 #include "src/ctl.h"
 #include "src/dmz_auto.h"
-#include "src/child.h"
 #include "src/lock.h"
 #include "src/priv.h"
 #include "src/redis_coord.h"
