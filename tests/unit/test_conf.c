@@ -494,6 +494,18 @@ static const struct bad {
 	"address, expected e.g. 239.255.81.82"},
     {MINIMAL "[cluster]\nport = 0\n",
 	"t.conf:4: [cluster] port: 0 is out of range, expected 1 to 65535"},
+    {MINIMAL "[hooks]\nuser = 9qured\n",
+	"t.conf:4: [hooks] user: \"9qured\" is not a user or group name, "
+	"expected e.g. qured"},
+    {MINIMAL "[hooks]\nuser = qu red\n",
+	"t.conf:4: [hooks] user: \"qu red\" is not a user or group name, "
+	"expected e.g. qured"},
+    {"[node]\nstatus-group = adm;x\n" MINIMAL,
+	"t.conf:2: [node] status-group: \"adm;x\" is not a user or group "
+	"name, expected e.g. qured"},
+    {"[node]\nstatus-group = a123456789a123456789a123456789abc\n" MINIMAL,
+	"t.conf:2: [node] status-group: value is longer than 32 bytes, "
+	"expected e.g. qured"},
     {MINIMAL "[cluster]\ninterface = eth/0\n",
 	"t.conf:4: [cluster] interface: \"eth/0\" is not an interface name, "
 	"expected e.g. eth0"},
