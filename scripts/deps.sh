@@ -16,6 +16,10 @@ PKGS=(
 	libnftnl-dev libmnl-dev # netcfg/nft_batch.c
 	libminiupnpc-dev libnatpmp-dev # dns/router.c
 	libhiredis-dev # src/redis_sup.c: the site cache's instances
+	libsystemd-dev libcap-ng-dev # src/sdnotify.c, src/priv.c (issue 14)
+	# tests/unit/unit_security.sh: systemd-analyze security --offline;
+	# tests/netns/privdrop.sh: setpriv (util-linux)
+	systemd util-linux
 	# fuzzing (libFuzzer and the sanitizer runtimes of clang 14), format
 	clang libclang-rt-14-dev clang-format-14
 	# tests/netns (network namespaces, bridges, veth)

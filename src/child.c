@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -42,6 +43,21 @@ static struct {
 	struct child_ent *ent;
 	size_t n, cap;
 } disp;
+
+/* child_set_user(): whom child_spawn()'s children become; not set: stay. */
+static struct {
+	bool set;
+	uid_t uid;
+	gid_t gid;
+} as_user;
+
+void
+child_set_user(uid_t uid, gid_t gid)
+{
+	as_user.set = true;
+	as_user.uid = uid;
+	as_user.gid = gid;
+}
 
 static void
 ent_del(size_t i)
@@ -160,6 +176,7 @@ static void
 exec_child(const char *path, char *const argv[], char *const envp[],
     int null_in, int null_out, int deathsig, pid_t parent)
 {
+	const gid_t gid = as_user.gid;
 	struct sched_param normal = {.sched_priority = 0};
 	struct sigaction sa;
 	sigset_t none;
@@ -193,6 +210,13 @@ exec_child(const char *path, char *const argv[], char *const envp[],
 	fds_close_except(NULL, 0);
 	if (chdir("/") == -1)
 		_exit(127);
+	/* [hooks] user: group first, while we may still change it; a
+	 * setuid() away from root also clears every capability. Not to
+	 * be run as root by mistake: a failure is exit status 126. */
+	if (deathsig == 0 && as_user.set &&
+	    (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+		setresuid(as_user.uid, as_user.uid, as_user.uid) == -1))
+		_exit(126);
 	execve(path, argv, envp);
 	_exit(127);
 }

@@ -64,6 +64,15 @@ pid_t child_spawn(const char *path, char *const argv[], char *const envp[],
 pid_t child_spawn_tied(const char *path, char *const argv[], char *const envp[],
     child_exit_cb *cb, void *arg, int deathsig);
 
+/*
+ * Children of child_spawn() (hooks and checks; not the tied ones) will
+ * setgroups/setgid/setuid to uid and gid before execve, exiting 126 if
+ * that fails ([hooks] user while qured runs as root; it then needs
+ * CAP_SETUID, CAP_SETGID and CAP_KILL, src/priv.h). Process-wide, like
+ * the dispatcher.
+ */
+void child_set_user(uid_t uid, gid_t gid);
+
 /* SIGKILLs the child's whole process group (a hook's own children too).
  * Its callback still comes, once it is reaped. */
 void child_kill(pid_t pid);

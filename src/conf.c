@@ -34,6 +34,7 @@ enum ktype {
 	T_UINT,	    /* unsigned of 1, 2 or 4 bytes, in [min, max] */
 	T_MS,	    /* uint32_t milliseconds, in [min, max] */
 	T_NAME,	    /* node name: one DNS label */
+	T_USER,	    /* a user or group name */
 	T_IFNAME,   /* network interface name */
 	T_DNAME,    /* DNS name */
 	T_PATH,	    /* absolute path */
@@ -89,6 +90,11 @@ static const struct key keys[] = {
 	0, "where the node id, epoch and sequence live"},
     {"node", "control-socket", T_PATH, "/run/qured/qured.sock", 0, 0,
 	FIELD(node.control_socket), 0, "UNIX socket that qurectl talks to"},
+    {"node", "status-group", T_USER, "", 0, 0, FIELD(node.status_group),
+	F_EMPTY,
+	"group whose members may also read (status, members, config get "
+	"and list) on the control socket; empty: only root, qured's user "
+	"and its group"},
     {"node", "rt-priority", T_UINT, "1", 0, 99, FIELD(node.rt_priority), 0,
 	"real-time (SCHED_RR) priority, so a busy host does not delay "
 	"heartbeats; 0: normal scheduling"},
@@ -172,6 +178,9 @@ static const struct key keys[] = {
 	F_EMPTY | F_LIVE, "program run when this instance becomes holder"},
     {"hooks", "on-standby", T_PATH, "", 0, 0, FIELD(hooks.on_standby),
 	F_EMPTY | F_LIVE, "program run when this instance stops holding"},
+    {"hooks", "user", T_USER, "", 0, 0, FIELD(hooks.user), F_EMPTY,
+	"user the hooks and the exec check run as; empty: the user qured "
+	"runs as"},
     {"discovery", "avahi", T_AVAHI, "auto", 0, 0, FIELD(discovery.avahi), 0,
 	"DNS-SD through avahi-daemon: auto (when it runs), yes or no"},
     {"cloud", "name", T_DNAME, NULL, 0, 0, FIELD(cloud.name),
@@ -494,6 +503,19 @@ name_ok(const char *v)
 	return label_ok(v, strlen(v), false);
 }
 
+/* A user or group name as adduser(8) allows by default (NAME_REGEX):
+ * a letter or '_' first, then letters, digits, '_', '.' and '-'. */
+static bool
+user_ok(const char *v)
+{
+	if (!isalpha((unsigned char)*v) && *v != '_')
+		return false;
+	for (; *v != '\0'; v++)
+		if (!isalnum((unsigned char)*v) && strchr("_.-", *v) == NULL)
+			return false;
+	return true;
+}
+
 /*
  * Narrower than the kernel's dev_valid_name(): ASCII letters, digits and
  * "_.+@-" only, so that a name can neither start an inline comment (";")
@@ -559,6 +581,7 @@ parse_str(const struct key *k, const char *v, void *f, char *why, size_t n)
 	    [T_NAME] = {name_ok, "a valid name",
 		"letters, digits and '-', at most 63 bytes"},
 	    [T_IFNAME] = {ifname_ok, "an interface name", "e.g. eth0"},
+	    [T_USER] = {user_ok, "a user or group name", "e.g. qured"},
 	    [T_DNAME] = {dname_ok, "a DNS name", "e.g. site1.example.org"},
 	    [T_PATH] = {path_ok, "an absolute path", "e.g. /etc/qured/x"},
 	    [T_URL] = {url_ok, "an http URL",
@@ -1455,6 +1478,7 @@ static const struct ktype_ops {
     [T_MS] = {"duration", parse_ms, print_ms},
     [T_NAME] = {"name", parse_str, print_str},
     [T_IFNAME] = {"interface", parse_str, print_str},
+    [T_USER] = {"user name", parse_str, print_str},
     [T_DNAME] = {"DNS name", parse_str, print_str},
     [T_PATH] = {"path", parse_str, print_str},
     [T_URL] = {"URL", parse_str, print_str},
@@ -2189,6 +2213,12 @@ conf_read_key(
 			say(err, errlen,
 			    "%s: missing, run `qurectl keygen -o %s`", path,
 			    path);
+		else if (errno == EACCES)
+			say(err, errlen,
+			    "%s: cannot open: %s; qured runs as uid %u: the "
+			    "key must be that user's, mode 0600 (chown %u %s)",
+			    path, strerror(errno), (unsigned)geteuid(),
+			    (unsigned)geteuid(), path);
 		else
 			say(err, errlen, "%s: cannot open: %s", path,
 			    strerror(errno));
@@ -2206,8 +2236,9 @@ conf_read_key(
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
 		say(err, errlen,
 		    "%s: owned by uid %u, expected root or the user qured "
-		    "runs as (uid %u), run chown root %s",
-		    path, (unsigned)st.st_uid, (unsigned)geteuid(), path);
+		    "runs as (uid %u), run chown %u %s",
+		    path, (unsigned)st.st_uid, (unsigned)geteuid(),
+		    (unsigned)geteuid(), path);
 		goto out;
 	}
 	if (st.st_mode & 077) {

@@ -17,6 +17,7 @@
 
 #define CONF_NAME_MAX 63   /* [node] name, bytes (= ELECT_NAME_MAX) */
 #define CONF_IFNAME_MAX 15 /* [cluster] interface (IFNAMSIZ - 1) */
+#define CONF_USER_MAX 32   /* [hooks] user, [node] status-group */
 #define CONF_PATH_MAX 127  /* absolute paths, bytes */
 #define CONF_SOCK_MAX 107  /* control-socket: sizeof(sun_path) - 1 */
 #define CONF_DNAME_MAX 253 /* DNS names, bytes, without a final dot */
@@ -146,6 +147,7 @@ struct conf {
 		bool preempt;
 		char state_dir[CONF_PATH_MAX + 1];
 		char control_socket[CONF_SOCK_MAX + 1];
+		char status_group[CONF_USER_MAX + 1]; /* "": none */
 		uint8_t rt_priority; /* SCHED_RR priority; 0: normal */
 	} node;
 	struct {
@@ -183,6 +185,7 @@ struct conf {
 	struct {
 		char on_holder[CONF_PATH_MAX + 1]; /* "": none */
 		char on_standby[CONF_PATH_MAX + 1];
+		char user[CONF_USER_MAX + 1]; /* "": qured's own */
 	} hooks;
 	struct {
 		enum conf_avahi avahi;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,16 +36,17 @@
 struct ctl_client {
 	struct ctl *ctl;
 	struct bufferevent *bev;
-	bool closing;  /* reply queued; free once it is written */
-	bool stalled;  /* reading paused until the output drains */
-	bool watching; /* {"cmd":"watch"}: events go out, requests are not read
-			*/
+	struct ctl_peer peer; /* who connected (SO_PEERCRED) */
+	bool closing;	      /* reply queued; free once it is written */
+	bool stalled;	      /* reading paused until the output drains */
+	bool watching; /* {"cmd":"watch"}: events go out, requests are not read */
 };
 
 struct ctl {
 	struct event_base *base;
 	struct ctl_ops ops;
 	void *arg;
+	struct ctl_acl acl;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int fd;
 	dev_t dev;
@@ -274,6 +276,102 @@ out:
 	return rc;
 }
 
+/* ---- who may do what (pure) ---- */
+
+/*
+ * One row per command (and config op): does it change anything? A
+ * command missing here needs write, so a new one is closed until it is
+ * listed (kv and key commands: add their rows).
+ */
+static const struct {
+	enum ctl_cmd cmd;
+	int op; /* enum ctl_config_op for CTL_CMD_CONFIG; -1: any */
+	const char *name;
+	bool write;
+} access_table[] = {
+    {CTL_CMD_STATUS, -1, "status", false},
+    {CTL_CMD_MEMBERS, -1, "members", false},
+    {CTL_CMD_WATCH, -1, "watch", false},
+    {CTL_CMD_HANDOVER, -1, "handover", true},
+    {CTL_CMD_RELOAD, -1, "reload", true},
+    {CTL_CMD_CONFIG, CTL_CONFIG_LIST, "config list", false},
+    {CTL_CMD_CONFIG, CTL_CONFIG_GET, "config get", false},
+    {CTL_CMD_CONFIG, CTL_CONFIG_SET, "config set", true},
+    {CTL_CMD_CONFIG, CTL_CONFIG_UNSET, "config unset", true},
+};
+
+#define N_ACCESS (sizeof(access_table) / sizeof(access_table[0]))
+
+static ssize_t
+access_row(const struct ctl_req *req)
+{
+	size_t i;
+
+	for (i = 0; i < N_ACCESS; i++)
+		if (access_table[i].cmd == req->cmd &&
+		    (access_table[i].op == -1 ||
+			access_table[i].op == (int)req->op))
+			return (ssize_t)i;
+	return -1;
+}
+
+bool
+ctl_req_needs_write(const struct ctl_req *req)
+{
+	ssize_t i = access_row(req);
+
+	return i == -1 || access_table[i].write;
+}
+
+static bool
+peer_in_group(const struct ctl_peer *peer, gid_t gid)
+{
+	size_t i;
+
+	if (peer->gid == gid)
+		return true;
+	for (i = 0; i < peer->n_groups && i < CTL_PEER_GROUPS; i++)
+		if (peer->groups[i] == gid)
+			return true;
+	return false;
+}
+
+bool
+ctl_access_ok(const struct ctl_acl *acl, const struct ctl_peer *peer,
+    const struct ctl_req *req, char *err, size_t errlen)
+{
+	ssize_t i = access_row(req);
+	const char *name = i == -1 ? "this command" : access_table[i].name;
+	bool write = ctl_req_needs_write(req);
+
+	if (peer->uid == (uid_t)-1) {
+		snprintf(err, errlen,
+		    "refused: %s: the peer's credentials are unknown", name);
+		return false;
+	}
+	if (peer->uid == 0 || peer->uid == acl->self_uid ||
+	    peer_in_group(peer, acl->admin_gid))
+		return true;
+	if (!write && acl->has_status_gid &&
+	    peer_in_group(peer, acl->status_gid))
+		return true;
+	if (write)
+		snprintf(err, errlen,
+		    "refused: %s changes the cluster: only root, qured's user "
+		    "(uid %u) or the group %s may (uid %u is none of them)",
+		    name, (unsigned)acl->self_uid, acl->admin_group,
+		    (unsigned)peer->uid);
+	else
+		snprintf(err, errlen,
+		    "refused: %s: only root, qured's user (uid %u), the group "
+		    "%s%s%s may read (uid %u is none of them)",
+		    name, (unsigned)acl->self_uid, acl->admin_group,
+		    acl->has_status_gid ? " or the status group " : "",
+		    acl->has_status_gid ? acl->status_group : "",
+		    (unsigned)peer->uid);
+	return false;
+}
+
 /* ---- replies ---- */
 
 static void
@@ -491,6 +589,11 @@ client_request(struct ctl_client *cl, const char *line, size_t len)
 		client_send_error(cl, err);
 		return 0;
 	}
+	if (!ctl_access_ok(&cl->ctl->acl, &cl->peer, &req, err, sizeof(err))) {
+		log_warnx("ctl: %s", err);
+		client_send_error(cl, err);
+		return 0;
+	}
 	switch (req.cmd) {
 	case CTL_CMD_STATUS:
 	case CTL_CMD_MEMBERS:
@@ -651,6 +754,28 @@ client_refuse(int fd)
 	close(fd);
 }
 
+/* SO_PEERCRED (uid, gid) and SO_PEERGROUPS (Linux 4.13: the
+ * supplementary groups); unknown: uid (uid_t)-1, refused everything. */
+static void
+peer_get(int fd, struct ctl_peer *peer)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	memset(peer, 0, sizeof(*peer));
+	peer->uid = (uid_t)-1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1) {
+		log_warn("ctl: SO_PEERCRED");
+		return;
+	}
+	peer->uid = uc.uid;
+	peer->gid = uc.gid;
+	len = sizeof(peer->groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, peer->groups, &len) == 0)
+		peer->n_groups = len / sizeof(peer->groups[0]);
+	/* More groups than we look at (ERANGE): the first ones only. */
+}
+
 static void
 client_new(struct ctl *ctl, int fd)
 {
@@ -669,6 +794,7 @@ client_new(struct ctl *ctl, int fd)
 	}
 	cl = xcalloc(1, sizeof(*cl));
 	cl->ctl = ctl;
+	peer_get(fd, &cl->peer);
 	cl->bev = bufferevent_socket_new(ctl->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (cl->bev == NULL) {
 		log_warnx("ctl: cannot set up a client");
@@ -899,6 +1025,30 @@ ctl_leave(struct ctl *ctl)
 	return ctl->dying ? -1 : 0;
 }
 
+static void
+group_name(gid_t gid, char name[CTL_GROUP_NAME])
+{
+	struct group *gr = getgrgid(gid);
+
+	if (gr != NULL && strlen(gr->gr_name) < CTL_GROUP_NAME)
+		snprintf(name, CTL_GROUP_NAME, "%s", gr->gr_name);
+	else
+		snprintf(name, CTL_GROUP_NAME, "gid %u", (unsigned)gid);
+}
+
+int
+ctl_set_acl(
+    struct ctl *ctl, const struct ctl_acl *acl, char *err, size_t errlen)
+{
+	ctl->acl = *acl;
+	if (chmod(ctl->path, acl->has_status_gid ? 0666 : 0660) == -1) {
+		snprintf(err, errlen, "control socket %s: chmod: %s", ctl->path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 struct ctl *
 ctl_new(struct event_base *base, const char *path, const struct ctl_ops *ops,
     void *arg, char *err, size_t errlen)
@@ -916,6 +1066,9 @@ ctl_new(struct event_base *base, const char *path, const struct ctl_ops *ops,
 	ctl->ops = *ops;
 	ctl->arg = arg;
 	ctl->fd = -1;
+	ctl->acl.self_uid = geteuid();
+	ctl->acl.admin_gid = getegid();
+	group_name(ctl->acl.admin_gid, ctl->acl.admin_group);
 	memcpy(ctl->path, path, len + 1);
 	if (ctl_listen(ctl, err, errlen) == -1)
 		goto fail;

@@ -15,6 +15,8 @@
  * usable; a line over CTL_LINE_MAX bytes gets an error and is closed.
  */
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,6 +65,44 @@ int ctl_req_parse(const char *line, size_t len, struct ctl_req *out, char *err,
     size_t errlen);
 
 /*
+ * Who may do what (SO_PEERCRED, issue 14). A request that changes
+ * anything (ctl_req_needs_write(): handover, reload, config set and
+ * unset, and any command the table does not list) only from root, from
+ * qured's own user or from a member of qured's group (the socket's);
+ * one that only reads (status, members, config get and list) also from
+ * a member of the status group, when there is one.
+ */
+#define CTL_PEER_GROUPS 64 /* supplementary groups looked at */
+#define CTL_GROUP_NAME 33  /* for the reason: "qured", "gid 998" */
+
+struct ctl_peer {
+	uid_t uid; /* (uid_t)-1: unknown, refused everything */
+	gid_t gid;
+	gid_t groups[CTL_PEER_GROUPS]; /* SO_PEERGROUPS */
+	size_t n_groups;
+};
+
+struct ctl_acl {
+	uid_t self_uid;	 /* qured's user */
+	gid_t admin_gid; /* qured's group: may change */
+	char admin_group[CTL_GROUP_NAME];
+	bool has_status_gid;
+	gid_t status_gid; /* may read */
+	char status_group[CTL_GROUP_NAME];
+};
+
+/* Does req change anything? Pure; the per-command table in ctl.c. */
+bool ctl_req_needs_write(const struct ctl_req *req);
+
+/*
+ * May peer make req under acl? Pure. false with a one-line reason in err
+ * naming the rule ("refused: handover changes the cluster: only root,
+ * the user qured or the group qured may (uid 1000 is none)").
+ */
+bool ctl_access_ok(const struct ctl_acl *acl, const struct ctl_peer *peer,
+    const struct ctl_req *req, char *err, size_t errlen);
+
+/*
  * What the daemon does for a request: called from the event loop, once
  * per request, synchronously (the reply follows their return). They may
  * call ctl_free() (a reload that moves the socket): see ctl_free().
@@ -99,6 +139,14 @@ struct ctl;
  */
 struct ctl *ctl_new(struct event_base *base, const char *path,
     const struct ctl_ops *ops, void *arg, char *err, size_t errlen);
+
+/*
+ * Replaces the default acl (the daemon's euid and egid, no status
+ * group). With a status group the socket file becomes mode 0666 (the
+ * check above is then the gate), else it stays 0660. 0, or -1 with err.
+ */
+int ctl_set_acl(
+    struct ctl *, const struct ctl_acl *acl, char *err, size_t errlen);
 
 /*
  * Closes the socket and every client and removes the socket file (if it is

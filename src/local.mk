@@ -350,3 +350,24 @@ tests_unit_test_events_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
 	$(CMOCKA_CFLAGS)
 tests_unit_test_events_LDADD = $(ELECT_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
 # ---- end events
+
+# ---- priv: systemd and least privilege (issue 14 item 3): Type=notify
+# (src/sdnotify.c, libsystemd's sd-daemon) and the user and three
+# capabilities qured keeps (src/priv.c, libcap-ng).
+src_qured_SOURCES += src/sdnotify.c src/sdnotify.h src/priv.c src/priv.h
+src_qured_CFLAGS += $(SYSTEMD_CFLAGS) $(CAPNG_CFLAGS)
+src_qured_LDADD += $(SYSTEMD_LIBS) $(CAPNG_LIBS)
+# The STATUS= line (sdnotify_status_line(), pure; the rest of the file
+# links along).
+check_PROGRAMS += tests/unit/test_sdnotify
+TESTS += tests/unit/test_sdnotify
+tests_unit_test_sdnotify_SOURCES = tests/unit/test_sdnotify.c \
+	src/sdnotify.c src/sdnotify.h
+tests_unit_test_sdnotify_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) \
+	$(JANSSON_CFLAGS) $(SYSTEMD_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sdnotify_LDADD = $(BASE_LIBS) $(EVENT_LIBS) \
+	$(SYSTEMD_LIBS) $(CMOCKA_LIBS)
+# The unit's exposure (systemd-analyze security --offline) at most 3.0.
+TESTS += tests/unit/unit_security.sh
+dist_noinst_SCRIPTS += tests/unit/unit_security.sh
+# ---- end priv

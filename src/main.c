@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,14 +19,17 @@
 
 #include "base/log.h"
 #include "base/textfile.h"
+#include "src/child.h"
 #include "src/cluster.h"
 #include "src/conf.h"
 #include "src/ctl.h"
 #include "src/dmz_auto.h"
 #include "src/events.h"
 #include "src/lock.h"
+#include "src/priv.h"
 #include "src/redis_coord.h"
 #include "src/redis_sup.h"
+#include "src/sdnotify.h"
 #include "src/site.h"
 #include "src/site_conf.h"
 #include "src/status.h"
@@ -39,6 +44,7 @@ struct daemon {
 	struct redis_sup *store;   /* [store] enable = yes; NULL: off */
 	struct redis_coord *coord; /* its coordinator; NULL: off */
 	struct ctl *ctl;
+	struct sdnotify *notify; /* NULL: no NOTIFY_SOCKET */
 	struct event *ev_term, *ev_int, *ev_hup;
 	int lock_fd; /* the state dir's lock, held for our lifetime */
 	/* [cluster] key-wait: why there is no cluster yet ("": there is),
@@ -55,9 +61,12 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: qured [-c FILE] [-f] [-v] [-t] [-h]\n"
+	    "usage: qured [-c FILE] [-f] [-u USER[:GROUP]] [-v] [-t] [-h]\n"
 	    "  -c FILE  config file (default " DEFAULT_CONF ")\n"
 	    "  -f       stay in the foreground, log to stderr\n"
+	    "  -u USER  started as root: run as USER (USER:GROUP: and GROUP)\n"
+	    "           with only CAP_NET_ADMIN, CAP_NET_RAW and\n"
+	    "           CAP_NET_BIND_SERVICE\n"
 	    "  -v       verbose (debug) logging\n"
 	    "  -t       check the config file and exit 0 or 1; with -v,\n"
 	    "           print every key, its value and where it came from\n"
@@ -262,6 +271,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("stopping on signal %d", (int)sig);
+	sdnotify_stopping(d->notify);
 	if (d->cluster != NULL)
 		cluster_shutdown(d->cluster);
 	event_base_loopexit(d->base, NULL);
@@ -275,8 +285,10 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
  * vrrp_rt_priority: it uses next to no CPU, and the kernel's real-time
  * throttling (sched_rt_runtime_us) still bounds a runaway. Its address
  * guard and state writer inherit it; hooks and checks do not (src/child.c
- * resets them before exec). Not permitted (no CAP_SYS_NICE, a container):
- * said once, and qured runs as it is.
+ * resets them before exec). Before the capabilities go (src/priv.h):
+ * root needs CAP_SYS_NICE for it; another user, RLIMIT_RTPRIO
+ * (LimitRTPRIO= in qured.service). Not permitted (a container): said
+ * once, and qured runs as it is.
  */
 static void
 run_realtime(unsigned priority)
@@ -288,8 +300,9 @@ run_realtime(unsigned priority)
 	if (sched_setscheduler(0, SCHED_RR, &sp) == -1)
 		log_warnx("node: cannot run at real-time priority %u "
 			  "(SCHED_RR): %s; heartbeats may run late on a busy "
-			  "host (set [node] rt-priority = 0 to run without)",
-		    priority, strerror(errno));
+			  "host (allow it: CAP_SYS_NICE, or LimitRTPRIO=%u in "
+			  "the unit; or set [node] rt-priority = 0)",
+		    priority, strerror(errno), priority);
 }
 
 static int
@@ -439,6 +452,31 @@ reload_unconfigured(struct daemon *d)
 	try_key(d);
 }
 
+/* The control socket's rules (src/ctl.h): qured's user and group may
+ * change, [node] status-group may also read. */
+static int
+set_acl(struct daemon *d, char *err, size_t errlen)
+{
+	struct ctl_acl acl = {.self_uid = geteuid(), .admin_gid = getegid()};
+	struct group *gr = getgrgid(acl.admin_gid);
+
+	snprintf(acl.admin_group, sizeof(acl.admin_group), "%.32s",
+	    gr != NULL ? gr->gr_name : "of qured");
+	if (d->conf.node.status_group[0] != '\0') {
+		if ((gr = getgrnam(d->conf.node.status_group)) == NULL) {
+			snprintf(err, errlen,
+			    "%s: [node] status-group %s: no such group",
+			    d->conf_path, d->conf.node.status_group);
+			return -1;
+		}
+		acl.has_status_gid = true;
+		acl.status_gid = gr->gr_gid;
+		snprintf(acl.status_group, sizeof(acl.status_group), "%s",
+		    d->conf.node.status_group);
+	}
+	return ctl_set_acl(d->ctl, &acl, err, errlen);
+}
+
 static int
 start(struct daemon *d, char *err, size_t errlen)
 {
@@ -452,7 +490,6 @@ start(struct daemon *d, char *err, size_t errlen)
 	d->lock_fd = lock_state_dir(d->conf.node.state_dir, err, errlen);
 	if (d->lock_fd == -1)
 		return -1;
-	run_realtime(d->conf.node.rt_priority); /* before any child forks */
 	if (conf_read_key(d->conf.cluster.key_file, key, err, errlen) == 0) {
 		rc = start_cluster(d, key, err, errlen);
 		OPENSSL_cleanse(key, sizeof(key));
@@ -475,7 +512,7 @@ start(struct daemon *d, char *err, size_t errlen)
 	}
 	d->ctl =
 	    ctl_new(d->base, d->conf.node.control_socket, &ops, d, err, errlen);
-	if (d->ctl == NULL)
+	if (d->ctl == NULL || set_acl(d, err, errlen) == -1)
 		return -1;
 	d->ev_term = evsignal_new(d->base, SIGTERM, signal_cb, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, signal_cb, d);
@@ -501,6 +538,7 @@ stop(struct daemon *d)
 		event_free(d->ev_hup);
 	if (d->ev_key != NULL)
 		event_free(d->ev_key);
+	sdnotify_free(d->notify);
 	ctl_free(d->ctl);
 	redis_coord_free(d->coord);
 	redis_sup_free(d->store);
@@ -511,6 +549,7 @@ stop(struct daemon *d)
 
 struct opts {
 	const char *conf_path;
+	const char *user; /* -u USER[:GROUP]; NULL: stay */
 	int foreground, verbose, check;
 };
 
@@ -520,8 +559,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	int ch;
 
-	while ((ch = getopt(argc, argv, "c:fvth")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fu:vth")) != -1) {
 		switch (ch) {
+		case 'u':
+			o->user = optarg;
+			break;
 		case 'c':
 			o->conf_path = optarg;
 			break;
@@ -577,6 +619,67 @@ new_base(void)
 	return base;
 }
 
+/*
+ * [hooks] user: whom hooks and checks run as (qured's own user when
+ * unset). Only root can make them someone else: it then keeps what that
+ * needs (src/priv.h, PRIV_HOOK_SWITCH). 0, or -1 with err.
+ */
+static int
+hooks_user(const struct daemon *d, uid_t runs_as, enum priv_extra *extra,
+    char *err, size_t errlen)
+{
+	const char *name = d->conf.hooks.user;
+	struct passwd *pw;
+
+	*extra = PRIV_ONLY_NET;
+	if (name[0] == '\0')
+		return 0;
+	if ((pw = getpwnam(name)) == NULL) {
+		snprintf(err, errlen, "%s: [hooks] user %s: no such user",
+		    d->conf_path, name);
+		return -1;
+	}
+	if (pw->pw_uid == runs_as)
+		return 0;
+	if (runs_as != 0) {
+		snprintf(err, errlen,
+		    "%s: [hooks] user %s: qured runs as uid %u and cannot "
+		    "switch users: leave it unset, or start qured as root "
+		    "without -u",
+		    d->conf_path, name, (unsigned)runs_as);
+		return -1;
+	}
+	child_set_user(pw->pw_uid, pw->pw_gid);
+	*extra = PRIV_HOOK_SWITCH;
+	return 0;
+}
+
+/*
+ * Real-time first (root may need CAP_SYS_NICE for it), then -u's user,
+ * then every capability but the three (src/priv.h). 0, or -1 with err.
+ */
+static int
+drop_privileges(
+    struct daemon *d, const struct opts *o, char *err, size_t errlen)
+{
+	struct priv_user to;
+	enum priv_extra extra;
+
+	run_realtime(d->conf.node.rt_priority); /* before any child forks */
+	if (o->user != NULL && priv_user_parse(o->user, &to, err, errlen) == -1)
+		return -1;
+	if (hooks_user(d, o->user != NULL ? to.uid : geteuid(), &extra, err,
+		errlen) == -1)
+		return -1;
+	if (priv_drop(o->user != NULL ? &to : NULL, extra, err, errlen) == -1)
+		return -1;
+	if (o->user != NULL)
+		log_info("running as %s:%s (uid %u, gid %u) with "
+			 "CAP_NET_ADMIN, CAP_NET_RAW and CAP_NET_BIND_SERVICE",
+		    to.name, to.group, (unsigned)to.uid, (unsigned)to.gid);
+	return 0;
+}
+
 /* Runs the loop until a signal stops it; 0, or 1 if start-up failed. */
 static int
 run(struct daemon *d, const struct opts *o)
@@ -589,7 +692,8 @@ run(struct daemon *d, const struct opts *o)
 	if (d->base == NULL)
 		fatalx("qured: cannot make the event loop");
 	/* Start before detaching, so a bad start-up fails the command. */
-	if (start(d, err, sizeof(err)) == -1) {
+	if (drop_privileges(d, o, err, sizeof(err)) == -1 ||
+	    start(d, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		if (!o->foreground)
 			fprintf(stderr, "qured: %s\n", err);
@@ -602,6 +706,8 @@ run(struct daemon *d, const struct opts *o)
 		lock_note_pid(d->lock_fd); /* the lock is the child's now */
 	if (d->cluster != NULL)
 		cluster_guard(d->cluster);
+	/* READY=1: the cluster runs, or waits unconfigured for its key. */
+	d->notify = sdnotify_new(d->base, ctl_status, d);
 	event_base_dispatch(d->base);
 	return d->exit_code;
 }

@@ -141,7 +141,10 @@ if grep -n '@[a-z_]*@' "$unit"; then
 	fail "qured.service: a placeholder is left unfilled"
 fi
 want=(
-	'Type=simple'
+	'Type=notify'
+	'NotifyAccess=main'
+	'User=qured'
+	'Group=qured'
 	'Wants=qured.socket'
 	"ExecStart=$builddir/src/qured -f"
 	'ExecReload=/bin/kill -HUP $MAINPID'
@@ -150,8 +153,8 @@ want=(
 	'RuntimeDirectory=qured'
 	'StateDirectory=qured'
 	'ConfigurationDirectory=qured'
-	'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW'
-	'AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW'
+	'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE'
+	'AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE'
 	'NoNewPrivileges=yes'
 	'ProtectSystem=strict'
 	'ProtectHome=yes'
@@ -163,10 +166,7 @@ done
 # One line each: a second one would add capabilities to the set.
 for key in CapabilityBoundingSet AmbientCapabilities User; do
 	n=$(grep -c "^$key=" "$unit" || true)
-	case $key in
-	User) [ "$n" = 0 ] || fail "qured.service sets User=" ;;
-	*) [ "$n" = 1 ] || fail "qured.service has $n $key= lines" ;;
-	esac
+	[ "$n" = 1 ] || fail "qured.service has $n $key= lines"
 done
 if command -v systemd-analyze > /dev/null 2>&1; then
 	rc=0

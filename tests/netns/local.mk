@@ -47,6 +47,8 @@ NETNS_TESTS = \
 	tests/netns/store_chaos.sh \
 	tests/netns/store_heal.sh \
 	tests/netns/keywait.sh \
+	tests/netns/privdrop.sh \
+	tests/netns/sdnotify.sh \
 	tests/netns/revert.sh \
 	tests/netns/mismatch.sh \
 	tests/netns/replay.sh \

@@ -27,6 +27,7 @@ static const char every_key[] = "[node]\n"
 				"preempt = yes\n"
 				"state-dir = /srv/qured\n"
 				"control-socket = /run/q.sock\n"
+				"status-group = adm\n"
 				"rt-priority = 7\n"
 				"[cluster]\n"
 				"interface = eth1\n"
@@ -60,6 +61,7 @@ static const char every_key[] = "[node]\n"
 				"[hooks]\n"
 				"on-holder = /etc/qured/up\n"
 				"on-standby = /etc/qured/down\n"
+				"user = qured\n"
 				"[discovery]\n"
 				"avahi = no\n"
 				"[cloud]\n"
@@ -492,6 +494,18 @@ static const struct bad {
 	"address, expected e.g. 239.255.81.82"},
     {MINIMAL "[cluster]\nport = 0\n",
 	"t.conf:4: [cluster] port: 0 is out of range, expected 1 to 65535"},
+    {MINIMAL "[hooks]\nuser = 9qured\n",
+	"t.conf:4: [hooks] user: \"9qured\" is not a user or group name, "
+	"expected e.g. qured"},
+    {MINIMAL "[hooks]\nuser = qu red\n",
+	"t.conf:4: [hooks] user: \"qu red\" is not a user or group name, "
+	"expected e.g. qured"},
+    {"[node]\nstatus-group = adm;x\n" MINIMAL,
+	"t.conf:2: [node] status-group: \"adm;x\" is not a user or group "
+	"name, expected e.g. qured"},
+    {"[node]\nstatus-group = a123456789a123456789a123456789abc\n" MINIMAL,
+	"t.conf:2: [node] status-group: value is longer than 32 bytes, "
+	"expected e.g. qured"},
     {MINIMAL "[cluster]\ninterface = eth/0\n",
 	"t.conf:4: [cluster] interface: \"eth/0\" is not an interface name, "
 	"expected e.g. eth0"},
@@ -1459,7 +1473,7 @@ a_key_file_owned_by_another_user_is_refused(void **state)
 	assert_int_equal(chown(path, 4242, 4242), 0);
 	snprintf(want, sizeof(want),
 	    "%s: owned by uid 4242, expected root or the user qured runs "
-	    "as (uid 0), run chown root %s",
+	    "as (uid 0), run chown 0 %s",
 	    path, path);
 	read_key_fails_with(path, want);
 	assert_null(strchr(want, '\n'));

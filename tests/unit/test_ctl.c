@@ -1227,6 +1227,150 @@ qurectl_keygen_prints_32_random_bytes_in_base64(void **state)
 	assert_string_not_equal(first, r.out);
 }
 
+/* ---- who may do what (SO_PEERCRED, issue 14) ---- */
+
+static struct ctl_acl
+acl_fixture(bool status_group)
+{
+	struct ctl_acl acl = {.self_uid = 998, .admin_gid = 998};
+
+	snprintf(acl.admin_group, sizeof(acl.admin_group), "qured");
+	if (status_group) {
+		acl.has_status_gid = true;
+		acl.status_gid = 4;
+		snprintf(acl.status_group, sizeof(acl.status_group), "adm");
+	}
+	return acl;
+}
+
+static struct ctl_req
+req_of(const char *line)
+{
+	struct ctl_req req;
+
+	parse_ok(line, &req);
+	return req;
+}
+
+static bool
+may(const struct ctl_acl *acl, uid_t uid, gid_t gid, gid_t extra,
+    const char *line, char *err, size_t errlen)
+{
+	struct ctl_peer peer = {.uid = uid, .gid = gid};
+	struct ctl_req req = req_of(line);
+
+	if (extra != 0) {
+		peer.groups[0] = extra;
+		peer.n_groups = 1;
+	}
+	err[0] = '\0';
+	return ctl_access_ok(acl, &peer, &req, err, errlen);
+}
+
+static void
+each_command_is_read_or_write_by_the_table(void **state)
+{
+	static const struct {
+		const char *line;
+		bool write;
+	} rows[] = {
+	    {"{\"cmd\":\"status\"}", false},
+	    {"{\"cmd\":\"members\"}", false},
+	    {"{\"cmd\":\"handover\"}", true},
+	    {"{\"cmd\":\"reload\"}", true},
+	    {"{\"cmd\":\"config\",\"op\":\"list\"}", false},
+	    {"{\"cmd\":\"config\",\"op\":\"get\",\"key\":\"k\"}", false},
+	    {"{\"cmd\":\"config\",\"op\":\"set\",\"key\":\"k\",\"value\":"
+	     "\"v\"}",
+		true},
+	    {"{\"cmd\":\"config\",\"op\":\"unset\",\"key\":\"k\"}", true},
+	};
+	struct ctl_req req;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		req = req_of(rows[i].line);
+		assert_int_equal(ctl_req_needs_write(&req), rows[i].write);
+	}
+	/* A command the table does not list needs write. */
+	memset(&req, 0, sizeof(req));
+	req.cmd = (enum ctl_cmd)999;
+	assert_true(ctl_req_needs_write(&req));
+}
+
+static void
+root_qureds_user_and_its_group_may_change_anything(void **state)
+{
+	struct ctl_acl acl = acl_fixture(false);
+	char err[256];
+
+	(void)state;
+	assert_true(may(&acl, 0, 0, 0, "{\"cmd\":\"handover\"}", err, 256));
+	assert_true(may(&acl, 998, 998, 0, "{\"cmd\":\"reload\"}", err, 256));
+	/* the group as primary or as a supplementary group */
+	assert_true(
+	    may(&acl, 1000, 998, 0, "{\"cmd\":\"handover\"}", err, 256));
+	assert_true(
+	    may(&acl, 1000, 1000, 998, "{\"cmd\":\"handover\"}", err, 256));
+	assert_true(may(&acl, 1000, 1000, 998,
+	    "{\"cmd\":\"config\",\"op\":\"unset\",\"key\":\"k\"}", err, 256));
+}
+
+static void
+a_stranger_is_refused_a_change_with_the_rule_in_one_line(void **state)
+{
+	struct ctl_acl acl = acl_fixture(true);
+	char err[256];
+
+	(void)state;
+	assert_false(
+	    may(&acl, 1000, 1000, 0, "{\"cmd\":\"handover\"}", err, 256));
+	assert_non_null(strstr(err, "refused: handover changes the cluster"));
+	assert_non_null(strstr(err, "the group qured"));
+	assert_non_null(strstr(err, "uid 1000"));
+	assert_null(strchr(err, '\n'));
+	/* the status group reads, never writes */
+	assert_false(may(&acl, 1000, 1000, 4,
+	    "{\"cmd\":\"config\",\"op\":\"set\",\"key\":\"k\",\"value\":\"v\"}",
+	    err, 256));
+	assert_non_null(strstr(err, "refused: config set"));
+	assert_false(may(&acl, 1000, 4, 0, "{\"cmd\":\"reload\"}", err, 256));
+}
+
+static void
+status_is_open_to_the_status_group_only(void **state)
+{
+	struct ctl_acl with = acl_fixture(true), without = acl_fixture(false);
+	char err[256];
+
+	(void)state;
+	assert_true(
+	    may(&with, 1000, 1000, 4, "{\"cmd\":\"status\"}", err, 256));
+	assert_true(may(&with, 1000, 4, 0, "{\"cmd\":\"members\"}", err, 256));
+	assert_true(may(&with, 1000, 1000, 4,
+	    "{\"cmd\":\"config\",\"op\":\"get\",\"key\":\"k\"}", err, 256));
+	assert_false(
+	    may(&with, 1000, 1000, 0, "{\"cmd\":\"status\"}", err, 256));
+	assert_non_null(strstr(err, "refused: status"));
+	assert_non_null(strstr(err, "the status group adm"));
+	assert_false(
+	    may(&without, 1000, 1000, 4, "{\"cmd\":\"status\"}", err, 256));
+	assert_null(strstr(err, "status group"));
+}
+
+static void
+a_peer_of_unknown_credentials_is_refused_everything(void **state)
+{
+	struct ctl_acl acl = acl_fixture(true);
+	char err[256];
+
+	(void)state;
+	assert_false(may(
+	    &acl, (uid_t)-1, (gid_t)-1, 0, "{\"cmd\":\"status\"}", err, 256));
+	assert_non_null(strstr(err, "credentials are unknown"));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -1238,6 +1382,14 @@ main(void)
 	    cmocka_unit_test(parser_rejects_bad_requests_with_a_reason),
 	    cmocka_unit_test(parser_takes_a_config_op_key_and_value),
 	    cmocka_unit_test(parser_reads_only_len_bytes),
+	    cmocka_unit_test(each_command_is_read_or_write_by_the_table),
+	    cmocka_unit_test(
+		root_qureds_user_and_its_group_may_change_anything),
+	    cmocka_unit_test(
+		a_stranger_is_refused_a_change_with_the_rule_in_one_line),
+	    cmocka_unit_test(status_is_open_to_the_status_group_only),
+	    cmocka_unit_test(
+		a_peer_of_unknown_credentials_is_refused_everything),
 	    T(server_answers_status_with_the_design_object),
 	    T(members_reply_lists_the_members),
 	    T(socket_is_0660_in_a_0755_directory),

@@ -73,4 +73,24 @@ run
 [ "$(cat "$T/etc/cluster.key")" = "$KEY" ] || fail "the baked key went"
 grep -q "the one on the disk" "$T/out" || fail "baked key not said: $(cat "$T/out")"
 cmp -s "$T/etc/qured.conf" "$QURE_VMCONFIG_BASE" || fail "no base qured.conf written"
-echo "PASS: vmconfig: fw_cfg key and fragment, bad key, malformed and refused fragments, baked key"
+# qured runs as its own user in the appliance (issue 14): the key is that
+# user's, /etc/qured and qured.conf its group's (daemon here: a user with
+# a group of its name that every Debian has; root's only as root).
+if [ "$(id -u)" = 0 ] && id daemon >/dev/null 2>&1; then
+	reset
+	echo "$KEY" >"$T/etc/cluster.key"
+	QURE_VMCONFIG_OWNER=daemon run
+	[ "$(stat -c %U "$T/etc/cluster.key")" = daemon ] ||
+	    fail "the baked key is $(stat -c %U:%a "$T/etc/cluster.key"), want daemon's"
+	reset
+	fw cluster.key "$KEY"
+	fw qured.conf "$(printf '[dmz]\naddress = 10.66.0.200/24\n')"
+	QURE_VMCONFIG_OWNER=daemon run
+	[ "$(stat -c %U:%a "$T/etc/cluster.key")" = daemon:600 ] ||
+	    fail "key $(stat -c %U:%a "$T/etc/cluster.key"), want daemon:600"
+	[ "$(stat -c %G:%a "$T/etc/qured.conf")" = daemon:640 ] ||
+	    fail "qured.conf $(stat -c %G:%a "$T/etc/qured.conf"), want daemon:640"
+	[ "$(stat -c %G:%a "$T/etc")" = daemon:750 ] ||
+	    fail "/etc/qured $(stat -c %G:%a "$T/etc"), want daemon:750"
+fi
+echo "PASS: vmconfig: fw_cfg key and fragment, bad key, malformed and refused fragments, baked key, owner"
