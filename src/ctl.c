@@ -39,7 +39,8 @@ struct ctl_client {
 	struct ctl_peer peer; /* who connected (SO_PEERCRED) */
 	bool closing;	      /* reply queued; free once it is written */
 	bool stalled;	      /* reading paused until the output drains */
-	bool watching; /* {"cmd":"watch"}: events go out, requests are not read */
+	bool watching; /* {"cmd":"watch"}: events go out, requests are not read
+			*/
 };
 
 struct ctl {
