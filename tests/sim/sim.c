@@ -358,6 +358,8 @@ ev_name(enum elect_event_type t)
 		return "guard-resigned";
 	case ELECT_EV_SITE_SEND:
 		return "site-send";
+	case ELECT_EV_KEY_ROTATE:
+		return "key-rotate";
 	}
 	return "?";
 }
