@@ -332,3 +332,7 @@ tests_fuzz_fuzz_redis_coord_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_redis_coord_LDFLAGS = $(FUZZ_CFLAGS)
 endif
 # ---- end redis_sup
+
+# ---- key rotation (issue 14 item 4): the key and the next key.
+src_qured_SOURCES += src/keyrot.c src/keyrot.h
+# ---- end key rotation
