@@ -2,7 +2,7 @@
  * election/elect_key.c — key rotation without downtime (doc/protocol.md,
  * "Key rotation"). A member with a next key accepts datagrams tagged
  * with its key or its next key, and says which keys it holds (KEYS: the
- * ids of both) in its HELLO, HEARTBEAT, CLAIM and ALIVE. It tags its own
+ * ids of both) in its HELLO, HEARTBEAT and CLAIM. It tags its own
  * with the next key once every live member holds that key (as its next
  * or, after the operator promoted it, as its key), and no earlier than
  * ELECT_KEY_SETTLE_HEARTBEATS after the next key came (the answers to
@@ -23,6 +23,15 @@
 #include "election/elect_int.h"
 
 static const uint8_t no_id[ELECT_KEY_ID_LEN];
+
+/* The messages that say which keys their sender holds: those that say
+ * its settings. Not ALIVE, which stays BOOT and UPTIME_MS alone. */
+static bool
+says_keys(uint8_t type)
+{
+	return type == ELECT_MSG_HELLO || type == ELECT_MSG_HEARTBEAT ||
+	       type == ELECT_MSG_CLAIM;
+}
 
 static bool
 has_next(const struct elect *c)
@@ -75,8 +84,7 @@ elect_key_sending(const struct elect *c)
 void
 elect_key_add(const struct elect *c, struct elect_msg *m)
 {
-	if (m->type != ELECT_MSG_HELLO && m->type != ELECT_MSG_HEARTBEAT &&
-	    m->type != ELECT_MSG_CLAIM && m->type != ELECT_MSG_ALIVE)
+	if (!says_keys(m->type))
 		return;
 	m->has |= ELECT_HAS_KEYS;
 	memcpy(m->key_cur, c->key_cur_id, sizeof(m->key_cur));
@@ -88,8 +96,7 @@ void
 elect_key_heard(struct elect *c, struct elect_member *mb,
     const struct elect_msg *m, bool by_next)
 {
-	if (m->type != ELECT_MSG_HELLO && m->type != ELECT_MSG_HEARTBEAT &&
-	    m->type != ELECT_MSG_CLAIM && m->type != ELECT_MSG_ALIVE)
+	if (!says_keys(m->type))
 		return;
 	/* Without KEYS: an older build, or a member without the feature:
 	 * it holds our key only. */

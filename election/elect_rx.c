@@ -581,6 +581,8 @@ elect_rx_verify(struct elect *c, const struct elect_event *ev,
 	/* Key rotation: the next key verifies too (elect_key.c). */
 	err = elect_wire_decode_either(
 	    ev->buf, ev->len, c->conf.key, c->conf.next_key, m, &c->rx_by_next);
+	if (err == ELECT_WIRE_AUTH && c->conf.prev_key != NULL)
+		err = elect_wire_decode(ev->buf, ev->len, c->conf.prev_key, m);
 	if (err != ELECT_WIRE_OK) {
 		count_drop(c, err, &ev->src, out);
 		return false;

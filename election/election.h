@@ -323,7 +323,7 @@ struct elect_msg {
 	/* HELLO: the sender sends an ALIVE every alive_ms while it does
 	 * not hold (ALIVE_MS); hold it to the short expiry. */
 	uint32_t alive_ms;
-	/* HELLO, HEARTBEAT, CLAIM, ALIVE (KEYS): the ids of the sender's
+	/* HELLO, HEARTBEAT, CLAIM (KEYS): the ids of the sender's
 	 * key and next key (all zero: none), ELECT_KEYS_* flags. */
 	uint8_t key_cur[ELECT_KEY_ID_LEN];
 	uint8_t key_next[ELECT_KEY_ID_LEN];
@@ -485,6 +485,11 @@ struct elect_conf {
 	 * accepted beside key and sent with once every live member holds
 	 * it (or on ELECT_EV_KEY_ROTATE); NULL: none. Borrowed. */
 	struct elect_key *next_key;
+	/* The key before a promoted next key (the last step of a rotation):
+	 * still accepted, never sent with, never said; NULL: none. A member
+	 * restarted meanwhile with the old key as its key is still heard.
+	 * Borrowed. */
+	struct elect_key *prev_key;
 	char name[ELECT_NAME_MAX + 1];
 	uint8_t priority; /* 0: observer, 1..254 */
 	bool preempt;

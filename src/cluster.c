@@ -2111,6 +2111,7 @@ elect_conf_from(
 	elect_conf_defaults(e);
 	e->key = keyrot_key(c->keys);
 	e->next_key = keyrot_next(c->keys);
+	e->prev_key = keyrot_prev(c->keys);
 	snprintf(e->name, sizeof(e->name), "%s", conf->node.name);
 	e->priority = conf->node.priority;
 	e->preempt = conf->node.preempt;

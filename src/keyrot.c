@@ -21,7 +21,9 @@
 #define KEYROT_RETIRED 4
 
 struct keyrot {
-	struct elect_key *key, *next;
+	/* prev: the key before a promotion, accepted until the next
+	 * reload (elect_conf.prev_key) */
+	struct elect_key *key, *next, *prev;
 	uint8_t key_id[ELECT_KEY_ID_LEN], next_id[ELECT_KEY_ID_LEN];
 	/* Replaced by a reload, still borrowed by the core until the
 	 * step with the new ones (keyrot_release()). */
@@ -102,6 +104,7 @@ keyrot_free(struct keyrot *r)
 	keyrot_release(r);
 	elect_key_free(r->key);
 	elect_key_free(r->next);
+	elect_key_free(r->prev);
 	free(r);
 }
 
@@ -115,6 +118,12 @@ struct elect_key *
 keyrot_next(const struct keyrot *r)
 {
 	return r->next;
+}
+
+struct elect_key *
+keyrot_prev(const struct keyrot *r)
+{
+	return r->prev;
 }
 
 void
@@ -158,13 +167,25 @@ reload_key(struct keyrot *r, const char *path)
 		return false;
 	}
 	if (memcmp(id, r->key_id, ELECT_KEY_ID_LEN) == 0) {
-		/* the running key */
+		/* The running key: a previous one is no longer accepted. */
+		if (r->prev != NULL) {
+			keyrot_id_hex(r->prev, hex);
+			log_info("key: the previous key %s is no longer "
+				 "accepted",
+			    hex);
+			retire(r, r->prev);
+			r->prev = NULL;
+			changed = true;
+		}
 	} else if (r->next != NULL &&
 		   memcmp(id, r->next_id, ELECT_KEY_ID_LEN) == 0) {
 		keyrot_id_hex(r->next, hex);
 		log_info("key: %s holds the next key %s: it is the key now",
 		    path, hex);
-		retire(r, r->key);
+		/* Still heard until the next reload: members not promoted
+		 * yet, or restarted with it as their key. */
+		retire(r, r->prev);
+		r->prev = r->key;
 		r->key = r->next;
 		memcpy(r->key_id, r->next_id, ELECT_KEY_ID_LEN);
 		r->next = NULL;
@@ -284,6 +305,9 @@ keyrot_status(const struct keyrot *r, const struct elect *core, uint64_t now_ms,
 	if (ki.has_next)
 		for (i = 0; i < ELECT_KEY_ID_LEN; i++)
 			snprintf(out->key.next + 2 * i, 3, "%02x", ki.next[i]);
+	out->key.previous[0] = '\0';
+	if (r->prev != NULL)
+		keyrot_id_hex(r->prev, out->key.previous);
 	out->key.sending_next = ki.sending_next;
 	out->key.forced = ki.forced;
 	out->key.n_without_next = 0;

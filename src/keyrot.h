@@ -38,9 +38,13 @@ void keyrot_free(struct keyrot *);
  * keyrot_release() after the reload that replaced them. */
 struct elect_key *keyrot_key(const struct keyrot *);
 struct elect_key *keyrot_next(const struct keyrot *);
+/* The key before a promotion, accepted until the next reload; or NULL. */
+struct elect_key *keyrot_prev(const struct keyrot *);
 
 /*
  * Reload: reads key_path and next_path ("": none) again. A key file
+ * holding our next key promotes it (our key becomes the previous one,
+ * still accepted until the next reload, which drops it); one
  * holding neither our key nor our next key changes nothing (a restart
  * applies it: every other member still speaks the old key). Each change
  * and refusal is one log line. Returns true if the keys changed: the

@@ -478,6 +478,8 @@ key_to_json(const struct status *st)
 	jset(o, "current", jstr(st->key.current));
 	jset(o, "next",
 	    st->key.next[0] != '\0' ? jstr(st->key.next) : json_null());
+	jset(o, "previous",
+	    st->key.previous[0] != '\0' ? jstr(st->key.previous) : json_null());
 	jset(o, "sending", jstr(st->key.sending_next ? "next" : "current"));
 	jset(o, "forced", json_boolean(st->key.forced));
 	for (i = 0; i < st->key.n_without_next && i < STATUS_MAX_MEMBERS; i++)
@@ -910,6 +912,7 @@ rd_key(struct rd *rd, const json_t *o, struct status *st)
 	st->key.present = true;
 	rd_str(rd, o, "current", st->key.current, sizeof(st->key.current));
 	rd_str(rd, o, "next", st->key.next, sizeof(st->key.next));
+	rd_str(rd, o, "previous", st->key.previous, sizeof(st->key.previous));
 	rd_str(rd, o, "sending", sending, sizeof(sending));
 	st->key.sending_next = strcmp(sending, "next") == 0;
 	rd_bool(rd, o, "forced", &st->key.forced);
@@ -1153,6 +1156,8 @@ print_key(const struct status *st, FILE *fp)
 		fprintf(fp, ", next %s, sending with the %s%s", st->key.next,
 		    st->key.sending_next ? "next key" : "key",
 		    st->key.forced ? " (rotated)" : "");
+	if (st->key.previous[0] != '\0')
+		fprintf(fp, ", previous %s still accepted", st->key.previous);
 	fprintf(fp, "\n");
 	for (i = 0; i < st->key.n_without_next && i < STATUS_MAX_MEMBERS; i++)
 		fprintf(fp, "%s%s",

@@ -307,6 +307,7 @@ struct status {
 		bool present; /* false (unconfigured): JSON null */
 		char current[17];
 		char next[17];
+		char previous[17]; /* still accepted after a promotion */
 		bool sending_next;
 		bool forced;
 		char without_next[STATUS_MAX_MEMBERS][STATUS_NAME_LEN];
@@ -340,8 +341,9 @@ struct status {
  * number, "from": string or null, "to": string or null, "cause": string,
  * "duration_ms": number}, ...] oldest first}); holder.since_ms (a
  * number, null if unknown); key (null while unconfigured; {"current":
- * string, "next": string or null, "sending": "current" or "next",
- * "forced": bool, "members_without_next": [string, ...]}). Returns
+ * string, "next": string or null, "previous": string or null,
+ * "sending": "current" or "next", "forced": bool,
+ * "members_without_next": [string, ...]}). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.
  */

@@ -98,8 +98,12 @@ ok1=$(grep -c ok "$T/client.log")
 qn_wait_for 10000 served_more $((ok1 + 10))
 steady "after the switch"
 
-# 2. Each moves the next key over its key file and reloads.
-for n in 1 2 3; do
+# 2. Each moves the next key over its key file and reloads: the holder
+# first; then a standby not promoted yet restarts (its first datagrams,
+# before it knows who holds what, go out under the old key: the
+# promoted holder still accepts it, as its previous key); then the rest.
+promote() {
+	local n=$1
 	mv "$T/h$n/next.key" "$T/h$n/key"
 	sed -i '/^next-key-file/d' "$T/h$n/qured.conf"
 	timeout 5 "$QURECTL" -s "$T/h$n/sock" reload ||
@@ -109,8 +113,42 @@ for n in 1 2 3; do
 		    [ "$(qn_field "$1" '.key.next // empty')" = "" ]
 	}
 	qn_wait_for 5000 promoted "$n"
-	qn_log "h$n: the next key is its key"
+	qn_log "h$n: the next key is its key, the old one still accepted"
 	sleep 0.5
+}
+old_id=$(qn_field "$holder" .key.current)
+promote "$holder"
+[ "$(qn_field "$holder" .key.previous)" = "$old_id" ] ||
+    qn_fail "h$holder does not show the old key as previous"
+restarted=
+for n in 1 2 3; do
+	[ "$n" != "$holder" ] || continue
+	if [ -z "$restarted" ]; then
+		restarted=$n
+		qn_stop_host "$n"
+		QN_KEY_FILE=$T/h$n/key qn_start_host "$n" \
+		    '[cluster]' "next-key-file = $T/h$n/next.key"
+		back() { [ "$(qn_field "$1" .node.state)" = standby ]; }
+		qn_wait_for 10000 back "$n"
+		auth0[$n]=0
+		fo0[$n]=0
+		sleep 2
+		# A restart raises the epoch every member has seen to its
+		# reserved ceiling (D4), with no claim: the holder and the
+		# failover counters say whether there was a failover.
+		for k in 1 2 3; do
+			epoch0[$k]=$(qn_field "$k" .epoch)
+		done
+		qn_log "h$n restarted with the old key and the next key"
+	fi
+	promote "$n"
+done
+# The previous key goes with the next reload.
+for n in 1 2 3; do
+	timeout 5 "$QURECTL" -s "$T/h$n/sock" reload ||
+	    qn_fail "h$n: reload failed"
+	[ "$(qn_field "$n" '.key.previous // empty')" = "" ] ||
+	    qn_fail "h$n still accepts the previous key after a reload"
 done
 ok2=$(grep -c ok "$T/client.log")
 qn_wait_for 10000 served_more $((ok2 + 10))

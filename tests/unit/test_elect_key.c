@@ -536,6 +536,35 @@ a_promoted_key_keeps_the_cluster_on_it(void **state)
 	assert_int_equal(fx_auth_drops(f), 1);
 }
 
+static void
+the_key_before_a_promotion_is_still_heard_until_dropped(void **state)
+{
+	struct fx *f = *state;
+	struct peer_keys both = {f->a, f->b, 0}, promoted = {f->b, NULL, 0};
+	struct elect_key_info ki;
+	uint8_t id_b[ELECT_KEY_ID_LEN];
+
+	fx_reconf(f, f->a, f->b);
+	fx_join(f, 0x10, f->b, &both);
+	/* Promoted, the old key kept as the previous one: a member not
+	 * promoted yet (or restarted with it) is heard, never an attack. */
+	f->conf.prev_key = f->a;
+	fx_reconf(f, f->b, NULL);
+	fx_hello(f, 0x10, f->a, &both);
+	fx_hello(f, 0x10, f->b, &promoted);
+	assert_int_equal(fx_auth_drops(f), 0);
+	/* It is never sent with nor said. */
+	elect_get_key(f->e, f->now, &ki);
+	elect_key_id(f->b, id_b);
+	assert_memory_equal(ki.cur, id_b, sizeof(id_b));
+	assert_false(ki.has_next);
+	/* Dropped (the next reload): now it is. */
+	f->conf.prev_key = NULL;
+	fx_reconf(f, f->b, NULL);
+	fx_hello(f, 0x10, f->a, &both);
+	assert_int_equal(fx_auth_drops(f), 1);
+}
+
 int
 main(void)
 {
@@ -566,6 +595,9 @@ main(void)
 		teardown),
 	    cmocka_unit_test_setup_teardown(
 		a_promoted_key_keeps_the_cluster_on_it, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		the_key_before_a_promotion_is_still_heard_until_dropped, setup,
+		teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

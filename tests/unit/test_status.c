@@ -225,8 +225,9 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "cloud", "router", "conflict", "persist", "unconfigured",
 	    "discovery", "dns", "watch", "site", "balance", "store",
 	    "failovers", "key");
-	ASSERT_KEYS(path(o, "key", NULL), "current", "next", "sending",
-	    "forced", "members_without_next");
+	ASSERT_KEYS(path(o, "key", NULL), "current", "next", "previous",
+	    "sending", "forced", "members_without_next");
+	assert_true(json_is_null(path(o, "key", "previous")));
 	assert_string_equal(
 	    json_string_value(path(o, "key", "sending")), "current");
 	assert_int_equal(
@@ -760,6 +761,7 @@ reading_rejects_wrong_types_with_the_field_name(void **state)
 	    "{\"holder\":{\"since_ms\":\"x\"}}",
 	    "{\"key\":[]}",
 	    "{\"key\":{\"current\":7}}",
+	    "{\"key\":{\"previous\":[]}}",
 	    "{\"key\":{\"forced\":\"no\"}}",
 	    "{\"key\":{\"members_without_next\":\"h3\"}}",
 	    "{\"key\":{\"members_without_next\":[3]}}",
