@@ -295,7 +295,6 @@ struct elect {
 	bool key_forced;
 	bool key_solicit;
 	uint64_t key_next_since_ms;
-	bool rx_by_next; /* this step's datagram: the next key verified it */
 	struct elect_id id;
 	uint64_t boot; /* random per start: tells a clone from us */
 	uint64_t rng;  /* splitmix64 state */
@@ -590,8 +589,8 @@ void elect_key_init(struct elect *c);
 void elect_key_reconf(struct elect *c);
 struct elect_key *elect_key_sending(const struct elect *c);
 void elect_key_add(const struct elect *c, struct elect_msg *m);
-void elect_key_heard(struct elect *c, struct elect_member *mb,
-    const struct elect_msg *m, bool by_next);
+void elect_key_heard(
+    struct elect *c, struct elect_member *mb, const struct elect_msg *m);
 bool elect_key_member_has_next(
     const struct elect *c, const struct elect_member *mb);
 void elect_key_step(struct elect *c, struct elect_out *out);

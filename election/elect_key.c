@@ -93,8 +93,8 @@ elect_key_add(const struct elect *c, struct elect_msg *m)
 }
 
 void
-elect_key_heard(struct elect *c, struct elect_member *mb,
-    const struct elect_msg *m, bool by_next)
+elect_key_heard(
+    struct elect *c, struct elect_member *mb, const struct elect_msg *m)
 {
 	if (!says_keys(m->type))
 		return;
@@ -109,7 +109,6 @@ elect_key_heard(struct elect *c, struct elect_member *mb,
 	    (m->key_flags & ELECT_KEYS_FORCED) &&
 	    memcmp(m->key_next, c->key_next_id, ELECT_KEY_ID_LEN) == 0)
 		c->key_forced = true;
-	(void)by_next;
 }
 
 bool
