@@ -410,13 +410,14 @@ reconf(struct elect *c, const struct elect_conf *conf)
 	struct elect_conf next = *conf;
 
 	/* The link's MAC and addresses may change (a recreated interface,
-	 * a DHCP renewal); the key and the DMZ address never do. */
-	next.key = c->conf.key;
+	 * a DHCP renewal), the keys too (key rotation); the DMZ address
+	 * never does. */
 	next.dmz = c->conf.dmz;
 	next.dmz_prefix = c->conf.dmz_prefix;
 	next.dmz6 = c->conf.dmz6;
 	next.dmz6_prefix = c->conf.dmz6_prefix;
 	c->conf = next;
+	elect_key_reconf(c);
 	elect_reqs_set_ports(&c->reqs, next.watch, next.n_watch);
 	elect_detector_init(&c->detector, next.heartbeat_ms, next.dead_after,
 	    c->detector.last_heard_ms);
@@ -500,6 +501,7 @@ elect_new(const struct elect_conf *conf, const struct elect_persist *p,
 	c->replay.stale_ms = elect_detect_window(c);
 	elect_reqs_init(&c->reqs);
 	elect_reqs_set_ports(&c->reqs, conf->watch, conf->n_watch);
+	elect_key_init(c);
 	return c;
 }
 
@@ -627,6 +629,7 @@ caller_event(const struct elect_event *ev)
 	case ELECT_EV_RX:
 	case ELECT_EV_TIMER:
 	case ELECT_EV_SITE_SEND:
+	case ELECT_EV_KEY_ROTATE:
 		break;
 	}
 	return ELECT_FSM_TIMER; /* not reached: elect_step() handles those */
@@ -636,7 +639,7 @@ static bool
 event_is_valid(const struct elect_event *ev)
 {
 	if (ev == NULL || ev->type < ELECT_EV_START ||
-	    ev->type > ELECT_EV_SITE_SEND)
+	    ev->type > ELECT_EV_KEY_ROTATE)
 		return false;
 	if (ev->type == ELECT_EV_SITE_SEND)
 		return ev->len <= ELECT_ENTRIES_MAX &&
@@ -660,6 +663,7 @@ elect_step(struct elect *c, uint64_t now_ms, const struct elect_event *ev,
 	out->nact = 0;
 	out->wake_ms = 0;
 	out->handover = ELECT_HANDOVER_NOT_HOLDER;
+	out->rotate = ELECT_ROTATE_NO_NEXT;
 	if (now_ms < c->now_ms || !event_is_valid(ev))
 		return -1;
 	c->prev_now_ms = c->now_ms;
@@ -682,10 +686,13 @@ elect_step(struct elect *c, uint64_t now_ms, const struct elect_event *ev,
 		elect_on_rx(c, ev, out);
 	else if (ev->type == ELECT_EV_SITE_SEND)
 		elect_site_send(c, ev, out);
+	else if (ev->type == ELECT_EV_KEY_ROTATE)
+		elect_key_rotate(c, ev, out);
 	else if (ev->type != ELECT_EV_TIMER) /* timers run after any event */
 		elect_fsm_dispatch(c, caller_event(ev), &in, out);
 	if (c->state != ELECT_ST_STOPPED)
 		elect_run_timers(c, out);
+	elect_key_step(c, out);
 	elect_sync_farewell(c, out); /* a sequence it takes is reserved below */
 	elect_sync_persist(c, out);
 	out->wake_ms = c->due_ms = elect_next_wake(c);
@@ -824,7 +831,8 @@ elect_get_members(const struct elect *c, uint64_t now_ms,
 
 		if (!elect_member_is_live(&c->members, m, now_ms))
 			continue;
-		elect_member_info_fill(m, now_ms, &info[n++]);
+		elect_member_info_fill(m, now_ms, &info[n]);
+		info[n++].has_next_key = elect_key_member_has_next(c, m);
 	}
 	return n;
 }

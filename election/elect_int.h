@@ -73,6 +73,11 @@ struct elect_member {
 	/* Its start + the least delay of its datagrams, in our clock
 	 * (elect_fence.c: a datagram much slower says the LAN is slow). */
 	uint64_t delay_base_ms;
+	/* Key rotation (elect_key.c): the ids its last HELLO, HEARTBEAT,
+	 * CLAIM or ALIVE gave (KEYS); keys_known false: it gave none. */
+	bool keys_known;
+	uint8_t key_cur[ELECT_KEY_ID_LEN];
+	uint8_t key_next[ELECT_KEY_ID_LEN];
 };
 
 /*
@@ -281,6 +286,15 @@ uint64_t elect_reqs_due(const struct elect_reqs *, const struct elect_conf *);
 
 struct elect {
 	struct elect_conf conf;
+	/* Key rotation (elect_key.c): the ids of conf.key and conf.next_key
+	 * (zero: none); we tag with the next key (sending_next); told to
+	 * (forced); since when we have it; a SOLICIT due for it. */
+	uint8_t key_cur_id[ELECT_KEY_ID_LEN];
+	uint8_t key_next_id[ELECT_KEY_ID_LEN];
+	bool key_sending_next;
+	bool key_forced;
+	bool key_solicit;
+	uint64_t key_next_since_ms;
 	struct elect_id id;
 	uint64_t boot; /* random per start: tells a clone from us */
 	uint64_t rng;  /* splitmix64 state */
@@ -569,6 +583,19 @@ void elect_send_resign(struct elect *c, const struct elect_id *successor,
     enum elect_reason why, struct elect_out *out);
 void elect_withdraw_farewell(struct elect *c, struct elect_out *out);
 void elect_sync_farewell(struct elect *c, struct elect_out *out);
+
+/* elect_key.c: key rotation */
+void elect_key_init(struct elect *c);
+void elect_key_reconf(struct elect *c);
+struct elect_key *elect_key_sending(const struct elect *c);
+void elect_key_add(const struct elect *c, struct elect_msg *m);
+void elect_key_heard(
+    struct elect *c, struct elect_member *mb, const struct elect_msg *m);
+bool elect_key_member_has_next(
+    const struct elect *c, const struct elect_member *mb);
+void elect_key_step(struct elect *c, struct elect_out *out);
+void elect_key_rotate(
+    struct elect *c, const struct elect_event *ev, struct elect_out *out);
 
 /* elect_rx.c */
 /* elect_site.c: the site settings' part of messages (nothing of the

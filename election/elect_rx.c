@@ -30,6 +30,7 @@ note_member(struct elect *c, const struct elect_msg *m,
 	mb->src = *src;
 	elect_fence_heard(c, mb, m); /* before the boot is recorded */
 	mb->boot = m->boot;
+	elect_key_heard(c, mb, m);
 	/* Its start in our clock, for which side of a conflict came first
 	 * (the delay of the datagram aside). */
 	if (m->has & ELECT_HAS_UPTIME)
@@ -574,10 +575,15 @@ elect_rx_verify(struct elect *c, const struct elect_event *ev,
     struct elect_msg *m, struct elect_out *out)
 {
 	enum elect_wire_err err;
+	bool by_next; /* nothing hangs on which key: KEYS says who holds it */
 
 	c->ctr.rx++;
 	c->reply_pending = false;
-	err = elect_wire_decode(ev->buf, ev->len, c->conf.key, m);
+	/* Key rotation: the next key verifies too (elect_key.c). */
+	err = elect_wire_decode_either(
+	    ev->buf, ev->len, c->conf.key, c->conf.next_key, m, &by_next);
+	if (err == ELECT_WIRE_AUTH && c->conf.prev_key != NULL)
+		err = elect_wire_decode(ev->buf, ev->len, c->conf.prev_key, m);
 	if (err != ELECT_WIRE_OK) {
 		count_drop(c, err, &ev->src, out);
 		return false;

@@ -51,6 +51,7 @@ elect_msg_init(struct elect *c, struct elect_msg *m, enum elect_msg_type type)
 		}
 	}
 	elect_site_add(c, m);
+	elect_key_add(c, m);
 }
 
 void
@@ -66,7 +67,8 @@ elect_send_msg(struct elect *c, struct elect_msg *m,
 		a->dest = *dest;
 	else
 		elect_alive_sent_group(c);
-	a->len = elect_wire_encode(m, c->conf.key, a->buf, sizeof(a->buf));
+	a->len =
+	    elect_wire_encode(m, elect_key_sending(c), a->buf, sizeof(a->buf));
 	/* Our own messages are bounded by construction. */
 	assert(a->len > 0);
 	c->ctr.tx++;
@@ -368,7 +370,8 @@ elect_sync_farewell(struct elect *c, struct elect_out *out)
 	m.seq = c->farewell_seq = c->seq++;
 	a = elect_push(out, ELECT_ACT_FAREWELL);
 	a->peer = m.holder;
-	a->len = elect_wire_encode(&m, c->conf.key, a->buf, sizeof(a->buf));
+	a->len =
+	    elect_wire_encode(&m, elect_key_sending(c), a->buf, sizeof(a->buf));
 	assert(a->len > 0);
 	c->farewell_out = true;
 }

@@ -64,7 +64,8 @@ enum tlv_type {
 	TLV_RANGES = 31,
 	TLV_RESOURCES = 32,
 	TLV_ALIVE_MS = 33,
-	TLV_LAST = TLV_ALIVE_MS, /* decode_body's bit per type: 63 at most */
+	TLV_KEYS = 34,
+	TLV_LAST = TLV_KEYS, /* decode_body's bit per type: 63 at most */
 };
 
 /* Allowed value lengths per TLV type; only NAME has a range. */
@@ -104,9 +105,10 @@ static const struct {
     [TLV_RANGES] = {8 * ELECT_SITE_RANGES, 8 * ELECT_SITE_RANGES},
     [TLV_RESOURCES] = {6, 6},
     [TLV_ALIVE_MS] = {4, 4},
+    [TLV_KEYS] = {17, 17},
 };
 
-#define ELECT_HAS_ALL ((1u << 29) - 1)
+#define ELECT_HAS_ALL ((1u << 30) - 1)
 #define STATE_COUNT (ELECT_ST_STOPPED + 1)
 
 /*
@@ -518,6 +520,12 @@ decode_tlv(struct elect_msg *m, uint8_t type, const uint8_t *v, size_t len)
 		m->alive_ms = (uint32_t)be_get(v, 4);
 		m->has |= ELECT_HAS_ALIVE;
 		return true;
+	case TLV_KEYS: /* unknown flag bits are a later revision's */
+		memcpy(m->key_cur, v, ELECT_KEY_ID_LEN);
+		memcpy(m->key_next, v + ELECT_KEY_ID_LEN, ELECT_KEY_ID_LEN);
+		m->key_flags = v[2 * ELECT_KEY_ID_LEN];
+		m->has |= ELECT_HAS_KEYS;
+		return true;
 	case TLV_PUBLIC4:
 	case TLV_PUBLIC6: /* once each (decode_body): never more than 2 */
 		m->pub[m->n_pub].family = type == TLV_PUBLIC4 ? 4 : 6;
@@ -588,6 +596,37 @@ tag_is_valid(struct elect_key *key, const uint8_t *buf, size_t len)
 
 	wire_tag(key, buf, n, tag);
 	return memeql_sec(tag, buf + n, ELECT_WIRE_TAG_LEN) != 0;
+}
+
+/*
+ * The key id: the first ELECT_KEY_ID_LEN bytes of HMAC-SHA256(key,
+ * label). A pseudo-random function of the key on a label used for
+ * nothing else: it tells keys apart and gives nothing of them away.
+ */
+void
+elect_key_id(struct elect_key *key, uint8_t id[ELECT_KEY_ID_LEN])
+{
+	static const char label[] = "QuRe key id v1";
+	uint8_t tag[ELECT_WIRE_TAG_LEN];
+
+	assert(key != NULL);
+	wire_tag(key, (const uint8_t *)label, sizeof(label) - 1, tag);
+	memcpy(id, tag, ELECT_KEY_ID_LEN);
+}
+
+enum elect_wire_err
+elect_wire_decode_either(const uint8_t *buf, size_t len, struct elect_key *key,
+    struct elect_key *next, struct elect_msg *out, bool *by_next)
+{
+	enum elect_wire_err err;
+
+	*by_next = false;
+	err = elect_wire_decode(buf, len, key, out);
+	if (err != ELECT_WIRE_AUTH || next == NULL)
+		return err;
+	err = elect_wire_decode(buf, len, next, out);
+	*by_next = err != ELECT_WIRE_AUTH;
+	return err;
 }
 
 enum elect_wire_err
@@ -719,7 +758,8 @@ encode_addrs(struct wcur *c, const struct elect_msg *m)
 	    ELECT_MAX_ECHOES * TLV_SIZE(10) /* ECHO */ +                       \
 	    TLV_SIZE(4) /* PUBLIC4 */ + TLV_SIZE(16) /* PUBLIC6 */ +           \
 	    TLV_SIZE(4) /* MISSED */ + TLV_SIZE(10) /* SITE */ +               \
-	    TLV_SIZE(6) /* RESOURCES */ + TLV_SIZE(4) /* ALIVE_MS */)
+	    TLV_SIZE(6) /* RESOURCES */ + TLV_SIZE(4) /* ALIVE_MS */ +         \
+	    TLV_SIZE(2 * ELECT_KEY_ID_LEN + 1) /* KEYS */)
 _Static_assert(ELECT_WIRE_HDR_LEN + WIRE_BODY_LARGEST + ELECT_WIRE_TAG_LEN <=
 		   ELECT_WIRE_CTRL_MAX,
     "ELECT_WIRE_CTRL_MAX must hold the largest message we encode");
@@ -733,7 +773,8 @@ _Static_assert(ELECT_WIRE_HDR_LEN + WIRE_STATE_LARGEST + ELECT_WIRE_TAG_LEN <=
     "ELECT_WIRE_MAX must hold the largest STATE we encode");
 
 /* SITE; the entries in parts of 255 bytes, joined in order by the
- * receiver; RANGES; RESOURCES; ALIVE_MS (the last TLVs, in type order). */
+ * receiver; RANGES; RESOURCES; ALIVE_MS; KEYS (the last TLVs, in type
+ * order). */
 static void
 encode_site(struct wcur *c, const struct elect_msg *m)
 {
@@ -767,6 +808,14 @@ encode_site(struct wcur *c, const struct elect_msg *m)
 	}
 	if (m->has & ELECT_HAS_ALIVE)
 		wr_tlv_int(c, TLV_ALIVE_MS, m->alive_ms, 4);
+	if (m->has & ELECT_HAS_KEYS) {
+		uint8_t k[2 * ELECT_KEY_ID_LEN + 1];
+
+		memcpy(k, m->key_cur, ELECT_KEY_ID_LEN);
+		memcpy(k + ELECT_KEY_ID_LEN, m->key_next, ELECT_KEY_ID_LEN);
+		k[2 * ELECT_KEY_ID_LEN] = m->key_flags;
+		wr_tlv(c, TLV_KEYS, k, sizeof(k));
+	}
 }
 
 /* TLVs in type order; the decoder accepts any order. */

@@ -24,6 +24,14 @@
 #define ELECT_ENTRIES_MAX 1120 /* STATE: settings entries, bytes */
 #define ELECT_SITE_RANGES 16   /* STATE: range digests of a pull */
 #define ELECT_KEY_LEN 32
+#define ELECT_KEY_ID_LEN 8 /* a key's public id (elect_key_id()) */
+/* KEYS flag: the sender was told to send with its next key at once
+ * (qurectl key rotate): members holding that key follow. */
+#define ELECT_KEYS_FORCED 0x01
+/* A next key is sent with once every live member holds it, and no
+ * earlier than this many heartbeats after it came (elect_key.c): the
+ * members' answers to our SOLICIT say which keys they hold. */
+#define ELECT_KEY_SETTLE_HEARTBEATS 10
 #define ELECT_NAME_MAX 63 /* bytes, without the terminating NUL */
 #define ELECT_MAX_ADDRS 4 /* advertised addresses per member */
 /* Members of a cluster, self included: the table holds the others
@@ -190,6 +198,9 @@ struct elect_key;
 
 struct elect_key *elect_key_new(const uint8_t secret[ELECT_KEY_LEN]);
 void elect_key_free(struct elect_key *);
+/* The key's public id: HMAC-SHA256(key, "QuRe key id v1"), truncated.
+ * Tells keys apart (KEYS TLV, status), gives nothing of them away. */
+void elect_key_id(struct elect_key *, uint8_t id[ELECT_KEY_ID_LEN]);
 
 /*
  * A decoded message: the header, and body fields flagged in `has`.
@@ -225,6 +236,7 @@ enum elect_has {
 	ELECT_HAS_RANGES = 1u << 26,	/* STATE: a pull (range digests) */
 	ELECT_HAS_RESOURCES = 1u << 27, /* HELLO: the sender's CPUs, memory */
 	ELECT_HAS_ALIVE = 1u << 28,	/* HELLO: it sends ALIVEs, how often */
+	ELECT_HAS_KEYS = 1u << 29, /* the sender's key ids (key rotation) */
 };
 
 /* RESIGN's REASON TLV: why the holder leaves. Unknown values are kept
@@ -311,6 +323,11 @@ struct elect_msg {
 	/* HELLO: the sender sends an ALIVE every alive_ms while it does
 	 * not hold (ALIVE_MS); hold it to the short expiry. */
 	uint32_t alive_ms;
+	/* HELLO, HEARTBEAT, CLAIM (KEYS): the ids of the sender's
+	 * key and next key (all zero: none), ELECT_KEYS_* flags. */
+	uint8_t key_cur[ELECT_KEY_ID_LEN];
+	uint8_t key_next[ELECT_KEY_ID_LEN];
+	uint8_t key_flags;
 };
 
 /*
@@ -328,6 +345,14 @@ size_t elect_wire_encode(const struct elect_msg *msg, struct elect_key *key,
  */
 enum elect_wire_err elect_wire_decode(const uint8_t *buf, size_t len,
     struct elect_key *key, struct elect_msg *out);
+
+/*
+ * Key rotation: decodes with key, and if its tag does not verify and
+ * next is not NULL, with next. *by_next: next verified it.
+ */
+enum elect_wire_err elect_wire_decode_either(const uint8_t *buf, size_t len,
+    struct elect_key *key, struct elect_key *next, struct elect_msg *out,
+    bool *by_next);
 
 /* Names for logs: "hello", "malformed", "holder", "holder-dead", ... */
 const char *elect_msg_type_name(int type);
@@ -456,6 +481,15 @@ uint32_t elect_rto_timeout(const struct elect_rto *, uint32_t min_ms,
 
 struct elect_conf {
 	struct elect_key *key; /* borrowed; outlives the core */
+	/* Key rotation (doc/protocol.md, "Key rotation"): the next key,
+	 * accepted beside key and sent with once every live member holds
+	 * it (or on ELECT_EV_KEY_ROTATE); NULL: none. Borrowed. */
+	struct elect_key *next_key;
+	/* The key before a promoted next key (the last step of a rotation):
+	 * still accepted, never sent with, never said; NULL: none. A member
+	 * restarted meanwhile with the old key as its key is still heard.
+	 * Borrowed. */
+	struct elect_key *prev_key;
 	char name[ELECT_NAME_MAX + 1];
 	uint8_t priority; /* 0: observer, 1..254 */
 	bool preempt;
@@ -566,8 +600,8 @@ enum elect_event_type {
 	ELECT_EV_PROBE_DONE, /* result of ELECT_ACT_PROBE: conflict */
 	/*
 	 * SIGHUP: conf applies live (priority, preempt, timings, name, the
-	 * link's MAC and addresses); the key and the DMZ address stay those
-	 * of elect_new(). An
+	 * link's MAC and addresses, the key and next key: key rotation);
+	 * the DMZ address stays that of elect_new(). An
 	 * invalid conf makes elect_step() return -1 and changes nothing.
 	 */
 	ELECT_EV_RECONF,
@@ -607,6 +641,19 @@ enum elect_event_type {
 	 * stopped; nothing when the disk has not acknowledged a sequence.
 	 */
 	ELECT_EV_SITE_SEND,
+	/*
+	 * Operator (qurectl key rotate): send with the next key from now
+	 * on, and say so (KEYS, FORCED): members holding it follow. Unless
+	 * force, refused while a live member lacks it (out.rotate).
+	 */
+	ELECT_EV_KEY_ROTATE,
+};
+
+/* What ELECT_EV_KEY_ROTATE did (elect_out.rotate). */
+enum elect_rotate_result {
+	ELECT_ROTATE_DONE = 0,
+	ELECT_ROTATE_NO_NEXT, /* no next key configured */
+	ELECT_ROTATE_LACKING, /* live members lack it (without force) */
 };
 
 /* What ELECT_EV_HANDOVER did (elect_out.handover). */
@@ -639,6 +686,7 @@ struct elect_event {
 	uint8_t proto;		       /* REQUEST/ANSWER: 6 (TCP), 17 (UDP) */
 	bool ok;		       /* CHECK, PERSIST_DONE */
 	const uint64_t *ranges;	       /* SITE_SEND: ELECT_SITE_RANGES */
+	bool force;		       /* KEY_ROTATE: even if some lack it */
 };
 
 enum elect_action_type {
@@ -720,6 +768,9 @@ struct elect_member_info {
 	uint32_t alive_ms;
 	bool unfit;	   /* its last HELLO: its service check fails */
 	unsigned mismatch; /* enum elect_mismatch bits; 0: our settings */
+	/* Key rotation: it said (KEYS) that it holds our next key, as its
+	 * key or its next; false when we have none */
+	bool has_next_key;
 };
 
 struct elect_action {
@@ -747,6 +798,7 @@ struct elect_out {
 	size_t nact;
 	uint64_t wake_ms; /* call again with ELECT_EV_TIMER at this time */
 	enum elect_handover_result handover; /* after ELECT_EV_HANDOVER */
+	enum elect_rotate_result rotate;     /* after ELECT_EV_KEY_ROTATE */
 };
 
 struct elect_counters {
@@ -874,6 +926,18 @@ struct elect_conflict {
 /* The first live member with other settings; false if none. */
 bool elect_get_conflict(
     const struct elect *, uint64_t now_ms, struct elect_conflict *);
+
+/* Key rotation, for status (elect_key.c). */
+struct elect_key_info {
+	uint8_t cur[ELECT_KEY_ID_LEN];
+	uint8_t next[ELECT_KEY_ID_LEN]; /* all zero: no next key */
+	bool has_next;
+	bool sending_next; /* our datagrams are tagged with the next key */
+	bool forced;	   /* by ELECT_EV_KEY_ROTATE, ours or a member's */
+	size_t n_lacking;  /* live members that do not hold it */
+};
+void elect_get_key(
+    const struct elect *, uint64_t now_ms, struct elect_key_info *);
 
 /* Copies up to max live members (self excluded); returns how many. */
 size_t elect_get_members(const struct elect *, uint64_t now_ms,

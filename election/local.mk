@@ -17,6 +17,7 @@ election_libqure_elect_a_SOURCES = \
 	election/elect_fast.c \
 	election/elect_fence.c \
 	election/elect_timers.c \
-	election/elect_site.c
+	election/elect_site.c \
+	election/elect_key.c
 election_libqure_elect_a_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 ELECT_LIBS = election/libqure_elect.a $(CRYPTO_LIBS)

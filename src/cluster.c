@@ -39,6 +39,7 @@
 #include "src/conf.h"
 #include "src/events.h"
 #include "src/hooks.h"
+#include "src/keyrot.h"
 #include "src/site.h"
 #include "src/state.h"
 #include "src/state_writer.h"
@@ -95,10 +96,11 @@ struct cluster {
 	struct event_base *base;
 	struct conf conf;
 	char ifname[NETCFG_IFNAME_MAX];
-	struct elect_key *key;
+	struct keyrot *keys; /* the key and the next key (key rotation) */
 	struct elect *core;
 	struct elect_conf econf;
 	enum elect_handover_result handover; /* of the last step */
+	enum elect_rotate_result rotate;     /* of the last step */
 	struct netcfg *nc;
 	bool dmz4;	       /* [dmz] address is set: netcfg holds it */
 	struct netcfg6 *nc6;   /* [dmz] address6, or NULL */
@@ -1209,6 +1211,8 @@ step_core(struct cluster *c, const struct elect_event *ev)
 	arm_timer(c, out.wake_ms, now);
 	c->prev_wake_ms = out.wake_ms;
 	c->handover = out.handover;
+	c->rotate = out.rotate;
+	keyrot_watch(c->keys, c->core, now);
 	avahi_sync(c);
 	balance_sync(c, now);
 	c->stepping--;
@@ -2214,7 +2218,9 @@ elect_conf_from(
 	int i, n;
 
 	elect_conf_defaults(e);
-	e->key = c->key;
+	e->key = keyrot_key(c->keys);
+	e->next_key = keyrot_next(c->keys);
+	e->prev_key = keyrot_prev(c->keys);
 	snprintf(e->name, sizeof(e->name), "%s", conf->node.name);
 	e->priority = conf->node.priority;
 	e->preempt = conf->node.preempt;
@@ -2708,7 +2714,9 @@ cluster_new(struct event_base *base, const struct conf *conf,
 
 	c->base = base;
 	c->conf = *conf;
-	c->key = elect_key_new(key);
+	c->keys = keyrot_new(key, conf->cluster.next_key_file, err, errlen);
+	if (c->keys == NULL)
+		goto fail;
 	c->bal_seed = conf_balance_seed(key);
 	c->timer = evtimer_new(base, timer_cb, c);
 	/* First in its loop iteration (main.c): the fence's renewals. */
@@ -2719,9 +2727,8 @@ cluster_new(struct event_base *base, const struct conf *conf,
 	c->writer =
 	    state_writer_new(base, conf->node.state_dir, persist_written_cb, c);
 	c->persist_ok = true;
-	if (c->key == NULL || c->timer == NULL || c->persist_ev == NULL ||
-	    c->writer == NULL) {
-		snprintf(err, errlen, "cluster: out of resources for the key");
+	if (c->timer == NULL || c->persist_ev == NULL || c->writer == NULL) {
+		snprintf(err, errlen, "cluster: out of resources for timers");
 		goto fail;
 	}
 	if (cluster_fingerprint(key, c->fingerprint, sizeof(c->fingerprint)) ==
@@ -2814,7 +2821,7 @@ cluster_free(struct cluster *c)
 	disc_udp6_free(c->udp6);
 	netcfg6_free(c->nc6);
 	netcfg_free(c->nc);
-	elect_key_free(c->key);
+	keyrot_free(c->keys);
 	free(c);
 }
 
@@ -2908,6 +2915,10 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 	/* The keys the table marks live, and only those, from one list. */
 	live = c->conf;
 	conf_apply_live(&live, conf);
+	/* Key rotation: the key file (its path needs a restart) and the
+	 * next key file read again. */
+	(void)keyrot_reload(
+	    c->keys, c->conf.cluster.key_file, live.cluster.next_key_file);
 	elect_conf_from(c, &live, &next);
 	ev.conf = &next;
 	if (step(c, &ev) == -1) {
@@ -2915,6 +2926,7 @@ cluster_reload(struct cluster *c, const struct conf *conf)
 			  "keeping the old ones");
 		return;
 	}
+	keyrot_release(c->keys); /* the core borrows the new ones now */
 	c->econf = next;
 	arm_guard_fence(c);
 	c->dyndns = cloud_reload(c->dyndns, c->base, &c->conf, &live,
@@ -3378,6 +3390,18 @@ cluster_status(struct cluster *c, struct status *out)
 	else
 		status_member_conflict(c, now, out);
 	status_dns(c, out);
+	keyrot_status(c->keys, c->core, now, out);
+}
+
+int
+cluster_key_rotate(struct cluster *c, bool force, char *err, size_t errlen)
+{
+	struct elect_event ev = {.type = ELECT_EV_KEY_ROTATE, .force = force};
+
+	/* The core decides; we only say why not, naming who lacks it. */
+	cluster_run(c, &ev);
+	return keyrot_rotate_said(
+	    c->core, clock_now_ms(), (int)c->rotate, err, errlen);
 }
 
 int

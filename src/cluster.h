@@ -76,6 +76,9 @@ void cluster_on_event(struct cluster *, cluster_event_cb *cb, void *arg);
 
 /* A snapshot for the control socket. */
 void cluster_status(struct cluster *, struct status *out);
+/* qurectl key rotate: send with the next key now (force: even while
+ * members lack it). 0, or -1 with a one-line reason in err. */
+int cluster_key_rotate(struct cluster *, bool force, char *err, size_t errlen);
 /* status dmz.source: "config" (the default), "router" or "chosen"
  * ([dmz] address = auto, src/dmz_auto.h); a static string. */
 void cluster_set_dmz_source(struct cluster *, const char *source);

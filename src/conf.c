@@ -103,6 +103,10 @@ static const struct key keys[] = {
 	"cluster interface; empty: the DMZ subnet's, else the default route's"},
     {"cluster", "key-file", T_PATH, "/etc/qured/cluster.key", 0, 0,
 	FIELD(cluster.key_file), 0, "the cluster key, base64, mode 0600"},
+    {"cluster", "next-key-file", T_PATH, "", 0, 0, FIELD(cluster.next_key_file),
+	F_EMPTY | F_LIVE,
+	"key rotation: the next key, accepted beside the key and sent with "
+	"once every member holds it; empty: none"},
     {"cluster", "key-wait", T_BOOL, "no", 0, 0, FIELD(cluster.key_wait), 0,
 	"without a valid key: wait for one, unconfigured (out of the "
 	"cluster, the reason in qurectl status), rather than exit"},

@@ -153,6 +153,7 @@ struct conf {
 	struct {
 		char interface[CONF_IFNAME_MAX + 1]; /* "": default route's */
 		char key_file[CONF_PATH_MAX + 1];
+		char next_key_file[CONF_PATH_MAX + 1]; /* "": none */
 		bool key_wait;		/* no valid key: wait, unconfigured */
 		struct in_addr group;	/* IPv4 multicast */
 		struct in6_addr group6; /* IPv6 multicast, link scope */

@@ -99,6 +99,7 @@ parse_cmd(const json_t *v, struct ctl_req *out, char *err, size_t errlen)
 	    {"reload", CTL_CMD_RELOAD},
 	    {"config", CTL_CMD_CONFIG},
 	    {"watch", CTL_CMD_WATCH},
+	    {"key", CTL_CMD_KEY},
 	};
 	char echo[CTL_ECHO_MAX + 1];
 	size_t i;
@@ -120,7 +121,7 @@ parse_cmd(const json_t *v, struct ctl_req *out, char *err, size_t errlen)
 	echo_copy(echo, sizeof(echo), json_string_value(v));
 	snprintf(err, errlen,
 	    "unknown cmd \"%s\" (status, members, handover, reload, config, "
-	    "watch)",
+	    "watch, key)",
 	    echo);
 	return -1;
 }
@@ -186,6 +187,31 @@ parse_config_str(const json_t *v, const char *field, bool wanted, char *out,
 	return 0;
 }
 
+/* key: op "rotate" (the only one), force a boolean if present. */
+static int
+ctl_key_parse(const json_t *obj, bool *force, char *err, size_t errlen)
+{
+	const json_t *op = json_object_get(obj, "op");
+	const json_t *f = json_object_get(obj, "force");
+
+	if (json_object_get(obj, "key") != NULL ||
+	    json_object_get(obj, "value") != NULL) {
+		snprintf(err, errlen, "key, value: only config takes them");
+		return -1;
+	}
+	if (op == NULL || !json_is_string(op) ||
+	    strcmp(json_string_value(op), "rotate") != 0) {
+		snprintf(err, errlen, "op: expected rotate");
+		return -1;
+	}
+	if (f != NULL && !json_is_boolean(f)) {
+		snprintf(err, errlen, "force: expected true or false");
+		return -1;
+	}
+	*force = f != NULL && json_is_true(f);
+	return 0;
+}
+
 /* op, key and value of config: key with get, set, unset; value with set.
  * What a key and value may be is the settings' to say (store/). */
 static int
@@ -195,7 +221,13 @@ parse_config(const json_t *obj, struct ctl_req *out, char *err, size_t errlen)
 	const json_t *op = json_object_get(obj, "op");
 	size_t i;
 
+	if (out->cmd == CTL_CMD_KEY)
+		return ctl_key_parse(obj, &out->force, err, errlen);
 	if (out->cmd != CTL_CMD_CONFIG) {
+		if (json_object_get(obj, "force") != NULL) {
+			snprintf(err, errlen, "force: only key takes it");
+			return -1;
+		}
 		if (op != NULL || json_object_get(obj, "key") != NULL ||
 		    json_object_get(obj, "value") != NULL) {
 			snprintf(err, errlen,
@@ -235,7 +267,7 @@ check_fields(const json_t *obj, char *err, size_t errlen)
 	{
 		if (strcmp(key, "cmd") == 0 || strcmp(key, "name") == 0 ||
 		    strcmp(key, "op") == 0 || strcmp(key, "key") == 0 ||
-		    strcmp(key, "value") == 0)
+		    strcmp(key, "value") == 0 || strcmp(key, "force") == 0)
 			continue;
 		echo_copy(echo, sizeof(echo), key);
 		snprintf(err, errlen, "unknown field \"%s\"", echo);
@@ -299,6 +331,7 @@ static const struct {
     {CTL_CMD_CONFIG, CTL_CONFIG_GET, "config get", false},
     {CTL_CMD_CONFIG, CTL_CONFIG_SET, "config set", true},
     {CTL_CMD_CONFIG, CTL_CONFIG_UNSET, "config unset", true},
+    {CTL_CMD_KEY, -1, "key rotate", true},
 };
 
 #define N_ACCESS (sizeof(access_table) / sizeof(access_table[0]))
@@ -480,6 +513,30 @@ do_action(struct ctl_client *cl, const struct ctl_req *req)
 	return 0;
 }
 
+/* key rotate: the one-line refusal names the members lacking the key. */
+static int
+do_key(struct ctl_client *cl, const struct ctl_req *req)
+{
+	struct ctl *ctl = cl->ctl;
+	char err[CTL_ERR_LEN] = "";
+	int rc;
+
+	if (ctl->ops.key_rotate == NULL) {
+		client_send_error(cl, "key: not supported");
+		return 0;
+	}
+	log_info("ctl: key rotate requested%s", req->force ? " (force)" : "");
+	ctl->busy++;
+	rc = ctl->ops.key_rotate(ctl->arg, req->force, err, sizeof(err));
+	if (ctl_leave(ctl) == -1)
+		return -1;
+	if (rc == 0)
+		client_send_ok(cl);
+	else
+		client_send_error(cl, err[0] != '\0' ? err : "failed");
+	return 0;
+}
+
 /* One entry as JSON: key, value (null: unset), its version, and where
  * this host's value comes from. */
 static json_t *
@@ -607,6 +664,8 @@ client_request(struct ctl_client *cl, const char *line, size_t len)
 	case CTL_CMD_WATCH:
 		do_watch(cl);
 		return 0;
+	case CTL_CMD_KEY:
+		return do_key(cl, &req);
 	}
 	return 0;
 }

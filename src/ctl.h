@@ -11,6 +11,8 @@
  *   {"cmd":"reload"}                 -> {"ok":true} | {"error":"..."}
  *   {"cmd":"watch"}                  -> {"ok":true}, then one event per
  *                                       line (src/events.h) until closed
+ *   {"cmd":"key","op":"rotate"[,"force":true]}
+ *                                    -> {"ok":true} | {"error":"..."}
  * A malformed request gets {"error":"..."} and the connection stays
  * usable; a line over CTL_LINE_MAX bytes gets an error and is closed.
  */
@@ -37,6 +39,7 @@ enum ctl_cmd {
 	CTL_CMD_RELOAD,
 	CTL_CMD_CONFIG, /* the site settings: op set|get|unset|list */
 	CTL_CMD_WATCH,	/* the connection becomes a stream of events */
+	CTL_CMD_KEY,	/* key rotation: op rotate [force] (issue 14) */
 };
 
 enum ctl_config_op {
@@ -54,6 +57,7 @@ struct ctl_req {
 	enum ctl_config_op op;
 	char key[SETTINGS_KEY_MAX + 1];
 	char value[SETTINGS_VALUE_MAX + 1];
+	bool force; /* key rotate: even while members lack the next key */
 };
 
 /*
@@ -123,6 +127,10 @@ struct ctl_ops {
 	/* config get, list: "site", "file" (the local file's value wins)
 	 * or "app" (may be NULL: "site"). */
 	const char *(*config_source)(void *arg, const char *key);
+	/* key rotate: send with the next key now (force: even while live
+	 * members lack it). 0 / -1 with a one-line reason in err (NULL
+	 * op: "not supported"). */
+	int (*key_rotate)(void *arg, bool force, char *err, size_t errlen);
 };
 
 struct ctl;

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <openssl/crypto.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -41,8 +42,9 @@ struct resolver {
 	struct event_base *base;
 	struct dmz_facts f;
 	struct elect_key *key;
-	struct event *timer; /* wait_ms() */
-	uint64_t listen_ms;  /* how long members are listened for */
+	struct elect_key *next; /* [cluster] next-key-file; NULL: none */
+	struct event *timer;	/* wait_ms() */
+	uint64_t listen_ms;	/* how long members are listened for */
 	bool listen_done, router_done, probe_done;
 	enum netcfg_probe_result probe;
 	/* the members' MACs (HELLO): their ARP is not a foreign host's */
@@ -220,8 +222,11 @@ rx_cb(void *arg, const uint8_t *buf, size_t len, const struct sockaddr_in *src)
 	struct resolver *r = arg;
 	struct elect_msg m;
 	char a[INET_ADDRSTRLEN], from[INET_ADDRSTRLEN];
+	bool by_next;
 
-	if (elect_wire_decode(buf, len, r->key, &m) != ELECT_WIRE_OK)
+	/* Under a key rotation the members may send with the next key. */
+	if (elect_wire_decode_either(buf, len, r->key, r->next, &m, &by_next) !=
+	    ELECT_WIRE_OK)
 		return; /* not ours, or not authentic: not a member's word */
 	if (src != NULL)
 		dmz_facts_exclude(&r->f, src->sin_addr);
@@ -471,6 +476,24 @@ pick(struct resolver *r, const char *ifname, struct dmz_choice *out, char *err,
 	return -1;
 }
 
+/* The next key, if any and readable (the cluster refuses a bad one
+ * right after, with the reason). */
+static struct elect_key *
+read_next_key(const struct conf *conf)
+{
+	uint8_t raw[CONF_KEY_LEN];
+	struct elect_key *k;
+	char err[256];
+
+	if (conf->cluster.next_key_file[0] == '\0' ||
+	    conf_read_key(conf->cluster.next_key_file, raw, err, sizeof(err)) ==
+		-1)
+		return NULL;
+	k = elect_key_new(raw);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return k;
+}
+
 int
 dmz_auto_resolve(struct event_base *base, const struct conf *conf,
     const uint8_t *key, struct dmz_choice *out, char *err, size_t errlen)
@@ -501,6 +524,7 @@ dmz_auto_resolve(struct event_base *base, const struct conf *conf,
 	exclude_gateway(&r.f, ifname);
 	read_file(&r.f, conf->node.state_dir);
 	r.key = elect_key_new(key);
+	r.next = read_next_key(conf);
 	r.timer = evtimer_new(base, listen_cb, &r);
 	if (r.key == NULL || r.timer == NULL)
 		abort();
@@ -584,5 +608,6 @@ dmz_auto_resolve(struct event_base *base, const struct conf *conf,
 	}
 	event_free(r.timer);
 	elect_key_free(r.key);
+	elect_key_free(r.next);
 	return rc_;
 }

@@ -371,3 +371,16 @@ tests_unit_test_sdnotify_LDADD = $(BASE_LIBS) $(EVENT_LIBS) \
 TESTS += tests/unit/unit_security.sh
 dist_noinst_SCRIPTS += tests/unit/unit_security.sh
 # ---- end priv
+
+# ---- key rotation (issue 14 item 4): the key and the next key.
+src_qured_SOURCES += src/keyrot.c src/keyrot.h
+# The keys' reload rules (promotion, refusals, the previous key).
+check_PROGRAMS += tests/unit/test_keyrot
+TESTS += tests/unit/test_keyrot
+tests_unit_test_keyrot_SOURCES = tests/unit/test_keyrot.c src/keyrot.c \
+	src/keyrot.h $(QURED_CONF_SOURCES)
+tests_unit_test_keyrot_CFLAGS = $(AM_CFLAGS) $(QURED_CONF_CFLAGS) \
+	$(JANSSON_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_keyrot_LDADD = $(ELECT_LIBS) $(BASE_LIBS) $(QURED_CONF_LIBS) \
+	$(CMOCKA_LIBS)
+# ---- end key rotation

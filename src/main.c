@@ -169,6 +169,16 @@ unconfigured_err(const struct daemon *d, char *err, size_t errlen)
 }
 
 static int
+ctl_key_rotate(void *arg, bool force, char *err, size_t errlen)
+{
+	struct daemon *d = arg;
+
+	if (d->cluster == NULL)
+		return unconfigured_err(d, err, errlen);
+	return cluster_key_rotate(d->cluster, force, err, errlen);
+}
+
+static int
 ctl_handover(void *arg, const char *name, char *err, size_t errlen)
 {
 	struct daemon *d = arg;
@@ -481,7 +491,8 @@ static int
 start(struct daemon *d, char *err, size_t errlen)
 {
 	static const struct ctl_ops ops = {ctl_status, ctl_handover, ctl_reload,
-	    ctl_config_set, ctl_config_settings, ctl_config_source};
+	    ctl_config_set, ctl_config_settings, ctl_config_source,
+	    ctl_key_rotate};
 	struct timeval every = {KEY_WAIT_MS / 1000, 0};
 	uint8_t key[CONF_KEY_LEN];
 	int rc;

@@ -71,6 +71,9 @@ usage(FILE *fp)
 	    "  watch [--json]    events as they happen (state changes,\n"
 	    "                    members, failovers) until interrupted; exit\n"
 	    "                    3 when qured closes the stream\n"
+	    "  key rotate [--force]\n"
+	    "                    send with the next key now (refused while\n"
+	    "                    a member lacks it, unless --force)\n"
 	    "  config list [--json]\n"
 	    "                    the site settings, shared by every member\n"
 	    "  config get KEY [--json]\n"
@@ -316,6 +319,26 @@ cmd_simple(const char *path, const char *cmd, const char *name)
 		die("handover: name is not valid UTF-8: %s", name);
 	request(path, cmd, req, &r);
 	reply_free(&r);
+}
+
+/* key rotate [--force]: {"cmd":"key","op":"rotate"[,"force":true]}. */
+static void
+cmd_key(const char *path, int argc, char **argv)
+{
+	json_t *req;
+	struct reply r;
+	bool force = argc == 3 && strcmp(argv[2], "--force") == 0;
+
+	if (argc < 2 || strcmp(argv[1], "rotate") != 0 ||
+	    (argc == 3 && !force) || argc > 3)
+		die("key: expected key rotate [--force] (see qurectl -h)");
+	req = req_new("key");
+	if (json_object_set_new(req, "op", json_string("rotate")) == -1 ||
+	    (force && json_object_set_new(req, "force", json_true()) == -1))
+		die("key: out of memory");
+	request(path, "key rotate", req, &r);
+	reply_free(&r);
+	printf("key: sending with the next key%s\n", force ? " (forced)" : "");
 }
 
 static void
@@ -762,6 +785,8 @@ run(const char *path, int argc, char **argv)
 		keygen_args(argc, argv);
 	else if (strcmp(cmd, "config") == 0)
 		cmd_config(path, argc, argv);
+	else if (strcmp(cmd, "key") == 0)
+		cmd_key(path, argc, argv);
 	else if (strcmp(cmd, "kv") == 0)
 		cmd_kv(path, argc, argv);
 	else if (strcmp(cmd, "vms") == 0 &&

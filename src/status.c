@@ -463,6 +463,32 @@ failovers_to_json(const struct status *st)
 	return o;
 }
 
+/* Key rotation (issue 14); null while unconfigured. */
+static json_t *
+key_to_json(const struct status *st)
+{
+	json_t *o, *without;
+	size_t i;
+
+	if (!st->key.present)
+		return json_null();
+	o = jobj();
+	without = json_array();
+	if (without == NULL)
+		abort();
+	jset(o, "current", jstr(st->key.current));
+	jset(o, "next",
+	    st->key.next[0] != '\0' ? jstr(st->key.next) : json_null());
+	jset(o, "previous",
+	    st->key.previous[0] != '\0' ? jstr(st->key.previous) : json_null());
+	jset(o, "sending", jstr(st->key.sending_next ? "next" : "current"));
+	jset(o, "forced", json_boolean(st->key.forced));
+	for (i = 0; i < st->key.n_without_next && i < STATUS_MAX_MEMBERS; i++)
+		jappend(without, jstr(st->key.without_next[i]));
+	jset(o, "members_without_next", without);
+	return o;
+}
+
 json_t *
 status_to_json(const struct status *st)
 {
@@ -488,6 +514,7 @@ status_to_json(const struct status *st)
 	jset(o, "balance", balance_to_json(st));
 	jset(o, "store", store_to_json(st));
 	jset(o, "failovers", failovers_to_json(st));
+	jset(o, "key", key_to_json(st));
 	return o;
 }
 
@@ -876,6 +903,38 @@ rd_store(struct rd *rd, const json_t *o, struct status *st)
 }
 
 static void
+rd_key(struct rd *rd, const json_t *o, struct status *st)
+{
+	const json_t *a, *v;
+	char sending[16] = "";
+	size_t i;
+
+	if (o == NULL)
+		return;
+	st->key.present = true;
+	rd_str(rd, o, "current", st->key.current, sizeof(st->key.current));
+	rd_str(rd, o, "next", st->key.next, sizeof(st->key.next));
+	rd_str(rd, o, "previous", st->key.previous, sizeof(st->key.previous));
+	rd_str(rd, o, "sending", sending, sizeof(sending));
+	st->key.sending_next = strcmp(sending, "next") == 0;
+	rd_bool(rd, o, "forced", &st->key.forced);
+	if ((a = rd_arr(rd, o, "members_without_next")) == NULL)
+		return;
+	json_array_foreach(a, i, v)
+	{
+		if (st->key.n_without_next == STATUS_MAX_MEMBERS)
+			break;
+		if (!json_is_string(v)) {
+			rd_fail(
+			    rd, "members_without_next", "an array of names");
+			return;
+		}
+		snprintf(st->key.without_next[st->key.n_without_next++],
+		    STATUS_NAME_LEN, "%s", json_string_value(v));
+	}
+}
+
+static void
 rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 {
 	const json_t *o;
@@ -914,6 +973,7 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 	}
 	rd_members(rd, obj, st);
 	rd_failovers(rd, rd_obj(rd, obj, "failovers"), st);
+	rd_key(rd, rd_obj(rd, obj, "key"), st);
 	rd_counters(rd, rd_obj(rd, obj, "counters"), &st->counters);
 	if ((o = rd_obj(rd, obj, "cloud")) != NULL) {
 		st->cloud.present = true;
@@ -1103,6 +1163,30 @@ print_store(const struct status *st, FILE *fp)
 	print_store_cluster(&st->store.cluster, fp);
 }
 
+/* key: current, next, which one is sent with, who lacks the next. */
+static void
+print_key(const struct status *st, FILE *fp)
+{
+	size_t i;
+
+	if (!st->key.present)
+		return;
+	fprintf(fp, "key:      %s", or_dash(st->key.current));
+	if (st->key.next[0] != '\0')
+		fprintf(fp, ", next %s, sending with the %s%s", st->key.next,
+		    st->key.sending_next ? "next key" : "key",
+		    st->key.forced ? " (rotated)" : "");
+	if (st->key.previous[0] != '\0')
+		fprintf(fp, ", previous %s still accepted", st->key.previous);
+	fprintf(fp, "\n");
+	for (i = 0; i < st->key.n_without_next && i < STATUS_MAX_MEMBERS; i++)
+		fprintf(fp, "%s%s",
+		    i == 0 ? "          without the next key: " : ", ",
+		    st->key.without_next[i]);
+	if (st->key.n_without_next > 0)
+		fprintf(fp, "\n");
+}
+
 void
 status_print(const struct status *st, FILE *fp)
 {
@@ -1205,6 +1289,7 @@ status_print(const struct status *st, FILE *fp)
 			    st->cloud.last_error);
 	}
 	print_store(st, fp);
+	print_key(st, fp);
 	if (st->router.present)
 		fprintf(fp,
 		    "router:   %s, external %s%s%s, %u port(s) mapped, %u "

@@ -297,6 +297,23 @@ struct status {
 			char last_error[STATUS_ERR_LEN];
 		} cluster;
 	} store;
+	/*
+	 * Key rotation ([cluster] next-key-file, issue 14): the ids (16 hex
+	 * digits of HMAC-SHA256(key, "QuRe key id v1")) of the key and the
+	 * next key ("": none), whether our datagrams are tagged with the
+	 * next key (and whether `qurectl key rotate` forced it), and the
+	 * live members that do not hold it (by name, the id where none).
+	 */
+	struct {
+		bool present; /* false (unconfigured): JSON null */
+		char current[17];
+		char next[17];
+		char previous[17]; /* still accepted after a promotion */
+		bool sending_next;
+		bool forced;
+		char without_next[STATUS_MAX_MEMBERS][STATUS_NAME_LEN];
+		size_t n_without_next;
+	} key;
 };
 
 /*
@@ -324,7 +341,10 @@ struct status {
  * "count": number}] (not cumulative; null is +Inf), "recent": [{"at_ms":
  * number, "from": string or null, "to": string or null, "cause": string,
  * "duration_ms": number}, ...] oldest first}); holder.since_ms (a
- * number, null if unknown). Returns
+ * number, null if unknown); key (null while unconfigured; {"current":
+ * string, "next": string or null, "previous": string or null,
+ * "sending": "current" or "next", "forced": bool,
+ * "members_without_next": [string, ...]}). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.
  */

@@ -44,8 +44,9 @@ check_request(const uint8_t *data, size_t size)
 	memset(err, 0, sizeof(err));
 	if (ctl_req_parse((const char *)data, size, &req, err, sizeof(err)) ==
 	    0) {
-		CHECK(req.cmd >= CTL_CMD_STATUS && req.cmd <= CTL_CMD_WATCH);
+		CHECK(req.cmd >= CTL_CMD_STATUS && req.cmd <= CTL_CMD_KEY);
 		CHECK(!req.has_name || req.cmd == CTL_CMD_HANDOVER);
+		CHECK(!req.force || req.cmd == CTL_CMD_KEY); /* key rotate */
 		/* config: a key but for list, a value only with set; none of
 		 * them for another command. */
 		CHECK(req.op >= CTL_CONFIG_LIST && req.op <= CTL_CONFIG_UNSET);

@@ -70,7 +70,10 @@ msg_equal(const struct elect_msg *a, const struct elect_msg *b)
 	    a->preempt != b->preempt || a->boot != b->boot ||
 	    a->uptime_ms != b->uptime_ms || a->dmz_prefix != b->dmz_prefix ||
 	    a->challenge != b->challenge || a->response != b->response ||
-	    a->heartbeat_ms != b->heartbeat_ms)
+	    a->heartbeat_ms != b->heartbeat_ms ||
+	    memcmp(a->key_cur, b->key_cur, sizeof(a->key_cur)) != 0 ||
+	    memcmp(a->key_next, b->key_next, sizeof(a->key_next)) != 0 ||
+	    a->key_flags != b->key_flags)
 		return false;
 	if ((a->has & ELECT_HAS_DMZ) && !addr_equal(&a->dmz, &b->dmz))
 		return false;

@@ -164,6 +164,13 @@ gen_valid(void)
 		    name, sizeof(name), "ok-%s-min", elect_msg_type_name(type));
 		put(name, buf, encode(&m, buf));
 	}
+	/* Key rotation (issue 14): a HELLO saying its key and next key. */
+	msg_full(&m, ELECT_MSG_HELLO);
+	m.has |= ELECT_HAS_KEYS;
+	memset(m.key_cur, 0x11, sizeof(m.key_cur));
+	memset(m.key_next, 0x22, sizeof(m.key_next));
+	m.key_flags = ELECT_KEYS_FORCED;
+	put("ok-hello-keys", buf, encode(&m, buf));
 }
 
 /*

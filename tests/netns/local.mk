@@ -32,6 +32,7 @@ NETNS_TESTS = \
 	tests/netns/svcslow.sh \
 	tests/netns/handover.sh \
 	tests/netns/fastfail.sh \
+	tests/netns/keyrotate.sh \
 	tests/netns/learnrto.sh \
 	tests/netns/synflood.sh \
 	tests/netns/lossy.sh \

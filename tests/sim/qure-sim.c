@@ -29,6 +29,7 @@ struct opts {
 	uint64_t seed;
 	uint64_t replay;
 	bool do_replay, trace, timeline, demo, verbose, keep_going, alive;
+	bool rotate;
 };
 
 static void
@@ -36,8 +37,9 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: qure-sim [--scenarios N] [--seed S] [--verbose] "
-	    "[--keep-going] [--alive]\n"
-	    "       qure-sim --replay SEED [--trace | --timeline] [--alive]\n"
+	    "[--keep-going] [--alive] [--rotate]\n"
+	    "       qure-sim --replay SEED [--trace | --timeline] [--alive] "
+	    "[--rotate]\n"
 	    "       qure-sim --demo\n");
 	exit(2);
 }
@@ -70,14 +72,15 @@ parse_opts(int argc, char **argv, struct opts *o)
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"keep-going", no_argument, NULL, 'k'},
 	    {"alive", no_argument, NULL, 'a'},
+	    {"rotate", no_argument, NULL, 'R'},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
 	o->scenarios = 1000;
 	o->seed = 1;
-	while ((ch = getopt_long(argc, argv, "n:s:r:tldvka", longopts, NULL)) !=
-	       -1) {
+	while ((ch = getopt_long(
+		    argc, argv, "n:s:r:tldvkaR", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			o->scenarios = parse_u64(optarg, "--scenarios");
@@ -106,6 +109,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'a':
 			o->alive = true;
+			break;
+		case 'R':
+			o->rotate = true;
 			break;
 		default:
 			usage();
@@ -183,6 +189,8 @@ add_stats(struct sim_stats *t, const struct sim_stats *a)
 	t->conflicts += a->conflicts;
 	t->link_cuts += a->link_cuts;
 	t->reconfs += a->reconfs;
+	t->key_reloads += a->key_reloads;
+	t->key_rotations += a->key_rotations;
 	t->svc_downs += a->svc_downs;
 	t->contended += a->contended;
 	t->settled += a->settled;
@@ -265,6 +273,10 @@ run_many(const char *argv0, struct elect_key *key, const struct opts *o)
 	    total.late_claims, total.fence_resumes, total.frozen_daemons,
 	    total.guard_resigns, (double)sim_ms / 1000.0, wall_s() - t0,
 	    rc == 0 ? "all invariants held" : "FAILED");
+	if (o->rotate)
+		printf("  rotate: %" PRIu64 " key rotations completed, %" PRIu64
+		       " reloads with a new key, no datagram rejected\n",
+		    total.key_rotations, total.key_reloads);
 	if (o->alive)
 		printf("  alive: %" PRIu64 " members declared dead (%" PRIu64
 		       " of them silent with ALIVEs: (n), the longest %" PRIu64
@@ -286,6 +298,7 @@ main(int argc, char **argv)
 
 	parse_opts(argc, argv, &o);
 	sim_scenario_alive(o.alive);
+	sim_scenario_rotate(o.rotate);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	key = elect_key_new(sim_secret);
 	if (key == NULL) {

@@ -6,6 +6,7 @@
 #   QURE_SIM_SCENARIOS=N   run N scenarios instead
 #   QURE_SIM_SEED=S        start at seed S (default 1)
 #   QURE_SIM_ALIVE_SCENARIOS=N  then N with --alive (default a tenth)
+#   QURE_SIM_ROTATE_SCENARIOS=N then N with --rotate (default a tenth)
 set -eu
 
 SIM=${top_builddir:-.}/tests/sim/qure-sim
@@ -25,4 +26,10 @@ echo "run-sim: $SIM --scenarios $n --seed $seed"
 # other scenarios: fewer, as each is about 4 times slower.
 n_alive=${QURE_SIM_ALIVE_SCENARIOS:-$((n / 10))}
 echo "run-sim: $SIM --alive --scenarios $n_alive --seed $((seed + 10000))"
-exec "$SIM" --alive --scenarios "$n_alive" --seed "$((seed + 10000))"
+"$SIM" --alive --scenarios "$n_alive" --seed "$((seed + 10000))"
+# A key rotation across the chaos (issue 14): every node gets a next key
+# once all booted, makes it its key after the stable phase; no datagram
+# may be rejected but replays. A tenth too.
+n_rotate=${QURE_SIM_ROTATE_SCENARIOS:-$((n / 10))}
+echo "run-sim: $SIM --rotate --scenarios $n_rotate --seed $((seed + 20000))"
+exec "$SIM" --rotate --scenarios "$n_rotate" --seed "$((seed + 20000))"

@@ -147,12 +147,23 @@ heap_pop(struct sim *s)
  * sender's kernel holds at most that long unless it speaks again, and
  * with a fence (FENCE_MS) only as long as its loop runs.
  */
+/* A datagram of a node: under the key, or the next key of a rotation. */
+static enum elect_wire_err
+sim_decode(
+    const struct sim *s, const uint8_t *buf, size_t len, struct elect_msg *m)
+{
+	bool by_next;
+
+	return elect_wire_decode_either(
+	    buf, len, s->key, s->next_key, m, &by_next);
+}
+
 static uint64_t
 announced_lease(struct sim *s, int i, const uint8_t *buf, size_t len)
 {
 	struct elect_msg m;
 
-	if (elect_wire_decode(buf, len, s->key, &m) != ELECT_WIRE_OK ||
+	if (sim_decode(s, buf, len, &m) != ELECT_WIRE_OK ||
 	    !(m.has & ELECT_HAS_LEASE))
 		return s->node[i].addr_until;
 	return s->now + m.lease_ms;
@@ -358,6 +369,8 @@ ev_name(enum elect_event_type t)
 		return "guard-resigned";
 	case ELECT_EV_SITE_SEND:
 		return "site-send";
+	case ELECT_EV_KEY_ROTATE:
+		return "key-rotate";
 	}
 	return "?";
 }
@@ -392,8 +405,7 @@ trace_step(
 		a = &out->act[k];
 		printf(" | %s", act_name(a->type));
 		if (a->type == ELECT_ACT_SEND) {
-			if (elect_wire_decode(a->buf, a->len, s->key, &m) ==
-			    ELECT_WIRE_OK)
+			if (sim_decode(s, a->buf, a->len, &m) == ELECT_WIRE_OK)
 				printf(" %s e%" PRIu64,
 				    elect_msg_type_name(m.type), m.epoch);
 			printf(" >%s", a->dest.family == 0 ? "group" : "uni");
@@ -544,7 +556,7 @@ route_send(struct sim *s, int i, const struct elect_action *a)
 	enum elect_wire_err err;
 	int j;
 
-	err = elect_wire_decode(a->buf, a->len, s->key, &m);
+	err = sim_decode(s, a->buf, a->len, &m);
 	if (err != ELECT_WIRE_OK)
 		return sim_fail(s, i,
 		    "sanity: the core sent a datagram its "
@@ -972,7 +984,7 @@ apply_farewell(
 		    "may resign for it)",
 		    elect_state_name(x->state));
 	elect_get_id(n->core, &me);
-	if (elect_wire_decode(a->buf, a->len, s->key, &m) != ELECT_WIRE_OK ||
+	if (sim_decode(s, a->buf, a->len, &m) != ELECT_WIRE_OK ||
 	    m.type != ELECT_MSG_RESIGN || elect_id_cmp(&m.id, &me) != 0)
 		return sim_fail(s, i,
 		    "sanity: a farewell that is not a "
@@ -1224,7 +1236,7 @@ check_winner(
 	if (x->held_reason != ELECT_WHY_BETTER_HOLDER &&
 	    x->state != ELECT_ST_HOLDER)
 		return 0; /* left for another reason (lease, link) */
-	if (elect_wire_decode(p->buf, p->len, s->key, &m) != ELECT_WIRE_OK)
+	if (sim_decode(s, p->buf, p->len, &m) != ELECT_WIRE_OK)
 		return 0; /* route_send() checked it already */
 	elect_get_id(n->core, &me);
 	better = claim_better(
@@ -2179,7 +2191,7 @@ farewell_named(const struct sim *s, const struct sim_node *n)
 	struct elect_msg m;
 
 	return n->farewell_len > 0 &&
-	       elect_wire_decode(n->farewell, n->farewell_len, s->key, &m) ==
+	       sim_decode(s, n->farewell, n->farewell_len, &m) ==
 		   ELECT_WIRE_OK &&
 	       (m.has & ELECT_HAS_HOLDER) && !elect_id_is_zero(&m.holder);
 }
@@ -2435,6 +2447,42 @@ sim_reconf(struct sim *s, int i, uint8_t priority, bool preempt)
 	e.conf = &n->conf;
 	s->stats.reconfs++;
 	return step(s, i, &e, 0, -1);
+}
+
+/* Key rotation: node i reads its key files again (see sim.h). */
+static int
+key_reconf(struct sim *s, int i, const char *what)
+{
+	struct sim_node *n = &s->node[i];
+	struct elect_event e = {.type = ELECT_EV_RECONF, .conf = &n->conf};
+
+	if (s->failed)
+		return -1;
+	if (n->run != SIM_UP)
+		return 0; /* a restart reads the files */
+	if (s->verbosity >= SIM_TIMELINE)
+		printf("%7" PRIu64 " ms  %-3s reloads: %s\n", s->now, n->name,
+		    what);
+	s->stats.key_reloads++;
+	return step(s, i, &e, 0, -1);
+}
+
+int
+sim_key_next(struct sim *s, int i)
+{
+	s->node[i].conf.next_key = s->next_key;
+	return key_reconf(s, i, "a next key");
+}
+
+int
+sim_key_promote(struct sim *s, int i)
+{
+	struct elect_conf *c = &s->node[i].conf;
+
+	c->prev_key = c->key;
+	c->key = s->next_key;
+	c->next_key = NULL;
+	return key_reconf(s, i, "the next key is its key");
 }
 
 int

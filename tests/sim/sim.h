@@ -142,6 +142,7 @@ struct sim_stats {
 	uint64_t replays;
 	uint64_t requests, answered, probes, checks, checks_failed;
 	uint64_t arp_probes, conflicts, link_cuts, reconfs, svc_downs;
+	uint64_t key_reloads, key_rotations; /* --rotate */
 	uint64_t contended;	 /* (d): a second claim in a failover window */
 	uint64_t settled;	 /* (d): a handover in a failover window */
 	uint64_t frozen;	 /* (h): a holder stopped in the stable phase */
@@ -236,6 +237,8 @@ struct sim_pkt;
 struct sim {
 	struct sim_rng rng;
 	struct elect_key *key; /* borrowed */
+	/* --rotate: a key rotation's next key (borrowed; NULL: none) */
+	struct elect_key *next_key;
 	uint64_t now;
 	uint64_t ord;
 	uint64_t steps_now; /* steps at this same ms: a livelock guard */
@@ -297,6 +300,13 @@ int sim_handover(struct sim *, int i, int target);
 int sim_svc(struct sim *, int i, bool up);
 int sim_link(struct sim *, int i, bool up);
 int sim_reconf(struct sim *, int i, uint8_t priority, bool preempt);
+/*
+ * Key rotation (--rotate): node i gets s->next_key as its next key, or
+ * makes it its key (the old one kept as previous); a reload if it runs,
+ * else its next start reads it.
+ */
+int sim_key_next(struct sim *, int i);
+int sim_key_promote(struct sim *, int i);
 /* D4: node i's state disk refuses writes (broken) or takes them again. */
 int sim_disk(struct sim *, int i, bool broken);
 /* Starts the clients (c->on) with their first request at now + 1. */
@@ -341,6 +351,14 @@ int sim_scenario_run(
     struct sim *, struct elect_key *, uint64_t seed, enum sim_verbosity);
 /* --alive: the scenarios that follow run with ALIVEs (sim_scen.c). */
 void sim_scenario_alive(bool on);
+/*
+ * --rotate: every node gets a next key once all booted (the switch then
+ * happens amid the chaos: nodes come and go, the decision with them);
+ * after the stable phase each makes it its key; every node that runs
+ * must then have it as its key, and no datagram may have been rejected
+ * on the way (the sanity check: only replays are).
+ */
+void sim_scenario_rotate(bool on);
 
 /* sim_alive.c: a datagram of x delivered to j; j's MEMBER_ action; the
  * world's checks after every step ((n): deadlines of silent members). */

@@ -17,6 +17,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 struct scen {
 	struct sim *s;
@@ -380,6 +381,132 @@ inject(struct scen *c)
 	return 0;
 }
 
+static bool rotate_on; /* qure-sim --rotate */
+
+void
+sim_scenario_rotate(bool on)
+{
+	rotate_on = on;
+}
+
+/* The rotation's next key: the same for every scenario, as the key. */
+static struct elect_key *
+rotation_key(void)
+{
+	static const uint8_t secret[ELECT_KEY_LEN] =
+	    "qure-sim: the next key, 32 byte";
+	static struct elect_key *k;
+
+	if (k == NULL)
+		k = elect_key_new(secret);
+	return k;
+}
+
+/* --rotate: every node (running, or reading it at its start) gets the
+ * next key; no draw: the scenario stays the one its seed stands for. */
+static int
+rotate_next(struct scen *c)
+{
+	struct sim *s = c->s;
+	int i;
+
+	if (!rotate_on)
+		return 0;
+	s->next_key = rotation_key();
+	if (s->next_key == NULL)
+		return sim_fail(s, 0, "rotate: out of memory for the key");
+	for (i = 0; i < s->n_nodes; i++)
+		if (sim_key_next(s, i) != 0)
+			return -1;
+	return 0;
+}
+
+/* The first running node that does not send with its next key, and the
+ * first member it says lacks it (-1, "": none). */
+static int
+not_sending_next(const struct sim *s, char *lacking, size_t len)
+{
+	static struct elect_member_info m[ELECT_MAX_MEMBERS];
+	struct elect_key_info ki;
+	size_t j, n;
+	int i;
+
+	for (i = 0; i < s->n_nodes; i++) {
+		if (s->node[i].run != SIM_UP || s->node[i].core == NULL)
+			continue;
+		elect_get_key(s->node[i].core, s->now, &ki);
+		if (ki.sending_next)
+			continue;
+		lacking[0] = '\0';
+		n = elect_get_members(
+		    s->node[i].core, s->now, m, ELECT_MAX_MEMBERS);
+		for (j = 0; j < n; j++)
+			if (!m[j].has_next_key) {
+				snprintf(lacking, len,
+				    "%s, last heard %" PRIu64
+				    " ms ago, state %d",
+				    m[j].name, m[j].last_seen_ms,
+				    (int)m[j].state);
+				break;
+			}
+		return i;
+	}
+	return -1;
+}
+
+/*
+ * --rotate, after the stable phase: once every running node sends with
+ * the next key (within W and the settle time), each makes it its key, a
+ * heartbeat apart; then every running node has it as its key.
+ */
+static int
+rotate_finish(struct scen *c)
+{
+	struct sim *s = c->s;
+	uint8_t want[ELECT_KEY_ID_LEN];
+	struct elect_key_info ki;
+	uint64_t hello = s->node[0].conf.hello_interval_ms, end;
+	char lacking[128];
+	int i;
+
+	if (!rotate_on)
+		return 0;
+	/* A node that died before its HELLO with the key reached a member
+	 * is a live member without it there until it expires: three of the
+	 * longest hello periods (elect_timers.c) and a heartbeat. */
+	if ((uint64_t)s->n_nodes * hello / 5 > hello)
+		hello = (uint64_t)s->n_nodes * hello / 5;
+	end = s->now + 3 * hello + c->settle_ms +
+	      (uint64_t)(ELECT_KEY_SETTLE_HEARTBEATS + 2) * c->hb_ms;
+	while ((i = not_sending_next(s, lacking, sizeof(lacking))) >= 0) {
+		if (s->now >= end)
+			return sim_fail(s, i,
+			    "rotate: does not send with the next key that "
+			    "every node holds (lacking it: \"%s\")",
+			    lacking);
+		if (sim_run_until(s, s->now + c->hb_ms) != 0)
+			return -1;
+	}
+	for (i = 0; i < s->n_nodes; i++)
+		if (sim_key_promote(s, i) != 0 ||
+		    sim_run_until(s, s->now + c->hb_ms) != 0)
+			return -1;
+	if (sim_run_until(s, s->now + c->settle_ms) != 0)
+		return -1;
+	elect_key_id(s->next_key, want);
+	for (i = 0; i < s->n_nodes; i++) {
+		if (s->node[i].run != SIM_UP || s->node[i].core == NULL)
+			continue;
+		elect_get_key(s->node[i].core, s->now, &ki);
+		if (memcmp(ki.cur, want, sizeof(want)) != 0 || ki.has_next)
+			return sim_fail(s, i,
+			    "rotate: the next key is not its key after "
+			    "the promotion");
+	}
+	s->stats.key_rotations++;
+	return 0;
+}
+
 static int
 chaos(struct scen *c, uint64_t until)
 {
@@ -395,6 +522,8 @@ chaos(struct scen *c, uint64_t until)
 		    sim_start(s, i))
 			return -1;
 	}
+	if (rotate_next(c) != 0)
+		return -1;
 	random_net(c);
 	sim_clients_start(s);
 	for (;;) {
@@ -764,7 +893,9 @@ stable(struct scen *c)
 		return -1;
 	if (sim_run_until(s, s->now + margin + s->check.e_bound_ms) != 0)
 		return -1;
-	return final_check(c);
+	if (final_check(c) != 0)
+		return -1;
+	return rotate_finish(c);
 }
 
 static void

@@ -18,7 +18,8 @@ UNIT_TESTS = \
 	tests/unit/test_elect_wire \
 	tests/unit/test_elect_member \
 	tests/unit/test_elect_rto \
-	tests/unit/test_elect_fsm
+	tests/unit/test_elect_fsm \
+	tests/unit/test_elect_key
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -51,3 +52,7 @@ tests_unit_test_elect_member_LDADD = $(ELECT_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_elect_fsm_SOURCES = tests/unit/test_elect_fsm.c
 tests_unit_test_elect_fsm_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_elect_fsm_LDADD = $(ELECT_LIBS) $(CMOCKA_LIBS)
+# Key rotation (issue 14): either key accepted, the switch decision.
+tests_unit_test_elect_key_SOURCES = tests/unit/test_elect_key.c
+tests_unit_test_elect_key_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_elect_key_LDADD = $(ELECT_LIBS) $(CMOCKA_LIBS)

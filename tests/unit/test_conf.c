@@ -32,6 +32,7 @@ static const char every_key[] = "[node]\n"
 				"[cluster]\n"
 				"interface = eth1\n"
 				"key-file = /etc/k.key\n"
+				"next-key-file = /etc/k.next\n"
 				"key-wait = yes\n"
 				"group = 239.1.2.3\n"
 				"group6 = ff02::1:2\n"
@@ -518,7 +519,8 @@ static const struct bad {
 	"path, expected e.g. /etc/qured/x"},
     {MINIMAL "[cluster]\nspeed = 3\n",
 	"t.conf:4: [cluster] speed: unknown key, expected one of interface, "
-	"key-file, key-wait, group, group6, port, heartbeat, dead-after, "
+	"key-file, next-key-file, key-wait, group, group6, port, heartbeat, "
+	"dead-after, "
 	"fence, "
 	"claim-stagger, hello-interval, alive-interval"},
     {MINIMAL "[cluster]\nport = 1\nport = 2\n",

@@ -188,6 +188,58 @@ parser_takes_a_config_op_key_and_value(void **state)
 	assert_non_null(strstr(err, "value: expected a string of at most"));
 }
 
+/* key rotate (issue 14): op rotate, force a boolean; bad input refused
+ * with a one-line reason. */
+static void
+parser_takes_key_rotate_and_refuses_bad_input(void **state)
+{
+	static const struct {
+		const char *line, *why;
+	} bad[] = {
+	    {"{\"cmd\":\"key\"}", "op: expected rotate"},
+	    {"{\"cmd\":\"key\",\"op\":\"rotat\"}", "op: expected rotate"},
+	    {"{\"cmd\":\"key\",\"op\":1}", "op: expected rotate"},
+	    {"{\"cmd\":\"key\",\"op\":null}", "op: expected rotate"},
+	    {"{\"cmd\":\"key\",\"op\":\"rotate\",\"force\":1}",
+		"force: expected true or false"},
+	    {"{\"cmd\":\"key\",\"op\":\"rotate\",\"force\":\"yes\"}",
+		"force: expected true or false"},
+	    {"{\"cmd\":\"key\",\"op\":\"rotate\",\"key\":\"a.b\"}",
+		"only config"},
+	    {"{\"cmd\":\"key\",\"op\":\"rotate\",\"name\":\"h2\"}",
+		"only handover"},
+	    {"{\"cmd\":\"key\",\"op\":\"rotate\",\"forse\":true}",
+		"unknown field \"forse\""},
+	    {"{\"cmd\":\"status\",\"force\":true}", "force: only key"},
+	    {"{\"cmd\":\"key\",\"op\":\"rotate\",\"force\":true,"
+	     "\"force\":false}",
+		"not JSON"},
+	};
+	struct ctl_req req;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	parse_ok("{\"cmd\":\"key\",\"op\":\"rotate\"}", &req);
+	assert_int_equal(req.cmd, CTL_CMD_KEY);
+	assert_false(req.force);
+	parse_ok("{\"cmd\":\"key\",\"op\":\"rotate\",\"force\":true}", &req);
+	assert_true(req.force);
+	parse_ok("{\"cmd\":\"key\",\"op\":\"rotate\",\"force\":false}", &req);
+	assert_false(req.force);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (ctl_req_parse(bad[i].line, strlen(bad[i].line), &req, err,
+			sizeof(err)) != -1)
+			fail_msg("accepted %s", bad[i].line);
+		if (strstr(err, bad[i].why) == NULL)
+			fail_msg("%s: got \"%s\", want \"%s\"", bad[i].line,
+			    err, bad[i].why);
+		if (strchr(err, '\n') != NULL)
+			fail_msg("%s: reason is not one line", bad[i].line);
+	}
+}
+
 static void
 parser_reads_only_len_bytes(void **state)
 {
@@ -218,6 +270,7 @@ struct fx {
 	char handover_name[CTL_NAME_MAX + 1];
 	bool free_in_reload;
 	struct settings *site; /* config's */
+	int n_rotate, n_forced;
 };
 
 static void
@@ -308,7 +361,23 @@ fake_config_source(void *arg, const char *key)
 	return strncmp(key, "app.", 4) == 0 ? "app" : "site";
 }
 
+/* key rotate: refused unless forced, naming the member that lacks it. */
+static int
+fake_key_rotate(void *arg, bool force, char *err, size_t errlen)
+{
+	struct fx *f = arg;
+
+	f->n_rotate++;
+	if (!force) {
+		snprintf(err, errlen, "key rotate: h3 lacks the next key");
+		return -1;
+	}
+	f->n_forced++;
+	return 0;
+}
+
 static const struct ctl_ops fake_ops = {.status = fake_status,
+    .key_rotate = fake_key_rotate,
     .handover = fake_handover,
     .reload = fake_reload,
     .config_set = fake_config_set,
@@ -756,6 +825,24 @@ handover_and_reload_reach_the_ops(void **state)
 	json_decref(o);
 	assert_int_equal(f->n_handover, 3);
 	assert_int_equal(f->n_reload, 1);
+	close(fd);
+}
+
+static void
+key_rotate_reaches_the_op_and_its_refusal_the_client(void **state)
+{
+	struct fx *f = *state;
+	int fd = cl_connect(f);
+	json_t *o;
+
+	assert_error(roundtrip(f, fd, "{\"cmd\":\"key\",\"op\":\"rotate\"}\n"),
+	    "h3 lacks the next key");
+	o = roundtrip(
+	    f, fd, "{\"cmd\":\"key\",\"op\":\"rotate\",\"force\":true}\n");
+	assert_true(json_is_true(json_object_get(o, "ok")));
+	json_decref(o);
+	assert_int_equal(f->n_rotate, 2);
+	assert_int_equal(f->n_forced, 1);
 	close(fd);
 }
 
@@ -1381,6 +1468,7 @@ main(void)
 	    cmocka_unit_test(parser_takes_a_handover_name_or_none),
 	    cmocka_unit_test(parser_rejects_bad_requests_with_a_reason),
 	    cmocka_unit_test(parser_takes_a_config_op_key_and_value),
+	    cmocka_unit_test(parser_takes_key_rotate_and_refuses_bad_input),
 	    cmocka_unit_test(parser_reads_only_len_bytes),
 	    cmocka_unit_test(each_command_is_read_or_write_by_the_table),
 	    cmocka_unit_test(
@@ -1404,6 +1492,7 @@ main(void)
 	    T(a_watcher_that_does_not_read_is_dropped_without_blocking),
 	    T(config_sets_gets_lists_and_unsets_through_the_ops),
 	    T(handover_and_reload_reach_the_ops),
+	    T(key_rotate_reaches_the_op_and_its_refusal_the_client),
 	    T(the_client_past_the_limit_is_told_too_many_clients),
 	    T(a_second_server_on_a_live_socket_is_refused),
 	    T(a_stale_socket_file_is_replaced),

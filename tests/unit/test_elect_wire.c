@@ -1035,7 +1035,7 @@ unknown_tlvs_are_skipped(void **state)
 
 	memset(big, 0x5a, sizeof(big));
 	body_tlv(&bd, 0, "", 0);
-	body_tlv(&bd, 34, big, 1); /* the first type after ours */
+	body_tlv(&bd, 35, big, 1); /* the first type after ours */
 	body_tlv(&bd, 99, big, 255);
 	body_tlv(&bd, 255, big, 17);
 	assert_int_equal(
@@ -1044,6 +1044,36 @@ unknown_tlvs_are_skipped(void **state)
 					 ELECT_HAS_BOOT | ELECT_HAS_UPTIME);
 	assert_true(f->out.nonce == 7);
 	assert_int_equal(f->out.check_ok, 1);
+}
+
+/* KEYS (key rotation, issue 14): 17 bytes, once. */
+static void
+keys_of_a_wrong_length_or_twice_are_malformed(void **state)
+{
+	struct fx *f = *state;
+	struct body bd = {.n = 0};
+	uint8_t v[18];
+
+	memset(v, 0xab, sizeof(v));
+	body_tlv(&bd, 34, v, 17);
+	assert_int_equal(decode_raw(f, ELECT_MSG_ALIVE, &bd), ELECT_WIRE_OK);
+	assert_true(f->out.has & ELECT_HAS_KEYS);
+	assert_int_equal(f->out.key_flags, 0xab);
+	body_tlv(&bd, 34, v, 17);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_ALIVE, &bd), ELECT_WIRE_MALFORMED);
+	bd.n = 0;
+	body_tlv(&bd, 34, v, 16);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_ALIVE, &bd), ELECT_WIRE_MALFORMED);
+	bd.n = 0;
+	body_tlv(&bd, 34, v, 18);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_ALIVE, &bd), ELECT_WIRE_MALFORMED);
+	bd.n = 0;
+	body_tlv(&bd, 34, v, 0);
+	assert_int_equal(
+	    decode_raw(f, ELECT_MSG_ALIVE, &bd), ELECT_WIRE_MALFORMED);
 }
 
 /* ---- encoder ---- */
@@ -1088,7 +1118,7 @@ the_encoder_refuses_what_the_decoder_would_reject(void **state)
 	m.check_ok = 2;
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
 	msg_full(&m, ELECT_MSG_PROBE_ACK);
-	m.has |= 1u << 29; /* no such field */
+	m.has |= 1u << 30; /* no such field */
 	assert_int_equal(elect_wire_encode(&m, f->key, f->buf, 512), 0);
 	msg_full(&m, ELECT_MSG_HEARTBEAT);
 	m.n_echoes = ELECT_MAX_ECHOES + 1;
@@ -1647,6 +1677,9 @@ main(void)
 	    cmocka_unit_test(a_node_id_round_trips_through_hex),
 	    cmocka_unit_test(a_string_that_is_not_32_hex_digits_is_not_an_id),
 	    cmocka_unit_test(ids_compare_in_byte_order_and_zero_means_none),
+	    cmocka_unit_test_setup_teardown(
+		keys_of_a_wrong_length_or_twice_are_malformed, fx_setup,
+		fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -169,6 +169,12 @@ fill(struct status *st)
 	st->watch.ports[1].timeout_ms = 150;
 	st->watch.n_ports = 2;
 	fill_failovers(st);
+	/* Half rotated: h3 lacks the next key, the key is sent with. */
+	st->key.present = true;
+	snprintf(st->key.current, sizeof(st->key.current), "0123456789abcdef");
+	snprintf(st->key.next, sizeof(st->key.next), "fedcba9876543210");
+	snprintf(st->key.without_next[0], STATUS_NAME_LEN, "h3");
+	st->key.n_without_next = 1;
 }
 
 /* Asserts that obj has exactly these keys, in this order. */
@@ -219,7 +225,14 @@ status_json_has_exactly_the_design_keys(void **state)
 	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
 	    "cloud", "router", "conflict", "persist", "unconfigured",
 	    "discovery", "dns", "watch", "site", "balance", "store",
-	    "failovers");
+	    "failovers", "key");
+	ASSERT_KEYS(path(o, "key", NULL), "current", "next", "previous",
+	    "sending", "forced", "members_without_next");
+	assert_true(json_is_null(path(o, "key", "previous")));
+	assert_string_equal(
+	    json_string_value(path(o, "key", "sending")), "current");
+	assert_int_equal(
+	    json_array_size(path(o, "key", "members_without_next")), 1);
 	ASSERT_KEYS(path(o, "failovers", NULL), "count", "sum_ms", "by_cause",
 	    "buckets", "recent");
 	ASSERT_KEYS(json_array_get(path(o, "failovers", "recent"), 0), "at_ms",
@@ -749,6 +762,12 @@ reading_rejects_wrong_types_with_the_field_name(void **state)
 	    "{\"failovers\":{\"recent\":[1]}}",
 	    "{\"failovers\":{\"recent\":[{\"cause\":5}]}}",
 	    "{\"holder\":{\"since_ms\":\"x\"}}",
+	    "{\"key\":[]}",
+	    "{\"key\":{\"current\":7}}",
+	    "{\"key\":{\"previous\":[]}}",
+	    "{\"key\":{\"forced\":\"no\"}}",
+	    "{\"key\":{\"members_without_next\":\"h3\"}}",
+	    "{\"key\":{\"members_without_next\":[3]}}",
 	};
 	struct status *st = malloc(sizeof(*st));
 	char err[128];
@@ -823,6 +842,9 @@ text_status_names_the_holder_or_says_none(void **state)
 	    strstr(t, "dns:      on 192.168.1.11:53, 122 queries (udp 120, tcp "
 		      "2), 101 answers, rate-limited 10 dropped 11 slipped"));
 	assert_null(strstr(t, "conflict"));
+	assert_non_null(strstr(t, "key:      0123456789abcdef, next "
+				  "fedcba9876543210, sending with the key\n"
+				  "          without the next key: h3\n"));
 	free(t);
 	st.holder.present = false;
 	st.cloud.present = false;
