@@ -22,6 +22,7 @@
 #include "src/ctl.h"
 #include "src/dmz_auto.h"
 #include "src/events.h"
+#include "src/http.h"
 #include "src/lock.h"
 #include "src/redis_coord.h"
 #include "src/redis_sup.h"
@@ -39,6 +40,7 @@ struct daemon {
 	struct redis_sup *store;   /* [store] enable = yes; NULL: off */
 	struct redis_coord *coord; /* its coordinator; NULL: off */
 	struct ctl *ctl;
+	struct http *http; /* [http] listen; NULL: off */
 	struct event *ev_term, *ev_int, *ev_hup;
 	int lock_fd; /* the state dir's lock, held for our lifetime */
 	/* [cluster] key-wait: why there is no cluster yet ("": there is),
@@ -439,6 +441,22 @@ reload_unconfigured(struct daemon *d)
 	try_key(d);
 }
 
+/* [http] listen (src/http.h): the same snapshot as the control socket's
+ * status. Not reloaded: a change takes a restart. */
+static int
+start_http(struct daemon *d, char *err, size_t errlen)
+{
+	struct http_conf hc = {.status = ctl_status, .arg = d};
+
+	if (!d->conf.http.enabled)
+		return 0;
+	hc.family = d->conf.http.listen.family;
+	memcpy(hc.addr, d->conf.http.listen.addr, sizeof(hc.addr));
+	hc.port = d->conf.http.listen.port;
+	d->http = http_new(d->base, &hc, err, errlen);
+	return d->http != NULL ? 0 : -1;
+}
+
 static int
 start(struct daemon *d, char *err, size_t errlen)
 {
@@ -477,6 +495,8 @@ start(struct daemon *d, char *err, size_t errlen)
 	    ctl_new(d->base, d->conf.node.control_socket, &ops, d, err, errlen);
 	if (d->ctl == NULL)
 		return -1;
+	if (start_http(d, err, errlen) == -1)
+		return -1;
 	d->ev_term = evsignal_new(d->base, SIGTERM, signal_cb, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, signal_cb, d);
 	d->ev_hup = evsignal_new(d->base, SIGHUP, signal_cb, d);
@@ -501,6 +521,7 @@ stop(struct daemon *d)
 		event_free(d->ev_hup);
 	if (d->ev_key != NULL)
 		event_free(d->ev_key);
+	http_free(d->http);
 	ctl_free(d->ctl);
 	redis_coord_free(d->coord);
 	redis_sup_free(d->store);

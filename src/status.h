@@ -171,6 +171,8 @@ struct status {
 		bool reachable_known; /* false: reachable and reason null */
 		bool reachable;
 		char reason[192]; /* why not reachable; "": null */
+		uint64_t updates; /* DNS updates the server accepted */
+		uint64_t errors;  /* update cycles that failed */
 	} cloud;
 	/*
 	 * The home router (dns/router.h; [cloud] on): "searching", "upnp",
@@ -297,6 +299,19 @@ struct status {
 			char last_error[STATUS_ERR_LEN];
 		} cluster;
 	} store;
+	/* Since the start (issue 14): [hooks] scripts started, those that
+	 * failed (not started, exit status not 0, killed) and of those the
+	 * ones killed at the timeout; the [dmz] check's runs that passed
+	 * and failed, and the last one's result (present: a check is
+	 * configured; counts restart when its type changes on reload). */
+	struct {
+		uint64_t runs, failures, timeouts;
+	} hooks;
+	struct {
+		bool present; /* false (no [dmz] check): JSON null */
+		uint64_t passed, failed;
+		bool ok;
+	} check;
 };
 
 /*
@@ -324,7 +339,9 @@ struct status {
  * "count": number}] (not cumulative; null is +Inf), "recent": [{"at_ms":
  * number, "from": string or null, "to": string or null, "cause": string,
  * "duration_ms": number}, ...] oldest first}); holder.since_ms (a
- * number, null if unknown). Returns
+ * number, null if unknown); hooks ({"runs", "failures", "timeouts":
+ * numbers}); check (null if none; {"passed": number, "failed": number,
+ * "ok": bool}); cloud.updates and cloud.errors (numbers). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.
  */

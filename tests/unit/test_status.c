@@ -97,6 +97,15 @@ fill(struct status *st)
 	snprintf(st->cloud.last_update, sizeof(st->cloud.last_update),
 	    "2024-01-01T00:00:00Z");
 	snprintf(st->cloud.status, sizeof(st->cloud.status), "ok");
+	st->cloud.updates = 4;
+	st->cloud.errors = 1;
+	st->hooks.runs = 3;
+	st->hooks.failures = 1;
+	st->hooks.timeouts = 1;
+	st->check.present = true;
+	st->check.passed = 40;
+	st->check.failed = 2;
+	st->check.ok = true;
 	snprintf(st->discovery.avahi, sizeof(st->discovery.avahi), "running");
 	st->discovery.peers_browsed = 2;
 	st->site.settings = 3;
@@ -219,7 +228,9 @@ status_json_has_exactly_the_design_keys(void **state)
 	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
 	    "cloud", "router", "conflict", "persist", "unconfigured",
 	    "discovery", "dns", "watch", "site", "balance", "store",
-	    "failovers");
+	    "failovers", "hooks", "check");
+	ASSERT_KEYS(path(o, "hooks", NULL), "runs", "failures", "timeouts");
+	ASSERT_KEYS(path(o, "check", NULL), "passed", "failed", "ok");
 	ASSERT_KEYS(path(o, "failovers", NULL), "count", "sum_ms", "by_cause",
 	    "buckets", "recent");
 	ASSERT_KEYS(json_array_get(path(o, "failovers", "recent"), 0), "at_ms",
@@ -275,7 +286,8 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "probes", "probes_lost", "acks_lost", "loss_handovers",
 	    "fence_claims", "fence_lapses", "watchers_dropped");
 	ASSERT_KEYS(path(o, "cloud", NULL), "public_address", "last_update",
-	    "status", "source", "last_error", "reachable", "reason");
+	    "status", "source", "last_error", "reachable", "reason", "updates",
+	    "errors");
 	ASSERT_KEYS(path(o, "router", NULL), "igd", "external_address",
 	    "reachable", "reason", "mapped", "refused", "last_error");
 	/* no external address, but a reason: reachable is false */
@@ -541,9 +553,11 @@ holder_cloud_and_conflict_are_null_when_absent(void **state)
 	st.holder.present = false;
 	st.cloud.present = false;
 	st.dns.present = false;
+	st.check.present = false;
 	st.n_members = 0;
 	o = status_to_json(&st);
 	assert_true(json_is_null(path(o, "dns", NULL)));
+	assert_true(json_is_null(path(o, "check", NULL)));
 	assert_true(json_is_null(path(o, "holder", NULL)));
 	assert_true(json_is_null(path(o, "cloud", NULL)));
 	assert_true(json_is_null(path(o, "conflict", NULL)));
