@@ -471,6 +471,9 @@ start(struct daemon *d, char *err, size_t errlen)
 	if (d->lock_fd == -1)
 		return -1;
 	run_realtime(d->conf.node.rt_priority); /* before any child forks */
+	/* A bad [http] listen stops us before the cluster hears of us. */
+	if (start_http(d, err, errlen) == -1)
+		return -1;
 	if (conf_read_key(d->conf.cluster.key_file, key, err, errlen) == 0) {
 		rc = start_cluster(d, key, err, errlen);
 		OPENSSL_cleanse(key, sizeof(key));
@@ -494,8 +497,6 @@ start(struct daemon *d, char *err, size_t errlen)
 	d->ctl =
 	    ctl_new(d->base, d->conf.node.control_socket, &ops, d, err, errlen);
 	if (d->ctl == NULL)
-		return -1;
-	if (start_http(d, err, errlen) == -1)
 		return -1;
 	d->ev_term = evsignal_new(d->base, SIGTERM, signal_cb, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, signal_cb, d);
