@@ -183,6 +183,33 @@ done >"$T/junk"
 qn_log "junk answered: $(awk '{print $3}' "$T/junk" | xargs)"
 [ "$(code "$S" /metrics)" = 200 ] || qn_fail "h$S no longer answers after junk"
 
+# ---- idle connections: at most HTTP_MAX_CONNS (32) open, cut after 5 s -----
+fds() { ls "/proc/${QN_PID[$S]}/fd" | wc -l; }
+fd0=$(fds)
+ip netns exec "$QN_ROUTER" python3 -c '
+import socket, sys, time
+held = []
+for i in range(60):
+    s = socket.socket()
+    s.setblocking(False)
+    s.connect_ex((sys.argv[1], int(sys.argv[2])))
+    held.append(s)
+time.sleep(9)' "$(qn_ip "$S")" "$PORT" &
+idle=$!
+QN_PIDS+=("$idle")
+sleep 2
+fd1=$(fds)
+qn_log "60 idle connections: h$S's qured has $((fd1 - fd0)) more fds"
+[ $((fd1 - fd0)) -le 34 ] ||
+    qn_fail "h$S holds $((fd1 - fd0)) more fds with 60 idle clients (max 32)"
+[ $((fd1 - fd0)) -ge 20 ] || qn_fail "h$S took only $((fd1 - fd0)) idle clients"
+qn_alive "$S" || qn_fail "h$S's qured died of idle connections"
+# The idle ones are cut after 5 s; the listener takes others again.
+qn_wait_for 12000 eval '[ "$(code "$S" /metrics)" = 200 ]'
+qn_wait_for 8000 eval '[ $(fds) -le $((fd0 + 2)) ]'
+wait "$idle" || true
+qn_log "idle connections cut, h$S answers again, fds back to $(fds)"
+
 # ---- the hammer: 1,000 requests a second for 5 s at the holder -------------
 epoch0=$(stat_of "$H" .epoch)
 fo0=$(stat_of "$H" '.counters.failovers + .failovers.count')
