@@ -7,7 +7,7 @@ client, RFC 6455: masked text frames out, unfragmented frames in).
   navigate URL      opens URL in the first page and waits for its load
   eval EXPR         prints the value of the JavaScript EXPR in that page
   screenshot FILE   writes a PNG of the page to FILE
-  wait-ready        waits until the DevTools endpoint answers
+  wait-ready [S]     waits until the DevTools endpoint answers (S s, 20)
 
 One connection per call: the page stays open in the browser between calls.
 """
@@ -111,7 +111,7 @@ def main():
     port, cmd = int(sys.argv[1]), sys.argv[2]
     arg = sys.argv[3] if len(sys.argv) > 3 else None
     if cmd == "wait-ready":
-        end = time.monotonic() + 20
+        end = time.monotonic() + float(arg or 20)
         while True:
             try:
                 targets(port)
