@@ -117,11 +117,28 @@ reload(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* [http]'s own counts; the rest of the status is the cluster's. */
+static void
+http_status(const struct daemon *d, struct status *out)
+{
+	struct http_stats hs;
+
+	if (d->http == NULL)
+		return;
+	http_get_stats(d->http, &hs);
+	out->http.present = true;
+	out->http.ok = hs.ok;
+	out->http.not_found = hs.not_found;
+	out->http.bad_method = hs.bad_method;
+	out->http.limited = hs.limited;
+}
+
 static void
 ctl_status(void *arg, struct status *out)
 {
 	struct daemon *d = arg;
 
+	http_status(d, out);
 	if (d->cluster == NULL) { /* [cluster] key-wait */
 		snprintf(out->node.name, sizeof(out->node.name), "%s",
 		    d->conf.node.name);

@@ -390,6 +390,19 @@ write_store(FILE *fp, const struct status *st)
 }
 
 static void
+write_http(FILE *fp, const struct status *st)
+{
+	if (!st->http.present)
+		return;
+	head(fp, "http_requests_total", "counter",
+	    "Requests the [http] listener answered, by status code.");
+	lsample(fp, "http_requests_total", "code", "200", st->http.ok);
+	lsample(fp, "http_requests_total", "code", "404", st->http.not_found);
+	lsample(fp, "http_requests_total", "code", "405", st->http.bad_method);
+	lsample(fp, "http_requests_total", "code", "503", st->http.limited);
+}
+
+static void
 write_misc(FILE *fp, const struct status *st)
 {
 	one(fp, "persist_ok", "gauge",
@@ -419,6 +432,7 @@ metrics_write(const struct status *st, FILE *fp)
 	write_cloud(fp, st);
 	write_dns(fp, st);
 	write_store(fp, st);
+	write_http(fp, st);
 	write_misc(fp, st);
 	return ferror(fp) ? -1 : 0;
 }

@@ -492,6 +492,22 @@ check_to_json(const struct status *st)
 	return o;
 }
 
+/* {"ok": 12, "not_found": 0, "bad_method": 0, "limited": 0}, or null. */
+static json_t *
+http_to_json(const struct status *st)
+{
+	json_t *o;
+
+	if (!st->http.present)
+		return json_null();
+	o = jobj();
+	jset(o, "ok", jint(st->http.ok));
+	jset(o, "not_found", jint(st->http.not_found));
+	jset(o, "bad_method", jint(st->http.bad_method));
+	jset(o, "limited", jint(st->http.limited));
+	return o;
+}
+
 json_t *
 status_to_json(const struct status *st)
 {
@@ -519,6 +535,7 @@ status_to_json(const struct status *st)
 	jset(o, "failovers", failovers_to_json(st));
 	jset(o, "hooks", hooks_to_json(st));
 	jset(o, "check", check_to_json(st));
+	jset(o, "http", http_to_json(st));
 	return o;
 }
 
@@ -921,6 +938,13 @@ rd_hooks_check(struct rd *rd, const json_t *obj, struct status *st)
 		rd_u64(rd, o, "passed", &st->check.passed);
 		rd_u64(rd, o, "failed", &st->check.failed);
 		rd_bool(rd, o, "ok", &st->check.ok);
+	}
+	if ((o = rd_obj(rd, obj, "http")) != NULL) {
+		st->http.present = true;
+		rd_u64(rd, o, "ok", &st->http.ok);
+		rd_u64(rd, o, "not_found", &st->http.not_found);
+		rd_u64(rd, o, "bad_method", &st->http.bad_method);
+		rd_u64(rd, o, "limited", &st->http.limited);
 	}
 }
 

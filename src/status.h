@@ -312,6 +312,12 @@ struct status {
 		uint64_t passed, failed;
 		bool ok;
 	} check;
+	/* [http] listen (src/http.h): requests answered since the start,
+	 * by status: 200, 404, 405, and 503 past the rate limit. */
+	struct {
+		bool present; /* false ([http] off): JSON null */
+		uint64_t ok, not_found, bad_method, limited;
+	} http;
 };
 
 /*
@@ -341,7 +347,8 @@ struct status {
  * "duration_ms": number}, ...] oldest first}); holder.since_ms (a
  * number, null if unknown); hooks ({"runs", "failures", "timeouts":
  * numbers}); check (null if none; {"passed": number, "failed": number,
- * "ok": bool}); cloud.updates and cloud.errors (numbers). Returns
+ * "ok": bool}); cloud.updates and cloud.errors (numbers); http (null
+ * if off; {"ok", "not_found", "bad_method", "limited": numbers}). Returns
  * a new reference (the caller json_decref()s it); aborts on allocation
  * failure.
  */

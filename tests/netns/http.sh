@@ -250,6 +250,14 @@ qn_log "hammer: $sent requests at $(cat "$T/rate")/s: $ok answered 200," \
 [ "$ok" -le $((50 + HAMMER_MS / 10 * 5 / 4)) ] ||
     qn_fail "$ok answers 200 in $HAMMER_MS ms: the rate limit did not hold"
 
+# The listener counted what it refused (curl may have given up on a few
+# answers it never read).
+counted=$(stat_of "$H" .http.limited)
+[ "$counted" -ge "$limited" ] ||
+    qn_fail "h$H counted $counted requests over the limit, curl saw $limited"
+grep -q "^qure_http_requests_total{code=\"503\"} [1-9]" \
+    <(http "$H" /metrics) || qn_fail "/metrics does not count the 503s"
+
 # The election did not notice.
 qn_alive "$H" || qn_fail "h$H's qured died under the hammer"
 qn_elected 2000

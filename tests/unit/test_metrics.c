@@ -71,6 +71,9 @@ fill(struct status *st)
 	st->dns.present = true;
 	st->dns.queries_udp = 10;
 	st->dns.answers = 9;
+	st->http.present = true;
+	st->http.ok = 12;
+	st->http.limited = 5;
 	st->persist.ok = true;
 }
 
@@ -186,6 +189,8 @@ hooks_check_cloud_and_dns_have_their_counters(void **state)
 	assert_line(t, "qure_cloud_dns_errors_total 1");
 	assert_line(t, "qure_dns_queries_total{proto=\"udp\"} 10");
 	assert_line(t, "qure_dns_responses_total{rcode=\"noerror\"} 9");
+	assert_line(t, "qure_http_requests_total{code=\"200\"} 12");
+	assert_line(t, "qure_http_requests_total{code=\"503\"} 5");
 	free(t);
 }
 
@@ -201,8 +206,10 @@ parts_that_are_off_are_left_out(void **state)
 	st.cloud.present = false;
 	st.dns.present = false;
 	st.holder.present = false;
+	st.http.present = false;
 	t = render(&st);
 	assert_null(strstr(t, "qure_check_"));
+	assert_null(strstr(t, "qure_http_"));
 	assert_null(strstr(t, "qure_cloud_"));
 	assert_null(strstr(t, "qure_dns_"));
 	assert_null(strstr(t, "qure_store_"));

@@ -106,6 +106,9 @@ fill(struct status *st)
 	st->check.passed = 40;
 	st->check.failed = 2;
 	st->check.ok = true;
+	st->http.present = true;
+	st->http.ok = 120;
+	st->http.limited = 7;
 	snprintf(st->discovery.avahi, sizeof(st->discovery.avahi), "running");
 	st->discovery.peers_browsed = 2;
 	st->site.settings = 3;
@@ -228,7 +231,9 @@ status_json_has_exactly_the_design_keys(void **state)
 	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
 	    "cloud", "router", "conflict", "persist", "unconfigured",
 	    "discovery", "dns", "watch", "site", "balance", "store",
-	    "failovers", "hooks", "check");
+	    "failovers", "hooks", "check", "http");
+	ASSERT_KEYS(
+	    path(o, "http", NULL), "ok", "not_found", "bad_method", "limited");
 	ASSERT_KEYS(path(o, "hooks", NULL), "runs", "failures", "timeouts");
 	ASSERT_KEYS(path(o, "check", NULL), "passed", "failed", "ok");
 	ASSERT_KEYS(path(o, "failovers", NULL), "count", "sum_ms", "by_cause",
@@ -554,10 +559,12 @@ holder_cloud_and_conflict_are_null_when_absent(void **state)
 	st.cloud.present = false;
 	st.dns.present = false;
 	st.check.present = false;
+	st.http.present = false;
 	st.n_members = 0;
 	o = status_to_json(&st);
 	assert_true(json_is_null(path(o, "dns", NULL)));
 	assert_true(json_is_null(path(o, "check", NULL)));
+	assert_true(json_is_null(path(o, "http", NULL)));
 	assert_true(json_is_null(path(o, "holder", NULL)));
 	assert_true(json_is_null(path(o, "cloud", NULL)));
 	assert_true(json_is_null(path(o, "conflict", NULL)));
