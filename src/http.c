@@ -192,44 +192,37 @@ request_cb(struct evhttp_request *req, void *arg)
 {
 	struct http *h = arg;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	enum http_route route;
 	struct evbuffer *b;
 
-	/* First the limit: past it nothing is parsed or rendered. */
+	/* First the limit: past it nothing is routed or rendered. */
 	if (!http_rate_take(&h->rate, clock_now_ms())) {
 		h->stats.limited++;
 		send_error(req, 503, "Too many requests", "Retry-After", "1");
 		return;
 	}
-	switch (http_route(cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD,
-	    evhttp_request_get_uri(req))) {
-	case HTTP_ROUTE_NOT_FOUND:
+	route = http_route(cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD,
+	    evhttp_request_get_uri(req));
+	if (route == HTTP_ROUTE_NOT_FOUND) {
 		h->stats.not_found++;
 		send_error(req, HTTP_NOTFOUND, "Not Found", NULL, NULL);
 		return;
-	case HTTP_ROUTE_BAD_METHOD:
+	}
+	if (route == HTTP_ROUTE_BAD_METHOD) {
 		h->stats.bad_method++;
 		send_error(
 		    req, 405, "Method Not Allowed", "Allow", "GET, HEAD");
 		return;
-	case HTTP_ROUTE_METRICS:
-	case HTTP_ROUTE_STATUS_JSON:
-	case HTTP_ROUTE_PAGE:
-		break;
 	}
 	h->stats.ok++;
 	if ((b = evbuffer_new()) == NULL)
 		abort();
-	switch (http_route(true, evhttp_request_get_uri(req))) {
-	case HTTP_ROUTE_METRICS:
+	if (route == HTTP_ROUTE_METRICS)
 		send_metrics(h, req, b);
-		break;
-	case HTTP_ROUTE_STATUS_JSON:
+	else if (route == HTTP_ROUTE_STATUS_JSON)
 		send_json(h, req, b);
-		break;
-	default:
+	else
 		send_page(req, b);
-		break;
-	}
 	evbuffer_free(b);
 }
 
