@@ -363,7 +363,7 @@ src_qurectl_SOURCES += src/metrics.c src/metrics.h
 BUILT_SOURCES += src/statuspage.h
 CLEANFILES += src/statuspage.h
 EXTRA_DIST += src/statuspage.html src/statuspage.sh doc/status-page.md \
-	doc/statuspage.png doc/statuspage-sample.json
+	doc/statuspage.png doc/statuspage-live.png doc/statuspage-sample.json
 src/statuspage.h: $(srcdir)/src/statuspage.html $(srcdir)/src/statuspage.sh
 	$(AM_V_GEN)$(MKDIR_P) src && \
 	$(SHELL) $(srcdir)/src/statuspage.sh $(srcdir)/src/statuspage.html \
