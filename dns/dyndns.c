@@ -81,6 +81,7 @@ struct dyndns {
 	struct dd_addr sent; /* last published */
 	uint64_t sent_ms;    /* clock_now_ms() of that success, 0: never */
 	unsigned failures;
+	uint64_t n_updates, n_errors; /* dyndns_status updates, errors */
 	char last_update[32];
 	char status[32];
 	char last_error[192];
@@ -160,6 +161,7 @@ failed(struct dyndns *d, const char *why)
 	uint64_t wait;
 
 	d->failures++;
+	d->n_errors++;
 	wait = dd_backoff_ms(d->failures, arc4random());
 	snprintf(d->last_error, sizeof(d->last_error), "%s", why);
 	set_status(d, "error");
@@ -190,6 +192,7 @@ published(struct dyndns *d)
 	else if (!dd_addr_equal(&d->addr, &d->sent))
 		log_info("dyndns: published %s = %s", d->conf.name, a);
 	d->failures = 0;
+	d->n_updates++;
 	d->logged_err[0] = '\0';
 	d->sent = d->addr;
 	d->sent_ms = clock_now_ms();
@@ -980,6 +983,8 @@ dyndns_get_status(const struct dyndns *d, struct dyndns_status *out)
 	snprintf(out->last_error, sizeof(out->last_error), "%s", d->last_error);
 	out->reachable_known = d->have_addr;
 	out->reachable = d->reachable;
+	out->updates = d->n_updates;
+	out->errors = d->n_errors;
 	snprintf(out->reason, sizeof(out->reason), "%s",
 	    d->reason != NULL ? d->reason : "");
 	if (!d->have_addr && d->router_unreachable[0] != '\0') {

@@ -59,6 +59,8 @@ struct dyndns_status {
 	bool reachable_known; /* false until an address is known */
 	bool reachable;
 	char reason[192]; /* why not reachable; "" */
+	uint64_t updates; /* accepted by the server, since dyndns_new() */
+	uint64_t errors;  /* cycles that failed, since dyndns_new() */
 };
 
 struct dyndns;

@@ -53,6 +53,11 @@ PKGS=(
 	qemu-system-x86 qemu-utils debootstrap extlinux syslinux-common parted
 	dnsmasq-base iputils-arping openssh-client
 	dosfstools mtools # check-vm's QURECFG volume, made without a mount
+	# issue 14: promtool (prometheus; its service never starts:
+	# policy-rc.d) checks /metrics in test_metrics and http.sh; curl
+	# scrapes and hammers the [http] listener; headless Chromium loads
+	# the status page in statuspage.sh
+	prometheus curl chromium-headless-shell
 )
 
 log() { printf 'deps: %s\n' "$*"; }

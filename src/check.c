@@ -43,6 +43,9 @@ struct check {
 	struct event *ev_io;
 	bool have_result; /* the deferred result: errno value in err */
 	int err;
+	/* results since check_new() (check_get_stats()) */
+	uint64_t passed, failed;
+	bool last_ok;
 	/* EXEC */
 	pid_t pid;
 	bool timed_out;
@@ -94,6 +97,11 @@ finish(struct check *c, bool ok, const char *what)
 		evtimer_add(c->tick, &now); /* the run it delayed */
 	}
 	c->due = false;
+	if (ok)
+		c->passed++;
+	else
+		c->failed++;
+	c->last_ok = ok;
 	c->done(c->arg, ok, why);
 }
 
@@ -325,4 +333,12 @@ check_free(struct check *c)
 	event_free(c->tick);
 	free(c);
 	child_unref();
+}
+
+void
+check_get_stats(const struct check *c, struct check_stats *out)
+{
+	out->passed = c->passed;
+	out->failed = c->failed;
+	out->last_ok = c->last_ok;
 }

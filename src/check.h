@@ -68,4 +68,12 @@ void check_set(struct check *c, const struct conf_check *cc);
  */
 void check_free(struct check *c);
 
+/* Checks that passed and failed since check_new(), and the last result
+ * (false before the first). */
+struct check_stats {
+	uint64_t passed, failed;
+	bool last_ok;
+};
+void check_get_stats(const struct check *c, struct check_stats *out);
+
 #endif

@@ -106,4 +106,6 @@ cloud_status(const struct dyndns *d, struct status *out)
 #undef COPY
 	out->cloud.reachable_known = st.reachable_known;
 	out->cloud.reachable = st.reachable;
+	out->cloud.updates = st.updates;
+	out->cloud.errors = st.errors;
 }

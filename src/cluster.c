@@ -3301,6 +3301,26 @@ cluster_set_dmz_source(struct cluster *c, const char *source)
 	c->dmz_source = source;
 }
 
+/* The hooks' and the service check's counts (issue 14 item 1). */
+static void
+status_hooks_check(const struct cluster *c, struct status *out)
+{
+	struct hooks_stats hs;
+	struct check_stats cs;
+
+	hooks_get_stats(c->hooks, &hs);
+	out->hooks.runs = hs.runs;
+	out->hooks.failures = hs.failures;
+	out->hooks.timeouts = hs.timeouts;
+	if (c->check == NULL)
+		return;
+	check_get_stats(c->check, &cs);
+	out->check.present = true;
+	out->check.passed = cs.passed;
+	out->check.failed = cs.failed;
+	out->check.ok = cs.last_ok;
+}
+
 void
 cluster_status(struct cluster *c, struct status *out)
 {
@@ -3390,6 +3410,7 @@ cluster_status(struct cluster *c, struct status *out)
 	else
 		status_member_conflict(c, now, out);
 	status_dns(c, out);
+	status_hooks_check(c, out);
 	keyrot_status(c->keys, c->core, now, out);
 }
 

@@ -216,6 +216,9 @@ static const struct key keys[] = {
 	"every address"},
     {"dns", "rrl", T_RATE, "20/s", 0, 100000, FIELD(dns.rrl), F_LIVE,
 	"answers per second to one client /24 (/56) over UDP; 0: no limit"},
+    {"http", "listen", T_LISTEN, NULL, 0, 0, FIELD(http.listen), F_REQUIRED,
+	"ADDR:PORT of the HTTP listener (/metrics, /status.json, the status "
+	"page), e.g. 127.0.0.1:9182"},
     {"store", "enable", T_BOOL, "no", 0, 0, FIELD(store.enable), 0,
 	"run this member's part of the site cache (redis-server instances "
 	"in cluster mode)"},
@@ -262,6 +265,7 @@ static const struct section {
     {"discovery", 0},
     {"cloud", offsetof(struct conf, cloud.enabled)},
     {"dns", offsetof(struct conf, dns.enabled)},
+    {"http", offsetof(struct conf, http.enabled)},
     {"store", 0},
 };
 
@@ -1270,7 +1274,6 @@ parse_listen(const struct key *k, const char *v, void *f, char *why, size_t n)
 	uint32_t port;
 	size_t alen;
 
-	(void)k;
 	if (colon != NULL) {
 		alen = (size_t)(colon - v);
 		ps = colon + 1;
@@ -1296,10 +1299,10 @@ parse_listen(const struct key *k, const char *v, void *f, char *why, size_t n)
 	return 0;
 bad:
 	shown(v, s, sizeof(s));
-	say(why, n,
-	    "\"%s\" is not [ADDRESS:]PORT, expected e.g. 53, "
-	    "192.168.1.11:53 or [fd00::11]:53",
-	    s);
+	say(why, n, "\"%s\" is not [ADDRESS:]PORT, expected e.g. %s", s,
+	    strcmp(k->section, "http") == 0
+		? "127.0.0.1:9182, 192.168.1.21:9182 or [fd00::21]:9182"
+		: "53, 192.168.1.11:53 or [fd00::11]:53");
 	return -1;
 }
 
@@ -1779,6 +1782,7 @@ static const char *const required_eg[] = {
     [T_DNAME] = "e.g. site1.cloud.example.org",
     [T_HOSTPORT] = "e.g. 198.51.100.53:53",
     [T_PATH] = "e.g. /etc/qured/tsig.key",
+    [T_LISTEN] = "e.g. 127.0.0.1:9182", /* [http] listen */
 };
 
 /*

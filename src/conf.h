@@ -209,6 +209,12 @@ struct conf {
 		struct conf_listen listen;
 		uint32_t rrl; /* answers per second per client /24; 0: off */
 	} dns;
+	/* [http] (issue 14): GET /metrics, /status.json and the status
+	 * page on listen (src/http.h); off without the section. */
+	struct {
+		bool enabled; /* the file has an [http] section */
+		struct conf_listen listen;
+	} http;
 	/* The site cache: 1 + replicas redis-server instances per member
 	 * at ports port..port+replicas (src/redis_sup.h). */
 	struct {

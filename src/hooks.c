@@ -44,6 +44,8 @@ struct hooks {
 
 	bool have_next;
 	struct hook_req next;
+
+	struct hooks_stats stats; /* hooks_get_stats() */
 };
 
 static void start(struct hooks *h, const struct hook_req *req);
@@ -103,18 +105,22 @@ arm(struct hooks *h)
 }
 
 static void
-log_exit(const struct hooks *h, int status)
+log_exit(struct hooks *h, int status)
 {
 	const char *kind = kind_name[h->cur.kind];
 	char st[64];
 
 	if (h->timed_out) {
+		h->stats.failures++;
+		h->stats.timeouts++;
 		log_warnx("hooks: %s %s (state %s): timed out after %u ms, "
 			  "killed",
 		    kind, h->cur_path, h->cur.state, (unsigned)h->timeout_ms);
 		return;
 	}
 	child_status_str(status, st, sizeof(st));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		h->stats.failures++;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		log_debug("hooks: %s %s (state %s): %s", kind, h->cur_path,
 		    h->cur.state, st);
@@ -176,9 +182,11 @@ start(struct hooks *h, const struct hook_req *req)
 	envp[5] = path_env;
 	envp[6] = NULL;
 	h->timed_out = false;
+	h->stats.runs++;
 	h->pid = child_spawn(h->cur_path, argv, envp, exit_cb, h);
 	if (h->pid == -1) {
 		h->pid = 0;
+		h->stats.failures++;
 		log_warn("hooks: %s %s (state %s)", kind_name[req->kind],
 		    h->cur_path, req->state);
 		return;
@@ -266,4 +274,10 @@ hooks_free(struct hooks *h)
 	event_free(h->timer);
 	free(h);
 	child_unref();
+}
+
+void
+hooks_get_stats(const struct hooks *h, struct hooks_stats *out)
+{
+	*out = h->stats;
 }

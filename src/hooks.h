@@ -57,6 +57,14 @@ void hooks_run(struct hooks *h, const char *state, const char *old_state,
 /* Whether a hook is running or waiting. */
 bool hooks_is_busy(const struct hooks *h);
 
+/* Since hooks_new(): hooks started, those that failed (not started, an
+ * exit status other than 0, killed) and of those the ones killed after
+ * the timeout. */
+struct hooks_stats {
+	uint64_t runs, failures, timeouts;
+};
+void hooks_get_stats(const struct hooks *h, struct hooks_stats *out);
+
 /*
  * Frees h. A running hook is left to finish on its own (an on-standby
  * after a resign must not be cut short), no longer watched; a waiting one

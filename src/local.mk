@@ -384,3 +384,35 @@ tests_unit_test_keyrot_CFLAGS = $(AM_CFLAGS) $(QURED_CONF_CFLAGS) \
 tests_unit_test_keyrot_LDADD = $(ELECT_LIBS) $(BASE_LIBS) $(QURED_CONF_LIBS) \
 	$(CMOCKA_LIBS)
 # ---- end key rotation
+
+# ---- http: metrics, the [http] listener and the status page (issue 14
+# items 1 and 6). src/metrics.c is pure (the status as Prometheus text),
+# shared by qured's GET /metrics and `qurectl metrics`; src/http.c is the
+# evhttp edge on qured's loop; the page is src/statuspage.html, compiled
+# in as a C string (src/statuspage.h, generated into the build tree).
+src_qured_SOURCES += src/metrics.c src/metrics.h src/http.c src/http.h \
+	src/http_core.c
+nodist_src_qured_SOURCES = src/statuspage.h
+src_qurectl_SOURCES += src/metrics.c src/metrics.h
+BUILT_SOURCES += src/statuspage.h
+CLEANFILES += src/statuspage.h
+EXTRA_DIST += src/statuspage.html src/statuspage.sh doc/status-page.md \
+	doc/statuspage.png doc/statuspage-live.png doc/statuspage-sample.json
+src/statuspage.h: $(srcdir)/src/statuspage.html $(srcdir)/src/statuspage.sh
+	$(AM_V_GEN)$(MKDIR_P) src && \
+	$(SHELL) $(srcdir)/src/statuspage.sh $(srcdir)/src/statuspage.html \
+	    > $@.tmp && mv -f $@.tmp $@
+
+check_PROGRAMS += tests/unit/test_metrics tests/unit/test_http
+TESTS += tests/unit/test_metrics tests/unit/test_http
+tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c \
+	src/metrics.c src/metrics.h src/status.h
+tests_unit_test_metrics_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
+	$(CMOCKA_CFLAGS)
+tests_unit_test_metrics_LDADD = $(CMOCKA_LIBS)
+# The routing and the rate limit: the pure half of src/http.c.
+tests_unit_test_http_SOURCES = tests/unit/test_http.c src/http_core.c \
+	src/http.h
+tests_unit_test_http_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_http_LDADD = $(CMOCKA_LIBS)
+# ---- end http

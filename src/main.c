@@ -25,6 +25,7 @@
 #include "src/ctl.h"
 #include "src/dmz_auto.h"
 #include "src/events.h"
+#include "src/http.h"
 #include "src/lock.h"
 #include "src/priv.h"
 #include "src/redis_coord.h"
@@ -45,6 +46,7 @@ struct daemon {
 	struct redis_coord *coord; /* its coordinator; NULL: off */
 	struct ctl *ctl;
 	struct sdnotify *notify; /* NULL: no NOTIFY_SOCKET */
+	struct http *http;	 /* [http] listen; NULL: off */
 	struct event *ev_term, *ev_int, *ev_hup;
 	int lock_fd; /* the state dir's lock, held for our lifetime */
 	/* [cluster] key-wait: why there is no cluster yet ("": there is),
@@ -124,11 +126,28 @@ reload(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* [http]'s own counts; the rest of the status is the cluster's. */
+static void
+http_status(const struct daemon *d, struct status *out)
+{
+	struct http_stats hs;
+
+	if (d->http == NULL)
+		return;
+	http_get_stats(d->http, &hs);
+	out->http.present = true;
+	out->http.ok = hs.ok;
+	out->http.not_found = hs.not_found;
+	out->http.bad_method = hs.bad_method;
+	out->http.limited = hs.limited;
+}
+
 static void
 ctl_status(void *arg, struct status *out)
 {
 	struct daemon *d = arg;
 
+	http_status(d, out);
 	if (d->cluster == NULL) { /* [cluster] key-wait */
 		snprintf(out->node.name, sizeof(out->node.name), "%s",
 		    d->conf.node.name);
@@ -487,6 +506,22 @@ set_acl(struct daemon *d, char *err, size_t errlen)
 	return ctl_set_acl(d->ctl, &acl, err, errlen);
 }
 
+/* [http] listen (src/http.h): the same snapshot as the control socket's
+ * status. Not reloaded: a change takes a restart. */
+static int
+start_http(struct daemon *d, char *err, size_t errlen)
+{
+	struct http_conf hc = {.status = ctl_status, .arg = d};
+
+	if (!d->conf.http.enabled)
+		return 0;
+	hc.family = d->conf.http.listen.family;
+	memcpy(hc.addr, d->conf.http.listen.addr, sizeof(hc.addr));
+	hc.port = d->conf.http.listen.port;
+	d->http = http_new(d->base, &hc, err, errlen);
+	return d->http != NULL ? 0 : -1;
+}
+
 static int
 start(struct daemon *d, char *err, size_t errlen)
 {
@@ -500,6 +535,9 @@ start(struct daemon *d, char *err, size_t errlen)
 	/* First: a second qured must not touch the holder's address. */
 	d->lock_fd = lock_state_dir(d->conf.node.state_dir, err, errlen);
 	if (d->lock_fd == -1)
+		return -1;
+	/* A bad [http] listen stops us before the cluster hears of us. */
+	if (start_http(d, err, errlen) == -1)
 		return -1;
 	if (conf_read_key(d->conf.cluster.key_file, key, err, errlen) == 0) {
 		rc = start_cluster(d, key, err, errlen);
@@ -550,6 +588,7 @@ stop(struct daemon *d)
 	if (d->ev_key != NULL)
 		event_free(d->ev_key);
 	sdnotify_free(d->notify);
+	http_free(d->http);
 	ctl_free(d->ctl);
 	redis_coord_free(d->coord);
 	redis_sup_free(d->store);

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "base/clock.h"
+#include "src/metrics.h"
 #include "src/qurectl_kv.h"
 #include "src/qurectl_watch.h"
 #include "src/status.h"
@@ -66,6 +67,7 @@ usage(FILE *fp)
 	    "  status [--json]   who holds the DMZ address, this node, "
 	    "counters\n"
 	    "  members [--json]  the members this node knows, as a table\n"
+	    "  metrics           the status in the Prometheus text format\n"
 	    "  handover [NAME]   the holder hands the address over (to NAME)\n"
 	    "  reload            qured reloads its config file\n"
 	    "  watch [--json]    events as they happen (state changes,\n"
@@ -281,6 +283,26 @@ cmd_status(const char *path, int json)
 	if (status_from_json(r.obj, st, err, sizeof(err)) == -1)
 		die("%s", err);
 	status_print(st, stdout);
+	free(st);
+	reply_free(&r);
+}
+
+/* What GET /metrics of [http] listen answers (src/metrics.h), from the
+ * status object read back: the same struct, the same text. */
+static void
+cmd_metrics(const char *path)
+{
+	struct status *st;
+	struct reply r;
+	char err[256];
+
+	request(path, "status", req_new("status"), &r);
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		die("out of memory");
+	if (status_from_json(r.obj, st, err, sizeof(err)) == -1)
+		die("%s", err);
+	if (metrics_write(st, stdout) == -1 || fflush(stdout) == EOF)
+		die("metrics: cannot write: %s", strerror(errno));
 	free(st);
 	reply_free(&r);
 }
@@ -774,6 +796,8 @@ run(const char *path, int argc, char **argv)
 	else if (strcmp(cmd, "members") == 0 && argc == 2 &&
 		 strcmp(argv[1], "--json") == 0)
 		cmd_members(path, 1);
+	else if (strcmp(cmd, "metrics") == 0 && argc == 1)
+		cmd_metrics(path);
 	else if (strcmp(cmd, "handover") == 0 && argc <= 2)
 		cmd_simple(path, "handover", argc == 2 ? argv[1] : NULL);
 	else if (strcmp(cmd, "reload") == 0 && argc == 1)
@@ -795,7 +819,7 @@ run(const char *path, int argc, char **argv)
 	else if (strcmp(cmd, "status") == 0 || strcmp(cmd, "members") == 0 ||
 		 strcmp(cmd, "handover") == 0 || strcmp(cmd, "reload") == 0 ||
 		 strcmp(cmd, "keygen") == 0 || strcmp(cmd, "vms") == 0 ||
-		 strcmp(cmd, "watch") == 0)
+		 strcmp(cmd, "watch") == 0 || strcmp(cmd, "metrics") == 0)
 		die("%s: wrong arguments (see qurectl -h)", cmd);
 	else
 		die("unknown command \"%s\" (see qurectl -h)", cmd);

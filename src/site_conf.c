@@ -41,6 +41,15 @@ row_of(const char *section, const char *name)
 	return -1;
 }
 
+/* Sections each host sets for itself: [http] listen names an address
+ * of one host, and the others would not start with it (issue 14). */
+static bool
+is_host_section(const char *section)
+{
+	return strcmp(section, "node") == 0 ||
+	       strcmp(section, "cluster") == 0 || strcmp(section, "http") == 0;
+}
+
 int
 site_conf_check_key(const char *key, char *err, size_t errlen)
 {
@@ -55,7 +64,7 @@ site_conf_check_key(const char *key, char *err, size_t errlen)
 	}
 	if (strcmp(section, "app") == 0)
 		return 0;
-	if (strcmp(section, "node") == 0 || strcmp(section, "cluster") == 0) {
+	if (is_host_section(section)) {
 		snprintf(err, errlen,
 		    "%s: [%s] is each host's own, not a site setting (set it "
 		    "in qured.conf)",
@@ -91,8 +100,7 @@ applies(const struct settings_entry *e, const struct conf_origin *origin)
 
 	if (e->value == NULL || !split(e->key, section, sizeof(section), &name))
 		return false;
-	if (strcmp(section, "app") == 0 || strcmp(section, "node") == 0 ||
-	    strcmp(section, "cluster") == 0)
+	if (strcmp(section, "app") == 0 || is_host_section(section))
 		return false;
 	row = row_of(section, name);
 	return row >= 0 && origin->line[row] == 0;

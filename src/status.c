@@ -209,6 +209,8 @@ cloud_to_json(const struct status *st)
 				      : json_null());
 	jset(o, "reason",
 	    st->cloud.reason[0] != '\0' ? jstr(st->cloud.reason) : json_null());
+	jset(o, "updates", jint(st->cloud.updates));
+	jset(o, "errors", jint(st->cloud.errors));
 	return o;
 }
 
@@ -489,6 +491,49 @@ key_to_json(const struct status *st)
 	return o;
 }
 
+/* {"runs": 2, "failures": 0, "timeouts": 0} */
+static json_t *
+hooks_to_json(const struct status *st)
+{
+	json_t *o = jobj();
+
+	jset(o, "runs", jint(st->hooks.runs));
+	jset(o, "failures", jint(st->hooks.failures));
+	jset(o, "timeouts", jint(st->hooks.timeouts));
+	return o;
+}
+
+/* {"passed": 40, "failed": 1, "ok": true}, or null (no [dmz] check). */
+static json_t *
+check_to_json(const struct status *st)
+{
+	json_t *o;
+
+	if (!st->check.present)
+		return json_null();
+	o = jobj();
+	jset(o, "passed", jint(st->check.passed));
+	jset(o, "failed", jint(st->check.failed));
+	jset(o, "ok", json_boolean(st->check.ok));
+	return o;
+}
+
+/* {"ok": 12, "not_found": 0, "bad_method": 0, "limited": 0}, or null. */
+static json_t *
+http_to_json(const struct status *st)
+{
+	json_t *o;
+
+	if (!st->http.present)
+		return json_null();
+	o = jobj();
+	jset(o, "ok", jint(st->http.ok));
+	jset(o, "not_found", jint(st->http.not_found));
+	jset(o, "bad_method", jint(st->http.bad_method));
+	jset(o, "limited", jint(st->http.limited));
+	return o;
+}
+
 json_t *
 status_to_json(const struct status *st)
 {
@@ -515,6 +560,9 @@ status_to_json(const struct status *st)
 	jset(o, "store", store_to_json(st));
 	jset(o, "failovers", failovers_to_json(st));
 	jset(o, "key", key_to_json(st));
+	jset(o, "hooks", hooks_to_json(st));
+	jset(o, "check", check_to_json(st));
+	jset(o, "http", http_to_json(st));
 	return o;
 }
 
@@ -935,6 +983,31 @@ rd_key(struct rd *rd, const json_t *o, struct status *st)
 }
 
 static void
+rd_hooks_check(struct rd *rd, const json_t *obj, struct status *st)
+{
+	const json_t *o;
+
+	if ((o = rd_obj(rd, obj, "hooks")) != NULL) {
+		rd_u64(rd, o, "runs", &st->hooks.runs);
+		rd_u64(rd, o, "failures", &st->hooks.failures);
+		rd_u64(rd, o, "timeouts", &st->hooks.timeouts);
+	}
+	if ((o = rd_obj(rd, obj, "check")) != NULL) {
+		st->check.present = true;
+		rd_u64(rd, o, "passed", &st->check.passed);
+		rd_u64(rd, o, "failed", &st->check.failed);
+		rd_bool(rd, o, "ok", &st->check.ok);
+	}
+	if ((o = rd_obj(rd, obj, "http")) != NULL) {
+		st->http.present = true;
+		rd_u64(rd, o, "ok", &st->http.ok);
+		rd_u64(rd, o, "not_found", &st->http.not_found);
+		rd_u64(rd, o, "bad_method", &st->http.bad_method);
+		rd_u64(rd, o, "limited", &st->http.limited);
+	}
+}
+
+static void
 rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 {
 	const json_t *o;
@@ -989,6 +1062,8 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 		    sizeof(st->cloud.last_error));
 		rd_str(rd, o, "reason", st->cloud.reason,
 		    sizeof(st->cloud.reason));
+		rd_u64(rd, o, "updates", &st->cloud.updates);
+		rd_u64(rd, o, "errors", &st->cloud.errors);
 		if (json_is_boolean(json_object_get(o, "reachable"))) {
 			st->cloud.reachable_known = true;
 			rd_bool(rd, o, "reachable", &st->cloud.reachable);
@@ -1057,6 +1132,7 @@ rd_parts(struct rd *rd, const json_t *obj, struct status *st)
 	}
 	rd_watch(rd, rd_obj(rd, obj, "watch"), st);
 	rd_store(rd, rd_obj(rd, obj, "store"), st);
+	rd_hooks_check(rd, obj, st);
 }
 
 int

@@ -171,6 +171,8 @@ struct status {
 		bool reachable_known; /* false: reachable and reason null */
 		bool reachable;
 		char reason[192]; /* why not reachable; "": null */
+		uint64_t updates; /* DNS updates the server accepted */
+		uint64_t errors;  /* update cycles that failed */
 	} cloud;
 	/*
 	 * The home router (dns/router.h; [cloud] on): "searching", "upnp",
@@ -314,6 +316,25 @@ struct status {
 		char without_next[STATUS_MAX_MEMBERS][STATUS_NAME_LEN];
 		size_t n_without_next;
 	} key;
+	/* Since the start (issue 14): [hooks] scripts started, those that
+	 * failed (not started, exit status not 0, killed) and of those the
+	 * ones killed at the timeout; the [dmz] check's runs that passed
+	 * and failed, and the last one's result (present: a check is
+	 * configured; counts restart when its type changes on reload). */
+	struct {
+		uint64_t runs, failures, timeouts;
+	} hooks;
+	struct {
+		bool present; /* false (no [dmz] check): JSON null */
+		uint64_t passed, failed;
+		bool ok;
+	} check;
+	/* [http] listen (src/http.h): requests answered since the start,
+	 * by status: 200, 404, 405, and 503 past the rate limit. */
+	struct {
+		bool present; /* false ([http] off): JSON null */
+		uint64_t ok, not_found, bad_method, limited;
+	} http;
 };
 
 /*
@@ -344,9 +365,11 @@ struct status {
  * number, null if unknown); key (null while unconfigured; {"current":
  * string, "next": string or null, "previous": string or null,
  * "sending": "current" or "next", "forced": bool,
- * "members_without_next": [string, ...]}). Returns
- * a new reference (the caller json_decref()s it); aborts on allocation
- * failure.
+ * "members_without_next": [string, ...]}); hooks ({"runs", "failures",
+ * "timeouts": numbers}); check (null if none; {"passed": number, "failed":
+ * number, "ok": bool}); cloud.updates and cloud.errors (numbers); http (null if
+ * off; {"ok", "not_found", "bad_method", "limited": numbers}). Returns a new
+ * reference (the caller json_decref()s it); aborts on allocation failure.
  */
 json_t *status_to_json(const struct status *);
 

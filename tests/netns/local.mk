@@ -104,3 +104,7 @@ check-store-20: all
 	$(BASH_SHELL) $(srcdir)/tests/netns/store_chaos.sh
 
 .PHONY: check-store-20
+
+# [http] listen and the status page (issue 14 items 1 and 6).
+NETNS_TESTS += tests/netns/http.sh tests/netns/statuspage.sh
+EXTRA_DIST += tests/netns/cdp.py

@@ -168,6 +168,14 @@ tcp_check_passes_against_a_listening_socket(void **state)
 	assert_true(f->ok);
 	assert_string_equal(f->why, want);
 	assert_false(check_is_running(f->check));
+	{
+		struct check_stats cs;
+
+		check_get_stats(f->check, &cs);
+		assert_int_equal(cs.passed, 1);
+		assert_int_equal(cs.failed, 0);
+		assert_true(cs.last_ok);
+	}
 	close(fd);
 }
 
@@ -187,6 +195,15 @@ tcp_check_fails_on_a_closed_port(void **state)
 	    want, sizeof(want), "tcp 127.0.0.1:%u: Connection refused", port);
 	assert_false(f->ok);
 	assert_string_equal(f->why, want);
+	/* Counted for the status (issue 14). */
+	{
+		struct check_stats cs;
+
+		check_get_stats(f->check, &cs);
+		assert_int_equal(cs.passed, 0);
+		assert_int_equal(cs.failed, 1);
+		assert_false(cs.last_ok);
+	}
 	close(fd);
 }
 

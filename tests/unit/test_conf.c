@@ -79,6 +79,8 @@ static const char every_key[] = "[node]\n"
 				"zone = cloud.example.org\n"
 				"listen = 5300\n"
 				"rrl = 20/s\n"
+				"[http]\n"
+				"listen = 127.0.0.1:9182\n"
 				"[store]\n"
 				"enable = yes\n"
 				"port = 7000\n"
@@ -780,6 +782,22 @@ static const struct bad {
     {MINIMAL "[dns]\nzone = z\nrrl = fast\n",
 	"t.conf:5: [dns] rrl: \"fast\" is not a rate, expected e.g. 20/s "
 	"(at most 100000/s; 0: no limit)"},
+    {MINIMAL "[http]\n",
+	"t.conf: [http] listen: missing, expected e.g. 127.0.0.1:9182"},
+    {MINIMAL "[http]\nlisten = localhost:9182\n",
+	"t.conf:4: [http] listen: \"localhost:9182\" is not [ADDRESS:]PORT, "
+	"expected e.g. 127.0.0.1:9182, 192.168.1.21:9182 or [fd00::21]:9182"},
+    {MINIMAL "[http]\nlisten = 127.0.0.1:0\n",
+	"t.conf:4: [http] listen: \"127.0.0.1:0\" is not [ADDRESS:]PORT, "
+	"expected e.g. 127.0.0.1:9182, 192.168.1.21:9182 or [fd00::21]:9182"},
+    {MINIMAL "[http]\nlisten = [::1]:70000\n",
+	"t.conf:4: [http] listen: \"[::1]:70000\" is not [ADDRESS:]PORT, "
+	"expected e.g. 127.0.0.1:9182, 192.168.1.21:9182 or [fd00::21]:9182"},
+    {MINIMAL "[http]\nlisten = 127.0.0.1:9182\nlisten = 127.0.0.1:9183\n",
+	"t.conf:5: [http] listen: set twice (first on line 4), expected one "
+	"value"},
+    {MINIMAL "[http]\nport = 9182\n",
+	"t.conf:4: [http] port: unknown key, expected one of listen"},
     {MINIMAL "[store]\nenable = maybe\n",
 	"t.conf:4: [store] enable: \"maybe\" is not a boolean, expected yes "
 	"or no"},
@@ -1080,7 +1098,8 @@ each_printed_key_says_the_line_that_set_it_or_default(void **state)
 	 * port beside [cluster] port); the others are off. */
 	for (i = 0; conf_key_info(i, &ki); i++) {
 		if (strcmp(ki.section, "cloud") == 0 ||
-		    strcmp(ki.section, "dns") == 0)
+		    strcmp(ki.section, "dns") == 0 ||
+		    strcmp(ki.section, "http") == 0)
 			continue;
 		snprintf(key, sizeof(key), "\n[%s]\n", ki.section);
 		sec = strstr(out, key);
@@ -1096,6 +1115,7 @@ each_printed_key_says_the_line_that_set_it_or_default(void **state)
 	}
 	assert_non_null(strstr(out, "\n; [cloud] is off\n"));
 	assert_non_null(strstr(out, "\n; [dns] is off\n"));
+	assert_non_null(strstr(out, "\n; [http] is off\n"));
 	free(out);
 }
 

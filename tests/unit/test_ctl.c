@@ -1258,7 +1258,17 @@ qurectl_talks_to_the_server(void **state)
 	assert_string_equal(f->handover_name, "h2");
 	run_qurectl(f, &r, (const char *[]){"-s", f->path, "reload", NULL});
 	assert_int_equal(r.status, 0);
-	assert_int_equal(f->n_reload, 1);
+	assert_int_equal(f->n_reload,
+	    1); /* The Prometheus text of the same status (src/metrics.h). */
+	run_qurectl(f, &r, (const char *[]){"-s", f->path, "metrics", NULL});
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_non_null(strstr(r.out, "# TYPE qure_node_state gauge\n"));
+	assert_non_null(strstr(r.out, "\nqure_holder_info{name=\"h1\""));
+	run_qurectl(
+	    f, &r, (const char *[]){"-s", f->path, "metrics", "x", NULL});
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "metrics: wrong arguments"));
 }
 
 static void

@@ -221,6 +221,10 @@ silent_peers_time_out_without_stalling_the_loop(void **state)
 	assert_string_equal(st.status, "error");
 	assert_non_null(strstr(st.last_error, "no answer from the DNS server"));
 	assert_string_equal(st.last_update, "");
+	/* Counted (issue 14's qure_cloud_dns_errors_total): none accepted,
+	 * at least the first cycle failed. */
+	assert_int_equal(st.updates, 0);
+	assert_true(st.errors >= 1);
 	/* Leaving the holder stops everything. */
 	dyndns_set_holder(dns, false);
 	dyndns_get_status(dns, &st);
@@ -355,6 +359,8 @@ truncated_goes_over_tcp_on(int family)
 	dyndns_get_status(d, &st);
 	assert_string_equal(st.status, "ok");
 	assert_string_equal(st.last_error, "");
+	assert_int_equal(st.updates, 1); /* counted, issue 14 */
+	assert_int_equal(st.errors, 0);
 	assert_int_equal(strlen(st.last_update), 20); /* 2026-12-03T16:00:00Z */
 	assert_int_equal(st.last_update[10], 'T');
 	/* Holder again at once: the same address within 30 s is not sent. */

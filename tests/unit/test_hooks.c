@@ -264,6 +264,15 @@ a_hook_past_its_timeout_is_killed_and_the_next_one_runs(void **state)
 	dt = cf_now_ms() - t0;
 	assert_true(dt >= 290 && dt < 5000);
 	assert_log(f, want);
+	/* Counted for the status (issue 14): two ran, one was killed. */
+	{
+		struct hooks_stats hs;
+
+		hooks_get_stats(f->hooks, &hs);
+		assert_int_equal(hs.runs, 2);
+		assert_int_equal(hs.failures, 1);
+		assert_int_equal(hs.timeouts, 1);
+	}
 }
 
 static void
@@ -289,6 +298,15 @@ a_failing_or_missing_hook_does_not_stop_the_next(void **state)
 	hooks_run(f->hooks, "standby", "holder", "r2", 1, "10.0.0.1/24");
 	pump_until_idle(f);
 	assert_log(f, want);
+	/* Counted: 4 started, exit 3 and the missing one (127) failed. */
+	{
+		struct hooks_stats hs;
+
+		hooks_get_stats(f->hooks, &hs);
+		assert_int_equal(hs.runs, 4);
+		assert_int_equal(hs.failures, 2);
+		assert_int_equal(hs.timeouts, 0);
+	}
 }
 
 static void

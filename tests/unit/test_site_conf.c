@@ -48,6 +48,9 @@ only_shared_keys_of_qured_or_the_apps_may_be_set(void **state)
 	assert_non_null(strstr(err, "each host's own"));
 	assert_int_equal(
 	    site_conf_check_key("cluster.interface", err, 256), -1);
+	/* An address of one host: the others would not start. */
+	assert_int_equal(site_conf_check_key("http.listen", err, 256), -1);
+	assert_non_null(strstr(err, "each host's own"));
 	assert_int_equal(site_conf_check_key("dmz.bogus", err, 256), -1);
 	assert_non_null(strstr(err, "not a key of qured.conf(5)"));
 	assert_int_equal(site_conf_check_key("nodot", err, 256), -1);

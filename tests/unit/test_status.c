@@ -97,6 +97,18 @@ fill(struct status *st)
 	snprintf(st->cloud.last_update, sizeof(st->cloud.last_update),
 	    "2024-01-01T00:00:00Z");
 	snprintf(st->cloud.status, sizeof(st->cloud.status), "ok");
+	st->cloud.updates = 4;
+	st->cloud.errors = 1;
+	st->hooks.runs = 3;
+	st->hooks.failures = 1;
+	st->hooks.timeouts = 1;
+	st->check.present = true;
+	st->check.passed = 40;
+	st->check.failed = 2;
+	st->check.ok = true;
+	st->http.present = true;
+	st->http.ok = 120;
+	st->http.limited = 7;
 	snprintf(st->discovery.avahi, sizeof(st->discovery.avahi), "running");
 	st->discovery.peers_browsed = 2;
 	st->site.settings = 3;
@@ -225,7 +237,7 @@ status_json_has_exactly_the_design_keys(void **state)
 	ASSERT_KEYS(o, "node", "epoch", "holder", "dmz", "members", "counters",
 	    "cloud", "router", "conflict", "persist", "unconfigured",
 	    "discovery", "dns", "watch", "site", "balance", "store",
-	    "failovers", "key");
+	    "failovers", "key", "hooks", "check", "http");
 	ASSERT_KEYS(path(o, "key", NULL), "current", "next", "previous",
 	    "sending", "forced", "members_without_next");
 	assert_true(json_is_null(path(o, "key", "previous")));
@@ -233,6 +245,10 @@ status_json_has_exactly_the_design_keys(void **state)
 	    json_string_value(path(o, "key", "sending")), "current");
 	assert_int_equal(
 	    json_array_size(path(o, "key", "members_without_next")), 1);
+	ASSERT_KEYS(
+	    path(o, "http", NULL), "ok", "not_found", "bad_method", "limited");
+	ASSERT_KEYS(path(o, "hooks", NULL), "runs", "failures", "timeouts");
+	ASSERT_KEYS(path(o, "check", NULL), "passed", "failed", "ok");
 	ASSERT_KEYS(path(o, "failovers", NULL), "count", "sum_ms", "by_cause",
 	    "buckets", "recent");
 	ASSERT_KEYS(json_array_get(path(o, "failovers", "recent"), 0), "at_ms",
@@ -288,7 +304,8 @@ status_json_has_exactly_the_design_keys(void **state)
 	    "probes", "probes_lost", "acks_lost", "loss_handovers",
 	    "fence_claims", "fence_lapses", "watchers_dropped");
 	ASSERT_KEYS(path(o, "cloud", NULL), "public_address", "last_update",
-	    "status", "source", "last_error", "reachable", "reason");
+	    "status", "source", "last_error", "reachable", "reason", "updates",
+	    "errors");
 	ASSERT_KEYS(path(o, "router", NULL), "igd", "external_address",
 	    "reachable", "reason", "mapped", "refused", "last_error");
 	/* no external address, but a reason: reachable is false */
@@ -554,9 +571,13 @@ holder_cloud_and_conflict_are_null_when_absent(void **state)
 	st.holder.present = false;
 	st.cloud.present = false;
 	st.dns.present = false;
+	st.check.present = false;
+	st.http.present = false;
 	st.n_members = 0;
 	o = status_to_json(&st);
 	assert_true(json_is_null(path(o, "dns", NULL)));
+	assert_true(json_is_null(path(o, "check", NULL)));
+	assert_true(json_is_null(path(o, "http", NULL)));
 	assert_true(json_is_null(path(o, "holder", NULL)));
 	assert_true(json_is_null(path(o, "cloud", NULL)));
 	assert_true(json_is_null(path(o, "conflict", NULL)));
