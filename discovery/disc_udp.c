@@ -224,10 +224,15 @@ port_holder(uint16_t port, char *buf, size_t len)
 		snprintf(buf, len, ": held by a socket not in /proc/net/udp*");
 		return;
 	}
+	/* Another user's descriptors are hidden from a qured that kept
+	 * only its three capabilities (no CAP_SYS_PTRACE): ss, as root,
+	 * names the process. */
 	pid = inode_pid(inode, comm, sizeof(comm));
 	if (pid == -1)
-		snprintf(
-		    buf, len, ": held by uid %u (process not visible)", uid);
+		snprintf(buf, len,
+		    ": held by uid %u (process not visible to qured; as root, "
+		    "ss -ulpn 'sport = :%u' names it)",
+		    uid, (unsigned)port);
 	else
 		snprintf(buf, len, ": held by pid %d (%s), uid %u", (int)pid,
 		    comm, uid);
