@@ -32,8 +32,10 @@ netcfg_libqure_netcfg_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(NL_CFLAGS) \
 	$(NFT_CFLAGS) $(NFTNL_CFLAGS)
 
 # What a program using netcfg/netcfg.h links (base/ for its log lines).
+# Not libnftables: netcfg_nft.c loads it for each script (dlopen, in
+# glibc's libc since 2.34), so it is not resident between them.
 NETCFG_LIBS = netcfg/libqure_netcfg.a netcfg/libqure_netcfg_core.a \
-	$(BASE_LIBS) $(NL_LIBS) $(NFT_LIBS) $(NFTNL_LIBS) $(EVENT_LIBS)
+	$(BASE_LIBS) $(NL_LIBS) $(NFTNL_LIBS) $(EVENT_LIBS)
 
 # Unit tests of the pure parts (cmocka).
 NETCFG_UNIT_TESTS = \

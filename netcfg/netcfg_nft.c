@@ -26,6 +26,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -64,35 +65,91 @@ table_name(const struct netcfg *nc, const char *kind, char *buf, size_t len)
 }
 
 /*
- * Runs an nft script in a context of its own, freed at once: a context
- * keeps its parser's buffers, a megabyte, for good (issue 9: each qured
- * under 8 MiB), and the tables change only at the start, on a repair
- * and at the end. 0, or -1 with nft's first error line in err.
+ * libnftables, loaded for each script and unloaded after it (dlopen):
+ * mapped, it and what it pulls in (libgmp, libxtables) stay resident at
+ * some 1 MiB, an eighth of each qured's 8 MiB (issue 9), for scripts
+ * that run only at the start, on a repair and at the end. The lease's
+ * renewals need none of it (nft_batch.c, libnftnl).
+ */
+#define NFT_SONAME "libnftables.so.1"
+
+struct nft_lib {
+	void *so;
+	struct nft_ctx *(*ctx_new)(uint32_t);
+	int (*buffer_output)(struct nft_ctx *);
+	int (*buffer_error)(struct nft_ctx *);
+	int (*run_cmd)(struct nft_ctx *, const char *);
+	const char *(*error_buffer)(struct nft_ctx *);
+	void (*ctx_free)(struct nft_ctx *);
+};
+
+/* 0, or -1 with why in err (dlerror()'s words). */
+static int
+nft_lib_open(struct nft_lib *l, char *err, size_t errlen)
+{
+	const char *e;
+
+	memset(l, 0, sizeof(*l));
+	l->so = dlopen(NFT_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (l->so != NULL) {
+		*(void **)&l->ctx_new = dlsym(l->so, "nft_ctx_new");
+		*(void **)&l->buffer_output =
+		    dlsym(l->so, "nft_ctx_buffer_output");
+		*(void **)&l->buffer_error =
+		    dlsym(l->so, "nft_ctx_buffer_error");
+		*(void **)&l->run_cmd = dlsym(l->so, "nft_run_cmd_from_buffer");
+		*(void **)&l->error_buffer =
+		    dlsym(l->so, "nft_ctx_get_error_buffer");
+		*(void **)&l->ctx_free = dlsym(l->so, "nft_ctx_free");
+		if (l->ctx_new != NULL && l->buffer_output != NULL &&
+		    l->buffer_error != NULL && l->run_cmd != NULL &&
+		    l->error_buffer != NULL && l->ctx_free != NULL)
+			return 0;
+	}
+	e = dlerror();
+	if (errlen > 0)
+		snprintf(err, errlen,
+		    "cannot load %s: %s (apt-get install libnftables1)",
+		    NFT_SONAME, e != NULL ? e : "a function is missing");
+	if (l->so != NULL)
+		dlclose(l->so);
+	return -1;
+}
+
+/*
+ * Runs an nft script in a context of its own, freed at once (a context
+ * keeps its parser's buffers, a megabyte, for good), with libnftables
+ * loaded for it (above). 0, or -1 with nft's first error line in err.
  */
 int
 netcfg_nft_run(const char *cmd, char *err, size_t errlen)
 {
-	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	struct nft_lib l;
+	struct nft_ctx *ctx;
 	const char *e;
 	int rc = -1;
 
-	if (ctx == NULL) {
+	if (nft_lib_open(&l, err, errlen) == -1)
+		return -1;
+	if ((ctx = l.ctx_new(NFT_CTX_DEFAULT)) == NULL) {
 		if (errlen > 0)
 			snprintf(err, errlen,
 			    "no nftables context (out of "
 			    "memory?)");
+		dlclose(l.so);
 		return -1;
 	}
-	nft_ctx_buffer_output(ctx);
-	nft_ctx_buffer_error(ctx);
-	if (nft_run_cmd_from_buffer(ctx, cmd) == 0)
+	l.buffer_output(ctx);
+	l.buffer_error(ctx);
+	if (l.run_cmd(ctx, cmd) == 0)
 		rc = 0;
 	else if (errlen > 0) {
-		e = nft_ctx_get_error_buffer(ctx);
+		e = l.error_buffer(ctx);
 		e = e != NULL ? e : "";
 		snprintf(err, errlen, "%.*s", (int)strcspn(e, "\n"), e);
 	}
-	nft_ctx_free(ctx);
+	l.ctx_free(ctx);
+	dlclose(l.so);
 	return rc;
 }
 
