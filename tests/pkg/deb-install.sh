@@ -3,7 +3,8 @@
 # packages, built, linted, installed into a fresh Debian 12 root and run.
 #
 #  1. a clean copy of the sources (the files git tracks, as they are in the
-#     work tree; without git, `make dist` of the build tree), in a temp dir:
+#     work tree; without git, `make distdir` of the build tree), in a temp
+#     dir:
 #     nothing is written into the source tree;
 #  2. dpkg-source -b (the native source package) and
 #     dpkg-buildpackage -us -uc -b, timed;
@@ -24,7 +25,8 @@
 #     /etc/qured/qured.conf unchanged ([dmz] address = auto); `qurectl
 #     status` in the root shows it the holder, /proc shows qured's uid, and
 #     the namespace's eth0 has the DMZ address;
-#  7. dpkg --purge: the key and the state are gone.
+#  7. a reinstall (dpkg -i) keeps the key; dpkg --purge: the key, the
+#     config and the state are gone.
 # Every step has its own time bound. The EXIT trap (also on TERM and INT)
 # stops the step that runs, kills what runs inside its root, deletes the
 # namespaces, unmounts everything under its temp dir and only then removes
@@ -165,10 +167,9 @@ else
 		    done | tar --null -T - -cf -) | tar -C "$SRCDIR" -xf - ||
 		    fail "copying the sources of $SRC"
 	elif [ -n "$BUILD" ] && [ -f "$BUILD/Makefile" ]; then
-		log "make dist in $BUILD"
-		make -C "$BUILD" dist-gzip distdir="$T/dist" >"$T/dist.log" 2>&1 ||
-		    fail "make dist in $BUILD (see $T/dist.log)"
-		tar -C "$SRCDIR" --strip-components=1 -xzf "$T/dist.tar.gz"
+		log "make distdir of $BUILD into the temp dir"
+		make -C "$BUILD" distdir distdir="$SRCDIR" >"$T/dist.log" 2>&1 ||
+		    fail "make distdir in $BUILD (see $T/dist.log)"
 	else
 		fail "$SRC is no git work tree and no build tree was given" \
 		    "(top_builddir): run it as make check-deb"
@@ -212,7 +213,7 @@ else
 	[ $lint_rc = 0 ] || fail "lintian: errors or warnings (above)"
 	if [ -n "$OUT" ]; then
 		mkdir -p "$OUT"
-		cp "$PKGDIR"/*.deb "$CHANGES" "$PKGDIR/qure_$VERSION.dsc" \
+		cp "$PKGDIR"/*.deb "$CHANGES" "$PKGDIR"/qure_"$VERSION".{dsc,tar.xz} \
 		    "$T/build.log" "$T/lintian.log" "$OUT/"
 	fi
 fi
@@ -392,7 +393,15 @@ check "qured stops on SIGTERM" '! kill -0 "$QPID" 2>/dev/null'
 wait "$QPID" 2>/dev/null || true
 QPID=
 
-# ---- 7. purge ----
+# ---- 7. reinstall keeps the key; purge removes it ----
+KSUM=$(sha256sum <"$K")
+bounded 300 env DEBIAN_FRONTEND=noninteractive chroot "$ROOT" \
+    dpkg -i "/tmp/debs/qure_${VERSION}_$ARCH.deb" >"$T/reinstall.log" 2>&1 || {
+	cat "$T/reinstall.log"
+	fail "dpkg -i of qure over itself"
+}
+check "a reinstall keeps the cluster key" \
+    '[ "$(sha256sum <"$K")" = "$KSUM" ] && [ "$(in_root stat -c %U:%G:%a /etc/qured/cluster.key)" = qured:qured:600 ]'
 bounded 300 env DEBIAN_FRONTEND=noninteractive chroot "$ROOT" \
     dpkg --purge qure-hostd qure >"$T/purge.log" 2>&1 || {
 	cat "$T/purge.log"
