@@ -3,9 +3,8 @@
 # packages, built, linted, installed into a fresh Debian 12 root and run.
 #
 #  1. a clean copy of the sources (the files git tracks, as they are in the
-#     work tree; without git, `make distdir` of the build tree), in a temp
-#     dir:
-#     nothing is written into the source tree;
+#     work tree; without git, `make distdir` of the build tree) in a temp
+#     dir: nothing is written into the source tree;
 #  2. dpkg-source -b (the native source package) and
 #     dpkg-buildpackage -us -uc -b, timed;
 #  3. lintian on the .dsc and the .changes: no error, no warning;
@@ -290,6 +289,8 @@ t0=$SECONDS
 	tail -n 40 "$T/apt.log"
 	fail "apt-get install of the packages (the log's end above)"
 }
+# apt's cache in $CACHE keeps only what the archive still has.
+chroot "$ROOT" apt-get autoclean -q >>"$T/apt.log" 2>&1 || true
 log "installed in $((SECONDS - t0))s; postinst said:"
 grep -E '^qure: ' "$T/apt.log" | sed 's/^/    /' || true
 rm -f "$ROOT/etc/resolv.conf"
