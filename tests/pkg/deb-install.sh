@@ -347,7 +347,14 @@ ip -n "$NSQ" route add default via "$NET.1"
 # unit (RuntimeDirectory=, StateDirectory=, owned by User=).
 umount "$ROOT/sys"
 nsenter --net="/run/netns/$NSQ" mount -t sysfs sys "$ROOT/sys"
-install -d -m 755 -o "$QUID" -g "$QGID" "$ROOT/run/qured" \
+unit_mode() {
+	local m
+	m=$(sed -n "s/^$1=//p" "$ROOT/lib/systemd/system/qured.service")
+	echo "${m:-0755}"
+}
+install -d -m "$(unit_mode RuntimeDirectoryMode)" -o "$QUID" -g "$QGID" \
+    "$ROOT/run/qured"
+install -d -m "$(unit_mode StateDirectoryMode)" -o "$QUID" -g "$QGID" \
     "$ROOT/var/lib/qured"
 CAPS=+net_admin,+net_raw,+net_bind_service
 log "qured as qured in $NSQ ($NET.2/24 on eth0, default via $NET.1)"
