@@ -58,6 +58,10 @@ PKGS=(
 	# scrapes and hammers the [http] listener; headless Chromium loads
 	# the status page in statuspage.sh
 	prometheus curl chromium-headless-shell
+	# make check-deb (tests/pkg/deb-install.sh, doc/debian.md): the Debian
+	# packages built (dpkg-buildpackage, debhelper compat 13), linted, and
+	# installed into a debootstrap root (debootstrap: above)
+	dpkg-dev debhelper lintian
 )
 
 log() { printf 'deps: %s\n' "$*"; }

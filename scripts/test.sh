@@ -17,6 +17,11 @@
 #                image (built by vm/build-image once per content of its
 #                inputs, cached in /var/cache/qure-vm) and 3 VMs booted
 #                under qemu on a namespace's bridge
+#   deb          build/: make check-deb, the Debian packages
+#                (doc/debian.md): built by dpkg-buildpackage from a clean
+#                copy of the sources, lintian clean, installed with apt into
+#                a fresh Debian 12 root (its base cached in
+#                /var/cache/qure-deb) where qured runs as its own user
 #   distcheck    build/: make distcheck (netns tests skipped: run above)
 #   format       make format-check (clang-format 14)
 #   headers      make check-headers
@@ -117,6 +122,10 @@ st_vm() {
 	timeout "$STAGE_TIMEOUT" make -C build check-vm
 }
 
+st_deb() {
+	timeout "$STAGE_TIMEOUT" make -C build check-deb
+}
+
 st_distcheck() {
 	QURE_SKIP_NETNS=1 timeout "$STAGE_TIMEOUT" make -C build -j"$JOBS" \
 	    distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror ||
@@ -205,11 +214,13 @@ else
 		run_stage check st_check
 		run_stage chaos st_chaos
 		run_stage vm st_vm
+		run_stage deb st_deb
 		run_stage distcheck st_distcheck
 	else
 		skip_stage check "build failed"
 		skip_stage chaos "build failed"
 		skip_stage vm "build failed"
+		skip_stage deb "build failed"
 		skip_stage distcheck "build failed"
 	fi
 	# Shape checks need only a configured tree.
