@@ -76,7 +76,9 @@ tests_unit_test_netcfg_nft_batch_SOURCES = \
 	tests/unit/test_netcfg_nft_batch.c
 tests_unit_test_netcfg_nft_batch_CFLAGS = $(AM_CFLAGS) $(NFT_CFLAGS) \
 	$(NFTNL_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_netcfg_nft_batch_LDADD = $(NETCFG_LIBS) $(CMOCKA_LIBS)
+# It reads the tables back through libnftables itself (qured loads it).
+tests_unit_test_netcfg_nft_batch_LDADD = $(NETCFG_LIBS) $(NFT_LIBS) \
+	$(CMOCKA_LIBS)
 
 # The netlink half alone (netcfg_nl.c, as netcfg.c opens it): requests for
 # an interface that does not exist, which the kernel refuses; needs no root
