@@ -57,6 +57,11 @@ dump() {
 		echo "---- $f (last 25 lines)" >&2
 		tail -25 "$f" | tr -d '\r' >&2
 	done
+	# qure-hostd's own account (hostd-vm.sh): what it did and why.
+	if [ -f "$T/hostd.log" ]; then
+		echo "---- $T/hostd.log (last 60 lines)" >&2
+		tail -60 "$T/hostd.log" >&2
+	fi
 }
 cleanup() {
 	local rc=$? p
