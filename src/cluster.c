@@ -3169,6 +3169,7 @@ status_member_from(struct cluster *c, const struct elect_member_info *m,
 	s->last_seen_ms = m->last_seen_ms;
 	s->cpus = m->cpus;
 	s->memory_mib = m->mem_mib;
+	s->alive_interval_ms = m->alive_ms;
 	for (i = 0; i < m->n_addrs && i < STATUS_MAX_ADDRS; i++)
 		addr_text(&m->addrs[i], s->addrs[i], sizeof(s->addrs[i]));
 	s->n_addrs = i; /* what it advertised: none is none */

@@ -147,6 +147,7 @@ member_to_json(const struct status_member *m)
 	jset(o, "last_seen_ms", jint(m->last_seen_ms));
 	jset(o, "cpus", jint(m->cpus));
 	jset(o, "memory_mib", jint(m->memory_mib));
+	jset(o, "alive_interval_ms", jint(m->alive_interval_ms));
 	return o;
 }
 
@@ -679,6 +680,7 @@ rd_member(struct rd *rd, const json_t *o, struct status_member *m)
 	rd_u64(rd, o, "last_seen_ms", &m->last_seen_ms);
 	rd_uint(rd, o, "cpus", &m->cpus);
 	rd_u64(rd, o, "memory_mib", &m->memory_mib);
+	rd_u64(rd, o, "alive_interval_ms", &m->alive_interval_ms);
 	rd_str(rd, o, "address", m->address, sizeof(m->address));
 	addrs = json_object_get(o, "addresses");
 	if (addrs == NULL || json_is_null(addrs))

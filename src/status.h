@@ -52,6 +52,10 @@ struct status_member {
 	uint64_t last_seen_ms; /* age: ms since it was last heard */
 	unsigned cpus;	       /* its HELLO's; 0: unknown */
 	uint64_t memory_mib;
+	/* its HELLO's: it sends an ALIVE this often while it does not hold
+	 * (0: it speaks only every hello-interval, and is listed until the
+	 * long expiry, 3 of them) */
+	uint64_t alive_interval_ms;
 };
 
 struct status_counters {

@@ -78,6 +78,9 @@ struct inst {
 	/* Its status command fails (no answer): logged once a streak,
 	 * since it runs every tick; `vms` shows the last reason. */
 	bool status_failing;
+	/* Its qured sends no ALIVEs often enough for vm-dead-after
+	 * (hostd_judged_by_age): said once, when that is learnt. */
+	bool said_no_alives;
 };
 
 struct hostd {
@@ -528,6 +531,26 @@ out:
 	return obj;
 }
 
+/* One listed by the observer, seen_ago ms ago, sending ALIVEs every
+ * alive_ms (0: none). */
+static void
+heard(struct inst *in, uint64_t now, uint64_t seen_ago, uint64_t alive_ms)
+{
+	bool by_age = hostd_judged_by_age(&H.conf.timing, alive_ms);
+
+	if (!by_age && !in->said_no_alives)
+		log_warnx("%s: its qured sends %s, so it counts as heard while "
+			  "the cluster lists it (up to three hello-intervals "
+			  "after its last word), then vm-dead-after: give it "
+			  "[cluster] alive-interval = 1s to be judged sooner",
+		    in->vm.name,
+		    alive_ms == 0 ? "no ALIVEs"
+				  : "ALIVEs too seldom for vm-dead-after");
+	in->said_no_alives = !by_age;
+	hostd_vm_heard(
+	    &in->vm, hostd_heard_at(&H.conf.timing, now, seen_ago, alive_ms));
+}
+
 /* The members the observer hears: each instance's hostd_vm_heard(). */
 static bool
 hear(uint64_t now)
@@ -553,13 +576,15 @@ hear(uint64_t now)
 		    json_string_value(json_object_get(m, "name"));
 		json_int_t seen =
 		    json_integer_value(json_object_get(m, "last_seen_ms"));
+		json_int_t alive =
+		    json_integer_value(json_object_get(m, "alive_interval_ms"));
 
-		if (name == NULL || seen < 0 || (uint64_t)seen > now)
+		if (name == NULL || seen < 0 || alive < 0)
 			continue;
 		for (k = 0; k < H.n; k++)
 			if (strcmp(H.inst[k].vm.name, name) == 0)
-				hostd_vm_heard(
-				    &H.inst[k].vm, now - (uint64_t)seen);
+				heard(&H.inst[k], now, (uint64_t)seen,
+				    (uint64_t)alive);
 	}
 	json_decref(reply);
 	return true;

@@ -40,6 +40,21 @@ hostd_vm_heard(struct hostd_vm *vm, uint64_t heard_ms)
 		vm->last_heard_ms = heard_ms;
 }
 
+bool
+hostd_judged_by_age(const struct hostd_timing *t, uint64_t alive_ms)
+{
+	return alive_ms != 0 && alive_ms <= t->dead_after_ms / 3;
+}
+
+uint64_t
+hostd_heard_at(const struct hostd_timing *t, uint64_t now, uint64_t seen_ago,
+    uint64_t alive_ms)
+{
+	if (!hostd_judged_by_age(t, alive_ms))
+		return now;
+	return seen_ago > now ? 0 : now - seen_ago;
+}
+
 static void
 set_reason(char *buf, const char *fmt, ...)
 {

@@ -81,6 +81,24 @@ void hostd_vm_init(struct hostd_vm *vm, const char *name);
  * Ignored when it was before the last start (the previous boot's). */
 void hostd_vm_heard(struct hostd_vm *vm, uint64_t heard_ms);
 
+/*
+ * Whether a member's last-seen age tells if it is alive within
+ * t->dead_after_ms: only when it speaks at least three times in that
+ * span, i.e. sends ALIVEs (alive_ms, its HELLO's) that often. One that
+ * sends none speaks only every hello-interval (10 s by default, as long
+ * as vm-dead-after), so its age is no sign of death.
+ */
+bool hostd_judged_by_age(const struct hostd_timing *t, uint64_t alive_ms);
+
+/*
+ * When a VM listed by the local observer counts as heard, for
+ * hostd_vm_heard(): seen_ago ms before now when its age tells (above);
+ * else now, while the observer lists it: the cluster drops a member after
+ * three silent hello-intervals, and vm-dead-after counts from then.
+ */
+uint64_t hostd_heard_at(const struct hostd_timing *t, uint64_t now,
+    uint64_t seen_ago, uint64_t alive_ms);
+
 /* What to do now, given whether the hypervisor says it runs. The edge
  * steps a VM only while no command of it is under way. */
 struct hostd_act hostd_vm_step(struct hostd_vm *vm,

@@ -6,6 +6,8 @@
 # (driver vmrun, a stand-in vmrun on PATH) running, plus a VM whose start
 # always fails and one whose start hangs. Checked:
 #  - it starts them and they elect a holder; `qurectl vms` (text, JSON);
+#  - h3 sends no ALIVEs: not recycled between its HELLOs (10 s apart,
+#    vm-dead-after 3 s), and qure-hostd says why once;
 #  - h3 killed whole (its VM powered off): started again, reason said;
 #  - h2 stopped (SIGSTOP of its session: a suspended VM still "runs"):
 #    recycled after vm-dead-after, and up again;
@@ -53,6 +55,11 @@ vm_conf() {
 for n in 2 3 4; do
 	vm_conf "$n" >"$T/h$n/qured.conf"
 done
+# h3 sends no ALIVEs: heard only by its HELLOs, every 10 s (the default
+# hello-interval), while vm-dead-after is 3 s; priority 50 keeps it a
+# standby (a holder's heartbeats would be heard).
+sed -i -e 's/^alive-interval = .*/alive-interval = 0/' \
+    -e 's/^\[node\]$/[node]\npriority = 50/' "$T/h3/qured.conf"
 VMX=$T/vms/h4.vmx
 printf 'NAME=h4\nNS=%s\nCONF=%s\nDIR=%s\n' "$(qn_ns 4)" "$T/h4/qured.conf" \
     "$T/vms" >"$VMX"
@@ -125,6 +132,21 @@ qn_log "qure-hostd started h2, h3, h4: up in $(($(qn_now_ms) - t0)) ms"
 qn_elected 10000
 vms | grep -qE '^h2 +command +up +yes' ||
     qn_fail "qurectl vms (text): $(vms)"
+
+# h3, without ALIVEs, is not recycled while the cluster lists it: silent
+# for more than vm-dead-after (3 s) between its HELLOs, still up, and
+# qure-hostd said why once.
+h3_age() {
+	timeout 5 "$QURECTL" -s "$T/h1/sock" members --json 2>/dev/null |
+	    jq -r '.members[] | select(.name == "h3") | .last_seen_ms'
+}
+h3_silent() { [ "$(h3_age)" -ge 4500 ] 2>/dev/null; }
+qn_wait_for 15000 h3_silent
+state_is h3 up && [ "$(vm_field h3 restarts)" = 0 ] ||
+    qn_fail "h3 (no ALIVEs, silent $(h3_age) ms) was recycled: $(vm_field h3 reason)"
+n=$(grep -c "h3: its qured sends no ALIVEs" "$T/hostd.log")
+[ "$n" = 1 ] || qn_fail "h3's lack of ALIVEs said $n times"
+qn_log "h3 (no ALIVEs) silent $(h3_age) ms between HELLOs: still up"
 
 # [site] through the observer, to the VMs.
 site_there() {

@@ -103,6 +103,53 @@ an_up_vm_is_recycled_dead_after_its_last_hearing(void **state)
 	assert_non_null(strstr(a.reason, "not heard for 10000 ms"));
 }
 
+/*
+ * The CI failure of issue 12: a standby without ALIVEs speaks every
+ * hello-interval (10 s, as long as vm-dead-after); a HELLO 500 ms late
+ * made its age 10.5 s and it was recycled while healthy. Listed, it
+ * counts as heard now; dropped by the cluster (three silent
+ * hello-intervals), vm-dead-after counts from its last listing.
+ */
+static void
+a_vm_without_alives_is_heard_while_the_cluster_lists_it(void **state)
+{
+	struct hostd_vm vm;
+	struct hostd_act a;
+	uint64_t now;
+
+	(void)state;
+	hostd_vm_init(&vm, "vm1");
+	started_at(&vm, 0);
+	for (now = 1000; now <= 60000; now += 500) {
+		uint64_t age = (now - 1000) % 10500; /* HELLOs 10.5 s apart */
+
+		hostd_vm_heard(&vm, hostd_heard_at(&T, now, age, 0));
+		a = hostd_vm_step(&vm, &T, true, now);
+		assert_int_equal(a.type, HOSTD_NONE);
+	}
+	assert_int_equal(vm.state, HOSTD_UP);
+	/* no longer listed from 60 s on */
+	a = hostd_vm_step(&vm, &T, true, 60000 + T.dead_after_ms - 1);
+	assert_int_equal(a.type, HOSTD_NONE);
+	a = hostd_vm_step(&vm, &T, true, 60000 + T.dead_after_ms);
+	assert_int_equal(a.type, HOSTD_STOP);
+}
+
+static void
+only_alives_three_times_within_dead_after_make_the_age_count(void **state)
+{
+	(void)state;
+	assert_false(hostd_judged_by_age(&T, 0));
+	assert_true(hostd_judged_by_age(&T, 100));
+	assert_true(hostd_judged_by_age(&T, 1000));
+	assert_true(hostd_judged_by_age(&T, T.dead_after_ms / 3));
+	assert_false(hostd_judged_by_age(&T, T.dead_after_ms / 3 + 1));
+	assert_int_equal(hostd_heard_at(&T, 50000, 4000, 1000), 46000);
+	assert_int_equal(hostd_heard_at(&T, 50000, 4000, 0), 50000);
+	assert_int_equal(hostd_heard_at(&T, 50000, 4000, 5000), 50000);
+	assert_int_equal(hostd_heard_at(&T, 3000, 4000, 1000), 0);
+}
+
 static void
 a_hearing_from_before_the_start_is_the_old_boot(void **state)
 {
@@ -464,6 +511,10 @@ main(void)
 	    cmocka_unit_test(
 		a_booting_vm_is_recycled_only_after_the_boot_timeout),
 	    cmocka_unit_test(an_up_vm_is_recycled_dead_after_its_last_hearing),
+	    cmocka_unit_test(
+		a_vm_without_alives_is_heard_while_the_cluster_lists_it),
+	    cmocka_unit_test(
+		only_alives_three_times_within_dead_after_make_the_age_count),
 	    cmocka_unit_test(a_hearing_from_before_the_start_is_the_old_boot),
 	    cmocka_unit_test(
 		a_vm_that_stops_by_itself_is_started_again_after_backoff),

@@ -78,6 +78,7 @@ fill(struct status *st)
 	st->members[0].last_seen_ms = 140;
 	st->members[0].cpus = 2;
 	st->members[0].memory_mib = 24000;
+	st->members[0].alive_interval_ms = 100;
 	st->counters.rx = 7;
 	st->counters.tx = 8;
 	st->counters.watchers_dropped = 2;
@@ -297,7 +298,7 @@ status_json_has_exactly_the_design_keys(void **state)
 	assert_int_equal(json_array_size(path(o, "members", NULL)), 1);
 	ASSERT_KEYS(json_array_get(path(o, "members", NULL), 0), "id", "name",
 	    "addresses", "address", "priority", "state", "last_seen_ms", "cpus",
-	    "memory_mib");
+	    "memory_mib", "alive_interval_ms");
 	ASSERT_KEYS(path(o, "counters", NULL), "rx", "tx", "rx_dropped_auth",
 	    "rx_dropped_malformed", "rx_dropped_replay", "rx_dropped_version",
 	    "rx_unverified", "challenges", "rx_dropped_ttl", "failovers",
@@ -552,6 +553,8 @@ status_json_fields_have_the_right_types_and_values(void **state)
 	assert_int_equal(json_integer_value(json_object_get(m, "cpus")), 2);
 	assert_int_equal(
 	    json_integer_value(json_object_get(m, "memory_mib")), 24000);
+	assert_int_equal(
+	    json_integer_value(json_object_get(m, "alive_interval_ms")), 100);
 	assert_int_equal(
 	    json_integer_value(path(o, "counters", "rx_dropped_replay")), 3);
 	assert_int_equal(

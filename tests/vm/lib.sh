@@ -145,13 +145,10 @@ if [ "$ACCEL" = tcg ]; then
 else
 	TIMING= CHECK_TIMING=
 fi
-# Every member sends an ALIVE each second: a standby otherwise speaks only
-# every hello-interval (10 s), as long as qure-hostd's vm-dead-after
-# (hostd-vm.sh): healthy VMs were recycled when a HELLO came late (seen
-# in CI: one VM recycled every 10-20 s, another never counted as heard).
+# Every member sends an ALIVE each second: the appliance's base config
+# says so (qure-hostd's vm-dead-after judges by it, hostd-vm.sh).
 cat >"$T/site.conf" <<EOF
 [cluster]
-alive-interval = 1s
 $TIMING
 [dmz]
 address = ${DMZ}/24
