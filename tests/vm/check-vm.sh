@@ -110,6 +110,12 @@ first=$H
 log "one holder: vm$first ($(($(now_ms) - t)) ms after qured ran everywhere)"
 wait_for 60000 "the SSH banner at $DMZ:22 from the router's side" banner
 log "a TCP client from the router's side reaches the service at $DMZ:22"
+# qured's helpers drop their capabilities under the unit's seccomp
+# filter too (it allows capset: dist/qured.service.in).
+for i in 1 2 3; do
+	! serial "$i" 'keeps its capabilities' ||
+	    fail "vm$i: a helper kept its capabilities: $(tr -d '\r' <"$T/vm$i.serial" | grep 'keeps its capabilities' | head -2)"
+done
 
 # ---- the clones differ ----
 ids=$(for i in 1 2 3; do tr -d '\r' <"$T/vm$i.serial" |
