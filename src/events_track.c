@@ -16,7 +16,8 @@
  * not the last one known: from has or lost. Its cause is why this
  * member left the old holder: the reason of its last state change away
  * from it (a standby's holder_dead, an old holder's handover, a new
- * holder's own candidacy before its claim); without one (a standby that
+ * holder's own candidacy before its claim, holder_resigned for the
+ * successor a resigning holder named); without one (a standby that
  * hears another member's claim before it finds the holder dead itself),
  * holder_dead if the old holder was declared dead or silent for
  * silent_ms, else "holder_changed". Its
@@ -87,6 +88,12 @@ events_track_state(struct events_track *t, const struct events_clock *clk,
 	t->last_why = why;
 	if (is_leave_reason(why)) {
 		t->cause = why;
+		t->has_cause = true;
+	} else if (old == ELECT_ST_STANDBY && state == ELECT_ST_HOLDER) {
+		/* Straight from standby to holder: only the successor that a
+		 * resigning holder named claims so (elect_on_resign()); the
+		 * others go through candidate, with holder_resigned. */
+		t->cause = ELECT_WHY_HOLDER_RESIGNED;
 		t->has_cause = true;
 	}
 	/* We held: our own last datagram is about now. */

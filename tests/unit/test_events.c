@@ -211,6 +211,25 @@ old_holder_gives_handover_and_times_from_its_leaving(void **state)
 	assert_int_equal(f->ev.duration_ms, 80);
 }
 
+/* h3 resigns (SIGTERM, or qurectl handover) naming h1: h1 claims at
+ * once, from standby; its cause is h3's resignation, as the other
+ * standbys' (they went candidate with holder_resigned). */
+static void
+named_successor_gives_holder_resigned(void **state)
+{
+	struct fx *f = *state;
+
+	fx_follow_h3(f);
+	fx_advance(f, 30);
+	fx_state(f, ELECT_ST_STANDBY, ELECT_ST_HOLDER, ELECT_WHY_CLAIMED);
+	assert_true(fx_holder(f, &SELF, 0));
+	assert_int_equal(f->ev.type, EVENTS_FAILOVER);
+	assert_string_equal(f->ev.from, "h3");
+	assert_string_equal(f->ev.to, "h1");
+	assert_string_equal(f->ev.cause, "holder_resigned");
+	assert_int_equal(f->ev.duration_ms, 30);
+}
+
 static void
 holder_replaced_without_a_state_change_is_holder_changed(void **state)
 {
@@ -661,6 +680,7 @@ main(void)
 	    FX(standby_times_a_dead_holder_from_its_last_datagram),
 	    FX(new_holder_gives_the_reason_of_its_own_candidacy),
 	    FX(old_holder_gives_handover_and_times_from_its_leaving),
+	    FX(named_successor_gives_holder_resigned),
 	    FX(holder_replaced_without_a_state_change_is_holder_changed),
 	    FX(holder_silent_when_another_claimed_is_holder_dead),
 	    FX(holder_declared_dead_then_replaced_is_holder_dead),
