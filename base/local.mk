@@ -9,7 +9,8 @@ base_libqure_base_a_SOURCES = \
 	base/xmalloc.c base/xmalloc.h \
 	base/fds.c base/fds.h \
 	base/forked.c base/forked.h \
-	base/textfile.c base/textfile.h
+	base/textfile.c base/textfile.h \
+	base/ctl_client.c base/ctl_client.h
 # Last on a link line: the other parts' archives call into it.
 BASE_LIBS = base/libqure_base.a
 
@@ -26,3 +27,10 @@ TESTS += tests/unit/test_textfile
 tests_unit_test_textfile_SOURCES = tests/unit/test_textfile.c
 tests_unit_test_textfile_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_textfile_LDADD = $(BASE_LIBS) $(CMOCKA_LIBS)
+
+# A control socket's client (base/ctl_client.c).
+check_PROGRAMS += tests/unit/test_ctl_client
+TESTS += tests/unit/test_ctl_client
+tests_unit_test_ctl_client_SOURCES = tests/unit/test_ctl_client.c
+tests_unit_test_ctl_client_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_ctl_client_LDADD = $(BASE_LIBS) $(CMOCKA_LIBS)

@@ -1,13 +1,10 @@
 #include "config.h"
 
 #include <sys/random.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +15,7 @@
 #include <jansson.h>
 
 #include "base/clock.h"
+#include "base/ctl_client.h"
 #include "src/metrics.h"
 #include "src/qurectl_kv.h"
 #include "src/qurectl_watch.h"
@@ -106,103 +104,6 @@ usage(FILE *fp)
 	    QURECTL_SOCKET);
 }
 
-/* Waits for events on fd until deadline; dies on timeout. */
-static void
-wait_fd(int fd, short events, long long deadline, const char *path)
-{
-	struct pollfd pfd = {.fd = fd, .events = events};
-	long long left;
-	int n;
-
-	for (;;) {
-		left = deadline - (long long)clock_now_ms();
-		if (left <= 0)
-			die("no reply from %s within %d s (is qured stuck?)",
-			    path, QURECTL_TIMEOUT_MS / 1000);
-		n = poll(&pfd, 1, (int)left);
-		if (n > 0)
-			return;
-		if (n == -1 && errno != EINTR)
-			die("poll: %s", strerror(errno));
-	}
-}
-
-static int
-ctl_connect(const char *path)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd;
-
-	if (strlen(path) >= sizeof(sun.sun_path))
-		die("control socket path too long: %s", path);
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		die("socket: %s", strerror(errno));
-	/* A UNIX connect completes at once or fails; EAGAIN: full backlog. */
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		die("cannot connect to %s: %s (is qured running?)", path,
-		    strerror(errno));
-	return fd;
-}
-
-static void
-send_all(
-    int fd, const char *buf, size_t len, long long deadline, const char *path)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = send(fd, buf, len, MSG_NOSIGNAL);
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-		} else if (n == -1 && (errno == EAGAIN || errno == EINTR))
-			wait_fd(fd, POLLOUT, deadline, path);
-		else
-			die("cannot send to %s: %s", path, strerror(errno));
-	}
-}
-
-/* Reads one line; the newline is replaced by NUL. */
-static void
-recv_line(int fd, struct reply *r, long long deadline, const char *path)
-{
-	size_t cap = 4096;
-	char *nl;
-	ssize_t n;
-
-	r->line = malloc(cap);
-	r->len = 0;
-	for (;;) {
-		if (r->line == NULL)
-			die("out of memory");
-		if (r->len + 1 == cap) {
-			if (cap >= QURECTL_REPLY_MAX)
-				die("reply from %s too long", path);
-			cap *= 2;
-			r->line = realloc(r->line, cap);
-			continue;
-		}
-		n = recv(fd, r->line + r->len, cap - 1 - r->len, 0);
-		if (n == 0)
-			die("%s closed the connection without a reply", path);
-		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-			wait_fd(fd, POLLIN, deadline, path);
-			continue;
-		}
-		if (n == -1)
-			die("cannot read from %s: %s", path, strerror(errno));
-		r->len += (size_t)n;
-		r->line[r->len] = '\0';
-		if ((nl = memchr(r->line, '\n', r->len)) != NULL) {
-			*nl = '\0';
-			r->len = (size_t)(nl - r->line);
-			return;
-		}
-	}
-}
-
 /*
  * Sends req (consumed) and reads the reply object; returns its "error"
  * (NULL: none), which lives as long as r.
@@ -211,22 +112,19 @@ static const char *
 request_may_fail(
     const char *path, const char *what, json_t *req, struct reply *r)
 {
-	long long deadline = (long long)clock_now_ms() + QURECTL_TIMEOUT_MS;
+	char err[512];
 	json_error_t jerr;
 	const json_t *e;
 	char *s;
-	int fd;
 
 	s = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	if (s == NULL)
 		die("out of memory");
-	fd = ctl_connect(path);
-	send_all(fd, s, strlen(s), deadline, path);
-	send_all(fd, "\n", 1, deadline, path);
+	if (ctl_client_call(path, s, QURECTL_TIMEOUT_MS, QURECTL_REPLY_MAX,
+		&r->line, &r->len, err, sizeof(err)) == -1)
+		die("%s", err);
 	free(s);
-	recv_line(fd, r, deadline, path);
-	close(fd);
 	r->obj = json_loadb(r->line, r->len, 0, &jerr);
 	if (r->obj == NULL || !json_is_object(r->obj))
 		die("%s: reply from %s is not a JSON object", what, path);
@@ -607,19 +505,13 @@ static const char *kv_host_opt, *kv_password_opt;
 static bool
 socket_answers(const char *path)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	bool ok;
-	int fd;
+	char err[256];
+	int fd = ctl_client_connect(path, 0, err, sizeof(err));
 
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return false;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return false;
-	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
 	close(fd);
-	return ok;
+	return true;
 }
 
 /* HOST, HOST:PORT, IPV6 or [IPV6]:PORT into host (len bytes), *port

@@ -3,7 +3,6 @@
 #include "src/qurectl_watch.h"
 
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,6 +15,7 @@
 #include <jansson.h>
 
 #include "base/clock.h"
+#include "base/ctl_client.h"
 #include "src/events.h"
 
 /*
@@ -68,29 +68,19 @@ fail(const char *fmt, ...)
 	return QURECTL_WATCH_FAILED;
 }
 
+/* Connected and asked to watch; -1 with err. */
 static int
-watch_connect(const char *path)
+watch_connect(const char *path, char *err, size_t errlen)
 {
 	static const char req[] = "{\"cmd\":\"watch\"}\n";
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd;
+	int fd = ctl_client_connect(path, 0, err, errlen);
 
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -1;
 	/* The request fits any socket buffer: one send. */
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) !=
-		(ssize_t)sizeof(req) - 1) {
-		int saved = errno;
-
+	if (fd != -1 && send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) !=
+			    (ssize_t)sizeof(req) - 1) {
+		snprintf(err, errlen, "cannot send to %s: %s", path,
+		    strerror(errno));
 		close(fd);
-		errno = saved;
 		return -1;
 	}
 	return fd;
@@ -213,17 +203,16 @@ watch_loop(const char *path, int fd, bool json, char *buf)
 int
 qurectl_watch(const char *path, bool json)
 {
-	char *buf = malloc(WATCH_LINE_MAX);
+	char *buf = malloc(WATCH_LINE_MAX), err[512];
 	int fd, rc;
 
 	if (buf == NULL)
 		return fail("out of memory");
 	catch_signals();
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	fd = watch_connect(path);
+	fd = watch_connect(path, err, sizeof(err));
 	if (fd == -1) {
-		rc = fail("cannot connect to %s: %s (is qured running?)", path,
-		    strerror(errno));
+		rc = fail("%s", err);
 	} else {
 		rc = watch_loop(path, fd, json, buf);
 		close(fd);

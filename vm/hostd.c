@@ -29,7 +29,6 @@
 #include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -44,6 +43,7 @@
 #include <jansson.h>
 
 #include "base/clock.h"
+#include "base/ctl_client.h"
 #include "base/log.h"
 #include "base/textfile.h"
 #include "vm/hostd_conf.h"
@@ -51,7 +51,8 @@
 
 #define DEFAULT_CONF "/etc/qured/hostd.conf"
 #define TICK_MS 1000
-#define QURED_MS 500	 /* the local qured's answer */
+#define QURED_MS 500 /* the local qured's answer */
+#define QURED_REPLY_MAX (256 * 1024)
 #define OUT_MAX 8192	 /* a command's output kept */
 #define REQUEST_MAX 4096 /* a control request's line */
 #define INSTANCES_MAX (HOSTD_VMS_MAX * HOSTD_KEEP_MAX)
@@ -475,59 +476,29 @@ step_inst(struct inst *in, bool running, uint64_t now)
 static json_t *
 qured_request(const char *what, json_t *req, char *err, size_t errlen)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	uint64_t deadline = clock_now_ms() + QURED_MS;
-	char buf[256 * 1024], *s;
-	struct pollfd pfd;
-	size_t len = 0;
+	char why[200], *s, *line = NULL;
 	json_t *obj = NULL;
-	ssize_t n;
-	int fd;
+	size_t len;
 
 	s = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
-	if (s == NULL || strlen(H.conf.qured_socket) >= sizeof(sun.sun_path)) {
-		free(s);
-		snprintf(err, errlen, "%s: out of memory or path", what);
+	if (s == NULL) {
+		snprintf(err, errlen, "%s: out of memory", what);
 		return NULL;
 	}
-	memcpy(
-	    sun.sun_path, H.conf.qured_socket, strlen(H.conf.qured_socket) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    send(fd, s, strlen(s), MSG_NOSIGNAL) < 0 ||
-	    send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
-		snprintf(err, errlen, "cannot ask the local qured at %s: %s",
-		    H.conf.qured_socket, strerror(errno));
-		goto out;
-	}
-	pfd = (struct pollfd){.fd = fd, .events = POLLIN};
-	while (memchr(buf, '\n', len) == NULL && len < sizeof(buf) - 1) {
-		int left = (int)(deadline - clock_now_ms());
-
-		if ((int64_t)(deadline - clock_now_ms()) <= 0 ||
-		    poll(&pfd, 1, left) <= 0 ||
-		    (n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0)) <= 0) {
-			snprintf(err, errlen,
-			    "the local qured at %s did not answer %s within "
-			    "%d ms",
-			    H.conf.qured_socket, what, QURED_MS);
-			goto out;
-		}
-		len += (size_t)n;
-	}
-	obj = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK, NULL);
-	if (obj == NULL || !json_is_object(obj)) {
+	if (ctl_client_call(H.conf.qured_socket, s, QURED_MS, QURED_REPLY_MAX,
+		&line, &len, why, sizeof(why)) == -1)
+		snprintf(
+		    err, errlen, "the local qured, asked %s: %s", what, why);
+	else if ((obj = json_loadb(line, len, 0, NULL)) == NULL ||
+		 !json_is_object(obj)) {
 		json_decref(obj);
 		obj = NULL;
 		snprintf(err, errlen, "the local qured's %s reply is not JSON",
 		    what);
 	}
-out:
+	free(line);
 	free(s);
-	if (fd != -1)
-		close(fd);
 	return obj;
 }
 

@@ -49,8 +49,11 @@ qn_log "failovers seen so far: h$1 ${COUNT0[$1]}, h$2 ${COUNT0[$2]}"
 
 guard=$(pgrep -P "${QN_PID[$old]}" -x qured-guard) ||
     qn_fail "h$old's qured has no address guard"
-# One kill(2) after the other, guard first: neither has the time to
-# send a farewell for the other.
+# Both stopped first, then killed: a qured whose guard died under it
+# resigns at once (seen: the standbys went candidate with
+# holder_resigned between two kill(2)s), and a guard whose qured died
+# sends its farewell; stopped, neither can.
+kill -STOP "$guard" "${QN_PID[$old]}"
 kill -KILL "$guard" "${QN_PID[$old]}"
 qn_stop_host "$old" KILL 2>/dev/null || true
 qn_log "h$old's qured and guard killed"
