@@ -460,6 +460,22 @@ static int ctl_leave(struct ctl *ctl);
 static void watcher_drop(
     struct ctl *ctl, struct ctl_client *cl, size_t pending);
 
+/*
+ * After an ops callback that changes something (ctl->busy raised before
+ * it): -1 if ctl_free() ran in it; else ok, or its error (rc -1), sent.
+ */
+static int
+reply_after(struct ctl_client *cl, int rc, const char *err)
+{
+	if (ctl_leave(cl->ctl) == -1)
+		return -1;
+	if (rc == 0)
+		client_send_ok(cl);
+	else
+		client_send_error(cl, err[0] != '\0' ? err : "failed");
+	return 0;
+}
+
 static int
 do_status(struct ctl_client *cl, enum ctl_cmd cmd)
 {
@@ -504,13 +520,7 @@ do_action(struct ctl_client *cl, const struct ctl_req *req)
 		    req->has_name ? req->name : NULL, err, sizeof(err));
 	else
 		rc = ctl->ops.reload(ctl->arg, err, sizeof(err));
-	if (ctl_leave(ctl) == -1)
-		return -1;
-	if (rc == 0)
-		client_send_ok(cl);
-	else
-		client_send_error(cl, err[0] != '\0' ? err : "failed");
-	return 0;
+	return reply_after(cl, rc, err);
 }
 
 /* key rotate: the one-line refusal names the members lacking the key. */
@@ -528,13 +538,7 @@ do_key(struct ctl_client *cl, const struct ctl_req *req)
 	log_info("ctl: key rotate requested%s", req->force ? " (force)" : "");
 	ctl->busy++;
 	rc = ctl->ops.key_rotate(ctl->arg, req->force, err, sizeof(err));
-	if (ctl_leave(ctl) == -1)
-		return -1;
-	if (rc == 0)
-		client_send_ok(cl);
-	else
-		client_send_error(cl, err[0] != '\0' ? err : "failed");
-	return 0;
+	return reply_after(cl, rc, err);
 }
 
 /* One entry as JSON: key, value (null: unset), its version, and where
@@ -584,13 +588,7 @@ do_config(struct ctl_client *cl, const struct ctl_req *req)
 		rc = ctl->ops.config_set(ctl->arg, req->key,
 		    req->op == CTL_CONFIG_SET ? req->value : NULL, err,
 		    sizeof(err));
-		if (ctl_leave(ctl) == -1)
-			return -1;
-		if (rc == 0)
-			client_send_ok(cl);
-		else
-			client_send_error(cl, err[0] != '\0' ? err : "failed");
-		return 0;
+		return reply_after(cl, rc, err);
 	}
 	set = ctl->ops.config_settings(ctl->arg);
 	if (req->op == CTL_CONFIG_GET) {
