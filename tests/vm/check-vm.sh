@@ -60,7 +60,7 @@ start_vm() {
 	PIDS+=($!)
 }
 # serial N PATTERN: VM N's console has a line matching PATTERN.
-serial() { tr -d '\r' <"$T/vm$1.serial" 2>/dev/null | grep -qE "$2"; }
+serial() { tr -d '\r' 2>/dev/null <"$T/vm$1.serial" | grep -qE "$2"; }
 all_joined() {
 	local i
 	for i in 1 2 3; do
