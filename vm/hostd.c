@@ -518,8 +518,7 @@ heard(struct inst *in, uint64_t now, uint64_t seen_ago, uint64_t alive_ms)
 		    alive_ms == 0 ? "no ALIVEs"
 				  : "ALIVEs too seldom for vm-dead-after");
 	in->said_no_alives = !by_age;
-	hostd_vm_heard(
-	    &in->vm, hostd_heard_at(&H.conf.timing, now, seen_ago, alive_ms));
+	hostd_vm_listed(&in->vm, &H.conf.timing, now, seen_ago, alive_ms);
 }
 
 /* The members the observer hears: each instance's hostd_vm_heard(). */

@@ -46,13 +46,15 @@ hostd_judged_by_age(const struct hostd_timing *t, uint64_t alive_ms)
 	return alive_ms != 0 && alive_ms <= t->dead_after_ms / 3;
 }
 
-uint64_t
-hostd_heard_at(const struct hostd_timing *t, uint64_t now, uint64_t seen_ago,
-    uint64_t alive_ms)
+void
+hostd_vm_listed(struct hostd_vm *vm, const struct hostd_timing *t, uint64_t now,
+    uint64_t seen_ago, uint64_t alive_ms)
 {
-	if (!hostd_judged_by_age(t, alive_ms))
-		return now;
-	return seen_ago > now ? 0 : now - seen_ago;
+	uint64_t heard = seen_ago > now ? 0 : now - seen_ago;
+
+	if (!hostd_judged_by_age(t, alive_ms) && heard >= vm->started_ms)
+		heard = now;
+	hostd_vm_heard(vm, heard);
 }
 
 static void

@@ -91,13 +91,15 @@ void hostd_vm_heard(struct hostd_vm *vm, uint64_t heard_ms);
 bool hostd_judged_by_age(const struct hostd_timing *t, uint64_t alive_ms);
 
 /*
- * When a VM listed by the local observer counts as heard, for
- * hostd_vm_heard(): seen_ago ms before now when its age tells (above);
- * else now, while the observer lists it: the cluster drops a member after
- * three silent hello-intervals, and vm-dead-after counts from then.
+ * The local observer lists the VM's qured, last heard seen_ago ms before
+ * now, sending ALIVEs every alive_ms (0: none). Judged by age (above):
+ * heard then. Otherwise heard now, while it is listed (the cluster drops
+ * a member after three silent hello-intervals, and vm-dead-after counts
+ * from then), once it was heard since the last start: a listing of the
+ * previous boot, still within its expiry, does not make a new boot up.
  */
-uint64_t hostd_heard_at(const struct hostd_timing *t, uint64_t now,
-    uint64_t seen_ago, uint64_t alive_ms);
+void hostd_vm_listed(struct hostd_vm *vm, const struct hostd_timing *t,
+    uint64_t now, uint64_t seen_ago, uint64_t alive_ms);
 
 /* What to do now, given whether the hypervisor says it runs. The edge
  * steps a VM only while no command of it is under way. */

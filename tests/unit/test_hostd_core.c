@@ -123,7 +123,7 @@ a_vm_without_alives_is_heard_while_the_cluster_lists_it(void **state)
 	for (now = 1000; now <= 60000; now += 500) {
 		uint64_t age = (now - 1000) % 10500; /* HELLOs 10.5 s apart */
 
-		hostd_vm_heard(&vm, hostd_heard_at(&T, now, age, 0));
+		hostd_vm_listed(&vm, &T, now, age, 0);
 		a = hostd_vm_step(&vm, &T, true, now);
 		assert_int_equal(a.type, HOSTD_NONE);
 	}
@@ -135,6 +135,19 @@ a_vm_without_alives_is_heard_while_the_cluster_lists_it(void **state)
 	assert_int_equal(a.type, HOSTD_STOP);
 }
 
+/* Listed at 50 s, last heard 4 s before, with ALIVEs every alive_ms:
+ * when it counts as heard. */
+static uint64_t
+heard_when_listed(uint64_t alive_ms)
+{
+	struct hostd_vm vm;
+
+	hostd_vm_init(&vm, "vm1");
+	started_at(&vm, 0);
+	hostd_vm_listed(&vm, &T, 50000, 4000, alive_ms);
+	return vm.last_heard_ms;
+}
+
 static void
 only_alives_three_times_within_dead_after_make_the_age_count(void **state)
 {
@@ -144,10 +157,30 @@ only_alives_three_times_within_dead_after_make_the_age_count(void **state)
 	assert_true(hostd_judged_by_age(&T, 1000));
 	assert_true(hostd_judged_by_age(&T, T.dead_after_ms / 3));
 	assert_false(hostd_judged_by_age(&T, T.dead_after_ms / 3 + 1));
-	assert_int_equal(hostd_heard_at(&T, 50000, 4000, 1000), 46000);
-	assert_int_equal(hostd_heard_at(&T, 50000, 4000, 0), 50000);
-	assert_int_equal(hostd_heard_at(&T, 50000, 4000, 5000), 50000);
-	assert_int_equal(hostd_heard_at(&T, 3000, 4000, 1000), 0);
+	assert_int_equal(heard_when_listed(1000), 46000);
+	assert_int_equal(heard_when_listed(0), 50000);
+	assert_int_equal(heard_when_listed(5000), 50000);
+}
+
+/* Recycled, its previous boot (no ALIVEs) still listed by the cluster
+ * for up to three hello-intervals: that listing does not make the new
+ * boot up; its own first word does. */
+static void
+a_listing_of_the_previous_boot_does_not_make_a_new_one_up(void **state)
+{
+	struct hostd_vm vm;
+
+	(void)state;
+	hostd_vm_init(&vm, "vm1");
+	started_at(&vm, 100000);
+	hostd_vm_listed(&vm, &T, 105000, 6000, 0); /* heard at 99 s */
+	(void)hostd_vm_step(&vm, &T, true, 105000);
+	assert_int_equal(vm.state, HOSTD_BOOTING);
+	assert_int_equal(vm.first_heard_ms, 0);
+	hostd_vm_listed(&vm, &T, 130000, 200, 0); /* the new boot speaks */
+	(void)hostd_vm_step(&vm, &T, true, 130000);
+	assert_int_equal(vm.state, HOSTD_UP);
+	assert_int_equal(vm.last_heard_ms, 130000);
 }
 
 static void
@@ -515,6 +548,8 @@ main(void)
 		a_vm_without_alives_is_heard_while_the_cluster_lists_it),
 	    cmocka_unit_test(
 		only_alives_three_times_within_dead_after_make_the_age_count),
+	    cmocka_unit_test(
+		a_listing_of_the_previous_boot_does_not_make_a_new_one_up),
 	    cmocka_unit_test(a_hearing_from_before_the_start_is_the_old_boot),
 	    cmocka_unit_test(
 		a_vm_that_stops_by_itself_is_started_again_after_backoff),
